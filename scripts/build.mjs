@@ -1,0 +1,77 @@
+// One esbuild config for everything that runs: the extension and CLI (CommonJS, bundled with
+// @kubernetes/client-node, which is ESM-only), the webview (browser IIFE), the sandbox (its own
+// program) and the tests (each test file bundled, so they run the same code shape as the extension).
+//   node scripts/build.mjs [--only extension|webview|sandbox|tests] [--production] [--watch]
+import * as esbuild from 'esbuild';
+import { existsSync, readdirSync, statSync } from 'node:fs';
+import { join, relative } from 'node:path';
+
+const root = new URL('..', import.meta.url).pathname;
+const args = process.argv.slice(2);
+const only = args.includes('--only') ? args[args.indexOf('--only') + 1] : undefined;
+const production = args.includes('--production');
+const watch = args.includes('--watch');
+
+function files(dir, pattern) {
+  const abs = join(root, dir);
+  if (!existsSync(abs)) return [];
+  const out = [];
+  for (const name of readdirSync(abs)) {
+    const p = join(abs, name);
+    if (statSync(p).isDirectory()) out.push(...files(join(dir, name), pattern));
+    else if (pattern.test(name)) out.push(join(dir, name));
+  }
+  return out;
+}
+const present = (list) => list.filter((f) => existsSync(join(root, f)));
+
+const node = {
+  bundle: true,
+  platform: 'node',
+  target: 'node20',
+  format: 'cjs',
+  sourcemap: !production,
+  minify: production,
+  logLevel: 'warning',
+  absWorkingDir: root,
+  // client-node reads its package.json version at runtime in places; keep import.meta usable in CJS.
+  define: { 'import.meta.url': 'importMetaUrl' },
+  inject: [join(root, 'scripts/import-meta-url.js')],
+};
+
+const builds = {
+  extension: () => {
+    const entries = present(['src/extension.ts', 'src/cli.ts']);
+    return entries.length && { ...node, entryPoints: entries, outdir: 'dist', external: ['vscode'] };
+  },
+  webview: () => {
+    const entries = present(['webview/main.ts']);
+    return entries.length && {
+      bundle: true, platform: 'browser', format: 'iife', target: 'es2022', sourcemap: !production,
+      minify: production, logLevel: 'warning', absWorkingDir: root, entryPoints: entries,
+      outfile: 'dist/webview.js',
+    };
+  },
+  sandbox: () => {
+    const entries = present(['sandbox/main.ts', ...files('sandbox/node/helpers', /\.ts$/)]);
+    return entries.length && { ...node, entryPoints: entries, outbase: 'sandbox', outdir: 'out/sandbox' };
+  },
+  tests: () => {
+    const entries = [...files('test', /\.test\.ts$/), ...files('bench', /\.bench\.ts$/), ...present(['test/e2e/run.ts'])];
+    return entries.length && { ...node, entryPoints: entries, outbase: '.', outdir: 'out', external: ['vscode', 'playwright-core'] };
+  },
+};
+
+const selected = only ? [only] : Object.keys(builds);
+const configs = selected.map((name) => {
+  if (!builds[name]) throw new Error(`unknown build "${name}"; one of ${Object.keys(builds).join(', ')}`);
+  return builds[name]();
+}).filter(Boolean);
+
+if (watch) {
+  for (const c of configs) await (await esbuild.context(c)).watch();
+  console.log(`watching ${configs.length} builds`);
+} else {
+  await Promise.all(configs.map((c) => esbuild.build(c)));
+  console.log(`built ${selected.join(', ')} in ${relative(process.cwd(), root) || '.'}`);
+}
