@@ -118,7 +118,7 @@ export interface Api {
   list(key: ResourceKey, namespace: string | undefined, opts?: ListOptions): { items: KObject[]; resourceVersion: string; continue?: string };
   create(key: ResourceKey, namespace: string | undefined, obj: KObject, opts?: WriteOptions): KObject;
   /** Replace; metadata.resourceVersion, when set, is a precondition (409 on mismatch). */
-  update(key: ResourceKey, namespace: string | undefined, obj: KObject, opts?: WriteOptions & { subresource?: 'status' | 'scale' }): KObject;
+  update(key: ResourceKey, namespace: string | undefined, obj: KObject, opts?: WriteOptions & { subresource?: 'status' }): KObject;
   /**
    * Delete as the API does: objects with finalizers or (pods) a grace period get a deletionTimestamp
    * and stay until finalizers are gone / the node agent confirms; returns the object as it stands
@@ -181,3 +181,43 @@ export type Fault =
   | { kind: 'kill-container'; namespace: string; pod: string; container?: string }
   | { kind: 'unready'; namespace: string; pod: string; ms?: number } // readiness forced false; ms=0 clears
   | { kind: 'idle-stream-timeout'; ms: number }; // streams (exec/port-forward/log/watch) idle longer are cut; 0 clears
+
+/**
+ * The pod network as the node agent offers it (sandbox/node/). Every pod has its own network
+ * namespace and its own IP on loopback (127.X.0.0/17 of the instance), which is local only inside
+ * that namespace; traffic from outside reaches it through the agent.
+ */
+export interface PodNetwork {
+  /**
+   * A TCP connection to `host:port` inside the network namespace of the pod whose IP is `podIP`.
+   * `host` is the pod IP (what a Service or another pod dials) or `127.0.0.1` (what the kubelet's
+   * port-forward dials). Rejects with an Error whose `code` is 'ECONNREFUSED' or 'EHOSTUNREACH'.
+   */
+  connect(podIP: string, host: string, port: number): Promise<Duplex>;
+}
+
+/** One Service port as pods dial it: `ip:port` inside the pod, carried to the host over `socketPath`. */
+export interface ServicePort {
+  namespace: string;
+  service: string;
+  ip: string;
+  port: number;
+  protocol: 'TCP' | 'UDP' | 'SCTP';
+  /** A unix socket on the host; a connection to it is one connection to ip:port (the proxy routes it). */
+  socketPath: string;
+}
+
+/** The Service network (sandbox/net/): ClusterIPs on the host's loopback, proxies that follow selectors and Istio routes. */
+export interface ServiceNetwork {
+  ports(): ServicePort[];
+  /** /etc/hosts lines for every Service: `IP name name.ns name.ns.svc name.ns.svc.cluster.local` (short name only in its own namespace is resolved by the pod's search path, so list `name` for the pod's namespace). */
+  hosts(podNamespace: string): string;
+  /** Called whenever ports() or hosts() may have changed. Returns an unsubscribe function. */
+  onChange(listener: () => void): () => void;
+}
+
+/** The addresses of one sandbox instance: a /16 of 127.0.0.0/8 that no other instance on the machine uses. */
+export interface AddressBlock {
+  /** e.g. 42 for 127.42.0.0/16: pods get 127.42.0.1 - 127.42.127.254, Services 127.42.128.1 - 127.42.255.254. */
+  octet: number;
+}
