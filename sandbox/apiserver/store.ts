@@ -267,7 +267,7 @@ export class Store implements Api {
     if (opts.dryRun) return obj;
     delete meta.resourceVersion;
     if (sameObject(old, obj)) return clone(old); // a no-op write does not bump the resourceVersion
-    if (meta.deletionTimestamp && (meta.finalizers ?? []).length === 0 && !this.awaitsNode(info, obj)) {
+    if (meta.deletionTimestamp && (meta.finalizers ?? []).length === 0 && !this.awaitsNode(info, obj) && !awaitsNamespaceFinalizers(info, obj)) {
       return this.remove(t, obj);
     }
     return this.commit(t, 'MODIFIED', obj, old);
@@ -297,7 +297,8 @@ export class Store implements Api {
     const grace = this.gracePeriod(info, obj, opts);
     const graceful = grace !== undefined && grace > 0;
     if (opts.dryRun) return obj;
-    if (finalizers.size > 0 || graceful) {
+    if (finalizers.size > 0 || graceful || awaitsNamespaceFinalizers(info, obj)) {
+      if (info.key === 'namespaces') obj.status = { ...(obj.status ?? {}), phase: 'Terminating' };
       const already = !!meta.deletionTimestamp;
       meta.finalizers = [...finalizers];
       if (meta.finalizers.length === 0) delete meta.finalizers;
@@ -425,7 +426,8 @@ export class Store implements Api {
 
   event(involved: KObject, type: 'Normal' | 'Warning', reason: string, message: string, component: string): void {
     const ns = involved.metadata.namespace ?? 'default';
-    if (!this.tables.get('namespaces')!.objects.has(ns)) return;
+    const nsObj = this.tables.get('namespaces')!.objects.get(ns);
+    if (!nsObj || nsObj.metadata.deletionTimestamp) return; // no events into a namespace that is going away
     const dedup = `${ns}/${involved.metadata.uid}/${reason}/${message}`;
     const now = new Date().toISOString().replace(/\.\d{3}Z$/, 'Z');
     const existingName = this.eventCounts.get(dedup);
@@ -473,6 +475,11 @@ function defaultPropagation(info: ResourceInfo): 'Orphan' | 'Background' | 'Fore
   // As in Kubernetes since apps/v1: everything defaults to background deletion.
   void info;
   return 'Background';
+}
+
+/** A namespace stays (Terminating) until the namespace controller has emptied it and cleared spec.finalizers. */
+function awaitsNamespaceFinalizers(info: ResourceInfo, obj: KObject): boolean {
+  return info.key === 'namespaces' && (obj.spec?.finalizers ?? []).length > 0;
 }
 
 function specChanged(a: KObject, b: KObject): boolean {
