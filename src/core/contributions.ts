@@ -1,0 +1,61 @@
+// Every id that package.json also names, in one typed place: commands, settings, views, context
+// keys and tree item context values. registerCommand / readConfig / setContext take these types,
+// and test/unit/core/contributions.test.ts fails when package.json and this file disagree.
+
+export const commands = {
+  refresh: 'devlane.refresh',
+  retry: 'devlane.retry',
+  switchContext: 'devlane.switchContext',
+  setDefaultNamespace: 'devlane.setDefaultNamespace',
+  streamLogs: 'devlane.streamLogs',
+  portForward: 'devlane.portForward',
+  stopPortForward: 'devlane.stopPortForward',
+  stopAllPortForwards: 'devlane.stopAllPortForwards',
+  copyName: 'devlane.copyName',
+  describe: 'devlane.describe',
+  showLog: 'devlane.showLog',
+} as const;
+export type CommandId = (typeof commands)[keyof typeof commands];
+
+/** Settings, without the `devlane.` section prefix, with their value types. */
+export interface ConfigTypes {
+  kubeconfig: string;
+  'logs.tailLines': number;
+}
+export const configSection = 'devlane';
+export const configKeys: { [K in keyof ConfigTypes]: K } = {
+  kubeconfig: 'kubeconfig',
+  'logs.tailLines': 'logs.tailLines',
+};
+export type ConfigKey = keyof ConfigTypes;
+
+export const views = {
+  container: 'devlane',
+  clusters: 'devlane.clusters',
+} as const;
+
+/** Keys set with `setContext` and read in package.json `when` clauses. */
+export const contextKeys = {
+  hasPortForwards: 'devlane.hasPortForwards',
+} as const;
+export type ContextKey = (typeof contextKeys)[keyof typeof contextKeys];
+
+/** TreeItem.contextValue per node kind; package.json menus match them with `viewItem == ...`. */
+export const treeItemContexts = {
+  context: 'devlane.context',
+  activeContext: 'devlane.context.active',
+  namespace: 'devlane.namespace',
+  defaultNamespace: 'devlane.namespace.default',
+  service: 'devlane.service',
+  workload: 'devlane.workload',
+  pod: 'devlane.pod',
+  container: 'devlane.container',
+  error: 'devlane.error',
+  message: 'devlane.message',
+  portForwards: 'devlane.portForwards',
+  portForward: 'devlane.portForward',
+} as const;
+export type TreeItemContext = (typeof treeItemContexts)[keyof typeof treeItemContexts];
+
+/** The URI scheme of read-only Describe documents. */
+export const describeScheme = 'devlane-describe';
