@@ -1,0 +1,100 @@
+// What the layers above src/cluster/ see of a cluster. Nothing here imports client-node, so the
+// explorer, log and (later) session code depend on these interfaces only; the implementations
+// live next to this file, and tests drive the layers above with their own fakes.
+import type { ClusterError } from '../core/errors';
+import type { Event } from '../core/events';
+import type { ContextSummary } from '../core/kubeconfig';
+import type { IDisposable } from '../core/lifecycle';
+import type { KindTypes, KubeObject, ResourceKind } from '../core/resources';
+
+export interface InformerStatus {
+  /** starting: the first list has not finished; synced: the cache follows the server; error: the
+   *  last attempt failed and a retry is scheduled; stopped: nothing uses it any more. */
+  phase: 'starting' | 'synced' | 'error' | 'stopped';
+  error?: ClusterError;
+  /** True once a list has succeeded: the cache is usable (possibly stale) even while in error. */
+  hasSynced: boolean;
+}
+
+/** Changes since the last batch; an object appears at most once. */
+export interface ChangeBatch<T> {
+  added: T[];
+  updated: { before: T; after: T }[];
+  deleted: T[];
+}
+
+/** A live, read-only cache of one resource kind in one namespace (or cluster-wide). */
+export interface InformerView<T extends KubeObject> {
+  readonly status: InformerStatus;
+  /** Objects are keyed by name: an informer covers one namespace. */
+  get(name: string): T | undefined;
+  values(): IterableIterator<T>;
+  readonly size: number;
+  readonly onDidChange: Event<ChangeBatch<T>>;
+  readonly onDidChangeStatus: Event<InformerStatus>;
+  /** Skip the current back-off wait and try again now. */
+  retryNow(): void;
+}
+
+/** One user's hold on an informer; the informer stops when the last lease is disposed. */
+export interface InformerLease<T extends KubeObject> extends InformerView<T>, IDisposable {}
+
+export interface LogRequest {
+  namespace: string;
+  pod: string;
+  container: string;
+  /** Resume after this RFC 3339 time (lines at or before it may repeat; callers de-duplicate). */
+  sinceTime?: string;
+  tailLines?: number;
+}
+
+export interface PortForwardRequest {
+  namespace: string;
+  pod: string;
+  remotePort: number;
+  /** 0 picks a free port. */
+  localPort: number;
+  /** Defaults to 127.0.0.1: a forward is for this machine only. */
+  address?: string;
+}
+
+export interface PortForwardHandle extends IDisposable {
+  readonly namespace: string;
+  readonly pod: string;
+  readonly remotePort: number;
+  readonly localPort: number;
+  readonly address: string;
+  /** Fires once, when the forward stops; with the reason if it was not stopped on purpose. */
+  readonly onDidClose: Event<Error | undefined>;
+}
+
+/** One kubeconfig context: the cluster as seen with that context's user. */
+export interface ClusterConnection {
+  readonly context: ContextSummary;
+  watch<K extends ResourceKind>(kind: K, namespace?: string): InformerLease<KindTypes[K]>;
+  getObject(kind: ResourceKind, namespace: string | undefined, name: string, signal: AbortSignal): Promise<KubeObject>;
+  /**
+   * Follows one container's log; `onChunk` receives raw bytes, each line prefixed with the API
+   * server's timestamp. Resolves when the stream ends (the container stopped or the server closed
+   * it); rejects with a ClusterError on failure, or when `signal` aborts.
+   */
+  followLog(request: LogRequest, onChunk: (chunk: Buffer) => void, signal: AbortSignal): Promise<void>;
+  portForward(request: PortForwardRequest): Promise<PortForwardHandle>;
+}
+
+export interface KubeconfigState {
+  files: string[];
+  source: 'setting' | 'KUBECONFIG' | 'default';
+  problems: { path: string; message: string }[];
+  contexts: ContextSummary[];
+  currentContext: string | undefined;
+}
+
+export interface Clusters extends IDisposable {
+  readonly kubeconfig: KubeconfigState;
+  /** Throws a ClusterError (kind 'config') for a context that is not in the kubeconfig. */
+  connection(context: string): ClusterConnection;
+  /** Fires after the kubeconfig was read again; connections of changed contexts are replaced. */
+  readonly onDidChange: Event<void>;
+  reload(): void;
+}

@@ -1,0 +1,187 @@
+// Port forwarding over the API server's WebSocket port-forward protocol: a local TCP listener;
+// each accepted connection gets its own WebSocket to .../pods/P/portforward?ports=N. Frames carry
+// a channel byte (0: data, 1: error) and each channel starts with the port as two bytes.
+// Written here rather than with client-node's PortForward so that both directions respect
+// back-pressure (a large download must not buffer in memory) and idle tunnels get keepalives.
+import * as net from 'node:net';
+import WebSocket from 'ws';
+import type { PortForwardHandle, PortForwardRequest } from './api';
+import type { KubeHttp } from './http';
+import { ClusterError, classifyError } from '../core/errors';
+import { Emitter } from '../core/events';
+import { Disposable, toDisposable } from '../core/lifecycle';
+import type { Logger } from '../core/logger';
+
+const protocols = ['v5.channel.k8s.io', 'v4.channel.k8s.io', 'v3.channel.k8s.io', 'v2.channel.k8s.io', 'channel.k8s.io'];
+const highWater = 1 << 20;
+const lowWater = 256 << 10;
+const keepaliveMs = 30_000;
+
+export async function startPortForward(http: KubeHttp, req: PortForwardRequest, logger: Logger): Promise<PortForwardHandle> {
+  const forward = new KubePortForward(http, req, logger);
+  try {
+    await forward.start();
+    return forward;
+  } catch (err) {
+    forward.dispose();
+    throw err;
+  }
+}
+
+class KubePortForward extends Disposable implements PortForwardHandle {
+  readonly namespace: string;
+  readonly pod: string;
+  readonly remotePort: number;
+  readonly address: string;
+  localPort = 0;
+  private readonly server = net.createServer((socket) => this.tunnel(socket));
+  private readonly sockets = new Set<net.Socket>();
+  private readonly _onDidClose = this._register(new Emitter<Error | undefined>());
+  readonly onDidClose = this._onDidClose.event;
+
+  constructor(
+    private readonly http: KubeHttp,
+    private readonly req: PortForwardRequest,
+    private readonly logger: Logger,
+  ) {
+    super();
+    this.namespace = req.namespace;
+    this.pod = req.pod;
+    this.remotePort = req.remotePort;
+    this.address = req.address ?? '127.0.0.1';
+    this._register(
+      toDisposable(() => {
+        this.server.close();
+        for (const s of this.sockets) s.destroy();
+        this._onDidClose.fire(undefined);
+      }),
+    );
+  }
+
+  private get action(): string {
+    return `forward port ${this.remotePort} of pod ${this.namespace}/${this.pod}`;
+  }
+
+  async start(): Promise<void> {
+    // Open one tunnel first, so that a missing pod or permission is reported now, not on first use.
+    const probe = await this.connect();
+    probe.close();
+    await new Promise<void>((resolve, reject) => {
+      this.server.once('error', (err: NodeJS.ErrnoException) =>
+        reject(
+          new ClusterError(
+            'config',
+            err.code === 'EADDRINUSE' ? `Local port ${this.req.localPort} is already in use` : `Cannot listen on ${this.address}:${this.req.localPort}: ${err.message}`,
+            'Pick another local port.',
+          ),
+        ),
+      );
+      this.server.listen(this.req.localPort, this.address, () => resolve());
+    });
+    this.localPort = (this.server.address() as net.AddressInfo).port;
+    this.server.on('error', (err) => this.logger.warn(`port-forward ${this.address}:${this.localPort}: ${err.message}`));
+    this.logger.info(`forwarding ${this.address}:${this.localPort} -> ${this.namespace}/${this.pod}:${this.remotePort}`);
+  }
+
+  private async connect(): Promise<WebSocket> {
+    const opts = await this.http.requestOptions(this.action);
+    const base = this.http.target.server.replace(/\/+$/, '').replace(/^http/, 'ws');
+    const url = `${base}/api/v1/namespaces/${encodeURIComponent(this.namespace)}/pods/${encodeURIComponent(this.pod)}/portforward?ports=${this.remotePort}`;
+    const ws = new WebSocket(url, protocols, opts as WebSocket.ClientOptions);
+    return new Promise((resolve, reject) => {
+      let settled = false;
+      const settle = (fn: () => void) => {
+        if (!settled) {
+          settled = true;
+          fn();
+        }
+      };
+      ws.once('open', () => settle(() => resolve(ws)));
+      // The API server refused the upgrade (404 pod not found, 403 forbidden...): read its Status.
+      ws.once('unexpected-response', (_req, res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('end', () => {
+          let body: { message?: string } | undefined;
+          try {
+            body = JSON.parse(Buffer.concat(chunks).toString('utf8'));
+          } catch {
+            body = undefined;
+          }
+          const err = Object.assign(new Error(body?.message ?? `HTTP ${res.statusCode}`), { statusCode: res.statusCode, body });
+          settle(() => reject(classifyError(err, this.http.errorContext(this.action))));
+          ws.terminate();
+        });
+      });
+      // After a settle this also swallows the error that terminate() emits.
+      ws.on('error', (err) => settle(() => reject(classifyError(err, this.http.errorContext(this.action)))));
+    });
+  }
+
+  private tunnel(socket: net.Socket): void {
+    this.sockets.add(socket);
+    socket.pause(); // until the WebSocket is open
+    socket.on('close', () => this.sockets.delete(socket));
+    this.connect().then(
+      (ws) => this.pipe(socket, ws),
+      (err: Error) => {
+        this.logger.warn(`port-forward connection to ${this.pod}:${this.remotePort} failed: ${err.message}`);
+        socket.destroy();
+      },
+    );
+  }
+
+  private pipe(socket: net.Socket, ws: WebSocket): void {
+    if (socket.destroyed) return ws.close();
+    const needsPortHeader = [true, true];
+    let inFlight = 0;
+    const keepalive = setInterval(() => ws.ping(), keepaliveMs);
+
+    ws.on('message', (data: Buffer) => {
+      const channel = data[0];
+      let payload = data.subarray(1);
+      if (channel <= 1 && needsPortHeader[channel]) {
+        needsPortHeader[channel] = false;
+        payload = payload.subarray(2);
+      }
+      if (payload.length === 0) return;
+      if (channel === 0) {
+        // Back-pressure from the local client: stop reading from the cluster until it drains.
+        if (!socket.write(payload)) {
+          ws.pause();
+          socket.once('drain', () => ws.resume());
+        }
+      } else if (channel === 1) {
+        this.logger.warn(`port-forward to ${this.pod}:${this.remotePort}: ${payload.toString('utf8').trim()}`);
+        socket.destroy();
+      }
+    });
+    socket.on('data', (chunk: Buffer) => {
+      const frame = Buffer.allocUnsafe(chunk.length + 1);
+      frame[0] = 0;
+      chunk.copy(frame, 1);
+      inFlight += frame.length;
+      // Back-pressure towards the cluster: stop reading locally while too much is unsent.
+      if (inFlight > highWater) socket.pause();
+      ws.send(frame, (err) => {
+        inFlight -= frame.length;
+        if (err) socket.destroy();
+        else if (inFlight < lowWater && socket.isPaused()) socket.resume();
+      });
+    });
+    const close = () => {
+      clearInterval(keepalive);
+      if (ws.readyState === WebSocket.OPEN || ws.readyState === WebSocket.CONNECTING) ws.close();
+      socket.destroy();
+    };
+    socket.on('end', close);
+    socket.on('error', close);
+    socket.on('close', close);
+    ws.on('close', close);
+    ws.on('error', (err) => {
+      this.logger.warn(`port-forward to ${this.pod}:${this.remotePort}: ${err.message}`);
+      close();
+    });
+    socket.resume();
+  }
+}
