@@ -1,0 +1,45 @@
+// Small typed bridges between VS Code and the plain layers: commands, settings, context keys and
+// cancellation, all keyed by the ids in src/core/contributions.ts.
+import * as vscode from 'vscode';
+import { type CommandId, type ConfigKey, type ConfigTypes, configSection, type ContextKey } from '../core/contributions';
+import { ClusterError } from '../core/errors';
+import type { Logger } from '../core/logger';
+
+export function registerCommand(id: CommandId, fn: (...args: never[]) => unknown, logger: Logger): vscode.Disposable {
+  return vscode.commands.registerCommand(id, async (...args: never[]) => {
+    try {
+      return await fn(...args);
+    } catch (err) {
+      showError(err, logger);
+    }
+  });
+}
+
+export function readConfig<K extends ConfigKey>(key: K): ConfigTypes[K] | undefined {
+  return vscode.workspace.getConfiguration(configSection).get<ConfigTypes[K]>(key);
+}
+
+export function affectsConfig(e: vscode.ConfigurationChangeEvent, key: ConfigKey): boolean {
+  return e.affectsConfiguration(`${configSection}.${key}`);
+}
+
+export function setContext(key: ContextKey, value: unknown): Thenable<unknown> {
+  return vscode.commands.executeCommand('setContext', key, value);
+}
+
+/** The lower layers cancel with AbortSignal; VS Code hands us CancellationTokens. */
+export function toAbortSignal(token: vscode.CancellationToken): AbortSignal {
+  const controller = new AbortController();
+  if (token.isCancellationRequested) controller.abort();
+  else token.onCancellationRequested(() => controller.abort());
+  return controller.signal;
+}
+
+/** Shows what went wrong and what to do; logs it too. Cancellations are silent. */
+export function showError(err: unknown, logger: Logger): void {
+  if (err instanceof ClusterError && err.kind === 'cancelled') return;
+  if (err instanceof Error && err.name === 'AbortError') return;
+  const text = err instanceof ClusterError ? err.full : err instanceof Error ? err.message : String(err);
+  logger.error(text);
+  void vscode.window.showErrorMessage(text);
+}
