@@ -1,0 +1,154 @@
+// For integration tests of src/cluster/ against a real API server: the sandbox that
+// `npm test -- integration` starts, or any cluster named by DEVLANE_TEST_KUBECONFIG. Fixtures are
+// made with client-node directly (independent of the code under test) in a namespace per test,
+// and everything a test creates is deleted with that namespace.
+import * as https from 'node:https';
+import * as http from 'node:http';
+import { randomBytes } from 'node:crypto';
+import { CoreV1Api, KubeConfig, type V1Pod, type V1Service } from '@kubernetes/client-node';
+import { KubeClusters } from '../../src/cluster/clusters';
+import type { Logger } from '../../src/core/logger';
+
+export const kubeconfigPath = process.env.DEVLANE_TEST_KUBECONFIG;
+export const isSandbox = process.env.DEVLANE_TEST_SANDBOX === '1';
+/** The context tests act as; the sandbox's admin unless a real cluster names another. */
+export const testContext = process.env.DEVLANE_TEST_CONTEXT_ADMIN ?? 'sandbox-admin';
+
+/** `it(name, needsCluster, ...)`: skipped, saying why, when no cluster is configured. */
+export const needsCluster = { skip: kubeconfigPath ? false : 'DEVLANE_TEST_KUBECONFIG is not set (npm test -- integration sets it)' };
+/** Fault injection exists only in the sandbox. */
+export const needsSandbox = { skip: !kubeconfigPath ? needsCluster.skip : isSandbox ? false : 'needs the sandbox (fault injection)' };
+
+/** A logger that keeps its lines, so a test can assert on what the code reported. */
+export class MemoryLogger implements Logger {
+  readonly lines: string[] = [];
+  trace(m: string) {
+    this.lines.push(`trace ${m}`);
+  }
+  debug(m: string) {
+    this.lines.push(`debug ${m}`);
+  }
+  info(m: string) {
+    this.lines.push(`info ${m}`);
+  }
+  warn(m: string) {
+    this.lines.push(`warn ${m}`);
+  }
+  error(m: string | Error) {
+    this.lines.push(`error ${String(m)}`);
+  }
+}
+
+/** The code under test, reading the test kubeconfig as the devlane.kubeconfig setting would. */
+export function openClusters(logger: Logger = new MemoryLogger(), informer: { batchMs?: number } = { batchMs: 5 }): KubeClusters {
+  if (!kubeconfigPath) throw new Error('DEVLANE_TEST_KUBECONFIG is not set');
+  return new KubeClusters({ setting: () => kubeconfigPath, env: {} }, { logger, idleMs: 0, informer });
+}
+
+export function adminConfig(): KubeConfig {
+  if (!kubeconfigPath) throw new Error('DEVLANE_TEST_KUBECONFIG is not set');
+  const kc = new KubeConfig();
+  kc.loadFromFile(kubeconfigPath);
+  kc.setCurrentContext(testContext);
+  return kc;
+}
+
+export function coreApi(): CoreV1Api {
+  return adminConfig().makeApiClient(CoreV1Api);
+}
+
+export type Fault =
+  | { kind: 'drop-watches' }
+  | { kind: 'api-down'; ms: number }
+  | { kind: 'expire-history' }
+  | { kind: 'latency'; ms: number }
+  | { kind: 'kill-container'; namespace: string; pod: string; container?: string };
+
+/** Injects a sandbox fault, as the admin user (POST <server>/sandbox/v1/faults). */
+export async function fault(f: Fault): Promise<void> {
+  const kc = adminConfig();
+  const opts: https.RequestOptions = {};
+  await kc.applyToHTTPSOptions(opts);
+  const url = new URL(`${kc.getCurrentCluster()!.server.replace(/\/+$/, '')}/sandbox/v1/faults`);
+  const body = JSON.stringify(f);
+  const mod = url.protocol === 'https:' ? https : http;
+  await new Promise<void>((resolve, reject) => {
+    const req = mod.request(url, { ...opts, method: 'POST', headers: { ...opts.headers, 'content-type': 'application/json' } }, (res) => {
+      let text = '';
+      res.on('data', (d) => (text += d));
+      res.on('end', () => (res.statusCode === 200 ? resolve() : reject(new Error(`fault ${f.kind}: the sandbox answered ${res.statusCode}: ${text}`))));
+    });
+    req.on('error', reject);
+    req.end(body);
+  });
+}
+
+/** A namespace for one test; `dispose()` deletes it and so everything created in it. */
+export class TestNamespace {
+  private constructor(
+    readonly name: string,
+    private readonly api: CoreV1Api,
+  ) {}
+
+  static async create(prefix = 'dl-it'): Promise<TestNamespace> {
+    const api = coreApi();
+    const name = `${prefix}-${randomBytes(3).toString('hex')}`;
+    await api.createNamespace({ body: { metadata: { name, labels: { 'devlane.dev/test': 'true' } } } });
+    return new TestNamespace(name, api);
+  }
+
+  createService(name: string, selector: Record<string, string>, port = 80): Promise<V1Service> {
+    return this.api.createNamespacedService({
+      namespace: this.name,
+      body: { metadata: { name }, spec: { selector, ports: [{ port, targetPort: 8080 }] } },
+    });
+  }
+
+  deleteService(name: string): Promise<unknown> {
+    return this.api.deleteNamespacedService({ name, namespace: this.name });
+  }
+
+  async serviceNames(): Promise<string[]> {
+    const list = await this.api.listNamespacedService({ namespace: this.name });
+    return list.items.map((s) => s.metadata!.name!).sort();
+  }
+
+  /** A pod running `node -e SCRIPT` (image node:20; the sandbox runs the host's node for it). */
+  createNodePod(name: string, script: string, labels: Record<string, string> = { app: name }, port?: number): Promise<V1Pod> {
+    return this.api.createNamespacedPod({
+      namespace: this.name,
+      body: {
+        metadata: { name, labels },
+        spec: {
+          restartPolicy: 'Always',
+          terminationGracePeriodSeconds: 1,
+          containers: [{ name: 'app', image: 'node:20', command: ['node', '-e', script], ...(port ? { ports: [{ containerPort: port }] } : {}) }],
+        },
+      },
+    });
+  }
+
+  readPod(name: string): Promise<V1Pod> {
+    return this.api.readNamespacedPod({ name, namespace: this.name });
+  }
+
+  async dispose(): Promise<void> {
+    await this.api.deleteNamespace({ name: this.name }).catch(() => {});
+  }
+}
+
+/** Polls until `check` returns something truthy; fails with `what` and the last error after timeoutMs. */
+export async function until<T>(what: string, check: () => T | undefined | false | Promise<T | undefined | false>, timeoutMs = 60_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let last: unknown;
+  for (;;) {
+    try {
+      const v = await check();
+      if (v) return v;
+    } catch (err) {
+      last = err;
+    }
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${last ? ` (last error: ${(last as Error).message})` : ''}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
