@@ -106,6 +106,9 @@ async function run(opts: Options): Promise<void> {
       },
     });
     stops.push(() => api.close());
+    // Written at once, so that the cluster can be looked at with kubectl while the demo starts.
+    mkdirSync(dirname(opts.kubeconfig), { recursive: true });
+    writeFileSync(opts.kubeconfig, kubeconfigYaml(api), { mode: 0o600 });
     const services = await startServiceNetwork({ store, stateDir: join(stateDir, 'net'), block: instance.block, pods: podNetwork });
     stops.push(() => services.stop());
     const agent = await startNodeAgent({
@@ -128,8 +131,6 @@ async function run(opts: Options): Promise<void> {
       const created = applyManifests(store, files);
       await waitForDeployments(store, created, 180_000, (msg) => console.log(`sandbox: ${msg}`));
     }
-    mkdirSync(dirname(opts.kubeconfig), { recursive: true });
-    writeFileSync(opts.kubeconfig, kubeconfigYaml(api), { mode: 0o600 });
     console.log(`sandbox ready: kubeconfig=${opts.kubeconfig}`);
   } catch (err) {
     console.error(`sandbox: could not start: ${(err as Error).stack ?? err}\nEverything it had started was stopped.`);

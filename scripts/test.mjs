@@ -3,7 +3,7 @@
 // runs every selected test file in ONE `node --test` run (so the output ends with one summary),
 // then stops the sandbox by its PID.
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -36,19 +36,26 @@ const needsCluster = suites.some((s) => s !== 'unit');
 if (needsCluster && !env.DEVLANE_TEST_KUBECONFIG) {
   sandboxDir = mkdtempSync(join(tmpdir(), 'devlane-test-sandbox-'));
   const kubeconfig = join(sandboxDir, 'kubeconfig');
+  // The sandbox's own output goes to a file, so that the runner's summary stays the last thing printed.
+  mkdirSync(join(root, 'test-results'), { recursive: true });
+  const logPath = join(root, 'test-results/sandbox.log');
+  const log = openSync(logPath, 'w');
+  console.log(`starting a sandbox for the integration tests (its log: ${logPath})`);
   sandbox = spawn(process.execPath, ['--enable-source-maps', join(root, 'out/sandbox/main.js'), '--kubeconfig', kubeconfig, '--state-dir', join(sandboxDir, 'state')], {
-    stdio: ['ignore', 'pipe', 'inherit'],
+    stdio: ['ignore', log, log],
   });
   await new Promise((resolve, reject) => {
-    let buf = '';
-    sandbox.stdout.on('data', (d) => {
-      buf += d;
-      process.stdout.write(d);
-      if (buf.includes('sandbox ready:')) resolve();
+    const poll = setInterval(() => {
+      if (readFileSync(logPath, 'utf8').includes('sandbox ready:')) {
+        clearInterval(poll);
+        resolve();
+      }
+    }, 100);
+    sandbox.on('exit', (code) => {
+      clearInterval(poll);
+      reject(new Error(`the sandbox exited (${code}) before it was ready:\n${readFileSync(logPath, 'utf8').slice(-4000)}`));
     });
-    sandbox.on('exit', (code) => reject(new Error(`sandbox exited (${code}) before it was ready`)));
   }).catch((e) => { console.error(e.message); process.exit(1); });
-  sandbox.stdout.resume();
   env.DEVLANE_TEST_KUBECONFIG = kubeconfig;
   env.DEVLANE_TEST_SANDBOX = '1';
 }
