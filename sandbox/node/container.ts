@@ -104,7 +104,9 @@ export class ContainerRunner {
    * Returns the last exit, or undefined if it never ran.
    */
   async run(): Promise<Exit | undefined> {
-    const policy: string = this.ctx.pod().spec?.restartPolicy ?? 'Always';
+    const podPolicy: string = this.ctx.pod().spec?.restartPolicy ?? 'Always';
+    // Init containers run to completion: under a pod policy of Always they restart only on failure.
+    const policy = this.isInit && podPolicy === 'Always' ? 'OnFailure' : podPolicy;
     let last: Exit | undefined;
     for (;;) {
       if (this.stopping) return last;
