@@ -57,7 +57,10 @@ const builds = {
     return entries.length && { ...node, entryPoints: entries, outbase: 'sandbox', outdir: 'out/sandbox' };
   },
   tests: () => {
-    const entries = [...files('test', /\.test\.ts$/), ...files('bench', /\.bench\.ts$/), ...present(['test/e2e/run.ts'])];
+    // test/e2e: the desktop launcher (run.ts), the in-editor suite the extension host loads
+    // (inside/index.ts) and the harness as a library for scripts/demo.mjs (harness/*).
+    const e2e = present(['test/e2e/run.ts', 'test/e2e/inside/index.ts', 'test/e2e/harness/index.ts', 'test/e2e/harness/install.ts']);
+    const entries = [...files('test', /\.test\.ts$/), ...files('bench', /\.bench\.ts$/), ...e2e];
     return entries.length && { ...node, entryPoints: entries, outbase: '.', outdir: 'out', external: ['vscode', 'playwright-core'] };
   },
 };

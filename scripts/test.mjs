@@ -22,6 +22,11 @@ function files(dir) {
 
 const build = spawnSync(process.execPath, [join(root, 'scripts/build.mjs')], { stdio: 'inherit' });
 if (build.status !== 0) process.exit(build.status ?? 1);
+// The end-to-end suite installs the packaged extension, as a user does: package it from this build.
+if (suites.includes('e2e')) {
+  const pack = spawnSync('npm', ['run', '--silent', 'package'], { cwd: root, stdio: ['ignore', 'ignore', 'inherit'] });
+  if (pack.status !== 0) process.exit(pack.status ?? 1);
+}
 
 const testFiles = suites.flatMap((s) => files(join(root, 'out/test', s)));
 if (testFiles.length === 0) {

@@ -114,6 +114,7 @@ describe('@kubernetes/client-node against the cluster', () => {
 
   it('refuses a developer what RBAC does not grant, with a 403 Status', async () => {
     const alice = config(contexts.alice).makeApiClient(k8s.CoreV1Api);
-    await assert.rejects(alice.listNamespacedSecret({ namespace: ns }), (err: { code?: number; body?: string }) => err.code === 403 && String(err.body).includes('cannot list resource "secrets"'));
+    await assert.rejects(alice.listNamespacedSecret({ namespace: ns }), (err: { code?: number; body?: string }) =>
+      err.code === 403 && JSON.parse(String(err.body)).message === `secrets is forbidden: User "alice" cannot list resource "secrets" in API group "" in the namespace "${ns}"`);
   });
 });

@@ -67,8 +67,9 @@ describe('kubectl against the cluster', () => {
     assert.equal(kubectlJson(['get', 'deployment', 'app', '-n', ns]).metadata.labels.team, 'devlane');
     kubectlOk(['scale', 'deployment', 'app', '-n', ns, '--replicas=2']);
     kubectlOk(['rollout', 'status', 'deployment/app', '-n', ns, '--timeout=90s'], { timeoutMs: 100_000 });
-    const ready = kubectlJson<{ items: { status: { conditions?: { type: string; status: string }[] } }[] }>(['get', 'pods', '-n', ns, '-l', 'app=app']).items
-      .filter((p) => p.status.conditions?.some((c) => c.type === 'Ready' && c.status === 'True'));
+    // Pods of the replaced ReplicaSet may still be terminating (and Ready until they stop), as on a real cluster.
+    const ready = kubectlJson<{ items: { metadata: { deletionTimestamp?: string }; status: { conditions?: { type: string; status: string }[] } }[] }>(['get', 'pods', '-n', ns, '-l', 'app=app']).items
+      .filter((p) => !p.metadata.deletionTimestamp && p.status.conditions?.some((c) => c.type === 'Ready' && c.status === 'True'));
     assert.equal(ready.length, 2);
   });
 
@@ -120,11 +121,13 @@ describe('kubectl against the cluster', () => {
     assert.notEqual(denied.code, 0);
     assert.match(denied.stderr, /pods is forbidden: User "alice" cannot list resource "pods" in API group "" in the namespace "dl-kubectl-/);
     const can = (args: string[]) => kubectl(['auth', 'can-i', ...args], { context: contexts.alice }).stdout.trim();
-    assert.equal(can(['create', 'pods/exec', '-n', 'shop']), 'yes');
-    assert.equal(can(['create', 'pods/portforward', '-n', 'shop-plain']), 'yes');
+    // kubectl reads `pods/exec` as the pod named exec; subresources go in --subresource.
+    assert.equal(can(['create', 'pods', '--subresource=exec', '-n', 'shop']), 'yes');
+    assert.equal(can(['create', 'pods/exec', '-n', 'shop']), 'no', 'alice may not create pods, whatever their name');
+    assert.equal(can(['create', 'pods', '--subresource=portforward', '-n', 'shop-plain']), 'yes');
     assert.equal(can(['patch', 'virtualservices.networking.istio.io', '-n', 'shop']), 'yes');
     assert.equal(can(['delete', 'namespaces']), 'no');
-    assert.equal(can(['create', 'pods/exec', '-n', ns]), 'no');
+    assert.equal(can(['create', 'pods', '--subresource=exec', '-n', ns]), 'no');
     assert.equal(kubectl(['get', 'pods', '-n', 'shop'], { context: contexts.bob }).code, 0, 'bob is bound in shop');
   });
 

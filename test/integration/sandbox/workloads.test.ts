@@ -35,7 +35,8 @@ function podReady(ns: string, name: string): boolean {
 }
 
 function apply(ns: string, ...objs: object[]): void {
-  kubectlOk(['apply', '-n', ns, '-f', '-'], { input: JSON.stringify({ apiVersion: 'v1', kind: 'List', items: objs }) });
+  // One YAML stream of documents (each JSON is valid YAML).
+  kubectlOk(['apply', '-n', ns, '-f', '-'], { input: objs.map((o) => JSON.stringify(o)).join('\n---\n') });
 }
 
 function request(ns: string, url: string, headers: Record<string, string> = {}): string {
