@@ -195,6 +195,9 @@ export class ExplorerModel extends Disposable {
     const workloads: { kind: WorkloadKind; w: Workload }[] = [];
     for (const kind of workloadKinds) {
       const lease = this.lease(node, conn, kind, namespace);
+      // A 404 on a whole collection means this cluster does not serve that kind (e.g. no
+      // StatefulSets API): nothing to show, and not an error the user can act on.
+      if (lease.status.phase === 'error' && lease.status.error?.kind === 'not-found') continue;
       out.push(...this.statusRows(node, lease, kind, false));
       for (const w of lease.values()) if (matchesServiceSelector(selector, w.spec?.template?.metadata?.labels)) workloads.push({ kind, w });
     }

@@ -87,6 +87,23 @@ describe('ExplorerModel', () => {
     assert.deepEqual(labels(model.getChildren(rows[1])), ['web']);
   });
 
+  it('shows nothing for a workload kind the cluster does not serve, but an error for one it refuses', async () => {
+    const { model, conn } = setup();
+    const ctx = model.getChildren()[0];
+    conn.informer('Namespace').sync([namespace('shop')]);
+    const ns = model.getChildren(ctx)[0];
+    conn.informer('Service', 'shop').sync([service('web', { app: 'web' })]);
+    const web = model.getChildren(ns)[0];
+    model.getChildren(web);
+    conn.informer('Deployment', 'shop').sync([deployment('web', { app: 'web' })]);
+    conn.informer('Pod', 'shop').sync([pod('web-1', { labels: { app: 'web' } })]);
+    conn.informer('StatefulSet', 'shop').fail(new ClusterError('not-found', 'Not found while trying to list statefulsets', 'It may have been deleted.', 404));
+    conn.informer('DaemonSet', 'shop').fail(new ClusterError('forbidden', 'daemonsets.apps is forbidden', 'Ask for a Role', 403));
+    const rows = model.getChildren(web);
+    assert.deepEqual(rows.map((r) => r.kind), ['error', 'workload']);
+    assert.match(rows[0].label, /daemonsets.apps is forbidden/);
+  });
+
   it('keeps other contexts working when one cannot connect', () => {
     const clusters = FakeClusters.of([contextSummary('good'), contextSummary('bad', 'default', { problem: 'cluster "x" is not defined in any kubeconfig file' })], 'good');
     const model = new ExplorerModel(clusters, new Prefs(), new ForwardRegistry());
