@@ -65,7 +65,7 @@ export async function sendFault(kubeconfigPath: string, fault: Fault): Promise<v
   try {
     kc = parse(readFileSync(kubeconfigPath, 'utf8'));
   } catch (err) {
-    throw new Error(`cannot read the sandbox kubeconfig ${kubeconfigPath}: ${(err as Error).message}. Is the sandbox running? Pass --kubeconfig PATH.`);
+    throw new Error(`cannot read the sandbox kubeconfig ${kubeconfigPath}: ${(err as Error).message}. Is the sandbox running? Pass --kubeconfig PATH.`, { cause: err });
   }
   const ctx = kc.contexts.find((c) => c.name === 'sandbox-admin')?.context;
   const cluster = kc.clusters.find((c) => c.name === ctx?.cluster)?.cluster;

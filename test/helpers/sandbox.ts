@@ -74,36 +74,3 @@ export async function startSandbox(args: string[] = ['--empty'], timeoutMs = 120
   });
   return proc;
 }
-
-/** Every process whose parent chain leads to `pid` (read from /proc). */
-export function descendants(pid: number): number[] {
-  const parents = new Map<number, number>();
-  for (const entry of require('node:fs').readdirSync('/proc') as string[]) {
-    if (!/^\d+$/.test(entry)) continue;
-    try {
-      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
-      const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
-      parents.set(Number(entry), ppid);
-    } catch {
-      // gone while we looked
-    }
-  }
-  const out: number[] = [];
-  const walk = (p: number) => {
-    for (const [child, parent] of parents) if (parent === p) {
-      out.push(child);
-      walk(child);
-    }
-  };
-  walk(pid);
-  return out;
-}
-
-export function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}

@@ -2,29 +2,18 @@
 // process, mount or network namespace behind.
 
 import assert from 'node:assert/strict';
-import { readFileSync, readdirSync, readlinkSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { spawnSync } from 'node:child_process';
 import { describe, it } from 'node:test';
 import { isSandbox } from '../../helpers/kubectl';
-import { REPO, alive, descendants, startSandbox } from '../../helpers/sandbox';
-
-function netNamespaces(): Set<string> {
-  const seen = new Set<string>();
-  for (const pid of readdirSync('/proc').filter((e) => /^\d+$/.test(e))) {
-    try {
-      seen.add(readlinkSync(`/proc/${pid}/ns/net`));
-    } catch {
-      // gone, or not ours to read
-    }
-  }
-  return seen;
-}
+import { alive, descendants, netNamespaces, type ProcInfo } from '../../helpers/procs';
+import { REPO, startSandbox } from '../../helpers/sandbox';
 
 describe('sandbox lifecycle', { skip: !isSandbox() && 'tests the sandbox program itself' }, () => {
   it('runs a second instance beside the first, and stops without leaving anything behind', async () => {
     const netBefore = netNamespaces();
     const sb = await startSandbox(['--empty']);
-    let children: number[] = [];
+    let children: ProcInfo[];
     try {
       const kubectl = (args: string[]) => spawnSync('kubectl', ['--kubeconfig', sb.kubeconfig, ...args], { encoding: 'utf8' });
       assert.equal(kubectl(['create', 'namespace', 'second']).status, 0);
@@ -42,7 +31,7 @@ describe('sandbox lifecycle', { skip: !isSandbox() && 'tests the sandbox program
       assert.equal(code, 0, `the sandbox exits cleanly on SIGTERM:\n${sb.output()}`);
     }
     await new Promise((r) => setTimeout(r, 500));
-    assert.deepEqual(children.filter(alive), [], 'no pod process is left');
+    assert.deepEqual(children.filter(alive).map((p) => `${p.pid}: ${p.command}`), [], 'no pod process is left');
     const mounts = readFileSync('/proc/self/mountinfo', 'utf8');
     assert.ok(!mounts.includes(sb.dir), 'no mount of the state directory is left');
     const leaked = [...netNamespaces()].filter((n) => !netBefore.has(n));

@@ -99,7 +99,7 @@ test('configMap volume and env, downward API, $(VAR) expansion', async () => {
     },
   });
   await h.waitPod('cfgpod', (p) => p.status?.phase === 'Running', 'Running');
-  await waitFor(async () => (await logText('cfgpod', 'main')).includes('app=\"demo\"'), 'labels file printed');
+  await waitFor(async () => (await logText('cfgpod', 'main')).includes('app="demo"'), 'labels file printed');
   const log = await logText('cfgpod', 'main');
   assert.match(log, /G=hello N=cfgpod X=hello-cfgpod lit=\$\(Y\) undef=\$\(UNDEFINED_VAR\)/);
   assert.match(log, /v=1/);
