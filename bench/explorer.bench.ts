@@ -16,7 +16,7 @@ import type { KindTypes, KubeObject, Pod, ResourceKind } from '../src/core/resou
 import { ExplorerModel } from '../src/explorer/model';
 import { ForwardRegistry } from '../src/explorer/forwards';
 import type { ExplorerNode } from '../src/explorer/nodes';
-import { contextSummary, FakeClusters } from '../test/fakes/cluster';
+import { contextSummary, FakeClusters, unusedObjectApi } from '../test/fakes/cluster';
 import { namespace, pod, service } from '../test/fakes/objects';
 
 const SERVICES = 2000;
@@ -56,6 +56,7 @@ class GeneratedListWatch implements ListWatch<KubeObject> {
 
 class GeneratedConnection implements ClusterConnection {
   readonly context = contextSummary('bench', 'shop');
+  readonly objects = unusedObjectApi;
   readonly sources = new Map<string, GeneratedListWatch>();
   private readonly pool: InformerPool;
   constructor(data: Record<string, KubeObject[]>) {

@@ -1,6 +1,7 @@
 // What the layers above src/cluster/ see of a cluster. Nothing here imports client-node, so the
 // explorer, log and (later) session code depend on these interfaces only; the implementations
 // live next to this file, and tests drive the layers above with their own fakes.
+import type { AccessCheck, ApiType } from '../core/api-types';
 import type { ClusterError } from '../core/errors';
 import type { Event } from '../core/events';
 import type { ContextSummary } from '../core/kubeconfig';
@@ -68,6 +69,51 @@ export interface PortForwardHandle extends IDisposable {
   readonly onDidClose: Event<Error | undefined>;
 }
 
+export interface ListOptions {
+  labelSelector?: string;
+  fieldSelector?: string;
+}
+
+export interface WriteOptions {
+  /** Server-side dry-run (`dryRun=All`): validated and admitted, never stored. */
+  dryRun?: boolean;
+  signal: AbortSignal;
+}
+
+export interface DeleteOptions extends WriteOptions {
+  /** The delete fails with a conflict unless the object still has this uid / resourceVersion. */
+  preconditions?: { uid?: string; resourceVersion?: string };
+  propagationPolicy?: 'Background' | 'Foreground' | 'Orphan';
+}
+
+export interface ExecResult {
+  exitCode: number;
+  stdout: string;
+  stderr: string;
+}
+
+/**
+ * Reads and writes of any kind, as raw JSON. Errors are ClusterErrors: 'not-found', 'conflict'
+ * (resourceVersion precondition failed), 'already-exists', 'invalid', 'forbidden', ...
+ * `update` always carries the object's metadata.resourceVersion as its precondition.
+ */
+export interface ObjectApi {
+  get<T extends KubeObject>(type: ApiType, namespace: string | undefined, name: string, signal: AbortSignal): Promise<T>;
+  /** Like get, but undefined for an object that does not exist. */
+  tryGet<T extends KubeObject>(type: ApiType, namespace: string | undefined, name: string, signal: AbortSignal): Promise<T | undefined>;
+  list<T extends KubeObject>(type: ApiType, namespace: string | undefined, opts: ListOptions, signal: AbortSignal): Promise<T[]>;
+  create<T extends KubeObject>(type: ApiType, obj: T, opts: WriteOptions): Promise<T>;
+  update<T extends KubeObject>(type: ApiType, obj: T, opts: WriteOptions): Promise<T>;
+  patch<T extends KubeObject>(type: ApiType, namespace: string | undefined, name: string, patch: unknown, kind: 'merge' | 'json', opts: WriteOptions): Promise<T>;
+  delete(type: ApiType, namespace: string | undefined, name: string, opts: DeleteOptions): Promise<void>;
+  /** A SelfSubjectAccessReview: may the current user do this? */
+  accessReview(check: AccessCheck, signal: AbortSignal): Promise<{ allowed: boolean; reason?: string }>;
+  /** Whether the API server serves this kind (e.g. Istio's VirtualService CRD is installed). */
+  serves(type: ApiType, signal: AbortSignal): Promise<boolean>;
+  /** Runs a short command in a container and collects its output. */
+  exec(namespace: string, pod: string, container: string, command: string[], signal: AbortSignal): Promise<ExecResult>;
+}
+
 /** One kubeconfig context: the cluster as seen with that context's user. */
 export interface ClusterConnection {
   readonly context: ContextSummary;
@@ -80,6 +126,7 @@ export interface ClusterConnection {
    */
   followLog(request: LogRequest, onChunk: (chunk: Buffer) => void, signal: AbortSignal): Promise<void>;
   portForward(request: PortForwardRequest): Promise<PortForwardHandle>;
+  readonly objects: ObjectApi;
 }
 
 export interface KubeconfigState {

@@ -5,6 +5,7 @@ import type { ClusterConnection, InformerLease, LogRequest, PortForwardHandle, P
 import { KubeHttp } from './http';
 import { Informer, type InformerOptions } from './informer';
 import { InformerPool } from './informer-pool';
+import { HttpObjectApi } from './objects';
 import { HttpListWatch } from './list-watch';
 import { followLog } from './logs';
 import { startPortForward } from './port-forward';
@@ -25,6 +26,7 @@ export class KubeConnection extends Disposable implements ClusterConnection {
   private readonly http: KubeHttp;
   private readonly kc: KubeConfig;
   private readonly pool: InformerPool;
+  readonly objects: HttpObjectApi;
 
   constructor(
     readonly context: ContextSummary,
@@ -39,6 +41,7 @@ export class KubeConnection extends Disposable implements ClusterConnection {
     const cluster = this.kc.getCurrentCluster();
     if (!cluster) throw new ClusterError('config', `Context "${context.name}": cluster "${context.cluster}" has no usable server address`, 'Fix the kubeconfig, then Refresh.');
     this.http = new KubeHttp(this.kc, { server: cluster.server, user: context.user, credentialPlugin: credentialPluginName(raw, context.user) });
+    this.objects = new HttpObjectApi(this.http);
     this.pool = this._register(new InformerPool((key) => this.createInformer(key), options.idleMs ?? 30_000));
   }
 

@@ -89,6 +89,36 @@ export class KubeHttp {
   }
 }
 
+export type WriteMethod = 'POST' | 'PUT' | 'PATCH' | 'DELETE';
+
+/** A write (or any non-GET) with a JSON body; 2xx answers are parsed, others become ClusterErrors. */
+export async function sendJson<T>(client: KubeHttp, method: WriteMethod, path: string, body: unknown, contentType: string, action: string, signal: AbortSignal): Promise<T> {
+  const opts = await client.requestOptions(action);
+  signal.throwIfAborted();
+  const url = new URL(client.target.server.replace(/\/+$/, '') + path);
+  const mod = url.protocol === 'https:' ? https : http;
+  const payload = body === undefined ? undefined : Buffer.from(JSON.stringify(body));
+  const headers = { ...opts.headers, Accept: 'application/json', ...(payload ? { 'Content-Type': contentType, 'Content-Length': String(payload.length) } : {}) };
+  return new Promise<T>((resolve, reject) => {
+    const req = mod.request(url, { ...opts, method, signal, headers }, (res) => {
+      readAll(res).then(
+        (text) => {
+          const status = res.statusCode ?? 0;
+          if (status < 200 || status >= 300) return reject(fromHttpStatus(status, parseStatus(text), client.errorContext(action)));
+          try {
+            resolve((text ? JSON.parse(text) : {}) as T);
+          } catch {
+            reject(new ClusterError('server', `The API server sent something that is not JSON while trying to ${action}`, 'Check the server address in the kubeconfig.'));
+          }
+        },
+        (err) => reject(classifyError(err, client.errorContext(action))),
+      );
+    });
+    req.on('error', (err) => reject(classifyError(err, client.errorContext(action))));
+    req.end(payload);
+  });
+}
+
 function readAll(res: http.IncomingMessage): Promise<string> {
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];

@@ -9,6 +9,9 @@ export type ClusterErrorKind =
   | 'credentials' // an exec plugin or auth provider failed before any request was sent
   | 'not-found' // 404
   | 'gone' // 410: the resourceVersion is too old; relist
+  | 'conflict' // 409 Conflict: the object changed since it was read (resourceVersion precondition)
+  | 'already-exists' // 409 AlreadyExists
+  | 'invalid' // 400/422: the server refused the object as written (validation, admission)
   | 'config' // the kubeconfig cannot be used as written
   | 'cancelled' // we aborted it ourselves
   | 'server'; // anything else the server answered
@@ -119,6 +122,13 @@ export function fromHttpStatus(statusCode: number, status: StatusBody | undefine
       );
     case 404:
       return new ClusterError('not-found', `Not found while trying to ${ctx.action}${said}`, 'It may have been deleted.', 404);
+    case 409:
+      return status?.reason === 'AlreadyExists'
+        ? new ClusterError('already-exists', `Already exists while trying to ${ctx.action}${said}`, 'Pick another name, or remove the existing object.', 409)
+        : new ClusterError('conflict', `Conflict while trying to ${ctx.action}${said}`, 'Someone changed it at the same time; Devlane reads it again and retries.', 409);
+    case 400:
+    case 422:
+      return new ClusterError('invalid', `The cluster refused to ${ctx.action}${said}`, 'Nothing was changed by this request; the message above names the field.', statusCode);
     case 410:
       return new ClusterError('gone', `The requested history is gone (410)${said}`, 'Devlane lists again.', 410);
     default:

@@ -1,6 +1,7 @@
 // A cluster made of in-memory informers, for driving the layers above src/cluster/ in unit tests.
 // Tests change objects and statuses by hand and see what the explorer or log code does with it.
 import type {
+  ObjectApi,
   ChangeBatch,
   ClusterConnection,
   Clusters,
@@ -77,7 +78,13 @@ export class FakeInformer<T extends KubeObject> implements InformerView<T> {
 
 export type LogScript = (req: LogRequest, onChunk: (chunk: Buffer) => void, signal: AbortSignal) => Promise<void>;
 
+/** For fakes that never reach the object API: any call fails, naming the method. */
+export const unusedObjectApi = new Proxy({} as ObjectApi, {
+  get: (_t, method) => () => Promise.reject(new Error(`ObjectApi.${String(method)} is not faked here`)),
+});
+
 export class FakeConnection implements ClusterConnection {
+  readonly objects = unusedObjectApi;
   readonly informers = new Map<string, FakeInformer<KubeObject>>();
   logScript: LogScript = () => new Promise(() => {});
   readonly logRequests: LogRequest[] = [];
