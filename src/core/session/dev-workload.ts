@@ -1,0 +1,186 @@
+// The developer copy of a workload, computed from the original Deployment: same image, env,
+// envFrom, volumes and service account, one replica, no liveness probe (a paused debugger must
+// not get the pod killed), readiness kept, and the labels any Service selects on rewritten so
+// that no original Service ever sends it ordinary traffic. Pure: the caller reads the objects.
+import { SessionError } from './errors';
+import { annotations, devServiceName, devWorkloadName, labels, managedBy, type Role } from './names';
+import type { KubeObject, Service } from '../resources';
+import { matchesServiceSelector } from '../selectors';
+
+/* eslint-disable @typescript-eslint/no-explicit-any -- pod templates pass through field by field */
+export type Json = Record<string, any>;
+
+export interface OwnerRecord {
+  name: string;
+  uid: string;
+}
+
+export interface PvcInfo {
+  name: string;
+  accessModes: string[];
+}
+
+export interface DevWorkloadInput {
+  deployment: KubeObject & { spec?: Json };
+  /** The Service being taken over. */
+  service: Service;
+  /** Every Service in the namespace: their selectors decide which labels are rewritten. */
+  services: Service[];
+  session: string;
+  record: OwnerRecord;
+  /** Runs this image in the main container instead of the original one (CI jobs testing a build). */
+  image?: string;
+  /** Claims the pod template mounts, as found in the namespace. */
+  pvcs: PvcInfo[];
+  /** Replace ReadWriteOnce claims by emptyDir volumes instead of refusing. */
+  rwoAsEmptyDir?: boolean;
+}
+
+export interface DevWorkload {
+  deployment: KubeObject & { spec: Json };
+  service: Service;
+  /** Labels changed on the copy's pods, with their original values. */
+  rewritten: Record<string, string>;
+  warnings: string[];
+}
+
+export function sessionLabels(session: string, role: Role, service?: string): Record<string, string> {
+  return { [labels.session]: session, [labels.role]: role, ...(service ? { [labels.service]: service } : {}), [labels.managedBy]: managedBy };
+}
+
+export function ownerReference(record: OwnerRecord) {
+  return { apiVersion: 'v1', kind: 'ConfigMap', name: record.name, uid: record.uid };
+}
+
+/** Label keys that some Service in the namespace selects on. */
+export function selectedLabelKeys(services: Service[]): Set<string> {
+  const keys = new Set<string>();
+  for (const s of services) for (const k of Object.keys(s.spec?.selector ?? {})) keys.add(k);
+  return keys;
+}
+
+const copyValue = (value: string) => `${value.slice(0, 55).replace(/[-_.]+$/, '')}-devlane`;
+
+/** Template labels with every selected key given a value no selector uses; keys that still match something are dropped. */
+export function rewriteLabels(template: Record<string, string>, services: Service[]): { labels: Record<string, string>; rewritten: Record<string, string> } {
+  const keys = selectedLabelKeys(services);
+  const out: Record<string, string> = {};
+  const rewritten: Record<string, string> = {};
+  for (const [k, v] of Object.entries(template)) {
+    if (k.startsWith('devlane.dev/')) continue;
+    if (keys.has(k)) {
+      rewritten[k] = v;
+      out[k] = copyValue(v);
+    } else out[k] = v;
+  }
+  // A Service that happens to select the rewritten values: drop the keys it uses.
+  for (const s of services) if (matchesServiceSelector(s.spec?.selector, out)) for (const k of Object.keys(s.spec!.selector!)) delete out[k];
+  return { labels: out, rewritten };
+}
+
+/** The container the Service sends traffic to (by target port number or name), else the first. */
+export function mainContainerIndex(containers: Json[], service: Service): number {
+  for (const p of service.spec?.ports ?? []) {
+    const target = p.targetPort ?? p.port;
+    const i = containers.findIndex((c) => (c.ports ?? []).some((cp: Json) => cp.containerPort === target || (typeof target === 'string' && cp.name === target)));
+    if (i >= 0) return i;
+  }
+  return 0;
+}
+
+function devVolumes(volumes: Json[], pvcs: PvcInfo[], rwoAsEmptyDir: boolean, deploymentName: string): { volumes: Json[]; warnings: string[] } {
+  const warnings: string[] = [];
+  const blocked: string[] = [];
+  const out = volumes.map((v) => {
+    const claim = v.persistentVolumeClaim?.claimName as string | undefined;
+    if (!claim) return v;
+    const modes = pvcs.find((p) => p.name === claim)?.accessModes ?? [];
+    // A claim that many pods may mount is shared as it is; only single-writer claims are a problem.
+    if (modes.includes('ReadWriteMany') || modes.includes('ReadOnlyMany')) return v;
+    if (!modes.includes('ReadWriteOnce') && !modes.includes('ReadWriteOncePod')) return v;
+    if (!rwoAsEmptyDir) {
+      blocked.push(`volume "${v.name}" (claim ${claim}, ${modes.join(', ')})`);
+      return v;
+    }
+    warnings.push(`volume "${v.name}" uses claim ${claim} (${modes.join(', ')}), which ${deploymentName} holds; the copy gets an empty emptyDir instead`);
+    return { name: v.name, emptyDir: {} };
+  });
+  if (blocked.length) {
+    throw new SessionError(
+      'volume',
+      `${deploymentName} mounts ReadWriteOnce storage that its own pod holds, so a copy cannot share it: ${blocked.join('; ')}`,
+      'Nothing was created. Start again with an empty volume in its place (--rwo-as-emptydir, or "Use emptyDir" in the editor), or give the claim ReadWriteMany access.',
+      { volumes: blocked },
+    );
+  }
+  return { volumes: out, warnings };
+}
+
+export function buildDevWorkload(input: DevWorkloadInput): DevWorkload {
+  const { deployment, service, session, record } = input;
+  const name = deployment.metadata.name;
+  const ns = deployment.metadata.namespace!;
+  const svcName = service.metadata.name;
+  const template: Json = structuredClone(deployment.spec?.template ?? {});
+  const podSpec: Json = template.spec ?? {};
+  if (!Array.isArray(podSpec.containers) || podSpec.containers.length === 0) {
+    throw new SessionError('unsupported', `Deployment ${ns}/${name} has no containers to copy`, 'Nothing was created. Check the Deployment.');
+  }
+  const { labels: copyLabels, rewritten } = rewriteLabels(template.metadata?.labels ?? {}, input.services);
+  const own = sessionLabels(session, 'dev', svcName);
+  const podLabels = { ...copyLabels, ...own };
+  const warnings: string[] = [];
+
+  const main = mainContainerIndex(podSpec.containers, service);
+  podSpec.containers = podSpec.containers.map((c: Json, i: number) => {
+    const copy: Json = { ...c };
+    delete copy.livenessProbe;
+    // Host ports would collide with the original pod on the same node.
+    if (copy.ports) copy.ports = copy.ports.map((p: Json) => ({ ...p, hostPort: undefined }));
+    copy.env = [...(c.env ?? []).filter((e: Json) => e.name !== 'DEVLANE_SESSION'), { name: 'DEVLANE_SESSION', value: session }];
+    if (i === main && input.image) copy.image = input.image;
+    return JSON.parse(JSON.stringify(copy));
+  });
+  if (podSpec.volumes) {
+    const v = devVolumes(podSpec.volumes, input.pvcs, !!input.rwoAsEmptyDir, `Deployment ${ns}/${name}`);
+    podSpec.volumes = v.volumes;
+    warnings.push(...v.warnings);
+  }
+  delete podSpec.nodeName;
+
+  const meta = (role: Role) => ({
+    namespace: ns,
+    labels: sessionLabels(session, role, svcName),
+    ownerReferences: [ownerReference(record)],
+  });
+  const devName = devWorkloadName(svcName, session);
+  const dep = {
+    apiVersion: 'apps/v1',
+    kind: 'Deployment',
+    metadata: {
+      name: devName,
+      ...meta('dev'),
+      annotations: { [annotations.copyOf]: `Deployment/${name}`, [annotations.rewrittenLabels]: JSON.stringify(rewritten) },
+    },
+    spec: {
+      replicas: 1,
+      selector: { matchLabels: own },
+      // A developer restarts often; do not keep old ReplicaSets around.
+      revisionHistoryLimit: 0,
+      template: {
+        metadata: { labels: podLabels, annotations: { ...(template.metadata?.annotations ?? {}), [annotations.copyOf]: `Deployment/${name}` } },
+        spec: podSpec,
+      },
+    },
+  };
+  const devSvc: Service = {
+    apiVersion: 'v1',
+    kind: 'Service',
+    metadata: { name: devServiceName(svcName, session), ...meta('dev-service') },
+    spec: {
+      selector: own,
+      ports: (service.spec?.ports ?? []).map((p) => ({ ...(p.name ? { name: p.name } : {}), port: p.port, targetPort: p.targetPort ?? p.port, protocol: p.protocol ?? 'TCP' })),
+    },
+  };
+  return { deployment: dep, service: devSvc, rewritten, warnings };
+}

@@ -1,0 +1,30 @@
+// Errors of session work that are not a failed request: a workload kind Devlane cannot copy yet, a
+// service someone else holds, a missing permission. Each says what happened, what was left
+// unchanged, and what to do (`hint`), like ClusterError.
+
+export type SessionErrorCode =
+  | 'unsupported' // a workload kind or shape Devlane cannot copy yet
+  | 'not-found' // the service, workload or session does not exist
+  | 'held' // another participant owns this service in the session
+  | 'forbidden' // preflight found missing permissions
+  | 'declined' // the user did not confirm the plan
+  | 'volume' // a ReadWriteOnce volume the original holds
+  | 'invalid' // a name or option that cannot be used
+  | 'failed'; // a step failed (rolled back)
+
+export class SessionError extends Error {
+  override readonly name = 'SessionError';
+  constructor(
+    readonly code: SessionErrorCode,
+    message: string,
+    readonly hint: string,
+    readonly details: Record<string, unknown> = {},
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+  }
+
+  get full(): string {
+    return this.hint ? `${this.message}. ${this.hint}` : this.message;
+  }
+}

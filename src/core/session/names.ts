@@ -1,0 +1,82 @@
+// Names, labels and keys of routed sessions. Everything Devlane creates is findable by label
+// (`kubectl get configmaps -l devlane.dev/session`), and every name fits Kubernetes' limits.
+import { createHash, randomBytes } from 'node:crypto';
+
+export const labels = {
+  /** The session an object belongs to (the record carries it too). */
+  session: 'devlane.dev/session',
+  /** What the object is for: record, dev, dev-service, lease, router, origin, virtualservice. */
+  role: 'devlane.dev/role',
+  /** The Service a dev copy or router stands in for. */
+  service: 'devlane.dev/service',
+  managedBy: 'app.kubernetes.io/managed-by',
+} as const;
+
+export const annotations = {
+  /** On a Service whose selector Devlane switched to its router: the selector to put back (JSON). */
+  originalSelector: 'devlane.dev/original-selector',
+  /** On a dev workload: the labels rewritten so that no original Service selects it (JSON). */
+  rewrittenLabels: 'devlane.dev/rewritten-labels',
+  /** On objects Devlane created for a Service rather than for one session (router, VirtualService). */
+  createdFor: 'devlane.dev/created-for',
+  /** Which Deployment a dev workload copies. */
+  copyOf: 'devlane.dev/copy-of',
+} as const;
+
+export type Role = 'record' | 'dev' | 'dev-service' | 'lease' | 'router' | 'router-config' | 'origin' | 'virtualservice';
+
+export const managedBy = 'devlane';
+
+/** Longest session name: leaves room for `<service>-dl-` in the 63-character dev Service name. */
+export const maxSessionName = 30;
+
+const dnsLabel = /^[a-z]([-a-z0-9]*[a-z0-9])?$/;
+
+/** Why a session name cannot be used, or undefined when it can. */
+export function sessionNameProblem(name: string): string | undefined {
+  if (name.length === 0) return 'a session name cannot be empty';
+  if (name.length > maxSessionName) return `"${name}" is longer than ${maxSessionName} characters`;
+  if (!dnsLabel.test(name)) return `"${name}" must be lower-case letters, digits and "-", start with a letter and end with a letter or digit`;
+  return undefined;
+}
+
+/** Lower-case, DNS-safe, without leading/trailing/double dashes: `Alice.Smith@corp` → `alice-smith-corp`. */
+export function slug(text: string): string {
+  return text
+    .toLowerCase()
+    .replace(/[^a-z0-9-]+/g, '-')
+    .replace(/-+/g, '-')
+    .replace(/^[-0-9]+|-+$/g, '');
+}
+
+/** A DNS label from parts, at most `max` characters; a long one is cut and given a short hash, so it stays unique. */
+export function fitName(parts: string[], max = 63): string {
+  const joined = parts.filter(Boolean).join('-');
+  if (joined.length <= max) return joined;
+  const hash = createHash('sha256').update(joined).digest('hex').slice(0, 6);
+  return `${joined.slice(0, max - 7).replace(/-+$/, '')}-${hash}`;
+}
+
+/** The default session name, `<user>-<service>`. */
+export function defaultSessionName(user: string, service: string): string {
+  const name = fitName([slug(user) || 'dev', slug(service)], maxSessionName);
+  return /^[a-z]/.test(name) ? name : `s-${name}`.slice(0, maxSessionName).replace(/-+$/, '');
+}
+
+export const recordName = (session: string) => `devlane-session-${session}`;
+export const leaseName = (session: string, participant: string) => fitName(['devlane', session, slug(participant) || 'p'], 63);
+export const devServiceName = (service: string, session: string) => fitName([service, 'dl', session]);
+export const devWorkloadName = devServiceName;
+export const routerName = (service: string) => fitName([service, 'devlane-router']);
+export const originServiceName = (service: string) => fitName([service, 'devlane-origin']);
+export const virtualServiceName = (service: string) => fitName([service, 'devlane']);
+
+/** A route key: 192 random bits, base64url (URL-, header- and baggage-safe, no escaping needed). */
+export function newRouteKey(random: (n: number) => Uint8Array = randomBytes): string {
+  return Buffer.from(random(24)).toString('base64url');
+}
+
+/** Route keys are only ever base64url; anything else is refused before it reaches a regex or a config file. */
+export function isRouteKey(key: string): boolean {
+  return /^[A-Za-z0-9_-]{22,128}$/.test(key);
+}

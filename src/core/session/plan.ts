@@ -1,0 +1,76 @@
+// A plan: every change a session makes to a cluster, computed before anything is written, so that
+// it can be reviewed (production contexts), access-checked, dry-run, applied in order, and undone.
+// Each step carries its inverse as plain data; the inverses are kept in the session record (the
+// undo log) so that any Devlane instance, or `devlane gc`, can replay them later.
+import type { AccessCheck, ApiTypeName } from '../api-types';
+import type { KubeObject } from '../resources';
+
+export interface ObjRef {
+  type: ApiTypeName;
+  namespace: string;
+  name: string;
+}
+
+/**
+ * A change to an object that may have been changed by others since it was read: applied as
+ * read → transform → update with the resourceVersion read, retried on conflict. Each edit is
+ * narrow ("add this session's route"), so that it composes with other sessions' edits.
+ */
+export type Edit =
+  | { kind: 'istio.addRoute'; session: string; routeKey: string; service: string; devService: string }
+  | { kind: 'istio.removeRoute'; session: string }
+  | { kind: 'router.addRoute'; session: string; routeKey: string; devService: string }
+  | { kind: 'router.removeRoute'; session: string }
+  | { kind: 'service.switchSelector'; selector: Record<string, string> }
+  | { kind: 'service.restoreSelector' };
+
+/** What undoes one step; replayed newest first. */
+export type Undo =
+  | { kind: 'delete'; ref: ObjRef; summary: string; uid?: string }
+  | { kind: 'edit'; ref: ObjRef; edit: Edit; summary: string }
+  /** Take the service's router out of the path and remove it, once no session routes through it. */
+  | { kind: 'release-router'; namespace: string; service: string; summary: string };
+
+export type Step =
+  | {
+      kind: 'create';
+      ref: ObjRef;
+      object: KubeObject;
+      summary: string;
+      /** Shared by the sessions on a service (router parts): finding it already there is fine. */
+      shared?: boolean;
+      undo: Undo[];
+    }
+  | { kind: 'edit'; ref: ObjRef; edit: Edit; summary: string; createIfAbsent?: KubeObject; undo: Undo[] }
+  | { kind: 'wait-ready'; ref: ObjRef; summary: string; undo: Undo[] };
+
+export type StrategyName = 'istio' | 'router' | 'gateway-api';
+
+export interface Plan {
+  context: string;
+  namespace: string;
+  session: string;
+  service: string;
+  strategy: StrategyName;
+  /** Why this strategy (shown to the user). */
+  strategyReason: string;
+  steps: Step[];
+  /** Every permission the steps (and the session's upkeep) need; checked before anything is written. */
+  access: AccessCheck[];
+  warnings: string[];
+}
+
+/** The plan as text for a confirmation dialog or the CLI. */
+export function describePlan(plan: Plan): string {
+  const lines = [
+    `Session "${plan.session}" on service ${plan.namespace}/${plan.service} (context ${plan.context})`,
+    `Routing: ${plan.strategy} (${plan.strategyReason})`,
+    ...plan.steps.map((s, i) => `${i + 1}. ${s.summary}`),
+  ];
+  for (const w of plan.warnings) lines.push(`Warning: ${w}`);
+  return lines.join('\n');
+}
+
+export function refText(ref: ObjRef): string {
+  return `${ref.type} ${ref.namespace}/${ref.name}`;
+}

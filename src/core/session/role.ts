@@ -1,0 +1,56 @@
+// The least-privilege Role for sessions, and the manifest that grants a list of missing permissions.
+// `sessionRules` is what README.md ("Permissions") and sandbox/demo/manifests/rbac.yaml ship.
+import { type AccessCheck, accessCheckText } from '../api-types';
+
+export interface PolicyRule {
+  apiGroups: string[];
+  resources: string[];
+  verbs: string[];
+}
+
+/** Everything a session needs in its namespace (the preflight checks each verb a plan uses). */
+export const sessionRules: PolicyRule[] = [
+  // Read what is being taken over, and watch the copy start.
+  { apiGroups: [''], resources: ['pods', 'services', 'endpoints', 'configmaps', 'events', 'persistentvolumeclaims'], verbs: ['get', 'list', 'watch'] },
+  { apiGroups: ['apps'], resources: ['deployments', 'replicasets'], verbs: ['get', 'list', 'watch'] },
+  // The record (ConfigMap), dev Services, the origin Service, and switching a Service to the router.
+  { apiGroups: [''], resources: ['configmaps', 'services'], verbs: ['create', 'update', 'patch', 'delete'] },
+  // Dev copies and routers.
+  { apiGroups: ['apps'], resources: ['deployments'], verbs: ['create', 'update', 'patch', 'delete'] },
+  // Reload routers; logs, sync and debugging of the copy.
+  { apiGroups: [''], resources: ['pods/exec', 'pods/portforward'], verbs: ['get', 'create'] },
+  { apiGroups: [''], resources: ['pods/log'], verbs: ['get'] },
+  // One Lease per participant.
+  { apiGroups: ['coordination.k8s.io'], resources: ['leases'], verbs: ['get', 'list', 'watch', 'create', 'update', 'patch', 'delete'] },
+  // Istio routes.
+  { apiGroups: ['networking.istio.io'], resources: ['virtualservices'], verbs: ['get', 'list', 'watch', 'create', 'update', 'patch', 'delete'] },
+];
+
+function yamlList(items: string[]): string {
+  return `[${items.map((i) => (i === '' ? '""' : i)).join(', ')}]`;
+}
+
+export function rulesYaml(rules: PolicyRule[], indent = ''): string {
+  return rules.map((r) => `${indent}- apiGroups: ${yamlList(r.apiGroups)}\n${indent}  resources: ${yamlList(r.resources)}\n${indent}  verbs: ${yamlList(r.verbs)}`).join('\n');
+}
+
+/** Groups checks into rules: one rule per (group, resource). */
+export function rulesFor(checks: AccessCheck[]): PolicyRule[] {
+  const byKey = new Map<string, PolicyRule>();
+  for (const c of checks) {
+    const res = c.subresource ? `${c.resource}/${c.subresource}` : c.resource;
+    const key = `${c.group}|${res}`;
+    const rule = byKey.get(key) ?? { apiGroups: [c.group], resources: [res], verbs: [] };
+    if (!rule.verbs.includes(c.verb)) rule.verbs.push(c.verb);
+    byKey.set(key, rule);
+  }
+  return [...byKey.values()];
+}
+
+export function roleManifest(namespace: string, rules: PolicyRule[], name = 'devlane-developer'): string {
+  return `apiVersion: rbac.authorization.k8s.io/v1\nkind: Role\nmetadata:\n  name: ${name}\n  namespace: ${namespace}\nrules:\n${rulesYaml(rules, '  ')}\n`;
+}
+
+export function missingText(missing: AccessCheck[]): string {
+  return missing.map((m) => `  - ${accessCheckText(m)}`).join('\n');
+}
