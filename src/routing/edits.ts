@@ -1,0 +1,24 @@
+// Applies a plan's Edit to the object as it is now. Every strategy's edits are dispatched here, so
+// the session layer applies and undoes them without knowing what they mean.
+import type { EditResult } from './edit-result';
+import { addIstioRoute, removeIstioRoute } from './istio';
+import { addRouterRoute, removeRouterRoute, restoreSelector, switchSelector } from './router';
+import type { KubeObject } from '../core/resources';
+import type { Edit } from '../core/session/plan';
+
+export function applyEdit(current: KubeObject, edit: Edit): EditResult {
+  switch (edit.kind) {
+    case 'istio.addRoute':
+      return addIstioRoute(current, edit.session, edit.routeKey, edit.devService);
+    case 'istio.removeRoute':
+      return removeIstioRoute(current, edit.session);
+    case 'router.addRoute':
+      return addRouterRoute(current, { session: edit.session, routeKey: edit.routeKey, devService: edit.devService });
+    case 'router.removeRoute':
+      return removeRouterRoute(current, edit.session);
+    case 'service.switchSelector':
+      return switchSelector(current, edit.selector);
+    case 'service.restoreSelector':
+      return restoreSelector(current);
+  }
+}
