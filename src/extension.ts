@@ -9,10 +9,19 @@ import { DescribeProvider } from './ui/describe';
 import { ExplorerCommands } from './ui/explorer/commands';
 import { ClustersTreeProvider } from './ui/explorer/tree-provider';
 import { OutputLogger } from './ui/log';
+import { SessionCommands } from './ui/session/commands';
 import { MementoPrefs } from './ui/prefs';
 import { affectsConfig, readConfig } from './ui/vscode-utils';
 
-export function activate(context: vscode.ExtensionContext): void {
+/**
+ * What activate() returns: a read-only view of the Clusters tree's model, for the in-editor
+ * tests (test/e2e/inside/), which cannot read another extension's tree through the vscode API.
+ */
+export interface DevlaneApi {
+  readonly explorer: Pick<ExplorerModel, 'getChildren' | 'onDidChange'>;
+}
+
+export function activate(context: vscode.ExtensionContext): DevlaneApi {
   const own = <T extends vscode.Disposable>(d: T): T => {
     context.subscriptions.push(d);
     return d;
@@ -34,12 +43,14 @@ export function activate(context: vscode.ExtensionContext): void {
 
   own(vscode.workspace.registerTextDocumentContentProvider(describeScheme, new DescribeProvider(clusters)));
   own(new ExplorerCommands({ clusters, prefs, forwards, logger }));
+  own(new SessionCommands({ clusters, prefs, logger }));
 
   own(
     vscode.workspace.onDidChangeConfiguration((e) => {
       if (affectsConfig(e, configKeys.kubeconfig)) clusters.reload();
     }),
   );
+  return { explorer: model };
 }
 
 export function deactivate(): void {

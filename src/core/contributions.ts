@@ -14,6 +14,10 @@ export const commands = {
   copyName: 'devlane.copyName',
   describe: 'devlane.describe',
   showLog: 'devlane.showLog',
+  developService: 'devlane.developService',
+  stopSession: 'devlane.stopSession',
+  joinSession: 'devlane.joinSession',
+  leaveSession: 'devlane.leaveSession',
 } as const;
 export type CommandId = (typeof commands)[keyof typeof commands];
 
@@ -21,11 +25,15 @@ export type CommandId = (typeof commands)[keyof typeof commands];
 export interface ConfigTypes {
   kubeconfig: string;
   'logs.tailLines': number;
+  productionContexts: string[];
+  'routing.strategy': 'auto' | 'istio' | 'router';
 }
 export const configSection = 'devlane';
 export const configKeys: { [K in keyof ConfigTypes]: K } = {
   kubeconfig: 'kubeconfig',
   'logs.tailLines': 'logs.tailLines',
+  productionContexts: 'productionContexts',
+  'routing.strategy': 'routing.strategy',
 };
 export type ConfigKey = keyof ConfigTypes;
 

@@ -39,7 +39,8 @@ export function toAbortSignal(token: vscode.CancellationToken): AbortSignal {
 export function showError(err: unknown, logger: Logger): void {
   if (err instanceof ClusterError && err.kind === 'cancelled') return;
   if (err instanceof Error && err.name === 'AbortError') return;
-  const text = err instanceof ClusterError ? err.full : err instanceof Error ? err.message : String(err);
+  const full = (err as { full?: unknown }).full;
+  const text = typeof full === 'string' ? full : err instanceof Error ? err.message : String(err);
   logger.error(text);
   void vscode.window.showErrorMessage(text);
 }

@@ -1,0 +1,134 @@
+// Applies plan steps and replays their inverses against the cluster. Edits are read → transform →
+// update with the resourceVersion read, retried on conflict, so that concurrent sessions and
+// people editing the same object never overwrite each other.
+import { routerSync } from './router-sync';
+import { waitDeploymentReady } from './wait';
+import type { ObjectApi } from '../cluster/api';
+import { apiTypes } from '../core/api-types';
+import { ClusterError } from '../core/errors';
+import type { Logger } from '../core/logger';
+import type { KubeObject } from '../core/resources';
+import { labels } from '../core/session/names';
+import { type Edit, type ObjRef, refText, type Step, type Undo } from '../core/session/plan';
+import { applyEdit } from '../routing/edits';
+import { releaseRouter } from './release-router';
+
+export interface ExecContext {
+  api: ObjectApi;
+  logger: Logger;
+  signal: AbortSignal;
+  /** Progress lines for the user ("Waiting for ratings-dl-alice to be Ready: pulling image"). */
+  report: (message: string) => void;
+}
+
+const conflictRetries = 8;
+
+const isKind = (err: unknown, ...kinds: string[]) => err instanceof ClusterError && kinds.includes(err.kind);
+
+async function jitterSleep(attempt: number, signal: AbortSignal): Promise<void> {
+  const ms = Math.min(1000, 25 * 2 ** attempt) * (0.5 + Math.random() / 2);
+  await new Promise<void>((resolve, reject) => {
+    const onAbort = () => (clearTimeout(t), reject(signal.reason));
+    const t = setTimeout(() => (signal.removeEventListener('abort', onAbort), resolve()), ms);
+    signal.addEventListener('abort', onAbort, { once: true });
+  });
+}
+
+/** Read, transform, write with a resourceVersion precondition; retry on conflict. */
+export async function editObject(ctx: ExecContext, ref: ObjRef, edit: Edit, opts: { dryRun?: boolean; createIfAbsent?: KubeObject } = {}): Promise<KubeObject | undefined> {
+  const type = apiTypes[ref.type];
+  for (let attempt = 0; ; attempt++) {
+    const current = await ctx.api.tryGet(type, ref.namespace, ref.name, ctx.signal);
+    const base = current ?? opts.createIfAbsent;
+    if (!base) {
+      ctx.logger.info(`${refText(ref)} is gone; nothing to ${edit.kind}`);
+      return undefined;
+    }
+    const result = applyEdit(base, edit);
+    try {
+      if (result.kind === 'unchanged') return current ?? (opts.dryRun ? base : await ctx.api.create(type, base, { signal: ctx.signal }));
+      if (result.kind === 'delete') {
+        if (current) await ctx.api.delete(type, ref.namespace, ref.name, { dryRun: opts.dryRun, signal: ctx.signal, preconditions: { resourceVersion: current.metadata.resourceVersion } });
+        return undefined;
+      }
+      if (!current) return await ctx.api.create(type, result.object, { dryRun: opts.dryRun, signal: ctx.signal });
+      return await ctx.api.update(type, result.object, { dryRun: opts.dryRun, signal: ctx.signal });
+    } catch (err) {
+      if (isKind(err, 'conflict', 'already-exists', 'not-found') && attempt < conflictRetries) {
+        ctx.logger.debug(`${refText(ref)} changed while editing (${(err as Error).message}); reading it again`);
+        await jitterSleep(attempt, ctx.signal);
+        continue;
+      }
+      throw err;
+    }
+  }
+}
+
+/** Runs one step for real (or as a server-side dry-run). `created` collects objects this run created. */
+export async function runStep(ctx: ExecContext, step: Step, opts: { dryRun?: boolean; virtual?: Map<string, KubeObject> } = {}): Promise<void> {
+  const key = refText(step.ref);
+  switch (step.kind) {
+    case 'create': {
+      try {
+        await ctx.api.create(apiTypes[step.ref.type], step.object, { dryRun: opts.dryRun, signal: ctx.signal });
+      } catch (err) {
+        if (!(step.shared && isKind(err, 'already-exists'))) throw err;
+        ctx.logger.info(`${key} is already there (shared with other sessions)`);
+      }
+      opts.virtual?.set(key, step.object);
+      return;
+    }
+    case 'edit': {
+      // In a dry-run, an object created by an earlier step exists only in `virtual`.
+      const createIfAbsent = step.createIfAbsent ?? opts.virtual?.get(key);
+      const after = await editObject(ctx, step.ref, step.edit, { dryRun: opts.dryRun, createIfAbsent });
+      if (!opts.dryRun && after && step.edit.kind.startsWith('router.')) await routerSync(ctx, step.ref.namespace, after);
+      return;
+    }
+    case 'wait-ready':
+      if (!opts.dryRun) await waitDeploymentReady(ctx, step.ref.namespace, step.ref.name);
+      return;
+  }
+}
+
+/** Replays one inverse. Idempotent: an object already gone or already restored is fine. */
+export async function runUndo(ctx: ExecContext, undo: Undo, session: string): Promise<void> {
+  switch (undo.kind) {
+    case 'delete': {
+      const type = apiTypes[undo.ref.type];
+      const obj = await ctx.api.tryGet(type, undo.ref.namespace, undo.ref.name, ctx.signal);
+      // Only what this session made: never delete an object of the same name someone else owns.
+      if (!obj || obj.metadata.labels?.[labels.session] !== session) return;
+      try {
+        await ctx.api.delete(type, undo.ref.namespace, undo.ref.name, { signal: ctx.signal, preconditions: { uid: obj.metadata.uid } });
+      } catch (err) {
+        if (!isKind(err, 'not-found', 'conflict')) throw err;
+      }
+      return;
+    }
+    case 'edit': {
+      const after = await editObject(ctx, undo.ref, undo.edit);
+      if (after && undo.edit.kind.startsWith('router.')) await routerSync(ctx, undo.ref.namespace, after).catch((err) => ctx.logger.warn(`router reload after removing a route: ${(err as Error).message}`));
+      return;
+    }
+    case 'release-router':
+      return releaseRouter(ctx, undo.namespace, undo.service);
+  }
+}
+
+/** Replays inverses newest first; keeps going past failures and reports them all at the end. */
+export async function replayUndo(ctx: ExecContext, undo: Undo[], session: string): Promise<void> {
+  const failures: string[] = [];
+  for (const u of [...undo].reverse()) {
+    try {
+      ctx.report(`Undo: ${u.summary}`);
+      await runUndo(ctx, u, session);
+    } catch (err) {
+      if (ctx.signal.aborted) throw err;
+      failures.push(`${u.summary}: ${(err as Error).message}`);
+    }
+  }
+  if (failures.length) {
+    throw new ClusterError('server', `Some changes could not be undone:\n  ${failures.join('\n  ')}`, 'They stay in the session record; run `devlane stop` or `devlane gc` again to retry.');
+  }
+}

@@ -1,0 +1,157 @@
+// Computes the plan for taking over one Service in a session: the developer copy, its Service,
+// and the route (Istio or the Devlane router), each step with its inverse. Reads only; nothing is
+// written here.
+import { accessFor } from './access';
+import { findDeployment } from './target';
+import type { ObjectApi } from '../cluster/api';
+import { apiTypes } from '../core/api-types';
+import { ClusterError } from '../core/errors';
+import type { KubeObject, Pod, Service } from '../core/resources';
+import { buildDevWorkload, type Json, type OwnerRecord } from '../core/session/dev-workload';
+import { SessionError } from '../core/session/errors';
+import { devServiceName, originServiceName, recordName, routerName, virtualServiceName } from '../core/session/names';
+import type { ObjRef, Plan, Step, StrategyName, Undo } from '../core/session/plan';
+import { findVirtualService, newVirtualService } from '../routing/istio';
+import { type RouterPort, portProtocol } from '../routing/nginx-config';
+import { adminPortFor, originalSelectorOf, originService, routerConfigMap, routerDeployment, routerPodLabels, type RouterSpec } from '../routing/router';
+
+export interface PlanInput {
+  context: string;
+  namespace: string;
+  service: string;
+  session: string;
+  routeKey: string;
+  image?: string;
+  /** Force a routing strategy instead of choosing one. */
+  strategy?: StrategyName;
+  rwoAsEmptyDir?: boolean;
+  routerImage?: string;
+  /** uid of the session record, when it exists already; a placeholder otherwise (replaced at apply). */
+  recordUid?: string;
+}
+
+export const pendingUid = '00000000-0000-4000-8000-000000000000';
+
+export interface StrategyChoice {
+  strategy: StrategyName;
+  reason: string;
+}
+
+/** Istio when its VirtualService API is served and the namespace (or the pods) are in the mesh; otherwise the router. */
+export async function chooseStrategy(api: ObjectApi, namespace: string, pods: Pod[], forced: StrategyName | undefined, signal: AbortSignal): Promise<StrategyChoice> {
+  const istioServed = await api.serves(apiTypes.virtualService, signal);
+  if (forced) {
+    if (forced === 'gateway-api') throw new SessionError('unsupported', 'The Gateway API strategy is not supported yet', 'Nothing was created. Use "istio" or "router", or leave the strategy on automatic.');
+    if (forced === 'istio' && !istioServed) throw new SessionError('unsupported', 'Istio routing was asked for, but this cluster does not serve networking.istio.io VirtualServices', 'Nothing was created. Use the "router" strategy, or leave it on automatic.');
+    return { strategy: forced, reason: 'chosen in settings' };
+  }
+  if (!istioServed) return { strategy: 'router', reason: 'no Istio VirtualService API in this cluster' };
+  let nsLabels: Record<string, string> | undefined;
+  try {
+    nsLabels = (await api.get(apiTypes.namespace, undefined, namespace, signal)).metadata.labels ?? {};
+  } catch (err) {
+    // Reading namespaces is cluster-scoped and often not granted; the pods tell too.
+    if (!(err instanceof ClusterError && err.kind === 'forbidden')) throw err;
+  }
+  if (nsLabels?.['istio-injection'] === 'enabled' || nsLabels?.['istio.io/rev']) return { strategy: 'istio', reason: `namespace ${namespace} is in the Istio mesh` };
+  const sidecar = pods.some((p) => p.metadata.labels?.['security.istio.io/tlsMode'] === 'istio' || (p.metadata as { annotations?: Record<string, string> }).annotations?.['sidecar.istio.io/status']);
+  if (sidecar) return { strategy: 'istio', reason: 'the pods have Istio sidecars' };
+  return { strategy: 'router', reason: `namespace ${namespace} is not in the Istio mesh` };
+}
+
+const ref = (type: ObjRef['type'], namespace: string, name: string): ObjRef => ({ type, namespace, name });
+
+/** The pod port each Service port targets: the router listens there, so named targetPorts still resolve. */
+export function routerPorts(service: Service, deployment: KubeObject & { spec?: Json }): RouterPort[] {
+  const containers: Json[] = deployment.spec?.template?.spec?.containers ?? [];
+  const containerPorts: Json[] = containers.flatMap((c) => c.ports ?? []);
+  const out: RouterPort[] = [];
+  for (const p of service.spec?.ports ?? []) {
+    if (p.protocol && p.protocol !== 'TCP') {
+      throw new SessionError('unsupported', `Service ${service.metadata.name} has a ${p.protocol} port (${p.name ?? p.port}); the Devlane router carries TCP only`, 'Nothing was created. Use Istio routing for this Service, or take over a TCP-only Service.');
+    }
+    const target = p.targetPort ?? p.port;
+    const listen = typeof target === 'number' ? target : containerPorts.find((cp) => cp.name === target)?.containerPort;
+    if (typeof listen !== 'number') throw new SessionError('unsupported', `Service ${service.metadata.name} port ${p.name ?? p.port} targets "${target}", which no container of ${deployment.metadata.name} names`, 'Nothing was created. Fix the Service or the Deployment.');
+    if (out.some((o) => o.listen === listen)) continue;
+    const named = containerPorts.find((cp) => cp.containerPort === listen)?.name ?? (typeof target === 'string' ? target : undefined);
+    out.push({ name: named, port: p.port, listen, protocol: portProtocol(p as { name?: string; appProtocol?: string; protocol?: string }) });
+  }
+  return out;
+}
+
+export async function buildPlan(api: ObjectApi, input: PlanInput, signal: AbortSignal): Promise<Plan> {
+  const { namespace: ns, session } = input;
+  const service = await api.tryGet<Service>(apiTypes.service, ns, input.service, signal);
+  if (!service) throw new SessionError('not-found', `Service ${ns}/${input.service} does not exist`, 'Nothing was created. Check the name and the namespace.');
+  const [services, deployment] = await Promise.all([api.list<Service>(apiTypes.service, ns, {}, signal), findDeployment(api, service, signal)]);
+  const claims: string[] = (deployment.spec?.template?.spec?.volumes ?? []).map((v: Json) => v.persistentVolumeClaim?.claimName).filter(Boolean);
+  const pvcs = await Promise.all(
+    claims.map(async (name) => ({ name, accessModes: ((await api.tryGet<KubeObject & { spec?: Json }>(apiTypes.pvc, ns, name, signal))?.spec?.accessModes ?? []) as string[] })),
+  );
+  const record: OwnerRecord = { name: recordName(session), uid: input.recordUid ?? pendingUid };
+  // Services Devlane made itself (dev Services, origins) are not "original" selectors to avoid.
+  const originals = services.filter((s) => !s.metadata.labels?.['devlane.dev/role']);
+  const dev = buildDevWorkload({ deployment, service, services: originals, session, record, image: input.image, pvcs, rwoAsEmptyDir: input.rwoAsEmptyDir });
+  const pods = await api.list<Pod>(apiTypes.pod, ns, { labelSelector: Object.entries(originalSelectorOf(service)).map(([k, v]) => `${k}=${v}`).join(',') }, signal);
+  const choice = await chooseStrategy(api, ns, pods, input.strategy, signal);
+
+  const devSvcName = devServiceName(service.metadata.name, session);
+  const devRef = ref('deployment', ns, dev.deployment.metadata.name);
+  const steps: Step[] = [
+    { kind: 'create', ref: ref('service', ns, devSvcName), object: dev.service, summary: `Create Service ${devSvcName} for the developer copy`, undo: [{ kind: 'delete', ref: ref('service', ns, devSvcName), summary: `Delete Service ${devSvcName}` }] },
+    { kind: 'create', ref: devRef, object: dev.deployment, summary: `Create Deployment ${devRef.name}: a copy of ${deployment.metadata.name} (1 replica, no liveness probe, DEVLANE_SESSION=${session}${input.image ? `, image ${input.image}` : ''})`, undo: [{ kind: 'delete', ref: devRef, summary: `Delete Deployment ${devRef.name}` }] },
+    { kind: 'wait-ready', ref: devRef, summary: `Wait for ${devRef.name} to be Ready`, undo: [] },
+  ];
+  if (choice.strategy === 'istio') steps.push(...(await istioSteps(api, ns, service.metadata.name, session, input.routeKey, devSvcName, signal)));
+  else steps.push(...routerSteps(ns, service, deployment, session, input.routeKey, devSvcName, input.routerImage));
+
+  return {
+    context: input.context,
+    namespace: ns,
+    session,
+    service: service.metadata.name,
+    strategy: choice.strategy,
+    strategyReason: choice.reason,
+    steps,
+    access: accessFor(ns, steps, { pvcs: pvcs.length > 0 }),
+    warnings: dev.warnings,
+  };
+}
+
+async function istioSteps(api: ObjectApi, ns: string, service: string, session: string, routeKey: string, devService: string, signal: AbortSignal): Promise<Step[]> {
+  const all = await api.list(apiTypes.virtualService, ns, {}, signal);
+  const existing = findVirtualService(all, ns, service);
+  const name = existing?.metadata.name ?? virtualServiceName(service);
+  const vsRef = ref('virtualService', ns, name);
+  const undo: Undo = { kind: 'edit', ref: vsRef, edit: { kind: 'istio.removeRoute', session }, summary: `Remove session ${session}'s route from VirtualService ${name}` };
+  return [
+    {
+      kind: 'edit',
+      ref: vsRef,
+      edit: { kind: 'istio.addRoute', session, routeKey, service, devService },
+      createIfAbsent: existing ? undefined : newVirtualService(ns, name, service),
+      summary: existing
+        ? `Prepend a route for session ${session} (header x-devlane-route or baggage devlane=KEY → ${devService}) to VirtualService ${name}`
+        : `Create VirtualService ${name} for ${service}: session ${session}'s key → ${devService}, everything else → ${service}`,
+      undo: [undo],
+    },
+  ];
+}
+
+function routerSteps(ns: string, service: Service, deployment: KubeObject & { spec?: Json }, session: string, routeKey: string, devService: string, image?: string): Step[] {
+  const svc = service.metadata.name;
+  const ports = routerPorts(service, deployment);
+  const spec: RouterSpec = { namespace: ns, service: svc, ports, adminPort: adminPortFor(ports), image };
+  const cmRef = ref('configMap', ns, routerName(svc));
+  const depRef = ref('deployment', ns, routerName(svc));
+  const originRef = ref('service', ns, originServiceName(svc));
+  return [
+    { kind: 'create', ref: cmRef, object: routerConfigMap(spec), shared: true, summary: `Create ConfigMap ${cmRef.name}: the router's nginx configuration (unless another session made it)`, undo: [{ kind: 'release-router', namespace: ns, service: svc, summary: `Put Service ${svc}'s selector back and remove its router, if no other session uses it` }] },
+    { kind: 'edit', ref: cmRef, edit: { kind: 'router.addRoute', session, routeKey, devService }, summary: `Route session ${session}'s key to ${devService} in the router`, undo: [{ kind: 'edit', ref: cmRef, edit: { kind: 'router.removeRoute', session }, summary: `Remove session ${session}'s route from the router` }] },
+    { kind: 'create', ref: originRef, object: originService(spec, service, originalSelectorOf(service)), shared: true, summary: `Create Service ${originRef.name} with ${svc}'s original selector (un-keyed traffic goes there)`, undo: [] },
+    { kind: 'create', ref: depRef, object: routerDeployment(spec), shared: true, summary: `Create Deployment ${depRef.name} (nginx, 2 replicas)`, undo: [] },
+    { kind: 'wait-ready', ref: depRef, summary: `Wait for the router to be Ready`, undo: [] },
+    { kind: 'edit', ref: ref('service', ns, svc), edit: { kind: 'service.switchSelector', selector: routerPodLabels(svc) }, summary: `Point Service ${svc} at the router (original selector kept in annotation devlane.dev/original-selector)`, undo: [] },
+  ];
+}

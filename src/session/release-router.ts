@@ -1,0 +1,34 @@
+// Takes a Service's router out of the path once no session routes through it: the original
+// selector goes back on the Service first (traffic flows to the original pods directly again),
+// then the router, its config and the origin Service are deleted.
+import type { ExecContext } from './executor';
+import { editObject } from './executor';
+import { apiTypes } from '../core/api-types';
+import { ClusterError } from '../core/errors';
+import { annotations, originServiceName, routerName } from '../core/session/names';
+import { readRoutes, type RouterConfigMap } from '../routing/router';
+
+export async function releaseRouter(ctx: ExecContext, namespace: string, service: string): Promise<void> {
+  const cm = await ctx.api.tryGet<RouterConfigMap>(apiTypes.configMap, namespace, routerName(service), ctx.signal);
+  const routes = cm ? readRoutes(cm) : [];
+  if (routes.length > 0) {
+    ctx.logger.info(`router for ${namespace}/${service} still serves ${routes.map((r) => r.session).join(', ')}; keeping it`);
+    return;
+  }
+  await editObject(ctx, { type: 'service', namespace, name: service }, { kind: 'service.restoreSelector' });
+  const gone = async (type: keyof typeof apiTypes, name: string, resourceVersion?: string) => {
+    const obj = await ctx.api.tryGet(apiTypes[type], namespace, name, ctx.signal);
+    // Only delete what Devlane made for this Service.
+    if (!obj || obj.metadata.annotations?.[annotations.createdFor] !== service) return;
+    try {
+      await ctx.api.delete(apiTypes[type], namespace, name, { signal: ctx.signal, preconditions: resourceVersion ? { resourceVersion } : { uid: obj.metadata.uid } });
+    } catch (err) {
+      if (!(err instanceof ClusterError && err.kind === 'not-found')) throw err;
+    }
+  };
+  await gone('deployment', routerName(service));
+  await gone('service', originServiceName(service));
+  // With the resourceVersion read above: if a session added a route since, this fails with a
+  // conflict and the config stays for it (it recreates the router it finds missing on its next start).
+  await gone('configMap', routerName(service), cm?.metadata.resourceVersion);
+}

@@ -1,0 +1,331 @@
+// Routed sessions in one namespace, as one participant sees them: start (or take over another
+// service in a session you are in), join, leave, stop, list, and collect the sessions of
+// participants whose Leases expired. The UI and the CLI both drive this class.
+import { type ExecContext, replayUndo, runStep } from './executor';
+import { Heartbeat, leaseDurationSeconds, leaseExpired, type LeaseObject, leaseObject } from './lease';
+import { buildPlan, pendingUid } from './planner';
+import { preflight } from './preflight';
+import { getRecord, listRecords, requireRecord, updateRecord } from './record-store';
+import type { ObjectApi } from '../cluster/api';
+import { apiTypes } from '../core/api-types';
+import { ClusterError } from '../core/errors';
+import type { Logger } from '../core/logger';
+import type { KubeObject } from '../core/resources';
+import { SessionError } from '../core/session/errors';
+import { looksLikeProduction } from '../core/session/globs';
+import { defaultSessionName, devServiceName, labels, leaseName, newRouteKey, recordName, sessionNameProblem } from '../core/session/names';
+import { describePlan, type Plan, type StrategyName } from '../core/session/plan';
+import { recordObject, type SessionState, type TakenOver } from '../core/session/record';
+
+export interface SessionsOptions {
+  api: ObjectApi;
+  context: string;
+  namespace: string;
+  /** Who this is: the kubeconfig user (or a name the user chose); one Lease each. */
+  participant: string;
+  logger: Logger;
+  /** `devlane.productionContexts` globs. */
+  productionGlobs?: string[];
+  /** Shows the plan and asks; resolves false to cancel. Called for production-looking contexts (or always, if `confirmAlways`). */
+  confirm?: (plan: Plan, text: string) => Promise<boolean>;
+  confirmAlways?: boolean;
+  report?: (message: string) => void;
+  leaseSeconds?: number;
+  renewEveryMs?: number;
+  routerImage?: string;
+}
+
+export interface StartOptions {
+  service: string;
+  session?: string;
+  image?: string;
+  strategy?: StrategyName;
+  rwoAsEmptyDir?: boolean;
+}
+
+export interface StartResult {
+  session: string;
+  routeKey: string;
+  service: string;
+  devService: string;
+  strategy: StrategyName;
+  plan?: Plan;
+  resumed: boolean;
+  heartbeat: Heartbeat;
+  /** Milliseconds per phase: plan, preflight, dryRun, apply, copyReady, routeLive. */
+  phases: Record<string, number>;
+}
+
+export interface SessionSummary {
+  name: string;
+  routeKey: string;
+  createdBy: string;
+  createdAt: string;
+  participants: { name: string; alive: boolean }[];
+  services: { service: string; owner: string; strategy: StrategyName; state: string; devService: string }[];
+}
+
+/** Rollback and cleanup must finish even when the user cancelled what caused them. */
+const cleanupSignal = () => AbortSignal.timeout(180_000);
+
+export class Sessions {
+  constructor(private readonly o: SessionsOptions) {}
+
+  private ctx(signal: AbortSignal): ExecContext {
+    return { api: this.o.api, logger: this.o.logger, signal, report: (m) => (this.o.logger.info(m), this.o.report?.(m)) };
+  }
+
+  async list(signal: AbortSignal): Promise<SessionSummary[]> {
+    const { api, namespace } = this.o;
+    const [records, leases] = await Promise.all([listRecords(api, namespace, signal), api.list<LeaseObject>(apiTypes.lease, namespace, { labelSelector: `${labels.role}=lease` }, signal)]);
+    const now = new Date();
+    return records.map(({ state }) => ({
+      name: state.name,
+      routeKey: state.routeKey,
+      createdBy: state.createdBy,
+      createdAt: state.createdAt,
+      participants: state.participants.map((p) => ({ name: p.name, alive: !leaseExpired(leases.find((l) => l.metadata.name === leaseName(state.name, p.name)), now) })),
+      services: state.services.map((s) => ({ service: s.service, owner: s.owner, strategy: s.strategy, state: s.state, devService: s.devService })),
+    }));
+  }
+
+  async routeKey(session: string, signal: AbortSignal): Promise<string> {
+    return (await requireRecord(this.o.api, this.o.namespace, session, signal)).state.routeKey;
+  }
+
+  /** Starts a session on a service, or takes the service over in a session this participant is in. */
+  async start(opts: StartOptions, signal: AbortSignal): Promise<StartResult> {
+    const { api, namespace, participant } = this.o;
+    const name = opts.session ?? defaultSessionName(participant, opts.service);
+    const problem = sessionNameProblem(name);
+    if (problem) throw new SessionError('invalid', `Cannot use session name: ${problem}`, 'Nothing was created. Pick another name.');
+    const phases: Record<string, number> = {};
+    let t = performance.now();
+    const phase = (p: string) => {
+      const now = performance.now();
+      phases[p] = now - t;
+      t = now;
+    };
+
+    const existing = await getRecord(api, namespace, name, signal);
+    if (existing) {
+      const { state } = existing;
+      if (!state.participants.some((p) => p.name === participant)) {
+        throw new SessionError('invalid', `Session "${name}" already exists (started by ${state.createdBy})`, `Nothing was changed. Join it first (devlane join ${name}), or pick another session name.`);
+      }
+      const held = state.services.find((s) => s.service === opts.service);
+      if (held && held.owner !== participant) throw heldError(name, held);
+      if (held?.state === 'live') {
+        // Coming back before the Lease expired: carry on without a new start.
+        const heartbeat = await this.heartbeat(name, existing.cm, signal);
+        return { session: name, routeKey: state.routeKey, service: opts.service, devService: held.devService, strategy: held.strategy, resumed: true, heartbeat, phases };
+      }
+      if (held) throw new SessionError('invalid', `Service ${opts.service} is still being set up (or rolled back) in session "${name}"`, 'Wait a moment, or run `devlane stop`/`devlane gc` if a start was interrupted.');
+    }
+    const routeKey = existing?.state.routeKey ?? newRouteKey();
+    const plan = await buildPlan(api, { context: this.o.context, namespace, service: opts.service, session: name, routeKey, image: opts.image, strategy: opts.strategy, rwoAsEmptyDir: opts.rwoAsEmptyDir, routerImage: this.o.routerImage, recordUid: existing?.cm.metadata.uid }, signal);
+    phase('plan');
+    await preflight(api, namespace, plan.access, signal);
+    phase('preflight');
+    if (this.o.confirmAlways || looksLikeProduction(this.o.context, this.o.productionGlobs)) {
+      const text = `${existing ? '' : `Create session record ConfigMap ${recordName(name)} and a Lease for ${participant}\n`}${describePlan(plan)}`;
+      if (!this.o.confirm) throw new SessionError('declined', `Context "${this.o.context}" looks like production, and nothing can confirm the plan here`, 'Nothing was created. Run it where you can confirm (the editor, or the CLI with --yes after reading the plan with --plan).');
+      if (!(await this.o.confirm(plan, text))) throw new SessionError('declined', 'The plan was not confirmed', 'Nothing was created.');
+    }
+    const entry: TakenOver = {
+      service: plan.service,
+      owner: participant,
+      workload: '',
+      devService: devServiceName(plan.service, name),
+      strategy: plan.strategy,
+      state: 'starting',
+      undo: plan.steps.flatMap((s) => s.undo),
+    };
+    const state: SessionState = existing?.state ?? { name, namespace, routeKey, createdAt: new Date().toISOString(), createdBy: participant, participants: [{ name: participant, joinedAt: new Date().toISOString() }], services: [] };
+
+    // Server-side dry-run of every write, the record's included: a refusal stops here, before anything exists.
+    const ctx = this.ctx(signal);
+    if (!existing) await api.create(apiTypes.configMap, recordObject({ ...state, services: [entry] }), { dryRun: true, signal });
+    const virtual = new Map<string, KubeObject>();
+    for (const step of plan.steps) await runStep(ctx, step, { dryRun: true, virtual });
+    phase('dryRun');
+
+    // Write-ahead: the undo log is in the record before the first change.
+    let record: KubeObject;
+    if (existing) {
+      record = (await updateRecord(api, namespace, name, (s) => {
+        const held = s.services.find((x) => x.service === entry.service);
+        if (held) throw heldError(name, held);
+        s.services.push(entry);
+        return s;
+      }, signal)).cm;
+    } else {
+      try {
+        record = await api.create(apiTypes.configMap, recordObject({ ...state, services: [entry] }), { signal });
+      } catch (err) {
+        if (err instanceof ClusterError && err.kind === 'already-exists') throw new SessionError('invalid', `Someone started session "${name}" at the same moment`, `Nothing was created. Join it (devlane join ${name}) or pick another name.`);
+        throw err;
+      }
+    }
+    const uid = record.metadata.uid!;
+    let heartbeat: Heartbeat | undefined;
+    try {
+      heartbeat = await this.heartbeat(name, record, signal);
+      phase('apply');
+      for (const step of plan.steps) {
+        const withOwner = step.kind === 'create' ? { ...step, object: replaceUid(step.object, uid) } : step;
+        try {
+          ctx.report(step.summary);
+          await runStep(ctx, withOwner);
+        } catch (err) {
+          throw new StepFailed(step.summary, err);
+        }
+        if (step.kind === 'wait-ready' && step.ref.name === entry.devService) phase('copyReady');
+      }
+      await updateRecord(api, namespace, name, (s) => {
+        const e = s.services.find((x) => x.service === entry.service);
+        if (e) e.state = 'live';
+        return s;
+      }, signal);
+      phase('routeLive');
+      ctx.report(`Session "${name}" is live: requests with the route key reach ${entry.devService} (${plan.strategy})`);
+      return { session: name, routeKey, service: plan.service, devService: entry.devService, strategy: plan.strategy, plan, resumed: false, heartbeat, phases };
+    } catch (err) {
+      heartbeat?.dispose();
+      await this.rollback(name, entry, !existing, err);
+      throw err; // not reached: rollback throws
+    }
+  }
+
+  private async rollback(name: string, entry: TakenOver, ownsRecord: boolean, cause: unknown): Promise<never> {
+    const ctx = this.ctx(cleanupSignal());
+    const what = cause instanceof StepFailed ? `"${cause.step}" failed: ${errorMessage(cause.cause)}` : errorMessage(cause);
+    this.o.logger.warn(`start of session ${name} on ${entry.service}: ${what}; rolling back`);
+    let rollbackProblem = '';
+    try {
+      await replayUndo(ctx, entry.undo, name);
+      if (ownsRecord) await this.deleteRecord(name, ctx.signal);
+      else await updateRecord(this.o.api, this.o.namespace, name, (s) => ({ ...s, services: s.services.filter((x) => x.service !== entry.service) }), ctx.signal);
+    } catch (err) {
+      rollbackProblem = ` Rolling back did not finish: ${errorMessage(err)}`;
+    }
+    const cancelled = cause instanceof StepFailed && isCancel(cause.cause);
+    throw new SessionError(
+      cancelled ? 'declined' : 'failed',
+      `Starting session "${name}" on ${entry.service} ${cancelled ? 'was cancelled' : `stopped: ${what}`}.${rollbackProblem || ' Everything it had changed was put back'}`,
+      rollbackProblem ? `Run \`devlane stop ${name}\` to retry the cleanup.` : cancelled ? '' : 'Fix the cause above and start again.',
+      {},
+      { cause },
+    );
+  }
+
+  /** Becomes a participant: a Lease of your own, and the route key. */
+  async join(session: string, signal: AbortSignal): Promise<{ routeKey: string; heartbeat: Heartbeat }> {
+    const { cm, state } = await updateRecord(this.o.api, this.o.namespace, session, (s) => {
+      if (!s.participants.some((p) => p.name === this.o.participant)) s.participants.push({ name: this.o.participant, joinedAt: new Date().toISOString() });
+      return s;
+    }, signal);
+    return { routeKey: state.routeKey, heartbeat: await this.heartbeat(session, cm, signal) };
+  }
+
+  /** Gives back what this participant took over; the last participant leaving ends the session. */
+  async leave(session: string, signal: AbortSignal, participant = this.o.participant): Promise<{ ended: boolean }> {
+    const { api, namespace } = this.o;
+    const { state } = await requireRecord(api, namespace, session, signal);
+    if (!state.participants.some((p) => p.name === participant)) throw new SessionError('invalid', `${participant} is not a participant of session "${session}"`, 'Nothing was changed.');
+    const ctx = this.ctx(signal);
+    for (const s of state.services.filter((x) => x.owner === participant).reverse()) await this.giveBack(ctx, session, s);
+    const { state: after } = await updateRecord(api, namespace, session, (s) => ({ ...s, participants: s.participants.filter((p) => p.name !== participant) }), signal);
+    await this.deleteLease(session, participant, signal);
+    if (after.participants.length === 0) {
+      await this.stop(session, signal);
+      return { ended: true };
+    }
+    return { ended: false };
+  }
+
+  /** Ends the session for everyone: replays every undo log, then deletes the record (its Leases and copies go with it). */
+  async stop(session: string, signal: AbortSignal): Promise<void> {
+    const { state } = await requireRecord(this.o.api, this.o.namespace, session, signal);
+    const ctx = this.ctx(signal);
+    for (const s of [...state.services].reverse()) await this.giveBack(ctx, session, s);
+    await this.deleteRecord(session, signal);
+    ctx.report(`Session "${session}" stopped; everything it changed was put back`);
+  }
+
+  /**
+   * Collects sessions whose participants are gone: each expired participant's services are given
+   * back, and a session with no live participant left is stopped. Returns what was done.
+   */
+  async gc(signal: AbortSignal, now = new Date()): Promise<string[]> {
+    const { api, namespace } = this.o;
+    const done: string[] = [];
+    const [records, leases] = await Promise.all([listRecords(api, namespace, signal), api.list<LeaseObject>(apiTypes.lease, namespace, { labelSelector: `${labels.role}=lease` }, signal)]);
+    for (const { state } of records) {
+      const settling = (iso: string) => Date.parse(iso) + (leaseDurationSeconds + 5) * 1000 > now.getTime();
+      const expired = state.participants.filter((p) => !settling(p.joinedAt) && leaseExpired(leases.find((l) => l.metadata.name === leaseName(state.name, p.name)), now));
+      if (expired.length === 0 && (state.participants.length > 0 || settling(state.createdAt))) continue;
+      try {
+        if (expired.length === state.participants.length) {
+          await this.stop(state.name, signal);
+          done.push(`stopped session ${state.name} (no live participant: ${expired.map((p) => p.name).join(', ') || 'none'})`);
+        } else {
+          for (const p of expired) await this.leave(state.name, signal, p.name);
+          done.push(`gave back what ${expired.map((p) => p.name).join(', ')} held in session ${state.name}`);
+        }
+      } catch (err) {
+        done.push(`session ${state.name}: could not collect: ${errorMessage(err)}`);
+      }
+    }
+    return done;
+  }
+
+  private async giveBack(ctx: ExecContext, session: string, s: TakenOver): Promise<void> {
+    ctx.report(`Giving back ${s.service} (session ${session})`);
+    await replayUndo(ctx, s.undo, session);
+    await updateRecord(this.o.api, this.o.namespace, session, (st) => ({ ...st, services: st.services.filter((x) => x.service !== s.service) }), ctx.signal);
+  }
+
+  private async heartbeat(session: string, record: KubeObject, signal: AbortSignal): Promise<Heartbeat> {
+    const lease = leaseObject(this.o.namespace, session, this.o.participant, { name: record.metadata.name, uid: record.metadata.uid! }, this.o.leaseSeconds);
+    return Heartbeat.start(this.o.api, lease, this.o.logger, signal, this.o.renewEveryMs);
+  }
+
+  private async deleteLease(session: string, participant: string, signal: AbortSignal): Promise<void> {
+    await this.o.api.delete(apiTypes.lease, this.o.namespace, leaseName(session, participant), { signal }).catch((err) => {
+      if (!(err instanceof ClusterError && err.kind === 'not-found')) throw err;
+    });
+  }
+
+  private async deleteRecord(session: string, signal: AbortSignal): Promise<void> {
+    const { api, namespace } = this.o;
+    // Leases are owned by the record too; deleting them now means nobody sees a stale participant meanwhile.
+    for (const l of await api.list(apiTypes.lease, namespace, { labelSelector: `${labels.session}=${session},${labels.role}=lease` }, signal)) {
+      await api.delete(apiTypes.lease, namespace, l.metadata.name, { signal }).catch(() => undefined);
+    }
+    await api.delete(apiTypes.configMap, namespace, recordName(session), { signal }).catch((err) => {
+      if (!(err instanceof ClusterError && err.kind === 'not-found')) throw err;
+    });
+  }
+}
+
+class StepFailed extends Error {
+  constructor(
+    readonly step: string,
+    override readonly cause: unknown,
+  ) {
+    super(`${step}: ${errorMessage(cause)}`);
+  }
+}
+
+function heldError(session: string, held: TakenOver): SessionError {
+  return new SessionError('held', `Service ${held.service} is already taken over in session "${session}" by ${held.owner}`, `Nothing was changed. Ask ${held.owner} to leave it, or work on another service.`, { owner: held.owner });
+}
+
+const isCancel = (err: unknown) => (err instanceof ClusterError && err.kind === 'cancelled') || (err instanceof Error && err.name === 'AbortError');
+const errorMessage = (err: unknown) => (err instanceof SessionError || err instanceof ClusterError ? err.message : err instanceof Error ? err.message : String(err));
+
+function replaceUid<T extends KubeObject>(obj: T, uid: string): T {
+  if (!obj.metadata.ownerReferences?.some((r) => r.uid === pendingUid)) return obj;
+  return { ...obj, metadata: { ...obj.metadata, ownerReferences: obj.metadata.ownerReferences.map((r) => (r.uid === pendingUid ? { ...r, uid } : r)) } };
+}

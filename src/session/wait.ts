@@ -1,0 +1,76 @@
+// Waits for a Deployment's pods to be Ready, telling the user what the pods go through (image
+// pulls, crash loops, scheduling) and failing early when they cannot get there by themselves.
+import type { ExecContext } from './executor';
+import { apiTypes } from '../core/api-types';
+import type { KubeObject, Pod } from '../core/resources';
+import { SessionError } from '../core/session/errors';
+
+export interface WaitOptions {
+  timeoutMs?: number;
+  pollMs?: number;
+}
+
+interface DeploymentStatus extends KubeObject {
+  spec?: { replicas?: number; selector?: { matchLabels?: Record<string, string> } };
+  status?: { observedGeneration?: number; readyReplicas?: number; updatedReplicas?: number; replicas?: number };
+  metadata: KubeObject['metadata'] & { generation?: number };
+}
+
+interface EventObj extends KubeObject {
+  type?: string;
+  reason?: string;
+  message?: string;
+  involvedObject?: { kind?: string; name?: string };
+}
+
+/** Reasons that will not clear up by waiting. */
+const hopeless = new Set(['InvalidImageName', 'ErrImageNeverPull', 'CreateContainerConfigError', 'CreateContainerError']);
+
+function podProblem(pod: Pod): { reason: string; message: string; fatal: boolean } | undefined {
+  for (const cs of [...(pod.status?.initContainerStatuses ?? []), ...(pod.status?.containerStatuses ?? [])]) {
+    const w = cs.state?.waiting;
+    if (!w?.reason || w.reason === 'ContainerCreating' || w.reason === 'PodInitializing') continue;
+    const fatal = hopeless.has(w.reason) || (w.reason === 'CrashLoopBackOff' && cs.restartCount >= 3) || w.reason === 'ImagePullBackOff';
+    return { reason: w.reason, message: `${cs.name}: ${w.reason}${w.message ? ` (${w.message})` : ''}`, fatal };
+  }
+  const unschedulable = (pod.status?.conditions as { type: string; status: string; reason?: string; message?: string }[] | undefined)?.find((c) => c.type === 'PodScheduled' && c.status === 'False');
+  if (unschedulable) return { reason: 'Unschedulable', message: `cannot be scheduled: ${unschedulable.message ?? unschedulable.reason ?? ''}`, fatal: false };
+  return undefined;
+}
+
+export async function waitDeploymentReady(ctx: ExecContext, namespace: string, name: string, opts: WaitOptions = {}): Promise<void> {
+  const deadline = Date.now() + (opts.timeoutMs ?? 180_000);
+  const seenEvents = new Set<string>();
+  let lastProblem = '';
+  for (;;) {
+    ctx.signal.throwIfAborted();
+    const dep = await ctx.api.get<DeploymentStatus>(apiTypes.deployment, namespace, name, ctx.signal);
+    const want = dep.spec?.replicas ?? 1;
+    const st = dep.status ?? {};
+    if ((st.observedGeneration ?? 0) >= (dep.metadata.generation ?? 0) && (st.readyReplicas ?? 0) >= want && (st.updatedReplicas ?? 0) >= want) return;
+
+    const selector = Object.entries(dep.spec?.selector?.matchLabels ?? {}).map(([k, v]) => `${k}=${v}`).join(',');
+    const pods = selector ? await ctx.api.list<Pod>(apiTypes.pod, namespace, { labelSelector: selector }, ctx.signal) : [];
+    const names = new Set(pods.map((p) => p.metadata.name));
+    const events = await ctx.api.list<EventObj>(apiTypes.event, namespace, {}, ctx.signal).catch(() => [] as EventObj[]);
+    for (const e of events) {
+      if (e.type !== 'Warning' || !names.has(e.involvedObject?.name ?? '') || seenEvents.has(e.metadata.uid ?? e.metadata.name)) continue;
+      seenEvents.add(e.metadata.uid ?? e.metadata.name);
+      ctx.report(`${e.involvedObject?.name}: ${e.reason}: ${e.message}`);
+    }
+    for (const pod of pods) {
+      const problem = podProblem(pod);
+      if (!problem) continue;
+      const text = `${pod.metadata.name} ${problem.message}`;
+      if (text !== lastProblem) ctx.report(text);
+      lastProblem = text;
+      if (problem.fatal) {
+        throw new SessionError('failed', `Deployment ${namespace}/${name} cannot become Ready: ${text}`, problem.reason.includes('Image') ? 'Check the image name and that the cluster can pull it.' : 'Check the container logs (Stream Logs) for why it stops.');
+      }
+    }
+    if (Date.now() > deadline) {
+      throw new SessionError('failed', `Deployment ${namespace}/${name} was not Ready after ${Math.round((opts.timeoutMs ?? 180_000) / 1000)} s${lastProblem ? ` (last seen: ${lastProblem})` : ''}`, 'Check its pods and events.');
+    }
+    await new Promise<void>((resolve) => setTimeout(resolve, opts.pollMs ?? 500));
+  }
+}
