@@ -1,0 +1,49 @@
+// The vertical slice: the CLI starts a session on ratings, a keyed request through web → catalog
+// reaches the copy and an un-keyed one the original, and stop leaves the namespace as it was; in a
+// mesh namespace (Istio routing) and a plain one (the Devlane router).
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { needsCluster } from '../../helpers/cluster';
+import { contexts } from '../../helpers/kubectl';
+import { createShop, type Shop } from '../../helpers/shop';
+import { chain, cli, eventually, istioKinds, snapshot, startClientPod } from '../../helpers/session';
+
+for (const istio of [false, true]) {
+  describe(`session start/stop with the CLI (${istio ? 'istio' : 'router'})`, needsCluster, () => {
+    let shop: Shop;
+    let client: string;
+    before(async () => {
+      shop = await createShop(istio ? 'dl-ss-mesh' : 'dl-ss-plain', { istio });
+      client = await startClientPod(shop.namespace);
+    });
+    after(() => shop?.cleanup());
+
+    it('routes only keyed requests to the copy, and stop restores every object', async () => {
+      const extra = istio ? istioKinds : [];
+      const before = snapshot(shop.namespace, extra);
+      const start = cli(['-n', shop.namespace, 'start', 'ratings', '--detach', '--json']);
+      assert.equal(start.code, 0, start.stderr);
+      const { session, routeKey, strategy } = start.json;
+      assert.equal(session, 'alice-ratings');
+      assert.equal(strategy, istio ? 'istio' : 'router');
+      assert.match(routeKey, /^[A-Za-z0-9_-]{32}$/);
+
+      assert.equal(chain(shop.namespace, client, { 'x-devlane-route': routeKey }), `web=original catalog=original ratings=devlane:${session}`);
+      assert.equal(chain(shop.namespace, client, { baggage: `userId=7, devlane=${routeKey};ttl=3,other=x` }), `web=original catalog=original ratings=devlane:${session}`);
+      assert.equal(chain(shop.namespace, client), 'web=original catalog=original ratings=original');
+
+      const listed = cli(['-n', shop.namespace, 'sessions', '--json']);
+      assert.equal(listed.code, 0, listed.stderr);
+      assert.deepEqual(listed.json.map((s: { name: string }) => s.name), [session]);
+
+      const stop = cli(['-n', shop.namespace, 'stop', session]);
+      assert.equal(stop.code, 0, stop.stderr);
+      await eventually('the namespace to equal its snapshot', () => {
+        assert.deepEqual(snapshot(shop.namespace, extra), before);
+        return true;
+      }, 60_000);
+      assert.equal(chain(shop.namespace, client), 'web=original catalog=original ratings=original');
+    });
+  });
+}
+void contexts;

@@ -1,0 +1,158 @@
+// The router's nginx configuration: what it contains, that `nginx -t` accepts it, and (when nginx is
+// installed) that a real nginx routes header, baggage and un-keyed requests where they belong.
+import assert from 'node:assert/strict';
+import { spawnSync, spawn } from 'node:child_process';
+import { mkdtempSync, writeFileSync, rmSync } from 'node:fs';
+import * as http from 'node:http';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, it } from 'node:test';
+import type { EditResult } from '../../../src/routing/edit-result';
+
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+const updated = (r: EditResult): any => {
+  assert.equal(r.kind, 'update');
+  return (r as { object: unknown }).object;
+};
+import { portProtocol, renderRouterConfig, type RouterConfigInput } from '../../../src/routing/nginx-config';
+import { addRouterRoute, removeRouterRoute, restoreSelector, routerConfigMap, switchSelector } from '../../../src/routing/router';
+
+const k1 = 'AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA1';
+const k2 = 'BBBBBBBBBBBBBBBBBBBBBBBBBBBBBBB2';
+const input = (over: Partial<RouterConfigInput> = {}): RouterConfigInput => ({
+  namespace: 'shop', service: 'ratings', adminPort: 15021,
+  ports: [{ name: 'http', port: 80, listen: 8080, protocol: 'http' }],
+  routes: [{ session: 's1', routeKey: k1, devService: 'ratings-dl-s1' }, { session: 's2', routeKey: k2, devService: 'ratings-dl-s2' }],
+  ...over,
+});
+const hasNginx = spawnSync('nginx', ['-v']).status === 0;
+
+describe('router nginx config', () => {
+  it('maps each key (header, then baggage) to its session and everything else to the origin', () => {
+    const c = renderRouterConfig(input());
+    assert.match(c, new RegExp(`"${k1}" "s1";`));
+    assert.match(c, /default dl_ratings_devlane_origin_80;/);
+    assert.match(c, /"s2" dl_ratings_dl_s2_80;/);
+    assert.match(c, /server ratings-devlane-origin\.shop\.svc\.cluster\.local:80;/);
+    assert.match(c, /proxy_set_header Upgrade \$http_upgrade;/);
+    assert.doesNotMatch(c, /stream \{/);
+  });
+
+  it('is stable for the same routes in any order', () => {
+    const a = renderRouterConfig(input());
+    const b = renderRouterConfig(input({ routes: [...input().routes].reverse() }));
+    assert.equal(a, b);
+  });
+
+  it('gives gRPC ports grpc_pass over HTTP/2 and passes TCP ports through', () => {
+    const c = renderRouterConfig(input({ ports: [{ name: 'grpc', port: 9090, listen: 9090, protocol: 'grpc' }, { name: 'db', port: 5432, listen: 5432, protocol: 'tcp' }] }));
+    assert.match(c, /listen 9090 http2;/);
+    assert.match(c, /grpc_pass grpc:\/\/\$dl_upstream_9090;/);
+    assert.match(c, /stream \{\n {2}server \{ listen 5432; proxy_pass ratings-devlane-origin\.shop\.svc\.cluster\.local:5432; \}/);
+  });
+
+  it('classifies ports by appProtocol, then name', () => {
+    assert.equal(portProtocol({ name: 'http' }), 'http');
+    assert.equal(portProtocol({ name: 'grpc-api' }), 'grpc');
+    assert.equal(portProtocol({ appProtocol: 'kubernetes.io/h2c' }), 'http2');
+    assert.equal(portProtocol({ name: 'postgres' }), 'tcp');
+    assert.equal(portProtocol({ name: 'x', protocol: 'UDP' }), 'tcp');
+    assert.equal(portProtocol({}), 'http');
+  });
+
+  it('refuses a route key that is not base64url (no config injection)', () => {
+    assert.throws(() => renderRouterConfig(input({ routes: [{ session: 's', routeKey: 'x"; }', devService: 'd' }] })));
+  });
+
+  it('edits the ConfigMap one session at a time', () => {
+    const cm = routerConfigMap({ namespace: 'shop', service: 'ratings', ports: input().ports, adminPort: 15021 });
+    const one = addRouterRoute(cm, input().routes[0]);
+    assert.equal(one.kind, 'update');
+    const two = addRouterRoute(updated(one), input().routes[1]);
+    const back = removeRouterRoute(updated(two), 's1');
+    assert.deepEqual(JSON.parse(updated(back).data!['routes.json']), [input().routes[1]]);
+    assert.equal(removeRouterRoute(cm, 's1').kind, 'unchanged');
+  });
+
+  it('switches a selector keeping the original in an annotation, and restores it', () => {
+    const svc = { apiVersion: 'v1', kind: 'Service', metadata: { name: 'ratings', annotations: { team: 'a' } }, spec: { selector: { app: 'ratings' }, ports: [] } };
+    const switched = updated(switchSelector(svc, { 'devlane.dev/role': 'router' }));
+    assert.deepEqual(switched.spec.selector, { 'devlane.dev/role': 'router' });
+    assert.equal(switched.metadata.annotations['devlane.dev/original-selector'], '{"app":"ratings"}');
+    assert.equal(switchSelector(switched, { 'devlane.dev/role': 'router' }).kind, 'unchanged');
+    assert.deepEqual(updated(restoreSelector(switched)), svc);
+  });
+
+  it('passes nginx -t', { skip: hasNginx ? false : 'nginx is not installed' }, () => {
+    const dir = mkdtempSync(join(tmpdir(), 'dl-nginx-'));
+    try {
+      // nginx -t resolves upstream host names: point them at this machine for the check.
+      const conf = renderRouterConfig(input({ adminPort: 0 + 15021 })).replace(/[a-z0-9-]+\.shop\.svc\.cluster\.local/g, '127.0.0.1').replace('pid /tmp/devlane-router.pid;', `pid ${dir}/nginx.pid;`);
+      writeFileSync(join(dir, 'nginx.conf'), conf);
+      const r = spawnSync('nginx', ['-t', '-q', '-c', join(dir, 'nginx.conf'), '-e', 'stderr'], { encoding: 'utf8' });
+      assert.equal(r.status, 0, r.stderr);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('routes real requests by header and baggage through nginx', { skip: hasNginx ? false : 'nginx is not installed' }, async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'dl-nginx-'));
+    const backends = await Promise.all(['origin', 's1', 's2'].map((name) => listen((_req, res) => res.end(name))));
+    const [origin, s1, s2] = backends.map((b) => (b.address() as { port: number }).port);
+    const front = await freePort();
+    const admin = await freePort();
+    let conf = renderRouterConfig(input({ ports: [{ name: 'http', port: 80, listen: front, protocol: 'http' }], adminPort: admin }));
+    conf = conf
+      .replace(`pid /tmp/devlane-router.pid;`, `pid ${dir}/nginx.pid;`)
+      .replace(/listen (\d+);/g, 'listen 127.0.0.1:$1;')
+      .replace('ratings-devlane-origin.shop.svc.cluster.local:80', `127.0.0.1:${origin}`)
+      .replace('ratings-dl-s1.shop.svc.cluster.local:80', `127.0.0.1:${s1}`)
+      .replace('ratings-dl-s2.shop.svc.cluster.local:80', `127.0.0.1:${s2}`)
+      .replace(/temp_path \/tmp\//g, `temp_path ${dir}/`);
+    writeFileSync(join(dir, 'nginx.conf'), conf);
+    const ngx = spawn('nginx', ['-c', join(dir, 'nginx.conf'), '-e', 'stderr', '-g', 'daemon off;'], { stdio: ['ignore', 'ignore', 'pipe'] });
+    try {
+      await waitFor(() => get(front, {}).then(() => true, () => false));
+      assert.equal(await get(front, {}), 'origin');
+      assert.equal(await get(front, { 'x-devlane-route': k1 }), 's1');
+      assert.equal(await get(front, { baggage: `a=1, devlane=${k2};p=x, b=2` }), 's2');
+      assert.equal(await get(front, { baggage: 'devlane=CCCCCCCCCCCCCCCCCCCCCCCCCCCCCCC3' }), 'origin');
+      assert.equal(await get(front, { 'x-devlane-route': k1, baggage: `devlane=${k2}` }), 's1', 'the header wins');
+    } finally {
+      ngx.kill('SIGQUIT');
+      await new Promise((r) => ngx.once('exit', r));
+      for (const b of backends) b.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+function listen(handler: http.RequestListener): Promise<http.Server> {
+  return new Promise((resolve) => {
+    const s = http.createServer(handler);
+    s.listen(0, '127.0.0.1', () => resolve(s));
+  });
+}
+async function freePort(): Promise<number> {
+  const s = await listen(() => {});
+  const p = (s.address() as { port: number }).port;
+  s.close();
+  return p;
+}
+function get(port: number, headers: Record<string, string>): Promise<string> {
+  return new Promise((resolve, reject) => {
+    http.get({ host: '127.0.0.1', port, headers, agent: false }, (res) => {
+      let b = '';
+      res.on('data', (d) => (b += d));
+      res.on('end', () => resolve(b));
+    }).on('error', reject);
+  });
+}
+async function waitFor(check: () => Promise<boolean>): Promise<void> {
+  for (let i = 0; i < 100; i++) {
+    if (await check()) return;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  throw new Error('nginx did not start');
+}
