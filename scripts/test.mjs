@@ -76,7 +76,9 @@ const stopSandbox = async () => {
 };
 for (const sig of ['SIGINT', 'SIGTERM']) process.on(sig, () => stopSandbox().then(() => process.exit(130)));
 
-const runner = spawn(process.execPath, ['--enable-source-maps', '--test', '--test-reporter=spec', ...passthrough, ...testFiles], { stdio: 'inherit', env, cwd: root });
+// A test file whose tests are done but which leaves a handle open would otherwise hang the run,
+// and a hung test would hold CI until its deadline: force the exit and bound each test.
+const runner = spawn(process.execPath, ['--enable-source-maps', '--test', '--test-reporter=spec', '--test-force-exit', '--test-timeout=600000', ...passthrough, ...testFiles], { stdio: 'inherit', env, cwd: root });
 const code = await new Promise((r) => runner.on('exit', (c, s) => r(c ?? (s ? 1 : 0))));
 await stopSandbox();
 process.exit(code);
