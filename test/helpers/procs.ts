@@ -61,6 +61,15 @@ export function alive(p: ProcInfo): boolean {
   return readProc(p.pid)?.start === p.start;
 }
 
+/** The network namespace of one process (as `net:[inode]`), or '' when it is gone. */
+export function netNamespaceOf(pid: number): string {
+  try {
+    return readlinkSync(`/proc/${pid}/ns/net`);
+  } catch {
+    return '';
+  }
+}
+
 /** Every network namespace some process is in now (as `net:[inode]`). */
 export function netNamespaces(): Set<string> {
   const seen = new Set<string>();

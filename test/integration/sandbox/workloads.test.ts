@@ -5,6 +5,7 @@
 
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
+import { stringify } from 'yaml';
 import { eventually, kubectl, kubectlJson, kubectlOk, tempNamespace } from '../../helpers/kubectl';
 
 /** A one-line HTTP client to run inside a pod: prints the status, then the body. */
@@ -35,12 +36,14 @@ function podReady(ns: string, name: string): boolean {
 }
 
 function apply(ns: string, ...objs: object[]): void {
-  // One YAML stream of documents (each JSON is valid YAML).
-  kubectlOk(['apply', '-n', ns, '-f', '-'], { input: objs.map((o) => JSON.stringify(o)).join('\n---\n') });
+  kubectlOk(['apply', '-n', ns, '-f', '-'], { input: objs.map((o) => stringify(o)).join('---\n') });
 }
 
+/** A request from the pod `client`: `STATUS BODY`, or `ERR CODE` when the connection failed. */
 function request(ns: string, url: string, headers: Record<string, string> = {}): string {
-  return kubectlOk(['exec', '-n', ns, 'client', '--', 'node', '-e', fetchIn(url, headers)]).trim();
+  const r = kubectl(['exec', '-n', ns, 'client', '--', 'node', '-e', fetchIn(url, headers)]);
+  if (r.code !== 0 && !r.stdout.startsWith('ERR')) throw new Error(`exec in client failed (${r.code}): ${r.stderr}`);
+  return r.stdout.trim();
 }
 
 describe('pods as Kubernetes runs them', () => {
