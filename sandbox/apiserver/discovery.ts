@@ -145,3 +145,37 @@ export function openapiV3Index(resources: ResourceInfo[]): unknown {
   }
   return { paths };
 }
+
+// ---- OpenAPI v2 ----
+
+/**
+ * A valid Swagger 2.0 document with no paths and no definitions. kubectl's client-side validation
+ * reads /openapi/v2 for a `kind: List` (and refuses the apply when it is missing); with no
+ * definitions it finds no schema for the items and leaves their validation to the server, which
+ * validates every write. It also leaves `kubectl apply`'s strategic merge patches alone: kubectl
+ * takes patch metadata from an OpenAPI v2 schema only when it finds one for the kind, so it keeps
+ * using its compiled-in types.
+ */
+export function openapiV2Json(): unknown {
+  return { swagger: '2.0', info: { title: 'Kubernetes', version: SERVER_VERSION.gitVersion }, paths: {}, definitions: {} };
+}
+
+export const OPENAPI_V2_PROTOBUF = 'application/com.github.proto-openapi.spec.v2@v1.0+protobuf';
+
+/** The same document as the protobuf `openapi.v2.Document` client-go asks for (swagger = 1, info = 2 {title = 1, version = 2}, paths = 8). */
+export function openapiV2Protobuf(): Buffer {
+  const field = (num: number, payload: Buffer) => Buffer.concat([Buffer.from([(num << 3) | 2]), varint(payload.length), payload]);
+  const str = (num: number, s: string) => field(num, Buffer.from(s, 'utf8'));
+  const info = Buffer.concat([str(1, 'Kubernetes'), str(2, SERVER_VERSION.gitVersion)]);
+  return Buffer.concat([str(1, '2.0'), field(2, info), field(8, Buffer.alloc(0))]);
+}
+
+function varint(n: number): Buffer {
+  const out: number[] = [];
+  while (n > 0x7f) {
+    out.push((n & 0x7f) | 0x80);
+    n >>>= 7;
+  }
+  out.push(n);
+  return Buffer.from(out);
+}

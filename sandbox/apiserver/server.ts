@@ -13,7 +13,7 @@ import { installAdmission } from './admission';
 import { Authenticator, newTokens, type Tokens } from './auth';
 import { bootstrap } from './bootstrap';
 import { loadOrCreateCerts } from './certs';
-import { apiGroup, apiGroupList, apiResourceList, apiVersions, openapiV3Doc, openapiV3Index, SERVER_VERSION } from './discovery';
+import { apiGroup, apiGroupList, apiResourceList, apiVersions, OPENAPI_V2_PROTOBUF, openapiV2Json, openapiV2Protobuf, openapiV3Doc, openapiV3Index, SERVER_VERSION } from './discovery';
 import { startGarbageCollector } from './gc';
 import { errorCode, isObject, parseJson, readBody, sendError, sendJson, toStatus } from './http';
 import { startNamespaceController } from './namespaces';
@@ -140,12 +140,19 @@ export async function startApiServer(o: ApiServerOptions): Promise<ApiServer> {
       const l = apiResourceList(resources, parts[1], parts[2]);
       if (l) return sendJson(res, 200, l);
     }
+    if (p === '/openapi/v2') {
+      if (!String(req.headers.accept ?? '').includes(OPENAPI_V2_PROTOBUF)) return sendJson(res, 200, openapiV2Json());
+      const body = openapiV2Protobuf();
+      // The Accept value has an '@', which Go's mime parser refuses in a Content-Type; kube-openapi answers with a '.' there.
+      res.writeHead(200, { 'Content-Type': OPENAPI_V2_PROTOBUF.replace('@', '.'), 'Content-Length': body.length });
+      res.end(body);
+      return;
+    }
     if (p === '/openapi/v3') return sendJson(res, 200, openapiV3Index(resources));
     if (parts[0] === 'openapi' && parts[1] === 'v3' && parts.length > 2) {
       const doc = openapiV3Doc(resources, parts.slice(2).join('/'));
       if (doc) return sendJson(res, 200, doc);
     }
-    void req;
     throw rest.notFoundResource(ri.path);
   }
 

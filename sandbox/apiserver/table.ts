@@ -169,6 +169,20 @@ const PRINTERS: Record<string, Printer> = {
       return [n.metadata.name!, ready?.status === 'True' ? 'Ready' : 'NotReady', roles, age(n.metadata.creationTimestamp), info.kubeletVersion ?? '', addr('InternalIP'), addr('ExternalIP'), info.osImage ?? '', info.kernelVersion ?? '', info.containerRuntimeVersion ?? ''];
     },
   },
+  persistentvolumeclaims: {
+    columns: [NAME, col('Status'), col('Volume'), col('Capacity'), col('Access Modes'), col('StorageClass'), col('VolumeAttributesClass'), AGE, col('VolumeMode', 'string', 1)],
+    cells: (c) => [
+      c.metadata.name!,
+      c.status?.phase ?? 'Pending',
+      c.spec?.volumeName ?? '',
+      c.status?.capacity?.storage ?? '',
+      accessModes(c.status?.accessModes ?? []),
+      c.spec?.storageClassName ?? '',
+      c.spec?.volumeAttributesClassName ?? '<unset>',
+      age(c.metadata.creationTimestamp),
+      c.spec?.volumeMode ?? 'Filesystem',
+    ],
+  },
   configmaps: { columns: [NAME, col('Data', 'integer'), AGE], cells: (c) => [c.metadata.name!, Object.keys(c.data ?? {}).length + Object.keys(c.binaryData ?? {}).length, age(c.metadata.creationTimestamp)] },
   secrets: { columns: [NAME, col('Type'), col('Data', 'integer'), AGE], cells: (s) => [s.metadata.name!, s.type ?? 'Opaque', Object.keys(s.data ?? {}).length, age(s.metadata.creationTimestamp)] },
   serviceaccounts: { columns: [NAME, col('Secrets', 'integer'), AGE], cells: (s) => [s.metadata.name!, (s.secrets ?? []).length, age(s.metadata.creationTimestamp)] },
@@ -186,6 +200,11 @@ const PRINTERS: Record<string, Printer> = {
   'roles.rbac.authorization.k8s.io': { columns: [NAME, { ...col('Created At', 'date'), description: 'CreationTimestamp' }], cells: (r) => [r.metadata.name!, r.metadata.creationTimestamp ?? ''] },
   'clusterroles.rbac.authorization.k8s.io': { columns: [NAME, { ...col('Created At', 'date'), description: 'CreationTimestamp' }], cells: (r) => [r.metadata.name!, r.metadata.creationTimestamp ?? ''] },
 };
+
+function accessModes(modes: string[]): string {
+  const short: Record<string, string> = { ReadWriteOnce: 'RWO', ReadOnlyMany: 'ROX', ReadWriteMany: 'RWX', ReadWriteOncePod: 'RWOP' };
+  return [...new Set(modes)].map((m) => short[m] ?? m).join(',');
+}
 
 function bindingCells(b: KObject): Cell[] {
   const subj = (k: string) => (b.subjects ?? []).filter((s: KObject) => s.kind === k).map((s: KObject) => (k === 'ServiceAccount' ? `${s.namespace ?? ''}/${s.name}` : s.name)).join(', ');

@@ -1,10 +1,12 @@
 // kube-controller-manager for the sandbox: one set of informers shared by the Deployment,
-// ReplicaSet, Endpoints/EndpointSlice and ServiceAccount controllers, each with its own work queue.
+// ReplicaSet, Endpoints/EndpointSlice and ServiceAccount controllers, each with its own work queue,
+// and the persistent-volume controller (which only reports that claims cannot be bound).
 
 import type { Api } from '../core/types';
 import { DeploymentController } from './deployment';
 import { EndpointsController } from './endpoints';
 import { Informer } from './informer';
+import { PersistentVolumeController } from './persistentvolume';
 import { ReplicaSetController } from './replicaset';
 import { KubernetesServiceController, ServiceAccountController, type ApiServerAddress } from './serviceaccount';
 
@@ -27,6 +29,7 @@ export function startControllers(api: Api, opts: ControllerOptions = {}): { stop
   const slices = inf('endpointslices.discovery.k8s.io');
   const namespaces = inf('namespaces');
   const serviceAccounts = inf('serviceaccounts');
+  const claims = inf('persistentvolumeclaims');
 
   const controllers = [
     new ReplicaSetController(api, replicaSets, pods, log),
@@ -35,7 +38,9 @@ export function startControllers(api: Api, opts: ControllerOptions = {}): { stop
     new ServiceAccountController(api, namespaces, serviceAccounts, log),
     new KubernetesServiceController(api, opts.apiserver, services, endpoints, namespaces, log),
   ];
-  const informers = [pods, replicaSets, deployments, services, endpoints, slices, namespaces, serviceAccounts];
+  // No work queue: it only records one event per claim.
+  new PersistentVolumeController(api, claims, log);
+  const informers = [pods, replicaSets, deployments, services, endpoints, slices, namespaces, serviceAccounts, claims];
   for (const i of informers) i.start();
   return {
     stop() {

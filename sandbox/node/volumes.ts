@@ -165,6 +165,18 @@ export function setUpVolumes(api: Api, pod: KObject, podIP: string, dir: string)
         `MountVolume.SetUp failed for volume "${v.name}" : hostPath volumes are not supported by the sandbox (pods run as local processes and must not reach into the host's files); nothing was mounted — use an emptyDir, configMap or secret volume`,
       );
     }
+    if (v.persistentVolumeClaim) {
+      // The kubelet waits for a bound claim; the sandbox never binds one (no storage at all), so
+      // the pod waits in ContainerCreating rather than getting an empty directory in its place.
+      const claim = String(v.persistentVolumeClaim.claimName ?? '');
+      const ns = pod.metadata.namespace!;
+      const found = api.tryGet('persistentvolumeclaims', ns, claim);
+      throw new MountError(
+        found
+          ? `MountVolume.SetUp failed for volume "${v.name}" : PersistentVolumeClaim "${ns}/${claim}" is not bound (phase ${found.status?.phase ?? 'Pending'}): the sandbox has no persistent storage (no PersistentVolumes, no storage provisioner); nothing was mounted — use an emptyDir volume`
+          : `MountVolume.SetUp failed for volume "${v.name}" : persistentvolumeclaim "${claim}" not found (and the sandbox has no persistent storage: a claim would never be bound); nothing was mounted — use an emptyDir volume`,
+      );
+    }
     if (v.emptyDir) {
       mkdirSync(p, { recursive: true, mode: 0o777 });
       chmodSync(p, 0o777);

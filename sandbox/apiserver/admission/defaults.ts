@@ -153,5 +153,10 @@ export function defaultObject(key: string, o: KObject, op: 'create' | 'update'):
     case 'pods':
       if (o.spec) defaultPodSpec(o.spec);
       break;
+    case 'persistentvolumeclaims':
+      // SetDefaults_PersistentVolumeClaim: a claim starts Pending; the sandbox never binds it (no volumes, no provisioner).
+      setIfAbsent((o.spec ??= {}), 'volumeMode', 'Filesystem');
+      setIfAbsent((o.status ??= {}), 'phase', 'Pending');
+      break;
   }
 }

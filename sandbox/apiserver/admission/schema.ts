@@ -13,6 +13,7 @@ import { validate as endpoints } from 'kubernetes-models/_schemas/IoK8sApiCoreV1
 import { validate as event } from 'kubernetes-models/_schemas/IoK8sApiCoreV1Event';
 import { validate as namespace } from 'kubernetes-models/_schemas/IoK8sApiCoreV1Namespace';
 import { validate as node } from 'kubernetes-models/_schemas/IoK8sApiCoreV1Node';
+import { validate as persistentVolumeClaim } from 'kubernetes-models/_schemas/IoK8sApiCoreV1PersistentVolumeClaim';
 import { validate as pod } from 'kubernetes-models/_schemas/IoK8sApiCoreV1Pod';
 import { validate as secret } from 'kubernetes-models/_schemas/IoK8sApiCoreV1Secret';
 import { validate as service } from 'kubernetes-models/_schemas/IoK8sApiCoreV1Service';
@@ -63,6 +64,7 @@ const BY_KEY: Record<string, Validate> = {
   services: service as Validate,
   endpoints: endpoints as Validate,
   configmaps: configMap as Validate,
+  persistentvolumeclaims: persistentVolumeClaim as Validate,
   secrets: secret as Validate,
   serviceaccounts: serviceAccount as Validate,
   events: event as Validate,

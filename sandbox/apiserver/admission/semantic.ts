@@ -134,6 +134,17 @@ export function objectErrors(key: string, o: KObject): FieldError[] {
     case 'pods':
       errs.push(...podSpecErrors(o.spec, 'spec'));
       break;
+    case 'persistentvolumeclaims': {
+      const s = o.spec ?? {};
+      if (!s.dataSource && !s.dataSourceRef && (s.accessModes ?? []).length === 0) errs.push({ type: 'Required', field: 'spec.accessModes', detail: 'at least 1 access mode is required' });
+      for (const [i, m] of (s.accessModes ?? []).entries()) {
+        if (!['ReadWriteOnce', 'ReadOnlyMany', 'ReadWriteMany', 'ReadWriteOncePod'].includes(m)) {
+          errs.push({ type: 'NotSupported', field: `spec.accessModes[${i}]`, value: m, detail: 'supported values: "ReadOnlyMany", "ReadWriteMany", "ReadWriteOnce", "ReadWriteOncePod"' });
+        }
+      }
+      if (s.resources?.requests?.storage === undefined) errs.push({ type: 'Required', field: 'spec.resources[storage]' });
+      break;
+    }
     case 'services': {
       const s = o.spec ?? {};
       if (s.type !== 'ExternalName' && s.clusterIP !== 'None' && (s.ports ?? []).length === 0) errs.push({ type: 'Required', field: 'spec.ports' });
@@ -205,6 +216,19 @@ export function updateErrors(key: string, o: KObject, old: KObject, subresource:
         if (o.immutable !== true) errs.push({ type: 'Forbidden', field: 'immutable', detail: 'field is immutable when `immutable` is set' });
       }
       if (key === 'secrets' && (o.type ?? 'Opaque') !== (old.type ?? 'Opaque')) errs.push({ type: 'Invalid', field: 'type', value: o.type, detail: MSG.immutable });
+      break;
+    }
+    case 'persistentvolumeclaims': {
+      // Only resources.requests (expansion) and volumeAttributesClassName may change, and only on a
+      // bound claim; the sandbox never binds one.
+      const strip = (s: Obj | undefined) => {
+        const c = structuredClone(s ?? {});
+        delete c.volumeAttributesClassName;
+        return c;
+      };
+      if (!same(strip(o.spec), strip(old.spec))) {
+        errs.push({ type: 'Forbidden', field: 'spec', detail: 'spec is immutable after creation except resources.requests and volumeAttributesClassName for bound claims' });
+      }
       break;
     }
     case 'rolebindings.rbac.authorization.k8s.io':

@@ -13,7 +13,7 @@ const STRATEGIC = 'application/strategic-merge-patch+json';
 const APPLY = 'application/apply-patch+yaml';
 
 export function supportedPatchTypes(info: ResourceInfo): string[] {
-  return patchMetaFor(info.kind) && !info.group.includes('.') ? [JSON_PATCH, MERGE_PATCH, STRATEGIC] : [JSON_PATCH, MERGE_PATCH];
+  return patchMetaFor(info.group, info.kind) ? [JSON_PATCH, MERGE_PATCH, STRATEGIC] : [JSON_PATCH, MERGE_PATCH];
 }
 
 export function applyPatch(info: ResourceInfo, current: KObject, contentType: string, body: Buffer): KObject {
@@ -35,7 +35,7 @@ export function applyPatch(info: ResourceInfo, current: KObject, contentType: st
     else if (contentType === MERGE_PATCH) {
       if (!isObject(patch)) throw badRequest('a merge patch must be a JSON object');
       out = mergePatch(current, patch);
-    } else out = strategicMergePatch(current, patch, patchMetaFor(info.kind)!);
+    } else out = strategicMergePatch(current, patch, patchMetaFor(info.group, info.kind)!);
   } catch (e) {
     if (e instanceof JsonPatchError) throw new ApiError(422, 'Invalid', `the server rejected our request due to an error in our request: ${e.message}`);
     if (e instanceof StrategicPatchError) throw badRequest(e.message);

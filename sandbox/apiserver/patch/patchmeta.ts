@@ -43,36 +43,42 @@ const conditions = merge('type');
 
 const podTemplate: FieldMeta = nested({ metadata: nested(objectMeta), spec: nested(podSpec) });
 
-const byKind: Record<string, TypeMeta> = {
-  Pod: {
+/**
+ * Every built-in kind we serve, by `group/kind` ('' for core). Custom resources (Istio, Gateway
+ * API) are absent: a real server refuses strategic merge patch for them with 415, and kubectl
+ * sends them a JSON merge patch.
+ */
+const byGroupKind: Record<string, TypeMeta> = {
+  '/Pod': {
     spec: nested(podSpec),
     status: nested({ conditions, podIPs: merge('ip'), hostIPs: merge('ip') }),
   },
-  Deployment: {
+  'apps/Deployment': {
     spec: nested({ template: podTemplate, strategy: { strategies: ['retainKeys'] } }),
     status: nested({ conditions }),
   },
-  ReplicaSet: { spec: nested({ template: podTemplate }), status: nested({ conditions }) },
-  Service: { spec: nested({ ports: merge('port') }), status: nested({ conditions }) },
-  Namespace: { status: nested({ conditions }) },
-  Node: { status: nested({ conditions, addresses: merge('type'), images: {} }) },
-  ServiceAccount: { secrets: merge('name') },
-  Endpoints: {},
-  ConfigMap: {},
-  Secret: {},
-  Event: {},
-  EndpointSlice: {},
-  Lease: {},
-  Role: {},
-  ClusterRole: {},
-  RoleBinding: {},
-  ClusterRoleBinding: {},
-  Scale: {},
+  'apps/ReplicaSet': { spec: nested({ template: podTemplate }), status: nested({ conditions }) },
+  '/Service': { spec: nested({ ports: merge('port') }), status: nested({ conditions }) },
+  '/Namespace': { status: nested({ conditions }) },
+  '/Node': { status: nested({ conditions, addresses: merge('type'), images: {} }) },
+  '/ServiceAccount': { secrets: merge('name') },
+  '/PersistentVolumeClaim': { status: nested({ conditions }) },
+  '/Endpoints': {},
+  '/ConfigMap': {},
+  '/Secret': {},
+  '/Event': {},
+  'discovery.k8s.io/EndpointSlice': {},
+  'coordination.k8s.io/Lease': {},
+  'rbac.authorization.k8s.io/Role': {},
+  'rbac.authorization.k8s.io/ClusterRole': {},
+  'rbac.authorization.k8s.io/RoleBinding': {},
+  'rbac.authorization.k8s.io/ClusterRoleBinding': {},
+  'autoscaling/Scale': {},
 };
 
 /** The patch metadata of a built-in kind, or undefined for kinds (custom resources) that take no strategic merge patch. */
-export function patchMetaFor(kind: string): TypeMeta | undefined {
-  const m = byKind[kind];
+export function patchMetaFor(group: string, kind: string): TypeMeta | undefined {
+  const m = byGroupKind[`${group}/${kind}`];
   if (!m) return undefined;
   return { metadata: nested(objectMeta), ...m };
 }

@@ -16,7 +16,7 @@ const pod = () => ({
     tolerations: [{ key: 't' }],
   },
 });
-const smp = (patch: unknown, o: Record<string, unknown> = pod()) => strategicMergePatch(o, patch, patchMetaFor('Pod')!) as ReturnType<typeof pod>;
+const smp = (patch: unknown, o: Record<string, unknown> = pod()) => strategicMergePatch(o, patch, patchMetaFor('', 'Pod')!) as ReturnType<typeof pod>;
 
 describe('JSON merge patch (RFC 7386)', () => {
   it('merges objects, deletes on null and replaces lists', () => {
@@ -77,7 +77,7 @@ describe('strategic merge patch', () => {
 
   it('keeps only $retainKeys fields (a union such as a Deployment strategy)', () => {
     const d = { spec: { strategy: { type: 'RollingUpdate', rollingUpdate: { maxSurge: 1 } } } };
-    const out = strategicMergePatch(d, { spec: { strategy: { $retainKeys: ['type'], type: 'Recreate' } } }, patchMetaFor('Deployment')!);
+    const out = strategicMergePatch(d, { spec: { strategy: { $retainKeys: ['type'], type: 'Recreate' } } }, patchMetaFor('apps', 'Deployment')!);
     assert.deepEqual(out.spec, { strategy: { type: 'Recreate' } });
   });
 
