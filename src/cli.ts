@@ -9,7 +9,7 @@ import { KubeClusters } from './cluster/clusters';
 import { ClusterError } from './core/errors';
 import { type Logger, redact } from './core/logger';
 import { SessionError } from './core/session/errors';
-import { defaultProductionGlobs } from './core/session/globs';
+import { defaultProductionGlobs, parseGlobList } from './core/session/globs';
 import type { StrategyName } from './core/session/plan';
 import { Sessions } from './session/sessions';
 
@@ -20,11 +20,13 @@ Commands:
   start SERVICE                start a session on SERVICE (or take SERVICE over in a session you are in)
       --session NAME           session name (default <user>-<service>)
       --image IMAGE            run IMAGE in the copy instead of the original image
-      --strategy S             istio | router (default: chosen automatically)
+      --strategy S             istio | router | gateway-api (default: istio or router, chosen automatically)
       --rwo-as-emptydir        give the copy an emptyDir for ReadWriteOnce volumes
       --detach                 return once live; the session stays for --ttl seconds unless renewed
       --ttl SECONDS            Lease duration with --detach (default 3600)
-      --yes                    confirm the plan on production-looking contexts
+      --yes                    confirm the plan on production-looking contexts (needed when stdin is not a terminal)
+      --production-contexts G  comma-separated globs of production-looking context names, whose plan is
+                               shown and must be confirmed (default: $DEVLANE_PRODUCTION_CONTEXTS, else *prod*,*live*)
   join NAME                    become a participant of session NAME (prints its route key)
   leave NAME                   give back what you took over; the last one leaving ends it
   stop NAME                    end session NAME for everyone and put everything back
@@ -36,6 +38,12 @@ Options: --kubeconfig FILE, --context NAME, -n/--namespace NS, --as-participant 
 function stderrLogger(verbose: boolean): Logger {
   const w = (level: string) => (m: string | Error) => process.stderr.write(`${level} ${redact(String(m instanceof Error ? m.message : m))}\n`);
   return { trace: () => {}, debug: verbose ? w('debug') : () => {}, info: verbose ? w('info') : () => {}, warn: w('warn'), error: w('error') };
+}
+
+/** The flag, else the environment variable, else the setting's default. */
+function productionGlobs(flag: string | undefined): string[] {
+  const text = flag ?? process.env.DEVLANE_PRODUCTION_CONTEXTS;
+  return text === undefined ? defaultProductionGlobs : parseGlobList(text);
 }
 
 async function main(argv: string[]): Promise<number> {
@@ -54,6 +62,7 @@ async function main(argv: string[]): Promise<number> {
       detach: { type: 'boolean' },
       ttl: { type: 'string' },
       yes: { type: 'boolean' },
+      'production-contexts': { type: 'string' },
       'as-participant': { type: 'string' },
       verbose: { type: 'boolean', short: 'v' },
       help: { type: 'boolean', short: 'h' },
@@ -89,11 +98,17 @@ async function main(argv: string[]): Promise<number> {
       namespace,
       participant: values['as-participant'] ?? conn.context.user,
       logger,
-      productionGlobs: (process.env.DEVLANE_PRODUCTION_CONTEXTS?.split(',') ?? defaultProductionGlobs).map((s) => s.trim()).filter(Boolean),
+      productionGlobs: productionGlobs(values['production-contexts']),
       confirm: async (_plan, text) => {
         process.stderr.write(`${text}\n`);
         if (values.yes) return true;
-        if (!process.stdin.isTTY) return false;
+        if (!process.stdin.isTTY) {
+          throw new SessionError(
+            'declined',
+            `Context "${contextName}" looks like production (--production-contexts, DEVLANE_PRODUCTION_CONTEXTS or *prod*,*live*), so the plan above must be confirmed, and stdin is not a terminal to ask on`,
+            'Nothing was created. Read the plan, then run the same command with --yes to apply it.',
+          );
+        }
         const rl = readline.createInterface({ input: process.stdin, output: process.stderr });
         const answer = await rl.question('Apply this plan? [y/N] ');
         rl.close();
@@ -116,7 +131,7 @@ async function main(argv: string[]): Promise<number> {
       }
       case 'start': {
         const strategy = values.strategy as StrategyName | undefined;
-        if (strategy && !['istio', 'router', 'gateway-api'].includes(strategy)) throw new SessionError('invalid', `Unknown strategy "${strategy}"`, 'Use istio or router.');
+        if (strategy && !['istio', 'router', 'gateway-api'].includes(strategy)) throw new SessionError('invalid', `Unknown strategy "${strategy}"`, 'Use istio, router or gateway-api.');
         const r = await sessions.start({ service: need('a SERVICE'), session: values.session, image: values.image, strategy, rwoAsEmptyDir: values['rwo-as-emptydir'] }, controller.signal);
         out(`Session ${r.session} is live on ${r.service} (${r.strategy}${r.resumed ? ', resumed' : ''}).\nRoute key: ${r.routeKey}\nSend requests with the header "x-devlane-route: ${r.routeKey}" or "baggage: devlane=${r.routeKey}".`, {
           session: r.session, routeKey: r.routeKey, service: r.service, devService: r.devService, strategy: r.strategy, resumed: r.resumed, namespace, context: contextName, phasesMs: r.phases,

@@ -1,6 +1,7 @@
 // Applies a plan's Edit to the object as it is now. Every strategy's edits are dispatched here, so
 // the session layer applies and undoes them without knowing what they mean.
 import type { EditResult } from './edit-result';
+import { addGatewayRoute, removeGatewayRoute } from './gateway-api';
 import { addIstioRoute, removeIstioRoute } from './istio';
 import { addRouterRoute, removeRouterRoute, restoreSelector, switchSelector } from './router';
 import type { KubeObject } from '../core/resources';
@@ -12,6 +13,10 @@ export function applyEdit(current: KubeObject, edit: Edit): EditResult {
       return addIstioRoute(current, edit.session, edit.routeKey, edit.devService);
     case 'istio.removeRoute':
       return removeIstioRoute(current, edit.session);
+    case 'gateway.addRoute':
+      return addGatewayRoute(current, current.metadata.namespace ?? '', edit.service, edit.routeKey, edit.devService);
+    case 'gateway.removeRoute':
+      return removeGatewayRoute(current, edit.routeKey);
     case 'router.addRoute':
       return addRouterRoute(current, { session: edit.session, routeKey: edit.routeKey, devService: edit.devService });
     case 'router.removeRoute':

@@ -97,10 +97,13 @@ export function renderRouterConfig(input: RouterConfigInput): string {
   }
   for (const p of httpPorts) {
     out.push('  server {');
-    out.push(`    listen ${p.listen}${p.protocol === 'tcp' || p.protocol === 'http' ? '' : ' http2'};`);
+    // HTTP/2 ports (gRPC, h2c) speak HTTP/2 end to end: the Service said its pods expect it, and
+    // nginx's grpc module is its HTTP/2 proxy. HTTP/1.1 ports carry WebSocket upgrades.
+    out.push(`    listen ${p.listen}${p.protocol === 'http' ? '' : ' http2'};`);
     out.push('    location / {');
-    if (p.protocol === 'grpc') {
+    if (p.protocol === 'grpc' || p.protocol === 'http2') {
       out.push(`      grpc_pass grpc://$dl_upstream_${p.port};`);
+      out.push('      grpc_set_header Host $http_host;');
     } else {
       out.push(`      proxy_pass http://$dl_upstream_${p.port};`);
       out.push('      proxy_set_header Host $http_host;');
@@ -117,8 +120,8 @@ export function renderRouterConfig(input: RouterConfigInput): string {
   out.push('  }');
   out.push('}');
   if (tcpPorts.length) {
-    // Non-HTTP ports pass through untouched, to the original pods (needs nginx's stream module,
-    // which the public nginx image has built in).
+    // Non-HTTP ports pass through untouched, to the original pods: a byte stream carries no route
+    // key. Needs nginx's stream module, which the public nginx image has built in.
     out.push('stream {');
     for (const p of tcpPorts) out.push(`  server { listen ${p.listen}; proxy_pass ${host(origin)}:${p.port}; }`);
     out.push('}');

@@ -94,20 +94,24 @@ export function expectedFingerprint(cm: RouterConfigMap): string {
   return routesFingerprint(readRoutes(cm));
 }
 
+/** The checksum of the config nginx last loaded, shared by the reload loop and Devlane's exec reload. */
+export const loadedMarker = '/tmp/devlane-router.loaded';
+
 /**
- * nginx in the foreground, plus a loop that reloads it (gracefully: old workers finish their
- * connections) when the mounted ConfigMap changes. Kubernetes updates ConfigMap volumes in place,
+ * nginx in the foreground, plus a loop that reloads it (gracefully: old workers finish the requests
+ * in flight) when the mounted ConfigMap changes. Kubernetes updates ConfigMap volumes in place,
  * within a minute or so; Devlane also reloads through exec right after a change, so a route is
- * live as soon as the file has arrived.
+ * live as soon as the file has arrived. Both record what they loaded in one marker file, so a
+ * change costs one reload, not two: each reload closes the clients' idle keep-alive connections.
  */
 const runScript = [
+  `cksum < ${configFile} > ${loadedMarker}`,
   `nginx -c ${configFile} -g 'daemon off;' & pid=$!`,
   `trap 'nginx -c ${configFile} -s quit; wait $pid; exit 0' TERM INT`,
-  `last=$(cksum < ${configFile})`,
   'while kill -0 $pid 2>/dev/null; do',
   '  sleep 2',
   `  now=$(cksum < ${configFile})`,
-  `  if [ "$now" != "$last" ] && nginx -q -t -c ${configFile}; then nginx -c ${configFile} -s reload; last=$now; fi`,
+  `  if [ "$now" != "$(cat ${loadedMarker})" ] && nginx -q -t -c ${configFile}; then echo "$now" > ${loadedMarker}; nginx -c ${configFile} -s reload; fi`,
   'done',
 ].join('\n');
 

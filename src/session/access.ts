@@ -42,7 +42,7 @@ export function accessFor(namespace: string, steps: Step[], opts: { pvcs: boolea
     if (s.kind === 'edit') {
       add('get', s.ref.type);
       add('update', s.ref.type);
-      if (s.ref.type === 'virtualService') add('list', 'virtualService');
+      if (s.ref.type === 'virtualService' || s.ref.type === 'httpRoute') add('list', s.ref.type);
       if (s.createIfAbsent) add('create', s.ref.type);
       if (s.edit.kind.startsWith('router.')) add('create', 'pod', 'exec');
     }

@@ -11,6 +11,7 @@ import { buildDevWorkload, type Json, type OwnerRecord } from '../core/session/d
 import { SessionError } from '../core/session/errors';
 import { devServiceName, originServiceName, recordName, routerName, virtualServiceName } from '../core/session/names';
 import type { ObjRef, Plan, Step, StrategyName, Undo } from '../core/session/plan';
+import { findHttpRoutes, type HttpRoute } from '../routing/gateway-api';
 import { findVirtualService, newVirtualService } from '../routing/istio';
 import { type RouterPort, portProtocol } from '../routing/nginx-config';
 import { adminPortFor, originalSelectorOf, originService, routerConfigMap, routerDeployment, routerPodLabels, type RouterSpec } from '../routing/router';
@@ -37,11 +38,18 @@ export interface StrategyChoice {
   reason: string;
 }
 
-/** Istio when its VirtualService API is served and the namespace (or the pods) are in the mesh; otherwise the router. */
+/**
+ * Istio when its VirtualService API is served and the namespace (or the pods) are in the mesh;
+ * otherwise the router. Gateway API only when forced: its HTTPRoutes route what enters through a
+ * Gateway, not the calls between services, so it is never a safe automatic choice.
+ */
 export async function chooseStrategy(api: ObjectApi, namespace: string, pods: Pod[], forced: StrategyName | undefined, signal: AbortSignal): Promise<StrategyChoice> {
   const istioServed = await api.serves(apiTypes.virtualService, signal);
   if (forced) {
-    if (forced === 'gateway-api') throw new SessionError('unsupported', 'The Gateway API strategy is not supported yet', 'Nothing was created. Use "istio" or "router", or leave the strategy on automatic.');
+    if (forced === 'gateway-api') {
+      if (!(await api.serves(apiTypes.httpRoute, signal))) throw new SessionError('unsupported', 'Gateway API routing was asked for, but this cluster does not serve gateway.networking.k8s.io HTTPRoutes', 'Nothing was created. Use the "istio" or "router" strategy, or leave it on automatic.');
+      return { strategy: forced, reason: 'chosen in settings' };
+    }
     if (forced === 'istio' && !istioServed) throw new SessionError('unsupported', 'Istio routing was asked for, but this cluster does not serve networking.istio.io VirtualServices', 'Nothing was created. Use the "router" strategy, or leave it on automatic.');
     return { strategy: forced, reason: 'chosen in settings' };
   }
@@ -104,6 +112,7 @@ export async function buildPlan(api: ObjectApi, input: PlanInput, signal: AbortS
     { kind: 'wait-ready', ref: devRef, summary: `Wait for ${devRef.name} to be Ready`, undo: [] },
   ];
   if (choice.strategy === 'istio') steps.push(...(await istioSteps(api, ns, service.metadata.name, session, input.routeKey, devSvcName, signal)));
+  else if (choice.strategy === 'gateway-api') steps.push(...(await gatewaySteps(api, ns, service.metadata.name, session, input.routeKey, devSvcName, signal)));
   else steps.push(...routerSteps(ns, service, deployment, session, input.routeKey, devSvcName, input.routerImage));
 
   return {
@@ -137,6 +146,23 @@ async function istioSteps(api: ObjectApi, ns: string, service: string, session: 
       undo: [undo],
     },
   ];
+}
+
+async function gatewaySteps(api: ObjectApi, ns: string, service: string, session: string, routeKey: string, devService: string, signal: AbortSignal): Promise<Step[]> {
+  const routes = findHttpRoutes(await api.list<HttpRoute>(apiTypes.httpRoute, ns, {}, signal), ns, service);
+  if (routes.length === 0) {
+    throw new SessionError('unsupported', `No HTTPRoute in namespace ${ns} sends traffic to Service ${service}`, 'Nothing was created. The Gateway API strategy adds rules to the HTTPRoutes that route to the Service; use the "istio" or "router" strategy for traffic that does not pass a Gateway.');
+  }
+  return routes.map((r) => {
+    const rRef = ref('httpRoute', ns, r.metadata.name);
+    return {
+      kind: 'edit',
+      ref: rRef,
+      edit: { kind: 'gateway.addRoute', session, routeKey, service, devService },
+      summary: `Add rules for session ${session} (header x-devlane-route or baggage devlane=KEY → ${devService}) to HTTPRoute ${r.metadata.name}, next to each rule that routes to ${service}`,
+      undo: [{ kind: 'edit', ref: rRef, edit: { kind: 'gateway.removeRoute', session, routeKey }, summary: `Remove session ${session}'s rules from HTTPRoute ${r.metadata.name}` }],
+    } satisfies Step;
+  });
 }
 
 function routerSteps(ns: string, service: Service, deployment: KubeObject & { spec?: Json }, session: string, routeKey: string, devService: string, image?: string): Step[] {

@@ -1,12 +1,15 @@
 // Takes a Service's router out of the path once no session routes through it: the original
 // selector goes back on the Service first (traffic flows to the original pods directly again),
-// then the router, its config and the origin Service are deleted.
+// then the router is deleted, and only once its pods are gone, its config and the origin Service:
+// a terminating router still serves the connections it holds (and clients whose kube-proxy has
+// not caught up yet) during its preStop drain, and it sends them to the origin Service.
 import type { ExecContext } from './executor';
 import { editObject } from './executor';
 import { apiTypes } from '../core/api-types';
 import { ClusterError } from '../core/errors';
 import { annotations, originServiceName, routerName } from '../core/session/names';
-import { readRoutes, type RouterConfigMap } from '../routing/router';
+import type { Pod } from '../core/resources';
+import { readRoutes, type RouterConfigMap, routerPodLabels } from '../routing/router';
 
 export async function releaseRouter(ctx: ExecContext, namespace: string, service: string): Promise<void> {
   const cm = await ctx.api.tryGet<RouterConfigMap>(apiTypes.configMap, namespace, routerName(service), ctx.signal);
@@ -27,8 +30,27 @@ export async function releaseRouter(ctx: ExecContext, namespace: string, service
     }
   };
   await gone('deployment', routerName(service));
+  await routerPodsGone(ctx, namespace, service);
   await gone('service', originServiceName(service));
   // With the resourceVersion read above: if a session added a route since, this fails with a
   // conflict and the config stays for it (it recreates the router it finds missing on its next start).
   await gone('configMap', routerName(service), cm?.metadata.resourceVersion);
+}
+
+/** The router's grace period and then some: past it, the kubelet has killed the pods anyway. */
+const drainWaitMs = 45_000;
+
+async function routerPodsGone(ctx: ExecContext, namespace: string, service: string): Promise<void> {
+  const labelSelector = Object.entries(routerPodLabels(service)).map(([k, v]) => `${k}=${v}`).join(',');
+  const deadline = Date.now() + drainWaitMs;
+  for (;;) {
+    const pods = await ctx.api.list<Pod>(apiTypes.pod, namespace, { labelSelector }, ctx.signal);
+    if (pods.length === 0) return;
+    if (Date.now() > deadline) {
+      ctx.logger.warn(`router pods for ${namespace}/${service} still there after ${drainWaitMs / 1000} s (${pods.map((p) => p.metadata.name).join(', ')}); removing the origin Service anyway`);
+      return;
+    }
+    ctx.report(`Waiting for the router of ${service} to drain (${pods.length} pod(s) terminating)`);
+    await new Promise<void>((resolve) => setTimeout(resolve, 500));
+  }
 }

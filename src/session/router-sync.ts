@@ -5,7 +5,7 @@ import type { ExecContext } from './executor';
 import { apiTypes } from '../core/api-types';
 import type { KubeObject, Pod } from '../core/resources';
 import { labels } from '../core/session/names';
-import { configFile, expectedFingerprint, type RouterConfigMap } from '../routing/router';
+import { configFile, expectedFingerprint, loadedMarker, type RouterConfigMap } from '../routing/router';
 
 const fileWaitSeconds = 120;
 
@@ -18,7 +18,9 @@ export async function routerSync(ctx: ExecContext, namespace: string, cm: KubeOb
   const running = pods.filter((p) => !p.metadata.deletionTimestamp && p.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True'));
   const script = [
     `i=0; until grep -q "# routes: ${fingerprint}" ${configFile}; do i=$((i+1)); [ $i -gt ${fileWaitSeconds * 2} ] && { echo "config not updated after ${fileWaitSeconds}s" >&2; exit 3; }; sleep 0.5; done`,
-    `nginx -q -t -c ${configFile} && nginx -c ${configFile} -s reload`,
+    // Skip the reload when the pod's own loop has already loaded this file (one reload per change).
+    `now=$(cksum < ${configFile}); [ "$now" = "$(cat ${loadedMarker} 2>/dev/null)" ] && exit 0`,
+    `nginx -q -t -c ${configFile} && echo "$now" > ${loadedMarker} && nginx -c ${configFile} -s reload`,
   ].join('\n');
   await Promise.all(
     running.map(async (pod) => {

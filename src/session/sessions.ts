@@ -52,7 +52,11 @@ export interface StartResult {
   plan?: Plan;
   resumed: boolean;
   heartbeat: Heartbeat;
-  /** Milliseconds per phase: plan, preflight, dryRun, apply, copyReady, routeLive. */
+  /**
+   * Milliseconds per phase, in order: plan (reads), preflight (access reviews), confirm (only when
+   * the plan was shown), dryRun, record (the session record and Lease), copyReady (the copy created
+   * and Ready), routeLive (the route in place and the record marked live).
+   */
   phases: Record<string, number>;
 }
 
@@ -129,8 +133,9 @@ export class Sessions {
     phase('preflight');
     if (this.o.confirmAlways || looksLikeProduction(this.o.context, this.o.productionGlobs)) {
       const text = `${existing ? '' : `Create session record ConfigMap ${recordName(name)} and a Lease for ${participant}\n`}${describePlan(plan)}`;
-      if (!this.o.confirm) throw new SessionError('declined', `Context "${this.o.context}" looks like production, and nothing can confirm the plan here`, 'Nothing was created. Run it where you can confirm (the editor, or the CLI with --yes after reading the plan with --plan).');
+      if (!this.o.confirm) throw new SessionError('declined', `Context "${this.o.context}" looks like production, and nothing can confirm the plan here`, 'Nothing was created. Run it where the plan can be shown and confirmed: the editor, or the CLI (on a terminal, or with --yes).');
       if (!(await this.o.confirm(plan, text))) throw new SessionError('declined', 'The plan was not confirmed', 'Nothing was created.');
+      phase('confirm');
     }
     const entry: TakenOver = {
       service: plan.service,
@@ -171,7 +176,7 @@ export class Sessions {
     let heartbeat: Heartbeat | undefined;
     try {
       heartbeat = await this.heartbeat(name, record, signal);
-      phase('apply');
+      phase('record');
       for (const step of plan.steps) {
         const withOwner = step.kind === 'create' ? { ...step, object: replaceUid(step.object, uid) } : step;
         try {

@@ -11,3 +11,8 @@ export function globToRegExp(glob: string): RegExp {
 export function looksLikeProduction(context: string, globs: readonly string[] = defaultProductionGlobs): boolean {
   return globs.some((g) => globToRegExp(g).test(context));
 }
+
+/** `GLOB,GLOB,...` (the CLI's --production-contexts, DEVLANE_PRODUCTION_CONTEXTS): an empty list means no context is production-like. */
+export function parseGlobList(text: string): string[] {
+  return text.split(',').map((g) => g.trim()).filter(Boolean);
+}

@@ -19,6 +19,8 @@ export interface ObjRef {
 export type Edit =
   | { kind: 'istio.addRoute'; session: string; routeKey: string; service: string; devService: string }
   | { kind: 'istio.removeRoute'; session: string }
+  | { kind: 'gateway.addRoute'; session: string; routeKey: string; service: string; devService: string }
+  | { kind: 'gateway.removeRoute'; session: string; routeKey: string }
   | { kind: 'router.addRoute'; session: string; routeKey: string; devService: string }
   | { kind: 'router.removeRoute'; session: string }
   | { kind: 'service.switchSelector'; selector: Record<string, string> }

@@ -44,6 +44,25 @@ for (const istio of [false, true]) {
       }, 60_000);
       assert.equal(chain(shop.namespace, client), 'web=original catalog=original ratings=original');
     });
+
+    it('shows the plan on a production-looking context and refuses without --yes when stdin is not a terminal', { skip: istio ? 'once is enough (the router namespace)' : false }, async () => {
+      const extra = istio ? istioKinds : [];
+      const before = snapshot(shop.namespace, extra);
+      const prod = ['--production-contexts', `other-*, ${contexts.alice}`];
+      const refused = cli(['-n', shop.namespace, ...prod, 'start', 'ratings', '--detach', '--session', 'prod-check']);
+      assert.equal(refused.code, 3, refused.stderr);
+      assert.match(refused.stderr, /Session "prod-check" on service .*\/ratings/);
+      assert.match(refused.stderr, /Point Service ratings at the router/);
+      assert.match(refused.stderr, /stdin is not a terminal[\s\S]*--yes/);
+      assert.deepEqual(snapshot(shop.namespace, extra), before, 'nothing was created');
+
+      const confirmed = cli(['-n', shop.namespace, ...prod, 'start', 'ratings', '--detach', '--session', 'prod-check', '--yes', '--json']);
+      assert.equal(confirmed.code, 0, confirmed.stderr);
+      assert.match(confirmed.stderr, /Session "prod-check" on service/, 'the plan is shown even with --yes');
+      assert.equal(confirmed.json.session, 'prod-check');
+      const stop = cli(['-n', shop.namespace, 'stop', 'prod-check']);
+      assert.equal(stop.code, 0, stop.stderr);
+      await eventually('the namespace to equal its snapshot', () => (assert.deepEqual(snapshot(shop.namespace, extra), before), true), 60_000);
+    });
   });
 }
-void contexts;

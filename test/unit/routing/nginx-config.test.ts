@@ -44,6 +44,12 @@ describe('router nginx config', () => {
     assert.equal(a, b);
   });
 
+  it('speaks HTTP/2 end to end on h2c ports, HTTP/1.1 (with upgrades) on plain HTTP ports', () => {
+    const c = renderRouterConfig(input({ ports: [{ name: 'http', port: 80, listen: 8080, protocol: 'http' }, { name: 'h2c', port: 81, listen: 8081, protocol: 'http2' }] }));
+    assert.match(c, /listen 8080;\n {4}location \/ \{\n {6}proxy_pass http:\/\/\$dl_upstream_80;/);
+    assert.match(c, /listen 8081 http2;\n {4}location \/ \{\n {6}grpc_pass grpc:\/\/\$dl_upstream_81;/);
+  });
+
   it('gives gRPC ports grpc_pass over HTTP/2 and passes TCP ports through', () => {
     const c = renderRouterConfig(input({ ports: [{ name: 'grpc', port: 9090, listen: 9090, protocol: 'grpc' }, { name: 'db', port: 5432, listen: 5432, protocol: 'tcp' }] }));
     assert.match(c, /listen 9090 http2;/);

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { looksLikeProduction } from '../../../src/core/session/globs';
+import { looksLikeProduction, parseGlobList } from '../../../src/core/session/globs';
 import { defaultSessionName, devServiceName, fitName, isRouteKey, newRouteKey, sessionNameProblem } from '../../../src/core/session/names';
 import { roleManifest, rulesFor } from '../../../src/core/session/role';
 import { leaseExpired, microTime } from '../../../src/session/lease';
@@ -47,6 +47,8 @@ describe('production contexts', () => {
     assert.ok(!looksLikeProduction('sandbox-alice'));
     assert.ok(looksLikeProduction('eu.cluster', ['eu.*']));
     assert.ok(!looksLikeProduction('euXcluster', ['eu.*']));
+    assert.deepEqual(parseGlobList(' *prd*, ,eu-?-main '), ['*prd*', 'eu-?-main']);
+    assert.deepEqual(parseGlobList(''), [], 'an empty list: no context is production-like');
   });
 });
 

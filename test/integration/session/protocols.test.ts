@@ -1,0 +1,134 @@
+// What the Devlane router carries besides plain requests: a WebSocket upgrade and HTTP/2 cleartext
+// (h2c with prior knowledge, on a port the Service declares as h2c) follow the route key to the
+// session's copy, and a non-HTTP port passes through the router to the original pods untouched.
+// Against a small echo service that says which copy answered on each of its three ports.
+import assert from 'node:assert/strict';
+import { setMaxListeners } from 'node:events';
+import { after, before, describe, it } from 'node:test';
+import { KubeClusters } from '../../../src/cluster/clusters';
+import { Sessions } from '../../../src/session/sessions';
+import { kubeconfigPath, MemoryLogger, needsCluster } from '../../helpers/cluster';
+import { contexts, eventually, kubectlJson, kubectlOk, tempNamespace } from '../../helpers/kubectl';
+import { startClientPod } from '../../helpers/session';
+
+/** HTTP/1.1 with WebSocket on 8080, h2c on 8081, a line of TCP on 8082; each answers with the copy's name. */
+const echoServer = `
+const http = require('http'), http2 = require('http2'), net = require('net'), crypto = require('crypto');
+const copy = process.env.DEVLANE_SESSION ? 'devlane:' + process.env.DEVLANE_SESSION : 'original';
+const web = http.createServer((req, res) => res.end(JSON.stringify({ copy, httpVersion: req.httpVersion })));
+web.on('upgrade', (req, socket) => {
+  const accept = crypto.createHash('sha1').update(req.headers['sec-websocket-key'] + '258EAFA5-E914-47DA-95CA-C5AB0DC85B11').digest('base64');
+  socket.write('HTTP/1.1 101 Switching Protocols\\r\\nUpgrade: websocket\\r\\nConnection: Upgrade\\r\\nSec-WebSocket-Accept: ' + accept + '\\r\\n\\r\\n');
+  socket.on('data', (f) => {
+    const len = f[1] & 127, mask = f.subarray(2, 6), data = Buffer.from(f.subarray(6, 6 + len).map((b, i) => b ^ mask[i % 4]));
+    const reply = Buffer.from(copy + ' echoes ' + data.toString());
+    socket.write(Buffer.concat([Buffer.from([0x81, reply.length]), reply]));
+  });
+});
+web.listen(8080);
+http2.createServer((req, res) => res.end(JSON.stringify({ copy, httpVersion: req.httpVersion }))).listen(8081);
+net.createServer((s) => s.end(copy + '\\n')).listen(8082);
+`;
+
+const manifests = (ns: string) => [
+    {
+      apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'echo', namespace: ns },
+      spec: {
+        replicas: 1, selector: { matchLabels: { app: 'echo' } },
+        template: {
+          metadata: { labels: { app: 'echo' } },
+          spec: {
+            terminationGracePeriodSeconds: 2,
+            containers: [{
+              name: 'echo', image: 'node:20', command: ['node', '-e', echoServer],
+              ports: [{ name: 'http', containerPort: 8080 }, { name: 'h2c', containerPort: 8081 }, { name: 'tcp-echo', containerPort: 8082 }],
+              readinessProbe: { tcpSocket: { port: 8082 }, periodSeconds: 1 },
+            }],
+          },
+        },
+      },
+    },
+    {
+      apiVersion: 'v1', kind: 'Service', metadata: { name: 'echo', namespace: ns },
+      spec: {
+        selector: { app: 'echo' },
+        ports: [
+          { name: 'http', port: 80, targetPort: 'http' },
+          { name: 'h2c', port: 81, targetPort: 'h2c', appProtocol: 'kubernetes.io/h2c' },
+          { name: 'tcp-echo', port: 82, targetPort: 'tcp-echo' },
+        ],
+      },
+    },
+];
+
+/** Run from the client pod: a WebSocket round trip, an h2c GET, a TCP line; prints what answered. */
+const probe = `
+const http = require('http'), http2 = require('http2'), net = require('net'), crypto = require('crypto');
+const headers = JSON.parse(process.argv[1]);
+const fail = (what) => (e) => { console.log(JSON.stringify({ [what]: 'error: ' + (e.code || e.message) })); process.exit(0); };
+const ws = () => new Promise((resolve) => {
+  const req = http.request('http://echo:80/socket', { headers: { ...headers, Connection: 'Upgrade', Upgrade: 'websocket', 'Sec-WebSocket-Version': '13', 'Sec-WebSocket-Key': crypto.randomBytes(16).toString('base64') } });
+  req.on('upgrade', (res, socket) => {
+    const mask = crypto.randomBytes(4), payload = Buffer.from('ping');
+    socket.write(Buffer.concat([Buffer.from([0x81, 0x80 | payload.length]), mask, Buffer.from(payload.map((b, i) => b ^ mask[i % 4]))]));
+    socket.once('data', (f) => { resolve(f.subarray(2, 2 + (f[1] & 127)).toString()); socket.destroy(); });
+  });
+  req.on('response', (res) => resolve('no upgrade: HTTP ' + res.statusCode));
+  req.on('error', fail('websocket'));
+  req.end();
+});
+const h2 = () => new Promise((resolve) => {
+  const session = http2.connect('http://echo:81');
+  session.on('error', fail('h2c'));
+  const req = session.request({ ':path': '/', ...headers });
+  let body = '', status = 0;
+  req.on('response', (h) => (status = h[':status']));
+  req.on('data', (d) => (body += d));
+  req.on('end', () => { session.close(); try { resolve(JSON.parse(body)); } catch { resolve('HTTP ' + status + ': ' + body.slice(0, 80)); } });
+  req.on('error', fail('h2c'));
+  req.end();
+});
+const tcp = () => new Promise((resolve) => {
+  let line = '';
+  net.connect(82, 'echo').on('data', (d) => (line += d)).on('end', () => resolve(line.trim())).on('error', fail('tcp'));
+});
+(async () => console.log(JSON.stringify({ websocket: await ws(), h2c: await h2(), tcp: await tcp() })))();
+`;
+
+describe('protocols through the Devlane router', needsCluster, () => {
+  let ns: { name: string; cleanup: () => void };
+  let client: string;
+  before(async () => {
+    ns = tempNamespace('dl-proto');
+    for (const m of manifests(ns.name)) kubectlOk(['apply', '-f', '-'], { input: JSON.stringify(m) });
+    kubectlOk(['create', 'rolebinding', 'devlane-developer', '-n', ns.name, '--clusterrole=devlane-developer', '--user=alice']);
+    client = await startClientPod(ns.name);
+    await eventually('echo to be ready', () => (kubectlJson(['get', 'deployment', 'echo', '-n', ns.name]).status?.readyReplicas ?? 0) >= 1, 120_000);
+  });
+  after(() => ns?.cleanup());
+
+  const run = (headers: Record<string, string>) => JSON.parse(kubectlOk(['exec', '-n', ns.name, client, '--', 'node', '-e', probe, JSON.stringify(headers)]));
+
+  it('carries WebSocket and h2c by route key, and a TCP port to the original', async () => {
+    assert.deepEqual(run({}), { websocket: 'original echoes ping', h2c: { copy: 'original', httpVersion: '2.0' }, tcp: 'original' }, 'before any session');
+    const clusters = new KubeClusters({ setting: () => kubeconfigPath, env: {} }, { logger: new MemoryLogger(), idleMs: 0 });
+    const conn = clusters.connection(contexts.alice);
+    const sessions = new Sessions({ api: conn.objects, context: contexts.alice, namespace: ns.name, participant: conn.context.user, logger: new MemoryLogger() });
+    const signal = AbortSignal.timeout(240_000);
+    setMaxListeners(200, signal);
+    try {
+      const s = await sessions.start({ service: 'echo', session: 'proto' }, signal);
+      s.heartbeat.dispose();
+      assert.equal(s.strategy, 'router');
+      // Every port of echo now goes through the router.
+      assert.deepEqual(kubectlJson(['get', 'service', 'echo', '-n', ns.name]).spec.selector, { 'devlane.dev/role': 'router', 'devlane.dev/service': 'echo' });
+      assert.deepEqual(run({ 'x-devlane-route': s.routeKey }), { websocket: 'devlane:proto echoes ping', h2c: { copy: 'devlane:proto', httpVersion: '2.0' }, tcp: 'original' });
+      assert.deepEqual(run({ baggage: `devlane=${s.routeKey}` }), { websocket: 'devlane:proto echoes ping', h2c: { copy: 'devlane:proto', httpVersion: '2.0' }, tcp: 'original' });
+      assert.deepEqual(run({}), { websocket: 'original echoes ping', h2c: { copy: 'original', httpVersion: '2.0' }, tcp: 'original' });
+      await sessions.stop('proto', signal);
+    } finally {
+      clusters.dispose();
+    }
+    assert.deepEqual(run({ 'x-devlane-route': 'x' }), { websocket: 'original echoes ping', h2c: { copy: 'original', httpVersion: '2.0' }, tcp: 'original' }, 'after the session');
+  });
+});

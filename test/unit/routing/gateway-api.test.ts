@@ -1,0 +1,64 @@
+// Gateway API routes: a session's twin of every HTTPRoute rule that sends traffic to the Service,
+// keyed by header or baggage, and an undo that removes exactly that session's rules.
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import type { EditResult } from '../../../src/routing/edit-result';
+import { addGatewayRoute, findHttpRoutes, type HttpRoute, removeGatewayRoute } from '../../../src/routing/gateway-api';
+import { baggagePattern } from '../../../src/routing/match';
+
+const k1 = 'AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA1';
+const k2 = 'BBBBBBBBBBBBBBBBBBBBBBBBBBBBBBB2';
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+const updated = (r: EditResult): any => {
+  assert.equal(r.kind, 'update');
+  return (r as { object: unknown }).object;
+};
+
+const route = (): HttpRoute => ({
+  apiVersion: 'gateway.networking.k8s.io/v1',
+  kind: 'HTTPRoute',
+  metadata: { name: 'shop', namespace: 'shop', creationTimestamp: '2026-01-01T00:00:00Z' },
+  spec: {
+    parentRefs: [{ name: 'public' }],
+    rules: [
+      { matches: [{ path: { type: 'PathPrefix', value: '/api' }, method: 'GET' }], filters: [{ type: 'RequestHeaderModifier', requestHeaderModifier: { add: [{ name: 'x-a', value: '1' }] } }], backendRefs: [{ name: 'ratings', port: 80, weight: 90 }, { name: 'ratings-canary', port: 80, weight: 10 }] },
+      { backendRefs: [{ name: 'ratings', port: 80 }] },
+      { matches: [{ path: { type: 'PathPrefix', value: '/web' } }], backendRefs: [{ name: 'web', port: 80 }] },
+    ],
+  },
+});
+
+describe('Gateway API routes', () => {
+  it('adds a keyed twin of each rule that routes to the Service, sending only the Service\'s share to the copy', () => {
+    const next = updated(addGatewayRoute(route(), 'shop', 'ratings', k1, 'ratings-dl-s1'));
+    assert.equal(next.spec.rules.length, 5);
+    const [api, all] = next.spec.rules;
+    assert.deepEqual(api.matches, [
+      { path: { type: 'PathPrefix', value: '/api' }, method: 'GET', headers: [{ type: 'Exact', name: 'x-devlane-route', value: k1 }] },
+      { path: { type: 'PathPrefix', value: '/api' }, method: 'GET', headers: [{ type: 'RegularExpression', name: 'baggage', value: baggagePattern(k1) }] },
+    ]);
+    assert.deepEqual(api.backendRefs, [{ name: 'ratings-dl-s1', port: 80 }]);
+    assert.deepEqual(api.filters, route().spec!.rules[0].filters);
+    assert.deepEqual(all.matches[0], { path: { type: 'PathPrefix', value: '/' }, headers: [{ type: 'Exact', name: 'x-devlane-route', value: k1 }] });
+    assert.deepEqual(next.spec.rules.slice(2), route().spec!.rules, 'the original rules are kept as they are');
+  });
+
+  it('composes sessions and undoes one session at a time', () => {
+    const one = updated(addGatewayRoute(route(), 'shop', 'ratings', k1, 'ratings-dl-s1'));
+    const two = updated(addGatewayRoute(one, 'shop', 'ratings', k2, 'ratings-dl-s2'));
+    assert.equal(two.spec.rules.length, 7, 'the second session twins only the original rules, not the first session\'s');
+    assert.deepEqual(updated(addGatewayRoute(two, 'shop', 'ratings', k2, 'ratings-dl-s2')).spec.rules.length, 7, 'adding again replaces');
+    const back = updated(removeGatewayRoute(two, k1));
+    assert.ok(back.spec.rules.every((r: { backendRefs: { name: string }[] }) => r.backendRefs[0].name !== 'ratings-dl-s1'));
+    assert.deepEqual(updated(removeGatewayRoute(back, k2)), route());
+    assert.equal(removeGatewayRoute(route(), k1).kind, 'unchanged');
+  });
+
+  it('finds the HTTPRoutes that route to the Service, not those of other Services or namespaces', () => {
+    const other: HttpRoute = { ...route(), metadata: { name: 'other', namespace: 'shop' }, spec: { rules: [{ backendRefs: [{ name: 'ratings', namespace: 'elsewhere', port: 80 }] }] } };
+    const notService: HttpRoute = { ...route(), metadata: { name: 'ext', namespace: 'shop' }, spec: { rules: [{ backendRefs: [{ group: 'example.com', kind: 'Bucket', name: 'ratings' }] }] } };
+    assert.deepEqual(findHttpRoutes([other, notService, route()], 'shop', 'ratings').map((r) => r.metadata.name), ['shop']);
+    assert.deepEqual(findHttpRoutes([route()], 'shop', 'catalog'), []);
+    assert.equal(addGatewayRoute(route(), 'shop', 'catalog', k1, 'catalog-dl-s1').kind, 'unchanged');
+  });
+});
