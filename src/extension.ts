@@ -2,16 +2,22 @@
 // import time, and nothing here talks to a cluster; the first watch starts when the view asks.
 import * as vscode from 'vscode';
 import { KubeClusters } from './cluster/clusters';
-import { configKeys, describeScheme, views } from './core/contributions';
+import { configKeys, contextKeys, describeScheme, views } from './core/contributions';
 import { ExplorerModel } from './explorer/model';
 import { ForwardRegistry } from './explorer/forwards';
 import { DescribeProvider } from './ui/describe';
 import { ExplorerCommands } from './ui/explorer/commands';
 import { ClustersTreeProvider } from './ui/explorer/tree-provider';
 import { OutputLogger } from './ui/log';
+import { ActivityBoard } from './sessionview/activity';
+import { ActiveSessions } from './sessionview/active';
+import { SessionsWatch } from './sessionview/watch';
 import { SessionCommands } from './ui/session/commands';
+import { SessionsTreeProvider } from './ui/session/sessions-tree';
+import { SessionStatusBar } from './ui/session/status-bar';
+import { JoinUriHandler } from './ui/session/uri-handler';
 import { MementoPrefs } from './ui/prefs';
-import { affectsConfig, readConfig } from './ui/vscode-utils';
+import { affectsConfig, readConfig, setContext } from './ui/vscode-utils';
 
 /**
  * What activate() returns: a read-only view of the Clusters tree's model, for the in-editor
@@ -36,14 +42,38 @@ export function activate(context: vscode.ExtensionContext): DevlaneApi {
 
   const prefs = own(new MementoPrefs(context.globalState));
   const forwards = own(new ForwardRegistry());
-  const model = own(new ExplorerModel(clusters, prefs, forwards));
+  const sessionsWatch = own(new SessionsWatch(clusters));
+  const model = own(new ExplorerModel(clusters, prefs, forwards, { decorations: sessionsWatch }));
   const provider = own(new ClustersTreeProvider(model));
   const tree = own(vscode.window.createTreeView(views.clusters, { treeDataProvider: provider, showCollapseAll: true }));
   own(tree.onDidCollapseElement((e) => model.collapsed(e.element)));
 
   own(vscode.workspace.registerTextDocumentContentProvider(describeScheme, new DescribeProvider(clusters)));
   own(new ExplorerCommands({ clusters, prefs, forwards, logger }));
-  own(new SessionCommands({ clusters, prefs, logger }));
+  const active = own(new ActiveSessions());
+  const activity = own(new ActivityBoard());
+  const extensionId = `${context.extension.packageJSON.publisher}.${context.extension.packageJSON.name}`;
+  const sessionCommands = own(new SessionCommands({ clusters, prefs, logger, active, watch: sessionsWatch, extensionId }));
+  const sessionsProvider = own(new SessionsTreeProvider(sessionsWatch));
+  const sessionsTree = own(vscode.window.createTreeView(views.sessions, { treeDataProvider: sessionsProvider }));
+  sessionsProvider.attach(sessionsTree);
+  own(new SessionStatusBar(active, sessionsWatch, activity));
+  own(vscode.window.registerUriHandler(new JoinUriHandler(clusters, (ref) => sessionCommands.join(ref), logger)));
+  own(active.onDidChange(() => void setContext(contextKeys.inSession, active.list().length > 0)));
+  // The session watches (one namespace: the one Devlane works in) start once a view is shown or a
+  // session is active here, and follow that namespace from then on.
+  let following = false;
+  const followNamespace = () => {
+    if (!following && !sessionsTree.visible && !tree.visible && active.list().length === 0) return;
+    following = true;
+    sessionsWatch.follow(sessionCommands.whereOrUndefined());
+  };
+  own(prefs.onDidChange(followNamespace));
+  own(clusters.onDidChange(followNamespace));
+  own(sessionsTree.onDidChangeVisibility(followNamespace));
+  own(tree.onDidChangeVisibility(followNamespace));
+  own(active.onDidChange(followNamespace));
+  followNamespace();
 
   own(
     vscode.workspace.onDidChangeConfiguration((e) => {

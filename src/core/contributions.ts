@@ -18,6 +18,14 @@ export const commands = {
   stopSession: 'devlane.stopSession',
   joinSession: 'devlane.joinSession',
   leaveSession: 'devlane.leaveSession',
+  // Session UI (issue 7)
+  sessionActions: 'devlane.sessionActions',
+  openRoutedUrl: 'devlane.openRoutedUrl',
+  copyRouteKey: 'devlane.copyRouteKey',
+  copyJoinLink: 'devlane.copyJoinLink',
+  takeOverService: 'devlane.takeOverService',
+  cleanUpSession: 'devlane.cleanUpSession',
+  refreshSessions: 'devlane.refreshSessions',
 } as const;
 export type CommandId = (typeof commands)[keyof typeof commands];
 
@@ -26,7 +34,7 @@ export interface ConfigTypes {
   kubeconfig: string;
   'logs.tailLines': number;
   productionContexts: string[];
-  'routing.strategy': 'auto' | 'istio' | 'router';
+  'routing.strategy': 'auto' | 'istio' | 'router' | 'gateway-api';
 }
 export const configSection = 'devlane';
 export const configKeys: { [K in keyof ConfigTypes]: K } = {
@@ -40,11 +48,14 @@ export type ConfigKey = keyof ConfigTypes;
 export const views = {
   container: 'devlane',
   clusters: 'devlane.clusters',
+  sessions: 'devlane.sessions',
 } as const;
 
 /** Keys set with `setContext` and read in package.json `when` clauses. */
 export const contextKeys = {
   hasPortForwards: 'devlane.hasPortForwards',
+  /** This window takes part in at least one session. */
+  inSession: 'devlane.inSession',
 } as const;
 export type ContextKey = (typeof contextKeys)[keyof typeof contextKeys];
 
@@ -62,6 +73,12 @@ export const treeItemContexts = {
   message: 'devlane.message',
   portForwards: 'devlane.portForwards',
   portForward: 'devlane.portForward',
+  // Sessions view: a session I am in, one I am not in, one whose participants are all gone.
+  sessionMine: 'devlane.session.mine',
+  sessionOther: 'devlane.session.other',
+  sessionOrphaned: 'devlane.session.orphaned',
+  sessionService: 'devlane.sessionService',
+  sessionParticipant: 'devlane.sessionParticipant',
 } as const;
 export type TreeItemContext = (typeof treeItemContexts)[keyof typeof treeItemContexts];
 

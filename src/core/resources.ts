@@ -102,6 +102,9 @@ export const resourceKinds = {
   Deployment: { group: 'apps', version: 'v1', plural: 'deployments', namespaced: true },
   StatefulSet: { group: 'apps', version: 'v1', plural: 'statefulsets', namespaced: true },
   DaemonSet: { group: 'apps', version: 'v1', plural: 'daemonsets', namespaced: true },
+  // Watched by the Sessions view: session records and participants' Leases.
+  ConfigMap: { group: '', version: 'v1', plural: 'configmaps', namespaced: true },
+  Lease: { group: 'coordination.k8s.io', version: 'v1', plural: 'leases', namespaced: true },
 } as const;
 
 export type ResourceKind = keyof typeof resourceKinds;
@@ -115,6 +118,16 @@ export interface KindTypes {
   Deployment: Workload;
   StatefulSet: Workload;
   DaemonSet: Workload;
+  ConfigMap: ConfigMapObject;
+  Lease: LeaseResource;
+}
+
+export interface ConfigMapObject extends KubeObject {
+  data?: Record<string, string>;
+}
+
+export interface LeaseResource extends KubeObject {
+  spec?: { holderIdentity?: string; leaseDurationSeconds?: number; acquireTime?: string; renewTime?: string };
 }
 
 /** The collection path: `/api/v1/namespaces/NS/pods`, `/apis/apps/v1/deployments` ... */

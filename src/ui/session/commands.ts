@@ -1,19 +1,26 @@
-// The editor's entry points to routed sessions (issue 4): Develop This Service on a service row,
-// Stop / Join / Leave from the command palette. The work happens in src/session/; here we only
-// ask, confirm plans on production-looking contexts, show progress and allow cancelling.
-// (The status bar, Sessions view and panel come with a later issue.)
+// The editor's entry points to routed sessions: Develop This Service on a service row; Stop / Join /
+// Leave / Take Over / Clean Up from the Sessions view, the status bar or the command palette; Copy
+// Route Key, Copy Join Link and Open Routed URL. The work happens in src/session/ and src/proxy/;
+// here we only ask, confirm plans on production-looking contexts, show progress and allow cancelling.
+// Which sessions this window is in lives in ActiveSessions (src/sessionview/active.ts).
 import * as vscode from 'vscode';
 import type { Clusters } from '../../cluster/api';
+import { apiTypes } from '../../core/api-types';
 import { commands } from '../../core/contributions';
 import { ClusterError } from '../../core/errors';
-import { Disposable, toDisposable } from '../../core/lifecycle';
+import { Disposable } from '../../core/lifecycle';
 import type { Logger } from '../../core/logger';
+import type { Service } from '../../core/resources';
 import { defaultProductionGlobs } from '../../core/session/globs';
 import { defaultSessionName } from '../../core/session/names';
 import type { Plan } from '../../core/session/plan';
 import type { ExplorerNode } from '../../explorer/nodes';
-import type { Heartbeat } from '../../session/lease';
+import { RoutedProxy } from '../../proxy/routed-proxy';
 import { Sessions } from '../../session/sessions';
+import type { ActiveSessions } from '../../sessionview/active';
+import { joinLink, type SessionRef, sessionKey } from '../../sessionview/refs';
+import type { SessionRow } from '../../sessionview/tree';
+import type { SessionsWatch, Where } from '../../sessionview/watch';
 import type { MementoPrefs } from '../prefs';
 import { readConfig, registerCommand, toAbortSignal } from '../vscode-utils';
 
@@ -21,43 +28,60 @@ export interface SessionCommandDeps {
   clusters: Clusters;
   prefs: MementoPrefs;
   logger: Logger;
+  active: ActiveSessions;
+  watch: SessionsWatch;
+  /** `publisher.name`, for join links. */
+  extensionId: string;
 }
 
+/** What a command may be invoked with: a Clusters row, a Sessions row, or a session (status bar, links). */
+type Arg = ExplorerNode | SessionRow | SessionRef | undefined;
+
+const isRef = (a: unknown): a is SessionRef => !!a && typeof a === 'object' && typeof (a as SessionRef).session === 'string' && typeof (a as SessionRef).context === 'string';
+
 export class SessionCommands extends Disposable {
-  /** Leases this window renews, by `context/namespace/session`. Closing the window stops renewing
-   *  (the Lease then expires and the session is collected unless someone resumes it). */
-  private readonly heartbeats = new Map<string, Heartbeat>();
+  private readonly proxies = new Map<string, Promise<RoutedProxy>>();
 
   constructor(private readonly deps: SessionCommandDeps) {
     super();
-    const reg = (id: Parameters<typeof registerCommand>[0], fn: (node?: ExplorerNode) => unknown) => this._register(registerCommand(id, fn as (...args: never[]) => unknown, deps.logger));
-    reg(commands.developService, (node) => this.develop(node));
-    reg(commands.stopSession, () => this.pickAndRun('Stop', (s, name, signal) => s.stop(name, signal).then(() => this.forget(name))));
-    reg(commands.joinSession, () => this.pickAndRun('Join', async (s, name, signal) => {
-      const r = await s.join(name, signal);
-      this.keep(s, name, r.heartbeat);
-      await this.showKey(name, r.routeKey);
-    }));
-    reg(commands.leaveSession, () => this.pickAndRun('Leave', (s, name, signal) => s.leave(name, signal).then(() => this.forget(name))));
-    this._register(toDisposable(() => {
-      for (const hb of this.heartbeats.values()) hb.dispose();
-      this.heartbeats.clear();
-    }));
+    const reg = (id: Parameters<typeof registerCommand>[0], fn: (arg?: Arg) => unknown) => this._register(registerCommand(id, fn as (...args: never[]) => unknown, deps.logger));
+    reg(commands.developService, (a) => this.develop(a as ExplorerNode | undefined));
+    reg(commands.stopSession, (a) => this.withSession(a, 'Stop', (ref) => this.stop(ref)));
+    reg(commands.joinSession, (a) => this.withSession(a, 'Join', (ref) => this.join(ref)));
+    reg(commands.leaveSession, (a) => this.withSession(a, 'Leave', (ref) => this.leave(ref), true));
+    reg(commands.cleanUpSession, (a) => this.withSession(a, 'Clean Up', (ref) => this.cleanUp(ref)));
+    reg(commands.takeOverService, (a) => this.withSession(a, 'Take over a service in', (ref) => this.takeOver(ref)));
+    reg(commands.copyRouteKey, (a) => this.withSession(a, 'Copy the route key of', (ref) => this.copyRouteKey(ref)));
+    reg(commands.copyJoinLink, (a) => this.withSession(a, 'Copy a join link to', (ref) => this.copyJoinLink(ref)));
+    reg(commands.openRoutedUrl, (a) => this.withSession(a, 'Open a routed URL in', (ref) => this.openRoutedUrl(ref, (a as SessionRow | undefined)?.service), true));
+    reg(commands.sessionActions, (a) => this.withSession(a, 'Act on', (ref) => this.actions(ref), true));
+    reg(commands.refreshSessions, () => this.deps.watch.follow(this.whereOrUndefined()));
   }
 
-  private where(node?: ExplorerNode): { context: string; namespace: string } {
+  // ---- where, and which session --------------------------------------------------------------
+
+  private where(node?: ExplorerNode): Where {
     const context = node?.ref?.context ?? this.deps.prefs.activeContext() ?? this.deps.clusters.kubeconfig.currentContext;
     if (!context) throw new ClusterError('config', 'No Kubernetes context to work in', 'Add a context to your kubeconfig, or pick one in the Devlane view.');
     const namespace = node?.ref?.namespace ?? this.deps.prefs.defaultNamespace(context) ?? this.deps.clusters.connection(context).context.namespace;
     return { context, namespace };
   }
 
-  private sessions(context: string, namespace: string, progress?: vscode.Progress<{ message?: string }>): Sessions {
-    const conn = this.deps.clusters.connection(context);
+  /** The namespace the Sessions view shows. */
+  whereOrUndefined(): Where | undefined {
+    try {
+      return this.where();
+    } catch {
+      return undefined;
+    }
+  }
+
+  private sessions(ref: Where, progress?: vscode.Progress<{ message?: string }>): Sessions {
+    const conn = this.deps.clusters.connection(ref.context);
     return new Sessions({
       api: conn.objects,
-      context,
-      namespace,
+      context: ref.context,
+      namespace: ref.namespace,
       participant: conn.context.user,
       logger: this.deps.logger,
       productionGlobs: readConfig('productionContexts') ?? defaultProductionGlobs,
@@ -66,62 +90,225 @@ export class SessionCommands extends Disposable {
     });
   }
 
+  /** Runs `fn` on the session the command was invoked on, or on one the user picks. */
+  private async withSession(arg: Arg, verb: string, fn: (ref: SessionRef) => Promise<unknown>, preferActive = false): Promise<void> {
+    const given = isRef(arg) ? arg : (arg as SessionRow | undefined)?.ref && isRef((arg as SessionRow).ref) ? (arg as SessionRow).ref : undefined;
+    if (given) return void (await fn({ context: given.context, namespace: given.namespace, session: given.session }));
+    if (preferActive && this.deps.active.list().length === 1) return void (await fn(this.deps.active.current()!.ref));
+    const ref = await this.pick(verb);
+    if (ref) await fn(ref);
+  }
+
+  private async pick(verb: string): Promise<SessionRef | undefined> {
+    const where = this.where();
+    const list = await vscode.window.withProgress({ location: vscode.ProgressLocation.Window, title: 'Listing sessions' }, () => this.sessions(where).list(new AbortController().signal));
+    if (list.length === 0) {
+      void vscode.window.showInformationMessage(`No sessions in ${where.context} / ${where.namespace}.`);
+      return undefined;
+    }
+    const pick = await vscode.window.showQuickPick(
+      list.map((s) => ({ label: s.name, description: s.services.map((x) => `${x.service} (${x.owner})`).join(', '), detail: `participants: ${s.participants.map((p) => `${p.name}${p.alive ? '' : ' (expired)'}`).join(', ')}` })),
+      { title: `${verb} session in ${where.context} / ${where.namespace}`, placeHolder: 'Session' },
+    );
+    return pick && { ...where, session: pick.label };
+  }
+
+  private progress<T>(title: string, fn: (p: vscode.Progress<{ message?: string }>, signal: AbortSignal) => Promise<T>): Thenable<T> {
+    return vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title, cancellable: true }, (p, token) => fn(p, toAbortSignal(token)));
+  }
+
+  // ---- starting and taking over ---------------------------------------------------------------
+
   private async develop(node?: ExplorerNode): Promise<void> {
     if (node?.kind !== 'service' || !node.ref) throw new ClusterError('config', 'Develop This Service acts on a service row of the Devlane view', 'Right-click a service there.');
-    const { context, namespace } = this.where(node);
+    const where = this.where(node);
     const service = node.ref.name;
-    const user = this.deps.clusters.connection(context).context.user;
+    const user = this.deps.clusters.connection(where.context).context.user;
     const session = await vscode.window.showInputBox({
       title: `Develop ${service}: session name`,
       value: defaultSessionName(user, service),
       prompt: 'Colleagues join the session by this name. Lower-case letters, digits and "-".',
     });
     if (!session) return;
+    await this.start({ ...where, session }, service);
+  }
+
+  private async start(ref: SessionRef, service: string): Promise<void> {
     const strategySetting = readConfig('routing.strategy');
-    const result = await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: `Starting session ${session} on ${service}`, cancellable: true }, (progress, token) =>
-      this.sessions(context, namespace, progress).start({ service, session, strategy: strategySetting && strategySetting !== 'auto' ? strategySetting : undefined }, toAbortSignal(token)),
-    );
-    this.keep(undefined, `${context}/${namespace}/${result.session}`, result.heartbeat);
-    await this.showKey(result.session, result.routeKey, `${result.strategy}${result.resumed ? ', resumed' : ''}`);
+    this.deps.active.starting(ref, service);
+    let result;
+    try {
+      result = await this.progress(`Starting session ${ref.session} on ${service}`, (p, signal) =>
+        this.sessions(ref, p).start({ service, session: ref.session, strategy: strategySetting && strategySetting !== 'auto' ? strategySetting : undefined }, signal),
+      );
+    } catch (err) {
+      this.deps.active.startFailed(ref);
+      throw err;
+    }
+    this.deps.active.live(ref, result.heartbeat, (lost) => this.lost(lost));
+    await this.showLive(ref, `${service} is taken over (${result.strategy}${result.resumed ? ', resumed' : ''})`);
   }
 
-  private async pickAndRun(verb: string, run: (s: Sessions, name: string, signal: AbortSignal) => Promise<unknown>): Promise<void> {
-    const { context, namespace } = this.where();
-    const list = await vscode.window.withProgress({ location: vscode.ProgressLocation.Window, title: 'Listing sessions' }, () => this.sessions(context, namespace).list(new AbortController().signal));
-    if (list.length === 0) {
-      void vscode.window.showInformationMessage(`No sessions in ${context} / ${namespace}.`);
-      return;
-    }
-    const pick = await vscode.window.showQuickPick(
-      list.map((s) => ({ label: s.name, description: s.services.map((x) => `${x.service} (${x.owner})`).join(', '), detail: `participants: ${s.participants.map((p) => `${p.name}${p.alive ? '' : ' (expired)'}`).join(', ')}` })),
-      { title: `${verb} session in ${context} / ${namespace}` },
-    );
+  private async takeOver(ref: SessionRef): Promise<void> {
+    const view = this.deps.watch.get(ref);
+    const conn = this.deps.clusters.connection(ref.context);
+    const services = await conn.objects.list<Service>(apiTypes.service, ref.namespace, {}, new AbortController().signal);
+    const held = new Map((view?.services ?? []).map((s) => [s.service, s.owner]));
+    const items = services
+      .filter((s) => !s.metadata.labels?.['devlane.dev/session'] && !s.metadata.labels?.['devlane.dev/role'])
+      .map((s) => ({ label: s.metadata.name, description: held.has(s.metadata.name) ? `taken over by ${held.get(s.metadata.name)}` : '' }));
+    const pick = await vscode.window.showQuickPick(items, { title: `Take over a service in session ${ref.session}`, placeHolder: 'Service' });
     if (!pick) return;
-    await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: `${verb} session ${pick.label}`, cancellable: true }, (progress, token) =>
-      run(this.sessions(context, namespace, progress), pick.label, toAbortSignal(token)),
-    );
+    if (!this.deps.active.get(ref)?.joined && !view?.participants.some((p) => p.me)) {
+      const join = 'Join and Take Over';
+      if ((await vscode.window.showInformationMessage(`You are not in session ${ref.session} yet.`, { modal: true, detail: `Join it, then take over ${pick.label}?` }, join)) !== join) return;
+      const r = await this.progress(`Joining session ${ref.session}`, (p, signal) => this.sessions(ref, p).join(ref.session, signal));
+      this.deps.active.live(ref, r.heartbeat, (lost) => this.lost(lost));
+    }
+    await this.start(ref, pick.label);
   }
 
-  private keep(_s: Sessions | undefined, key: string, hb: Heartbeat): void {
-    this.heartbeats.get(key)?.dispose();
-    this.heartbeats.set(key, hb);
-    hb.onDidLose(() => {
-      void vscode.window.showWarningMessage(`Session ${key.split('/').pop()} was stopped or collected elsewhere.`);
-      this.forget(key);
-    });
+  // ---- joining, leaving, stopping ------------------------------------------------------------
+
+  async join(ref: SessionRef): Promise<void> {
+    const r = await this.progress(`Joining session ${ref.session}`, (p, signal) => this.sessions(ref, p).join(ref.session, signal));
+    this.deps.active.live(ref, r.heartbeat, (lost) => this.lost(lost));
+    const view = (await this.sessions(ref).list(new AbortController().signal)).find((s) => s.name === ref.session);
+    const holds = view?.services.length ? view.services.map((s) => `${s.service} (${s.owner})`).join(', ') : 'no service yet';
+    await this.showLive(ref, `You joined. It holds ${holds}; participants: ${view?.participants.map((p) => p.name).join(', ') ?? '?'}`);
   }
 
-  private forget(nameOrKey: string): void {
-    for (const [key, hb] of this.heartbeats) if (key === nameOrKey || key.endsWith(`/${nameOrKey}`)) {
-      hb.dispose();
-      this.heartbeats.delete(key);
+  private async leave(ref: SessionRef): Promise<void> {
+    this.deps.active.ending(ref);
+    try {
+      const r = await this.progress(`Leaving session ${ref.session}`, (p, signal) => this.sessions(ref, p).leave(ref.session, signal));
+      this.deps.active.forget(ref);
+      void vscode.window.showInformationMessage(r.ended ? `You were the last participant: session ${ref.session} ended and everything it changed was put back.` : `You left session ${ref.session}; what you had taken over was given back.`);
+    } catch (err) {
+      this.restore(ref);
+      throw err;
     }
   }
 
-  private async showKey(session: string, key: string, how?: string): Promise<void> {
+  private async stop(ref: SessionRef): Promise<void> {
+    const view = this.deps.watch.get(ref);
+    const others = view?.participants.filter((p) => !p.me && p.alive).map((p) => p.name) ?? [];
+    if (others.length) {
+      const stop = 'Stop for Everyone';
+      if ((await vscode.window.showWarningMessage(`Stop session ${ref.session} for everyone?`, { modal: true, detail: `${others.join(', ')} ${others.length === 1 ? 'is' : 'are'} still in it. Leave gives back only what you took over.` }, stop)) !== stop) return;
+    }
+    this.deps.active.ending(ref);
+    try {
+      await this.progress(`Stopping session ${ref.session}`, (p, signal) => this.sessions(ref, p).stop(ref.session, signal));
+    } catch (err) {
+      this.restore(ref);
+      throw err;
+    }
+    this.deps.active.forget(ref);
+  }
+
+  private async cleanUp(ref: SessionRef): Promise<void> {
+    const clean = 'Clean Up';
+    const ok = await vscode.window.showWarningMessage(`Clean up session ${ref.session}?`, { modal: true, detail: 'No participant renews a Lease in it any more. Clean Up replays its undo log: every object it changed is put back and its copies are deleted.' }, clean);
+    if (ok !== clean) return;
+    await this.progress(`Cleaning up session ${ref.session}`, (p, signal) => this.sessions(ref, p).stop(ref.session, signal));
+  }
+
+  private restore(ref: SessionRef): void {
+    if (this.deps.active.get(ref)?.joined) this.deps.active.startFailed(ref);
+    else this.deps.active.forget(ref);
+  }
+
+  private lost(ref: SessionRef): void {
+    void vscode.window.showWarningMessage(`Session ${ref.session} was stopped or collected elsewhere.`);
+  }
+
+  // ---- route key, links, routed URL ----------------------------------------------------------
+
+  private async routeKey(ref: SessionRef): Promise<string> {
+    return this.deps.watch.get(ref)?.routeKey ?? (await this.sessions(ref).routeKey(ref.session, new AbortController().signal));
+  }
+
+  private async copyRouteKey(ref: SessionRef): Promise<void> {
+    await vscode.env.clipboard.writeText(await this.routeKey(ref));
+    void vscode.window.showInformationMessage(`Route key of session ${ref.session} copied. Send it as header x-devlane-route, or as baggage devlane=<key>.`);
+  }
+
+  private async copyJoinLink(ref: SessionRef): Promise<void> {
+    await vscode.env.clipboard.writeText(joinLink(ref, this.deps.extensionId, vscode.env.uriScheme));
+    void vscode.window.showInformationMessage(`Join link to session ${ref.session} copied. A colleague opens it to join from their editor.`);
+  }
+
+  private async openRoutedUrl(ref: SessionRef, service?: string): Promise<void> {
+    if (!this.deps.active.get(ref)?.joined) {
+      const join = 'Join Session';
+      if ((await vscode.window.showInformationMessage(`Open a routed URL in session ${ref.session}: join it first?`, { modal: true, detail: 'The local proxy lives as long as you are in the session.' }, join)) !== join) return;
+      await this.join(ref);
+    }
+    const target = service ?? (await this.pickService(ref));
+    if (!target) return;
+    const key = `${sessionKey(ref)}/${target}`;
+    let proxy = this.proxies.get(key);
+    if (!proxy) {
+      const conn = this.deps.clusters.connection(ref.context);
+      const routeKey = await this.routeKey(ref);
+      proxy = RoutedProxy.start({
+        cluster: conn,
+        namespace: ref.namespace,
+        service: target,
+        routeKey,
+        devService: () => this.deps.watch.get(ref)?.services.find((s) => s.service === target && s.state === 'live')?.devService,
+        logger: this.deps.logger,
+      });
+      this.proxies.set(key, proxy);
+      proxy.then(
+        (p) => this.deps.active.own(ref, { dispose: () => (p.dispose(), this.proxies.delete(key)) }),
+        () => this.proxies.delete(key),
+      );
+    }
+    const url = (await proxy).url;
+    this.deps.active.setProxyUrl(ref, url);
+    await vscode.env.openExternal(vscode.Uri.parse(url));
+    const copy = 'Copy URL';
+    if ((await vscode.window.showInformationMessage(`Routed URL for ${target} (session ${ref.session}): ${url}. Every request through it carries the route key. It closes when you leave the session.`, copy)) === copy) {
+      await vscode.env.clipboard.writeText(url);
+    }
+  }
+
+  private async pickService(ref: SessionRef): Promise<string | undefined> {
+    const view = this.deps.watch.get(ref);
+    const conn = this.deps.clusters.connection(ref.context);
+    const services = (await conn.objects.list<Service>(apiTypes.service, ref.namespace, {}, new AbortController().signal)).filter((s) => !s.metadata.labels?.['devlane.dev/role']);
+    const held = new Set(view?.services.map((s) => s.service));
+    const items = services.map((s) => ({ label: s.metadata.name, description: held.has(s.metadata.name) ? 'taken over in this session' : '' })).sort((a, b) => Number(!!b.description) - Number(!!a.description));
+    const pick = await vscode.window.showQuickPick(items, { title: `Open a routed URL in session ${ref.session}: which Service receives the requests?`, placeHolder: 'Service (usually the entry point, e.g. the web front end)' });
+    return pick?.label;
+  }
+
+  // ---- the status bar's menu, and what a session holds --------------------------------------
+
+  private async actions(ref: SessionRef): Promise<void> {
+    const active = this.deps.active.get(ref);
+    const items: { label: string; run: () => Thenable<unknown> }[] = [
+      { label: '$(link-external) Open Routed URL', run: () => vscode.commands.executeCommand(commands.openRoutedUrl, ref) },
+      { label: '$(key) Copy Route Key', run: () => vscode.commands.executeCommand(commands.copyRouteKey, ref) },
+      { label: '$(link) Copy Join Link', run: () => vscode.commands.executeCommand(commands.copyJoinLink, ref) },
+      { label: '$(add) Take Over Service', run: () => vscode.commands.executeCommand(commands.takeOverService, ref) },
+      ...(active?.joined ? [{ label: '$(sign-out) Leave Session', run: () => vscode.commands.executeCommand(commands.leaveSession, ref) }] : []),
+      { label: '$(debug-stop) Stop Session', run: () => vscode.commands.executeCommand(commands.stopSession, ref) },
+    ];
+    const pick = await vscode.window.showQuickPick(items, { title: `Session ${ref.session} (${ref.context} / ${ref.namespace})` });
+    await pick?.run();
+  }
+
+  private async showLive(ref: SessionRef, what: string): Promise<void> {
+    const open = 'Open Routed URL';
     const copy = 'Copy Route Key';
-    const choice = await vscode.window.showInformationMessage(`Session ${session} is live${how ? ` (${how})` : ''}. Requests with header x-devlane-route: <key> or baggage devlane=<key> reach your copy.`, copy);
-    if (choice === copy) await vscode.env.clipboard.writeText(key);
+    const take = 'Take Over Service';
+    const choice = await vscode.window.showInformationMessage(`Session ${ref.session}: ${what}. Requests with header x-devlane-route: <key> or baggage devlane=<key> follow its routes.`, open, copy, take);
+    if (choice === open) await vscode.commands.executeCommand(commands.openRoutedUrl, ref);
+    else if (choice === copy) await this.copyRouteKey(ref);
+    else if (choice === take) await this.takeOver(ref);
   }
 }
 
@@ -131,3 +318,4 @@ async function confirmPlan(plan: Plan, text: string): Promise<boolean> {
   const choice = await vscode.window.showWarningMessage(`Context "${plan.context}" looks like production. Apply this plan?`, { modal: true, detail: text }, apply);
   return choice === apply;
 }
+

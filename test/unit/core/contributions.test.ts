@@ -1,5 +1,7 @@
 // The ids in src/core/contributions.ts and package.json's contributes must name the same things.
 import assert from 'node:assert/strict';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import pkg from '../../../package.json';
 import { commands, configKeys, configSection, contextKeys, treeItemContexts, views } from '../../../src/core/contributions';
@@ -27,9 +29,16 @@ describe('package.json contributions', () => {
     assert.deepEqual(Object.keys(contributes.configuration.properties).sort(), Object.values(configKeys).map((k) => `${configSection}.${k}`).sort());
   });
 
-  it('declares the view container and view the code creates', () => {
+  it('declares the view container and views the code creates', () => {
     assert.deepEqual(contributes.viewsContainers.activitybar.map((c) => c.id), [views.container]);
-    assert.deepEqual(contributes.views[views.container].map((v) => v.id), [views.clusters]);
+    assert.deepEqual(contributes.views[views.container].map((v) => v.id), [views.clusters, views.sessions]);
+  });
+
+  it('has a walkthrough whose every step shows a file that exists', () => {
+    const walkthroughs = (pkg.contributes as unknown as { walkthroughs: { steps: { media: { markdown: string } }[] }[] }).walkthroughs;
+    const files = walkthroughs.flatMap((w) => w.steps.map((s) => s.media.markdown));
+    assert.ok(files.length >= 4);
+    for (const f of files) assert.ok(existsSync(join(__dirname, '../../..', f)) || existsSync(f), `walkthrough step shows ${f}, which is missing`);
   });
 
   it('only puts known commands in menus', () => {

@@ -1,0 +1,47 @@
+// The route on a request: `x-devlane-route: KEY`, and a W3C baggage member `devlane=KEY` merged
+// into whatever baggage the client already sent (its other members kept, an old devlane member
+// replaced), so that services that propagate either form carry the route deeper.
+import type { IncomingHttpHeaders, OutgoingHttpHeaders } from 'node:http';
+
+export const routeHeader = 'x-devlane-route';
+export const baggageKey = 'devlane';
+
+/** `a=1, devlane=OLD;p=1` + KEY → `a=1,devlane=KEY`. */
+export function mergeBaggage(incoming: string | string[] | undefined, key: string): string {
+  const members = (Array.isArray(incoming) ? incoming.join(',') : (incoming ?? ''))
+    .split(',')
+    .map((m) => m.trim())
+    .filter((m) => m && m.split('=')[0].trim() !== baggageKey);
+  return [...members, `${baggageKey}=${key}`].join(',');
+}
+
+/** Headers that describe one connection, not the request: never forwarded as they came. */
+const hopByHop = new Set(['connection', 'keep-alive', 'proxy-connection', 'proxy-authorization', 'proxy-authenticate', 'te', 'trailer', 'transfer-encoding', 'upgrade']);
+
+/**
+ * The headers to send upstream: the client's, without hop-by-hop ones (an upgrade keeps its
+ * Connection/Upgrade pair), Host set to the Service as in-cluster callers name it, and the route.
+ */
+export function upstreamHeaders(h: IncomingHttpHeaders, key: string, host: string, upgrade = false): OutgoingHttpHeaders {
+  const out: OutgoingHttpHeaders = {};
+  for (const [name, value] of Object.entries(h)) {
+    if (value === undefined || hopByHop.has(name) || name === 'host' || name === routeHeader || name === 'baggage') continue;
+    out[name] = value;
+  }
+  if (upgrade && h.upgrade) {
+    out.connection = 'Upgrade';
+    out.upgrade = h.upgrade;
+  }
+  if (h.host) out['x-forwarded-host'] = h.host;
+  out.host = host;
+  out[routeHeader] = key;
+  out.baggage = mergeBaggage(h.baggage, key);
+  return out;
+}
+
+/** Response headers from upstream as a raw list, without hop-by-hop ones (Node frames the body itself). */
+export function downstreamHeaders(raw: string[]): string[] {
+  const out: string[] = [];
+  for (let i = 0; i + 1 < raw.length; i += 2) if (!hopByHop.has(raw[i].toLowerCase())) out.push(raw[i], raw[i + 1]);
+  return out;
+}

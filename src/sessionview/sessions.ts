@@ -1,0 +1,109 @@
+// The sessions of one namespace as the views show them, computed from what the watches hold: the
+// record ConfigMaps, the participants' Leases and the developer copies' Deployments. Pure: the same
+// inputs always read the same, and tests pass the time in.
+import type { ConfigMapObject, LeaseResource, Workload } from '../core/resources';
+import { devWorkloadName, labels, leaseName } from '../core/session/names';
+import { readRecord, type SessionState } from '../core/session/record';
+import { leaseDurationSeconds, leaseExpired } from '../session/lease';
+import type { SessionRef } from './refs';
+
+export interface ParticipantView {
+  name: string;
+  alive: boolean;
+  me: boolean;
+}
+
+export interface ServiceView {
+  service: string;
+  owner: string;
+  strategy: string;
+  /** starting: being set up (or rolled back); live: routed. */
+  state: 'starting' | 'live';
+  devService: string;
+  /** Whether the developer copy has a Ready replica; undefined when its Deployment is not known. */
+  copyReady: boolean | undefined;
+}
+
+export interface SessionView extends SessionRef {
+  routeKey: string;
+  createdBy: string;
+  createdAt: string;
+  participants: ParticipantView[];
+  services: ServiceView[];
+  /** No participant's Lease is alive (past the settling time of a fresh session): anyone may clean it up. */
+  orphaned: boolean;
+  /** The current user is a participant. */
+  mine: boolean;
+}
+
+export interface SessionInputs {
+  context: string;
+  namespace: string;
+  me: string;
+  records: Iterable<ConfigMapObject>;
+  leases: Iterable<LeaseResource>;
+  deployments: Iterable<Workload>;
+  now: Date;
+}
+
+export function isSessionRecord(cm: ConfigMapObject): boolean {
+  return cm.metadata.labels?.[labels.role] === 'record' && !!cm.metadata.labels?.[labels.session];
+}
+
+/** Every session in the namespace, by name. Records that cannot be read are left out. */
+export function sessionViews(i: SessionInputs): SessionView[] {
+  const leases = new Map([...i.leases].map((l) => [l.metadata.name, l]));
+  const deployments = new Map([...i.deployments].map((d) => [d.metadata.name, d]));
+  const out: SessionView[] = [];
+  for (const cm of i.records) {
+    if (!isSessionRecord(cm) || cm.metadata.deletionTimestamp) continue;
+    let state: SessionState;
+    try {
+      state = readRecord(cm);
+    } catch {
+      continue;
+    }
+    const participants = state.participants.map((p) => ({ name: p.name, alive: !leaseExpired(leases.get(leaseName(state.name, p.name)), i.now), me: p.name === i.me }));
+    const settling = Date.parse(state.createdAt) + (leaseDurationSeconds + 5) * 1000 > i.now.getTime();
+    const services = state.services.map((s) => {
+      const dep = deployments.get(devWorkloadName(s.service, state.name));
+      return { service: s.service, owner: s.owner, strategy: s.strategy, state: s.state, devService: s.devService, copyReady: dep ? (dep.status?.readyReplicas ?? 0) > 0 : undefined };
+    });
+    out.push({
+      context: i.context,
+      namespace: i.namespace,
+      session: state.name,
+      routeKey: state.routeKey,
+      createdBy: state.createdBy,
+      createdAt: state.createdAt,
+      participants,
+      services,
+      orphaned: !settling && !participants.some((p) => p.alive),
+      mine: participants.some((p) => p.me),
+    });
+  }
+  return out.sort((a, b) => a.session.localeCompare(b.session));
+}
+
+/** `45s`, `12m`, `3h`, `2d`: how long ago a session started. */
+export function formatAge(sinceIso: string, now: Date): string {
+  const s = Math.max(0, Math.floor((now.getTime() - Date.parse(sinceIso)) / 1000));
+  if (!Number.isFinite(s)) return '?';
+  if (s < 60) return `${s}s`;
+  if (s < 3600) return `${Math.floor(s / 60)}m`;
+  if (s < 86400) return `${Math.floor(s / 3600)}h`;
+  return `${Math.floor(s / 86400)}d`;
+}
+
+/** How the Clusters view names who holds a service: `alice in session alice-ratings`. */
+export function holderText(view: SessionView, service: string): string | undefined {
+  const s = view.services.find((x) => x.service === service);
+  return s ? `${s.owner} in session ${view.session}` : undefined;
+}
+
+/** My own Lease in a session: ok, late (not renewed for a while) or lost (expired or gone). */
+export function leaseHealth(lease: LeaseResource | undefined, now: Date, lateAfterSeconds = 15): 'ok' | 'late' | 'lost' {
+  if (leaseExpired(lease, now)) return 'lost';
+  const renew = Date.parse(lease?.spec?.renewTime ?? lease?.spec?.acquireTime ?? '');
+  return renew + lateAfterSeconds * 1000 < now.getTime() ? 'late' : 'ok';
+}

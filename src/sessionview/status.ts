@@ -1,0 +1,113 @@
+// What the status bar item shows, as a pure function of the session state (the rust-analyzer
+// pattern: a few health states, theme colours for warning and error, a spinner while busy, and a
+// Markdown tooltip whose links run commands). src/ui/session/status-bar.ts only copies it over.
+import type { DebugState, SyncState } from './activity';
+import type { ActiveSession } from './active';
+import type { SessionRef } from './refs';
+import type { SessionView } from './sessions';
+import { commands, type CommandId } from '../core/contributions';
+
+export type Severity = 'ok' | 'warning' | 'error';
+
+export interface StatusBarView {
+  text: string;
+  /** Markdown; links are `command:` URIs of the commands in `linkCommands`. */
+  tooltip: string;
+  severity: Severity;
+  /** What a screen reader announces. */
+  accessibleLabel: string;
+  command?: { command: CommandId; arguments: unknown[] };
+}
+
+export interface StatusInputs {
+  active: ActiveSession | undefined;
+  /** The session as the watch sees it (undefined while not listed yet, or in another namespace). */
+  view: SessionView | undefined;
+  me: string;
+  lease: 'ok' | 'late' | 'lost' | undefined;
+  sync: SyncState;
+  debug: DebugState;
+  /** A service the workspace maps to, when no session is active (none yet: there is no mapping). */
+  offer?: { context: string; namespace: string; service: string };
+}
+
+/** Commands the tooltip may run; the UI trusts exactly these. */
+export const linkCommands: CommandId[] = [commands.openRoutedUrl, commands.copyRouteKey, commands.copyJoinLink, commands.stopSession, commands.leaveSession, commands.takeOverService];
+
+export function commandLink(title: string, command: CommandId, args: unknown[]): string {
+  return `[${title}](command:${command}?${encodeURIComponent(JSON.stringify(args))})`;
+}
+
+const esc = (t: string) => t.replace(/[\\`*_{}[\]()#+\-.!|<>]/g, (c) => `\\${c}`);
+
+const syncText: Record<SyncState['state'], string> = { idle: '$(sync) idle', syncing: '$(sync~spin) syncing', failed: '$(sync-ignored) sync failed' };
+const debugText: Record<DebugState, string> = { detached: '', attached: '$(debug) attached', paused: '$(debug-pause) paused' };
+
+export function statusBarView(i: StatusInputs): StatusBarView | undefined {
+  const a = i.active;
+  if (!a) {
+    if (!i.offer) return undefined;
+    const { service, context, namespace } = i.offer;
+    return {
+      text: `$(debug-alt) Develop ${service}`,
+      tooltip: `This workspace is **${esc(service)}** in ${esc(context)} / ${esc(namespace)}.  \nStart a routed session: only requests with your route key reach your copy.`,
+      severity: 'ok',
+      accessibleLabel: `Devlane: develop ${service} in a routed session`,
+      command: { command: commands.developService, arguments: [i.offer] },
+    };
+  }
+  const ref: SessionRef = a.ref;
+  const name = ref.session;
+  if (a.phase === 'starting') {
+    const what = a.starting ? ` on ${a.starting}` : '';
+    return {
+      text: `$(loading~spin) ${name}: starting${what}`,
+      tooltip: `Devlane session **${esc(name)}** is starting${esc(what)} in ${esc(ref.context)} / ${esc(ref.namespace)}.`,
+      severity: 'ok',
+      accessibleLabel: `Devlane session ${name} is starting${what}`,
+      command: { command: commands.sessionActions, arguments: [ref] },
+    };
+  }
+  const mine = (i.view?.services ?? []).filter((s) => s.owner === i.me);
+  const problems: { severity: Severity; text: string }[] = [];
+  if (a.phase === 'ending') problems.push({ severity: 'ok', text: 'ending…' });
+  if (i.lease === 'lost') problems.push({ severity: 'error', text: 'your Lease expired: the session may be collected' });
+  else if (i.lease === 'late') problems.push({ severity: 'warning', text: 'your Lease could not be renewed lately' });
+  for (const s of mine) {
+    if (s.state === 'starting') problems.push({ severity: 'warning', text: `${s.service}: being set up` });
+    else if (s.copyReady === false) problems.push({ severity: 'warning', text: `${s.service}: the copy is not Ready` });
+  }
+  if (i.sync.state === 'failed') problems.push({ severity: 'error', text: `sync failed: ${i.sync.message}` });
+  const severity: Severity = problems.some((p) => p.severity === 'error') ? 'error' : problems.some((p) => p.severity === 'warning') ? 'warning' : 'ok';
+
+  const services = mine.map((s) => s.service);
+  const icon = a.phase === 'ending' ? '$(loading~spin)' : severity === 'error' ? '$(error)' : severity === 'warning' ? '$(warning)' : '$(broadcast)';
+  const parts = [`${icon} ${name}${services.length ? `: ${services.join(', ')}` : ''}`, syncText[i.sync.state], debugText[i.debug]].filter(Boolean);
+
+  const args = [ref];
+  const lines = [
+    `**Devlane session ${esc(name)}** · ${esc(ref.context)} / ${esc(ref.namespace)}`,
+    '',
+    services.length ? `Your services: ${services.map(esc).join(', ')}` : 'You have not taken over a service in this session.',
+    i.view ? `Participants: ${i.view.participants.map((p) => `${esc(p.name)}${p.alive ? '' : ' (expired)'}`).join(', ')}` : '',
+    `Sync: ${i.sync.state === 'failed' ? `failed: ${esc(i.sync.message)}` : i.sync.state} · Debug: ${i.debug}`,
+    a.proxyUrl ? `Routed URL: ${esc(a.proxyUrl)}` : '',
+    ...problems.filter((p) => p.severity !== 'ok').map((p) => `${p.severity === 'error' ? '$(error)' : '$(warning)'} ${esc(p.text)}`),
+    '',
+    [
+      commandLink('Open Routed URL', commands.openRoutedUrl, args),
+      commandLink('Copy Route Key', commands.copyRouteKey, args),
+      commandLink('Copy Join Link', commands.copyJoinLink, args),
+      commandLink('Take Over Service', commands.takeOverService, args),
+      commandLink('Stop', commands.stopSession, args),
+      commandLink('Leave', commands.leaveSession, args),
+    ].join(' · '),
+  ].filter((l, n, all) => l !== '' || (n > 0 && all[n - 1] !== ''));
+  return {
+    text: parts.join(' '),
+    tooltip: lines.join('  \n'),
+    severity,
+    accessibleLabel: [`Devlane session ${name}`, services.length ? `your services ${services.join(', ')}` : 'no service taken over', `sync ${i.sync.state}`, i.debug !== 'detached' ? `debugger ${i.debug}` : '', ...problems.map((p) => p.text)].filter(Boolean).join(', '),
+    command: { command: commands.sessionActions, arguments: [ref] },
+  };
+}

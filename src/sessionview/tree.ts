@@ -1,0 +1,95 @@
+// The Sessions view as data: one row per session of the current namespace (owner, participants,
+// age, orphaned or not), and under it the services taken over (by whom, copy state) and the
+// participants. Pure functions from the watch's state; src/ui/session/sessions-tree.ts renders them.
+import type { SessionRef } from './refs';
+import { formatAge, type SessionView } from './sessions';
+import type { WatchState } from './watch';
+import { treeItemContexts, type TreeItemContext } from '../core/contributions';
+
+export interface SessionRow {
+  id: string;
+  kind: 'session' | 'service' | 'participant' | 'message';
+  label: string;
+  description?: string;
+  tooltip?: string;
+  icon: { id: string; color?: string };
+  contextValue?: TreeItemContext;
+  expandable: boolean;
+  ref?: SessionRef;
+  service?: string;
+}
+
+const esc = (t: string) => t.replace(/[\\`*_{}[\]()#+\-.!|<>]/g, (c) => `\\${c}`);
+
+export function rootRows(state: WatchState, views: readonly SessionView[], now: Date): SessionRow[] {
+  if (state.phase === 'none') return [message('none', 'No context: pick one in the Clusters view', 'info')];
+  if (state.phase === 'error' && views.length === 0) return [message('error', `Cannot list sessions in ${state.where.namespace}: ${state.message}`, 'error')];
+  if (state.phase === 'starting' && views.length === 0) return [message('loading', `Listing sessions in ${state.where.namespace}…`, 'loading~spin')];
+  // Empty: the view's welcome content says what to do (package.json viewsWelcome).
+  if (views.length === 0) return [];
+  return views.map((v) => sessionRow(v, now));
+}
+
+/** The view's description: where the sessions listed are. */
+export function viewDescription(state: WatchState): string | undefined {
+  return state.phase === 'none' ? undefined : `${state.where.context} / ${state.where.namespace}`;
+}
+
+export function sessionRow(v: SessionView, now: Date): SessionRow {
+  const alive = v.participants.filter((p) => p.alive).length;
+  const age = formatAge(v.createdAt, now);
+  const notes = [v.orphaned ? 'orphaned' : '', `by ${v.createdBy}`, `${v.participants.length} participant${v.participants.length === 1 ? '' : 's'}`, age, v.mine ? 'joined' : ''].filter(Boolean);
+  const tooltip = [
+    `**Session ${esc(v.session)}** in ${esc(v.context)} / ${esc(v.namespace)}`,
+    `started by ${esc(v.createdBy)}, ${age} ago`,
+    `participants: ${v.participants.map((p) => `${esc(p.name)}${p.alive ? '' : ' (Lease expired)'}`).join(', ') || 'none'}`,
+    `services: ${v.services.map((s) => `${esc(s.service)} (${esc(s.owner)})`).join(', ') || 'none yet'}`,
+    v.orphaned ? '$(warning) No participant renews a Lease any more: **Clean Up** puts back everything the session changed.' : '',
+  ].filter(Boolean);
+  return {
+    id: `session:${v.context}/${v.namespace}/${v.session}`,
+    kind: 'session',
+    label: v.session,
+    description: notes.join(' · '),
+    tooltip: tooltip.join('  \n'),
+    icon: v.orphaned ? { id: 'warning', color: 'list.warningForeground' } : v.mine ? { id: 'broadcast', color: 'charts.purple' } : alive ? { id: 'broadcast' } : { id: 'circle-outline' },
+    contextValue: v.orphaned ? treeItemContexts.sessionOrphaned : v.mine ? treeItemContexts.sessionMine : treeItemContexts.sessionOther,
+    expandable: true,
+    ref: { context: v.context, namespace: v.namespace, session: v.session },
+  };
+}
+
+export function childRows(v: SessionView): SessionRow[] {
+  const ref: SessionRef = { context: v.context, namespace: v.namespace, session: v.session };
+  const base = `session:${v.context}/${v.namespace}/${v.session}`;
+  const services = v.services.map((s): SessionRow => {
+    const copy = s.state === 'starting' ? 'being set up' : s.copyReady === false ? 'copy not Ready' : s.copyReady ? 'copy Ready' : 'live';
+    return {
+      id: `${base}/svc:${s.service}`,
+      kind: 'service',
+      label: s.service,
+      description: `taken over by ${s.owner} · ${copy} · ${s.strategy}`,
+      tooltip: `**${esc(s.service)}** is taken over by ${esc(s.owner)}  \nrequests with the route key go to ${esc(s.devService)} (${esc(s.strategy)})`,
+      icon: s.state === 'starting' ? { id: 'loading~spin' } : s.copyReady === false ? { id: 'warning', color: 'list.warningForeground' } : { id: 'server-process', color: 'charts.purple' },
+      contextValue: treeItemContexts.sessionService,
+      expandable: false,
+      ref,
+      service: s.service,
+    };
+  });
+  const participants = v.participants.map((p): SessionRow => ({
+    id: `${base}/p:${p.name}`,
+    kind: 'participant',
+    label: p.name,
+    description: [p.me ? 'you' : '', p.alive ? 'active' : 'Lease expired'].filter(Boolean).join(' · '),
+    icon: p.alive ? { id: 'account' } : { id: 'account', color: 'disabledForeground' },
+    contextValue: treeItemContexts.sessionParticipant,
+    expandable: false,
+    ref,
+  }));
+  return [...(services.length ? services : [message(`${base}/none`, 'No service taken over yet', 'info')]), ...participants];
+}
+
+function message(id: string, label: string, icon: string): SessionRow {
+  return { id: `msg:${id}`, kind: 'message', label, icon: { id: icon }, expandable: false };
+}

@@ -1,0 +1,116 @@
+// Keeps the sessions of the current namespace current: watches the record ConfigMaps, the Leases
+// and the Deployments (for the copies' readiness) of one namespace, and fires when what the
+// Sessions view, the status bar or the Clusters view show has changed. Leases expire without an
+// event, so it also looks again every few seconds while any session exists.
+import type { Clusters, InformerLease } from '../cluster/api';
+import { Emitter } from '../core/events';
+import { Disposable, DisposableStore, toDisposable } from '../core/lifecycle';
+import type { ObjectRef } from '../core/resources';
+import type { SessionDecorations } from '../explorer/model';
+import { leaseName } from '../core/session/names';
+import type { SessionRef } from './refs';
+import { holderText, leaseHealth, type SessionView, sessionViews } from './sessions';
+
+export interface Where {
+  context: string;
+  namespace: string;
+}
+
+export type WatchState = { phase: 'none' } | { phase: 'starting' | 'synced'; where: Where } | { phase: 'error'; where: Where; message: string };
+
+export class SessionsWatch extends Disposable implements SessionDecorations {
+  private readonly _onDidChange = this._register(new Emitter<void>());
+  readonly onDidChange = this._onDidChange.event;
+  private store = new DisposableStore();
+  private views: SessionView[] = [];
+  private fingerprint = '';
+  private me = '';
+  private where: Where | undefined;
+  private informers: { records: InformerLease<never>; leases: InformerLease<never>; deployments: InformerLease<never> } | undefined;
+  private readonly timer: ReturnType<typeof setInterval>;
+
+  constructor(
+    private readonly clusters: Clusters,
+    private readonly now: () => Date = () => new Date(),
+    tickMs = 5_000,
+  ) {
+    super();
+    this.timer = setInterval(() => this.views.length && this.recompute(), tickMs);
+    this.timer.unref?.();
+    this._register(toDisposable(() => {
+      clearInterval(this.timer);
+      this.store.dispose();
+    }));
+  }
+
+  /** Watches this namespace from now on (undefined: none). Cheap when nothing changed. */
+  follow(where: Where | undefined): void {
+    if (where?.context === this.where?.context && where?.namespace === this.where?.namespace && (!where || this.informers)) return;
+    this.store.dispose();
+    this.store = new DisposableStore();
+    this.informers = undefined;
+    this.where = where;
+    if (where) {
+      try {
+        const conn = this.clusters.connection(where.context);
+        this.me = conn.context.user;
+        const watch = (kind: 'ConfigMap' | 'Lease' | 'Deployment') => {
+          const lease = this.store.add(conn.watch(kind, where.namespace)) as unknown as InformerLease<never>;
+          this.store.add(lease.onDidChange(() => this.recompute()));
+          this.store.add(lease.onDidChangeStatus(() => this.recompute(true)));
+          return lease;
+        };
+        this.informers = { records: watch('ConfigMap'), leases: watch('Lease'), deployments: watch('Deployment') };
+      } catch {
+        this.informers = undefined;
+      }
+    }
+    this.recompute(true);
+  }
+
+  get state(): WatchState {
+    if (!this.where) return { phase: 'none' };
+    const inf = this.informers;
+    if (!inf) return { phase: 'error', where: this.where, message: `Context "${this.where.context}" cannot be used` };
+    const failed = [inf.records, inf.leases].find((l) => l.status.phase === 'error');
+    if (failed) return { phase: 'error', where: this.where, message: failed.status.error?.message ?? 'The watch failed' };
+    return { phase: inf.records.status.hasSynced && inf.leases.status.hasSynced ? 'synced' : 'starting', where: this.where };
+  }
+
+  get user(): string {
+    return this.me;
+  }
+
+  sessions(): readonly SessionView[] {
+    return this.views;
+  }
+
+  get(ref: SessionRef): SessionView | undefined {
+    return this.views.find((v) => v.context === ref.context && v.namespace === ref.namespace && v.session === ref.session);
+  }
+
+  /** My Lease in a session I am in, as the status bar reports it; undefined when not watched here. */
+  myLease(ref: SessionRef): 'ok' | 'late' | 'lost' | undefined {
+    if (!this.informers || ref.context !== this.where?.context || ref.namespace !== this.where.namespace || !this.informers.leases.status.hasSynced) return undefined;
+    return leaseHealth(this.informers.leases.get(leaseName(ref.session, this.me)), this.now());
+  }
+
+  takenOverBy(service: ObjectRef): string | undefined {
+    if (service.kind !== 'Service' || service.context !== this.where?.context || service.namespace !== this.where.namespace) return undefined;
+    for (const v of this.views) {
+      const text = holderText(v, service.name);
+      if (text) return text;
+    }
+    return undefined;
+  }
+
+  private recompute(force = false): void {
+    const inf = this.informers;
+    const where = this.where;
+    this.views = inf && where ? sessionViews({ ...where, me: this.me, records: inf.records.values(), leases: inf.leases.values(), deployments: inf.deployments.values(), now: this.now() }) : [];
+    const print = JSON.stringify(this.views);
+    if (!force && print === this.fingerprint) return;
+    this.fingerprint = print;
+    this._onDidChange.fire();
+  }
+}

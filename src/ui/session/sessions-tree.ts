@@ -1,0 +1,43 @@
+// Renders the Sessions view from SessionsWatch; the rows themselves come from src/sessionview/tree.ts.
+import * as vscode from 'vscode';
+import { Disposable } from '../../core/lifecycle';
+import { childRows, rootRows, type SessionRow, viewDescription } from '../../sessionview/tree';
+import type { SessionsWatch } from '../../sessionview/watch';
+
+export class SessionsTreeProvider extends Disposable implements vscode.TreeDataProvider<SessionRow> {
+  private readonly emitter = this._register(new vscode.EventEmitter<SessionRow | undefined>());
+  readonly onDidChangeTreeData = this.emitter.event;
+
+  constructor(private readonly watch: SessionsWatch) {
+    super();
+    this._register(watch.onDidChange(() => this.emitter.fire(undefined)));
+  }
+
+  /** Shows which context and namespace the view lists, in the view's title bar. */
+  attach(view: vscode.TreeView<SessionRow>): void {
+    const update = () => (view.description = viewDescription(this.watch.state));
+    this._register(this.watch.onDidChange(update));
+    update();
+  }
+
+  getChildren(row?: SessionRow): SessionRow[] {
+    if (!row) return rootRows(this.watch.state, this.watch.sessions(), new Date());
+    if (row.kind !== 'session' || !row.ref) return [];
+    const view = this.watch.get(row.ref);
+    return view ? childRows(view) : [];
+  }
+
+  getTreeItem(row: SessionRow): vscode.TreeItem {
+    const item = new vscode.TreeItem(row.label, row.expandable ? vscode.TreeItemCollapsibleState.Collapsed : vscode.TreeItemCollapsibleState.None);
+    item.id = row.id;
+    item.description = row.description;
+    item.contextValue = row.contextValue;
+    item.iconPath = new vscode.ThemeIcon(row.icon.id, row.icon.color ? new vscode.ThemeColor(row.icon.color) : undefined);
+    if (row.tooltip) {
+      const tooltip = new vscode.MarkdownString(row.tooltip);
+      tooltip.supportThemeIcons = true;
+      item.tooltip = tooltip;
+    }
+    return item;
+  }
+}

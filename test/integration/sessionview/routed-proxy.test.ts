@@ -1,0 +1,87 @@
+// Open Routed URL against a real cluster: with a session on ratings, a request through the local
+// proxy (no headers of its own) is answered by the session's copy, and carries the route key; a
+// direct request to the same Service without the key is answered by the original. The proxy
+// listens on 127.0.0.1 only, and stops accepting when it is disposed (as when the session ends).
+import assert from 'node:assert/strict';
+import { setMaxListeners } from 'node:events';
+import * as http from 'node:http';
+import { after, before, describe, it } from 'node:test';
+import { KubeClusters } from '../../../src/cluster/clusters';
+import { resolveBackend } from '../../../src/proxy/backend';
+import { RoutedProxy } from '../../../src/proxy/routed-proxy';
+import { Sessions } from '../../../src/session/sessions';
+import { kubeconfigPath, MemoryLogger, needsCluster } from '../../helpers/cluster';
+import { contexts } from '../../helpers/kubectl';
+import { createShop, type Shop } from '../../helpers/shop';
+
+/* eslint-disable @typescript-eslint/no-explicit-any */
+function get(url: string, headers: Record<string, string> = {}): Promise<{ status: number; body: any }> {
+  return new Promise((resolve, reject) => {
+    http.get(url, { headers, agent: false }, (res) => {
+      let b = '';
+      res.on('data', (d) => (b += d));
+      res.on('end', () => {
+        try {
+          resolve({ status: res.statusCode ?? 0, body: JSON.parse(b) });
+        } catch {
+          resolve({ status: res.statusCode ?? 0, body: b });
+        }
+      });
+    }).on('error', reject);
+  });
+}
+
+const signal = () => {
+  const s = AbortSignal.timeout(240_000);
+  setMaxListeners(200, s);
+  return s;
+};
+
+for (const istio of [false, true]) {
+  describe(`Open Routed URL proxy (${istio ? 'istio' : 'router'})`, needsCluster, () => {
+    let shop: Shop;
+    before(async () => {
+      shop = await createShop(istio ? 'dl-px-mesh' : 'dl-px-plain', { istio });
+    });
+    after(() => shop?.cleanup());
+
+    it('sends routed requests to the copy and un-keyed ones to the original', async () => {
+      const logger = new MemoryLogger();
+      const clusters = new KubeClusters({ setting: () => kubeconfigPath, env: {} }, { logger, idleMs: 0 });
+      const conn = clusters.connection(contexts.alice);
+      const sessions = new Sessions({ api: conn.objects, context: contexts.alice, namespace: shop.namespace, participant: conn.context.user, logger });
+      const started = await sessions.start({ service: 'ratings', session: 'px' }, signal());
+      let proxy: RoutedProxy | undefined;
+      try {
+        proxy = await RoutedProxy.start({ cluster: conn, namespace: shop.namespace, service: 'ratings', routeKey: started.routeKey, devService: () => started.devService, logger });
+        assert.match(proxy.url, /^http:\/\/127\.0\.0\.1:\d+\/$/);
+
+        const routed = await get(`${proxy.url}ratings/p-1`, { baggage: 'team=shop' });
+        assert.equal(routed.status, 200, JSON.stringify(routed.body));
+        assert.equal(routed.body.copy, 'devlane:px');
+        assert.equal(routed.body.route, started.routeKey);
+
+        // The same Service without the key: a plain port-forward to a pod behind it, no headers added.
+        const backend = await resolveBackend(conn.objects, shop.namespace, 'ratings', undefined, signal());
+        const direct = await conn.portForward({ namespace: shop.namespace, pod: backend.pod, remotePort: backend.port, localPort: 0 });
+        try {
+          const plain = await get(`http://127.0.0.1:${direct.localPort}/ratings/p-1`);
+          assert.equal(plain.status, 200, JSON.stringify(plain.body));
+          assert.equal(plain.body.copy, 'original');
+          assert.equal(plain.body.route, null);
+        } finally {
+          direct.dispose();
+        }
+
+        const url = proxy.url;
+        proxy.dispose();
+        await assert.rejects(get(`${url}ratings/p-1`), /ECONNREFUSED/);
+      } finally {
+        proxy?.dispose();
+        started.heartbeat.dispose();
+        await sessions.stop('px', signal());
+        clusters.dispose();
+      }
+    });
+  });
+}

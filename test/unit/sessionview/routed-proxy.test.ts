@@ -1,0 +1,86 @@
+// The routed-URL proxy in plain Node: a local upstream stands in for the port-forward, so the test
+// sees exactly what a pod would receive.
+import assert from 'node:assert/strict';
+import * as http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { after, before, describe, it } from 'node:test';
+import WebSocket, { WebSocketServer } from 'ws';
+import type { ObjectApi, PortForwardHandle, PortForwardRequest } from '../../../src/cluster/api';
+import { Emitter } from '../../../src/core/events';
+import { nullLogger } from '../../../src/core/logger';
+import { mergeBaggage } from '../../../src/proxy/headers';
+import { RoutedProxy } from '../../../src/proxy/routed-proxy';
+
+const key = 'k3y-0123456789abcdefghijkl';
+
+describe('routed proxy', () => {
+  let upstream: http.Server;
+  let port = 0;
+  const forwards: PortForwardRequest[] = [];
+  before(async () => {
+    upstream = http.createServer((req, res) => {
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.end(JSON.stringify({ path: req.url, headers: req.headers }));
+    });
+    const wss = new WebSocketServer({ server: upstream });
+    wss.on('connection', (ws, req) => ws.send(JSON.stringify({ route: req.headers['x-devlane-route'], baggage: req.headers.baggage })));
+    await new Promise<void>((r) => upstream.listen(0, '127.0.0.1', r));
+    port = (upstream.address() as AddressInfo).port;
+  });
+  after(() => upstream.close());
+
+  const pods: Record<string, string> = { ratings: 'ratings-abc', 'ratings-dl-s': 'ratings-dl-s-xyz' };
+  const objects = {
+    get: async (_t: unknown, _ns: string, name: string) => ({ metadata: { name }, spec: { selector: { app: name }, ports: [{ port: 80, targetPort: 'http' }] } }),
+    list: async (_t: unknown, _ns: string, o: { labelSelector: string }) => [{ metadata: { name: pods[o.labelSelector.split('=')[1]] }, spec: { containers: [{ name: 'app', ports: [{ name: 'http', containerPort: 8080 }] }] }, status: { phase: 'Running', conditions: [{ type: 'Ready', status: 'True' }] } }],
+  } as unknown as ObjectApi;
+  const cluster = {
+    objects,
+    portForward: async (req: PortForwardRequest): Promise<PortForwardHandle> => {
+      forwards.push(req);
+      return { ...req, localPort: port, address: '127.0.0.1', onDidClose: new Emitter<Error | undefined>().event, dispose() {} } as PortForwardHandle;
+    },
+  };
+
+  it('adds the route header and merges the baggage on every request, on 127.0.0.1 only', async () => {
+    let dev: string | undefined;
+    const proxy = await RoutedProxy.start({ cluster, namespace: 'shop', service: 'ratings', routeKey: key, devService: () => dev, logger: nullLogger });
+    try {
+      assert.match(proxy.url, /^http:\/\/127\.0\.0\.1:\d+\/$/);
+      const r = await fetch(`${proxy.url}ratings/p-1?x=1`, { headers: { baggage: 'team=shop, devlane=stale', 'x-devlane-route': 'forged' } });
+      const body = (await r.json()) as { path: string; headers: Record<string, string> };
+      assert.equal(body.path, '/ratings/p-1?x=1');
+      assert.equal(body.headers['x-devlane-route'], key);
+      assert.equal(body.headers.baggage, `team=shop,devlane=${key}`);
+      assert.equal(body.headers.host, 'ratings');
+      assert.deepEqual(forwards.at(-1), { namespace: 'shop', pod: 'ratings-abc', remotePort: 8080, localPort: 0, address: '127.0.0.1' });
+
+      // Once the session holds the Service, the first hop goes to its copy.
+      dev = 'ratings-dl-s';
+      await (await fetch(proxy.url)).text();
+      assert.equal(forwards.at(-1)?.pod, 'ratings-dl-s-xyz');
+    } finally {
+      proxy.dispose();
+    }
+  });
+
+  it('passes WebSocket upgrades through with the route on them', async () => {
+    const proxy = await RoutedProxy.start({ cluster, namespace: 'shop', service: 'ratings', routeKey: key, logger: nullLogger });
+    try {
+      const ws = new WebSocket(proxy.url.replace('http', 'ws') + 'live');
+      const msg = await new Promise<string>((resolve, reject) => {
+        ws.on('message', (d) => resolve(String(d)));
+        ws.on('error', reject);
+      });
+      ws.close();
+      assert.deepEqual(JSON.parse(msg), { route: key, baggage: `devlane=${key}` });
+    } finally {
+      proxy.dispose();
+    }
+  });
+
+  it('merges baggage members and replaces an old devlane member', () => {
+    assert.equal(mergeBaggage(undefined, 'K'), 'devlane=K');
+    assert.equal(mergeBaggage(['a=1', 'devlane=old;p=1, b=2'], 'K'), 'a=1,b=2,devlane=K');
+  });
+});

@@ -1,0 +1,124 @@
+// What the Sessions view and the Clusters view show of the sessions in a namespace.
+import assert from 'node:assert/strict';
+import { afterEach, describe, it } from 'node:test';
+import { treeItemContexts } from '../../../src/core/contributions';
+import { formatAge, sessionViews } from '../../../src/sessionview/sessions';
+import { childRows, rootRows, viewDescription } from '../../../src/sessionview/tree';
+import { SessionsWatch } from '../../../src/sessionview/watch';
+import { contextSummary, FakeClusters } from '../../fakes/cluster';
+import { copy, lease, now, record } from './fixtures';
+
+const inputs = (o: Partial<Parameters<typeof sessionViews>[0]> = {}) => ({ context: 'dev', namespace: 'shop', me: 'alice', records: [], leases: [], deployments: [], now, ...o });
+
+describe('sessions of a namespace', () => {
+  it('shows owner, participants, services with their holders, and age', () => {
+    const views = sessionViews(inputs({
+      records: [record('checkout', { createdBy: 'bob', participants: ['bob', 'alice'], services: [{ service: 'ratings', owner: 'bob' }, { service: 'catalog', owner: 'alice' }] })],
+      leases: [lease('checkout', 'bob', 3), lease('checkout', 'alice', 2)],
+      deployments: [copy('ratings', 'checkout', true), copy('catalog', 'checkout', false)],
+    }));
+    const [row] = rootRows({ phase: 'synced', where: { context: 'dev', namespace: 'shop' } }, views, now);
+    assert.equal(row.label, 'checkout');
+    assert.equal(row.description, 'by bob · 2 participants · 10m · joined');
+    assert.equal(row.contextValue, treeItemContexts.sessionMine);
+    const children = childRows(views[0]);
+    assert.deepEqual(children.map((c) => `${c.label}: ${c.description}`), [
+      'ratings: taken over by bob · copy Ready · router',
+      'catalog: taken over by alice · copy not Ready · router',
+      'bob: active',
+      'alice: you · active',
+    ]);
+  });
+
+  it('shows a session whose every Lease expired as orphaned, with Clean Up', () => {
+    const views = sessionViews(inputs({ me: 'carol', records: [record('old', { createdBy: 'bob', services: [{ service: 'web', owner: 'bob' }] })], leases: [lease('old', 'bob', 120)] }));
+    const [row] = rootRows({ phase: 'synced', where: { context: 'dev', namespace: 'shop' } }, views, now);
+    assert.equal(row.contextValue, treeItemContexts.sessionOrphaned);
+    assert.match(row.description!, /^orphaned · by bob/);
+    assert.match(row.tooltip!, /Clean Up/);
+    assert.deepEqual(childRows(views[0]).map((c) => `${c.label}: ${c.description}`), ['web: taken over by bob · live · router', 'bob: Lease expired']);
+  });
+
+  it('does not call a session orphaned while it is still settling, nor a colleague\'s live one mine', () => {
+    const views = sessionViews(inputs({ records: [record('fresh', { createdBy: 'bob', createdAgo: 2 })], leases: [] }));
+    assert.equal(views[0].orphaned, false);
+    const [row] = rootRows({ phase: 'synced', where: { context: 'dev', namespace: 'shop' } }, views, now);
+    assert.equal(row.contextValue, treeItemContexts.sessionOther);
+  });
+
+  it('says when it is listing, failing, or has nothing to show', () => {
+    const where = { context: 'dev', namespace: 'shop' };
+    assert.equal(rootRows({ phase: 'starting', where }, [], now)[0].label, 'Listing sessions in shop…');
+    assert.equal(rootRows({ phase: 'error', where, message: 'forbidden' }, [], now)[0].label, 'Cannot list sessions in shop: forbidden');
+    assert.deepEqual(rootRows({ phase: 'synced', where }, [], now), []);
+    assert.equal(viewDescription({ phase: 'synced', where }), 'dev / shop');
+  });
+
+  it('formats ages', () => {
+    assert.deepEqual(['2030-01-01T11:59:15Z', '2030-01-01T11:00:00Z', '2029-12-30T12:00:00Z'].map((t) => formatAge(t, now)), ['45s', '1h', '2d']);
+  });
+});
+
+describe('SessionsWatch', () => {
+  const disposables: { dispose(): void }[] = [];
+  afterEach(() => disposables.splice(0).forEach((d) => d.dispose()));
+
+  it('follows records and Leases by watch, and tells the Clusters view who holds a service', () => {
+    const clusters = FakeClusters.of([contextSummary('dev', 'shop', { user: 'alice' })]);
+    const watch = new SessionsWatch(clusters, () => now, 60_000);
+    disposables.push(watch);
+    let fired = 0;
+    watch.onDidChange(() => fired++);
+    watch.follow({ context: 'dev', namespace: 'shop' });
+    const conn = clusters.connection('dev');
+    assert.equal(watch.state.phase, 'starting');
+    conn.informer('ConfigMap', 'shop').sync([{ metadata: { name: 'kube-root-ca.crt' } }]);
+    conn.informer('Lease', 'shop').sync([]);
+    conn.informer('Deployment', 'shop').sync([]);
+    assert.equal(watch.state.phase, 'synced');
+    assert.deepEqual(watch.sessions(), []);
+
+    const before = fired;
+    conn.informer('ConfigMap', 'shop').apply({ upsert: [record('checkout', { createdBy: 'bob', services: [{ service: 'ratings', owner: 'bob' }] })] });
+    conn.informer('Lease', 'shop').apply({ upsert: [lease('checkout', 'bob', 1)] });
+    assert.ok(fired > before);
+    assert.deepEqual(watch.sessions().map((s) => s.session), ['checkout']);
+    assert.equal(watch.takenOverBy({ context: 'dev', kind: 'Service', namespace: 'shop', name: 'ratings' }), 'bob in session checkout');
+    assert.equal(watch.takenOverBy({ context: 'dev', kind: 'Service', namespace: 'shop', name: 'web' }), undefined);
+    assert.equal(watch.takenOverBy({ context: 'dev', kind: 'Service', namespace: 'other', name: 'ratings' }), undefined);
+
+    conn.informer('ConfigMap', 'shop').apply({ remove: ['devlane-session-checkout'] });
+    assert.deepEqual(watch.sessions(), []);
+    assert.equal(watch.takenOverBy({ context: 'dev', kind: 'Service', namespace: 'shop', name: 'ratings' }), undefined);
+  });
+
+  it('reports my Lease as late, then lost, as time passes without renewal', () => {
+    let t = now;
+    const clusters = FakeClusters.of([contextSummary('dev', 'shop', { user: 'alice' })]);
+    const watch = new SessionsWatch(clusters, () => t, 60_000);
+    disposables.push(watch);
+    watch.follow({ context: 'dev', namespace: 'shop' });
+    const conn = clusters.connection('dev');
+    conn.informer('ConfigMap', 'shop').sync([record('mine')]);
+    conn.informer('Lease', 'shop').sync([lease('mine', 'alice', 1)]);
+    const ref = { context: 'dev', namespace: 'shop', session: 'mine' };
+    assert.equal(watch.myLease(ref), 'ok');
+    t = new Date(now.getTime() + 20_000);
+    assert.equal(watch.myLease(ref), 'late');
+    t = new Date(now.getTime() + 60_000);
+    assert.equal(watch.myLease(ref), 'lost');
+  });
+
+  it('releases its watches when it follows another namespace, and when disposed', () => {
+    const clusters = FakeClusters.of([contextSummary('dev', 'shop')]);
+    const watch = new SessionsWatch(clusters, () => now, 60_000);
+    watch.follow({ context: 'dev', namespace: 'shop' });
+    const conn = clusters.connection('dev');
+    assert.equal(conn.leaseCount, 3);
+    watch.follow({ context: 'dev', namespace: 'other' });
+    assert.equal(conn.informer('ConfigMap', 'shop').leases, 0);
+    assert.equal(conn.leaseCount, 3);
+    watch.dispose();
+    assert.equal(conn.leaseCount, 0);
+  });
+});
