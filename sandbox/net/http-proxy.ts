@@ -61,7 +61,7 @@ export class MeshHttpServer {
   private readonly contexts = new WeakMap<object, HttpContext>();
 
   constructor() {
-    this.server = http.createServer({ requestTimeout: 0, headersTimeout: 60_000, keepAliveTimeout: 60_000 });
+    this.server = http.createServer({ requestTimeout: 0, headersTimeout: 60_000, keepAliveTimeout: 60_000, noDelay: true });
     this.server.on('request', (req, res) => void this.onRequest(req, res));
     this.server.on('upgrade', (req, socket, head) => void this.onUpgrade(req, socket, head));
     this.server.on('clientError', (_e, socket) => socket.destroy());

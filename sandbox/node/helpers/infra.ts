@@ -48,7 +48,7 @@ const dial = net.createServer((client) => {
     client.pause();
     const [host, portText] = buf.subarray(0, nl).toString('utf8').trim().split(/\s+/);
     const rest = buf.subarray(nl + 1);
-    const target = net.connect({ host, port: Number(portText) });
+    const target = net.connect({ host, port: Number(portText), noDelay: true });
     target.once('connect', () => {
       target.off('error', onFail);
       client.write('OK\n');
@@ -76,7 +76,7 @@ function report(): void {
 function listen(key: string): void {
   const entry = listeners.get(key);
   if (!entry) return;
-  const server = net.createServer((c) => {
+  const server = net.createServer({ noDelay: true }, (c) => {
     const up = net.connect(entry.port.socketPath);
     pipeBoth(c, up);
   });
