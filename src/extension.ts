@@ -11,6 +11,7 @@ import { ClustersTreeProvider } from './ui/explorer/tree-provider';
 import { OutputLogger } from './ui/log';
 import { ActivityBoard } from './sessionview/activity';
 import { ActiveSessions } from './sessionview/active';
+import { OrphanCollector } from './sessionview/collector';
 import { SessionsWatch } from './sessionview/watch';
 import { SessionCommands } from './ui/session/commands';
 import { SessionsTreeProvider } from './ui/session/sessions-tree';
@@ -58,6 +59,8 @@ export function activate(context: vscode.ExtensionContext): DevlaneApi {
   const sessionsTree = own(vscode.window.createTreeView(views.sessions, { treeDataProvider: sessionsProvider }));
   sessionsProvider.attach(sessionsTree);
   own(new SessionStatusBar(active, sessionsWatch, activity));
+  // Sessions whose participants vanished (crash, sleep) are restored by whoever sees them.
+  own(new OrphanCollector(sessionsWatch, (context, namespace) => sessionCommands.sessionsAt({ context, namespace }), logger));
   own(vscode.window.registerUriHandler(new JoinUriHandler(clusters, (ref) => sessionCommands.join(ref), logger)));
   own(active.onDidChange(() => void setContext(contextKeys.inSession, active.list().length > 0)));
   // The session watches (one namespace: the one Devlane works in) start once a view is shown or a

@@ -76,6 +76,11 @@ export class SessionCommands extends Disposable {
     }
   }
 
+  /** The session operations for one namespace (also what the orphan collector calls gc on). */
+  sessionsAt(ref: Where): Sessions {
+    return this.sessions(ref);
+  }
+
   private sessions(ref: Where, progress?: vscode.Progress<{ message?: string }>): Sessions {
     const conn = this.deps.clusters.connection(ref.context);
     return new Sessions({
