@@ -92,6 +92,29 @@ export interface ExecResult {
   stderr: string;
 }
 
+export interface ExecStreamRequest {
+  namespace: string;
+  pod: string;
+  container: string;
+  command: string[];
+}
+
+/** How a long-lived exec ended: the process's exit code, or the error that cut the stream. */
+export type ExecStreamEnd = { exitCode: number; message?: string; error?: undefined } | { error: ClusterError; exitCode?: undefined };
+
+/** A running process in a container with its stdin open (see src/cluster/exec-stream.ts). */
+export interface ExecStream {
+  /** Resolves once the data is sent and the socket's buffer is below its high-water mark. */
+  write(data: Buffer | string): Promise<void>;
+  /** Closes the process's stdin (v5), or the stream (v4). */
+  endInput(): void;
+  onStdout(listener: (data: Buffer) => void): void;
+  onStderr(listener: (data: Buffer) => void): void;
+  /** Called once, when the process ended or the stream was cut. */
+  onClose(listener: (end: ExecStreamEnd) => void): void;
+  close(): void;
+}
+
 /**
  * Reads and writes of any kind, as raw JSON. Errors are ClusterErrors: 'not-found', 'conflict'
  * (resourceVersion precondition failed), 'already-exists', 'invalid', 'forbidden', ...
@@ -112,6 +135,8 @@ export interface ObjectApi {
   serves(type: ApiType, signal: AbortSignal): Promise<boolean>;
   /** Runs a short command in a container and collects its output. */
   exec(namespace: string, pod: string, container: string, command: string[], signal: AbortSignal): Promise<ExecResult>;
+  /** Starts a process with stdin open and keeps the stream until it ends or is closed. */
+  openExec(request: ExecStreamRequest, signal: AbortSignal): Promise<ExecStream>;
 }
 
 /** One kubeconfig context: the cluster as seen with that context's user. */

@@ -1,8 +1,9 @@
 // The generic object API sessions use: get/list/create/update/patch/delete of any kind, with
 // server-side dry-run and resourceVersion / uid preconditions, plus access reviews and discovery.
 // Raw JSON in and out, like the rest of src/cluster/, so objects keep every field the server sent.
-import type { ExecResult, ObjectApi, ListOptions, WriteOptions, DeleteOptions } from './api';
+import type { ExecResult, ExecStream, ExecStreamRequest, ObjectApi, ListOptions, WriteOptions, DeleteOptions } from './api';
 import { execCommand } from './exec';
+import { openExecStream } from './exec-stream';
 import { type KubeHttp, sendJson } from './http';
 import { type AccessCheck, type ApiType, apiPath, apiVersionOf } from '../core/api-types';
 import { ClusterError } from '../core/errors';
@@ -111,6 +112,10 @@ export class HttpObjectApi implements ObjectApi {
 
   exec(namespace: string, pod: string, container: string, command: string[], signal: AbortSignal): Promise<ExecResult> {
     return execCommand(this.http, { namespace, pod, container, command }, signal);
+  }
+
+  openExec(request: ExecStreamRequest, signal: AbortSignal): Promise<ExecStream> {
+    return openExecStream(this.http, request, signal);
   }
 }
 
