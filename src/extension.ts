@@ -14,6 +14,7 @@ import { ActiveSessions } from './sessionview/active';
 import { OrphanCollector } from './sessionview/collector';
 import { SessionsWatch } from './sessionview/watch';
 import { SessionCommands } from './ui/session/commands';
+import { SyncCommands } from './ui/sync/commands';
 import { SessionsTreeProvider } from './ui/session/sessions-tree';
 import { SessionStatusBar } from './ui/session/status-bar';
 import { JoinUriHandler } from './ui/session/uri-handler';
@@ -51,6 +52,7 @@ export function activate(context: vscode.ExtensionContext): DevlaneApi {
 
   own(vscode.workspace.registerTextDocumentContentProvider(describeScheme, new DescribeProvider(clusters)));
   own(new ExplorerCommands({ clusters, prefs, forwards, logger }));
+  own(new SyncCommands({ clusters, prefs, logger }));
   const active = own(new ActiveSessions());
   const activity = own(new ActivityBoard());
   const extensionId = `${context.extension.packageJSON.publisher}.${context.extension.packageJSON.name}`;

@@ -18,6 +18,8 @@ export const commands = {
   stopSession: 'devlane.stopSession',
   joinSession: 'devlane.joinSession',
   leaveSession: 'devlane.leaveSession',
+  startSync: 'devlane.startSync',
+  stopSync: 'devlane.stopSync',
   // Session UI (issue 7)
   sessionActions: 'devlane.sessionActions',
   openRoutedUrl: 'devlane.openRoutedUrl',

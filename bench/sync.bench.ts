@@ -1,0 +1,110 @@
+// bench: needs-cluster
+// Hot sync: save → file-in-container latency for a one-line change through Devlane's open receiver
+// connection, side by side with `kubectl cp` of the same file in the same run; and the initial sync
+// of 10,000 files when 1% and when 100% of them differ from the container. Figures only.
+import { spawnSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { KubeClusters } from '../src/cluster/clusters';
+import { nullLogger } from '../src/core/logger';
+import { parseConfig } from '../src/core/sync/config';
+import { ignoreRules } from '../src/core/sync/ignore-rules';
+import { Syncer } from '../src/sync/syncer';
+import { contexts } from '../test/helpers/kubectl';
+import { type Figure, percentile, report, timeEach } from './lib';
+
+const kubeconfig = process.env.DEVLANE_BENCH_KUBECONFIG ?? '';
+if (!kubeconfig) throw new Error('DEVLANE_BENCH_KUBECONFIG is not set: run it with `npm run bench -- sync`');
+const ns = `dl-bench-sync-${process.pid}`;
+const samples = 50;
+const figures: Figure[] = [];
+const fig = (metric: string, value: number, unit = 'ms', baseline?: string, baseline_value?: number) =>
+  figures.push({ bench: 'sync', metric, value, unit, ...(baseline ? { baseline, baseline_value } : {}) });
+
+const kubectl = (args: string[]) => {
+  const r = spawnSync('kubectl', ['--kubeconfig', kubeconfig, '--context', contexts.admin, ...args], { encoding: 'utf8' });
+  if (r.status !== 0) throw new Error(`kubectl ${args.join(' ')}: ${r.stderr}`);
+  return r.stdout;
+};
+
+const clusters = new KubeClusters({ setting: () => kubeconfig, env: {} }, { logger: nullLogger, idleMs: 0 });
+const conn = clusters.connection(contexts.admin);
+const mapping = parseConfig(JSON.stringify({ version: 1, services: { b: { remotePath: '/app', action: 'none' } } })).services.b;
+const local = mkdtempSync(join(tmpdir(), 'devlane-bench-sync-'));
+
+function syncer(root: string): Syncer {
+  return new Syncer({ api: conn.objects, resolveTarget: async () => ({ namespace: ns, pod: 'dev', container: 'dev' }), localRoot: root, mapping, rules: ignoreRules({}), logger: nullLogger });
+}
+
+async function main(): Promise<void> {
+try {
+  kubectl(['create', 'namespace', ns]);
+  kubectl(['run', 'dev', '-n', ns, '--image=busybox:1.36', '--restart=Never', '--command', '--', 'sh', '-c', 'while :; do sleep 3600; done']);
+  kubectl(['wait', '-n', ns, '--for=condition=Ready', 'pod/dev', '--timeout=120s']);
+
+  // Save → file in container: one source file of ~200 lines, one line changed per save. The time
+  // ends when the receiver answered that the batch was extracted in the container.
+  const small = join(local, 'small');
+  mkdirSync(small);
+  const lines = Array.from({ length: 200 }, (_, i) => `export const line${i} = ${i};`);
+  writeFileSync(join(small, 'app.ts'), lines.join('\n'));
+  const s = syncer(small);
+  await s.start();
+  const devlane = await timeEach(samples, async (i) => {
+    lines[100] = `export const changed = ${i};`;
+    writeFileSync(join(small, 'app.ts'), lines.join('\n'));
+    s.changedPath(join(small, 'app.ts'), 'modify');
+    await s.whenIdle();
+  });
+  s.dispose();
+  const cp = await timeEach(20, async (i) => {
+    lines[100] = `export const copied = ${i};`;
+    writeFileSync(join(small, 'app.ts'), lines.join('\n'));
+    kubectl(['cp', join(small, 'app.ts'), `${ns}/dev:/app/app.ts`, '-c', 'dev']);
+  });
+  fig('save_to_container_p50', percentile(devlane, 50), 'ms', 'kubectl_cp_p50', percentile(cp, 50));
+  fig('save_to_container_p99', percentile(devlane, 99), 'ms', 'kubectl_cp_p99', percentile(cp, 99));
+
+  // Initial sync of 10,000 files (100 folders of 100 files, ~1 KB each).
+  const big = join(local, 'big');
+  const write = (tag: (i: number) => string) => {
+    for (let d = 0; d < 100; d++) {
+      mkdirSync(join(big, `dir${d}`), { recursive: true });
+      for (let f = 0; f < 100; f++) writeFileSync(join(big, `dir${d}`, `file${f}.js`), `// ${tag(d * 100 + f)}\n${'x'.repeat(1000)}\n`);
+    }
+  };
+  const initial = async () => {
+    const t = process.hrtime.bigint();
+    const sy = syncer(big);
+    await sy.start();
+    const ms = Number(process.hrtime.bigint() - t) / 1e6;
+    const carried = sy.current.carried;
+    sy.dispose();
+    return { ms, carried };
+  };
+  write(() => 'v0');
+  const fresh = await initial();
+  fig('initial_sync_10k_all_new', fresh.ms);
+  const none = await initial();
+  fig('initial_sync_10k_0pct_changed', none.ms);
+  write((i) => (i % 100 === 0 ? 'v1' : 'v0'));
+  const one = await initial();
+  fig('initial_sync_10k_1pct_changed', one.ms);
+  fig('initial_sync_10k_1pct_changed_files_sent', one.carried, 'files');
+  write(() => 'v2');
+  const all = await initial();
+  fig('initial_sync_10k_100pct_changed', all.ms);
+  fig('initial_sync_10k_100pct_changed_files_sent', all.carried, 'files');
+} finally {
+  clusters.dispose();
+  rmSync(local, { recursive: true, force: true });
+  spawnSync('kubectl', ['--kubeconfig', kubeconfig, '--context', contexts.admin, 'delete', 'namespace', ns, '--wait=false'], { stdio: 'ignore' });
+}
+report(figures);
+}
+
+main().catch((e) => {
+  console.error(e);
+  process.exitCode = 1;
+});

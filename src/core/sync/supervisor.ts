@@ -1,0 +1,59 @@
+// The supervisor the developer copy runs its original command under: a few lines of POSIX sh that
+// start the program, restart it on SIGUSR1 (sent by the sync receiver after a batch lands) without
+// restarting the pod, pass SIGTERM/SIGINT on so the pod still stops gracefully, and, when the
+// program exits by itself (a crash), keep the container up and wait for the next sync to restart it.
+import { defaultRunDir } from './receiver';
+
+export const supervisorScript = `
+run="$DEVLANE_RUN_DIR"; [ -n "$run" ] || run=${defaultRunDir}
+mkdir -p "$run"; echo $$ > "$run/supervisor.pid"
+restart=0; stop=0; child=
+trap 'restart=1; [ -n "$child" ] && kill -TERM "$child" 2>/dev/null' USR1
+trap 'stop=1; [ -n "$child" ] && kill -TERM "$child" 2>/dev/null' TERM INT
+while [ "$stop" = 0 ]; do
+  "$@" & child=$!
+  echo "$child" > "$run/child.pid"
+  code=0
+  while kill -0 "$child" 2>/dev/null; do wait "$child"; code=$?; done
+  child=
+  [ "$stop" = 1 ] && exit "$code"
+  if [ "$restart" = 1 ]; then restart=0; echo "[devlane] restarting: $*" >&2; continue; fi
+  echo "[devlane] the process exited with code $code; the next sync restarts it" >&2
+  while [ "$restart" = 0 ] && [ "$stop" = 0 ]; do sleep 1 & wait $!; done
+  restart=0
+done
+`;
+
+export interface OriginalCommand {
+  /** The container's `command` (the image's ENTRYPOINT when absent). */
+  command?: string[];
+  /** The container's `args` (the image's CMD when absent). */
+  args?: string[];
+}
+
+export class SupervisorError extends Error {}
+
+/**
+ * The `command` and `args` for the developer copy's main container: the supervisor, running the
+ * original program. `fallback` is the config's `run` (the image's entrypoint and cmd) for a pod
+ * spec that names neither command nor args, since the image's own are not visible in the spec.
+ */
+export function supervisedContainer(original: OriginalCommand, fallback?: string[]): { command: string[]; args: string[] } {
+  let argv: string[];
+  if (original.command?.length) argv = [...original.command, ...(original.args ?? [])];
+  else if (fallback?.length) argv = [...fallback];
+  else {
+    throw new SupervisorError(
+      'The container names no command, so Devlane cannot run it under its restart supervisor: the image\'s entrypoint is not visible in the pod spec. ' +
+        'Set "run" for this service in .vscode/devlane.json to the image\'s entrypoint and command (e.g. ["node", "server.js"]), or use the action "none".',
+    );
+  }
+  // Kubernetes expands $(VAR) in command and args and reads $$ as $: escape the script. The
+  // original arguments are already written that way, so they pass unchanged.
+  return { command: ['sh', '-c', escapeForPodSpec(supervisorScript), 'devlane-supervisor'], args: argv };
+}
+
+/** A string as it must be written in a container's command or args to reach the process unchanged. */
+export function escapeForPodSpec(s: string): string {
+  return s.replace(/\$/g, '$$$$');
+}

@@ -1,0 +1,76 @@
+// Hot sync for one service of a session, as the editor and the CLI start it: read the mapping from
+// `.vscode/devlane.json`, the ignore files of the mapped folder, find the developer copy's pod by
+// its session labels (again after every reconnect), and run a Syncer fed by the watcher and the
+// editor's save events.
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { ObjectApi } from '../cluster/api';
+import { apiTypes } from '../core/api-types';
+import { ClusterError } from '../core/errors';
+import type { Event } from '../core/events';
+import { DisposableStore, type IDisposable } from '../core/lifecycle';
+import type { Logger } from '../core/logger';
+import type { KubeObject } from '../core/resources';
+import { labels } from '../core/session/names';
+import { configFile, ConfigError, parseConfig, type ServiceSync } from '../core/sync/config';
+import { ignoreRules } from '../core/sync/ignore-rules';
+import { type Platform, resolveLocalRoot } from '../core/sync/paths';
+import { followSaves, watchFolder } from './sources';
+import { Syncer } from './syncer';
+
+export interface ServiceSyncRequest {
+  api: ObjectApi;
+  namespace: string;
+  session: string;
+  service: string;
+  workspaceFolder: string;
+  logger: Logger;
+  /** Absolute paths of saved documents (the editor's onDidSaveTextDocument). */
+  onDidSave?: Event<string>;
+}
+
+export interface ServiceSyncHandle extends IDisposable {
+  readonly syncer: Syncer;
+  readonly mapping: ServiceSync;
+}
+
+const readText = (p: string) => readFile(p, 'utf8').catch(() => undefined);
+const hostPlatform: Platform = process.platform === 'win32' || process.platform === 'darwin' ? process.platform : 'linux';
+
+/** The service's mapping from the workspace's config file; a ConfigError names what is missing or wrong. */
+export async function readMapping(workspaceFolder: string, service: string): Promise<ServiceSync> {
+  const text = await readText(join(workspaceFolder, configFile));
+  if (text === undefined) throw new ConfigError('(file)', `does not exist; add { "version": 1, "services": { "${service}": { "localPath": ".", "remotePath": "/app" } } }`);
+  const mapping = parseConfig(text).services[service];
+  if (!mapping) throw new ConfigError(`services.${service}`, 'is missing: say which local folder goes to which path in the container');
+  return mapping;
+}
+
+export async function startServiceSync(req: ServiceSyncRequest, signal: AbortSignal): Promise<ServiceSyncHandle> {
+  const mapping = await readMapping(req.workspaceFolder, req.service);
+  const localRoot = resolveLocalRoot(req.workspaceFolder, mapping.localPath, hostPlatform);
+  const rules = ignoreRules({ gitignore: await readText(join(localRoot, '.gitignore')), dockerignore: await readText(join(localRoot, '.dockerignore')), exclude: mapping.exclude, defaults: mapping.defaultExcludes });
+  const selector = `${labels.session}=${req.session},${labels.role}=dev,${labels.service}=${req.service}`;
+  const resolveTarget = async (s: AbortSignal) => {
+    const pods = await req.api.list<KubeObject & { spec?: { containers?: { name: string }[] }; status?: { phase?: string } }>(apiTypes.pod, req.namespace, { labelSelector: selector }, s);
+    const pod = pods.find((p) => p.status?.phase === 'Running' && !p.metadata.deletionTimestamp);
+    if (!pod) throw new ClusterError('not-found', `No running developer copy of ${req.service} in session ${req.session} (pods labelled ${selector} in ${req.namespace})`, 'Waiting for it to start.');
+    const container = mapping.container ?? pod.spec?.containers?.[0]?.name ?? 'app';
+    return { namespace: req.namespace, pod: pod.metadata.name, container };
+  };
+  const store = new DisposableStore();
+  const syncer = store.add(new Syncer({ api: req.api, resolveTarget, localRoot, mapping, rules, logger: req.logger }));
+  const abort = () => store.dispose();
+  signal.addEventListener('abort', abort, { once: true });
+  try {
+    await syncer.start();
+    store.add(await watchFolder(localRoot, rules, syncer, req.logger));
+    if (req.onDidSave) store.add(followSaves(req.onDidSave, syncer));
+  } catch (e) {
+    store.dispose();
+    throw e;
+  } finally {
+    signal.removeEventListener('abort', abort);
+  }
+  return { syncer, mapping, dispose: () => store.dispose() };
+}
