@@ -5,6 +5,7 @@
 import WebSocket from 'ws';
 import type { ExecStream, ExecStreamEnd, ExecStreamRequest } from './api';
 import type { KubeHttp } from './http';
+import { onUpgradeRefused } from './upgrade';
 import { ClusterError, classifyError } from '../core/errors';
 
 const protocols = ['v5.channel.k8s.io', 'v4.channel.k8s.io'];
@@ -40,20 +41,7 @@ export async function openExecStream(http: KubeHttp, req: ExecStreamRequest, sig
 
   await new Promise<void>((resolve, reject) => {
     ws.once('open', () => resolve());
-    ws.once('unexpected-response', (_r, res) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (c: Buffer) => chunks.push(c));
-      res.on('end', () => {
-        let body: { message?: string } | undefined;
-        try {
-          body = JSON.parse(Buffer.concat(chunks).toString('utf8'));
-        } catch {
-          body = undefined;
-        }
-        ws.terminate();
-        reject(classifyError(Object.assign(new Error(body?.message ?? `HTTP ${res.statusCode}`), { statusCode: res.statusCode, body }), http.errorContext(action)));
-      });
-    });
+    onUpgradeRefused(ws, http, action, reject);
     ws.once('error', (e) => reject(classifyError(e, http.errorContext(action))));
     ws.once('close', () => reject(new ClusterError('server', `Could not ${action}: the server closed the stream`, 'Check that the pod is running.')));
   }).catch((e: unknown) => {

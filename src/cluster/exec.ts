@@ -4,6 +4,7 @@
 import WebSocket from 'ws';
 import type { ExecResult } from './api';
 import type { KubeHttp } from './http';
+import { onUpgradeRefused } from './upgrade';
 import { ClusterError, classifyError } from '../core/errors';
 
 const protocols = ['v5.channel.k8s.io', 'v4.channel.k8s.io'];
@@ -68,21 +69,7 @@ export async function execCommand(http: KubeHttp, req: ExecRequest, signal: Abor
         resolve({ exitCode, stdout: Buffer.concat(out).toString('utf8'), stderr: Buffer.concat(err).toString('utf8') });
       }),
     );
-    ws.once('unexpected-response', (_r, res) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (c: Buffer) => chunks.push(c));
-      res.on('end', () => {
-        let body: { message?: string } | undefined;
-        try {
-          body = JSON.parse(Buffer.concat(chunks).toString('utf8'));
-        } catch {
-          body = undefined;
-        }
-        const e = Object.assign(new Error(body?.message ?? `HTTP ${res.statusCode}`), { statusCode: res.statusCode, body });
-        settle(() => reject(classifyError(e, http.errorContext(action))));
-        ws.terminate();
-      });
-    });
+    onUpgradeRefused(ws, http, action, (e) => settle(() => reject(e)));
     ws.on('error', (e) => settle(() => reject(classifyError(e, http.errorContext(action)))));
   });
 }

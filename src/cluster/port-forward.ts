@@ -7,6 +7,7 @@ import * as net from 'node:net';
 import WebSocket from 'ws';
 import type { PortForwardHandle, PortForwardRequest } from './api';
 import type { KubeHttp } from './http';
+import { onUpgradeRefused } from './upgrade';
 import { ClusterError, classifyError } from '../core/errors';
 import { Emitter } from '../core/events';
 import { Disposable, toDisposable } from '../core/lifecycle';
@@ -97,22 +98,7 @@ class KubePortForward extends Disposable implements PortForwardHandle {
         }
       };
       ws.once('open', () => settle(() => resolve(ws)));
-      // The API server refused the upgrade (404 pod not found, 403 forbidden...): read its Status.
-      ws.once('unexpected-response', (_req, res) => {
-        const chunks: Buffer[] = [];
-        res.on('data', (c: Buffer) => chunks.push(c));
-        res.on('end', () => {
-          let body: { message?: string } | undefined;
-          try {
-            body = JSON.parse(Buffer.concat(chunks).toString('utf8'));
-          } catch {
-            body = undefined;
-          }
-          const err = Object.assign(new Error(body?.message ?? `HTTP ${res.statusCode}`), { statusCode: res.statusCode, body });
-          settle(() => reject(classifyError(err, this.http.errorContext(this.action))));
-          ws.terminate();
-        });
-      });
+      onUpgradeRefused(ws, this.http, this.action, (e) => settle(() => reject(e)));
       // After a settle this also swallows the error that terminate() emits.
       ws.on('error', (err) => settle(() => reject(classifyError(err, this.http.errorContext(this.action)))));
     });
