@@ -44,3 +44,36 @@ export function showError(err: unknown, logger: Logger): void {
   logger.error(text);
   void vscode.window.showErrorMessage(text);
 }
+
+/** What both Devlane trees render a row from (the models build it without vscode). */
+export interface RowLike {
+  id: string;
+  label: string;
+  description?: string;
+  contextValue?: string;
+  icon: { id: string; color?: string };
+  /** Markdown; codicons like $(check) are shown. */
+  tooltip?: string;
+}
+
+export type Expandable = 'none' | 'collapsed' | 'expanded';
+
+/** A TreeItem for a model row: label, id, description, context value, themed icon, Markdown tooltip. */
+export function treeItem(row: RowLike, expandable: Expandable): vscode.TreeItem {
+  const state = {
+    none: vscode.TreeItemCollapsibleState.None,
+    collapsed: vscode.TreeItemCollapsibleState.Collapsed,
+    expanded: vscode.TreeItemCollapsibleState.Expanded,
+  }[expandable];
+  const item = new vscode.TreeItem(row.label, state);
+  item.id = row.id;
+  item.description = row.description;
+  item.contextValue = row.contextValue;
+  item.iconPath = new vscode.ThemeIcon(row.icon.id, row.icon.color ? new vscode.ThemeColor(row.icon.color) : undefined);
+  if (row.tooltip) {
+    const tooltip = new vscode.MarkdownString(row.tooltip);
+    tooltip.supportThemeIcons = true;
+    item.tooltip = tooltip;
+  }
+  return item;
+}

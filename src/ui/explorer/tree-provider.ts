@@ -4,6 +4,7 @@ import { commands } from '../../core/contributions';
 import { Disposable } from '../../core/lifecycle';
 import type { ExplorerModel } from '../../explorer/model';
 import type { ExplorerNode } from '../../explorer/nodes';
+import { treeItem } from '../vscode-utils';
 
 export class ClustersTreeProvider extends Disposable implements vscode.TreeDataProvider<ExplorerNode> {
   private readonly emitter = this._register(new vscode.EventEmitter<ExplorerNode[] | undefined>());
@@ -23,21 +24,7 @@ export class ClustersTreeProvider extends Disposable implements vscode.TreeDataP
   }
 
   getTreeItem(node: ExplorerNode): vscode.TreeItem {
-    const state = {
-      none: vscode.TreeItemCollapsibleState.None,
-      collapsed: vscode.TreeItemCollapsibleState.Collapsed,
-      expanded: vscode.TreeItemCollapsibleState.Expanded,
-    }[node.expandable];
-    const item = new vscode.TreeItem(node.label, state);
-    item.id = node.id;
-    item.description = node.description;
-    item.contextValue = node.contextValue;
-    item.iconPath = new vscode.ThemeIcon(node.icon.id, node.icon.color ? new vscode.ThemeColor(node.icon.color) : undefined);
-    if (node.tooltip) {
-      const tooltip = new vscode.MarkdownString(node.tooltip);
-      tooltip.supportThemeIcons = true;
-      item.tooltip = tooltip;
-    }
+    const item = treeItem(node, node.expandable);
     if (node.kind === 'error') {
       item.command = { command: commands.retry, title: 'Retry', arguments: [node] };
     }

@@ -3,6 +3,7 @@ import * as vscode from 'vscode';
 import { Disposable } from '../../core/lifecycle';
 import { childRows, rootRows, type SessionRow, viewDescription } from '../../sessionview/tree';
 import type { SessionsWatch } from '../../sessionview/watch';
+import { treeItem } from '../vscode-utils';
 
 export class SessionsTreeProvider extends Disposable implements vscode.TreeDataProvider<SessionRow> {
   private readonly emitter = this._register(new vscode.EventEmitter<SessionRow | undefined>());
@@ -28,16 +29,6 @@ export class SessionsTreeProvider extends Disposable implements vscode.TreeDataP
   }
 
   getTreeItem(row: SessionRow): vscode.TreeItem {
-    const item = new vscode.TreeItem(row.label, row.expandable ? vscode.TreeItemCollapsibleState.Collapsed : vscode.TreeItemCollapsibleState.None);
-    item.id = row.id;
-    item.description = row.description;
-    item.contextValue = row.contextValue;
-    item.iconPath = new vscode.ThemeIcon(row.icon.id, row.icon.color ? new vscode.ThemeColor(row.icon.color) : undefined);
-    if (row.tooltip) {
-      const tooltip = new vscode.MarkdownString(row.tooltip);
-      tooltip.supportThemeIcons = true;
-      item.tooltip = tooltip;
-    }
-    return item;
+    return treeItem(row, row.expandable ? 'collapsed' : 'none');
   }
 }
