@@ -8,6 +8,7 @@
 import * as http from 'node:http';
 import type { Duplex } from 'node:stream';
 import { applyHeaderOps, type HeaderOps, type RequestView } from './istio';
+import { spliceBoth } from './splice';
 
 export type RouteResult =
   | { kind: 'upstream'; socket: Duplex; request: HeaderOps[]; response: HeaderOps[]; path?: string; authority?: string }
@@ -136,15 +137,6 @@ export class MeshHttpServer {
     const upstream = r.socket;
     upstream.write(text + '\r\n');
     if (head.length) upstream.write(head);
-    upstream.pipe(socket);
-    socket.pipe(upstream);
-    const close = () => {
-      upstream.destroy();
-      socket.destroy();
-    };
-    upstream.on('error', close);
-    socket.on('error', close);
-    upstream.on('close', close);
-    socket.on('close', close);
+    spliceBoth(upstream, socket);
   }
 }

@@ -15,6 +15,7 @@ import { Informer } from '../controllers/informer';
 import { serviceAllocator } from './allocator';
 import { MeshHttpServer, sniff, type HttpContext, type RouteResult } from './http-proxy';
 import { decide, subsetLabels, unsupported, virtualServiceFor, type HeaderOps, type RequestView } from './istio';
+import { spliceBoth } from './splice';
 
 const SLICES = 'endpointslices.discovery.k8s.io';
 const VS = 'virtualservices.networking.istio.io';
@@ -262,16 +263,7 @@ class Network implements ServiceNetworkHandle {
   private splice(client: Duplex, upstream: Duplex, head: Buffer): void {
     this.track(upstream);
     if (head.length) upstream.write(head);
-    client.pipe(upstream);
-    upstream.pipe(client);
-    const close = () => {
-      client.destroy();
-      upstream.destroy();
-    };
-    client.on('error', close);
-    upstream.on('error', close);
-    client.on('close', close);
-    upstream.on('close', close);
+    spliceBoth(client, upstream);
     client.resume();
   }
 
