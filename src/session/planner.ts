@@ -8,6 +8,7 @@ import { apiTypes } from '../core/api-types';
 import { ClusterError } from '../core/errors';
 import type { KubeObject, Pod, Service } from '../core/resources';
 import { buildDevWorkload, type Json, type OwnerRecord } from '../core/session/dev-workload';
+import type { DebugConfig, ServiceSync } from '../core/sync/config';
 import { SessionError } from '../core/session/errors';
 import { devServiceName, originServiceName, recordName, routerName, virtualServiceName } from '../core/session/names';
 import type { ObjRef, Plan, Step, StrategyName, Undo } from '../core/session/plan';
@@ -29,6 +30,9 @@ export interface PlanInput {
   routerImage?: string;
   /** uid of the session record, when it exists already; a placeholder otherwise (replaced at apply). */
   recordUid?: string;
+  /** The service's sync mapping (.vscode/devlane.json): the copy runs under the restart supervisor. */
+  sync?: ServiceSync;
+  debug?: DebugConfig;
 }
 
 export const pendingUid = '00000000-0000-4000-8000-000000000000';
@@ -100,7 +104,7 @@ export async function buildPlan(api: ObjectApi, input: PlanInput, signal: AbortS
   const record: OwnerRecord = { name: recordName(session), uid: input.recordUid ?? pendingUid };
   // Services Devlane made itself (dev Services, origins) are not "original" selectors to avoid.
   const originals = services.filter((s) => !s.metadata.labels?.['devlane.dev/role']);
-  const dev = buildDevWorkload({ deployment, service, services: originals, session, record, image: input.image, pvcs, rwoAsEmptyDir: input.rwoAsEmptyDir });
+  const dev = buildDevWorkload({ deployment, service, services: originals, session, record, image: input.image, pvcs, rwoAsEmptyDir: input.rwoAsEmptyDir, sync: input.sync, debug: input.debug });
   const pods = await api.list<Pod>(apiTypes.pod, ns, { labelSelector: Object.entries(originalSelectorOf(service)).map(([k, v]) => `${k}=${v}`).join(',') }, signal);
   const choice = await chooseStrategy(api, ns, pods, input.strategy, signal);
 
@@ -108,7 +112,7 @@ export async function buildPlan(api: ObjectApi, input: PlanInput, signal: AbortS
   const devRef = ref('deployment', ns, dev.deployment.metadata.name);
   const steps: Step[] = [
     { kind: 'create', ref: ref('service', ns, devSvcName), object: dev.service, summary: `Create Service ${devSvcName} for the developer copy`, undo: [{ kind: 'delete', ref: ref('service', ns, devSvcName), summary: `Delete Service ${devSvcName}` }] },
-    { kind: 'create', ref: devRef, object: dev.deployment, summary: `Create Deployment ${devRef.name}: a copy of ${deployment.metadata.name} (1 replica, no liveness probe, DEVLANE_SESSION=${session}${input.image ? `, image ${input.image}` : ''})`, undo: [{ kind: 'delete', ref: devRef, summary: `Delete Deployment ${devRef.name}` }] },
+    { kind: 'create', ref: devRef, object: dev.deployment, summary: `Create Deployment ${devRef.name}: a copy of ${deployment.metadata.name} (1 replica, no liveness probe, DEVLANE_SESSION=${session}${input.image ? `, image ${input.image}` : ''}${dev.debug ? `, ${dev.debug.runtime} debugger on 127.0.0.1:${dev.debug.port} in the pod` : ''}${input.sync ? `, ${input.sync.remotePath} synced` : ''})`, undo: [{ kind: 'delete', ref: devRef, summary: `Delete Deployment ${devRef.name}` }] },
     { kind: 'wait-ready', ref: devRef, summary: `Wait for ${devRef.name} to be Ready`, undo: [] },
   ];
   if (choice.strategy === 'istio') steps.push(...(await istioSteps(api, ns, service.metadata.name, session, input.routeKey, devSvcName, signal)));

@@ -16,6 +16,7 @@ import { looksLikeProduction } from '../core/session/globs';
 import { defaultSessionName, devServiceName, labels, leaseName, newRouteKey, recordName, sessionNameProblem } from '../core/session/names';
 import { describePlan, type Plan, type StrategyName } from '../core/session/plan';
 import { recordObject, type SessionState, type TakenOver } from '../core/session/record';
+import type { DebugConfig, ServiceSync } from '../core/sync/config';
 
 export interface SessionsOptions {
   api: ObjectApi;
@@ -41,6 +42,10 @@ export interface StartOptions {
   image?: string;
   strategy?: StrategyName;
   rwoAsEmptyDir?: boolean;
+  /** The service's sync mapping (.vscode/devlane.json), when it will be synced. */
+  sync?: ServiceSync;
+  /** The debugger; the mapping's `debug` when absent, else detected. */
+  debug?: DebugConfig;
 }
 
 export interface StartResult {
@@ -127,7 +132,7 @@ export class Sessions {
       if (held) throw new SessionError('invalid', `Service ${opts.service} is still being set up (or rolled back) in session "${name}"`, 'Wait a moment, or run `devlane stop`/`devlane gc` if a start was interrupted.');
     }
     const routeKey = existing?.state.routeKey ?? newRouteKey();
-    const plan = await buildPlan(api, { context: this.o.context, namespace, service: opts.service, session: name, routeKey, image: opts.image, strategy: opts.strategy, rwoAsEmptyDir: opts.rwoAsEmptyDir, routerImage: this.o.routerImage, recordUid: existing?.cm.metadata.uid }, signal);
+    const plan = await buildPlan(api, { context: this.o.context, namespace, service: opts.service, session: name, routeKey, image: opts.image, strategy: opts.strategy, rwoAsEmptyDir: opts.rwoAsEmptyDir, sync: opts.sync, debug: opts.debug, routerImage: this.o.routerImage, recordUid: existing?.cm.metadata.uid }, signal);
     phase('plan');
     await preflight(api, namespace, plan.access, signal);
     phase('preflight');

@@ -1,11 +1,24 @@
 // The developer copy of a workload, computed from the original Deployment: same image, env,
-// envFrom, volumes and service account, one replica, no liveness probe (a paused debugger must
-// not get the pod killed), readiness kept, and the labels any Service selects on rewritten so
-// that no original Service ever sends it ordinary traffic. Pure: the caller reads the objects.
+// envFrom, volumes and service account, one replica, and the labels any Service selects on
+// rewritten so that no original Service ever sends it ordinary traffic. The main container (the
+// one the Service targets) is changed for development:
+// - no liveness probe, and its readiness probe becomes a startup probe: once the copy has started,
+//   a process paused at a breakpoint is neither killed nor taken out of its Service, so requests
+//   that reach it wait instead of failing;
+// - the debugger listens on 127.0.0.1 in the pod (src/core/debug/runtime.ts), announced in the
+//   pod template's `devlane.dev/debug` annotation;
+// - when the service is synced (.vscode/devlane.json), the program runs under the restart
+//   supervisor (src/core/sync/supervisor.ts), with an emptyDir for its small files, so a sync
+//   restarts the process and not the pod.
+// Pure: the caller reads the objects.
 import { SessionError } from './errors';
 import { annotations, devServiceName, devWorkloadName, labels, managedBy, type Role } from './names';
+import { debugAnnotation, debugAnnotationValue, debugLaunch, defaultDebugPort, detectRuntime, type DebugSpec } from '../debug/runtime';
 import type { KubeObject, Service } from '../resources';
 import { matchesServiceSelector } from '../selectors';
+import type { DebugConfig, ServiceSync } from '../sync/config';
+import { defaultRunDir } from '../sync/receiver';
+import { SupervisorError, supervisedContainer } from '../sync/supervisor';
 
 /* eslint-disable @typescript-eslint/no-explicit-any -- pod templates pass through field by field */
 export type Json = Record<string, any>;
@@ -34,6 +47,10 @@ export interface DevWorkloadInput {
   pvcs: PvcInfo[];
   /** Replace ReadWriteOnce claims by emptyDir volumes instead of refusing. */
   rwoAsEmptyDir?: boolean;
+  /** The service's sync mapping, when it is synced: the copy runs under the restart supervisor. */
+  sync?: ServiceSync;
+  /** The debugger; `sync.debug` when absent, else detected. */
+  debug?: DebugConfig;
 }
 
 export interface DevWorkload {
@@ -41,6 +58,10 @@ export interface DevWorkload {
   service: Service;
   /** Labels changed on the copy's pods, with their original values. */
   rewritten: Record<string, string>;
+  /** The debugger the copy runs with, when there is one. */
+  debug?: DebugSpec;
+  /** The container that runs the service's program (synced, debugged). */
+  container: string;
   warnings: string[];
 }
 
@@ -131,14 +152,14 @@ export function buildDevWorkload(input: DevWorkloadInput): DevWorkload {
   const podLabels = { ...copyLabels, ...own };
   const warnings: string[] = [];
 
-  const main = mainContainerIndex(podSpec.containers, service);
+  const main = input.sync?.container ? namedContainerIndex(podSpec.containers, input.sync.container, `Deployment ${ns}/${name}`) : mainContainerIndex(podSpec.containers, service);
   podSpec.containers = podSpec.containers.map((c: Json, i: number) => {
     const copy: Json = { ...c };
     delete copy.livenessProbe;
     // Host ports would collide with the original pod on the same node.
     if (copy.ports) copy.ports = copy.ports.map((p: Json) => ({ ...p, hostPort: undefined }));
     copy.env = [...(c.env ?? []).filter((e: Json) => e.name !== 'DEVLANE_SESSION'), { name: 'DEVLANE_SESSION', value: session }];
-    if (i === main && input.image) copy.image = input.image;
+    if (i === main && (input.image ?? input.sync?.devImage)) copy.image = input.image ?? input.sync?.devImage;
     return JSON.parse(JSON.stringify(copy));
   });
   if (podSpec.volumes) {
@@ -147,6 +168,7 @@ export function buildDevWorkload(input: DevWorkloadInput): DevWorkload {
     warnings.push(...v.warnings);
   }
   delete podSpec.nodeName;
+  const dev = developContainer(podSpec, main, input, warnings);
 
   const meta = (role: Role) => ({
     namespace: ns,
@@ -168,7 +190,15 @@ export function buildDevWorkload(input: DevWorkloadInput): DevWorkload {
       // A developer restarts often; do not keep old ReplicaSets around.
       revisionHistoryLimit: 0,
       template: {
-        metadata: { labels: podLabels, annotations: { ...(template.metadata?.annotations ?? {}), [annotations.copyOf]: `Deployment/${name}` } },
+        metadata: {
+          labels: podLabels,
+          annotations: {
+            ...Object.fromEntries(Object.entries((template.metadata?.annotations ?? {}) as Record<string, string>).filter(([k]) => k !== debugAnnotation && k !== annotations.sync)),
+            [annotations.copyOf]: `Deployment/${name}`,
+            ...(dev.debug ? { [debugAnnotation]: debugAnnotationValue(dev.debug) } : {}),
+            ...(input.sync ? { [annotations.sync]: JSON.stringify({ container: dev.container, remotePath: input.sync.remotePath, action: input.sync.action }) } : {}),
+          },
+        },
         spec: podSpec,
       },
     },
@@ -182,5 +212,82 @@ export function buildDevWorkload(input: DevWorkloadInput): DevWorkload {
       ports: (service.spec?.ports ?? []).map((p) => ({ ...(p.name ? { name: p.name } : {}), port: p.port, targetPort: p.targetPort ?? p.port, protocol: p.protocol ?? 'TCP' })),
     },
   };
-  return { deployment: dep, service: devSvc, rewritten, warnings };
+  return { deployment: dep, service: devSvc, rewritten, warnings, container: dev.container, ...(dev.debug ? { debug: dev.debug } : {}) };
+}
+
+function namedContainerIndex(containers: Json[], name: string, what: string): number {
+  const i = containers.findIndex((c) => c.name === name);
+  if (i < 0) throw new SessionError('invalid', `.vscode/devlane.json names container "${name}", but ${what} has ${containers.map((c) => `"${c.name}"`).join(', ')}`, 'Nothing was created. Fix "container" in .vscode/devlane.json, or remove it to use the container the Service targets.');
+  return i;
+}
+
+/** The program the container runs, as written in the pod spec; `run` from the config when the spec names none. */
+function programOf(c: Json, run: string[] | undefined): string[] | undefined {
+  if (Array.isArray(c.command) && c.command.length) return [...c.command, ...(c.args ?? [])];
+  return run?.length ? [...run] : undefined;
+}
+
+/** Changes the main container for development (see the header); returns the debugger it runs with. */
+function developContainer(podSpec: Json, main: number, input: DevWorkloadInput, warnings: string[]): { debug?: DebugSpec; container: string } {
+  const c: Json = podSpec.containers[main];
+  const cname = c.name as string;
+  if (c.readinessProbe) {
+    if (!c.startupProbe) {
+      // Allow a slow start as the original's readiness would, and no less than five minutes.
+      const period = c.readinessProbe.periodSeconds ?? 10;
+      c.startupProbe = { ...c.readinessProbe, successThreshold: 1, failureThreshold: Math.max(c.readinessProbe.failureThreshold ?? 3, Math.ceil(300 / period)) };
+    }
+    delete c.readinessProbe;
+  }
+  let argv = programOf(c, input.sync?.run);
+  let debug: DebugSpec | undefined;
+  const cfg = input.debug ?? input.sync?.debug ?? { runtime: 'auto' };
+  const runtime = cfg.runtime === 'off' ? undefined : cfg.runtime === 'auto' ? detectRuntime(c.image, argv) : cfg.runtime;
+  if (runtime) {
+    const port = cfg.port ?? defaultDebugPort(runtime);
+    const env: Json[] = c.env ?? [];
+    const nodeOpts = env.find((e) => e.name === 'NODE_OPTIONS');
+    const launch = argv ? debugLaunch(runtime, argv, port, { nodeOptions: nodeOpts?.value, nodeOptionsFromElsewhere: !!nodeOpts?.valueFrom || (!nodeOpts && (c.envFrom ?? []).length > 0) }) : { problem: 'the container names no command (the image\'s entrypoint is not visible in the pod spec); set "run" for this service in .vscode/devlane.json' };
+    if (launch.problem) {
+      if (cfg.runtime !== 'auto') warnings.push(`No debugger in the copy of container "${cname}": ${launch.problem}`);
+    } else {
+      argv = launch.argv;
+      for (const [k, v] of Object.entries(launch.env ?? {})) c.env = [...(c.env ?? []).filter((e: Json) => e.name !== k), { name: k, value: v }];
+      debug = { runtime, port, container: cname };
+    }
+  }
+  const action = input.sync?.action;
+  if (input.sync && (argv || action === 'restart' || action === 'signal')) {
+    let sup: { command: string[]; args: string[] };
+    try {
+      sup = supervisedContainer(argv ? { command: argv } : {});
+    } catch (err) {
+      if (err instanceof SupervisorError) throw new SessionError('invalid', `${input.deployment.metadata.name}: ${err.message.replace(/\.$/, '')}`, 'Nothing was created.');
+      throw err;
+    }
+    c.command = sup.command;
+    c.args = sup.args;
+    const mounts: Json[] = c.volumeMounts ?? [];
+    if (!mounts.some((m) => m.mountPath === defaultRunDir)) {
+      const vol = uniqueVolumeName(podSpec.volumes ?? [], 'devlane-run');
+      podSpec.volumes = [...(podSpec.volumes ?? []), { name: vol, emptyDir: {} }];
+      c.volumeMounts = [...mounts, { name: vol, mountPath: defaultRunDir }];
+    }
+    const remote = input.sync.remotePath;
+    const onVolume = mounts.some((m) => remote === m.mountPath || remote.startsWith(`${m.mountPath.replace(/\/$/, '')}/`));
+    if (c.securityContext?.readOnlyRootFilesystem && !onVolume) {
+      c.securityContext = { ...c.securityContext, readOnlyRootFilesystem: false };
+      warnings.push(`Container "${cname}" has a read-only root filesystem and ${remote} is on it: the copy runs with a writable root so that sync can write there`);
+    }
+  } else if (debug && argv) {
+    c.command = argv;
+    delete c.args;
+  }
+  return { debug, container: cname };
+}
+
+function uniqueVolumeName(volumes: Json[], want: string): string {
+  let name = want;
+  for (let n = 2; volumes.some((v) => v.name === name); n++) name = `${want}-${n}`;
+  return name;
 }

@@ -21,6 +21,8 @@ export const annotations = {
   createdFor: 'devlane.dev/created-for',
   /** Which Deployment a dev workload copies. */
   copyOf: 'devlane.dev/copy-of',
+  /** On a synced dev copy's pod template: the container and path synced into, and the action (JSON). */
+  sync: 'devlane.dev/sync',
 } as const;
 
 export type Role = 'record' | 'dev' | 'dev-service' | 'lease' | 'router' | 'router-config' | 'origin' | 'virtualservice';

@@ -1,6 +1,7 @@
 // `.vscode/devlane.json`: which local folder goes where in each service's developer copy, what is
 // left out, and what happens after a batch lands. Versioned; validated here with errors that name
 // the field (the same rules as schemas/devlane.schema.json, which gives completion in the editor).
+import { debugRuntimes, type DebugRuntime } from '../debug/runtime';
 
 export const configVersion = 1;
 export const configFile = '.vscode/devlane.json';
@@ -27,6 +28,13 @@ export interface ServiceSync {
   devImage?: string;
   /** The command the supervisor runs when the pod spec has none (the image's entrypoint + cmd). */
   run?: string[];
+  /** The debugger in the copy: the runtime (detected when `auto`) and its port on 127.0.0.1 in the pod. */
+  debug?: DebugConfig;
+}
+
+export interface DebugConfig {
+  runtime: DebugRuntime | 'auto' | 'off';
+  port?: number;
 }
 
 export interface DevlaneConfig {
@@ -45,7 +53,7 @@ export class ConfigError extends Error {
 }
 
 const signals = ['SIGHUP', 'SIGINT', 'SIGQUIT', 'SIGUSR1', 'SIGUSR2', 'SIGTERM'];
-const serviceKeys = ['localPath', 'remotePath', 'exclude', 'defaultExcludes', 'action', 'signal', 'command', 'container', 'devImage', 'run'];
+const serviceKeys = ['localPath', 'remotePath', 'exclude', 'defaultExcludes', 'action', 'signal', 'command', 'container', 'devImage', 'run', 'debug'];
 
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 const show = (v: unknown) => JSON.stringify(v);
@@ -81,6 +89,7 @@ function service(name: string, v: unknown): ServiceSync {
   if (command?.includes('\n')) throw new ConfigError(`${field}.command`, 'must be one line (use `&&` or a script in the container)');
   const run = strings(v, 'run', field);
   if (run && run.length === 0) throw new ConfigError(`${field}.run`, 'must name a program (got an empty list)');
+  const debug = debugConfig(v.debug, `${field}.debug`);
   return {
     localPath: str(v, 'localPath', field, false) ?? '.',
     remotePath: remote,
@@ -92,7 +101,19 @@ function service(name: string, v: unknown): ServiceSync {
     ...(v.container !== undefined ? { container: str(v, 'container', field, true) } : {}),
     ...(v.devImage !== undefined ? { devImage: str(v, 'devImage', field, true) } : {}),
     ...(run ? { run } : {}),
+    ...(debug ? { debug } : {}),
   };
+}
+
+function debugConfig(v: unknown, field: string): DebugConfig | undefined {
+  if (v === undefined) return undefined;
+  if (!isObject(v)) throw new ConfigError(field, `must be an object such as { "runtime": "node", "port": 9229 } (got ${show(v)})`);
+  for (const k of Object.keys(v)) if (k !== 'runtime' && k !== 'port') throw new ConfigError(`${field}.${k}`, 'is not a known setting (known: runtime, port)');
+  const runtimes = ['auto', 'off', ...debugRuntimes];
+  const runtime = (v.runtime ?? 'auto') as DebugConfig['runtime'];
+  if (!runtimes.includes(runtime)) throw new ConfigError(`${field}.runtime`, `must be one of ${runtimes.join(', ')} (got ${show(v.runtime)})`);
+  if (v.port !== undefined && (typeof v.port !== 'number' || !Number.isInteger(v.port) || v.port < 1 || v.port > 65535)) throw new ConfigError(`${field}.port`, `must be a port number from 1 to 65535 (got ${show(v.port)})`);
+  return { runtime, ...(v.port !== undefined ? { port: v.port as number } : {}) };
 }
 
 /** Parses and validates the file's text. Throws a ConfigError naming the field. */

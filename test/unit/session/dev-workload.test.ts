@@ -43,7 +43,7 @@ const services = [svc('ratings', { app: 'ratings' }), svc('backends', { tier: 'b
 const base = { deployment, service: services[0], services, session: 'alice-ratings', record: { name: 'devlane-session-alice-ratings', uid: 'u-1' } };
 
 describe('dev workload', () => {
-  it('copies image, env, envFrom, volumes and service account; drops liveness, keeps readiness', () => {
+  it('copies image, env, envFrom, volumes and service account; drops liveness, makes readiness a startup probe', () => {
     const dev = buildDevWorkload({ ...base, pvcs: [{ name: 'ratings-data', accessModes: ['ReadWriteMany'] }] });
     const pod = dev.deployment.spec.template.spec;
     const main = pod.containers[1];
@@ -51,7 +51,12 @@ describe('dev workload', () => {
     assert.deepEqual(main.envFrom, [{ configMapRef: { name: 'cfg' } }]);
     assert.deepEqual(main.env, [{ name: 'VERSION', value: 'v1' }, { name: 'DEVLANE_SESSION', value: 'alice-ratings' }]);
     assert.equal(main.livenessProbe, undefined);
-    assert.deepEqual(main.readinessProbe, deployment.spec.template.spec.containers[1].readinessProbe);
+    // Once started, a copy paused at a breakpoint stays Ready: requests wait instead of failing.
+    assert.equal(main.readinessProbe, undefined);
+    assert.deepEqual(main.startupProbe, { httpGet: { path: '/healthz', port: 'http' }, successThreshold: 1, failureThreshold: 30 });
+    // No command in the spec: no debugger can be added, and nothing says there is one.
+    assert.equal(dev.debug, undefined);
+    assert.equal(dev.deployment.spec.template.metadata.annotations['devlane.dev/debug'], undefined);
     assert.equal(main.ports[0].hostPort, undefined);
     assert.equal(pod.serviceAccountName, 'ratings-sa');
     assert.deepEqual(pod.volumes, deployment.spec.template.spec.volumes);
@@ -93,5 +98,75 @@ describe('dev workload', () => {
     const dev = buildDevWorkload({ ...base, pvcs: [{ name: 'ratings-data', accessModes: ['ReadWriteOnce'] }], rwoAsEmptyDir: true });
     assert.deepEqual(dev.deployment.spec.template.spec.volumes[0], { name: 'data', emptyDir: {} });
     assert.match(dev.warnings[0], /ratings-data/);
+  });
+});
+
+describe('dev workload: debugger and sync', () => {
+  const withCommand = (container: Record<string, unknown>) => ({
+    ...deployment,
+    spec: { ...deployment.spec, template: { ...deployment.spec.template, spec: { ...deployment.spec.template.spec, volumes: [{ name: 'cfg', configMap: { name: 'cfg' } }], containers: [deployment.spec.template.spec.containers[0], { ...deployment.spec.template.spec.containers[1], volumeMounts: [], ...container }] } } },
+  });
+  const build = (container: Record<string, unknown>, extra: Partial<Parameters<typeof buildDevWorkload>[0]> = {}) => buildDevWorkload({ ...base, deployment: withCommand(container), pvcs: [], ...extra });
+  const annotationsOf = (dev: ReturnType<typeof buildDevWorkload>) => dev.deployment.spec.template.metadata.annotations as Record<string, string>;
+  const mapping = { localPath: 'ratings', remotePath: '/app', exclude: [], action: 'restart' as const, signal: 'SIGHUP' };
+
+  it('runs node with the inspector on 127.0.0.1 only, and says so on the pod template', () => {
+    const dev = build({ command: ['node', 'server.js'] });
+    const main = dev.deployment.spec.template.spec.containers[1];
+    assert.deepEqual(main.command, ['node', '--inspect=127.0.0.1:9229', 'server.js']);
+    assert.equal(main.args, undefined);
+    assert.deepEqual(dev.debug, { runtime: 'node', port: 9229, container: 'ratings' });
+    assert.deepEqual(JSON.parse(annotationsOf(dev)['devlane.dev/debug']), { runtime: 'node', port: 9229, container: 'ratings' });
+    assert.equal(dev.deployment.spec.template.spec.containers[0].command, undefined, 'the sidecar is untouched');
+  });
+
+  it('runs python under debugpy, keeping interpreter options before -m debugpy', () => {
+    const dev = build({ image: 'python:3.11-slim', command: ['python', '-u'], args: ['app.py', '--port', '8080'] });
+    const main = dev.deployment.spec.template.spec.containers[1];
+    assert.deepEqual(main.command, ['python', '-u', '-m', 'debugpy', '--listen', '127.0.0.1:5678', 'app.py', '--port', '8080']);
+    assert.deepEqual(dev.debug, { runtime: 'python', port: 5678, container: 'ratings' });
+  });
+
+  it('honours debug "off" and a chosen port', () => {
+    assert.equal(build({ command: ['node', 'server.js'] }, { debug: { runtime: 'off' } }).debug, undefined);
+    assert.deepEqual(build({ command: ['node', 'server.js'] }, { debug: { runtime: 'node', port: 9300 } }).debug?.port, 9300);
+  });
+
+  it('runs a synced program under the restart supervisor, with the debugger, and a run dir on an emptyDir', () => {
+    const dev = build({ command: ['node', 'server.js'], workingDir: '/app' }, { sync: mapping });
+    const pod = dev.deployment.spec.template.spec;
+    const main = pod.containers[1];
+    assert.equal(main.command[0], 'sh');
+    assert.equal(main.command[1], '-c');
+    assert.equal(main.command[3], 'devlane-supervisor');
+    assert.deepEqual(main.args, ['node', '--inspect=127.0.0.1:9229', 'server.js']);
+    assert.ok(pod.volumes.some((v: { name: string; emptyDir?: object }) => v.name === 'devlane-run' && v.emptyDir));
+    assert.ok(main.volumeMounts.some((m: { name: string; mountPath: string }) => m.name === 'devlane-run' && m.mountPath === '/tmp/devlane'));
+    assert.deepEqual(JSON.parse(annotationsOf(dev)['devlane.dev/sync']), { container: 'ratings', remotePath: '/app', action: 'restart' });
+  });
+
+  it('uses "run" from the mapping when the spec names no command, and refuses restart without either', () => {
+    const dev = build({}, { sync: { ...mapping, run: ['node', 'server.js'] } });
+    assert.deepEqual(dev.deployment.spec.template.spec.containers[1].args, ['node', '--inspect=127.0.0.1:9229', 'server.js']);
+    assert.throws(() => build({}, { sync: mapping }), (e: unknown) => e instanceof SessionError && /names no command/.test(e.message) && /"run"/.test(e.message) && /Nothing was created/.test(e.full));
+    // The app reloads itself: without a command, the copy runs unchanged.
+    const none = build({}, { sync: { ...mapping, action: 'none' } });
+    assert.equal(none.deployment.spec.template.spec.containers[1].command, undefined);
+  });
+
+  it('syncs into the named container, and names the containers when it does not exist', () => {
+    const dev = build({ command: ['node', 'server.js'] }, { sync: { ...mapping, container: 'sidecar', action: 'none' } });
+    assert.equal(dev.container, 'sidecar');
+    assert.throws(() => build({ command: ['node', 'server.js'] }, { sync: { ...mapping, container: 'nope' } }), /names container "nope".*"sidecar", "ratings"/);
+  });
+
+  it('makes a read-only root writable when the synced path is on it, and says so', () => {
+    const dev = build({ command: ['node', 'server.js'], securityContext: { readOnlyRootFilesystem: true } }, { sync: mapping });
+    assert.equal(dev.deployment.spec.template.spec.containers[1].securityContext.readOnlyRootFilesystem, false);
+    assert.match(dev.warnings.join('\n'), /read-only root filesystem and \/app is on it/);
+  });
+
+  it('runs the dev image from the mapping', () => {
+    assert.equal(build({ command: ['node', 'server.js'] }, { sync: { ...mapping, devImage: 'node:22' } }).deployment.spec.template.spec.containers[1].image, 'node:22');
   });
 });
