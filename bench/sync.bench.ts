@@ -1,17 +1,24 @@
 // bench: needs-cluster
 // Hot sync: save → file-in-container latency for a one-line change through Devlane's open receiver
 // connection, side by side with `kubectl cp` of the same file in the same run; and the initial sync
-// of 10,000 files when 1% and when 100% of them differ from the container. Figures only.
+// of 10,000 files when 1% and when 100% of them differ from the container; and save → new code
+// answering through a session's route for a Node service restarted on sync. Figures only.
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { KubeClusters } from '../src/cluster/clusters';
 import { nullLogger } from '../src/core/logger';
 import { parseConfig } from '../src/core/sync/config';
 import { ignoreRules } from '../src/core/sync/ignore-rules';
+import { Emitter } from '../src/core/events';
+import { RoutedProxy } from '../src/proxy/routed-proxy';
+import { Sessions } from '../src/session/sessions';
+import { findMapping, startServiceSync } from '../src/sync/service-sync';
 import { Syncer } from '../src/sync/syncer';
 import { contexts } from '../test/helpers/kubectl';
+import { REPO } from '../test/helpers/sandbox';
+import { shopManifests } from '../test/helpers/shop';
 import { type Figure, percentile, report, timeEach } from './lib';
 
 const kubeconfig = process.env.DEVLANE_BENCH_KUBECONFIG ?? '';
@@ -32,6 +39,53 @@ const clusters = new KubeClusters({ setting: () => kubeconfig, env: {} }, { logg
 const conn = clusters.connection(contexts.admin);
 const mapping = parseConfig(JSON.stringify({ version: 1, services: { b: { remotePath: '/app', action: 'none' } } })).services.b;
 const local = mkdtempSync(join(tmpdir(), 'devlane-bench-sync-'));
+
+const shopNs = `${ns}-shop`;
+
+/**
+ * Save → new code answering through the route: the demo's ratings (Node) in a session, synced
+ * from a copy of the demo workspace with the restart action; each sample changes one value in
+ * server.js, fires the save, and asks through the routed proxy (the session's key on every
+ * request) until the answer carries the new value.
+ */
+async function saveToNewCode(): Promise<void> {
+  kubectl(['create', 'namespace', shopNs]);
+  spawnSync('kubectl', ['--kubeconfig', kubeconfig, '--context', contexts.admin, 'apply', '-f', '-'], { input: shopManifests(shopNs), encoding: 'utf8' });
+  kubectl(['wait', '-n', shopNs, '--for=condition=Available', 'deployment/ratings', '--timeout=120s']);
+  const workspace = join(local, 'workspace');
+  cpSync(join(REPO, 'sandbox/demo/src'), workspace, { recursive: true });
+  const sessions = new Sessions({ api: conn.objects, context: contexts.admin, namespace: shopNs, participant: 'bench', logger: nullLogger });
+  const signal = AbortSignal.timeout(600_000);
+  const started = await sessions.start({ service: 'ratings', session: 'bench', sync: await findMapping(workspace, 'ratings') }, signal);
+  const saves = new Emitter<string>();
+  const sync = await startServiceSync({ api: conn.objects, namespace: shopNs, session: 'bench', service: 'ratings', workspaceFolder: workspace, logger: nullLogger, onDidSave: saves.event }, signal);
+  const proxy = await RoutedProxy.start({ cluster: conn, namespace: shopNs, service: 'ratings', routeKey: started.routeKey, devService: () => started.devService, logger: nullLogger });
+  try {
+    const file = join(workspace, 'ratings/server.js');
+    const source = readFileSync(file, 'utf8');
+    const stars = async () => {
+      try {
+        const r = await fetch(`${proxy.url}/ratings/p-1`);
+        return r.ok ? ((await r.json()) as { stars: number }).stars : undefined;
+      } catch {
+        return undefined;
+      }
+    };
+    const times = await timeEach(20, async (i) => {
+      const want = 100 + i;
+      writeFileSync(file, source.replace("'p-1': 4.5", `'p-1': ${want}`));
+      saves.fire(file);
+      while ((await stars()) !== want) await new Promise((r) => setTimeout(r, 2));
+    });
+    fig('save_to_new_code_through_route_p50', percentile(times, 50));
+    fig('save_to_new_code_through_route_p99', percentile(times, 99));
+  } finally {
+    proxy.dispose();
+    sync.dispose();
+    started.heartbeat.dispose();
+    await sessions.stop('bench', AbortSignal.timeout(120_000));
+  }
+}
 
 function syncer(root: string): Syncer {
   return new Syncer({ api: conn.objects, resolveTarget: async () => ({ namespace: ns, pod: 'dev', container: 'dev' }), localRoot: root, mapping, rules: ignoreRules({}), logger: nullLogger });
@@ -96,10 +150,12 @@ try {
   const all = await initial();
   fig('initial_sync_10k_100pct_changed', all.ms);
   fig('initial_sync_10k_100pct_changed_files_sent', all.carried, 'files');
+
+  await saveToNewCode();
 } finally {
   clusters.dispose();
   rmSync(local, { recursive: true, force: true });
-  spawnSync('kubectl', ['--kubeconfig', kubeconfig, '--context', contexts.admin, 'delete', 'namespace', ns, '--wait=false'], { stdio: 'ignore' });
+  for (const n of [ns, shopNs]) spawnSync('kubectl', ['--kubeconfig', kubeconfig, '--context', contexts.admin, 'delete', 'namespace', n, '--wait=false'], { stdio: 'ignore' });
 }
 report(figures);
 }

@@ -3,6 +3,7 @@
 // kubectl does (KUBECONFIG, --kubeconfig, --context, -n), prints plain text or --json, and exits
 // non-zero with a clear message on failure. Drives the same src/session/ code as the editor.
 import { setMaxListeners } from 'node:events';
+import { resolve } from 'node:path';
 import * as readline from 'node:readline/promises';
 import { parseArgs } from 'node:util';
 import { KubeClusters } from './cluster/clusters';
@@ -12,6 +13,7 @@ import { SessionError } from './core/session/errors';
 import { defaultProductionGlobs, parseGlobList } from './core/session/globs';
 import type { StrategyName } from './core/session/plan';
 import { Sessions } from './session/sessions';
+import { findMapping, startServiceSync } from './sync/service-sync';
 
 const usage = `Usage: devlane <command> [options]
 
@@ -22,6 +24,10 @@ Commands:
       --image IMAGE            run IMAGE in the copy instead of the original image
       --strategy S             istio | router | gateway-api (default: istio or router, chosen automatically)
       --rwo-as-emptydir        give the copy an emptyDir for ReadWriteOnce volumes
+      --workspace DIR          where .vscode/devlane.json is (default: the current directory); when it maps
+                               SERVICE, the copy runs under the restart supervisor and, unless --detach,
+                               local changes are synced into it until you leave
+      --no-sync                do not sync, even when the workspace maps SERVICE
       --detach                 return once live; the session stays for --ttl seconds unless renewed
       --ttl SECONDS            Lease duration with --detach (default 3600)
       --yes                    confirm the plan on production-looking contexts (needed when stdin is not a terminal)
@@ -59,6 +65,8 @@ async function main(argv: string[]): Promise<number> {
       image: { type: 'string' },
       strategy: { type: 'string' },
       'rwo-as-emptydir': { type: 'boolean' },
+      workspace: { type: 'string' },
+      'no-sync': { type: 'boolean' },
       detach: { type: 'boolean' },
       ttl: { type: 'string' },
       yes: { type: 'boolean' },
@@ -132,13 +140,29 @@ async function main(argv: string[]): Promise<number> {
       case 'start': {
         const strategy = values.strategy as StrategyName | undefined;
         if (strategy && !['istio', 'router', 'gateway-api'].includes(strategy)) throw new SessionError('invalid', `Unknown strategy "${strategy}"`, 'Use istio, router or gateway-api.');
-        const r = await sessions.start({ service: need('a SERVICE'), session: values.session, image: values.image, strategy, rwoAsEmptyDir: values['rwo-as-emptydir'] }, controller.signal);
+        const workspace = resolve(values.workspace ?? process.cwd());
+        const sync = values['no-sync'] ? undefined : await findMapping(workspace, need('a SERVICE'));
+        const r = await sessions.start({ service: need('a SERVICE'), session: values.session, image: values.image, strategy, rwoAsEmptyDir: values['rwo-as-emptydir'], sync }, controller.signal);
         out(`Session ${r.session} is live on ${r.service} (${r.strategy}${r.resumed ? ', resumed' : ''}).\nRoute key: ${r.routeKey}\nSend requests with the header "x-devlane-route: ${r.routeKey}" or "baggage: devlane=${r.routeKey}".`, {
           session: r.session, routeKey: r.routeKey, service: r.service, devService: r.devService, strategy: r.strategy, resumed: r.resumed, namespace, context: contextName, phasesMs: r.phases,
         });
         if (detach) {
           r.heartbeat.dispose();
           return 0;
+        }
+        const syncing = sync
+          ? await startServiceSync({ api: conn.objects, namespace, session: r.session, service: r.service, workspaceFolder: workspace, logger }, controller.signal).catch((err: unknown) => {
+              process.stderr.write(`Sync did not start: ${(err as Error).message}\n`);
+              return undefined;
+            })
+          : undefined;
+        if (syncing) {
+          process.stderr.write(`Syncing ${syncing.localRoot} into ${syncing.mapping.remotePath} of the copy (${syncing.mapping.action} after each change).\n`);
+          let failures = 0;
+          syncing.syncer.onDidChangeStatus((st) => {
+            for (const f of st.failures.slice(failures)) process.stderr.write(`sync: ${f.message}\n`);
+            failures = st.failures.length;
+          });
         }
         process.stderr.write('Renewing the session; press Ctrl-C to leave it (what you took over is given back).\n');
         await new Promise<void>((resolve) => {
@@ -148,6 +172,7 @@ async function main(argv: string[]): Promise<number> {
             resolve();
           });
         });
+        syncing?.dispose();
         r.heartbeat.dispose();
         if (controller.signal.aborted) await sessions.leave(r.session, AbortSignal.timeout(180_000));
         return 0;

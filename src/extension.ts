@@ -52,11 +52,11 @@ export function activate(context: vscode.ExtensionContext): DevlaneApi {
 
   own(vscode.workspace.registerTextDocumentContentProvider(describeScheme, new DescribeProvider(clusters)));
   own(new ExplorerCommands({ clusters, prefs, forwards, logger }));
-  own(new SyncCommands({ clusters, prefs, logger }));
   const active = own(new ActiveSessions());
   const activity = own(new ActivityBoard());
+  const sync = own(new SyncCommands({ clusters, logger, active, activity }));
   const extensionId = `${context.extension.packageJSON.publisher}.${context.extension.packageJSON.name}`;
-  const sessionCommands = own(new SessionCommands({ clusters, prefs, logger, active, watch: sessionsWatch, extensionId }));
+  const sessionCommands = own(new SessionCommands({ clusters, prefs, logger, active, watch: sessionsWatch, extensionId, sync }));
   const sessionsProvider = own(new SessionsTreeProvider(sessionsWatch));
   const sessionsTree = own(vscode.window.createTreeView(views.sessions, { treeDataProvider: sessionsProvider }));
   sessionsProvider.attach(sessionsTree);

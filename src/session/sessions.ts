@@ -1,6 +1,7 @@
 // Routed sessions in one namespace, as one participant sees them: start (or take over another
 // service in a session you are in), join, leave, stop, list, and collect the sessions of
 // participants whose Leases expired. The UI and the CLI both drive this class.
+import { getMaxListeners, setMaxListeners } from 'node:events';
 import { type ExecContext, replayUndo, runStep } from './executor';
 import { Heartbeat, leaseDurationSeconds, leaseExpired, type LeaseObject, leaseObject } from './lease';
 import { buildPlan, pendingUid } from './planner';
@@ -108,6 +109,8 @@ export class Sessions {
     const name = opts.session ?? defaultSessionName(participant, opts.service);
     const problem = sessionNameProblem(name);
     if (problem) throw new SessionError('invalid', `Cannot use session name: ${problem}`, 'Nothing was created. Pick another name.');
+    // Access reviews and dry-runs run in parallel on the caller's signal: each adds a listener for its duration.
+    setMaxListeners(Math.max(getMaxListeners(signal), 100), signal);
     const phases: Record<string, number> = {};
     let t = performance.now();
     const phase = (p: string) => {

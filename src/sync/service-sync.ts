@@ -32,6 +32,8 @@ export interface ServiceSyncRequest {
 export interface ServiceSyncHandle extends IDisposable {
   readonly syncer: Syncer;
   readonly mapping: ServiceSync;
+  /** The local folder synced (absolute). */
+  readonly localRoot: string;
 }
 
 const readText = (p: string) => readFile(p, 'utf8').catch(() => undefined);
@@ -44,6 +46,12 @@ export async function readMapping(workspaceFolder: string, service: string): Pro
   const mapping = parseConfig(text).services[service];
   if (!mapping) throw new ConfigError(`services.${service}`, 'is missing: say which local folder goes to which path in the container');
   return mapping;
+}
+
+/** The service's mapping, or undefined when the workspace has no config file or it does not name the service; an invalid file throws. */
+export async function findMapping(workspaceFolder: string, service: string): Promise<ServiceSync | undefined> {
+  const text = await readText(join(workspaceFolder, configFile));
+  return text === undefined ? undefined : parseConfig(text).services[service];
 }
 
 export async function startServiceSync(req: ServiceSyncRequest, signal: AbortSignal): Promise<ServiceSyncHandle> {
@@ -72,5 +80,5 @@ export async function startServiceSync(req: ServiceSyncRequest, signal: AbortSig
   } finally {
     signal.removeEventListener('abort', abort);
   }
-  return { syncer, mapping, dispose: () => store.dispose() };
+  return { syncer, mapping, localRoot, dispose: () => store.dispose() };
 }

@@ -22,6 +22,7 @@ import { joinLink, type SessionRef, sessionKey } from '../../sessionview/refs';
 import type { SessionRow } from '../../sessionview/tree';
 import type { SessionsWatch, Where } from '../../sessionview/watch';
 import type { MementoPrefs } from '../prefs';
+import type { SyncCommands } from '../sync/commands';
 import { readConfig, registerCommand, toAbortSignal } from '../vscode-utils';
 
 export interface SessionCommandDeps {
@@ -32,6 +33,8 @@ export interface SessionCommandDeps {
   watch: SessionsWatch;
   /** `publisher.name`, for join links. */
   extensionId: string;
+  /** Hot sync: the mapping a copy starts with, and syncing it once live. */
+  sync?: Pick<SyncCommands, 'mappingFor' | 'startFor'>;
 }
 
 /** What a command may be invoked with: a Clusters row, a Sessions row, or a session (status bar, links). */
@@ -140,17 +143,22 @@ export class SessionCommands extends Disposable {
 
   private async start(ref: SessionRef, service: string): Promise<void> {
     const strategySetting = readConfig('routing.strategy');
+    // Before anything exists: how the copy is synced (a proposal to confirm when the workspace has no mapping).
+    const mapping = (await this.deps.sync?.mappingFor(ref, service)) ?? 'no-sync';
+    if (mapping === 'cancel') return;
+    const sync = mapping === 'no-sync' ? undefined : mapping;
     this.deps.active.starting(ref, service);
     let result;
     try {
       result = await this.progress(`Starting session ${ref.session} on ${service}`, (p, signal) =>
-        this.sessions(ref, p).start({ service, session: ref.session, strategy: strategySetting && strategySetting !== 'auto' ? strategySetting : undefined }, signal),
+        this.sessions(ref, p).start({ service, session: ref.session, strategy: strategySetting && strategySetting !== 'auto' ? strategySetting : undefined, sync }, signal),
       );
     } catch (err) {
       this.deps.active.startFailed(ref);
       throw err;
     }
     this.deps.active.live(ref, result.heartbeat, (lost) => this.lost(lost));
+    if (sync) void this.deps.sync?.startFor(ref, service);
     await this.showLive(ref, `${service} is taken over (${result.strategy}${result.resumed ? ', resumed' : ''})`);
   }
 

@@ -1,21 +1,29 @@
-// Start / Stop Sync for a service of a session: the mapping comes from .vscode/devlane.json (its
-// errors name the field), saves come from the editor, and the status (last sync, pending,
-// failures) is shown in a status bar item until the Sessions UI shows it.
+// Hot sync in the editor, driven by sessions: when Develop This Service (or Take Over) starts a
+// copy, `mappingFor` reads the service's mapping from .vscode/devlane.json, or proposes one and
+// asks the user to confirm it (then stores it, so the next session and the CLI reuse it); once the
+// copy is live, `startFor` syncs it until the session ends here. Saves come from the editor, other
+// changes from the file watcher; progress is reported to the activity board, which the status bar
+// and the session panel show. Start Sync / Stop Sync do the same by hand.
 import * as vscode from 'vscode';
 import type { Clusters } from '../../cluster/api';
 import { commands } from '../../core/contributions';
 import { Emitter } from '../../core/events';
 import { Disposable, toDisposable } from '../../core/lifecycle';
 import type { Logger } from '../../core/logger';
+import { configFile, ConfigError, parseConfig, type ServiceSync, withService } from '../../core/sync/config';
+import type { ActivityReporter, ServiceSyncStats } from '../../sessionview/activity';
+import type { ActiveSessions } from '../../sessionview/active';
+import { type SessionRef, sessionKey } from '../../sessionview/refs';
+import { proposeFor } from '../../sync/propose';
 import { type ServiceSyncHandle, startServiceSync } from '../../sync/service-sync';
 import type { SyncStatus } from '../../sync/syncer';
-import type { MementoPrefs } from '../prefs';
 import { registerCommand, showError, toAbortSignal } from '../vscode-utils';
 
 export interface SyncCommandDeps {
   clusters: Clusters;
-  prefs: MementoPrefs;
   logger: Logger;
+  active: ActiveSessions;
+  activity: ActivityReporter;
 }
 
 /** A session's service, as a Sessions row or a caller passes it. */
@@ -26,69 +34,159 @@ export interface SyncTargetArg {
   service?: string;
 }
 
+/** What the user chose for a service without a mapping: one to use, none (no sync), or cancel the start. */
+export type MappingChoice = ServiceSync | 'no-sync' | 'cancel';
+
 export class SyncCommands extends Disposable {
   private readonly running = new Map<string, ServiceSyncHandle>();
   private readonly saves = this._register(new Emitter<string>());
-  private readonly bar = this._register(vscode.window.createStatusBarItem('devlane.sync', vscode.StatusBarAlignment.Left, 50));
 
   constructor(private readonly deps: SyncCommandDeps) {
     super();
     this._register(vscode.workspace.onDidSaveTextDocument((doc) => doc.uri.scheme === 'file' && this.saves.fire(doc.uri.fsPath)));
-    this._register(registerCommand(commands.startSync, ((a?: SyncTargetArg) => this.start(a)) as (...args: never[]) => unknown, deps.logger));
-    this._register(registerCommand(commands.stopSync, ((a?: SyncTargetArg) => this.stop(a)) as (...args: never[]) => unknown, deps.logger));
+    this._register(registerCommand(commands.startSync, ((a?: SyncTargetArg) => this.startByHand(a)) as (...args: never[]) => unknown, deps.logger));
+    this._register(registerCommand(commands.stopSync, ((a?: SyncTargetArg) => this.stopByHand(a)) as (...args: never[]) => unknown, deps.logger));
     this._register(toDisposable(() => {
       for (const h of this.running.values()) h.dispose();
       this.running.clear();
     }));
   }
 
-  private async ask(a: SyncTargetArg | undefined): Promise<Required<SyncTargetArg> | undefined> {
-    const context = a?.context ?? this.deps.prefs.activeContext() ?? this.deps.clusters.kubeconfig.currentContext;
-    if (!context) return undefined;
-    const namespace = a?.namespace ?? this.deps.prefs.defaultNamespace(context) ?? 'default';
-    const session = a?.session ?? (await vscode.window.showInputBox({ prompt: 'Session to sync into', ignoreFocusOut: true }));
-    const service = session && (a?.service ?? (await vscode.window.showInputBox({ prompt: `Service of session ${session} to sync`, ignoreFocusOut: true })));
-    return session && service ? { context, namespace, session, service } : undefined;
+  private folder(): vscode.WorkspaceFolder | undefined {
+    return vscode.workspace.workspaceFolders?.[0];
   }
 
-  private async start(a?: SyncTargetArg): Promise<void> {
-    const folder = vscode.workspace.workspaceFolders?.[0];
-    if (!folder) return void vscode.window.showErrorMessage('Devlane syncs a workspace folder: open the folder that holds the service\'s source first.');
-    const t = await this.ask(a);
-    if (!t) return;
-    const key = `${t.context}/${t.namespace}/${t.session}/${t.service}`;
-    if (this.running.has(key)) return;
+  private async readConfigText(folder: vscode.WorkspaceFolder): Promise<string | undefined> {
     try {
-      const handle = await vscode.window.withProgress(
-        { location: vscode.ProgressLocation.Notification, title: `Devlane: first sync of ${t.service} (session ${t.session})`, cancellable: true },
-        (_p, token) =>
-          startServiceSync({ api: this.deps.clusters.connection(t.context).objects, namespace: t.namespace, session: t.session, service: t.service, workspaceFolder: folder.uri.fsPath, logger: this.deps.logger, onDidSave: this.saves.event }, toAbortSignal(token)),
-      );
-      this.running.set(key, handle);
-      handle.syncer.onDidChangeStatus((s) => this.show(t.service, s));
-      this.show(t.service, handle.syncer.current);
-    } catch (e) {
-      showError(e, this.deps.logger);
+      return new TextDecoder().decode(await vscode.workspace.fs.readFile(vscode.Uri.joinPath(folder.uri, configFile)));
+    } catch {
+      return undefined;
     }
   }
 
-  private async stop(a?: SyncTargetArg): Promise<void> {
+  /**
+   * The mapping a copy of `service` starts with. No workspace folder: no sync. A mapping in
+   * .vscode/devlane.json: that one (an invalid file is an error naming the field, and nothing is
+   * started). None: a proposal the user confirms, changes or declines.
+   */
+  async mappingFor(where: { context: string; namespace: string }, service: string): Promise<MappingChoice> {
+    const folder = this.folder();
+    if (!folder) return 'no-sync';
+    const text = await this.readConfigText(folder);
+    const config = text === undefined ? undefined : parseConfig(text);
+    const known = config?.services[service];
+    if (known) return known;
+    const api = this.deps.clusters.connection(where.context).objects;
+    const proposal = await vscode.window.withProgress({ location: vscode.ProgressLocation.Window, title: `Devlane: looking at ${service}'s working directory` }, () =>
+      proposeFor(api, where.namespace, service, folder.uri.fsPath, AbortSignal.timeout(20_000)),
+    );
+    const use = { label: `$(check) ${proposal.localPath === '.' ? folder.name : proposal.localPath} → ${proposal.remotePath}`, detail: `Proposed: ${proposal.reason}. Saved to ${configFile}.` };
+    const other = { label: '$(folder) Another local folder or container path…', detail: 'Pick the folder, then type the path in the container.' };
+    const skip = { label: `$(circle-slash) Do not sync ${service}`, detail: 'The copy runs the image\'s code as it is; you can start sync later.' };
+    const pick = await vscode.window.showQuickPick([use, other, skip], { title: `Sync ${service}: which local folder goes where in the developer copy?`, ignoreFocusOut: true });
+    if (!pick) return 'cancel';
+    if (pick === skip) return 'no-sync';
+    let localPath = proposal.localPath;
+    let remotePath = proposal.remotePath;
+    if (pick === other) {
+      const chosen = await vscode.window.showOpenDialog({ canSelectFolders: true, canSelectFiles: false, canSelectMany: false, defaultUri: folder.uri, openLabel: `Sync this folder into ${service}` });
+      if (!chosen?.[0]) return 'cancel';
+      const rel = vscode.workspace.asRelativePath(chosen[0], false);
+      localPath = chosen[0].fsPath === folder.uri.fsPath ? '.' : rel;
+      const typed = await vscode.window.showInputBox({ title: `Sync ${localPath} into ${service}: path in the container`, value: remotePath, ignoreFocusOut: true, validateInput: (v) => (v.startsWith('/') ? undefined : 'An absolute path in the container, such as /app') });
+      if (!typed) return 'cancel';
+      remotePath = typed;
+    }
+    const mapping = parseConfig(withService(config, service, { localPath, remotePath, exclude: [], action: 'restart', signal: 'SIGHUP' })).services[service];
+    await vscode.workspace.fs.createDirectory(vscode.Uri.joinPath(folder.uri, '.vscode'));
+    await vscode.workspace.fs.writeFile(vscode.Uri.joinPath(folder.uri, configFile), new TextEncoder().encode(withService(config, service, mapping)));
+    this.deps.logger.info(`sync mapping for ${service} saved to ${configFile}: ${localPath} → ${remotePath}`);
+    return mapping;
+  }
+
+  /** Syncs the service's live copy until the session ends here (or Stop Sync). Failures are shown, not thrown. */
+  async startFor(ref: SessionRef, service: string): Promise<void> {
+    const folder = this.folder();
+    if (!folder) return;
+    const key = `${sessionKey(ref)}/${service}`;
+    if (this.running.has(key)) return;
+    const api = this.deps.clusters.connection(ref.context).objects;
+    const controller = new AbortController();
+    const ending = this.deps.active.own(ref, { dispose: () => controller.abort() });
+    try {
+      const handle = await startServiceSync({ api, namespace: ref.namespace, session: ref.session, service, workspaceFolder: folder.uri.fsPath, logger: this.deps.logger, onDidSave: this.saves.event }, controller.signal);
+      ending.dispose();
+      const report = (s: SyncStatus) => this.deps.activity.reportSync(ref, stats(service, handle, s));
+      handle.syncer.onDidChangeStatus(report);
+      report(handle.syncer.current);
+      this.running.set(key, handle);
+      this.deps.active.own(ref, {
+        dispose: () => {
+          handle.dispose();
+          this.running.delete(key);
+          this.deps.activity.forgetService(ref, service, 'sync');
+        },
+      });
+    } catch (err) {
+      ending.dispose();
+      if (controller.signal.aborted) return;
+      this.deps.activity.reportSync(ref, { service, state: 'error', localRoot: folder.uri.fsPath, remotePath: '', pending: 0, carried: 0, failures: [{ at: Date.now(), message: (err as Error).message }], message: (err as Error).message });
+      showError(err instanceof ConfigError ? err : new Error(`Sync of ${service} did not start: ${(err as Error).message}`), this.deps.logger);
+    }
+  }
+
+  private async startByHand(a?: SyncTargetArg): Promise<void> {
+    if (!this.folder()) return void vscode.window.showErrorMessage('Devlane syncs a workspace folder: open the folder that holds the service\'s source first.');
+    const ref = await this.pickSession(a);
+    if (!ref) return;
+    const live = this.deps.active.get(ref);
+    if (!live) return void vscode.window.showErrorMessage(`You are not in session ${ref.session} in this window: join it (or start it) first; sync runs while you are in the session.`);
+    const service = a?.service ?? (await vscode.window.showInputBox({ prompt: `Service of session ${ref.session} to sync`, ignoreFocusOut: true }));
+    if (!service) return;
+    await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: `Devlane: first sync of ${service} (session ${ref.session})`, cancellable: true }, async (_p, token) => {
+      const signal = toAbortSignal(token);
+      const started = this.startFor(ref, service);
+      signal.addEventListener('abort', () => this.stopKey(`${sessionKey(ref)}/${service}`), { once: true });
+      await started;
+    });
+  }
+
+  private async pickSession(a?: SyncTargetArg): Promise<SessionRef | undefined> {
+    if (a?.context && a.namespace && a.session) return { context: a.context, namespace: a.namespace, session: a.session };
+    const active = this.deps.active.list();
+    if (active.length === 1) return active[0].ref;
+    const pick = await vscode.window.showQuickPick(active.map((s) => ({ label: s.ref.session, description: `${s.ref.context} / ${s.ref.namespace}`, ref: s.ref })), { placeHolder: 'Session to sync into' });
+    return pick?.ref;
+  }
+
+  private stopKey(key: string): void {
+    this.running.get(key)?.dispose();
+    this.running.delete(key);
+  }
+
+  private async stopByHand(a?: SyncTargetArg): Promise<void> {
     const keys = [...this.running.keys()].filter((k) => !a?.service || k.endsWith(`/${a.service}`));
     const key = keys.length === 1 ? keys[0] : await vscode.window.showQuickPick(keys, { placeHolder: 'Stop syncing' });
     if (!key) return;
-    this.running.get(key)?.dispose();
-    this.running.delete(key);
-    if (this.running.size === 0) this.bar.hide();
+    this.stopKey(key);
+    for (const s of this.deps.active.list()) {
+      const prefix = `${sessionKey(s.ref)}/`;
+      if (key.startsWith(prefix)) this.deps.activity.forgetService(s.ref, key.slice(prefix.length), 'sync');
+    }
   }
+}
 
-  private show(service: string, s: SyncStatus): void {
-    const icon = s.state === 'error' ? '$(error)' : s.state === 'reconnecting' ? '$(debug-disconnect)' : s.state === 'idle' ? '$(check)' : '$(sync~spin)';
-    this.bar.text = `${icon} ${service}${s.pending ? ` ${s.pending}` : ''}`;
-    this.bar.backgroundColor = s.state === 'error' || s.failures.length ? new vscode.ThemeColor('statusBarItem.errorBackground') : undefined;
-    const last = s.lastSyncAt ? `last sync ${new Date(s.lastSyncAt).toLocaleTimeString()} (${s.lastDurationMs} ms)` : 'not synced yet';
-    const md = new vscode.MarkdownString(`**Devlane sync: ${service}** — ${s.state}${s.message ? `: ${s.message}` : ''}\n\n${last}; ${s.pending} pending\n\n${s.failures.slice(-5).map((f) => `- ${f.message}`).join('\n')}\n\n[Stop Sync](command:${commands.stopSync})`);
-    md.isTrusted = { enabledCommands: [commands.stopSync] };
-    this.bar.tooltip = md;
-    this.bar.show();
-  }
+function stats(service: string, handle: ServiceSyncHandle, s: SyncStatus): ServiceSyncStats {
+  return {
+    service,
+    state: s.state,
+    localRoot: handle.localRoot,
+    remotePath: handle.mapping.remotePath,
+    lastSyncAt: s.lastSyncAt,
+    lastDurationMs: s.lastDurationMs,
+    pending: s.pending,
+    carried: s.carried,
+    failures: s.failures.map((f) => ({ at: f.at, message: f.message })),
+    message: s.message,
+  };
 }

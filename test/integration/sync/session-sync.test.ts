@@ -1,0 +1,101 @@
+// Hot sync in a routed session, as Develop This Service runs it: the workspace maps ratings to
+// /app (.vscode/devlane.json, as the demo ships it), the session's copy runs under the restart
+// supervisor, and a saved change is answered through the session's route while everyone else
+// still gets the original. A save that breaks the program does not restart the pod, and the next
+// save brings it back. Runs against any cluster given by kubeconfig.
+import assert from 'node:assert/strict';
+import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { KubeClusters } from '../../../src/cluster/clusters';
+import { Sessions } from '../../../src/session/sessions';
+import { findMapping, type ServiceSyncHandle, startServiceSync } from '../../../src/sync/service-sync';
+import { kubeconfigPath, MemoryLogger, needsCluster } from '../../helpers/cluster';
+import { Emitter } from '../../../src/core/events';
+import { contexts, kubectl, kubectlJson } from '../../helpers/kubectl';
+import { REPO } from '../../helpers/sandbox';
+import { eventually, getFromPod, snapshot, startClientPod } from '../../helpers/session';
+import { createShop, type Shop } from '../../helpers/shop';
+
+/* eslint-disable @typescript-eslint/no-explicit-any */
+describe('hot sync in a session: save, and the route answers with the new code', needsCluster, () => {
+  let shop: Shop;
+  let client: string;
+  let workspace: string;
+  const clusters = new KubeClusters({ setting: () => kubeconfigPath, env: {} }, { logger: new MemoryLogger(), idleMs: 0 });
+  before(async () => {
+    shop = await createShop('dl-hs', { istio: false });
+    client = await startClientPod(shop.namespace);
+    workspace = mkdtempSync(join(tmpdir(), 'devlane-ws-'));
+    cpSync(join(REPO, 'sandbox/demo/src'), workspace, { recursive: true });
+  });
+  after(() => {
+    clusters.dispose();
+    shop?.cleanup();
+    if (workspace) rmSync(workspace, { recursive: true, force: true });
+  });
+
+  it('restarts the process, not the pod, on each save; routed requests see the change, others do not', async () => {
+    const ns = shop.namespace;
+    const before = snapshot(ns);
+    const conn = clusters.connection(contexts.alice);
+    const logger = new MemoryLogger();
+    const sessions = new Sessions({ api: conn.objects, context: contexts.alice, namespace: ns, participant: conn.context.user, logger });
+    const signal = AbortSignal.timeout(240_000);
+    const mapping = await findMapping(workspace, 'ratings');
+    assert.deepEqual(mapping && { localPath: mapping.localPath, remotePath: mapping.remotePath, action: mapping.action }, { localPath: 'ratings', remotePath: '/app', action: 'restart' });
+    const started = await sessions.start({ service: 'ratings', session: 'hs', sync: mapping }, signal);
+    let sync: ServiceSyncHandle | undefined;
+    try {
+      const key = { 'x-devlane-route': started.routeKey };
+      const stars = (headers: Record<string, string> = {}) => {
+        const r = getFromPod(ns, client, 'http://ratings/ratings/p-1', headers);
+        return r.status === 200 ? `${r.body.copy} ${r.body.stars}` : `status ${r.status}`;
+      };
+      assert.equal(stars(key), 'devlane:hs 4.5');
+      // Saves arrive as the editor reports them (the watcher sees the same writes; duplicates are dropped).
+      const saves = new Emitter<string>();
+      sync = await startServiceSync({ api: conn.objects, namespace: ns, session: 'hs', service: 'ratings', workspaceFolder: workspace, logger, onDidSave: saves.event }, signal);
+
+      const file = join(workspace, 'ratings/server.js');
+      const original = readFileSync(file, 'utf8');
+      writeFileSync(file, original.replace("'p-1': 4.5", "'p-1': 1.5"));
+      saves.fire(file);
+      await eventually('the routed answer to carry the saved change', () => stars(key) === 'devlane:hs 1.5', 60_000);
+      assert.equal(stars(), 'original 4.5', 'a request without the key still reaches the original');
+
+      // A save that breaks the program: the container stays up (the supervisor waits), and the next save fixes it.
+      writeFileSync(file, `${original}\nthis is not javascript(\n`);
+      saves.fire(file);
+      await eventually('the broken program to have exited', () => /the process exited with code \d+; the next sync restarts it/.test(devLogs(ns)), 60_000);
+      writeFileSync(file, original.replace("'p-1': 4.5", "'p-1': 2.5"));
+      saves.fire(file);
+      await eventually('the fixed program to answer through the route', () => stars(key) === 'devlane:hs 2.5', 60_000);
+
+      const pod = devPod(ns);
+      assert.equal(pod.status.containerStatuses[0].restartCount, 0, 'the container was never restarted: only the process was');
+      assert.equal(sync.syncer.current.failures.length, 0, JSON.stringify(sync.syncer.current.failures));
+    } finally {
+      sync?.dispose();
+      started.heartbeat.dispose();
+      await sessions.stop('hs', AbortSignal.timeout(120_000));
+    }
+    await eventually('the namespace to equal its snapshot', () => (assert.deepEqual(snapshot(ns), before), true), 60_000);
+  });
+
+  function devPod(ns: string): any {
+    const pods = kubectlJson(['get', 'pods', '-n', ns, '-l', 'devlane.dev/session=hs,devlane.dev/role=dev']).items as any[];
+    const running = pods.find((p) => p.status?.phase === 'Running' && !p.metadata.deletionTimestamp);
+    if (!running) throw new Error(`no running dev pod (${pods.length} pods)`);
+    return running;
+  }
+
+  function devLogs(ns: string): string {
+    return kubectlJson(['get', 'pods', '-n', ns, '-l', 'devlane.dev/session=hs,devlane.dev/role=dev']).items.length ? logsOf(ns, devPod(ns).metadata.name) : '';
+  }
+});
+
+function logsOf(ns: string, pod: string): string {
+  return kubectl(['logs', '-n', ns, pod]).stdout;
+}

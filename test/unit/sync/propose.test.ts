@@ -1,0 +1,36 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { proposeMapping } from '../../../src/core/sync/propose';
+
+const shop = [
+  { path: '.', entries: ['.vscode', 'README.md', 'catalog', 'ratings', 'web'] },
+  { path: 'catalog', entries: ['app.py'] },
+  { path: 'ratings', entries: ['server.js', 'package.json'] },
+  { path: 'web', entries: ['server.js', 'package.json', 'public'] },
+];
+
+describe('mapping proposal', () => {
+  it('picks the folder whose files the container has, naming what matched', () => {
+    const p = proposeMapping('catalog', '/app', ['app.py', 'README.md'], shop);
+    assert.deepEqual({ localPath: p.localPath, remotePath: p.remotePath, matched: p.matched }, { localPath: 'catalog', remotePath: '/app', matched: 1 });
+    assert.match(p.reason, /app\.py/);
+  });
+
+  it('breaks a tie by the service name', () => {
+    assert.equal(proposeMapping('ratings', '/app', ['server.js', 'package.json'], shop).localPath, 'ratings');
+    assert.equal(proposeMapping('web', '/app', ['server.js', 'package.json'], shop).localPath, 'web');
+  });
+
+  it('falls back to a folder named like the service, then to the workspace folder, and says so', () => {
+    const named = proposeMapping('ratings', '/srv', undefined, shop);
+    assert.equal(named.localPath, 'ratings');
+    assert.match(named.reason, /named like the service/);
+    const none = proposeMapping('billing', '/srv', ['main.go'], shop);
+    assert.equal(none.localPath, '.');
+    assert.match(none.reason, /no local folder matches \/srv/);
+  });
+
+  it('does not count files every project has', () => {
+    assert.equal(proposeMapping('x', '/app', ['README.md', '.git'], shop).matched, 0);
+  });
+});
