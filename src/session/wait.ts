@@ -26,8 +26,19 @@ interface EventObj extends KubeObject {
 /** Reasons that will not clear up by waiting. */
 const hopeless = new Set(['InvalidImageName', 'ErrImageNeverPull', 'CreateContainerConfigError', 'CreateContainerError']);
 
-function podProblem(pod: Pod): { reason: string; message: string; fatal: boolean } | undefined {
+/** How a runtime says the program could not be started because `sh` is not in the image (containerd, CRI-O, the sandbox). */
+const noShell = /(exec: "?sh"?: executable file not found|\bsh\b[^\n]{0,40}(no such file or directory|not found))/i;
+
+export const noShellHint =
+  'Synced copies run their program under Devlane\'s restart supervisor, a POSIX shell script, and this image has no `sh` (a distroless image?). ' +
+  'Set "devImage" for this service in .vscode/devlane.json to a variant of the image with sh and tar, or start without sync.';
+
+function podProblem(pod: Pod): { reason: string; message: string; fatal: boolean; hint?: string } | undefined {
   for (const cs of [...(pod.status?.initContainerStatuses ?? []), ...(pod.status?.containerStatuses ?? [])]) {
+    const last = (cs as { lastState?: { terminated?: { reason?: string; message?: string } } }).lastState?.terminated;
+    const now = cs.state?.terminated as { reason?: string; message?: string } | undefined;
+    const startError = [now, last].find((t) => t?.message && noShell.test(t.message));
+    if (startError) return { reason: startError.reason ?? 'StartError', message: `${cs.name}: ${startError.reason ?? 'StartError'} (${startError.message})`, fatal: true, hint: noShellHint };
     const w = cs.state?.waiting;
     if (!w?.reason || w.reason === 'ContainerCreating' || w.reason === 'PodInitializing') continue;
     const fatal = hopeless.has(w.reason) || (w.reason === 'CrashLoopBackOff' && cs.restartCount >= 3) || w.reason === 'ImagePullBackOff';
@@ -65,7 +76,7 @@ export async function waitDeploymentReady(ctx: ExecContext, namespace: string, n
       if (text !== lastProblem) ctx.report(text);
       lastProblem = text;
       if (problem.fatal) {
-        throw new SessionError('failed', `Deployment ${namespace}/${name} cannot become Ready: ${text}`, problem.reason.includes('Image') ? 'Check the image name and that the cluster can pull it.' : 'Check the container logs (Stream Logs) for why it stops.');
+        throw new SessionError('failed', `Deployment ${namespace}/${name} cannot become Ready: ${text}`, problem.hint ?? (problem.reason.includes('Image') ? 'Check the image name and that the cluster can pull it.' : 'Check the container logs (Stream Logs) for why it stops.'));
       }
     }
     if (Date.now() > deadline) {
