@@ -65,7 +65,7 @@ async function saveToNewCode(): Promise<void> {
     const source = readFileSync(file, 'utf8');
     const stars = async () => {
       try {
-        const r = await fetch(`${proxy.url}/ratings/p-1`);
+        const r = await fetch(new URL('/ratings/p-1', proxy.url));
         return r.ok ? ((await r.json()) as { stars: number }).stars : undefined;
       } catch {
         return undefined;
@@ -75,7 +75,11 @@ async function saveToNewCode(): Promise<void> {
       const want = 100 + i;
       writeFileSync(file, source.replace("'p-1': 4.5", `'p-1': ${want}`));
       saves.fire(file);
-      while ((await stars()) !== want) await new Promise((r) => setTimeout(r, 2));
+      const deadline = Date.now() + 60_000;
+      while ((await stars()) !== want) {
+        if (Date.now() > deadline) throw new Error(`the routed answer did not show the saved change within 60 s (sync: ${JSON.stringify(sync.syncer.current)})`);
+        await new Promise((r) => setTimeout(r, 2));
+      }
     });
     fig('save_to_new_code_through_route_p50', percentile(times, 50));
     fig('save_to_new_code_through_route_p99', percentile(times, 99));
