@@ -1,18 +1,20 @@
 // The HTTP/1.1 side of the mesh proxy: what an Istio sidecar's HTTP connection manager does for
 // one connection. Each request is routed on its own (keep-alive connections may go to different
 // pods), bodies stream both ways, chunked encoding is re-framed by Node, and an Upgrade request
-// (WebSocket) is routed on its headers and then spliced byte for byte.
+// (WebSocket) is routed on its headers; the upstream's response head (101, or a refusal) gets the
+// route's response header operations, and then the bytes are spliced as they are.
 //
 // Connections whose first bytes are not an HTTP/1.x request line are handed back as plain TCP.
 
 import * as http from 'node:http';
 import type { Duplex } from 'node:stream';
-import { applyHeaderOps, type HeaderOps, type RequestView } from './istio';
+import { applyHeaderOps, type HeaderMutation, type RequestView } from './istio';
 import { spliceBoth } from './splice';
 
 export type RouteResult =
-  | { kind: 'upstream'; socket: Duplex; request: HeaderOps[]; response: HeaderOps[]; path?: string; authority?: string }
-  | { kind: 'respond'; status: number; body: string; headers?: Record<string, string> };
+  | { kind: 'upstream'; socket: Duplex; request: HeaderMutation[]; response: HeaderMutation[]; path?: string; authority?: string }
+  /** An answer of the proxy's own; `response`: the chosen route's response header operations, if a route was chosen. */
+  | { kind: 'respond'; status: number; body: string; headers?: Record<string, string>; response?: HeaderMutation[] };
 
 export interface HttpContext {
   namespace: string;
@@ -51,10 +53,77 @@ export function viewOf(req: http.IncomingMessage, port: number): RequestView {
   return { method: req.method ?? 'GET', url: req.url ?? '/', headers, port, authority: req.headers.host ?? '' };
 }
 
-function localReply(res: http.ServerResponse, status: number, body: string, headers: Record<string, string> = {}): void {
+function localReply(res: http.ServerResponse, status: number, body: string, headers: Record<string, string> = {}, ops: HeaderMutation[] = []): void {
   if (res.headersSent) return void res.destroy();
-  res.writeHead(status, { 'content-type': 'text/plain', 'content-length': Buffer.byteLength(body), ...headers });
+  const out: Record<string, string | string[] | undefined> = { 'content-type': 'text/plain', ...headers };
+  applyHeaderOps(out, ops);
+  res.writeHead(status, { ...out, 'content-length': Buffer.byteLength(body) } as http.OutgoingHttpHeaders);
   res.end(body);
+}
+
+/** The text of a local answer on a raw socket (an upgrade request that is not passed on). */
+function rawReply(status: number, body: string, headers: Record<string, string> = {}, ops: HeaderMutation[] = []): string {
+  const out: Record<string, string | string[] | undefined> = { 'content-type': 'text/plain', ...headers };
+  applyHeaderOps(out, ops);
+  return `HTTP/1.1 ${status} ${http.STATUS_CODES[status] ?? ''}\r\n${headerLines({ ...out, 'content-length': String(Buffer.byteLength(body)), connection: 'close' })}\r\n${body}`;
+}
+
+function headerLines(headers: Record<string, string | string[] | undefined>): string {
+  let text = '';
+  for (const [k, v] of Object.entries(headers)) for (const x of Array.isArray(v) ? v : v === undefined ? [] : [v]) text += `${k}: ${x}\r\n`;
+  return text;
+}
+
+const HEAD_LIMIT = 64 * 1024;
+
+/**
+ * Reads an HTTP/1.1 response head from `upstream`, applies the response operations and writes it
+ * to `client`; the bytes after the head are handed back unread (unshifted) for the splice.
+ * Resolves false when the upstream closed or sent no parseable head (the client is then closed).
+ */
+function relayResponseHead(upstream: Duplex, client: Duplex, ops: HeaderMutation[]): Promise<boolean> {
+  return new Promise((resolve) => {
+    let buf = Buffer.alloc(0);
+    const done = (ok: boolean) => {
+      upstream.off('data', onData);
+      upstream.off('end', onEnd);
+      upstream.off('error', onEnd);
+      upstream.pause();
+      resolve(ok);
+    };
+    const onEnd = () => {
+      client.destroy();
+      upstream.destroy();
+      done(false);
+    };
+    const onData = (chunk: Buffer) => {
+      buf = Buffer.concat([buf, chunk]);
+      const end = buf.indexOf('\r\n\r\n');
+      if (end < 0) {
+        if (buf.length > HEAD_LIMIT) onEnd();
+        return;
+      }
+      const lines = buf.subarray(0, end).toString('latin1').split('\r\n');
+      const headers: Record<string, string | string[] | undefined> = {};
+      for (const line of lines.slice(1)) {
+        const i = line.indexOf(':');
+        if (i <= 0) continue;
+        const k = line.slice(0, i).trim().toLowerCase();
+        const v = line.slice(i + 1).trim();
+        const cur = headers[k];
+        headers[k] = cur === undefined ? v : [...(Array.isArray(cur) ? cur : [cur]), v];
+      }
+      applyHeaderOps(headers, ops);
+      // Stop reading before handing the rest back: unshift on a flowing stream would emit it here again.
+      done(true);
+      client.write(`${lines[0]}\r\n${headerLines(headers)}\r\n`);
+      const rest = buf.subarray(end + 4);
+      if (rest.length) upstream.unshift(rest);
+    };
+    upstream.on('data', onData);
+    upstream.once('end', onEnd);
+    upstream.once('error', onEnd);
+  });
 }
 
 export class MeshHttpServer {
@@ -90,7 +159,7 @@ export class MeshHttpServer {
     }
     if (r.kind === 'respond') {
       req.resume();
-      return localReply(res, r.status, r.body, r.headers);
+      return localReply(res, r.status, r.body, r.headers, r.response);
     }
     const headers = forwardHeaders(req, connectionTokens(req.headers.connection));
     applyHeaderOps(headers, r.request);
@@ -106,7 +175,7 @@ export class MeshHttpServer {
     });
     preq.on('error', (e) => {
       upstream.destroy();
-      localReply(res, 503, `upstream connect error or disconnect/reset before headers. reset reason: connection termination, transport failure reason: ${e.message}`);
+      localReply(res, 503, `upstream connect error or disconnect/reset before headers. reset reason: connection termination, transport failure reason: ${e.message}`, {}, r.response);
     });
     res.on('close', () => {
       if (!res.writableFinished) preq.destroy();
@@ -116,9 +185,7 @@ export class MeshHttpServer {
 
   private async onUpgrade(req: http.IncomingMessage, socket: Duplex, head: Buffer): Promise<void> {
     const ctx = this.contexts.get(req.socket) ?? this.contexts.get(socket);
-    const fail = (status: number, body: string) => {
-      socket.end(`HTTP/1.1 ${status} ${http.STATUS_CODES[status] ?? ''}\r\ncontent-type: text/plain\r\ncontent-length: ${Buffer.byteLength(body)}\r\nconnection: close\r\n\r\n${body}`);
-    };
+    const fail = (status: number, body: string, headers?: Record<string, string>, ops?: HeaderMutation[]): void => void socket.end(rawReply(status, body, headers, ops));
     if (!ctx) return fail(500, 'no route context');
     let r: RouteResult;
     try {
@@ -126,17 +193,20 @@ export class MeshHttpServer {
     } catch (e) {
       return fail(503, `upstream connect error or disconnect/reset before headers. reset reason: connection failure, transport failure reason: ${(e as Error).message}`);
     }
-    if (r.kind === 'respond') return fail(r.status, r.body);
+    if (r.kind === 'respond') return fail(r.status, r.body, r.headers, r.response);
     // Keep Connection/Upgrade (they are the point of this request); drop the other hop-by-hop headers.
     const headers: Record<string, string | string[] | undefined> = {};
     for (const [k, v] of Object.entries(req.headers)) if (!HOP_BY_HOP.has(k) || k === 'connection' || k === 'upgrade') headers[k] = v;
     applyHeaderOps(headers, r.request);
     if (r.authority) headers.host = r.authority;
-    let text = `${req.method} ${r.path ?? req.url} HTTP/1.1\r\n`;
-    for (const [k, v] of Object.entries(headers)) for (const x of Array.isArray(v) ? v : v === undefined ? [] : [v]) text += `${k}: ${x}\r\n`;
     const upstream = r.socket;
-    upstream.write(text + '\r\n');
+    upstream.write(`${req.method} ${r.path ?? req.url} HTTP/1.1\r\n${headerLines(headers)}\r\n`);
     if (head.length) upstream.write(head);
+    // Envoy applies the route's response operations to the upgrade's response (a 101, or a refusal).
+    if (r.response.length > 0) {
+      socket.pause(); // what the client sends meanwhile waits for the splice
+      if (!(await relayResponseHead(upstream, socket, r.response))) return;
+    }
     spliceBoth(upstream, socket);
   }
 }

@@ -24,15 +24,27 @@ export interface Destination {
   subset?: string;
 }
 
+/** Istio's `HeaderOperations`, as written in a VirtualService (`headers.request` / `headers.response`). */
 export interface HeaderOps {
   set?: Record<string, string>;
   add?: Record<string, string>;
   remove?: string[];
 }
 
+/**
+ * One Envoy header parser (what Istio compiles a route's or a weighted destination's operations
+ * into): names lower-case, each list in evaluation order. Envoy evaluates one parser as: every
+ * remove, then every overwrite (`set`), then every append (`add`); a value that is empty is skipped.
+ */
+export interface HeaderMutation {
+  remove: string[];
+  set: [string, string][];
+  add: [string, string][];
+}
+
 export type Decision =
-  | { kind: 'forward'; destination: Destination; request: HeaderOps[]; response: HeaderOps[]; path?: string; authority?: string; delayMs?: number; route?: string }
-  | { kind: 'respond'; status: number; body: string; headers?: Record<string, string>; delayMs?: number }
+  | { kind: 'forward'; destination: Destination; request: HeaderMutation[]; response: HeaderMutation[]; path?: string; authority?: string; delayMs?: number; route?: string }
+  | { kind: 'respond'; status: number; body: string; headers?: Record<string, string>; response: HeaderMutation[]; delayMs?: number }
   | { kind: 'no-route' };
 
 /** The FQDN an Istio host names, relative to the namespace of the object it is written in. */
@@ -163,21 +175,69 @@ function percentHit(p: { value?: number } | undefined, rand: number): boolean {
   return rand * 100 < (p?.value ?? 100);
 }
 
+interface Headers {
+  request?: HeaderOps;
+  response?: HeaderOps;
+}
+type RouteDestination = { destination?: { host: string; port?: { number?: number }; subset?: string }; weight?: number; headers?: Headers };
+
+/** `host` and `:`-prefixed names are not headers Envoy lets a route touch (Istio drops them; `host` in a request set/add is an authority rewrite). */
+const internalHeader = (name: string) => name.startsWith(':') || name.toLowerCase() === 'host';
+const authorityHeader = (name: string) => name.toLowerCase() === 'host' || name.toLowerCase() === ':authority';
+
+/** The literal value of a header operation: Envoy's `%%` is a `%` (other `%VAR%` substitutions are refused at admission). */
+const literal = (value: string) => value.replace(/%%/g, '%');
+
+const sortedEntries = (m: Record<string, string> | undefined) => Object.entries(m ?? {}).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+
+/**
+ * Compiles Istio header operations into one Envoy header parser, as Istio does: operations of
+ * several levels (a route and its single destination) are concatenated in that order; `set` and
+ * `add` entries are sorted by name within each level.
+ */
+export function headerMutation(...levels: (HeaderOps | undefined)[]): HeaderMutation {
+  const out: HeaderMutation = { remove: [], set: [], add: [] };
+  for (const ops of levels) {
+    for (const name of ops?.remove ?? []) if (!internalHeader(name)) out.remove.push(name.toLowerCase());
+    for (const [name, value] of sortedEntries(ops?.set)) if (!internalHeader(name)) out.set.push([name.toLowerCase(), literal(value)]);
+    for (const [name, value] of sortedEntries(ops?.add)) if (!internalHeader(name)) out.add.push([name.toLowerCase(), literal(value)]);
+  }
+  return out;
+}
+
+const isEmpty = (m: HeaderMutation) => m.remove.length + m.set.length + m.add.length === 0;
+const parsers = (...ms: HeaderMutation[]) => ms.filter((m) => !isEmpty(m));
+
+/** The authority a request `set`/`add` of `host` or `:authority` rewrites to (set wins over add). */
+function headerAuthority(ops: HeaderOps | undefined): string | undefined {
+  const pick = (m: Record<string, string> | undefined) => Object.entries(m ?? {}).filter(([k]) => authorityHeader(k)).map(([, v]) => v).at(-1);
+  return pick(ops?.set) ?? pick(ops?.add);
+}
+
 /** Where one request goes under a VirtualService. */
 export function decide(vs: KObject, req: RequestView, rand: () => number = Math.random): Decision {
   const sel = selectRoute(vs, req);
   if (!sel) return { kind: 'no-route' };
   const { route, matched } = sel;
   const vsNs = vs.metadata.namespace!;
+  const routeHeaders: Headers = route.headers ?? {};
+  const destinations: RouteDestination[] = route.route ?? [];
+  // Istio folds a lone destination's operations into the route's parser; with several, each
+  // destination gets its own (Envoy's weighted-cluster level), evaluated before the route's, so
+  // the route's operations win a conflict.
+  const single = destinations.length === 1 ? destinations[0].headers : undefined;
+  const routeResponse = parsers(headerMutation(routeHeaders.response, single?.response));
   const fault = route.fault ?? {};
   const delayMs = fault.delay && percentHit(fault.delay.percentage, rand()) ? durationMs(fault.delay.fixedDelay) : 0;
+  // Local replies once a route is chosen (fault abort, direct response, redirect, 503) get the
+  // route's response operations: Envoy's filter manager finalizes every local reply with them.
   if (fault.abort && percentHit(fault.abort.percentage, rand())) {
-    return { kind: 'respond', status: fault.abort.httpStatus ?? 503, body: 'fault filter abort', delayMs };
+    return { kind: 'respond', status: fault.abort.httpStatus ?? 503, body: 'fault filter abort', response: routeResponse, delayMs };
   }
   if (route.directResponse) {
     const b = route.directResponse.body ?? {};
     const body = b.string ?? (b.bytes ? Buffer.from(b.bytes, 'base64').toString() : '');
-    return { kind: 'respond', status: route.directResponse.status, body, delayMs };
+    return { kind: 'respond', status: route.directResponse.status, body, response: routeResponse, delayMs };
   }
   const { path, rawQuery } = splitUrl(req.url);
   if (route.redirect) {
@@ -185,13 +245,18 @@ export function decide(vs: KObject, req: RequestView, rand: () => number = Math.
     const authority = r.authority ?? req.authority;
     const host = r.port ? `${authority.replace(/:\d+$/, '')}:${r.port}` : authority;
     const location = `${r.scheme ?? 'http'}://${host}${r.uri ?? path}${r.uri ? '' : rawQuery}`;
-    return { kind: 'respond', status: r.redirectCode ?? 301, body: '', headers: { location }, delayMs };
+    return { kind: 'respond', status: r.redirectCode ?? 301, body: '', headers: { location }, response: routeResponse, delayMs };
   }
-  const dest = pickWeighted(route.route ?? [], rand()) as { destination?: { host: string; port?: { number?: number }; subset?: string }; headers?: { request?: HeaderOps; response?: HeaderOps } } | undefined;
+  // With several destinations Istio leaves out those of weight 0.
+  const candidates = destinations.length > 1 ? destinations.filter((d) => d.weight !== 0 || destinations.every((x) => x.weight === undefined)) : destinations;
+  const dest = pickWeighted(candidates, rand());
   if (!dest?.destination) return { kind: 'no-route' };
+  const weighted = destinations.length > 1 ? dest.headers : undefined;
+  const request = parsers(headerMutation(weighted?.request), headerMutation(routeHeaders.request, single?.request));
+  const response = parsers(headerMutation(weighted?.response), headerMutation(routeHeaders.response, single?.response));
   const fqdn = resolveHost(dest.destination.host, vsNs);
   const svc = serviceOf(fqdn);
-  if (!svc) return { kind: 'respond', status: 503, body: 'no healthy upstream', delayMs };
+  if (!svc) return { kind: 'respond', status: 503, body: 'no healthy upstream', response, delayMs };
   let newPath: string | undefined;
   if (route.rewrite?.uri !== undefined) {
     const prefix = matched?.uri?.prefix;
@@ -200,10 +265,11 @@ export function decide(vs: KObject, req: RequestView, rand: () => number = Math.
   return {
     kind: 'forward',
     destination: { ...svc, port: dest.destination.port?.number, subset: dest.destination.subset },
-    request: [route.headers?.request, dest.headers?.request].filter(Boolean) as HeaderOps[],
-    response: [route.headers?.response, dest.headers?.response].filter(Boolean) as HeaderOps[],
+    request,
+    response,
     path: newPath,
-    authority: route.rewrite?.authority,
+    // rewrite.authority, else a route-level host/:authority header, else the destination's.
+    authority: route.rewrite?.authority || headerAuthority(routeHeaders.request) || headerAuthority(dest.headers?.request),
     delayMs,
     route: route.name,
   };
@@ -225,16 +291,53 @@ export function subsetLabels(dest: Destination, callerNamespace: string, rules: 
   return undefined;
 }
 
-/** Applies Istio header operations (set, add, remove) to a header map with lower-case names. */
-export function applyHeaderOps(headers: Record<string, string | string[] | undefined>, ops: HeaderOps[]): void {
-  for (const op of ops) {
-    for (const [k, v] of Object.entries(op.set ?? {})) headers[k.toLowerCase()] = v;
-    for (const [k, v] of Object.entries(op.add ?? {})) {
-      const cur = headers[k.toLowerCase()];
-      headers[k.toLowerCase()] = cur === undefined ? v : [...(Array.isArray(cur) ? cur : [cur]), v];
+/**
+ * Evaluates header parsers, in order, on a header map with lower-case names, as Envoy does:
+ * within one parser every remove first, then every `set` (replacing all values), then every `add`
+ * (appending a value); entries with an empty value are skipped. A later parser wins a conflict.
+ */
+export function applyHeaderOps(headers: Record<string, string | string[] | undefined>, parsersInOrder: HeaderMutation[]): void {
+  for (const p of parsersInOrder) {
+    for (const k of p.remove) delete headers[k];
+    for (const [k, v] of p.set) if (v !== '') headers[k] = v;
+    for (const [k, v] of p.add) {
+      if (v === '') continue;
+      const cur = headers[k];
+      headers[k] = cur === undefined ? v : [...(Array.isArray(cur) ? cur : [cur]), v];
     }
-    for (const k of op.remove ?? []) delete headers[k.toLowerCase()];
   }
+}
+
+/** Why Istio's validation refuses a header operation's name or value, or what the sandbox does not implement. */
+function headerOpProblems(field: string, headers: Headers | undefined): string[] {
+  const out: string[] = [];
+  const name = (where: string, n: string, authorityAllowed: boolean) => {
+    if (n === '') out.push(`${where}: header name cannot be empty`);
+    else if (authorityAllowed && authorityHeader(n)) return;
+    else if (n.toLowerCase() === 'host') out.push(`${where}: invalid header "${n}": cannot set Host header`);
+    else if (n.startsWith(':')) out.push(`${where}: invalid header "${n}": header cannot have ":" prefix`);
+  };
+  const value = (where: string, v: unknown) => {
+    if (typeof v !== 'string') return;
+    // eslint-disable-next-line no-control-regex
+    if (/[\u0000-\u0008\u000a-\u001f\u007f]/.test(v)) return void out.push(`${where}: header value configuration ${JSON.stringify(v)} is invalid`);
+    const rest = v.replace(/%%/g, '');
+    if (!rest.includes('%')) return;
+    if (/^[^%]*(%[^%]+%[^%]*)+$/.test(rest)) out.push(`${where}: Envoy substitutions (%VAR%) in header values are not implemented by the sandbox; write a literal % as %%`);
+    else out.push(`${where}: header value configuration: invalid header configuration. Un-escaped % or un-terminated variable expression`);
+  };
+  for (const dir of ['request', 'response'] as const) {
+    const ops = headers?.[dir];
+    for (const op of ['set', 'add'] as const) {
+      for (const [n, v] of Object.entries(ops?.[op] ?? {})) {
+        const where = `${field}.${dir}.${op}[${n}]`;
+        name(where, n, dir === 'request');
+        value(where, v);
+      }
+    }
+    (ops?.remove ?? []).forEach((n, k) => name(`${field}.${dir}.remove[${k}]`, n, false));
+  }
+  return out;
 }
 
 /** Parts of a VirtualService the sandbox does not implement and refuses (see README.md). */
@@ -246,6 +349,8 @@ export function unsupported(vs: KObject): string[] {
   (spec.http ?? []).forEach((r: Record<string, unknown> & { match?: Record<string, unknown>[] }, i: number) => {
     if (r.delegate) out.push(`spec.http[${i}].delegate: delegation is not implemented by the sandbox`);
     if (r.mirror || r.mirrors) out.push(`spec.http[${i}].mirror: traffic mirroring is not implemented by the sandbox`);
+    out.push(...headerOpProblems(`spec.http[${i}].headers`, r.headers as Headers | undefined));
+    ((r.route ?? []) as RouteDestination[]).forEach((d, j) => out.push(...headerOpProblems(`spec.http[${i}].route[${j}].headers`, d.headers)));
     (r.match ?? []).forEach((m, j) => {
       if (m.sourceLabels) out.push(`spec.http[${i}].match[${j}].sourceLabels: the sandbox cannot tell which workload a connection comes from`);
       if (m.sourceNamespace) out.push(`spec.http[${i}].match[${j}].sourceNamespace: the sandbox cannot tell which workload a connection comes from`);

@@ -14,7 +14,7 @@ import type { Admit, Store } from '../apiserver/store';
 import { Informer } from '../controllers/informer';
 import { serviceAllocator } from './allocator';
 import { MeshHttpServer, sniff, type HttpContext, type RouteResult } from './http-proxy';
-import { decide, subsetLabels, unsupported, virtualServiceFor, type HeaderOps, type RequestView } from './istio';
+import { decide, subsetLabels, unsupported, virtualServiceFor, type HeaderMutation, type RequestView } from './istio';
 import { spliceBoth } from './splice';
 
 const SLICES = 'endpointslices.discovery.k8s.io';
@@ -338,8 +338,8 @@ class Network implements ServiceNetworkHandle {
   private async route(p: PortProxy, req: RequestView, client: net.Socket): Promise<RouteResult> {
     const vs = virtualServiceFor(p.namespace, p.service, this.informers.vs.list());
     let target = { namespace: p.namespace, service: p.service, port: p.port as number | undefined, subset: undefined as string | undefined };
-    let request: HeaderOps[] = [];
-    let response: HeaderOps[] = [];
+    let request: HeaderMutation[] = [];
+    let response: HeaderMutation[] = [];
     let path: string | undefined;
     let authority: string | undefined;
     if (vs) {
@@ -348,24 +348,32 @@ class Network implements ServiceNetworkHandle {
       if (delay > 0) await new Promise((r) => setTimeout(r, delay));
       // A VirtualService for the host that no route matches: Envoy answers 404 (response flag NR).
       if (d.kind === 'no-route') return { kind: 'respond', status: 404, body: '' };
-      if (d.kind === 'respond') return { kind: 'respond', status: d.status, body: d.body, headers: d.headers };
+      if (d.kind === 'respond') return { kind: 'respond', status: d.status, body: d.body, headers: d.headers, response: d.response };
       target = { ...d.destination, port: d.destination.port, subset: d.destination.subset };
       ({ request, response, path, authority } = d);
     }
+    // Envoy's own answers once a route is chosen carry the route's response header operations too.
+    const unavailable: RouteResult = { kind: 'respond', status: 503, body: 'no healthy upstream', response };
     const svc = this.informers.services.get(target.namespace, target.service);
-    if (!svc) return { kind: 'respond', status: 503, body: 'no healthy upstream' };
+    if (!svc) return unavailable;
     const ports: number[] = (svc.spec?.ports ?? []).map((x: { port: number }) => x.port);
     const port = target.port ?? (ports.length === 1 ? ports[0] : ports.includes(p.port) ? p.port : undefined);
-    if (port === undefined || !ports.includes(port)) return { kind: 'respond', status: 503, body: 'no healthy upstream' };
+    if (port === undefined || !ports.includes(port)) return unavailable;
     let labels: Record<string, string> | undefined;
     if (target.subset) {
       labels = subsetLabels({ namespace: target.namespace, service: target.service, subset: target.subset }, vs?.metadata.namespace ?? p.namespace, this.informers.dr.list());
-      if (!labels) return { kind: 'respond', status: 503, body: 'no healthy upstream' }; // unknown subset: no such cluster (NC)
+      if (!labels) return unavailable; // unknown subset: no such cluster (NC)
     }
     const eps = this.endpoints(svc, port, labels);
     const ep = this.choose(svc, port, eps, client.remoteAddress, target.subset ? `#${target.subset}` : '');
-    if (!ep) return { kind: 'respond', status: 503, body: 'no healthy upstream' };
-    const socket = await this.dial(ep);
+    if (!ep) return unavailable;
+    let socket: Duplex;
+    try {
+      socket = await this.dial(ep);
+    } catch (e) {
+      const body = `upstream connect error or disconnect/reset before headers. reset reason: connection failure, transport failure reason: ${(e as Error).message}`;
+      return { kind: 'respond', status: 503, body, response };
+    }
     this.track(socket);
     return { kind: 'upstream', socket, request, response, path, authority };
   }

@@ -14,7 +14,7 @@ export function applyEdit(current: KubeObject, edit: Edit): EditResult {
     case 'istio.removeRoute':
       return removeIstioRoute(current, edit.session);
     case 'gateway.addRoute':
-      return addGatewayRoute(current, current.metadata.namespace ?? '', edit.service, edit.routeKey, edit.devService);
+      return addGatewayRoute(current, current.metadata.namespace ?? '', edit.service, edit.routeKey, edit.devService, edit.session);
     case 'gateway.removeRoute':
       return removeGatewayRoute(current, edit.routeKey);
     case 'router.addRoute':

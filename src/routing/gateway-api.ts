@@ -4,9 +4,11 @@
 // same filters, and the Service's backendRef replaced by the dev Service. Gateway API's precedence
 // prefers, for the same path, the match with more header conditions, so the twin wins for keyed
 // requests whatever order the rules are in. Undo removes exactly the rules carrying this session's
-// key. Only traffic an HTTPRoute routes is affected: requests through a Gateway (or a GAMMA mesh
+// key. The twin also sets `x-devlane-copy: <session>` on the responses it routes (a
+// ResponseHeaderModifier filter; merged into the rule's own one, since a rule may hold only one).
+// Only traffic an HTTPRoute routes is affected: requests through a Gateway (or a GAMMA mesh
 // whose HTTPRoutes name the Service as parent), not Pod-to-Service calls that bypass them.
-import { baggageHeader, baggagePattern, routeHeader } from './match';
+import { baggageHeader, baggagePattern, copyHeader, routeHeader } from './match';
 import type { EditResult } from './edit-result';
 import type { Json } from '../core/session/dev-workload';
 import type { KubeObject } from '../core/resources';
@@ -35,8 +37,31 @@ export function findHttpRoutes(all: HttpRoute[], namespace: string, service: str
     .sort((a, b) => (a.metadata.creationTimestamp ?? '').localeCompare(b.metadata.creationTimestamp ?? ''));
 }
 
+/**
+ * The rule's filters with `x-devlane-copy: <session>` set on responses. Gateway API allows one
+ * ResponseHeaderModifier per rule, so an existing one gets the header (replacing any operation
+ * of the rule's own on that name); otherwise a new filter is added.
+ */
+export function markedFilters(filters: Json[] | undefined, session: string): Json[] {
+  const out: Json[] = structuredClone(filters ?? []);
+  const isCopy = (h: Json) => String(h.name ?? h).toLowerCase() === copyHeader;
+  let modifier = out.find((f) => f.type === 'ResponseHeaderModifier');
+  if (!modifier) {
+    modifier = { type: 'ResponseHeaderModifier', responseHeaderModifier: {} };
+    out.push(modifier);
+  }
+  const m: Json = (modifier.responseHeaderModifier ??= {});
+  m.set = [...(m.set ?? []).filter((h: Json) => !isCopy(h)), { name: copyHeader, value: session }];
+  for (const k of ['add', 'remove']) {
+    if (m[k] === undefined) continue;
+    m[k] = m[k].filter((h: Json) => !isCopy(h));
+    if (m[k].length === 0) delete m[k];
+  }
+  return out;
+}
+
 /** The session's twin of each rule that routes to the Service. */
-export function sessionRules(route: HttpRoute, namespace: string, service: string, routeKey: string, devService: string): Json[] {
+export function sessionRules(route: HttpRoute, namespace: string, service: string, routeKey: string, devService: string, session: string): Json[] {
   const ns = route.metadata.namespace ?? namespace;
   const keyed = [
     { type: 'Exact', name: routeHeader, value: routeKey },
@@ -55,13 +80,14 @@ export function sessionRules(route: HttpRoute, namespace: string, service: strin
           return copy;
         }),
     };
-    for (const k of ['filters', 'timeouts', 'sessionPersistence']) if (rule[k] !== undefined) twin[k] = structuredClone(rule[k]);
+    for (const k of ['timeouts', 'sessionPersistence']) if (rule[k] !== undefined) twin[k] = structuredClone(rule[k]);
+    twin.filters = markedFilters(rule.filters, session);
     return twin;
   });
 }
 
-export function addGatewayRoute(route: HttpRoute, namespace: string, service: string, routeKey: string, devService: string): EditResult {
-  const twins = sessionRules(route, namespace, service, routeKey, devService);
+export function addGatewayRoute(route: HttpRoute, namespace: string, service: string, routeKey: string, devService: string, session: string): EditResult {
+  const twins = sessionRules(route, namespace, service, routeKey, devService, session);
   if (twins.length === 0) return { kind: 'unchanged' };
   const next = structuredClone(route);
   const others = (next.spec?.rules ?? []).filter((r: Json) => !carriesKey(r, routeKey));

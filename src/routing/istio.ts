@@ -1,8 +1,10 @@
 // Istio: a session's route is an http route prepended to the Service's VirtualService (one created
 // when there is none, ending in a default route to the Service itself, because a VirtualService
 // whose routes do not match answers 404). Routes, subsets and DestinationRules already there are
-// kept as they are; undo removes exactly this session's route.
-import { baggageHeader, baggagePattern, routeHeader } from './match';
+// kept as they are; undo removes exactly this session's route. The session's route marks what the
+// copy answers with `x-devlane-copy: <session>` (set, so the copy cannot forge another session's
+// name); responses through every other route are left as they are.
+import { baggageHeader, baggagePattern, copyHeader, routeHeader } from './match';
 import type { EditResult } from './edit-result';
 import type { Json } from '../core/session/dev-workload';
 import { annotations, labels, managedBy } from '../core/session/names';
@@ -18,6 +20,7 @@ export function sessionRoute(session: string, routeKey: string, devService: stri
     name: sessionRouteName(session),
     match: [{ headers: { [routeHeader]: { exact: routeKey } } }, { headers: { [baggageHeader]: { regex: baggagePattern(routeKey) } } }],
     route: [{ destination: { host: devService } }],
+    headers: { response: { set: { [copyHeader]: session } } },
   };
 }
 

@@ -8,6 +8,8 @@
 import { isRouteKey } from '../core/session/names';
 
 export const routeHeader = 'x-devlane-route';
+/** Response header naming the session whose developer copy served the request; absent from the original's responses. */
+export const copyHeader = 'x-devlane-copy';
 export const baggageHeader = 'baggage';
 export const baggageKey = 'devlane';
 

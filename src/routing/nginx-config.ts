@@ -1,10 +1,12 @@
 // The Devlane router's nginx configuration, generated from the routes of every session on one
 // Service. Requests whose `x-devlane-route` header or `devlane` baggage member carries a session's
 // key go to that session's dev Service; everything else goes to `<service>-devlane-origin`, which
-// selects the original pods. The config is a pure function of its input, so it is unit-tested and
-// `nginx -t`-checked, and a ConfigMap change is one graceful `nginx -s reload`.
+// selects the original pods. Responses from a copy carry `x-devlane-copy: <session>` (replacing any
+// the copy sent itself, as Istio's `set` does); the original's responses pass through as they are.
+// The config is a pure function of its input, so it is unit-tested and `nginx -t`-checked, and a
+// ConfigMap change is one graceful `nginx -s reload`.
 import { createHash } from 'node:crypto';
-import { baggagePattern } from './match';
+import { baggagePattern, copyHeader } from './match';
 import { isRouteKey } from '../core/session/names';
 
 export type PortProtocol = 'http' | 'http2' | 'grpc' | 'tcp';
@@ -86,6 +88,9 @@ export function renderRouterConfig(input: RouterConfigInput): string {
   for (const r of routes) out.push(`    ${q(`~^${baggagePattern(r.routeKey)}$`)} ${q(r.session)};`);
   out.push('  }');
   out.push('  map $dl_by_header $dl_session {', '    "" $dl_by_baggage;', '    default $dl_by_header;', '  }');
+  // Which version answered: the session's name when its copy did, else whatever the original sent.
+  // An empty value makes add_header add nothing, so the original's responses gain no header.
+  out.push(`  map $dl_session $dl_copy {`, `    "" $upstream_http_${copyHeader.replace(/-/g, '_')};`, '    default $dl_session;', '  }');
   // WebSocket and other upgrades: pass Upgrade on, and say "upgrade" only when there is one.
   out.push('  map $http_upgrade $dl_connection {', '    default upgrade;', '    "" "";', '  }');
   for (const p of httpPorts) {
@@ -104,12 +109,16 @@ export function renderRouterConfig(input: RouterConfigInput): string {
     if (p.protocol === 'grpc' || p.protocol === 'http2') {
       out.push(`      grpc_pass grpc://$dl_upstream_${p.port};`);
       out.push('      grpc_set_header Host $http_host;');
+      out.push(`      grpc_hide_header ${copyHeader};`);
     } else {
       out.push(`      proxy_pass http://$dl_upstream_${p.port};`);
       out.push('      proxy_set_header Host $http_host;');
       out.push('      proxy_set_header Upgrade $http_upgrade;');
       out.push('      proxy_set_header Connection $dl_connection;');
+      out.push(`      proxy_hide_header ${copyHeader};`);
     }
+    // `always`: error answers (a copy that is down: 502) and upgrades (101) are marked too.
+    out.push(`      add_header ${copyHeader} $dl_copy always;`);
     out.push('    }');
     out.push('  }');
   }

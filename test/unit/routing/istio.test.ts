@@ -9,6 +9,7 @@ const updated = (r: EditResult): any => {
 };
 import { addIstioRoute, findVirtualService, newVirtualService, removeIstioRoute } from '../../../src/routing/istio';
 import { baggagePattern } from '../../../src/routing/match';
+import { VirtualService } from '@kubernetes-models/istio/networking.istio.io/v1/VirtualService';
 
 const key = 'AbCdEfGhIjKlMnOpQrStUvWxYz012345';
 const full = (re: string, v: string) => new RegExp(`^(?:${re})$`).test(v);
@@ -46,6 +47,16 @@ describe('istio edits', () => {
     assert.equal(r.kind, 'update');
     assert.deepEqual(updated(r).spec.http.map((h: { name?: string }) => h.name), ['devlane-s2', 'canary', undefined]);
     assert.equal(removeIstioRoute(existing, 's1').kind, 'unchanged');
+  });
+
+  it('marks the responses of the session route, and only those, with x-devlane-copy (valid VirtualService schema)', () => {
+    const vs = updated(addIstioRoute(existing, 's1', key, 'ratings-dl-s1'));
+    assert.deepEqual(vs.spec.http[0].headers, { response: { set: { 'x-devlane-copy': 's1' } } });
+    assert.ok(vs.spec.http.slice(1).every((h: { headers?: unknown }) => h.headers === undefined), 'other routes are left as they are');
+    assert.doesNotThrow(() => new VirtualService(vs).validate());
+    // A record written before the marker existed (a route without headers) is still undone by name.
+    const old = { ...vs, spec: { ...vs.spec, http: [{ ...vs.spec.http[0], headers: undefined }, ...vs.spec.http.slice(1)] } };
+    assert.deepEqual(updated(removeIstioRoute(old, 's1')).spec.http, existing.spec.http);
   });
 
   it('deletes a VirtualService Devlane created once its last session route is gone', () => {

@@ -38,6 +38,15 @@ describe('router nginx config', () => {
     assert.doesNotMatch(c, /stream \{/);
   });
 
+  it('marks only the copy\'s responses: the session name when routed to a copy, the original\'s own header otherwise', () => {
+    const c = renderRouterConfig(input({ ports: [{ name: 'http', port: 80, listen: 8080, protocol: 'http' }, { name: 'grpc', port: 9090, listen: 9090, protocol: 'grpc' }] }));
+    assert.match(c, /map \$dl_session \$dl_copy \{\n {4}"" \$upstream_http_x_devlane_copy;\n {4}default \$dl_session;\n {2}\}/);
+    assert.equal(c.match(/add_header x-devlane-copy \$dl_copy always;/g)?.length, 2, 'on every HTTP port');
+    assert.match(c, /proxy_hide_header x-devlane-copy;/);
+    assert.match(c, /grpc_hide_header x-devlane-copy;/);
+    assert.doesNotMatch(c.slice(c.indexOf('listen 15021')), /add_header/, 'not on the admin port');
+  });
+
   it('is stable for the same routes in any order', () => {
     const a = renderRouterConfig(input());
     const b = renderRouterConfig(input({ routes: [...input().routes].reverse() }));
@@ -93,7 +102,8 @@ describe('router nginx config', () => {
     const dir = mkdtempSync(join(tmpdir(), 'dl-nginx-'));
     try {
       // nginx -t resolves upstream host names: point them at this machine for the check.
-      const conf = renderRouterConfig(input({ adminPort: 0 + 15021 })).replace(/[a-z0-9-]+\.shop\.svc\.cluster\.local/g, '127.0.0.1').replace('pid /tmp/devlane-router.pid;', `pid ${dir}/nginx.pid;`);
+      const ports: RouterConfigInput['ports'] = [{ name: 'http', port: 80, listen: 8080, protocol: 'http' }, { name: 'grpc', port: 9090, listen: 9090, protocol: 'grpc' }, { name: 'h2c', port: 81, listen: 8081, protocol: 'http2' }];
+      const conf = renderRouterConfig(input({ ports, adminPort: 0 + 15021 })).replace(/[a-z0-9-]+\.shop\.svc\.cluster\.local/g, '127.0.0.1').replace('pid /tmp/devlane-router.pid;', `pid ${dir}/nginx.pid;`);
       writeFileSync(join(dir, 'nginx.conf'), conf);
       const r = spawnSync('nginx', ['-t', '-q', '-c', join(dir, 'nginx.conf'), '-e', 'stderr'], { encoding: 'utf8' });
       assert.equal(r.status, 0, r.stderr);
@@ -132,7 +142,83 @@ describe('router nginx config', () => {
       rmSync(dir, { recursive: true, force: true });
     }
   });
+
+  it('marks what a real nginx answers from a copy, errors and WebSocket upgrades included', { skip: hasNginx ? false : 'nginx is not installed' }, async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'dl-nginx-'));
+    const upgradeTo = (name: string) => (_req: http.IncomingMessage, socket: import('node:stream').Duplex) => {
+      socket.end(`HTTP/1.1 101 Switching Protocols\r\nupgrade: websocket\r\nconnection: Upgrade\r\nx-served-by: ${name}\r\n\r\n`);
+    };
+    // The origin marks nothing; the s1 copy tries to name another session, which the router replaces.
+    const origin = await listen((_req, res) => res.end('origin'));
+    const s1 = await listen((_req, res) => res.setHeader('x-devlane-copy', 'someone-else').end('s1'));
+    origin.on('upgrade', upgradeTo('origin'));
+    s1.on('upgrade', upgradeTo('s1'));
+    const dead = await freePort();
+    const front = await freePort();
+    const admin = await freePort();
+    let conf = renderRouterConfig(input({ ports: [{ name: 'http', port: 80, listen: front, protocol: 'http' }], adminPort: admin }));
+    conf = conf
+      .replace(`pid /tmp/devlane-router.pid;`, `pid ${dir}/nginx.pid;`)
+      .replace(/listen (\d+);/g, 'listen 127.0.0.1:$1;')
+      .replace('ratings-devlane-origin.shop.svc.cluster.local:80', `127.0.0.1:${(origin.address() as { port: number }).port}`)
+      .replace('ratings-dl-s1.shop.svc.cluster.local:80', `127.0.0.1:${(s1.address() as { port: number }).port}`)
+      .replace('ratings-dl-s2.shop.svc.cluster.local:80', `127.0.0.1:${dead}`)
+      .replace('error_log stderr warn;', 'error_log stderr crit;')
+      .replace(/temp_path \/tmp\//g, `temp_path ${dir}/`);
+    writeFileSync(join(dir, 'nginx.conf'), conf);
+    const ngx = spawn('nginx', ['-c', join(dir, 'nginx.conf'), '-e', 'stderr', '-g', 'daemon off;'], { stdio: ['ignore', 'ignore', 'pipe'] });
+    try {
+      await waitFor(() => get(front, {}).then(() => true, () => false));
+      const plain = await fetchHead(front, {});
+      assert.equal(plain.status, 200);
+      assert.equal(plain.headers['x-devlane-copy'], undefined, 'the original\'s answer carries no marker');
+      const keyed = await fetchHead(front, { 'x-devlane-route': k1 });
+      assert.equal(keyed.headers['x-devlane-copy'], 's1', 'the copy\'s own header is replaced by its session');
+      assert.equal((await fetchHead(front, { baggage: `devlane=${k1}` })).headers['x-devlane-copy'], 's1');
+      const down = await fetchHead(front, { 'x-devlane-route': k2 });
+      assert.equal(down.status, 502);
+      assert.equal(down.headers['x-devlane-copy'], 's2', 'a copy that is down: the error says whose route it was');
+      const ws = await upgradeHead(front, { 'x-devlane-route': k1 });
+      assert.equal(ws.status, 101);
+      assert.equal(ws.headers['x-served-by'], 's1');
+      assert.equal(ws.headers['x-devlane-copy'], 's1');
+      const wsPlain = await upgradeHead(front, {});
+      assert.equal(wsPlain.headers['x-served-by'], 'origin');
+      assert.equal(wsPlain.headers['x-devlane-copy'], undefined);
+    } finally {
+      ngx.kill('SIGQUIT');
+      await new Promise((r) => ngx.once('exit', r));
+      origin.close();
+      s1.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
 });
+
+interface Head {
+  status: number;
+  headers: http.IncomingHttpHeaders;
+}
+function fetchHead(port: number, headers: Record<string, string>): Promise<Head> {
+  return new Promise((resolve, reject) => {
+    http.get({ host: '127.0.0.1', port, headers, agent: false }, (res) => {
+      res.resume();
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers }));
+    }).on('error', reject);
+  });
+}
+function upgradeHead(port: number, headers: Record<string, string>): Promise<Head> {
+  return new Promise((resolve, reject) => {
+    const req = http.request({ host: '127.0.0.1', port, agent: false, headers: { ...headers, connection: 'Upgrade', upgrade: 'websocket' } });
+    req.on('upgrade', (res, socket) => {
+      socket.destroy();
+      resolve({ status: res.statusCode ?? 0, headers: res.headers });
+    });
+    req.on('response', (res) => reject(new Error(`no upgrade: ${res.statusCode}`)));
+    req.on('error', reject);
+    req.end();
+  });
+}
 
 function listen(handler: http.RequestListener): Promise<http.Server> {
   return new Promise((resolve) => {

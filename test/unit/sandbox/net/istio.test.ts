@@ -72,8 +72,8 @@ describe('Istio destinations', () => {
     assert.equal(subsetLabels({ namespace: 'shop', service: 'ratings', subset: 'v9' }, 'shop', [dr]), undefined);
   });
   it('header operations set, add and remove', () => {
-    const h: Record<string, string | string[] | undefined> = { a: '1', b: '2' };
-    applyHeaderOps(h, [{ set: { A: 'x' }, add: { b: '3' }, remove: ['c'] }]);
+    const h: Record<string, string | string[] | undefined> = { a: '1', b: '2', c: '3' };
+    applyHeaderOps(h, [{ set: [['a', 'x']], add: [['b', '3']], remove: ['c'] }]);
     assert.deepEqual(h, { a: 'x', b: ['2', '3'] });
   });
 });
