@@ -17,6 +17,7 @@ import { SessionCommands } from './ui/session/commands';
 import { SyncCommands } from './ui/sync/commands';
 import { SessionsTreeProvider } from './ui/session/sessions-tree';
 import { SessionStatusBar } from './ui/session/status-bar';
+import { SessionPanels } from './ui/session/panel';
 import { JoinUriHandler } from './ui/session/uri-handler';
 import { MementoPrefs } from './ui/prefs';
 import { affectsConfig, readConfig, setContext } from './ui/vscode-utils';
@@ -60,7 +61,9 @@ export function activate(context: vscode.ExtensionContext): DevlaneApi {
   const sessionsProvider = own(new SessionsTreeProvider(sessionsWatch));
   const sessionsTree = own(vscode.window.createTreeView(views.sessions, { treeDataProvider: sessionsProvider }));
   sessionsProvider.attach(sessionsTree);
-  own(new SessionStatusBar(active, sessionsWatch, activity));
+  const statusBar = own(new SessionStatusBar(active, sessionsWatch, activity, () => sessionCommands.whereOrUndefined(), logger));
+  own(prefs.onDidChange(() => statusBar.update()));
+  own(new SessionPanels({ clusters, watch: sessionsWatch, active, activity, logger, extensionUri: context.extensionUri }));
   // Sessions whose participants vanished (crash, sleep) are restored by whoever sees them.
   own(new OrphanCollector(sessionsWatch, (context, namespace) => sessionCommands.sessionsAt({ context, namespace }), logger));
   own(vscode.window.registerUriHandler(new JoinUriHandler(clusters, (ref) => sessionCommands.join(ref), logger)));

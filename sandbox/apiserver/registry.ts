@@ -54,6 +54,8 @@ export const RESOURCES: ResourceInfo[] = [
   r('networking.istio.io', 'v1', 'virtualservices', 'VirtualService', true, { shortNames: ['vs'], subresources: ['status'], categories: ['istio-io', 'networking-istio-io'] }),
   r('networking.istio.io', 'v1', 'destinationrules', 'DestinationRule', true, { shortNames: ['dr'], subresources: ['status'], categories: ['istio-io', 'networking-istio-io'] }),
   r('gateway.networking.k8s.io', 'v1', 'httproutes', 'HTTPRoute', true, { subresources: ['status'], categories: ['gateway-api'] }),
+  // Stored and validated only: no ingress controller serves them (sandbox/README.md).
+  r('networking.k8s.io', 'v1', 'ingresses', 'Ingress', true, { shortNames: ['ing'], subresources: ['status'] }),
 ];
 
 /** Resources whose writes do not store anything (reviews). */

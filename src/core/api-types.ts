@@ -24,6 +24,7 @@ export const apiTypes = {
   lease: t('coordination.k8s.io', 'v1', 'Lease', 'leases'),
   virtualService: t('networking.istio.io', 'v1', 'VirtualService', 'virtualservices'),
   httpRoute: t('gateway.networking.k8s.io', 'v1', 'HTTPRoute', 'httproutes'),
+  ingress: t('networking.k8s.io', 'v1', 'Ingress', 'ingresses'),
 } as const;
 
 export type ApiTypeName = keyof typeof apiTypes;

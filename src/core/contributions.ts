@@ -28,6 +28,7 @@ export const commands = {
   takeOverService: 'devlane.takeOverService',
   cleanUpSession: 'devlane.cleanUpSession',
   refreshSessions: 'devlane.refreshSessions',
+  openSessionPanel: 'devlane.openSessionPanel',
 } as const;
 export type CommandId = (typeof commands)[keyof typeof commands];
 

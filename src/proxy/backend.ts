@@ -16,10 +16,10 @@ export interface Backend {
 const isReady = (p: Pod) => !p.metadata.deletionTimestamp && p.status?.phase === 'Running' && (p.status.conditions ?? []).some((c) => c.type === 'Ready' && c.status === 'True');
 
 /** The pod port that a Service port sends to (a named targetPort is looked up in the pod). */
-export function podPort(svc: Service, pod: Pod, port?: number): number {
+export function podPort(svc: Service, pod: Pod, port?: number | string): number {
   const ports = svc.spec?.ports ?? [];
-  const sp = (port ? ports.find((p) => p.port === port) : undefined) ?? ports[0];
-  if (!sp) throw new ClusterError('invalid', `Service ${svc.metadata.name} has no ports`, 'Pick a Service that serves HTTP.');
+  const sp = port === undefined ? ports[0] : ports.find((p) => (typeof port === 'number' ? p.port === port : p.name === port)) ?? (typeof port === 'number' ? ports[0] : undefined);
+  if (!sp) throw new ClusterError('invalid', port === undefined ? `Service ${svc.metadata.name} has no ports` : `Service ${svc.metadata.name} has no port named "${port}"`, 'Pick a Service that serves HTTP, or fix the Ingress.');
   const target = sp.targetPort ?? sp.port;
   if (typeof target === 'number') return target;
   if (/^\d+$/.test(target)) return Number(target);
@@ -27,7 +27,7 @@ export function podPort(svc: Service, pod: Pod, port?: number): number {
   throw new ClusterError('invalid', `Service ${svc.metadata.name} sends port ${sp.port} to "${target}", which pod ${pod.metadata.name} does not name`, 'Check the Service and the pod template.');
 }
 
-export async function resolveBackend(api: ObjectApi, namespace: string, service: string, port: number | undefined, signal: AbortSignal): Promise<Backend> {
+export async function resolveBackend(api: ObjectApi, namespace: string, service: string, port: number | string | undefined, signal: AbortSignal): Promise<Backend> {
   const svc = await api.get<Service>(apiTypes.service, namespace, service, signal);
   const selector = svc.spec?.selector;
   if (!selector || Object.keys(selector).length === 0) throw new ClusterError('invalid', `Service ${service} has no selector, so no pod to forward to`, 'Pick a Service that selects pods.');

@@ -2,12 +2,15 @@
 // to one Service of the namespace, through a port-forward to a pod behind it, with the session's
 // route on it (x-devlane-route and baggage devlane=KEY). A browser or any HTTP client then
 // exercises the session with no header plugin. WebSocket upgrades pass through with the same
-// headers. Whoever owns the proxy (the session, in the editor) disposes it: listener, forwards
-// and every open connection end together.
+// headers. In front of an Ingress, each request goes to the Service the Ingress's rules choose
+// for its path (src/core/ingress.ts), with the rule's host as Host, as the ingress controller
+// would send it. Whoever owns the proxy (the session, in the editor) disposes it: listener,
+// forwards and every open connection end together.
 import * as http from 'node:http';
 import * as net from 'node:net';
 import type { ClusterConnection, PortForwardHandle } from '../cluster/api';
 import { Disposable, toDisposable } from '../core/lifecycle';
+import { type IngressObject, ingressBackend } from '../core/ingress';
 import type { Logger } from '../core/logger';
 import { type Backend, resolveBackend } from './backend';
 import { downstreamHeaders, upstreamHeaders } from './headers';
@@ -15,19 +18,29 @@ import { downstreamHeaders, upstreamHeaders } from './headers';
 export interface RoutedProxyOptions {
   cluster: Pick<ClusterConnection, 'objects' | 'portForward'>;
   namespace: string;
-  /** The Service requests are for. */
+  /** The Service requests are for (with `ingress`: the Ingress's name, for messages). */
   service: string;
   /** The Service port (default: its first port). */
   port?: number;
+  /** Stand in for this Ingress: its rules (for `host`, sent as Host) choose the Service per request. */
+  ingress?: { object: IngressObject; host?: string };
   routeKey: string;
-  /** The session's dev Service for `service`, while the session holds it: the first hop goes there. */
-  devService?: () => string | undefined;
+  /** The session's dev Service for a Service it holds: the first hop to that Service goes there. */
+  devService?: (service: string) => string | undefined;
   logger: Logger;
+}
+
+/** Where one request goes: a Service (maybe the session's dev Service for it) and its port. */
+interface Hop {
+  service: string;
+  port?: number | string;
+  host: string;
 }
 
 interface Forward {
   backend: Backend;
   handle: PortForwardHandle;
+  key: string;
 }
 
 export class RoutedProxy extends Disposable {
@@ -68,52 +81,63 @@ export class RoutedProxy extends Disposable {
     return `http://127.0.0.1:${this.port}/`;
   }
 
-  /** The Service the next request goes to first. */
-  private target(): string {
-    return this.o.devService?.() ?? this.o.service;
+  /** Where a request for `path` goes first; undefined when an Ingress has no rule for it. */
+  private hop(path: string): Hop | undefined {
+    const ing = this.o.ingress;
+    if (!ing) {
+      const service = this.o.devService?.(this.o.service) ?? this.o.service;
+      const host = this.o.port && this.o.port !== 80 ? `${this.o.service}:${this.o.port}` : this.o.service;
+      return { service, port: this.o.port, host };
+    }
+    const b = ingressBackend(ing.object, ing.host, path);
+    if (!b) return undefined;
+    const host = ing.host && !ing.host.startsWith('*') ? ing.host : b.service;
+    return { service: this.o.devService?.(b.service) ?? b.service, port: b.port ?? b.portName, host };
   }
 
-  private forward(): Promise<Forward> {
-    const service = this.target();
-    let f = this.forwards.get(service);
+  private forward(hop: Hop): Promise<Forward> {
+    const key = `${hop.service}:${hop.port ?? ''}`;
+    let f = this.forwards.get(key);
     if (!f) {
       f = (async () => {
-        const backend = await resolveBackend(this.o.cluster.objects, this.o.namespace, service, service === this.o.service ? this.o.port : undefined, this.controller.signal);
+        const backend = await resolveBackend(this.o.cluster.objects, this.o.namespace, hop.service, hop.port, this.controller.signal);
         const handle = await this.o.cluster.portForward({ namespace: this.o.namespace, pod: backend.pod, remotePort: backend.port, localPort: 0, address: '127.0.0.1' });
         if (this.isDisposed) handle.dispose();
-        handle.onDidClose(() => this.drop(service, f));
-        return { backend, handle };
+        handle.onDidClose(() => this.drop(key, f));
+        return { backend, handle, key };
       })();
-      this.forwards.set(service, f);
-      f.catch(() => this.drop(service, f));
+      this.forwards.set(key, f);
+      f.catch(() => this.drop(key, f));
     }
     return f;
   }
 
-  private drop(service: string, f: Promise<Forward> | undefined): void {
-    if (this.forwards.get(service) !== f) return;
-    this.forwards.delete(service);
+  private drop(key: string, f: Promise<Forward> | undefined): void {
+    if (this.forwards.get(key) !== f) return;
+    this.forwards.delete(key);
     void f?.then((x) => x.handle.dispose(), () => undefined);
   }
 
-  private host(): string {
-    return this.o.port && this.o.port !== 80 ? `${this.o.service}:${this.o.port}` : this.o.service;
+  private noRule(path: string): string {
+    return `Ingress ${this.o.service} has no rule for ${this.o.ingress?.host ?? '(any host)'}${path.split('?')[0]} and no default backend`;
   }
 
   private async onRequest(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
+    const hop = this.hop(req.url ?? '/');
+    if (!hop) return fail(res, this.noRule(req.url ?? '/'), 404);
     let fwd: Forward;
     try {
-      fwd = await this.forward();
+      fwd = await this.forward(hop);
     } catch (err) {
-      return fail(res, `Devlane could not reach Service ${this.target()} in ${this.o.namespace}: ${(err as Error).message}`);
+      return fail(res, `Devlane could not reach Service ${hop.service} in ${this.o.namespace}: ${(err as Error).message}`);
     }
-    const up = http.request({ host: '127.0.0.1', port: fwd.handle.localPort, method: req.method, path: req.url, headers: upstreamHeaders(req.headers, this.o.routeKey, this.host()) }, (upRes) => {
+    const up = http.request({ host: '127.0.0.1', port: fwd.handle.localPort, method: req.method, path: req.url, headers: upstreamHeaders(req.headers, this.o.routeKey, hop.host) }, (upRes) => {
       res.writeHead(upRes.statusCode ?? 502, upRes.statusMessage, downstreamHeaders(upRes.rawHeaders));
       upRes.pipe(res);
     });
     up.on('error', (err) => {
       // The forward may have gone with its pod: the next request finds another.
-      this.drop(fwd.backend.service, this.forwards.get(fwd.backend.service));
+      this.drop(fwd.key, this.forwards.get(fwd.key));
       fail(res, `Devlane's forward to ${fwd.backend.pod} failed: ${err.message}`);
     });
     res.on('close', () => up.destroy());
@@ -122,9 +146,14 @@ export class RoutedProxy extends Disposable {
 
   private async onUpgrade(req: http.IncomingMessage, socket: net.Socket, head: Buffer): Promise<void> {
     socket.on('error', () => undefined);
+    const hop = this.hop(req.url ?? '/');
+    if (!hop) {
+      socket.end(`HTTP/1.1 404 Not Found\r\ncontent-type: text/plain\r\nconnection: close\r\n\r\n${this.noRule(req.url ?? '/')}\n`);
+      return;
+    }
     let fwd: Forward;
     try {
-      fwd = await this.forward();
+      fwd = await this.forward(hop);
     } catch (err) {
       socket.end(`HTTP/1.1 502 Bad Gateway\r\ncontent-type: text/plain\r\nconnection: close\r\n\r\n${(err as Error).message}\n`);
       return;
@@ -132,7 +161,7 @@ export class RoutedProxy extends Disposable {
     const up = net.connect({ host: '127.0.0.1', port: fwd.handle.localPort });
     this.sockets.add(up);
     up.on('close', () => this.sockets.delete(up));
-    const headers = upstreamHeaders(req.headers, this.o.routeKey, this.host(), true);
+    const headers = upstreamHeaders(req.headers, this.o.routeKey, hop.host, true);
     const lines = [`${req.method} ${req.url} HTTP/1.1`];
     for (const [k, v] of Object.entries(headers)) for (const one of Array.isArray(v) ? v : [v]) lines.push(`${k}: ${String(one)}`);
     up.on('connect', () => {
@@ -146,11 +175,11 @@ export class RoutedProxy extends Disposable {
   }
 }
 
-function fail(res: http.ServerResponse, message: string): void {
+function fail(res: http.ServerResponse, message: string, status = 502): void {
   if (res.headersSent) {
     res.destroy();
     return;
   }
-  res.writeHead(502, { 'content-type': 'text/plain; charset=utf-8' });
+  res.writeHead(status, { 'content-type': 'text/plain; charset=utf-8' });
   res.end(`${message}\n`);
 }

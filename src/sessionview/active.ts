@@ -11,8 +11,9 @@ export interface ActiveSession {
   phase: 'starting' | 'live' | 'ending';
   /** The service being started (starting), for the status bar. */
   starting?: string;
-  /** The local URL of the routed-request proxy, once opened. */
+  /** The local URL of the routed-request proxy, once opened, and the Service it sends to. */
   proxyUrl?: string;
+  proxyService?: string;
   /** This window renews a Lease in the session (set once it went live here). */
   joined: boolean;
   readonly owned: DisposableStore;
@@ -94,10 +95,11 @@ export class ActiveSessions extends Disposable {
     return e.owned.add(d);
   }
 
-  setProxyUrl(ref: SessionRef, url: string | undefined): void {
+  setProxyUrl(ref: SessionRef, url: string | undefined, service?: string): void {
     const e = this.get(ref);
     if (!e) return;
     e.proxyUrl = url;
+    e.proxyService = url ? service : undefined;
     this._onDidChange.fire();
   }
 

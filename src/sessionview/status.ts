@@ -27,12 +27,34 @@ export interface StatusInputs {
   lease: 'ok' | 'late' | 'lost' | undefined;
   sync: SyncState;
   debug: DebugState;
-  /** A service the workspace maps to, when no session is active (none yet: there is no mapping). */
-  offer?: { context: string; namespace: string; service: string };
+  /** The services `.vscode/devlane.json` names, where Devlane works now (shown only while no session is active). */
+  offer?: DevelopOffer;
+}
+
+/** What the quiet item offers to develop, and where. */
+export interface DevelopOffer {
+  context: string;
+  namespace: string;
+  services: string[];
+}
+
+/** What Develop This Service is given by the quiet item: one service, or several to pick from. */
+export interface DevelopTarget {
+  context: string;
+  namespace: string;
+  service?: string;
+  services?: string[];
+}
+
+/** The quiet item's offer: the workspace's configured services, in the context and namespace Devlane works in. */
+export function developOffer(configServices: readonly string[] | undefined, where: { context: string; namespace: string } | undefined): DevelopOffer | undefined {
+  const services = [...new Set(configServices ?? [])].filter(Boolean).sort();
+  if (!where || services.length === 0) return undefined;
+  return { context: where.context, namespace: where.namespace, services };
 }
 
 /** Commands the tooltip may run; the UI trusts exactly these. */
-export const linkCommands: CommandId[] = [commands.openRoutedUrl, commands.copyRouteKey, commands.copyJoinLink, commands.stopSession, commands.leaveSession, commands.takeOverService];
+export const linkCommands: CommandId[] = [commands.openSessionPanel, commands.openRoutedUrl, commands.copyRouteKey, commands.copyJoinLink, commands.stopSession, commands.leaveSession, commands.takeOverService];
 
 export function commandLink(title: string, command: CommandId, args: unknown[]): string {
   return `[${title}](command:${command}?${encodeURIComponent(JSON.stringify(args))})`;
@@ -46,14 +68,16 @@ const debugText: Record<DebugState, string> = { detached: '', attached: '$(debug
 export function statusBarView(i: StatusInputs): StatusBarView | undefined {
   const a = i.active;
   if (!a) {
-    if (!i.offer) return undefined;
-    const { service, context, namespace } = i.offer;
+    if (!i.offer || i.offer.services.length === 0) return undefined;
+    const { services, context, namespace } = i.offer;
+    const one = services.length === 1 ? services[0] : undefined;
+    const target: DevelopTarget = one ? { context, namespace, service: one } : { context, namespace, services: [...services] };
     return {
-      text: `$(debug-alt) Develop ${service}`,
-      tooltip: `This workspace is **${esc(service)}** in ${esc(context)} / ${esc(namespace)}.  \nStart a routed session: only requests with your route key reach your copy.`,
+      text: one ? `$(play) Devlane: develop ${one}` : '$(play) Devlane: develop…',
+      tooltip: `${one ? `This workspace maps to **${esc(one)}**` : `This workspace maps to ${services.map((x) => `**${esc(x)}**`).join(', ')}`} (.vscode/devlane.json), in ${esc(context)} / ${esc(namespace)}.  \nStart a routed session: a copy of the service runs next to the original, and only requests with your route key reach it.`,
       severity: 'ok',
-      accessibleLabel: `Devlane: develop ${service} in a routed session`,
-      command: { command: commands.developService, arguments: [i.offer] },
+      accessibleLabel: one ? `Devlane: develop ${one} in a routed session, in ${context} / ${namespace}` : `Devlane: develop one of ${services.join(', ')} in a routed session, in ${context} / ${namespace}`,
+      command: { command: commands.developService, arguments: [target] },
     };
   }
   const ref: SessionRef = a.ref;
@@ -95,6 +119,7 @@ export function statusBarView(i: StatusInputs): StatusBarView | undefined {
     ...problems.filter((p) => p.severity !== 'ok').map((p) => `${p.severity === 'error' ? '$(error)' : '$(warning)'} ${esc(p.text)}`),
     '',
     [
+      commandLink('Open Panel', commands.openSessionPanel, args),
       commandLink('Open Routed URL', commands.openRoutedUrl, args),
       commandLink('Copy Route Key', commands.copyRouteKey, args),
       commandLink('Copy Join Link', commands.copyJoinLink, args),

@@ -7,7 +7,9 @@ import { Emitter } from '../core/events';
 import { Disposable, DisposableStore, toDisposable } from '../core/lifecycle';
 import type { ObjectRef } from '../core/resources';
 import type { SessionDecorations } from '../explorer/model';
-import { leaseName } from '../core/session/names';
+import { leaseName, recordName } from '../core/session/names';
+import { readRecord, type SessionState } from '../core/session/record';
+import type { ConfigMapObject } from '../core/resources';
 import type { SessionRef } from './refs';
 import { holderText, leaseHealth, type SessionView, sessionViews } from './sessions';
 
@@ -93,6 +95,17 @@ export class SessionsWatch extends Disposable implements SessionDecorations {
   myLease(ref: SessionRef): 'ok' | 'late' | 'lost' | undefined {
     if (!this.informers || ref.context !== this.where?.context || ref.namespace !== this.where.namespace || !this.informers.leases.status.hasSynced) return undefined;
     return leaseHealth(this.informers.leases.get(leaseName(ref.session, this.me)), this.now());
+  }
+
+  /** The session's record as the watch holds it (the panel shows its undo log); undefined when not watched here. */
+  record(ref: SessionRef): SessionState | undefined {
+    if (!this.informers || ref.context !== this.where?.context || ref.namespace !== this.where.namespace) return undefined;
+    const cm = (this.informers.records as unknown as { get(name: string): ConfigMapObject | undefined }).get(recordName(ref.session));
+    try {
+      return cm ? readRecord(cm) : undefined;
+    } catch {
+      return undefined;
+    }
   }
 
   takenOverBy(service: ObjectRef): string | undefined {

@@ -19,6 +19,7 @@ import { validate as secret } from 'kubernetes-models/_schemas/IoK8sApiCoreV1Sec
 import { validate as service } from 'kubernetes-models/_schemas/IoK8sApiCoreV1Service';
 import { validate as serviceAccount } from 'kubernetes-models/_schemas/IoK8sApiCoreV1ServiceAccount';
 import { validate as endpointSlice } from 'kubernetes-models/_schemas/IoK8sApiDiscoveryV1EndpointSlice';
+import { validate as ingress } from 'kubernetes-models/_schemas/IoK8sApiNetworkingV1Ingress';
 import { validate as eviction } from 'kubernetes-models/_schemas/IoK8sApiPolicyV1Eviction';
 import { validate as clusterRole } from 'kubernetes-models/_schemas/IoK8sApiRbacV1ClusterRole';
 import { validate as clusterRoleBinding } from 'kubernetes-models/_schemas/IoK8sApiRbacV1ClusterRoleBinding';
@@ -81,6 +82,7 @@ const BY_KEY: Record<string, Validate> = {
   'virtualservices.networking.istio.io': virtualService,
   'destinationrules.networking.istio.io': destinationRule,
   'httproutes.gateway.networking.k8s.io': httpRoute as Validate,
+  'ingresses.networking.k8s.io': ingress as Validate,
   scale: scale as Validate,
   eviction: eviction as Validate,
 };

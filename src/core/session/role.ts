@@ -26,6 +26,8 @@ export const sessionRules: PolicyRule[] = [
   { apiGroups: ['networking.istio.io'], resources: ['virtualservices'], verbs: ['get', 'list', 'watch', 'create', 'update', 'patch', 'delete'] },
   // Gateway API routes (when that strategy is chosen): rules are added to existing HTTPRoutes.
   { apiGroups: ['gateway.networking.k8s.io'], resources: ['httproutes'], verbs: ['get', 'list', 'watch', 'update', 'patch'] },
+  // Open Routed URL in front of an Ingress: its rules say which Service a path goes to.
+  { apiGroups: ['networking.k8s.io'], resources: ['ingresses'], verbs: ['get', 'list'] },
 ];
 
 function yamlList(items: string[]): string {

@@ -8,6 +8,7 @@ import type { Clusters } from '../../cluster/api';
 import { apiTypes } from '../../core/api-types';
 import { commands } from '../../core/contributions';
 import { ClusterError } from '../../core/errors';
+import { type IngressObject, ingressHosts, ingressServices } from '../../core/ingress';
 import { Disposable } from '../../core/lifecycle';
 import type { Logger } from '../../core/logger';
 import type { Service } from '../../core/resources';
@@ -19,6 +20,7 @@ import { RoutedProxy } from '../../proxy/routed-proxy';
 import { Sessions } from '../../session/sessions';
 import type { ActiveSessions } from '../../sessionview/active';
 import { joinLink, type SessionRef, sessionKey } from '../../sessionview/refs';
+import type { DevelopTarget } from '../../sessionview/status';
 import type { SessionRow } from '../../sessionview/tree';
 import type { SessionsWatch, Where } from '../../sessionview/watch';
 import type { MementoPrefs } from '../prefs';
@@ -37,8 +39,14 @@ export interface SessionCommandDeps {
   sync?: Pick<SyncCommands, 'mappingFor' | 'startFor'>;
 }
 
+/** Where Open Routed URL sends requests: a Service, or an Ingress's rules. */
+type RoutedTarget = { kind: 'service'; name: string } | { kind: 'ingress'; name: string; object: IngressObject; host?: string };
+
 /** What a command may be invoked with: a Clusters row, a Sessions row, or a session (status bar, links). */
 type Arg = ExplorerNode | SessionRow | SessionRef | undefined;
+
+const isDevelopTarget = (a: unknown): a is DevelopTarget =>
+  !!a && typeof a === 'object' && !('kind' in a) && typeof (a as DevelopTarget).context === 'string' && typeof (a as DevelopTarget).namespace === 'string' && (typeof (a as DevelopTarget).service === 'string' || Array.isArray((a as DevelopTarget).services));
 
 const isRef = (a: unknown): a is SessionRef => !!a && typeof a === 'object' && typeof (a as SessionRef).session === 'string' && typeof (a as SessionRef).context === 'string';
 
@@ -48,7 +56,7 @@ export class SessionCommands extends Disposable {
   constructor(private readonly deps: SessionCommandDeps) {
     super();
     const reg = (id: Parameters<typeof registerCommand>[0], fn: (arg?: Arg) => unknown) => this._register(registerCommand(id, fn as (...args: never[]) => unknown, deps.logger));
-    reg(commands.developService, (a) => this.develop(a as ExplorerNode | undefined));
+    reg(commands.developService, (a) => (isDevelopTarget(a) ? this.developIn(a) : this.develop(a as ExplorerNode | undefined)));
     reg(commands.stopSession, (a) => this.withSession(a, 'Stop', (ref) => this.stop(ref)));
     reg(commands.joinSession, (a) => this.withSession(a, 'Join', (ref) => this.join(ref)));
     reg(commands.leaveSession, (a) => this.withSession(a, 'Leave', (ref) => this.leave(ref), true));
@@ -129,8 +137,17 @@ export class SessionCommands extends Disposable {
 
   private async develop(node?: ExplorerNode): Promise<void> {
     if (node?.kind !== 'service' || !node.ref) throw new ClusterError('config', 'Develop This Service acts on a service row of the Devlane view', 'Right-click a service there.');
-    const where = this.where(node);
-    const service = node.ref.name;
+    await this.developAt(this.where(node), node.ref.name);
+  }
+
+  /** Develop This Service without a tree row (the status bar's quiet item): one service, or a pick among several. */
+  async developIn(t: DevelopTarget): Promise<void> {
+    const service = t.service ?? (await vscode.window.showQuickPick(t.services ?? [], { title: `Develop which service in ${t.context} / ${t.namespace}?`, placeHolder: 'Services named in .vscode/devlane.json' }));
+    if (!service) return;
+    await this.developAt({ context: t.context, namespace: t.namespace }, service);
+  }
+
+  private async developAt(where: Where, service: string): Promise<void> {
     const user = this.deps.clusters.connection(where.context).context.user;
     const session = await vscode.window.showInputBox({
       title: `Develop ${service}: session name`,
@@ -258,9 +275,10 @@ export class SessionCommands extends Disposable {
       if ((await vscode.window.showInformationMessage(`Open a routed URL in session ${ref.session}: join it first?`, { modal: true, detail: 'The local proxy lives as long as you are in the session.' }, join)) !== join) return;
       await this.join(ref);
     }
-    const target = service ?? (await this.pickService(ref));
+    const target: RoutedTarget | undefined = service ? { kind: 'service', name: service } : await this.pickTarget(ref);
     if (!target) return;
-    const key = `${sessionKey(ref)}/${target}`;
+    const what = target.kind === 'service' ? target.name : `Ingress ${target.name}${target.host ? ` (${target.host})` : ''}`;
+    const key = `${sessionKey(ref)}/${target.kind}/${target.name}/${target.kind === 'ingress' ? (target.host ?? '') : ''}`;
     let proxy = this.proxies.get(key);
     if (!proxy) {
       const conn = this.deps.clusters.connection(ref.context);
@@ -268,9 +286,10 @@ export class SessionCommands extends Disposable {
       proxy = RoutedProxy.start({
         cluster: conn,
         namespace: ref.namespace,
-        service: target,
+        service: target.name,
+        ...(target.kind === 'ingress' ? { ingress: { object: target.object, host: target.host } } : {}),
         routeKey,
-        devService: () => this.deps.watch.get(ref)?.services.find((s) => s.service === target && s.state === 'live')?.devService,
+        devService: (svc) => this.deps.watch.get(ref)?.services.find((s) => s.service === svc && s.state === 'live')?.devService,
         logger: this.deps.logger,
       });
       this.proxies.set(key, proxy);
@@ -280,22 +299,39 @@ export class SessionCommands extends Disposable {
       );
     }
     const url = (await proxy).url;
-    this.deps.active.setProxyUrl(ref, url);
+    this.deps.active.setProxyUrl(ref, url, target.kind === 'service' ? target.name : undefined);
     await vscode.env.openExternal(vscode.Uri.parse(url));
     const copy = 'Copy URL';
-    if ((await vscode.window.showInformationMessage(`Routed URL for ${target} (session ${ref.session}): ${url}. Every request through it carries the route key. It closes when you leave the session.`, copy)) === copy) {
+    if ((await vscode.window.showInformationMessage(`Routed URL for ${what} (session ${ref.session}): ${url}. Every request through it carries the route key. It closes when you leave the session.`, copy)) === copy) {
       await vscode.env.clipboard.writeText(url);
     }
   }
 
-  private async pickService(ref: SessionRef): Promise<string | undefined> {
+  /** A Service, or an Ingress (and which of its hosts) to stand in for. */
+  private async pickTarget(ref: SessionRef): Promise<RoutedTarget | undefined> {
     const view = this.deps.watch.get(ref);
     const conn = this.deps.clusters.connection(ref.context);
-    const services = (await conn.objects.list<Service>(apiTypes.service, ref.namespace, {}, new AbortController().signal)).filter((s) => !s.metadata.labels?.['devlane.dev/role']);
+    const signal = AbortSignal.timeout(30_000);
+    const [services, ingresses] = await Promise.all([
+      conn.objects.list<Service>(apiTypes.service, ref.namespace, {}, signal),
+      // Not every user may read Ingresses, and not every cluster serves them: then Services only.
+      conn.objects.list<IngressObject>(apiTypes.ingress, ref.namespace, {}, signal).catch(() => [] as IngressObject[]),
+    ]);
     const held = new Set(view?.services.map((s) => s.service));
-    const items = services.map((s) => ({ label: s.metadata.name, description: held.has(s.metadata.name) ? 'taken over in this session' : '' })).sort((a, b) => Number(!!b.description) - Number(!!a.description));
-    const pick = await vscode.window.showQuickPick(items, { title: `Open a routed URL in session ${ref.session}: which Service receives the requests?`, placeHolder: 'Service (usually the entry point, e.g. the web front end)' });
-    return pick?.label;
+    type Item = vscode.QuickPickItem & { target?: RoutedTarget };
+    const serviceItems: Item[] = services
+      .filter((s) => !s.metadata.labels?.['devlane.dev/role'])
+      .map((s) => ({ label: s.metadata.name, description: held.has(s.metadata.name) ? 'taken over in this session' : '', target: { kind: 'service' as const, name: s.metadata.name } }))
+      .sort((a, b) => Number(!!b.description) - Number(!!a.description));
+    const ingressItems: Item[] = ingresses.map((i) => ({ label: `$(globe) ${i.metadata.name}`, description: `Ingress → ${ingressServices(i).join(', ')}`, target: { kind: 'ingress' as const, name: i.metadata.name, object: i } }));
+    const items: Item[] = [...serviceItems, ...(ingressItems.length ? [{ label: 'Ingresses', kind: vscode.QuickPickItemKind.Separator }, ...ingressItems] : [])];
+    const pick = await vscode.window.showQuickPick(items, { title: `Open a routed URL in session ${ref.session}: where do the requests go?`, placeHolder: 'A Service (usually the entry point, e.g. the web front end), or an Ingress' });
+    const target = pick?.target;
+    if (target?.kind !== 'ingress') return target;
+    const hosts = ingressHosts(target.object);
+    if (hosts.length <= 1) return { ...target, host: hosts[0] };
+    const host = await vscode.window.showQuickPick(hosts, { title: `Ingress ${target.name}: which host's rules?`, placeHolder: 'The proxy applies this host\'s rules and sends it as Host' });
+    return host ? { ...target, host } : undefined;
   }
 
   // ---- the status bar's menu, and what a session holds --------------------------------------

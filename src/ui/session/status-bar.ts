@@ -1,23 +1,37 @@
 // The session status bar item: copies statusBarView() onto one StatusBarItem whenever the active
 // sessions, the watch or sync/debug activity change (and every few seconds, so a Lease that stops
-// being renewed shows without any event).
+// being renewed shows without any event). While no session is active and `.vscode/devlane.json` of
+// the first workspace folder names services, a second, quiet item (low priority, no colour) offers
+// to develop one of them in the context and namespace Devlane works in.
 import * as vscode from 'vscode';
 import { Disposable, toDisposable } from '../../core/lifecycle';
+import type { Logger } from '../../core/logger';
+import { configFile, parseConfig } from '../../core/sync/config';
 import type { SessionActivity } from '../../sessionview/activity';
 import type { ActiveSessions } from '../../sessionview/active';
-import { linkCommands, statusBarView } from '../../sessionview/status';
-import type { SessionsWatch } from '../../sessionview/watch';
+import { developOffer, linkCommands, statusBarView } from '../../sessionview/status';
+import type { SessionsWatch, Where } from '../../sessionview/watch';
 
 export class SessionStatusBar extends Disposable {
   private readonly item = this._register(vscode.window.createStatusBarItem('devlane.session', vscode.StatusBarAlignment.Left, 50));
+  private readonly quiet = this._register(vscode.window.createStatusBarItem('devlane.develop', vscode.StatusBarAlignment.Left, -100));
+  /** The services `.vscode/devlane.json` names (empty: none, or no such file). */
+  private workspaceServices: string[] = [];
 
   constructor(
     private readonly active: ActiveSessions,
     private readonly watch: SessionsWatch,
     private readonly activity: SessionActivity,
+    private readonly where: () => Where | undefined = () => undefined,
+    private readonly logger?: Logger,
   ) {
     super();
     this.item.name = 'Devlane Session';
+    this.quiet.name = 'Devlane: Develop This Service';
+    const config = this._register(vscode.workspace.createFileSystemWatcher(`**/${configFile}`));
+    for (const ev of [config.onDidCreate, config.onDidChange, config.onDidDelete]) this._register(ev(() => void this.readWorkspace()));
+    this._register(vscode.workspace.onDidChangeWorkspaceFolders(() => void this.readWorkspace()));
+    void this.readWorkspace();
     this._register(active.onDidChange(() => this.update()));
     this._register(watch.onDidChange(() => this.update()));
     this._register(activity.onDidChange(() => this.update()));
@@ -26,8 +40,34 @@ export class SessionStatusBar extends Disposable {
     this.update();
   }
 
+  /** Reads the first workspace folder's .vscode/devlane.json; a missing or invalid file offers nothing. */
+  private async readWorkspace(): Promise<void> {
+    const folder = vscode.workspace.workspaceFolders?.[0];
+    let services: string[] = [];
+    if (folder) {
+      try {
+        const bytes = await vscode.workspace.fs.readFile(vscode.Uri.joinPath(folder.uri, configFile));
+        services = Object.keys(parseConfig(new TextDecoder().decode(bytes)).services);
+      } catch (err) {
+        if (!(err instanceof vscode.FileSystemError)) this.logger?.warn(`${(err as Error).message}: the status bar offers no service to develop until the file is fixed.`);
+      }
+    }
+    this.workspaceServices = services;
+    this.update();
+  }
+
   update(): void {
+    if (this.isDisposed) return;
     const a = this.active.current();
+    const offer = a ? undefined : developOffer(this.workspaceServices, this.where());
+    if (offer) {
+      const quiet = statusBarView({ active: undefined, view: undefined, me: this.watch.user, lease: undefined, sync: { state: 'idle' }, debug: 'detached', offer })!;
+      this.quiet.text = quiet.text;
+      this.quiet.tooltip = new vscode.MarkdownString(quiet.tooltip, true);
+      this.quiet.accessibilityInformation = { label: quiet.accessibleLabel, role: 'button' };
+      this.quiet.command = quiet.command && { title: 'Develop This Service', command: quiet.command.command, arguments: quiet.command.arguments };
+      this.quiet.show();
+    } else this.quiet.hide();
     const view = statusBarView({
       active: a,
       view: a ? this.watch.get(a.ref) : undefined,

@@ -11,7 +11,9 @@ import { resolveBackend } from '../../../src/proxy/backend';
 import { RoutedProxy } from '../../../src/proxy/routed-proxy';
 import { Sessions } from '../../../src/session/sessions';
 import { kubeconfigPath, MemoryLogger, needsCluster } from '../../helpers/cluster';
-import { contexts } from '../../helpers/kubectl';
+import { contexts, kubectlOk } from '../../helpers/kubectl';
+import { apiTypes } from '../../../src/core/api-types';
+import type { IngressObject } from '../../../src/core/ingress';
 import { createShop, type Shop } from '../../helpers/shop';
 
 /* eslint-disable @typescript-eslint/no-explicit-any */
@@ -81,6 +83,51 @@ for (const istio of [false, true]) {
         started.heartbeat.dispose();
         await sessions.stop('px', signal());
         clusters.dispose();
+      }
+    });
+
+    it('stands in for an Ingress: each path goes where its rules say, and the session\'s copy answers for the Service it holds', async () => {
+      const ingress = {
+        apiVersion: 'networking.k8s.io/v1',
+        kind: 'Ingress',
+        metadata: { name: 'shop', namespace: shop.namespace },
+        spec: {
+          rules: [{ host: 'shop.example.com', http: { paths: [
+            { path: '/api', pathType: 'Prefix', backend: { service: { name: 'web', port: { name: 'http' } } } },
+            { path: '/ratings', pathType: 'Prefix', backend: { service: { name: 'ratings', port: { number: 80 } } } },
+          ] } }],
+        },
+      };
+      kubectlOk(['apply', '-f', '-'], { input: JSON.stringify(ingress) });
+      const logger = new MemoryLogger();
+      const clusters = new KubeClusters({ setting: () => kubeconfigPath, env: {} }, { logger, idleMs: 0 });
+      const conn = clusters.connection(contexts.alice);
+      const sessions = new Sessions({ api: conn.objects, context: contexts.alice, namespace: shop.namespace, participant: conn.context.user, logger });
+      const started = await sessions.start({ service: 'ratings', session: 'ing' }, signal());
+      let proxy: RoutedProxy | undefined;
+      try {
+        // What the editor's picker reads, as the developer (the shipped Role grants it).
+        const read = await conn.objects.get<IngressObject>(apiTypes.ingress, shop.namespace, 'shop', signal());
+        proxy = await RoutedProxy.start({ cluster: conn, namespace: shop.namespace, service: 'shop', ingress: { object: read, host: 'shop.example.com' }, routeKey: started.routeKey, devService: (svc) => (svc === 'ratings' ? started.devService : undefined), logger });
+
+        const rating = await get(`${proxy.url}ratings/p-1`);
+        assert.equal(rating.status, 200, JSON.stringify(rating.body));
+        assert.equal(rating.body.copy, 'devlane:ing', '/ratings goes to ratings, whose copy the session holds');
+
+        const products = await get(`${proxy.url}api/products`);
+        assert.equal(products.status, 200, JSON.stringify(products.body));
+        assert.equal(products.body.copy, 'original', '/api goes to web, which the session does not hold');
+        assert.deepEqual([...new Set(products.body.catalog.products.map((p: any) => p.rating.copy))], ['devlane:ing'], 'the key travels on: web → catalog → the copy of ratings');
+
+        const none = await get(`${proxy.url}elsewhere`);
+        assert.equal(none.status, 404);
+        assert.match(String(none.body), /Ingress shop has no rule for shop\.example\.com\/elsewhere/);
+      } finally {
+        proxy?.dispose();
+        started.heartbeat.dispose();
+        await sessions.stop('ing', signal());
+        clusters.dispose();
+        kubectlOk(['delete', 'ingress', 'shop', '-n', shop.namespace]);
       }
     });
   });

@@ -4,7 +4,7 @@ import { describe, it } from 'node:test';
 import { commands } from '../../../src/core/contributions';
 import { ActiveSessions } from '../../../src/sessionview/active';
 import { sessionViews } from '../../../src/sessionview/sessions';
-import { statusBarView, type StatusInputs } from '../../../src/sessionview/status';
+import { developOffer, statusBarView, type StatusInputs } from '../../../src/sessionview/status';
 import { copy, lease, now, record } from './fixtures';
 
 const ref = { context: 'dev', namespace: 'shop', session: 'alice-ratings' };
@@ -23,11 +23,34 @@ describe('session status bar item', () => {
     assert.equal(statusBarView({ active: undefined, view: undefined, me: 'alice', lease: undefined, sync: { state: 'idle' }, debug: 'detached' }), undefined);
   });
 
-  it('offers quietly to start a session when the workspace maps to a service', () => {
-    const v = statusBarView({ active: undefined, view: undefined, me: 'alice', lease: undefined, sync: { state: 'idle' }, debug: 'detached', offer: { context: 'dev', namespace: 'shop', service: 'ratings' } })!;
-    assert.equal(v.text, '$(debug-alt) Develop ratings');
+  it('offers quietly to develop the one service the workspace maps to', () => {
+    const offer = developOffer(['ratings'], { context: 'dev', namespace: 'shop' });
+    const v = statusBarView({ active: undefined, view: undefined, me: 'alice', lease: undefined, sync: { state: 'idle' }, debug: 'detached', offer })!;
+    assert.equal(v.text, '$(play) Devlane: develop ratings');
     assert.equal(v.severity, 'ok');
     assert.equal(v.command?.command, commands.developService);
+    assert.deepEqual(v.command?.arguments, [{ context: 'dev', namespace: 'shop', service: 'ratings' }]);
+    assert.match(v.tooltip, /\*\*ratings\*\*/);
+    assert.match(v.accessibleLabel, /develop ratings in a routed session, in dev \/ shop/);
+  });
+
+  it('offers a pick when the workspace maps to several services', () => {
+    const offer = developOffer(['web', 'catalog', 'web'], { context: 'dev', namespace: 'shop' });
+    const v = statusBarView({ active: undefined, view: undefined, me: 'alice', lease: undefined, sync: { state: 'idle' }, debug: 'detached', offer })!;
+    assert.equal(v.text, '$(play) Devlane: develop…');
+    assert.deepEqual(v.command?.arguments, [{ context: 'dev', namespace: 'shop', services: ['catalog', 'web'] }]);
+  });
+
+  it('offers nothing without configured services or a context to work in', () => {
+    assert.equal(developOffer([], { context: 'dev', namespace: 'shop' }), undefined);
+    assert.equal(developOffer(undefined, { context: 'dev', namespace: 'shop' }), undefined);
+    assert.equal(developOffer(['ratings'], undefined), undefined);
+  });
+
+  it('hides the offer while a session is active', () => {
+    const v = statusBarView(inputs({ offer: developOffer(['ratings'], { context: 'dev', namespace: 'shop' }) }))!;
+    assert.doesNotMatch(v.text, /develop/);
+    assert.match(v.text, /alice-ratings/);
   });
 
   it('spins while the session starts', () => {
@@ -46,10 +69,11 @@ describe('session status bar item', () => {
     assert.equal(busy.text, '$(broadcast) alice-ratings: ratings $(sync~spin) syncing $(debug-pause) paused');
   });
 
-  it('has a tooltip whose links open the routed URL, copy the key, stop and leave', () => {
+  it('has a tooltip whose links open the panel and the routed URL, copy the key, stop and leave', () => {
     const { tooltip } = statusBarView(inputs())!;
     const links = [...tooltip.matchAll(/\[([^\]]+)\]\(command:([\w.]+)\?([^)]*)\)/g)].map((m) => ({ title: m[1], command: m[2], args: JSON.parse(decodeURIComponent(m[3])) }));
     assert.deepEqual(links.map((l) => `${l.title} → ${l.command}`), [
+      'Open Panel → devlane.openSessionPanel',
       'Open Routed URL → devlane.openRoutedUrl',
       'Copy Route Key → devlane.copyRouteKey',
       'Copy Join Link → devlane.copyJoinLink',

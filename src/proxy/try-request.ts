@@ -1,0 +1,212 @@
+// "Try a request" from the session panel: one HTTP request to a Service of the namespace, sent from
+// the extension host through the cluster the same way Open Routed URL sends them (a port-forward to
+// a Ready pod behind the Service, or to the session's dev Service when the session holds the
+// target), with the route on it (`x-devlane-route` and `baggage: devlane=KEY`), or deliberately
+// without it, to compare. The answer is read back as text (truncated) with its status, headers,
+// the time it took and which version answered, as the response's `x-devlane-copy` header says.
+import * as http from 'node:http';
+import type { ClusterConnection } from '../cluster/api';
+import { resolveBackend } from './backend';
+import { baggageKey, routeHeader, upstreamHeaders } from './headers';
+
+export interface TryRequest {
+  method: string;
+  /** Path and query, starting with `/`. */
+  path: string;
+  /** One `Name: value` per line. */
+  headers: string;
+  body: string;
+  /** The Service the request is for. */
+  target: string;
+  /** With the session's route (true), or without it, to compare (false). */
+  routed: boolean;
+}
+
+export type Answered = { kind: 'copy' | 'original' | 'unknown'; text: string };
+
+export type TryResult =
+  | {
+      ok: true;
+      routed: boolean;
+      target: string;
+      /** What the request reached first: `pod ratings-7d9 (Service ratings-dl-s1)`. */
+      via: string;
+      method: string;
+      path: string;
+      status: number;
+      statusText: string;
+      headers: [string, string][];
+      /** From sending the request to the last byte read. */
+      timeMs: number;
+      body: string;
+      bodyBytes: number;
+      truncated: boolean;
+      answered: Answered;
+    }
+  | { ok: false; routed: boolean; target: string; method: string; path: string; error: string };
+
+/** The header the routing strategies put on answers from a developer copy. */
+export const copyHeader = 'x-devlane-copy';
+
+const token = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
+
+/** `Name: value` lines → pairs; blank lines are skipped. */
+export function parseHeaderLines(text: string): { headers: [string, string][] } | { problem: string } {
+  const headers: [string, string][] = [];
+  for (const [n, raw] of text.split(/\r?\n/).entries()) {
+    const line = raw.trim();
+    if (!line) continue;
+    const colon = line.indexOf(':');
+    const name = colon > 0 ? line.slice(0, colon).trim() : '';
+    if (!name || !token.test(name)) return { problem: `Header line ${n + 1} ("${line}") is not "Name: value"` };
+    const value = line.slice(colon + 1).trim();
+    if (/[\r\n\0]/.test(value)) return { problem: `Header ${name} has a control character in its value` };
+    headers.push([name.toLowerCase(), value]);
+  }
+  return { headers };
+}
+
+/** Why a request cannot be sent as given, or undefined. */
+export function requestProblem(r: TryRequest): string | undefined {
+  if (!token.test(r.method)) return `"${r.method}" is not an HTTP method`;
+  if (!r.path.startsWith('/')) return `The path must start with "/" (got "${r.path}")`;
+  if (/[\s\0]/.test(r.path)) return 'The path must not contain spaces; encode them as %20';
+  if (!r.target) return 'Pick the Service the request is for';
+  const h = parseHeaderLines(r.headers);
+  return 'problem' in h ? h.problem : undefined;
+}
+
+/** Which version answered, from the response headers only (never guessed from the body). */
+export function answeredBy(headers: [string, string][]): Answered {
+  const marker = headers.find(([n]) => n.toLowerCase() === copyHeader)?.[1];
+  if (marker === undefined) return { kind: 'unknown', text: `unknown (no ${copyHeader} header)` };
+  if (/^original$/i.test(marker.trim())) return { kind: 'original', text: `the original (${copyHeader}: ${marker})` };
+  return { kind: 'copy', text: `the developer copy (${copyHeader}: ${marker})` };
+}
+
+/** The request's headers: the user's, then the route (routed), or with any route taken out (not routed). */
+export function outgoingHeaders(r: TryRequest, routeKey: string | undefined, host: string): http.OutgoingHttpHeaders {
+  const parsed = parseHeaderLines(r.headers);
+  const given: http.IncomingHttpHeaders = {};
+  if ('headers' in parsed) {
+    for (const [n, v] of parsed.headers) {
+      const prev = given[n];
+      given[n] = prev === undefined ? v : `${String(prev)}, ${v}`;
+    }
+  }
+  if (routeKey) return upstreamHeaders(given, routeKey, host);
+  const out: http.OutgoingHttpHeaders = { ...given, host };
+  delete out[routeHeader];
+  if (typeof out.baggage === 'string') {
+    const rest = out.baggage.split(',').map((m) => m.trim()).filter((m) => m && m.split('=')[0].trim() !== baggageKey);
+    if (rest.length) out.baggage = rest.join(',');
+    else delete out.baggage;
+  }
+  return out;
+}
+
+export interface TrySendOptions {
+  cluster: Pick<ClusterConnection, 'objects' | 'portForward'>;
+  namespace: string;
+  request: TryRequest;
+  /** The session's route key; only used when `request.routed`. */
+  routeKey: string;
+  /** The session's dev Service for the target, when the session holds it and it is live. */
+  devService?: string;
+  timeoutMs?: number;
+  /** Bytes of body kept (the rest is counted, not kept). */
+  maxBody?: number;
+  signal?: AbortSignal;
+}
+
+/** Sends one request; never throws: a failure comes back as `{ ok: false, error }` in plain words. */
+export async function sendTry(o: TrySendOptions): Promise<TryResult> {
+  const r = o.request;
+  const base = { routed: r.routed, target: r.target, method: r.method, path: r.path };
+  const problem = requestProblem(r);
+  if (problem) return { ok: false, ...base, error: `${problem}. Nothing was sent.` };
+  const timeoutMs = o.timeoutMs ?? 15_000;
+  const controller = new AbortController();
+  const timer = setTimeout(() => controller.abort(new TimedOut(`No answer within ${timeoutMs / 1000} s`)), timeoutMs);
+  const onAbort = () => controller.abort(o.signal?.reason);
+  o.signal?.addEventListener('abort', onAbort, { once: true });
+  // The first hop: the dev Service when routed and the session holds the target (what the mesh or
+  // the router would do with the key); otherwise the target Service itself.
+  const first = r.routed && o.devService ? o.devService : r.target;
+  let handle: Awaited<ReturnType<TrySendOptions['cluster']['portForward']>> | undefined;
+  try {
+    let backend;
+    try {
+      backend = await resolveBackend(o.cluster.objects, o.namespace, first, undefined, controller.signal);
+    } catch (err) {
+      return { ok: false, ...base, error: `No route to Service ${first} in ${o.namespace}: ${plain(err)}. Nothing was sent.` };
+    }
+    try {
+      handle = await o.cluster.portForward({ namespace: o.namespace, pod: backend.pod, remotePort: backend.port, localPort: 0, address: '127.0.0.1' });
+    } catch (err) {
+      return { ok: false, ...base, error: `Could not open a port-forward to pod ${backend.pod}:${backend.port}: ${plain(err)}. Nothing was sent.` };
+    }
+    const via = `pod ${backend.pod}:${backend.port} (Service ${first})`;
+    const headers = outgoingHeaders(r, r.routed ? o.routeKey : undefined, r.target);
+    const got = await exchange(handle.localPort, r, headers, o.maxBody ?? 64 * 1024, controller.signal);
+    if ('error' in got) return { ok: false, ...base, error: `${got.error} (${via}).` };
+    return { ok: true, ...base, via, ...got, answered: answeredBy(got.headers) };
+  } finally {
+    clearTimeout(timer);
+    o.signal?.removeEventListener('abort', onAbort);
+    handle?.dispose();
+  }
+}
+
+type Exchange = { status: number; statusText: string; headers: [string, string][]; timeMs: number; body: string; bodyBytes: number; truncated: boolean };
+
+function exchange(port: number, r: TryRequest, headers: http.OutgoingHttpHeaders, maxBody: number, signal: AbortSignal): Promise<Exchange | { error: string }> {
+  return new Promise((resolve) => {
+    const started = performance.now();
+    const body = r.body ? Buffer.from(r.body, 'utf8') : undefined;
+    if (body) headers['content-length'] = String(body.length);
+    const req = http.request({ host: '127.0.0.1', port, method: r.method, path: r.path, headers, agent: false, signal }, (res) => {
+      const chunks: Buffer[] = [];
+      let kept = 0;
+      let total = 0;
+      res.on('data', (c: Buffer) => {
+        total += c.length;
+        if (kept < maxBody) {
+          const part = c.subarray(0, maxBody - kept);
+          chunks.push(part);
+          kept += part.length;
+        }
+      });
+      res.on('end', () => {
+        const pairs: [string, string][] = [];
+        for (let i = 0; i + 1 < res.rawHeaders.length; i += 2) pairs.push([res.rawHeaders[i].toLowerCase(), res.rawHeaders[i + 1]]);
+        resolve({
+          status: res.statusCode ?? 0,
+          statusText: res.statusMessage ?? '',
+          headers: pairs,
+          timeMs: Math.round((performance.now() - started) * 10) / 10,
+          body: Buffer.concat(chunks).toString('utf8'),
+          bodyBytes: total,
+          truncated: total > kept,
+        });
+      });
+      res.on('error', (err) => resolve({ error: describe(err, signal) }));
+    });
+    req.on('error', (err) => resolve({ error: describe(err, signal) }));
+    req.end(body);
+  });
+}
+
+class TimedOut extends Error {}
+
+function describe(err: Error, signal: AbortSignal): string {
+  if (signal.aborted) return signal.reason instanceof TimedOut ? `${signal.reason.message}: the request timed out` : 'The request was cancelled';
+  const code = (err as NodeJS.ErrnoException).code;
+  if (code === 'ECONNREFUSED') return 'Connection refused: nothing listens on the port the Service sends to';
+  if (code === 'ECONNRESET' || code === 'EPIPE' || err.message === 'socket hang up') return 'The connection was closed before an answer came: nothing may listen on the port the Service sends to, or the pod went away';
+  return `The request failed: ${err.message}`;
+}
+
+function plain(err: unknown): string {
+  return (err instanceof Error ? err.message : String(err)).replace(/\.$/, '');
+}

@@ -1,0 +1,51 @@
+// Try a request, the parts without a cluster: header lines, what is sent with and without the
+// route, and which version answered (from the x-devlane-copy header only).
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { answeredBy, outgoingHeaders, parseHeaderLines, requestProblem, type TryRequest } from '../../../src/proxy/try-request';
+import { parseViewMessage } from '../../../src/sessionview/panel-protocol';
+
+const req = (o: Partial<TryRequest> = {}): TryRequest => ({ method: 'GET', path: '/ratings/p-1', headers: '', body: '', target: 'ratings', routed: true, ...o });
+const key = 'AbCdEfGhIjKlMnOpQrStUvWx';
+
+describe('Try a request', () => {
+  it('reads one header per line and says which line is wrong', () => {
+    assert.deepEqual(parseHeaderLines('Accept: application/json\n\n  x-team: shop  \r\nX-Multi: a: b'), { headers: [['accept', 'application/json'], ['x-team', 'shop'], ['x-multi', 'a: b']] });
+    assert.deepEqual(parseHeaderLines('accept application/json'), { problem: 'Header line 1 ("accept application/json") is not "Name: value"' });
+    assert.equal(requestProblem(req({ headers: 'ok: 1\nbad line' })), 'Header line 2 ("bad line") is not "Name: value"');
+    assert.equal(requestProblem(req({ path: 'ratings' })), 'The path must start with "/" (got "ratings")');
+    assert.equal(requestProblem(req({ method: 'GE T' })), '"GE T" is not an HTTP method');
+    assert.equal(requestProblem(req()), undefined);
+  });
+
+  it('adds the route key as header and baggage when routed, keeping the user’s other baggage', () => {
+    const h = outgoingHeaders(req({ headers: 'baggage: team=shop\naccept: text/plain' }), key, 'ratings');
+    assert.equal(h['x-devlane-route'], key);
+    assert.equal(h.baggage, `team=shop,devlane=${key}`);
+    assert.equal(h.accept, 'text/plain');
+    assert.equal(h.host, 'ratings');
+  });
+
+  it('takes any route out when sent without the key, so the comparison is honest', () => {
+    const h = outgoingHeaders(req({ routed: false, headers: `x-devlane-route: ${key}\nbaggage: devlane=${key}, team=shop` }), undefined, 'ratings');
+    assert.equal(h['x-devlane-route'], undefined);
+    assert.equal(h.baggage, 'team=shop');
+    const only = outgoingHeaders(req({ routed: false, headers: `baggage: devlane=${key}` }), undefined, 'ratings');
+    assert.equal(only.baggage, undefined);
+  });
+
+  it('says which version answered from x-devlane-copy, and never guesses without it', () => {
+    assert.deepEqual(answeredBy([['x-devlane-copy', 'devlane:s1']]), { kind: 'copy', text: 'the developer copy (x-devlane-copy: devlane:s1)' });
+    assert.deepEqual(answeredBy([['X-Devlane-Copy', 'original']]), { kind: 'original', text: 'the original (x-devlane-copy: original)' });
+    assert.deepEqual(answeredBy([['content-type', 'application/json']]), { kind: 'unknown', text: 'unknown (no x-devlane-copy header)' });
+  });
+
+  it('checks the page’s messages before acting on them', () => {
+    assert.deepEqual(parseViewMessage({ type: 'stop' }), { type: 'stop' });
+    assert.equal(parseViewMessage({ type: 'rm -rf' }), undefined);
+    assert.equal(parseViewMessage({ type: 'openLogs' }), undefined);
+    assert.equal(parseViewMessage({ type: 'copyRouteKey', form: 'password' }), undefined);
+    assert.equal(parseViewMessage({ type: 'tryRequest', id: 1, request: { ...req(), routed: 'yes' } }), undefined);
+    assert.ok(parseViewMessage({ type: 'tryRequest', id: 1, request: req() }));
+  });
+});
