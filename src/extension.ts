@@ -19,6 +19,7 @@ import { SessionsTreeProvider } from './ui/session/sessions-tree';
 import { SessionStatusBar } from './ui/session/status-bar';
 import { SessionPanels } from './ui/session/panel';
 import { JoinUriHandler } from './ui/session/uri-handler';
+import { DebugFeature } from './ui/debug';
 import { MementoPrefs } from './ui/prefs';
 import { affectsConfig, readConfig, setContext } from './ui/vscode-utils';
 
@@ -64,6 +65,7 @@ export function activate(context: vscode.ExtensionContext): DevlaneApi {
   const statusBar = own(new SessionStatusBar(active, sessionsWatch, activity, () => sessionCommands.whereOrUndefined(), logger));
   own(prefs.onDidChange(() => statusBar.update()));
   own(new SessionPanels({ clusters, watch: sessionsWatch, active, activity, logger, extensionUri: context.extensionUri }));
+  own(new DebugFeature({ clusters, prefs, active, watch: sessionsWatch, activity, logger }));
   // Sessions whose participants vanished (crash, sleep) are restored by whoever sees them.
   own(new OrphanCollector(sessionsWatch, (context, namespace) => sessionCommands.sessionsAt({ context, namespace }), logger));
   own(vscode.window.registerUriHandler(new JoinUriHandler(clusters, (ref) => sessionCommands.join(ref), logger)));

@@ -57,16 +57,33 @@ export interface PortForwardRequest {
   localPort: number;
   /** Defaults to 127.0.0.1: a forward is for this machine only. */
   address?: string;
+  /** WebSocket ping interval on each tunnel, so idle-stream cuts (hardened clusters: 5 min) spare it; default 30 s. */
+  keepaliveMs?: number;
+  /**
+   * Asked before each new connection which pod to reach (a developer copy that was replaced has a
+   * new name); `pod` is used until it answers, and when it fails.
+   */
+  resolvePod?: (signal: AbortSignal) => Promise<string>;
+  /**
+   * Opens (and at once closes) one connection before listening, so that a missing pod or permission
+   * is reported by portForward itself. Default true. Turn it off for a server that an empty
+   * connection upsets (debugpy 1.6 stops answering new clients after one); the caller then checks
+   * the first real connection.
+   */
+  checkFirst?: boolean;
 }
 
 export interface PortForwardHandle extends IDisposable {
   readonly namespace: string;
+  /** The pod the latest connection went to. */
   readonly pod: string;
   readonly remotePort: number;
   readonly localPort: number;
   readonly address: string;
   /** Fires once, when the forward stops; with the reason if it was not stopped on purpose. */
   readonly onDidClose: Event<Error | undefined>;
+  /** A connection could not reach the pod's port (the API server's or kubelet's message, e.g. nothing listens there). */
+  readonly onDidFailConnection: Event<string>;
 }
 
 export interface ListOptions {

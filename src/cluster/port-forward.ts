@@ -16,7 +16,7 @@ import type { Logger } from '../core/logger';
 const protocols = ['v5.channel.k8s.io', 'v4.channel.k8s.io', 'v3.channel.k8s.io', 'v2.channel.k8s.io', 'channel.k8s.io'];
 const highWater = 1 << 20;
 const lowWater = 256 << 10;
-const keepaliveMs = 30_000;
+const defaultKeepaliveMs = 30_000;
 
 export async function startPortForward(http: KubeHttp, req: PortForwardRequest, logger: Logger): Promise<PortForwardHandle> {
   const forward = new KubePortForward(http, req, logger);
@@ -31,7 +31,7 @@ export async function startPortForward(http: KubeHttp, req: PortForwardRequest, 
 
 class KubePortForward extends Disposable implements PortForwardHandle {
   readonly namespace: string;
-  readonly pod: string;
+  pod: string;
   readonly remotePort: number;
   readonly address: string;
   localPort = 0;
@@ -39,6 +39,9 @@ class KubePortForward extends Disposable implements PortForwardHandle {
   private readonly sockets = new Set<net.Socket>();
   private readonly _onDidClose = this._register(new Emitter<Error | undefined>());
   readonly onDidClose = this._onDidClose.event;
+  private readonly _onDidFailConnection = this._register(new Emitter<string>());
+  readonly onDidFailConnection = this._onDidFailConnection.event;
+  private readonly stopped = new AbortController();
 
   constructor(
     private readonly http: KubeHttp,
@@ -52,6 +55,7 @@ class KubePortForward extends Disposable implements PortForwardHandle {
     this.address = req.address ?? '127.0.0.1';
     this._register(
       toDisposable(() => {
+        this.stopped.abort();
         this.server.close();
         for (const s of this.sockets) s.destroy();
         this._onDidClose.fire(undefined);
@@ -65,8 +69,7 @@ class KubePortForward extends Disposable implements PortForwardHandle {
 
   async start(): Promise<void> {
     // Open one tunnel first, so that a missing pod or permission is reported now, not on first use.
-    const probe = await this.connect();
-    probe.close();
+    if (this.req.checkFirst !== false) (await this.connect()).close();
     await new Promise<void>((resolve, reject) => {
       this.server.once('error', (err: NodeJS.ErrnoException) =>
         reject(
@@ -82,6 +85,18 @@ class KubePortForward extends Disposable implements PortForwardHandle {
     this.localPort = (this.server.address() as net.AddressInfo).port;
     this.server.on('error', (err) => this.logger.warn(`port-forward ${this.address}:${this.localPort}: ${err.message}`));
     this.logger.info(`forwarding ${this.address}:${this.localPort} -> ${this.namespace}/${this.pod}:${this.remotePort}`);
+  }
+
+  /** The pod for a new connection: the resolver's answer when there is one (a replaced copy), else the last known. */
+  private async target(): Promise<void> {
+    if (!this.req.resolvePod) return;
+    try {
+      const pod = await this.req.resolvePod(this.stopped.signal);
+      if (pod !== this.pod) this.logger.info(`port-forward ${this.address}:${this.localPort} now goes to pod ${this.namespace}/${pod}`);
+      this.pod = pod;
+    } catch (err) {
+      this.logger.warn(`port-forward ${this.address}:${this.localPort}: cannot find the pod to reach (${(err as Error).message}); trying ${this.pod}`);
+    }
   }
 
   private async connect(): Promise<WebSocket> {
@@ -108,20 +123,23 @@ class KubePortForward extends Disposable implements PortForwardHandle {
     this.sockets.add(socket);
     socket.pause(); // until the WebSocket is open
     socket.on('close', () => this.sockets.delete(socket));
-    this.connect().then(
-      (ws) => this.pipe(socket, ws),
-      (err: Error) => {
-        this.logger.warn(`port-forward connection to ${this.pod}:${this.remotePort} failed: ${err.message}`);
-        socket.destroy();
-      },
-    );
+    this.target()
+      .then(() => this.connect())
+      .then(
+        (ws) => this.pipe(socket, ws),
+        (err: Error) => {
+          this.logger.warn(`port-forward connection to ${this.pod}:${this.remotePort} failed: ${err.message}`);
+          this._onDidFailConnection.fire(err.message);
+          socket.destroy();
+        },
+      );
   }
 
   private pipe(socket: net.Socket, ws: WebSocket): void {
     if (socket.destroyed) return ws.close();
     const needsPortHeader = [true, true];
     let inFlight = 0;
-    const keepalive = setInterval(() => ws.ping(), keepaliveMs);
+    const keepalive = setInterval(() => ws.ping(), this.req.keepaliveMs ?? defaultKeepaliveMs);
 
     ws.on('message', (data: Buffer) => {
       const channel = data[0];
@@ -138,7 +156,9 @@ class KubePortForward extends Disposable implements PortForwardHandle {
           socket.once('drain', () => ws.resume());
         }
       } else if (channel === 1) {
-        this.logger.warn(`port-forward to ${this.pod}:${this.remotePort}: ${payload.toString('utf8').trim()}`);
+        const message = payload.toString('utf8').trim();
+        this.logger.warn(`port-forward to ${this.pod}:${this.remotePort}: ${message}`);
+        this._onDidFailConnection.fire(message);
         socket.destroy();
       }
     });

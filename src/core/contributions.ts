@@ -28,6 +28,8 @@ export const commands = {
   takeOverService: 'devlane.takeOverService',
   cleanUpSession: 'devlane.cleanUpSession',
   refreshSessions: 'devlane.refreshSessions',
+  // Breakpoints in the cluster (issue 6)
+  debugService: 'devlane.debugService',
   openSessionPanel: 'devlane.openSessionPanel',
 } as const;
 export type CommandId = (typeof commands)[keyof typeof commands];

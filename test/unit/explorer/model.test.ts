@@ -251,6 +251,7 @@ describe('port forwards in the tree', () => {
       localPort,
       address: '127.0.0.1',
       onDidClose: closed.event,
+      onDidFailConnection: new Emitter<string>().event,
       dispose: () => {
         disposed++;
         closed.fire(undefined);

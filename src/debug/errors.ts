@@ -1,0 +1,26 @@
+// Why a debug session could not attach. Like ClusterError and SessionError: what happened (message),
+// and what to do (hint); nothing in the cluster is ever changed by attaching, and the messages say so.
+
+export type DebugErrorCode =
+  | 'no-session' // no session named, and none active here
+  | 'no-copy' // no running developer copy of the service in the session
+  | 'no-debug-port' // the copy was not started with a debugger (no devlane.dev/debug annotation)
+  | 'not-listening' // the debugger does not listen in the pod (not installed, or it exited)
+  | 'tunnel' // the port-forward itself failed (permission, pod gone, API server unreachable)
+  | 'no-path-mapping'; // neither a sync mapping nor a working directory to map paths with
+
+export class DebugError extends Error {
+  override readonly name = 'DebugError';
+  constructor(
+    readonly code: DebugErrorCode,
+    message: string,
+    readonly hint: string,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+  }
+
+  get full(): string {
+    return this.hint ? `${this.message}. ${this.hint}` : this.message;
+  }
+}

@@ -1,0 +1,35 @@
+// Breakpoints in the cluster, for the editor: the `devlane` debug type (configuration provider and
+// adapter factory), the Debug command, and what the session UI shows about debugging.
+import * as vscode from 'vscode';
+import type { Clusters } from '../../cluster/api';
+import { Disposable } from '../../core/lifecycle';
+import type { Logger } from '../../core/logger';
+import type { ActiveSessions } from '../../sessionview/active';
+import type { ActivityReporter } from '../../sessionview/activity';
+import type { SessionsWatch } from '../../sessionview/watch';
+import type { MementoPrefs } from '../prefs';
+import { DebugCommands } from './commands';
+import { DevlaneAdapterFactory } from './factory';
+import { DebugPlans, DevlaneDebugConfigurationProvider, debugType } from './provider';
+import { DebugActivity } from './tracker';
+
+export interface DebugFeatureDeps {
+  clusters: Clusters;
+  prefs: MementoPrefs;
+  active: ActiveSessions;
+  watch: SessionsWatch;
+  activity: ActivityReporter;
+  logger: Logger;
+}
+
+export class DebugFeature extends Disposable {
+  constructor(deps: DebugFeatureDeps) {
+    super();
+    const plans = new DebugPlans();
+    const factory = this._register(new DevlaneAdapterFactory(deps.clusters, plans, deps.logger));
+    this._register(vscode.debug.registerDebugConfigurationProvider(debugType, new DevlaneDebugConfigurationProvider({ ...deps, plans })));
+    this._register(vscode.debug.registerDebugAdapterDescriptorFactory(debugType, factory));
+    this._register(new DebugActivity(factory, deps.activity));
+    this._register(new DebugCommands(deps.active, deps.watch, deps.logger));
+  }
+}
