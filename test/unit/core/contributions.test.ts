@@ -1,7 +1,7 @@
 // The ids in src/core/contributions.ts and package.json's contributes must name the same things.
 import assert from 'node:assert/strict';
-import { existsSync } from 'node:fs';
-import { join } from 'node:path';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { describe, it } from 'node:test';
 import pkg from '../../../package.json';
 import { commands, configKeys, configSection, contextKeys, treeItemContexts, views } from '../../../src/core/contributions';
@@ -18,6 +18,27 @@ const contributes = pkg.contributes as unknown as {
   menus: Record<string, Menu[]>;
 };
 const allMenus = Object.values(contributes.menus).flat();
+/** The repository root: the nearest folder above this (bundled) test holding package.json. */
+const repo = ((): string => {
+  let dir = __dirname;
+  while (!existsSync(join(dir, 'package.json')) && dirname(dir) !== dir) dir = dirname(dir);
+  return dir;
+})();
+
+interface WalkthroughStep {
+  id: string;
+  description: string;
+  media: { markdown: string };
+  completionEvents?: string[];
+}
+const walkthroughSteps = (pkg.contributes as unknown as { walkthroughs: { steps: WalkthroughStep[] }[] }).walkthroughs.flatMap((w) => w.steps);
+const debuggerTypes = ((pkg.contributes as unknown as { debuggers?: { type: string }[] }).debuggers ?? []).map((d) => d.type);
+/** VS Code's own commands and context keys that the walkthrough uses (checked by hand against VS Code 1.139). */
+const vscodeCommands = new Set(['workbench.action.openSettings', 'workbench.action.debug.configure']);
+const knownContextKeys = new Set<string>([...Object.values(contextKeys), 'debugType', 'inDebugMode']);
+/** Ours, VS Code's listed above, or `<view>.focus`, which VS Code defines for every view. */
+const knownCommand = (id: string): boolean =>
+  (Object.values(commands) as string[]).includes(id) || vscodeCommands.has(id) || (id.endsWith('.focus') && (Object.values(views) as string[]).includes(id.slice(0, -'.focus'.length)));
 const whens = allMenus.map((m) => m.when ?? '');
 
 describe('package.json contributions', () => {
@@ -34,11 +55,48 @@ describe('package.json contributions', () => {
     assert.deepEqual(contributes.views[views.container].map((v) => v.id), [views.clusters, views.sessions]);
   });
 
-  it('has a walkthrough whose every step shows a file that exists', () => {
-    const walkthroughs = (pkg.contributes as unknown as { walkthroughs: { steps: { media: { markdown: string } }[] }[] }).walkthroughs;
-    const files = walkthroughs.flatMap((w) => w.steps.map((s) => s.media.markdown));
-    assert.ok(files.length >= 4);
-    for (const f of files) assert.ok(existsSync(join(__dirname, '../../..', f)) || existsSync(f), `walkthrough step shows ${f}, which is missing`);
+  it('has a walkthrough whose every step shows a file that exists, and every walkthrough file is shown', () => {
+    const files = walkthroughSteps.map((s) => s.media.markdown);
+    assert.ok(files.length >= 6);
+    for (const f of files) assert.ok(existsSync(join(repo, f)), `walkthrough step shows ${f}, which is missing`);
+    const shipped = readdirSync(join(repo, 'media/walkthrough')).filter((f) => f.endsWith('.md')).map((f) => `media/walkthrough/${f}`);
+    assert.deepEqual(shipped.sort(), [...new Set(files)].sort(), 'a walkthrough file no step shows');
+  });
+
+  it('links walkthrough steps only to commands that exist', () => {
+    const links = walkthroughSteps.flatMap((s) => [...s.description.matchAll(/\(command:([\w.-]+)/g)].map((m) => ({ step: s.id, command: m[1] })));
+    assert.ok(links.length >= 6);
+    for (const { step, command } of links) assert.ok(knownCommand(command), `walkthrough step ${step} links to unknown command ${command}`);
+  });
+
+  it('completes walkthrough steps only on events that name real commands, views, settings and context keys', () => {
+    const settings = new Set(Object.keys(contributes.configuration.properties));
+    const ourViews = new Set<string>(Object.values(views));
+    let checked = 0;
+    for (const step of walkthroughSteps) {
+      for (const event of step.completionEvents ?? []) {
+        const [, kind, arg] = /^([^:]+):?(.*)$/.exec(event) ?? [];
+        const where = `walkthrough step ${step.id}: ${event}`;
+        checked++;
+        if (kind === 'onCommand') assert.ok(knownCommand(arg), `${where} names an unknown command`);
+        else if (kind === 'onView') assert.ok(ourViews.has(arg), `${where} names a view package.json does not declare`);
+        else if (kind === 'onSettingChanged') assert.ok(settings.has(arg), `${where} names a setting package.json does not declare`);
+        else if (kind === 'onContext') {
+          // Keys start the expression or follow &&, ||, ! or (; what follows == or != is a value.
+          const named = [...arg.matchAll(/(?:^|&&|\|\||!|\()\s*([A-Za-z][\w.]*)/g)].map((m) => m[1]);
+          assert.ok(named.length > 0, `${where}: no context key`);
+          for (const k of named) assert.ok(knownContextKeys.has(k), `${where} reads context key ${k}, which neither Devlane nor VS Code sets`);
+        } else assert.ok(kind === 'onStepSelected' || kind === 'onLink', `${where}: not a completion event VS Code knows`);
+      }
+    }
+    assert.ok(checked >= 8);
+  });
+
+  it('shows a debug configuration whose type is the one package.json contributes', { skip: debuggerTypes.length === 0 ? 'package.json contributes no debugger yet' : false }, () => {
+    const md = readFileSync(join(repo, 'media/walkthrough/debug.md'), 'utf8');
+    const config = JSON.parse(/```json\n([\s\S]*?)```/.exec(md)![1]);
+    assert.ok(debuggerTypes.includes(config.type), `debug.md shows type ${config.type}; package.json contributes ${debuggerTypes.join(', ')}`);
+    assert.equal(config.request, 'attach');
   });
 
   it('only puts known commands in menus', () => {
