@@ -29,6 +29,9 @@ export function quietSettings(kubeconfig: string | undefined): Record<string, un
     'extensions.ignoreRecommendations': true,
     'update.mode': 'none',
     'git.openRepositoryInParentFolders': 'never',
+    // code-server's web build saves after every pause in typing; VS Code desktop does not. A save
+    // is what syncs a change into the copy and restarts it, so it stays the person's choice.
+    'files.autoSave': 'off',
     ...(kubeconfig ? { 'devlane.kubeconfig': kubeconfig } : {}),
   };
 }
@@ -86,6 +89,8 @@ export interface CodeServerOptions {
   stateDir?: string;
   /** Fixed port (the demo); a free one when omitted. */
   port?: number;
+  /** More user settings, on top of quietSettings() (the e2e suite's screen reader mode). */
+  settings?: Record<string, unknown>;
   say?: (line: string) => void;
 }
 
@@ -109,7 +114,7 @@ export async function startCodeServer(o: CodeServerOptions): Promise<CodeServer>
   // are read from the Machine settings, the rest from the User settings.
   for (const scope of ['User', 'Machine']) {
     mkdirSync(join(userDataDir, scope), { recursive: true });
-    writeFileSync(join(userDataDir, scope, 'settings.json'), JSON.stringify(quietSettings(o.kubeconfig), null, 2));
+    writeFileSync(join(userDataDir, scope, 'settings.json'), JSON.stringify({ ...quietSettings(o.kubeconfig), ...o.settings }, null, 2));
   }
   // code-server keeps its config.yaml under XDG_CONFIG_HOME: keep it in the state folder too.
   const env = { ...node24Env(), ...offlineEnv(), XDG_CONFIG_HOME: join(stateDir, 'config'), XDG_DATA_HOME: join(stateDir, 'data') };

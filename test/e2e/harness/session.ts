@@ -16,8 +16,21 @@ export interface EditorSessionOptions {
   kubeconfig: string;
   /** Copied into a fresh workspace folder; the demo shop's source by default. */
   workspaceFrom?: string;
+  /** More user settings for this profile (on top of testSettings). */
+  settings?: Record<string, unknown>;
   say?: (line: string) => void;
 }
+
+/**
+ * What the suite's profile sets on top of quietSettings(): screen reader support on, so that the
+ * terminal keeps an accessibility tree of its rows (otherwise it is drawn on a canvas that a test,
+ * like a screen reader, cannot read); no automatic forwarding of the ports the extension host opens
+ * (its notifications would cover the ones a step waits for).
+ */
+export const testSettings: Record<string, unknown> = {
+  'editor.accessibilitySupport': 'on',
+  'remote.autoForwardPorts': false,
+};
 
 export class EditorSession {
   private constructor(
@@ -33,7 +46,7 @@ export class EditorSession {
     const workspace = join(tmp, 'workspace');
     mkdirSync(workspace);
     cpSync(o.workspaceFrom ?? join(REPO, 'sandbox/demo/src'), workspace, { recursive: true });
-    const server = await startCodeServer({ tools: o.tools, vsix: VSIX, workspace, kubeconfig: o.kubeconfig, stateDir: join(tmp, 'code-server'), say: o.say });
+    const server = await startCodeServer({ tools: o.tools, vsix: VSIX, workspace, kubeconfig: o.kubeconfig, stateDir: join(tmp, 'code-server'), settings: { ...testSettings, ...o.settings }, say: o.say });
     try {
       const browser = await launchBrowser(o.tools);
       return new EditorSession(server, browser, workspace, tmp, o.name);

@@ -74,16 +74,92 @@ export class Tree {
     return this.locator.locator(`[role=treeitem][data-index="${r.index}"]`);
   }
 
-  /** Clicks the row at `path` if it is collapsed, and waits until it shows as expanded. */
-  async expand(path: string[]): Promise<void> {
-    const r = await this.find(path);
-    if (r.expanded === true) return;
-    if (r.expanded === undefined) throw new Error(`${path.join(' › ')} cannot be expanded`);
-    await this.row(r).click();
-    await this.page.waitForFunction(
-      ({ selector }) => document.querySelector(selector)?.getAttribute('aria-expanded') === 'true',
-      { selector: `[role=treeitem][data-index="${r.index}"]` },
-    );
+  /** Waits until the rendered rows stay the same for `quietMs` (watches deliver rows, which move them). */
+  async settle(quietMs = 300, timeoutMs = 5_000): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    let last = JSON.stringify(await this.rows());
+    while (Date.now() < deadline) {
+      await this.page.waitForTimeout(quietMs);
+      const now = JSON.stringify(await this.rows());
+      if (now === last) return;
+      last = now;
+    }
+  }
+
+  /** Right-clicks the row at `path` and picks `item` from its context menu (by the item's accessible name). */
+  async contextMenu(path: string[], item: string): Promise<void> {
+    // Rows move while the tree updates (a namespace made default moves to the top), and a menu
+    // may not take a click while the view re-renders: wait for the rows to settle, check that the
+    // menu is the row's, and try again (by keyboard) while the menu stays open after the click.
+    const menu = this.page.getByRole('menu');
+    const attempts = 4;
+    for (let attempt = 1; ; attempt++) {
+      const last = attempt === attempts;
+      await this.settle();
+      const r = await this.find(path);
+      await this.row(r).click({ button: 'right' });
+      await menu.waitFor();
+      const entry = menu.getByRole('menuitem', { name: item, exact: true });
+      const moved = (await this.find(path)).index !== r.index;
+      const offered = !moved && (await entry.waitFor({ timeout: 3_000 }).then(() => true, () => false));
+      if (!offered) {
+        const items = await menu.getByRole('menuitem').evaluateAll((els) => els.map((e) => e.textContent?.trim() ?? ''));
+        await this.page.keyboard.press('Escape');
+        if (last) throw new Error(`the context menu of ${path.join(' › ')} has no "${item}"${moved ? ' (the row moved under the pointer)' : ''}; it offers: ${items.join(', ')}`);
+        continue;
+      }
+      if (attempt === 1) {
+        await entry.click();
+      } else {
+        // The keyboard way, for a menu that did not take the click: arrow down to the item, Enter.
+        const count = await menu.getByRole('menuitem').count();
+        for (let i = 0; i <= count; i++) {
+          await this.page.keyboard.press('ArrowDown');
+          if ((await menu.locator('.action-item.focused').first().textContent().catch(() => ''))?.trim() === item) {
+            await this.page.keyboard.press('Enter');
+            break;
+          }
+        }
+      }
+      try {
+        await menu.waitFor({ state: 'hidden', timeout: 2_000 });
+        return;
+      } catch (err) {
+        if (last) throw new Error(`the context menu of ${path.join(' › ')} stayed open after choosing "${item}"`, { cause: err });
+        await this.page.keyboard.press('Escape');
+      }
+    }
+  }
+
+  /** Waits until the row at `path` is shown and its announced name satisfies `test`; returns that name. */
+  async rowName(path: string[], test: (name: string) => boolean, timeoutMs = 30_000): Promise<string> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const row = this.findIn(await this.rows(), path);
+      if (row && test(row.name)) return row.name;
+      if (Date.now() > deadline) throw new Error(row ? `${path.join(' › ')} reads "${row.name}"` : `no row ${path.join(' › ')} in the tree`);
+      await this.page.waitForTimeout(200);
+    }
+  }
+
+  /**
+   * Clicks the row at `path` if it is collapsed, and waits until it shows as expanded. Rows move
+   * while the tree fills in (watches deliver them, sorted), so the row is found afresh each time.
+   */
+  async expand(path: string[], timeoutMs = 30_000): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    let clickedAt = 0;
+    for (;;) {
+      const r = await this.find(path, Math.max(deadline - Date.now(), 1));
+      if (r.expanded === true) return;
+      if (r.expanded === undefined) throw new Error(`${path.join(' › ')} cannot be expanded`);
+      if (Date.now() > deadline) throw new Error(`${path.join(' › ')} did not expand within ${timeoutMs / 1000} s`);
+      if (Date.now() - clickedAt > 2_000) {
+        await this.row(r).click();
+        clickedAt = Date.now();
+      }
+      await this.page.waitForTimeout(150);
+    }
   }
 
   /**
@@ -152,8 +228,158 @@ export class Workbench {
     return (await scope.first().locator('.view-lines').innerText()).replace(/\u00a0/g, ' ');
   }
 
-  /** The rows the active terminal shows. */
+  /**
+   * The rows the active terminal shows, as a screen reader reads them (the test profile turns
+   * screen reader support on: xterm then keeps an accessibility tree of its rows; without it the
+   * terminal is only drawn on a canvas).
+   */
   async terminalText(): Promise<string> {
-    return this.page.locator('.terminal-wrapper.active .xterm-rows, .terminal-wrapper.active .xterm-accessibility-tree').first().innerText();
+    return this.page.locator('.terminal-wrapper.active .xterm-accessibility-tree, .terminal-wrapper.active .xterm-rows').first().innerText();
+  }
+
+  /** Polls the active terminal until its text satisfies `test`; returns the text. */
+  async waitForTerminal(test: (text: string) => boolean, what: string, timeoutMs = 30_000): Promise<string> {
+    const deadline = Date.now() + timeoutMs;
+    let text = '';
+    for (;;) {
+      text = await this.terminalText().catch(() => text);
+      if (test(text)) return text;
+      if (Date.now() > deadline) throw new Error(`the terminal did not show ${what} within ${timeoutMs / 1000} s; it shows:\n${text}`);
+      await this.page.waitForTimeout(250);
+    }
+  }
+
+  // ---- menus, quick input, notifications, dialogs -------------------------------------------
+
+  /** The open quick pick's option whose accessible name matches, clicked. */
+  async pickOption(name: RegExp): Promise<void> {
+    const option = this.page.locator('.quick-input-widget').getByRole('option', { name }).first();
+    await option.waitFor({ timeout: 30_000 });
+    await option.click();
+  }
+
+  /** The input box of a quick input by its accessible name (its title or prompt). */
+  inputBox(name: string | RegExp): Locator {
+    return this.page.locator('.quick-input-widget').getByRole('textbox', { name });
+  }
+
+  /** Waits for a notification toast whose text matches, and returns its text. */
+  async waitForNotification(text: RegExp, timeoutMs = 60_000): Promise<string> {
+    const toast = this.notificationToast(text);
+    await toast.waitFor({ timeout: timeoutMs });
+    return (await toast.innerText()).replace(/\s+/g, ' ');
+  }
+
+  /** The notification toast whose text matches. */
+  notificationToast(text: RegExp): Locator {
+    return this.page.locator('.notification-toast').filter({ hasText: text }).first();
+  }
+
+  /** Clicks `button` on the notification toast whose text matches. */
+  async notificationAction(text: RegExp, button: string): Promise<void> {
+    await this.notificationToast(text).getByRole('button', { name: button, exact: true }).click();
+  }
+
+  /** Clears every notification (Notifications: Clear All Notifications), so later waits see new ones only. */
+  async clearNotifications(): Promise<void> {
+    await this.runCommand('Notifications: Clear All Notifications');
+  }
+
+  /** Clicks `button` in the modal dialog whose message matches. */
+  async dialogButton(message: RegExp, button: string): Promise<void> {
+    const dialog = this.page.getByRole('dialog').filter({ hasText: message }).first();
+    await dialog.waitFor({ timeout: 30_000 });
+    await dialog.getByRole('button', { name: button, exact: true }).click();
+  }
+
+  /** A status bar item by the start of its accessible name (e.g. "Devlane session"). */
+  statusItem(prefix: string): Locator {
+    return this.page.getByRole('status').getByRole('button', { name: new RegExp(`^${escape(prefix)}`) }).first();
+  }
+
+  /** Waits until a status bar item whose name starts with `prefix` reads something `test` accepts. */
+  async waitForStatus(prefix: string, test: (label: string) => boolean, timeoutMs = 60_000): Promise<string> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const seen = (await this.statusBar()).filter((l) => l.startsWith(prefix));
+      const hit = seen.find(test);
+      if (hit !== undefined) return hit;
+      if (Date.now() > deadline) throw new Error(`the status bar did not show the expected "${prefix}…" within ${timeoutMs / 1000} s; it shows: ${seen.join(' | ') || '(no such item)'}`);
+      await this.page.waitForTimeout(150);
+    }
+  }
+
+  /** Waits until no status bar item's name starts with `prefix`. */
+  async waitForNoStatus(prefix: string, timeoutMs = 60_000): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const seen = (await this.statusBar()).filter((l) => l.startsWith(prefix));
+      if (seen.length === 0) return;
+      if (Date.now() > deadline) throw new Error(`the status bar still shows ${seen.join(' | ')} after ${timeoutMs / 1000} s`);
+      await this.page.waitForTimeout(200);
+    }
+  }
+
+  // ---- the editor ------------------------------------------------------------------------------
+
+  /** Opens a workspace file with Quick Open (Ctrl+P), as a person types its path. */
+  async openFile(relativePath: string): Promise<void> {
+    const name = relativePath.split('/').pop()!;
+    const folder = relativePath.split('/').slice(-2, -1)[0];
+    await this.page.keyboard.press('Control+P');
+    const input = this.page.locator('.quick-input-widget input');
+    await input.waitFor();
+    await input.fill(relativePath);
+    await this.page.locator('.quick-input-widget').getByRole('option', { name: new RegExp(`^${escape(name)}${folder ? ` ${escape(folder)}` : ''}`) }).first().waitFor({ timeout: 30_000 });
+    await input.press('Enter');
+    await this.page.getByRole('tab', { name: new RegExp(`^${escape(name)}`) }).first().waitFor({ timeout: 30_000 });
+    await this.activeEditor().locator('.view-lines').waitFor();
+  }
+
+  /** The editor that has focus in the active editor group. */
+  activeEditor(): Locator {
+    return this.page.locator('.editor-group-container.active .monaco-editor').first();
+  }
+
+  /** Find and Replace (Ctrl+H) in the active editor: replaces every match of `find`; returns how many there were ("1 of 1"). */
+  async replaceAll(find: string, replacement: string): Promise<string> {
+    await this.activeEditor().locator('.view-lines').click();
+    await this.page.keyboard.press('Control+H');
+    const findBox = this.page.getByRole('textbox', { name: 'Find', exact: true });
+    await findBox.waitFor();
+    await findBox.fill(find);
+    await this.page.getByRole('textbox', { name: 'Replace', exact: true }).fill(replacement);
+    const count = this.page.locator('.find-widget .matchesCount');
+    await this.page.waitForFunction(() => /\bof\b|No results/.test(document.querySelector('.find-widget .matchesCount')?.textContent ?? ''));
+    const matches = await count.innerText();
+    if (/No results/.test(matches)) throw new Error(`"${find}" is not in the editor`);
+    await this.page.getByRole('button', { name: /^Replace All/ }).click();
+    await this.page.keyboard.press('Escape');
+    return matches;
+  }
+
+  /** Puts the cursor on `line` (Go to Line, Ctrl+G). */
+  async goToLine(line: number): Promise<void> {
+    await this.activeEditor().locator('.view-lines').click();
+    await this.page.keyboard.press('Control+G');
+    const input = this.page.locator('.quick-input-widget input');
+    await input.waitFor();
+    await input.fill(`:${line}`);
+    await input.press('Enter');
+  }
+
+  /** Saves the active editor (Ctrl+S) and waits until its tab no longer shows unsaved changes. */
+  async save(): Promise<void> {
+    await this.page.keyboard.press('Control+S');
+    await this.page.locator('.editor-group-container.active .tab.active.dirty').waitFor({ state: 'detached', timeout: 30_000 });
+  }
+
+  /** Waits for the next page this workbench opens (Open in Browser, openExternal), while `action` runs. */
+  async popup(action: () => Promise<void>, timeoutMs = 30_000): Promise<Page> {
+    const opened = this.page.context().waitForEvent('page', { timeout: timeoutMs });
+    await action();
+    const page = await opened;
+    await page.waitForLoadState();
+    return page;
   }
 }

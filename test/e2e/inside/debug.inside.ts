@@ -1,0 +1,133 @@
+// The `devlane` debug type in a real VS Code: a launch configuration naming only the service (and,
+// with no session active in this window, the session, context and namespace) attaches to the
+// Python copy of catalog through the tunnel; a breakpoint set in the workspace's local app.py stops a
+// routed request there, with the local path in the stack; continue lets the request finish; Stop
+// ends the session. (The Node path through js-debug is exercised by the workbench suite.)
+import assert from 'node:assert/strict';
+import { spawn, spawnSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import * as vscode from 'vscode';
+import { devlaneApi, extensionId } from './extension.inside';
+import { test } from './runner';
+
+const kubeconfig = process.env.DEVLANE_TEST_KUBECONFIG;
+const session = 'inside-debug';
+const where = ['--kubeconfig', kubeconfig ?? '', '--context', 'sandbox-alice', '-n', 'shop-plain'];
+
+function cli(args: string[]): { code: number; out: string; stdout: string } {
+  const r = spawnSync(process.execPath, [join(vscode.extensions.getExtension(extensionId)!.extensionPath, 'dist/cli.js'), ...where, ...args], { encoding: 'utf8', timeout: 240_000, env: { ...process.env, ELECTRON_RUN_AS_NODE: '1' } });
+  return { code: r.status ?? 1, out: `${r.stdout}${r.stderr}`, stdout: r.stdout ?? '' };
+}
+
+/** A routed GET of catalog from the web pod (inside the cluster), without blocking the extension host. */
+function routedGet(key: string): Promise<string> {
+  return routedGetPath('http://catalog/products', key);
+}
+
+function routedGetPath(url: string, key: string): Promise<string> {
+  const script = `require('http').get(process.argv[2], { headers: { 'x-devlane-route': process.argv[1] } }, (r) => { let b = ''; r.on('data', (d) => (b += d)); r.on('end', () => console.log(r.statusCode, b)); })`;
+  return new Promise((resolve) => {
+    const c = spawn('kubectl', ['--kubeconfig', kubeconfig ?? '', '--context', 'sandbox-admin', 'exec', '-n', 'shop-plain', 'deploy/web', '-c', 'web', '--', 'node', '-e', script, key, url]);
+    let out = '';
+    c.stdout.on('data', (d) => (out += d));
+    c.on('exit', () => resolve(out));
+  });
+}
+
+test('a devlane launch configuration stops a routed request at a breakpoint in the local Python file', async () => {
+  assert.ok(kubeconfig, 'DEVLANE_TEST_KUBECONFIG is set');
+  await devlaneApi();
+  const folder = vscode.workspace.workspaceFolders![0];
+  const appPy = join(folder.uri.fsPath, 'catalog/app.py');
+  const line = readFileSync(appPy, 'utf8').split('\n').findIndex((l) => l.includes('self.send_json(200, {"route"')) + 1;
+  const started = cli(['start', 'catalog', '--session', session, '--detach', '--json']);
+  assert.equal(started.code, 0, started.out);
+  const routeKey = JSON.parse(started.stdout).routeKey as string;
+  const bp = new vscode.SourceBreakpoint(new vscode.Location(vscode.Uri.file(appPy), new vscode.Position(line - 1, 0)));
+  const subs: vscode.Disposable[] = [];
+  try {
+    vscode.debug.addBreakpoints([bp]);
+    let onStopped: (v: { session: vscode.DebugSession; threadId: number }) => void = () => {};
+    const stopped = new Promise<{ session: vscode.DebugSession; threadId: number }>((r) => (onStopped = r));
+    subs.push(vscode.debug.registerDebugAdapterTrackerFactory('devlane', {
+      createDebugAdapterTracker: (s) => ({
+        // eslint-disable-next-line @typescript-eslint/no-explicit-any
+        onDidSendMessage: (m: any) => m.type === 'event' && m.event === 'stopped' && onStopped({ session: s, threadId: m.body.threadId }),
+      }),
+    }));
+    const ok = await vscode.debug.startDebugging(folder, { type: 'devlane', request: 'attach', name: 'catalog in the cluster', service: 'catalog', session, context: 'sandbox-alice', namespace: 'shop-plain' });
+    assert.equal(ok, true, 'the debug session started');
+    const answer = routedGet(routeKey);
+    const stop = await stopped;
+    const trace = await stop.session.customRequest('stackTrace', { threadId: stop.threadId, levels: 1 });
+    // In a remote window (the VS Code server) the editor hands the path back as a vscode-remote: URI.
+    const framePath: string = trace.stackFrames[0].source.path;
+    assert.equal(/^[a-z-]+:\/\//.test(framePath) ? vscode.Uri.parse(framePath).path : framePath, appPy, 'the top frame is the local file');
+    assert.equal(trace.stackFrames[0].line, line);
+    vscode.debug.removeBreakpoints([bp]);
+    await stop.session.customRequest('continue', { threadId: stop.threadId });
+    assert.match(await answer, /^200 .*"copy": "devlane:inside-debug"/, 'the routed request was answered by the copy after continue');
+    const ended = new Promise<void>((r) => subs.push(vscode.debug.onDidTerminateDebugSession((s) => s.id === stop.session.id && r())));
+    await vscode.debug.stopDebugging(stop.session);
+    await ended;
+  } finally {
+    vscode.debug.removeBreakpoints([bp]);
+    for (const s of subs) s.dispose();
+    cli(['stop', session]);
+  }
+}, 180_000);
+
+test('a devlane launch configuration debugs a Node copy through js-debug as its child session', async () => {
+  assert.ok(kubeconfig, 'DEVLANE_TEST_KUBECONFIG is set');
+  await devlaneApi();
+  const folder = vscode.workspace.workspaceFolders![0];
+  const serverJs = join(folder.uri.fsPath, 'ratings/server.js');
+  const line = readFileSync(serverJs, 'utf8').split('\n').findIndex((l) => l.includes("res.writeHead(200, { 'content-type': 'application/json' })")) + 1;
+  const started = cli(['start', 'ratings', '--session', `${session}-node`, '--detach', '--json']);
+  assert.equal(started.code, 0, started.out);
+  const routeKey = JSON.parse(started.stdout).routeKey as string;
+  const bp = new vscode.SourceBreakpoint(new vscode.Location(vscode.Uri.file(serverJs), new vscode.Position(line - 1, 0)));
+  const subs: vscode.Disposable[] = [];
+  try {
+    vscode.debug.addBreakpoints([bp]);
+    let onStopped: (v: { session: vscode.DebugSession; threadId: number }) => void = () => {};
+    const stopped = new Promise<{ session: vscode.DebugSession; threadId: number }>((r) => (onStopped = r));
+    subs.push(vscode.debug.registerDebugAdapterTrackerFactory('pwa-node', {
+      createDebugAdapterTracker: (s) => ({
+        // eslint-disable-next-line @typescript-eslint/no-explicit-any
+        onDidSendMessage: (m: any) => m.type === 'event' && m.event === 'stopped' && onStopped({ session: s, threadId: m.body.threadId }),
+      }),
+    }));
+    const ok = await vscode.debug.startDebugging(folder, { type: 'devlane', request: 'attach', name: 'ratings in the cluster', service: 'ratings', session: `${session}-node`, context: 'sandbox-alice', namespace: 'shop-plain' });
+    assert.equal(ok, true, 'the debug session started');
+    const parent = vscode.debug.activeDebugSession;
+    // js-debug binds breakpoints once it has attached; give it a moment, then send routed requests until one stops.
+    let answer: Promise<string> | undefined;
+    const stop = await Promise.race([
+      stopped,
+      (async () => {
+        await new Promise((r) => setTimeout(r, 3000));
+        answer = routedGetPath('http://ratings/ratings/p-1', routeKey);
+        return new Promise<never>(() => {});
+      })(),
+    ]);
+    let root: vscode.DebugSession | undefined = stop.session;
+    while (root?.parentSession) root = root.parentSession;
+    assert.equal(root?.type, 'devlane', 'the js-debug session is a child of the devlane session');
+    const trace = await stop.session.customRequest('stackTrace', { threadId: stop.threadId, levels: 1 });
+    const framePath: string = trace.stackFrames[0].source.path;
+    assert.equal(/^[a-z-]+:\/\//.test(framePath) ? vscode.Uri.parse(framePath).path : framePath, serverJs, 'the top frame is the local file');
+    assert.equal(trace.stackFrames[0].line, line);
+    vscode.debug.removeBreakpoints([bp]);
+    await stop.session.customRequest('continue', { threadId: stop.threadId });
+    assert.match((await answer) ?? '', /^200 .*"copy":"devlane:inside-debug-node"/, 'the routed request was answered by the copy after continue');
+    const ended = new Promise<void>((r) => subs.push(vscode.debug.onDidTerminateDebugSession((s) => s.id === root!.id && r())));
+    await vscode.debug.stopDebugging(root ?? parent);
+    await ended;
+  } finally {
+    vscode.debug.removeBreakpoints([bp]);
+    for (const s of subs) s.dispose();
+    cli(['stop', `${session}-node`]);
+  }
+}, 180_000);
