@@ -86,7 +86,9 @@ function send(p, next, t0, retry) {
     if (stopping && inflight === 0) end();
     else if (next && !stopping) next();
   };
-  const req = http.get(o.url, { agent, headers: o.headers ?? {}, timeout: o.timeoutMs ?? 10000 }, (res) => {
+  // A retry goes on a new connection, as browsers, curl and undici do: another pooled socket may
+  // have been closed by the same event.
+  const req = http.get(o.url, { agent: retry ? false : agent, headers: o.headers ?? {}, timeout: o.timeoutMs ?? 10000 }, (res) => {
     answered = true;
     res.on('data', () => {});
     res.on('end', () => finish(res.statusCode >= 200 && res.statusCode < 300 ? undefined : 'HTTP ' + res.statusCode));

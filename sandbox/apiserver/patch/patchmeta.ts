@@ -74,6 +74,8 @@ const byGroupKind: Record<string, TypeMeta> = {
   'rbac.authorization.k8s.io/RoleBinding': {},
   'rbac.authorization.k8s.io/ClusterRoleBinding': {},
   'autoscaling/Scale': {},
+  // k8s.io/api/networking/v1: rules, tls and status.loadBalancer.ingress are atomic lists.
+  'networking.k8s.io/Ingress': {},
 };
 
 /** The patch metadata of a built-in kind, or undefined for kinds (custom resources) that take no strategic merge patch. */

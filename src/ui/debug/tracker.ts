@@ -1,7 +1,8 @@
 // What the session UI shows about debugging: attached, paused at file:line, detached, per service.
 // A DAP tracker on every session that belongs to a `devlane` session (itself for Python; js-debug's
 // sessions under it for Node) watches `stopped` / `continued` and the editor's resume requests, and
-// reads the top frame from the stack trace the editor asks for right after a stop.
+// reads the top frame from the stack trace the editor asks for right after a stop. "Attached" is
+// said once the adapter is configured and has bound the breakpoints it was given.
 import { basename } from 'node:path';
 import * as vscode from 'vscode';
 import { Disposable } from '../../core/lifecycle';
@@ -24,16 +25,48 @@ export class DebugActivity extends Disposable {
   private tracker(session: vscode.DebugSession): vscode.DebugAdapterTracker | undefined {
     const owner = this.factory.owner(session);
     if (!owner) return undefined;
+    // For Node the devlane session is only the parent of js-debug's: its own handshake says nothing about breakpoints.
+    if (session.type === 'devlane' && owner.plan.target.spec.runtime === 'node') return undefined;
     let wantFrame = false;
+    let paused = false;
+    let attached = false;
+    let configured = false;
+    // Breakpoints the adapter has not bound yet: "attached" waits for them, so that a request sent
+    // once the status says attached really stops (js-debug binds them a moment after configurationDone).
+    const unbound = new Set<number>();
+    let fallback: ReturnType<typeof setTimeout> | undefined;
+    const ready = (force = false) => {
+      if (attached || paused || !configured || (unbound.size > 0 && !force)) return;
+      attached = true;
+      if (fallback) clearTimeout(fallback);
+      this.report(owner, 'attached');
+    };
     return {
       onDidSendMessage: (m: any) => {
         if (m.type === 'event' && m.event === 'stopped') {
           wantFrame = true;
+          paused = true;
           this.report(owner, 'paused');
         } else if (m.type === 'event' && m.event === 'continued') {
+          paused = false;
+          attached = true;
           this.report(owner, 'attached');
-        } else if (m.type === 'response' && m.success && m.command === 'attach') {
-          this.report(owner, 'attached');
+        } else if (m.type === 'event' && m.event === 'breakpoint' && m.body?.breakpoint?.id !== undefined) {
+          if (m.body.breakpoint.verified || m.body.reason === 'removed') unbound.delete(m.body.breakpoint.id);
+          else unbound.add(m.body.breakpoint.id);
+          ready();
+        } else if (m.type === 'response' && m.success && m.command === 'setBreakpoints') {
+          for (const b of m.body?.breakpoints ?? []) {
+            if (b.id === undefined) continue;
+            if (b.verified) unbound.delete(b.id);
+            else unbound.add(b.id);
+          }
+          ready();
+        } else if (m.type === 'response' && m.success && m.command === 'configurationDone') {
+          configured = true;
+          // A breakpoint in a file the program never loads stays unbound: do not wait for it forever.
+          fallback = setTimeout(() => ready(true), 5_000);
+          ready();
         } else if (m.type === 'response' && m.success && m.command === 'stackTrace' && wantFrame) {
           wantFrame = false;
           const frame = m.body?.stackFrames?.[0];
@@ -41,7 +74,14 @@ export class DebugActivity extends Disposable {
         }
       },
       onWillReceiveMessage: (m: any) => {
-        if (m.type === 'request' && resumes.has(m.command)) this.report(owner, 'attached');
+        if (m.type === 'request' && resumes.has(m.command)) {
+          paused = false;
+          attached = true;
+          this.report(owner, 'attached');
+        }
+      },
+      onWillStopSession: () => {
+        if (fallback) clearTimeout(fallback);
       },
     };
   }

@@ -167,6 +167,12 @@ metadata: {name: apply-route, namespace: ${NS}, labels: {v: "${v}"}}
 spec:
   rules: [{backendRefs: [{name: apply-svc, port: 80}]}]
 `,
+  'ingresses.networking.k8s.io': (v) => `apiVersion: networking.k8s.io/v1
+kind: Ingress
+metadata: {name: apply-ingress, namespace: ${NS}, labels: {v: "${v}"}}
+spec:
+  rules: [{host: shop.example.com, http: {paths: [{path: /, pathType: Prefix, backend: {service: {name: apply-svc, port: {number: 80}}}}]}}]
+`,
 };
 
 /** What the second apply must have changed. */
