@@ -1,26 +1,15 @@
 // Port Forward against a real API server: real HTTP requests through the tunnel, including a
 // response large enough to exercise back-pressure, and a clean stop.
 import assert from 'node:assert/strict';
-import * as http from 'node:http';
 import { after, before, describe, it } from 'node:test';
 import type { KubeClusters } from '../../../src/cluster/clusters';
 import { ClusterError } from '../../../src/core/errors';
 import { needsCluster, openClusters, TestNamespace, testContext, until } from '../../helpers/cluster';
+import { getLocal } from '../../helpers/http';
 
 const server = `require('http').createServer((q,s)=>s.end(q.url==='/big'?'x'.repeat(4*1024*1024):'ok')).listen(8080)`;
 
-function get(port: number, path: string): Promise<{ status: number; body: string }> {
-  return new Promise((resolve, reject) => {
-    http
-      .get({ host: '127.0.0.1', port, path, agent: false }, (res) => {
-        let body = '';
-        res.setEncoding('utf8');
-        res.on('data', (d) => (body += d));
-        res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
-      })
-      .on('error', reject);
-  });
-}
+const get = getLocal;
 
 describe('port forward', { skip: needsCluster.skip }, () => {
   let clusters: KubeClusters;

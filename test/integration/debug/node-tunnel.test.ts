@@ -3,32 +3,22 @@
 // The inspector listens on 127.0.0.1 in the pod only: from inside the pod it is not reachable on the
 // pod's own IP. Closing the tunnel leaves nothing listening.
 import assert from 'node:assert/strict';
-import * as http from 'node:http';
 import { after, before, describe, it } from 'node:test';
 import WebSocket from 'ws';
 import { openDebugTunnel } from '../../../src/debug/debug-copy';
 import { needsCluster, until as eventually } from '../../helpers/cluster';
 import { kubectlJson, kubectlOk } from '../../helpers/kubectl';
 import { debugFixture, type DebugFixture, tryConnect } from './fixtures';
+import { getLocal } from '../../helpers/http';
 
 /* eslint-disable @typescript-eslint/no-explicit-any */
-function getJson(port: number, path: string): Promise<any> {
-  return new Promise((resolve, reject) => {
-    http
-      .get({ host: '127.0.0.1', port, path, agent: false }, (res) => {
-        let body = '';
-        res.setEncoding('utf8');
-        res.on('data', (d) => (body += d));
-        res.on('end', () => {
-          try {
-            resolve(JSON.parse(body));
-          } catch (e) {
-            reject(new Error(`${path}: ${res.statusCode} ${body}: ${(e as Error).message}`));
-          }
-        });
-      })
-      .on('error', reject);
-  });
+async function getJson(port: number, path: string): Promise<any> {
+  const r = await getLocal(port, path);
+  try {
+    return JSON.parse(r.body);
+  } catch (e) {
+    throw new Error(`${path}: ${r.status} ${r.body}: ${(e as Error).message}`, { cause: e });
+  }
 }
 
 /** One CDP call over an open WebSocket. */
