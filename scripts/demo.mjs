@@ -134,6 +134,7 @@ The Devlane view (activity bar) shows the sandbox contexts; the demo shop is in 
 Press Ctrl+C to stop the sandbox and code-server.
 `);
 void server.process.exited.then((code) => {
+  if (stopping) return; // we stopped it
   say(`code-server exited (${code}); see ${server.logFile}`);
   void stopAll(1);
 });
