@@ -7,6 +7,10 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import { ensureTools, leftovers, REPO, runInEditorTests } from './harness/index';
 import { e2eSkipReason } from './skip';
+import { cli } from '../helpers/session';
+
+/** The sessions test/e2e/inside/debug.inside.ts starts in shop-plain. */
+const insideSessions = ['inside-debug', 'inside-debug-node'];
 
 test('the in-editor suite passes in the VS Code server', { skip: e2eSkipReason({ demoShop: true }) }, async () => {
   const say = (line: string) => console.log(`  ${line}`);
@@ -33,6 +37,9 @@ test('the in-editor suite passes in the VS Code server', { skip: e2eSkipReason({
     assert.equal(run.exitCode, 0, `the in-editor suite reported ${run.exitCode}; its results:\n${reported}\nthe server log:\n${run.log.slice(-3000)}`);
   } finally {
     rmSync(tmp, { recursive: true, force: true });
+    // A suite cut short (timeout, crash) cannot stop the sessions it started: stop them here, so
+    // that the next tests find the demo namespaces as they were. Absent sessions are fine.
+    for (const name of insideSessions) cli(['-n', 'shop-plain', 'stop', name]);
   }
   assert.deepEqual(leftovers(), [], 'every process the test started has ended');
 });

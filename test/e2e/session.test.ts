@@ -424,8 +424,7 @@ for (const { ns, strategy, extraKinds } of namespaces) {
       if (!session || !alice || !a) return t.skip('no session was started');
       actor = a;
       await steps.step('alice: status bar → Stop Session → Stop for Everyone', async () => {
-        await a.statusItem('Devlane session').click();
-        await a.pickOption(/Stop Session/);
+        await a.statusMenu('Devlane session', /Stop Session/);
         // With bob still in it, the editor asks first.
         if (bobJoined) await a.dialogButton(new RegExp(`Stop session ${session} for everyone\\?`), 'Stop for Everyone');
       });

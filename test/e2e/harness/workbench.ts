@@ -252,10 +252,27 @@ export class Workbench {
   // ---- menus, quick input, notifications, dialogs -------------------------------------------
 
   /** The open quick pick's option whose accessible name matches, clicked. */
-  async pickOption(name: RegExp): Promise<void> {
+  async pickOption(name: RegExp, timeoutMs = 30_000): Promise<void> {
     const option = this.page.locator('.quick-input-widget').getByRole('option', { name }).first();
-    await option.waitFor({ timeout: 30_000 });
+    await option.waitFor({ timeout: timeoutMs });
     await option.click();
+  }
+
+  /**
+   * Clicks a status bar item and picks an option of the menu it opens. A click that lands while the
+   * item re-renders (its text follows sync and debug state) opens nothing: try again, as a person would.
+   */
+  async statusMenu(item: string, option: RegExp, attempts = 3): Promise<void> {
+    for (let attempt = 1; ; attempt++) {
+      await this.statusItem(item).click();
+      try {
+        await this.pickOption(option, 10_000);
+        return;
+      } catch (err) {
+        if (attempt >= attempts) throw err;
+        await this.page.keyboard.press('Escape');
+      }
+    }
   }
 
   /** The input box of a quick input by its accessible name (its title or prompt). */
