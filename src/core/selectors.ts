@@ -48,3 +48,8 @@ export function matchesLabelSelector(selector: LabelSelector | undefined, labels
 export function serviceSelectsTemplate(selector: Labels, templateLabels: Labels): boolean {
   return matchesServiceSelector(selector, templateLabels);
 }
+
+/** Equality labels as a label selector query (`app=web,tier=front`), as the API's labelSelector takes it. */
+export function selectorString(labels: Labels): string {
+  return Object.entries(labels ?? {}).map(([k, v]) => `${k}=${v}`).join(',');
+}

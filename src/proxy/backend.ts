@@ -6,6 +6,7 @@ import type { ObjectApi } from '../cluster/api';
 import { apiTypes } from '../core/api-types';
 import { ClusterError } from '../core/errors';
 import type { Pod, Service } from '../core/resources';
+import { selectorString } from '../core/selectors';
 
 export interface Backend {
   service: string;
@@ -31,7 +32,7 @@ export async function resolveBackend(api: ObjectApi, namespace: string, service:
   const svc = await api.get<Service>(apiTypes.service, namespace, service, signal);
   const selector = svc.spec?.selector;
   if (!selector || Object.keys(selector).length === 0) throw new ClusterError('invalid', `Service ${service} has no selector, so no pod to forward to`, 'Pick a Service that selects pods.');
-  const labelSelector = Object.entries(selector).map(([k, v]) => `${k}=${v}`).join(',');
+  const labelSelector = selectorString(selector);
   const pods = await api.list<Pod>(apiTypes.pod, namespace, { labelSelector }, signal);
   const pod = pods.find(isReady);
   if (!pod) throw new ClusterError('not-found', `No Ready pod behind Service ${service} in ${namespace}`, 'Wait for its pods to become Ready (see the Clusters view), then try again.');

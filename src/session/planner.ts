@@ -16,6 +16,7 @@ import { findHttpRoutes, type HttpRoute } from '../routing/gateway-api';
 import { findVirtualService, newVirtualService } from '../routing/istio';
 import { type RouterPort, portProtocol } from '../routing/nginx-config';
 import { adminPortFor, originalSelectorOf, originService, routerConfigMap, routerDeployment, routerPodLabels, type RouterSpec } from '../routing/router';
+import { selectorString } from '../core/selectors';
 
 export interface PlanInput {
   context: string;
@@ -105,7 +106,7 @@ export async function buildPlan(api: ObjectApi, input: PlanInput, signal: AbortS
   // Services Devlane made itself (dev Services, origins) are not "original" selectors to avoid.
   const originals = services.filter((s) => !s.metadata.labels?.['devlane.dev/role']);
   const dev = buildDevWorkload({ deployment, service, services: originals, session, record, image: input.image, pvcs, rwoAsEmptyDir: input.rwoAsEmptyDir, sync: input.sync, debug: input.debug });
-  const pods = await api.list<Pod>(apiTypes.pod, ns, { labelSelector: Object.entries(originalSelectorOf(service)).map(([k, v]) => `${k}=${v}`).join(',') }, signal);
+  const pods = await api.list<Pod>(apiTypes.pod, ns, { labelSelector: selectorString(originalSelectorOf(service)) }, signal);
   const choice = await chooseStrategy(api, ns, pods, input.strategy, signal);
 
   const devSvcName = devServiceName(service.metadata.name, session);

@@ -10,6 +10,7 @@ import { ClusterError } from '../core/errors';
 import { annotations, originServiceName, routerName } from '../core/session/names';
 import type { Pod } from '../core/resources';
 import { readRoutes, type RouterConfigMap, routerPodLabels } from '../routing/router';
+import { selectorString } from '../core/selectors';
 
 export async function releaseRouter(ctx: ExecContext, namespace: string, service: string): Promise<void> {
   const cm = await ctx.api.tryGet<RouterConfigMap>(apiTypes.configMap, namespace, routerName(service), ctx.signal);
@@ -41,7 +42,7 @@ export async function releaseRouter(ctx: ExecContext, namespace: string, service
 const drainWaitMs = 45_000;
 
 async function routerPodsGone(ctx: ExecContext, namespace: string, service: string): Promise<void> {
-  const labelSelector = Object.entries(routerPodLabels(service)).map(([k, v]) => `${k}=${v}`).join(',');
+  const labelSelector = selectorString(routerPodLabels(service));
   const deadline = Date.now() + drainWaitMs;
   for (;;) {
     const pods = await ctx.api.list<Pod>(apiTypes.pod, namespace, { labelSelector }, ctx.signal);

@@ -5,7 +5,7 @@ import { apiTypes } from '../core/api-types';
 import type { KubeObject, Pod, Service } from '../core/resources';
 import { SessionError } from '../core/session/errors';
 import { labels } from '../core/session/names';
-import { matchesServiceSelector } from '../core/selectors';
+import { matchesServiceSelector, selectorString } from '../core/selectors';
 import type { Json } from '../core/session/dev-workload';
 import { originalSelectorOf } from '../routing/router';
 
@@ -13,7 +13,7 @@ type Owned = KubeObject & { spec?: Json };
 
 const controllerOf = (o: KubeObject) => o.metadata.ownerReferences?.find((r) => r.controller) ?? o.metadata.ownerReferences?.[0];
 
-const selectorText = (s: Record<string, string>) => Object.entries(s).map(([k, v]) => `${k}=${v}`).join(',');
+const selectorText = selectorString;
 
 export async function findDeployment(api: ObjectApi, service: Service, signal: AbortSignal): Promise<Owned> {
   const ns = service.metadata.namespace!;

@@ -4,6 +4,7 @@ import type { ExecContext } from './executor';
 import { apiTypes } from '../core/api-types';
 import type { KubeObject, Pod } from '../core/resources';
 import { SessionError } from '../core/session/errors';
+import { selectorString } from '../core/selectors';
 
 export interface WaitOptions {
   timeoutMs?: number;
@@ -60,7 +61,7 @@ export async function waitDeploymentReady(ctx: ExecContext, namespace: string, n
     const st = dep.status ?? {};
     if ((st.observedGeneration ?? 0) >= (dep.metadata.generation ?? 0) && (st.readyReplicas ?? 0) >= want && (st.updatedReplicas ?? 0) >= want) return;
 
-    const selector = Object.entries(dep.spec?.selector?.matchLabels ?? {}).map(([k, v]) => `${k}=${v}`).join(',');
+    const selector = selectorString(dep.spec?.selector?.matchLabels ?? {});
     const pods = selector ? await ctx.api.list<Pod>(apiTypes.pod, namespace, { labelSelector: selector }, ctx.signal) : [];
     const names = new Set(pods.map((p) => p.metadata.name));
     const events = await ctx.api.list<EventObj>(apiTypes.event, namespace, {}, ctx.signal).catch(() => [] as EventObj[]);

@@ -11,6 +11,7 @@ import { labels } from '../core/session/names';
 import { mainContainerIndex } from '../core/session/dev-workload';
 import { type LocalCandidate, type MappingProposal, proposeMapping } from '../core/sync/propose';
 import { findDeployment } from '../session/target';
+import { selectorString } from '../core/selectors';
 
 const skipped = new Set(['node_modules', '.git', '.hg', '.svn', 'dist', 'out', 'build', 'target', '.venv', 'venv', '__pycache__', '.devlane']);
 
@@ -38,7 +39,7 @@ export async function remoteWorkingDir(api: ObjectApi, namespace: string, servic
   const containers: Json[] = dep.spec?.template?.spec?.containers ?? [];
   const c = containers[mainContainerIndex(containers, svc)];
   const specDir = c?.workingDir as string | undefined;
-  const selector = Object.entries((dep.spec?.selector?.matchLabels ?? {}) as Record<string, string>).map(([k, v]) => `${k}=${v}`).join(',');
+  const selector = selectorString((dep.spec?.selector?.matchLabels ?? {}) as Record<string, string>);
   const pods = selector ? await api.list<Pod>(apiTypes.pod, namespace, { labelSelector: selector }, signal) : [];
   const pod = pods.find((p) => p.status?.phase === 'Running' && !p.metadata.labels?.[labels.role]);
   if (pod && c) {
