@@ -153,7 +153,9 @@ describe('router nginx config', () => {
     const s1 = await listen((_req, res) => res.setHeader('x-devlane-copy', 'someone-else').end('s1'));
     origin.on('upgrade', upgradeTo('origin'));
     s1.on('upgrade', upgradeTo('s1'));
-    const dead = await freePort();
+    // A copy that is down: port 1 (tcpmux) has no listener here, and unlike a port freed a moment
+    // ago no parallel test can take it.
+    const dead = 1;
     const front = await freePort();
     const admin = await freePort();
     let conf = renderRouterConfig(input({ ports: [{ name: 'http', port: 80, listen: front, protocol: 'http' }], adminPort: admin }));
