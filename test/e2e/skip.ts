@@ -1,6 +1,7 @@
 // Why an end-to-end test cannot run here, or false. The e2e suite needs real VS Code (see
 // harness/tools.ts; on CI it is installed, elsewhere the reason says how) and a cluster from
 // the test runner (`npm test -- e2e` starts the sandbox with the demo shop).
+import '../helpers/target';
 import { findTools } from './harness/index';
 
 export function e2eSkipReason(needs: { demoShop?: boolean } = {}): string | false {

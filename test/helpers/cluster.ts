@@ -2,6 +2,7 @@
 // `npm test -- integration` starts, or any cluster named by DEVLANE_TEST_KUBECONFIG. Fixtures are
 // made with client-node directly (independent of the code under test) in a namespace per test,
 // and everything a test creates is deleted with that namespace.
+import './target';
 import * as https from 'node:https';
 import * as http from 'node:http';
 import { randomBytes } from 'node:crypto';
