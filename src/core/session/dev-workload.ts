@@ -18,6 +18,7 @@ import type { KubeObject, Service } from '../resources';
 import { matchesServiceSelector } from '../selectors';
 import type { DebugConfig, ServiceSync } from '../sync/config';
 import { defaultRunDir } from '../sync/receiver';
+import { syncAnnotationValue } from '../sync/target';
 import { SupervisorError, supervisedContainer } from '../sync/supervisor';
 
 /* eslint-disable @typescript-eslint/no-explicit-any -- pod templates pass through field by field */
@@ -196,7 +197,7 @@ export function buildDevWorkload(input: DevWorkloadInput): DevWorkload {
             ...Object.fromEntries(Object.entries((template.metadata?.annotations ?? {}) as Record<string, string>).filter(([k]) => k !== debugAnnotation && k !== annotations.sync)),
             [annotations.copyOf]: `Deployment/${name}`,
             ...(dev.debug ? { [debugAnnotation]: debugAnnotationValue(dev.debug) } : {}),
-            ...(input.sync ? { [annotations.sync]: JSON.stringify({ container: dev.container, remotePath: input.sync.remotePath, action: input.sync.action }) } : {}),
+            ...(input.sync ? { [annotations.sync]: syncAnnotationValue({ container: dev.container, remotePath: input.sync.remotePath, action: input.sync.action, ownVolumes: dev.ownVolumes }) } : {}),
           },
         },
         spec: podSpec,
@@ -228,7 +229,7 @@ function programOf(c: Json, run: string[] | undefined): string[] | undefined {
 }
 
 /** Changes the main container for development (see the header); returns the debugger it runs with. */
-function developContainer(podSpec: Json, main: number, input: DevWorkloadInput, warnings: string[]): { debug?: DebugSpec; container: string } {
+function developContainer(podSpec: Json, main: number, input: DevWorkloadInput, warnings: string[]): { debug?: DebugSpec; container: string; ownVolumes: string[] } {
   const c: Json = podSpec.containers[main];
   const cname = c.name as string;
   if (c.readinessProbe) {
@@ -241,6 +242,7 @@ function developContainer(podSpec: Json, main: number, input: DevWorkloadInput, 
   }
   let argv = programOf(c, input.sync?.run);
   let debug: DebugSpec | undefined;
+  const ownVolumes: string[] = [];
   const cfg = input.debug ?? input.sync?.debug ?? { runtime: 'auto' };
   const runtime = cfg.runtime === 'off' ? undefined : cfg.runtime === 'auto' ? detectRuntime(c.image, argv) : cfg.runtime;
   if (runtime) {
@@ -271,6 +273,7 @@ function developContainer(podSpec: Json, main: number, input: DevWorkloadInput, 
     if (!mounts.some((m) => m.mountPath === defaultRunDir)) {
       const vol = uniqueVolumeName(podSpec.volumes ?? [], 'devlane-run');
       podSpec.volumes = [...(podSpec.volumes ?? []), { name: vol, emptyDir: {} }];
+      ownVolumes.push(vol);
       c.volumeMounts = [...mounts, { name: vol, mountPath: defaultRunDir }];
     }
     const remote = input.sync.remotePath;
@@ -283,7 +286,7 @@ function developContainer(podSpec: Json, main: number, input: DevWorkloadInput, 
     c.command = argv;
     delete c.args;
   }
-  return { debug, container: cname };
+  return { debug, container: cname, ownVolumes };
 }
 
 function uniqueVolumeName(volumes: Json[], want: string): string {

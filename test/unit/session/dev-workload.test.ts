@@ -142,7 +142,7 @@ describe('dev workload: debugger and sync', () => {
     assert.deepEqual(main.args, ['node', '--inspect=127.0.0.1:9229', 'server.js']);
     assert.ok(pod.volumes.some((v: { name: string; emptyDir?: object }) => v.name === 'devlane-run' && v.emptyDir));
     assert.ok(main.volumeMounts.some((m: { name: string; mountPath: string }) => m.name === 'devlane-run' && m.mountPath === '/tmp/devlane'));
-    assert.deepEqual(JSON.parse(annotationsOf(dev)['devlane.dev/sync']), { container: 'ratings', remotePath: '/app', action: 'restart' });
+    assert.deepEqual(JSON.parse(annotationsOf(dev)['devlane.dev/sync']), { container: 'ratings', remotePath: '/app', action: 'restart', ownVolumes: ['devlane-run'] });
   });
 
   it('uses "run" from the mapping when the spec names no command, and refuses restart without either', () => {
