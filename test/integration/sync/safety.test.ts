@@ -10,8 +10,6 @@ import type { DeletePreview } from '../../../src/core/sync/deletes';
 import { coreApi, needsCluster, TestNamespace, until } from '../../helpers/cluster';
 import { type Running, remoteTree, startSync, tempFolder } from './fixtures';
 
-const idle = ['sh', '-c', 'while :; do sleep 3600; done'];
-
 async function createPod(ns: TestNamespace, name: string, setup: string, spec: Record<string, unknown> = {}, mounts: { name: string; mountPath: string }[] = []): Promise<void> {
   await coreApi().createNamespacedPod({
     namespace: ns.name,
