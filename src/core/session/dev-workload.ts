@@ -18,6 +18,7 @@ import type { KubeObject, Service } from '../resources';
 import { matchesServiceSelector } from '../selectors';
 import type { DebugConfig, ServiceSync } from '../sync/config';
 import { defaultRunDir } from '../sync/receiver';
+import { describeMount, mountsOfTarget } from '../sync/mounts';
 import { syncAnnotationValue } from '../sync/target';
 import { SupervisorError, supervisedContainer } from '../sync/supervisor';
 
@@ -170,6 +171,7 @@ export function buildDevWorkload(input: DevWorkloadInput): DevWorkload {
   }
   delete podSpec.nodeName;
   const dev = developContainer(podSpec, main, input, warnings);
+  if (input.sync) refuseSharedRemotePath(podSpec, dev, input.sync.remotePath, `Deployment ${ns}/${name}`);
 
   const meta = (role: Role) => ({
     namespace: ns,
@@ -287,6 +289,17 @@ function developContainer(podSpec: Json, main: number, input: DevWorkloadInput, 
     delete c.args;
   }
   return { debug, container: cname, ownVolumes };
+}
+
+/** Sync would write into a volume other pods may share (production's among them): refused before anything is created. */
+function refuseSharedRemotePath(podSpec: Json, dev: { container: string; ownVolumes: string[] }, remotePath: string, what: string): void {
+  const shared = mountsOfTarget(podSpec, dev.container, remotePath, dev.ownVolumes).shared;
+  if (!shared) return;
+  throw new SessionError(
+    'invalid',
+    `${what}: ${remotePath} in container "${dev.container}" is on the volume ${describeMount(shared)}, which other pods may share, so syncing into it would change their files too`,
+    'Nothing was created. Set remotePath in .vscode/devlane.json to a folder on the container\'s own file system, or start without sync (--no-sync, or "Do not sync" in the editor).',
+  );
 }
 
 function uniqueVolumeName(volumes: Json[], want: string): string {
