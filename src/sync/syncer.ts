@@ -4,6 +4,9 @@
 // in flight goes back in the queue, the connection is opened again with back-off (the pod may
 // have been replaced), an initial hash comparison brings the container back in step, and the
 // queue is sent. A batch is never dropped: it lands, or it waits, or its failure is shown.
+// What the local folder does not own is left alone: volumes the container mounts inside
+// remotePath (read from the pod spec on every connect) are never listed, written or deleted, and
+// an initial sync that would delete many paths asks first (declined, it only uploads).
 import { createHash } from 'node:crypto';
 import { type ObjectApi } from '../cluster/api';
 import { apiTypes } from '../core/api-types';
