@@ -13,6 +13,7 @@ import { SessionError } from './core/session/errors';
 import { defaultProductionGlobs, parseGlobList } from './core/session/globs';
 import type { StrategyName } from './core/session/plan';
 import { Sessions } from './session/sessions';
+import { deleteConfirmThreshold, type DeletePreview, describeDeletes } from './core/sync/deletes';
 import { findMapping, startServiceSync } from './sync/service-sync';
 
 const usage = `Usage: devlane <command> [options]
@@ -30,7 +31,9 @@ Commands:
       --no-sync                do not sync, even when the workspace maps SERVICE
       --detach                 return once live; the session stays for --ttl seconds unless renewed
       --ttl SECONDS            Lease duration with --detach (default 3600)
-      --yes                    confirm the plan on production-looking contexts (needed when stdin is not a terminal)
+      --yes                    confirm the plan on production-looking contexts, and let the first sync delete
+                               more than ${deleteConfirmThreshold} paths in the copy that are not in the local folder
+                               (needed when stdin is not a terminal; without it they are kept)
       --production-contexts G  comma-separated globs of production-looking context names, whose plan is
                                shown and must be confirmed (default: $DEVLANE_PRODUCTION_CONTEXTS, else *prod*,*live*)
   join NAME                    become a participant of session NAME (prints its route key)
@@ -50,6 +53,24 @@ function stderrLogger(verbose: boolean): Logger {
 function productionGlobs(flag: string | undefined): string[] {
   const text = flag ?? process.env.DEVLANE_PRODUCTION_CONTEXTS;
   return text === undefined ? defaultProductionGlobs : parseGlobList(text);
+}
+
+async function askYesNo(question: string): Promise<boolean> {
+  const rl = readline.createInterface({ input: process.stdin, output: process.stderr });
+  const answer = await rl.question(question);
+  rl.close();
+  return /^y(es)?$/i.test(answer.trim());
+}
+
+/** Many deletions in the copy: --yes, else a question on a terminal, else they are kept. */
+async function confirmDeletes(p: DeletePreview, yes: boolean): Promise<boolean> {
+  process.stderr.write(`${describeDeletes(p)}\n`);
+  if (yes) return true;
+  if (!process.stdin.isTTY) {
+    process.stderr.write('Not deleting them (stdin is not a terminal to ask on); run with --yes to let sync delete them.\n');
+    return false;
+  }
+  return askYesNo('Delete them? [y/N] ');
 }
 
 async function main(argv: string[]): Promise<number> {
@@ -117,10 +138,7 @@ async function main(argv: string[]): Promise<number> {
             'Nothing was created. Read the plan, then run the same command with --yes to apply it.',
           );
         }
-        const rl = readline.createInterface({ input: process.stdin, output: process.stderr });
-        const answer = await rl.question('Apply this plan? [y/N] ');
-        rl.close();
-        return /^y(es)?$/i.test(answer.trim());
+        return askYesNo('Apply this plan? [y/N] ');
       },
       report: values.json ? undefined : (m) => process.stderr.write(`${m}\n`),
       leaseSeconds: detach ? Number(values.ttl ?? 3600) : undefined,
@@ -151,13 +169,14 @@ async function main(argv: string[]): Promise<number> {
           return 0;
         }
         const syncing = sync
-          ? await startServiceSync({ api: conn.objects, namespace, session: r.session, service: r.service, workspaceFolder: workspace, logger }, controller.signal).catch((err: unknown) => {
+          ? await startServiceSync({ api: conn.objects, namespace, session: r.session, service: r.service, workspaceFolder: workspace, logger, confirmDeletes: (p) => confirmDeletes(p, !!values.yes) }, controller.signal).catch((err: unknown) => {
               process.stderr.write(`Sync did not start: ${(err as Error).message}\n`);
               return undefined;
             })
           : undefined;
         if (syncing) {
           process.stderr.write(`Syncing ${syncing.localRoot} into ${syncing.mapping.remotePath} of the copy (${syncing.mapping.action} after each change).\n`);
+          for (const n of syncing.syncer.current.notes ?? []) process.stderr.write(`sync: ${n}\n`);
           let failures = 0;
           syncing.syncer.onDidChangeStatus((st) => {
             for (const f of st.failures.slice(failures)) process.stderr.write(`sync: ${f.message}\n`);

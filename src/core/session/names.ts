@@ -21,7 +21,7 @@ export const annotations = {
   createdFor: 'devlane.dev/created-for',
   /** Which Deployment a dev workload copies. */
   copyOf: 'devlane.dev/copy-of',
-  /** On a synced dev copy's pod template: the container and path synced into, and the action (JSON). */
+  /** On a synced dev copy's pod template: the container and path synced into, the action, and the volumes Devlane added for itself (JSON). */
   sync: 'devlane.dev/sync',
 } as const;
 
