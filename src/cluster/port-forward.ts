@@ -69,7 +69,7 @@ class KubePortForward extends Disposable implements PortForwardHandle {
 
   async start(): Promise<void> {
     // Open one tunnel first, so that a missing pod or permission is reported now, not on first use.
-    if (this.req.checkFirst !== false) (await this.connect()).close();
+    if (this.req.checkFirst !== false) (await this.connect()).ws.close();
     await new Promise<void>((resolve, reject) => {
       this.server.once('error', (err: NodeJS.ErrnoException) =>
         reject(
@@ -99,11 +99,18 @@ class KubePortForward extends Disposable implements PortForwardHandle {
     }
   }
 
-  private async connect(): Promise<WebSocket> {
+  /**
+   * Opens a tunnel. The server's first frames (each channel's port header) can arrive in the same
+   * read as the upgrade response, and `ws` emits them before any `.then` after 'open' runs; they are
+   * kept from the start and handed to pipe(), or the first data would lose its first two bytes.
+   */
+  private async connect(): Promise<{ ws: WebSocket; early: Buffer[] }> {
     const opts = await this.http.requestOptions(this.action);
     const base = this.http.target.server.replace(/\/+$/, '').replace(/^http/, 'ws');
     const url = `${base}/api/v1/namespaces/${encodeURIComponent(this.namespace)}/pods/${encodeURIComponent(this.pod)}/portforward?ports=${this.remotePort}`;
     const ws = new WebSocket(url, protocols, opts as WebSocket.ClientOptions);
+    const early: Buffer[] = [];
+    ws.on('message', (data: Buffer) => early.push(data));
     return new Promise((resolve, reject) => {
       let settled = false;
       const settle = (fn: () => void) => {
@@ -112,7 +119,7 @@ class KubePortForward extends Disposable implements PortForwardHandle {
           fn();
         }
       };
-      ws.once('open', () => settle(() => resolve(ws)));
+      ws.once('open', () => settle(() => resolve({ ws, early })));
       onUpgradeRefused(ws, this.http, this.action, (e) => settle(() => reject(e)));
       // After a settle this also swallows the error that terminate() emits.
       ws.on('error', (err) => settle(() => reject(classifyError(err, this.http.errorContext(this.action)))));
@@ -126,7 +133,7 @@ class KubePortForward extends Disposable implements PortForwardHandle {
     this.target()
       .then(() => this.connect())
       .then(
-        (ws) => this.pipe(socket, ws),
+        ({ ws, early }) => this.pipe(socket, ws, early),
         (err: Error) => {
           this.logger.warn(`port-forward connection to ${this.pod}:${this.remotePort} failed: ${err.message}`);
           this._onDidFailConnection.fire(err.message);
@@ -135,13 +142,13 @@ class KubePortForward extends Disposable implements PortForwardHandle {
       );
   }
 
-  private pipe(socket: net.Socket, ws: WebSocket): void {
+  private pipe(socket: net.Socket, ws: WebSocket, early: Buffer[]): void {
     if (socket.destroyed) return ws.close();
     const needsPortHeader = [true, true];
     let inFlight = 0;
     const keepalive = setInterval(() => ws.ping(), this.req.keepaliveMs ?? defaultKeepaliveMs);
 
-    ws.on('message', (data: Buffer) => {
+    const onMessage = (data: Buffer) => {
       const channel = data[0];
       let payload = data.subarray(1);
       if (channel <= 1 && needsPortHeader[channel]) {
@@ -161,7 +168,10 @@ class KubePortForward extends Disposable implements PortForwardHandle {
         this._onDidFailConnection.fire(message);
         socket.destroy();
       }
-    });
+    };
+    ws.removeAllListeners('message');
+    for (const data of early.splice(0)) onMessage(data);
+    ws.on('message', onMessage);
     socket.on('data', (chunk: Buffer) => {
       const frame = Buffer.allocUnsafe(chunk.length + 1);
       frame[0] = 0;
