@@ -11,6 +11,7 @@ import { annotations, originServiceName, routerName } from '../core/session/name
 import type { Pod } from '../core/resources';
 import { readRoutes, type RouterConfigMap, routerPodLabels } from '../routing/router';
 import { selectorString } from '../core/selectors';
+import { waitEndpointsFollow } from './endpoints';
 
 export async function releaseRouter(ctx: ExecContext, namespace: string, service: string): Promise<void> {
   const cm = await ctx.api.tryGet<RouterConfigMap>(apiTypes.configMap, namespace, routerName(service), ctx.signal);
@@ -19,7 +20,10 @@ export async function releaseRouter(ctx: ExecContext, namespace: string, service
     ctx.logger.info(`router for ${namespace}/${service} still serves ${routes.map((r) => r.session).join(', ')}; keeping it`);
     return;
   }
-  await editObject(ctx, { type: 'service', namespace, name: service }, { kind: 'service.restoreSelector' });
+  const restored = await editObject(ctx, { type: 'service', namespace, name: service }, { kind: 'service.restoreSelector' });
+  // The router goes only once the Service sends to the original pods again.
+  const selector = (restored as { spec?: { selector?: Record<string, string> } } | undefined)?.spec?.selector;
+  if (selector) await waitEndpointsFollow(ctx, namespace, service, selector, 'back to the original pods');
   const gone = async (type: keyof typeof apiTypes, name: string, resourceVersion?: string) => {
     const obj = await ctx.api.tryGet(apiTypes[type], namespace, name, ctx.signal);
     // Only delete what Devlane made for this Service.
