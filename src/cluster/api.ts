@@ -156,8 +156,21 @@ export interface ObjectApi {
   openExec(request: ExecStreamRequest, signal: AbortSignal): Promise<ExecStream>;
 }
 
+/** The user as the API server authenticates them (not the kubeconfig's name for the entry). */
+export interface UserIdentity {
+  username: string;
+  groups: string[];
+  /** server: a SelfSubjectReview answered; kubeconfig: it could not be asked, so the user entry's name stands in. */
+  source: 'server' | 'kubeconfig';
+}
+
+/** Asks who the current user is; answered once per connection. */
+export interface IdentityApi {
+  whoAmI(signal: AbortSignal): Promise<UserIdentity>;
+}
+
 /** One kubeconfig context: the cluster as seen with that context's user. */
-export interface ClusterConnection {
+export interface ClusterConnection extends IdentityApi {
   readonly context: ContextSummary;
   watch<K extends ResourceKind>(kind: K, namespace?: string): InformerLease<KindTypes[K]>;
   getObject(kind: ResourceKind, namespace: string | undefined, name: string, signal: AbortSignal): Promise<KubeObject>;

@@ -1,8 +1,9 @@
 // One kubeconfig context, connected: a KubeConfig whose current context is this one (client-node
 // reads the "current" context everywhere), the HTTP helper, and the pool of informers.
 import { KubeConfig } from '@kubernetes/client-node';
-import type { ClusterConnection, InformerLease, LogRequest, PortForwardHandle, PortForwardRequest } from './api';
+import type { ClusterConnection, InformerLease, LogRequest, PortForwardHandle, PortForwardRequest, UserIdentity } from './api';
 import { KubeHttp } from './http';
+import { whoAmI } from './identity';
 import { Informer, type InformerOptions } from './informer';
 import { InformerPool } from './informer-pool';
 import { HttpObjectApi } from './objects';
@@ -26,6 +27,7 @@ export class KubeConnection extends Disposable implements ClusterConnection {
   private readonly http: KubeHttp;
   private readonly kc: KubeConfig;
   private readonly pool: InformerPool;
+  private identity: Promise<UserIdentity> | undefined;
   readonly objects: HttpObjectApi;
 
   constructor(
@@ -63,6 +65,15 @@ export class KubeConnection extends Disposable implements ClusterConnection {
     if (!isResourceKind(kind)) throw new Error(`unknown resource kind ${kind}`);
     const lw = new HttpListWatch<KubeObject>(this.http, this.kc, kind, namespace || undefined);
     return new Informer(lw, { logger: this.options.logger, ...this.options.informer });
+  }
+
+  /** Asked once: the user a connection authenticates as does not change (a new kubeconfig entry makes a new connection). */
+  whoAmI(signal: AbortSignal): Promise<UserIdentity> {
+    this.identity ??= whoAmI(this.http, this.options.logger, signal).catch((err: unknown) => {
+      this.identity = undefined;
+      throw err;
+    });
+    return this.identity;
   }
 
   getObject(kind: ResourceKind, namespace: string | undefined, name: string, signal: AbortSignal): Promise<KubeObject> {

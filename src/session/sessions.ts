@@ -4,6 +4,7 @@
 import { getMaxListeners, setMaxListeners } from 'node:events';
 import { type ExecContext, replayUndo, runStep } from './executor';
 import { Heartbeat, leaseDurationSeconds, leaseExpired, type LeaseObject, leaseObject } from './lease';
+import type { ParticipantSource } from './participant';
 import { buildPlan, pendingUid } from './planner';
 import { preflight } from './preflight';
 import { getRecord, listRecords, requireRecord, updateRecord } from './record-store';
@@ -15,6 +16,7 @@ import type { KubeObject } from '../core/resources';
 import { SessionError } from '../core/session/errors';
 import { looksLikeProduction } from '../core/session/globs';
 import { defaultSessionName, devServiceName, labels, leaseName, newRouteKey, recordName, sessionNameProblem } from '../core/session/names';
+import { participantUser } from '../core/session/participant';
 import { describePlan, type Plan, type StrategyName } from '../core/session/plan';
 import { recordObject, type SessionState, type TakenOver } from '../core/session/record';
 import type { DebugConfig, ServiceSync } from '../core/sync/config';
@@ -23,8 +25,8 @@ export interface SessionsOptions {
   api: ObjectApi;
   context: string;
   namespace: string;
-  /** Who this is: the kubeconfig user (or a name the user chose); one Lease each. */
-  participant: string;
+  /** Who this is: the authenticated user and this instance (src/session/participant.ts); one Lease each. */
+  participant: ParticipantSource;
   logger: Logger;
   /** `devlane.productionContexts` globs. */
   productionGlobs?: string[];
@@ -79,7 +81,15 @@ export interface SessionSummary {
 const cleanupSignal = () => AbortSignal.timeout(180_000);
 
 export class Sessions {
+  private participant: string | undefined;
+
   constructor(private readonly o: SessionsOptions) {}
+
+  /** This participant's id, found out on first use. */
+  async me(signal: AbortSignal): Promise<string> {
+    this.participant ??= typeof this.o.participant === 'string' ? this.o.participant : await this.o.participant(signal);
+    return this.participant;
+  }
 
   private ctx(signal: AbortSignal): ExecContext {
     return { api: this.o.api, logger: this.o.logger, signal, report: (m) => (this.o.logger.info(m), this.o.report?.(m)) };
@@ -105,8 +115,9 @@ export class Sessions {
 
   /** Starts a session on a service, or takes the service over in a session this participant is in. */
   async start(opts: StartOptions, signal: AbortSignal): Promise<StartResult> {
-    const { api, namespace, participant } = this.o;
-    const name = opts.session ?? defaultSessionName(participant, opts.service);
+    const { api, namespace } = this.o;
+    const participant = await this.me(signal);
+    const name = opts.session ?? defaultSessionName(participantUser(participant), opts.service);
     const problem = sessionNameProblem(name);
     if (problem) throw new SessionError('invalid', `Cannot use session name: ${problem}`, 'Nothing was created. Pick another name.');
     // Access reviews and dry-runs run in parallel on the caller's signal: each adds a listener for its duration.
@@ -234,16 +245,18 @@ export class Sessions {
 
   /** Becomes a participant: a Lease of your own, and the route key. */
   async join(session: string, signal: AbortSignal): Promise<{ routeKey: string; heartbeat: Heartbeat }> {
+    const participant = await this.me(signal);
     const { cm, state } = await updateRecord(this.o.api, this.o.namespace, session, (s) => {
-      if (!s.participants.some((p) => p.name === this.o.participant)) s.participants.push({ name: this.o.participant, joinedAt: new Date().toISOString() });
+      if (!s.participants.some((p) => p.name === participant)) s.participants.push({ name: participant, joinedAt: new Date().toISOString() });
       return s;
     }, signal);
     return { routeKey: state.routeKey, heartbeat: await this.heartbeat(session, cm, signal) };
   }
 
   /** Gives back what this participant took over; the last participant leaving ends the session. */
-  async leave(session: string, signal: AbortSignal, participant = this.o.participant): Promise<{ ended: boolean }> {
+  async leave(session: string, signal: AbortSignal, who?: string): Promise<{ ended: boolean }> {
     const { api, namespace } = this.o;
+    const participant = who ?? (await this.me(signal));
     const { state } = await requireRecord(api, namespace, session, signal);
     if (!state.participants.some((p) => p.name === participant)) throw new SessionError('invalid', `${participant} is not a participant of session "${session}"`, 'Nothing was changed.');
     const ctx = this.ctx(signal);
@@ -300,7 +313,7 @@ export class Sessions {
   }
 
   private async heartbeat(session: string, record: KubeObject, signal: AbortSignal): Promise<Heartbeat> {
-    const lease = leaseObject(this.o.namespace, session, this.o.participant, { name: record.metadata.name, uid: record.metadata.uid! }, this.o.leaseSeconds);
+    const lease = leaseObject(this.o.namespace, session, await this.me(signal), { name: record.metadata.name, uid: record.metadata.uid! }, this.o.leaseSeconds);
     return Heartbeat.start(this.o.api, lease, this.o.logger, signal, this.o.renewEveryMs);
   }
 

@@ -2,12 +2,13 @@
 // and the Deployments (for the copies' readiness) of one namespace, and fires when what the
 // Sessions view, the status bar or the Clusters view show has changed. Leases expire without an
 // event, so it also looks again every few seconds while any session exists.
-import type { Clusters, InformerLease } from '../cluster/api';
+import type { Clusters, IdentityApi, InformerLease } from '../cluster/api';
 import { Emitter } from '../core/events';
 import { Disposable, DisposableStore, toDisposable } from '../core/lifecycle';
 import type { ObjectRef } from '../core/resources';
 import type { SessionDecorations } from '../explorer/model';
 import { leaseName, recordName } from '../core/session/names';
+import { participantId } from '../core/session/participant';
 import { readRecord, type SessionState } from '../core/session/record';
 import type { ConfigMapObject } from '../core/resources';
 import type { SessionRef } from './refs';
@@ -33,6 +34,8 @@ export class SessionsWatch extends Disposable implements SessionDecorations {
 
   constructor(
     private readonly clusters: Clusters,
+    /** This window's instance id: "me" is the user the cluster authenticates, in this window. */
+    private readonly instance: string,
     private readonly now: () => Date = () => new Date(),
     tickMs = 5_000,
   ) {
@@ -55,7 +58,8 @@ export class SessionsWatch extends Disposable implements SessionDecorations {
     if (where) {
       try {
         const conn = this.clusters.connection(where.context);
-        this.me = conn.context.user;
+        this.me = '';
+        this.learnWhoIAm(conn, where);
         const watch = (kind: 'ConfigMap' | 'Lease' | 'Deployment') => {
           const lease = this.store.add(conn.watch(kind, where.namespace)) as unknown as InformerLease<never>;
           this.store.add(lease.onDidChange(() => this.recompute()));
@@ -68,6 +72,20 @@ export class SessionsWatch extends Disposable implements SessionDecorations {
       }
     }
     this.recompute(true);
+  }
+
+  /** Until the API server has said who the user is, no participant is "me" (and none is collected as someone else: they are alive). */
+  private learnWhoIAm(conn: IdentityApi, where: Where): void {
+    const controller = new AbortController();
+    this.store.add(toDisposable(() => controller.abort()));
+    conn.whoAmI(controller.signal).then(
+      (who) => {
+        if (this.where !== where) return;
+        this.me = participantId(who.username, this.instance);
+        this.recompute(true);
+      },
+      () => undefined, // the watches report a cluster that cannot be reached; commands ask again
+    );
   }
 
   get state(): WatchState {
