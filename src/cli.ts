@@ -54,7 +54,7 @@ function stderrLogger(verbose: boolean): Logger {
 
 /** The flag, else the environment variable, else one id per machine. */
 function instance(flag: string | undefined): string {
-  const given = flag ?? process.env.DEVLANE_INSTANCE;
+  const given = flag ?? (process.env.DEVLANE_INSTANCE || undefined);
   if (given === undefined) return cliInstance(hostname());
   const problem = instanceProblem(given);
   if (problem) throw new SessionError('invalid', `Cannot use ${problem}`, 'Nothing was changed. Pass another --instance (or DEVLANE_INSTANCE).');
