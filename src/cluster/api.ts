@@ -71,6 +71,12 @@ export interface PortForwardRequest {
    * the first real connection.
    */
   checkFirst?: boolean;
+  /**
+   * Looks at the start of each new local connection (what its client sent first, up to the end of
+   * its first header block) and the connecting client's port; a reason refuses the connection
+   * before anything reaches the cluster.
+   */
+  admit?: (start: Buffer, peerPort: number) => string | undefined;
 }
 
 export interface PortForwardHandle extends IDisposable {

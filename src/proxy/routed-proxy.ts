@@ -5,7 +5,7 @@
 // headers. In front of an Ingress, each request goes to the Service the Ingress's rules choose
 // for its path (src/core/ingress.ts), with the rule's host as Host, as the ingress controller
 // would send it. Requests that do not name the proxy as Host, or that another site's page made,
-// are refused (src/proxy/local-only.ts). Whoever owns the proxy (the session, in the editor) disposes it: listener,
+// are refused (src/core/local-origin.ts). Whoever owns the proxy (the session, in the editor) disposes it: listener,
 // forwards and every open connection end together.
 import * as http from 'node:http';
 import * as net from 'node:net';
@@ -15,7 +15,7 @@ import { type IngressObject, ingressBackend } from '../core/ingress';
 import type { Logger } from '../core/logger';
 import { type Backend, resolveBackend } from './backend';
 import { downstreamHeaders, upstreamHeaders } from './headers';
-import { localRequestProblem } from './local-only';
+import { localRequestProblem } from '../core/local-origin';
 
 export interface RoutedProxyOptions {
   cluster: Pick<ClusterConnection, 'objects' | 'portForward'>;
