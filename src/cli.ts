@@ -4,6 +4,7 @@
 // non-zero with a clear message on failure. Drives the same src/session/ code as the editor.
 import { setMaxListeners } from 'node:events';
 import { hostname } from 'node:os';
+import { setTimeout as delay } from 'node:timers/promises';
 import { resolve } from 'node:path';
 import * as readline from 'node:readline/promises';
 import { parseArgs } from 'node:util';
@@ -14,6 +15,7 @@ import { SessionError } from './core/session/errors';
 import { defaultProductionGlobs, parseGlobList } from './core/session/globs';
 import { cliInstance, instanceProblem } from './core/session/participant';
 import type { StrategyName } from './core/session/plan';
+import { observeBeforeJudgingMs } from './session/lease-observer';
 import { participantOf } from './session/participant';
 import { Sessions } from './session/sessions';
 import { findMapping, startServiceSync } from './sync/service-sync';
@@ -39,7 +41,8 @@ Commands:
   join NAME                    become a participant of session NAME (prints its route key)
   leave NAME                   give back what you took over; the last one leaving ends it
   stop NAME                    end session NAME for everyone and put everything back
-  gc                           collect sessions whose participants' Leases expired
+  gc                           collect sessions whose participants' Leases expired (watches the Leases for 36 s
+                               first: expiry is judged by renewals seen from here, not by another machine's clock)
   route-key NAME               print the route key of session NAME
 
 Options: --kubeconfig FILE, --context NAME, -n/--namespace NS, --json, -v/--verbose
@@ -209,7 +212,11 @@ async function main(argv: string[]): Promise<number> {
         out(`Stopped ${arg}.`, { session: arg, stopped: true });
         return 0;
       case 'gc': {
-        const done = await sessions.gc(controller.signal);
+        // Expiry is judged by renewals seen from here (never by another machine's clock), so watch for a Lease's duration first.
+        const first = await sessions.gc(controller.signal);
+        process.stderr.write(`Watching the Leases for ${Math.round(observeBeforeJudgingMs / 1000)} s to see which are still renewed…\n`);
+        await delay(observeBeforeJudgingMs, undefined, { signal: controller.signal });
+        const done = [...first, ...(await sessions.gc(controller.signal))];
         out(done.length ? done.join('\n') : 'Nothing to collect.', { collected: done });
         return 0;
       }

@@ -3,7 +3,8 @@
 // participants whose Leases expired. The UI and the CLI both drive this class.
 import { getMaxListeners, setMaxListeners } from 'node:events';
 import { type ExecContext, replayUndo, runStep } from './executor';
-import { Heartbeat, leaseDurationSeconds, leaseExpired, type LeaseObject, leaseObject } from './lease';
+import { findLease, Heartbeat, leaseDurationSeconds, type LeaseObject, leaseObject } from './lease';
+import { type LeaseObserver, processLeases } from './lease-observer';
 import type { ParticipantSource } from './participant';
 import { buildPlan, pendingUid } from './planner';
 import { preflight } from './preflight';
@@ -36,6 +37,8 @@ export interface SessionsOptions {
   report?: (message: string) => void;
   leaseSeconds?: number;
   renewEveryMs?: number;
+  /** What this process saw of others' Leases (default: shared by the whole process). */
+  leases?: LeaseObserver;
   routerImage?: string;
 }
 
@@ -97,14 +100,13 @@ export class Sessions {
 
   async list(signal: AbortSignal): Promise<SessionSummary[]> {
     const { api, namespace } = this.o;
-    const [records, leases] = await Promise.all([listRecords(api, namespace, signal), api.list<LeaseObject>(apiTypes.lease, namespace, { labelSelector: `${labels.role}=lease` }, signal)]);
-    const now = new Date();
+    const [records, expired] = await Promise.all([listRecords(api, namespace, signal), this.leaseJudge(signal)]);
     return records.map(({ state }) => ({
       name: state.name,
       routeKey: state.routeKey,
       createdBy: state.createdBy,
       createdAt: state.createdAt,
-      participants: state.participants.map((p) => ({ name: p.name, alive: !leaseExpired(leases.find((l) => l.metadata.name === leaseName(state.name, p.name)), now) })),
+      participants: state.participants.map((p) => ({ name: p.name, alive: !expired(state.name, p.name) })),
       services: state.services.map((s) => ({ service: s.service, owner: s.owner, strategy: s.strategy, state: s.state, devService: s.devService })),
     }));
   }
@@ -283,14 +285,16 @@ export class Sessions {
    * Collects sessions whose participants are gone: each expired participant's services are given
    * back, and a session with no live participant left is stopped. Returns what was done.
    */
-  async gc(signal: AbortSignal, now = new Date()): Promise<string[]> {
+  async gc(signal: AbortSignal): Promise<string[]> {
     const { api, namespace } = this.o;
     const done: string[] = [];
-    const [records, leases] = await Promise.all([listRecords(api, namespace, signal), api.list<LeaseObject>(apiTypes.lease, namespace, { labelSelector: `${labels.role}=lease` }, signal)]);
+    const [records, isExpired] = await Promise.all([listRecords(api, namespace, signal), this.leaseJudge(signal)]);
+    (this.o.leases ?? processLeases).keepOnly(namespace, records.flatMap(({ state }) => state.participants.map((p) => leaseName(state.name, p.name))));
     for (const { state } of records) {
-      const settling = (iso: string) => Date.parse(iso) + (leaseDurationSeconds + 5) * 1000 > now.getTime();
-      const expired = state.participants.filter((p) => !settling(p.joinedAt) && leaseExpired(leases.find((l) => l.metadata.name === leaseName(state.name, p.name)), now));
-      if (expired.length === 0 && (state.participants.length > 0 || settling(state.createdAt))) continue;
+      // Who wrote createdAt does not matter much here: only a record nobody ever joined is judged by it.
+      const settling = Date.parse(state.createdAt) + (leaseDurationSeconds + 5) * 1000 > Date.now();
+      const expired = state.participants.filter((p) => isExpired(state.name, p.name));
+      if (expired.length === 0 && (state.participants.length > 0 || settling)) continue;
       try {
         if (expired.length === state.participants.length) {
           await this.stop(state.name, signal);
@@ -304,6 +308,14 @@ export class Sessions {
       }
     }
     return done;
+  }
+
+  /** Lists the Leases and notes them; answers whether a participant's Lease stood still for its duration, as seen here. */
+  private async leaseJudge(signal: AbortSignal): Promise<(session: string, participant: string) => boolean> {
+    const { api, namespace } = this.o;
+    const leases = await api.list<LeaseObject>(apiTypes.lease, namespace, { labelSelector: `${labels.role}=lease` }, signal);
+    const observer = this.o.leases ?? processLeases;
+    return (session, participant) => observer.expired(namespace, leaseName(session, participant), findLease(leases, session, participant));
   }
 
   private async giveBack(ctx: ExecContext, session: string, s: TakenOver): Promise<void> {

@@ -1,12 +1,14 @@
 // Keeps the sessions of the current namespace current: watches the record ConfigMaps, the Leases
 // and the Deployments (for the copies' readiness) of one namespace, and fires when what the
 // Sessions view, the status bar or the Clusters view show has changed. Leases expire without an
-// event, so it also looks again every few seconds while any session exists.
+// event, so it also looks again every few seconds while any session exists; each look is also an
+// observation of others' Leases, which is how their expiry is judged (session/lease-observer.ts).
 import type { Clusters, IdentityApi, InformerLease } from '../cluster/api';
 import { Emitter } from '../core/events';
 import { Disposable, DisposableStore, toDisposable } from '../core/lifecycle';
 import type { ObjectRef } from '../core/resources';
 import type { SessionDecorations } from '../explorer/model';
+import { type LeaseObserver, processLeases } from '../session/lease-observer';
 import { leaseName, recordName } from '../core/session/names';
 import { participantId } from '../core/session/participant';
 import { readRecord, type SessionState } from '../core/session/record';
@@ -38,6 +40,8 @@ export class SessionsWatch extends Disposable implements SessionDecorations {
     private readonly instance: string,
     private readonly now: () => Date = () => new Date(),
     tickMs = 5_000,
+    /** What this process saw of the Leases; shared with the collections it triggers. */
+    private readonly leases: LeaseObserver = processLeases,
   ) {
     super();
     this.timer = setInterval(() => this.views.length && this.recompute(), tickMs);
@@ -138,7 +142,7 @@ export class SessionsWatch extends Disposable implements SessionDecorations {
   private recompute(force = false): void {
     const inf = this.informers;
     const where = this.where;
-    this.views = inf && where ? sessionViews({ ...where, me: this.me, records: inf.records.values(), leases: inf.leases.values(), deployments: inf.deployments.values(), now: this.now() }) : [];
+    this.views = inf && where ? sessionViews({ ...where, me: this.me, records: inf.records.values(), leases: inf.leases.values(), deployments: inf.deployments.values(), now: this.now(), expired: (name, lease) => this.leases.expired(where.namespace, name, lease) }) : [];
     const print = JSON.stringify(this.views);
     if (!force && print === this.fingerprint) return;
     this.fingerprint = print;

@@ -6,9 +6,9 @@ import { formatAge, sessionViews } from '../../../src/sessionview/sessions';
 import { childRows, rootRows, viewDescription } from '../../../src/sessionview/tree';
 import { SessionsWatch } from '../../../src/sessionview/watch';
 import { contextSummary, FakeClusters } from '../../fakes/cluster';
-import { copy, lease, now, record } from './fixtures';
+import { copy, lease, now, record, stoodStill } from './fixtures';
 
-const inputs = (o: Partial<Parameters<typeof sessionViews>[0]> = {}) => ({ context: 'dev', namespace: 'shop', me: 'alice', records: [], leases: [], deployments: [], now, ...o });
+const inputs = (o: Partial<Parameters<typeof sessionViews>[0]> = {}) => ({ context: 'dev', namespace: 'shop', me: 'alice', records: [], leases: [], deployments: [], now, expired: stoodStill, ...o });
 
 describe('sessions of a namespace', () => {
   it('shows owner, participants, services with their holders, and age', () => {
