@@ -156,6 +156,11 @@ export interface ObjectApi {
   accessReview(check: AccessCheck, signal: AbortSignal): Promise<{ allowed: boolean; reason?: string }>;
   /** Whether the API server serves this kind (e.g. Istio's VirtualService CRD is installed). */
   serves(type: ApiType, signal: AbortSignal): Promise<boolean>;
+  /**
+   * A live cache of the objects of one type in a namespace that match `opts`, narrowed on the
+   * server (list, then watch, as the informers do); it stops when disposed.
+   */
+  watchSelected<T extends KubeObject>(type: ApiType, namespace: string, opts: ListOptions): InformerLease<T>;
   /** Runs a short command in a container and collects its output. */
   exec(namespace: string, pod: string, container: string, command: string[], signal: AbortSignal): Promise<ExecResult>;
   /** Starts a process with stdin open and keeps the stream until it ends or is closed. */

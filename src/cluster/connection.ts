@@ -43,7 +43,11 @@ export class KubeConnection extends Disposable implements ClusterConnection {
     const cluster = this.kc.getCurrentCluster();
     if (!cluster) throw new ClusterError('config', `Context "${context.name}": cluster "${context.cluster}" has no usable server address`, 'Fix the kubeconfig, then Refresh.');
     this.http = new KubeHttp(this.kc, { server: cluster.server, user: context.user, credentialPlugin: credentialPluginName(raw, context.user) });
-    this.objects = new HttpObjectApi(this.http);
+    this.objects = new HttpObjectApi(this.http, (type, namespace, opts) => {
+      const informer = new Informer(new HttpListWatch<KubeObject>(this.http, this.kc, type, namespace, opts), { logger: options.logger, ...options.informer });
+      informer.start();
+      return informer;
+    });
     this.pool = this._register(new InformerPool((key) => this.createInformer(key), options.idleMs ?? 30_000));
   }
 
