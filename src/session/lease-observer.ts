@@ -21,11 +21,12 @@ export class LeaseObserver {
   constructor(private readonly monotonicMs: () => number = () => performance.now()) {}
 
   /**
-   * Notes what the Lease `namespace/name` holds now (undefined: it does not exist) and says
-   * whether it has stood still for longer than its duration, as seen from here.
+   * Notes what the Lease `name` in `where` (a context and namespace: `ctx/ns`) holds now
+   * (undefined: it does not exist) and says whether it has stood still for longer than its
+   * duration, as seen from here.
    */
-  expired(namespace: string, name: string, lease: LeaseObject | undefined): boolean {
-    const key = `${namespace}/${name}`;
+  expired(where: string, name: string, lease: LeaseObject | undefined): boolean {
+    const key = `${where}/${name}`;
     const now = this.monotonicMs();
     const value = lease ? JSON.stringify([lease.metadata.uid, lease.metadata.resourceVersion, lease.spec?.holderIdentity, lease.spec?.renewTime ?? lease.spec?.acquireTime]) : 'absent';
     let seen = this.seen.get(key);
@@ -38,9 +39,9 @@ export class LeaseObserver {
   }
 
   /** Forgets the Leases of a namespace that no session refers to any more (stopped sessions, departed participants). */
-  keepOnly(namespace: string, names: Iterable<string>): void {
-    const keep = new Set([...names].map((n) => `${namespace}/${n}`));
-    for (const key of this.seen.keys()) if (key.startsWith(`${namespace}/`) && !keep.has(key)) this.seen.delete(key);
+  keepOnly(where: string, names: Iterable<string>): void {
+    const keep = new Set([...names].map((n) => `${where}/${n}`));
+    for (const key of this.seen.keys()) if (key.startsWith(`${where}/`) && key.lastIndexOf('/') === where.length && !keep.has(key)) this.seen.delete(key);
   }
 }
 
@@ -49,3 +50,6 @@ export const processLeases = new LeaseObserver();
 
 /** How long a one-shot process (`devlane gc`) watches before a Lease of the default duration can be judged. */
 export const observeBeforeJudgingMs = leaseDurationSeconds * 1000 + graceMs + 1_000;
+
+/** The `where` of a Lease for the observer: the same namespace name in two clusters is two places. */
+export const leaseWhere = (context: string, namespace: string) => `${context}/${namespace}`;

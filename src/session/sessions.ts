@@ -4,7 +4,7 @@
 import { getMaxListeners, setMaxListeners } from 'node:events';
 import { type ExecContext, replayUndo, runStep } from './executor';
 import { findLease, Heartbeat, leaseDurationSeconds, type LeaseObject, leaseObject } from './lease';
-import { type LeaseObserver, processLeases } from './lease-observer';
+import { type LeaseObserver, leaseWhere, processLeases } from './lease-observer';
 import type { ParticipantSource } from './participant';
 import { buildPlan, pendingUid } from './planner';
 import { preflight } from './preflight';
@@ -289,7 +289,7 @@ export class Sessions {
     const { api, namespace } = this.o;
     const done: string[] = [];
     const [records, isExpired] = await Promise.all([listRecords(api, namespace, signal), this.leaseJudge(signal)]);
-    (this.o.leases ?? processLeases).keepOnly(namespace, records.flatMap(({ state }) => state.participants.map((p) => leaseName(state.name, p.name))));
+    (this.o.leases ?? processLeases).keepOnly(leaseWhere(this.o.context, namespace), records.flatMap(({ state }) => state.participants.map((p) => leaseName(state.name, p.name))));
     for (const { state } of records) {
       // Who wrote createdAt does not matter much here: only a record nobody ever joined is judged by it.
       const settling = Date.parse(state.createdAt) + (leaseDurationSeconds + 5) * 1000 > Date.now();
@@ -315,7 +315,8 @@ export class Sessions {
     const { api, namespace } = this.o;
     const leases = await api.list<LeaseObject>(apiTypes.lease, namespace, { labelSelector: `${labels.role}=lease` }, signal);
     const observer = this.o.leases ?? processLeases;
-    return (session, participant) => observer.expired(namespace, leaseName(session, participant), findLease(leases, session, participant));
+    const where = leaseWhere(this.o.context, namespace);
+    return (session, participant) => observer.expired(where, leaseName(session, participant), findLease(leases, session, participant));
   }
 
   private async giveBack(ctx: ExecContext, session: string, s: TakenOver): Promise<void> {

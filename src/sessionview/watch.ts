@@ -8,7 +8,7 @@ import { Emitter } from '../core/events';
 import { Disposable, DisposableStore, toDisposable } from '../core/lifecycle';
 import type { ObjectRef } from '../core/resources';
 import type { SessionDecorations } from '../explorer/model';
-import { type LeaseObserver, processLeases } from '../session/lease-observer';
+import { type LeaseObserver, leaseWhere, processLeases } from '../session/lease-observer';
 import { leaseName, recordName } from '../core/session/names';
 import { participantId } from '../core/session/participant';
 import { readRecord, type SessionState } from '../core/session/record';
@@ -142,7 +142,7 @@ export class SessionsWatch extends Disposable implements SessionDecorations {
   private recompute(force = false): void {
     const inf = this.informers;
     const where = this.where;
-    this.views = inf && where ? sessionViews({ ...where, me: this.me, records: inf.records.values(), leases: inf.leases.values(), deployments: inf.deployments.values(), now: this.now(), expired: (name, lease) => this.leases.expired(where.namespace, name, lease) }) : [];
+    this.views = inf && where ? sessionViews({ ...where, me: this.me, records: inf.records.values(), leases: inf.leases.values(), deployments: inf.deployments.values(), now: this.now(), expired: (name, lease) => this.leases.expired(leaseWhere(where.context, where.namespace), name, lease) }) : [];
     const print = JSON.stringify(this.views);
     if (!force && print === this.fingerprint) return;
     this.fingerprint = print;

@@ -3,7 +3,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { LeaseObject } from '../../../src/session/lease';
-import { LeaseObserver } from '../../../src/session/lease-observer';
+import { LeaseObserver, leaseWhere } from '../../../src/session/lease-observer';
 
 /** A colleague's Lease as their machine writes it: renewTime from their clock, a new resourceVersion per renewal. */
 function theirLease(renewedAt: Date, version: number): LeaseObject {
@@ -52,13 +52,26 @@ describe('lease expiry as seen from here', () => {
     assert.equal(observer.expired('shop', 'devlane-s-bob', { ...l, metadata: { ...l.metadata, resourceVersion: '2' } }), false, 'a new resourceVersion is a change');
   });
 
+  it('tells the same Lease name in two clusters apart', () => {
+    let mono = 0;
+    const observer = new LeaseObserver(() => mono);
+    const here = theirLease(new Date(wallNow), 1);
+    const there = { ...theirLease(new Date(wallNow), 1), metadata: { ...here.metadata, uid: 'u2' } };
+    observer.expired(leaseWhere('prod', 'shop'), 'devlane-s-bob', here);
+    observer.expired(leaseWhere('staging', 'shop'), 'devlane-s-bob', there);
+    mono = 40_000;
+    assert.equal(observer.expired(leaseWhere('prod', 'shop'), 'devlane-s-bob', here), true, 'one observation does not count as a change of the other');
+  });
+
   it('forgets Leases no session refers to any more', () => {
     let mono = 0;
     const observer = new LeaseObserver(() => mono);
     const l = theirLease(new Date(wallNow), 1);
-    observer.expired('shop', 'devlane-s-bob', l);
-    observer.keepOnly('shop', []);
+    observer.expired('dev/shop', 'devlane-s-bob', l);
+    observer.expired('dev/shop-2', 'devlane-s-bob', l);
+    observer.keepOnly('dev/shop', []);
     mono = 100_000;
-    assert.equal(observer.expired('shop', 'devlane-s-bob', l), false, 'seen afresh');
+    assert.equal(observer.expired('dev/shop', 'devlane-s-bob', l), false, 'seen afresh');
+    assert.equal(observer.expired('dev/shop-2', 'devlane-s-bob', l), true, 'another namespace is kept');
   });
 });
