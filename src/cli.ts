@@ -3,6 +3,8 @@
 // kubectl does (KUBECONFIG, --kubeconfig, --context, -n), prints plain text or --json, and exits
 // non-zero with a clear message on failure. Drives the same src/session/ code as the editor.
 import { setMaxListeners } from 'node:events';
+import { hostname } from 'node:os';
+import { setTimeout as delay } from 'node:timers/promises';
 import { resolve } from 'node:path';
 import * as readline from 'node:readline/promises';
 import { parseArgs } from 'node:util';
@@ -11,7 +13,10 @@ import { ClusterError } from './core/errors';
 import { type Logger, redact } from './core/logger';
 import { SessionError } from './core/session/errors';
 import { defaultProductionGlobs, parseGlobList } from './core/session/globs';
+import { cliInstance, instanceProblem } from './core/session/participant';
 import type { StrategyName } from './core/session/plan';
+import { observeBeforeJudgingMs } from './session/lease-observer';
+import { participantOf } from './session/participant';
 import { Sessions } from './session/sessions';
 import { deleteConfirmThreshold, type DeletePreview, describeDeletes } from './core/sync/deletes';
 import { findMapping, startServiceSync } from './sync/service-sync';
@@ -21,7 +26,7 @@ const usage = `Usage: devlane <command> [options]
 Commands:
   sessions                     list the sessions in the namespace
   start SERVICE                start a session on SERVICE (or take SERVICE over in a session you are in)
-      --session NAME           session name (default <user>-<service>)
+      --session NAME           session name (default <user>-<hash>-<service>)
       --image IMAGE            run IMAGE in the copy instead of the original image
       --strategy S             istio | router | gateway-api (default: istio or router, chosen automatically)
       --rwo-as-emptydir        give the copy an emptyDir for ReadWriteOnce volumes
@@ -39,14 +44,27 @@ Commands:
   join NAME                    become a participant of session NAME (prints its route key)
   leave NAME                   give back what you took over; the last one leaving ends it
   stop NAME                    end session NAME for everyone and put everything back
-  gc                           collect sessions whose participants' Leases expired
+  gc                           collect sessions whose participants' Leases expired (watches the Leases for 36 s
+                               first: expiry is judged by renewals seen from here, not by another machine's clock)
   route-key NAME               print the route key of session NAME
 
-Options: --kubeconfig FILE, --context NAME, -n/--namespace NS, --as-participant NAME, --json, -v/--verbose`;
+Options: --kubeconfig FILE, --context NAME, -n/--namespace NS, --json, -v/--verbose
+  --instance ID                which Devlane of yours this is (default: $DEVLANE_INSTANCE, else one id per machine);
+                               you are the user the API server authenticates, plus this id
+  --as-participant NAME        act as this participant id instead (e.g. to leave for a closed editor window)`;
 
 function stderrLogger(verbose: boolean): Logger {
   const w = (level: string) => (m: string | Error) => process.stderr.write(`${level} ${redact(String(m instanceof Error ? m.message : m))}\n`);
   return { trace: () => {}, debug: verbose ? w('debug') : () => {}, info: verbose ? w('info') : () => {}, warn: w('warn'), error: w('error') };
+}
+
+/** The flag, else the environment variable, else one id per machine. */
+function instance(flag: string | undefined): string {
+  const given = flag ?? (process.env.DEVLANE_INSTANCE || undefined);
+  if (given === undefined) return cliInstance(hostname());
+  const problem = instanceProblem(given);
+  if (problem) throw new SessionError('invalid', `Cannot use ${problem}`, 'Nothing was changed. Pass another --instance (or DEVLANE_INSTANCE).');
+  return given;
 }
 
 /** The flag, else the environment variable, else the setting's default. */
@@ -93,6 +111,7 @@ async function main(argv: string[]): Promise<number> {
       yes: { type: 'boolean' },
       'production-contexts': { type: 'string' },
       'as-participant': { type: 'string' },
+      instance: { type: 'string' },
       verbose: { type: 'boolean', short: 'v' },
       help: { type: 'boolean', short: 'h' },
     },
@@ -125,7 +144,7 @@ async function main(argv: string[]): Promise<number> {
       api: conn.objects,
       context: contextName,
       namespace,
-      participant: values['as-participant'] ?? conn.context.user,
+      participant: values['as-participant'] ?? participantOf(conn, instance(values.instance)),
       logger,
       productionGlobs: productionGlobs(values['production-contexts']),
       confirm: async (_plan, text) => {
@@ -212,7 +231,11 @@ async function main(argv: string[]): Promise<number> {
         out(`Stopped ${arg}.`, { session: arg, stopped: true });
         return 0;
       case 'gc': {
-        const done = await sessions.gc(controller.signal);
+        // Expiry is judged by renewals seen from here (never by another machine's clock), so watch for a Lease's duration first.
+        const first = await sessions.gc(controller.signal);
+        process.stderr.write(`Watching the Leases for ${Math.round(observeBeforeJudgingMs / 1000)} s to see which are still renewed…\n`);
+        await delay(observeBeforeJudgingMs, undefined, { signal: controller.signal });
+        const done = [...first, ...(await sessions.gc(controller.signal))];
         out(done.length ? done.join('\n') : 'Nothing to collect.', { collected: done });
         return 0;
       }

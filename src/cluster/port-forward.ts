@@ -17,6 +17,8 @@ const protocols = ['v5.channel.k8s.io', 'v4.channel.k8s.io', 'v3.channel.k8s.io'
 const highWater = 1 << 20;
 const lowWater = 256 << 10;
 const defaultKeepaliveMs = 30_000;
+/** How much of a new connection `admit` sees at most, when no header block ends sooner. */
+const maxStart = 16 << 10;
 
 export async function startPortForward(http: KubeHttp, req: PortForwardRequest, logger: Logger): Promise<PortForwardHandle> {
   const forward = new KubePortForward(http, req, logger);
@@ -128,12 +130,32 @@ class KubePortForward extends Disposable implements PortForwardHandle {
 
   private tunnel(socket: net.Socket): void {
     this.sockets.add(socket);
-    socket.pause(); // until the WebSocket is open
     socket.on('close', () => this.sockets.delete(socket));
+    if (!this.req.admit) return this.open(socket, Buffer.alloc(0));
+    const admit = this.req.admit;
+    let start = Buffer.alloc(0);
+    const onData = (chunk: Buffer) => {
+      start = Buffer.concat([start, chunk]);
+      // The first header block (HTTP, or a DAP message's), or enough bytes to judge by.
+      if (start.indexOf('\r\n\r\n') < 0 && start.length < maxStart) return;
+      socket.off('data', onData);
+      socket.pause();
+      const refused = admit(start, socket.remotePort ?? 0);
+      if (!refused) return this.open(socket, start);
+      this.logger.warn(`port-forward ${this.address}:${this.localPort}: refused a connection from port ${socket.remotePort}: ${refused}`);
+      socket.destroy();
+    };
+    socket.on('data', onData);
+    socket.on('error', () => socket.destroy());
+  }
+
+  /** Carries a local connection to the pod; `start` is what the client already sent. */
+  private open(socket: net.Socket, start: Buffer): void {
+    socket.pause(); // until the WebSocket is open
     this.target()
       .then(() => this.connect())
       .then(
-        ({ ws, early }) => this.pipe(socket, ws, early),
+        ({ ws, early }) => this.pipe(socket, ws, early, start),
         (err: Error) => {
           this.logger.warn(`port-forward connection to ${this.pod}:${this.remotePort} failed: ${err.message}`);
           this._onDidFailConnection.fire(err.message);
@@ -142,7 +164,8 @@ class KubePortForward extends Disposable implements PortForwardHandle {
       );
   }
 
-  private pipe(socket: net.Socket, ws: WebSocket, early: Buffer[]): void {
+  /** `early`: frames the server sent with the upgrade; `start`: what the local client already sent. */
+  private pipe(socket: net.Socket, ws: WebSocket, early: Buffer[], start: Buffer): void {
     if (socket.destroyed) return ws.close();
     const needsPortHeader = [true, true];
     let inFlight = 0;
@@ -172,7 +195,7 @@ class KubePortForward extends Disposable implements PortForwardHandle {
     ws.removeAllListeners('message');
     for (const data of early.splice(0)) onMessage(data);
     ws.on('message', onMessage);
-    socket.on('data', (chunk: Buffer) => {
+    const send = (chunk: Buffer) => {
       const frame = Buffer.allocUnsafe(chunk.length + 1);
       frame[0] = 0;
       chunk.copy(frame, 1);
@@ -184,7 +207,9 @@ class KubePortForward extends Disposable implements PortForwardHandle {
         if (err) socket.destroy();
         else if (inFlight < lowWater && socket.isPaused()) socket.resume();
       });
-    });
+    };
+    if (start.length) send(start);
+    socket.on('data', send);
     const close = () => {
       clearInterval(keepalive);
       if (ws.readyState === WebSocket.OPEN || ws.readyState === WebSocket.CONNECTING) ws.close();

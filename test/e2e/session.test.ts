@@ -16,6 +16,7 @@ import { e2eSkipReason } from './skip';
 import { cli, istioKinds, kubectl, snapshot } from '../helpers/session';
 import { onRealCluster } from '../helpers/target';
 import { contexts } from '../helpers/kubectl';
+import { defaultSessionName } from '../../src/core/session/names';
 
 /* eslint-disable @typescript-eslint/no-explicit-any -- the demo's JSON answers */
 
@@ -180,7 +181,7 @@ for (const { ns, strategy, extraKinds } of namespaces) {
           await input.press('Enter');
           return name;
         });
-        assert.equal(session, 'alice-ratings', 'the session name offered is <user>-<service>');
+        assert.equal(session, defaultSessionName('alice', 'ratings'), 'the session name offered is <user>-<hash>-<service>, the user as the cluster authenticates them');
         const live = await steps.step('the status bar shows the session live', () =>
           a.waitForStatus('Devlane session', (l) => {
             if (seen[seen.length - 1] !== l) seen.push(l);
@@ -396,7 +397,7 @@ for (const { ns, strategy, extraKinds } of namespaces) {
         assert.match(row, /1 participant/);
         await steps.step('bob: Join Session…', () => sessions.contextMenu([session], 'Join Session…'));
         await steps.step('bob is in the session', async () => {
-          await b!.waitForNotification(new RegExp(`Session ${session}: You joined\\. It holds ratings \\(alice\\)`));
+          await b!.waitForNotification(new RegExp(`Session ${session}: You joined\\. It holds ratings \\(alice#[^)]+\\)`));
           await b!.waitForStatus('Devlane session', (l) => l.startsWith(`Devlane session ${session}, no service taken over`));
         });
         bobJoined = true;

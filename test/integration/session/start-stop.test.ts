@@ -3,6 +3,7 @@
 // mesh namespace (Istio routing) and a plain one (the Devlane router).
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
+import { defaultSessionName } from '../../../src/core/session/names';
 import { needsCluster } from '../../helpers/cluster';
 import { contexts } from '../../helpers/kubectl';
 import { createShop, type Shop } from '../../helpers/shop';
@@ -24,7 +25,7 @@ for (const istio of [false, true]) {
       const start = cli(['-n', shop.namespace, 'start', 'ratings', '--detach', '--json']);
       assert.equal(start.code, 0, start.stderr);
       const { session, routeKey, strategy } = start.json;
-      assert.equal(session, 'alice-ratings');
+      assert.equal(session, defaultSessionName('alice', 'ratings'), 'named after the user the cluster authenticates');
       assert.equal(strategy, istio ? 'istio' : 'router');
       assert.match(routeKey, /^[A-Za-z0-9_-]{32}$/);
 
