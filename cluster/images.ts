@@ -24,16 +24,19 @@ export interface ImageSpec {
 
 export const PAUSE_IMAGE = 'localhost/devlane/pause:1';
 
+/** What the official Debian-based images have beyond a shell: GNU coreutils (cksum, sha256sum, …). */
+const debianBase = ['coreutils'];
+
 export const IMAGES: ImageSpec[] = [
   { name: 'busybox', refs: ['busybox:1', 'busybox:1.36'], packages: [] },
   { name: 'alpine', refs: ['alpine:3', 'alpine:3.20'], packages: [] },
-  { name: 'node', refs: ['node:20', 'node:22', 'node:22-slim'], packages: ['nodejs'] },
+  { name: 'node', refs: ['node:20', 'node:22', 'node:22-slim'], packages: ['nodejs', ...debianBase] },
   {
     name: 'python',
     refs: ['python:3.11', 'python:3.11-slim', 'python:3.12'],
-    packages: ['python3.11-minimal', 'libpython3.11-minimal', 'libpython3.11-stdlib', 'python3-minimal', 'python3-debugpy', 'python3-pydevd', 'python3-bytecode'],
+    packages: ['python3.11-minimal', 'libpython3.11-minimal', 'libpython3.11-stdlib', 'python3-minimal', 'python3-debugpy', 'python3-pydevd', 'python3-bytecode', ...debianBase],
   },
-  { name: 'nginx', refs: ['nginx:1.25', 'nginx:1.27'], packages: ['nginx', 'nginx-common', 'libnginx-mod-stream'] },
+  { name: 'nginx', refs: ['nginx:1.25', 'nginx:1.27'], packages: ['nginx', 'nginx-common', 'libnginx-mod-stream', ...debianBase] },
 ];
 
 const fullRef = (ref: string): string => {
@@ -227,6 +230,8 @@ export function buildImages(repo: string, cache: string, pauseBinary: string, sa
     if (!existsSync(archive)) {
       say(`building image ${spec.name} (${spec.refs.join(', ')}) from Debian packages`);
       buildImage(repo, spec, archive);
+      // Archives of this image from older package versions or definitions are never used again.
+      for (const f of readdirSync(cache)) if (f.startsWith(`${spec.name}-`) && join(cache, f) !== archive) rmSync(join(cache, f), { recursive: true, force: true });
     }
     out.push({ archive, refs: spec.refs });
   }

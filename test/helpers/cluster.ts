@@ -2,7 +2,7 @@
 // `npm test -- integration` starts, or any cluster named by DEVLANE_TEST_KUBECONFIG. Fixtures are
 // made with client-node directly (independent of the code under test) in a namespace per test,
 // and everything a test creates is deleted with that namespace.
-import './target';
+import { onRealCluster } from './target';
 import * as https from 'node:https';
 import * as http from 'node:http';
 import { randomBytes } from 'node:crypto';
@@ -19,6 +19,12 @@ export const testContext = process.env.DEVLANE_TEST_CONTEXT_ADMIN ?? 'sandbox-ad
 export const needsCluster = { skip: kubeconfigPath ? false : 'DEVLANE_TEST_KUBECONFIG is not set (npm test -- integration sets it)' };
 /** Fault injection exists only in the sandbox. */
 export const needsSandbox = { skip: !kubeconfigPath ? needsCluster.skip : isSandbox ? false : 'needs the sandbox (fault injection)' };
+/**
+ * The routing strategy Devlane picks for a shop made with `{ istio }`. The sandbox emulates Istio's
+ * mesh in a namespace labelled for injection; the real cluster serves Istio's CRDs but runs no
+ * sidecars, so there Devlane rightly routes a labelled namespace with its own router.
+ */
+export const expectedStrategy = (istio: boolean): 'istio' | 'router' => (istio && !onRealCluster ? 'istio' : 'router');
 
 /** A logger that keeps its lines, so a test can assert on what the code reported. */
 export class MemoryLogger implements Logger {

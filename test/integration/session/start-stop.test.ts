@@ -4,7 +4,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { defaultSessionName } from '../../../src/core/session/names';
-import { needsCluster } from '../../helpers/cluster';
+import { needsCluster, expectedStrategy } from '../../helpers/cluster';
 import { contexts } from '../../helpers/kubectl';
 import { createShop, type Shop } from '../../helpers/shop';
 import { chain, cli, eventually, istioKinds, snapshot, startClientPod } from '../../helpers/session';
@@ -26,7 +26,7 @@ for (const istio of [false, true]) {
       assert.equal(start.code, 0, start.stderr);
       const { session, routeKey, strategy } = start.json;
       assert.equal(session, defaultSessionName('alice', 'ratings'), 'named after the user the cluster authenticates');
-      assert.equal(strategy, istio ? 'istio' : 'router');
+      assert.equal(strategy, expectedStrategy(istio));
       assert.match(routeKey, /^[A-Za-z0-9_-]{32}$/);
 
       assert.equal(chain(shop.namespace, client, { 'x-devlane-route': routeKey }), `web=original catalog=original ratings=devlane:${session}`);
