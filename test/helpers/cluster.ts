@@ -25,6 +25,13 @@ export const needsSandbox = { skip: !kubeconfigPath ? needsCluster.skip : isSand
  * sidecars, so there Devlane rightly routes a labelled namespace with its own router.
  */
 export const expectedStrategy = (istio: boolean): 'istio' | 'router' => (istio && !onRealCluster ? 'istio' : 'router');
+/**
+ * For a test's Istio variant: the sandbox emulates the mesh; on the real cluster (Istio's CRDs, no
+ * sidecars) a labelled namespace gets the router, which the router variant already covers.
+ */
+export const needsMesh = {
+  skip: needsCluster.skip || (onRealCluster ? "Istio's routing: the sandbox emulates the mesh; the real cluster has Istio's CRDs but no data plane (its labelled namespaces get the router, as the router variant tests)" : false),
+};
 
 /** A logger that keeps its lines, so a test can assert on what the code reported. */
 export class MemoryLogger implements Logger {

@@ -4,7 +4,7 @@
 // stop leaves the namespace as it was. Requests are made from a pod inside the cluster.
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { needsCluster, expectedStrategy } from '../../helpers/cluster';
+import { needsCluster, expectedStrategy, needsMesh } from '../../helpers/cluster';
 import { createShop, type Shop } from '../../helpers/shop';
 import { cli, eventually, istioKinds, kubectlOk, snapshot, startClientPod } from '../../helpers/session';
 
@@ -34,7 +34,7 @@ function rating(namespace: string, pod: string, headers: Record<string, string> 
 }
 
 for (const istio of [false, true]) {
-  describe(`x-devlane-copy marks what a developer copy answered (${istio ? 'istio' : 'router'})`, needsCluster, () => {
+  describe(`x-devlane-copy marks what a developer copy answered (${istio ? 'istio' : 'router'})`, istio ? needsMesh : needsCluster, () => {
     let shop: Shop;
     let client: string;
     before(async () => {

@@ -4,13 +4,13 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { defaultSessionName } from '../../../src/core/session/names';
-import { needsCluster, expectedStrategy } from '../../helpers/cluster';
+import { needsCluster, expectedStrategy, needsMesh } from '../../helpers/cluster';
 import { contexts } from '../../helpers/kubectl';
 import { createShop, type Shop } from '../../helpers/shop';
 import { chain, cli, eventually, istioKinds, snapshot, startClientPod } from '../../helpers/session';
 
 for (const istio of [false, true]) {
-  describe(`session start/stop with the CLI (${istio ? 'istio' : 'router'})`, needsCluster, () => {
+  describe(`session start/stop with the CLI (${istio ? 'istio' : 'router'})`, istio ? needsMesh : needsCluster, () => {
     let shop: Shop;
     let client: string;
     before(async () => {

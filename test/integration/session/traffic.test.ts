@@ -8,7 +8,7 @@ import { setMaxListeners } from 'node:events';
 import { after, before, describe, it } from 'node:test';
 import { KubeClusters } from '../../../src/cluster/clusters';
 import { Sessions } from '../../../src/session/sessions';
-import { kubeconfigPath, MemoryLogger, needsCluster, expectedStrategy } from '../../helpers/cluster';
+import { kubeconfigPath, MemoryLogger, needsCluster, expectedStrategy, needsMesh } from '../../helpers/cluster';
 import { contexts } from '../../helpers/kubectl';
 import { describeLoad, startLoad } from '../../helpers/load';
 import { chain, startClientPod } from '../../helpers/session';
@@ -24,7 +24,7 @@ const signal = () => {
 };
 
 for (const istio of [false, true]) {
-  describe(`production traffic while sessions start and stop (${istio ? 'istio' : 'router'})`, needsCluster, () => {
+  describe(`production traffic while sessions start and stop (${istio ? 'istio' : 'router'})`, istio ? needsMesh : needsCluster, () => {
     let shop: Shop;
     let client: string;
     before(async () => {
