@@ -19,7 +19,7 @@ function recordWithUndo() {
   state.services[0].undo = [
     { kind: 'delete', ref: { type: 'service', namespace: 'shop', name: 'ratings-dl-s1' }, summary: 'Delete Service ratings-dl-s1' },
     { kind: 'delete', ref: { type: 'deployment', namespace: 'shop', name: 'ratings-dl-s1' }, summary: 'Delete Deployment ratings-dl-s1' },
-    { kind: 'edit', ref: { type: 'service', namespace: 'shop', name: 'ratings' }, edit: { kind: 'service.restoreSelector' }, summary: 'Restore the original selector of Service ratings' },
+    { kind: 'edit', ref: { type: 'configMap', namespace: 'shop', name: 'ratings-devlane-router' }, edit: { kind: 'router.removeRoute', session: 's1' }, summary: "Remove session s1's route from the router" },
   ];
   return { cm: { ...cm, data: { 'session.json': JSON.stringify(state) } }, state };
 }
@@ -103,7 +103,7 @@ describe('session panel model', () => {
     assert.deepEqual(ratings.changes, [
       'Created Service ratings-dl-s1. On stop: Delete Service ratings-dl-s1',
       'Created Deployment ratings-dl-s1. On stop: Delete Deployment ratings-dl-s1',
-      'Changed Service ratings. On stop: Restore the original selector of Service ratings',
+      "Changed ConfigMap ratings-devlane-router. On stop: Remove session s1's route from the router",
     ]);
     assert.equal(s.tryDefault, 'ratings', 'without a routed URL, the first taken-over service');
     assert.deepEqual(s.tryTargets, ['ratings', 'catalog', 'web']);
