@@ -10,7 +10,7 @@ import { KubeClusters } from './cluster/clusters';
 import { ClusterError } from './core/errors';
 import { type Logger, redact } from './core/logger';
 import { SessionError } from './core/session/errors';
-import { defaultProductionGlobs, parseGlobList } from './core/session/globs';
+import { defaultProductionGlobs, defaultProductionNamespaceGlobs, parseGlobList } from './core/session/globs';
 import type { StrategyName } from './core/session/plan';
 import { Sessions } from './session/sessions';
 import { findMapping, startServiceSync } from './sync/service-sync';
@@ -30,16 +30,24 @@ Commands:
       --no-sync                do not sync, even when the workspace maps SERVICE
       --detach                 return once live; the session stays for --ttl seconds unless renewed
       --ttl SECONDS            Lease duration with --detach (default 3600)
-      --yes                    confirm the plan on production-looking contexts (needed when stdin is not a terminal)
-      --production-contexts G  comma-separated globs of production-looking context names, whose plan is
-                               shown and must be confirmed (default: $DEVLANE_PRODUCTION_CONTEXTS, else *prod*,*live*)
+      --yes                    confirm the plan in production-looking places (needed when stdin is not a terminal)
   join NAME                    become a participant of session NAME (prints its route key)
   leave NAME                   give back what you took over; the last one leaving ends it
   stop NAME                    end session NAME for everyone and put everything back
-  gc                           collect sessions whose participants' Leases expired
+  gc                           collect sessions whose participants' Leases expired; records that fail
+                               validation are reported and left alone
+      --yes                    collect in a production-looking place without asking (needed when stdin
+                               is not a terminal)
   route-key NAME               print the route key of session NAME
 
-Options: --kubeconfig FILE, --context NAME, -n/--namespace NS, --as-participant NAME, --json, -v/--verbose`;
+Options: --kubeconfig FILE, --context NAME, -n/--namespace NS, --as-participant NAME, --json, -v/--verbose
+  --production-contexts G      comma-separated globs of production-looking context names, also matched
+                               against the API server's host (default: $DEVLANE_PRODUCTION_CONTEXTS,
+                               else *prod*,*live*)
+  --production-namespaces G    the same for namespace names (default: $DEVLANE_PRODUCTION_NAMESPACES,
+                               else *prod*,*live*)
+In a production-looking place, start shows its plan and gc lists what it would collect; both ask
+(or need --yes) before changing anything.`;
 
 function stderrLogger(verbose: boolean): Logger {
   const w = (level: string) => (m: string | Error) => process.stderr.write(`${level} ${redact(String(m instanceof Error ? m.message : m))}\n`);
@@ -47,9 +55,19 @@ function stderrLogger(verbose: boolean): Logger {
 }
 
 /** The flag, else the environment variable, else the setting's default. */
-function productionGlobs(flag: string | undefined): string[] {
-  const text = flag ?? process.env.DEVLANE_PRODUCTION_CONTEXTS;
-  return text === undefined ? defaultProductionGlobs : parseGlobList(text);
+function globsFrom(flag: string | undefined, env: string, defaults: string[]): string[] {
+  const text = flag ?? process.env[env];
+  return text === undefined ? defaults : parseGlobList(text);
+}
+
+/** --yes, else a y/N question on the terminal; refuses (with what to do) when there is no terminal. */
+async function confirmOnTerminal(yes: boolean | undefined, question: string, refusal: () => SessionError): Promise<boolean> {
+  if (yes) return true;
+  if (!process.stdin.isTTY) throw refusal();
+  const rl = readline.createInterface({ input: process.stdin, output: process.stderr });
+  const answer = await rl.question(`${question} [y/N] `);
+  rl.close();
+  return /^y(es)?$/i.test(answer.trim());
 }
 
 async function main(argv: string[]): Promise<number> {
@@ -71,6 +89,7 @@ async function main(argv: string[]): Promise<number> {
       ttl: { type: 'string' },
       yes: { type: 'boolean' },
       'production-contexts': { type: 'string' },
+      'production-namespaces': { type: 'string' },
       'as-participant': { type: 'string' },
       verbose: { type: 'boolean', short: 'v' },
       help: { type: 'boolean', short: 'h' },
@@ -106,21 +125,16 @@ async function main(argv: string[]): Promise<number> {
       namespace,
       participant: values['as-participant'] ?? conn.context.user,
       logger,
-      productionGlobs: productionGlobs(values['production-contexts']),
+      productionGlobs: globsFrom(values['production-contexts'], 'DEVLANE_PRODUCTION_CONTEXTS', defaultProductionGlobs),
+      productionNamespaces: globsFrom(values['production-namespaces'], 'DEVLANE_PRODUCTION_NAMESPACES', defaultProductionNamespaceGlobs),
+      server: conn.context.server,
       confirm: async (_plan, text) => {
         process.stderr.write(`${text}\n`);
-        if (values.yes) return true;
-        if (!process.stdin.isTTY) {
-          throw new SessionError(
-            'declined',
-            `Context "${contextName}" looks like production (--production-contexts, DEVLANE_PRODUCTION_CONTEXTS or *prod*,*live*), so the plan above must be confirmed, and stdin is not a terminal to ask on`,
-            'Nothing was created. Read the plan, then run the same command with --yes to apply it.',
-          );
-        }
-        const rl = readline.createInterface({ input: process.stdin, output: process.stderr });
-        const answer = await rl.question('Apply this plan? [y/N] ');
-        rl.close();
-        return /^y(es)?$/i.test(answer.trim());
+        return confirmOnTerminal(values.yes, 'Apply this plan?', () => new SessionError('declined', 'This looks like production, so the plan above must be confirmed, and stdin is not a terminal to ask on', 'Nothing was created. Read the plan, then run the same command with --yes to apply it.'));
+      },
+      confirmCollect: async (text) => {
+        process.stderr.write(`${text}\n`);
+        return confirmOnTerminal(values.yes, 'Collect them?', () => new SessionError('declined', 'This looks like production, so collecting must be confirmed, and stdin is not a terminal to ask on', 'Nothing was changed. Read the line above, then run `devlane gc --yes` to collect.'));
       },
       report: values.json ? undefined : (m) => process.stderr.write(`${m}\n`),
       leaseSeconds: detach ? Number(values.ttl ?? 3600) : undefined,
@@ -188,10 +202,11 @@ async function main(argv: string[]): Promise<number> {
         out(r.ended ? `Left ${arg}; you were the last participant, so the session ended.` : `Left ${arg}.`, { session: arg, ended: r.ended });
         return 0;
       }
-      case 'stop':
-        await sessions.stop(need('a session NAME'), controller.signal);
-        out(`Stopped ${arg}.`, { session: arg, stopped: true });
+      case 'stop': {
+        const refused = await sessions.stop(need('a session NAME'), controller.signal);
+        out([`Stopped ${arg}.`, ...refused].join('\n'), { session: arg, stopped: true, refused });
         return 0;
+      }
       case 'gc': {
         const done = await sessions.gc(controller.signal);
         out(done.length ? done.join('\n') : 'Nothing to collect.', { collected: done });

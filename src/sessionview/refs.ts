@@ -34,3 +34,15 @@ export function parseJoinLink(path: string, query: string): { ref: SessionRef } 
   if (bad) return { problem: `The link names no valid session: ${bad}` };
   return { ref: { context, namespace, session } };
 }
+
+/** The confirmation a join link shows: a warning that names why, when the place looks like production. */
+export function joinQuestion(ref: SessionRef, productionReason: string | undefined): { warning: boolean; message: string; detail: string } {
+  const detail = 'You become a participant: you get its route key, and can take over services in it.';
+  const message = `Join session ${ref.session} in ${ref.context} / ${ref.namespace}?`;
+  if (!productionReason) return { warning: false, message, detail };
+  return {
+    warning: true,
+    message: `${message} This looks like production.`,
+    detail: `${productionReason}.\n\nThe link came from outside the editor: join only if you expected it. ${detail} What you take over there receives the production requests that carry the route key.`,
+  };
+}

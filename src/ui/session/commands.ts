@@ -12,7 +12,6 @@ import { type IngressObject, ingressHosts, ingressServices } from '../../core/in
 import { Disposable } from '../../core/lifecycle';
 import type { Logger } from '../../core/logger';
 import type { Service } from '../../core/resources';
-import { defaultProductionGlobs } from '../../core/session/globs';
 import { defaultSessionName } from '../../core/session/names';
 import type { Plan } from '../../core/session/plan';
 import type { ExplorerNode } from '../../explorer/nodes';
@@ -26,6 +25,7 @@ import type { SessionsWatch, Where } from '../../sessionview/watch';
 import type { MementoPrefs } from '../prefs';
 import type { SyncCommands } from '../sync/commands';
 import { readConfig, registerCommand, toAbortSignal } from '../vscode-utils';
+import { productionSettings } from './production';
 
 export interface SessionCommandDeps {
   clusters: Clusters;
@@ -100,7 +100,8 @@ export class SessionCommands extends Disposable {
       namespace: ref.namespace,
       participant: conn.context.user,
       logger: this.deps.logger,
-      productionGlobs: readConfig('productionContexts') ?? defaultProductionGlobs,
+      ...productionSettings(),
+      server: conn.context.server,
       confirm: (plan, text) => confirmPlan(plan, text),
       report: (m) => progress?.report({ message: m }),
     });
@@ -364,7 +365,7 @@ export class SessionCommands extends Disposable {
 /** The confirm-plan dialog for production-looking contexts: modal, with the full plan as detail. */
 async function confirmPlan(plan: Plan, text: string): Promise<boolean> {
   const apply = 'Apply Plan';
-  const choice = await vscode.window.showWarningMessage(`Context "${plan.context}" looks like production. Apply this plan?`, { modal: true, detail: text }, apply);
+  const choice = await vscode.window.showWarningMessage(`${plan.namespace} in ${plan.context} looks like production. Apply this plan?`, { modal: true, detail: text }, apply);
   return choice === apply;
 }
 
