@@ -130,6 +130,7 @@ export async function buildPlan(api: ObjectApi, input: PlanInput, signal: AbortS
     steps,
     access: accessFor(ns, steps, { pvcs: pvcs.length > 0 }),
     warnings: dev.warnings,
+    fromWorkspace: input.sync && { devImage: input.sync.devImage, run: input.sync.run, action: input.sync.action, command: input.sync.command, remotePath: input.sync.remotePath },
   };
 }
 
