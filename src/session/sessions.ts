@@ -251,7 +251,7 @@ export class Sessions {
   }
 
   /** Gives back what this participant took over; the last participant leaving ends the session. */
-  async leave(session: string, signal: AbortSignal, participant = this.o.participant): Promise<{ ended: boolean; refused: string[] }> {
+  async leave(session: string, signal: AbortSignal, participant = this.o.participant): Promise<{ ended: boolean; refused?: string[] }> {
     const { api, namespace } = this.o;
     const { cm, state } = await requireRecord(api, namespace, session, signal);
     if (!state.participants.some((p) => p.name === participant)) throw new SessionError('invalid', `${participant} is not a participant of session "${session}"`, 'Nothing was changed.');
@@ -260,11 +260,9 @@ export class Sessions {
     for (const s of state.services.filter((x) => x.owner === participant).reverse()) refused.push(...(await this.giveBack(ctx, { ...state, uid: cm.metadata.uid }, s)));
     const { state: after } = await updateRecord(api, namespace, session, (s) => ({ ...s, participants: s.participants.filter((p) => p.name !== participant) }), signal);
     await this.deleteLease(session, participant, signal);
-    if (after.participants.length === 0) {
-      refused.push(...(await this.stop(session, signal)));
-      return { ended: true, refused };
-    }
-    return { ended: false, refused };
+    if (after.participants.length === 0) refused.push(...(await this.stop(session, signal)));
+    // Undo steps refused (left as they are), only when there are any.
+    return { ended: after.participants.length === 0, ...(refused.length ? { refused } : {}) };
   }
 
   /**
@@ -311,7 +309,7 @@ export class Sessions {
           refused = await this.stop(state.name, signal);
           done.push(`stopped session ${state.name} (no live participant: ${expired.map((p) => p.name).join(', ') || 'none'})`);
         } else {
-          for (const p of expired) refused.push(...(await this.leave(state.name, signal, p.name)).refused);
+          for (const p of expired) refused.push(...((await this.leave(state.name, signal, p.name)).refused ?? []));
           done.push(`gave back what ${expired.map((p) => p.name).join(', ')} held in session ${state.name}`);
         }
         done.push(...refused.map((r) => `session ${state.name}: ${r}`));
