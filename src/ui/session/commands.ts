@@ -229,20 +229,22 @@ export class SessionCommands extends Disposable {
       if ((await vscode.window.showWarningMessage(`Stop session ${ref.session} for everyone?`, { modal: true, detail: `${others.join(', ')} ${others.length === 1 ? 'is' : 'are'} still in it. Leave gives back only what you took over.` }, stop)) !== stop) return;
     }
     this.deps.active.ending(ref);
+    let refused: string[];
     try {
-      await this.progress(`Stopping session ${ref.session}`, (p, signal) => this.sessions(ref, p).stop(ref.session, signal));
+      refused = await this.progress(`Stopping session ${ref.session}`, (p, signal) => this.sessions(ref, p).stop(ref.session, signal));
     } catch (err) {
       this.restore(ref);
       throw err;
     }
     this.deps.active.forget(ref);
+    showRefused(ref, refused);
   }
 
   private async cleanUp(ref: SessionRef): Promise<void> {
     const clean = 'Clean Up';
     const ok = await vscode.window.showWarningMessage(`Clean up session ${ref.session}?`, { modal: true, detail: 'No participant renews a Lease in it any more. Clean Up replays its undo log: every object it changed is put back and its copies are deleted.' }, clean);
     if (ok !== clean) return;
-    await this.progress(`Cleaning up session ${ref.session}`, (p, signal) => this.sessions(ref, p).stop(ref.session, signal));
+    showRefused(ref, await this.progress(`Cleaning up session ${ref.session}`, (p, signal) => this.sessions(ref, p).stop(ref.session, signal)));
   }
 
   private restore(ref: SessionRef): void {
@@ -363,6 +365,12 @@ export class SessionCommands extends Disposable {
 }
 
 /** The confirm-plan dialog for production-looking contexts: modal, with the full plan as detail. */
+/** Undo steps Devlane would not replay: the user sees each, since they stay as they are in the cluster. */
+function showRefused(ref: SessionRef, refused: string[]): void {
+  if (refused.length === 0) return;
+  void vscode.window.showWarningMessage(`Session ${ref.session} ended, but ${refused.length} undo step${refused.length === 1 ? ' was' : 's were'} refused and left as ${refused.length === 1 ? 'it is' : 'they are'}.`, { detail: refused.join('\n') });
+}
+
 async function confirmPlan(plan: Plan, text: string): Promise<boolean> {
   const apply = 'Apply Plan';
   const choice = await vscode.window.showWarningMessage(`${plan.namespace} in ${plan.context} looks like production. Apply this plan?`, { modal: true, detail: text }, apply);
