@@ -7,7 +7,7 @@ import { SessionError } from './errors';
 import { isRouteKey, recordName, sessionNameProblem } from './names';
 import type { Edit, ObjRef, StrategyName, Undo } from './plan';
 import type { SessionState, TakenOver } from './record';
-import { undoProblem } from './undo-admission';
+import { shown, undoProblem } from './undo-admission';
 
 export class RecordError extends SessionError {
   constructor(
@@ -26,7 +26,7 @@ export class RecordError extends SessionError {
 
 type Obj = Record<string, unknown>;
 const isObject = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);
-const show = (v: unknown) => (v === undefined ? 'nothing' : JSON.stringify(v));
+const show = shown;
 
 const strategies: readonly StrategyName[] = ['istio', 'router', 'gateway-api'];
 const states: readonly TakenOver['state'][] = ['starting', 'live'];
@@ -112,6 +112,7 @@ function readTakenOver(r: Reader, v: unknown, field: string, session: { namespac
     state: r.oneOf(o, 'state', f, states),
     undo: r.list(o, 'undo', f, (u, uf) => readUndo(r, u, uf)),
   };
+  if (!/^[a-z]([-a-z0-9]{0,61}[a-z0-9])?$/.test(t.service)) r.fail(`${f}service`, `${show(t.service)} is not a Service name`);
   const scope = { namespace: session.namespace, session: session.name, routeKey: session.routeKey, service: t.service, strategy: t.strategy, recordUid: session.uid };
   t.undo.forEach((u, i) => {
     const refused = undoProblem(u, scope);

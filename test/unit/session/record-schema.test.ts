@@ -70,6 +70,7 @@ describe('session record schema', () => {
     refusedAt(cm((r) => (r.services[0].undo[2].ref = 'svc/x')), 'services[0].undo[2].ref', /must be an object/);
     refusedAt(cm((r) => (r.services[0].undo[1].edit.kind = 'shell.exec')), 'services[0].undo[1].edit.kind', /must be one of/);
     refusedAt(cm((r) => delete r.services[0].undo[0].summary), 'services[0].undo[0].summary', /must be a non-empty string \(got nothing\)/);
+    refusedAt(cm((r) => (r.services[0].service = 'x'.repeat(500))), 'services[0].service', /: "x{76}\.\.\. is not a Service name$/);
   });
 
   it('refuses text that is not JSON, a missing route key, and a route key that is not one', () => {
