@@ -146,7 +146,8 @@ async function main(argv: string[]): Promise<number> {
     };
     switch (command) {
       case 'sessions': {
-        const list = await sessions.list(controller.signal);
+        const [list, unreadable] = await Promise.all([sessions.list(controller.signal), sessions.unreadable(controller.signal)]);
+        for (const line of unreadable) process.stderr.write(`${line}\n`);
         const text = list.length === 0 ? `No sessions in namespace ${namespace}.` : list.map((s) => `${s.name}\tparticipants: ${s.participants.map((p) => `${p.name}${p.alive ? '' : ' (expired)'}`).join(', ') || '-'}\tservices: ${s.services.map((x) => `${x.service} (${x.owner}, ${x.strategy}, ${x.state})`).join(', ') || '-'}`).join('\n');
         out(text, list);
         return 0;

@@ -106,6 +106,11 @@ export class Sessions {
     }));
   }
 
+  /** Records in the namespace that fail validation, each with its error (full, with what to do). */
+  async unreadable(signal: AbortSignal): Promise<string[]> {
+    return (await listRecords(this.o.api, this.o.namespace, signal)).unreadable.map(({ error }) => error.full);
+  }
+
   async routeKey(session: string, signal: AbortSignal): Promise<string> {
     return (await requireRecord(this.o.api, this.o.namespace, session, signal)).state.routeKey;
   }
@@ -293,7 +298,7 @@ export class Sessions {
     const { api, namespace } = this.o;
     const now = opts.now ?? new Date();
     const [{ records, unreadable }, leases] = await Promise.all([listRecords(api, namespace, signal), api.list<LeaseObject>(apiTypes.lease, namespace, { labelSelector: `${labels.role}=lease` }, signal)]);
-    const done = unreadable.map(({ error }) => `${error.message}. ${error.hint}`);
+    const done = unreadable.map(({ error }) => error.full);
     const due = records.flatMap(({ state }) => {
       const settling = (iso: string) => Date.parse(iso) + (leaseDurationSeconds + 5) * 1000 > now.getTime();
       const expired = state.participants.filter((p) => !settling(p.joinedAt) && leaseExpired(leases.find((l) => l.metadata.name === leaseName(state.name, p.name)), now));

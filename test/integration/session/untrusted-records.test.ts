@@ -65,6 +65,14 @@ describe('untrusted session records', needsCluster, () => {
     assert.ok(exists('service', home.name, 'web-dl-gone'));
   });
 
+  it('devlane sessions lists the readable sessions and reports the others', () => {
+    const r = cli(['sessions', '-n', home.name, '--json'], contexts.admin);
+    assert.equal(r.code, 0, r.stderr);
+    assert.deepEqual(r.json.map((s: { name: string }) => s.name).sort(), ['gone', 'sneaky']);
+    assert.match(r.stderr, /Session record devlane-session-oops cannot be used: participants: must be a list/);
+    assert.match(r.stderr, /Session record devlane-session-planted cannot be used: services\[0\]\.undo\[0\]\.ref\.namespace/);
+  });
+
   it('refuses the planted and malformed records, reports them, and collects the valid orphan', async () => {
     const clusters = new KubeClusters({ setting: () => kubeconfigPath, env: {} }, { logger: new MemoryLogger(), idleMs: 0 });
     let done: string[];
