@@ -286,10 +286,6 @@ export class Sessions {
 
   /**
    * Collects sessions whose participants are gone: each expired participant's services are given
-   * back, and a session with no live participant left is stopped. Returns what was done.
-   */
-  /**
-   * Collects sessions whose participants are gone: each expired participant's services are given
    * back, and a session with no live participant left is stopped. Records that fail validation are
    * reported and left alone. In a production-looking place it asks first (`confirmCollect`), unless
    * `confirmed`. Returns what was done, one line each.
