@@ -8,7 +8,7 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import type { ChangeBatch, ClusterConnection, InformerLease, LogRequest, PortForwardHandle } from '../src/cluster/api';
+import type { ChangeBatch, ClusterConnection, InformerLease, LogRequest, PortForwardHandle, UserIdentity } from '../src/cluster/api';
 import { Informer, type ListResult, type ListWatch, type WatchHandlers } from '../src/cluster/informer';
 import { InformerPool } from '../src/cluster/informer-pool';
 import { nullLogger } from '../src/core/logger';
@@ -77,6 +77,9 @@ class GeneratedConnection implements ClusterConnection {
   }
   portForward(): Promise<PortForwardHandle> {
     return Promise.reject(new Error('not in the bench'));
+  }
+  whoAmI(): Promise<UserIdentity> {
+    return Promise.resolve({ username: 'bench', groups: [], source: 'server' });
   }
   dispose(): void {
     this.pool.dispose();

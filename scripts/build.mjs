@@ -56,6 +56,10 @@ const builds = {
     const entries = present(['sandbox/main.ts', ...files('sandbox/node/helpers', /\.ts$/)]);
     return entries.length && { ...node, entryPoints: entries, outbase: 'sandbox', outdir: 'out/sandbox' };
   },
+  cluster: () => {
+    const entries = present(['cluster/main.ts']);
+    return entries.length && { ...node, entryPoints: entries, outbase: 'cluster', outdir: 'out/cluster' };
+  },
   tests: () => {
     // test/e2e: the desktop launcher (run.ts), the in-editor suite the extension host loads
     // (inside/index.ts) and the harness as a library for scripts/demo.mjs (harness/*).

@@ -1,6 +1,7 @@
 // `npm run demo`: Devlane in a real VS Code against the sandbox's demo shop, with nothing to
-// configure. Builds and packages the extension, starts the sandbox (kubeconfig in
-// .devlane/sandbox/), installs code-server on first run, starts it with Devlane installed and
+// configure. `npm run demo -- --real` runs it on the real cluster instead (upstream Kubernetes
+// built here; Linux and root). Builds and packages the extension, starts the cluster (kubeconfig in
+// .devlane/sandbox/ or .devlane/cluster/), installs code-server on first run, starts it with Devlane installed and
 // the demo shop's source as the workspace (a copy in .devlane/demo-workspace/, so edits never
 // touch the repository), and prints the URL. Ctrl+C stops everything it started, by PID.
 import { spawnSync } from 'node:child_process';
@@ -15,13 +16,23 @@ const fail = (message) => {
   process.exit(1);
 };
 
-// 1. Can the sandbox run here? Its pods are Linux processes in their own namespaces.
+const real = process.argv.includes('--real');
+const unknown = process.argv.slice(2).filter((a) => a !== '--real');
+if (unknown.length) fail(`unknown argument ${unknown.join(' ')}; nothing was started. Usage: npm run demo [-- --real]`);
+const clusterName = real ? 'real cluster' : 'sandbox';
+
+// 1. Can the cluster run here? The sandbox's pods are Linux processes in their own namespaces; the
+// real cluster runs a kubelet, containerd and a bridge, as root.
+if (real && (process.platform !== 'linux' || process.getuid?.() !== 0)) {
+  fail('the real cluster needs Linux and root (it runs a kubelet, containerd and network namespaces); nothing was started.\n'
+    + 'Run `npm run demo` for the sandbox, which needs neither.');
+}
 if (process.platform !== 'linux') {
   fail(`the sandbox needs Linux (this is ${process.platform}); nothing was started.\n`
     + 'Use Devlane against a real cluster instead: install devlane.vsix (`npm run package`) in VS Code and set `devlane.kubeconfig` '
     + '(or KUBECONFIG) to its kubeconfig; the README section "Use it against your own cluster" says how.');
 }
-if (!['/usr/bin/bwrap', '/bin/bwrap'].some(existsSync)) {
+if (!real && !['/usr/bin/bwrap', '/bin/bwrap'].some(existsSync)) {
   fail('the sandbox needs bubblewrap (bwrap) for its pods\' namespaces; nothing was started.\n'
     + 'Install it (Debian/Ubuntu: apt-get install bubblewrap) and run `npm run demo` again, '
     + 'or use Devlane against a real cluster (README: "Use it against your own cluster").');
@@ -34,6 +45,7 @@ const run = (cmd, args, quiet = false) => {
 };
 say('building and packaging the extension');
 run(process.execPath, [join(root, 'scripts/build.mjs')]);
+if (real) run(process.execPath, [join(root, 'scripts/build.mjs'), '--only', 'cluster']);
 run('npm', ['run', '--silent', 'package'], true);
 
 const harness = createRequire(import.meta.url)(join(root, 'out/test/e2e/harness/index.js'));
@@ -69,23 +81,23 @@ const stopAll = async (code) => {
 process.on('SIGINT', () => void stopAll(0));
 process.on('SIGTERM', () => void stopAll(0));
 
-const sandboxDir = join(root, '.devlane/sandbox');
+const sandboxDir = join(root, real ? '.devlane/cluster' : '.devlane/sandbox');
 const kubeconfig = join(sandboxDir, 'kubeconfig');
 mkdirSync(sandboxDir, { recursive: true });
-const sandboxLog = join(sandboxDir, 'sandbox.log');
+const sandboxLog = join(sandboxDir, real ? 'cluster.log' : 'sandbox.log');
 rmSync(sandboxLog, { force: true });
-say(`starting the sandbox with the demo shop (log: ${sandboxLog}); the demo pods can take a while`);
-const sandbox = harness.spawnGroup('sandbox', process.execPath, ['--enable-source-maps', join(root, 'out/sandbox/main.js'), '--kubeconfig', kubeconfig], { logFile: sandboxLog, cwd: root });
-// The sandbox stops its pods itself on SIGTERM; give it time before the group is ended.
+say(`starting the ${clusterName} with the demo shop (log: ${sandboxLog}); ${real ? 'the first run builds Kubernetes from source (many minutes, once)' : 'the demo pods can take a while'}`);
+const sandbox = harness.spawnGroup(real ? 'cluster' : 'sandbox', process.execPath, ['--enable-source-maps', join(root, real ? 'out/cluster/main.js' : 'out/sandbox/main.js'), '--kubeconfig', kubeconfig], { logFile: sandboxLog, cwd: root });
+// The cluster stops its pods itself on SIGTERM and removes what it made; give it time before the group is ended.
 stops.push(async () => {
   if (sandbox.child.exitCode === null) process.kill(sandbox.pid, 'SIGTERM');
-  await Promise.race([sandbox.exited, new Promise((r) => setTimeout(r, 20_000))]);
+  await Promise.race([sandbox.exited, new Promise((r) => setTimeout(r, real ? 120_000 : 20_000))]);
   await sandbox.stop();
 });
 const ready = await new Promise((resolve) => {
   const poll = setInterval(() => {
     const log = existsSync(sandboxLog) ? readFileSync(sandboxLog, 'utf8') : '';
-    if (log.includes('sandbox ready:')) {
+    if (log.includes(real ? 'cluster ready:' : 'sandbox ready:')) {
       clearInterval(poll);
       resolve(true);
     }
@@ -97,7 +109,7 @@ const ready = await new Promise((resolve) => {
 });
 if (!ready) {
   console.error(readFileSync(sandboxLog, 'utf8').split('\n').slice(-30).join('\n'));
-  say(`the sandbox stopped before it was ready (its log above and in ${sandboxLog})`);
+  say(`the ${clusterName} stopped before it was ready (its log above and in ${sandboxLog})`);
   await stopAll(1);
 }
 
@@ -129,9 +141,9 @@ Devlane demo is running. Open this in your browser:
 
     ${server.url}
 
-The Devlane view (activity bar) shows the sandbox contexts; the demo shop is in namespaces
+The Devlane view (activity bar) shows the ${clusterName}'s contexts; the demo shop is in namespaces
 "shop" and "shop-plain". kubectl works too: KUBECONFIG=${kubeconfig} kubectl get pods -A
-Press Ctrl+C to stop the sandbox and code-server.
+Press Ctrl+C to stop the ${clusterName} and code-server.
 `);
 void server.process.exited.then((code) => {
   if (stopping) return; // we stopped it

@@ -1,9 +1,14 @@
 // The one test command: `npm test` (every suite) or `npm test -- unit|integration|e2e`.
-// Builds the bundles, starts a sandbox cluster unless DEVLANE_TEST_KUBECONFIG names a real one,
-// runs every selected test file in ONE `node --test` run (so the output ends with one summary),
-// then stops the sandbox by its PID.
+// Builds the bundles and, for the integration and end-to-end suites, starts two clusters: the
+// sandbox, and the real cluster (upstream Kubernetes, `npm run cluster`; it needs Linux and root).
+// Every integration and end-to-end file runs against each: as built (out/test/…) against the
+// sandbox, and as a copy under out/test/real/ against the real cluster (test/helpers/target.ts).
+// All of it is ONE `node --test` run, so the output ends with one summary; then both clusters are
+// stopped by their PIDs.
+//   DEVLANE_TEST_KUBECONFIG=PATH   run against that cluster only (no cluster is started)
+//   DEVLANE_TEST_CLUSTERS=sandbox|real|both   which clusters to start (default both; on CI both)
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -28,57 +33,118 @@ if (suites.includes('e2e')) {
   if (pack.status !== 0) process.exit(pack.status ?? 1);
 }
 
-const testFiles = suites.flatMap((s) => files(join(root, 'out/test', s)));
-if (testFiles.length === 0) {
-  console.error(`no test files for ${suites.join(', ')} under out/test/`);
+const env = { ...process.env };
+const needsCluster = suites.some((s) => s !== 'unit');
+const given = !!env.DEVLANE_TEST_KUBECONFIG;
+const which = env.DEVLANE_TEST_CLUSTERS ?? 'both';
+let runSandbox = needsCluster && !given && which !== 'real';
+let runReal = needsCluster && !given && which !== 'sandbox';
+if (runReal && (process.platform !== 'linux' || process.getuid?.() !== 0)) {
+  const why = 'the real cluster needs Linux and root (it runs a kubelet, containerd and network namespaces)';
+  if (env.CI === 'true') {
+    console.error(`${why}; on CI every suite runs on both clusters. Nothing was tested.`);
+    process.exit(1);
+  }
+  console.log(`not starting the real cluster: ${why}. The integration and end-to-end suites run on the sandbox only.`);
+  runReal = false;
+}
+
+mkdirSync(join(root, 'test-results'), { recursive: true });
+const started = [];
+
+/** Starts a cluster program whose output goes to a log file, and waits for its `… ready:` line. */
+function startCluster(name, script, readyLine, timeoutMs) {
+  const dir = mkdtempSync(join(tmpdir(), `devlane-test-${name}-`));
+  const kubeconfig = join(dir, 'kubeconfig');
+  const logPath = join(root, `test-results/${name}.log`);
+  const log = openSync(logPath, 'w');
+  console.log(`starting the ${name} for the tests (its log: ${logPath})`);
+  const child = spawn(process.execPath, ['--enable-source-maps', join(root, script), '--kubeconfig', kubeconfig, '--state-dir', join(dir, 'state')], {
+    stdio: ['ignore', log, log],
+  });
+  const c = { name, child, dir, kubeconfig };
+  started.push(c);
+  const ready = new Promise((resolve, reject) => {
+    const deadline = Date.now() + timeoutMs;
+    const poll = setInterval(() => {
+      if (readFileSync(logPath, 'utf8').includes(readyLine)) {
+        clearInterval(poll);
+        resolve(c);
+      } else if (Date.now() > deadline) {
+        clearInterval(poll);
+        reject(new Error(`the ${name} was not ready after ${timeoutMs / 1000} s:\n${readFileSync(logPath, 'utf8').slice(-4000)}`));
+      }
+    }, 200);
+    child.on('exit', (code) => {
+      clearInterval(poll);
+      reject(new Error(`the ${name} exited (${code}) before it was ready:\n${readFileSync(logPath, 'utf8').slice(-4000)}`));
+    });
+  });
+  return ready;
+}
+
+async function stopClusters() {
+  await Promise.all(started.map(async (c) => {
+    if (c.child.exitCode === null && c.child.signalCode === null) {
+      const exited = new Promise((r) => c.child.once('exit', r));
+      c.child.kill('SIGTERM');
+      const timer = setTimeout(() => c.child.kill('SIGKILL'), 180_000);
+      await exited;
+      clearTimeout(timer);
+    }
+    rmSync(c.dir, { recursive: true, force: true });
+  }));
+}
+for (const sig of ['SIGINT', 'SIGTERM']) process.on(sig, () => stopClusters().then(() => process.exit(130)));
+
+try {
+  const waits = [];
+  if (runSandbox) waits.push(startCluster('sandbox', 'out/sandbox/main.js', 'sandbox ready:', 300_000));
+  if (runReal) {
+    const b = spawnSync(process.execPath, [join(root, 'scripts/build.mjs'), '--only', 'cluster'], { stdio: 'inherit' });
+    if (b.status !== 0) throw new Error('could not build the real cluster program');
+    waits.push(startCluster('cluster', 'out/cluster/main.js', 'cluster ready:', 1_800_000));
+  }
+  for (const c of await Promise.all(waits)) {
+    if (c.name === 'sandbox') {
+      env.DEVLANE_TEST_KUBECONFIG = c.kubeconfig;
+      env.DEVLANE_TEST_SANDBOX = '1';
+    } else {
+      env.DEVLANE_TEST_REAL_KUBECONFIG = c.kubeconfig;
+      env.DEVLANE_TEST_REAL_CLUSTER_PID = String(c.child.pid);
+      env.DEVLANE_TEST_REAL_CLUSTER_STATE = join(c.dir, 'state');
+      if (!runSandbox) env.DEVLANE_TEST_KUBECONFIG = c.kubeconfig;
+    }
+  }
+} catch (e) {
+  console.error(e.message);
+  await stopClusters();
   process.exit(1);
 }
 
-const env = { ...process.env };
-let sandbox;
-let sandboxDir;
-const needsCluster = suites.some((s) => s !== 'unit');
-if (needsCluster && !env.DEVLANE_TEST_KUBECONFIG) {
-  sandboxDir = mkdtempSync(join(tmpdir(), 'devlane-test-sandbox-'));
-  const kubeconfig = join(sandboxDir, 'kubeconfig');
-  // The sandbox's own output goes to a file, so that the runner's summary stays the last thing printed.
-  mkdirSync(join(root, 'test-results'), { recursive: true });
-  const logPath = join(root, 'test-results/sandbox.log');
-  const log = openSync(logPath, 'w');
-  console.log(`starting a sandbox for the integration tests (its log: ${logPath})`);
-  sandbox = spawn(process.execPath, ['--enable-source-maps', join(root, 'out/sandbox/main.js'), '--kubeconfig', kubeconfig, '--state-dir', join(sandboxDir, 'state')], {
-    stdio: ['ignore', log, log],
-  });
-  await new Promise((resolve, reject) => {
-    const poll = setInterval(() => {
-      if (readFileSync(logPath, 'utf8').includes('sandbox ready:')) {
-        clearInterval(poll);
-        resolve();
-      }
-    }, 100);
-    sandbox.on('exit', (code) => {
-      clearInterval(poll);
-      reject(new Error(`the sandbox exited (${code}) before it was ready:\n${readFileSync(logPath, 'utf8').slice(-4000)}`));
-    });
-  }).catch((e) => { console.error(e.message); process.exit(1); });
-  env.DEVLANE_TEST_KUBECONFIG = kubeconfig;
-  env.DEVLANE_TEST_SANDBOX = '1';
+// The real cluster's copies: every integration and end-to-end file but the sandbox's own tests.
+const realRoot = join(root, 'out/test/real');
+rmSync(realRoot, { recursive: true, force: true });
+const realSuites = runReal ? suites.filter((s) => s !== 'unit') : [];
+for (const s of realSuites) {
+  const from = join(root, 'out/test', s);
+  if (existsSync(from)) cpSync(from, join(realRoot, s), { recursive: true, filter: (src) => !src.startsWith(join(from, 'sandbox')) });
+}
+const sandboxFiles = runSandbox || given || !needsCluster ? suites.flatMap((s) => files(join(root, 'out/test', s))) : suites.filter((s) => s === 'unit').flatMap((s) => files(join(root, 'out/test', s)));
+// The real cluster's lifecycle test stops it and checks that nothing is left: it runs last.
+const lifecycle = (f) => f.endsWith(join('cluster-real', 'lifecycle.test.js'));
+const realFiles = realSuites.flatMap((s) => files(join(realRoot, s)));
+const testFiles = [...sandboxFiles.filter((f) => !lifecycle(f)), ...realFiles.filter((f) => !lifecycle(f)), ...realFiles.filter(lifecycle)];
+if (testFiles.length === 0) {
+  console.error(`no test files for ${suites.join(', ')} under out/test/`);
+  await stopClusters();
+  process.exit(1);
 }
 
-const stopSandbox = async () => {
-  if (!sandbox || sandbox.exitCode !== null) return;
-  const exited = new Promise((r) => sandbox.once('exit', r));
-  sandbox.kill('SIGTERM');
-  const timer = setTimeout(() => sandbox.kill('SIGKILL'), 20_000);
-  await exited;
-  clearTimeout(timer);
-  if (sandboxDir) rmSync(sandboxDir, { recursive: true, force: true });
-};
-for (const sig of ['SIGINT', 'SIGTERM']) process.on(sig, () => stopSandbox().then(() => process.exit(130)));
-
 // A test file whose tests are done but which leaves a handle open would otherwise hang the run,
-// and a hung test would hold CI until its deadline: force the exit and bound each test.
-const runner = spawn(process.execPath, ['--enable-source-maps', '--test', '--test-reporter=spec', '--test-force-exit', '--test-timeout=600000', ...passthrough, ...testFiles], { stdio: 'inherit', env, cwd: root });
+// and a hung test would hold CI until its deadline: force the exit and bound each test. Files run
+// one at a time on purpose: several share the demo namespaces and the clusters' fault injection.
+const runner = spawn(process.execPath, ['--enable-source-maps', '--test', '--test-reporter=spec', '--test-force-exit', '--test-concurrency=1', '--test-timeout=600000', ...passthrough, ...testFiles], { stdio: 'inherit', env, cwd: root });
 const code = await new Promise((r) => runner.on('exit', (c, s) => r(c ?? (s ? 1 : 0))));
-await stopSandbox();
+await stopClusters();
 process.exit(code);

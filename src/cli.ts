@@ -3,6 +3,8 @@
 // kubectl does (KUBECONFIG, --kubeconfig, --context, -n), prints plain text or --json, and exits
 // non-zero with a clear message on failure. Drives the same src/session/ code as the editor.
 import { setMaxListeners } from 'node:events';
+import { hostname } from 'node:os';
+import { setTimeout as delay } from 'node:timers/promises';
 import { resolve } from 'node:path';
 import * as readline from 'node:readline/promises';
 import { parseArgs } from 'node:util';
@@ -11,8 +13,12 @@ import { ClusterError } from './core/errors';
 import { type Logger, redact } from './core/logger';
 import { SessionError } from './core/session/errors';
 import { defaultProductionGlobs, defaultProductionNamespaceGlobs, parseGlobList } from './core/session/globs';
+import { cliInstance, instanceProblem } from './core/session/participant';
 import type { StrategyName } from './core/session/plan';
+import { observeBeforeJudgingMs } from './session/lease-observer';
+import { participantOf } from './session/participant';
 import { Sessions } from './session/sessions';
+import { deleteConfirmThreshold, type DeletePreview, describeDeletes } from './core/sync/deletes';
 import { findMapping, startServiceSync } from './sync/service-sync';
 
 const usage = `Usage: devlane <command> [options]
@@ -20,7 +26,7 @@ const usage = `Usage: devlane <command> [options]
 Commands:
   sessions                     list the sessions in the namespace
   start SERVICE                start a session on SERVICE (or take SERVICE over in a session you are in)
-      --session NAME           session name (default <user>-<service>)
+      --session NAME           session name (default <user>-<hash>-<service>)
       --image IMAGE            run IMAGE in the copy instead of the original image
       --strategy S             istio | router | gateway-api (default: istio or router, chosen automatically)
       --rwo-as-emptydir        give the copy an emptyDir for ReadWriteOnce volumes
@@ -30,17 +36,23 @@ Commands:
       --no-sync                do not sync, even when the workspace maps SERVICE
       --detach                 return once live; the session stays for --ttl seconds unless renewed
       --ttl SECONDS            Lease duration with --detach (default 3600)
-      --yes                    confirm the plan in production-looking places (needed when stdin is not a terminal)
+      --yes                    confirm the plan in production-looking places, and let the first sync delete
+                               more than ${deleteConfirmThreshold} paths in the copy that are not in the local folder
+                               (needed when stdin is not a terminal; without it they are kept)
   join NAME                    become a participant of session NAME (prints its route key)
   leave NAME                   give back what you took over; the last one leaving ends it
   stop NAME                    end session NAME for everyone and put everything back
-  gc                           collect sessions whose participants' Leases expired; records that fail
-                               validation are reported and left alone
+  gc                           collect sessions whose participants' Leases expired (watches the Leases for 36 s
+                               first: expiry is judged by renewals seen from here, not by another machine's clock);
+                               records that fail validation are reported and left alone
       --yes                    collect in a production-looking place without asking (needed when stdin
                                is not a terminal)
   route-key NAME               print the route key of session NAME
 
-Options: --kubeconfig FILE, --context NAME, -n/--namespace NS, --as-participant NAME, --json, -v/--verbose
+Options: --kubeconfig FILE, --context NAME, -n/--namespace NS, --json, -v/--verbose
+  --instance ID                which Devlane of yours this is (default: $DEVLANE_INSTANCE, else one id per machine);
+                               you are the user the API server authenticates, plus this id
+  --as-participant NAME        act as this participant id instead (e.g. to leave for a closed editor window)
   --production-contexts G      comma-separated globs of production-looking context names, also matched
                                against the API server's host (default: $DEVLANE_PRODUCTION_CONTEXTS,
                                else *prod*,*live*)
@@ -54,6 +66,15 @@ function stderrLogger(verbose: boolean): Logger {
   return { trace: () => {}, debug: verbose ? w('debug') : () => {}, info: verbose ? w('info') : () => {}, warn: w('warn'), error: w('error') };
 }
 
+/** The flag, else the environment variable, else one id per machine. */
+function instance(flag: string | undefined): string {
+  const given = flag ?? (process.env.DEVLANE_INSTANCE || undefined);
+  if (given === undefined) return cliInstance(hostname());
+  const problem = instanceProblem(given);
+  if (problem) throw new SessionError('invalid', `Cannot use ${problem}`, 'Nothing was changed. Pass another --instance (or DEVLANE_INSTANCE).');
+  return given;
+}
+
 /** The flag, else the environment variable, else the setting's default. */
 function globsFrom(flag: string | undefined, env: string, defaults: string[]): string[] {
   const text = flag ?? process.env[env];
@@ -64,10 +85,25 @@ function globsFrom(flag: string | undefined, env: string, defaults: string[]): s
 async function confirmOnTerminal(yes: boolean | undefined, question: string, refusal: () => SessionError): Promise<boolean> {
   if (yes) return true;
   if (!process.stdin.isTTY) throw refusal();
+  return askYesNo(`${question} [y/N] `);
+}
+
+async function askYesNo(question: string): Promise<boolean> {
   const rl = readline.createInterface({ input: process.stdin, output: process.stderr });
-  const answer = await rl.question(`${question} [y/N] `);
+  const answer = await rl.question(question);
   rl.close();
   return /^y(es)?$/i.test(answer.trim());
+}
+
+/** Many deletions in the copy: --yes, else a question on a terminal, else they are kept. */
+async function confirmDeletes(p: DeletePreview, yes: boolean): Promise<boolean> {
+  process.stderr.write(`${describeDeletes(p)}\n`);
+  if (yes) return true;
+  if (!process.stdin.isTTY) {
+    process.stderr.write('Not deleting them (stdin is not a terminal to ask on); run with --yes to let sync delete them.\n');
+    return false;
+  }
+  return askYesNo('Delete them? [y/N] ');
 }
 
 async function main(argv: string[]): Promise<number> {
@@ -91,6 +127,7 @@ async function main(argv: string[]): Promise<number> {
       'production-contexts': { type: 'string' },
       'production-namespaces': { type: 'string' },
       'as-participant': { type: 'string' },
+      instance: { type: 'string' },
       verbose: { type: 'boolean', short: 'v' },
       help: { type: 'boolean', short: 'h' },
     },
@@ -123,7 +160,7 @@ async function main(argv: string[]): Promise<number> {
       api: conn.objects,
       context: contextName,
       namespace,
-      participant: values['as-participant'] ?? conn.context.user,
+      participant: values['as-participant'] ?? participantOf(conn, instance(values.instance)),
       logger,
       productionGlobs: globsFrom(values['production-contexts'], 'DEVLANE_PRODUCTION_CONTEXTS', defaultProductionGlobs),
       productionNamespaces: globsFrom(values['production-namespaces'], 'DEVLANE_PRODUCTION_NAMESPACES', defaultProductionNamespaceGlobs),
@@ -166,13 +203,14 @@ async function main(argv: string[]): Promise<number> {
           return 0;
         }
         const syncing = sync
-          ? await startServiceSync({ api: conn.objects, namespace, session: r.session, service: r.service, workspaceFolder: workspace, logger }, controller.signal).catch((err: unknown) => {
+          ? await startServiceSync({ api: conn.objects, namespace, session: r.session, service: r.service, workspaceFolder: workspace, logger, confirmDeletes: (p) => confirmDeletes(p, !!values.yes) }, controller.signal).catch((err: unknown) => {
               process.stderr.write(`Sync did not start: ${(err as Error).message}\n`);
               return undefined;
             })
           : undefined;
         if (syncing) {
           process.stderr.write(`Syncing ${syncing.localRoot} into ${syncing.mapping.remotePath} of the copy (${syncing.mapping.action} after each change).\n`);
+          for (const n of syncing.syncer.current.notes ?? []) process.stderr.write(`sync: ${n}\n`);
           let failures = 0;
           syncing.syncer.onDidChangeStatus((st) => {
             for (const f of st.failures.slice(failures)) process.stderr.write(`sync: ${f.message}\n`);
@@ -209,7 +247,11 @@ async function main(argv: string[]): Promise<number> {
         return 0;
       }
       case 'gc': {
-        const done = await sessions.gc(controller.signal);
+        // Expiry is judged by renewals seen from here (never by another machine's clock), so watch for a Lease's duration first.
+        const first = await sessions.gc(controller.signal);
+        process.stderr.write(`Watching the Leases for ${Math.round(observeBeforeJudgingMs / 1000)} s to see which are still renewed…\n`);
+        await delay(observeBeforeJudgingMs, undefined, { signal: controller.signal });
+        const done = [...first, ...(await sessions.gc(controller.signal))];
         out(done.length ? done.join('\n') : 'Nothing to collect.', { collected: done });
         return 0;
       }

@@ -22,7 +22,7 @@ import { JoinUriHandler } from './ui/session/uri-handler';
 import { askToCollect, productionReasonAt } from './ui/session/production';
 import { RecordCommands } from './ui/session/records';
 import { DebugFeature } from './ui/debug';
-import { MementoPrefs } from './ui/prefs';
+import { MementoPrefs, windowInstance } from './ui/prefs';
 import { affectsConfig, readConfig, setContext } from './ui/vscode-utils';
 
 /**
@@ -48,7 +48,8 @@ export function activate(context: vscode.ExtensionContext): DevlaneApi {
 
   const prefs = own(new MementoPrefs(context.globalState));
   const forwards = own(new ForwardRegistry());
-  const sessionsWatch = own(new SessionsWatch(clusters));
+  const instance = windowInstance(context.workspaceState);
+  const sessionsWatch = own(new SessionsWatch(clusters, instance));
   const model = own(new ExplorerModel(clusters, prefs, forwards, { decorations: sessionsWatch }));
   const provider = own(new ClustersTreeProvider(model));
   const tree = own(vscode.window.createTreeView(views.clusters, { treeDataProvider: provider, showCollapseAll: true }));
@@ -60,7 +61,7 @@ export function activate(context: vscode.ExtensionContext): DevlaneApi {
   const activity = own(new ActivityBoard());
   const sync = own(new SyncCommands({ clusters, logger, active, activity }));
   const extensionId = `${context.extension.packageJSON.publisher}.${context.extension.packageJSON.name}`;
-  const sessionCommands = own(new SessionCommands({ clusters, prefs, logger, active, watch: sessionsWatch, extensionId, sync }));
+  const sessionCommands = own(new SessionCommands({ clusters, prefs, logger, active, watch: sessionsWatch, instance, extensionId, sync }));
   const sessionsProvider = own(new SessionsTreeProvider(sessionsWatch));
   const sessionsTree = own(vscode.window.createTreeView(views.sessions, { treeDataProvider: sessionsProvider }));
   sessionsProvider.attach(sessionsTree);

@@ -47,6 +47,7 @@ export const RESOURCES: ResourceInfo[] = [
   r('coordination.k8s.io', 'v1', 'leases', 'Lease', true),
   r('authorization.k8s.io', 'v1', 'selfsubjectaccessreviews', 'SelfSubjectAccessReview', false, { verbs: ['create'] }),
   r('authorization.k8s.io', 'v1', 'selfsubjectrulesreviews', 'SelfSubjectRulesReview', false, { verbs: ['create'] }),
+  r('authentication.k8s.io', 'v1', 'selfsubjectreviews', 'SelfSubjectReview', false, { verbs: ['create'] }),
   r('rbac.authorization.k8s.io', 'v1', 'roles', 'Role', true),
   r('rbac.authorization.k8s.io', 'v1', 'rolebindings', 'RoleBinding', true),
   r('rbac.authorization.k8s.io', 'v1', 'clusterroles', 'ClusterRole', false),
@@ -59,7 +60,7 @@ export const RESOURCES: ResourceInfo[] = [
 ];
 
 /** Resources whose writes do not store anything (reviews). */
-export const VIRTUAL = new Set(['selfsubjectaccessreviews.authorization.k8s.io', 'selfsubjectrulesreviews.authorization.k8s.io']);
+export const VIRTUAL = new Set(['selfsubjectaccessreviews.authorization.k8s.io', 'selfsubjectrulesreviews.authorization.k8s.io', 'selfsubjectreviews.authentication.k8s.io']);
 
 /** Resources with a status subresource: a main-resource update keeps the stored status, a status update keeps everything else. */
 export function hasStatus(info: ResourceInfo): boolean {

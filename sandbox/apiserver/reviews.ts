@@ -1,5 +1,6 @@
 // SelfSubjectAccessReview and SelfSubjectRulesReview: answered from the authorizer for the
-// requesting user, never stored (as the real server does).
+// requesting user; SelfSubjectReview: who the authenticator says the user is. Never stored (as
+// the real server does).
 
 import type { KObject, UserInfo } from '../core/types';
 import { invalid, type FieldError } from './admission/fielderrors';
@@ -50,5 +51,15 @@ export function selfSubjectRulesReview(authz: RbacAuthorizer, user: UserInfo, bo
       nonResourceRules: rules.nonResourceRules.map((r) => ({ verbs: r.verbs, nonResourceURLs: r.nonResourceURLs ?? [] })),
       incomplete: false,
     },
+  };
+}
+
+/** `kubectl auth whoami`: the authenticated user as the server sees it, whatever the kubeconfig calls it. */
+export function selfSubjectReview(user: UserInfo, body: KObject): KObject {
+  return {
+    kind: 'SelfSubjectReview',
+    apiVersion: 'authentication.k8s.io/v1',
+    metadata: { ...(body.metadata ?? {}), creationTimestamp: null as unknown as string },
+    status: { userInfo: { username: user.name, groups: user.groups } },
   };
 }

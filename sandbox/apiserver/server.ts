@@ -18,9 +18,10 @@ import { startGarbageCollector } from './gc';
 import { errorCode, isObject, parseJson, readBody, sendError, sendJson, toStatus } from './http';
 import { startNamespaceController } from './namespaces';
 import { forbidden, RbacAuthorizer, type Attributes } from './rbac';
+import { VIRTUAL } from './registry';
 import { requestInfo, type RequestInfo } from './requestinfo';
 import * as rest from './rest';
-import { selfSubjectAccessReview, selfSubjectRulesReview } from './reviews';
+import { selfSubjectAccessReview, selfSubjectReview, selfSubjectRulesReview } from './reviews';
 import type { Store } from './store';
 import * as sub from './subresources';
 import { serveWatch, WatchHub, type WatchSettings } from './watch';
@@ -172,11 +173,11 @@ export async function startApiServer(o: ApiServerOptions): Promise<ApiServer> {
     }
     check(attributes(user, ri));
     const r: rest.RestRequest = { store, info, namespace: info.namespaced ? ri.namespace : undefined, name: ri.name, user, query, req, res };
-    if (info.key === 'selfsubjectaccessreviews.authorization.k8s.io' || info.key === 'selfsubjectrulesreviews.authorization.k8s.io') {
+    if (VIRTUAL.has(info.key)) {
       if (ri.verb !== 'create') throw new ApiError(405, 'MethodNotAllowed', 'the server does not allow this method on the requested resource', {});
       const body = await rest.decodeBody(req);
       if (!isObject(body)) throw new ApiError(400, 'BadRequest', `the body of the request must be a ${info.kind} object`);
-      const answer = info.key.startsWith('selfsubjectaccess') ? selfSubjectAccessReview(authz, user, body as never) : selfSubjectRulesReview(authz, user, body as never);
+      const answer = info.key.startsWith('selfsubjectaccess') ? selfSubjectAccessReview(authz, user, body as never) : info.key.startsWith('selfsubjectrules') ? selfSubjectRulesReview(authz, user, body as never) : selfSubjectReview(user, body as never);
       return sendJson(res, 201, answer);
     }
     if (ri.subresource) {

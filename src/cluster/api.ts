@@ -71,6 +71,12 @@ export interface PortForwardRequest {
    * the first real connection.
    */
   checkFirst?: boolean;
+  /**
+   * Looks at the start of each new local connection (what its client sent first, up to the end of
+   * its first header block) and the connecting client's port; a reason refuses the connection
+   * before anything reaches the cluster.
+   */
+  admit?: (start: Buffer, peerPort: number) => string | undefined;
 }
 
 export interface PortForwardHandle extends IDisposable {
@@ -150,14 +156,32 @@ export interface ObjectApi {
   accessReview(check: AccessCheck, signal: AbortSignal): Promise<{ allowed: boolean; reason?: string }>;
   /** Whether the API server serves this kind (e.g. Istio's VirtualService CRD is installed). */
   serves(type: ApiType, signal: AbortSignal): Promise<boolean>;
+  /**
+   * A live cache of the objects of one type in a namespace that match `opts`, narrowed on the
+   * server (list, then watch, as the informers do); it stops when disposed.
+   */
+  watchSelected<T extends KubeObject>(type: ApiType, namespace: string, opts: ListOptions): InformerLease<T>;
   /** Runs a short command in a container and collects its output. */
   exec(namespace: string, pod: string, container: string, command: string[], signal: AbortSignal): Promise<ExecResult>;
   /** Starts a process with stdin open and keeps the stream until it ends or is closed. */
   openExec(request: ExecStreamRequest, signal: AbortSignal): Promise<ExecStream>;
 }
 
+/** The user as the API server authenticates them (not the kubeconfig's name for the entry). */
+export interface UserIdentity {
+  username: string;
+  groups: string[];
+  /** server: a SelfSubjectReview answered; kubeconfig: it could not be asked, so the user entry's name stands in. */
+  source: 'server' | 'kubeconfig';
+}
+
+/** Asks who the current user is; answered once per connection. */
+export interface IdentityApi {
+  whoAmI(signal: AbortSignal): Promise<UserIdentity>;
+}
+
 /** One kubeconfig context: the cluster as seen with that context's user. */
-export interface ClusterConnection {
+export interface ClusterConnection extends IdentityApi {
   readonly context: ContextSummary;
   watch<K extends ResourceKind>(kind: K, namespace?: string): InformerLease<KindTypes[K]>;
   getObject(kind: ResourceKind, namespace: string | undefined, name: string, signal: AbortSignal): Promise<KubeObject>;

@@ -1,8 +1,9 @@
 // One kubeconfig context, connected: a KubeConfig whose current context is this one (client-node
 // reads the "current" context everywhere), the HTTP helper, and the pool of informers.
 import { KubeConfig } from '@kubernetes/client-node';
-import type { ClusterConnection, InformerLease, LogRequest, PortForwardHandle, PortForwardRequest } from './api';
+import type { ClusterConnection, InformerLease, LogRequest, PortForwardHandle, PortForwardRequest, UserIdentity } from './api';
 import { KubeHttp } from './http';
+import { whoAmI } from './identity';
 import { Informer, type InformerOptions } from './informer';
 import { InformerPool } from './informer-pool';
 import { HttpObjectApi } from './objects';
@@ -26,6 +27,7 @@ export class KubeConnection extends Disposable implements ClusterConnection {
   private readonly http: KubeHttp;
   private readonly kc: KubeConfig;
   private readonly pool: InformerPool;
+  private identity: Promise<UserIdentity> | undefined;
   readonly objects: HttpObjectApi;
 
   constructor(
@@ -41,7 +43,11 @@ export class KubeConnection extends Disposable implements ClusterConnection {
     const cluster = this.kc.getCurrentCluster();
     if (!cluster) throw new ClusterError('config', `Context "${context.name}": cluster "${context.cluster}" has no usable server address`, 'Fix the kubeconfig, then Refresh.');
     this.http = new KubeHttp(this.kc, { server: cluster.server, user: context.user, credentialPlugin: credentialPluginName(raw, context.user) });
-    this.objects = new HttpObjectApi(this.http);
+    this.objects = new HttpObjectApi(this.http, (type, namespace, opts) => {
+      const informer = new Informer(new HttpListWatch<KubeObject>(this.http, this.kc, type, namespace, opts), { logger: options.logger, ...options.informer });
+      informer.start();
+      return informer;
+    });
     this.pool = this._register(new InformerPool((key) => this.createInformer(key), options.idleMs ?? 30_000));
   }
 
@@ -63,6 +69,15 @@ export class KubeConnection extends Disposable implements ClusterConnection {
     if (!isResourceKind(kind)) throw new Error(`unknown resource kind ${kind}`);
     const lw = new HttpListWatch<KubeObject>(this.http, this.kc, kind, namespace || undefined);
     return new Informer(lw, { logger: this.options.logger, ...this.options.informer });
+  }
+
+  /** Asked once: the user a connection authenticates as does not change (a new kubeconfig entry makes a new connection). */
+  whoAmI(signal: AbortSignal): Promise<UserIdentity> {
+    this.identity ??= whoAmI(this.http, this.options.logger, signal).catch((err: unknown) => {
+      this.identity = undefined;
+      throw err;
+    });
+    return this.identity;
   }
 
   getObject(kind: ResourceKind, namespace: string | undefined, name: string, signal: AbortSignal): Promise<KubeObject> {

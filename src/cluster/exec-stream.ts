@@ -23,8 +23,8 @@ export async function openExecStream(http: KubeHttp, req: ExecStreamRequest, sig
   const ws = new WebSocket(url, protocols, opts as WebSocket.ClientOptions);
   ws.binaryType = 'nodebuffer';
 
-  const stdoutListeners: ((d: Buffer) => void)[] = [];
-  const stderrListeners: ((d: Buffer) => void)[] = [];
+  const stdout = new Output();
+  const stderr = new Output();
   const closeListeners: ((end: ExecStreamEnd) => void)[] = [];
   let ended: ExecStreamEnd | undefined;
   let status: { status?: string; message?: string; details?: { causes?: { reason?: string; message?: string }[] } } | undefined;
@@ -39,6 +39,21 @@ export async function openExecStream(http: KubeHttp, req: ExecStreamRequest, sig
   const onAbort = () => ws.terminate();
   signal.addEventListener('abort', onAbort, { once: true });
 
+  // Listening starts before 'open': frames that come in the same read as the upgrade response are
+  // emitted before any code after `await` runs, and output before the caller subscribes is kept.
+  ws.on('message', (data: Buffer) => {
+    const channel = data[0];
+    const payload = data.subarray(1);
+    if (channel === 1) stdout.emit(payload);
+    else if (channel === 2) stderr.emit(payload);
+    else if (channel === 3) {
+      try {
+        status = JSON.parse(payload.toString('utf8'));
+      } catch {
+        status = { status: 'Failure', message: payload.toString('utf8') };
+      }
+    }
+  });
   await new Promise<void>((resolve, reject) => {
     ws.once('open', () => resolve());
     onUpgradeRefused(ws, http, action, reject);
@@ -49,19 +64,6 @@ export async function openExecStream(http: KubeHttp, req: ExecStreamRequest, sig
     throw e;
   });
 
-  ws.on('message', (data: Buffer) => {
-    const channel = data[0];
-    const payload = data.subarray(1);
-    if (channel === 1) for (const l of stdoutListeners) l(payload);
-    else if (channel === 2) for (const l of stderrListeners) l(payload);
-    else if (channel === 3) {
-      try {
-        status = JSON.parse(payload.toString('utf8'));
-      } catch {
-        status = { status: 'Failure', message: payload.toString('utf8') };
-      }
-    }
-  });
   ws.on('error', (e) => finish({ error: classifyError(e, http.errorContext(action)) }));
   ws.on('close', () => {
     if (!status) return finish({ error: new ClusterError('unreachable', `The stream to ${req.namespace}/${req.pod} was cut`, 'It is opened again.') });
@@ -93,8 +95,8 @@ export async function openExecStream(http: KubeHttp, req: ExecStreamRequest, sig
       if (ws.readyState === ws.OPEN && ws.protocol === 'v5.channel.k8s.io') ws.send(Buffer.from([255, 0]));
       else ws.close(1000);
     },
-    onStdout: (l) => void stdoutListeners.push(l),
-    onStderr: (l) => void stderrListeners.push(l),
+    onStdout: (l) => stdout.listen(l),
+    onStderr: (l) => stderr.listen(l),
     onClose: (l) => {
       if (ended) l(ended);
       else closeListeners.push(l);
@@ -105,4 +107,22 @@ export async function openExecStream(http: KubeHttp, req: ExecStreamRequest, sig
     },
   };
   return stream;
+}
+
+/** One output channel: its listeners, and what came before the first listener, handed to it. */
+class Output {
+  private readonly listeners: ((d: Buffer) => void)[] = [];
+  private pending: Buffer[] | undefined = [];
+
+  emit(d: Buffer): void {
+    if (this.pending) this.pending.push(d);
+    else for (const l of this.listeners) l(d);
+  }
+
+  listen(l: (d: Buffer) => void): void {
+    this.listeners.push(l);
+    const early = this.pending;
+    this.pending = undefined;
+    for (const d of early ?? []) l(d);
+  }
 }

@@ -1,8 +1,10 @@
 // The informer's transport over a real API server: paginated list as raw JSON, and watch through
 // client-node's Watch (which handles the streaming JSON framing and credentials).
 import { type KubeConfig, Watch } from '@kubernetes/client-node';
+import type { ListOptions } from './api';
 import type { KubeHttp } from './http';
 import type { ListResult, ListWatch, WatchEventType, WatchHandlers } from './informer';
+import { type ApiType, apiPath } from '../core/api-types';
 import { ClusterError, classifyError } from '../core/errors';
 import { collectionPath, type KubeObject, type ResourceKind, resourceKinds } from '../core/resources';
 
@@ -17,16 +19,21 @@ const pageSize = 500;
 export class HttpListWatch<T extends KubeObject> implements ListWatch<T> {
   readonly description: string;
   private readonly path: string;
+  private readonly type: { apiVersion: string; kind: string };
 
+  /** `selectors` narrow both the list and the watch on the server (e.g. one pod's Events). */
   constructor(
     private readonly http: KubeHttp,
     private readonly kc: KubeConfig,
-    private readonly kind: ResourceKind,
+    kind: ResourceKind | ApiType,
     namespace: string | undefined,
+    private readonly selectors: ListOptions = {},
   ) {
-    this.path = collectionPath(kind, namespace);
-    const plural = resourceKinds[kind].plural;
-    this.description = namespace ? `${plural} in namespace "${namespace}"` : plural;
+    const type = typeof kind === 'string' ? { ...resourceKinds[kind], kind } : kind;
+    this.path = typeof kind === 'string' ? collectionPath(kind, namespace) : apiPath(kind, namespace);
+    this.type = { apiVersion: type.group ? `${type.group}/${type.version}` : type.version, kind: type.kind };
+    const narrowed = [selectors.fieldSelector, selectors.labelSelector].filter(Boolean).join(',');
+    this.description = `${type.plural}${narrowed ? ` (${narrowed})` : ''}${namespace ? ` in namespace "${namespace}"` : ''}`;
   }
 
   async list(signal: AbortSignal): Promise<ListResult<T>> {
@@ -44,17 +51,24 @@ export class HttpListWatch<T extends KubeObject> implements ListWatch<T> {
     let token: string | undefined;
     let resourceVersion = '';
     do {
-      const query = new URLSearchParams();
+      const query = this.selectorQuery();
       if (paged) query.set('limit', String(pageSize));
       if (token) query.set('continue', token);
       const qs = query.toString();
       const body = await this.http.getJson<ListBody<T>>(`${this.path}${qs ? `?${qs}` : ''}`, `list ${this.description}`, signal);
       // List items carry no kind; add it back so describe and later layers see whole objects.
-      for (const item of body.items ?? []) items.push(withKind(item, this.kind));
+      for (const item of body.items ?? []) items.push(withKind(item, this.type));
       resourceVersion = body.metadata?.resourceVersion ?? resourceVersion;
       token = paged ? body.metadata?.continue || undefined : undefined;
     } while (token);
     return { items, resourceVersion };
+  }
+
+  private selectorQuery(): URLSearchParams {
+    const q = new URLSearchParams();
+    if (this.selectors.labelSelector) q.set('labelSelector', this.selectors.labelSelector);
+    if (this.selectors.fieldSelector) q.set('fieldSelector', this.selectors.fieldSelector);
+    return q;
   }
 
   async watch(resourceVersion: string, timeoutSeconds: number, handlers: WatchHandlers<T>, signal: AbortSignal): Promise<void> {
@@ -78,9 +92,9 @@ export class HttpListWatch<T extends KubeObject> implements ListWatch<T> {
       new Watch(this.kc)
         .watch(
           this.path,
-          { resourceVersion, allowWatchBookmarks: true, timeoutSeconds },
+          { resourceVersion, allowWatchBookmarks: true, timeoutSeconds, ...Object.fromEntries(this.selectorQuery()) },
           (type: string, object: T) => {
-            if (!done) handlers.onEvent(type as WatchEventType, type === 'ERROR' || type === 'BOOKMARK' ? object : withKind(object, this.kind));
+            if (!done) handlers.onEvent(type as WatchEventType, type === 'ERROR' || type === 'BOOKMARK' ? object : withKind(object, this.type));
           },
           finish,
         )
@@ -93,8 +107,6 @@ export class HttpListWatch<T extends KubeObject> implements ListWatch<T> {
   }
 }
 
-function withKind<T extends KubeObject>(item: T, kind: ResourceKind): T {
-  if (item.kind) return item;
-  const k = resourceKinds[kind];
-  return { apiVersion: k.group ? `${k.group}/${k.version}` : k.version, kind, ...item };
+function withKind<T extends KubeObject>(item: T, type: { apiVersion: string; kind: string }): T {
+  return item.kind ? item : { ...type, ...item };
 }

@@ -1,7 +1,7 @@
 // The generic object API sessions use: get/list/create/update/patch/delete of any kind, with
 // server-side dry-run and resourceVersion / uid preconditions, plus access reviews and discovery.
 // Raw JSON in and out, like the rest of src/cluster/, so objects keep every field the server sent.
-import type { ExecResult, ExecStream, ExecStreamRequest, ObjectApi, ListOptions, WriteOptions, DeleteOptions } from './api';
+import type { ExecResult, ExecStream, ExecStreamRequest, InformerLease, ObjectApi, ListOptions, WriteOptions, DeleteOptions } from './api';
 import { execCommand } from './exec';
 import { openExecStream } from './exec-stream';
 import { type KubeHttp, sendJson } from './http';
@@ -22,7 +22,14 @@ function query(opts: { dryRun?: boolean; fieldManager?: boolean }): string {
 export class HttpObjectApi implements ObjectApi {
   private readonly servedCache = new Map<string, Promise<boolean>>();
 
-  constructor(private readonly http: KubeHttp) {}
+  constructor(
+    private readonly http: KubeHttp,
+    private readonly informer: (type: ApiType, namespace: string, opts: ListOptions) => InformerLease<KubeObject>,
+  ) {}
+
+  watchSelected<T extends KubeObject>(type: ApiType, namespace: string, opts: ListOptions): InformerLease<T> {
+    return this.informer(type, namespace, opts) as unknown as InformerLease<T>;
+  }
 
   get<T extends KubeObject>(type: ApiType, namespace: string | undefined, name: string, signal: AbortSignal): Promise<T> {
     return this.http.getJson<T>(apiPath(type, namespace, name), `get ${where(type, namespace, name)}`, signal).then((o) => withKind(o, type));

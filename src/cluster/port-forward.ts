@@ -17,6 +17,8 @@ const protocols = ['v5.channel.k8s.io', 'v4.channel.k8s.io', 'v3.channel.k8s.io'
 const highWater = 1 << 20;
 const lowWater = 256 << 10;
 const defaultKeepaliveMs = 30_000;
+/** How much of a new connection `admit` sees at most, when no header block ends sooner. */
+const maxStart = 16 << 10;
 
 export async function startPortForward(http: KubeHttp, req: PortForwardRequest, logger: Logger): Promise<PortForwardHandle> {
   const forward = new KubePortForward(http, req, logger);
@@ -69,7 +71,7 @@ class KubePortForward extends Disposable implements PortForwardHandle {
 
   async start(): Promise<void> {
     // Open one tunnel first, so that a missing pod or permission is reported now, not on first use.
-    if (this.req.checkFirst !== false) (await this.connect()).close();
+    if (this.req.checkFirst !== false) (await this.connect()).ws.close();
     await new Promise<void>((resolve, reject) => {
       this.server.once('error', (err: NodeJS.ErrnoException) =>
         reject(
@@ -99,11 +101,18 @@ class KubePortForward extends Disposable implements PortForwardHandle {
     }
   }
 
-  private async connect(): Promise<WebSocket> {
+  /**
+   * Opens a tunnel. The server's first frames (each channel's port header) can arrive in the same
+   * read as the upgrade response, and `ws` emits them before any `.then` after 'open' runs; they are
+   * kept from the start and handed to pipe(), or the first data would lose its first two bytes.
+   */
+  private async connect(): Promise<{ ws: WebSocket; early: Buffer[] }> {
     const opts = await this.http.requestOptions(this.action);
     const base = this.http.target.server.replace(/\/+$/, '').replace(/^http/, 'ws');
     const url = `${base}/api/v1/namespaces/${encodeURIComponent(this.namespace)}/pods/${encodeURIComponent(this.pod)}/portforward?ports=${this.remotePort}`;
     const ws = new WebSocket(url, protocols, opts as WebSocket.ClientOptions);
+    const early: Buffer[] = [];
+    ws.on('message', (data: Buffer) => early.push(data));
     return new Promise((resolve, reject) => {
       let settled = false;
       const settle = (fn: () => void) => {
@@ -112,7 +121,7 @@ class KubePortForward extends Disposable implements PortForwardHandle {
           fn();
         }
       };
-      ws.once('open', () => settle(() => resolve(ws)));
+      ws.once('open', () => settle(() => resolve({ ws, early })));
       onUpgradeRefused(ws, this.http, this.action, (e) => settle(() => reject(e)));
       // After a settle this also swallows the error that terminate() emits.
       ws.on('error', (err) => settle(() => reject(classifyError(err, this.http.errorContext(this.action)))));
@@ -121,12 +130,32 @@ class KubePortForward extends Disposable implements PortForwardHandle {
 
   private tunnel(socket: net.Socket): void {
     this.sockets.add(socket);
-    socket.pause(); // until the WebSocket is open
     socket.on('close', () => this.sockets.delete(socket));
+    if (!this.req.admit) return this.open(socket, Buffer.alloc(0));
+    const admit = this.req.admit;
+    let start = Buffer.alloc(0);
+    const onData = (chunk: Buffer) => {
+      start = Buffer.concat([start, chunk]);
+      // The first header block (HTTP, or a DAP message's), or enough bytes to judge by.
+      if (start.indexOf('\r\n\r\n') < 0 && start.length < maxStart) return;
+      socket.off('data', onData);
+      socket.pause();
+      const refused = admit(start, socket.remotePort ?? 0);
+      if (!refused) return this.open(socket, start);
+      this.logger.warn(`port-forward ${this.address}:${this.localPort}: refused a connection from port ${socket.remotePort}: ${refused}`);
+      socket.destroy();
+    };
+    socket.on('data', onData);
+    socket.on('error', () => socket.destroy());
+  }
+
+  /** Carries a local connection to the pod; `start` is what the client already sent. */
+  private open(socket: net.Socket, start: Buffer): void {
+    socket.pause(); // until the WebSocket is open
     this.target()
       .then(() => this.connect())
       .then(
-        (ws) => this.pipe(socket, ws),
+        ({ ws, early }) => this.pipe(socket, ws, early, start),
         (err: Error) => {
           this.logger.warn(`port-forward connection to ${this.pod}:${this.remotePort} failed: ${err.message}`);
           this._onDidFailConnection.fire(err.message);
@@ -135,13 +164,14 @@ class KubePortForward extends Disposable implements PortForwardHandle {
       );
   }
 
-  private pipe(socket: net.Socket, ws: WebSocket): void {
+  /** `early`: frames the server sent with the upgrade; `start`: what the local client already sent. */
+  private pipe(socket: net.Socket, ws: WebSocket, early: Buffer[], start: Buffer): void {
     if (socket.destroyed) return ws.close();
     const needsPortHeader = [true, true];
     let inFlight = 0;
     const keepalive = setInterval(() => ws.ping(), this.req.keepaliveMs ?? defaultKeepaliveMs);
 
-    ws.on('message', (data: Buffer) => {
+    const onMessage = (data: Buffer) => {
       const channel = data[0];
       let payload = data.subarray(1);
       if (channel <= 1 && needsPortHeader[channel]) {
@@ -161,8 +191,11 @@ class KubePortForward extends Disposable implements PortForwardHandle {
         this._onDidFailConnection.fire(message);
         socket.destroy();
       }
-    });
-    socket.on('data', (chunk: Buffer) => {
+    };
+    ws.removeAllListeners('message');
+    for (const data of early.splice(0)) onMessage(data);
+    ws.on('message', onMessage);
+    const send = (chunk: Buffer) => {
       const frame = Buffer.allocUnsafe(chunk.length + 1);
       frame[0] = 0;
       chunk.copy(frame, 1);
@@ -174,7 +207,9 @@ class KubePortForward extends Disposable implements PortForwardHandle {
         if (err) socket.destroy();
         else if (inFlight < lowWater && socket.isPaused()) socket.resume();
       });
-    });
+    };
+    if (start.length) send(start);
+    socket.on('data', send);
     const close = () => {
       clearInterval(keepalive);
       if (ws.readyState === WebSocket.OPEN || ws.readyState === WebSocket.CONNECTING) ws.close();

@@ -25,6 +25,7 @@ export const apiTypes = {
   virtualService: t('networking.istio.io', 'v1', 'VirtualService', 'virtualservices'),
   httpRoute: t('gateway.networking.k8s.io', 'v1', 'HTTPRoute', 'httproutes'),
   ingress: t('networking.k8s.io', 'v1', 'Ingress', 'ingresses'),
+  endpointSlice: t('discovery.k8s.io', 'v1', 'EndpointSlice', 'endpointslices'),
 } as const;
 
 export type ApiTypeName = keyof typeof apiTypes;

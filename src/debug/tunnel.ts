@@ -3,11 +3,13 @@
 // pings each stream (hardened clusters cut idle streams, and a program paused at a breakpoint is
 // idle), and asks for the copy's pod before each new connection, so a debugger that reconnects
 // after the copy was replaced reaches the new pod. One debug session owns it; disposing it stops
-// the listener and cuts every connection, so nothing stays listening.
+// the listener and cuts every connection, so nothing stays listening. Only the editor's debugger
+// gets through: other users of the machine and web pages are refused (admit.ts).
 import type { ClusterConnection, PortForwardHandle } from '../cluster/api';
 import type { Event } from '../core/events';
 import { Disposable } from '../core/lifecycle';
 import type { Logger } from '../core/logger';
+import { admitDebugger } from './admit';
 import { findDevPod, type DebugTarget } from './target';
 
 export interface DebugTunnelOptions {
@@ -35,6 +37,7 @@ export class DebugTunnel extends Disposable {
 
   static async open(o: DebugTunnelOptions): Promise<DebugTunnel> {
     const { target } = o;
+    let localPort = 0;
     const forward = await o.cluster.portForward({
       namespace: target.namespace,
       pod: target.pod,
@@ -45,7 +48,9 @@ export class DebugTunnel extends Disposable {
       // The caller's first connection speaks the debugger's protocol (probe.ts): an empty one would upset debugpy.
       checkFirst: false,
       resolvePod: async (signal) => (await findDevPod(o.cluster.objects, target, signal)).metadata.name,
+      admit: admitDebugger(target.spec.runtime, () => localPort),
     });
+    localPort = forward.localPort;
     o.logger.info(`debug tunnel for ${target.service} (session ${target.session}): 127.0.0.1:${forward.localPort} -> ${target.namespace}/${target.pod} 127.0.0.1:${target.spec.port} (${target.spec.runtime})`);
     return new DebugTunnel(forward, target);
   }

@@ -4,7 +4,8 @@
 // exercises the session with no header plugin. WebSocket upgrades pass through with the same
 // headers. In front of an Ingress, each request goes to the Service the Ingress's rules choose
 // for its path (src/core/ingress.ts), with the rule's host as Host, as the ingress controller
-// would send it. Whoever owns the proxy (the session, in the editor) disposes it: listener,
+// would send it. Requests that do not name the proxy as Host, or that another site's page made,
+// are refused (src/core/local-origin.ts). Whoever owns the proxy (the session, in the editor) disposes it: listener,
 // forwards and every open connection end together.
 import * as http from 'node:http';
 import * as net from 'node:net';
@@ -14,6 +15,7 @@ import { type IngressObject, ingressBackend } from '../core/ingress';
 import type { Logger } from '../core/logger';
 import { type Backend, resolveBackend } from './backend';
 import { downstreamHeaders, upstreamHeaders } from './headers';
+import { localRequestProblem } from '../core/local-origin';
 
 export interface RoutedProxyOptions {
   cluster: Pick<ClusterConnection, 'objects' | 'portForward'>;
@@ -123,6 +125,8 @@ export class RoutedProxy extends Disposable {
   }
 
   private async onRequest(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
+    const refused = localRequestProblem(req.headers, this.port);
+    if (refused) return fail(res, refused, 403);
     const hop = this.hop(req.url ?? '/');
     if (!hop) return fail(res, this.noRule(req.url ?? '/'), 404);
     let fwd: Forward;
@@ -146,6 +150,11 @@ export class RoutedProxy extends Disposable {
 
   private async onUpgrade(req: http.IncomingMessage, socket: net.Socket, head: Buffer): Promise<void> {
     socket.on('error', () => undefined);
+    const refused = localRequestProblem(req.headers, this.port);
+    if (refused) {
+      socket.end(`HTTP/1.1 403 Forbidden\r\ncontent-type: text/plain; charset=utf-8\r\nconnection: close\r\n\r\n${refused}\n`);
+      return;
+    }
     const hop = this.hop(req.url ?? '/');
     if (!hop) {
       socket.end(`HTTP/1.1 404 Not Found\r\ncontent-type: text/plain\r\nconnection: close\r\n\r\n${this.noRule(req.url ?? '/')}\n`);

@@ -12,6 +12,7 @@ import { createdBySession, undoProblem, type UndoScope } from '../core/session/u
 import { type Edit, type ObjRef, refText, type Step, type Undo } from '../core/session/plan';
 import { applyEdit } from '../routing/edits';
 import { releaseRouter } from './release-router';
+import { waitEndpointsFollow } from './endpoints';
 
 export interface ExecContext {
   api: ObjectApi;
@@ -83,6 +84,7 @@ export async function runStep(ctx: ExecContext, step: Step, opts: { dryRun?: boo
       const createIfAbsent = step.createIfAbsent ?? opts.virtual?.get(key);
       const after = await editObject(ctx, step.ref, step.edit, { dryRun: opts.dryRun, createIfAbsent });
       if (!opts.dryRun && after && step.edit.kind.startsWith('router.')) await routerSync(ctx, step.ref.namespace, after);
+      if (!opts.dryRun && after && step.edit.kind === 'service.switchSelector') await waitEndpointsFollow(ctx, step.ref.namespace, step.ref.name, step.edit.selector, 'to the router');
       return;
     }
     case 'wait-ready':

@@ -9,7 +9,7 @@ import { Disposable, toDisposable } from '../core/lifecycle';
 import type { Logger } from '../core/logger';
 import type { KubeObject } from '../core/resources';
 import { ownerReference, sessionLabels } from '../core/session/dev-workload';
-import { leaseName } from '../core/session/names';
+import { labels, leaseName } from '../core/session/names';
 
 export const leaseDurationSeconds = 30;
 export const renewEveryMs = 5_000;
@@ -21,7 +21,21 @@ export interface LeaseObject extends KubeObject {
 /** MicroTime: RFC 3339 with microseconds, as the API server expects for Lease times. */
 export const microTime = (d: Date) => d.toISOString().replace(/\.(\d{3})Z$/, '.$1000Z');
 
-/** Expired: not renewed within its duration (plus a grace for clock skew between machines). */
+/** The participant's Lease among a session's: by name, else (a name made by an older Devlane) by holder. */
+export function findLease<T extends LeaseObject>(leases: Iterable<T>, session: string, participant: string): T | undefined {
+  const name = leaseName(session, participant);
+  let byHolder: T | undefined;
+  for (const l of leases) {
+    if (l.metadata.name === name) return l;
+    if (l.metadata.labels?.[labels.session] === session && l.spec?.holderIdentity === participant) byHolder ??= l;
+  }
+  return byHolder;
+}
+
+/**
+ * Expired by this machine's wall clock: only for a Lease this machine renews itself (its
+ * renewTime comes from the same clock). Others' Leases are judged by lease-observer.ts.
+ */
 export function leaseExpired(lease: LeaseObject | undefined, now: Date, graceSeconds = 5): boolean {
   const renew = lease?.spec?.renewTime ?? lease?.spec?.acquireTime;
   if (!renew) return true;

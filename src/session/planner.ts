@@ -66,9 +66,13 @@ export async function chooseStrategy(api: ObjectApi, namespace: string, pods: Po
     // Reading namespaces is cluster-scoped and often not granted; the pods tell too.
     if (!(err instanceof ClusterError && err.kind === 'forbidden')) throw err;
   }
-  if (nsLabels?.['istio-injection'] === 'enabled' || nsLabels?.['istio.io/rev']) return { strategy: 'istio', reason: `namespace ${namespace} is in the Istio mesh` };
+  // The pods decide: a namespace labelled for injection whose pods have no sidecar (no istiod, or
+  // the injector failed) routes nothing through a VirtualService, so it gets the router.
+  const labelled = nsLabels?.['istio-injection'] === 'enabled' || !!nsLabels?.['istio.io/rev'];
   const sidecar = pods.some((p) => p.metadata.labels?.['security.istio.io/tlsMode'] === 'istio' || (p.metadata as { annotations?: Record<string, string> }).annotations?.['sidecar.istio.io/status']);
   if (sidecar) return { strategy: 'istio', reason: 'the pods have Istio sidecars' };
+  if (labelled && pods.length === 0) return { strategy: 'istio', reason: `namespace ${namespace} is in the Istio mesh (no pods yet to check for sidecars)` };
+  if (labelled) return { strategy: 'router', reason: `namespace ${namespace} is labelled for Istio injection, but its pods have no sidecar, so a VirtualService would route nothing` };
   return { strategy: 'router', reason: `namespace ${namespace} is not in the Istio mesh` };
 }
 

@@ -11,6 +11,7 @@ import { annotations, originServiceName, routerName } from '../core/session/name
 import type { Pod, Service } from '../core/resources';
 import { readRoutes, type RouterConfigMap, routerPodLabels } from '../routing/router';
 import { matchesServiceSelector, selectorString } from '../core/selectors';
+import { waitEndpointsFollow } from './endpoints';
 
 /**
  * Returns why the selector was not put back, when someone changed it since the router was put in
@@ -28,6 +29,9 @@ export async function releaseRouter(ctx: ExecContext, namespace: string, service
   if (changed && matchesServiceSelector(changed.spec?.selector, routerPodLabels(service))) {
     return `Service ${namespace}/${service}'s selector was changed by someone else since the session pointed it at the router, and still reaches the router; left both as they are`;
   }
+  // The router goes only once the Service sends to the pods its selector now picks (the original ones, unless someone changed it).
+  const selector = after?.spec?.selector;
+  if (selector) await waitEndpointsFollow(ctx, namespace, service, selector, changed ? 'to the pods its changed selector picks' : 'back to the original pods');
   const gone = async (type: keyof typeof apiTypes, name: string, resourceVersion?: string) => {
     const obj = await ctx.api.tryGet(apiTypes[type], namespace, name, ctx.signal);
     // Only delete what Devlane made for this Service.

@@ -3,7 +3,9 @@
 // participants whose Leases expired. The UI and the CLI both drive this class.
 import { getMaxListeners, setMaxListeners } from 'node:events';
 import { type ExecContext, replayUndo, runStep } from './executor';
-import { Heartbeat, leaseDurationSeconds, leaseExpired, type LeaseObject, leaseObject } from './lease';
+import { findLease, Heartbeat, leaseDurationSeconds, type LeaseObject, leaseObject } from './lease';
+import { type LeaseObserver, leaseWhere, processLeases } from './lease-observer';
+import type { ParticipantSource } from './participant';
 import { buildPlan, pendingUid } from './planner';
 import { preflight } from './preflight';
 import { getRecord, listRecords, requireRecord, updateRecord } from './record-store';
@@ -15,6 +17,7 @@ import type { KubeObject } from '../core/resources';
 import { SessionError } from '../core/session/errors';
 import { productionReason } from '../core/session/globs';
 import { defaultSessionName, devServiceName, labels, leaseName, newRouteKey, recordName, sessionNameProblem } from '../core/session/names';
+import { participantUser } from '../core/session/participant';
 import { describePlan, type Plan, type StrategyName } from '../core/session/plan';
 import { recordObject, type SessionState, type TakenOver } from '../core/session/record';
 import type { UndoScope } from '../core/session/undo-admission';
@@ -24,8 +27,8 @@ export interface SessionsOptions {
   api: ObjectApi;
   context: string;
   namespace: string;
-  /** Who this is: the kubeconfig user (or a name the user chose); one Lease each. */
-  participant: string;
+  /** Who this is: the authenticated user and this instance (src/session/participant.ts); one Lease each. */
+  participant: ParticipantSource;
   logger: Logger;
   /** `devlane.productionContexts` globs (also matched against the API server's host). */
   productionGlobs?: string[];
@@ -41,6 +44,8 @@ export interface SessionsOptions {
   report?: (message: string) => void;
   leaseSeconds?: number;
   renewEveryMs?: number;
+  /** What this process saw of others' Leases (default: shared by the whole process). */
+  leases?: LeaseObserver;
   routerImage?: string;
 }
 
@@ -86,7 +91,15 @@ export interface SessionSummary {
 const cleanupSignal = () => AbortSignal.timeout(180_000);
 
 export class Sessions {
+  private participant: string | undefined;
+
   constructor(private readonly o: SessionsOptions) {}
+
+  /** This participant's id, found out on first use. */
+  async me(signal: AbortSignal): Promise<string> {
+    this.participant ??= typeof this.o.participant === 'string' ? this.o.participant : await this.o.participant(signal);
+    return this.participant;
+  }
 
   private ctx(signal: AbortSignal): ExecContext {
     return { api: this.o.api, logger: this.o.logger, signal, report: (m) => (this.o.logger.info(m), this.o.report?.(m)) };
@@ -94,14 +107,13 @@ export class Sessions {
 
   async list(signal: AbortSignal): Promise<SessionSummary[]> {
     const { api, namespace } = this.o;
-    const [{ records }, leases] = await Promise.all([listRecords(api, namespace, signal), api.list<LeaseObject>(apiTypes.lease, namespace, { labelSelector: `${labels.role}=lease` }, signal)]);
-    const now = new Date();
+    const [{ records }, expired] = await Promise.all([listRecords(api, namespace, signal), this.leaseJudge(signal)]);
     return records.map(({ state }) => ({
       name: state.name,
       routeKey: state.routeKey,
       createdBy: state.createdBy,
       createdAt: state.createdAt,
-      participants: state.participants.map((p) => ({ name: p.name, alive: !leaseExpired(leases.find((l) => l.metadata.name === leaseName(state.name, p.name)), now) })),
+      participants: state.participants.map((p) => ({ name: p.name, alive: !expired(state.name, p.name) })),
       services: state.services.map((s) => ({ service: s.service, owner: s.owner, strategy: s.strategy, state: s.state, devService: s.devService })),
     }));
   }
@@ -117,8 +129,9 @@ export class Sessions {
 
   /** Starts a session on a service, or takes the service over in a session this participant is in. */
   async start(opts: StartOptions, signal: AbortSignal): Promise<StartResult> {
-    const { api, namespace, participant } = this.o;
-    const name = opts.session ?? defaultSessionName(participant, opts.service);
+    const { api, namespace } = this.o;
+    const participant = await this.me(signal);
+    const name = opts.session ?? defaultSessionName(participantUser(participant), opts.service);
     const problem = sessionNameProblem(name);
     if (problem) throw new SessionError('invalid', `Cannot use session name: ${problem}`, 'Nothing was created. Pick another name.');
     // Access reviews and dry-runs run in parallel on the caller's signal: each adds a listener for its duration.
@@ -248,16 +261,18 @@ export class Sessions {
 
   /** Becomes a participant: a Lease of your own, and the route key. */
   async join(session: string, signal: AbortSignal): Promise<{ routeKey: string; heartbeat: Heartbeat }> {
+    const participant = await this.me(signal);
     const { cm, state } = await updateRecord(this.o.api, this.o.namespace, session, (s) => {
-      if (!s.participants.some((p) => p.name === this.o.participant)) s.participants.push({ name: this.o.participant, joinedAt: new Date().toISOString() });
+      if (!s.participants.some((p) => p.name === participant)) s.participants.push({ name: participant, joinedAt: new Date().toISOString() });
       return s;
     }, signal);
     return { routeKey: state.routeKey, heartbeat: await this.heartbeat(session, cm, signal) };
   }
 
   /** Gives back what this participant took over; the last participant leaving ends the session. */
-  async leave(session: string, signal: AbortSignal, participant = this.o.participant): Promise<{ ended: boolean; refused?: string[] }> {
+  async leave(session: string, signal: AbortSignal, who?: string): Promise<{ ended: boolean; refused?: string[] }> {
     const { api, namespace } = this.o;
+    const participant = who ?? (await this.me(signal));
     const { cm, state } = await requireRecord(api, namespace, session, signal);
     if (!state.participants.some((p) => p.name === participant)) throw new SessionError('invalid', `${participant} is not a participant of session "${session}"`, 'Nothing was changed.');
     const ctx = this.ctx(signal);
@@ -290,15 +305,16 @@ export class Sessions {
    * reported and left alone. In a production-looking place it asks first (`confirmCollect`), unless
    * `confirmed`. Returns what was done, one line each.
    */
-  async gc(signal: AbortSignal, opts: { now?: Date; confirmed?: boolean } = {}): Promise<string[]> {
+  async gc(signal: AbortSignal, opts: { confirmed?: boolean } = {}): Promise<string[]> {
     const { api, namespace } = this.o;
-    const now = opts.now ?? new Date();
-    const [{ records, unreadable }, leases] = await Promise.all([listRecords(api, namespace, signal), api.list<LeaseObject>(apiTypes.lease, namespace, { labelSelector: `${labels.role}=lease` }, signal)]);
+    const [{ records, unreadable }, isExpired] = await Promise.all([listRecords(api, namespace, signal), this.leaseJudge(signal)]);
+    (this.o.leases ?? processLeases).keepOnly(leaseWhere(this.o.context, namespace), records.flatMap(({ state }) => state.participants.map((p) => leaseName(state.name, p.name))));
     const done = unreadable.map(({ error }) => error.full);
     const due = records.flatMap(({ state }) => {
-      const settling = (iso: string) => Date.parse(iso) + (leaseDurationSeconds + 5) * 1000 > now.getTime();
-      const expired = state.participants.filter((p) => !settling(p.joinedAt) && leaseExpired(leases.find((l) => l.metadata.name === leaseName(state.name, p.name)), now));
-      return expired.length === 0 && (state.participants.length > 0 || settling(state.createdAt)) ? [] : [{ state, expired }];
+      // Who wrote createdAt does not matter much here: only a record nobody ever joined is judged by it.
+      const settling = Date.parse(state.createdAt) + (leaseDurationSeconds + 5) * 1000 > Date.now();
+      const expired = state.participants.filter((p) => isExpired(state.name, p.name));
+      return expired.length === 0 && (state.participants.length > 0 || settling) ? [] : [{ state, expired }];
     });
     if (due.length && !opts.confirmed && !(await this.collectConfirmed(due.map((d) => d.state.name)))) {
       return [...done, `Not collected (not confirmed): ${due.map((d) => d.state.name).join(', ')}`];
@@ -334,6 +350,15 @@ export class Sessions {
     return this.o.confirmCollect(text);
   }
 
+  /** Lists the Leases and notes them; answers whether a participant's Lease stood still for its duration, as seen here. */
+  private async leaseJudge(signal: AbortSignal): Promise<(session: string, participant: string) => boolean> {
+    const { api, namespace } = this.o;
+    const leases = await api.list<LeaseObject>(apiTypes.lease, namespace, { labelSelector: `${labels.role}=lease` }, signal);
+    const observer = this.o.leases ?? processLeases;
+    const where = leaseWhere(this.o.context, namespace);
+    return (session, participant) => observer.expired(where, leaseName(session, participant), findLease(leases, session, participant));
+  }
+
   private async giveBack(ctx: ExecContext, session: ScopeSession, s: TakenOver): Promise<string[]> {
     ctx.report(`Giving back ${s.service} (session ${session.name})`);
     const refused = await replayUndo(ctx, s.undo, undoScope(this.o.namespace, session, s));
@@ -342,7 +367,7 @@ export class Sessions {
   }
 
   private async heartbeat(session: string, record: KubeObject, signal: AbortSignal): Promise<Heartbeat> {
-    const lease = leaseObject(this.o.namespace, session, this.o.participant, { name: record.metadata.name, uid: record.metadata.uid! }, this.o.leaseSeconds);
+    const lease = leaseObject(this.o.namespace, session, await this.me(signal), { name: record.metadata.name, uid: record.metadata.uid! }, this.o.leaseSeconds);
     return Heartbeat.start(this.o.api, lease, this.o.logger, signal, this.o.renewEveryMs);
   }
 

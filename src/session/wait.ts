@@ -1,6 +1,7 @@
 // Waits for a Deployment's pods to be Ready, telling the user what the pods go through (image
 // pulls, crash loops, scheduling) and failing early when they cannot get there by themselves.
 import type { ExecContext } from './executor';
+import { PodWarnings } from './pod-warnings';
 import { apiTypes } from '../core/api-types';
 import type { KubeObject, Pod } from '../core/resources';
 import { SessionError } from '../core/session/errors';
@@ -15,13 +16,6 @@ interface DeploymentStatus extends KubeObject {
   spec?: { replicas?: number; selector?: { matchLabels?: Record<string, string> } };
   status?: { observedGeneration?: number; readyReplicas?: number; updatedReplicas?: number; replicas?: number };
   metadata: KubeObject['metadata'] & { generation?: number };
-}
-
-interface EventObj extends KubeObject {
-  type?: string;
-  reason?: string;
-  message?: string;
-  involvedObject?: { kind?: string; name?: string };
 }
 
 /** Reasons that will not clear up by waiting. */
@@ -51,8 +45,16 @@ function podProblem(pod: Pod): { reason: string; message: string; fatal: boolean
 }
 
 export async function waitDeploymentReady(ctx: ExecContext, namespace: string, name: string, opts: WaitOptions = {}): Promise<void> {
+  const warnings = new PodWarnings(ctx, namespace);
+  try {
+    await waitReady(ctx, namespace, name, warnings, opts);
+  } finally {
+    warnings.dispose();
+  }
+}
+
+async function waitReady(ctx: ExecContext, namespace: string, name: string, warnings: PodWarnings, opts: WaitOptions): Promise<void> {
   const deadline = Date.now() + (opts.timeoutMs ?? 180_000);
-  const seenEvents = new Set<string>();
   let lastProblem = '';
   for (;;) {
     ctx.signal.throwIfAborted();
@@ -63,13 +65,8 @@ export async function waitDeploymentReady(ctx: ExecContext, namespace: string, n
 
     const selector = selectorString(dep.spec?.selector?.matchLabels ?? {});
     const pods = selector ? await ctx.api.list<Pod>(apiTypes.pod, namespace, { labelSelector: selector }, ctx.signal) : [];
-    const names = new Set(pods.map((p) => p.metadata.name));
-    const events = await ctx.api.list<EventObj>(apiTypes.event, namespace, {}, ctx.signal).catch(() => [] as EventObj[]);
-    for (const e of events) {
-      if (e.type !== 'Warning' || !names.has(e.involvedObject?.name ?? '') || seenEvents.has(e.metadata.uid ?? e.metadata.name)) continue;
-      seenEvents.add(e.metadata.uid ?? e.metadata.name);
-      ctx.report(`${e.involvedObject?.name}: ${e.reason}: ${e.message}`);
-    }
+    warnings.follow(pods.map((p) => p.metadata.name));
+    warnings.reportNew();
     for (const pod of pods) {
       const problem = podProblem(pod);
       if (!problem) continue;

@@ -23,6 +23,8 @@ export interface ServiceSyncStats {
   /** Recent failures, newest last. */
   failures: { at: number; message: string }[];
   message?: string;
+  /** What the sync leaves alone and why (mounted volumes, deletions not confirmed). */
+  notes?: string[];
 }
 
 /** One service's debugger. */

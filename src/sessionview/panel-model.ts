@@ -117,6 +117,7 @@ export function syncLines(s: ServiceSyncStats | undefined, now: Date): { lines: 
     s.lastSyncAt ? `Last batch: ${formatAge(new Date(s.lastSyncAt).toISOString(), now)} ago, landed in ${ms(s.lastDurationMs)}` : 'Last batch: none yet',
     `Carried ${s.carried} file change${s.carried === 1 ? '' : 's'} since the sync started; ${s.pending} pending`,
     s.failures.length ? `Failures: ${s.failures.length}; latest ${formatAge(new Date(last.at).toISOString(), now)} ago: ${last.message}` : 'Failures: none',
+    ...(s.notes ?? []),
   ];
   return { lines, severity: failing ? 'error' : s.state === 'reconnecting' ? 'warning' : 'ok' };
 }

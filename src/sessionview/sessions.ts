@@ -4,7 +4,7 @@
 import type { ConfigMapObject, LeaseResource, Workload } from '../core/resources';
 import { devWorkloadName, labels, leaseName } from '../core/session/names';
 import { readRecord, type SessionState } from '../core/session/record';
-import { leaseDurationSeconds, leaseExpired } from '../session/lease';
+import { findLease, leaseDurationSeconds, leaseExpired } from '../session/lease';
 import type { SessionRef } from './refs';
 
 export interface ParticipantView {
@@ -44,6 +44,8 @@ export interface SessionInputs {
   leases: Iterable<LeaseResource>;
   deployments: Iterable<Workload>;
   now: Date;
+  /** Whether the Lease `name` (undefined: missing) stood still for its duration, as this process saw it (session/lease-observer.ts). */
+  expired: (name: string, lease: LeaseResource | undefined) => boolean;
 }
 
 export function isSessionRecord(cm: ConfigMapObject): boolean {
@@ -76,7 +78,7 @@ export function unreadableRecords(i: Pick<SessionInputs, 'context' | 'namespace'
 
 /** Every session in the namespace, by name. Records that fail validation are left out (see unreadableRecords). */
 export function sessionViews(i: SessionInputs): SessionView[] {
-  const leases = new Map([...i.leases].map((l) => [l.metadata.name, l]));
+  const leases = [...i.leases];
   const deployments = new Map([...i.deployments].map((d) => [d.metadata.name, d]));
   const out: SessionView[] = [];
   for (const cm of i.records) {
@@ -87,7 +89,7 @@ export function sessionViews(i: SessionInputs): SessionView[] {
     } catch {
       continue;
     }
-    const participants = state.participants.map((p) => ({ name: p.name, alive: !leaseExpired(leases.get(leaseName(state.name, p.name)), i.now), me: p.name === i.me }));
+    const participants = state.participants.map((p) => ({ name: p.name, alive: !i.expired(leaseName(state.name, p.name), findLease(leases, state.name, p.name)), me: p.name === i.me }));
     const settling = Date.parse(state.createdAt) + (leaseDurationSeconds + 5) * 1000 > i.now.getTime();
     const services = state.services.map((s) => {
       const dep = deployments.get(devWorkloadName(s.service, state.name));

@@ -1,13 +1,16 @@
 // Keeps the sessions of the current namespace current: watches the record ConfigMaps, the Leases
 // and the Deployments (for the copies' readiness) of one namespace, and fires when what the
 // Sessions view, the status bar or the Clusters view show has changed. Leases expire without an
-// event, so it also looks again every few seconds while any session exists.
-import type { Clusters, InformerLease } from '../cluster/api';
+// event, so it also looks again every few seconds while any session exists; each look is also an
+// observation of others' Leases, which is how their expiry is judged (session/lease-observer.ts).
+import type { Clusters, IdentityApi, InformerLease } from '../cluster/api';
 import { Emitter } from '../core/events';
 import { Disposable, DisposableStore, toDisposable } from '../core/lifecycle';
 import type { ObjectRef } from '../core/resources';
 import type { SessionDecorations } from '../explorer/model';
+import { type LeaseObserver, leaseWhere, processLeases } from '../session/lease-observer';
 import { leaseName, recordName } from '../core/session/names';
+import { participantId } from '../core/session/participant';
 import { readRecord, type SessionState } from '../core/session/record';
 import type { ConfigMapObject } from '../core/resources';
 import type { SessionRef } from './refs';
@@ -34,8 +37,12 @@ export class SessionsWatch extends Disposable implements SessionDecorations {
 
   constructor(
     private readonly clusters: Clusters,
+    /** This window's instance id: "me" is the user the cluster authenticates, in this window. */
+    private readonly instance: string,
     private readonly now: () => Date = () => new Date(),
     tickMs = 5_000,
+    /** What this process saw of the Leases; shared with the collections it triggers. */
+    private readonly leases: LeaseObserver = processLeases,
   ) {
     super();
     this.timer = setInterval(() => this.views.length && this.recompute(), tickMs);
@@ -56,7 +63,8 @@ export class SessionsWatch extends Disposable implements SessionDecorations {
     if (where) {
       try {
         const conn = this.clusters.connection(where.context);
-        this.me = conn.context.user;
+        this.me = '';
+        this.learnWhoIAm(conn, where);
         const watch = (kind: 'ConfigMap' | 'Lease' | 'Deployment') => {
           const lease = this.store.add(conn.watch(kind, where.namespace)) as unknown as InformerLease<never>;
           this.store.add(lease.onDidChange(() => this.recompute()));
@@ -69,6 +77,20 @@ export class SessionsWatch extends Disposable implements SessionDecorations {
       }
     }
     this.recompute(true);
+  }
+
+  /** Until the API server has said who the user is, no participant is "me" (and none is collected as someone else: they are alive). */
+  private learnWhoIAm(conn: IdentityApi, where: Where): void {
+    const controller = new AbortController();
+    this.store.add(toDisposable(() => controller.abort()));
+    conn.whoAmI(controller.signal).then(
+      (who) => {
+        if (this.where !== where) return;
+        this.me = participantId(who.username, this.instance);
+        this.recompute(true);
+      },
+      () => undefined, // the watches report a cluster that cannot be reached; commands ask again
+    );
   }
 
   get state(): WatchState {
@@ -126,7 +148,7 @@ export class SessionsWatch extends Disposable implements SessionDecorations {
   private recompute(force = false): void {
     const inf = this.informers;
     const where = this.where;
-    this.views = inf && where ? sessionViews({ ...where, me: this.me, records: inf.records.values(), leases: inf.leases.values(), deployments: inf.deployments.values(), now: this.now() }) : [];
+    this.views = inf && where ? sessionViews({ ...where, me: this.me, records: inf.records.values(), leases: inf.leases.values(), deployments: inf.deployments.values(), now: this.now(), expired: (name, lease) => this.leases.expired(leaseWhere(where.context, where.namespace), name, lease) }) : [];
     this.unreadable = inf && where ? unreadableRecords({ ...where, records: inf.records.values() }) : [];
     const print = JSON.stringify([this.views, this.unreadable]);
     if (!force && print === this.fingerprint) return;

@@ -1,7 +1,8 @@
 // Hot sync for one service of a session, as the editor and the CLI start it: read the mapping from
 // `.vscode/devlane.json`, the ignore files of the mapped folder, find the developer copy's pod by
 // its session labels (again after every reconnect), and run a Syncer fed by the watcher and the
-// editor's save events.
+// editor's save events. The container synced into is the one the copy was made for (its
+// `devlane.dev/sync` annotation: the container the Service targets), not simply the first.
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { ObjectApi } from '../cluster/api';
@@ -10,9 +11,12 @@ import { ClusterError } from '../core/errors';
 import type { Event } from '../core/events';
 import { DisposableStore, type IDisposable } from '../core/lifecycle';
 import type { Logger } from '../core/logger';
-import type { KubeObject } from '../core/resources';
-import { labels } from '../core/session/names';
+import type { Pod, Service } from '../core/resources';
+import { mainContainerIndex } from '../core/session/dev-workload';
+import { annotations, labels } from '../core/session/names';
 import { configFile, ConfigError, parseConfig, type ServiceSync } from '../core/sync/config';
+import type { ConfirmDeletes } from '../core/sync/deletes';
+import { parseSyncAnnotation, syncContainer } from '../core/sync/target';
 import { ignoreRules } from '../core/sync/ignore-rules';
 import { type Platform, resolveLocalRoot } from '../core/sync/paths';
 import { followSaves, watchFolder } from './sources';
@@ -27,6 +31,8 @@ export interface ServiceSyncRequest {
   logger: Logger;
   /** Absolute paths of saved documents (the editor's onDidSaveTextDocument). */
   onDidSave?: Event<string>;
+  /** Asked before the first sync deletes many paths in the container; without it they are kept. */
+  confirmDeletes?: ConfirmDeletes;
 }
 
 export interface ServiceSyncHandle extends IDisposable {
@@ -60,14 +66,15 @@ export async function startServiceSync(req: ServiceSyncRequest, signal: AbortSig
   const rules = ignoreRules({ gitignore: await readText(join(localRoot, '.gitignore')), dockerignore: await readText(join(localRoot, '.dockerignore')), exclude: mapping.exclude, defaults: mapping.defaultExcludes });
   const selector = `${labels.session}=${req.session},${labels.role}=dev,${labels.service}=${req.service}`;
   const resolveTarget = async (s: AbortSignal) => {
-    const pods = await req.api.list<KubeObject & { spec?: { containers?: { name: string }[] }; status?: { phase?: string } }>(apiTypes.pod, req.namespace, { labelSelector: selector }, s);
+    const pods = await req.api.list<Pod>(apiTypes.pod, req.namespace, { labelSelector: selector }, s);
     const pod = pods.find((p) => p.status?.phase === 'Running' && !p.metadata.deletionTimestamp);
     if (!pod) throw new ClusterError('not-found', `No running developer copy of ${req.service} in session ${req.session} (pods labelled ${selector} in ${req.namespace})`, 'Waiting for it to start.');
-    const container = mapping.container ?? pod.spec?.containers?.[0]?.name ?? 'app';
-    return { namespace: req.namespace, pod: pod.metadata.name, container };
+    const annotation = parseSyncAnnotation(pod.metadata.annotations?.[annotations.sync], pod.metadata.name);
+    const fallback = annotation || mapping.container ? undefined : await serviceTargeted(req, pod, s);
+    return { namespace: req.namespace, pod: pod.metadata.name, container: syncContainer(pod, annotation, mapping, fallback) };
   };
   const store = new DisposableStore();
-  const syncer = store.add(new Syncer({ api: req.api, resolveTarget, localRoot, mapping, rules, logger: req.logger }));
+  const syncer = store.add(new Syncer({ api: req.api, resolveTarget, localRoot, mapping, rules, logger: req.logger, confirmDeletes: req.confirmDeletes }));
   const abort = () => store.dispose();
   signal.addEventListener('abort', abort, { once: true });
   try {
@@ -81,4 +88,11 @@ export async function startServiceSync(req: ServiceSyncRequest, signal: AbortSig
     signal.removeEventListener('abort', abort);
   }
   return { syncer, mapping, localRoot, dispose: () => store.dispose() };
+}
+
+/** For a copy made without sync (no annotation): the container the original Service sends traffic to. */
+async function serviceTargeted(req: ServiceSyncRequest, pod: Pod, signal: AbortSignal): Promise<string | undefined> {
+  const containers = pod.spec?.containers ?? [];
+  const svc = await req.api.get<Service>(apiTypes.service, req.namespace, req.service, signal).catch(() => undefined);
+  return svc ? containers[mainContainerIndex(containers, svc)]?.name : undefined;
 }

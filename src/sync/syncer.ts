@@ -4,16 +4,25 @@
 // in flight goes back in the queue, the connection is opened again with back-off (the pod may
 // have been replaced), an initial hash comparison brings the container back in step, and the
 // queue is sent. A batch is never dropped: it lands, or it waits, or its failure is shown.
+// What the local folder does not own is left alone: volumes the container mounts inside
+// remotePath (read from the pod spec on every connect) are never listed, written or deleted, and
+// an initial sync that would delete many paths asks first (declined, it only uploads).
 import { createHash } from 'node:crypto';
 import { type ObjectApi } from '../cluster/api';
+import { apiTypes } from '../core/api-types';
 import { Backoff, type BackoffOptions } from '../core/backoff';
 import { Emitter, type Event } from '../core/events';
 import { Disposable, toDisposable } from '../core/lifecycle';
 import type { Logger } from '../core/logger';
+import type { Pod } from '../core/resources';
+import { annotations } from '../core/session/names';
 import { Batcher, type Change, orderBatch, type Pending } from '../core/sync/batch';
 import type { ServiceSync } from '../core/sync/config';
+import { type ConfirmDeletes, deletePreview, describeDeletes, keptDeletesMessage } from '../core/sync/deletes';
 import type { IgnoreRules } from '../core/sync/ignore-rules';
-import { listingCommand, parseListing, planInitialSync } from '../core/sync/listing';
+import { listingCommand, parseListing, planInitialSync, type SyncPlan, type Tree } from '../core/sync/listing';
+import { describeMount, KeptPaths, mountsOfTarget, noKeptPaths } from '../core/sync/mounts';
+import { parseSyncAnnotation, SyncTargetError } from '../core/sync/target';
 import { type Platform, relativePosix, unsafeRelative } from '../core/sync/paths';
 import { actionLine, batchFrame, defaultRunDir } from '../core/sync/receiver';
 import { tarArchive, type TarEntry } from '../core/sync/tar';
@@ -41,6 +50,8 @@ export interface SyncStatus {
   message?: string;
   /** Files and deletes carried since start. */
   carried: number;
+  /** What the sync leaves alone and why: mounted volumes inside remotePath, deletions not confirmed. */
+  notes?: string[];
 }
 
 export interface SyncerOptions {
@@ -56,6 +67,8 @@ export interface SyncerOptions {
   backoff?: BackoffOptions;
   /** Upper bound of one batch's archive; bigger sets are split (initial sync). */
   maxBatchBytes?: number;
+  /** Asked before an initial sync deletes many paths; without it they are kept. */
+  confirmDeletes?: ConfirmDeletes;
 }
 
 const maxFailures = 20;
@@ -73,6 +86,12 @@ export class Syncer extends Disposable {
   private idleWaiters: (() => void)[] = [];
   private firstSync: { promise: Promise<void>; resolve: () => void; reject: (e: Error) => void };
   private readonly platform: Platform;
+  /** Mounted volumes inside remotePath, from the pod spec at the last connect. */
+  private kept = noKeptPaths;
+  private mountNotes: string[] = [];
+  /** The user's answer to the first question about deletions; later initial syncs follow it. */
+  private deleteConsent: boolean | undefined;
+  private keptNote: string | undefined;
 
   constructor(private readonly opts: SyncerOptions) {
     super();
@@ -151,6 +170,7 @@ export class Syncer extends Disposable {
       try {
         this.setStatus({ state: first ? 'connecting' : 'reconnecting' });
         const target = await this.opts.resolveTarget(signal);
+        await this.readMounts(target, signal);
         const ch = await ReceiverChannel.open(this.opts.api, target, this.opts.mapping.remotePath, this.opts.runDir ?? defaultRunDir, signal);
         const closed = new Promise<Error>((r) => ch.onClose(r));
         this.channel = ch;
@@ -170,7 +190,7 @@ export class Syncer extends Disposable {
         this.channel = undefined;
         if (signal.aborted) return;
         const err = e instanceof Error ? e : new Error(String(e));
-        if (err instanceof NoShellError) {
+        if (err instanceof NoShellError || err instanceof SyncTargetError) {
           this.addFailure(err.message);
           this.setStatus({ state: 'error', message: err.message });
           this.firstSync.reject(err);
@@ -183,14 +203,52 @@ export class Syncer extends Disposable {
     }
   }
 
+  /** The volumes the target container mounts inside remotePath are left alone; one under remotePath itself stops the sync. */
+  private async readMounts(target: SyncTarget, signal: AbortSignal): Promise<void> {
+    const pod = await this.opts.api.get<Pod>(apiTypes.pod, target.namespace, target.pod, signal);
+    const own = parseSyncAnnotation(pod.metadata.annotations?.[annotations.sync], target.pod)?.ownVolumes ?? [];
+    const remote = this.opts.mapping.remotePath;
+    const mounts = mountsOfTarget(pod.spec, target.container, remote, own);
+    if (mounts.shared) {
+      throw new SyncTargetError(
+        `${remote} in ${target.pod} (${target.container}) is on the volume ${describeMount(mounts.shared)}, which other pods may share; nothing was synced, so as not to write into it. ` +
+          'Set remotePath in .vscode/devlane.json to a folder on the container\'s own file system',
+      );
+    }
+    this.kept = new KeptPaths(mounts.inside.map((m) => m.rel));
+    const notes = mounts.inside.map((m) => `Left alone: ${describeMount(m)} is a mounted volume inside ${remote}; sync neither writes nor deletes below it`);
+    if (notes.join('\n') !== this.mountNotes.join('\n')) for (const n of notes) this.opts.logger.info(`sync: ${n}`);
+    this.mountNotes = notes;
+    this.setStatus({ notes: this.notes() });
+  }
+
+  private notes(): string[] {
+    return [...this.mountNotes, ...(this.keptNote ? [this.keptNote] : [])];
+  }
+
+  /** Past the threshold, the deletions wait for the user's consent (asked once per Syncer); declined, none are made. */
+  private async consentToDeletes(plan: SyncPlan, remote: Tree, target: SyncTarget, signal: AbortSignal): Promise<SyncPlan> {
+    const preview = deletePreview(plan.deletes, remote, { pod: target.pod, remotePath: this.opts.mapping.remotePath });
+    if (!preview) return plan;
+    if (this.deleteConsent === undefined) {
+      this.opts.logger.info(`sync: ${describeDeletes(preview)}`);
+      this.deleteConsent = (await this.opts.confirmDeletes?.(preview, signal)) ?? false;
+    }
+    if (this.deleteConsent) return plan;
+    this.keptNote = keptDeletesMessage(preview);
+    this.opts.logger.warn(`sync: ${this.keptNote}`);
+    this.setStatus({ notes: this.notes() });
+    return { ...plan, deletes: [] };
+  }
+
   private async initialSync(ch: ReceiverChannel, target: SyncTarget, signal: AbortSignal): Promise<void> {
     const started = Date.now();
-    const r = await this.opts.api.exec(target.namespace, target.pod, target.container, listingCommand(this.opts.mapping.remotePath, this.opts.rules.prunedNames), signal);
+    const r = await this.opts.api.exec(target.namespace, target.pod, target.container, listingCommand(this.opts.mapping.remotePath, this.opts.rules.prunedNames, this.kept.paths), signal);
     const listing = parseListing(r.stdout);
     const remote = listing === 'no-root' ? { algo: 'sha256' as const, tree: new Map() } : listing;
     if (!remote.algo) this.opts.logger.warn(`sync: ${target.pod} has neither sha256sum nor md5sum; the initial sync sends every file`);
     const local = await walkLocal(this.opts.localRoot, this.opts.rules, remote.algo);
-    const plan = planInitialSync(local, remote, this.opts.rules);
+    const plan = await this.consentToDeletes(planInitialSync(local, remote, this.opts.rules, this.kept), remote.tree, target, signal);
     const pending: Pending = new Map();
     for (const d of plan.deletes) pending.set(d, { op: 'delete' });
     for (const w of plan.writes) pending.set(w, { op: 'write' });
@@ -229,7 +287,7 @@ export class Syncer extends Disposable {
 
   /** Reads the paths' current local state and sends them, split by size; throws when the connection breaks. */
   private async sendPending(ch: ReceiverChannel, pending: Pending, initial: boolean): Promise<void> {
-    const { deletes, writes } = orderBatch(pending);
+    const { deletes, writes } = orderBatch(this.withoutKept(pending));
     const maxBytes = this.opts.maxBatchBytes ?? 16 << 20;
     let entries: TarEntry[] = [];
     let bytes = 0;
@@ -268,6 +326,21 @@ export class Syncer extends Disposable {
     }
     for (const d of deletes) this.lastSent.delete(d);
     await flush(true);
+  }
+
+  /** The batch minus what touches a kept path; a folder holding one is not deleted as a whole (said as a failure). */
+  private withoutKept(pending: Pending): Pending {
+    if (!this.kept.paths.length) return pending;
+    const out: Pending = new Map();
+    for (const [path, op] of pending) {
+      if (this.kept.covers(path)) continue;
+      const inside = this.kept.inside(path);
+      if (!inside.length) out.set(path, op);
+      // Written over, never removed first: removing it would reach into the volume.
+      else if (op.op === 'write') out.set(path, { ...op, replace: false });
+      else this.addFailure(`"${path}" was not deleted in the container: the mounted volume at ${inside.map((k) => `${this.opts.mapping.remotePath.replace(/\/$/, '')}/${k}`).join(', ')} is inside it, and sync leaves that alone. Delete the rest of it by hand if it has to go`);
+    }
+    return out;
   }
 }
 

@@ -2,6 +2,7 @@
 // state rather than written to the kubeconfig: switching here must not change what kubectl in
 // every open terminal talks to.
 import * as vscode from 'vscode';
+import { newEditorInstance } from '../core/session/participant';
 import type { ExplorerPrefs } from '../explorer/model';
 
 const activeKey = 'devlane.activeContext';
@@ -35,4 +36,18 @@ export class MementoPrefs implements ExplorerPrefs, vscode.Disposable {
   dispose(): void {
     this.emitter.dispose();
   }
+}
+
+const instanceKey = 'devlane.instance';
+
+/**
+ * This window's instance id, kept in the workspace's state: a reload of the window is the same
+ * participant (it resumes its sessions), another window (another workspace) is another one.
+ */
+export function windowInstance(workspaceState: vscode.Memento): string {
+  const kept = workspaceState.get<string>(instanceKey);
+  if (kept) return kept;
+  const made = newEditorInstance();
+  void workspaceState.update(instanceKey, made);
+  return made;
 }

@@ -8,6 +8,7 @@ import { test } from 'node:test';
 import { ensureTools, leftovers, REPO, runInEditorTests } from './harness/index';
 import { e2eSkipReason } from './skip';
 import { cli } from '../helpers/session';
+import { contexts } from '../helpers/kubectl';
 
 /** The sessions test/e2e/inside/debug.inside.ts starts in shop-plain. */
 const insideSessions = ['inside-debug', 'inside-debug-node'];
@@ -29,7 +30,7 @@ test('the in-editor suite passes in the VS Code server', { skip: e2eSkipReason({
       testsPath,
       workspace: join(tmp, 'workspace'),
       kubeconfig: process.env.DEVLANE_TEST_KUBECONFIG,
-      env: { DEVLANE_INSIDE_RESULTS: results },
+      env: { DEVLANE_INSIDE_RESULTS: results, DEVLANE_TEST_CONTEXT_ADMIN: contexts.admin, DEVLANE_TEST_CONTEXT_ALICE: contexts.alice, DEVLANE_TEST_CONTEXT_BOB: contexts.bob },
       say,
     });
     const reported = existsSync(results) ? readFileSync(results, 'utf8') : '(the suite wrote no results)\n';

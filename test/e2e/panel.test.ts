@@ -4,6 +4,7 @@
 // the route and without the key and sees which copy answered, hides the panel behind an editor and
 // finds it as she left it, reveals the key, and finds the panel again after reloading the window. Everything is found by role and accessible name
 // inside the webview's frame. Times are printed, never asserted.
+import { contexts } from '../helpers/kubectl';
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { FrameLocator } from 'playwright-core';
@@ -44,7 +45,7 @@ describe('the session panel', { skip: e2eSkipReason({ demoShop: true }) }, () =>
   it('opens from the Command Palette and shows the session with the key masked', async () => {
     wb = await steps.step('open the workbench', () => session!.openWorkbench());
     await steps.step('open the Devlane view', () => wb!.openViewContainer('Devlane'));
-    await steps.step('make the namespace the default', () => wb!.tree('Clusters').contextMenu(['sandbox-alice', shop!.namespace], 'Use as Default Namespace'));
+    await steps.step('make the namespace the default', () => wb!.tree('Clusters').contextMenu([contexts.alice, shop!.namespace], 'Use as Default Namespace'));
     await steps.step('the session appears in Sessions', () => wb!.tree('Sessions').find([name], 60_000));
     await steps.step('run Open Session Panel', () => wb!.runCommand('Devlane: Open Session Panel'));
     await wb!.pickOption(new RegExp(`^${name}\\b`));

@@ -14,12 +14,16 @@ import type { Page } from 'playwright-core';
 import { EditorSession, ensureTools, leftovers, REPO, Steps, type Tools, type Workbench } from './harness/index';
 import { e2eSkipReason } from './skip';
 import { cli, istioKinds, kubectl, snapshot } from '../helpers/session';
+import { onRealCluster } from '../helpers/target';
 import { contexts } from '../helpers/kubectl';
+import { defaultSessionName } from '../../src/core/session/names';
 
 /* eslint-disable @typescript-eslint/no-explicit-any -- the demo's JSON answers */
 
 const namespaces = [
-  { ns: 'shop', strategy: 'istio', extraKinds: istioKinds },
+  // The sandbox emulates Istio's mesh in shop; the real cluster has Istio's CRDs but no sidecars,
+  // so Devlane routes shop with its own router there.
+  { ns: 'shop', strategy: onRealCluster ? 'router' : 'istio', extraKinds: istioKinds },
   { ns: 'shop-plain', strategy: 'router', extraKinds: [] as string[] },
 ];
 
@@ -153,15 +157,15 @@ for (const { ns, strategy, extraKinds } of namespaces) {
         await steps.step('alice opens the Devlane view', () => a.openViewContainer('Devlane'));
         const tree = a.tree('Clusters');
         await steps.step(`alice expands ${ns}`, async () => {
-          await tree.children(['sandbox-alice'], (l) => l.includes(ns));
-          await tree.expand(['sandbox-alice', ns]);
-          await tree.children(['sandbox-alice', ns], (l) => l.includes('ratings'));
+          await tree.children([contexts.alice], (l) => l.includes(ns));
+          await tree.expand([contexts.alice, ns]);
+          await tree.children([contexts.alice, ns], (l) => l.includes('ratings'));
         });
         // The Sessions view and the "taken over" marks follow the namespace Devlane works in.
-        if (!(await tree.find(['sandbox-alice', ns])).name.includes('default')) {
+        if (!(await tree.find([contexts.alice, ns])).name.includes('default')) {
           await steps.step(`alice uses ${ns} as the default namespace`, async () => {
-            await tree.contextMenu(['sandbox-alice', ns], 'Use as Default Namespace');
-            await tree.rowName(['sandbox-alice', ns], (n) => /\bdefault\b/.test(n));
+            await tree.contextMenu([contexts.alice, ns], 'Use as Default Namespace');
+            await tree.rowName([contexts.alice, ns], (n) => /\bdefault\b/.test(n));
           });
         }
         before2 = snapshot(ns, extraKinds);
@@ -169,7 +173,7 @@ for (const { ns, strategy, extraKinds } of namespaces) {
 
         const seen: string[] = [];
         const clicked = performance.now();
-        await steps.step('right-click ratings → Develop This Service', () => tree.contextMenu(['sandbox-alice', ns, 'ratings'], 'Develop This Service'));
+        await steps.step('right-click ratings → Develop This Service', () => tree.contextMenu([contexts.alice, ns, 'ratings'], 'Develop This Service'));
         const input = a.inputBox('Develop ratings: session name');
         session = await steps.step('accept the session name', async () => {
           await input.waitFor();
@@ -177,7 +181,7 @@ for (const { ns, strategy, extraKinds } of namespaces) {
           await input.press('Enter');
           return name;
         });
-        assert.equal(session, 'alice-ratings', 'the session name offered is <user>-<service>');
+        assert.equal(session, defaultSessionName('alice', 'ratings'), 'the session name offered is <user>-<hash>-<service>, the user as the cluster authenticates them');
         const live = await steps.step('the status bar shows the session live', () =>
           a.waitForStatus('Devlane session', (l) => {
             if (seen[seen.length - 1] !== l) seen.push(l);
@@ -188,7 +192,7 @@ for (const { ns, strategy, extraKinds } of namespaces) {
         assert.ok(seen.some((l) => l === `Devlane session ${session} is starting on ratings`), `the status bar said it was starting first; it said: ${seen.join(' → ')}`);
         assert.match(live, new RegExp(`^Devlane session ${session}, your services ratings`));
         await steps.step('the notification says ratings is taken over', () => a.waitForNotification(new RegExp(`Session ${session}: ratings is taken over \\(${strategy}`)));
-        await steps.step('Clusters marks ratings as taken over', () => tree.rowName(['sandbox-alice', ns, 'ratings'], (n) => n.includes(`taken over by alice in session ${session}`)));
+        await steps.step('Clusters marks ratings as taken over', () => tree.rowName([contexts.alice, ns, 'ratings'], (n) => n.includes(`taken over by alice in session ${session}`)));
       });
     });
 
@@ -225,7 +229,7 @@ for (const { ns, strategy, extraKinds } of namespaces) {
         // with the editor's own Port Forward (Clusters → web → Port Forward…): a request from their
         // machine that enters the shop where any user's does, with no route key added.
         const tree = a.tree('Clusters');
-        await steps.step('right-click web → Port Forward…', () => tree.contextMenu(['sandbox-alice', ns, 'web'], 'Port Forward…'));
+        await steps.step('right-click web → Port Forward…', () => tree.contextMenu([contexts.alice, ns, 'web'], 'Port Forward…'));
         await steps.step('pick port 8080 and any free local port', async () => {
           await a.pickOption(/^8080\b/);
           const local = a.inputBox(/^Local port for web-/);
@@ -362,7 +366,7 @@ for (const { ns, strategy, extraKinds } of namespaces) {
         actor = a;
         await a.openViewContainer('Devlane');
         const copy = `ratings-dl-${session}`;
-        await steps.step(`right-click ${copy} → Stream Logs`, () => a.tree('Clusters').contextMenu(['sandbox-alice', ns, copy], 'Stream Logs'));
+        await steps.step(`right-click ${copy} → Stream Logs`, () => a.tree('Clusters').contextMenu([contexts.alice, ns, copy], 'Stream Logs'));
         await steps.step("the terminal shows the copy's pod", () => a.waitForTerminal((text) => text.includes(`[pod/${copy}-`), `lines of pod ${copy}-…`));
         await getJson(apiOf(plainUrl));
         await getJson(apiOf(routedUrl));
@@ -379,13 +383,13 @@ for (const { ns, strategy, extraKinds } of namespaces) {
         await steps.step('bob opens the Devlane view', () => b!.openViewContainer('Devlane'));
         const clusters = b.tree('Clusters');
         await steps.step(`bob expands ${ns}`, async () => {
-          await clusters.children(['sandbox-bob'], (l) => l.includes(ns));
-          await clusters.expand(['sandbox-bob', ns]);
+          await clusters.children([contexts.bob], (l) => l.includes(ns));
+          await clusters.expand([contexts.bob, ns]);
         });
-        if (!(await clusters.find(['sandbox-bob', ns])).name.includes('default')) {
+        if (!(await clusters.find([contexts.bob, ns])).name.includes('default')) {
           await steps.step(`bob uses ${ns} as the default namespace`, async () => {
-            await clusters.contextMenu(['sandbox-bob', ns], 'Use as Default Namespace');
-            await clusters.rowName(['sandbox-bob', ns], (n) => /\bdefault\b/.test(n));
+            await clusters.contextMenu([contexts.bob, ns], 'Use as Default Namespace');
+            await clusters.rowName([contexts.bob, ns], (n) => /\bdefault\b/.test(n));
           });
         }
         const sessions = b.tree('Sessions');
@@ -393,7 +397,7 @@ for (const { ns, strategy, extraKinds } of namespaces) {
         assert.match(row, /1 participant/);
         await steps.step('bob: Join Session…', () => sessions.contextMenu([session], 'Join Session…'));
         await steps.step('bob is in the session', async () => {
-          await b!.waitForNotification(new RegExp(`Session ${session}: You joined\\. It holds ratings \\(alice\\)`));
+          await b!.waitForNotification(new RegExp(`Session ${session}: You joined\\. It holds ratings \\(alice#[^)]+\\)`));
           await b!.waitForStatus('Devlane session', (l) => l.startsWith(`Devlane session ${session}, no service taken over`));
         });
         bobJoined = true;
@@ -429,7 +433,7 @@ for (const { ns, strategy, extraKinds } of namespaces) {
         if (bobJoined) await a.dialogButton(new RegExp(`Stop session ${session} for everyone\\?`), 'Stop for Everyone');
       });
       await steps.step("alice's status bar no longer shows a session", () => a.waitForNoStatus('Devlane session', 90_000));
-      for (const [who, wb, ctx] of [['alice', a, 'sandbox-alice'], ['bob', b, 'sandbox-bob']] as const) {
+      for (const [who, wb, ctx] of [['alice', a, contexts.alice], ['bob', b, contexts.bob]] as const) {
         if (!wb) continue;
         actor = wb;
         await steps.step(`${who}'s editor shows no session`, async () => {

@@ -12,6 +12,7 @@ import type {
   LogRequest,
   PortForwardHandle,
   PortForwardRequest,
+  UserIdentity,
 } from '../../src/cluster/api';
 import { ClusterError } from '../../src/core/errors';
 import { Emitter } from '../../src/core/events';
@@ -144,6 +145,11 @@ export class FakeConnection implements ClusterConnection {
 
   portForward(_req: PortForwardRequest): Promise<PortForwardHandle> {
     return Promise.reject(new Error('not in the fake'));
+  }
+
+  /** The fake's server knows users by their kubeconfig entry's name. */
+  whoAmI(): Promise<UserIdentity> {
+    return Promise.resolve({ username: this.context.user, groups: ['system:authenticated'], source: 'server' });
   }
 }
 

@@ -2,6 +2,7 @@
 // `npm test -- integration` starts, or any cluster named by DEVLANE_TEST_KUBECONFIG. Fixtures are
 // made with client-node directly (independent of the code under test) in a namespace per test,
 // and everything a test creates is deleted with that namespace.
+import { onRealCluster } from './target';
 import * as https from 'node:https';
 import * as http from 'node:http';
 import { randomBytes } from 'node:crypto';
@@ -18,6 +19,19 @@ export const testContext = process.env.DEVLANE_TEST_CONTEXT_ADMIN ?? 'sandbox-ad
 export const needsCluster = { skip: kubeconfigPath ? false : 'DEVLANE_TEST_KUBECONFIG is not set (npm test -- integration sets it)' };
 /** Fault injection exists only in the sandbox. */
 export const needsSandbox = { skip: !kubeconfigPath ? needsCluster.skip : isSandbox ? false : 'needs the sandbox (fault injection)' };
+/**
+ * The routing strategy Devlane picks for a shop made with `{ istio }`. The sandbox emulates Istio's
+ * mesh in a namespace labelled for injection; the real cluster serves Istio's CRDs but runs no
+ * sidecars, so there Devlane rightly routes a labelled namespace with its own router.
+ */
+export const expectedStrategy = (istio: boolean): 'istio' | 'router' => (istio && !onRealCluster ? 'istio' : 'router');
+/**
+ * For a test's Istio variant: the sandbox emulates the mesh; on the real cluster (Istio's CRDs, no
+ * sidecars) a labelled namespace gets the router, which the router variant already covers.
+ */
+export const needsMesh = {
+  skip: needsCluster.skip || (onRealCluster ? "Istio's routing: the sandbox emulates the mesh; the real cluster has Istio's CRDs but no data plane (its labelled namespaces get the router, as the router variant tests)" : false),
+};
 
 /** A logger that keeps its lines, so a test can assert on what the code reported. */
 export class MemoryLogger implements Logger {

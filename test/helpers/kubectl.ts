@@ -1,6 +1,7 @@
 // Runs the real kubectl against the cluster under test (the sandbox, or any cluster named by
 // DEVLANE_TEST_KUBECONFIG), and creates throw-away namespaces that are deleted afterwards.
 
+import './target';
 import { spawn, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 

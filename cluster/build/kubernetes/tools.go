@@ -1,6 +1,6 @@
 //go:build tools
 
-// The upstream commands this module builds (see ../build.sh).
+// The upstream commands this module builds (see ../../build.ts).
 package tools
 
 import (

@@ -2,7 +2,7 @@
 // and semantic validation. Other components append their own hooks after these (the Service
 // network allocates ClusterIPs), as admission plugins run in a fixed order on a real server.
 
-import type { ResourceInfo } from '../../core/types';
+import type { KObject, ResourceInfo } from '../../core/types';
 import { hasStatus } from '../registry';
 import type { Store } from '../store';
 import { defaultObject, defaultPodOnCreate } from './defaults';
@@ -16,11 +16,30 @@ export function installAdmission(store: Store, o: { nodeName: string }): void {
     if (op === 'create') {
       // Status is not the client's to set on create (PrepareForCreate), except a Node's (the kubelet registers it).
       if (hasStatus(info) && info.key !== 'nodes' && info.key !== 'namespaces') delete obj.status;
-      if (info.key === 'pods') defaultPodOnCreate(obj, o.nodeName);
+      if (info.key === 'pods') {
+        defaultPodOnCreate(obj, o.nodeName);
+        markSidecar(store, obj);
+      }
     }
     defaultObject(info.key, obj, op);
     validate(info, obj, op === 'update' ? old : undefined, opts.subresource);
   });
+}
+
+/**
+ * Istio's sidecar injector (a mutating webhook) adds a proxy to each pod created in a namespace
+ * labelled istio-injection=enabled, unless the pod opts out, and marks the pod with the
+ * sidecar.istio.io/status annotation and the security.istio.io/tlsMode label. The sandbox's mesh
+ * is emulated at the Services (net/), so no container is added; the marks are, so that clients
+ * tell a pod in the mesh from one that is not exactly as they would on a real cluster.
+ */
+function markSidecar(store: Store, pod: KObject): void {
+  const ns = pod.metadata.namespace ? store.tryGet('namespaces', undefined, pod.metadata.namespace) : undefined;
+  if (ns?.metadata.labels?.['istio-injection'] !== 'enabled') return;
+  const annotations = (pod.metadata.annotations ??= {});
+  if (annotations['sidecar.istio.io/inject'] === 'false' || pod.metadata.labels?.['sidecar.istio.io/inject'] === 'false') return;
+  annotations['sidecar.istio.io/status'] ??= JSON.stringify({ initContainers: [], containers: ['istio-proxy'], volumes: [], imagePullSecrets: null, revision: 'default' });
+  (pod.metadata.labels ??= {})['security.istio.io/tlsMode'] ??= 'istio';
 }
 
 export function validate(info: ResourceInfo, obj: Parameters<typeof objectErrors>[1], old: Parameters<typeof objectErrors>[1] | undefined, subresource?: string): void {

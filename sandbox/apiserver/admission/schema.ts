@@ -4,6 +4,7 @@
 
 import { validate as deployment } from 'kubernetes-models/_schemas/IoK8sApiAppsV1Deployment';
 import { validate as replicaSet } from 'kubernetes-models/_schemas/IoK8sApiAppsV1ReplicaSet';
+import { validate as ssr } from 'kubernetes-models/_schemas/IoK8sApiAuthenticationV1SelfSubjectReview';
 import { validate as ssar } from 'kubernetes-models/_schemas/IoK8sApiAuthorizationV1SelfSubjectAccessReview';
 import { validate as ssrr } from 'kubernetes-models/_schemas/IoK8sApiAuthorizationV1SelfSubjectRulesReview';
 import { validate as scale } from 'kubernetes-models/_schemas/IoK8sApiAutoscalingV1Scale';
@@ -75,6 +76,7 @@ const BY_KEY: Record<string, Validate> = {
   'leases.coordination.k8s.io': lease as Validate,
   'selfsubjectaccessreviews.authorization.k8s.io': ssar as Validate,
   'selfsubjectrulesreviews.authorization.k8s.io': ssrr as Validate,
+  'selfsubjectreviews.authentication.k8s.io': ssr as Validate,
   'roles.rbac.authorization.k8s.io': role as Validate,
   'rolebindings.rbac.authorization.k8s.io': roleBinding as Validate,
   'clusterroles.rbac.authorization.k8s.io': clusterRole as Validate,

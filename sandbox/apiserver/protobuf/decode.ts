@@ -186,6 +186,7 @@ const GROUP_PACKAGE: Record<string, string> = {
   apps: 'api.apps',
   'rbac.authorization.k8s.io': 'api.rbac',
   'authorization.k8s.io': 'api.authorization',
+  'authentication.k8s.io': 'api.authentication',
   'coordination.k8s.io': 'api.coordination',
   'discovery.k8s.io': 'api.discovery',
   policy: 'api.policy',

@@ -1,13 +1,13 @@
 // Generates proto-schema.ts (the field numbers of the Kubernetes protobuf messages the sandbox
 // decodes) from the generated.proto files of k8s.io/api and k8s.io/apimachinery.
 //   node sandbox/apiserver/protobuf/gen-schema.mjs DIR_WITH_PROTOS > sandbox/apiserver/protobuf/proto-schema.ts
-// DIR_WITH_PROTOS holds core.proto apps.proto rbac.proto authz.proto coord.proto disc.proto
+// DIR_WITH_PROTOS holds core.proto apps.proto rbac.proto authn.proto authz.proto coord.proto disc.proto
 // policy.proto autoscaling.proto meta.proto (copied from the two repositories at one release).
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 const dir = process.argv[2];
-const files = ['core', 'apps', 'rbac', 'authz', 'coord', 'disc', 'policy', 'autoscaling', 'meta', 'intstr', 'resource', 'runtime'];
+const files = ['core', 'apps', 'rbac', 'authn', 'authz', 'coord', 'disc', 'policy', 'autoscaling', 'meta', 'intstr', 'resource', 'runtime'];
 const messages = new Map();
 for (const f of files) {
   const text = readFileSync(join(dir, `${f}.proto`), 'utf8');
@@ -40,7 +40,7 @@ const roots = [
   'k8s.io.api.core.v1.Namespace', 'k8s.io.api.core.v1.Node', 'k8s.io.api.core.v1.Pod', 'k8s.io.api.core.v1.Service', 'k8s.io.api.core.v1.Endpoints',
   'k8s.io.api.core.v1.ConfigMap', 'k8s.io.api.core.v1.Secret', 'k8s.io.api.core.v1.ServiceAccount', 'k8s.io.api.core.v1.Event',
   'k8s.io.api.discovery.v1.EndpointSlice', 'k8s.io.api.apps.v1.Deployment', 'k8s.io.api.apps.v1.ReplicaSet', 'k8s.io.api.coordination.v1.Lease',
-  'k8s.io.api.authorization.v1.SelfSubjectAccessReview', 'k8s.io.api.authorization.v1.SelfSubjectRulesReview',
+  'k8s.io.api.authentication.v1.SelfSubjectReview', 'k8s.io.api.authorization.v1.SelfSubjectAccessReview', 'k8s.io.api.authorization.v1.SelfSubjectRulesReview',
   'k8s.io.api.rbac.v1.Role', 'k8s.io.api.rbac.v1.RoleBinding', 'k8s.io.api.rbac.v1.ClusterRole', 'k8s.io.api.rbac.v1.ClusterRoleBinding',
   'k8s.io.api.policy.v1.Eviction', 'k8s.io.api.autoscaling.v1.Scale', 'k8s.io.apimachinery.pkg.apis.meta.v1.DeleteOptions',
 ];

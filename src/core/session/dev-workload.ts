@@ -18,6 +18,8 @@ import type { KubeObject, Service } from '../resources';
 import { matchesServiceSelector } from '../selectors';
 import type { DebugConfig, ServiceSync } from '../sync/config';
 import { defaultRunDir } from '../sync/receiver';
+import { describeMount, mountsOfTarget } from '../sync/mounts';
+import { syncAnnotationValue } from '../sync/target';
 import { SupervisorError, supervisedContainer } from '../sync/supervisor';
 
 /* eslint-disable @typescript-eslint/no-explicit-any -- pod templates pass through field by field */
@@ -169,6 +171,7 @@ export function buildDevWorkload(input: DevWorkloadInput): DevWorkload {
   }
   delete podSpec.nodeName;
   const dev = developContainer(podSpec, main, input, warnings);
+  if (input.sync) refuseSharedRemotePath(podSpec, dev, input.sync.remotePath, `Deployment ${ns}/${name}`);
 
   const meta = (role: Role) => ({
     namespace: ns,
@@ -196,7 +199,7 @@ export function buildDevWorkload(input: DevWorkloadInput): DevWorkload {
             ...Object.fromEntries(Object.entries((template.metadata?.annotations ?? {}) as Record<string, string>).filter(([k]) => k !== debugAnnotation && k !== annotations.sync)),
             [annotations.copyOf]: `Deployment/${name}`,
             ...(dev.debug ? { [debugAnnotation]: debugAnnotationValue(dev.debug) } : {}),
-            ...(input.sync ? { [annotations.sync]: JSON.stringify({ container: dev.container, remotePath: input.sync.remotePath, action: input.sync.action }) } : {}),
+            ...(input.sync ? { [annotations.sync]: syncAnnotationValue({ container: dev.container, remotePath: input.sync.remotePath, action: input.sync.action, ownVolumes: dev.ownVolumes }) } : {}),
           },
         },
         spec: podSpec,
@@ -228,7 +231,7 @@ function programOf(c: Json, run: string[] | undefined): string[] | undefined {
 }
 
 /** Changes the main container for development (see the header); returns the debugger it runs with. */
-function developContainer(podSpec: Json, main: number, input: DevWorkloadInput, warnings: string[]): { debug?: DebugSpec; container: string } {
+function developContainer(podSpec: Json, main: number, input: DevWorkloadInput, warnings: string[]): { debug?: DebugSpec; container: string; ownVolumes: string[] } {
   const c: Json = podSpec.containers[main];
   const cname = c.name as string;
   if (c.readinessProbe) {
@@ -241,6 +244,7 @@ function developContainer(podSpec: Json, main: number, input: DevWorkloadInput, 
   }
   let argv = programOf(c, input.sync?.run);
   let debug: DebugSpec | undefined;
+  const ownVolumes: string[] = [];
   const cfg = input.debug ?? input.sync?.debug ?? { runtime: 'auto' };
   const runtime = cfg.runtime === 'off' ? undefined : cfg.runtime === 'auto' ? detectRuntime(c.image, argv) : cfg.runtime;
   if (runtime) {
@@ -271,6 +275,7 @@ function developContainer(podSpec: Json, main: number, input: DevWorkloadInput, 
     if (!mounts.some((m) => m.mountPath === defaultRunDir)) {
       const vol = uniqueVolumeName(podSpec.volumes ?? [], 'devlane-run');
       podSpec.volumes = [...(podSpec.volumes ?? []), { name: vol, emptyDir: {} }];
+      ownVolumes.push(vol);
       c.volumeMounts = [...mounts, { name: vol, mountPath: defaultRunDir }];
     }
     const remote = input.sync.remotePath;
@@ -283,7 +288,18 @@ function developContainer(podSpec: Json, main: number, input: DevWorkloadInput, 
     c.command = argv;
     delete c.args;
   }
-  return { debug, container: cname };
+  return { debug, container: cname, ownVolumes };
+}
+
+/** Sync would write into a volume other pods may share (production's among them): refused before anything is created. */
+function refuseSharedRemotePath(podSpec: Json, dev: { container: string; ownVolumes: string[] }, remotePath: string, what: string): void {
+  const shared = mountsOfTarget(podSpec, dev.container, remotePath, dev.ownVolumes).shared;
+  if (!shared) return;
+  throw new SessionError(
+    'invalid',
+    `${what}: ${remotePath} in container "${dev.container}" is on the volume ${describeMount(shared)}, which other pods may share, so syncing into it would change their files too`,
+    'Nothing was created. Set remotePath in .vscode/devlane.json to a folder on the container\'s own file system, or start without sync (--no-sync, or "Do not sync" in the editor).',
+  );
 }
 
 function uniqueVolumeName(volumes: Json[], want: string): string {

@@ -21,7 +21,7 @@ export const annotations = {
   createdFor: 'devlane.dev/created-for',
   /** Which Deployment a dev workload copies. */
   copyOf: 'devlane.dev/copy-of',
-  /** On a synced dev copy's pod template: the container and path synced into, and the action (JSON). */
+  /** On a synced dev copy's pod template: the container and path synced into, the action, and the volumes Devlane added for itself (JSON). */
   sync: 'devlane.dev/sync',
 } as const;
 
@@ -59,14 +59,26 @@ export function fitName(parts: string[], max = 63): string {
   return `${joined.slice(0, max - 7).replace(/-+$/, '')}-${hash}`;
 }
 
-/** The default session name, `<user>-<service>`. */
+/**
+ * A DNS label (and label value) that stands for an identity, at most `max` characters: a readable
+ * prefix and a hash of the exact text. Deterministic, and two identities that read alike
+ * (`Alice.Smith`, `alice-smith`, `system:serviceaccount:ci:alice-smith`) still get different names.
+ */
+export function identityName(identity: string, max = 24, hashLength = 8): string {
+  const hash = createHash('sha256').update(identity).digest('hex').slice(0, hashLength);
+  const prefix = slug(identity).slice(0, Math.max(1, max - hashLength - 1)).replace(/-+$/, '');
+  return `${prefix || 'u'}-${hash}`;
+}
+
+/** The default session name, `<user>-<hash>-<service>`: the hash keeps users whose names read alike apart. */
 export function defaultSessionName(user: string, service: string): string {
-  const name = fitName([slug(user) || 'dev', slug(service)], maxSessionName);
+  const name = fitName([identityName(user, 17, 4), slug(service)], maxSessionName);
   return /^[a-z]/.test(name) ? name : `s-${name}`.slice(0, maxSessionName).replace(/-+$/, '');
 }
 
 export const recordName = (session: string) => `devlane-session-${session}`;
-export const leaseName = (session: string, participant: string) => fitName(['devlane', session, slug(participant) || 'p'], 63);
+/** `devlane-<session>-<participant>`: 8 + 30 + 1 + 24 characters at most, so never cut. */
+export const leaseName = (session: string, participant: string) => fitName(['devlane', session, identityName(participant)], 63);
 export const devServiceName = (service: string, session: string) => fitName([service, 'dl', session]);
 export const devWorkloadName = devServiceName;
 export const routerName = (service: string) => fitName([service, 'devlane-router']);

@@ -2,6 +2,7 @@
 // left out, and what happens after a batch lands. Versioned; validated here with errors that name
 // the field (the same rules as schemas/devlane.schema.json, which gives completion in the editor).
 import { debugRuntimes, type DebugRuntime } from '../debug/runtime';
+import { remotePathProblem } from './remote-root';
 
 export const configVersion = 1;
 export const configFile = '.vscode/devlane.json';
@@ -80,7 +81,8 @@ function service(name: string, v: unknown): ServiceSync {
   if (!isObject(v)) throw new ConfigError(field, `must be an object (got ${show(v)})`);
   for (const k of Object.keys(v)) if (!serviceKeys.includes(k)) throw new ConfigError(`${field}.${k}`, `is not a known setting (known: ${serviceKeys.join(', ')})`);
   const remote = str(v, 'remotePath', field, true)!;
-  if (!remote.startsWith('/')) throw new ConfigError(`${field}.remotePath`, `must be an absolute path in the container (got ${show(remote)})`);
+  const unsafe = remotePathProblem(remote);
+  if (unsafe) throw new ConfigError(`${field}.remotePath`, unsafe);
   const action = (v.action ?? 'restart') as SyncAction;
   if (!syncActions.includes(action)) throw new ConfigError(`${field}.action`, `must be one of ${syncActions.join(', ')} (got ${show(v.action)})`);
   const signal = str(v, 'signal', field, false) ?? 'SIGHUP';

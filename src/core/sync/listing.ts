@@ -2,6 +2,7 @@
 // compared with the local tree to send only what differs and delete what is gone locally. The
 // listing script needs find and sha256sum or md5sum; with neither it says so, and every file is sent.
 import type { IgnoreRules } from './ignore-rules';
+import { type KeptPaths, noKeptPaths } from './mounts';
 
 export type HashAlgo = 'sha256' | 'md5';
 
@@ -22,9 +23,13 @@ export interface RemoteListing {
 
 const q = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`;
 
-/** The listing script for `root`, skipping folders named in `pruned` (ignored anywhere). */
-export function listingCommand(root: string, pruned: string[]): string[] {
-  const prune = pruned.length ? `\\( ${pruned.map((n) => `-name ${q(n)}`).join(' -o ')} \\) -prune -o` : '';
+/** find's -path matches a glob: its special characters are escaped to match themselves. */
+const literalGlob = (s: string) => s.replace(/[\\*?[\]]/g, (c) => `\\${c}`);
+
+/** The listing script for `root`, skipping folders named in `pruned` (ignored anywhere) and the relative paths in `kept` (mounted volumes). */
+export function listingCommand(root: string, pruned: string[], kept: readonly string[] = []): string[] {
+  const tests = [...pruned.map((n) => `-name ${q(n)}`), ...kept.map((k) => `-path ${q(`./${literalGlob(k)}`)}`)];
+  const prune = tests.length ? `\\( ${tests.join(' -o ')} \\) -prune -o` : '';
   const script = `
 cd ${q(root)} 2>/dev/null || { echo "NOROOT"; exit 0; }
 if command -v sha256sum >/dev/null 2>&1; then h=sha256sum; a=sha256; elif command -v md5sum >/dev/null 2>&1; then h=md5sum; a=md5; else h=; a=none; fi
@@ -85,12 +90,14 @@ export interface SyncPlan {
 /**
  * What to send so that the container equals the local tree (minus ignores). Remote paths that
  * the rules ignore are left alone: they belong to the image (node_modules installed at build).
- * Symlinks are always rewritten (the listing does not read their targets); without a hash
- * algorithm every file is written.
+ * Kept paths (mounted volumes) are neither written nor deleted, and a folder holding one is
+ * emptied around it instead of deleted. Symlinks are always rewritten (the listing does not read
+ * their targets); without a hash algorithm every file is written.
  */
-export function planInitialSync(local: Tree, remote: RemoteListing, rules: IgnoreRules): SyncPlan {
+export function planInitialSync(local: Tree, remote: RemoteListing, rules: IgnoreRules, kept: KeptPaths = noKeptPaths): SyncPlan {
   const writes: string[] = [];
   for (const [path, l] of local) {
+    if (kept.covers(path) || (!l.dir && kept.inside(path).length)) continue;
     const r = remote.tree.get(path);
     if (l.dir) {
       if (!r?.dir) writes.push(path);
@@ -99,7 +106,7 @@ export function planInitialSync(local: Tree, remote: RemoteListing, rules: Ignor
   }
   const deletes: string[] = [];
   const gone = [...remote.tree.entries()].filter(([path, r]) => {
-    if (rules.ignores(path, !!r.dir)) return false;
+    if (rules.ignores(path, !!r.dir) || kept.covers(path) || kept.inside(path).length) return false;
     const l = local.get(path);
     return !l || !!l.dir !== !!r.dir;
   });

@@ -1,8 +1,11 @@
 // Proposing a sync mapping for a service the workspace does not map yet: the container's side is
 // its working directory (from the pod spec, else the directory its process starts in), the local
 // side the workspace folder whose files best match what is there. The user confirms or changes it;
-// it is then stored in .vscode/devlane.json. Pure: the caller lists both sides.
+// it is then stored in .vscode/devlane.json. A working directory of `/` or a system directory
+// (an image without WORKDIR) is never proposed as it is: the proposal says why, and the user types
+// the path. Pure: the caller lists both sides.
 import { posix } from 'node:path';
+import { remotePathProblem } from './remote-root';
 
 export interface LocalCandidate {
   /** Relative to the workspace folder, POSIX; '.' for the folder itself. */
@@ -18,6 +21,8 @@ export interface MappingProposal {
   reason: string;
   /** Entries found on both sides (0 when the container could not be listed). */
   matched: number;
+  /** Why remotePath cannot be used as it is (a system directory), with what to do; the user must give another. */
+  problem?: string;
 }
 
 /** Names that say nothing about which folder is the service's (every project has them). */
@@ -29,6 +34,12 @@ const generic = new Set(['.git', '.gitignore', '.dockerignore', 'README.md', 'LI
  * the service, else the workspace folder itself.
  */
 export function proposeMapping(service: string, remoteDir: string, remoteEntries: string[] | undefined, candidates: LocalCandidate[]): MappingProposal {
+  const proposal = bestMatch(service, remoteDir, remoteEntries, candidates);
+  const problem = remotePathProblem(remoteDir);
+  return problem ? { ...proposal, problem: `The container's working directory ${problem.replace(/^"[^"]*" is /, 'is ')}` } : proposal;
+}
+
+function bestMatch(service: string, remoteDir: string, remoteEntries: string[] | undefined, candidates: LocalCandidate[]): MappingProposal {
   const remote = new Set((remoteEntries ?? []).filter((e) => !generic.has(e)));
   const named = (c: LocalCandidate) => posix.basename(c.path) === service;
   const depth = (c: LocalCandidate) => (c.path === '.' ? 0 : c.path.split('/').length);

@@ -16,6 +16,7 @@ import { defaultSessionName } from '../../core/session/names';
 import type { Plan } from '../../core/session/plan';
 import type { ExplorerNode } from '../../explorer/nodes';
 import { RoutedProxy } from '../../proxy/routed-proxy';
+import { participantOf } from '../../session/participant';
 import { Sessions } from '../../session/sessions';
 import type { ActiveSessions } from '../../sessionview/active';
 import { joinLink, type SessionRef, sessionKey } from '../../sessionview/refs';
@@ -33,6 +34,8 @@ export interface SessionCommandDeps {
   logger: Logger;
   active: ActiveSessions;
   watch: SessionsWatch;
+  /** This window's instance id: with the user the cluster authenticates, it names this participant. */
+  instance: string;
   /** `publisher.name`, for join links. */
   extensionId: string;
   /** Hot sync: the mapping a copy starts with, and syncing it once live. */
@@ -98,7 +101,7 @@ export class SessionCommands extends Disposable {
       api: conn.objects,
       context: ref.context,
       namespace: ref.namespace,
-      participant: conn.context.user,
+      participant: participantOf(conn, this.deps.instance),
       logger: this.deps.logger,
       ...productionSettings(),
       server: conn.context.server,
@@ -149,10 +152,10 @@ export class SessionCommands extends Disposable {
   }
 
   private async developAt(where: Where, service: string): Promise<void> {
-    const user = this.deps.clusters.connection(where.context).context.user;
+    const who = await this.deps.clusters.connection(where.context).whoAmI(AbortSignal.timeout(30_000));
     const session = await vscode.window.showInputBox({
       title: `Develop ${service}: session name`,
-      value: defaultSessionName(user, service),
+      value: defaultSessionName(who.username, service),
       prompt: 'Colleagues join the session by this name. Lower-case letters, digits and "-".',
     });
     if (!session) return;

@@ -11,6 +11,8 @@ import { Emitter } from '../../core/events';
 import { Disposable, toDisposable } from '../../core/lifecycle';
 import type { Logger } from '../../core/logger';
 import { configFile, ConfigError, parseConfig, type ServiceSync, withService } from '../../core/sync/config';
+import { type DeletePreview, describeDeletes } from '../../core/sync/deletes';
+import { remotePathProblem } from '../../core/sync/remote-root';
 import type { ActivityReporter, ServiceSyncStats } from '../../sessionview/activity';
 import type { ActiveSessions } from '../../sessionview/active';
 import { type SessionRef, sessionKey } from '../../sessionview/refs';
@@ -81,19 +83,22 @@ export class SyncCommands extends Disposable {
       proposeFor(api, where.namespace, service, folder.uri.fsPath, AbortSignal.timeout(20_000)),
     );
     const use = { label: `$(check) ${proposal.localPath === '.' ? folder.name : proposal.localPath} → ${proposal.remotePath}`, detail: `Proposed: ${proposal.reason}. Saved to ${configFile}.` };
-    const other = { label: '$(folder) Another local folder or container path…', detail: 'Pick the folder, then type the path in the container.' };
+    const other = proposal.problem
+      ? { label: '$(folder) Choose the local folder and type the path in the container…', detail: proposal.problem }
+      : { label: '$(folder) Another local folder or container path…', detail: 'Pick the folder, then type the path in the container.' };
     const skip = { label: `$(circle-slash) Do not sync ${service}`, detail: 'The copy runs the image\'s code as it is; you can start sync later.' };
-    const pick = await vscode.window.showQuickPick([use, other, skip], { title: `Sync ${service}: which local folder goes where in the developer copy?`, ignoreFocusOut: true });
+    // A system directory is never offered as it is: the first sync would delete the image's files there.
+    const pick = await vscode.window.showQuickPick(proposal.problem ? [other, skip] : [use, other, skip], { title: `Sync ${service}: which local folder goes where in the developer copy?`, ignoreFocusOut: true });
     if (!pick) return 'cancel';
     if (pick === skip) return 'no-sync';
     let localPath = proposal.localPath;
-    let remotePath = proposal.remotePath;
+    let remotePath = proposal.problem ? '' : proposal.remotePath;
     if (pick === other) {
       const chosen = await vscode.window.showOpenDialog({ canSelectFolders: true, canSelectFiles: false, canSelectMany: false, defaultUri: folder.uri, openLabel: `Sync this folder into ${service}` });
       if (!chosen?.[0]) return 'cancel';
       const rel = vscode.workspace.asRelativePath(chosen[0], false);
       localPath = chosen[0].fsPath === folder.uri.fsPath ? '.' : rel;
-      const typed = await vscode.window.showInputBox({ title: `Sync ${localPath} into ${service}: path in the container`, value: remotePath, ignoreFocusOut: true, validateInput: (v) => (v.startsWith('/') ? undefined : 'An absolute path in the container, such as /app') });
+      const typed = await vscode.window.showInputBox({ title: `Sync ${localPath} into ${service}: path in the container`, value: remotePath, ignoreFocusOut: true, placeHolder: '/app', validateInput: (v) => remotePathProblem(v) });
       if (!typed) return 'cancel';
       remotePath = typed;
     }
@@ -114,7 +119,7 @@ export class SyncCommands extends Disposable {
     const controller = new AbortController();
     const ending = this.deps.active.own(ref, { dispose: () => controller.abort() });
     try {
-      const handle = await startServiceSync({ api, namespace: ref.namespace, session: ref.session, service, workspaceFolder: folder.uri.fsPath, logger: this.deps.logger, onDidSave: this.saves.event }, controller.signal);
+      const handle = await startServiceSync({ api, namespace: ref.namespace, session: ref.session, service, workspaceFolder: folder.uri.fsPath, logger: this.deps.logger, onDidSave: this.saves.event, confirmDeletes: (p) => confirmDeletes(service, p) }, controller.signal);
       ending.dispose();
       const report = (s: SyncStatus) => this.deps.activity.reportSync(ref, stats(service, handle, s));
       handle.syncer.onDidChangeStatus(report);
@@ -176,6 +181,18 @@ export class SyncCommands extends Disposable {
   }
 }
 
+/** The editor's answer to "delete these paths in the container?": a modal naming them; closing it keeps them. */
+async function confirmDeletes(service: string, p: DeletePreview): Promise<boolean> {
+  const remove = `Delete ${p.count} paths`;
+  const answer = await vscode.window.showWarningMessage(
+    `Sync ${service}: delete ${p.count} paths in the container that are not in your local folder?`,
+    { modal: true, detail: `${describeDeletes(p)}\n\nKeep them, and sync continues with uploads only. If these are not yours to delete, check localPath and remotePath in ${configFile}.` },
+    remove,
+    'Keep Them',
+  );
+  return answer === remove;
+}
+
 function stats(service: string, handle: ServiceSyncHandle, s: SyncStatus): ServiceSyncStats {
   return {
     service,
@@ -188,5 +205,6 @@ function stats(service: string, handle: ServiceSyncHandle, s: SyncStatus): Servi
     carried: s.carried,
     failures: s.failures.map((f) => ({ at: f.at, message: f.message })),
     message: s.message,
+    notes: s.notes,
   };
 }

@@ -12,8 +12,10 @@ import { devlaneApi, extensionId } from './extension.inside';
 import { test } from './runner';
 
 const kubeconfig = process.env.DEVLANE_TEST_KUBECONFIG;
+const alice = process.env.DEVLANE_TEST_CONTEXT_ALICE ?? 'sandbox-alice';
+const admin = process.env.DEVLANE_TEST_CONTEXT_ADMIN ?? 'sandbox-admin';
 const session = 'inside-debug';
-const where = ['--kubeconfig', kubeconfig ?? '', '--context', 'sandbox-alice', '-n', 'shop-plain'];
+const where = ['--kubeconfig', kubeconfig ?? '', '--context', alice, '-n', 'shop-plain'];
 
 function cli(args: string[]): { code: number; out: string; stdout: string } {
   const r = spawnSync(process.execPath, [join(vscode.extensions.getExtension(extensionId)!.extensionPath, 'dist/cli.js'), ...where, ...args], { encoding: 'utf8', timeout: 240_000, env: { ...process.env, ELECTRON_RUN_AS_NODE: '1' } });
@@ -28,7 +30,7 @@ function routedGet(key: string): Promise<string> {
 function routedGetPath(url: string, key: string): Promise<string> {
   const script = `require('http').get(process.argv[2], { headers: { 'x-devlane-route': process.argv[1] } }, (r) => { let b = ''; r.on('data', (d) => (b += d)); r.on('end', () => console.log(r.statusCode, b)); })`;
   return new Promise((resolve) => {
-    const c = spawn('kubectl', ['--kubeconfig', kubeconfig ?? '', '--context', 'sandbox-admin', 'exec', '-n', 'shop-plain', 'deploy/web', '-c', 'web', '--', 'node', '-e', script, key, url]);
+    const c = spawn('kubectl', ['--kubeconfig', kubeconfig ?? '', '--context', admin, 'exec', '-n', 'shop-plain', 'deploy/web', '-c', 'web', '--', 'node', '-e', script, key, url]);
     let out = '';
     c.stdout.on('data', (d) => (out += d));
     c.on('exit', () => resolve(out));
@@ -56,7 +58,7 @@ test('a devlane launch configuration stops a routed request at a breakpoint in t
         onDidSendMessage: (m: any) => m.type === 'event' && m.event === 'stopped' && onStopped({ session: s, threadId: m.body.threadId }),
       }),
     }));
-    const ok = await vscode.debug.startDebugging(folder, { type: 'devlane', request: 'attach', name: 'catalog in the cluster', service: 'catalog', session, context: 'sandbox-alice', namespace: 'shop-plain' });
+    const ok = await vscode.debug.startDebugging(folder, { type: 'devlane', request: 'attach', name: 'catalog in the cluster', service: 'catalog', session, context: alice, namespace: 'shop-plain' });
     assert.equal(ok, true, 'the debug session started');
     const answer = routedGet(routeKey);
     const stop = await stopped;
@@ -108,7 +110,7 @@ test('a devlane launch configuration debugs a Node copy through js-debug as its 
         },
       }),
     }));
-    const ok = await vscode.debug.startDebugging(folder, { type: 'devlane', request: 'attach', name: 'ratings in the cluster', service: 'ratings', session: `${session}-node`, context: 'sandbox-alice', namespace: 'shop-plain' });
+    const ok = await vscode.debug.startDebugging(folder, { type: 'devlane', request: 'attach', name: 'ratings in the cluster', service: 'ratings', session: `${session}-node`, context: alice, namespace: 'shop-plain' });
     assert.equal(ok, true, 'the debug session started');
     const parent = vscode.debug.activeDebugSession;
     // js-debug binds breakpoints a moment after it has attached: send a routed request every second

@@ -3,7 +3,7 @@
 
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { contexts, eventually, kubectl, kubectlJson, kubectlOk, kubectlStream, tempNamespace } from '../../helpers/kubectl';
+import { contexts, eventually, isSandbox, kubectl, kubectlJson, kubectlOk, kubectlStream, tempNamespace } from '../../helpers/kubectl';
 
 const deployment = (ns: string, name: string, replicas: number | string, extra = '') => `
 apiVersion: apps/v1
@@ -129,6 +129,16 @@ describe('kubectl against the cluster', () => {
     assert.equal(can(['delete', 'namespaces']), 'no');
     assert.equal(can(['create', 'pods', '--subresource=exec', '-n', ns]), 'no');
     assert.equal(kubectl(['get', 'pods', '-n', 'shop'], { context: contexts.bob }).code, 0, 'bob is bound in shop');
+  });
+
+  it('answers auth whoami (SelfSubjectReview) with the user the token authenticates', () => {
+    const who = (context: string) => JSON.parse(kubectlOk(['auth', 'whoami', '-o', 'json'], { context })) as { kind: string; status: { userInfo: { username: string; groups: string[] } } };
+    const alice = who(contexts.alice);
+    assert.equal(alice.kind, 'SelfSubjectReview');
+    if (isSandbox()) assert.equal(alice.status.userInfo.username, 'alice');
+    assert.ok(alice.status.userInfo.groups.includes('system:authenticated'), `groups: ${alice.status.userInfo.groups}`);
+    assert.notEqual(who(contexts.bob).status.userInfo.username, alice.status.userInfo.username);
+    assert.ok(who(contexts.admin).status.userInfo.groups.includes('system:masters'));
   });
 
   it('cascades deletion: background removes dependents, orphan keeps them', async () => {

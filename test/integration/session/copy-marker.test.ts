@@ -4,7 +4,7 @@
 // stop leaves the namespace as it was. Requests are made from a pod inside the cluster.
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { needsCluster } from '../../helpers/cluster';
+import { needsCluster, expectedStrategy, needsMesh } from '../../helpers/cluster';
 import { createShop, type Shop } from '../../helpers/shop';
 import { cli, eventually, istioKinds, kubectlOk, snapshot, startClientPod } from '../../helpers/session';
 
@@ -34,7 +34,7 @@ function rating(namespace: string, pod: string, headers: Record<string, string> 
 }
 
 for (const istio of [false, true]) {
-  describe(`x-devlane-copy marks what a developer copy answered (${istio ? 'istio' : 'router'})`, needsCluster, () => {
+  describe(`x-devlane-copy marks what a developer copy answered (${istio ? 'istio' : 'router'})`, istio ? needsMesh : needsCluster, () => {
     let shop: Shop;
     let client: string;
     before(async () => {
@@ -54,7 +54,7 @@ for (const istio of [false, true]) {
       assert.equal(start.code, 0, start.stderr);
       const { session, routeKey, strategy } = start.json;
       assert.equal(session, 'marker');
-      assert.equal(strategy, istio ? 'istio' : 'router');
+      assert.equal(strategy, expectedStrategy(istio));
 
       const keyed = rating(shop.namespace, client, { 'x-devlane-route': routeKey });
       assert.equal(keyed.status, 200);

@@ -110,7 +110,9 @@ describe('protocols through the Devlane router', needsCluster, () => {
   const run = (headers: Record<string, string>) => JSON.parse(kubectlOk(['exec', '-n', ns.name, client, '--', 'node', '-e', probe, JSON.stringify(headers)]));
 
   it('carries WebSocket and h2c by route key, and a TCP port to the original', async () => {
-    assert.deepEqual(run({}), { websocket: 'original echoes ping', h2c: { copy: 'original', httpVersion: '2.0' }, tcp: 'original' }, 'before any session');
+    // A Deployment is available before its Service's endpoints reach every node's proxy (on a real
+    // cluster): wait for the answer itself.
+    await eventually('echo to answer through its Service', () => (assert.deepEqual(run({}), { websocket: 'original echoes ping', h2c: { copy: 'original', httpVersion: '2.0' }, tcp: 'original' }, 'before any session'), true), 60_000);
     const clusters = new KubeClusters({ setting: () => kubeconfigPath, env: {} }, { logger: new MemoryLogger(), idleMs: 0 });
     const conn = clusters.connection(contexts.alice);
     const sessions = new Sessions({ api: conn.objects, context: contexts.alice, namespace: ns.name, participant: conn.context.user, logger: new MemoryLogger() });

@@ -6,7 +6,7 @@ import { after, before, describe, it } from 'node:test';
 import { KubeClusters } from '../../../src/cluster/clusters';
 import { SessionError } from '../../../src/core/session/errors';
 import { Sessions } from '../../../src/session/sessions';
-import { kubeconfigPath, MemoryLogger, needsCluster, until } from '../../helpers/cluster';
+import { kubeconfigPath, MemoryLogger, needsCluster, until, needsMesh } from '../../helpers/cluster';
 import { contexts, kubectlOk } from '../../helpers/kubectl';
 import { chain, eventually, istioKinds, snapshot, startClientPod } from '../../helpers/session';
 import { createShop, type Shop } from '../../helpers/shop';
@@ -20,7 +20,7 @@ function sessionsAs(context: string, namespace: string, extra: Partial<Construct
 const signal = () => AbortSignal.timeout(240_000);
 
 for (const istio of [false, true]) {
-  describe(`sessions (${istio ? 'istio' : 'router'})`, needsCluster, () => {
+  describe(`sessions (${istio ? 'istio' : 'router'})`, istio ? needsMesh : needsCluster, () => {
     let shop: Shop;
     let client: string;
     const extra = istio ? istioKinds : [];

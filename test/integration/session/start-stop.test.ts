@@ -3,13 +3,14 @@
 // mesh namespace (Istio routing) and a plain one (the Devlane router).
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { needsCluster } from '../../helpers/cluster';
+import { defaultSessionName } from '../../../src/core/session/names';
+import { needsCluster, expectedStrategy, needsMesh } from '../../helpers/cluster';
 import { contexts } from '../../helpers/kubectl';
 import { createShop, type Shop } from '../../helpers/shop';
 import { chain, cli, eventually, istioKinds, snapshot, startClientPod } from '../../helpers/session';
 
 for (const istio of [false, true]) {
-  describe(`session start/stop with the CLI (${istio ? 'istio' : 'router'})`, needsCluster, () => {
+  describe(`session start/stop with the CLI (${istio ? 'istio' : 'router'})`, istio ? needsMesh : needsCluster, () => {
     let shop: Shop;
     let client: string;
     before(async () => {
@@ -24,8 +25,8 @@ for (const istio of [false, true]) {
       const start = cli(['-n', shop.namespace, 'start', 'ratings', '--detach', '--json']);
       assert.equal(start.code, 0, start.stderr);
       const { session, routeKey, strategy } = start.json;
-      assert.equal(session, 'alice-ratings');
-      assert.equal(strategy, istio ? 'istio' : 'router');
+      assert.equal(session, defaultSessionName('alice', 'ratings'), 'named after the user the cluster authenticates');
+      assert.equal(strategy, expectedStrategy(istio));
       assert.match(routeKey, /^[A-Za-z0-9_-]{32}$/);
 
       assert.equal(chain(shop.namespace, client, { 'x-devlane-route': routeKey }), `web=original catalog=original ratings=devlane:${session}`);

@@ -8,7 +8,7 @@ import { setMaxListeners } from 'node:events';
 import { after, before, describe, it } from 'node:test';
 import { KubeClusters } from '../../../src/cluster/clusters';
 import { Sessions } from '../../../src/session/sessions';
-import { kubeconfigPath, MemoryLogger, needsCluster } from '../../helpers/cluster';
+import { kubeconfigPath, MemoryLogger, needsCluster, expectedStrategy, needsMesh } from '../../helpers/cluster';
 import { contexts } from '../../helpers/kubectl';
 import { describeLoad, startLoad } from '../../helpers/load';
 import { chain, startClientPod } from '../../helpers/session';
@@ -24,7 +24,7 @@ const signal = () => {
 };
 
 for (const istio of [false, true]) {
-  describe(`production traffic while sessions start and stop (${istio ? 'istio' : 'router'})`, needsCluster, () => {
+  describe(`production traffic while sessions start and stop (${istio ? 'istio' : 'router'})`, istio ? needsMesh : needsCluster, () => {
     let shop: Shop;
     let client: string;
     before(async () => {
@@ -52,7 +52,7 @@ for (const istio of [false, true]) {
           const s = await sessions.start({ service: 'web', session: name }, signal());
           s.heartbeat.dispose();
           note(`live ${name} (${s.strategy})`);
-          assert.equal(s.strategy, istio ? 'istio' : 'router');
+          assert.equal(s.strategy, expectedStrategy(istio));
           // The session really routes (so the traffic above really ran past a live route).
           if (i % 5 === 0) {
             assert.equal(chain(shop.namespace, client, { 'x-devlane-route': s.routeKey }), `web=devlane:${name} catalog=original ratings=original`);

@@ -7,6 +7,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { KubeClusters } from '../../../src/cluster/clusters';
 import { recordObject, type SessionState } from '../../../src/core/session/record';
+import { LeaseObserver, observeBeforeJudgingMs } from '../../../src/session/lease-observer';
 import { Sessions } from '../../../src/session/sessions';
 import { kubeconfigPath, MemoryLogger, needsCluster } from '../../helpers/cluster';
 import { contexts, kubectl, kubectlJson, kubectlOk, tempNamespace } from '../../helpers/kubectl';
@@ -78,7 +79,13 @@ describe('untrusted session records', needsCluster, () => {
     let done: string[];
     try {
       const conn = clusters.connection(contexts.admin);
-      const sessions = new Sessions({ api: conn.objects, context: contexts.admin, namespace: home.name, participant: 'admin', logger: new MemoryLogger() });
+      // Expiry is judged by what this process saw: a first look notes carol's missing Lease, and a
+      // look a Lease's duration later (on this observer's own clock) finds it still missing.
+      let mono = 0;
+      const leases = new LeaseObserver(() => mono);
+      const sessions = new Sessions({ api: conn.objects, context: contexts.admin, namespace: home.name, participant: 'admin', logger: new MemoryLogger(), leases });
+      await sessions.gc(AbortSignal.timeout(120_000));
+      mono += observeBeforeJudgingMs;
       done = await sessions.gc(AbortSignal.timeout(120_000));
     } finally {
       clusters.dispose();

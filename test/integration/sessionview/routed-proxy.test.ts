@@ -10,7 +10,7 @@ import { KubeClusters } from '../../../src/cluster/clusters';
 import { resolveBackend } from '../../../src/proxy/backend';
 import { RoutedProxy } from '../../../src/proxy/routed-proxy';
 import { Sessions } from '../../../src/session/sessions';
-import { kubeconfigPath, MemoryLogger, needsCluster } from '../../helpers/cluster';
+import { kubeconfigPath, MemoryLogger, needsCluster, needsMesh } from '../../helpers/cluster';
 import { contexts, kubectlOk } from '../../helpers/kubectl';
 import { apiTypes } from '../../../src/core/api-types';
 import type { IngressObject } from '../../../src/core/ingress';
@@ -40,7 +40,7 @@ const signal = () => {
 };
 
 for (const istio of [false, true]) {
-  describe(`Open Routed URL proxy (${istio ? 'istio' : 'router'})`, needsCluster, () => {
+  describe(`Open Routed URL proxy (${istio ? 'istio' : 'router'})`, istio ? needsMesh : needsCluster, () => {
     let shop: Shop;
     before(async () => {
       shop = await createShop(istio ? 'dl-px-mesh' : 'dl-px-plain', { istio });

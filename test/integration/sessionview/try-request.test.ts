@@ -10,7 +10,7 @@ import { after, before, describe, it } from 'node:test';
 import { KubeClusters } from '../../../src/cluster/clusters';
 import { sendTry, type TryRequest, type TryResult } from '../../../src/proxy/try-request';
 import { type StartResult, Sessions } from '../../../src/session/sessions';
-import { kubeconfigPath, MemoryLogger, needsCluster } from '../../helpers/cluster';
+import { kubeconfigPath, MemoryLogger, needsCluster, needsMesh } from '../../helpers/cluster';
 import { contexts } from '../../helpers/kubectl';
 import { createShop, type Shop } from '../../helpers/shop';
 
@@ -39,7 +39,7 @@ function headerAgrees(r: TryResult, copy: boolean): void {
 }
 
 for (const istio of [false, true]) {
-  describe(`Try a request from the session panel (${istio ? 'istio' : 'router'})`, needsCluster, () => {
+  describe(`Try a request from the session panel (${istio ? 'istio' : 'router'})`, istio ? needsMesh : needsCluster, () => {
     let shop: Shop;
     let clusters: KubeClusters;
     let sessions: Sessions;

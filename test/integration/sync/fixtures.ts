@@ -11,7 +11,7 @@ import { ignoreRules, type IgnoreRules } from '../../../src/core/sync/ignore-rul
 import { listingCommand, parseListing, type Tree } from '../../../src/core/sync/listing';
 import { walkLocal } from '../../../src/sync/local-tree';
 import { watchFolder } from '../../../src/sync/sources';
-import { Syncer } from '../../../src/sync/syncer';
+import { Syncer, type SyncerOptions } from '../../../src/sync/syncer';
 import { coreApi, openClusters, type TestNamespace, testContext, until } from '../../helpers/cluster';
 import type { IDisposable } from '../../../src/core/lifecycle';
 
@@ -37,7 +37,7 @@ export interface Running {
   dispose(): void;
 }
 
-export async function startSync(ns: string, pod: string, localRoot: string, mapping: Partial<ServiceSync> = {}, rules = ignoreRules({})): Promise<Running> {
+export async function startSync(ns: string, pod: string, localRoot: string, mapping: Partial<ServiceSync> = {}, rules = ignoreRules({}), options: Partial<SyncerOptions> = {}): Promise<Running> {
   const clusters = openClusters();
   const conn = clusters.connection(testContext);
   const config = parseConfig(JSON.stringify({ version: 1, services: { s: { remotePath: '/app', action: 'none', ...mapping } } })).services.s;
@@ -49,6 +49,7 @@ export async function startSync(ns: string, pod: string, localRoot: string, mapp
     rules,
     logger: nullLogger,
     backoff: { initialMs: 100, factor: 2, maxMs: 1000, jitter: 0.1 },
+    ...options,
   });
   await syncer.start();
   const watcher = await watchFolder(localRoot, rules, syncer, nullLogger);

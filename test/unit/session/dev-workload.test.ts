@@ -142,7 +142,20 @@ describe('dev workload: debugger and sync', () => {
     assert.deepEqual(main.args, ['node', '--inspect=127.0.0.1:9229', 'server.js']);
     assert.ok(pod.volumes.some((v: { name: string; emptyDir?: object }) => v.name === 'devlane-run' && v.emptyDir));
     assert.ok(main.volumeMounts.some((m: { name: string; mountPath: string }) => m.name === 'devlane-run' && m.mountPath === '/tmp/devlane'));
-    assert.deepEqual(JSON.parse(annotationsOf(dev)['devlane.dev/sync']), { container: 'ratings', remotePath: '/app', action: 'restart' });
+    assert.deepEqual(JSON.parse(annotationsOf(dev)['devlane.dev/sync']), { container: 'ratings', remotePath: '/app', action: 'restart', ownVolumes: ['devlane-run'] });
+  });
+
+  it('refuses a remotePath on a volume other pods may share, and syncs one on the pod\'s own emptyDir', () => {
+    const withVolume = (volume: Record<string, unknown>) => {
+      const d: any = structuredClone(withCommand({ command: ['node', 'server.js'], volumeMounts: [{ name: 'code', mountPath: '/app' }] })); // eslint-disable-line @typescript-eslint/no-explicit-any
+      d.spec.template.spec.volumes = [{ name: 'code', ...volume }];
+      return d;
+    };
+    assert.throws(
+      () => buildDevWorkload({ ...base, deployment: withVolume({ persistentVolumeClaim: { claimName: 'shared' } }), pvcs: [{ name: 'shared', accessModes: ['ReadWriteMany'] }], sync: mapping }),
+      (e: unknown) => e instanceof SessionError && /\/app in container "ratings" is on the volume \/app \(persistentVolumeClaim "code"\)/.test(e.message) && /^Nothing was created/.test(e.hint),
+    );
+    assert.doesNotThrow(() => buildDevWorkload({ ...base, deployment: withVolume({ emptyDir: {} }), pvcs: [], sync: mapping }));
   });
 
   it('uses "run" from the mapping when the spec names no command, and refuses restart without either', () => {

@@ -7,9 +7,9 @@ import { roleManifest, rulesFor } from '../../../src/core/session/role';
 import { leaseExpired, microTime } from '../../../src/session/lease';
 
 describe('session names', () => {
-  it('defaults to <user>-<service>, DNS-safe and at most 30 characters', () => {
-    assert.equal(defaultSessionName('alice', 'ratings'), 'alice-ratings');
-    assert.equal(defaultSessionName('Alice.Smith@Corp', 'Ratings_API'), 'alice-smith-corp-ratings-api');
+  it('defaults to <user>-<hash>-<service>, DNS-safe and at most 30 characters', () => {
+    assert.match(defaultSessionName('alice', 'ratings'), /^alice-[0-9a-f]{4}-ratings$/);
+    assert.match(defaultSessionName('Alice.Smith@Corp', 'Ratings_API'), /^alice-smith-[0-9a-f]{4}-ratings-api$/);
     const long = defaultSessionName('a-very-long-user-name-indeed', 'an-even-longer-service-name');
     assert.ok(long.length <= 30, long);
     assert.equal(sessionNameProblem(long), undefined);

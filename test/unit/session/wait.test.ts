@@ -6,9 +6,23 @@ import { SessionError } from '../../../src/core/session/errors';
 import { waitDeploymentReady } from '../../../src/session/wait';
 
 /* eslint-disable @typescript-eslint/no-explicit-any */
-function api(pod: any): ObjectApi {
+/** The copy's Deployment and pods; Events only through watches narrowed to one pod (every watch asked for is kept in `watches`). */
+function api(pod: any, events: any[] = [], watches: { fieldSelector?: string; disposed: boolean }[] = []): ObjectApi {
   const dep = { metadata: { name: 'ratings-dl-a', generation: 1 }, spec: { replicas: 1, selector: { matchLabels: { a: 'b' } } }, status: { observedGeneration: 1, readyReplicas: 0 } };
-  return { get: async () => dep, list: async (type: { plural: string }) => (type.plural === 'pods' ? [pod] : []) } as unknown as ObjectApi;
+  return {
+    get: async () => dep,
+    list: async (type: { plural: string }) => {
+      if (type.plural === 'events') throw new Error('Events are watched per pod, never listed namespace-wide');
+      return type.plural === 'pods' ? [pod] : [];
+    },
+    watchSelected: (type: { plural: string }, _ns: string, opts: { fieldSelector?: string }) => {
+      assert.equal(type.plural, 'events');
+      const w = { fieldSelector: opts.fieldSelector, disposed: false };
+      watches.push(w);
+      const name = /involvedObject\.name=([^,]+)/.exec(opts.fieldSelector ?? '')?.[1];
+      return { values: () => events.filter((e) => e.involvedObject.name === name && e.type === 'Warning')[Symbol.iterator](), dispose: () => (w.disposed = true) };
+    },
+  } as unknown as ObjectApi;
 }
 
 describe('waiting for the copy', () => {
@@ -29,5 +43,18 @@ describe('waiting for the copy', () => {
   it('keeps waiting through an ordinary restart', async () => {
     const pod = { metadata: { name: 'p' }, status: { containerStatuses: [{ name: 'ratings', restartCount: 1, state: { running: {} }, lastState: { terminated: { reason: 'Error', message: 'exit 1' } } }] } };
     await assert.rejects(waitDeploymentReady({ api: api(pod), logger: nullLogger, signal: AbortSignal.timeout(5000), report: () => {} }, 'shop', 'ratings-dl-a', { pollMs: 10, timeoutMs: 100 }), /was not Ready after/);
+  });
+
+  it('reports each warning of the copy’s pods once, from a watch narrowed to that pod, and stops the watch when done', async () => {
+    const pod = { metadata: { name: 'ratings-dl-a-1' }, status: { containerStatuses: [{ name: 'ratings', restartCount: 0, state: { waiting: { reason: 'ContainerCreating' } } }] } };
+    const events = [
+      { metadata: { name: 'e1', uid: 'u1' }, type: 'Warning', reason: 'FailedMount', message: 'configmap "x" not found', involvedObject: { kind: 'Pod', name: 'ratings-dl-a-1' } },
+      { metadata: { name: 'e2', uid: 'u2' }, type: 'Warning', reason: 'FailedMount', message: 'elsewhere', involvedObject: { kind: 'Pod', name: 'web-1' } },
+    ];
+    const watches: { fieldSelector?: string; disposed: boolean }[] = [];
+    const reports: string[] = [];
+    await assert.rejects(waitDeploymentReady({ api: api(pod, events, watches), logger: nullLogger, signal: AbortSignal.timeout(5000), report: (m) => reports.push(m) }, 'shop', 'ratings-dl-a', { pollMs: 10, timeoutMs: 100 }), /was not Ready after/);
+    assert.deepEqual(reports.filter((r) => r.includes('FailedMount')), ['ratings-dl-a-1: FailedMount: configmap "x" not found']);
+    assert.deepEqual(watches, [{ fieldSelector: 'involvedObject.kind=Pod,involvedObject.name=ratings-dl-a-1,type=Warning', disposed: true }]);
   });
 });

@@ -33,3 +33,6 @@ export function lease(session: string, participant: string, renewedAgo: number):
 export function copy(service: string, session: string, ready: boolean): Workload {
   return { kind: 'Deployment', metadata: { name: devWorkloadName(service, session), namespace: 'shop' }, status: { replicas: 1, readyReplicas: ready ? 1 : 0 } };
 }
+
+/** Stands in for the Lease observer: in these fixtures a Lease has stood still, as seen here, since its renewTime. */
+export const stoodStill = (_name: string, l: LeaseResource | undefined): boolean => !l || now.getTime() - Date.parse(l.spec?.renewTime ?? '') > 35_000;

@@ -8,7 +8,7 @@ import type { ServiceSyncStats } from '../../../src/sessionview/activity';
 import type { CopyObservation, KubeEvent } from '../../../src/sessionview/panel-cluster';
 import { changeText, curlLine, maskKey, type PanelActive, type PanelInputs, panelModel } from '../../../src/sessionview/panel-model';
 import { sessionViews } from '../../../src/sessionview/sessions';
-import { ago, copy, lease, now, record } from './fixtures';
+import { ago, copy, lease, now, record, stoodStill } from './fixtures';
 
 const ref = { context: 'dev', namespace: 'shop', session: 's1' };
 const key = 'key-s1-0123456789abcdefghij';
@@ -41,7 +41,7 @@ function event(name: string, reason: string, secondsAgo: number, type = 'Normal'
 function inputs(o: Partial<PanelInputs> & { ready?: boolean; aliveBob?: boolean; aliveAlice?: boolean; active?: PanelActive | undefined; noRecord?: boolean } = {}): PanelInputs {
   const { cm, state } = recordWithUndo();
   const leases = [...(o.aliveAlice === false ? [lease('s1', 'alice', 600)] : [lease('s1', 'alice', 1)]), ...(o.aliveBob === false ? [lease('s1', 'bob', 600)] : [lease('s1', 'bob', 1)])];
-  const [view] = sessionViews({ ...ref, me: o.me ?? 'alice', now, records: o.noRecord ? [] : [cm], leases, deployments: [copy('ratings', 's1', o.ready ?? true), copy('catalog', 's1', true)] });
+  const [view] = sessionViews({ expired: stoodStill, ...ref, me: o.me ?? 'alice', now, records: o.noRecord ? [] : [cm], leases, deployments: [copy('ratings', 's1', o.ready ?? true), copy('catalog', 's1', true)] });
   const copies = new Map<string, CopyObservation>([
     ['ratings', { pods: [pod('ratings-dl-s1-abc')], events: [event('ratings-dl-s1-abc', 'Started', 30), event('ratings-dl-s1-abc', 'Pulled', 40)] }],
     ['catalog', { pods: [pod('catalog-dl-s1-def')], events: [] }],

@@ -79,6 +79,48 @@ describe('routed proxy', () => {
     }
   });
 
+  it('refuses requests for another Host, and browser requests from other sites, WebSockets included', async () => {
+    const proxy = await RoutedProxy.start({ cluster, namespace: 'shop', service: 'ratings', routeKey: key, logger: nullLogger });
+    const proxyPort = Number(new URL(proxy.url).port);
+    const get = (headers: Record<string, string>) =>
+      new Promise<{ status: number; body: string }>((resolve, reject) => {
+        const req = http.get({ host: '127.0.0.1', port: proxyPort, path: '/ratings', headers }, (res) => {
+          let body = '';
+          res.on('data', (d) => (body += d));
+          res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
+        });
+        req.on('error', reject);
+      });
+    const openSocket = (origin: string) =>
+      new Promise<string>((resolve) => {
+        const ws = new WebSocket(proxy.url.replace('http', 'ws') + 'live', { origin });
+        ws.on('message', (d) => (ws.close(), resolve(`message ${String(d)}`)));
+        ws.on('unexpected-response', (_req, res) => (res.resume(), resolve(`refused ${res.statusCode}`)));
+        ws.on('error', (err) => resolve(`error ${err.message}`));
+      });
+    const forwardsBefore = forwards.length;
+    try {
+      const rebound = await get({ host: `attacker.example:${proxyPort}` });
+      assert.equal(rebound.status, 403);
+      assert.match(rebound.body, /refused a request for Host "attacker\.example:\d+": it answers only 127\.0\.0\.1:\d+ and localhost:\d+/);
+      assert.equal((await get({ host: '127.0.0.1:1' })).status, 403, 'another port is another host');
+
+      const crossSite = await get({ host: `127.0.0.1:${proxyPort}`, origin: 'https://evil.example' });
+      assert.equal(crossSite.status, 403);
+      assert.match(crossSite.body, /made by a page of https:\/\/evil\.example/);
+      assert.equal((await get({ host: `localhost:${proxyPort}`, 'sec-fetch-site': 'cross-site' })).status, 403);
+      assert.equal(await openSocket('https://evil.example'), 'refused 403');
+      assert.equal(forwards.length, forwardsBefore, 'nothing refused reached the cluster');
+
+      const own = await get({ host: `localhost:${proxyPort}`, origin: `http://localhost:${proxyPort}`, 'sec-fetch-site': 'same-origin' });
+      assert.equal(own.status, 200, own.body);
+      assert.equal(JSON.parse(own.body).headers['x-devlane-route'], key);
+      assert.match(await openSocket(`http://127.0.0.1:${proxyPort}`), /^message .*"route":"k3y-/);
+    } finally {
+      proxy.dispose();
+    }
+  });
+
   it('merges baggage members and replaces an old devlane member', () => {
     assert.equal(mergeBaggage(undefined, 'K'), 'devlane=K');
     assert.equal(mergeBaggage(['a=1', 'devlane=old;p=1, b=2'], 'K'), 'a=1,b=2,devlane=K');

@@ -7,7 +7,7 @@ import { formatAge, sessionViews } from '../../../src/sessionview/sessions';
 import { childRows, rootRows, viewDescription } from '../../../src/sessionview/tree';
 import { SessionsWatch } from '../../../src/sessionview/watch';
 import { contextSummary, FakeClusters } from '../../fakes/cluster';
-import { copy, lease, now, record } from './fixtures';
+import { copy, lease, now, record, stoodStill } from './fixtures';
 
 /* eslint-disable @typescript-eslint/no-explicit-any */
 /** A record whose text someone edited by hand. */
@@ -17,7 +17,7 @@ function withText(cm: ConfigMapObject, edit: (state: any) => void): ConfigMapObj
   return { ...cm, data: { 'session.json': JSON.stringify(state) } };
 }
 
-const inputs = (o: Partial<Parameters<typeof sessionViews>[0]> = {}) => ({ context: 'dev', namespace: 'shop', me: 'alice', records: [], leases: [], deployments: [], now, ...o });
+const inputs = (o: Partial<Parameters<typeof sessionViews>[0]> = {}) => ({ context: 'dev', namespace: 'shop', me: 'alice', records: [], leases: [], deployments: [], now, expired: stoodStill, ...o });
 
 describe('sessions of a namespace', () => {
   it('shows owner, participants, services with their holders, and age', () => {
@@ -74,7 +74,7 @@ describe('SessionsWatch', () => {
 
   it('follows records and Leases by watch, and tells the Clusters view who holds a service', () => {
     const clusters = FakeClusters.of([contextSummary('dev', 'shop', { user: 'alice' })]);
-    const watch = new SessionsWatch(clusters, () => now, 60_000);
+    const watch = new SessionsWatch(clusters, 'w1', () => now, 60_000);
     disposables.push(watch);
     let fired = 0;
     watch.onDidChange(() => fired++);
@@ -103,7 +103,7 @@ describe('SessionsWatch', () => {
 
   it('shows records that fail validation as unreadable rows with their error and Delete Record, and carries on with the others', () => {
     const clusters = FakeClusters.of([contextSummary('dev', 'shop', { user: 'alice' })]);
-    const watch = new SessionsWatch(clusters, () => now, 60_000);
+    const watch = new SessionsWatch(clusters, 'w1', () => now, 60_000);
     disposables.push(watch);
     watch.follow({ context: 'dev', namespace: 'shop' });
     const conn = clusters.connection('dev');
@@ -124,16 +124,19 @@ describe('SessionsWatch', () => {
     assert.deepEqual(rootRows(watch.state, [], now, watch.unreadableRecords()).map((r) => r.kind), ['unreadable', 'unreadable'], 'shown even when no session reads');
   });
 
-  it('reports my Lease as late, then lost, as time passes without renewal', () => {
+  it('reports my Lease as late, then lost, as time passes without renewal', async () => {
     let t = now;
     const clusters = FakeClusters.of([contextSummary('dev', 'shop', { user: 'alice' })]);
-    const watch = new SessionsWatch(clusters, () => t, 60_000);
+    const watch = new SessionsWatch(clusters, 'w1', () => t, 60_000);
     disposables.push(watch);
     watch.follow({ context: 'dev', namespace: 'shop' });
     const conn = clusters.connection('dev');
-    conn.informer('ConfigMap', 'shop').sync([record('mine')]);
-    conn.informer('Lease', 'shop').sync([lease('mine', 'alice', 1)]);
+    conn.informer('ConfigMap', 'shop').sync([record('mine', { createdBy: 'alice#w1' })]);
+    conn.informer('Lease', 'shop').sync([lease('mine', 'alice#w1', 1), lease('mine', 'alice#w2', 1)]);
     const ref = { context: 'dev', namespace: 'shop', session: 'mine' };
+    await new Promise((r) => setImmediate(r));
+    assert.equal(watch.user, 'alice#w1', 'me: the user the server authenticates, in this window');
+    assert.equal(watch.get(ref)?.mine, true);
     assert.equal(watch.myLease(ref), 'ok');
     t = new Date(now.getTime() + 20_000);
     assert.equal(watch.myLease(ref), 'late');
@@ -143,7 +146,7 @@ describe('SessionsWatch', () => {
 
   it('releases its watches when it follows another namespace, and when disposed', () => {
     const clusters = FakeClusters.of([contextSummary('dev', 'shop')]);
-    const watch = new SessionsWatch(clusters, () => now, 60_000);
+    const watch = new SessionsWatch(clusters, 'w1', () => now, 60_000);
     watch.follow({ context: 'dev', namespace: 'shop' });
     const conn = clusters.connection('dev');
     assert.equal(conn.leaseCount, 3);

@@ -5,7 +5,7 @@ import { commands } from '../../../src/core/contributions';
 import { ActiveSessions } from '../../../src/sessionview/active';
 import { sessionViews } from '../../../src/sessionview/sessions';
 import { developOffer, statusBarView, type StatusInputs } from '../../../src/sessionview/status';
-import { copy, lease, now, record } from './fixtures';
+import { copy, lease, now, record, stoodStill } from './fixtures';
 
 const ref = { context: 'dev', namespace: 'shop', session: 'alice-ratings' };
 
@@ -14,7 +14,7 @@ function inputs(o: { phase?: 'starting' | 'live' | 'ending'; ready?: boolean; sv
   const e = active.starting(ref, 'ratings');
   if (o.phase !== 'starting') active.live(ref, { dispose() {}, onDidLose: () => ({ dispose() {} }) });
   if (o.phase === 'ending') active.ending(ref);
-  const [view] = sessionViews({ ...ref, me: 'alice', now, records: [record('alice-ratings', { participants: ['alice', 'bob'], services: [{ service: 'ratings', owner: 'alice', state: o.svcState }, { service: 'catalog', owner: 'bob' }] })], leases: [lease('alice-ratings', 'alice', 1), lease('alice-ratings', 'bob', 1)], deployments: [copy('ratings', 'alice-ratings', o.ready ?? true)] });
+  const [view] = sessionViews({ expired: stoodStill, ...ref, me: 'alice', now, records: [record('alice-ratings', { participants: ['alice', 'bob'], services: [{ service: 'ratings', owner: 'alice', state: o.svcState }, { service: 'catalog', owner: 'bob' }] })], leases: [lease('alice-ratings', 'alice', 1), lease('alice-ratings', 'bob', 1)], deployments: [copy('ratings', 'alice-ratings', o.ready ?? true)] });
   return { active: e, view, me: 'alice', lease: 'ok', sync: { state: 'idle' }, debug: 'detached', ...o };
 }
 
