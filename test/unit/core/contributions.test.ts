@@ -134,6 +134,13 @@ describe('package.json contributions', () => {
     assert.equal(title(commands.stopSession), 'Stop Session');
   });
 
+  it('leaves launch.json\'s first configurations to the provider, which knows the services, and activates for it', () => {
+    // VS Code writes a debugger's initialConfigurations and then the provider's; a fixed one would name a service nobody has.
+    const devlane = (pkg.contributes as unknown as { debuggers: { type: string; initialConfigurations?: unknown[] }[] }).debuggers.find((d) => d.type === 'devlane');
+    assert.equal(devlane?.initialConfigurations, undefined);
+    assert.ok(pkg.activationEvents.includes('onDebugInitialConfigurations'));
+  });
+
   it('runs next to the code: workspace extension kind, bundle as main', () => {
     assert.deepEqual(pkg.extensionKind, ['workspace']);
     assert.equal(pkg.main, './dist/extension.js');
