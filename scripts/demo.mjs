@@ -11,7 +11,7 @@ import { cpSync, existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join, resolve } from 'node:path';
 import * as readline from 'node:readline/promises';
-import { installDecision, missingPackages, missingText } from './lib/host-packages.mjs';
+import { installDecision, missingLines, missingPackages, missingText } from './lib/host-packages.mjs';
 import { phaseClock } from './lib/phases.mjs';
 
 const root = new URL('..', import.meta.url).pathname;
@@ -191,10 +191,9 @@ async function ensurePackages() {
   const apt = existsSync('/usr/bin/apt-get');
   const decision = installDecision({ missing, root: isRoot, terminal: !!(process.stdin.isTTY && process.stdout.isTTY), yes, apt });
   if (decision.action === 'none') return;
-  const text = missingText(missing, decision.command, apt);
-  if (decision.action === 'tell') fail(text);
+  if (decision.action === 'tell') fail(missingText(missing, decision.command, apt));
   if (decision.action === 'ask') {
-    console.log(`demo: ${text}`);
+    console.log(`demo: missing system packages:\n${missingLines(missing)}`);
     const rl = readline.createInterface({ input: process.stdin, output: process.stdout });
     const answer = await rl.question(`Run \`${decision.command}\` now? [y/N] `);
     rl.close();

@@ -7,3 +7,4 @@ export interface Need {
 export function missingPackages(o: { real: boolean; codeServerInstalled: boolean; exists: (path: string) => boolean }): Need[];
 export function installDecision(o: { missing: Need[]; root: boolean; terminal: boolean; yes: boolean; apt: boolean }): { action: 'none' } | { action: 'install' | 'ask' | 'tell'; command: string };
 export function missingText(missing: Need[], command: string, apt: boolean): string;
+export function missingLines(missing: Need[]): string;

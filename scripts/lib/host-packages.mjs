@@ -59,7 +59,11 @@ export function installDecision(o) {
  * @param {boolean} apt whether this machine has apt-get (else the names are Debian's)
  */
 export function missingText(missing, command, apt) {
-  const lines = missing.map((n) => `  ${n.pkg}: ${n.why}`);
-  const run = apt ? `Install them with:\n\n    ${command}\n` : 'This machine has no apt-get; install the equivalent of these Debian packages.\n';
-  return `missing system packages; nothing was started:\n${lines.join('\n')}\n${run}Then run \`npm run demo\` again (as root with --yes, or DEVLANE_DEMO_INSTALL=1, it installs them itself).`;
+  const run = apt ? `Install them with:\n\n    ${command}\n\n` : 'This machine has no apt-get; install the equivalent of these Debian packages.\n';
+  return `missing system packages; nothing was started:\n${missingLines(missing)}\n${run}Then run \`npm run demo\` again (as root with --yes, or DEVLANE_DEMO_INSTALL=1, it installs them itself).`;
+}
+
+/** One line per missing package: its name and why the demo needs it. */
+export function missingLines(/** @type {Need[]} */ missing) {
+  return missing.map((n) => `  ${n.pkg}: ${n.why}`).join('\n');
 }
