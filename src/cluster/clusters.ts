@@ -121,7 +121,6 @@ export class KubeClusters extends Disposable implements Clusters {
   }
 }
 
-/** A missing file is skipped silently, as kubectl does; an unreadable one is reported. */
 /** A context the kubeconfig does not define: the editor's list went stale, or the CLI was given a wrong name. */
 function missingContext(context: string, names: string[], files: string[]): ClusterError {
   const shown = names.length > 12 ? `${names.slice(0, 12).join(', ')} and ${names.length - 12} more` : names.join(', ');
@@ -132,6 +131,7 @@ function missingContext(context: string, names: string[], files: string[]): Clus
   });
 }
 
+/** A missing file is skipped silently, as kubectl does; an unreadable one is reported. */
 function readIfExists(file: string, problems: { path: string; message: string }[]): string | undefined {
   try {
     return fs.readFileSync(file, 'utf8');

@@ -1,7 +1,8 @@
 // What "create a launch.json file" writes for the `devlane` type, and how the debug sessions are
 // named. Pure, so that the editor glue (src/ui/debug/) only gathers the inputs.
 
-export const devlaneDebugType = 'devlane';
+/** The debug type Devlane contributes (package.json `debuggers`). */
+export const debugType = 'devlane';
 
 export interface LaunchConfig {
   type: string;
@@ -19,8 +20,8 @@ export interface LaunchConfig {
  */
 export function initialLaunchConfigs(o: { sessionServices: readonly string[]; configServices: readonly string[] }): LaunchConfig[] {
   const services = [...new Set([...o.sessionServices, ...[...o.configServices].sort()].filter(Boolean))];
-  if (services.length === 0) return [{ type: devlaneDebugType, request: 'attach', name: 'Devlane: debug a service of the active session' }];
-  return services.map((service) => ({ type: devlaneDebugType, request: 'attach', name: `Devlane: debug ${service}`, service }));
+  if (services.length === 0) return [{ type: debugType, request: 'attach', name: 'Devlane: debug a service of the active session' }];
+  return services.map((service) => ({ type: debugType, request: 'attach', name: `Devlane: debug ${service}`, service }));
 }
 
 /**
