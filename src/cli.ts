@@ -271,7 +271,7 @@ async function main(argv: string[]): Promise<number> {
 main(process.argv.slice(2)).then(
   (code) => process.exit(code),
   (err: unknown) => {
-    const text = err instanceof SessionError || err instanceof ClusterError ? err.full : err instanceof Error ? err.message : String(err);
+    const text = err instanceof ClusterError ? err.fullOn('cli') : err instanceof SessionError ? err.full : err instanceof Error ? err.message : String(err);
     process.stderr.write(`devlane: ${redact(text)}\n`);
     process.exit(err instanceof SessionError && err.code === 'declined' ? 3 : 1);
   },

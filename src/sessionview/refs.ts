@@ -11,6 +11,19 @@ export interface SessionRef {
 
 export const sessionKey = (r: SessionRef): string => `${r.context}/${r.namespace}/${r.session}`;
 
+/**
+ * How tabs and terminals name a session: with its namespace always, since the same name may be
+ * used in two namespaces and a terminal cannot be renamed once open (adding it only on a clash
+ * would leave the first one ambiguous). The context is in the panel's header.
+ */
+export const sessionTitle = (r: SessionRef): string => `${r.session} · ${r.namespace}`;
+
+/** The title of the session panel's tab. */
+export const panelTitle = (r: SessionRef): string => `Session ${sessionTitle(r)}`;
+
+/** The title of the terminal streaming a copy's logs. */
+export const copyLogsTitle = (service: string, r: SessionRef): string => `${service} (copy, session ${sessionTitle(r)})`;
+
 export const sameSession = (a: SessionRef | undefined, b: SessionRef | undefined): boolean => !!a && !!b && sessionKey(a) === sessionKey(b);
 
 /** The join link: `vscode://devlane.devlane/join?context=…&namespace=…&session=…` (scheme from vscode.env.uriScheme). */

@@ -21,6 +21,7 @@ import { Sessions } from '../../session/sessions';
 import type { ActiveSessions } from '../../sessionview/active';
 import { joinLink, type SessionRef, sessionKey } from '../../sessionview/refs';
 import type { DevelopTarget } from '../../sessionview/status';
+import { stopQuestion } from '../../sessionview/stop';
 import type { SessionRow } from '../../sessionview/tree';
 import type { SessionsWatch, Where } from '../../sessionview/watch';
 import type { MementoPrefs } from '../prefs';
@@ -225,12 +226,8 @@ export class SessionCommands extends Disposable {
   }
 
   private async stop(ref: SessionRef): Promise<void> {
-    const view = this.deps.watch.get(ref);
-    const others = view?.participants.filter((p) => !p.me && p.alive).map((p) => p.name) ?? [];
-    if (others.length) {
-      const stop = 'Stop for Everyone';
-      if ((await vscode.window.showWarningMessage(`Stop session ${ref.session} for everyone?`, { modal: true, detail: `${others.join(', ')} ${others.length === 1 ? 'is' : 'are'} still in it. Leave gives back only what you took over.` }, stop)) !== stop) return;
-    }
+    const ask = stopQuestion(this.deps.watch.get(ref));
+    if (ask && (await vscode.window.showWarningMessage(ask.message, { modal: true, detail: ask.detail }, ask.confirm)) !== ask.confirm) return;
     this.deps.active.ending(ref);
     let refused: string[];
     try {

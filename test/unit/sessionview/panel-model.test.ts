@@ -190,6 +190,24 @@ describe('session panel model', () => {
     assert.equal(s.actions.stop.reason, 'The session no longer exists.');
   });
 
+  it('after Stop, offers no action the gone session cannot take, and does not point at one', () => {
+    const s = panelModel(inputs({ noRecord: true, active: undefined }));
+    const offered = Object.entries(s.actions).filter(([, a]) => !a.hidden).map(([name]) => name);
+    assert.deepEqual(offered, []);
+    assert.equal(s.servicesNote, 'None: the session no longer exists.');
+  });
+
+  it('points at Take Over Another Service only while it can be used', () => {
+    const cm = record('s1', { participants: ['alice'], services: [] });
+    const [view] = sessionViews({ expired: stoodStill, ...ref, me: 'alice', now, records: [cm], leases: [lease('s1', 'alice', 1)], deployments: [] });
+    const base = { ...inputs(), view, record: readRecord(cm) };
+    assert.equal(panelModel(base).servicesNote, 'None yet. Use Take Over Another Service.');
+    const ending = panelModel({ ...base, active: { phase: 'ending', joined: true } });
+    assert.equal(ending.actions.takeOver.enabled, false);
+    assert.equal(ending.servicesNote, 'None.');
+    assert.equal(panelModel(inputs()).servicesNote, undefined, 'no note while services are listed');
+  });
+
   it('says the pods are being read before the first read, and why a read failed', () => {
     assert.match(panelModel(inputs({ copies: undefined })).services[0].podsNote ?? '', /Reading/);
     const failed = panelModel(inputs({ copies: new Map([['ratings', { pods: [], events: [], error: 'pods is forbidden' }]]) })).services.find((x) => x.service === 'ratings')!;
