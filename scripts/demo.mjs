@@ -3,11 +3,16 @@
 // built here; Linux and root). Builds and packages the extension, starts the cluster (kubeconfig in
 // .devlane/sandbox/ or .devlane/cluster/), installs code-server on first run, starts it with Devlane installed and
 // the demo shop's source as the workspace (a copy in .devlane/demo-workspace/, so edits never
-// touch the repository), and prints the URL. Ctrl+C stops everything it started, by PID.
+// touch the repository), and prints the URL with the time each phase took. Missing system packages
+// are named together first (as root it offers to install them; --yes or DEVLANE_DEMO_INSTALL=1
+// installs without asking); no browser is needed. Ctrl+C stops everything it started, by PID.
 import { spawnSync } from 'node:child_process';
 import { cpSync, existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
+import * as readline from 'node:readline/promises';
+import { installDecision, missingLines, missingPackages, missingText } from './lib/host-packages.mjs';
+import { phaseClock } from './lib/phases.mjs';
 
 const root = new URL('..', import.meta.url).pathname;
 const say = (line) => console.log(`demo: ${line}`);
@@ -17,13 +22,16 @@ const fail = (message) => {
 };
 
 const real = process.argv.includes('--real');
-const unknown = process.argv.slice(2).filter((a) => a !== '--real');
-if (unknown.length) fail(`unknown argument ${unknown.join(' ')}; nothing was started. Usage: npm run demo [-- --real]`);
+const yes = process.argv.includes('--yes') || process.env.DEVLANE_DEMO_INSTALL === '1';
+const unknown = process.argv.slice(2).filter((a) => a !== '--real' && a !== '--yes');
+if (unknown.length) fail(`unknown argument ${unknown.join(' ')}; nothing was started. Usage: npm run demo [-- --real] [-- --yes]`);
 const clusterName = real ? 'real cluster' : 'sandbox';
+const phases = phaseClock();
 
 // 1. Can the cluster run here? The sandbox's pods are Linux processes in their own namespaces; the
 // real cluster runs a kubelet, containerd and a bridge, as root.
-if (real && (process.platform !== 'linux' || process.getuid?.() !== 0)) {
+const isRoot = process.getuid?.() === 0;
+if (real && (process.platform !== 'linux' || !isRoot)) {
   fail('the real cluster needs Linux and root (it runs a kubelet, containerd and network namespaces); nothing was started.\n'
     + 'Run `npm run demo` for the sandbox, which needs neither.');
 }
@@ -32,11 +40,7 @@ if (process.platform !== 'linux') {
     + 'Use Devlane against a real cluster instead: install devlane.vsix (`npm run package`) in VS Code and set `devlane.kubeconfig` '
     + '(or KUBECONFIG) to its kubeconfig; the README section "Use it against your own cluster" says how.');
 }
-if (!real && !['/usr/bin/bwrap', '/bin/bwrap'].some(existsSync)) {
-  fail('the sandbox needs bubblewrap (bwrap) for its pods\' namespaces; nothing was started.\n'
-    + 'Install it (Debian/Ubuntu: apt-get install bubblewrap) and run `npm run demo` again, '
-    + 'or use Devlane against a real cluster (README: "Use it against your own cluster").');
-}
+await ensurePackages();
 
 // 2. Build and package, as a user would install it.
 const run = (cmd, args, quiet = false) => {
@@ -44,22 +48,26 @@ const run = (cmd, args, quiet = false) => {
   if (r.status !== 0) fail(`\`${cmd} ${args.join(' ')}\` failed; nothing was started.`);
 };
 say('building and packaging the extension');
+const built = phases.start('build');
 run(process.execPath, [join(root, 'scripts/build.mjs')]);
 if (real) run(process.execPath, [join(root, 'scripts/build.mjs'), '--only', 'cluster']);
 run('npm', ['run', '--silent', 'package'], true);
+say(built());
 
 const harness = createRequire(import.meta.url)(join(root, 'out/test/e2e/harness/index.js'));
 
-// 3. Real VS Code: installed once into .devlane/e2e-tools/.
-let tools = harness.findTools();
+// 3. Real VS Code: installed once into .devlane/e2e-tools/. No browser: you open the URL in yours.
+let tools = harness.findTools({ browser: false });
 if ('missing' in tools) {
   say('first run: installing code-server and Node 24 into .devlane/e2e-tools/ (about 3 minutes, once)');
+  const installing = phases.start('code-server install');
   try {
-    tools = await harness.installTools(say);
+    tools = await harness.installTools(say, { browser: false });
   } catch (err) {
     fail(`${err.message}\nNothing was started.`);
   }
-}
+  say(installing());
+} else phases.skip('code-server install', 'installed');
 
 // 4. The sandbox with the demo shop, stopped by its PID on the way out.
 const stops = [];
@@ -94,6 +102,7 @@ stops.push(async () => {
   await Promise.race([sandbox.exited, new Promise((r) => setTimeout(r, real ? 120_000 : 20_000))]);
   await sandbox.stop();
 });
+const clusterReady = phases.start(`${clusterName} ready`);
 const ready = await new Promise((resolve) => {
   const poll = setInterval(() => {
     const log = existsSync(sandboxLog) ? readFileSync(sandboxLog, 'utf8') : '';
@@ -107,6 +116,7 @@ const ready = await new Promise((resolve) => {
     resolve(false);
   });
 });
+if (ready) say(clusterReady());
 if (!ready) {
   console.error(readFileSync(sandboxLog, 'utf8').split('\n').slice(-30).join('\n'));
   say(`the ${clusterName} stopped before it was ready (its log above and in ${sandboxLog})`);
@@ -121,6 +131,7 @@ else cpSync(join(root, 'sandbox/demo/src'), workspace, { recursive: true });
 // 6. code-server with Devlane installed and pointed at the sandbox.
 const port = Number(process.env.DEVLANE_DEMO_PORT ?? 8080);
 let server;
+const editorReady = phases.start('editor ready');
 try {
   server = await harness.startCodeServer({
     tools,
@@ -136,6 +147,8 @@ try {
   await stopAll(1);
 }
 stops.push(() => server.stop());
+say(editorReady());
+say(phases.summary());
 console.log(`
 Devlane demo is running. Open this in your browser:
 
@@ -158,4 +171,41 @@ async function portIsFree(p) {
     s.once('error', () => resolve(false));
     s.listen(p, '127.0.0.1', () => s.close(() => resolve(true)));
   });
+}
+
+/**
+ * Every missing system package named at once, in one apt-get line; as root on a terminal the demo
+ * offers to install them, and with --yes (or DEVLANE_DEMO_INSTALL=1) installs them without asking.
+ */
+async function ensurePackages() {
+  const pins = JSON.parse(readFileSync(join(root, 'test/e2e/harness/tools.json'), 'utf8'));
+  const toolsDir = process.env.DEVLANE_E2E_TOOLS ? resolve(process.env.DEVLANE_E2E_TOOLS) : join(root, '.devlane/e2e-tools');
+  const installed = (() => {
+    try {
+      return JSON.parse(readFileSync(join(toolsDir, 'node_modules/code-server/package.json'), 'utf8')).version === pins.codeServer;
+    } catch {
+      return false;
+    }
+  })();
+  const missing = missingPackages({ real, codeServerInstalled: installed, exists: existsSync });
+  const apt = existsSync('/usr/bin/apt-get');
+  const decision = installDecision({ missing, root: isRoot, terminal: !!(process.stdin.isTTY && process.stdout.isTTY), yes, apt });
+  if (decision.action === 'none') return;
+  if (decision.action === 'tell') fail(missingText(missing, decision.command, apt));
+  if (decision.action === 'ask') {
+    console.log(`demo: missing system packages:\n${missingLines(missing)}`);
+    const rl = readline.createInterface({ input: process.stdin, output: process.stdout });
+    const answer = await rl.question(`Run \`${decision.command}\` now? [y/N] `);
+    rl.close();
+    if (!/^y(es)?$/i.test(answer.trim())) fail('nothing was installed or started.');
+  }
+  const pkgs = missing.map((n) => n.pkg);
+  say(`installing ${pkgs.join(' ')}`);
+  const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
+  for (const args of [['update'], ['install', '-y', ...pkgs]]) {
+    const r = spawnSync('apt-get', args, { stdio: 'inherit', env });
+    if (r.status !== 0) fail(`\`apt-get ${args.join(' ')}\` failed; nothing was started. Install the packages yourself: ${decision.command}`);
+  }
+  const still = missingPackages({ real, codeServerInstalled: installed, exists: existsSync });
+  if (still.length) fail(`after installing, still missing: ${still.map((n) => n.pkg).join(', ')}; nothing was started.`);
 }

@@ -12,7 +12,7 @@ import { KubeClusters } from './cluster/clusters';
 import { ClusterError } from './core/errors';
 import { type Logger, redact } from './core/logger';
 import { SessionError } from './core/session/errors';
-import { defaultProductionGlobs, parseGlobList } from './core/session/globs';
+import { defaultProductionGlobs, defaultProductionNamespaceGlobs, parseGlobList } from './core/session/globs';
 import { cliInstance, instanceProblem } from './core/session/participant';
 import type { StrategyName } from './core/session/plan';
 import { observeBeforeJudgingMs } from './session/lease-observer';
@@ -36,22 +36,30 @@ Commands:
       --no-sync                do not sync, even when the workspace maps SERVICE
       --detach                 return once live; the session stays for --ttl seconds unless renewed
       --ttl SECONDS            Lease duration with --detach (default 3600)
-      --yes                    confirm the plan on production-looking contexts, and let the first sync delete
+      --yes                    confirm the plan in production-looking places, and let the first sync delete
                                more than ${deleteConfirmThreshold} paths in the copy that are not in the local folder
                                (needed when stdin is not a terminal; without it they are kept)
-      --production-contexts G  comma-separated globs of production-looking context names, whose plan is
-                               shown and must be confirmed (default: $DEVLANE_PRODUCTION_CONTEXTS, else *prod*,*live*)
   join NAME                    become a participant of session NAME (prints its route key)
   leave NAME                   give back what you took over; the last one leaving ends it
   stop NAME                    end session NAME for everyone and put everything back
   gc                           collect sessions whose participants' Leases expired (watches the Leases for 36 s
-                               first: expiry is judged by renewals seen from here, not by another machine's clock)
+                               first: expiry is judged by renewals seen from here, not by another machine's clock);
+                               records that fail validation are reported and left alone
+      --yes                    collect in a production-looking place without asking (needed when stdin
+                               is not a terminal)
   route-key NAME               print the route key of session NAME
 
 Options: --kubeconfig FILE, --context NAME, -n/--namespace NS, --json, -v/--verbose
   --instance ID                which Devlane of yours this is (default: $DEVLANE_INSTANCE, else one id per machine);
                                you are the user the API server authenticates, plus this id
-  --as-participant NAME        act as this participant id instead (e.g. to leave for a closed editor window)`;
+  --as-participant NAME        act as this participant id instead (e.g. to leave for a closed editor window)
+  --production-contexts G      comma-separated globs of production-looking context names, also matched
+                               against the API server's host (default: $DEVLANE_PRODUCTION_CONTEXTS,
+                               else *prod*,*live*)
+  --production-namespaces G    the same for namespace names (default: $DEVLANE_PRODUCTION_NAMESPACES,
+                               else *prod*,*live*)
+In a production-looking place, start shows its plan and gc lists what it would collect; both ask
+(or need --yes) before changing anything.`;
 
 function stderrLogger(verbose: boolean): Logger {
   const w = (level: string) => (m: string | Error) => process.stderr.write(`${level} ${redact(String(m instanceof Error ? m.message : m))}\n`);
@@ -68,9 +76,16 @@ function instance(flag: string | undefined): string {
 }
 
 /** The flag, else the environment variable, else the setting's default. */
-function productionGlobs(flag: string | undefined): string[] {
-  const text = flag ?? process.env.DEVLANE_PRODUCTION_CONTEXTS;
-  return text === undefined ? defaultProductionGlobs : parseGlobList(text);
+function globsFrom(flag: string | undefined, env: string, defaults: string[]): string[] {
+  const text = flag ?? process.env[env];
+  return text === undefined ? defaults : parseGlobList(text);
+}
+
+/** --yes, else a y/N question on the terminal; refuses (with what to do) when there is no terminal. */
+async function confirmOnTerminal(yes: boolean | undefined, question: string, refusal: () => SessionError): Promise<boolean> {
+  if (yes) return true;
+  if (!process.stdin.isTTY) throw refusal();
+  return askYesNo(`${question} [y/N] `);
 }
 
 async function askYesNo(question: string): Promise<boolean> {
@@ -110,6 +125,7 @@ async function main(argv: string[]): Promise<number> {
       ttl: { type: 'string' },
       yes: { type: 'boolean' },
       'production-contexts': { type: 'string' },
+      'production-namespaces': { type: 'string' },
       'as-participant': { type: 'string' },
       instance: { type: 'string' },
       verbose: { type: 'boolean', short: 'v' },
@@ -146,18 +162,16 @@ async function main(argv: string[]): Promise<number> {
       namespace,
       participant: values['as-participant'] ?? participantOf(conn, instance(values.instance)),
       logger,
-      productionGlobs: productionGlobs(values['production-contexts']),
+      productionGlobs: globsFrom(values['production-contexts'], 'DEVLANE_PRODUCTION_CONTEXTS', defaultProductionGlobs),
+      productionNamespaces: globsFrom(values['production-namespaces'], 'DEVLANE_PRODUCTION_NAMESPACES', defaultProductionNamespaceGlobs),
+      server: conn.context.server,
       confirm: async (_plan, text) => {
         process.stderr.write(`${text}\n`);
-        if (values.yes) return true;
-        if (!process.stdin.isTTY) {
-          throw new SessionError(
-            'declined',
-            `Context "${contextName}" looks like production (--production-contexts, DEVLANE_PRODUCTION_CONTEXTS or *prod*,*live*), so the plan above must be confirmed, and stdin is not a terminal to ask on`,
-            'Nothing was created. Read the plan, then run the same command with --yes to apply it.',
-          );
-        }
-        return askYesNo('Apply this plan? [y/N] ');
+        return confirmOnTerminal(values.yes, 'Apply this plan?', () => new SessionError('declined', 'This looks like production, so the plan above must be confirmed, and stdin is not a terminal to ask on', 'Nothing was created. Read the plan, then run the same command with --yes to apply it.'));
+      },
+      confirmCollect: async (text) => {
+        process.stderr.write(`${text}\n`);
+        return confirmOnTerminal(values.yes, 'Collect them?', () => new SessionError('declined', 'This looks like production, so collecting must be confirmed, and stdin is not a terminal to ask on', 'Nothing was changed. Read the line above, then run `devlane gc --yes` to collect.'));
       },
       report: values.json ? undefined : (m) => process.stderr.write(`${m}\n`),
       leaseSeconds: detach ? Number(values.ttl ?? 3600) : undefined,
@@ -169,7 +183,8 @@ async function main(argv: string[]): Promise<number> {
     };
     switch (command) {
       case 'sessions': {
-        const list = await sessions.list(controller.signal);
+        const [list, unreadable] = await Promise.all([sessions.list(controller.signal), sessions.unreadable(controller.signal)]);
+        for (const line of unreadable) process.stderr.write(`${line}\n`);
         const text = list.length === 0 ? `No sessions in namespace ${namespace}.` : list.map((s) => `${s.name}\tparticipants: ${s.participants.map((p) => `${p.name}${p.alive ? '' : ' (expired)'}`).join(', ') || '-'}\tservices: ${s.services.map((x) => `${x.service} (${x.owner}, ${x.strategy}, ${x.state})`).join(', ') || '-'}`).join('\n');
         out(text, list);
         return 0;
@@ -226,10 +241,11 @@ async function main(argv: string[]): Promise<number> {
         out(r.ended ? `Left ${arg}; you were the last participant, so the session ended.` : `Left ${arg}.`, { session: arg, ended: r.ended });
         return 0;
       }
-      case 'stop':
-        await sessions.stop(need('a session NAME'), controller.signal);
-        out(`Stopped ${arg}.`, { session: arg, stopped: true });
+      case 'stop': {
+        const refused = await sessions.stop(need('a session NAME'), controller.signal);
+        out([`Stopped ${arg}.`, ...refused].join('\n'), { session: arg, stopped: true, refused });
         return 0;
+      }
       case 'gc': {
         // Expiry is judged by renewals seen from here (never by another machine's clock), so watch for a Lease's duration first.
         const first = await sessions.gc(controller.signal);
@@ -255,7 +271,7 @@ async function main(argv: string[]): Promise<number> {
 main(process.argv.slice(2)).then(
   (code) => process.exit(code),
   (err: unknown) => {
-    const text = err instanceof SessionError || err instanceof ClusterError ? err.full : err instanceof Error ? err.message : String(err);
+    const text = err instanceof ClusterError ? err.fullOn('cli') : err instanceof SessionError ? err.full : err instanceof Error ? err.message : String(err);
     process.stderr.write(`devlane: ${redact(text)}\n`);
     process.exit(err instanceof SessionError && err.code === 'declined' ? 3 : 1);
   },

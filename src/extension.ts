@@ -19,6 +19,8 @@ import { SessionsTreeProvider } from './ui/session/sessions-tree';
 import { SessionStatusBar } from './ui/session/status-bar';
 import { SessionPanels } from './ui/session/panel';
 import { JoinUriHandler } from './ui/session/uri-handler';
+import { askToCollect, productionReasonAt } from './ui/session/production';
+import { RecordCommands } from './ui/session/records';
 import { DebugFeature } from './ui/debug';
 import { MementoPrefs, windowInstance } from './ui/prefs';
 import { affectsConfig, readConfig, setContext } from './ui/vscode-utils';
@@ -68,8 +70,10 @@ export function activate(context: vscode.ExtensionContext): DevlaneApi {
   own(new SessionPanels({ clusters, watch: sessionsWatch, active, activity, logger, extensionUri: context.extensionUri }));
   own(new DebugFeature({ clusters, prefs, active, watch: sessionsWatch, activity, logger }));
   // Sessions whose participants vanished (crash, sleep) are restored by whoever sees them.
-  own(new OrphanCollector(sessionsWatch, (context, namespace) => sessionCommands.sessionsAt({ context, namespace }), logger));
-  own(vscode.window.registerUriHandler(new JoinUriHandler(clusters, (ref) => sessionCommands.join(ref), logger)));
+  // Never on its own where it looks like production: there the user is asked first.
+  own(new OrphanCollector(sessionsWatch, (context, namespace) => sessionCommands.sessionsAt({ context, namespace }), logger, { production: (context, namespace) => productionReasonAt(clusters, { context, namespace }), ask: askToCollect }));
+  own(new RecordCommands(clusters, logger));
+  own(vscode.window.registerUriHandler(new JoinUriHandler(clusters, (ref) => sessionCommands.join(ref), logger, (where) => productionReasonAt(clusters, where))));
   own(active.onDidChange(() => void setContext(contextKeys.inSession, active.list().length > 0)));
   // The session watches (one namespace: the one Devlane works in) start once a view is shown or a
   // session is active here, and follow that namespace from then on.

@@ -11,7 +11,8 @@ export function h(tag: string, attrs: Record<string, string | undefined> = {}, .
   return el;
 }
 
-function button(text: string, state: ActionState, onClick: () => void, opts: { secondary?: boolean; name?: string } = {}): HTMLElement {
+function button(text: string, state: ActionState, onClick: () => void, opts: { secondary?: boolean; name?: string } = {}): HTMLElement | undefined {
+  if (state.hidden) return undefined;
   const b = h('vscode-button', { ...(opts.secondary ? { secondary: '' } : {}), ...(opts.name ? { 'aria-label': opts.name } : {}) }, text);
   if (!state.enabled) {
     b.setAttribute('disabled', '');
@@ -90,7 +91,7 @@ export function renderState(s: PanelState, revealedKey: string | undefined, post
   // Services.
   out.push(h('h2', {}, 'Services taken over'));
   out.push(h('p', {}, `Routing strategy: ${s.routingStrategy}`));
-  if (!s.services.length) out.push(h('p', { class: 'note' }, 'None yet. Use Take Over Another Service.'));
+  if (s.servicesNote) out.push(h('p', { class: 'note' }, s.servicesNote));
   for (const svc of s.services) out.push(renderService(svc, post));
   out.push(h('p', { class: 'note' }, `Updated ${new Date(s.updatedAt).toLocaleTimeString()}`));
   return out;

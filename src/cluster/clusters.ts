@@ -44,7 +44,7 @@ export class KubeClusters extends Disposable implements Clusters {
 
   connection(context: string): KubeConnection {
     const summary = this.state.contexts.find((c) => c.name === context);
-    if (!summary) throw new ClusterError('config', `Context "${context}" is not in the kubeconfig any more`, 'Refresh the Devlane view.');
+    if (!summary) throw missingContext(context, this.state.contexts.map((c) => c.name), this.state.files);
     let entry = this.connections.get(context);
     if (!entry) {
       entry = { connection: new KubeConnection(summary, this.raw, this.options), fingerprint: this.fingerprint(context) };
@@ -119,6 +119,16 @@ export class KubeClusters extends Disposable implements Clusters {
     for (const { connection } of this.connections.values()) connection.dispose();
     this.connections.clear();
   }
+}
+
+/** A context the kubeconfig does not define: the editor's list went stale, or the CLI was given a wrong name. */
+function missingContext(context: string, names: string[], files: string[]): ClusterError {
+  const shown = names.length > 12 ? `${names.slice(0, 12).join(', ')} and ${names.length - 12} more` : names.join(', ');
+  const where = files.length ? files.join(', ') : 'no file';
+  const has = names.length ? `The kubeconfig (${where}) defines ${shown}: pass one of them with --context` : `The kubeconfig (${where}) defines no context: pass --kubeconfig FILE, or set KUBECONFIG`;
+  return new ClusterError('config', `Context "${context}" is not in the kubeconfig`, 'It was removed or renamed since the view was drawn: Refresh the Devlane view.', undefined, {
+    cliHint: `${has}. Nothing was changed.`,
+  });
 }
 
 /** A missing file is skipped silently, as kubectl does; an unreadable one is reported. */

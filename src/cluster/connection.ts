@@ -23,6 +23,8 @@ export interface ConnectionOptions {
   informer?: Partial<InformerOptions>;
 }
 
+const fixKubeconfigCli = { cliHint: 'Fix the kubeconfig, then run the command again.' };
+
 export class KubeConnection extends Disposable implements ClusterConnection {
   private readonly http: KubeHttp;
   private readonly kc: KubeConfig;
@@ -36,12 +38,12 @@ export class KubeConnection extends Disposable implements ClusterConnection {
     private readonly options: ConnectionOptions,
   ) {
     super();
-    if (context.problem) throw new ClusterError('config', `Context "${context.name}" cannot be used: ${context.problem}`, 'Fix the kubeconfig, then Refresh.');
+    if (context.problem) throw new ClusterError('config', `Context "${context.name}" cannot be used: ${context.problem}`, 'Fix the kubeconfig, then Refresh.', undefined, fixKubeconfigCli);
     this.kc = new KubeConfig();
     // JSON is YAML; 'filter' drops entries client-node cannot read instead of failing every context.
     this.kc.loadFromString(JSON.stringify({ ...raw, 'current-context': context.name }), { onInvalidEntry: 'filter' });
     const cluster = this.kc.getCurrentCluster();
-    if (!cluster) throw new ClusterError('config', `Context "${context.name}": cluster "${context.cluster}" has no usable server address`, 'Fix the kubeconfig, then Refresh.');
+    if (!cluster) throw new ClusterError('config', `Context "${context.name}": cluster "${context.cluster}" has no usable server address`, 'Fix the kubeconfig, then Refresh.', undefined, fixKubeconfigCli);
     this.http = new KubeHttp(this.kc, { server: cluster.server, user: context.user, credentialPlugin: credentialPluginName(raw, context.user) });
     this.objects = new HttpObjectApi(this.http, (type, namespace, opts) => {
       const informer = new Informer(new HttpListWatch<KubeObject>(this.http, this.kc, type, namespace, opts), { logger: options.logger, ...options.informer });

@@ -27,6 +27,7 @@ export const commands = {
   copyJoinLink: 'devlane.copyJoinLink',
   takeOverService: 'devlane.takeOverService',
   cleanUpSession: 'devlane.cleanUpSession',
+  deleteRecord: 'devlane.deleteRecord',
   refreshSessions: 'devlane.refreshSessions',
   // Breakpoints in the cluster (issue 6)
   debugService: 'devlane.debugService',
@@ -39,6 +40,7 @@ export interface ConfigTypes {
   kubeconfig: string;
   'logs.tailLines': number;
   productionContexts: string[];
+  productionNamespaces: string[];
   'routing.strategy': 'auto' | 'istio' | 'router' | 'gateway-api';
 }
 export const configSection = 'devlane';
@@ -46,6 +48,7 @@ export const configKeys: { [K in keyof ConfigTypes]: K } = {
   kubeconfig: 'kubeconfig',
   'logs.tailLines': 'logs.tailLines',
   productionContexts: 'productionContexts',
+  productionNamespaces: 'productionNamespaces',
   'routing.strategy': 'routing.strategy',
 };
 export type ConfigKey = keyof ConfigTypes;
@@ -82,6 +85,8 @@ export const treeItemContexts = {
   sessionMine: 'devlane.session.mine',
   sessionOther: 'devlane.session.other',
   sessionOrphaned: 'devlane.session.orphaned',
+  /** A record that fails validation: only Delete Record. */
+  sessionUnreadable: 'devlane.session.unreadable',
   sessionService: 'devlane.sessionService',
   sessionParticipant: 'devlane.sessionParticipant',
 } as const;

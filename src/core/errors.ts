@@ -16,21 +16,37 @@ export type ClusterErrorKind =
   | 'cancelled' // we aborted it ourselves
   | 'server'; // anything else the server answered
 
+/** Where a message is read: the editor (views, notifications) or the `devlane` CLI. */
+export type Surface = 'editor' | 'cli';
+
 export class ClusterError extends Error {
   override readonly name = 'ClusterError';
+  /** The hint for the CLI, where the editor's (Refresh, Retry, the Devlane log) names nothing the user has. */
+  readonly cliHint?: string;
   constructor(
     readonly kind: ClusterErrorKind,
     message: string,
     readonly hint: string,
     readonly statusCode?: number,
-    options?: { cause?: unknown },
+    options?: { cause?: unknown; cliHint?: string },
   ) {
     super(message, options);
+    this.cliHint = options?.cliHint;
   }
 
   /** The whole text for a message box or tooltip. */
   get full(): string {
-    return this.hint ? `${this.message}. ${this.hint}` : this.message;
+    return this.fullOn('editor');
+  }
+
+  hintOn(surface: Surface): string {
+    return surface === 'cli' ? (this.cliHint ?? this.hint) : this.hint;
+  }
+
+  /** The whole text where it is read. */
+  fullOn(surface: Surface): string {
+    const hint = this.hintOn(surface);
+    return hint ? `${this.message}. ${hint}` : this.message;
   }
 }
 
@@ -112,6 +128,11 @@ export function fromHttpStatus(statusCode: number, status: StatusBody | undefine
           ? `They may have expired: log in again through ${ctx.credentialPlugin}, then Retry.`
           : 'They may have expired or been revoked: refresh the token or certificate in your kubeconfig, then Retry.',
         401,
+        {
+          cliHint: ctx.credentialPlugin
+            ? `They may have expired: log in again through ${ctx.credentialPlugin}, then run the command again.`
+            : 'They may have expired or been revoked: refresh the token or certificate in your kubeconfig, then run the command again.',
+        },
       );
     case 403:
       return new ClusterError(
@@ -159,7 +180,7 @@ export function classifyError(err: unknown, ctx: ErrorContext): ClusterError {
       `Cannot reach${where} (${unreachableWords[code] ?? code}) while trying to ${ctx.action}`,
       'Check that the cluster is running and that you are on its network or VPN. Devlane keeps retrying.',
       undefined,
-      { cause: err },
+      { cause: err, cliHint: 'Check that the cluster is running and that you are on its network or VPN, then run the command again.' },
     );
   }
   if (code && isTlsCode(code)) {
@@ -173,6 +194,7 @@ export function classifyError(err: unknown, ctx: ErrorContext): ClusterError {
   }
   return new ClusterError('server', `Failed to ${ctx.action}: ${message}`, 'Retry; if it persists, check the Devlane log.', undefined, {
     cause: err,
+    cliHint: 'Run the command again; if it fails again, add --verbose to see each step.',
   });
 }
 
@@ -189,6 +211,9 @@ export function credentialError(err: unknown, ctx: ErrorContext): ClusterError {
       ? 'Install it, or put it on the PATH VS Code starts with (restart VS Code after changing PATH), then Retry.'
       : 'Run it in a terminal to log in or see why it fails, then Retry.',
     undefined,
-    { cause: err },
+    {
+      cause: err,
+      cliHint: notFound ? 'Install it, or put it on your PATH, then run the command again.' : 'Run it alone to log in or see why it fails, then run the command again.',
+    },
   );
 }

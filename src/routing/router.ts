@@ -174,10 +174,20 @@ export function switchSelector(svc: Service, selector: Record<string, string>): 
   return { kind: 'update', object: next };
 }
 
-/** Put the annotated selector back and drop the annotation. */
+/** Whether the Service still selects exactly the router pods, as switchSelector left it. */
+export function pointsAtRouter(svc: Service): boolean {
+  const current = svc.spec?.selector ?? {};
+  const router = routerPodLabels(svc.metadata.name);
+  return Object.keys(current).length === Object.keys(router).length && Object.entries(router).every(([k, v]) => current[k] === v);
+}
+
+/**
+ * Put the annotated selector back and drop the annotation; only while the Service still points at
+ * the router: a selector someone changed since is theirs, and stays.
+ */
 export function restoreSelector(svc: Service): EditResult {
   const saved = svc.metadata.annotations?.[annotations.originalSelector];
-  if (saved === undefined) return { kind: 'unchanged' };
+  if (saved === undefined || !pointsAtRouter(svc)) return { kind: 'unchanged' };
   const next = structuredClone(svc);
   next.spec = { ...next.spec, selector: JSON.parse(saved) };
   delete next.metadata.annotations![annotations.originalSelector];

@@ -8,7 +8,7 @@ import { apiTypes } from '../core/api-types';
 import { ClusterError } from '../core/errors';
 import type { Logger } from '../core/logger';
 import type { KubeObject } from '../core/resources';
-import { labels } from '../core/session/names';
+import { createdBySession, undoProblem, type UndoScope } from '../core/session/undo-admission';
 import { type Edit, type ObjRef, refText, type Step, type Undo } from '../core/session/plan';
 import { applyEdit } from '../routing/edits';
 import { releaseRouter } from './release-router';
@@ -93,38 +93,52 @@ export async function runStep(ctx: ExecContext, step: Step, opts: { dryRun?: boo
   }
 }
 
-/** Replays one inverse. Idempotent: an object already gone or already restored is fine. */
-export async function runUndo(ctx: ExecContext, undo: Undo, session: string): Promise<void> {
+/**
+ * Replays one inverse, if the admission rules let it (undo-admission.ts); returns why it was refused
+ * otherwise. Idempotent: an object already gone or already restored is fine.
+ */
+export async function runUndo(ctx: ExecContext, undo: Undo, scope: UndoScope): Promise<string | undefined> {
+  const problem = undoProblem(undo, scope);
+  if (problem) return `${problem.field}: ${problem.problem}`;
   switch (undo.kind) {
     case 'delete': {
       const type = apiTypes[undo.ref.type];
       const obj = await ctx.api.tryGet(type, undo.ref.namespace, undo.ref.name, ctx.signal);
-      // Only what this session made: never delete an object of the same name someone else owns.
-      if (!obj || obj.metadata.labels?.[labels.session] !== session) return;
+      if (!obj) return undefined;
+      // Only what this session made: never delete an object of the same name someone else made.
+      if (!createdBySession(obj, scope)) return `${refText(undo.ref)} was not created by session ${scope.session} (neither owned by its record nor labelled with it); left as it is`;
       try {
         await ctx.api.delete(type, undo.ref.namespace, undo.ref.name, { signal: ctx.signal, preconditions: { uid: obj.metadata.uid } });
       } catch (err) {
         if (!isKind(err, 'not-found', 'conflict')) throw err;
       }
-      return;
+      return undefined;
     }
     case 'edit': {
       const after = await editObject(ctx, undo.ref, undo.edit);
       if (after && undo.edit.kind.startsWith('router.')) await routerSync(ctx, undo.ref.namespace, after).catch((err) => ctx.logger.warn(`router reload after removing a route: ${(err as Error).message}`));
-      return;
+      return undefined;
     }
     case 'release-router':
       return releaseRouter(ctx, undo.namespace, undo.service);
   }
 }
 
-/** Replays inverses newest first; keeps going past failures and reports them all at the end. */
-export async function replayUndo(ctx: ExecContext, undo: Undo[], session: string): Promise<void> {
+/**
+ * Replays inverses newest first; keeps going past failures and reports them all at the end.
+ * Returns the steps refused (never replayed), each with why.
+ */
+export async function replayUndo(ctx: ExecContext, undo: Undo[], scope: UndoScope): Promise<string[]> {
   const failures: string[] = [];
+  const refused: string[] = [];
   for (const u of [...undo].reverse()) {
     try {
       ctx.report(`Undo: ${u.summary}`);
-      await runUndo(ctx, u, session);
+      const why = await runUndo(ctx, u, scope);
+      if (why) {
+        refused.push(`refused "${u.summary}": ${why}`);
+        ctx.logger.warn(`session ${scope.session}: refused undo step "${u.summary}": ${why}`);
+      }
     } catch (err) {
       if (ctx.signal.aborted) throw err;
       failures.push(`${u.summary}: ${(err as Error).message}`);
@@ -133,4 +147,5 @@ export async function replayUndo(ctx: ExecContext, undo: Undo[], session: string
   if (failures.length) {
     throw new ClusterError('server', `Some changes could not be undone:\n  ${failures.join('\n  ')}`, 'They stay in the session record; run `devlane stop` or `devlane gc` again to retry.');
   }
+  return refused;
 }

@@ -43,6 +43,9 @@ export interface StrategyChoice {
   reason: string;
 }
 
+/** Why a forced strategy was used: the CLI's --strategy or the editor's setting, so neither is named. */
+const askedFor = 'asked for, not chosen automatically';
+
 /**
  * Istio when its VirtualService API is served and the namespace (or the pods) are in the mesh;
  * otherwise the router. Gateway API only when forced: its HTTPRoutes route what enters through a
@@ -53,10 +56,10 @@ export async function chooseStrategy(api: ObjectApi, namespace: string, pods: Po
   if (forced) {
     if (forced === 'gateway-api') {
       if (!(await api.serves(apiTypes.httpRoute, signal))) throw new SessionError('unsupported', 'Gateway API routing was asked for, but this cluster does not serve gateway.networking.k8s.io HTTPRoutes', 'Nothing was created. Use the "istio" or "router" strategy, or leave it on automatic.');
-      return { strategy: forced, reason: 'chosen in settings' };
+      return { strategy: forced, reason: askedFor };
     }
     if (forced === 'istio' && !istioServed) throw new SessionError('unsupported', 'Istio routing was asked for, but this cluster does not serve networking.istio.io VirtualServices', 'Nothing was created. Use the "router" strategy, or leave it on automatic.');
-    return { strategy: forced, reason: 'chosen in settings' };
+    return { strategy: forced, reason: askedFor };
   }
   if (!istioServed) return { strategy: 'router', reason: 'no Istio VirtualService API in this cluster' };
   let nsLabels: Record<string, string> | undefined;
@@ -134,6 +137,7 @@ export async function buildPlan(api: ObjectApi, input: PlanInput, signal: AbortS
     steps,
     access: accessFor(ns, steps, { pvcs: pvcs.length > 0 }),
     warnings: dev.warnings,
+    fromWorkspace: input.sync && { devImage: input.sync.devImage, run: input.sync.run, action: input.sync.action, command: input.sync.command, remotePath: input.sync.remotePath },
   };
 }
 

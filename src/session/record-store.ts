@@ -6,6 +6,7 @@ import { ClusterError } from '../core/errors';
 import { SessionError } from '../core/session/errors';
 import { labels, recordName } from '../core/session/names';
 import { type RecordConfigMap, readRecord, type SessionState, withState } from '../core/session/record';
+import { RecordError } from '../core/session/record-schema';
 
 export async function getRecord(api: ObjectApi, namespace: string, session: string, signal: AbortSignal): Promise<{ cm: RecordConfigMap; state: SessionState } | undefined> {
   const cm = await api.tryGet<RecordConfigMap>(apiTypes.configMap, namespace, recordName(session), signal);
@@ -18,17 +19,31 @@ export async function requireRecord(api: ObjectApi, namespace: string, session: 
   return r;
 }
 
-export async function listRecords(api: ObjectApi, namespace: string, signal: AbortSignal): Promise<{ cm: RecordConfigMap; state: SessionState }[]> {
+export interface RecordList {
+  records: { cm: RecordConfigMap; state: SessionState }[];
+  /** Records that failed validation: left alone, and reported with their error. */
+  unreadable: { cm: RecordConfigMap; error: RecordError }[];
+}
+
+export async function listRecords(api: ObjectApi, namespace: string, signal: AbortSignal): Promise<RecordList> {
   const cms = await api.list<RecordConfigMap>(apiTypes.configMap, namespace, { labelSelector: `${labels.role}=record` }, signal);
-  const out: { cm: RecordConfigMap; state: SessionState }[] = [];
+  const out: RecordList = { records: [], unreadable: [] };
   for (const cm of cms) {
     try {
-      out.push({ cm, state: readRecord(cm) });
-    } catch {
-      // Not ours after all (a label someone copied); skip it.
+      out.records.push({ cm, state: readRecord(cm) });
+    } catch (err) {
+      if (!(err instanceof RecordError)) throw err;
+      out.unreadable.push({ cm, error: err });
     }
   }
   return out;
+}
+
+/** Deletes a record as it was read (uid precondition), without replaying anything it holds. */
+export async function deleteRecordObject(api: ObjectApi, namespace: string, name: string, uid: string | undefined, signal: AbortSignal): Promise<void> {
+  await api.delete(apiTypes.configMap, namespace, name, { signal, preconditions: uid ? { uid } : undefined }).catch((err) => {
+    if (!(err instanceof ClusterError && err.kind === 'not-found')) throw err;
+  });
 }
 
 /** Applies `change` to the current state and writes it back; reads again and retries on conflict. */

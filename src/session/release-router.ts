@@ -8,22 +8,30 @@ import { editObject } from './executor';
 import { apiTypes } from '../core/api-types';
 import { ClusterError } from '../core/errors';
 import { annotations, originServiceName, routerName } from '../core/session/names';
-import type { Pod } from '../core/resources';
+import type { Pod, Service } from '../core/resources';
 import { readRoutes, type RouterConfigMap, routerPodLabels } from '../routing/router';
-import { selectorString } from '../core/selectors';
+import { matchesServiceSelector, selectorString } from '../core/selectors';
 import { waitEndpointsFollow } from './endpoints';
 
-export async function releaseRouter(ctx: ExecContext, namespace: string, service: string): Promise<void> {
+/**
+ * Returns why the selector was not put back, when someone changed it since the router was put in
+ * front: their selector stays, and so does the router while that selector still reaches it.
+ */
+export async function releaseRouter(ctx: ExecContext, namespace: string, service: string): Promise<string | undefined> {
   const cm = await ctx.api.tryGet<RouterConfigMap>(apiTypes.configMap, namespace, routerName(service), ctx.signal);
   const routes = cm ? readRoutes(cm) : [];
   if (routes.length > 0) {
     ctx.logger.info(`router for ${namespace}/${service} still serves ${routes.map((r) => r.session).join(', ')}; keeping it`);
-    return;
+    return undefined;
   }
-  const restored = await editObject(ctx, { type: 'service', namespace, name: service }, { kind: 'service.restoreSelector' });
-  // The router goes only once the Service sends to the original pods again.
-  const selector = (restored as { spec?: { selector?: Record<string, string> } } | undefined)?.spec?.selector;
-  if (selector) await waitEndpointsFollow(ctx, namespace, service, selector, 'back to the original pods');
+  const after = (await editObject(ctx, { type: 'service', namespace, name: service }, { kind: 'service.restoreSelector' })) as Service | undefined;
+  const changed = after?.metadata.annotations?.[annotations.originalSelector] !== undefined ? after : undefined;
+  if (changed && matchesServiceSelector(changed.spec?.selector, routerPodLabels(service))) {
+    return `Service ${namespace}/${service}'s selector was changed by someone else since the session pointed it at the router, and still reaches the router; left both as they are`;
+  }
+  // The router goes only once the Service sends to the pods its selector now picks (the original ones, unless someone changed it).
+  const selector = after?.spec?.selector;
+  if (selector) await waitEndpointsFollow(ctx, namespace, service, selector, changed ? 'to the pods its changed selector picks' : 'back to the original pods');
   const gone = async (type: keyof typeof apiTypes, name: string, resourceVersion?: string) => {
     const obj = await ctx.api.tryGet(apiTypes[type], namespace, name, ctx.signal);
     // Only delete what Devlane made for this Service.
@@ -40,6 +48,7 @@ export async function releaseRouter(ctx: ExecContext, namespace: string, service
   // With the resourceVersion read above: if a session added a route since, this fails with a
   // conflict and the config stays for it (it recreates the router it finds missing on its next start).
   await gone('configMap', routerName(service), cm?.metadata.resourceVersion);
+  return changed ? `Service ${namespace}/${service}'s selector was changed by someone else since the session pointed it at the router; left as it is (its original selector is still in annotation ${annotations.originalSelector})` : undefined;
 }
 
 /** The router's grace period and then some: past it, the kubelet has killed the pods anyway. */

@@ -15,11 +15,12 @@ import { ClusterError } from '../core/errors';
 import type { Logger } from '../core/logger';
 import type { KubeObject } from '../core/resources';
 import { SessionError } from '../core/session/errors';
-import { looksLikeProduction } from '../core/session/globs';
+import { productionReason } from '../core/session/globs';
 import { defaultSessionName, devServiceName, labels, leaseName, newRouteKey, recordName, sessionNameProblem } from '../core/session/names';
 import { participantUser } from '../core/session/participant';
 import { describePlan, type Plan, type StrategyName } from '../core/session/plan';
 import { recordObject, type SessionState, type TakenOver } from '../core/session/record';
+import type { UndoScope } from '../core/session/undo-admission';
 import type { DebugConfig, ServiceSync } from '../core/sync/config';
 
 export interface SessionsOptions {
@@ -29,10 +30,16 @@ export interface SessionsOptions {
   /** Who this is: the authenticated user and this instance (src/session/participant.ts); one Lease each. */
   participant: ParticipantSource;
   logger: Logger;
-  /** `devlane.productionContexts` globs. */
+  /** `devlane.productionContexts` globs (also matched against the API server's host). */
   productionGlobs?: string[];
-  /** Shows the plan and asks; resolves false to cancel. Called for production-looking contexts (or always, if `confirmAlways`). */
+  /** `devlane.productionNamespaces` globs. */
+  productionNamespaces?: string[];
+  /** The context's API server URL. */
+  server?: string;
+  /** Shows the plan and asks; resolves false to cancel. Called for production-looking places (or always, if `confirmAlways`). */
   confirm?: (plan: Plan, text: string) => Promise<boolean>;
+  /** Asks before collecting orphaned sessions in a production-looking place; without it, gc refuses there. */
+  confirmCollect?: (text: string) => Promise<boolean>;
   confirmAlways?: boolean;
   report?: (message: string) => void;
   leaseSeconds?: number;
@@ -100,7 +107,7 @@ export class Sessions {
 
   async list(signal: AbortSignal): Promise<SessionSummary[]> {
     const { api, namespace } = this.o;
-    const [records, expired] = await Promise.all([listRecords(api, namespace, signal), this.leaseJudge(signal)]);
+    const [{ records }, expired] = await Promise.all([listRecords(api, namespace, signal), this.leaseJudge(signal)]);
     return records.map(({ state }) => ({
       name: state.name,
       routeKey: state.routeKey,
@@ -109,6 +116,11 @@ export class Sessions {
       participants: state.participants.map((p) => ({ name: p.name, alive: !expired(state.name, p.name) })),
       services: state.services.map((s) => ({ service: s.service, owner: s.owner, strategy: s.strategy, state: s.state, devService: s.devService })),
     }));
+  }
+
+  /** Records in the namespace that fail validation, each with its error (full, with what to do). */
+  async unreadable(signal: AbortSignal): Promise<string[]> {
+    return (await listRecords(this.o.api, this.o.namespace, signal)).unreadable.map(({ error }) => error.full);
   }
 
   async routeKey(session: string, signal: AbortSignal): Promise<string> {
@@ -152,9 +164,10 @@ export class Sessions {
     phase('plan');
     await preflight(api, namespace, plan.access, signal);
     phase('preflight');
-    if (this.o.confirmAlways || looksLikeProduction(this.o.context, this.o.productionGlobs)) {
-      const text = `${existing ? '' : `Create session record ConfigMap ${recordName(name)} and a Lease for ${participant}\n`}${describePlan(plan)}`;
-      if (!this.o.confirm) throw new SessionError('declined', `Context "${this.o.context}" looks like production, and nothing can confirm the plan here`, 'Nothing was created. Run it where the plan can be shown and confirmed: the editor, or the CLI (on a terminal, or with --yes).');
+    const production = this.productionReason();
+    if (this.o.confirmAlways || production) {
+      const text = `${production ? `This looks like production: ${production}.\n` : ''}${existing ? '' : `Create session record ConfigMap ${recordName(name)} and a Lease for ${participant}\n`}${describePlan(plan)}`;
+      if (!this.o.confirm) throw new SessionError('declined', `This looks like production (${production}), and nothing can confirm the plan here`, 'Nothing was created. Run it where the plan can be shown and confirmed: the editor, or the CLI (on a terminal, or with --yes).');
       if (!(await this.o.confirm(plan, text))) throw new SessionError('declined', 'The plan was not confirmed', 'Nothing was created.');
       phase('confirm');
     }
@@ -218,18 +231,19 @@ export class Sessions {
       return { session: name, routeKey, service: plan.service, devService: entry.devService, strategy: plan.strategy, plan, resumed: false, heartbeat, phases };
     } catch (err) {
       heartbeat?.dispose();
-      await this.rollback(name, entry, !existing, err);
+      await this.rollback({ name, routeKey, uid: existing?.cm.metadata.uid }, entry, !existing, err);
       throw err; // not reached: rollback throws
     }
   }
 
-  private async rollback(name: string, entry: TakenOver, ownsRecord: boolean, cause: unknown): Promise<never> {
+  private async rollback(session: ScopeSession, entry: TakenOver, ownsRecord: boolean, cause: unknown): Promise<never> {
+    const { name } = session;
     const ctx = this.ctx(cleanupSignal());
     const what = cause instanceof StepFailed ? `"${cause.step}" failed: ${errorMessage(cause.cause)}` : errorMessage(cause);
     this.o.logger.warn(`start of session ${name} on ${entry.service}: ${what}; rolling back`);
     let rollbackProblem = '';
     try {
-      await replayUndo(ctx, entry.undo, name);
+      await replayUndo(ctx, entry.undo, undoScope(this.o.namespace, session, entry));
       if (ownsRecord) await this.deleteRecord(name, ctx.signal);
       else await updateRecord(this.o.api, this.o.namespace, name, (s) => ({ ...s, services: s.services.filter((x) => x.service !== entry.service) }), ctx.signal);
     } catch (err) {
@@ -256,58 +270,84 @@ export class Sessions {
   }
 
   /** Gives back what this participant took over; the last participant leaving ends the session. */
-  async leave(session: string, signal: AbortSignal, who?: string): Promise<{ ended: boolean }> {
+  async leave(session: string, signal: AbortSignal, who?: string): Promise<{ ended: boolean; refused?: string[] }> {
     const { api, namespace } = this.o;
     const participant = who ?? (await this.me(signal));
-    const { state } = await requireRecord(api, namespace, session, signal);
+    const { cm, state } = await requireRecord(api, namespace, session, signal);
     if (!state.participants.some((p) => p.name === participant)) throw new SessionError('invalid', `${participant} is not a participant of session "${session}"`, 'Nothing was changed.');
     const ctx = this.ctx(signal);
-    for (const s of state.services.filter((x) => x.owner === participant).reverse()) await this.giveBack(ctx, session, s);
+    const refused: string[] = [];
+    for (const s of state.services.filter((x) => x.owner === participant).reverse()) refused.push(...(await this.giveBack(ctx, { ...state, uid: cm.metadata.uid }, s)));
     const { state: after } = await updateRecord(api, namespace, session, (s) => ({ ...s, participants: s.participants.filter((p) => p.name !== participant) }), signal);
     await this.deleteLease(session, participant, signal);
-    if (after.participants.length === 0) {
-      await this.stop(session, signal);
-      return { ended: true };
-    }
-    return { ended: false };
+    if (after.participants.length === 0) refused.push(...(await this.stop(session, signal)));
+    // Undo steps refused (left as they are), only when there are any.
+    return { ended: after.participants.length === 0, ...(refused.length ? { refused } : {}) };
   }
 
-  /** Ends the session for everyone: replays every undo log, then deletes the record (its Leases and copies go with it). */
-  async stop(session: string, signal: AbortSignal): Promise<void> {
-    const { state } = await requireRecord(this.o.api, this.o.namespace, session, signal);
+  /**
+   * Ends the session for everyone: replays every undo log, then deletes the record (its Leases and
+   * copies go with it). Returns the undo steps refused (left as they are), each with why.
+   */
+  async stop(session: string, signal: AbortSignal): Promise<string[]> {
+    const { cm, state } = await requireRecord(this.o.api, this.o.namespace, session, signal);
     const ctx = this.ctx(signal);
-    for (const s of [...state.services].reverse()) await this.giveBack(ctx, session, s);
+    const refused: string[] = [];
+    for (const s of [...state.services].reverse()) refused.push(...(await this.giveBack(ctx, { ...state, uid: cm.metadata.uid }, s)));
     await this.deleteRecord(session, signal);
-    ctx.report(`Session "${session}" stopped; everything it changed was put back`);
+    ctx.report(refused.length ? `Session "${session}" stopped; put back what it changed, except:\n  ${refused.join('\n  ')}` : `Session "${session}" stopped; everything it changed was put back`);
+    return refused;
   }
 
   /**
    * Collects sessions whose participants are gone: each expired participant's services are given
-   * back, and a session with no live participant left is stopped. Returns what was done.
+   * back, and a session with no live participant left is stopped. Records that fail validation are
+   * reported and left alone. In a production-looking place it asks first (`confirmCollect`), unless
+   * `confirmed`. Returns what was done, one line each.
    */
-  async gc(signal: AbortSignal): Promise<string[]> {
+  async gc(signal: AbortSignal, opts: { confirmed?: boolean } = {}): Promise<string[]> {
     const { api, namespace } = this.o;
-    const done: string[] = [];
-    const [records, isExpired] = await Promise.all([listRecords(api, namespace, signal), this.leaseJudge(signal)]);
+    const [{ records, unreadable }, isExpired] = await Promise.all([listRecords(api, namespace, signal), this.leaseJudge(signal)]);
     (this.o.leases ?? processLeases).keepOnly(leaseWhere(this.o.context, namespace), records.flatMap(({ state }) => state.participants.map((p) => leaseName(state.name, p.name))));
-    for (const { state } of records) {
+    const done = unreadable.map(({ error }) => error.full);
+    const due = records.flatMap(({ state }) => {
       // Who wrote createdAt does not matter much here: only a record nobody ever joined is judged by it.
       const settling = Date.parse(state.createdAt) + (leaseDurationSeconds + 5) * 1000 > Date.now();
       const expired = state.participants.filter((p) => isExpired(state.name, p.name));
-      if (expired.length === 0 && (state.participants.length > 0 || settling)) continue;
+      return expired.length === 0 && (state.participants.length > 0 || settling) ? [] : [{ state, expired }];
+    });
+    if (due.length && !opts.confirmed && !(await this.collectConfirmed(due.map((d) => d.state.name)))) {
+      return [...done, `Not collected (not confirmed): ${due.map((d) => d.state.name).join(', ')}`];
+    }
+    for (const { state, expired } of due) {
       try {
+        let refused: string[] = [];
         if (expired.length === state.participants.length) {
-          await this.stop(state.name, signal);
+          refused = await this.stop(state.name, signal);
           done.push(`stopped session ${state.name} (no live participant: ${expired.map((p) => p.name).join(', ') || 'none'})`);
         } else {
-          for (const p of expired) await this.leave(state.name, signal, p.name);
+          for (const p of expired) refused.push(...((await this.leave(state.name, signal, p.name)).refused ?? []));
           done.push(`gave back what ${expired.map((p) => p.name).join(', ')} held in session ${state.name}`);
         }
+        done.push(...refused.map((r) => `session ${state.name}: ${r}`));
       } catch (err) {
         done.push(`session ${state.name}: could not collect: ${errorMessage(err)}`);
       }
     }
     return done;
+  }
+
+  /** Why this context or namespace looks like production, or undefined. */
+  productionReason(): string | undefined {
+    return productionReason({ context: this.o.context, namespace: this.o.namespace, server: this.o.server }, { contexts: this.o.productionGlobs, namespaces: this.o.productionNamespaces });
+  }
+
+  private async collectConfirmed(sessions: string[]): Promise<boolean> {
+    const reason = this.productionReason();
+    if (!reason) return true;
+    const text = `This looks like production: ${reason}. Collecting replays the undo logs of ${sessions.map((s) => `"${s}"`).join(', ')} (no participant renews a Lease in them) and deletes their records.`;
+    if (!this.o.confirmCollect) throw new SessionError('declined', `${text} Nothing can confirm that here`, 'Nothing was changed. Run `devlane gc --yes` (or on a terminal, to be asked), or Clean Up in the Sessions view.');
+    return this.o.confirmCollect(text);
   }
 
   /** Lists the Leases and notes them; answers whether a participant's Lease stood still for its duration, as seen here. */
@@ -319,10 +359,11 @@ export class Sessions {
     return (session, participant) => observer.expired(where, leaseName(session, participant), findLease(leases, session, participant));
   }
 
-  private async giveBack(ctx: ExecContext, session: string, s: TakenOver): Promise<void> {
-    ctx.report(`Giving back ${s.service} (session ${session})`);
-    await replayUndo(ctx, s.undo, session);
-    await updateRecord(this.o.api, this.o.namespace, session, (st) => ({ ...st, services: st.services.filter((x) => x.service !== s.service) }), ctx.signal);
+  private async giveBack(ctx: ExecContext, session: ScopeSession, s: TakenOver): Promise<string[]> {
+    ctx.report(`Giving back ${s.service} (session ${session.name})`);
+    const refused = await replayUndo(ctx, s.undo, undoScope(this.o.namespace, session, s));
+    await updateRecord(this.o.api, this.o.namespace, session.name, (st) => ({ ...st, services: st.services.filter((x) => x.service !== s.service) }), ctx.signal);
+    return refused;
   }
 
   private async heartbeat(session: string, record: KubeObject, signal: AbortSignal): Promise<Heartbeat> {
@@ -355,6 +396,13 @@ class StepFailed extends Error {
   ) {
     super(`${step}: ${errorMessage(cause)}`);
   }
+}
+
+/** What an undo scope needs of a session. */
+type ScopeSession = Pick<SessionState, 'name' | 'routeKey'> & { uid?: string };
+
+function undoScope(namespace: string, session: ScopeSession, s: TakenOver): UndoScope {
+  return { namespace, session: session.name, routeKey: session.routeKey, service: s.service, strategy: s.strategy, recordUid: session.uid };
 }
 
 function heldError(session: string, held: TakenOver): SessionError {

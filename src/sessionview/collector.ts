@@ -2,13 +2,14 @@
 // Lease expires; any Devlane instance that sees that (ARCHITECTURE, "Stop / crash") gives back
 // what the departed participant held, and stops a session nobody is left in — the same code as
 // `devlane gc`. A participant that is this window is never collected here: its own heartbeat
-// renews its Lease, and it resumes on its own.
+// renews its Lease, and it resumes on its own. In a production-looking place nothing is collected
+// on its own: the user is asked, once for each set of sessions waiting there.
 import { Disposable } from '../core/lifecycle';
 import type { Logger } from '../core/logger';
 import type { SessionView } from './sessions';
 
 export interface Collectable {
-  gc(signal: AbortSignal): Promise<string[]>;
+  gc(signal: AbortSignal, opts?: { confirmed?: boolean }): Promise<string[]>;
 }
 
 export interface CollectorSource {
@@ -20,6 +21,10 @@ export interface CollectorOptions {
   /** At most one collection per namespace in this long (a failed or partial one is retried after it). */
   minIntervalMs?: number;
   now?: () => number;
+  /** Why a place looks like production (undefined: it does not). */
+  production?: (context: string, namespace: string) => string | undefined;
+  /** Asks whether to collect these sessions in a production-looking place; resolves true to go ahead. */
+  ask?: (where: { context: string; namespace: string; reason: string; sessions: string[] }) => Promise<boolean>;
 }
 
 /** Someone other than this window has a Lease that expired. */
@@ -30,6 +35,8 @@ export function needsCollecting(v: SessionView): boolean {
 export class OrphanCollector extends Disposable {
   private readonly last = new Map<string, number>();
   private readonly running = new Set<string>();
+  /** Production-looking places, with the sessions already asked about there. */
+  private readonly asked = new Set<string>();
   private readonly abort = new AbortController();
 
   constructor(
@@ -52,19 +59,33 @@ export class OrphanCollector extends Disposable {
   private check(): void {
     const now = (this.opts.now ?? Date.now)();
     const interval = this.opts.minIntervalMs ?? 60_000;
-    for (const v of this.source.sessions()) {
-      if (!needsCollecting(v)) continue;
+    const due = this.source.sessions().filter(needsCollecting);
+    for (const v of due) {
       const key = `${v.context}/${v.namespace}`;
       if (this.running.has(key) || now - (this.last.get(key) ?? -Infinity) < interval) continue;
+      const reason = this.opts.production?.(v.context, v.namespace);
+      const sessions = due.filter((d) => d.context === v.context && d.namespace === v.namespace).map((d) => d.session).sort();
+      if (reason && this.asked.has(`${key}:${sessions.join(',')}`)) continue;
       this.last.set(key, now);
       this.running.add(key);
-      void this.collect(v.context, v.namespace).finally(() => this.running.delete(key));
+      const run = reason ? this.askFirst({ context: v.context, namespace: v.namespace, reason, sessions }) : this.collect(v.context, v.namespace, false);
+      void run.finally(() => this.running.delete(key));
     }
   }
 
-  private async collect(context: string, namespace: string): Promise<void> {
+  private async askFirst(where: { context: string; namespace: string; reason: string; sessions: string[] }): Promise<void> {
+    this.asked.add(`${where.context}/${where.namespace}:${where.sessions.join(',')}`);
+    const go = (await this.opts.ask?.(where).catch(() => false)) ?? false;
+    if (!go) {
+      this.logger.info(`Not collecting ${where.sessions.join(', ')} in ${where.context} / ${where.namespace} on its own: ${where.reason}. Clean Up in the Sessions view, or \`devlane gc\`, collects them when you decide to.`);
+      return;
+    }
+    await this.collect(where.context, where.namespace, true);
+  }
+
+  private async collect(context: string, namespace: string, confirmed: boolean): Promise<void> {
     try {
-      const done = await this.collectorFor(context, namespace).gc(this.abort.signal);
+      const done = await this.collectorFor(context, namespace).gc(this.abort.signal, { confirmed });
       for (const line of done) this.logger.info(`Collected in ${context} / ${namespace}: ${line}`);
     } catch (err) {
       if (!this.abort.signal.aborted) this.logger.warn(`Could not collect expired sessions in ${context} / ${namespace}: ${(err as Error).message}. Nothing was changed by this attempt; it is tried again in a minute, and \`devlane gc\` does the same by hand.`);

@@ -208,12 +208,12 @@ export function panelModel(i: PanelInputs): PanelState {
   const { curl, note } = curlLine({ proxyUrl: active?.proxyUrl, proxyService: active?.proxyService, namespace: ref.namespace, target: tryDefault, key: masked || 'KEY' });
   const strategies = [...new Set((view?.services ?? []).map((s) => s.strategy))];
 
-  const gone = off('The session no longer exists.');
+  const gone: ActionState = { enabled: false, reason: 'The session no longer exists.', hidden: true };
   const actions: PanelState['actions'] = {
     stop: !view ? gone : active?.phase === 'ending' ? off('Already ending.') : on,
     leave: !view ? gone : !view.mine && !joined ? off('You are not in this session.') : active?.phase === 'ending' ? off('Already ending.') : on,
     takeOver: !view ? gone : active?.phase === 'ending' ? off('The session is ending.') : on,
-    copyRouteKey: key ? on : off('The route key is not known yet.'),
+    copyRouteKey: key ? on : !view ? gone : off('The route key is not known yet.'),
     copyJoinLink: view ? on : gone,
     openRoutedUrl: view ? on : gone,
   };
@@ -227,6 +227,7 @@ export function panelModel(i: PanelInputs): PanelState {
     routing: { proxyUrl: active?.proxyUrl, proxyService: active?.proxyService, curl, header: `${routeHeaderName}: ${masked || 'KEY'}`, baggage: `baggage: devlane=${masked || 'KEY'}`, curlNote: note },
     participants: (view?.participants ?? []).map((p) => ({ ...p, services: taken.filter((s) => view!.services.find((x) => x.service === s)?.owner === p.name) })),
     services,
+    ...(services.length ? {} : { servicesNote: !view ? 'None: the session no longer exists.' : actions.takeOver.enabled ? 'None yet. Use Take Over Another Service.' : 'None.' }),
     routingStrategy: strategies.length ? strategies.join(', ') : 'none yet (no service taken over)',
     actions,
     tryTargets,

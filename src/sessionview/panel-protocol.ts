@@ -20,6 +20,8 @@ export interface ActionState {
   enabled: boolean;
   /** Shown as the button's tooltip when disabled (and read out with it). */
   reason?: string;
+  /** Not offered at all in this state (the session is gone): the panel leaves the button out. */
+  hidden?: boolean;
 }
 
 export type ActionName = 'stop' | 'leave' | 'takeOver' | 'copyRouteKey' | 'copyJoinLink' | 'openRoutedUrl';
@@ -87,6 +89,8 @@ export interface PanelState {
   };
   participants: { name: string; alive: boolean; me: boolean; services: string[] }[];
   services: ServicePanel[];
+  /** What the services section says when no service is taken over; it names only actions the panel offers. */
+  servicesNote?: string;
   routingStrategy: string;
   actions: Record<ActionName, ActionState>;
   /** Services the Try-a-request form may target, and the one selected first. */

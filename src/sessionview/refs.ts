@@ -11,6 +11,19 @@ export interface SessionRef {
 
 export const sessionKey = (r: SessionRef): string => `${r.context}/${r.namespace}/${r.session}`;
 
+/**
+ * How tabs and terminals name a session: with its namespace always, since the same name may be
+ * used in two namespaces and a terminal cannot be renamed once open (adding it only on a clash
+ * would leave the first one ambiguous). The context is in the panel's header.
+ */
+export const sessionTitle = (r: SessionRef): string => `${r.session} · ${r.namespace}`;
+
+/** The title of the session panel's tab. */
+export const panelTitle = (r: SessionRef): string => `Session ${sessionTitle(r)}`;
+
+/** The title of the terminal streaming a copy's logs. */
+export const copyLogsTitle = (service: string, r: SessionRef): string => `${service} (copy, session ${sessionTitle(r)})`;
+
 export const sameSession = (a: SessionRef | undefined, b: SessionRef | undefined): boolean => !!a && !!b && sessionKey(a) === sessionKey(b);
 
 /** The join link: `vscode://devlane.devlane/join?context=…&namespace=…&session=…` (scheme from vscode.env.uriScheme). */
@@ -33,4 +46,16 @@ export function parseJoinLink(path: string, query: string): { ref: SessionRef } 
   const bad = sessionNameProblem(session);
   if (bad) return { problem: `The link names no valid session: ${bad}` };
   return { ref: { context, namespace, session } };
+}
+
+/** The confirmation a join link shows: a warning that names why, when the place looks like production. */
+export function joinQuestion(ref: SessionRef, productionReason: string | undefined): { warning: boolean; message: string; detail: string } {
+  const detail = 'You become a participant: you get its route key, and can take over services in it.';
+  const message = `Join session ${ref.session} in ${ref.context} / ${ref.namespace}?`;
+  if (!productionReason) return { warning: false, message, detail };
+  return {
+    warning: true,
+    message: `${message} This looks like production.`,
+    detail: `${productionReason}.\n\nThe link came from outside the editor: join only if you expected it. ${detail} What you take over there receives the production requests that carry the route key.`,
+  };
 }

@@ -52,7 +52,31 @@ export function isSessionRecord(cm: ConfigMapObject): boolean {
   return cm.metadata.labels?.[labels.role] === 'record' && !!cm.metadata.labels?.[labels.session];
 }
 
-/** Every session in the namespace, by name. Records that cannot be read are left out. */
+/** A record that failed validation: the Sessions view shows it with its error and a Delete Record action. */
+export interface UnreadableRecord {
+  context: string;
+  namespace: string;
+  /** The ConfigMap's name. */
+  record: string;
+  uid?: string;
+  error: string;
+}
+
+/** The records that fail validation, by name; nothing else uses them. */
+export function unreadableRecords(i: Pick<SessionInputs, 'context' | 'namespace' | 'records'>): UnreadableRecord[] {
+  const out: UnreadableRecord[] = [];
+  for (const cm of i.records) {
+    if (!isSessionRecord(cm) || cm.metadata.deletionTimestamp) continue;
+    try {
+      readRecord(cm);
+    } catch (err) {
+      out.push({ context: i.context, namespace: i.namespace, record: cm.metadata.name, uid: cm.metadata.uid, error: (err as Error).message });
+    }
+  }
+  return out.sort((a, b) => a.record.localeCompare(b.record));
+}
+
+/** Every session in the namespace, by name. Records that fail validation are left out (see unreadableRecords). */
 export function sessionViews(i: SessionInputs): SessionView[] {
   const leases = [...i.leases];
   const deployments = new Map([...i.deployments].map((d) => [d.metadata.name, d]));

@@ -53,6 +53,12 @@ export function developOffer(configServices: readonly string[] | undefined, wher
   return { context: where.context, namespace: where.namespace, services };
 }
 
+/** `a or b`, `a, b or c`; past three, the first two and how many more (the item stays short). */
+function choices(services: readonly string[]): string {
+  const shown = services.length > 3 ? [...services.slice(0, 2), `${services.length - 2} more`] : services;
+  return `${shown.slice(0, -1).join(', ')} or ${shown[shown.length - 1]}`;
+}
+
 /** Commands the tooltip may run; the UI trusts exactly these. */
 export const linkCommands: CommandId[] = [commands.openSessionPanel, commands.openRoutedUrl, commands.copyRouteKey, commands.copyJoinLink, commands.stopSession, commands.leaveSession, commands.takeOverService];
 
@@ -73,7 +79,7 @@ export function statusBarView(i: StatusInputs): StatusBarView | undefined {
     const one = services.length === 1 ? services[0] : undefined;
     const target: DevelopTarget = one ? { context, namespace, service: one } : { context, namespace, services: [...services] };
     return {
-      text: one ? `$(play) Devlane: develop ${one}` : '$(play) Devlane: develop…',
+      text: `$(play) Devlane: develop ${one ?? `${choices(services)}…`}`,
       tooltip: `${one ? `This workspace maps to **${esc(one)}**` : `This workspace maps to ${services.map((x) => `**${esc(x)}**`).join(', ')}`} (.vscode/devlane.json), in ${esc(context)} / ${esc(namespace)}.  \nStart a routed session: a copy of the service runs next to the original, and only requests with your route key reach it.`,
       severity: 'ok',
       accessibleLabel: one ? `Devlane: develop ${one} in a routed session, in ${context} / ${namespace}` : `Devlane: develop one of ${services.join(', ')} in a routed session, in ${context} / ${namespace}`,

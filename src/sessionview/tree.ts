@@ -2,13 +2,13 @@
 // age, orphaned or not), and under it the services taken over (by whom, copy state) and the
 // participants. Pure functions from the watch's state; src/ui/session/sessions-tree.ts renders them.
 import type { SessionRef } from './refs';
-import { formatAge, type SessionView } from './sessions';
+import { formatAge, type SessionView, type UnreadableRecord } from './sessions';
 import type { WatchState } from './watch';
 import { treeItemContexts, type TreeItemContext } from '../core/contributions';
 
 export interface SessionRow {
   id: string;
-  kind: 'session' | 'service' | 'participant' | 'message';
+  kind: 'session' | 'service' | 'participant' | 'message' | 'unreadable';
   label: string;
   description?: string;
   tooltip?: string;
@@ -17,17 +17,34 @@ export interface SessionRow {
   expandable: boolean;
   ref?: SessionRef;
   service?: string;
+  /** On an unreadable row: the record the Delete Record action deletes. */
+  record?: UnreadableRecord;
 }
 
 const esc = (t: string) => t.replace(/[\\`*_{}[\]()#+\-.!|<>]/g, (c) => `\\${c}`);
 
-export function rootRows(state: WatchState, views: readonly SessionView[], now: Date): SessionRow[] {
+export function rootRows(state: WatchState, views: readonly SessionView[], now: Date, unreadable: readonly UnreadableRecord[] = []): SessionRow[] {
   if (state.phase === 'none') return [message('none', 'No context: pick one in the Clusters view', 'info')];
-  if (state.phase === 'error' && views.length === 0) return [message('error', `Cannot list sessions in ${state.where.namespace}: ${state.message}`, 'error')];
-  if (state.phase === 'starting' && views.length === 0) return [message('loading', `Listing sessions in ${state.where.namespace}…`, 'loading~spin')];
+  const none = views.length === 0 && unreadable.length === 0;
+  if (state.phase === 'error' && none) return [message('error', `Cannot list sessions in ${state.where.namespace}: ${state.message}`, 'error')];
+  if (state.phase === 'starting' && none) return [message('loading', `Listing sessions in ${state.where.namespace}…`, 'loading~spin')];
   // Empty: the view's welcome content says what to do (package.json viewsWelcome).
-  if (views.length === 0) return [];
-  return views.map((v) => sessionRow(v, now));
+  return [...views.map((v) => sessionRow(v, now)), ...unreadable.map(unreadableRow)];
+}
+
+/** A record that failed validation: its error, and nothing Devlane would do with it but delete it. */
+export function unreadableRow(r: UnreadableRecord): SessionRow {
+  return {
+    id: `record:${r.context}/${r.namespace}/${r.record}`,
+    kind: 'unreadable',
+    label: r.record,
+    description: `unreadable: ${r.error}`,
+    tooltip: [`**${esc(r.record)}** in ${esc(r.context)} / ${esc(r.namespace)} cannot be used as a session record:`, esc(r.error), 'Devlane replays nothing from it. **Delete Record** removes the ConfigMap (nothing it lists is undone).'].join('  \n'),
+    icon: { id: 'error', color: 'list.errorForeground' },
+    contextValue: treeItemContexts.sessionUnreadable,
+    expandable: false,
+    record: r,
+  };
 }
 
 /** The view's description: where the sessions listed are. */

@@ -14,7 +14,7 @@ import { participantId } from '../core/session/participant';
 import { readRecord, type SessionState } from '../core/session/record';
 import type { ConfigMapObject } from '../core/resources';
 import type { SessionRef } from './refs';
-import { holderText, leaseHealth, type SessionView, sessionViews } from './sessions';
+import { holderText, leaseHealth, type SessionView, sessionViews, type UnreadableRecord, unreadableRecords } from './sessions';
 
 export interface Where {
   context: string;
@@ -28,6 +28,7 @@ export class SessionsWatch extends Disposable implements SessionDecorations {
   readonly onDidChange = this._onDidChange.event;
   private store = new DisposableStore();
   private views: SessionView[] = [];
+  private unreadable: UnreadableRecord[] = [];
   private fingerprint = '';
   private me = '';
   private where: Where | undefined;
@@ -109,6 +110,11 @@ export class SessionsWatch extends Disposable implements SessionDecorations {
     return this.views;
   }
 
+  /** Records in the namespace that fail validation. */
+  unreadableRecords(): readonly UnreadableRecord[] {
+    return this.unreadable;
+  }
+
   get(ref: SessionRef): SessionView | undefined {
     return this.views.find((v) => v.context === ref.context && v.namespace === ref.namespace && v.session === ref.session);
   }
@@ -143,7 +149,8 @@ export class SessionsWatch extends Disposable implements SessionDecorations {
     const inf = this.informers;
     const where = this.where;
     this.views = inf && where ? sessionViews({ ...where, me: this.me, records: inf.records.values(), leases: inf.leases.values(), deployments: inf.deployments.values(), now: this.now(), expired: (name, lease) => this.leases.expired(leaseWhere(where.context, where.namespace), name, lease) }) : [];
-    const print = JSON.stringify(this.views);
+    this.unreadable = inf && where ? unreadableRecords({ ...where, records: inf.records.values() }) : [];
+    const print = JSON.stringify([this.views, this.unreadable]);
     if (!force && print === this.fingerprint) return;
     this.fingerprint = print;
     this._onDidChange.fire();

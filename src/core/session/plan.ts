@@ -60,6 +60,17 @@ export interface Plan {
   /** Every permission the steps (and the session's upkeep) need; checked before anything is written. */
   access: AccessCheck[];
   warnings: string[];
+  /** What .vscode/devlane.json makes the copy run, shown with the plan: a workspace file decides what runs in the cluster. */
+  fromWorkspace?: WorkspaceCopyConfig;
+}
+
+/** The parts of a service's .vscode/devlane.json entry that decide what runs in the copy. */
+export interface WorkspaceCopyConfig {
+  devImage?: string;
+  run?: string[];
+  action: string;
+  command?: string;
+  remotePath: string;
 }
 
 /** The plan as text for a confirmation dialog or the CLI. */
@@ -68,9 +79,21 @@ export function describePlan(plan: Plan): string {
     `Session "${plan.session}" on service ${plan.namespace}/${plan.service} (context ${plan.context})`,
     `Routing: ${plan.strategy} (${plan.strategyReason})`,
     ...plan.steps.map((s, i) => `${i + 1}. ${s.summary}`),
+    ...workspaceLines(plan.fromWorkspace),
   ];
   for (const w of plan.warnings) lines.push(`Warning: ${w}`);
   return lines.join('\n');
+}
+
+/** What .vscode/devlane.json makes the copy run, in the words of the file's fields. */
+function workspaceLines(w: WorkspaceCopyConfig | undefined): string[] {
+  if (!w) return [];
+  return [
+    'From .vscode/devlane.json, for the copy:',
+    `  devImage: ${w.devImage ?? '(none: the original image)'}`,
+    `  run: ${w.run?.length ? JSON.stringify(w.run) : "(none: the container's own command)"}`,
+    `  after each sync into ${w.remotePath}: ${w.action === 'command' ? `command: sh -c ${JSON.stringify(w.command ?? '')}` : w.action}`,
+  ];
 }
 
 export function refText(ref: ObjRef): string {

@@ -6,6 +6,7 @@
 import { sessionLabels } from './dev-workload';
 import { recordName } from './names';
 import type { StrategyName, Undo } from './plan';
+import { RecordError, validateRecord } from './record-schema';
 import type { KubeObject } from '../resources';
 
 export const recordDataKey = 'session.json';
@@ -45,13 +46,12 @@ export function recordObject(state: SessionState): RecordConfigMap {
   };
 }
 
+/** The record's state, validated (record-schema.ts); throws RecordError naming the field at fault. */
 export function readRecord(cm: RecordConfigMap): SessionState {
   const text = cm.data?.[recordDataKey];
-  if (!text) throw new Error(`ConfigMap ${cm.metadata.name} is not a Devlane session record (no ${recordDataKey})`);
-  const state = JSON.parse(text) as SessionState;
-  state.participants ??= [];
-  state.services ??= [];
-  return state;
+  const where = { name: cm.metadata.name, namespace: cm.metadata.namespace ?? '', uid: cm.metadata.uid };
+  if (!text) throw new RecordError(where.name, where.namespace, '', `it has no ${recordDataKey}`);
+  return validateRecord(text, where);
 }
 
 export function withState(cm: RecordConfigMap, state: SessionState): RecordConfigMap {

@@ -12,6 +12,7 @@ import type { Clusters } from '../../cluster/api';
 import { Disposable, toDisposable } from '../../core/lifecycle';
 import type { Logger } from '../../core/logger';
 import { type DebugPlan, openDebugTunnel, prepareDebug } from '../../debug/debug-copy';
+import { childSessionName } from '../../debug/launch-configs';
 import type { DebugTunnel } from '../../debug/tunnel';
 import { ChildSessionAdapter } from './child-session';
 import { type DebugPlans, type DevlaneDebugConfiguration, type ResolvedTarget, debugType } from './provider';
@@ -59,7 +60,8 @@ export class DevlaneAdapterFactory extends Disposable implements vscode.DebugAda
     const open: OpenDebugSession = { session, target: entry.target, plan: entry.plan, tunnel };
     this.open.set(session.id, open);
     if (entry.plan.adapter.attach === 'dap-server') return new vscode.DebugAdapterServer(tunnel.port, '127.0.0.1');
-    const childConfig = entry.plan.adapter.config({ ...entry.plan.mapping, port: tunnel.port, name: session.name }) as vscode.DebugConfiguration;
+    const name = childSessionName(session.name, entry.plan.adapter.debuggerName);
+    const childConfig = entry.plan.adapter.config({ ...entry.plan.mapping, port: tunnel.port, name }) as vscode.DebugConfiguration;
     return new vscode.DebugAdapterInlineImplementation(new ChildSessionAdapter(session, childConfig));
   }
 

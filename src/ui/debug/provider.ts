@@ -9,12 +9,14 @@ import type { Clusters } from '../../cluster/api';
 import type { Logger } from '../../core/logger';
 import { type DebugPlan, prepareDebug } from '../../debug/debug-copy';
 import { DebugError } from '../../debug/errors';
+import { debugType, initialLaunchConfigs } from '../../debug/launch-configs';
 import type { ActiveSessions } from '../../sessionview/active';
 import type { SessionsWatch } from '../../sessionview/watch';
 import type { MementoPrefs } from '../prefs';
+import { configuredServices } from '../workspace-config';
 import { showError, toAbortSignal } from '../vscode-utils';
 
-export const debugType = 'devlane';
+export { debugType };
 
 export interface DevlaneDebugConfiguration extends vscode.DebugConfiguration {
   service?: string;
@@ -60,9 +62,12 @@ export interface ProviderDeps {
 export class DevlaneDebugConfigurationProvider implements vscode.DebugConfigurationProvider {
   constructor(private readonly deps: ProviderDeps) {}
 
-  provideDebugConfigurations(): vscode.DebugConfiguration[] {
-    const service = this.activeServices()[0] ?? 'my-service';
-    return [{ type: debugType, request: 'attach', name: `Devlane: debug ${service} in the cluster`, service }];
+  /** What "create a launch.json file" writes: one configuration per service of the active session and of .vscode/devlane.json. */
+  async provideDebugConfigurations(folder: vscode.WorkspaceFolder | undefined): Promise<vscode.DebugConfiguration[]> {
+    const configServices = await configuredServices(folder ?? vscode.workspace.workspaceFolders?.[0], (err) =>
+      this.deps.logger.warn(`${err.message}: the launch configurations name only the active session's services.`),
+    );
+    return initialLaunchConfigs({ sessionServices: this.activeServices(), configServices });
   }
 
   async resolveDebugConfigurationWithSubstitutedVariables(folder: vscode.WorkspaceFolder | undefined, config: DevlaneDebugConfiguration, token?: vscode.CancellationToken): Promise<vscode.DebugConfiguration | undefined> {

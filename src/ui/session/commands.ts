@@ -12,7 +12,6 @@ import { type IngressObject, ingressHosts, ingressServices } from '../../core/in
 import { Disposable } from '../../core/lifecycle';
 import type { Logger } from '../../core/logger';
 import type { Service } from '../../core/resources';
-import { defaultProductionGlobs } from '../../core/session/globs';
 import { defaultSessionName } from '../../core/session/names';
 import type { Plan } from '../../core/session/plan';
 import type { ExplorerNode } from '../../explorer/nodes';
@@ -22,11 +21,13 @@ import { Sessions } from '../../session/sessions';
 import type { ActiveSessions } from '../../sessionview/active';
 import { joinLink, type SessionRef, sessionKey } from '../../sessionview/refs';
 import type { DevelopTarget } from '../../sessionview/status';
+import { stopQuestion } from '../../sessionview/stop';
 import type { SessionRow } from '../../sessionview/tree';
 import type { SessionsWatch, Where } from '../../sessionview/watch';
 import type { MementoPrefs } from '../prefs';
 import type { SyncCommands } from '../sync/commands';
 import { readConfig, registerCommand, toAbortSignal } from '../vscode-utils';
+import { productionSettings } from './production';
 
 export interface SessionCommandDeps {
   clusters: Clusters;
@@ -103,7 +104,8 @@ export class SessionCommands extends Disposable {
       namespace: ref.namespace,
       participant: participantOf(conn, this.deps.instance),
       logger: this.deps.logger,
-      productionGlobs: readConfig('productionContexts') ?? defaultProductionGlobs,
+      ...productionSettings(),
+      server: conn.context.server,
       confirm: (plan, text) => confirmPlan(plan, text),
       report: (m) => progress?.report({ message: m }),
     });
@@ -224,27 +226,25 @@ export class SessionCommands extends Disposable {
   }
 
   private async stop(ref: SessionRef): Promise<void> {
-    const view = this.deps.watch.get(ref);
-    const others = view?.participants.filter((p) => !p.me && p.alive).map((p) => p.name) ?? [];
-    if (others.length) {
-      const stop = 'Stop for Everyone';
-      if ((await vscode.window.showWarningMessage(`Stop session ${ref.session} for everyone?`, { modal: true, detail: `${others.join(', ')} ${others.length === 1 ? 'is' : 'are'} still in it. Leave gives back only what you took over.` }, stop)) !== stop) return;
-    }
+    const ask = stopQuestion(this.deps.watch.get(ref));
+    if (ask && (await vscode.window.showWarningMessage(ask.message, { modal: true, detail: ask.detail }, ask.confirm)) !== ask.confirm) return;
     this.deps.active.ending(ref);
+    let refused: string[];
     try {
-      await this.progress(`Stopping session ${ref.session}`, (p, signal) => this.sessions(ref, p).stop(ref.session, signal));
+      refused = await this.progress(`Stopping session ${ref.session}`, (p, signal) => this.sessions(ref, p).stop(ref.session, signal));
     } catch (err) {
       this.restore(ref);
       throw err;
     }
     this.deps.active.forget(ref);
+    showRefused(ref, refused);
   }
 
   private async cleanUp(ref: SessionRef): Promise<void> {
     const clean = 'Clean Up';
     const ok = await vscode.window.showWarningMessage(`Clean up session ${ref.session}?`, { modal: true, detail: 'No participant renews a Lease in it any more. Clean Up replays its undo log: every object it changed is put back and its copies are deleted.' }, clean);
     if (ok !== clean) return;
-    await this.progress(`Cleaning up session ${ref.session}`, (p, signal) => this.sessions(ref, p).stop(ref.session, signal));
+    showRefused(ref, await this.progress(`Cleaning up session ${ref.session}`, (p, signal) => this.sessions(ref, p).stop(ref.session, signal)));
   }
 
   private restore(ref: SessionRef): void {
@@ -365,9 +365,15 @@ export class SessionCommands extends Disposable {
 }
 
 /** The confirm-plan dialog for production-looking contexts: modal, with the full plan as detail. */
+/** Undo steps Devlane would not replay: the user sees each, since they stay as they are in the cluster. */
+function showRefused(ref: SessionRef, refused: string[]): void {
+  if (refused.length === 0) return;
+  void vscode.window.showWarningMessage(`Session ${ref.session} ended, but ${refused.length} undo step${refused.length === 1 ? ' was' : 's were'} refused and left as ${refused.length === 1 ? 'it is' : 'they are'}.`, { detail: refused.join('\n') });
+}
+
 async function confirmPlan(plan: Plan, text: string): Promise<boolean> {
   const apply = 'Apply Plan';
-  const choice = await vscode.window.showWarningMessage(`Context "${plan.context}" looks like production. Apply this plan?`, { modal: true, detail: text }, apply);
+  const choice = await vscode.window.showWarningMessage(`${plan.namespace} in ${plan.context} looks like production. Apply this plan?`, { modal: true, detail: text }, apply);
   return choice === apply;
 }
 

@@ -21,7 +21,7 @@ import { type CopyObservation, observeCopies } from '../../sessionview/panel-clu
 import { newNonce, panelHtml } from '../../sessionview/panel-html';
 import { curlLine, panelModel, routeHeaderName } from '../../sessionview/panel-model';
 import { type HostMessage, panelViewType, parseViewMessage, type PanelState, type ViewMessage, type ViewPersisted } from '../../sessionview/panel-protocol';
-import { type SessionRef, sessionKey } from '../../sessionview/refs';
+import { copyLogsTitle, panelTitle, type SessionRef, sessionKey } from '../../sessionview/refs';
 import type { SessionRow } from '../../sessionview/tree';
 import type { SessionsWatch } from '../../sessionview/watch';
 import { openLogTerminal } from '../log-terminal';
@@ -87,7 +87,7 @@ export class SessionPanels extends Disposable {
   open(ref: SessionRef): void {
     const existing = this.panels.get(sessionKey(ref));
     if (existing) return existing.reveal();
-    const panel = vscode.window.createWebviewPanel(panelViewType, `Session ${ref.session}`, vscode.ViewColumn.Active, {});
+    const panel = vscode.window.createWebviewPanel(panelViewType, panelTitle(ref), vscode.ViewColumn.Active, {});
     this.adopt(panel, ref);
   }
 
@@ -124,8 +124,8 @@ class SessionPanel extends Disposable {
     const media = vscode.Uri.joinPath(deps.extensionUri, 'media');
     panel.webview.options = { enableScripts: true, localResourceRoots: [dist, media] };
     panel.iconPath = vscode.Uri.joinPath(media, 'devlane.svg');
-    panel.title = `Session ${ref.session}`;
-    panel.webview.html = panelHtml({ cspSource: panel.webview.cspSource, nonce: newNonce(), scriptUri: panel.webview.asWebviewUri(vscode.Uri.joinPath(dist, 'webview.js')).toString(), title: `Devlane session ${ref.session}` });
+    panel.title = panelTitle(ref);
+    panel.webview.html = panelHtml({ cspSource: panel.webview.cspSource, nonce: newNonce(), scriptUri: panel.webview.asWebviewUri(vscode.Uri.joinPath(dist, 'webview.js')).toString(), title: `Devlane ${panelTitle(ref)}` });
     this._register(panel.webview.onDidReceiveMessage((m) => void this.onMessage(m)));
     this._register(panel.onDidChangeViewState(() => this.visibilityChanged()));
     this._register(deps.watch.onDidChange(() => this.schedule()));
@@ -277,7 +277,7 @@ class SessionPanel extends Disposable {
       case 'openLogs': {
         const conn = this.deps.clusters.connection(ref.context);
         const matchLabels = { [labels.session]: ref.session, [labels.role]: 'dev', [labels.service]: m.service };
-        openLogTerminal(`${m.service} (copy, session ${ref.session})`, conn, { namespace: ref.namespace, pods: { selector: { matchLabels } }, tailLines: readConfig('logs.tailLines') ?? 100 });
+        openLogTerminal(copyLogsTitle(m.service, ref), conn, { namespace: ref.namespace, pods: { selector: { matchLabels } }, tailLines: readConfig('logs.tailLines') ?? 100 });
         return;
       }
       case 'debug':

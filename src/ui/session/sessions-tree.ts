@@ -22,7 +22,7 @@ export class SessionsTreeProvider extends Disposable implements vscode.TreeDataP
   }
 
   getChildren(row?: SessionRow): SessionRow[] {
-    if (!row) return rootRows(this.watch.state, this.watch.sessions(), new Date());
+    if (!row) return rootRows(this.watch.state, this.watch.sessions(), new Date(), this.watch.unreadableRecords());
     if (row.kind !== 'session' || !row.ref) return [];
     const view = this.watch.get(row.ref);
     return view ? childRows(view) : [];

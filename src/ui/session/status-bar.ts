@@ -6,11 +6,12 @@
 import * as vscode from 'vscode';
 import { Disposable, toDisposable } from '../../core/lifecycle';
 import type { Logger } from '../../core/logger';
-import { configFile, parseConfig } from '../../core/sync/config';
+import { configFile } from '../../core/sync/config';
 import type { SessionActivity } from '../../sessionview/activity';
 import type { ActiveSessions } from '../../sessionview/active';
 import { developOffer, linkCommands, statusBarView } from '../../sessionview/status';
 import type { SessionsWatch, Where } from '../../sessionview/watch';
+import { configuredServices } from '../workspace-config';
 
 export class SessionStatusBar extends Disposable {
   private readonly item = this._register(vscode.window.createStatusBarItem('devlane.session', vscode.StatusBarAlignment.Left, 50));
@@ -42,17 +43,9 @@ export class SessionStatusBar extends Disposable {
 
   /** Reads the first workspace folder's .vscode/devlane.json; a missing or invalid file offers nothing. */
   private async readWorkspace(): Promise<void> {
-    const folder = vscode.workspace.workspaceFolders?.[0];
-    let services: string[] = [];
-    if (folder) {
-      try {
-        const bytes = await vscode.workspace.fs.readFile(vscode.Uri.joinPath(folder.uri, configFile));
-        services = Object.keys(parseConfig(new TextDecoder().decode(bytes)).services);
-      } catch (err) {
-        if (!(err instanceof vscode.FileSystemError)) this.logger?.warn(`${(err as Error).message}: the status bar offers no service to develop until the file is fixed.`);
-      }
-    }
-    this.workspaceServices = services;
+    this.workspaceServices = await configuredServices(vscode.workspace.workspaceFolders?.[0], (err) =>
+      this.logger?.warn(`${err.message}: the status bar offers no service to develop until the file is fixed.`),
+    );
     this.update();
   }
 

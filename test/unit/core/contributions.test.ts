@@ -119,6 +119,28 @@ describe('package.json contributions', () => {
     for (const key of used) assert.ok(known.has(key), `a when clause reads ${key}, which is never set`);
   });
 
+  it('writes view welcome text plainly: VS Code shows it as text and links, so Markdown emphasis would show as asterisks', () => {
+    const welcome = (pkg.contributes as unknown as { viewsWelcome: { view: string; contents: string }[] }).viewsWelcome;
+    assert.ok(welcome.length > 0);
+    for (const w of welcome) {
+      const text = w.contents.replace(/\[[^\]]*\]\([^)]*\)/g, '');
+      assert.ok(!/\*\*|__|(^|\s)[*_]\S/.test(text), `the welcome text of ${w.view} has Markdown emphasis, shown literally: ${w.contents}`);
+    }
+  });
+
+  it('ends a command title with an ellipsis only where the command always asks for more before it acts', () => {
+    const title = (id: string) => contributes.commands.find((c) => c.command === id)?.title;
+    // Stopping a session you are alone in acts at once; the question comes only when others are in it.
+    assert.equal(title(commands.stopSession), 'Stop Session');
+  });
+
+  it('leaves launch.json\'s first configurations to the provider, which knows the services, and activates for it', () => {
+    // VS Code writes a debugger's initialConfigurations and then the provider's; a fixed one would name a service nobody has.
+    const devlane = (pkg.contributes as unknown as { debuggers: { type: string; initialConfigurations?: unknown[] }[] }).debuggers.find((d) => d.type === 'devlane');
+    assert.equal(devlane?.initialConfigurations, undefined);
+    assert.ok(pkg.activationEvents.includes('onDebugInitialConfigurations'));
+  });
+
   it('runs next to the code: workspace extension kind, bundle as main', () => {
     assert.deepEqual(pkg.extensionKind, ['workspace']);
     assert.equal(pkg.main, './dist/extension.js');

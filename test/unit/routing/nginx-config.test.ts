@@ -15,7 +15,7 @@ const updated = (r: EditResult): any => {
   return (r as { object: unknown }).object;
 };
 import { portProtocol, renderRouterConfig, type RouterConfigInput } from '../../../src/routing/nginx-config';
-import { addRouterRoute, removeRouterRoute, restoreSelector, routerConfigMap, switchSelector } from '../../../src/routing/router';
+import { addRouterRoute, removeRouterRoute, restoreSelector, routerConfigMap, routerPodLabels, switchSelector } from '../../../src/routing/router';
 
 const k1 = 'AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA1';
 const k2 = 'BBBBBBBBBBBBBBBBBBBBBBBBBBBBBBB2';
@@ -91,11 +91,20 @@ describe('router nginx config', () => {
 
   it('switches a selector keeping the original in an annotation, and restores it', () => {
     const svc = { apiVersion: 'v1', kind: 'Service', metadata: { name: 'ratings', annotations: { team: 'a' } }, spec: { selector: { app: 'ratings' }, ports: [] } };
-    const switched = updated(switchSelector(svc, { 'devlane.dev/role': 'router' }));
-    assert.deepEqual(switched.spec.selector, { 'devlane.dev/role': 'router' });
+    const switched = updated(switchSelector(svc, routerPodLabels('ratings')));
+    assert.deepEqual(switched.spec.selector, { 'devlane.dev/role': 'router', 'devlane.dev/service': 'ratings' });
     assert.equal(switched.metadata.annotations['devlane.dev/original-selector'], '{"app":"ratings"}');
-    assert.equal(switchSelector(switched, { 'devlane.dev/role': 'router' }).kind, 'unchanged');
+    assert.equal(switchSelector(switched, routerPodLabels('ratings')).kind, 'unchanged');
     assert.deepEqual(updated(restoreSelector(switched)), svc);
+  });
+
+  it('does not restore a selector someone changed after the switch: it is theirs now', () => {
+    const svc = { apiVersion: 'v1', kind: 'Service', metadata: { name: 'ratings' }, spec: { selector: { app: 'ratings' }, ports: [] } };
+    const switched = updated(switchSelector(svc, routerPodLabels('ratings')));
+    const edited = { ...switched, spec: { ...switched.spec, selector: { app: 'ratings-v2' } } };
+    assert.equal(restoreSelector(edited).kind, 'unchanged');
+    const widened = { ...switched, spec: { ...switched.spec, selector: { 'devlane.dev/role': 'router' } } };
+    assert.equal(restoreSelector(widened).kind, 'unchanged', 'a selector that only partly matches the router is not what the session set');
   });
 
   it('passes nginx -t', { skip: hasNginx ? false : 'nginx is not installed' }, () => {

@@ -32,4 +32,9 @@ describe('choosing a routing strategy', () => {
     assert.equal((await chooseStrategy(api({ istio: false, labels: injected }), 'shop', [meshed], undefined, signal)).strategy, 'router');
     assert.equal((await chooseStrategy(api({ istio: true }), 'shop', [pod('web-1')], undefined, signal)).strategy, 'router');
   });
+  it('says a strategy was asked for in words that fit the CLI (--strategy) and the editor (the setting) alike', async () => {
+    const c = await chooseStrategy(api({ istio: true }), 'shop', [pod('web-1')], 'istio', signal);
+    assert.equal(c.strategy, 'istio');
+    assert.equal(c.reason, 'asked for, not chosen automatically');
+  });
 });

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { Emitter } from '../../../src/core/events';
 import { ActiveSessions } from '../../../src/sessionview/active';
-import { joinLink, parseJoinLink } from '../../../src/sessionview/refs';
+import { joinLink, joinQuestion, parseJoinLink } from '../../../src/sessionview/refs';
 
 const ref = { context: 'dev', namespace: 'shop', session: 'alice-ratings' };
 
@@ -65,5 +65,14 @@ describe('join links', () => {
     assert.deepEqual(parseJoinLink('/join', 'context=dev&namespace=shop&session=Bad_Name'), { problem: 'The link names no valid session: "Bad_Name" must be lower-case letters, digits and "-", start with a letter and end with a letter or digit' });
     assert.match((parseJoinLink('/other', 'context=dev') as { problem: string }).problem, /start with \/join/);
     assert.match((parseJoinLink('/join', 'namespace=shop&session=a') as { problem: string }).problem, /no context/);
+  });
+
+  it('says so in its confirmation when the link leads into a production-looking place', () => {
+    const ref = { context: 'kind-dev', namespace: 'payments-prod', session: 'alice-ratings' };
+    const q = joinQuestion(ref, 'namespace "payments-prod" matches "*prod*" (devlane.productionNamespaces)');
+    assert.equal(q.warning, true);
+    assert.equal(q.message, 'Join session alice-ratings in kind-dev / payments-prod? This looks like production.');
+    assert.match(q.detail, /^namespace "payments-prod" matches "\*prod\*" \(devlane\.productionNamespaces\)\.\n\nThe link came from outside the editor: join only if you expected it\./);
+    assert.deepEqual(joinQuestion({ ...ref, namespace: 'shop' }, undefined), { warning: false, message: 'Join session alice-ratings in kind-dev / shop?', detail: 'You become a participant: you get its route key, and can take over services in it.' });
   });
 });

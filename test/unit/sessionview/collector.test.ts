@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { Emitter } from '../../../src/core/events';
 import { nullLogger, type Logger } from '../../../src/core/logger';
-import { OrphanCollector } from '../../../src/sessionview/collector';
+import { type CollectorOptions, OrphanCollector } from '../../../src/sessionview/collector';
 import type { ParticipantView, SessionView } from '../../../src/sessionview/sessions';
 
 function view(name: string, participants: ParticipantView[], namespace = 'shop'): SessionView {
@@ -12,7 +12,7 @@ function view(name: string, participants: ParticipantView[], namespace = 'shop')
   };
 }
 
-function setup(views: SessionView[]) {
+function setup(views: SessionView[], production?: Pick<CollectorOptions, 'production' | 'ask'>) {
   const changed = new Emitter<void>();
   let current = views;
   const calls: string[] = [];
@@ -21,9 +21,9 @@ function setup(views: SessionView[]) {
   const logger: Logger = { ...nullLogger, info: (m: string) => logs.push(m), warn: (m: string) => logs.push(`WARN ${m}`) };
   const collector = new OrphanCollector(
     { onDidChange: changed.event, sessions: () => current },
-    (context, namespace) => ({ gc: async () => (calls.push(`${context}/${namespace}`), [`stopped session in ${namespace}`]) }),
+    (context, namespace) => ({ gc: async (_signal, opts) => (calls.push(`${context}/${namespace}${opts?.confirmed ? ' (confirmed)' : ''}`), [`stopped session in ${namespace}`]) }),
     logger,
-    { minIntervalMs: 60_000, now: () => clock },
+    { minIntervalMs: 60_000, now: () => clock, ...production },
   );
   return { collector, calls, logs, set: (v: SessionView[]) => ((current = v), changed.fire()), tick: (ms: number) => (clock += ms) };
 }
@@ -62,6 +62,34 @@ describe('OrphanCollector', () => {
     t.set([orphan('shop')]);
     await t.collector.idle();
     assert.deepEqual(t.calls.slice(2), ['kind-dev/shop']);
+    t.collector.dispose();
+  });
+
+  it('never collects on its own where it looks like production: it asks, once for each set of sessions', async () => {
+    const asked: string[] = [];
+    let answer = false;
+    const orphan = (name: string, ns = 'payments-prod') => view(name, [{ name: 'carol', alive: false, me: false }], ns);
+    const t = setup([orphan('s1')], {
+      production: (_c, ns) => (ns.includes('prod') ? `namespace "${ns}" matches "*prod*"` : undefined),
+      ask: async (w) => (asked.push(`${w.namespace}: ${w.sessions.join(',')} (${w.reason})`), answer),
+    });
+    await t.collector.idle();
+    assert.deepEqual(asked, ['payments-prod: s1 (namespace "payments-prod" matches "*prod*")']);
+    assert.deepEqual(t.calls, [], 'declined: nothing collected');
+    assert.match(t.logs.join('\n'), /Not collecting s1 in kind-dev \/ payments-prod on its own/);
+    t.tick(120_000);
+    t.set([orphan('s1')]);
+    await t.collector.idle();
+    assert.equal(asked.length, 1, 'not asked again about the same sessions');
+    answer = true;
+    t.set([orphan('s1'), orphan('s2')]);
+    await t.collector.idle();
+    assert.deepEqual(asked.slice(1), ['payments-prod: s1,s2 (namespace "payments-prod" matches "*prod*")']);
+    assert.deepEqual(t.calls, ['kind-dev/payments-prod (confirmed)']);
+    t.tick(120_000);
+    t.set([orphan('s1', 'shop')]);
+    await t.collector.idle();
+    assert.deepEqual(t.calls.slice(1), ['kind-dev/shop'], 'elsewhere, as before: without asking');
     t.collector.dispose();
   });
 });

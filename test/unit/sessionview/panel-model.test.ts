@@ -19,7 +19,7 @@ function recordWithUndo() {
   state.services[0].undo = [
     { kind: 'delete', ref: { type: 'service', namespace: 'shop', name: 'ratings-dl-s1' }, summary: 'Delete Service ratings-dl-s1' },
     { kind: 'delete', ref: { type: 'deployment', namespace: 'shop', name: 'ratings-dl-s1' }, summary: 'Delete Deployment ratings-dl-s1' },
-    { kind: 'edit', ref: { type: 'service', namespace: 'shop', name: 'ratings' }, edit: { kind: 'service.restoreSelector' }, summary: 'Restore the original selector of Service ratings' },
+    { kind: 'edit', ref: { type: 'configMap', namespace: 'shop', name: 'ratings-devlane-router' }, edit: { kind: 'router.removeRoute', session: 's1' }, summary: "Remove session s1's route from the router" },
   ];
   return { cm: { ...cm, data: { 'session.json': JSON.stringify(state) } }, state };
 }
@@ -103,7 +103,7 @@ describe('session panel model', () => {
     assert.deepEqual(ratings.changes, [
       'Created Service ratings-dl-s1. On stop: Delete Service ratings-dl-s1',
       'Created Deployment ratings-dl-s1. On stop: Delete Deployment ratings-dl-s1',
-      'Changed Service ratings. On stop: Restore the original selector of Service ratings',
+      "Changed ConfigMap ratings-devlane-router. On stop: Remove session s1's route from the router",
     ]);
     assert.equal(s.tryDefault, 'ratings', 'without a routed URL, the first taken-over service');
     assert.deepEqual(s.tryTargets, ['ratings', 'catalog', 'web']);
@@ -188,6 +188,24 @@ describe('session panel model', () => {
     assert.match(s.headline, /^Not found in dev \/ shop/);
     assert.equal(s.actions.stop.enabled, false);
     assert.equal(s.actions.stop.reason, 'The session no longer exists.');
+  });
+
+  it('after Stop, offers no action the gone session cannot take, and does not point at one', () => {
+    const s = panelModel(inputs({ noRecord: true, active: undefined }));
+    const offered = Object.entries(s.actions).filter(([, a]) => !a.hidden).map(([name]) => name);
+    assert.deepEqual(offered, []);
+    assert.equal(s.servicesNote, 'None: the session no longer exists.');
+  });
+
+  it('points at Take Over Another Service only while it can be used', () => {
+    const cm = record('s1', { participants: ['alice'], services: [] });
+    const [view] = sessionViews({ expired: stoodStill, ...ref, me: 'alice', now, records: [cm], leases: [lease('s1', 'alice', 1)], deployments: [] });
+    const base = { ...inputs(), view, record: readRecord(cm) };
+    assert.equal(panelModel(base).servicesNote, 'None yet. Use Take Over Another Service.');
+    const ending = panelModel({ ...base, active: { phase: 'ending', joined: true } });
+    assert.equal(ending.actions.takeOver.enabled, false);
+    assert.equal(ending.servicesNote, 'None.');
+    assert.equal(panelModel(inputs()).servicesNote, undefined, 'no note while services are listed');
   });
 
   it('says the pods are being read before the first read, and why a read failed', () => {

@@ -2,11 +2,20 @@
 import assert from 'node:assert/strict';
 import { afterEach, describe, it } from 'node:test';
 import { treeItemContexts } from '../../../src/core/contributions';
+import type { ConfigMapObject } from '../../../src/core/resources';
 import { formatAge, sessionViews } from '../../../src/sessionview/sessions';
 import { childRows, rootRows, viewDescription } from '../../../src/sessionview/tree';
 import { SessionsWatch } from '../../../src/sessionview/watch';
 import { contextSummary, FakeClusters } from '../../fakes/cluster';
 import { copy, lease, now, record, stoodStill } from './fixtures';
+
+/* eslint-disable @typescript-eslint/no-explicit-any */
+/** A record whose text someone edited by hand. */
+function withText(cm: ConfigMapObject, edit: (state: any) => void): ConfigMapObject {
+  const state = JSON.parse(cm.data!['session.json']);
+  edit(state);
+  return { ...cm, data: { 'session.json': JSON.stringify(state) } };
+}
 
 const inputs = (o: Partial<Parameters<typeof sessionViews>[0]> = {}) => ({ context: 'dev', namespace: 'shop', me: 'alice', records: [], leases: [], deployments: [], now, expired: stoodStill, ...o });
 
@@ -90,6 +99,29 @@ describe('SessionsWatch', () => {
     conn.informer('ConfigMap', 'shop').apply({ remove: ['devlane-session-checkout'] });
     assert.deepEqual(watch.sessions(), []);
     assert.equal(watch.takenOverBy({ context: 'dev', kind: 'Service', namespace: 'shop', name: 'ratings' }), undefined);
+  });
+
+  it('shows records that fail validation as unreadable rows with their error and Delete Record, and carries on with the others', () => {
+    const clusters = FakeClusters.of([contextSummary('dev', 'shop', { user: 'alice' })]);
+    const watch = new SessionsWatch(clusters, 'w1', () => now, 60_000);
+    disposables.push(watch);
+    watch.follow({ context: 'dev', namespace: 'shop' });
+    const conn = clusters.connection('dev');
+    const good = record('checkout', { createdBy: 'bob', services: [{ service: 'ratings', owner: 'bob' }] });
+    const oops = withText(record('oops'), (state) => (state.participants = 'oops'));
+    const planted = withText(record('planted'), (state) => state.services.push({ service: 'ratings', owner: 'mallory', workload: '', devService: 'x', strategy: 'router', state: 'live', undo: [{ kind: 'edit', ref: { type: 'service', namespace: 'payments', name: 'api' }, edit: { kind: 'service.switchSelector', selector: { app: 'evil' } }, summary: 'Tidy up' }] }));
+    conn.informer('ConfigMap', 'shop').sync([good, oops, planted]);
+    conn.informer('Lease', 'shop').sync([lease('checkout', 'bob', 1)]);
+    conn.informer('Deployment', 'shop').sync([]);
+    assert.deepEqual(watch.sessions().map((v) => v.session), ['checkout']);
+    assert.equal(watch.takenOverBy({ context: 'dev', kind: 'Service', namespace: 'shop', name: 'ratings' }), 'bob in session checkout');
+    const rows = rootRows(watch.state, watch.sessions(), now, watch.unreadableRecords());
+    assert.deepEqual(rows.map((r) => `${r.label} ${r.contextValue}`), ['checkout devlane.session.other', 'devlane-session-oops devlane.session.unreadable', 'devlane-session-planted devlane.session.unreadable']);
+    assert.equal(rows[1].description, 'unreadable: Session record devlane-session-oops cannot be used: participants: must be a list (got "oops")');
+    assert.match(rows[2].description!, /services\[0\]\.undo\[0\]\.ref\.namespace: "payments" is not the record's namespace "shop"/);
+    assert.match(rows[2].tooltip!, /Delete Record/);
+    assert.deepEqual(rows[2].record, { context: 'dev', namespace: 'shop', record: 'devlane-session-planted', uid: 'uid-planted', error: rows[2].description!.replace(/^unreadable: /, '') });
+    assert.deepEqual(rootRows(watch.state, [], now, watch.unreadableRecords()).map((r) => r.kind), ['unreadable', 'unreadable'], 'shown even when no session reads');
   });
 
   it('reports my Lease as late, then lost, as time passes without renewal', async () => {

@@ -37,8 +37,14 @@ describe('session status bar item', () => {
   it('offers a pick when the workspace maps to several services', () => {
     const offer = developOffer(['web', 'catalog', 'web'], { context: 'dev', namespace: 'shop' });
     const v = statusBarView({ active: undefined, view: undefined, me: 'alice', lease: undefined, sync: { state: 'idle' }, debug: 'detached', offer })!;
-    assert.equal(v.text, '$(play) Devlane: develop…');
+    assert.equal(v.text, '$(play) Devlane: develop catalog or web…');
     assert.deepEqual(v.command?.arguments, [{ context: 'dev', namespace: 'shop', services: ['catalog', 'web'] }]);
+  });
+
+  it('names the services it offers, and counts the rest when there are many', () => {
+    const text = (services: string[]) => statusBarView({ active: undefined, view: undefined, me: 'alice', lease: undefined, sync: { state: 'idle' }, debug: 'detached', offer: developOffer(services, { context: 'dev', namespace: 'shop' }) })!.text;
+    assert.equal(text(['web', 'catalog', 'ratings']), '$(play) Devlane: develop catalog, ratings or web…');
+    assert.equal(text(['a', 'b', 'c', 'd', 'e']), '$(play) Devlane: develop a, b or 3 more…');
   });
 
   it('offers nothing without configured services or a context to work in', () => {

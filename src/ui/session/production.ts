@@ -1,0 +1,35 @@
+// Production-looking places in the editor: the settings read once per question, the reason shown,
+// and the question asked before orphaned sessions there are collected.
+import * as vscode from 'vscode';
+import type { Clusters } from '../../cluster/api';
+import { productionReason } from '../../core/session/globs';
+import type { Where } from '../../sessionview/watch';
+import { readConfig } from '../vscode-utils';
+
+/** The production settings, as Sessions takes them. */
+export function productionSettings(): { productionGlobs?: string[]; productionNamespaces?: string[] } {
+  return { productionGlobs: readConfig('productionContexts'), productionNamespaces: readConfig('productionNamespaces') };
+}
+
+/** Why a context and namespace look like production (context name, server host or namespace), or undefined. */
+export function productionReasonAt(clusters: Clusters, where: Where): string | undefined {
+  let server: string | undefined;
+  try {
+    server = clusters.connection(where.context).context.server;
+  } catch {
+    server = undefined;
+  }
+  const s = productionSettings();
+  return productionReason({ ...where, server }, { contexts: s.productionGlobs, namespaces: s.productionNamespaces });
+}
+
+/** A notification, not a modal: collection can wait until the user decides. */
+export async function askToCollect(where: { context: string; namespace: string; reason: string; sessions: string[] }): Promise<boolean> {
+  const collect = 'Clean Up';
+  const names = where.sessions.map((s) => `"${s}"`).join(', ');
+  const choice = await vscode.window.showWarningMessage(
+    `No participant renews a Lease in session${where.sessions.length === 1 ? '' : 's'} ${names} in ${where.context} / ${where.namespace}. This looks like production (${where.reason}), so Devlane does not clean up on its own. Clean up now (replay the undo log and delete the record)?`,
+    collect,
+  );
+  return choice === collect;
+}
