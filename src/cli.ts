@@ -24,6 +24,7 @@ Commands:
       --image IMAGE            run IMAGE in the copy instead of the original image
       --strategy S             istio | router | gateway-api (default: istio or router, chosen automatically)
       --rwo-as-emptydir        give the copy an emptyDir for ReadWriteOnce volumes
+      --router-image IMAGE     the router strategy's nginx image, e.g. a registry mirror (default nginx:1.27)
       --workspace DIR          where .vscode/devlane.json is (default: the current directory); when it maps
                                SERVICE, the copy runs under the restart supervisor and, unless --detach,
                                local changes are synced into it until you leave
@@ -65,6 +66,7 @@ async function main(argv: string[]): Promise<number> {
       image: { type: 'string' },
       strategy: { type: 'string' },
       'rwo-as-emptydir': { type: 'boolean' },
+      'router-image': { type: 'string' },
       workspace: { type: 'string' },
       'no-sync': { type: 'boolean' },
       detach: { type: 'boolean' },
@@ -107,6 +109,7 @@ async function main(argv: string[]): Promise<number> {
       participant: values['as-participant'] ?? conn.context.user,
       logger,
       productionGlobs: productionGlobs(values['production-contexts']),
+      routerImage: values['router-image'],
       confirm: async (_plan, text) => {
         process.stderr.write(`${text}\n`);
         if (values.yes) return true;

@@ -25,6 +25,8 @@ export const apiTypes = {
   virtualService: t('networking.istio.io', 'v1', 'VirtualService', 'virtualservices'),
   httpRoute: t('gateway.networking.k8s.io', 'v1', 'HTTPRoute', 'httproutes'),
   ingress: t('networking.k8s.io', 'v1', 'Ingress', 'ingresses'),
+  networkPolicy: t('networking.k8s.io', 'v1', 'NetworkPolicy', 'networkpolicies'),
+  podDisruptionBudget: t('policy', 'v1', 'PodDisruptionBudget', 'poddisruptionbudgets'),
 } as const;
 
 export type ApiTypeName = keyof typeof apiTypes;

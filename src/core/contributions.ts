@@ -40,6 +40,7 @@ export interface ConfigTypes {
   'logs.tailLines': number;
   productionContexts: string[];
   'routing.strategy': 'auto' | 'istio' | 'router' | 'gateway-api';
+  'router.image': string;
 }
 export const configSection = 'devlane';
 export const configKeys: { [K in keyof ConfigTypes]: K } = {
@@ -47,6 +48,7 @@ export const configKeys: { [K in keyof ConfigTypes]: K } = {
   'logs.tailLines': 'logs.tailLines',
   productionContexts: 'productionContexts',
   'routing.strategy': 'routing.strategy',
+  'router.image': 'router.image',
 };
 export type ConfigKey = keyof ConfigTypes;
 

@@ -12,6 +12,10 @@ import { labels } from '../core/session/names';
 import { type Edit, type ObjRef, refText, type Step, type Undo } from '../core/session/plan';
 import { applyEdit } from '../routing/edits';
 import { releaseRouter } from './release-router';
+import { verifyRouter } from './router-verify';
+import type { Service } from '../core/resources';
+import { SessionError } from '../core/session/errors';
+import { originServiceName } from '../core/session/names';
 
 export interface ExecContext {
   api: ObjectApi;
@@ -74,6 +78,9 @@ export async function runStep(ctx: ExecContext, step: Step, opts: { dryRun?: boo
       } catch (err) {
         if (!(step.shared && isKind(err, 'already-exists'))) throw err;
         ctx.logger.info(`${key} is already there (shared with other sessions)`);
+        // A shared object owned by session records lives as long as any of them.
+        const owners = step.object.metadata.ownerReferences;
+        if (owners?.length) await editObject(ctx, step.ref, { kind: 'meta.addOwners', owners }, { dryRun: opts.dryRun });
       }
       opts.virtual?.set(key, step.object);
       return;
@@ -81,14 +88,30 @@ export async function runStep(ctx: ExecContext, step: Step, opts: { dryRun?: boo
     case 'edit': {
       // In a dry-run, an object created by an earlier step exists only in `virtual`.
       const createIfAbsent = step.createIfAbsent ?? opts.virtual?.get(key);
-      const after = await editObject(ctx, step.ref, step.edit, { dryRun: opts.dryRun, createIfAbsent });
+      const edit = step.edit.kind === 'router.addRoute' && !opts.dryRun ? { ...step.edit, ...(await routeAddresses(ctx, step.ref.namespace, step.edit.service, step.edit.devService)) } : step.edit;
+      const after = await editObject(ctx, step.ref, edit, { dryRun: opts.dryRun, createIfAbsent });
       if (!opts.dryRun && after && step.edit.kind.startsWith('router.')) await routerSync(ctx, step.ref.namespace, after);
       return;
     }
     case 'wait-ready':
       if (!opts.dryRun) await waitDeploymentReady(ctx, step.ref.namespace, step.ref.name);
       return;
+    case 'verify-router':
+      if (!opts.dryRun) await verifyRouter(ctx, step.ref.namespace, step.service);
+      return;
   }
+}
+
+/** The ClusterIPs the router sends a session's requests (and un-keyed ones) to: no name to resolve. */
+async function routeAddresses(ctx: ExecContext, namespace: string, service: string, devService: string): Promise<{ devAddress: string; originAddress: string }> {
+  const [dev, origin] = await Promise.all([devService, originServiceName(service)].map((n) => ctx.api.tryGet<Service>(apiTypes.service, namespace, n, ctx.signal)));
+  const ip = (svc: Service | undefined) => (svc?.spec as { clusterIP?: string } | undefined)?.clusterIP;
+  const devAddress = ip(dev);
+  const originAddress = ip(origin);
+  if (!devAddress || devAddress === 'None' || !originAddress || originAddress === 'None') {
+    throw new SessionError('failed', `Service ${namespace}/${!devAddress || devAddress === 'None' ? devService : originServiceName(service)} has no ClusterIP for the router to send requests to`, 'Nothing was routed. Check that the Service exists and is not headless.');
+  }
+  return { devAddress, originAddress };
 }
 
 /** Replays one inverse. Idempotent: an object already gone or already restored is fine. */

@@ -101,6 +101,7 @@ export class SessionCommands extends Disposable {
       participant: conn.context.user,
       logger: this.deps.logger,
       productionGlobs: readConfig('productionContexts') ?? defaultProductionGlobs,
+      routerImage: readConfig('router.image') || undefined,
       confirm: (plan, text) => confirmPlan(plan, text),
       report: (m) => progress?.report({ message: m }),
     });

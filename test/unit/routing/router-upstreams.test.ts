@@ -68,7 +68,10 @@ describe('a real nginx with the router config', { skip: hasNginx ? false : 'ngin
   after(async () => {
     ngx?.kill('SIGQUIT');
     if (ngx) await new Promise((r) => ngx.once('exit', r));
-    for (const s of [origin, copy]) s?.closeAllConnections(), s?.close();
+    for (const s of [origin, copy]) {
+      s?.closeAllConnections();
+      s?.close();
+    }
     rmSync(dir, { recursive: true, force: true });
   });
 
