@@ -52,7 +52,7 @@ export const routerErrorHeader = 'x-devlane-router-error';
 /** Admin-port paths: the generation and routes loaded, and a request through to the original pods. */
 export const routesPath = '/.devlane/routes';
 export const originProbePath = (port: number) => `/.devlane/origin/${port}`;
-/** Headers of an origin probe's answer: upstream connect time ("-" when no connection) and status. */
+/** Headers of an origin probe's answer: time to the upstream's response head (its connect time on TCP ports; "-" when none) and status. */
 export const probeHeaders = { connect: 'x-devlane-origin-connect', status: 'x-devlane-origin-status', address: 'x-devlane-origin-address' } as const;
 
 /** A short fingerprint of the routes, written into the config so a reload can be confirmed. */
@@ -178,11 +178,13 @@ export function renderRouterConfig(input: RouterConfigInput): string {
   out.push(`    location = ${routesPath} { return 200 "generation ${input.generation ?? 0} ${routesFingerprint(routes)}\\n"; }`);
   // A request through to the original pods, the way un-keyed traffic goes: proves the router can
   // reach them (network policies, ports) before the Service is pointed at it.
+  // HTTP ports must answer with a response head (a proxy in between may accept the connection
+  // for pods that refuse it); HTTP/2 ports are asked in HTTP/2, TCP ports only connected to.
   for (const p of input.ports) {
     out.push(`    location = ${originProbePath(p.port)} {`);
-    out.push(`      proxy_pass http://${hostPort(originHost, p.port)}/;`);
-    out.push('      proxy_connect_timeout 5s;', '      proxy_read_timeout 5s;');
-    out.push(`      add_header ${probeHeaders.connect} $upstream_connect_time always;`);
+    if (p.protocol === 'grpc' || p.protocol === 'http2') out.push(`      grpc_pass grpc://${hostPort(originHost, p.port)};`, '      grpc_connect_timeout 5s;', '      grpc_read_timeout 5s;');
+    else out.push(`      proxy_pass http://${hostPort(originHost, p.port)}/;`, '      proxy_connect_timeout 5s;', '      proxy_read_timeout 5s;');
+    out.push(`      add_header ${probeHeaders.connect} ${p.protocol === 'tcp' ? '$upstream_connect_time' : '$upstream_header_time'} always;`);
     out.push(`      add_header ${probeHeaders.status} $upstream_status always;`);
     out.push(`      add_header ${probeHeaders.address} $upstream_addr always;`);
     out.push('    }');

@@ -17,7 +17,7 @@ const fileWaitSeconds = 120;
 /** How long a pod may take to serve the new generation after the file arrived (reload loop: 2 s). */
 const confirmWaitMs = 30_000;
 
-export async function routerSync(ctx: ExecContext, namespace: string, cm: KubeObject): Promise<void> {
+export async function routerSync(ctx: ExecContext, namespace: string, cm: KubeObject, opts: { confirmWaitMs?: number } = {}): Promise<void> {
   const service = cm.metadata.labels?.[labels.service];
   if (!service) return;
   const generation = readGeneration(cm as RouterConfigMap);
@@ -25,7 +25,7 @@ export async function routerSync(ctx: ExecContext, namespace: string, cm: KubeOb
   const pods = await ctx.api.list<Pod>(apiTypes.pod, namespace, { labelSelector: selectorString(routerPodLabels(service)) }, ctx.signal);
   // Pods not Ready get the new file when they (re)start; exec into them would fail anyway.
   const running = pods.filter((p) => !p.metadata.deletionTimestamp && p.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True'));
-  await Promise.all(running.map((pod) => syncPod(ctx, namespace, pod.metadata.name, generation, adminPort)));
+  await Promise.all(running.map((pod) => syncPod(ctx, namespace, pod.metadata.name, generation, adminPort, opts.confirmWaitMs ?? confirmWaitMs)));
   if (running.length) ctx.logger.info(`router ${namespace}/${service}: generation ${generation} live in ${running.length} pod(s)`);
 }
 
@@ -39,7 +39,7 @@ function reloadScript(generation: number): string {
   ].join('\n');
 }
 
-async function syncPod(ctx: ExecContext, namespace: string, pod: string, generation: number, adminPort: number): Promise<void> {
+async function syncPod(ctx: ExecContext, namespace: string, pod: string, generation: number, adminPort: number, waitMs: number): Promise<void> {
   let reloadProblem = '';
   try {
     const r = await ctx.api.exec(namespace, pod, 'router', ['sh', '-c', reloadScript(generation)], ctx.signal);
@@ -49,7 +49,7 @@ async function syncPod(ctx: ExecContext, namespace: string, pod: string, generat
     if (await podGone(ctx, namespace, pod)) return;
     reloadProblem = (err as Error).message;
   }
-  const served = await servedGeneration(ctx, namespace, pod, generation, adminPort);
+  const served = await servedGeneration(ctx, namespace, pod, generation, adminPort, waitMs);
   if (served !== undefined && served >= generation) return;
   if (await podGone(ctx, namespace, pod)) return;
   throw new Error(
@@ -59,8 +59,8 @@ async function syncPod(ctx: ExecContext, namespace: string, pod: string, generat
 }
 
 /** Polls the admin port until it serves `generation` (or later); the last generation seen otherwise. */
-async function servedGeneration(ctx: ExecContext, namespace: string, pod: string, generation: number, adminPort: number): Promise<number | undefined> {
-  const deadline = Date.now() + confirmWaitMs;
+async function servedGeneration(ctx: ExecContext, namespace: string, pod: string, generation: number, adminPort: number, waitMs: number): Promise<number | undefined> {
+  const deadline = Date.now() + waitMs;
   let last: number | undefined;
   for (;;) {
     const answer = await adminGet(ctx, namespace, pod, adminPort, routesPath).catch((err) => {

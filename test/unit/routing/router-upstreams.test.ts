@@ -5,6 +5,7 @@ import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import * as http from 'node:http';
+import * as net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -103,18 +104,30 @@ describe('a real nginx with the router config', { skip: hasNginx ? false : 'ngin
   it('probes through to the original pods on the admin port', async () => {
     const r = await request(admin, originProbePath(servicePort));
     assert.equal(r.body, 'origin');
-    assert.match(String(r.headers[probeHeaders.connect]), /^\d+\.\d+$/);
+    assert.match(String(r.headers[probeHeaders.connect]), /^\d+\.\d+$/, 'a response head came back');
     assert.equal(r.headers[probeHeaders.status], '200');
   });
 });
 
 describe('an origin probe when nothing answers', { skip: hasNginx ? false : 'nginx is not installed' }, () => {
-  it('says no connection was made', async () => {
+  it('says no answer came when the connection is refused', () => probeNothing('127.0.0.4', 1));
+
+  it('says no answer came when a proxy in between accepts the connection and drops it', async () => {
+    // As a userspace service proxy does for pods that refuse the connection.
+    const dropper = net.createServer((socket) => socket.destroy());
+    await new Promise<void>((resolve) => dropper.listen(0, '127.0.0.5', resolve));
+    try {
+      await probeNothing('127.0.0.5', (dropper.address() as net.AddressInfo).port);
+    } finally {
+      dropper.close();
+    }
+  });
+
+  async function probeNothing(address: string, port: number): Promise<void> {
     const dir = mkdtempSync(join(tmpdir(), 'dl-nginx-probe-'));
     const front = await freePort();
     const admin = await freePort();
-    // 127.0.0.4 port 1: no listener (tcpmux), and no parallel test takes it.
-    const conf = renderRouterConfig({ namespace: 'shop', service: 'ratings', adminPort: admin, originAddress: '127.0.0.4', ports: [{ port: 1, listen: front, protocol: 'http' }], routes: [] })
+    const conf = renderRouterConfig({ namespace: 'shop', service: 'ratings', adminPort: admin, originAddress: address, ports: [{ port, listen: front, protocol: 'http' }], routes: [] })
       .replace('pid /tmp/devlane-router.pid;', `pid ${dir}/nginx.pid;`)
       .replace(/listen (\d+);/g, 'listen 127.0.0.1:$1;')
       .replace('error_log stderr warn;', 'error_log stderr crit;')
@@ -123,7 +136,7 @@ describe('an origin probe when nothing answers', { skip: hasNginx ? false : 'ngi
     const ngx = spawn('nginx', ['-c', join(dir, 'nginx.conf'), '-e', 'stderr', '-g', 'daemon off;'], { stdio: ['ignore', 'ignore', 'pipe'] });
     try {
       await waitFor(() => request(admin, routesPath).then(() => true, () => false));
-      const r = await request(admin, originProbePath(1));
+      const r = await request(admin, originProbePath(port));
       assert.equal(r.headers[probeHeaders.connect], '-');
       const plain = await request(front, '/');
       assert.equal(plain.status, 502);
@@ -133,7 +146,7 @@ describe('an origin probe when nothing answers', { skip: hasNginx ? false : 'ngi
       await new Promise((r) => ngx.once('exit', r));
       rmSync(dir, { recursive: true, force: true });
     }
-  });
+  }
 });
 
 interface Answer {
