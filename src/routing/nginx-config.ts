@@ -52,7 +52,7 @@ export const routerErrorHeader = 'x-devlane-router-error';
 /** Admin-port paths: the generation and routes loaded, and a request through to the original pods. */
 export const routesPath = '/.devlane/routes';
 export const originProbePath = (port: number) => `/.devlane/origin/${port}`;
-/** Headers of an origin probe's answer: time to the upstream's response head (its connect time on TCP ports; "-" when none) and status. */
+/** Headers of an origin probe's answer: time to the upstream's response head ("-" when none came), status, address. */
 export const probeHeaders = { connect: 'x-devlane-origin-connect', status: 'x-devlane-origin-status', address: 'x-devlane-origin-address' } as const;
 
 /** A short fingerprint of the routes, written into the config so a reload can be confirmed. */
@@ -120,8 +120,10 @@ export function renderRouterConfig(input: RouterConfigInput): string {
   out.push('  access_log off;', '  server_tokens off;', '  client_max_body_size 0;', '  proxy_buffering off;', '  proxy_request_buffering off;');
   out.push('  proxy_http_version 1.1;', '  proxy_read_timeout 1h;', '  proxy_send_timeout 1h;', '  grpc_read_timeout 1h;', '  grpc_send_timeout 1h;');
   // Which session a request belongs to: the header wins, then the baggage member.
+  // Regexes, not strings: nginx compares map strings without case, and route keys are base64url,
+  // where `a` and `A` make different keys.
   out.push('  map $http_x_devlane_route $dl_by_header {', '    default "";');
-  for (const r of routes) out.push(`    ${q(r.routeKey)} ${q(r.session)};`);
+  for (const r of routes) out.push(`    ${q(`~^${r.routeKey}$`)} ${q(r.session)};`);
   out.push('  }');
   out.push('  map $http_baggage $dl_by_baggage {', '    default "";');
   for (const r of routes) out.push(`    ${q(`~^${baggagePattern(r.routeKey)}$`)} ${q(r.session)};`);
@@ -179,12 +181,13 @@ export function renderRouterConfig(input: RouterConfigInput): string {
   // A request through to the original pods, the way un-keyed traffic goes: proves the router can
   // reach them (network policies, ports) before the Service is pointed at it.
   // HTTP ports must answer with a response head (a proxy in between may accept the connection
-  // for pods that refuse it); HTTP/2 ports are asked in HTTP/2, TCP ports only connected to.
-  for (const p of input.ports) {
+  // for pods that refuse it); HTTP/2 ports are asked in HTTP/2. TCP ports have no request to
+  // send: they reach the same pods, which the HTTP ports' probes prove.
+  for (const p of httpPorts) {
     out.push(`    location = ${originProbePath(p.port)} {`);
     if (p.protocol === 'grpc' || p.protocol === 'http2') out.push(`      grpc_pass grpc://${hostPort(originHost, p.port)};`, '      grpc_connect_timeout 5s;', '      grpc_read_timeout 5s;');
     else out.push(`      proxy_pass http://${hostPort(originHost, p.port)}/;`, '      proxy_connect_timeout 5s;', '      proxy_read_timeout 5s;');
-    out.push(`      add_header ${probeHeaders.connect} ${p.protocol === 'tcp' ? '$upstream_connect_time' : '$upstream_header_time'} always;`);
+    out.push(`      add_header ${probeHeaders.connect} $upstream_header_time always;`);
     out.push(`      add_header ${probeHeaders.status} $upstream_status always;`);
     out.push(`      add_header ${probeHeaders.address} $upstream_addr always;`);
     out.push('    }');

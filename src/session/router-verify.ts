@@ -2,7 +2,8 @@
 // reach the original pods. The router's admin port passes a request to the origin Service the way
 // un-keyed traffic goes, and reports whether a connection was made (network policies that drop
 // the router's packets, pods that do not listen on the target port, an origin with no endpoints
-// all show as no connection). Nothing is written here.
+// all show as no answer). Services with only TCP ports carry no request to send, and are not
+// probed. Nothing is written here.
 import { adminGet } from './router-admin';
 import type { ExecContext } from './executor';
 import { apiTypes } from '../core/api-types';
@@ -22,7 +23,7 @@ export async function verifyRouter(ctx: ExecContext, namespace: string, service:
   const problems: string[] = [];
   if (pods.length === 0) problems.push('no router pod is Ready');
   for (const pod of pods) {
-    for (const port of spec.ports) {
+    for (const port of spec.ports.filter((p) => p.protocol !== 'tcp')) {
       const answer = await adminGet(ctx, namespace, pod.metadata.name, spec.adminPort, originProbePath(port.port)).catch((err) => {
         if (ctx.signal.aborted) throw err;
         return undefined;

@@ -30,7 +30,7 @@ const hasNginx = spawnSync('nginx', ['-v']).status === 0;
 describe('router nginx config', () => {
   it('maps each key (header, then baggage) to its session and everything else to the origin', () => {
     const c = renderRouterConfig(input());
-    assert.match(c, new RegExp(`"${k1}" "s1";`));
+    assert.match(c, new RegExp(`"~\\^${k1}\\$" "s1";`));
     assert.match(c, /default dl_ratings_devlane_origin_80;/);
     assert.match(c, /"s2" dl_ratings_dl_s2_80;/);
     assert.match(c, /server ratings-devlane-origin\.shop\.svc\.cluster\.local:80;/);

@@ -81,6 +81,10 @@ describe('a real nginx with the router config', { skip: hasNginx ? false : 'ngin
     assert.equal((await request(front, '/', { 'x-devlane-route': k1 })).body, 'copy');
   });
 
+  it('tells route keys apart by case (base64url)', async () => {
+    assert.equal((await request(front, '/', { 'x-devlane-route': k1.toLowerCase() })).body, 'origin');
+  });
+
   it('answers a key whose copy is gone with a 502 that names the copy', async () => {
     const r = await request(front, '/', { 'x-devlane-route': k2 });
     assert.equal(r.status, 502);
