@@ -6,7 +6,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { needsCluster } from '../../helpers/cluster';
-import { createShop, type Shop } from '../../helpers/shop';
+import { contexts, createShop, type Shop } from '../../helpers/shop';
 import { cli, eventually, getFromPod, kubectlJson, kubectlOk, snapshot, startClientPod } from '../../helpers/session';
 
 /* eslint-disable @typescript-eslint/no-explicit-any */
@@ -22,6 +22,21 @@ describe('the router never takes the original Service down', needsCluster, () =>
   after(() => shop?.cleanup());
 
   const rating = (headers: Record<string, string> = {}) => getFromPod(shop.namespace, client, 'http://ratings/ratings/p-1', headers);
+
+  it('plans the router to come up while the copy does, with the image asked for', () => {
+    const before = snapshot(shop.namespace, extra);
+    // A production-looking context prints the plan and, with no terminal to confirm it, stops there.
+    const shown = cli(['-n', shop.namespace, '--production-contexts', contexts.alice, 'start', 'ratings', '--session', 'plan', '--detach', '--strategy', 'router', '--router-image', 'mirror.example.com/library/nginx:1.27']);
+    assert.equal(shown.code, 3, shown.stderr);
+    const steps = shown.stderr.split('\n');
+    const at = (re: RegExp) => steps.findIndex((l) => re.test(l));
+    assert.ok(at(/Create Deployment ratings-devlane-router \(nginx, 2 replicas, image mirror\.example\.com\/library\/nginx:1\.27\)/) >= 0, shown.stderr);
+    assert.ok(at(/Create PodDisruptionBudget ratings-devlane-router/) >= 0, shown.stderr);
+    assert.ok(at(/Create Deployment ratings-devlane-router/) < at(/Wait for ratings-dl-plan to be Ready/), 'the router is created before the copy is waited for');
+    assert.ok(at(/Wait for the router to be Ready/) < at(/Check that un-keyed requests through the router reach/), shown.stderr);
+    assert.ok(at(/Check that un-keyed requests through the router reach/) < at(/Point Service ratings at the router/), 'the proof comes before the switch');
+    assert.deepEqual(snapshot(shop.namespace, extra), before, 'nothing was created');
+  });
 
   it('refuses, naming the policy, when a NetworkPolicy admits only web to ratings', async () => {
     const policy = { apiVersion: 'networking.k8s.io/v1', kind: 'NetworkPolicy', metadata: { name: 'ratings-from-catalog', namespace: shop.namespace }, spec: { podSelector: { matchLabels: { app: 'ratings' } }, ingress: [{ from: [{ podSelector: { matchLabels: { app: 'catalog' } } }] }] } };
