@@ -12,7 +12,7 @@ import { originServiceName, routerName } from '../core/session/names';
 import type { ObjRef, Step } from '../core/session/plan';
 import { blockedTraffic, type NetworkPolicy, type PolicyPod } from '../routing/network-policy';
 import { portProtocol, type RouterPort } from '../routing/nginx-config';
-import { adminPortFor, originalSelectorOf, originService, routerConfigMap, routerDeployment, routerDisruptionBudget, routerPodLabels, type RouterSpec } from '../routing/router';
+import { adminPortFor, originalSelectorOf, originService, routerConfigMap, routerDeployment, routerDisruptionBudget, routerImage, routerPodLabels, type RouterSpec } from '../routing/router';
 import { selectorString } from '../core/selectors';
 
 export interface RouterPlanInput {
@@ -64,7 +64,7 @@ export async function routerSteps(api: ObjectApi, input: RouterPlanInput, signal
     { kind: 'create', ref: cmRef, object: routerConfigMap(spec), shared: true, summary: `Create ConfigMap ${cmRef.name}: the router's nginx configuration (unless another session made it)`, undo: [{ kind: 'release-router', namespace: ns, service: svc, summary: `Put Service ${svc}'s selector back and remove its router, if no other session uses it` }] },
     { kind: 'create', ref: originRef, object: originService(spec, input.service, originalSelectorOf(input.service)), shared: true, summary: `Create Service ${originRef.name} with ${svc}'s original selector (un-keyed traffic goes there)`, undo: [] },
     { kind: 'create', ref: pdbRef, object: routerDisruptionBudget(spec, input.record), shared: true, summary: `Create PodDisruptionBudget ${pdbRef.name} (one router stays up through a node drain; owned by the session records that use the router)`, undo: [] },
-    { kind: 'create', ref: depRef, object: deployment, shared: true, summary: `Create Deployment ${depRef.name} (nginx, 2 replicas${input.image ? `, image ${input.image}` : ''})`, undo: [] },
+    { kind: 'create', ref: depRef, object: deployment, shared: true, summary: `Create Deployment ${depRef.name} (nginx, 2 replicas${input.image && input.image !== routerImage ? `, image ${input.image}` : ''})`, undo: [] },
   ];
   const route: Step[] = [
     { kind: 'wait-ready', ref: depRef, summary: `Wait for the router to be Ready`, undo: [] },
