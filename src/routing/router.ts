@@ -94,6 +94,11 @@ export function routerConfigMap(spec: RouterSpec): RouterConfigMap {
   return withRoutes(cm, []);
 }
 
+/** The config with the origin Service's ClusterIP, so that not even a router's first start resolves a name. */
+export function withOriginAddress(cm: RouterConfigMap, originAddress: string): RouterConfigMap {
+  return withRoutes(cm, readRoutes(cm), originAddress);
+}
+
 export function addRouterRoute(cm: RouterConfigMap, route: RouterRoute, originAddress?: string): EditResult {
   const routes = readRoutes(cm).filter((r) => r.session !== route.session);
   return { kind: 'update', object: withRoutes(cm, [...routes, route], originAddress) };

@@ -11,6 +11,7 @@ import type { KubeObject } from '../core/resources';
 import { labels } from '../core/session/names';
 import { type Edit, type ObjRef, refText, type Step, type Undo } from '../core/session/plan';
 import { applyEdit } from '../routing/edits';
+import { type RouterConfigMap, withOriginAddress } from '../routing/router';
 import { releaseRouter } from './release-router';
 import { verifyRouter } from './router-verify';
 import type { Service } from '../core/resources';
@@ -73,8 +74,9 @@ export async function runStep(ctx: ExecContext, step: Step, opts: { dryRun?: boo
   const key = refText(step.ref);
   switch (step.kind) {
     case 'create': {
+      const object = step.object.metadata.labels?.[labels.role] === 'router-config' && !opts.dryRun ? await withOrigin(ctx, step.object) : step.object;
       try {
-        await ctx.api.create(apiTypes[step.ref.type], step.object, { dryRun: opts.dryRun, signal: ctx.signal });
+        await ctx.api.create(apiTypes[step.ref.type], object, { dryRun: opts.dryRun, signal: ctx.signal });
       } catch (err) {
         if (!(step.shared && isKind(err, 'already-exists'))) throw err;
         ctx.logger.info(`${key} is already there (shared with other sessions)`);
@@ -100,6 +102,14 @@ export async function runStep(ctx: ExecContext, step: Step, opts: { dryRun?: boo
       if (!opts.dryRun) await verifyRouter(ctx, step.ref.namespace, step.service);
       return;
   }
+}
+
+/** A new router config names the origin Service (created just before it) by its ClusterIP. */
+async function withOrigin(ctx: ExecContext, cm: KubeObject): Promise<KubeObject> {
+  const service = cm.metadata.labels?.[labels.service] ?? '';
+  const origin = await ctx.api.tryGet<Service>(apiTypes.service, cm.metadata.namespace!, originServiceName(service), ctx.signal);
+  const ip = (origin?.spec as { clusterIP?: string } | undefined)?.clusterIP;
+  return ip && ip !== 'None' ? withOriginAddress(cm as RouterConfigMap, ip) : cm;
 }
 
 /** The ClusterIPs the router sends a session's requests (and un-keyed ones) to: no name to resolve. */

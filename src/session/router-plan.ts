@@ -61,8 +61,8 @@ export async function routerSteps(api: ObjectApi, input: RouterPlanInput, signal
   const pdbRef = ref('podDisruptionBudget', ns, routerName(svc));
   const originRef = ref('service', ns, originServiceName(svc));
   const setup: Step[] = [
-    { kind: 'create', ref: cmRef, object: routerConfigMap(spec), shared: true, summary: `Create ConfigMap ${cmRef.name}: the router's nginx configuration (unless another session made it)`, undo: [{ kind: 'release-router', namespace: ns, service: svc, summary: `Put Service ${svc}'s selector back and remove its router, if no other session uses it` }] },
     { kind: 'create', ref: originRef, object: originService(spec, input.service, originalSelectorOf(input.service)), shared: true, summary: `Create Service ${originRef.name} with ${svc}'s original selector (un-keyed traffic goes there)`, undo: [] },
+    { kind: 'create', ref: cmRef, object: routerConfigMap(spec), shared: true, summary: `Create ConfigMap ${cmRef.name}: the router's nginx configuration (unless another session made it)`, undo: [{ kind: 'release-router', namespace: ns, service: svc, summary: `Put Service ${svc}'s selector back and remove its router, if no other session uses it` }] },
     { kind: 'create', ref: pdbRef, object: routerDisruptionBudget(spec, input.record), shared: true, summary: `Create PodDisruptionBudget ${pdbRef.name} (one router stays up through a node drain; owned by the session records that use the router)`, undo: [] },
     { kind: 'create', ref: depRef, object: deployment, shared: true, summary: `Create Deployment ${depRef.name} (nginx, 2 replicas${input.image && input.image !== routerImage ? `, image ${input.image}` : ''})`, undo: [] },
   ];
