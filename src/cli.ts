@@ -30,6 +30,7 @@ Commands:
       --image IMAGE            run IMAGE in the copy instead of the original image
       --strategy S             istio | router | gateway-api (default: istio or router, chosen automatically)
       --rwo-as-emptydir        give the copy an emptyDir for ReadWriteOnce volumes
+      --router-image IMAGE     the router strategy's nginx image, e.g. a registry mirror (default nginx:1.27)
       --workspace DIR          where .vscode/devlane.json is (default: the current directory); when it maps
                                SERVICE, the copy runs under the restart supervisor and, unless --detach,
                                local changes are synced into it until you leave
@@ -119,6 +120,7 @@ async function main(argv: string[]): Promise<number> {
       image: { type: 'string' },
       strategy: { type: 'string' },
       'rwo-as-emptydir': { type: 'boolean' },
+      'router-image': { type: 'string' },
       workspace: { type: 'string' },
       'no-sync': { type: 'boolean' },
       detach: { type: 'boolean' },
@@ -165,6 +167,7 @@ async function main(argv: string[]): Promise<number> {
       productionGlobs: globsFrom(values['production-contexts'], 'DEVLANE_PRODUCTION_CONTEXTS', defaultProductionGlobs),
       productionNamespaces: globsFrom(values['production-namespaces'], 'DEVLANE_PRODUCTION_NAMESPACES', defaultProductionNamespaceGlobs),
       server: conn.context.server,
+      routerImage: values['router-image'],
       confirm: async (_plan, text) => {
         process.stderr.write(`${text}\n`);
         return confirmOnTerminal(values.yes, 'Apply this plan?', () => new SessionError('declined', 'This looks like production, so the plan above must be confirmed, and stdin is not a terminal to ask on', 'Nothing was created. Read the plan, then run the same command with --yes to apply it.'));

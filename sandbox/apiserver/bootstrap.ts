@@ -20,7 +20,8 @@ const viewRules: PolicyRule[] = [
   { apiGroups: ['discovery.k8s.io'], resources: ['endpointslices'], verbs: READ },
   { apiGroups: ['apps'], resources: ['controllerrevisions', 'daemonsets', 'daemonsets/status', 'deployments', 'deployments/scale', 'deployments/status', 'replicasets', 'replicasets/scale', 'replicasets/status', 'statefulsets', 'statefulsets/scale', 'statefulsets/status'], verbs: READ },
   { apiGroups: ['coordination.k8s.io'], resources: ['leases'], verbs: READ },
-  { apiGroups: ['networking.k8s.io'], resources: ['ingresses', 'ingresses/status'], verbs: READ },
+  { apiGroups: ['networking.k8s.io'], resources: ['ingresses', 'ingresses/status', 'networkpolicies'], verbs: READ },
+  { apiGroups: ['policy'], resources: ['poddisruptionbudgets', 'poddisruptionbudgets/status'], verbs: READ },
 ];
 
 const editRules: PolicyRule[] = [
@@ -35,7 +36,8 @@ const editRules: PolicyRule[] = [
   { apiGroups: ['coordination.k8s.io'], resources: ['leases'], verbs: WRITE },
   { apiGroups: ['networking.istio.io'], resources: ['virtualservices', 'destinationrules'], verbs: [...READ, ...WRITE] },
   { apiGroups: ['gateway.networking.k8s.io'], resources: ['httproutes'], verbs: [...READ, ...WRITE] },
-  { apiGroups: ['networking.k8s.io'], resources: ['ingresses'], verbs: WRITE },
+  { apiGroups: ['networking.k8s.io'], resources: ['ingresses', 'networkpolicies'], verbs: WRITE },
+  { apiGroups: ['policy'], resources: ['poddisruptionbudgets'], verbs: WRITE },
   ...viewRules,
 ];
 

@@ -57,6 +57,9 @@ export const RESOURCES: ResourceInfo[] = [
   r('gateway.networking.k8s.io', 'v1', 'httproutes', 'HTTPRoute', true, { subresources: ['status'], categories: ['gateway-api'] }),
   // Stored and validated only: no ingress controller serves them (sandbox/README.md).
   r('networking.k8s.io', 'v1', 'ingresses', 'Ingress', true, { shortNames: ['ing'], subresources: ['status'] }),
+  // Stored and validated only: the pod network enforces no policy, and evictions ignore budgets (sandbox/README.md).
+  r('networking.k8s.io', 'v1', 'networkpolicies', 'NetworkPolicy', true, { shortNames: ['netpol'] }),
+  r('policy', 'v1', 'poddisruptionbudgets', 'PodDisruptionBudget', true, { shortNames: ['pdb'], subresources: ['status'] }),
 ];
 
 /** Resources whose writes do not store anything (reviews). */

@@ -26,6 +26,8 @@ export const apiTypes = {
   httpRoute: t('gateway.networking.k8s.io', 'v1', 'HTTPRoute', 'httproutes'),
   ingress: t('networking.k8s.io', 'v1', 'Ingress', 'ingresses'),
   endpointSlice: t('discovery.k8s.io', 'v1', 'EndpointSlice', 'endpointslices'),
+  networkPolicy: t('networking.k8s.io', 'v1', 'NetworkPolicy', 'networkpolicies'),
+  podDisruptionBudget: t('policy', 'v1', 'PodDisruptionBudget', 'poddisruptionbudgets'),
 } as const;
 
 export type ApiTypeName = keyof typeof apiTypes;

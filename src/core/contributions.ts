@@ -42,6 +42,7 @@ export interface ConfigTypes {
   productionContexts: string[];
   productionNamespaces: string[];
   'routing.strategy': 'auto' | 'istio' | 'router' | 'gateway-api';
+  'router.image': string;
 }
 export const configSection = 'devlane';
 export const configKeys: { [K in keyof ConfigTypes]: K } = {
@@ -50,6 +51,7 @@ export const configKeys: { [K in keyof ConfigTypes]: K } = {
   productionContexts: 'productionContexts',
   productionNamespaces: 'productionNamespaces',
   'routing.strategy': 'routing.strategy',
+  'router.image': 'router.image',
 };
 export type ConfigKey = keyof ConfigTypes;
 

@@ -1,20 +1,25 @@
 // The Devlane router (no mesh): one nginx Deployment per Service, shared by every session on it.
 //   <service>-devlane-router   ConfigMap (routes.json + nginx.conf) and Deployment (2 replicas)
 //   <service>-devlane-origin   Service with the original selector: where un-keyed traffic goes
-// The original Service's selector is switched to the router pods once the router is Ready, with
-// the original selector kept in an annotation so that kubectl alone can put it back.
+//   <service>-devlane-router   PodDisruptionBudget: a node drain leaves one router up; owned by the
+//                              records of the sessions that route through it, so gc removes it
+// The original Service's selector is switched to the router pods once the router is Ready and has
+// proved it reaches the original pods, with the original selector kept in an annotation so that
+// kubectl alone can put it back.
 // The router's objects are not owned by any session record: the garbage collector must never
 // delete a router the Service still points at. `release-router` takes it out of the path first.
 import type { EditResult } from './edit-result';
 import { type RouterPort, type RouterRoute, renderRouterConfig, routesFingerprint } from './nginx-config';
-import type { Json } from '../core/session/dev-workload';
+import { type Json, type OwnerRecord, ownerReference } from '../core/session/dev-workload';
 import { annotations, labels, managedBy, originServiceName, routerName } from '../core/session/names';
 import type { KubeObject, Service } from '../core/resources';
 
+/** The default router image; clusters that mirror images set `devlane.router.image` or `--router-image`. */
 export const routerImage = 'nginx:1.27';
 export const configFile = '/etc/devlane/nginx.conf';
 export const routesKey = 'routes.json';
 export const configKey = 'nginx.conf';
+export const generationKey = 'generation';
 const defaultAdminPort = 15021;
 
 export interface RouterSpec {
@@ -23,6 +28,8 @@ export interface RouterSpec {
   ports: RouterPort[];
   adminPort: number;
   image?: string;
+  /** The origin Service's ClusterIP, recorded when the first route is added. */
+  originAddress?: string;
 }
 
 export function adminPortFor(ports: RouterPort[]): number {
@@ -53,17 +60,26 @@ export function readRoutes(cm: RouterConfigMap): RouterRoute[] {
   }
 }
 
-function readSpec(cm: RouterConfigMap): RouterSpec {
+export function readSpec(cm: RouterConfigMap): RouterSpec {
   return JSON.parse(cm.data?.['router.json'] ?? '{}') as RouterSpec;
 }
 
-function withRoutes(cm: RouterConfigMap, routes: RouterRoute[]): RouterConfigMap {
-  const spec = readSpec(cm);
+/** How many times the config changed: each change is one more, so a router serving it proves the reload. */
+export function readGeneration(cm: RouterConfigMap): number {
+  const n = Number(cm.data?.[generationKey] ?? 0);
+  return Number.isSafeInteger(n) && n >= 0 ? n : 0;
+}
+
+function withRoutes(cm: RouterConfigMap, routes: RouterRoute[], originAddress?: string): RouterConfigMap {
+  const spec = { ...readSpec(cm), ...(originAddress ? { originAddress } : {}) };
+  const generation = readGeneration(cm) + 1;
   const next = structuredClone(cm);
   next.data = {
     ...next.data,
+    'router.json': JSON.stringify(spec),
+    [generationKey]: String(generation),
     [routesKey]: JSON.stringify(routes, null, 1),
-    [configKey]: renderRouterConfig({ namespace: spec.namespace, service: spec.service, ports: spec.ports, routes, adminPort: spec.adminPort }),
+    [configKey]: renderRouterConfig({ namespace: spec.namespace, service: spec.service, ports: spec.ports, routes, adminPort: spec.adminPort, originAddress: spec.originAddress, generation }),
   };
   return next;
 }
@@ -78,9 +94,14 @@ export function routerConfigMap(spec: RouterSpec): RouterConfigMap {
   return withRoutes(cm, []);
 }
 
-export function addRouterRoute(cm: RouterConfigMap, route: RouterRoute): EditResult {
+/** The config with the origin Service's ClusterIP, so that not even a router's first start resolves a name. */
+export function withOriginAddress(cm: RouterConfigMap, originAddress: string): RouterConfigMap {
+  return withRoutes(cm, readRoutes(cm), originAddress);
+}
+
+export function addRouterRoute(cm: RouterConfigMap, route: RouterRoute, originAddress?: string): EditResult {
   const routes = readRoutes(cm).filter((r) => r.session !== route.session);
-  return { kind: 'update', object: withRoutes(cm, [...routes, route]) };
+  return { kind: 'update', object: withRoutes(cm, [...routes, route], originAddress) };
 }
 
 export function removeRouterRoute(cm: RouterConfigMap, session: string): EditResult {
@@ -115,6 +136,16 @@ const runScript = [
   'done',
 ].join('\n');
 
+/** One router may go at a time (node drains, evictions): the other keeps serving. */
+export function routerDisruptionBudget(spec: RouterSpec, owner: OwnerRecord): KubeObject & { spec: Json } {
+  return {
+    apiVersion: 'policy/v1',
+    kind: 'PodDisruptionBudget',
+    metadata: { ...meta(spec, routerName(spec.service), 'router'), ownerReferences: [ownerReference(owner)] },
+    spec: { minAvailable: 1, selector: { matchLabels: routerPodLabels(spec.service) } },
+  };
+}
+
 export function routerDeployment(spec: RouterSpec): KubeObject & { spec: Json } {
   const podLabels = routerPodLabels(spec.service);
   return {
@@ -131,6 +162,12 @@ export function routerDeployment(spec: RouterSpec): KubeObject & { spec: Json } 
         metadata: { labels: { ...podLabels, [labels.managedBy]: managedBy } },
         spec: {
           terminationGracePeriodSeconds: 30,
+          // On different nodes where the cluster can: one node going down leaves the other router.
+          affinity: {
+            podAntiAffinity: {
+              preferredDuringSchedulingIgnoredDuringExecution: [{ weight: 100, podAffinityTerm: { topologyKey: 'kubernetes.io/hostname', labelSelector: { matchLabels: podLabels } } }],
+            },
+          },
           containers: [
             {
               name: 'router',
@@ -174,20 +211,21 @@ export function switchSelector(svc: Service, selector: Record<string, string>): 
   return { kind: 'update', object: next };
 }
 
-/** Whether the Service still selects exactly the router pods, as switchSelector left it. */
-export function pointsAtRouter(svc: Service): boolean {
+/** Whether the Service still selects exactly the router pods (or `routerSelector`), as switchSelector left it. */
+export function pointsAtRouter(svc: Service, routerSelector?: Record<string, string>): boolean {
   const current = svc.spec?.selector ?? {};
-  const router = routerPodLabels(svc.metadata.name);
+  const router = routerSelector ?? routerPodLabels(svc.metadata.name);
   return Object.keys(current).length === Object.keys(router).length && Object.entries(router).every(([k, v]) => current[k] === v);
 }
 
 /**
  * Put the annotated selector back and drop the annotation; only while the Service still points at
- * the router: a selector someone changed since is theirs, and stays.
+ * the router: a selector someone changed since is theirs, and stays (and a router that another
+ * session put back in the path is not overwritten).
  */
-export function restoreSelector(svc: Service): EditResult {
+export function restoreSelector(svc: Service, routerSelector?: Record<string, string>): EditResult {
   const saved = svc.metadata.annotations?.[annotations.originalSelector];
-  if (saved === undefined || !pointsAtRouter(svc)) return { kind: 'unchanged' };
+  if (saved === undefined || !pointsAtRouter(svc, routerSelector)) return { kind: 'unchanged' };
   const next = structuredClone(svc);
   next.spec = { ...next.spec, selector: JSON.parse(saved) };
   delete next.metadata.annotations![annotations.originalSelector];

@@ -35,10 +35,16 @@ export function accessFor(namespace: string, steps: Step[], opts: { pvcs: boolea
       add('delete', 'deployment');
       add('delete', 'service');
       add('delete', 'configMap');
+      add('delete', 'podDisruptionBudget');
     }
   };
   for (const s of steps) {
     if (s.kind === 'create') add('create', s.ref.type);
+    // A shared object that session records own gains this session's record as an owner.
+    if (s.kind === 'create' && s.shared && s.object.metadata.ownerReferences?.length) {
+      add('get', s.ref.type);
+      add('update', s.ref.type);
+    }
     if (s.kind === 'edit') {
       add('get', s.ref.type);
       add('update', s.ref.type);
@@ -47,6 +53,11 @@ export function accessFor(namespace: string, steps: Step[], opts: { pvcs: boolea
       if (s.edit.kind.startsWith('router.')) add('create', 'pod', 'exec');
     }
     if (s.kind === 'wait-ready') add('get', s.ref.type);
+    if (s.kind === 'verify-router') {
+      add('create', 'pod', 'exec');
+      // The plan read them to refuse policies that would drop the router's traffic.
+      add('list', 'networkPolicy');
+    }
     s.undo.forEach(undo);
   }
   return [...out.values()];

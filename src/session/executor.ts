@@ -11,8 +11,13 @@ import type { KubeObject } from '../core/resources';
 import { createdBySession, undoProblem, type UndoScope } from '../core/session/undo-admission';
 import { type Edit, type ObjRef, refText, type Step, type Undo } from '../core/session/plan';
 import { applyEdit } from '../routing/edits';
+import { type RouterConfigMap, withOriginAddress } from '../routing/router';
 import { releaseRouter } from './release-router';
 import { waitEndpointsFollow } from './endpoints';
+import { verifyRouter } from './router-verify';
+import type { Service } from '../core/resources';
+import { SessionError } from '../core/session/errors';
+import { labels, originServiceName } from '../core/session/names';
 
 export interface ExecContext {
   api: ObjectApi;
@@ -70,11 +75,15 @@ export async function runStep(ctx: ExecContext, step: Step, opts: { dryRun?: boo
   const key = refText(step.ref);
   switch (step.kind) {
     case 'create': {
+      const object = step.object.metadata.labels?.[labels.role] === 'router-config' && !opts.dryRun ? await withOrigin(ctx, step.object) : step.object;
       try {
-        await ctx.api.create(apiTypes[step.ref.type], step.object, { dryRun: opts.dryRun, signal: ctx.signal });
+        await ctx.api.create(apiTypes[step.ref.type], object, { dryRun: opts.dryRun, signal: ctx.signal });
       } catch (err) {
         if (!(step.shared && isKind(err, 'already-exists'))) throw err;
         ctx.logger.info(`${key} is already there (shared with other sessions)`);
+        // A shared object owned by session records lives as long as any of them.
+        const owners = step.object.metadata.ownerReferences;
+        if (owners?.length) await editObject(ctx, step.ref, { kind: 'meta.addOwners', owners }, { dryRun: opts.dryRun });
       }
       opts.virtual?.set(key, step.object);
       return;
@@ -82,7 +91,8 @@ export async function runStep(ctx: ExecContext, step: Step, opts: { dryRun?: boo
     case 'edit': {
       // In a dry-run, an object created by an earlier step exists only in `virtual`.
       const createIfAbsent = step.createIfAbsent ?? opts.virtual?.get(key);
-      const after = await editObject(ctx, step.ref, step.edit, { dryRun: opts.dryRun, createIfAbsent });
+      const edit = step.edit.kind === 'router.addRoute' && !opts.dryRun ? { ...step.edit, ...(await routeAddresses(ctx, step.ref.namespace, step.edit.service, step.edit.devService)) } : step.edit;
+      const after = await editObject(ctx, step.ref, edit, { dryRun: opts.dryRun, createIfAbsent });
       if (!opts.dryRun && after && step.edit.kind.startsWith('router.')) await routerSync(ctx, step.ref.namespace, after);
       if (!opts.dryRun && after && step.edit.kind === 'service.switchSelector') await waitEndpointsFollow(ctx, step.ref.namespace, step.ref.name, step.edit.selector, 'to the router');
       return;
@@ -90,7 +100,30 @@ export async function runStep(ctx: ExecContext, step: Step, opts: { dryRun?: boo
     case 'wait-ready':
       if (!opts.dryRun) await waitDeploymentReady(ctx, step.ref.namespace, step.ref.name);
       return;
+    case 'verify-router':
+      if (!opts.dryRun) await verifyRouter(ctx, step.ref.namespace, step.service);
+      return;
   }
+}
+
+/** A new router config names the origin Service (created just before it) by its ClusterIP. */
+async function withOrigin(ctx: ExecContext, cm: KubeObject): Promise<KubeObject> {
+  const service = cm.metadata.labels?.[labels.service] ?? '';
+  const origin = await ctx.api.tryGet<Service>(apiTypes.service, cm.metadata.namespace!, originServiceName(service), ctx.signal);
+  const ip = (origin?.spec as { clusterIP?: string } | undefined)?.clusterIP;
+  return ip && ip !== 'None' ? withOriginAddress(cm as RouterConfigMap, ip) : cm;
+}
+
+/** The ClusterIPs the router sends a session's requests (and un-keyed ones) to: no name to resolve. */
+async function routeAddresses(ctx: ExecContext, namespace: string, service: string, devService: string): Promise<{ devAddress: string; originAddress: string }> {
+  const [dev, origin] = await Promise.all([devService, originServiceName(service)].map((n) => ctx.api.tryGet<Service>(apiTypes.service, namespace, n, ctx.signal)));
+  const ip = (svc: Service | undefined) => (svc?.spec as { clusterIP?: string } | undefined)?.clusterIP;
+  const devAddress = ip(dev);
+  const originAddress = ip(origin);
+  if (!devAddress || devAddress === 'None' || !originAddress || originAddress === 'None') {
+    throw new SessionError('failed', `Service ${namespace}/${!devAddress || devAddress === 'None' ? devService : originServiceName(service)} has no ClusterIP for the router to send requests to`, 'Nothing was routed. Check that the Service exists and is not headless.');
+  }
+  return { devAddress, originAddress };
 }
 
 /**

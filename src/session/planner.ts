@@ -10,12 +10,13 @@ import type { KubeObject, Pod, Service } from '../core/resources';
 import { buildDevWorkload, type Json, type OwnerRecord } from '../core/session/dev-workload';
 import type { DebugConfig, ServiceSync } from '../core/sync/config';
 import { SessionError } from '../core/session/errors';
-import { devServiceName, originServiceName, recordName, routerName, virtualServiceName } from '../core/session/names';
+import { devServiceName, recordName, virtualServiceName } from '../core/session/names';
 import type { ObjRef, Plan, Step, StrategyName, Undo } from '../core/session/plan';
 import { findHttpRoutes, type HttpRoute } from '../routing/gateway-api';
 import { findVirtualService, newVirtualService } from '../routing/istio';
-import { type RouterPort, portProtocol } from '../routing/nginx-config';
-import { adminPortFor, originalSelectorOf, originService, routerConfigMap, routerDeployment, routerPodLabels, type RouterSpec } from '../routing/router';
+import { originalSelectorOf } from '../routing/router';
+import { routerSteps } from './router-plan';
+export { routerPorts } from './router-plan';
 import { selectorString } from '../core/selectors';
 
 export interface PlanInput {
@@ -81,25 +82,6 @@ export async function chooseStrategy(api: ObjectApi, namespace: string, pods: Po
 
 const ref = (type: ObjRef['type'], namespace: string, name: string): ObjRef => ({ type, namespace, name });
 
-/** The pod port each Service port targets: the router listens there, so named targetPorts still resolve. */
-export function routerPorts(service: Service, deployment: KubeObject & { spec?: Json }): RouterPort[] {
-  const containers: Json[] = deployment.spec?.template?.spec?.containers ?? [];
-  const containerPorts: Json[] = containers.flatMap((c) => c.ports ?? []);
-  const out: RouterPort[] = [];
-  for (const p of service.spec?.ports ?? []) {
-    if (p.protocol && p.protocol !== 'TCP') {
-      throw new SessionError('unsupported', `Service ${service.metadata.name} has a ${p.protocol} port (${p.name ?? p.port}); the Devlane router carries TCP only`, 'Nothing was created. Use Istio routing for this Service, or take over a TCP-only Service.');
-    }
-    const target = p.targetPort ?? p.port;
-    const listen = typeof target === 'number' ? target : containerPorts.find((cp) => cp.name === target)?.containerPort;
-    if (typeof listen !== 'number') throw new SessionError('unsupported', `Service ${service.metadata.name} port ${p.name ?? p.port} targets "${target}", which no container of ${deployment.metadata.name} names`, 'Nothing was created. Fix the Service or the Deployment.');
-    if (out.some((o) => o.listen === listen)) continue;
-    const named = containerPorts.find((cp) => cp.containerPort === listen)?.name ?? (typeof target === 'string' ? target : undefined);
-    out.push({ name: named, port: p.port, listen, protocol: portProtocol(p as { name?: string; appProtocol?: string; protocol?: string }) });
-  }
-  return out;
-}
-
 export async function buildPlan(api: ObjectApi, input: PlanInput, signal: AbortSignal): Promise<Plan> {
   const { namespace: ns, session } = input;
   const service = await api.tryGet<Service>(apiTypes.service, ns, input.service, signal);
@@ -118,14 +100,20 @@ export async function buildPlan(api: ObjectApi, input: PlanInput, signal: AbortS
 
   const devSvcName = devServiceName(service.metadata.name, session);
   const devRef = ref('deployment', ns, dev.deployment.metadata.name);
-  const steps: Step[] = [
+  const copySteps: Step[] = [
     { kind: 'create', ref: ref('service', ns, devSvcName), object: dev.service, summary: `Create Service ${devSvcName} for the developer copy`, undo: [{ kind: 'delete', ref: ref('service', ns, devSvcName), summary: `Delete Service ${devSvcName}` }] },
     { kind: 'create', ref: devRef, object: dev.deployment, summary: `Create Deployment ${devRef.name}: a copy of ${deployment.metadata.name} (1 replica, no liveness probe, DEVLANE_SESSION=${session}${input.image ? `, image ${input.image}` : ''}${dev.debug ? `, ${dev.debug.runtime} debugger on 127.0.0.1:${dev.debug.port} in the pod` : ''}${input.sync ? `, ${input.sync.remotePath} synced` : ''})`, undo: [{ kind: 'delete', ref: devRef, summary: `Delete Deployment ${devRef.name}` }] },
-    { kind: 'wait-ready', ref: devRef, summary: `Wait for ${devRef.name} to be Ready`, undo: [] },
   ];
-  if (choice.strategy === 'istio') steps.push(...(await istioSteps(api, ns, service.metadata.name, session, input.routeKey, devSvcName, signal)));
-  else if (choice.strategy === 'gateway-api') steps.push(...(await gatewaySteps(api, ns, service.metadata.name, session, input.routeKey, devSvcName, signal)));
-  else steps.push(...routerSteps(ns, service, deployment, session, input.routeKey, devSvcName, input.routerImage));
+  const waitCopy: Step = { kind: 'wait-ready', ref: devRef, summary: `Wait for ${devRef.name} to be Ready`, undo: [] };
+  const steps: Step[] = [...copySteps];
+  if (choice.strategy === 'istio') steps.push(waitCopy, ...(await istioSteps(api, ns, service.metadata.name, session, input.routeKey, devSvcName, signal)));
+  else if (choice.strategy === 'gateway-api') steps.push(waitCopy, ...(await gatewaySteps(api, ns, service.metadata.name, session, input.routeKey, devSvcName, signal)));
+  else {
+    const copyLabels: Record<string, string> = dev.deployment.spec?.template?.metadata?.labels ?? {};
+    const router = await routerSteps(api, { namespace: ns, service, deployment, copyLabels, session, routeKey: input.routeKey, devService: devSvcName, image: input.routerImage, record }, signal);
+    // The router comes up while the copy does: both are waited for only once both were created.
+    steps.push(...router.setup, waitCopy, ...router.route);
+  }
 
   return {
     context: input.context,
@@ -176,21 +164,4 @@ async function gatewaySteps(api: ObjectApi, ns: string, service: string, session
       undo: [{ kind: 'edit', ref: rRef, edit: { kind: 'gateway.removeRoute', session, routeKey }, summary: `Remove session ${session}'s rules from HTTPRoute ${r.metadata.name}` }],
     } satisfies Step;
   });
-}
-
-function routerSteps(ns: string, service: Service, deployment: KubeObject & { spec?: Json }, session: string, routeKey: string, devService: string, image?: string): Step[] {
-  const svc = service.metadata.name;
-  const ports = routerPorts(service, deployment);
-  const spec: RouterSpec = { namespace: ns, service: svc, ports, adminPort: adminPortFor(ports), image };
-  const cmRef = ref('configMap', ns, routerName(svc));
-  const depRef = ref('deployment', ns, routerName(svc));
-  const originRef = ref('service', ns, originServiceName(svc));
-  return [
-    { kind: 'create', ref: cmRef, object: routerConfigMap(spec), shared: true, summary: `Create ConfigMap ${cmRef.name}: the router's nginx configuration (unless another session made it)`, undo: [{ kind: 'release-router', namespace: ns, service: svc, summary: `Put Service ${svc}'s selector back and remove its router, if no other session uses it` }] },
-    { kind: 'edit', ref: cmRef, edit: { kind: 'router.addRoute', session, routeKey, devService }, summary: `Route session ${session}'s key to ${devService} in the router`, undo: [{ kind: 'edit', ref: cmRef, edit: { kind: 'router.removeRoute', session }, summary: `Remove session ${session}'s route from the router` }] },
-    { kind: 'create', ref: originRef, object: originService(spec, service, originalSelectorOf(service)), shared: true, summary: `Create Service ${originRef.name} with ${svc}'s original selector (un-keyed traffic goes there)`, undo: [] },
-    { kind: 'create', ref: depRef, object: routerDeployment(spec), shared: true, summary: `Create Deployment ${depRef.name} (nginx, 2 replicas)`, undo: [] },
-    { kind: 'wait-ready', ref: depRef, summary: `Wait for the router to be Ready`, undo: [] },
-    { kind: 'edit', ref: ref('service', ns, svc), edit: { kind: 'service.switchSelector', selector: routerPodLabels(svc) }, summary: `Point Service ${svc} at the router (original selector kept in annotation devlane.dev/original-selector)`, undo: [] },
-  ];
 }

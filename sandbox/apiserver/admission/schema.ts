@@ -21,7 +21,9 @@ import { validate as service } from 'kubernetes-models/_schemas/IoK8sApiCoreV1Se
 import { validate as serviceAccount } from 'kubernetes-models/_schemas/IoK8sApiCoreV1ServiceAccount';
 import { validate as endpointSlice } from 'kubernetes-models/_schemas/IoK8sApiDiscoveryV1EndpointSlice';
 import { validate as ingress } from 'kubernetes-models/_schemas/IoK8sApiNetworkingV1Ingress';
+import { validate as networkPolicy } from 'kubernetes-models/_schemas/IoK8sApiNetworkingV1NetworkPolicy';
 import { validate as eviction } from 'kubernetes-models/_schemas/IoK8sApiPolicyV1Eviction';
+import { validate as podDisruptionBudget } from 'kubernetes-models/_schemas/IoK8sApiPolicyV1PodDisruptionBudget';
 import { validate as clusterRole } from 'kubernetes-models/_schemas/IoK8sApiRbacV1ClusterRole';
 import { validate as clusterRoleBinding } from 'kubernetes-models/_schemas/IoK8sApiRbacV1ClusterRoleBinding';
 import { validate as role } from 'kubernetes-models/_schemas/IoK8sApiRbacV1Role';
@@ -85,6 +87,8 @@ const BY_KEY: Record<string, Validate> = {
   'destinationrules.networking.istio.io': destinationRule,
   'httproutes.gateway.networking.k8s.io': httpRoute as Validate,
   'ingresses.networking.k8s.io': ingress as Validate,
+  'networkpolicies.networking.k8s.io': networkPolicy as Validate,
+  'poddisruptionbudgets.policy': podDisruptionBudget as Validate,
   scale: scale as Validate,
   eviction: eviction as Validate,
 };

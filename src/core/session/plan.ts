@@ -21,10 +21,23 @@ export type Edit =
   | { kind: 'istio.removeRoute'; session: string }
   | { kind: 'gateway.addRoute'; session: string; routeKey: string; service: string; devService: string }
   | { kind: 'gateway.removeRoute'; session: string; routeKey: string }
-  | { kind: 'router.addRoute'; session: string; routeKey: string; devService: string }
+  /** The addresses are filled in when the step runs (the Services exist by then). */
+  | { kind: 'router.addRoute'; session: string; routeKey: string; service: string; devService: string; devAddress?: string; originAddress?: string }
   | { kind: 'router.removeRoute'; session: string }
   | { kind: 'service.switchSelector'; selector: Record<string, string> }
-  | { kind: 'service.restoreSelector' };
+  /** Only while the Service still selects `routerSelector` (when given). */
+  | { kind: 'service.restoreSelector'; routerSelector?: Record<string, string> }
+  /** Adds owners (session records) to a shared object, so that it lives as long as any of them. */
+  | { kind: 'meta.addOwners'; owners: OwnerReference[] };
+
+export interface OwnerReference {
+  apiVersion: string;
+  kind: string;
+  name: string;
+  uid: string;
+  controller?: boolean;
+  blockOwnerDeletion?: boolean;
+}
 
 /** What undoes one step; replayed newest first. */
 export type Undo =
@@ -44,7 +57,9 @@ export type Step =
       undo: Undo[];
     }
   | { kind: 'edit'; ref: ObjRef; edit: Edit; summary: string; createIfAbsent?: KubeObject; undo: Undo[] }
-  | { kind: 'wait-ready'; ref: ObjRef; summary: string; undo: Undo[] };
+  | { kind: 'wait-ready'; ref: ObjRef; summary: string; undo: Undo[] }
+  /** Proves that un-keyed requests through the router reach the original pods; writes nothing. */
+  | { kind: 'verify-router'; ref: ObjRef; service: string; summary: string; undo: Undo[] };
 
 export type StrategyName = 'istio' | 'router' | 'gateway-api';
 

@@ -28,6 +28,10 @@ export const sessionRules: PolicyRule[] = [
   { apiGroups: ['gateway.networking.k8s.io'], resources: ['httproutes'], verbs: ['get', 'list', 'watch', 'update', 'patch'] },
   // Open Routed URL in front of an Ingress: its rules say which Service a path goes to.
   { apiGroups: ['networking.k8s.io'], resources: ['ingresses'], verbs: ['get', 'list'] },
+  // The router: refuse to start where NetworkPolicies would drop its traffic.
+  { apiGroups: ['networking.k8s.io'], resources: ['networkpolicies'], verbs: ['get', 'list'] },
+  // The router's disruption budget (one router stays up through a node drain).
+  { apiGroups: ['policy'], resources: ['poddisruptionbudgets'], verbs: ['get', 'create', 'update', 'delete'] },
 ];
 
 function yamlList(items: string[]): string {

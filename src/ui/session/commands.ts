@@ -106,6 +106,7 @@ export class SessionCommands extends Disposable {
       logger: this.deps.logger,
       ...productionSettings(),
       server: conn.context.server,
+      routerImage: readConfig('router.image') || undefined,
       confirm: (plan, text) => confirmPlan(plan, text),
       report: (m) => progress?.report({ message: m }),
     });

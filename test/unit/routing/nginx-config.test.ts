@@ -30,7 +30,7 @@ const hasNginx = spawnSync('nginx', ['-v']).status === 0;
 describe('router nginx config', () => {
   it('maps each key (header, then baggage) to its session and everything else to the origin', () => {
     const c = renderRouterConfig(input());
-    assert.match(c, new RegExp(`"${k1}" "s1";`));
+    assert.match(c, new RegExp(`"~\\^${k1}\\$" "s1";`));
     assert.match(c, /default dl_ratings_devlane_origin_80;/);
     assert.match(c, /"s2" dl_ratings_dl_s2_80;/);
     assert.match(c, /server ratings-devlane-origin\.shop\.svc\.cluster\.local:80;/);
@@ -41,10 +41,10 @@ describe('router nginx config', () => {
   it('marks only the copy\'s responses: the session name when routed to a copy, the original\'s own header otherwise', () => {
     const c = renderRouterConfig(input({ ports: [{ name: 'http', port: 80, listen: 8080, protocol: 'http' }, { name: 'grpc', port: 9090, listen: 9090, protocol: 'grpc' }] }));
     assert.match(c, /map \$dl_session \$dl_copy \{\n {4}"" \$upstream_http_x_devlane_copy;\n {4}default \$dl_session;\n {2}\}/);
-    assert.equal(c.match(/add_header x-devlane-copy \$dl_copy always;/g)?.length, 2, 'on every HTTP port');
+    assert.equal(c.match(/add_header x-devlane-copy \$dl_copy always;/g)?.length, 4, 'on every HTTP port, its own error answers included');
     assert.match(c, /proxy_hide_header x-devlane-copy;/);
     assert.match(c, /grpc_hide_header x-devlane-copy;/);
-    assert.doesNotMatch(c.slice(c.indexOf('listen 15021')), /add_header/, 'not on the admin port');
+    assert.doesNotMatch(c.slice(c.indexOf('listen 15021')), /add_header x-devlane-copy/, 'not on the admin port');
   });
 
   it('is stable for the same routes in any order', () => {
@@ -131,9 +131,9 @@ describe('router nginx config', () => {
     conf = conf
       .replace(`pid /tmp/devlane-router.pid;`, `pid ${dir}/nginx.pid;`)
       .replace(/listen (\d+);/g, 'listen 127.0.0.1:$1;')
-      .replace('ratings-devlane-origin.shop.svc.cluster.local:80', `127.0.0.1:${origin}`)
-      .replace('ratings-dl-s1.shop.svc.cluster.local:80', `127.0.0.1:${s1}`)
-      .replace('ratings-dl-s2.shop.svc.cluster.local:80', `127.0.0.1:${s2}`)
+      .replaceAll('ratings-devlane-origin.shop.svc.cluster.local:80', `127.0.0.1:${origin}`)
+      .replaceAll('ratings-dl-s1.shop.svc.cluster.local:80', `127.0.0.1:${s1}`)
+      .replaceAll('ratings-dl-s2.shop.svc.cluster.local:80', `127.0.0.1:${s2}`)
       .replace(/temp_path \/tmp\//g, `temp_path ${dir}/`);
     writeFileSync(join(dir, 'nginx.conf'), conf);
     const ngx = spawn('nginx', ['-c', join(dir, 'nginx.conf'), '-e', 'stderr', '-g', 'daemon off;'], { stdio: ['ignore', 'ignore', 'pipe'] });
@@ -171,9 +171,9 @@ describe('router nginx config', () => {
     conf = conf
       .replace(`pid /tmp/devlane-router.pid;`, `pid ${dir}/nginx.pid;`)
       .replace(/listen (\d+);/g, 'listen 127.0.0.1:$1;')
-      .replace('ratings-devlane-origin.shop.svc.cluster.local:80', `127.0.0.1:${(origin.address() as { port: number }).port}`)
-      .replace('ratings-dl-s1.shop.svc.cluster.local:80', `127.0.0.1:${(s1.address() as { port: number }).port}`)
-      .replace('ratings-dl-s2.shop.svc.cluster.local:80', `127.0.0.1:${dead}`)
+      .replaceAll('ratings-devlane-origin.shop.svc.cluster.local:80', `127.0.0.1:${(origin.address() as { port: number }).port}`)
+      .replaceAll('ratings-dl-s1.shop.svc.cluster.local:80', `127.0.0.1:${(s1.address() as { port: number }).port}`)
+      .replaceAll('ratings-dl-s2.shop.svc.cluster.local:80', `127.0.0.1:${dead}`)
       .replace('error_log stderr warn;', 'error_log stderr crit;')
       .replace(/temp_path \/tmp\//g, `temp_path ${dir}/`);
     writeFileSync(join(dir, 'nginx.conf'), conf);

@@ -1,0 +1,43 @@
+// Before a Service is pointed at its router: prove that un-keyed requests through each router pod
+// reach the original pods. The router's admin port passes a request to the origin Service the way
+// un-keyed traffic goes, and reports whether a connection was made (network policies that drop
+// the router's packets, pods that do not listen on the target port, an origin with no endpoints
+// all show as no answer). Services with only TCP ports carry no request to send, and are not
+// probed. Nothing is written here.
+import { adminGet } from './router-admin';
+import type { ExecContext } from './executor';
+import { apiTypes } from '../core/api-types';
+import type { Pod } from '../core/resources';
+import { SessionError } from '../core/session/errors';
+import { originServiceName, routerName } from '../core/session/names';
+import { originProbePath, probeHeaders } from '../routing/nginx-config';
+import { readSpec, type RouterConfigMap, routerPodLabels } from '../routing/router';
+import { selectorString } from '../core/selectors';
+
+export async function verifyRouter(ctx: ExecContext, namespace: string, service: string): Promise<void> {
+  const cm = await ctx.api.get<RouterConfigMap>(apiTypes.configMap, namespace, routerName(service), ctx.signal);
+  const spec = readSpec(cm);
+  const pods = (await ctx.api.list<Pod>(apiTypes.pod, namespace, { labelSelector: selectorString(routerPodLabels(service)) }, ctx.signal)).filter(
+    (p) => !p.metadata.deletionTimestamp && p.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True'),
+  );
+  const problems: string[] = [];
+  if (pods.length === 0) problems.push('no router pod is Ready');
+  for (const pod of pods) {
+    for (const port of spec.ports.filter((p) => p.protocol !== 'tcp')) {
+      const answer = await adminGet(ctx, namespace, pod.metadata.name, spec.adminPort, originProbePath(port.port)).catch((err) => {
+        if (ctx.signal.aborted) throw err;
+        return undefined;
+      });
+      const connected = (answer?.headers[probeHeaders.connect] ?? '').split(/[\s,:]+/).some((t) => /^\d/.test(t));
+      if (connected) continue;
+      const seen = answer ? `${answer.status}, upstream ${answer.headers[probeHeaders.address] || 'none'}` : 'no answer from its admin port';
+      problems.push(`router pod ${pod.metadata.name} could not connect to Service ${originServiceName(service)} port ${port.port} (${seen})`);
+    }
+  }
+  if (problems.length === 0) return;
+  throw new SessionError(
+    'failed',
+    `The router cannot reach the original pods of Service ${namespace}/${service}: ${problems.join('; ')}`,
+    `Service ${service} was not pointed at the router. Check that the original pods are Ready and listen on the Service's target ports, and that no NetworkPolicy drops traffic from pods labelled ${selectorString(routerPodLabels(service))}.`,
+  );
+}

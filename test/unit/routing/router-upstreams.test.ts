@@ -1,0 +1,189 @@
+// A real nginx with the router's config: it starts without any name to resolve, a copy that is gone
+// fails only its own key's requests with an answer that says so, the client's address is forwarded,
+// and the admin port serves the generation loaded and a probe through to the original pods.
+import assert from 'node:assert/strict';
+import { spawn, spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import * as http from 'node:http';
+import * as net from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { originProbePath, probeHeaders, renderRouterConfig, routerErrorHeader, routesPath, type RouterConfigInput } from '../../../src/routing/nginx-config';
+
+const k1 = 'AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA1';
+const k2 = 'BBBBBBBBBBBBBBBBBBBBBBBBBBBBBBB2';
+const hasNginx = spawnSync('nginx', ['-v']).status === 0;
+
+describe('router upstreams by address', () => {
+  it('names no host in any upstream once the addresses are known', () => {
+    const c = renderRouterConfig({
+      namespace: 'shop', service: 'ratings', adminPort: 15021, originAddress: '10.96.0.10', generation: 3,
+      ports: [{ name: 'http', port: 80, listen: 8080, protocol: 'http' }, { name: 'db', port: 5432, listen: 5432, protocol: 'tcp' }],
+      routes: [{ session: 's1', routeKey: k1, devService: 'ratings-dl-s1', devAddress: 'fd00::1' }],
+    });
+    assert.doesNotMatch(c, /svc\.cluster\.local/);
+    assert.match(c, /server 10\.96\.0\.10:80;/);
+    assert.match(c, /server \[fd00::1\]:80;/);
+    assert.match(c, /proxy_pass 10\.96\.0\.10:5432;/);
+    assert.match(c, /# generation: 3/);
+  });
+});
+
+describe('a real nginx with the router config', { skip: hasNginx ? false : 'nginx is not installed' }, () => {
+  const dir = mkdtempSync(join(tmpdir(), 'dl-nginx-up-'));
+  const seen: http.IncomingHttpHeaders[] = [];
+  let origin: http.Server;
+  let copy: http.Server;
+  let ngx: ReturnType<typeof spawn>;
+  let front = 0;
+  let admin = 0;
+  let servicePort = 0;
+
+  before(async () => {
+    // The Service port is the same on every address, as on a cluster: origin on 127.0.0.1, the
+    // live copy on 127.0.0.2, and a copy whose Service is gone on 127.0.0.3 (nothing listens there).
+    origin = await listen('127.0.0.1', 0, (req, res) => (seen.push(req.headers), res.end('origin')));
+    servicePort = (origin.address() as { port: number }).port;
+    copy = await listen('127.0.0.2', servicePort, (_req, res) => res.end('copy'));
+    front = await freePort();
+    admin = await freePort();
+    const input: RouterConfigInput = {
+      namespace: 'shop', service: 'ratings', adminPort: admin, originAddress: '127.0.0.1', generation: 7,
+      ports: [{ name: 'http', port: servicePort, listen: front, protocol: 'http' }],
+      routes: [
+        { session: 's1', routeKey: k1, devService: 'ratings-dl-s1', devAddress: '127.0.0.2' },
+        { session: 'gone', routeKey: k2, devService: 'ratings-dl-gone', devAddress: '127.0.0.3' },
+      ],
+    };
+    const conf = renderRouterConfig(input)
+      .replace('pid /tmp/devlane-router.pid;', `pid ${dir}/nginx.pid;`)
+      .replace(/listen (\d+);/g, 'listen 127.0.0.1:$1;')
+      .replace('error_log stderr warn;', 'error_log stderr crit;')
+      .replace(/temp_path \/tmp\//g, `temp_path ${dir}/`);
+    writeFileSync(join(dir, 'nginx.conf'), conf);
+    ngx = spawn('nginx', ['-c', join(dir, 'nginx.conf'), '-e', 'stderr', '-g', 'daemon off;'], { stdio: ['ignore', 'ignore', 'pipe'] });
+    await waitFor(() => request(front, '/').then(() => true, () => false));
+  });
+
+  after(async () => {
+    ngx?.kill('SIGQUIT');
+    if (ngx) await new Promise((r) => ngx.once('exit', r));
+    for (const s of [origin, copy]) {
+      s?.closeAllConnections();
+      s?.close();
+    }
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('serves un-keyed requests from the original and keyed ones from the live copy', async () => {
+    assert.equal((await request(front, '/')).body, 'origin');
+    assert.equal((await request(front, '/', { 'x-devlane-route': k1 })).body, 'copy');
+  });
+
+  it('tells route keys apart by case (base64url)', async () => {
+    assert.equal((await request(front, '/', { 'x-devlane-route': k1.toLowerCase() })).body, 'origin');
+  });
+
+  it('answers a key whose copy is gone with a 502 that names the copy', async () => {
+    const r = await request(front, '/', { 'x-devlane-route': k2 });
+    assert.equal(r.status, 502);
+    assert.equal(r.headers[routerErrorHeader], 'unreachable');
+    assert.equal(r.headers['x-devlane-copy'], 'gone');
+    assert.match(r.body, /developer copy of session gone \(Service ratings-dl-gone\)/);
+  });
+
+  it('forwards the client address and scheme to the original', async () => {
+    seen.length = 0;
+    await request(front, '/', { 'x-forwarded-for': '203.0.113.9' });
+    assert.equal(seen[0]['x-forwarded-for'], '203.0.113.9, 127.0.0.1');
+    assert.equal(seen[0]['x-forwarded-proto'], 'http');
+    assert.equal(seen[0]['x-real-ip'], '127.0.0.1');
+  });
+
+  it('serves the generation it loaded on the admin port', async () => {
+    assert.match((await request(admin, routesPath)).body, /^generation 7 [0-9a-f]{16}\n$/);
+  });
+
+  it('probes through to the original pods on the admin port', async () => {
+    const r = await request(admin, originProbePath(servicePort));
+    assert.equal(r.body, 'origin');
+    assert.match(String(r.headers[probeHeaders.connect]), /^\d+\.\d+$/, 'a response head came back');
+    assert.equal(r.headers[probeHeaders.status], '200');
+  });
+});
+
+describe('an origin probe when nothing answers', { skip: hasNginx ? false : 'nginx is not installed' }, () => {
+  it('says no answer came when the connection is refused', () => probeNothing('127.0.0.4', 1));
+
+  it('says no answer came when a proxy in between accepts the connection and drops it', async () => {
+    // As a userspace service proxy does for pods that refuse the connection.
+    const dropper = net.createServer((socket) => socket.destroy());
+    await new Promise<void>((resolve) => dropper.listen(0, '127.0.0.5', resolve));
+    try {
+      await probeNothing('127.0.0.5', (dropper.address() as net.AddressInfo).port);
+    } finally {
+      dropper.close();
+    }
+  });
+
+  async function probeNothing(address: string, port: number): Promise<void> {
+    const dir = mkdtempSync(join(tmpdir(), 'dl-nginx-probe-'));
+    const front = await freePort();
+    const admin = await freePort();
+    const conf = renderRouterConfig({ namespace: 'shop', service: 'ratings', adminPort: admin, originAddress: address, ports: [{ port, listen: front, protocol: 'http' }], routes: [] })
+      .replace('pid /tmp/devlane-router.pid;', `pid ${dir}/nginx.pid;`)
+      .replace(/listen (\d+);/g, 'listen 127.0.0.1:$1;')
+      .replace('error_log stderr warn;', 'error_log stderr crit;')
+      .replace(/temp_path \/tmp\//g, `temp_path ${dir}/`);
+    writeFileSync(join(dir, 'nginx.conf'), conf);
+    const ngx = spawn('nginx', ['-c', join(dir, 'nginx.conf'), '-e', 'stderr', '-g', 'daemon off;'], { stdio: ['ignore', 'ignore', 'pipe'] });
+    try {
+      await waitFor(() => request(admin, routesPath).then(() => true, () => false));
+      const r = await request(admin, originProbePath(port));
+      assert.equal(r.headers[probeHeaders.connect], '-');
+      const plain = await request(front, '/');
+      assert.equal(plain.status, 502);
+      assert.match(plain.body, /the original pods \(Service ratings-devlane-origin\)/);
+    } finally {
+      ngx.kill('SIGQUIT');
+      await new Promise((r) => ngx.once('exit', r));
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }
+});
+
+interface Answer {
+  status: number;
+  headers: http.IncomingHttpHeaders;
+  body: string;
+}
+function request(port: number, path: string, headers: Record<string, string> = {}): Promise<Answer> {
+  return new Promise((resolve, reject) => {
+    http.get({ host: '127.0.0.1', port, path, headers, agent: false }, (res) => {
+      let body = '';
+      res.on('data', (d) => (body += d));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body }));
+    }).on('error', reject);
+  });
+}
+function listen(host: string, port: number, handler: http.RequestListener): Promise<http.Server> {
+  return new Promise((resolve, reject) => {
+    const s = http.createServer(handler);
+    s.once('error', reject);
+    s.listen(port, host, () => resolve(s));
+  });
+}
+async function freePort(): Promise<number> {
+  const s = await listen('127.0.0.1', 0, () => {});
+  const p = (s.address() as { port: number }).port;
+  s.close();
+  return p;
+}
+async function waitFor(check: () => Promise<boolean>): Promise<void> {
+  for (let i = 0; i < 200; i++) {
+    if (await check()) return;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  throw new Error('nginx did not start');
+}
