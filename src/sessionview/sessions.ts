@@ -1,6 +1,7 @@
 // The sessions of one namespace as the views show them, computed from what the watches hold: the
 // record ConfigMaps, the participants' Leases and the developer copies' Deployments. Pure: the same
 // inputs always read the same, and tests pass the time in.
+import { participantUser } from '../core/session/participant';
 import type { ConfigMapObject, LeaseResource, Workload } from '../core/resources';
 import { devWorkloadName, labels, leaseName } from '../core/session/names';
 import { readRecord, type SessionState } from '../core/session/record';
@@ -124,7 +125,7 @@ export function formatAge(sinceIso: string, now: Date): string {
 /** How the Clusters view names who holds a service: `alice in session alice-ratings`. */
 export function holderText(view: SessionView, service: string): string | undefined {
   const s = view.services.find((x) => x.service === service);
-  return s ? `${s.owner} in session ${view.session}` : undefined;
+  return s ? `${participantUser(s.owner)} in session ${view.session}` : undefined;
 }
 
 /** My own Lease in a session: ok, late (not renewed for a while) or lost (expired or gone). */

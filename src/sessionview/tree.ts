@@ -1,6 +1,7 @@
 // The Sessions view as data: one row per session of the current namespace (owner, participants,
 // age, orphaned or not), and under it the services taken over (by whom, copy state) and the
 // participants. Pure functions from the watch's state; src/ui/session/sessions-tree.ts renders them.
+import { participantUser } from '../core/session/participant';
 import type { SessionRef } from './refs';
 import { formatAge, type SessionView, type UnreadableRecord } from './sessions';
 import type { WatchState } from './watch';
@@ -85,7 +86,7 @@ export function childRows(v: SessionView): SessionRow[] {
       id: `${base}/svc:${s.service}`,
       kind: 'service',
       label: s.service,
-      description: `taken over by ${s.owner} · ${copy} · ${s.strategy}`,
+      description: `taken over by ${participantUser(s.owner)} · ${copy} · ${s.strategy}`,
       tooltip: `**${esc(s.service)}** is taken over by ${esc(s.owner)}  \nrequests with the route key go to ${esc(s.devService)} (${esc(s.strategy)})`,
       icon: s.state === 'starting' ? { id: 'loading~spin' } : s.copyReady === false ? { id: 'warning', color: 'list.warningForeground' } : { id: 'server-process', color: 'charts.purple' },
       contextValue: treeItemContexts.sessionService,

@@ -3,6 +3,7 @@
 // Route Key, Copy Join Link and Open Routed URL. The work happens in src/session/ and src/proxy/;
 // here we only ask, confirm plans on production-looking contexts, show progress and allow cancelling.
 // Which sessions this window is in lives in ActiveSessions (src/sessionview/active.ts).
+import { participantUser } from '../../core/session/participant';
 import * as vscode from 'vscode';
 import type { Clusters } from '../../cluster/api';
 import { apiTypes } from '../../core/api-types';
@@ -192,7 +193,7 @@ export class SessionCommands extends Disposable {
     const held = new Map((view?.services ?? []).map((s) => [s.service, s.owner]));
     const items = services
       .filter((s) => !s.metadata.labels?.['devlane.dev/session'] && !s.metadata.labels?.['devlane.dev/role'])
-      .map((s) => ({ label: s.metadata.name, description: held.has(s.metadata.name) ? `taken over by ${held.get(s.metadata.name)}` : '' }));
+      .map((s) => ({ label: s.metadata.name, description: held.has(s.metadata.name) ? `taken over by ${participantUser(held.get(s.metadata.name)!)}` : '' }));
     const pick = await vscode.window.showQuickPick(items, { title: `Take over a service in session ${ref.session}`, placeHolder: 'Service' });
     if (!pick) return;
     if (!this.deps.active.get(ref)?.joined && !view?.participants.some((p) => p.me)) {
@@ -210,7 +211,7 @@ export class SessionCommands extends Disposable {
     const r = await this.progress(`Joining session ${ref.session}`, (p, signal) => this.sessions(ref, p).join(ref.session, signal));
     this.deps.active.live(ref, r.heartbeat, (lost) => this.lost(lost));
     const view = (await this.sessions(ref).list(new AbortController().signal)).find((s) => s.name === ref.session);
-    const holds = view?.services.length ? view.services.map((s) => `${s.service} (${s.owner})`).join(', ') : 'no service yet';
+    const holds = view?.services.length ? view.services.map((s) => `${s.service} (${participantUser(s.owner)})`).join(', ') : 'no service yet';
     await this.showLive(ref, `You joined. It holds ${holds}; participants: ${view?.participants.map((p) => p.name).join(', ') ?? '?'}`);
   }
 
