@@ -10,7 +10,9 @@ import type { IncomingHttpHeaders } from 'node:http';
 export function localRequestProblem(headers: IncomingHttpHeaders, port: number, what = "Devlane's routed proxy"): string | undefined {
   const hosts = [`127.0.0.1:${port}`, `localhost:${port}`];
   const host = headers.host?.toLowerCase();
-  if (!host || !hosts.includes(host)) {
+  // A bare loopback name is fine too: js-debug sends `Host: localhost` to the Node inspector (as
+  // Chrome's and Node's own host checks want), and a page that rebinds its name never sends it.
+  if (!host || !(hosts.includes(host) || host === 'localhost' || host === '127.0.0.1')) {
     return `${what} refused a request for Host "${headers.host ?? ''}": it answers only ${hosts.join(' and ')}, so that a web page that points its own name at this machine cannot reach the cluster with your credentials. Open the URL Devlane gave you.`;
   }
   const origin = headers.origin?.toLowerCase();

@@ -11,6 +11,8 @@ describe('debug tunnel admission', () => {
   it('lets the Node inspector be asked over HTTP and WebSocket for 127.0.0.1 or localhost', () => {
     assert.equal(debugConnectionProblem('node', http(['GET /json/version HTTP/1.1', `Host: 127.0.0.1:${port}`, 'Connection: close']), port), undefined);
     assert.equal(debugConnectionProblem('node', http(['GET /3f1c0b2e HTTP/1.1', `Host: localhost:${port}`, 'Upgrade: websocket', 'Connection: Upgrade']), port), undefined);
+    // js-debug's CDP WebSocket says `Host: localhost`, without the port.
+    assert.equal(debugConnectionProblem('node', http(['GET /3f1c0b2e HTTP/1.1', 'Host: localhost', 'Upgrade: websocket', 'Connection: Upgrade']), port), undefined);
   });
 
   it('refuses web pages: another Host (DNS rebinding), another site, or not HTTP at all', () => {
