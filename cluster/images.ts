@@ -36,7 +36,8 @@ export const IMAGES: ImageSpec[] = [
     refs: ['python:3.11', 'python:3.11-slim', 'python:3.12'],
     packages: ['python3.11-minimal', 'libpython3.11-minimal', 'libpython3.11-stdlib', 'python3-minimal', 'python3-debugpy', 'python3-pydevd', 'python3-bytecode', ...debianBase],
   },
-  { name: 'nginx', refs: ['nginx:1.25', 'nginx:1.27'], packages: ['nginx', 'nginx-common', 'libnginx-mod-stream', ...debianBase] },
+  // The official nginx image has curl too (the router reads its own admin port with it).
+  { name: 'nginx', refs: ['nginx:1.25', 'nginx:1.27'], packages: ['nginx', 'nginx-common', 'libnginx-mod-stream', 'curl', ...debianBase] },
 ];
 
 const fullRef = (ref: string): string => {
