@@ -1,5 +1,5 @@
 // ESLint flat config. Besides the usual recommended rules, it enforces the layer boundaries of
-// ARCHITECTURE.md with no-restricted-imports:
+// docs/ARCHITECTURE.md with no-restricted-imports:
 //   - `vscode` only in src/ui/, src/extension.ts and the in-editor tests (test/e2e/);
 //   - `@kubernetes/client-node` only in src/cluster/ (tests may use it to set up fixtures).
 import js from '@eslint/js';
@@ -7,7 +7,7 @@ import tseslint from 'typescript-eslint';
 
 const vscodeBan = {
   name: 'vscode',
-  message: 'Only src/ui/ and src/extension.ts import vscode; take an interface or a plain type instead (ARCHITECTURE.md, Layers).',
+  message: 'Only src/ui/ and src/extension.ts import vscode; take an interface or a plain type instead (docs/ARCHITECTURE.md, Layers).',
 };
 const clientNodeBan = {
   name: '@kubernetes/client-node',
@@ -63,7 +63,7 @@ export default tseslint.config(
     // The sandbox is its own program: it must not reach into the extension, nor use VS Code.
     files: ['sandbox/**'],
     rules: {
-      'no-restricted-imports': restrict([vscodeBan], [{ group: ['**/src/*', '**/src/**'], message: 'The sandbox never imports the extension (ARCHITECTURE.md).' }]),
+      'no-restricted-imports': restrict([vscodeBan], [{ group: ['**/src/*', '**/src/**'], message: 'The sandbox never imports the extension (docs/ARCHITECTURE.md).' }]),
     },
   },
   {

@@ -1,5 +1,5 @@
 // Restores what departed participants left behind. When an editor crashes or a laptop sleeps, its
-// Lease expires; any Devlane instance that sees that (ARCHITECTURE, "Stop / crash") gives back
+// Lease expires; any Devlane instance that sees that (docs/ARCHITECTURE.md, "Stop / crash") gives back
 // what the departed participant held, and stops a session nobody is left in — the same code as
 // `devlane gc`. A participant that is this window is never collected here: its own heartbeat
 // renews its Lease, and it resumes on its own. In a production-looking place nothing is collected
