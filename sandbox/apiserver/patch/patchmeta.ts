@@ -76,6 +76,10 @@ const byGroupKind: Record<string, TypeMeta> = {
   'autoscaling/Scale': {},
   // k8s.io/api/networking/v1: rules, tls and status.loadBalancer.ingress are atomic lists.
   'networking.k8s.io/Ingress': {},
+  // k8s.io/api/networking/v1: ingress, egress and policyTypes carry no patch strategy (atomic).
+  'networking.k8s.io/NetworkPolicy': {},
+  // k8s.io/api/policy/v1: status.conditions merge by type.
+  'policy/PodDisruptionBudget': { status: nested({ conditions }) },
 };
 
 /** The patch metadata of a built-in kind, or undefined for kinds (custom resources) that take no strategic merge patch. */
