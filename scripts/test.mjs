@@ -122,19 +122,20 @@ try {
   process.exit(1);
 }
 
-// The real cluster's copies: every integration and end-to-end file but the sandbox's own tests.
+// The real cluster's copies: every integration and end-to-end file but the sandbox's own tests,
+// and the real cluster's own tests (test/teardown/), which end by stopping it. node --test runs
+// files in path order, so out/test/real/teardown/ comes after every other file that needs it.
 const realRoot = join(root, 'out/test/real');
 rmSync(realRoot, { recursive: true, force: true });
 const realSuites = runReal ? suites.filter((s) => s !== 'unit') : [];
-for (const s of realSuites) {
+const realDirs = realSuites.includes('integration') ? [...realSuites, 'teardown'] : realSuites;
+for (const s of realDirs) {
   const from = join(root, 'out/test', s);
   if (existsSync(from)) cpSync(from, join(realRoot, s), { recursive: true, filter: (src) => !src.startsWith(join(from, 'sandbox')) });
 }
 const sandboxFiles = runSandbox || given || !needsCluster ? suites.flatMap((s) => files(join(root, 'out/test', s))) : suites.filter((s) => s === 'unit').flatMap((s) => files(join(root, 'out/test', s)));
-// The real cluster's lifecycle test stops it and checks that nothing is left: it runs last.
-const lifecycle = (f) => f.endsWith(join('cluster-real', 'lifecycle.test.js'));
-const realFiles = realSuites.flatMap((s) => files(join(realRoot, s)));
-const testFiles = [...sandboxFiles.filter((f) => !lifecycle(f)), ...realFiles.filter((f) => !lifecycle(f)), ...realFiles.filter(lifecycle)];
+const realFiles = realDirs.flatMap((s) => files(join(realRoot, s)));
+const testFiles = [...sandboxFiles, ...realFiles];
 if (testFiles.length === 0) {
   console.error(`no test files for ${suites.join(', ')} under out/test/`);
   await stopClusters();

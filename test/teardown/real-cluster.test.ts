@@ -1,16 +1,16 @@
 // The real cluster (upstream Kubernetes, `npm run cluster`) as a user meets it: one node Ready,
 // pods in their own network namespaces reaching each other by pod IP and through Services by name,
-// and, when it is stopped, nothing left on the machine. It runs last (scripts/test.mjs), because
+// and, when it is stopped, nothing left on the machine. It runs last (scripts/test.mjs: its folder sorts after the others), because
 // it stops the cluster the other files used.
-import '../../helpers/target';
+import '../helpers/target';
 import { strict as assert } from 'node:assert';
 import { Resolver } from 'node:dns/promises';
 import { after, before, describe, it } from 'node:test';
-import { leftovers } from '../../../cluster/leftovers';
-import { NET } from '../../../cluster/config';
-import { onRealCluster } from '../../helpers/target';
-import { kubectlOk, tempNamespace } from '../../helpers/kubectl';
-import { httpGet } from '../../helpers/http';
+import { leftovers } from '../../cluster/leftovers';
+import { NET } from '../../cluster/config';
+import { onRealCluster } from '../helpers/target';
+import { kubectlOk, tempNamespace } from '../helpers/kubectl';
+import { httpGet } from '../helpers/http';
 
 const pid = Number(process.env.DEVLANE_TEST_REAL_CLUSTER_PID);
 const state = process.env.DEVLANE_TEST_REAL_CLUSTER_STATE;
