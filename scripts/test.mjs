@@ -122,30 +122,48 @@ try {
   process.exit(1);
 }
 
-// The real cluster's copies: every integration and end-to-end file but the sandbox's own tests,
-// and the real cluster's own tests (test/teardown/), which end by stopping it. node --test runs
-// files in path order, so out/test/real/teardown/ comes after every other file that needs it.
+// The real cluster's copies: every integration and end-to-end file but the sandbox's own tests.
 const realRoot = join(root, 'out/test/real');
 rmSync(realRoot, { recursive: true, force: true });
 const realSuites = runReal ? suites.filter((s) => s !== 'unit') : [];
-const realDirs = realSuites.includes('integration') ? [...realSuites, 'teardown'] : realSuites;
-for (const s of realDirs) {
+const copy = (s) => {
   const from = join(root, 'out/test', s);
   if (existsSync(from)) cpSync(from, join(realRoot, s), { recursive: true, filter: (src) => !src.startsWith(join(from, 'sandbox')) });
-}
+};
+for (const s of realSuites) copy(s);
 const sandboxFiles = runSandbox || given || !needsCluster ? suites.flatMap((s) => files(join(root, 'out/test', s))) : suites.filter((s) => s === 'unit').flatMap((s) => files(join(root, 'out/test', s)));
-const realFiles = realDirs.flatMap((s) => files(join(realRoot, s)));
-const testFiles = [...sandboxFiles, ...realFiles];
+const testFiles = [...sandboxFiles, ...realSuites.flatMap((s) => files(join(realRoot, s)))];
 if (testFiles.length === 0) {
   console.error(`no test files for ${suites.join(', ')} under out/test/`);
   await stopClusters();
   process.exit(1);
 }
 
-// A test file whose tests are done but which leaves a handle open would otherwise hang the run,
-// and a hung test would hold CI until its deadline: force the exit and bound each test. Files run
-// one at a time on purpose: several share the demo namespaces and the clusters' fault injection.
-const runner = spawn(process.execPath, ['--enable-source-maps', '--test', '--test-reporter=spec', '--test-force-exit', '--test-concurrency=1', '--test-timeout=600000', ...passthrough, ...testFiles], { stdio: 'inherit', env, cwd: root });
-const code = await new Promise((r) => runner.on('exit', (c, s) => r(c ?? (s ? 1 : 0))));
+/** One `node --test` run; its output passes through, and its summary counts are kept. */
+async function nodeTest(list) {
+  // A test file whose tests are done but which leaves a handle open would otherwise hang the run,
+  // and a hung test would hold CI until its deadline: force the exit and bound each test. Files run
+  // one at a time on purpose: several share the demo namespaces and the clusters' fault injection.
+  const child = spawn(process.execPath, ['--enable-source-maps', '--test', '--test-reporter=spec', '--test-force-exit', '--test-concurrency=1', '--test-timeout=600000', ...passthrough, ...list], { stdio: ['inherit', 'pipe', 'inherit'], env, cwd: root });
+  let tail = '';
+  child.stdout.on('data', (d) => {
+    process.stdout.write(d);
+    tail = (tail + d.toString()).slice(-8192);
+  });
+  const code = await new Promise((r) => child.on('exit', (c, sig) => r(c ?? (sig ? 1 : 0))));
+  const count = (what) => Number(new RegExp(`^ℹ ${what} (\\d+)$`, 'm').exec(tail)?.[1] ?? 0);
+  return { code, pass: count('pass'), fail: count('fail') + count('cancelled'), skipped: count('skipped') };
+}
+
+const results = [await nodeTest(testFiles)];
+// The real cluster's own teardown test stops it and checks that nothing is left: a run of its own,
+// after every file that used the cluster (node --test does not keep the order of the files given).
+if (realSuites.includes('integration') && started.some((c) => c.name === 'cluster' && c.child.exitCode === null)) {
+  copy('teardown');
+  results.push(await nodeTest(files(join(realRoot, 'teardown'))));
+}
 await stopClusters();
-process.exit(code);
+const total = results.reduce((a, r) => ({ pass: a.pass + r.pass, fail: a.fail + r.fail, skipped: a.skipped + r.skipped }), { pass: 0, fail: 0, skipped: 0 });
+console.log(`\nall runs (${[runSandbox && 'sandbox', runReal && 'real cluster', given && 'DEVLANE_TEST_KUBECONFIG'].filter(Boolean).join(', ') || 'no cluster'}):`);
+console.log(`${total.pass} passed, ${total.fail} failed, ${total.skipped} skipped`);
+process.exit(results.find((r) => r.code !== 0)?.code ?? 0);

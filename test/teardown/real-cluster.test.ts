@@ -1,82 +1,15 @@
-// The real cluster (upstream Kubernetes, `npm run cluster`) as a user meets it: one node Ready,
-// pods in their own network namespaces reaching each other by pod IP and through Services by name,
-// and, when it is stopped, nothing left on the machine. It runs last (scripts/test.mjs: its folder sorts after the others), because
-// it stops the cluster the other files used.
+// Stopping the real cluster (upstream Kubernetes, `npm run cluster`) leaves nothing on the machine.
+// scripts/test.mjs runs this file on its own, after every other file has used the cluster, because
+// it stops that cluster.
 import '../helpers/target';
 import { strict as assert } from 'node:assert';
-import { Resolver } from 'node:dns/promises';
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { leftovers } from '../../cluster/leftovers';
-import { NET } from '../../cluster/config';
 import { onRealCluster } from '../helpers/target';
-import { kubectlOk, tempNamespace } from '../helpers/kubectl';
-import { httpGet } from '../helpers/http';
 
 const pid = Number(process.env.DEVLANE_TEST_REAL_CLUSTER_PID);
 const state = process.env.DEVLANE_TEST_REAL_CLUSTER_STATE;
 const skip = !onRealCluster ? 'about the real cluster itself (runs on its copy of the suite)' : !pid || !state ? 'the real cluster was not started by the test runner' : false;
-
-const echo = (name: string) => `apiVersion: apps/v1
-kind: Deployment
-metadata: { name: ${name} }
-spec:
-  selector: { matchLabels: { app: ${name} } }
-  template:
-    metadata: { labels: { app: ${name} } }
-    spec:
-      containers:
-        - name: web
-          image: node:22-slim
-          # Listens on every address, on the same port as its Service: the most ordinary pattern there is.
-          command: [node, -e, "require('http').createServer((q, s) => s.end(process.env.HOSTNAME + ' ' + q.url)).listen(80, '0.0.0.0')"]
-          ports: [{ containerPort: 80 }]
-          readinessProbe: { httpGet: { path: /, port: 80 }, periodSeconds: 1 }
----
-apiVersion: v1
-kind: Service
-metadata: { name: ${name} }
-spec:
-  selector: { app: ${name} }
-  ports: [{ port: 80, targetPort: 80 }]
-`;
-
-describe('the real cluster', { skip }, () => {
-  let ns: string;
-  let cleanup: () => void;
-  before(() => {
-    ({ name: ns, cleanup } = tempNamespace('real-cluster'));
-    kubectlOk(['-n', ns, 'apply', '-f', '-'], { input: echo('a') + '---\n' + echo('b') });
-    kubectlOk(['-n', ns, 'wait', '--for=condition=Available', 'deployment', '--all', '--timeout=180s'], { timeoutMs: 200_000 });
-  });
-
-  it('runs pods on their own addresses, reachable by pod IP and through Services by name', async () => {
-    const pods = JSON.parse(kubectlOk(['-n', ns, 'get', 'pods', '-o', 'json'])) as { items: { metadata: { name: string; labels: Record<string, string> }; status: { podIP: string } }[] };
-    const a = pods.items.find((p) => p.metadata.labels.app === 'a')!;
-    const b = pods.items.find((p) => p.metadata.labels.app === 'b')!;
-    const prefix = NET.podCidr.split('.').slice(0, 3).join('.') + '.';
-    assert.ok(a.status.podIP.startsWith(prefix), `pod IP ${a.status.podIP} is in the pod range ${NET.podCidr}`);
-    // From the host, as from any node: the pod IP and the Service's ClusterIP.
-    assert.equal((await httpGet(`http://${b.status.podIP}/direct`)).body, `${b.metadata.name} /direct`);
-    const svc = JSON.parse(kubectlOk(['-n', ns, 'get', 'service', 'b', '-o', 'json'])) as { spec: { clusterIP: string } };
-    assert.equal((await httpGet(`http://${svc.spec.clusterIP}/svc`)).body, `${b.metadata.name} /svc`);
-    // From pod a: pod b by its IP, and Service b by its cluster DNS name (CoreDNS).
-    const fromA = (url: string) => kubectlOk(['-n', ns, 'exec', a.metadata.name, '--', 'node', '-e',
-      `fetch(${JSON.stringify(url)}).then((r) => r.text()).then((t) => process.stdout.write(t))`]);
-    assert.equal(fromA(`http://${b.status.podIP}/pod-to-pod`), `${b.metadata.name} /pod-to-pod`);
-    assert.equal(fromA(`http://b.${ns}.svc.cluster.local/by-name`), `${b.metadata.name} /by-name`);
-    assert.equal(fromA('http://b/short-name'), `${b.metadata.name} /short-name`);
-  });
-
-  it('answers cluster names from CoreDNS and nothing outside the cluster domain', async () => {
-    const r = new Resolver();
-    r.setServers([NET.dnsIp]);
-    const svc = JSON.parse(kubectlOk(['-n', ns, 'get', 'service', 'a', '-o', 'json'])) as { spec: { clusterIP: string } };
-    assert.deepEqual(await r.resolve4(`a.${ns}.svc.cluster.local`), [svc.spec.clusterIP]);
-    await assert.rejects(r.resolve4('registry.npmjs.org'), 'a name outside the cluster is not forwarded upstream');
-  });
-
-  after(() => cleanup());
-});
 
 describe('stopping the real cluster', { skip }, () => {
   it('stops every process and leaves no container, mount, network namespace, veth, bridge, nftables table, cgroup or state dir', async () => {
