@@ -54,7 +54,14 @@ describe('the real cluster', { skip }, () => {
     // From the host, as from any node: the pod IP and the Service's ClusterIP.
     assert.equal((await httpGet(`http://${b.status.podIP}/direct`)).body, `${b.metadata.name} /direct`);
     const svc = JSON.parse(kubectlOk(['-n', ns, 'get', 'service', 'b', '-o', 'json'])) as { spec: { clusterIP: string } };
-    assert.equal((await httpGet(`http://${svc.spec.clusterIP}/svc`)).body, `${b.metadata.name} /svc`);
+    // A Deployment is Available before kube-proxy has programmed its Service: wait for the answer itself.
+    const deadline = Date.now() + 60_000;
+    let viaService = await httpGet(`http://${svc.spec.clusterIP}/svc`).catch((e: Error) => ({ status: 0, body: e.message }));
+    while (viaService.status !== 200 && Date.now() < deadline) {
+      await new Promise((r) => setTimeout(r, 250));
+      viaService = await httpGet(`http://${svc.spec.clusterIP}/svc`).catch((e: Error) => ({ status: 0, body: e.message }));
+    }
+    assert.equal(viaService.body, `${b.metadata.name} /svc`);
     // From pod a: pod b by its IP, and Service b by its cluster DNS name (CoreDNS).
     const fromA = (url: string) => kubectlOk(['-n', ns, 'exec', a.metadata.name, '--', 'node', '-e',
       `fetch(${JSON.stringify(url)}).then((r) => r.text()).then((t) => process.stdout.write(t))`]);
