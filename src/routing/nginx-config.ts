@@ -119,6 +119,9 @@ export function renderRouterConfig(input: RouterConfigInput): string {
   for (const t of ['client_body', 'proxy', 'fastcgi', 'uwsgi', 'scgi']) out.push(`  ${t}_temp_path /tmp/devlane-nginx-${t};`);
   out.push('  access_log off;', '  server_tokens off;', '  client_max_body_size 0;', '  proxy_buffering off;', '  proxy_request_buffering off;');
   out.push('  proxy_http_version 1.1;', '  proxy_read_timeout 1h;', '  proxy_send_timeout 1h;', '  grpc_read_timeout 1h;', '  grpc_send_timeout 1h;');
+  // A copy whose Service is gone leaves a ClusterIP nothing answers for (no reset, on a real
+  // cluster): fail its key's requests with the router's 502 in seconds, not nginx's default minute.
+  out.push('  proxy_connect_timeout 5s;', '  grpc_connect_timeout 5s;');
   // Which session a request belongs to: the header wins, then the baggage member.
   // Regexes, not strings: nginx compares map strings without case, and route keys are base64url,
   // where `a` and `A` make different keys.

@@ -13,6 +13,9 @@ import { originServiceName, routerName } from '../core/session/names';
 import { originProbePath, probeHeaders } from '../routing/nginx-config';
 import { readSpec, type RouterConfigMap, routerPodLabels } from '../routing/router';
 import { selectorString } from '../core/selectors';
+import { sleep } from '../core/backoff';
+
+const verifyWaitMs = 30_000;
 
 export async function verifyRouter(ctx: ExecContext, namespace: string, service: string): Promise<void> {
   const cm = await ctx.api.get<RouterConfigMap>(apiTypes.configMap, namespace, routerName(service), ctx.signal);
@@ -20,10 +23,16 @@ export async function verifyRouter(ctx: ExecContext, namespace: string, service:
   const pods = (await ctx.api.list<Pod>(apiTypes.pod, namespace, { labelSelector: selectorString(routerPodLabels(service)) }, ctx.signal)).filter(
     (p) => !p.metadata.deletionTimestamp && p.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True'),
   );
-  const problems: string[] = [];
-  if (pods.length === 0) problems.push('no router pod is Ready');
-  for (const pod of pods) {
-    for (const port of spec.ports.filter((p) => p.protocol !== 'tcp')) {
+  // A Service created a moment ago is reachable once the cluster's proxies have programmed it
+  // (kube-proxy catches up after the EndpointSlice controller): probe again for a while before
+  // calling a hop unreachable.
+  const deadline = Date.now() + verifyWaitMs;
+  let pending = pods.flatMap((pod) => spec.ports.filter((p) => p.protocol !== 'tcp').map((port) => ({ pod, port })));
+  let problems: string[] = pods.length === 0 ? ['no router pod is Ready'] : [];
+  while (pending.length > 0) {
+    problems = [];
+    const still: typeof pending = [];
+    for (const { pod, port } of pending) {
       const answer = await adminGet(ctx, namespace, pod.metadata.name, spec.adminPort, originProbePath(port.port)).catch((err) => {
         if (ctx.signal.aborted) throw err;
         return undefined;
@@ -32,7 +41,12 @@ export async function verifyRouter(ctx: ExecContext, namespace: string, service:
       if (connected) continue;
       const seen = answer ? `${answer.status}, upstream ${answer.headers[probeHeaders.address] || 'none'}` : 'no answer from its admin port';
       problems.push(`router pod ${pod.metadata.name} could not connect to Service ${originServiceName(service)} port ${port.port} (${seen})`);
+      still.push({ pod, port });
     }
+    pending = still;
+    if (pending.length === 0 || Date.now() > deadline) break;
+    ctx.report(`Waiting for the router of ${service} to reach the original pods`);
+    await sleep(500, ctx.signal);
   }
   if (problems.length === 0) return;
   throw new SessionError(
