@@ -3,12 +3,13 @@
 // sandbox, and the real cluster (upstream Kubernetes, `npm run cluster`; it needs Linux and root).
 // Every integration and end-to-end file runs against each: as built (out/test/…) against the
 // sandbox, and as a copy under out/test/real/ against the real cluster (test/helpers/target.ts).
-// All of it is ONE `node --test` run, so the output ends with one summary; then both clusters are
-// stopped by their PIDs.
+// The two clusters' runs go side by side (the real cluster's output is printed when the sandbox's
+// is done); the output ends with each run's counts — the product's tests on each cluster and the
+// sandbox's own tests apart — and their sum. Both clusters are stopped by their PIDs.
 //   DEVLANE_TEST_KUBECONFIG=PATH   run against that cluster only (no cluster is started)
 //   DEVLANE_TEST_CLUSTERS=sandbox|real|both   which clusters to start (default both; on CI both)
 import { spawn, spawnSync } from 'node:child_process';
-import { cpSync, existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { closeSync, cpSync, existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, readdirSync, rmSync, statSync, writeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -133,39 +134,88 @@ const copy = (s) => {
   if (existsSync(from)) cpSync(from, join(realRoot, s), { recursive: true, filter: (src) => !src.startsWith(join(from, 'sandbox')) });
 };
 for (const s of realSuites) copy(s);
-const sandboxFiles = runSandbox || given || !needsCluster ? suites.flatMap((s) => files(join(root, 'out/test', s))) : suites.filter((s) => s === 'unit').flatMap((s) => files(join(root, 'out/test', s)));
-const testFiles = [...sandboxFiles, ...realSuites.flatMap((s) => files(join(realRoot, s)))];
-if (testFiles.length === 0) {
+// The sandbox's own tests (test/*/sandbox/) are counted apart from the product's.
+const isSandboxOwn = (f) => f.includes(`${join('out/test')}/unit/sandbox/`) || f.includes(`${join('out/test')}/integration/sandbox/`);
+const localSuites = runSandbox || given || !needsCluster ? suites : suites.filter((s) => s === 'unit');
+const localFiles = localSuites.flatMap((s) => files(join(root, 'out/test', s)));
+const target = runSandbox ? 'the sandbox' : given ? 'DEVLANE_TEST_KUBECONFIG' : 'no cluster';
+const lanes = [];
+const productLocal = localFiles.filter((f) => !isSandboxOwn(f));
+const sandboxOwn = localFiles.filter(isSandboxOwn);
+if (productLocal.length || sandboxOwn.length) {
+  lanes.push({ log: 'local', runs: [
+    ...(productLocal.length ? [{ name: needsCluster ? `product tests on ${target}` : 'unit tests', files: productLocal }] : []),
+    ...(sandboxOwn.length ? [{ name: "the sandbox's own tests", files: sandboxOwn }] : []),
+  ] });
+}
+if (realSuites.length) {
+  lanes.push({ log: 'real-cluster', runs: [
+    { name: 'product tests on the real cluster', files: realSuites.flatMap((s) => files(join(realRoot, s))) },
+    // Its teardown test stops the cluster and checks that nothing is left: a run of its own, after
+    // every file that used the cluster (node --test does not keep the order of the files given).
+    ...(realSuites.includes('integration') ? [{ name: 'stopping the real cluster', files: () => (copy('teardown'), files(join(realRoot, 'teardown'))) }] : []),
+  ] });
+}
+if (lanes.flatMap((l) => l.runs).every((r) => Array.isArray(r.files) && r.files.length === 0)) {
   console.error(`no test files for ${suites.join(', ')} under out/test/`);
   await stopClusters();
   process.exit(1);
 }
 
-/** One `node --test` run; its output passes through, and its summary counts are kept. */
-async function nodeTest(list) {
-  // A test file whose tests are done but which leaves a handle open would otherwise hang the run,
-  // and a hung test would hold CI until its deadline: force the exit and bound each test. Files run
-  // one at a time on purpose: several share the demo namespaces and the clusters' fault injection.
-  const child = spawn(process.execPath, ['--enable-source-maps', '--test', '--test-reporter=spec', '--test-force-exit', '--test-concurrency=1', '--test-timeout=600000', ...passthrough, ...list], { stdio: ['inherit', 'pipe', 'inherit'], env, cwd: root });
+/**
+ * One `node --test` run; its output goes to `out` and its summary counts are kept.
+ * A test file whose tests are done but which leaves a handle open would otherwise hang the run,
+ * and a hung test would hold CI until its deadline: force the exit and bound each test. Files of
+ * one run go one at a time on purpose: several share the demo namespaces and the sandbox's fault
+ * injection. Runs on different clusters share nothing, so the two clusters' lanes run side by side.
+ */
+async function nodeTest(list, out) {
+  const child = spawn(process.execPath, ['--enable-source-maps', '--test', '--test-reporter=spec', '--test-force-exit', '--test-concurrency=1', '--test-timeout=600000', ...passthrough, ...list], { stdio: ['ignore', 'pipe', 'pipe'], env, cwd: root });
   let tail = '';
   child.stdout.on('data', (d) => {
-    process.stdout.write(d);
+    out.write(d);
     tail = (tail + d.toString()).slice(-8192);
   });
+  child.stderr.on('data', (d) => out.write(d));
   const code = await new Promise((r) => child.on('exit', (c, sig) => r(c ?? (sig ? 1 : 0))));
   const count = (what) => Number(new RegExp(`^ℹ ${what} (\\d+)$`, 'm').exec(tail)?.[1] ?? 0);
   return { code, pass: count('pass'), fail: count('fail') + count('cancelled'), skipped: count('skipped') };
 }
 
-const results = [await nodeTest(testFiles)];
-// The real cluster's own teardown test stops it and checks that nothing is left: a run of its own,
-// after every file that used the cluster (node --test does not keep the order of the files given).
-if (realSuites.includes('integration') && started.some((c) => c.name === 'cluster' && c.child.exitCode === null)) {
-  copy('teardown');
-  results.push(await nodeTest(files(join(realRoot, 'teardown'))));
+/** Output of the first lane goes straight to the terminal; a later lane's is kept and printed when the ones before it are done. */
+function laneOutput(i) {
+  if (i === 0) return { write: (d) => process.stdout.write(d), flush: async () => {} };
+  const path = join(root, `test-results/tests-${lanes[i].log}.log`);
+  const fd = openSync(path, 'w');
+  return {
+    write: (d) => writeSync(fd, d),
+    flush: async () => {
+      closeSync(fd);
+      process.stdout.write(readFileSync(path));
+    },
+  };
+}
+
+const outputs = lanes.map((_, i) => laneOutput(i));
+const laneResults = lanes.map(async ({ runs }, i) => {
+  const results = [];
+  for (const r of runs) {
+    const list = typeof r.files === 'function' ? r.files() : r.files;
+    if (list.length === 0) continue;
+    outputs[i].write(`\n== ${r.name} (${list.length} files)\n`);
+    results.push({ name: r.name, ...(await nodeTest(list, outputs[i])) });
+  }
+  return results;
+});
+const results = [];
+for (let i = 0; i < lanes.length; i++) {
+  results.push(...(await laneResults[i]));
+  await outputs[i].flush();
 }
 await stopClusters();
+const line = (r) => `${r.pass} passed, ${r.fail} failed, ${r.skipped} skipped`;
+console.log('');
+for (const r of results) console.log(`${r.name}: ${line(r)}`);
 const total = results.reduce((a, r) => ({ pass: a.pass + r.pass, fail: a.fail + r.fail, skipped: a.skipped + r.skipped }), { pass: 0, fail: 0, skipped: 0 });
-console.log(`\nall runs (${[runSandbox && 'sandbox', runReal && 'real cluster', given && 'DEVLANE_TEST_KUBECONFIG'].filter(Boolean).join(', ') || 'no cluster'}):`);
-console.log(`${total.pass} passed, ${total.fail} failed, ${total.skipped} skipped`);
+console.log(`all runs: ${line(total)}`);
 process.exit(results.find((r) => r.code !== 0)?.code ?? 0);
