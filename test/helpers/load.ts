@@ -7,7 +7,8 @@
 // closed by the server before any of the answer arrived (a server closing idle connections, as
 // nginx does on every reload, races with a request already on its way); such retries are counted
 // and reported, and a retry that fails too is a failure. Node's own client leaves that to callers. Lines on its stdin
-// switch the phase its samples are filed under ("phase NAME"), or stop it ("stop"); it then waits
+// switch the phase its samples are filed under ("phase NAME"), label the answers from then on
+// ("label NAME", counted per label), or stop it ("stop"); it then waits
 // for the requests in flight and prints one JSON summary per phase.
 import { spawn } from 'node:child_process';
 import { contexts, kubeconfig } from './kubectl';
@@ -20,8 +21,10 @@ export interface PhaseSummary {
   errors: Record<string, number>;
   /** GETs sent again because a reused keep-alive connection closed before any answer (see above). */
   retriedOnReusedConnection: number;
-  /** The first few failures, with the wall-clock time they happened (ms since the epoch). */
-  firstFailures: { at: number; error: string }[];
+  /** The first few failures: when (ms since the epoch), after how long, and the answer's first bytes. */
+  firstFailures: { at: number; error: string; ms: number; body?: string }[];
+  /** Answered requests counted under each label given with `label()` (e.g. one per session cycle). */
+  okByLabel: Record<string, number>;
   p50: number;
   p90: number;
   p99: number;
@@ -45,6 +48,8 @@ export interface LoadOptions {
   phase?: string;
   /** A request without an answer after this long counts as failed (default 10 s). */
   timeoutMs?: number;
+  /** A new connection for every request (no keep-alive), as short-lived clients and scripts do. */
+  fresh?: boolean;
 }
 
 const script = `
@@ -54,12 +59,13 @@ const o = JSON.parse(process.argv[1]);
 const agent = new http.Agent({ keepAlive: true });
 const phases = {};
 let phase = o.phase;
+let label = '';
 const started = performance.now();
 const max = Math.round(o.rate * o.maxSeconds);
 let sent = 0;
 let inflight = 0;
 let stopping = false;
-const ph = (name) => (phases[name] ??= { sent: 0, ok: 0, failed: 0, retried: 0, errors: {}, firstFailures: [], lat: [], from: performance.now(), to: 0 });
+const ph = (name) => (phases[name] ??= { sent: 0, ok: 0, failed: 0, retried: 0, errors: {}, firstFailures: [], okByLabel: {}, lat: [], from: performance.now(), to: 0 });
 function fire(next) {
   const p = ph(phase);
   p.sent++;
@@ -70,16 +76,18 @@ function fire(next) {
 function send(p, next, t0, retry) {
   let done = false;
   let answered = false;
-  const finish = (error) => {
+  const finish = (error, body) => {
     if (done) return;
     done = true;
     inflight--;
     if (error) {
       p.failed++;
       p.errors[error] = (p.errors[error] ?? 0) + 1;
-      if (p.firstFailures.length < 10) p.firstFailures.push({ at: Date.now(), error });
+      // When it failed, after how long, and what the answer said: which hop failed, and why.
+      if (p.firstFailures.length < 10) p.firstFailures.push({ at: Date.now(), error, ms: Math.round(performance.now() - t0), ...(body ? { body } : {}) });
     } else {
       p.ok++;
+      if (label) p.okByLabel[label] = (p.okByLabel[label] ?? 0) + 1;
       p.lat.push(performance.now() - t0);
     }
     p.to = performance.now();
@@ -88,10 +96,14 @@ function send(p, next, t0, retry) {
   };
   // A retry goes on a new connection, as browsers, curl and undici do: another pooled socket may
   // have been closed by the same event.
-  const req = http.get(o.url, { agent: retry ? false : agent, headers: o.headers ?? {}, timeout: o.timeoutMs ?? 10000 }, (res) => {
+  const req = http.get(o.url, { agent: retry || o.fresh ? false : agent, headers: o.headers ?? {}, timeout: o.timeoutMs ?? 10000 }, (res) => {
     answered = true;
-    res.on('data', () => {});
-    res.on('end', () => finish(res.statusCode >= 200 && res.statusCode < 300 ? undefined : 'HTTP ' + res.statusCode));
+    const ok = res.statusCode >= 200 && res.statusCode < 300;
+    let body = '';
+    res.on('data', (d) => {
+      if (!ok && body.length < 300) body += d.toString().slice(0, 300 - body.length);
+    });
+    res.on('end', () => finish(ok ? undefined : 'HTTP ' + res.statusCode, body));
     res.on('error', (e) => finish(e.code ?? e.message));
   });
   req.on('timeout', () => req.destroy(Object.assign(new Error('timeout'), { code: 'TIMEOUT' })));
@@ -119,7 +131,7 @@ function end() {
   for (const [name, p] of Object.entries(phases)) {
     const s = p.lat.sort((a, b) => a - b);
     const seconds = ((p.to || performance.now()) - p.from) / 1000;
-    out[name] = { sent: p.sent, ok: p.ok, failed: p.failed, retriedOnReusedConnection: p.retried, errors: p.errors, firstFailures: p.firstFailures, p50: pct(s, 50), p90: pct(s, 90), p99: pct(s, 99), max: s.length ? s[s.length - 1] : 0, throughput: seconds > 0 ? p.ok / seconds : 0, seconds };
+    out[name] = { sent: p.sent, ok: p.ok, failed: p.failed, retriedOnReusedConnection: p.retried, errors: p.errors, firstFailures: p.firstFailures, okByLabel: p.okByLabel, p50: pct(s, 50), p90: pct(s, 90), p99: pct(s, 99), max: s.length ? s[s.length - 1] : 0, throughput: seconds > 0 ? p.ok / seconds : 0, seconds };
   }
   process.stdout.write(JSON.stringify(out) + '\\n', () => process.exit(0));
 }
@@ -140,6 +152,7 @@ process.stdin.on('data', (d) => {
     buf = buf.slice(i + 1);
     if (line === 'stop') stop();
     else if (line.startsWith('phase ')) phase = line.slice(6);
+    else if (line.startsWith('label ')) label = line.slice(6);
   }
 });
 process.stdin.on('end', stop);
@@ -148,6 +161,8 @@ process.stdin.on('end', stop);
 export interface Load {
   /** Files the samples from now on under `name`. */
   phase(name: string): void;
+  /** Counts the answers from now on under `name` too, within the phase (see PhaseSummary.okByLabel). */
+  label(name: string): void;
   /** Stops sending, waits for the answers in flight, and returns the summary per phase. */
   stop(): Promise<LoadSummary>;
 }
@@ -164,6 +179,7 @@ export function startLoad(namespace: string, pod: string, opts: LoadOptions): Lo
   const exited = new Promise<number | null>((r) => child.once('exit', (c) => r(c)));
   return {
     phase: (name) => void child.stdin.write(`phase ${name}\n`),
+    label: (name) => void child.stdin.write(`label ${name}\n`),
     async stop() {
       if (child.exitCode === null) child.stdin.end('stop\n');
       const code = await exited;
