@@ -6,6 +6,7 @@
 // setBreakpointByUrl; then Debugger.paused). Requests come from a pod inside the cluster through the
 // session's route (kubectl exec: its own start-up is part of the request figure, measured alone as a
 // baseline). Figures only; nothing here passes or fails on time.
+import './target';
 import { readFileSync } from 'node:fs';
 import * as http from 'node:http';
 import { join } from 'node:path';
@@ -14,10 +15,6 @@ import WebSocket from 'ws';
 import { openDebugTunnel } from '../src/debug/debug-copy';
 import { attachWithBreakpoint, debugFixture, type DebugFixture, demoWorkspace, getFromPodAsync, lineOf, within } from '../test/integration/debug/fixtures';
 import { type Figure, percentile, report } from './lib';
-
-const kubeconfig = process.env.DEVLANE_BENCH_KUBECONFIG;
-if (!kubeconfig) throw new Error('DEVLANE_BENCH_KUBECONFIG is not set: run it with `npm run bench -- debug`');
-process.env.DEVLANE_TEST_KUBECONFIG = kubeconfig;
 
 const runs = 8;
 const figures: Figure[] = [];

@@ -4,6 +4,7 @@
 // number of clients, through the router (the original Service, now pointing at it) side by side
 // with a direct connection to the same pods (the `<svc>-devlane-origin` Service), measured from a
 // pod in the same namespace. Figures only; nothing here passes or fails on time.
+import { benchKubeconfig } from './target';
 import { setMaxListeners } from 'node:events';
 import { KubeClusters } from '../src/cluster/clusters';
 import { nullLogger } from '../src/core/logger';
@@ -15,10 +16,7 @@ import { startClientPod } from '../test/helpers/session';
 import { createShop, type Shop } from '../test/helpers/shop';
 import { type Figure, percentile, report } from './lib';
 
-const kubeconfig = process.env.DEVLANE_BENCH_KUBECONFIG;
-if (!kubeconfig) throw new Error('DEVLANE_BENCH_KUBECONFIG is not set: run it with `npm run bench -- session`');
-// The shared test helpers (kubectl, the shop) read the cluster from here.
-process.env.DEVLANE_TEST_KUBECONFIG = kubeconfig;
+const kubeconfig = benchKubeconfig;
 
 const starts = 5;
 const rate = 100;

@@ -3,6 +3,7 @@
 // connection, side by side with `kubectl cp` of the same file in the same run; and the initial sync
 // of 10,000 files when 1% and when 100% of them differ from the container; and save → new code
 // answering through a session's route for a Node service restarted on sync. Figures only.
+import { benchKubeconfig } from './target';
 import { spawnSync } from 'node:child_process';
 import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -21,8 +22,7 @@ import { REPO } from '../test/helpers/sandbox';
 import { shopManifests } from '../test/helpers/shop';
 import { type Figure, percentile, report, timeEach } from './lib';
 
-const kubeconfig = process.env.DEVLANE_BENCH_KUBECONFIG ?? '';
-if (!kubeconfig) throw new Error('DEVLANE_BENCH_KUBECONFIG is not set: run it with `npm run bench -- sync`');
+const kubeconfig = benchKubeconfig;
 const ns = `dl-bench-sync-${process.pid}`;
 const samples = 50;
 const figures: Figure[] = [];
