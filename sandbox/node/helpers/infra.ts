@@ -97,7 +97,12 @@ function forward(client: net.Socket, route: Route): void {
   const up = net.connect(route.socketPath);
   if (!route.dial) return pipeBoth(client, up);
   client.pause();
-  up.once('error', () => client.resetAndDestroy());
+  // Until the answer: the client going away drops the dial, and the dial failing resets the client.
+  const dropDial = () => up.destroy();
+  const resetClient = () => client.resetAndDestroy();
+  client.once('close', dropDial);
+  up.once('close', resetClient);
+  up.on('error', () => {});
   up.once('connect', () => up.write(`${route.dial}\n`));
   let answer = Buffer.alloc(0);
   const onAnswer = (d: Buffer) => {
@@ -105,11 +110,10 @@ function forward(client: net.Socket, route: Route): void {
     const nl = answer.indexOf(10);
     if (nl < 0) return;
     up.off('data', onAnswer);
+    if (answer.subarray(0, nl).toString('utf8') !== 'OK') return void up.destroy();
     up.pause();
-    if (answer.subarray(0, nl).toString('utf8') !== 'OK') {
-      up.destroy();
-      return client.resetAndDestroy();
-    }
+    client.off('close', dropDial);
+    up.off('close', resetClient);
     up.removeAllListeners('error');
     if (nl + 1 < answer.length) client.write(answer.subarray(nl + 1));
     pipeBoth(client, up);
@@ -184,6 +188,7 @@ async function applyRedirect(want: Map<string, Route>): Promise<void> {
     if (route) entry.route = route; // a new socket for the same address: the next connection uses it
     else {
       entries.delete(key);
+      bindErrors.delete(key);
       removed.push(entry);
     }
   }

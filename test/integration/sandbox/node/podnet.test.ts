@@ -69,6 +69,7 @@ before(async () => {
   await new Promise<void>((r) => stub.listen(join(stubDir, 'svc.sock'), r));
   h.createPod(wildcardPod('wild4', '0.0.0.0'));
   h.createPod(wildcardPod('wild6', '::'));
+  h.createPod({ metadata: { name: 'quiet' }, spec: { containers: [{ name: 'c', image: 'busybox', command: ['sleep', '3600'], ports: [{ containerPort: 7070 }] }] } });
   await h.waitPod('wild4', (p) => containerStatus(p, 'c')?.ready === true, 'ready');
   const p = await h.waitPod('wild6', (p) => containerStatus(p, 'c')?.ready === true, 'ready');
   serviceIP = p.status.podIP.replace(/^(127\.\d+)\..*$/, '$1.128.20');
@@ -93,11 +94,13 @@ test('a container listening on 0.0.0.0 or :: on a Service port runs, and that Se
   assert.deepEqual(h.events('wild4').filter((e) => e.reason === 'PortConflict'), []);
 });
 
-test('a pod reaches another pod by its IP on a declared port, not on an undeclared one', async () => {
+test('a pod reaches another pod by its IP on a declared port; a port not declared, or not listened on, refuses', async () => {
   assert.equal(await settles('wild4', ipOf('wild6'), PORT, 'wild6'), 'wild6');
   assert.equal(await settles('wild6', ipOf('wild4'), PORT, 'wild4'), 'wild4');
   // Both listen on UNDECLARED too: the answer must never come from the dialling pod itself.
   assert.match(await dialFrom('wild4', ipOf('wild6'), UNDECLARED), /^ERR ECONN(REFUSED|RESET)$/);
+  await h.waitPod('quiet', (p) => containerStatus(p, 'c')?.state?.running !== undefined, 'running');
+  assert.match(await dialFrom('wild4', ipOf('quiet'), 7070), /^ERR ECONN(REFUSED|RESET)$/, 'a declared port nothing listens on refuses');
 });
 
 test('a deleted pod is no longer reachable by its IP', async () => {
