@@ -12,6 +12,7 @@ import { PodIPs } from './ipam';
 import { sendStatus, serveLog } from './logapi';
 import { PodWorker } from './pod';
 import { servePortForward } from './portforward';
+import { PodRoutes } from './routes';
 import { StreamRegistry } from './streams';
 
 export interface NodeAgent extends PodNetwork {
@@ -45,6 +46,7 @@ export async function startNodeAgent(o: NodeAgentOptions): Promise<NodeAgent> {
   let sockSeq = 0;
 
   const ips = new PodIPs(o.block);
+  const routes = new PodRoutes(o.services, `127.${o.block.octet}.0.0/16`);
   const workers = new Map<string, PodWorker>(); // by uid
   const byIP = new Map<string, PodWorker>();
   const registry = new StreamRegistry();
@@ -65,8 +67,10 @@ export async function startNodeAgent(o: NodeAgentOptions): Promise<NodeAgent> {
         nodeName: o.nodeName,
         imagesDir: o.imagesDir,
         services: o.services,
+        routes,
         socketPath: () => join(sockDir, `${++sockSeq}.sock`),
         release: () => {
+          routes.removePeer(ip);
           ips.release(ip);
           byIP.delete(ip);
         },
@@ -150,6 +154,7 @@ export async function startNodeAgent(o: NodeAgentOptions): Promise<NodeAgent> {
       registry.cutAll();
       await Promise.all([...workers.values()].map((w) => w.shutdown(STOP_GRACE_MS)));
       workers.clear();
+      routes.stop();
       if (ownSockDir) rmSync(sockDir, { recursive: true, force: true });
     },
   };

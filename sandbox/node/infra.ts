@@ -1,12 +1,13 @@
 // The host side of a pod's infra process (helpers/infra.ts): starts it in a new network and PID
-// namespace, feeds it the Service ports, and dials into the pod through its unix socket.
+// namespace, feeds it the routes (Service ports, other pods' ports), and dials into the pod through
+// its unix socket.
 
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import * as net from 'node:net';
 import { dirname, join } from 'node:path';
-import type { ServicePort } from '../core/types';
 import { readInfo } from './procs';
+import type { Route } from './routes';
 
 export interface BindError {
   ip: string;
@@ -14,12 +15,24 @@ export interface BindError {
   code: string;
 }
 
+/** What the infra reports: how routes reach it (see helpers/infra.ts), and what it could not set up. */
+export interface InfraState {
+  mode: 'redirect' | 'listen';
+  /** Why it fell back to `listen` (nft missing or refused). */
+  modeReason?: string;
+  /** The last nft update failed: routes added since do not work. */
+  error?: string;
+  /** Ports the infra holds on 127.0.0.1 inside the pod (redirect mode). */
+  localPorts: number[];
+  bindErrors: BindError[];
+}
+
 export interface Infra {
   /** Host PID of the process inside the namespace: /proc/<pid>/ns/net is the pod's network namespace. */
   pid: number;
   dialPath: string;
-  setPorts(ports: ServicePort[]): void;
-  bindErrors(): BindError[];
+  setRoutes(routes: Route[]): void;
+  state(): InfraState;
   onExit(cb: () => void): void;
   stop(): Promise<void>;
 }
@@ -36,7 +49,18 @@ export function helperPath(name: string): string {
   throw new Error(`the node agent's helper ${name} was not found near ${__dirname}; build it with \`node scripts/build.mjs --only sandbox\``);
 }
 
-export async function startInfra(o: { dialPath: string; hostname: string; onBindErrors: (e: BindError[]) => void }): Promise<Infra> {
+export interface InfraOptions {
+  dialPath: string;
+  hostname: string;
+  podIP: string;
+  /** Every pod and Service address of the node (guarded inside the pod, see helpers/infra.ts). */
+  nodeCidr: string;
+  routes: Route[];
+  onState: (s: InfraState) => void;
+}
+
+/** Starts the infra and resolves once its dial socket answers and the first routes are in place. */
+export async function startInfra(o: InfraOptions): Promise<Infra> {
   const script = helperPath('infra.js');
   const args = [
     '--bind', '/', '/',
@@ -45,12 +69,12 @@ export async function startInfra(o: { dialPath: string; hostname: string; onBind
     '--unshare-net', '--unshare-pid', '--unshare-uts', '--hostname', o.hostname,
     '--die-with-parent',
     '--info-fd', '3',
-    process.execPath, script, o.dialPath,
+    process.execPath, script, o.dialPath, o.podIP, o.nodeCidr,
   ];
   const child: ChildProcess = spawn('/usr/bin/bwrap', args, { stdio: ['pipe', 'pipe', 'pipe', 'pipe'] });
   let stderr = '';
   child.stderr!.on('data', (d) => (stderr += d));
-  let errors: BindError[] = [];
+  let state: InfraState | undefined;
   let out = '';
   child.stdout!.on('data', (d) => {
     out += d;
@@ -59,31 +83,37 @@ export async function startInfra(o: { dialPath: string; hostname: string; onBind
       const line = out.slice(0, nl);
       out = out.slice(nl + 1);
       try {
-        errors = (JSON.parse(line) as { bindErrors: BindError[] }).bindErrors;
-        o.onBindErrors(errors);
+        state = JSON.parse(line) as InfraState;
       } catch {
-        // not a report line
+        continue; // not a report line
       }
+      o.onState(state);
     }
   });
   child.stdin!.on('error', () => {});
+  let sent = '';
+  const setRoutes = (routes: Route[]) => {
+    const msg = JSON.stringify({ routes }) + '\n';
+    if (msg === sent || !child.stdin!.writable) return;
+    sent = msg;
+    child.stdin!.write(msg);
+  };
   const exited = new Promise<void>((r) => child.once('exit', () => r()));
   const pid = await readInfo(child, 3, () => `the pod's network namespace could not be created: bwrap failed: ${stderr.trim()}`);
-  // Wait until the dial socket answers, so the first connect() does not race the helper's start.
+  setRoutes(o.routes);
+  // Wait for the dial socket and the first routes, so that neither the first connect() nor the
+  // first container races the helper's start.
   for (let i = 0; ; i++) {
     if (child.exitCode !== null) throw new Error(`the pod's infra process exited at start: ${stderr.trim()}`);
-    if (existsSync(o.dialPath)) break;
-    if (i > 400) throw new Error(`the pod's infra process did not open ${o.dialPath} within 20s`);
+    if (state && existsSync(o.dialPath)) break;
+    if (i > 400) throw new Error(`the pod's infra process did not open ${o.dialPath} and set up its routes within 20s`);
     await new Promise((r) => setTimeout(r, 50));
   }
   return {
     pid,
     dialPath: o.dialPath,
-    setPorts(ports) {
-      const msg = { ports: ports.filter((p) => p.protocol === 'TCP').map((p) => ({ ip: p.ip, port: p.port, socketPath: p.socketPath })) };
-      if (child.stdin!.writable) child.stdin!.write(JSON.stringify(msg) + '\n');
-    },
-    bindErrors: () => errors,
+    setRoutes,
+    state: () => state!,
     onExit(cb) {
       void exited.then(cb);
     },

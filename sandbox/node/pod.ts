@@ -7,8 +7,9 @@ import { join } from 'node:path';
 import type { Duplex } from 'node:stream';
 import { ApiError, type Api, type KObject, type ServiceNetwork } from '../core/types';
 import { ContainerRunner, type PodContext } from './container';
-import { dialPod, startInfra, type BindError, type Infra } from './infra';
+import { dialPod, startInfra, type Infra, type InfraState } from './infra';
 import { readLines } from './logs';
+import { declaredPorts, type PodRoutes } from './routes';
 import { podStatus } from './status';
 import { MountError, setUpVolumes, type PodVolumes } from './volumes';
 
@@ -17,6 +18,7 @@ export interface WorkerDeps {
   nodeName: string;
   imagesDir: string;
   services: ServiceNetwork;
+  routes: PodRoutes;
   socketPath(): string;
   release(): void;
   onGone(): void;
@@ -40,8 +42,7 @@ export class PodWorker {
   private unreadyTimer?: NodeJS.Timeout;
   readonly transitions = new Map<string, { status: string; at: string }>();
   private writeScheduled = false;
-  private unsubscribe?: () => void;
-  private bindErrors: BindError[] = [];
+  private readonly unsubscribe: (() => void)[] = [];
   private readonly hostsPath: string;
   private readonly resolvPath: string;
   private finished?: Promise<void>;
@@ -122,19 +123,22 @@ export class PodWorker {
     mkdirSync(this.dir, { recursive: true });
     this.writeHosts();
     writeFileSync(this.resolvPath, `search ${this.pod.metadata.namespace}.svc.cluster.local svc.cluster.local cluster.local\nnameserver 127.0.0.1\noptions ndots:5\n`);
-    this.unsubscribe = this.deps.services.onChange(() => {
-      this.writeHosts();
-      this.infra?.setPorts(this.deps.services.ports());
-    });
+    this.unsubscribe.push(this.deps.services.onChange(() => this.writeHosts()));
+    this.unsubscribe.push(this.deps.routes.onChange(() => this.infra?.setRoutes(this.deps.routes.for(this.ip))));
     this.scheduleWrite();
     this.infra = await startInfra({
       dialPath: this.deps.socketPath(),
       hostname: this.pod.metadata.name!,
-      onBindErrors: (e) => {
-        this.bindErrors = e;
+      podIP: this.ip,
+      nodeCidr: this.deps.routes.nodeCidr,
+      routes: this.deps.routes.for(this.ip),
+      onState: (s: InfraState) => {
+        if (s.modeReason) this.deps.routes.fallback(s.modeReason);
       },
     });
-    this.infra.setPorts(this.deps.services.ports());
+    // The routes may have changed while the infra started; it ignores a set it already has.
+    this.infra.setRoutes(this.deps.routes.for(this.ip));
+    this.deps.routes.addPeer(this.ip, this.infra.dialPath, declaredPorts(this.pod));
     this.sandboxReady = true;
     // Volumes: retried until they can be set up, as the kubelet's volume manager does.
     for (;;) {
@@ -194,7 +198,7 @@ export class PodWorker {
   }
 
   private async cleanup(): Promise<void> {
-    this.unsubscribe?.();
+    for (const u of this.unsubscribe.splice(0)) u();
     clearTimeout(this.unreadyTimer);
     await this.infra?.stop();
     if (this.infra) rmSync(this.infra.dialPath, { force: true });
@@ -244,7 +248,7 @@ export class PodWorker {
     this.deleting = true;
     this.notifyFinished();
     await Promise.all(this.containers().map((c) => c.stop(graceMs, false)));
-    this.unsubscribe?.();
+    for (const u of this.unsubscribe.splice(0)) u();
     clearTimeout(this.unreadyTimer);
     await this.infra?.stop();
   }
@@ -274,8 +278,15 @@ export class PodWorker {
       .map((l) => l.text)
       .join('\n');
     if (!/EADDRINUSE|address already in use/i.test(text)) return undefined;
+    const mentions = (port: number) => new RegExp(`[:\\s]${port}\\b`).test(text);
+    const state = this.infra?.state();
+    if (state?.mode === 'redirect') {
+      const port = state.localPorts.find(mentions);
+      if (port === undefined) return undefined;
+      return `the container could not listen on port ${port}: inside every sandbox pod, 127.0.0.1:${port} is taken by the pod network's forwarder (it holds ports counting down from 65535, one per Service port and other pod's port). This is a sandbox limitation; listen on a port below 61000.`;
+    }
     for (const p of this.deps.services.ports()) {
-      if (new RegExp(`[:\\s]${p.port}\\b`).test(text)) {
+      if (mentions(p.port)) {
         return `the container could not listen on port ${p.port}: inside every sandbox pod, ${p.ip}:${p.port} is taken by the pod network's forwarder for Service ${p.namespace}/${p.service}, and a wildcard (0.0.0.0) listener on the same port collides with it. This is a sandbox limitation; listen on the pod IP ($(POD_IP) via status.podIP) or on a port no Service uses.`;
       }
     }
@@ -311,7 +322,4 @@ export class PodWorker {
     }
   }
 
-  bindConflicts(): BindError[] {
-    return this.bindErrors;
-  }
 }

@@ -9,6 +9,7 @@
 /** @type {Need[]} */
 const sandbox = [
   { pkg: 'bubblewrap', paths: ['/usr/bin/bwrap'], why: "the sandbox's pods run in their own namespaces" },
+  { pkg: 'nftables', paths: ['/usr/sbin/nft'], why: 'pods reach Services and each other by address' },
   { pkg: 'nginx-light', paths: ['/usr/sbin/nginx'], why: "the nginx image and Devlane's router" },
   { pkg: 'python3', paths: ['/usr/bin/python3'], why: "the demo shop's Python service" },
   { pkg: 'python3-debugpy', paths: ['/usr/lib/python3/dist-packages/debugpy'], why: 'breakpoints in the Python service' },

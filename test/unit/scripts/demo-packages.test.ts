@@ -10,7 +10,7 @@ const names = (o: { real: boolean; codeServerInstalled: boolean; exists: (p: str
 
 describe('the demo’s system packages', () => {
   it('names every missing package of a fresh machine at once, for the sandbox', () => {
-    assert.deepEqual(names({ real: false, codeServerInstalled: false, exists: nothing }), ['bubblewrap', 'nginx-light', 'python3', 'python3-debugpy', 'libkrb5-dev']);
+    assert.deepEqual(names({ real: false, codeServerInstalled: false, exists: nothing }), ['bubblewrap', 'nftables', 'nginx-light', 'python3', 'python3-debugpy', 'libkrb5-dev']);
   });
 
   it('names the real cluster’s packages for --real', () => {
