@@ -115,24 +115,40 @@ export function expectedFingerprint(cm: RouterConfigMap): string {
   return routesFingerprint(readRoutes(cm));
 }
 
-/** The checksum of the config nginx last loaded, shared by the reload loop and Devlane's exec reload. */
-export const loadedMarker = '/tmp/devlane-router.loaded';
+/** The config nginx serves: a writable copy, so Devlane can make a change live without the kubelet. */
+export const liveConfigFile = '/tmp/devlane/nginx.conf';
 
 /**
- * nginx in the foreground, plus a loop that reloads it (gracefully: old workers finish the requests
- * in flight) when the mounted ConfigMap changes. Kubernetes updates ConfigMap volumes in place,
- * within a minute or so; Devlane also reloads through exec right after a change, so a route is
- * live as soon as the file has arrived. Both record what they loaded in one marker file, so a
- * change costs one reload, not two: each reload closes the clients' idle keep-alive connections.
+ * Shell functions both the pod's loop and Devlane's push use: the generation a config file carries
+ * (its `# generation: N` line; 0 when none), and a lock so that only one of them installs a config
+ * at a time (a lock left by a cut exec is broken after 10 s).
+ */
+export const routerShellLib = [
+  `gen() { g=$(sed -n 's/^# generation: \\([0-9]*\\)$/\\1/p' "$1" 2>/dev/null); echo "\${g:-0}"; }`,
+  'lock() { until mkdir /tmp/devlane/lock 2>/dev/null; do [ $(( $(date +%s) - $(stat -c %Y /tmp/devlane/lock 2>/dev/null || date +%s) )) -gt 10 ] && rmdir /tmp/devlane/lock 2>/dev/null; sleep 0.1; done; }',
+  'unlock() { rmdir /tmp/devlane/lock 2>/dev/null; }',
+  // Installs config file $1 if it is newer than the live one: test, move into place, reload
+  // (gracefully: old workers finish the requests in flight). Exit 4: nginx refused the config.
+  `install_config() { lock; if [ "$(gen "$1")" -gt "$(gen ${liveConfigFile})" ]; then if nginx -q -t -c "$1"; then mv "$1" ${liveConfigFile} && nginx -c ${liveConfigFile} -s reload; r=$?; else r=4; fi; else rm -f "$1"; r=0; fi; unlock; return $r; }`,
+].join('\n');
+
+/**
+ * nginx in the foreground on a writable copy of the mounted config, plus a loop that installs the
+ * mounted ConfigMap file when it carries a newer generation. Kubernetes updates ConfigMap volumes
+ * in place, but only when the kubelet gets to it (up to a minute or more); Devlane pushes each
+ * change into the running pods over exec right away (src/session/router-sync.ts), so the loop is
+ * what keeps a pod current when a push could not reach it. Generations only go up: neither path
+ * installs an older config over a newer one.
  */
 const runScript = [
-  `cksum < ${configFile} > ${loadedMarker}`,
-  `nginx -c ${configFile} -g 'daemon off;' & pid=$!`,
-  `trap 'nginx -c ${configFile} -s quit; wait $pid; exit 0' TERM INT`,
+  routerShellLib,
+  'mkdir -p /tmp/devlane',
+  `cp ${configFile} ${liveConfigFile}`,
+  `nginx -c ${liveConfigFile} -g 'daemon off;' & pid=$!`,
+  `trap 'nginx -c ${liveConfigFile} -s quit; wait $pid; exit 0' TERM INT`,
   'while kill -0 $pid 2>/dev/null; do',
   '  sleep 2',
-  `  now=$(cksum < ${configFile})`,
-  `  if [ "$now" != "$(cat ${loadedMarker})" ] && nginx -q -t -c ${configFile}; then echo "$now" > ${loadedMarker}; nginx -c ${configFile} -s reload; fi`,
+  `  if [ "$(gen ${configFile})" -gt "$(gen ${liveConfigFile})" ]; then cp ${configFile} /tmp/devlane/mounted.conf && install_config /tmp/devlane/mounted.conf; fi`,
   'done',
 ].join('\n');
 

@@ -1,59 +1,75 @@
-// Makes a router ConfigMap change live now rather than whenever the kubelet and the in-pod reload
-// loop get to it: in each Ready router pod, wait for the mounted file to carry the new generation,
-// reload nginx (graceful: old workers finish their connections), then read the generation nginx
-// serves on its admin port. Only that answer says the routes are live: an exec stream cut in the
-// middle of the reload is an unknown outcome, and a reload nginx refused leaves the old routes.
+// Makes a router ConfigMap change live now rather than whenever the kubelet gets to the mounted
+// file (up to a minute or more on a real cluster): the new config goes to each Ready router pod
+// over exec, on stdin, and the pod installs it if it is newer than what it serves (tested by nginx,
+// then a graceful reload: old workers finish their connections). Then the generation nginx serves
+// on its admin port is read: only that answer says the routes are live. An exec stream cut in the
+// middle is an unknown outcome, and a config nginx refused leaves the old routes. When the push
+// cannot reach a pod, the pod's own loop installs the mounted file once the kubelet updates it.
 import { adminGet } from './router-admin';
 import type { ExecContext } from './executor';
+import type { ExecStreamEnd } from '../cluster/api';
 import { apiTypes } from '../core/api-types';
 import { ClusterError } from '../core/errors';
 import type { KubeObject, Pod } from '../core/resources';
 import { labels } from '../core/session/names';
 import { routesPath } from '../routing/nginx-config';
-import { configFile, loadedMarker, readGeneration, readSpec, type RouterConfigMap, routerPodLabels } from '../routing/router';
+import { configKey, readGeneration, readSpec, type RouterConfigMap, routerPodLabels, routerShellLib } from '../routing/router';
 import { selectorString } from '../core/selectors';
 
-const fileWaitSeconds = 120;
-/** How long a pod may take to serve the new generation after the file arrived (reload loop: 2 s). */
+/** How long a pod may take to serve the new generation once the push installed it. */
 const confirmWaitMs = 30_000;
+/** Without a push, the kubelet's update of the mounted file decides (its sync period is a minute by default). */
+const kubeletWaitMs = 150_000;
 
 export async function routerSync(ctx: ExecContext, namespace: string, cm: KubeObject, opts: { confirmWaitMs?: number } = {}): Promise<void> {
   const service = cm.metadata.labels?.[labels.service];
   if (!service) return;
   const generation = readGeneration(cm as RouterConfigMap);
   const { adminPort } = readSpec(cm as RouterConfigMap);
+  const config = (cm as RouterConfigMap).data?.[configKey] ?? '';
   const pods = await ctx.api.list<Pod>(apiTypes.pod, namespace, { labelSelector: selectorString(routerPodLabels(service)) }, ctx.signal);
   // Pods not Ready get the new file when they (re)start; exec into them would fail anyway.
   const running = pods.filter((p) => !p.metadata.deletionTimestamp && p.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True'));
-  await Promise.all(running.map((pod) => syncPod(ctx, namespace, pod.metadata.name, generation, adminPort, opts.confirmWaitMs ?? confirmWaitMs)));
+  await Promise.all(running.map((pod) => syncPod(ctx, namespace, pod.metadata.name, { generation, config, adminPort }, opts.confirmWaitMs)));
   if (running.length) ctx.logger.info(`router ${namespace}/${service}: generation ${generation} live in ${running.length} pod(s)`);
 }
 
-function reloadScript(generation: number): string {
-  const fileGeneration = `$(sed -n 's/^# generation: \\([0-9]*\\)$/\\1/p' ${configFile})`;
-  return [
-    `i=0; until [ "${fileGeneration}" -ge ${generation} ] 2>/dev/null; do i=$((i+1)); [ $i -gt ${fileWaitSeconds * 2} ] && { echo "config not updated after ${fileWaitSeconds}s" >&2; exit 3; }; sleep 0.5; done`,
-    // Skip the reload when the pod's own loop has already loaded this file (one reload per change).
-    `now=$(cksum < ${configFile}); [ "$now" = "$(cat ${loadedMarker} 2>/dev/null)" ] && exit 0`,
-    `nginx -q -t -c ${configFile} && echo "$now" > ${loadedMarker} && nginx -c ${configFile} -s reload`,
-  ].join('\n');
-}
+/** Reads the config on stdin into a file of its own, then installs it (the router's shell functions). */
+const pushScript = [routerShellLib, 'mkdir -p /tmp/devlane', 'f=/tmp/devlane/push.$$', 'cat > "$f"', 'install_config "$f"'].join('\n');
 
-async function syncPod(ctx: ExecContext, namespace: string, pod: string, generation: number, adminPort: number, waitMs: number): Promise<void> {
-  let reloadProblem = '';
+type Pushed = { outcome: 'installed' } | { outcome: 'refused' | 'unreached'; message: string };
+
+/** Sends the config into the pod: installed (or the pod had a newer one), refused by nginx, or not known to have arrived. */
+async function push(ctx: ExecContext, namespace: string, pod: string, config: string): Promise<Pushed> {
+  let stderr = '';
   try {
-    const r = await ctx.api.exec(namespace, pod, 'router', ['sh', '-c', reloadScript(generation)], ctx.signal);
-    if (r.exitCode !== 0) reloadProblem = `reload exited with ${r.exitCode}: ${r.stderr.trim() || r.stdout.trim()}`;
+    const stream = await ctx.api.openExec({ namespace, pod, container: 'router', command: ['sh', '-c', pushScript] }, ctx.signal);
+    const ended = new Promise<ExecStreamEnd>((resolve) => stream.onClose(resolve));
+    stream.onStderr((d) => (stderr += d.toString()));
+    await stream.write(config);
+    stream.endInput();
+    const end = await ended;
+    if (end.error) return { outcome: 'unreached', message: end.error.message };
+    if (end.exitCode === 4) return { outcome: 'refused', message: `nginx refused the new config: ${stderr.trim()}` };
+    if (end.exitCode !== 0) return { outcome: 'unreached', message: `the push exited with ${end.exitCode}${stderr.trim() ? `: ${stderr.trim()}` : ''}` };
+    return { outcome: 'installed' };
   } catch (err) {
     if (ctx.signal.aborted) throw err;
-    if (await podGone(ctx, namespace, pod)) return;
-    reloadProblem = (err as Error).message;
+    return { outcome: 'unreached', message: (err as Error).message };
   }
-  const served = await servedGeneration(ctx, namespace, pod, generation, adminPort, waitMs);
-  if (served !== undefined && served >= generation) return;
+}
+
+async function syncPod(ctx: ExecContext, namespace: string, pod: string, change: { generation: number; config: string; adminPort: number }, waitMs?: number): Promise<void> {
+  const pushed = await push(ctx, namespace, pod, change.config);
+  if (pushed.outcome !== 'installed' && (await podGone(ctx, namespace, pod))) return;
+  // The old routes stay; the mounted file, once it arrives, would be refused too.
+  if (pushed.outcome === 'refused') throw new Error(`router pod ${pod} kept its old routes (generation ${change.generation} not installed): ${pushed.message}`);
+  const problem = pushed.outcome === 'unreached' ? pushed.message : undefined;
+  const served = await servedGeneration(ctx, namespace, pod, change.generation, change.adminPort, waitMs ?? (problem === undefined ? confirmWaitMs : kubeletWaitMs));
+  if (served !== undefined && served >= change.generation) return;
   if (await podGone(ctx, namespace, pod)) return;
   throw new Error(
-    `router pod ${pod} did not confirm the new routes (generation ${generation}; it serves ${served ?? 'no answer'})${reloadProblem ? `; ${reloadProblem}` : ''}. ` +
+    `router pod ${pod} did not confirm the new routes (generation ${change.generation}; it serves ${served ?? 'no answer'})${problem ? `; ${problem}` : ''}. ` +
       'Whether they are live is unknown',
   );
 }

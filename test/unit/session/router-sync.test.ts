@@ -1,9 +1,10 @@
 // A route is reported live only when each router pod serves the new config generation on its
-// admin port: an exec stream cut during the reload (it ends with no status and no output) is an
-// unknown outcome, not success.
+// admin port: the config is pushed into the pod on an exec's stdin, and a push cut on the way (or
+// an exec that ends with no status and no output) is an unknown outcome, not success.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import type { ExecResult, ObjectApi } from '../../../src/cluster/api';
+import type { ExecResult, ExecStream, ExecStreamEnd, ObjectApi } from '../../../src/cluster/api';
+import { ClusterError } from '../../../src/core/errors';
 import { nullLogger } from '../../../src/core/logger';
 import { addRouterRoute, routerConfigMap } from '../../../src/routing/router';
 import { parseAnswer } from '../../../src/session/router-admin';
@@ -14,9 +15,15 @@ const spec = { namespace: 'shop', service: 'ratings', ports: [{ name: 'http', po
 const route = { session: 's1', routeKey: 'AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA1', devService: 'ratings-dl-s1', devAddress: '10.96.0.7' };
 const readyPod = { metadata: { name: 'ratings-devlane-router-1' }, status: { conditions: [{ type: 'Ready', status: 'True' }] } };
 
-/** A router pod whose exec answers come from `answer` (the command decides which). */
-function api(answer: (command: string) => ExecResult): { api: ObjectApi; commands: string[] } {
+/** How the push of the config ends: installed (exit 0), nginx refused it (exit 4), or the stream was cut. */
+type PushEnd = ExecStreamEnd & { stderr?: string };
+const installed: PushEnd = { exitCode: 0 };
+const streamCut: PushEnd = { error: new ClusterError('unreachable', 'the exec stream closed before the process ended', 'Try again.') };
+
+/** A router pod whose exec answers come from `answer` (the command decides which), and whose pushes end with `pushEnd`. */
+function api(answer: (command: string) => ExecResult, pushEnd: PushEnd = installed): { api: ObjectApi; commands: string[]; pushed: string[] } {
   const commands: string[] = [];
+  const pushed: string[] = [];
   const fake = {
     list: async () => [readyPod],
     tryGet: async () => readyPod,
@@ -24,8 +31,26 @@ function api(answer: (command: string) => ExecResult): { api: ObjectApi; command
       commands.push(command.join(' '));
       return answer(command.join(' '));
     },
+    openExec: async () => {
+      let input = '';
+      let close: (end: ExecStreamEnd) => void = () => {};
+      let stderr: (d: Buffer) => void = () => {};
+      const stream: Partial<ExecStream> = {
+        write: async (d) => void (input += d.toString()),
+        endInput: () => {
+          pushed.push(input);
+          if (pushEnd.stderr) stderr(Buffer.from(pushEnd.stderr));
+          setImmediate(() => close(pushEnd));
+        },
+        onStdout: () => {},
+        onStderr: (l) => void (stderr = l),
+        onClose: (l) => void (close = l),
+        close: () => {},
+      };
+      return stream as ExecStream;
+    },
   };
-  return { api: fake as unknown as ObjectApi, commands };
+  return { api: fake as unknown as ObjectApi, commands, pushed };
 }
 const ctx = (a: ObjectApi) => ({ api: a, logger: nullLogger, signal: AbortSignal.timeout(10_000), report: () => {} });
 const served = (generation: number) => ({ exitCode: 0, stdout: `HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\n\r\ngeneration ${generation} 0123456789abcdef\n`, stderr: '' });
@@ -40,15 +65,27 @@ describe('confirming a router reload', () => {
     assert.match(cm.data['nginx.conf'], /location = \/\.devlane\/routes \{ return 200 "generation 2 [0-9a-f]{16}\\n"; \}/);
   });
 
-  it('is live once the pod serves the new generation', async () => {
+  it('pushes the config of the ConfigMap into the pod, and is live once the pod serves the new generation', async () => {
     const fake = api((c) => (c.includes('/.devlane/routes') ? served(2) : cut));
     await routerSync(ctx(fake.api), 'shop', cm, { confirmWaitMs: 200 });
+    assert.deepEqual(fake.pushed, [cm.data['nginx.conf']]);
     assert.ok(fake.commands.some((c) => c.includes('/.devlane/routes')), 'the admin port was read');
   });
 
-  it('fails, saying the outcome is unknown, when the stream was cut and the old generation is still served', async () => {
-    const fake = api((c) => (c.includes('/.devlane/routes') ? served(1) : cut));
-    await assert.rejects(routerSync(ctx(fake.api), 'shop', cm, { confirmWaitMs: 200 }), /did not confirm the new routes \(generation 2; it serves 1\)[\s\S]*unknown/);
+  it('fails, saying the outcome is unknown, when the push was cut and the old generation is still served', async () => {
+    const fake = api((c) => (c.includes('/.devlane/routes') ? served(1) : cut), streamCut);
+    await assert.rejects(routerSync(ctx(fake.api), 'shop', cm, { confirmWaitMs: 200 }), /did not confirm the new routes \(generation 2; it serves 1\); the exec stream closed[\s\S]*unknown/);
+  });
+
+  it('is live when the push was cut but the pod installed the config anyway (its own loop, from the mounted file)', async () => {
+    const fake = api((c) => (c.includes('/.devlane/routes') ? served(2) : cut), streamCut);
+    await routerSync(ctx(fake.api), 'shop', cm, { confirmWaitMs: 200 });
+  });
+
+  it('fails at once, keeping the old routes, when nginx refuses the config, and says what nginx said', async () => {
+    const fake = api((c) => (c.includes('/.devlane/routes') ? served(1) : cut), { exitCode: 4, stderr: 'nginx: [emerg] unknown directive "bogus"' });
+    await assert.rejects(routerSync(ctx(fake.api), 'shop', cm), /kept its old routes \(generation 2 not installed\): nginx refused the new config: nginx: \[emerg\] unknown directive "bogus"/);
+    assert.ok(!fake.commands.some((c) => c.includes('/.devlane/routes')), 'no wait for a generation that cannot come');
   });
 
   it('fails when no answer comes back at all', async () => {
