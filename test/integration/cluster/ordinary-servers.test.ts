@@ -1,3 +1,4 @@
+// Runs on both clusters (the copy under out/test/real/ on the real one): the sandbox must do what upstream does here.
 // The most ordinary servers: a Deployment whose container listens on the wildcard address (0.0.0.0,
 // and ::) on the same port as its Service, reached through the Service from another pod that itself
 // listens on that port, and pods reaching each other by pod IP on a declared port. Requests are made
