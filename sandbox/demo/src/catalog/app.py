@@ -63,8 +63,15 @@ class Handler(BaseHTTPRequestHandler):
         sys.stdout.flush()
 
 
+class Server(ThreadingHTTPServer):
+    # The standard library listens with a backlog of 5: a burst of new connections (clients that
+    # do not keep connections alive) would have SYNs dropped and retried seconds later.
+    request_queue_size = 128
+    daemon_threads = True
+
+
 def main():
-    server = ThreadingHTTPServer(("0.0.0.0", PORT), Handler)
+    server = Server(("0.0.0.0", PORT), Handler)
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
     print(f"catalog {VERSION} listening on :{PORT}", flush=True)
     server.serve_forever()
