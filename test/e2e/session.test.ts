@@ -13,7 +13,7 @@ import { after, before, describe, it, type TestContext } from 'node:test';
 import type { Page } from 'playwright-core';
 import { EditorSession, ensureTools, leftovers, REPO, Steps, type Tools, type Workbench } from './harness/index';
 import { e2eSkipReason } from './skip';
-import { cli, istioKinds, kubectl, snapshot } from '../helpers/session';
+import { cli, expectRestored, kubectl, snapshot } from '../helpers/session';
 import { onRealCluster } from '../helpers/target';
 import { contexts } from '../helpers/kubectl';
 import { defaultSessionName } from '../../src/core/session/names';
@@ -23,8 +23,8 @@ import { defaultSessionName } from '../../src/core/session/names';
 const namespaces = [
   // The sandbox emulates Istio's mesh in shop; the real cluster has Istio's CRDs but no sidecars,
   // so Devlane routes shop with its own router there.
-  { ns: 'shop', strategy: onRealCluster ? 'router' : 'istio', extraKinds: istioKinds },
-  { ns: 'shop-plain', strategy: 'router', extraKinds: [] as string[] },
+  { ns: 'shop', strategy: onRealCluster ? 'router' : 'istio' },
+  { ns: 'shop-plain', strategy: 'router' },
 ];
 
 /** Whether the packaged extension contributes the `devlane` debug type (step 5 needs it). */
@@ -80,7 +80,7 @@ async function shopPage(page: Page, reload = false): Promise<string> {
   return (await page.locator('body').innerText()).replace(/[ \t]+/g, ' ');
 }
 
-for (const { ns, strategy, extraKinds } of namespaces) {
+for (const { ns, strategy } of namespaces) {
   describe(`steps 2–8: a routed session on ratings in ${ns} (${strategy})`, { skip: e2eSkipReason({ demoShop: true }) }, () => {
     const say = (line: string) => console.log(`  ${line}`);
     const kubeconfig = process.env.DEVLANE_TEST_KUBECONFIG!;
@@ -168,7 +168,7 @@ for (const { ns, strategy, extraKinds } of namespaces) {
             await tree.rowName([contexts.alice, ns], (n) => /\bdefault\b/.test(n));
           });
         }
-        before2 = snapshot(ns, extraKinds);
+        before2 = snapshot(ns);
         assert.ok(Object.keys(before2).some((k) => k === 'Deployment/ratings'), `the demo shop is in ${ns}`);
 
         const seen: string[] = [];
@@ -446,12 +446,7 @@ for (const { ns, strategy, extraKinds } of namespaces) {
         });
       }
       actor = a;
-      await steps.step('the cluster equals its state before step 2', () =>
-        until('the namespace to equal its snapshot', async () => {
-          assert.deepEqual(snapshot(ns, extraKinds), before2);
-          return true;
-        }, 60_000, 500),
-      );
+      await steps.step('the cluster equals its state before step 2', () => expectRestored(ns, before2));
       assert.equal(copies(await getJson(apiOf(plainUrl))), 'web=original catalog=original ratings=original');
       session = '';
     });
