@@ -50,9 +50,15 @@ const serverManaged = ['resourceVersion', 'uid', 'creationTimestamp', 'generatio
 const changingKinds = (name: string) => name === 'events' || name === 'events.events.k8s.io' || name.endsWith('.metrics.k8s.io');
 
 let discovered: string[] | undefined;
-/** Every namespaced kind the API server lists (as the admin), as the cluster's discovery says. */
+/**
+ * Every namespaced kind the API server lists (as the admin), as the cluster's discovery says. An
+ * aggregated API that is down (kubectl then lists the rest and exits 1) serves no objects to compare.
+ */
 function namespacedKinds(): string[] {
-  discovered ??= kubectlOk(['api-resources', '--namespaced', '-o', 'name', '--verbs=list'])
+  if (discovered) return discovered;
+  const r = kubectl(['api-resources', '--namespaced', '-o', 'name', '--verbs=list']);
+  if (r.code !== 0 && !(r.stdout.trim() && /unable to retrieve the complete list of server APIs/.test(r.stderr))) throw new Error(`kubectl api-resources failed (${r.code}): ${r.stderr}`);
+  discovered = r.stdout
     .split('\n')
     .map((l) => l.trim())
     .filter((l) => l && !changingKinds(l));
