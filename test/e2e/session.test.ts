@@ -189,7 +189,9 @@ for (const { ns, strategy } of namespaces) {
           }),
         );
         figures.push(`click → live: ${((performance.now() - clicked) / 1000).toFixed(2)} s`);
-        assert.ok(seen.some((l) => l === `Devlane session ${session} is starting on ratings`), `the status bar said it was starting first; it said: ${seen.join(' → ')}`);
+        // The "starting" state may come and go between two looks at the status bar, so only the
+        // outcome is asserted here; its text is unit-tested (test/unit/sessionview/status.test.ts).
+        figures.push(`status bar on the way: ${seen.join(' → ')}`);
         assert.match(live, new RegExp(`^Devlane session ${session}, your services ratings`));
         await steps.step('the notification says ratings is taken over', () => a.waitForNotification(new RegExp(`Session ${session}: ratings is taken over \\(${strategy}`)));
         await steps.step('Clusters marks ratings as taken over', () => tree.rowName([contexts.alice, ns, 'ratings'], (n) => n.includes(`taken over by alice in session ${session}`)));
@@ -223,7 +225,9 @@ for (const { ns, strategy } of namespaces) {
         assert.equal((shown.match(new RegExp(`devlane:${session}`, 'g')) ?? []).length, 3, `every product is rated by the copy:\n${shown}`);
         const routed = await steps.step('a request to the routed URL', () => getJson(apiOf(routedUrl)));
         assert.equal(copies(routed), `web=original catalog=original ratings=devlane:${session}`);
-        assert.equal(routed.route?.length, 32, 'the request carried the route key');
+        const key = cli(['-n', ns, 'route-key', session, '--json']);
+        assert.equal(key.code, 0, key.stderr);
+        assert.equal(routed.route, key.json.routeKey, "the request carried the session's route key");
 
         // The plain URL: what everyone else gets. A person reaches the web Service without the key
         // with the editor's own Port Forward (Clusters → web → Port Forward…): a request from their
@@ -278,9 +282,9 @@ for (const { ns, strategy } of namespaces) {
       });
     });
 
-    it('5. a breakpoint in ratings/server.js stops a routed request; continue completes it', { todo: hasDevlaneDebugType() ? false : 'needs the devlane debug type' }, async (t) => {
-      if (!hasDevlaneDebugType()) return;
+    it('5. a breakpoint in ratings/server.js stops a routed request; continue completes it', async (t) => {
       if (!gate(t)) return;
+      assert.ok(hasDevlaneDebugType(), 'the extension contributes the devlane debug type (package.json contributes.debuggers)');
       // A failure here leaves the session as it was (the debug session is stopped below), so the
       // steps after it still run.
       try {
@@ -329,7 +333,9 @@ for (const { ns, strategy } of namespaces) {
         );
         const sent = performance.now();
         const request = getJson(new URL('ratings/p-1', ratingsUrl).toString());
-        request.catch(() => undefined);
+        // Whether it answered by the time the debugger showed it paused, with no timer of its own.
+        let answered = false;
+        request.then(() => (answered = true), () => undefined);
         await steps.step('a routed request stops at the breakpoint', async () => {
           await a.page.getByRole('treegrid', { name: 'Debug Call Stack' }).getByRole('row', { name: /Paused on breakpoint/i }).first().waitFor({ timeout: 30_000 });
         });
@@ -345,7 +351,7 @@ for (const { ns, strategy } of namespaces) {
           return (await item.getAttribute('aria-label')) ?? '';
         });
         assert.equal(product, "product, value 'p-1'", 'Variables shows the product being rated');
-        assert.equal(await Promise.race([request.then(() => 'answered'), new Promise((r) => setTimeout(() => r('waiting'), 500))]), 'waiting', 'the request waits while the copy is paused');
+        assert.equal(answered, false, 'the request waits while the copy is paused');
         const body = await steps.step('continue (F5): the request completes', async () => {
           await a.page.locator('.debug-toolbar').getByRole('button', { name: /^Continue/ }).first().click();
           return request;
