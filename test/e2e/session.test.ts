@@ -13,7 +13,7 @@ import { after, before, describe, it, type TestContext } from 'node:test';
 import type { Page } from 'playwright-core';
 import { EditorSession, ensureTools, leftovers, REPO, Steps, type Tools, type Workbench } from './harness/index';
 import { e2eSkipReason } from './skip';
-import { cli, istioKinds, kubectl, snapshot } from '../helpers/session';
+import { cli, expectRestored, kubectl, snapshot } from '../helpers/session';
 import { onRealCluster } from '../helpers/target';
 import { contexts } from '../helpers/kubectl';
 import { defaultSessionName } from '../../src/core/session/names';
@@ -23,8 +23,8 @@ import { defaultSessionName } from '../../src/core/session/names';
 const namespaces = [
   // The sandbox emulates Istio's mesh in shop; the real cluster has Istio's CRDs but no sidecars,
   // so Devlane routes shop with its own router there.
-  { ns: 'shop', strategy: onRealCluster ? 'router' : 'istio', extraKinds: istioKinds },
-  { ns: 'shop-plain', strategy: 'router', extraKinds: [] as string[] },
+  { ns: 'shop', strategy: onRealCluster ? 'router' : 'istio' },
+  { ns: 'shop-plain', strategy: 'router' },
 ];
 
 /** Whether the packaged extension contributes the `devlane` debug type (step 5 needs it). */
@@ -80,7 +80,7 @@ async function shopPage(page: Page, reload = false): Promise<string> {
   return (await page.locator('body').innerText()).replace(/[ \t]+/g, ' ');
 }
 
-for (const { ns, strategy, extraKinds } of namespaces) {
+for (const { ns, strategy } of namespaces) {
   describe(`steps 2–8: a routed session on ratings in ${ns} (${strategy})`, { skip: e2eSkipReason({ demoShop: true }) }, () => {
     const say = (line: string) => console.log(`  ${line}`);
     const kubeconfig = process.env.DEVLANE_TEST_KUBECONFIG!;
@@ -168,7 +168,7 @@ for (const { ns, strategy, extraKinds } of namespaces) {
             await tree.rowName([contexts.alice, ns], (n) => /\bdefault\b/.test(n));
           });
         }
-        before2 = snapshot(ns, extraKinds);
+        before2 = snapshot(ns);
         assert.ok(Object.keys(before2).some((k) => k === 'Deployment/ratings'), `the demo shop is in ${ns}`);
 
         const seen: string[] = [];
@@ -189,7 +189,9 @@ for (const { ns, strategy, extraKinds } of namespaces) {
           }),
         );
         figures.push(`click → live: ${((performance.now() - clicked) / 1000).toFixed(2)} s`);
-        assert.ok(seen.some((l) => l === `Devlane session ${session} is starting on ratings`), `the status bar said it was starting first; it said: ${seen.join(' → ')}`);
+        // The "starting" state may come and go between two looks at the status bar, so only the
+        // outcome is asserted here; its text is unit-tested (test/unit/sessionview/status.test.ts).
+        figures.push(`status bar on the way: ${seen.join(' → ')}`);
         assert.match(live, new RegExp(`^Devlane session ${session}, your services ratings`));
         await steps.step('the notification says ratings is taken over', () => a.waitForNotification(new RegExp(`Session ${session}: ratings is taken over \\(${strategy}`)));
         await steps.step('Clusters marks ratings as taken over', () => tree.rowName([contexts.alice, ns, 'ratings'], (n) => n.includes(`taken over by alice in session ${session}`)));
@@ -223,7 +225,9 @@ for (const { ns, strategy, extraKinds } of namespaces) {
         assert.equal((shown.match(new RegExp(`devlane:${session}`, 'g')) ?? []).length, 3, `every product is rated by the copy:\n${shown}`);
         const routed = await steps.step('a request to the routed URL', () => getJson(apiOf(routedUrl)));
         assert.equal(copies(routed), `web=original catalog=original ratings=devlane:${session}`);
-        assert.equal(routed.route?.length, 32, 'the request carried the route key');
+        const key = cli(['-n', ns, 'route-key', session, '--json']);
+        assert.equal(key.code, 0, key.stderr);
+        assert.equal(routed.route, key.json.routeKey, "the request carried the session's route key");
 
         // The plain URL: what everyone else gets. A person reaches the web Service without the key
         // with the editor's own Port Forward (Clusters → web → Port Forward…): a request from their
@@ -278,9 +282,9 @@ for (const { ns, strategy, extraKinds } of namespaces) {
       });
     });
 
-    it('5. a breakpoint in ratings/server.js stops a routed request; continue completes it', { todo: hasDevlaneDebugType() ? false : 'needs the devlane debug type' }, async (t) => {
-      if (!hasDevlaneDebugType()) return;
+    it('5. a breakpoint in ratings/server.js stops a routed request; continue completes it', async (t) => {
       if (!gate(t)) return;
+      assert.ok(hasDevlaneDebugType(), 'the extension contributes the devlane debug type (package.json contributes.debuggers)');
       // A failure here leaves the session as it was (the debug session is stopped below), so the
       // steps after it still run.
       try {
@@ -329,7 +333,9 @@ for (const { ns, strategy, extraKinds } of namespaces) {
         );
         const sent = performance.now();
         const request = getJson(new URL('ratings/p-1', ratingsUrl).toString());
-        request.catch(() => undefined);
+        // Whether it answered by the time the debugger showed it paused, with no timer of its own.
+        let answered = false;
+        request.then(() => (answered = true), () => undefined);
         await steps.step('a routed request stops at the breakpoint', async () => {
           await a.page.getByRole('treegrid', { name: 'Debug Call Stack' }).getByRole('row', { name: /Paused on breakpoint/i }).first().waitFor({ timeout: 30_000 });
         });
@@ -345,7 +351,7 @@ for (const { ns, strategy, extraKinds } of namespaces) {
           return (await item.getAttribute('aria-label')) ?? '';
         });
         assert.equal(product, "product, value 'p-1'", 'Variables shows the product being rated');
-        assert.equal(await Promise.race([request.then(() => 'answered'), new Promise((r) => setTimeout(() => r('waiting'), 500))]), 'waiting', 'the request waits while the copy is paused');
+        assert.equal(answered, false, 'the request waits while the copy is paused');
         const body = await steps.step('continue (F5): the request completes', async () => {
           await a.page.locator('.debug-toolbar').getByRole('button', { name: /^Continue/ }).first().click();
           return request;
@@ -446,12 +452,7 @@ for (const { ns, strategy, extraKinds } of namespaces) {
         });
       }
       actor = a;
-      await steps.step('the cluster equals its state before step 2', () =>
-        until('the namespace to equal its snapshot', async () => {
-          assert.deepEqual(snapshot(ns, extraKinds), before2);
-          return true;
-        }, 60_000, 500),
-      );
+      await steps.step('the cluster equals its state before step 2', () => expectRestored(ns, before2));
       assert.equal(copies(await getJson(apiOf(plainUrl))), 'web=original catalog=original ratings=original');
       session = '';
     });

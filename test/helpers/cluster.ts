@@ -1,5 +1,6 @@
-// For integration tests of src/cluster/ against a real API server: the sandbox that
-// `npm test -- integration` starts, or any cluster named by DEVLANE_TEST_KUBECONFIG. Fixtures are
+// For integration tests of src/cluster/ against an API server: `npm test` runs them on the sandbox
+// and on a real upstream Kubernetes cluster (see target.ts), or on the one cluster
+// DEVLANE_TEST_KUBECONFIG names. Fixtures are
 // made with client-node directly (independent of the code under test) in a namespace per test,
 // and everything a test creates is deleted with that namespace.
 import { onRealCluster } from './target';
@@ -9,11 +10,15 @@ import { randomBytes } from 'node:crypto';
 import { CoreV1Api, KubeConfig, type V1Pod, type V1Service } from '@kubernetes/client-node';
 import { KubeClusters } from '../../src/cluster/clusters';
 import type { Logger } from '../../src/core/logger';
+import { bindDevelopers } from './kubectl';
+import type { Fault } from '../../sandbox/core/types';
 
 export const kubeconfigPath = process.env.DEVLANE_TEST_KUBECONFIG;
 export const isSandbox = process.env.DEVLANE_TEST_SANDBOX === '1';
-/** The context tests act as; the sandbox's admin unless a real cluster names another. */
+/** The context fixtures are made as; the sandbox's admin unless a real cluster names another. */
 export const testContext = process.env.DEVLANE_TEST_CONTEXT_ADMIN ?? 'sandbox-admin';
+/** The context the product runs as: a developer bound to exactly Devlane's shipped Role (bindDevelopers). */
+export const developerContext = process.env.DEVLANE_TEST_CONTEXT_ALICE ?? 'sandbox-alice';
 
 /** `it(name, needsCluster, ...)`: skipped, saying why, when no cluster is configured. */
 export const needsCluster = { skip: kubeconfigPath ? false : 'DEVLANE_TEST_KUBECONFIG is not set (npm test -- integration sets it)' };
@@ -71,12 +76,8 @@ export function coreApi(): CoreV1Api {
   return adminConfig().makeApiClient(CoreV1Api);
 }
 
-export type Fault =
-  | { kind: 'drop-watches' }
-  | { kind: 'api-down'; ms: number }
-  | { kind: 'expire-history' }
-  | { kind: 'latency'; ms: number }
-  | { kind: 'kill-container'; namespace: string; pod: string; container?: string };
+/** The sandbox's own fault type, so that a fault it adds is one the tests can ask for. */
+export type { Fault };
 
 /** Injects a sandbox fault, as the admin user (POST <server>/sandbox/v1/faults). */
 export async function fault(f: Fault): Promise<void> {
@@ -108,6 +109,7 @@ export class TestNamespace {
     const api = coreApi();
     const name = `${prefix}-${randomBytes(3).toString('hex')}`;
     await api.createNamespace({ body: { metadata: { name, labels: { 'devlane.dev/test': 'true' } } } });
+    bindDevelopers(name);
     return new TestNamespace(name, api);
   }
 

@@ -82,6 +82,15 @@ export function kubectlStream(args: string[], context = contexts.admin) {
   };
 }
 
+/**
+ * Binds the developers alice and bob in `namespace` to exactly the Role Devlane ships (the demo's
+ * devlane-developer ClusterRole, sandbox/demo/manifests/rbac.yaml, the README's "Permissions"), so
+ * that the product runs under test with the rights a user is told to grant, no more.
+ */
+export function bindDevelopers(namespace: string): void {
+  kubectlOk(['create', 'rolebinding', 'devlane-developer', '-n', namespace, '--clusterrole=devlane-developer', '--user=alice', '--user=bob']);
+}
+
 /** Creates a namespace with a random name; returns it and a cleanup that deletes it and waits. */
 export function tempNamespace(prefix = 'dl-test'): { name: string; cleanup: () => void } {
   const name = `${prefix}-${randomBytes(3).toString('hex')}`;

@@ -1,6 +1,7 @@
 // Helpers for session tests: requests made from inside the cluster (a client pod, through exec, so
 // the same test runs on a real cluster), snapshots of a namespace for the before/after diff, and
 // the CLI run as a child process.
+import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { contexts, eventually, kubeconfig, kubectl, kubectlJson, kubectlOk } from './kubectl';
@@ -41,23 +42,81 @@ export function chain(namespace: string, pod: string, headers: Record<string, st
 }
 
 const serverManaged = ['resourceVersion', 'uid', 'creationTimestamp', 'generation', 'managedFields', 'selfLink'];
-const snapshotKinds = ['configmaps', 'services', 'deployments', 'leases.coordination.k8s.io', 'serviceaccounts', 'roles', 'rolebindings'];
 
-/** Every object in the namespace, without server-managed metadata and status; pods, ReplicaSets and endpoints (which churn) left out. */
-export function snapshot(namespace: string, extraKinds: string[] = []): Record<string, any> {
-  const kinds = [...snapshotKinds, ...extraKinds];
-  const list = kubectlJson(['get', kinds.join(','), '-n', namespace]).items as any[];
+/**
+ * Kinds left out of a snapshot because they change on their own, whatever Devlane does: Events are a
+ * log every component appends to, and metrics.k8s.io reports live usage.
+ */
+const changingKinds = (name: string) => name === 'events' || name === 'events.events.k8s.io' || name.endsWith('.metrics.k8s.io');
+
+let discovered: string[] | undefined;
+/**
+ * Every namespaced kind the API server lists (as the admin), as the cluster's discovery says. An
+ * aggregated API that is down (kubectl then lists the rest and exits 1) serves no objects to compare.
+ */
+function namespacedKinds(): string[] {
+  if (discovered) return discovered;
+  const r = kubectl(['api-resources', '--namespaced', '-o', 'name', '--verbs=list']);
+  if (r.code !== 0 && !(r.stdout.trim() && /unable to retrieve the complete list of server APIs/.test(r.stderr))) throw new Error(`kubectl api-resources failed (${r.code}): ${r.stderr}`);
+  discovered = r.stdout
+    .split('\n')
+    .map((l) => l.trim())
+    .filter((l) => l && !changingKinds(l));
+  return discovered;
+}
+
+/** What an endpoint list says: which addresses serve which ports, and whether they are ready. */
+const endpointSet = (addresses: string[], ports: string[]) => ({ addresses: [...new Set(addresses)].sort(), ports: [...new Set(ports)].sort() });
+const portNames = (ports: any[] | undefined): string[] => (ports ?? []).map((p) => `${p.name ?? ''}:${p.port}/${p.protocol ?? 'TCP'}`);
+
+/**
+ * The key and comparable form of one object. Endpoints and EndpointSlices are rewritten by their
+ * controllers (trigger-time annotations, generated slice names, how addresses are split into
+ * slices), so they are compared by what a client sees: the set of addresses (with readiness) and
+ * ports per Service. Leases that are not Devlane's (none in a test namespace, but a cluster may add
+ * some) are renewed by their holders all the time, so their renew time is left out; Devlane's own
+ * are compared whole, since one still renewing after stop is a session that did not end.
+ */
+function comparable(o: any): [string, any] {
+  const meta = o.metadata;
+  if (o.kind === 'Endpoints') {
+    const addrs = (o.subsets ?? []).flatMap((s: any) => [...(s.addresses ?? []).map((a: any) => `${a.ip} ready`), ...(s.notReadyAddresses ?? []).map((a: any) => `${a.ip} not-ready`)]);
+    return [`Endpoints/${meta.name}`, { labels: meta.labels ?? {}, ...endpointSet(addrs, portNames((o.subsets ?? []).flatMap((s: any) => s.ports ?? []))) }];
+  }
+  if (o.kind === 'EndpointSlice') {
+    const addrs = (o.endpoints ?? []).flatMap((e: any) => (e.addresses ?? []).map((a: string) => `${a} ${e.conditions?.ready === false ? 'not-ready' : 'ready'}`));
+    return [`EndpointSlice/${meta.labels?.['kubernetes.io/service-name'] ?? meta.name}/${o.addressType}`, endpointSet(addrs, portNames(o.ports))];
+  }
+  for (const k of serverManaged) delete meta[k];
+  delete o.status;
+  if (o.kind === 'Lease' && meta.labels?.['app.kubernetes.io/managed-by'] !== 'devlane') delete o.spec?.renewTime;
+  return [`${o.kind}/${meta.name}`, o];
+}
+
+/**
+ * Every object of every namespaced kind in the namespace, without what the server or controllers
+ * set (status, server-managed metadata, endpoint bookkeeping) and without kinds that change on
+ * their own (Events, metrics). Pods, ReplicaSets and objects still terminating are included, so a
+ * comparison after stop waits until whatever a session made is gone.
+ */
+export function snapshot(namespace: string): Record<string, any> {
+  const list = kubectlJson(['get', namespacedKinds().join(','), '-n', namespace]).items as any[];
   const out: Record<string, any> = {};
   for (const o of list) {
-    if (o.metadata.name === 'kube-root-ca.crt') continue;
-    for (const k of serverManaged) delete o.metadata[k];
-    delete o.status;
-    out[`${o.kind}/${o.metadata.name}`] = o;
+    if (o.kind === 'ConfigMap' && o.metadata.name === 'kube-root-ca.crt') continue;
+    const [key, value] = comparable(o);
+    const seen = out[key];
+    // A Service's addresses may be split over several slices: compare their union.
+    if (seen && o.kind === 'EndpointSlice') out[key] = endpointSet([...seen.addresses, ...value.addresses], [...seen.ports, ...value.ports]);
+    else out[key] = value;
   }
   return out;
 }
 
-export const istioKinds = ['virtualservices.networking.istio.io', 'destinationrules.networking.istio.io'];
+/** Waits (with a deadline that only catches a hang) until the namespace equals `before` again. */
+export async function expectRestored(namespace: string, before: Record<string, any>, timeoutMs = 180_000): Promise<void> {
+  await eventually('the namespace to equal its snapshot', () => (assert.deepEqual(snapshot(namespace), before), true), timeoutMs, 1000);
+}
 
 export interface CliResult {
   code: number;

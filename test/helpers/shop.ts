@@ -4,7 +4,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseAllDocuments, stringify } from 'yaml';
-import { contexts, eventually, kubectl, kubectlJson, kubectlOk } from './kubectl';
+import { bindDevelopers, contexts, eventually, kubectl, kubectlJson, kubectlOk } from './kubectl';
 import { REPO } from './sandbox';
 
 /* eslint-disable @typescript-eslint/no-explicit-any */
@@ -28,7 +28,7 @@ export async function createShop(prefix: string, opts: { istio: boolean }): Prom
   kubectlOk(['create', 'namespace', namespace]);
   if (opts.istio) kubectlOk(['label', 'namespace', namespace, 'istio-injection=enabled']);
   kubectlOk(['apply', '-f', '-'], { input: shopManifests(namespace) });
-  kubectlOk(['create', 'rolebinding', 'devlane-developer', '-n', namespace, '--clusterrole=devlane-developer', '--user=alice', '--user=bob']);
+  bindDevelopers(namespace);
   await eventually(`the shop in ${namespace} to be ready`, () => {
     const deps = kubectlJson(['get', 'deployments', '-n', namespace]).items as any[];
     return deps.length === 3 && deps.every((d) => (d.status?.readyReplicas ?? 0) >= 1);

@@ -2,7 +2,7 @@
 import assert from 'node:assert/strict';
 import * as vscode from 'vscode';
 import type { DevlaneApi } from '../../../src/extension';
-import { test } from './runner';
+import { eventually, test } from './runner';
 
 export const extensionId = 'devlane.devlane';
 
@@ -12,10 +12,11 @@ export async function devlaneApi(): Promise<DevlaneApi> {
   return ext.activate();
 }
 
-test('the extension activates', async () => {
+test('the extension activates and its Clusters view lists the kubeconfig\'s contexts', async () => {
   const api = await devlaneApi();
   assert.equal(vscode.extensions.getExtension(extensionId)?.isActive, true);
-  assert.equal(typeof api.explorer.getChildren, 'function');
+  const rows = await eventually(() => api.explorer.getChildren().map((n) => n.label), (l) => l.length > 0);
+  assert.ok(rows.includes(process.env.DEVLANE_TEST_CONTEXT_ALICE ?? 'sandbox-alice'), `rows: ${rows.join(', ')}`);
 });
 
 test('every command in package.json is registered', async () => {
@@ -27,6 +28,19 @@ test('every command in package.json is registered', async () => {
   assert.ok(declared.length > 0);
 });
 
-test('Devlane: Refresh runs from the command palette id', async () => {
-  await vscode.commands.executeCommand('devlane.refresh');
+test('Devlane: Refresh re-reads the kubeconfig: the whole Clusters view is redrawn, with the same contexts', async () => {
+  const { explorer } = await devlaneApi();
+  const before = explorer.getChildren().map((n) => n.label);
+  // A whole-tree change (no rows named) is what a reload sends; a watch's batch names its rows.
+  let redrawn = false;
+  const sub = explorer.onDidChange((rows) => (redrawn ||= rows === undefined));
+  try {
+    await vscode.commands.executeCommand('devlane.refresh');
+    await eventually(() => redrawn, (r) => r);
+    assert.ok(redrawn, 'the Clusters view was redrawn from the kubeconfig');
+  } finally {
+    sub.dispose();
+  }
+  const after = await eventually(() => explorer.getChildren().map((n) => n.label), (l) => l.length >= before.length);
+  assert.deepEqual(after, before);
 });

@@ -5,7 +5,7 @@ import { after, before, describe, it } from 'node:test';
 import type { InformerLease } from '../../../src/cluster/api';
 import type { KubeClusters } from '../../../src/cluster/clusters';
 import type { Service } from '../../../src/core/resources';
-import { fault, MemoryLogger, needsSandbox, openClusters, TestNamespace, testContext, until } from '../../helpers/cluster';
+import { fault, MemoryLogger, needsSandbox, openClusters, TestNamespace, developerContext, until } from '../../helpers/cluster';
 
 describe('informer recovery', { skip: needsSandbox.skip }, () => {
   let clusters: KubeClusters;
@@ -25,7 +25,7 @@ describe('informer recovery', { skip: needsSandbox.skip }, () => {
     clusters = openClusters(logger, { batchMs: 5 });
     ns = await TestNamespace.create('dl-recover');
     for (const n of ['a', 'b', 'c']) await ns.createService(n, { app: n });
-    services = clusters.connection(testContext).watch('Service', ns.name);
+    services = clusters.connection(developerContext).watch('Service', ns.name);
     await until('the first list', () => services.status.hasSynced && services.size === 3);
   });
   after(async () => {

@@ -1,10 +1,11 @@
-// src/cluster/ against a real API server: contexts from the kubeconfig, informers that list and
-// then follow changes, reading single objects, and errors that say what happened.
+// src/cluster/ against an API server (the sandbox, and a real Kubernetes cluster: see
+// test/helpers/target.ts): contexts from the kubeconfig, informers that list and then follow
+// changes, reading single objects, and errors that say what happened.
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { KubeClusters } from '../../../src/cluster/clusters';
 import { ClusterError } from '../../../src/core/errors';
-import { isSandbox, kubeconfigPath, needsCluster, openClusters, TestNamespace, testContext, until } from '../../helpers/cluster';
+import { isSandbox, kubeconfigPath, needsCluster, openClusters, TestNamespace, developerContext, testContext, until } from '../../helpers/cluster';
 
 describe('cluster listing', { skip: needsCluster.skip }, () => {
   let clusters: KubeClusters;
@@ -28,7 +29,7 @@ describe('cluster listing', { skip: needsCluster.skip }, () => {
   });
 
   it('lists namespaces, including one created for this test', async () => {
-    const namespaces = clusters.connection(testContext).watch('Namespace');
+    const namespaces = clusters.connection(developerContext).watch('Namespace');
     try {
       await until('the namespace informer to see the test namespace', () => namespaces.get(ns.name));
       assert.equal(namespaces.status.phase, 'synced');
@@ -39,7 +40,7 @@ describe('cluster listing', { skip: needsCluster.skip }, () => {
 
   it('follows services as they are created and deleted, and equals the server afterwards', async () => {
     await ns.createService('before', { app: 'before' });
-    const services = clusters.connection(testContext).watch('Service', ns.name);
+    const services = clusters.connection(developerContext).watch('Service', ns.name);
     try {
       await until('the first list', () => services.status.hasSynced);
       assert.ok(services.get('before'));
@@ -56,14 +57,14 @@ describe('cluster listing', { skip: needsCluster.skip }, () => {
 
   it('reads one object as the server has it', async () => {
     await ns.createService('api', { app: 'api' });
-    const svc = await clusters.connection(testContext).getObject('Service', ns.name, 'api', AbortSignal.timeout(10_000));
+    const svc = await clusters.connection(developerContext).getObject('Service', ns.name, 'api', AbortSignal.timeout(10_000));
     assert.equal(svc.kind, 'Service');
     assert.equal(svc.metadata.name, 'api');
   });
 
   it('reports a missing object as not-found, naming what it tried', async () => {
     const err = await clusters
-      .connection(testContext)
+      .connection(developerContext)
       .getObject('Pod', ns.name, 'no-such-pod', AbortSignal.timeout(10_000))
       .catch((e: unknown) => e);
     assert.ok(err instanceof ClusterError);

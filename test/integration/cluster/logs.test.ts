@@ -1,11 +1,12 @@
-// Stream Logs against a real API server: a container that exits and is restarted keeps being
-// followed, each instance's lines arrive once, with Devlane's notice in between.
+// Stream Logs on the sandbox and on a real Kubernetes cluster (test/helpers/target.ts): a container
+// that exits and is restarted keeps being followed, each instance's lines arrive once, with
+// Devlane's notice in between.
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { KubeClusters } from '../../../src/cluster/clusters';
 import type { LogSource } from '../../../src/core/log-lines';
 import { WorkloadLogs } from '../../../src/logs/workload-logs';
-import { needsCluster, openClusters, TestNamespace, testContext, until } from '../../helpers/cluster';
+import { needsCluster, openClusters, TestNamespace, developerContext, until } from '../../helpers/cluster';
 
 // Prints "run <id> line <n>" ten times a second, then exits with 1 so the kubelet restarts it.
 const script = `const id=Date.now().toString(36);let n=0;const t=setInterval(()=>{console.log('run '+id+' line '+(++n));if(n===8){clearInterval(t);process.exit(1)}},100)`;
@@ -28,7 +29,7 @@ describe('log follow', { skip: needsCluster.skip }, () => {
     const lines: string[] = [];
     const notices: string[] = [];
     const logs = new WorkloadLogs(
-      clusters.connection(testContext),
+      clusters.connection(developerContext),
       { namespace: ns.name, pods: { selector: { matchLabels: { app: 'crasher' } } }, tailLines: 100 },
       {
         line: (source: LogSource, text: string) => lines.push(`${source.pod}/${source.container} ${text}`),

@@ -1,10 +1,11 @@
-// Port Forward against a real API server: real HTTP requests through the tunnel, including a
-// response large enough to exercise back-pressure, and a clean stop.
+// Port Forward on the sandbox and on a real Kubernetes cluster (test/helpers/target.ts): real HTTP
+// requests through the tunnel, including a response large enough to exercise back-pressure, and a
+// clean stop.
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { KubeClusters } from '../../../src/cluster/clusters';
 import { ClusterError } from '../../../src/core/errors';
-import { needsCluster, openClusters, TestNamespace, testContext, until } from '../../helpers/cluster';
+import { needsCluster, openClusters, TestNamespace, developerContext, until } from '../../helpers/cluster';
 import { getLocal } from '../../helpers/http';
 
 const server = `require('http').createServer((q,s)=>s.end(q.url==='/big'?'x'.repeat(4*1024*1024):'ok')).listen(8080)`;
@@ -27,7 +28,7 @@ describe('port forward', { skip: needsCluster.skip }, () => {
   });
 
   it('carries HTTP requests to the pod and stops cleanly', { timeout: 120_000 }, async () => {
-    const forward = await clusters.connection(testContext).portForward({ namespace: ns.name, pod: 'web', remotePort: 8080, localPort: 0 });
+    const forward = await clusters.connection(developerContext).portForward({ namespace: ns.name, pod: 'web', remotePort: 8080, localPort: 0 });
     let closed = false;
     forward.onDidClose(() => (closed = true));
     try {
@@ -48,7 +49,7 @@ describe('port forward', { skip: needsCluster.skip }, () => {
 
   it('reports a missing pod before listening', async () => {
     const err = await clusters
-      .connection(testContext)
+      .connection(developerContext)
       .portForward({ namespace: ns.name, pod: 'nope', remotePort: 8080, localPort: 0 })
       .catch((e: unknown) => e);
     assert.ok(err instanceof ClusterError, String(err));

@@ -5,7 +5,7 @@ import { after, before, describe, it } from 'node:test';
 import type { KubeClusters } from '../../../src/cluster/clusters';
 import { apiTypes } from '../../../src/core/api-types';
 import type { KubeObject } from '../../../src/core/resources';
-import { coreApi, needsCluster, openClusters, TestNamespace, testContext, until } from '../../helpers/cluster';
+import { coreApi, needsCluster, openClusters, TestNamespace, developerContext, until } from '../../helpers/cluster';
 
 describe('watch narrowed by field selector', { skip: needsCluster.skip }, () => {
   let clusters: KubeClusters;
@@ -29,7 +29,7 @@ describe('watch narrowed by field selector', { skip: needsCluster.skip }, () => 
     await event('before', 'copy-1', 'Warning');
     await event('other-pod', 'web-1', 'Warning');
     await event('normal', 'copy-1', 'Normal');
-    const watch = clusters.connection(testContext).objects.watchSelected<KubeObject & { message?: string }>(apiTypes.event, ns.name, { fieldSelector: 'involvedObject.kind=Pod,involvedObject.name=copy-1,type=Warning' });
+    const watch = clusters.connection(developerContext).objects.watchSelected<KubeObject & { message?: string }>(apiTypes.event, ns.name, { fieldSelector: 'involvedObject.kind=Pod,involvedObject.name=copy-1,type=Warning' });
     try {
       await until('the first list', () => watch.status.hasSynced);
       assert.deepEqual([...watch.values()].map((e) => e.metadata.name), ['before']);

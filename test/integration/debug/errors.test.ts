@@ -7,7 +7,7 @@ import { KubeClusters } from '../../../src/cluster/clusters';
 import { openDebugTunnel, prepareDebug } from '../../../src/debug/debug-copy';
 import { DebugError } from '../../../src/debug/errors';
 import { MemoryLogger, needsCluster } from '../../helpers/cluster';
-import { contexts, eventually, kubeconfig, kubectlJson, kubectlOk, tempNamespace } from '../../helpers/kubectl';
+import { bindDevelopers, contexts, eventually, kubeconfig, kubectlJson, kubectlOk, tempNamespace } from '../../helpers/kubectl';
 import { demoWorkspace, longSignal, tryConnect } from './fixtures';
 
 const session = 'dbg-err';
@@ -47,6 +47,7 @@ describe('when a copy cannot be debugged', needsCluster, () => {
   const logger = new MemoryLogger();
   before(async () => {
     ns = tempNamespace('dl-dbg-err');
+    bindDevelopers(ns.name);
     kubectlOk(['create', 'configmap', 'nodebugpy', '-n', ns.name, '--from-literal=__init__.py=raise ModuleNotFoundError("No module named \'debugpy\'")']);
     kubectlOk(['apply', '-f', '-'], { input: copy(ns.name, 'plain', ['python', '-u'], { annotate: false }) });
     kubectlOk(['apply', '-f', '-'], { input: copy(ns.name, 'nodebug', ['python', '-u'], { annotate: true }) });
@@ -59,7 +60,7 @@ describe('when a copy cannot be debugged', needsCluster, () => {
     ns?.cleanup();
   });
 
-  const prepare = (service: string) => prepareDebug({ api: clusters.connection(contexts.admin).objects, copy: { namespace: ns.name, session, service }, workspaceFolder: demoWorkspace, logger }, longSignal(60_000));
+  const prepare = (service: string) => prepareDebug({ api: clusters.connection(contexts.alice).objects, copy: { namespace: ns.name, session, service }, workspaceFolder: demoWorkspace, logger }, longSignal(60_000));
 
   it('says the copy was not started with a debug port, and what to do', async () => {
     const err = await prepare('plain').catch((e: unknown) => e);
@@ -72,7 +73,7 @@ describe('when a copy cannot be debugged', needsCluster, () => {
     const plan = await prepare('nodebug');
     assert.equal(plan.mapping.from, 'working-dir', 'no sync mapping for this service: the working directory');
     const before = logger.lines.length;
-    const err = await openDebugTunnel(clusters.connection(contexts.admin), plan, logger).catch((e: unknown) => e);
+    const err = await openDebugTunnel(clusters.connection(contexts.alice), plan, logger).catch((e: unknown) => e);
     assert.ok(err instanceof DebugError, String(err));
     assert.equal(err.code, 'not-listening');
     assert.match(err.message, /Nothing listens on 127\.0\.0\.1:5678 in container "app".*debugpy did not start \(it is installed\)/);
@@ -83,7 +84,7 @@ describe('when a copy cannot be debugged', needsCluster, () => {
 
   it('says the image has no debugpy, and how to add it', async () => {
     const plan = await prepare('nodebugpy');
-    const err = await openDebugTunnel(clusters.connection(contexts.admin), plan, logger).catch((e: unknown) => e);
+    const err = await openDebugTunnel(clusters.connection(contexts.alice), plan, logger).catch((e: unknown) => e);
     assert.ok(err instanceof DebugError, String(err));
     assert.equal(err.code, 'not-listening');
     assert.match(err.message, /image has no debugpy/);

@@ -1,7 +1,8 @@
 // Pods and Services as a program written for Kubernetes sees them: readiness from probes,
 // restarts, localhost shared inside a pod, Services that follow selectors, Istio header routes,
 // and the demo shop answering through its three services. Requests are made from inside a pod
-// (kubectl exec), so the same tests run against a real cluster.
+// (kubectl exec), as they would be on a real cluster; the suite runs this file on the sandbox
+// only, since it tests the sandbox itself (scripts/test.mjs copies no sandbox tests for the real one).
 
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';

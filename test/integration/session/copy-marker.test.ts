@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { needsCluster, expectedStrategy, needsMesh } from '../../helpers/cluster';
 import { createShop, type Shop } from '../../helpers/shop';
-import { cli, eventually, istioKinds, kubectlOk, snapshot, startClientPod } from '../../helpers/session';
+import { cli, kubectlOk, expectRestored, snapshot, startClientPod } from '../../helpers/session';
 
 const script = `
 const http = require('http');
@@ -44,8 +44,7 @@ for (const istio of [false, true]) {
     after(() => shop?.cleanup());
 
     it('names the session on keyed answers, is absent from the original\'s, and is gone after stop', async () => {
-      const extra = istio ? istioKinds : [];
-      const before = snapshot(shop.namespace, extra);
+      const before = snapshot(shop.namespace);
       const plainBefore = rating(shop.namespace, client);
       assert.equal(plainBefore.status, 200);
       assert.equal(plainBefore.headers['x-devlane-copy'], undefined, 'no marker before any session');
@@ -74,7 +73,7 @@ for (const istio of [false, true]) {
 
       const stop = cli(['-n', shop.namespace, 'stop', session]);
       assert.equal(stop.code, 0, stop.stderr);
-      await eventually('the namespace to equal its snapshot', () => (assert.deepEqual(snapshot(shop.namespace, extra), before), true), 60_000);
+      await expectRestored(shop.namespace, before);
       const afterStop = rating(shop.namespace, client, { 'x-devlane-route': routeKey });
       assert.equal(afterStop.copy, 'original');
       assert.equal(afterStop.headers['x-devlane-copy'], undefined, 'no marker once the session is stopped');

@@ -1,7 +1,8 @@
-// The Gateway API strategy against a real API server: the session's rules are added to the
-// HTTPRoute that routes to the Service (server-side validated, dry-run first), and stop leaves the
-// HTTPRoute exactly as it was. The sandbox stores and validates HTTPRoutes but routes no traffic by
-// them (it has no Gateway), so this checks what the cluster holds, not where requests go.
+// The Gateway API strategy, on the sandbox and on a real Kubernetes cluster (test/helpers/target.ts):
+// the session's rules are added to the HTTPRoute that routes to the Service (server-side validated,
+// dry-run first), and stop leaves the HTTPRoute exactly as it was. The sandbox stores and validates
+// HTTPRoutes but routes no traffic by them (it has no Gateway), so this checks what the cluster
+// holds, not where requests go.
 import assert from 'node:assert/strict';
 import { setMaxListeners } from 'node:events';
 import { after, before, describe, it } from 'node:test';
@@ -9,7 +10,7 @@ import { KubeClusters } from '../../../src/cluster/clusters';
 import { Sessions } from '../../../src/session/sessions';
 import { kubeconfigPath, MemoryLogger, needsCluster } from '../../helpers/cluster';
 import { contexts, kubectlJson, kubectlOk } from '../../helpers/kubectl';
-import { eventually, snapshot } from '../../helpers/session';
+import { expectRestored, snapshot } from '../../helpers/session';
 import { createShop, type Shop } from '../../helpers/shop';
 
 const httpRoute = (ns: string) => JSON.stringify({
@@ -34,12 +35,11 @@ describe('Gateway API routes (the sandbox stores and validates HTTPRoutes, it do
   after(() => shop?.cleanup());
 
   it('adds the session\'s keyed rule to the HTTPRoute and takes exactly it away on stop', async () => {
-    const extra = ['httproutes.gateway.networking.k8s.io'];
-    const before = snapshot(shop.namespace, extra);
+    const before = snapshot(shop.namespace);
     const clusters = new KubeClusters({ setting: () => kubeconfigPath, env: {} }, { logger: new MemoryLogger(), idleMs: 0 });
-    // As the admin: the shipped sandbox ClusterRole does not grant httproutes (sandbox/demo/manifests/rbac.yaml).
-    const conn = clusters.connection(contexts.admin);
-    const sessions = new Sessions({ api: conn.objects, context: contexts.admin, namespace: shop.namespace, participant: 'alice', logger: new MemoryLogger() });
+    // As alice, bound to exactly the shipped Role (sandbox/demo/manifests/rbac.yaml), which grants httproutes.
+    const conn = clusters.connection(contexts.alice);
+    const sessions = new Sessions({ api: conn.objects, context: contexts.alice, namespace: shop.namespace, participant: 'alice', logger: new MemoryLogger() });
     const signal = AbortSignal.timeout(240_000);
     setMaxListeners(200, signal);
     try {
@@ -55,6 +55,6 @@ describe('Gateway API routes (the sandbox stores and validates HTTPRoutes, it do
     } finally {
       clusters.dispose();
     }
-    await eventually('the namespace to equal its snapshot', () => (assert.deepEqual(snapshot(shop.namespace, extra), before), true), 60_000);
+    await expectRestored(shop.namespace, before);
   });
 });

@@ -18,7 +18,7 @@ import { Sessions } from '../../../src/session/sessions';
 import { kubeconfigPath, MemoryLogger, needsCluster } from '../../helpers/cluster';
 import { contexts, isSandbox } from '../../helpers/kubectl';
 import { REPO } from '../../helpers/sandbox';
-import { eventually, kubectlJson, snapshot } from '../../helpers/session';
+import { kubectlJson, expectRestored, snapshot } from '../../helpers/session';
 import { createShop, type Shop } from '../../helpers/shop';
 
 const signal = () => AbortSignal.timeout(240_000);
@@ -115,7 +115,7 @@ describe('two developers whose kubeconfig user entries have the same name', need
       bob.clusters.dispose();
       aliceElsewhere.clusters.dispose();
     }
-    await eventually('the namespace to equal its snapshot', () => (assert.deepEqual(snapshot(shop.namespace), before), true), 60_000);
+    await expectRestored(shop.namespace, before);
   });
 
   it('get a session each from the CLI, and leave only their own', async () => {
@@ -139,6 +139,6 @@ describe('two developers whose kubeconfig user entries have the same name', need
     assert.deepEqual(cli(files.bob, ['leave', b.session]), { session: b.session, ended: true });
     assert.deepEqual(cli(files.alice, ['sessions']).map((s: { name: string }) => s.name), [a.session]);
     assert.deepEqual(cli(files.alice, ['leave', a.session]), { session: a.session, ended: true });
-    await eventually('the namespace to equal its snapshot', () => (assert.deepEqual(snapshot(shop.namespace), before), true), 60_000);
+    await expectRestored(shop.namespace, before);
   });
 });

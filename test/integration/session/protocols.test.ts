@@ -8,7 +8,7 @@ import { after, before, describe, it } from 'node:test';
 import { KubeClusters } from '../../../src/cluster/clusters';
 import { Sessions } from '../../../src/session/sessions';
 import { kubeconfigPath, MemoryLogger, needsCluster } from '../../helpers/cluster';
-import { contexts, eventually, kubectlJson, kubectlOk, tempNamespace } from '../../helpers/kubectl';
+import { bindDevelopers, contexts, eventually, kubectlJson, kubectlOk, tempNamespace } from '../../helpers/kubectl';
 import { startClientPod } from '../../helpers/session';
 
 /** HTTP/1.1 with WebSocket on 8080, h2c on 8081, a line of TCP on 8082; each answers with the copy's name. */
@@ -110,7 +110,7 @@ describe('protocols through the Devlane router', needsCluster, () => {
   before(async () => {
     ns = tempNamespace('dl-proto');
     for (const m of manifests(ns.name)) kubectlOk(['apply', '-f', '-'], { input: JSON.stringify(m) });
-    kubectlOk(['create', 'rolebinding', 'devlane-developer', '-n', ns.name, '--clusterrole=devlane-developer', '--user=alice']);
+    bindDevelopers(ns.name);
     client = await startClientPod(ns.name);
     await eventually('echo to be ready', () => (kubectlJson(['get', 'deployment', 'echo', '-n', ns.name]).status?.readyReplicas ?? 0) >= 1, 120_000);
   });

@@ -7,10 +7,9 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { needsCluster } from '../../helpers/cluster';
 import { contexts, createShop, type Shop } from '../../helpers/shop';
-import { cli, eventually, getFromPod, kubectlJson, kubectlOk, snapshot, startClientPod } from '../../helpers/session';
+import { cli, eventually, getFromPod, kubectlJson, kubectlOk, expectRestored, snapshot, startClientPod } from '../../helpers/session';
 
 /* eslint-disable @typescript-eslint/no-explicit-any */
-const extra = ['poddisruptionbudgets.policy', 'networkpolicies.networking.k8s.io'];
 
 describe('the router never takes the original Service down', needsCluster, () => {
   let shop: Shop;
@@ -24,7 +23,7 @@ describe('the router never takes the original Service down', needsCluster, () =>
   const rating = (headers: Record<string, string> = {}) => getFromPod(shop.namespace, client, 'http://ratings/ratings/p-1', headers);
 
   it('plans the router to come up while the copy does, with the image asked for', () => {
-    const before = snapshot(shop.namespace, extra);
+    const before = snapshot(shop.namespace);
     // A production-looking context prints the plan and, with no terminal to confirm it, stops there.
     const shown = cli(['-n', shop.namespace, '--production-contexts', contexts.alice, 'start', 'ratings', '--session', 'plan', '--detach', '--strategy', 'router', '--router-image', 'mirror.example.com/library/nginx:1.27']);
     assert.equal(shown.code, 3, shown.stderr);
@@ -35,19 +34,19 @@ describe('the router never takes the original Service down', needsCluster, () =>
     assert.ok(at(/Create Deployment ratings-devlane-router/) < at(/Wait for ratings-dl-plan to be Ready/), 'the router is created before the copy is waited for');
     assert.ok(at(/Wait for the router to be Ready/) < at(/Check that un-keyed requests through the router reach/), shown.stderr);
     assert.ok(at(/Check that un-keyed requests through the router reach/) < at(/Point Service ratings at the router/), 'the proof comes before the switch');
-    assert.deepEqual(snapshot(shop.namespace, extra), before, 'nothing was created');
+    assert.deepEqual(snapshot(shop.namespace), before, 'nothing was created');
   });
 
   it('refuses, naming the policy, when a NetworkPolicy admits only web to ratings', async () => {
     const policy = { apiVersion: 'networking.k8s.io/v1', kind: 'NetworkPolicy', metadata: { name: 'ratings-from-catalog', namespace: shop.namespace }, spec: { podSelector: { matchLabels: { app: 'ratings' } }, ingress: [{ from: [{ podSelector: { matchLabels: { app: 'catalog' } } }] }] } };
     kubectlOk(['apply', '-f', '-'], { input: JSON.stringify(policy) });
     try {
-      const before = snapshot(shop.namespace, extra);
+      const before = snapshot(shop.namespace);
       const start = cli(['-n', shop.namespace, 'start', 'ratings', '--session', 'netpol', '--detach', '--strategy', 'router']);
       assert.notEqual(start.code, 0, 'the start was refused');
       assert.match(start.stderr, new RegExp(`NetworkPolicy ${shop.namespace}/ratings-from-catalog selects the original pods and no rule admits the router pods on port 8080 \\(http\\)`));
       assert.match(start.stderr, /Nothing was created/);
-      assert.deepEqual(snapshot(shop.namespace, extra), before, 'nothing was created');
+      assert.deepEqual(snapshot(shop.namespace), before, 'nothing was created');
     } finally {
       kubectlOk(['delete', 'networkpolicy', 'ratings-from-catalog', '-n', shop.namespace]);
     }
@@ -58,12 +57,12 @@ describe('the router never takes the original Service down', needsCluster, () =>
     const svc = kubectlJson(['get', 'service', 'ratings', '-n', shop.namespace]);
     kubectlOk(['patch', 'service', 'ratings', '-n', shop.namespace, '--type=json', '-p', JSON.stringify([{ op: 'replace', path: '/spec/ports/0/targetPort', value: 9999 }])]);
     try {
-      const before = snapshot(shop.namespace, extra);
+      const before = snapshot(shop.namespace);
       const start = cli(['-n', shop.namespace, 'start', 'ratings', '--session', 'unreach', '--detach', '--strategy', 'router']);
       assert.notEqual(start.code, 0, 'the start was refused');
       assert.match(start.stderr, /The router cannot reach the original pods of Service .*\/ratings: router pod ratings-devlane-router-\S+ could not connect to Service ratings-devlane-origin port 80/);
       assert.match(start.stderr, /Everything it had changed was put back/);
-      await eventually('the namespace to equal its snapshot', () => (assert.deepEqual(snapshot(shop.namespace, extra), before), true), 90_000);
+      await expectRestored(shop.namespace, before);
       assert.deepEqual(kubectlJson(['get', 'service', 'ratings', '-n', shop.namespace]).spec.selector, svc.spec.selector, 'the Service still selects the original pods');
     } finally {
       cli(['-n', shop.namespace, 'stop', 'unreach']);
@@ -72,7 +71,7 @@ describe('the router never takes the original Service down', needsCluster, () =>
   });
 
   it('serves un-keyed requests from new router pods after the copy was deleted behind its back', async () => {
-    const before = snapshot(shop.namespace, extra);
+    const before = snapshot(shop.namespace);
     const start = cli(['-n', shop.namespace, 'start', 'ratings', '--session', 'gone', '--detach', '--strategy', 'router', '--json']);
     assert.equal(start.code, 0, start.stderr);
     const { routeKey } = start.json;
@@ -104,7 +103,7 @@ describe('the router never takes the original Service down', needsCluster, () =>
 
     const stop = cli(['-n', shop.namespace, 'stop', 'gone']);
     assert.equal(stop.code, 0, stop.stderr);
-    await eventually('the namespace to equal its snapshot', () => (assert.deepEqual(snapshot(shop.namespace, extra), before), true), 90_000);
+    await expectRestored(shop.namespace, before);
     assert.equal(rating().body.copy, 'original');
   });
 });

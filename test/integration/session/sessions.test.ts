@@ -8,7 +8,7 @@ import { SessionError } from '../../../src/core/session/errors';
 import { Sessions } from '../../../src/session/sessions';
 import { kubeconfigPath, MemoryLogger, needsCluster, until, needsMesh } from '../../helpers/cluster';
 import { contexts, kubectlOk } from '../../helpers/kubectl';
-import { chain, eventually, istioKinds, snapshot, startClientPod } from '../../helpers/session';
+import { chain, expectRestored, snapshot, startClientPod } from '../../helpers/session';
 import { createShop, type Shop } from '../../helpers/shop';
 
 function sessionsAs(context: string, namespace: string, extra: Partial<ConstructorParameters<typeof Sessions>[0]> = {}) {
@@ -23,7 +23,6 @@ for (const istio of [false, true]) {
   describe(`sessions (${istio ? 'istio' : 'router'})`, istio ? needsMesh : needsCluster, () => {
     let shop: Shop;
     let client: string;
-    const extra = istio ? istioKinds : [];
     before(async () => {
       shop = await createShop(istio ? 'dl-s-mesh' : 'dl-s-plain', { istio });
       client = await startClientPod(shop.namespace);
@@ -31,7 +30,7 @@ for (const istio of [false, true]) {
     after(() => shop?.cleanup());
 
     it('isolates two sessions on one service and a third on another, through the chain', async () => {
-      const before = snapshot(shop.namespace, extra);
+      const before = snapshot(shop.namespace);
       const alice = sessionsAs(contexts.alice, shop.namespace);
       const bob = sessionsAs(contexts.bob, shop.namespace);
       try {
@@ -54,11 +53,11 @@ for (const istio of [false, true]) {
         alice.clusters.dispose();
         bob.clusters.dispose();
       }
-      await eventually('the namespace to equal its snapshot', () => (assert.deepEqual(snapshot(shop.namespace, extra), before), true), 60_000);
+      await expectRestored(shop.namespace, before);
     });
 
     it('lets bob join alice\'s session and take over another service, but not hers', async () => {
-      const before = snapshot(shop.namespace, extra);
+      const before = snapshot(shop.namespace);
       const alice = sessionsAs(contexts.alice, shop.namespace);
       const bob = sessionsAs(contexts.bob, shop.namespace);
       try {
@@ -82,11 +81,11 @@ for (const istio of [false, true]) {
         alice.clusters.dispose();
         bob.clusters.dispose();
       }
-      await eventually('the namespace to equal its snapshot', () => (assert.deepEqual(snapshot(shop.namespace, extra), before), true), 60_000);
+      await expectRestored(shop.namespace, before);
     });
 
     it('rolls back a start that fails half-way and says what failed', async () => {
-      const before = snapshot(shop.namespace, extra);
+      const before = snapshot(shop.namespace);
       const alice = sessionsAs(contexts.alice, shop.namespace);
       try {
         await assert.rejects(alice.s.start({ service: 'ratings', session: 'broken', image: 'no-such-registry.invalid/nothing:1' }, signal()), (e: unknown) => {
@@ -98,11 +97,11 @@ for (const istio of [false, true]) {
       } finally {
         alice.clusters.dispose();
       }
-      await eventually('the namespace to equal its snapshot', () => (assert.deepEqual(snapshot(shop.namespace, extra), before), true), 60_000);
+      await expectRestored(shop.namespace, before);
     });
 
     it('restores everything after a client died, once gc sees its expired Lease', async () => {
-      const before = snapshot(shop.namespace, extra);
+      const before = snapshot(shop.namespace);
       const dying = sessionsAs(contexts.alice, shop.namespace, { leaseSeconds: 2, renewEveryMs: 500 });
       const r = await dying.s.start({ service: 'ratings', session: 'crashed' }, signal());
       // The client "dies": nothing renews its Lease any more.
@@ -117,7 +116,7 @@ for (const istio of [false, true]) {
       } finally {
         other.clusters.dispose();
       }
-      await eventually('the namespace to equal its snapshot', () => (assert.deepEqual(snapshot(shop.namespace, extra), before), true), 60_000);
+      await expectRestored(shop.namespace, before);
     });
   });
 }

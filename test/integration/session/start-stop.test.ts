@@ -7,7 +7,7 @@ import { defaultSessionName } from '../../../src/core/session/names';
 import { needsCluster, expectedStrategy, needsMesh } from '../../helpers/cluster';
 import { contexts } from '../../helpers/kubectl';
 import { createShop, type Shop } from '../../helpers/shop';
-import { chain, cli, eventually, istioKinds, snapshot, startClientPod } from '../../helpers/session';
+import { chain, cli, expectRestored, snapshot, startClientPod } from '../../helpers/session';
 
 for (const istio of [false, true]) {
   describe(`session start/stop with the CLI (${istio ? 'istio' : 'router'})`, istio ? needsMesh : needsCluster, () => {
@@ -20,8 +20,7 @@ for (const istio of [false, true]) {
     after(() => shop?.cleanup());
 
     it('routes only keyed requests to the copy, and stop restores every object', async () => {
-      const extra = istio ? istioKinds : [];
-      const before = snapshot(shop.namespace, extra);
+      const before = snapshot(shop.namespace);
       const start = cli(['-n', shop.namespace, 'start', 'ratings', '--detach', '--json']);
       assert.equal(start.code, 0, start.stderr);
       const { session, routeKey, strategy } = start.json;
@@ -39,23 +38,19 @@ for (const istio of [false, true]) {
 
       const stop = cli(['-n', shop.namespace, 'stop', session]);
       assert.equal(stop.code, 0, stop.stderr);
-      await eventually('the namespace to equal its snapshot', () => {
-        assert.deepEqual(snapshot(shop.namespace, extra), before);
-        return true;
-      }, 60_000);
+      await expectRestored(shop.namespace, before);
       assert.equal(chain(shop.namespace, client), 'web=original catalog=original ratings=original');
     });
 
     it('shows the plan on a production-looking context and refuses without --yes when stdin is not a terminal', { skip: istio ? 'once is enough (the router namespace)' : false }, async () => {
-      const extra = istio ? istioKinds : [];
-      const before = snapshot(shop.namespace, extra);
+      const before = snapshot(shop.namespace);
       const prod = ['--production-contexts', `other-*, ${contexts.alice}`];
       const refused = cli(['-n', shop.namespace, ...prod, 'start', 'ratings', '--detach', '--session', 'prod-check']);
       assert.equal(refused.code, 3, refused.stderr);
       assert.match(refused.stderr, /Session "prod-check" on service .*\/ratings/);
       assert.match(refused.stderr, /Point Service ratings at the router/);
       assert.match(refused.stderr, /stdin is not a terminal[\s\S]*--yes/);
-      assert.deepEqual(snapshot(shop.namespace, extra), before, 'nothing was created');
+      assert.deepEqual(snapshot(shop.namespace), before, 'nothing was created');
 
       const confirmed = cli(['-n', shop.namespace, ...prod, 'start', 'ratings', '--detach', '--session', 'prod-check', '--yes', '--json']);
       assert.equal(confirmed.code, 0, confirmed.stderr);
@@ -63,7 +58,7 @@ for (const istio of [false, true]) {
       assert.equal(confirmed.json.session, 'prod-check');
       const stop = cli(['-n', shop.namespace, 'stop', 'prod-check']);
       assert.equal(stop.code, 0, stop.stderr);
-      await eventually('the namespace to equal its snapshot', () => (assert.deepEqual(snapshot(shop.namespace, extra), before), true), 60_000);
+      await expectRestored(shop.namespace, before);
     });
   });
 }

@@ -58,6 +58,7 @@ describe('untrusted session records', needsCluster, () => {
   });
 
   it('devlane gc in a production-looking namespace collects nothing without --yes', () => {
+    // As the admin on purpose, here and below: the worst case of whoever runs gc (see the top).
     const r = cli(['gc', '-n', home.name, '--production-namespaces', 'dl-rec-*'], contexts.admin);
     assert.equal(r.code, 3, r.stderr);
     assert.match(r.stderr, new RegExp(`namespace "${home.name}" matches "dl-rec-\\*" \\(devlane\\.productionNamespaces\\)`));

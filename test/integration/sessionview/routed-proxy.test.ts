@@ -1,7 +1,8 @@
-// Open Routed URL against a real cluster: with a session on ratings, a request through the local
-// proxy (no headers of its own) is answered by the session's copy, and carries the route key; a
-// direct request to the same Service without the key is answered by the original. The proxy
-// listens on 127.0.0.1 only, and stops accepting when it is disposed (as when the session ends).
+// Open Routed URL (on the sandbox and on a real Kubernetes cluster, test/helpers/target.ts): with a
+// session on ratings, a request through the local proxy (no headers of its own) is answered by the
+// session's copy, and carries the route key; a direct request to the same Service without the key
+// is answered by the original. The proxy listens on 127.0.0.1 only, and stops accepting when it is
+// disposed (as when the session ends).
 import assert from 'node:assert/strict';
 import { setMaxListeners } from 'node:events';
 import * as http from 'node:http';

@@ -1,9 +1,10 @@
-// The session panel's "Try a request" against a real cluster: with a session on ratings, the same
-// request sent through the route is answered by the session's copy, and sent without the key by the
-// original, both for the service taken over (first hop) and for the entry point web (the route is
-// carried web → catalog → ratings). Errors come back as plain words, not exceptions. The demo
-// services say in their body which copy answered; the x-devlane-copy header is checked when the
-// routing in this checkout sets it.
+// The session panel's "Try a request" (on the sandbox and on a real Kubernetes cluster,
+// test/helpers/target.ts): with a session on ratings, the same request sent through the route is
+// answered by the session's copy, and sent without the key by the original, both for the service
+// taken over (first hop) and for the entry point web (the route is carried web → catalog →
+// ratings). Errors come back as plain words, not exceptions. The demo services say in their body
+// which copy answered; the x-devlane-copy header is checked when the routing in this checkout sets
+// it.
 import assert from 'node:assert/strict';
 import { setMaxListeners } from 'node:events';
 import { after, before, describe, it } from 'node:test';

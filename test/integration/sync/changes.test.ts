@@ -1,25 +1,31 @@
 // Every kind of change reaches the container, and after a burst of 1,000 random operations the
-// container's tree equals the local tree minus the ignores (compared by content hash).
+// container's tree equals the local tree minus the ignores (compared by content hash). Sync is
+// started as the editor starts it: the ignores come from the folder's own .gitignore and
+// .dockerignore and the workspace's .vscode/devlane.json, and ignored files never arrive.
 import assert from 'node:assert/strict';
 import { chmodSync, mkdirSync, renameSync, rmSync, writeFileSync, existsSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { ignoreRules } from '../../../src/core/sync/ignore-rules';
 import { needsCluster, TestNamespace } from '../../helpers/cluster';
-import { createShellPod, type Running, startSync, tempFolder, untilInStep } from './fixtures';
+import { copyLabels, createShellPod, type Running, startServiceSyncIn, tempFolder, untilInStep } from './fixtures';
 
 describe('sync: every kind of change', { skip: needsCluster.skip }, () => {
   let ns: TestNamespace;
   let folder: ReturnType<typeof tempFolder>;
   let run: Running;
   const pod = 'dev';
-  const at = (...p: string[]) => join(folder.dir, ...p);
+  /** The service's folder in the workspace (the mapping's localPath). */
+  const at = (...p: string[]) => join(folder.dir, 'app', ...p);
   const exec = async (cmd: string) => (await run.conn.objects.exec(ns.name, pod, 'app', ['sh', '-c', cmd], AbortSignal.timeout(20_000))).stdout;
 
   before(async () => {
     ns = await TestNamespace.create('dl-sync');
-    await createShellPod(ns, pod);
+    await createShellPod(ns, pod, undefined, undefined, copyLabels('s1', 's'));
     folder = tempFolder();
+    mkdirSync(join(folder.dir, '.vscode'));
+    writeFileSync(join(folder.dir, '.vscode', 'devlane.json'), JSON.stringify({ version: 1, services: { s: { localPath: 'app', remotePath: '/app', action: 'none', exclude: ['*.tmp'], container: 'app' } } }));
+    mkdirSync(at());
     writeFileSync(at('.gitignore'), '*.log\nbuild/\n');
     writeFileSync(at('.dockerignore'), 'secret.txt\n');
     writeFileSync(at('index.js'), 'console.log(1)\n');
@@ -27,7 +33,8 @@ describe('sync: every kind of change', { skip: needsCluster.skip }, () => {
     writeFileSync(at('node_modules', 'left', 'x.js'), 'x');
     writeFileSync(at('debug.log'), 'ignored');
     writeFileSync(at('secret.txt'), 'ignored');
-    run = await startSync(ns.name, pod, folder.dir, { exclude: ['*.tmp'] }, ignoreRules({ gitignore: '*.log\nbuild/\n', dockerignore: 'secret.txt\n', exclude: ['*.tmp'] }));
+    const expected = ignoreRules({ gitignore: '*.log\nbuild/\n', dockerignore: 'secret.txt\n', exclude: ['*.tmp'] });
+    run = await startServiceSyncIn(ns.name, folder.dir, { session: 's1', service: 's' }, expected);
   });
   after(async () => {
     run?.dispose();
@@ -36,7 +43,7 @@ describe('sync: every kind of change', { skip: needsCluster.skip }, () => {
   });
 
   it('carries the initial tree, minus .gitignore, .dockerignore, exclude, node_modules', { timeout: 60_000 }, async () => {
-    await untilInStep(run, ns.name, pod, folder.dir);
+    await untilInStep(run, ns.name, pod, at());
     assert.equal(await exec('cat /app/index.js'), 'console.log(1)\n');
     assert.equal(await exec('ls -A /app | sort | tr "\\n" " "'), '.dockerignore .gitignore index.js ');
   });
@@ -53,25 +60,26 @@ describe('sync: every kind of change', { skip: needsCluster.skip }, () => {
     chmodSync(at('run.sh'), 0o755);
     writeFileSync(at('x.tmp'), 'excluded');
     writeFileSync(at('later.log'), 'ignored');
-    await untilInStep(run, ns.name, pod, folder.dir);
+    await untilInStep(run, ns.name, pod, at());
     assert.equal(await exec('cat /app/index.js'), 'console.log(2)\n');
     assert.equal(await exec('stat -c %a /app/run.sh'), '755\n');
     assert.equal(await exec('sh /app/run.sh'), 'hi\n');
     assert.equal(await exec(`cat '/app/ünïcødé 名前.txt'`), 'unicode');
     assert.equal((await exec('wc -c < /app/blob.bin')).trim(), '70000');
+    assert.equal(await exec('ls -A /app | grep -E "[.](tmp|log)$" || true'), '', 'excluded and .gitignored files did not arrive');
 
     renameSync(at('new file with spaces.txt'), at('renamed file.txt'));
     renameSync(at('src', 'deep'), at('src', 'moved'));
     chmodSync(at('run.sh'), 0o700);
     rmSync(at('blob.bin'));
-    await untilInStep(run, ns.name, pod, folder.dir);
+    await untilInStep(run, ns.name, pod, at());
     assert.equal(await exec('stat -c %a /app/run.sh'), '700\n');
     assert.equal(await exec('cat /app/src/moved/er/a.js'), 'a');
     assert.equal(await exec('ls /app/src'), 'moved\n');
 
     rmSync(at('src'), { recursive: true });
     mkdirSync(at('empty dir'));
-    await untilInStep(run, ns.name, pod, folder.dir);
+    await untilInStep(run, ns.name, pod, at());
     assert.equal(await exec('test -d "/app/empty dir" && test ! -e /app/src && echo gone'), 'gone\n');
     assert.deepEqual(run.syncer.current.failures, []);
   });
@@ -95,8 +103,9 @@ describe('sync: every kind of change', { skip: needsCluster.skip }, () => {
       else chmodSync(at(existing[rand(existing.length)]), rand(2) ? 0o755 : 0o644);
       if (i % 50 === 0) await new Promise((r) => setImmediate(r));
     }
-    const lines = await untilInStep(run, ns.name, pod, folder.dir, 120_000);
+    const lines = await untilInStep(run, ns.name, pod, at(), 120_000);
     assert.ok(lines.length > 20, `the burst left ${lines.length} paths`);
+    assert.equal(await exec('find /app -name "*.log"'), '', 'no .gitignored file arrived');
     assert.deepEqual(run.syncer.current.failures, []);
   });
 });

@@ -11,14 +11,16 @@ import { ignoreRules, type IgnoreRules } from '../../../src/core/sync/ignore-rul
 import { listingCommand, parseListing, type Tree } from '../../../src/core/sync/listing';
 import { walkLocal } from '../../../src/sync/local-tree';
 import { watchFolder } from '../../../src/sync/sources';
+import { startServiceSync } from '../../../src/sync/service-sync';
 import { Syncer, type SyncerOptions } from '../../../src/sync/syncer';
-import { coreApi, openClusters, type TestNamespace, testContext, until } from '../../helpers/cluster';
+import { labels as sessionLabels } from '../../../src/core/session/names';
+import { coreApi, openClusters, type TestNamespace, developerContext, until } from '../../helpers/cluster';
 import type { IDisposable } from '../../../src/core/lifecycle';
 
-export async function createShellPod(ns: TestNamespace, name: string, image = 'busybox:1.36', command = ['sh', '-c', 'while :; do sleep 3600; done']): Promise<void> {
+export async function createShellPod(ns: TestNamespace, name: string, image = 'busybox:1.36', command = ['sh', '-c', 'while :; do sleep 3600; done'], labels: Record<string, string> = { app: name }): Promise<void> {
   await coreApi().createNamespacedPod({
     namespace: ns.name,
-    body: { metadata: { name, labels: { app: name } }, spec: { terminationGracePeriodSeconds: 1, containers: [{ name: 'app', image, command }] } },
+    body: { metadata: { name, labels }, spec: { terminationGracePeriodSeconds: 1, containers: [{ name: 'app', image, command }] } },
   });
   await until(`pod ${name} running`, async () => (await ns.readPod(name)).status?.phase === 'Running', 120_000);
 }
@@ -39,7 +41,7 @@ export interface Running {
 
 export async function startSync(ns: string, pod: string, localRoot: string, mapping: Partial<ServiceSync> = {}, rules = ignoreRules({}), options: Partial<SyncerOptions> = {}): Promise<Running> {
   const clusters = openClusters();
-  const conn = clusters.connection(testContext);
+  const conn = clusters.connection(developerContext);
   const config = parseConfig(JSON.stringify({ version: 1, services: { s: { remotePath: '/app', action: 'none', ...mapping } } })).services.s;
   const syncer = new Syncer({
     api: conn.objects,
@@ -62,6 +64,31 @@ export async function startSync(ns: string, pod: string, localRoot: string, mapp
     dispose() {
       watcher.dispose();
       syncer.dispose();
+      clusters.dispose();
+    },
+  };
+}
+
+/** The labels a session's developer copy carries, by which the product finds the pod to sync into. */
+export const copyLabels = (session: string, service: string): Record<string, string> => ({ [sessionLabels.session]: session, [sessionLabels.role]: 'dev', [sessionLabels.service]: service });
+
+/**
+ * Sync started as the editor and the CLI start it: the mapping from the workspace's
+ * .vscode/devlane.json, the ignore files read from the mapped folder, the pod found by its labels.
+ * `expected` are the ignores the test expects; they only say which paths the trees are compared by.
+ */
+export async function startServiceSyncIn(ns: string, workspaceFolder: string, target: { session: string; service: string }, expected: IgnoreRules): Promise<Running> {
+  const clusters = openClusters();
+  const conn = clusters.connection(developerContext);
+  const handle = await startServiceSync({ api: conn.objects, namespace: ns, ...target, workspaceFolder, logger: nullLogger }, AbortSignal.timeout(120_000));
+  return {
+    clusters,
+    conn,
+    syncer: handle.syncer,
+    rules: expected,
+    watcher: handle,
+    dispose() {
+      handle.dispose();
       clusters.dispose();
     },
   };

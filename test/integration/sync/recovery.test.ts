@@ -32,7 +32,7 @@ describe('sync: recovery and restart', { skip: needsCluster.skip }, () => {
   after(async () => {
     for (const r of runs) r.dispose();
     for (const f of folders) f.dispose();
-    await fault({ kind: 'idle-stream-timeout', ms: 0 } as never).catch(() => {});
+    await fault({ kind: 'idle-stream-timeout', ms: 0 }).catch(() => {});
     await ns?.dispose();
   });
 
@@ -46,11 +46,11 @@ describe('sync: recovery and restart', { skip: needsCluster.skip }, () => {
     await untilInStep(run, ns.name, 'drop', f.dir);
 
     // Idle streams are cut after 300 ms: the receiver's stream goes, and is opened again.
-    await fault({ kind: 'idle-stream-timeout', ms: 300 } as never);
+    await fault({ kind: 'idle-stream-timeout', ms: 300 });
     await until('the receiver stream to be cut', () => run.syncer.current.state === 'reconnecting', 20_000);
     writeFileSync(join(f.dir, 'a.txt'), 'two');
     writeFileSync(join(f.dir, 'during-cut.txt'), 'cut');
-    await fault({ kind: 'idle-stream-timeout', ms: 0 } as never);
+    await fault({ kind: 'idle-stream-timeout', ms: 0 });
     await untilInStep(run, ns.name, 'drop', f.dir);
 
     await fault({ kind: 'api-down', ms: 2000 });

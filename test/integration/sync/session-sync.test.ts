@@ -15,7 +15,7 @@ import { kubeconfigPath, MemoryLogger, needsCluster } from '../../helpers/cluste
 import { Emitter } from '../../../src/core/events';
 import { contexts, kubectl, kubectlJson } from '../../helpers/kubectl';
 import { REPO } from '../../helpers/sandbox';
-import { eventually, getFromPod, snapshot, startClientPod } from '../../helpers/session';
+import { eventually, getFromPod, expectRestored, snapshot, startClientPod } from '../../helpers/session';
 import { createShop, type Shop } from '../../helpers/shop';
 
 /* eslint-disable @typescript-eslint/no-explicit-any */
@@ -81,7 +81,7 @@ describe('hot sync in a session: save, and the route answers with the new code',
       started.heartbeat.dispose();
       await sessions.stop('hs', AbortSignal.timeout(120_000));
     }
-    await eventually('the namespace to equal its snapshot', () => (assert.deepEqual(snapshot(ns), before), true), 60_000);
+    await expectRestored(ns, before);
   });
 
   function devPod(ns: string): any {

@@ -7,6 +7,7 @@ import * as http from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
+import { needsNginx } from '../../helpers/prerequisite';
 import type { EditResult } from '../../../src/routing/edit-result';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
@@ -25,7 +26,7 @@ const input = (over: Partial<RouterConfigInput> = {}): RouterConfigInput => ({
   routes: [{ session: 's1', routeKey: k1, devService: 'ratings-dl-s1' }, { session: 's2', routeKey: k2, devService: 'ratings-dl-s2' }],
   ...over,
 });
-const hasNginx = spawnSync('nginx', ['-v']).status === 0;
+const nginxMissing = needsNginx();
 
 describe('router nginx config', () => {
   it('maps each key (header, then baggage) to its session and everything else to the origin', () => {
@@ -107,7 +108,7 @@ describe('router nginx config', () => {
     assert.equal(restoreSelector(widened).kind, 'unchanged', 'a selector that only partly matches the router is not what the session set');
   });
 
-  it('passes nginx -t', { skip: hasNginx ? false : 'nginx is not installed' }, () => {
+  it('passes nginx -t', { skip: nginxMissing }, () => {
     const dir = mkdtempSync(join(tmpdir(), 'dl-nginx-'));
     try {
       // nginx -t resolves upstream host names: point them at this machine for the check.
@@ -121,7 +122,7 @@ describe('router nginx config', () => {
     }
   });
 
-  it('routes real requests by header and baggage through nginx', { skip: hasNginx ? false : 'nginx is not installed' }, async () => {
+  it('routes real requests by header and baggage through nginx', { skip: nginxMissing }, async () => {
     const dir = mkdtempSync(join(tmpdir(), 'dl-nginx-'));
     const backends = await Promise.all(['origin', 's1', 's2'].map((name) => listen((_req, res) => res.end(name))));
     const [origin, s1, s2] = backends.map((b) => (b.address() as { port: number }).port);
@@ -152,7 +153,7 @@ describe('router nginx config', () => {
     }
   });
 
-  it('marks what a real nginx answers from a copy, errors and WebSocket upgrades included', { skip: hasNginx ? false : 'nginx is not installed' }, async () => {
+  it('marks what a real nginx answers from a copy, errors and WebSocket upgrades included', { skip: nginxMissing }, async () => {
     const dir = mkdtempSync(join(tmpdir(), 'dl-nginx-'));
     const upgradeTo = (name: string) => (_req: http.IncomingMessage, socket: import('node:stream').Duplex) => {
       socket.end(`HTTP/1.1 101 Switching Protocols\r\nupgrade: websocket\r\nconnection: Upgrade\r\nx-served-by: ${name}\r\n\r\n`);

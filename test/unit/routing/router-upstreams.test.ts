@@ -2,18 +2,19 @@
 // fails only its own key's requests with an answer that says so, the client's address is forwarded,
 // and the admin port serves the generation loaded and a probe through to the original pods.
 import assert from 'node:assert/strict';
-import { spawn, spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import * as http from 'node:http';
 import * as net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import { needsNginx } from '../../helpers/prerequisite';
 import { originProbePath, probeHeaders, renderRouterConfig, routerErrorHeader, routesPath, type RouterConfigInput } from '../../../src/routing/nginx-config';
 
 const k1 = 'AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA1';
 const k2 = 'BBBBBBBBBBBBBBBBBBBBBBBBBBBBBBB2';
-const hasNginx = spawnSync('nginx', ['-v']).status === 0;
+const nginxMissing = needsNginx();
 
 describe('router upstreams by address', () => {
   it('names no host in any upstream once the addresses are known', () => {
@@ -30,7 +31,7 @@ describe('router upstreams by address', () => {
   });
 });
 
-describe('a real nginx with the router config', { skip: hasNginx ? false : 'nginx is not installed' }, () => {
+describe('a real nginx with the router config', { skip: nginxMissing }, () => {
   const dir = mkdtempSync(join(tmpdir(), 'dl-nginx-up-'));
   const seen: http.IncomingHttpHeaders[] = [];
   let origin: http.Server;
@@ -113,7 +114,7 @@ describe('a real nginx with the router config', { skip: hasNginx ? false : 'ngin
   });
 });
 
-describe('an origin probe when nothing answers', { skip: hasNginx ? false : 'nginx is not installed' }, () => {
+describe('an origin probe when nothing answers', { skip: nginxMissing }, () => {
   it('says no answer came when the connection is refused', () => probeNothing('127.0.0.4', 1));
 
   it('says no answer came when a proxy in between accepts the connection and drops it', async () => {

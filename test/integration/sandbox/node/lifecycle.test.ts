@@ -69,13 +69,15 @@ test('graceful termination: SIGTERM reaches the process, then the pod is removed
   assert.ok(deleted.metadata.deletionTimestamp, 'a running pod is deleted gracefully');
   const events: string[] = [];
   const stop = h.store.watch('pods', 'default', { resourceVersion: deleted.metadata.resourceVersion }, (ev) => events.push(`${ev.type}:${ev.object.status?.phase}:${ev.object.status?.containerStatuses?.[0]?.state?.terminated?.exitCode ?? ''}`));
-  const deadline = Date.now() + 15_000;
+  // The deadline only catches a hang; that the process handled SIGTERM is what its exit says below.
+  const deadline = Date.now() + 120_000;
   while (h.store.tryGet('pods', 'default', 'term')) {
-    assert.ok(Date.now() < deadline, 'pod removed well within its grace period, since it handled SIGTERM');
+    assert.ok(Date.now() < deadline, 'the pod was never removed');
     await new Promise((r) => setTimeout(r, 50));
   }
   stop();
-  // The final status before removal says the container exited 0 after SIGTERM, and the pod succeeded.
+  // The final status before removal says the container exited 0 after SIGTERM (a process killed at
+  // the end of its grace period would show 137), and the pod succeeded.
   assert.ok(events.includes('DELETED:Succeeded:0'), events.join(' '));
   assert.ok(h.events('term').some((e) => e.reason === 'Killing' && e.message === 'Stopping container c'));
 });
