@@ -32,6 +32,8 @@ export function accessFor(namespace: string, steps: Step[], opts: { pvcs: boolea
       if (u.edit.kind === 'istio.removeRoute') add('delete', u.ref.type);
     } else {
       add('update', 'service');
+      // The router goes only once the Service's endpoints follow the selector put back.
+      add('list', 'endpointSlice');
       add('delete', 'deployment');
       add('delete', 'service');
       add('delete', 'configMap');
@@ -51,6 +53,8 @@ export function accessFor(namespace: string, steps: Step[], opts: { pvcs: boolea
       if (s.ref.type === 'virtualService' || s.ref.type === 'httpRoute') add('list', s.ref.type);
       if (s.createIfAbsent) add('create', s.ref.type);
       if (s.edit.kind.startsWith('router.')) add('create', 'pod', 'exec');
+      // Switching a Service to the router waits for its endpoints to follow.
+      if (s.edit.kind === 'service.switchSelector') add('list', 'endpointSlice');
     }
     if (s.kind === 'wait-ready') add('get', s.ref.type);
     if (s.kind === 'verify-router') {

@@ -13,19 +13,22 @@ export const sessionRules: PolicyRule[] = [
   // Read what is being taken over, and watch the copy start.
   { apiGroups: [''], resources: ['pods', 'services', 'endpoints', 'configmaps', 'events', 'persistentvolumeclaims'], verbs: ['get', 'list', 'watch'] },
   { apiGroups: ['apps'], resources: ['deployments', 'replicasets'], verbs: ['get', 'list', 'watch'] },
+  // A Service's endpoints following a selector switch (to the router and back).
+  { apiGroups: ['discovery.k8s.io'], resources: ['endpointslices'], verbs: ['get', 'list', 'watch'] },
   // The record (ConfigMap), dev Services, the origin Service, and switching a Service to the router.
-  { apiGroups: [''], resources: ['configmaps', 'services'], verbs: ['create', 'update', 'patch', 'delete'] },
+  { apiGroups: [''], resources: ['configmaps', 'services'], verbs: ['create', 'update', 'delete'] },
   // Dev copies and routers.
-  { apiGroups: ['apps'], resources: ['deployments'], verbs: ['create', 'update', 'patch', 'delete'] },
+  { apiGroups: ['apps'], resources: ['deployments'], verbs: ['create', 'update', 'delete'] },
   // Reload routers; logs, sync and debugging of the copy.
   { apiGroups: [''], resources: ['pods/exec', 'pods/portforward'], verbs: ['get', 'create'] },
   { apiGroups: [''], resources: ['pods/log'], verbs: ['get'] },
-  // One Lease per participant.
+  // One Lease per participant (renewed with a merge patch: the only patch Devlane sends; every other
+  // edit is read → update with the resourceVersion, so no other rule grants patch).
   { apiGroups: ['coordination.k8s.io'], resources: ['leases'], verbs: ['get', 'list', 'watch', 'create', 'update', 'patch', 'delete'] },
   // Istio routes.
-  { apiGroups: ['networking.istio.io'], resources: ['virtualservices'], verbs: ['get', 'list', 'watch', 'create', 'update', 'patch', 'delete'] },
+  { apiGroups: ['networking.istio.io'], resources: ['virtualservices'], verbs: ['get', 'list', 'watch', 'create', 'update', 'delete'] },
   // Gateway API routes (when that strategy is chosen): rules are added to existing HTTPRoutes.
-  { apiGroups: ['gateway.networking.k8s.io'], resources: ['httproutes'], verbs: ['get', 'list', 'watch', 'update', 'patch'] },
+  { apiGroups: ['gateway.networking.k8s.io'], resources: ['httproutes'], verbs: ['get', 'list', 'watch', 'update'] },
   // Open Routed URL in front of an Ingress: its rules say which Service a path goes to.
   { apiGroups: ['networking.k8s.io'], resources: ['ingresses'], verbs: ['get', 'list'] },
   // The router: refuse to start where NetworkPolicies would drop its traffic.

@@ -27,6 +27,9 @@ describe('the shipped Role', () => {
     const shipped = grants(role.rules);
     const missing = [...grants(sessionRules)].filter((g) => !shipped.has(g));
     assert.deepEqual(missing, [], 'group|resource|verb granted by sessionRules but not by rbac.yaml');
+    // Least privilege: nothing more than sessions use (the explorer's own reads are in sessionRules too).
+    const extra = [...shipped].filter((g) => !grants(sessionRules).has(g));
+    assert.deepEqual(extra, [], 'group|resource|verb granted by rbac.yaml but not used by sessions');
   });
 
   it('README.md shows every permission sessions need', () => {
@@ -36,5 +39,7 @@ describe('the shipped Role', () => {
     const role = parseAllDocuments(block[1])[0].toJS();
     const missing = [...grants(sessionRules)].filter((g) => !grants(role.rules).has(g));
     assert.deepEqual(missing, [], 'group|resource|verb granted by sessionRules but not shown in the README');
+    const extra = [...grants(role.rules)].filter((g) => !grants(sessionRules).has(g));
+    assert.deepEqual(extra, [], 'group|resource|verb shown in the README but not used by sessions');
   });
 });
