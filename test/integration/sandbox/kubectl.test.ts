@@ -125,7 +125,8 @@ describe('kubectl against the cluster', () => {
     assert.equal(can(['create', 'pods', '--subresource=exec', '-n', 'shop']), 'yes');
     assert.equal(can(['create', 'pods/exec', '-n', 'shop']), 'no', 'alice may not create pods, whatever their name');
     assert.equal(can(['create', 'pods', '--subresource=portforward', '-n', 'shop-plain']), 'yes');
-    assert.equal(can(['patch', 'virtualservices.networking.istio.io', '-n', 'shop']), 'yes');
+    assert.equal(can(['update', 'virtualservices.networking.istio.io', '-n', 'shop']), 'yes');
+    assert.equal(can(['patch', 'virtualservices.networking.istio.io', '-n', 'shop']), 'no', 'the Role grants no verb sessions do not use');
     assert.equal(can(['delete', 'namespaces']), 'no');
     assert.equal(can(['create', 'pods', '--subresource=exec', '-n', ns]), 'no');
     assert.equal(kubectl(['get', 'pods', '-n', 'shop'], { context: contexts.bob }).code, 0, 'bob is bound in shop');
