@@ -12,6 +12,8 @@ export interface Backend {
   service: string;
   pod: string;
   port: number;
+  /** The pod's labels: whether it is a session's copy, a router, or an original pod. */
+  labels: Record<string, string>;
 }
 
 const isReady = (p: Pod) => !p.metadata.deletionTimestamp && p.status?.phase === 'Running' && (p.status.conditions ?? []).some((c) => c.type === 'Ready' && c.status === 'True');
@@ -36,5 +38,5 @@ export async function resolveBackend(api: ObjectApi, namespace: string, service:
   const pods = await api.list<Pod>(apiTypes.pod, namespace, { labelSelector }, signal);
   const pod = pods.find(isReady);
   if (!pod) throw new ClusterError('not-found', `No Ready pod behind Service ${service} in ${namespace}`, 'Wait for its pods to become Ready (see the Clusters view), then try again.');
-  return { service, pod: pod.metadata.name, port: podPort(svc, pod, port) };
+  return { service, pod: pod.metadata.name, port: podPort(svc, pod, port), labels: pod.metadata.labels ?? {} };
 }

@@ -2,6 +2,8 @@
 // into whatever baggage the client already sent (its other members kept, an old devlane member
 // replaced), so that services that propagate either form carry the route deeper.
 import type { IncomingHttpHeaders, OutgoingHttpHeaders } from 'node:http';
+import { labels } from '../core/session/names';
+import { copyHeader } from '../routing/match';
 
 export const routeHeader = 'x-devlane-route';
 export const baggageKey = 'devlane';
@@ -44,4 +46,20 @@ export function downstreamHeaders(raw: string[]): string[] {
   const out: string[] = [];
   for (let i = 0; i + 1 < raw.length; i += 2) if (!hopByHop.has(raw[i].toLowerCase())) out.push(raw[i], raw[i + 1]);
   return out;
+}
+
+/** The session whose developer copy a pod is, from the labels Devlane puts on copies; else undefined. */
+export function copyOf(podLabels: Record<string, string>): string | undefined {
+  return podLabels[labels.role] === 'dev' ? podLabels[labels.session] : undefined;
+}
+
+/**
+ * An answer from a pod the proxy reached directly carries no `x-devlane-copy` (no router or mesh
+ * route set it): when that pod is a copy, say so as the routing strategies do.
+ */
+export function withCopyMarker(raw: string[], podLabels: Record<string, string>): string[] {
+  const session = copyOf(podLabels);
+  if (session === undefined) return raw;
+  for (let i = 0; i < raw.length; i += 2) if (raw[i].toLowerCase() === copyHeader) return raw;
+  return [...raw, copyHeader, session];
 }

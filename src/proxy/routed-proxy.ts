@@ -14,7 +14,7 @@ import { Disposable, toDisposable } from '../core/lifecycle';
 import { type IngressObject, ingressBackend } from '../core/ingress';
 import type { Logger } from '../core/logger';
 import { type Backend, resolveBackend } from './backend';
-import { downstreamHeaders, upstreamHeaders } from './headers';
+import { downstreamHeaders, upstreamHeaders, withCopyMarker } from './headers';
 import { localRequestProblem } from '../core/local-origin';
 
 export interface RoutedProxyOptions {
@@ -136,7 +136,7 @@ export class RoutedProxy extends Disposable {
       return fail(res, `Devlane could not reach Service ${hop.service} in ${this.o.namespace}: ${(err as Error).message}`);
     }
     const up = http.request({ host: '127.0.0.1', port: fwd.handle.localPort, method: req.method, path: req.url, headers: upstreamHeaders(req.headers, this.o.routeKey, hop.host) }, (upRes) => {
-      res.writeHead(upRes.statusCode ?? 502, upRes.statusMessage, downstreamHeaders(upRes.rawHeaders));
+      res.writeHead(upRes.statusCode ?? 502, upRes.statusMessage, withCopyMarker(downstreamHeaders(upRes.rawHeaders), fwd.backend.labels));
       upRes.pipe(res);
     });
     up.on('error', (err) => {

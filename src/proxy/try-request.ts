@@ -3,11 +3,14 @@
 // a Ready pod behind the Service, or to the session's dev Service when the session holds the
 // target), with the route on it (`x-devlane-route` and `baggage: devlane=KEY`), or deliberately
 // without it, to compare. The answer is read back as text (truncated) with its status, headers,
-// the time it took and which version answered, as the response's `x-devlane-copy` header says.
+// the time it took and which version answered: as the response's `x-devlane-copy` header says
+// (a router or mesh route sets it), else from the pod the request reached, which Devlane picked.
 import * as http from 'node:http';
 import type { ClusterConnection } from '../cluster/api';
 import { resolveBackend } from './backend';
-import { baggageKey, routeHeader, upstreamHeaders } from './headers';
+import { labels } from '../core/session/names';
+import { copyHeader } from '../routing/match';
+import { baggageKey, copyOf, routeHeader, upstreamHeaders } from './headers';
 
 export interface TryRequest {
   method: string;
@@ -45,9 +48,6 @@ export type TryResult =
     }
   | { ok: false; routed: boolean; target: string; method: string; path: string; error: string };
 
-/** The header the routing strategies put on answers from a developer copy. */
-export const copyHeader = 'x-devlane-copy';
-
 const token = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
 
 /** `Name: value` lines → pairs; blank lines are skipped. */
@@ -76,12 +76,28 @@ export function requestProblem(r: TryRequest): string | undefined {
   return 'problem' in h ? h.problem : undefined;
 }
 
-/** Which version answered, from the response headers only (never guessed from the body). */
-export function answeredBy(headers: [string, string][]): Answered {
+/** The pod a request was sent to, as Devlane picked it behind the first Service. */
+export interface Reached {
+  pod: string;
+  service: string;
+  labels: Record<string, string>;
+}
+
+/**
+ * Which version answered: the response's `x-devlane-copy` header when a router or mesh route set
+ * it; else the pod the request went straight to (a session's copy carries the session's labels,
+ * an original pod none of Devlane's). Never guessed from the body.
+ */
+export function answeredBy(headers: [string, string][], reached?: Reached): Answered {
   const marker = headers.find(([n]) => n.toLowerCase() === copyHeader)?.[1];
-  if (marker === undefined) return { kind: 'unknown', text: `unknown (no ${copyHeader} header)` };
-  if (/^original$/i.test(marker.trim())) return { kind: 'original', text: `the original (${copyHeader}: ${marker})` };
-  return { kind: 'copy', text: `the developer copy (${copyHeader}: ${marker})` };
+  if (marker !== undefined) {
+    if (/^original$/i.test(marker.trim())) return { kind: 'original', text: `the original (${copyHeader}: ${marker})` };
+    return { kind: 'copy', text: `the developer copy (${copyHeader}: ${marker})` };
+  }
+  const session = reached && copyOf(reached.labels);
+  if (reached && session !== undefined) return { kind: 'copy', text: `the developer copy of session ${session} (pod ${reached.pod}, reached directly)` };
+  if (reached && reached.labels[labels.role] === undefined) return { kind: 'original', text: `the original ${reached.service} (pod ${reached.pod}, reached directly)` };
+  return { kind: 'unknown', text: `unknown (no ${copyHeader} header${reached ? ` from ${reached.pod}` : ''})` };
 }
 
 /** The request's headers: the user's, then the route (routed), or with any route taken out (not routed). */
@@ -150,7 +166,7 @@ export async function sendTry(o: TrySendOptions): Promise<TryResult> {
     const headers = outgoingHeaders(r, r.routed ? o.routeKey : undefined, r.target);
     const got = await exchange(handle.localPort, r, headers, o.maxBody ?? 64 * 1024, controller.signal);
     if ('error' in got) return { ok: false, ...base, error: `${got.error} (${via}).` };
-    return { ok: true, ...base, via, ...got, answered: answeredBy(got.headers) };
+    return { ok: true, ...base, via, ...got, answered: answeredBy(got.headers, { pod: backend.pod, service: r.target, labels: backend.labels }) };
   } finally {
     clearTimeout(timer);
     o.signal?.removeEventListener('abort', onAbort);

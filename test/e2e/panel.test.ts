@@ -69,11 +69,12 @@ describe('the session panel', { skip: e2eSkipReason({ demoShop: true }) }, () =>
     await f.getByRole('button', { name: 'Send Through the Route' }).click();
     const routed = f.getByRole('group', { name: 'Through the route: GET /ratings/p-1 → ratings' });
     await steps.step('the routed answer shows', () => routed.waitFor({ timeout: 30_000 }));
-    assert.match(await routed.innerText(), /^200 OK in [\d.]+ ms · answered by /m);
+    assert.match(await routed.innerText(), /^200 OK in [\d.]+ ms · answered by the developer copy /m);
     assert.match(await routed.getByLabel('Response body').innerText(), new RegExp(`"copy":"devlane:${name}"`));
     await f.getByRole('button', { name: 'Send Without the Key' }).click();
     const plain = f.getByRole('group', { name: 'Without the key: GET /ratings/p-1 → ratings' });
     await steps.step('the plain answer shows', () => plain.waitFor({ timeout: 30_000 }));
+    assert.match(await plain.innerText(), /^200 OK in [\d.]+ ms · answered by the original /m);
     assert.match(await plain.getByLabel('Response body').innerText(), /"copy":"original"/);
     assert.match(await plain.getByLabel('Response body').innerText(), /"route":null/);
   });

@@ -18,16 +18,16 @@ import type { IngressObject } from '../../../src/core/ingress';
 import { createShop, type Shop } from '../../helpers/shop';
 
 /* eslint-disable @typescript-eslint/no-explicit-any */
-function get(url: string, headers: Record<string, string> = {}): Promise<{ status: number; body: any }> {
+function get(url: string, headers: Record<string, string> = {}): Promise<{ status: number; body: any; headers: http.IncomingHttpHeaders }> {
   return new Promise((resolve, reject) => {
     http.get(url, { headers, agent: false }, (res) => {
       let b = '';
       res.on('data', (d) => (b += d));
       res.on('end', () => {
         try {
-          resolve({ status: res.statusCode ?? 0, body: JSON.parse(b) });
+          resolve({ status: res.statusCode ?? 0, body: JSON.parse(b), headers: res.headers });
         } catch {
-          resolve({ status: res.statusCode ?? 0, body: b });
+          resolve({ status: res.statusCode ?? 0, body: b, headers: res.headers });
         }
       });
     }).on('error', reject);
@@ -63,6 +63,8 @@ for (const istio of [false, true]) {
         assert.equal(routed.status, 200, JSON.stringify(routed.body));
         assert.equal(routed.body.copy, 'devlane:px');
         assert.equal(routed.body.route, started.routeKey);
+        // The proxy went straight to the copy's pod: it says which version answered, as a router would.
+        assert.equal(routed.headers['x-devlane-copy'], 'px');
 
         // The same Service without the key: a plain port-forward to a pod behind it, no headers added.
         const backend = await resolveBackend(conn.objects, shop.namespace, 'ratings', undefined, signal());

@@ -2,6 +2,7 @@
 // route, and which version answered (from the x-devlane-copy header only).
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { withCopyMarker } from '../../../src/proxy/headers';
 import { answeredBy, outgoingHeaders, parseHeaderLines, requestProblem, type TryRequest } from '../../../src/proxy/try-request';
 import { parseViewMessage } from '../../../src/sessionview/panel-protocol';
 
@@ -38,6 +39,25 @@ describe('Try a request', () => {
     assert.deepEqual(answeredBy([['x-devlane-copy', 'devlane:s1']]), { kind: 'copy', text: 'the developer copy (x-devlane-copy: devlane:s1)' });
     assert.deepEqual(answeredBy([['X-Devlane-Copy', 'original']]), { kind: 'original', text: 'the original (x-devlane-copy: original)' });
     assert.deepEqual(answeredBy([['content-type', 'application/json']]), { kind: 'unknown', text: 'unknown (no x-devlane-copy header)' });
+  });
+
+  it('without the header, says which version answered from the pod the request went straight to', () => {
+    const copyPod = { pod: 'ratings-dl-s1-7d9-x', service: 'ratings', labels: { 'devlane.dev/session': 's1', 'devlane.dev/role': 'dev', 'devlane.dev/service': 'ratings', app: 'ratings' } };
+    const originalPod = { pod: 'ratings-5c7-y', service: 'ratings', labels: { app: 'ratings' } };
+    const routerPod = { pod: 'ratings-devlane-router-1', service: 'ratings', labels: { 'devlane.dev/role': 'router', 'devlane.dev/service': 'ratings' } };
+    assert.deepEqual(answeredBy([], copyPod), { kind: 'copy', text: 'the developer copy of session s1 (pod ratings-dl-s1-7d9-x, reached directly)' });
+    assert.deepEqual(answeredBy([], originalPod), { kind: 'original', text: 'the original ratings (pod ratings-5c7-y, reached directly)' });
+    // A router always marks what it sends back; without the mark, nothing is claimed.
+    assert.deepEqual(answeredBy([], routerPod), { kind: 'unknown', text: 'unknown (no x-devlane-copy header from ratings-devlane-router-1)' });
+    // The header, when there, says more than the pod: a router answered for the copy.
+    assert.equal(answeredBy([['x-devlane-copy', 's1']], routerPod).kind, 'copy');
+  });
+
+  it('marks an answer the routed proxy got straight from a copy, as the routing strategies do', () => {
+    const copy = { 'devlane.dev/session': 's1', 'devlane.dev/role': 'dev' };
+    assert.deepEqual(withCopyMarker(['Content-Type', 'text/plain'], copy), ['Content-Type', 'text/plain', 'x-devlane-copy', 's1']);
+    assert.deepEqual(withCopyMarker(['X-Devlane-Copy', 's1'], copy), ['X-Devlane-Copy', 's1']);
+    assert.deepEqual(withCopyMarker(['Content-Type', 'text/plain'], { app: 'ratings' }), ['Content-Type', 'text/plain']);
   });
 
   it('checks the page’s messages before acting on them', () => {
