@@ -52,6 +52,9 @@ export const routerErrorHeader = 'x-devlane-router-error';
 /** Admin-port paths: the generation and routes loaded, and a request through to the original pods. */
 export const routesPath = '/.devlane/routes';
 export const originProbePath = (port: number) => `/.devlane/origin/${port}`;
+/** On every HTTP/1.1 port: answered by the router itself, so a request to the Service's address shows whether it reaches the router. */
+export const routerCheckPath = '/.devlane/router-check';
+export const routerCheckHeader = 'x-devlane-router';
 /** Headers of an origin probe's answer: time to the upstream's response head ("-" when none came), status, address. */
 export const probeHeaders = { connect: 'x-devlane-origin-connect', status: 'x-devlane-origin-status', address: 'x-devlane-origin-address' } as const;
 
@@ -85,7 +88,7 @@ const forwardedHeaders = ['X-Forwarded-For $proxy_add_x_forwarded_for', 'X-Forwa
 const q = (s: string) => `"${s.replace(/["\\]/g, '\\$&')}"`;
 
 /** `10.0.0.1:80`, `[fd00::1]:80`, or `name.ns.svc.cluster.local:80`. */
-function hostPort(host: string, port: number): string {
+export function hostPort(host: string, port: number): string {
   return `${host.includes(':') ? `[${host}]` : host}:${port}`;
 }
 
@@ -155,6 +158,7 @@ export function renderRouterConfig(input: RouterConfigInput): string {
     // HTTP/2 ports (gRPC, h2c) speak HTTP/2 end to end: the Service said its pods expect it, and
     // nginx's grpc module is its HTTP/2 proxy. HTTP/1.1 ports carry WebSocket upgrades.
     out.push(`    listen ${p.listen}${p.protocol === 'http' ? '' : ' http2'};`);
+    if (p.protocol === 'http') out.push(`    location = ${routerCheckPath} { add_header ${routerCheckHeader} "generation ${input.generation ?? 0}" always; return 204; }`);
     out.push('    location / {');
     if (p.protocol === 'grpc' || p.protocol === 'http2') {
       out.push(`      grpc_pass grpc://$dl_upstream_${p.port};`);

@@ -14,7 +14,7 @@ import { applyEdit } from '../routing/edits';
 import { type RouterConfigMap, withOriginAddress } from '../routing/router';
 import { releaseRouter } from './release-router';
 import { waitEndpointsFollow } from './endpoints';
-import { verifyRouter } from './router-verify';
+import { confirmServiceReachesRouter, verifyRouter } from './router-verify';
 import type { Service } from '../core/resources';
 import { SessionError } from '../core/session/errors';
 import { labels, originServiceName } from '../core/session/names';
@@ -94,7 +94,10 @@ export async function runStep(ctx: ExecContext, step: Step, opts: { dryRun?: boo
       const edit = step.edit.kind === 'router.addRoute' && !opts.dryRun ? { ...step.edit, ...(await routeAddresses(ctx, step.ref.namespace, step.edit.service, step.edit.devService)) } : step.edit;
       const after = await editObject(ctx, step.ref, edit, { dryRun: opts.dryRun, createIfAbsent });
       if (!opts.dryRun && after && step.edit.kind.startsWith('router.')) await routerSync(ctx, step.ref.namespace, after);
-      if (!opts.dryRun && after && step.edit.kind === 'service.switchSelector') await waitEndpointsFollow(ctx, step.ref.namespace, step.ref.name, step.edit.selector, 'to the router');
+      if (!opts.dryRun && after && step.edit.kind === 'service.switchSelector') {
+        await waitEndpointsFollow(ctx, step.ref.namespace, step.ref.name, step.edit.selector, 'to the router');
+        await confirmServiceReachesRouter(ctx, step.ref.namespace, step.ref.name);
+      }
       return;
     }
     case 'wait-ready':

@@ -10,8 +10,12 @@ export interface AdminAnswer {
 }
 
 /** Undefined when no complete answer came back (no client in the image, a cut stream, nginx down). */
-export async function adminGet(ctx: ExecContext, namespace: string, pod: string, adminPort: number, path: string): Promise<AdminAnswer | undefined> {
-  const url = `http://127.0.0.1:${adminPort}${path}`;
+export function adminGet(ctx: ExecContext, namespace: string, pod: string, adminPort: number, path: string): Promise<AdminAnswer | undefined> {
+  return routerPodGet(ctx, namespace, pod, `http://127.0.0.1:${adminPort}${path}`);
+}
+
+/** A GET from inside a router pod to `url` (made by Devlane, never from user input: it is quoted, not escaped). */
+export async function routerPodGet(ctx: ExecContext, namespace: string, pod: string, url: string): Promise<AdminAnswer | undefined> {
   const script = `if command -v curl >/dev/null 2>&1; then curl -sS -i --max-time 10 '${url}'; else wget -S -q -O - -T 10 '${url}' 2>&1; fi`;
   const r = await ctx.api.exec(namespace, pod, 'router', ['sh', '-c', script], ctx.signal);
   return parseAnswer(r.stdout);

@@ -4,13 +4,13 @@
 // the router's packets, pods that do not listen on the target port, an origin with no endpoints
 // all show as no answer). Services with only TCP ports carry no request to send, and are not
 // probed. Nothing is written here.
-import { adminGet } from './router-admin';
+import { adminGet, routerPodGet } from './router-admin';
 import type { ExecContext } from './executor';
 import { apiTypes } from '../core/api-types';
-import type { Pod } from '../core/resources';
+import type { Pod, Service } from '../core/resources';
 import { SessionError } from '../core/session/errors';
 import { originServiceName, routerName } from '../core/session/names';
-import { originProbePath, probeHeaders } from '../routing/nginx-config';
+import { hostPort, originProbePath, probeHeaders, routerCheckHeader, routerCheckPath } from '../routing/nginx-config';
 import { readSpec, type RouterConfigMap, routerPodLabels } from '../routing/router';
 import { selectorString } from '../core/selectors';
 import { sleep } from '../core/backoff';
@@ -54,4 +54,43 @@ export async function verifyRouter(ctx: ExecContext, namespace: string, service:
     `The router cannot reach the original pods of Service ${namespace}/${service}: ${problems.join('; ')}`,
     `Service ${service} was not pointed at the router. Check that the original pods are Ready and listen on the Service's target ports, and that no NetworkPolicy drops traffic from pods labelled ${selectorString(routerPodLabels(service))}.`,
   );
+}
+
+const switchWaitMs = 15_000;
+
+/**
+ * After the Service's endpoints are the router pods: a request to the Service's own address, from
+ * a router pod, is answered by a router (its check path), which shows that the node's proxy sends
+ * the Service's traffic through the router, so a keyed request sent now reaches the copy. The
+ * EndpointSlices say what should happen; kube-proxy (or the mesh) applies it a moment later. Until
+ * it does, a request may still reach an original pod (the check path gets whatever the app
+ * answers to an unknown path). Other nodes' proxies catch up on their own; past the bound, the
+ * session goes live with a warning rather than failing. Services without an HTTP/1.1 port are not
+ * checked.
+ */
+export async function confirmServiceReachesRouter(ctx: ExecContext, namespace: string, service: string): Promise<void> {
+  const cm = await ctx.api.get<RouterConfigMap>(apiTypes.configMap, namespace, routerName(service), ctx.signal);
+  const port = readSpec(cm).ports.find((p) => p.protocol === 'http');
+  const svc = await ctx.api.get<Service>(apiTypes.service, namespace, service, ctx.signal);
+  const address = svc.spec?.clusterIP;
+  if (!port || !address || address === 'None') return;
+  const pod = (await ctx.api.list<Pod>(apiTypes.pod, namespace, { labelSelector: selectorString(routerPodLabels(service)) }, ctx.signal)).find(
+    (p) => !p.metadata.deletionTimestamp && p.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True'),
+  );
+  if (!pod) return;
+  const url = `http://${hostPort(address, port.port)}${routerCheckPath}`;
+  const deadline = Date.now() + switchWaitMs;
+  for (;;) {
+    const answer = await routerPodGet(ctx, namespace, pod.metadata.name, url).catch((err) => {
+      if (ctx.signal.aborted) throw err;
+      return undefined;
+    });
+    if (answer?.headers[routerCheckHeader] !== undefined) return;
+    if (Date.now() > deadline) {
+      ctx.logger.warn(`Service ${namespace}/${service}'s address still reached something other than its router from pod ${pod.metadata.name} after ${switchWaitMs / 1000} s (the node's proxy lags its EndpointSlices); keyed requests through that node may reach the original pods until it catches up`);
+      return;
+    }
+    ctx.report(`Waiting for Service ${service}'s address to reach the router`);
+    await sleep(300, ctx.signal);
+  }
 }

@@ -19,11 +19,13 @@ for (const istio of [false, true]) {
     });
     after(() => shop?.cleanup());
 
-    it('routes only keyed requests to the copy, and stop restores every object', async () => {
+    it('routes only keyed requests to the copy, and stop restores every object', async (t) => {
       const before = snapshot(shop.namespace);
       const start = cli(['-n', shop.namespace, 'start', 'ratings', '--detach', '--json']);
       assert.equal(start.code, 0, start.stderr);
       const { session, routeKey, strategy } = start.json;
+      // A failure below must not leave the session for the next test to find.
+      t.after(() => void cli(['-n', shop.namespace, 'stop', session]));
       assert.equal(session, defaultSessionName('alice', 'ratings'), 'named after the user the cluster authenticates');
       assert.equal(strategy, expectedStrategy(istio));
       assert.match(routeKey, /^[A-Za-z0-9_-]{32}$/);

@@ -56,7 +56,7 @@ describe('router nginx config', () => {
 
   it('speaks HTTP/2 end to end on h2c ports, HTTP/1.1 (with upgrades) on plain HTTP ports', () => {
     const c = renderRouterConfig(input({ ports: [{ name: 'http', port: 80, listen: 8080, protocol: 'http' }, { name: 'h2c', port: 81, listen: 8081, protocol: 'http2' }] }));
-    assert.match(c, /listen 8080;\n {4}location \/ \{\n {6}proxy_pass http:\/\/\$dl_upstream_80;/);
+    assert.match(c, /listen 8080;\n {4}location = \/\.devlane\/router-check \{[^\n]*return 204; \}\n {4}location \/ \{\n {6}proxy_pass http:\/\/\$dl_upstream_80;/);
     assert.match(c, /listen 8081 http2;\n {4}location \/ \{\n {6}grpc_pass grpc:\/\/\$dl_upstream_81;/);
   });
 
@@ -197,6 +197,15 @@ describe('router nginx config', () => {
       const wsPlain = await upgradeHead(front, {});
       assert.equal(wsPlain.headers['x-served-by'], 'origin');
       assert.equal(wsPlain.headers['x-devlane-copy'], undefined);
+      // The router answers its check path itself: a request to the Service's address shows it reaches the router.
+      const check = await new Promise<Head>((resolve, reject) => {
+        http.get({ host: '127.0.0.1', port: front, path: '/.devlane/router-check', agent: false }, (res) => {
+          res.resume();
+          resolve({ status: res.statusCode ?? 0, headers: res.headers });
+        }).on('error', reject);
+      });
+      assert.equal(check.status, 204);
+      assert.equal(check.headers['x-devlane-router'], 'generation 0');
     } finally {
       ngx.kill('SIGQUIT');
       await new Promise((r) => ngx.once('exit', r));
