@@ -86,7 +86,8 @@ export interface Reached {
 /**
  * Which version answered: the response's `x-devlane-copy` header when a router or mesh route set
  * it; else the pod the request went straight to (a session's copy carries the session's labels,
- * an original pod none of Devlane's). Never guessed from the body.
+ * an original pod none of Devlane's; a router marks what its copies answer, so its unmarked answers
+ * are the original's). Never guessed from the body.
  */
 export function answeredBy(headers: [string, string][], reached?: Reached): Answered {
   const marker = headers.find(([n]) => n.toLowerCase() === copyHeader)?.[1];
@@ -96,6 +97,8 @@ export function answeredBy(headers: [string, string][], reached?: Reached): Answ
   }
   const session = reached && copyOf(reached.labels);
   if (reached && session !== undefined) return { kind: 'copy', text: `the developer copy of session ${session} (pod ${reached.pod}, reached directly)` };
+  // A router marks every answer it got from a copy: an unmarked one came from the original pods.
+  if (reached && reached.labels[labels.role] === 'router') return { kind: 'original', text: `the original ${reached.service} (through its router, pod ${reached.pod}: no session's route was taken)` };
   if (reached && reached.labels[labels.role] === undefined) return { kind: 'original', text: `the original ${reached.service} (pod ${reached.pod}, reached directly)` };
   return { kind: 'unknown', text: `unknown (no ${copyHeader} header${reached ? ` from ${reached.pod}` : ''})` };
 }

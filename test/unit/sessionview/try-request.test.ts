@@ -47,8 +47,10 @@ describe('Try a request', () => {
     const routerPod = { pod: 'ratings-devlane-router-1', service: 'ratings', labels: { 'devlane.dev/role': 'router', 'devlane.dev/service': 'ratings' } };
     assert.deepEqual(answeredBy([], copyPod), { kind: 'copy', text: 'the developer copy of session s1 (pod ratings-dl-s1-7d9-x, reached directly)' });
     assert.deepEqual(answeredBy([], originalPod), { kind: 'original', text: 'the original ratings (pod ratings-5c7-y, reached directly)' });
-    // A router always marks what it sends back; without the mark, nothing is claimed.
-    assert.deepEqual(answeredBy([], routerPod), { kind: 'unknown', text: 'unknown (no x-devlane-copy header from ratings-devlane-router-1)' });
+    // A router marks every answer from a copy: an unmarked one is the original's.
+    assert.deepEqual(answeredBy([], routerPod), { kind: 'original', text: "the original ratings (through its router, pod ratings-devlane-router-1: no session's route was taken)" });
+    // Any other pod of Devlane's (not a copy, not a router) is not claimed.
+    assert.equal(answeredBy([], { pod: 'x', service: 'ratings', labels: { 'devlane.dev/role': 'origin' } }).kind, 'unknown');
     // The header, when there, says more than the pod: a router answered for the copy.
     assert.equal(answeredBy([['x-devlane-copy', 's1']], routerPod).kind, 'copy');
   });
