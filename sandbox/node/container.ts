@@ -4,7 +4,7 @@
 
 import { randomBytes } from 'node:crypto';
 import { cpSync, mkdirSync, rmSync } from 'node:fs';
-import { join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import type { Duplex } from 'node:stream';
 import type { Api, KObject } from '../core/types';
 import type { Json } from './json';
@@ -12,6 +12,10 @@ import { Backoff, goDuration } from './backoff';
 import { ConfigError, expand, mergeEnv, podEnv } from './env';
 import { ImageNotFound, containerArgv, defaultPullPolicy, resolveImage, type ResolvedImage } from './images';
 import { LogWriter } from './logs';
+
+/** The pod's own files (hosts) in its directory, seen by its containers at `podFilesMount`. */
+export const podFilesDir = 'pod-files';
+export const podFilesMount = '/run/devlane-pod';
 import { runHandler, runProbe, type ProbeContext } from './probes';
 import { startProcess, type ContainerProcess, type Exit } from './process';
 import { RootFs } from './rootfs';
@@ -232,7 +236,10 @@ export class ContainerRunner {
   private filesystem(layer: string, workingDir: string, lookup: (n: string) => string | undefined): string[] {
     const fs = new RootFs();
     fs.overlayImage(layer);
-    fs.bind(this.ctx.hostsPath, '/etc/hosts', true);
+    // /etc/hosts is replaced whole on every Service change (pod.ts): the directory is bound, and
+    // /etc/hosts links into it, so a new file is seen at once and a half-written one never.
+    fs.bind(dirname(this.ctx.hostsPath), podFilesMount, true);
+    fs.symlink(`${podFilesMount}/${basename(this.ctx.hostsPath)}`, '/etc/hosts');
     fs.bind(this.ctx.resolvPath, '/etc/resolv.conf', true);
     const mounts = [...((this.spec.volumeMounts ?? []) as KObject[])].sort((a, b) => a.mountPath.split('/').length - b.mountPath.split('/').length);
     for (const m of mounts) {

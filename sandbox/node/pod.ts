@@ -2,11 +2,11 @@
 // init containers in order, app containers with restarts, status as the kubelet reports it, and
 // graceful termination that ends with the final delete.
 
-import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Duplex } from 'node:stream';
 import { ApiError, type Api, type KObject, type ServiceNetwork } from '../core/types';
-import { ContainerRunner, type PodContext } from './container';
+import { ContainerRunner, podFilesDir, type PodContext } from './container';
 import { dialPod, startInfra, type Infra, type InfraState } from './infra';
 import { readLines } from './logs';
 import { declaredPorts, type PodRoutes } from './routes';
@@ -56,7 +56,7 @@ export class PodWorker {
     readonly dir: string,
   ) {
     this.pod = pod;
-    this.hostsPath = join(dir, 'etc-hosts');
+    this.hostsPath = join(dir, podFilesDir, 'hosts');
     this.resolvPath = join(dir, 'resolv.conf');
     const ctx = this.context();
     for (const c of (pod.spec?.initContainers ?? []) as KObject[]) this.init.push(new ContainerRunner(ctx, c, true));
@@ -82,7 +82,7 @@ export class PodWorker {
         return worker.infra?.pid ?? 0;
       },
       dir: this.dir,
-      hostsPath: join(this.dir, 'etc-hosts'),
+      hostsPath: this.hostsPath,
       resolvPath: join(this.dir, 'resolv.conf'),
       imagesDir: this.deps.imagesDir,
       get vols(): PodVolumes {
@@ -120,7 +120,7 @@ export class PodWorker {
   }
 
   private async main(): Promise<void> {
-    mkdirSync(this.dir, { recursive: true });
+    mkdirSync(join(this.dir, podFilesDir), { recursive: true });
     this.writeHosts();
     writeFileSync(this.resolvPath, `search ${this.pod.metadata.namespace}.svc.cluster.local svc.cluster.local cluster.local\nnameserver 127.0.0.1\noptions ndots:5\n`);
     this.unsubscribe.push(this.deps.services.onChange(() => this.writeHosts()));
@@ -267,8 +267,11 @@ export class PodWorker {
       `${this.ip}\t${this.pod.spec?.hostname ?? name}\n` +
       '\n# Services (sandbox: resolved through /etc/hosts, as there is no cluster DNS)\n' +
       this.deps.services.hosts(this.pod.metadata.namespace!);
-    // Rewritten in place (same inode): the file is bind-mounted into running containers.
-    writeFileSync(this.hostsPath, body.endsWith('\n') ? body : body + '\n');
+    // Replaced whole (write, then rename): containers see /etc/hosts through a symlink into this
+    // file's directory (container.ts), so a lookup reads the old file or the new one, never half of one.
+    const tmp = `${this.hostsPath}.${process.pid}.tmp`;
+    writeFileSync(tmp, body.endsWith('\n') ? body : body + '\n');
+    renameSync(tmp, this.hostsPath);
   }
 
   private portHint(logPath: string | undefined): string | undefined {

@@ -127,6 +127,8 @@ export class RootFs {
 
   symlink(target: string, dest: string): void {
     const { parent, name } = this.parentOf(dest);
+    // A link cannot be made over an entry of a read-only host bind: the directory gets its own tmpfs.
+    if ((parent.kind === 'host' || parent.kind === 'pass') && parent.hostPath) this.explode(parent);
     parent.children.set(name, { kind: 'symlink', target, children: new Map() });
   }
 
