@@ -1,6 +1,6 @@
 // Production traffic: while sessions on web start and stop, steady un-keyed traffic through the
 // original web Service (from load generators inside the cluster, on keep-alive and on fresh
-// connections, through web → catalog → ratings) must not see one failed request, in a mesh
+// connections; see test/helpers/traffic.ts for what they ask) must not see one failed request, in a mesh
 // namespace (Istio routes) and a plain one (the Devlane router is put in front of web and taken out
 // again every cycle). Latency before and during is reported, never asserted.
 // Cycles: each one on the real cluster really starts and stops pods (about 35 s on this machine);
