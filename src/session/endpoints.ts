@@ -2,7 +2,7 @@
 // pods it selects (and kube-proxy, or the mesh, has programmed them): until then requests still go
 // to the pods of the old selector. A route is reported live, and a router is taken away, only once
 // the Service's ready endpoints are exactly the pods its selector picks.
-import type { ExecContext } from './executor';
+import type { ExecContext } from './exec-context';
 import { apiTypes } from '../core/api-types';
 import { sleep } from '../core/backoff';
 import { ClusterError } from '../core/errors';

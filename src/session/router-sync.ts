@@ -6,7 +6,7 @@
 // middle is an unknown outcome, and a config nginx refused leaves the old routes. When the push
 // cannot reach a pod, the pod's own loop installs the mounted file once the kubelet updates it.
 import { adminGet } from './router-admin';
-import type { ExecContext } from './executor';
+import type { ExecContext } from './exec-context';
 import type { ExecStreamEnd } from '../cluster/api';
 import { apiTypes } from '../core/api-types';
 import { ClusterError } from '../core/errors';
@@ -15,6 +15,7 @@ import { labels } from '../core/session/names';
 import { routesPath } from '../routing/nginx-config';
 import { configKey, readGeneration, readSpec, type RouterConfigMap, routerPodLabels, routerShellLib } from '../routing/router';
 import { selectorString } from '../core/selectors';
+import { sleep } from '../core/backoff';
 
 /** How long a pod may take to serve the new generation once the push installed it. */
 const confirmWaitMs = 30_000;
@@ -86,7 +87,7 @@ async function servedGeneration(ctx: ExecContext, namespace: string, pod: string
     const m = answer?.status === 200 ? /generation (\d+) /.exec(answer.body) : null;
     if (m) last = Number(m[1]);
     if ((last !== undefined && last >= generation) || Date.now() > deadline) return last;
-    await new Promise<void>((resolve) => setTimeout(resolve, 500));
+    await sleep(500, ctx.signal);
   }
 }
 

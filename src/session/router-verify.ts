@@ -5,7 +5,7 @@
 // all show as no answer). Services with only TCP ports carry no request to send, and are not
 // probed. Nothing is written here.
 import { adminGet, routerPodGet } from './router-admin';
-import type { ExecContext } from './executor';
+import type { ExecContext } from './exec-context';
 import { apiTypes } from '../core/api-types';
 import type { Pod, Service } from '../core/resources';
 import { SessionError } from '../core/session/errors';

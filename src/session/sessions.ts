@@ -2,7 +2,8 @@
 // service in a session you are in), join, leave, stop, list, and collect the sessions of
 // participants whose Leases expired. The UI and the CLI both drive this class.
 import { getMaxListeners, setMaxListeners } from 'node:events';
-import { type ExecContext, replayUndo, runStep } from './executor';
+import type { ExecContext } from './exec-context';
+import { replayUndo, runStep } from './executor';
 import { findLease, Heartbeat, leaseDurationSeconds, type LeaseObject, leaseObject } from './lease';
 import { type LeaseObserver, leaseWhere, processLeases } from './lease-observer';
 import type { ParticipantSource } from './participant';
