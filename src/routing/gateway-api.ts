@@ -10,8 +10,7 @@
 // whose HTTPRoutes name the Service as parent), not Pod-to-Service calls that bypass them.
 import { baggageHeader, baggagePattern, copyHeader, routeHeader } from './match';
 import type { EditResult } from './edit-result';
-import type { Json } from '../core/session/dev-workload';
-import type { KubeObject } from '../core/resources';
+import type { Json, KubeObject } from '../core/resources';
 
 export type HttpRoute = KubeObject & { spec?: Json };
 

@@ -6,9 +6,8 @@
 // name); responses through every other route are left as they are.
 import { baggageHeader, baggagePattern, copyHeader, routeHeader } from './match';
 import type { EditResult } from './edit-result';
-import type { Json } from '../core/session/dev-workload';
 import { annotations, labels, managedBy } from '../core/session/names';
-import type { KubeObject } from '../core/resources';
+import type { Json, KubeObject } from '../core/resources';
 
 export const defaultRouteName = 'devlane-default';
 export const sessionRouteName = (session: string) => `devlane-${session}`;

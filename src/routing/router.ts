@@ -10,9 +10,9 @@
 // delete a router the Service still points at. `release-router` takes it out of the path first.
 import type { EditResult } from './edit-result';
 import { type RouterPort, type RouterRoute, renderRouterConfig, routesFingerprint } from './nginx-config';
-import { type Json, type OwnerRecord, ownerReference } from '../core/session/dev-workload';
+import { type OwnerRecord, ownerReference } from '../core/session/dev-workload';
 import { annotations, labels, managedBy, originServiceName, routerName } from '../core/session/names';
-import type { KubeObject, Service } from '../core/resources';
+import type { Json, KubeObject, Service } from '../core/resources';
 
 /** The default router image; clusters that mirror images set `devlane.router.image` or `--router-image`. */
 export const routerImage = 'nginx:1.27';

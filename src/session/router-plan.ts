@@ -5,8 +5,8 @@
 import type { ObjectApi } from '../cluster/api';
 import { apiTypes } from '../core/api-types';
 import { ClusterError } from '../core/errors';
-import type { KubeObject, Service } from '../core/resources';
-import type { Json, OwnerRecord } from '../core/session/dev-workload';
+import type { Json, KubeObject, Service } from '../core/resources';
+import type { OwnerRecord } from '../core/session/dev-workload';
 import { SessionError } from '../core/session/errors';
 import { originServiceName, routerName } from '../core/session/names';
 import type { ObjRef, Step } from '../core/session/plan';

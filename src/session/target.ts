@@ -2,11 +2,10 @@
 // ReplicaSet resolve to that ReplicaSet's Deployment). Other owners get a clear "not supported yet".
 import type { ObjectApi } from '../cluster/api';
 import { apiTypes } from '../core/api-types';
-import type { KubeObject, Pod, Service } from '../core/resources';
+import type { Json, KubeObject, Pod, Service } from '../core/resources';
 import { SessionError } from '../core/session/errors';
 import { labels } from '../core/session/names';
 import { matchesServiceSelector, selectorString } from '../core/selectors';
-import type { Json } from '../core/session/dev-workload';
 import { originalSelectorOf } from '../routing/router';
 
 type Owned = KubeObject & { spec?: Json };

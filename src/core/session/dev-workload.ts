@@ -14,7 +14,7 @@
 import { SessionError } from './errors';
 import { annotations, devServiceName, devWorkloadName, labels, managedBy, type Role } from './names';
 import { debugAnnotation, debugAnnotationValue, debugLaunch, defaultDebugPort, detectRuntime, type DebugSpec } from '../debug/runtime';
-import type { KubeObject, Service } from '../resources';
+import type { Json, KubeObject, Service } from '../resources';
 import { matchesServiceSelector } from '../selectors';
 import type { DebugConfig, ServiceSync } from '../sync/config';
 import { defaultRunDir } from '../sync/receiver';
@@ -22,8 +22,6 @@ import { describeMount, mountsOfTarget } from '../sync/mounts';
 import { syncAnnotationValue } from '../sync/target';
 import { SupervisorError, supervisedContainer } from '../sync/supervisor';
 
-/* eslint-disable @typescript-eslint/no-explicit-any -- pod templates pass through field by field */
-export type Json = Record<string, any>;
 
 export interface OwnerRecord {
   name: string;

@@ -3,7 +3,7 @@
 // pod template's `devlane.dev/sync` annotation, with the volumes Devlane added for itself. Sync
 // follows the annotation; a `container` in .vscode/devlane.json must agree with it, since the
 // supervisor that restarts the program is only in that one.
-import type { Json } from '../session/dev-workload';
+import type { Json } from '../resources';
 import type { ServiceSync } from './config';
 
 export interface SyncAnnotation {
