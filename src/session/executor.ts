@@ -15,7 +15,8 @@ import { waitEndpointsFollow } from './endpoints';
 import { confirmServiceReachesRouter, verifyRouter } from './router-verify';
 import type { Service } from '../core/resources';
 import { SessionError } from '../core/session/errors';
-import { labels, originServiceName } from '../core/session/names';
+import { originServiceName } from '../core/session/names';
+import { labels } from '../core/session/route-contract';
 
 /** Runs one step for real (or as a server-side dry-run). `created` collects objects this run created. */
 export async function runStep(ctx: ExecContext, step: Step, opts: { dryRun?: boolean; virtual?: Map<string, KubeObject> } = {}): Promise<void> {

@@ -18,6 +18,7 @@ import { originalSelectorOf } from '../routing/router';
 import { routerSteps } from './router-plan';
 export { routerPorts } from './router-plan';
 import { selectorString } from '../core/selectors';
+import { labels } from '../core/session/route-contract';
 
 export interface PlanInput {
   context: string;
@@ -93,7 +94,7 @@ export async function buildPlan(api: ObjectApi, input: PlanInput, signal: AbortS
   );
   const record: OwnerRecord = { name: recordName(session), uid: input.recordUid ?? pendingUid };
   // Services Devlane made itself (dev Services, origins) are not "original" selectors to avoid.
-  const originals = services.filter((s) => !s.metadata.labels?.['devlane.dev/role']);
+  const originals = services.filter((s) => !s.metadata.labels?.[labels.role]);
   const dev = buildDevWorkload({ deployment, service, services: originals, session, record, image: input.image, pvcs, rwoAsEmptyDir: input.rwoAsEmptyDir, sync: input.sync, debug: input.debug });
   const pods = await api.list<Pod>(apiTypes.pod, ns, { labelSelector: selectorString(originalSelectorOf(service)) }, signal);
   const choice = await chooseStrategy(api, ns, pods, input.strategy, signal);

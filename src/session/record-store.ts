@@ -5,7 +5,8 @@ import { apiTypes } from '../core/api-types';
 import { Backoff, type BackoffOptions, sleep } from '../core/backoff';
 import { ClusterError } from '../core/errors';
 import { SessionError } from '../core/session/errors';
-import { labels, recordName } from '../core/session/names';
+import { recordName } from '../core/session/names';
+import { selectors } from '../core/session/route-contract';
 import { type RecordConfigMap, readRecord, type SessionState, withState } from '../core/session/record';
 import { RecordError } from '../core/session/record-schema';
 
@@ -27,7 +28,7 @@ export interface RecordList {
 }
 
 export async function listRecords(api: ObjectApi, namespace: string, signal: AbortSignal): Promise<RecordList> {
-  const cms = await api.list<RecordConfigMap>(apiTypes.configMap, namespace, { labelSelector: `${labels.role}=record` }, signal);
+  const cms = await api.list<RecordConfigMap>(apiTypes.configMap, namespace, { labelSelector: selectors.role('record') }, signal);
   const out: RecordList = { records: [], unreadable: [] };
   for (const cm of cms) {
     try {

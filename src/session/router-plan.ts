@@ -12,8 +12,8 @@ import { originServiceName, routerName } from '../core/session/names';
 import type { ObjRef, Step } from '../core/session/plan';
 import { blockedTraffic, type NetworkPolicy, type PolicyPod } from '../routing/network-policy';
 import { portProtocol, type RouterPort } from '../routing/nginx-config';
-import { adminPortFor, originalSelectorOf, originService, routerConfigMap, routerDeployment, routerDisruptionBudget, routerImage, routerPodLabels, type RouterSpec } from '../routing/router';
-import { selectorString } from '../core/selectors';
+import { adminPortFor, originalSelectorOf, originService, routerConfigMap, routerDeployment, routerDisruptionBudget, routerImage, type RouterSpec } from '../routing/router';
+import { routerPodLabels, selectors } from '../core/session/route-contract';
 
 export interface RouterPlanInput {
   namespace: string;
@@ -99,7 +99,7 @@ async function refuseBlockingPolicies(api: ObjectApi, input: RouterPlanInput, po
   throw new SessionError(
     'unsupported',
     `NetworkPolicies would drop the router's traffic for Service ${ns}/${input.service.metadata.name}: ${[...new Set(problems)].join('; ')}`,
-    `Nothing was created. Have the policies admit pods labelled ${selectorString(routerPodLabels(input.service.metadata.name))} (to and from the original pods and the copy, and from the Service's clients), or use Istio routing.`,
+    `Nothing was created. Have the policies admit pods labelled ${selectors.routerPods(input.service.metadata.name)} (to and from the original pods and the copy, and from the Service's clients), or use Istio routing.`,
   );
 }
 

@@ -11,10 +11,9 @@ import type { ExecStreamEnd } from '../cluster/api';
 import { apiTypes } from '../core/api-types';
 import { ClusterError } from '../core/errors';
 import type { KubeObject, Pod } from '../core/resources';
-import { labels } from '../core/session/names';
+import { labels, selectors } from '../core/session/route-contract';
 import { routesPath } from '../routing/nginx-config';
-import { configKey, readGeneration, readSpec, type RouterConfigMap, routerPodLabels, routerShellLib } from '../routing/router';
-import { selectorString } from '../core/selectors';
+import { configKey, readGeneration, readSpec, type RouterConfigMap, routerShellLib } from '../routing/router';
 import { sleep } from '../core/backoff';
 
 /** How long a pod may take to serve the new generation once the push installed it. */
@@ -28,7 +27,7 @@ export async function routerSync(ctx: ExecContext, namespace: string, cm: KubeOb
   const generation = readGeneration(cm as RouterConfigMap);
   const { adminPort } = readSpec(cm as RouterConfigMap);
   const config = (cm as RouterConfigMap).data?.[configKey] ?? '';
-  const pods = await ctx.api.list<Pod>(apiTypes.pod, namespace, { labelSelector: selectorString(routerPodLabels(service)) }, ctx.signal);
+  const pods = await ctx.api.list<Pod>(apiTypes.pod, namespace, { labelSelector: selectors.routerPods(service) }, ctx.signal);
   // Pods not Ready get the new file when they (re)start; exec into them would fail anyway.
   const running = pods.filter((p) => !p.metadata.deletionTimestamp && p.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True'));
   await Promise.all(running.map((pod) => syncPod(ctx, namespace, pod.metadata.name, { generation, config, adminPort }, opts.confirmWaitMs)));

@@ -4,7 +4,7 @@ import type { ObjectApi } from '../cluster/api';
 import { apiTypes } from '../core/api-types';
 import type { Json, KubeObject, Pod, Service } from '../core/resources';
 import { SessionError } from '../core/session/errors';
-import { labels } from '../core/session/names';
+import { labels } from '../core/session/route-contract';
 import { matchesServiceSelector, selectorString } from '../core/selectors';
 import { originalSelectorOf } from '../routing/router';
 

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import type { ObjectApi } from '../cluster/api';
 import { apiTypes } from '../core/api-types';
 import type { Json, Pod, Service } from '../core/resources';
-import { labels } from '../core/session/names';
+import { labels } from '../core/session/route-contract';
 import { mainContainerIndex } from '../core/session/dev-workload';
 import { type LocalCandidate, type MappingProposal, proposeMapping } from '../core/sync/propose';
 import { findDeployment } from '../session/target';

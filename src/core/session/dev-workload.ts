@@ -12,7 +12,8 @@
 //   restarts the process and not the pod.
 // Pure: the caller reads the objects.
 import { SessionError } from './errors';
-import { annotations, devServiceName, devWorkloadName, labels, managedBy, type Role } from './names';
+import { annotations, devServiceName, devWorkloadName, type Role } from './names';
+import { labels, managedBy } from './route-contract';
 import { debugAnnotation, debugAnnotationValue, debugLaunch, defaultDebugPort, detectRuntime, type DebugSpec } from '../debug/runtime';
 import type { Json, KubeObject, Service } from '../resources';
 import { matchesServiceSelector } from '../selectors';

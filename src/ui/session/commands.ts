@@ -29,6 +29,7 @@ import type { MementoPrefs } from '../prefs';
 import type { SyncCommands } from '../sync/commands';
 import { readConfig, registerCommand, toAbortSignal } from '../vscode-utils';
 import { productionSettings } from './production';
+import { labels } from '../../core/session/route-contract';
 
 export interface SessionCommandDeps {
   clusters: Clusters;
@@ -192,7 +193,7 @@ export class SessionCommands extends Disposable {
     const services = await conn.objects.list<Service>(apiTypes.service, ref.namespace, {}, new AbortController().signal);
     const held = new Map((view?.services ?? []).map((s) => [s.service, s.owner]));
     const items = services
-      .filter((s) => !s.metadata.labels?.['devlane.dev/session'] && !s.metadata.labels?.['devlane.dev/role'])
+      .filter((s) => !s.metadata.labels?.[labels.session] && !s.metadata.labels?.[labels.role])
       .map((s) => ({ label: s.metadata.name, description: held.has(s.metadata.name) ? `taken over by ${participantUser(held.get(s.metadata.name)!)}` : '' }));
     const pick = await vscode.window.showQuickPick(items, { title: `Take over a service in session ${ref.session}`, placeHolder: 'Service' });
     if (!pick) return;
@@ -325,7 +326,7 @@ export class SessionCommands extends Disposable {
     const held = new Set(view?.services.map((s) => s.service));
     type Item = vscode.QuickPickItem & { target?: RoutedTarget };
     const serviceItems: Item[] = services
-      .filter((s) => !s.metadata.labels?.['devlane.dev/role'])
+      .filter((s) => !s.metadata.labels?.[labels.role])
       .map((s) => ({ label: s.metadata.name, description: held.has(s.metadata.name) ? 'taken over in this session' : '', target: { kind: 'service' as const, name: s.metadata.name } }))
       .sort((a, b) => Number(!!b.description) - Number(!!a.description));
     const ingressItems: Item[] = ingresses.map((i) => ({ label: `$(globe) ${i.metadata.name}`, description: `Ingress → ${ingressServices(i).join(', ')}`, target: { kind: 'ingress' as const, name: i.metadata.name, object: i } }));
