@@ -18,7 +18,7 @@ import { originalSelectorOf } from '../routing/router';
 import { routerSteps } from './router-plan';
 export { routerPorts } from './router-plan';
 import { selectorString } from '../core/selectors';
-import { labels } from '../core/session/route-contract';
+import { baggageMember, labels, routeHeader } from '../core/session/route-contract';
 
 export interface PlanInput {
   context: string;
@@ -143,7 +143,7 @@ async function istioSteps(api: ObjectApi, ns: string, service: string, session: 
       edit: { kind: 'istio.addRoute', session, routeKey, service, devService },
       createIfAbsent: existing ? undefined : newVirtualService(ns, name, service),
       summary: existing
-        ? `Prepend a route for session ${session} (header x-devlane-route or baggage devlane=KEY → ${devService}) to VirtualService ${name}`
+        ? `Prepend a route for session ${session} (header ${routeHeader} or baggage ${baggageMember('KEY')} → ${devService}) to VirtualService ${name}`
         : `Create VirtualService ${name} for ${service}: session ${session}'s key → ${devService}, everything else → ${service}`,
       undo: [undo],
     },
@@ -161,7 +161,7 @@ async function gatewaySteps(api: ObjectApi, ns: string, service: string, session
       kind: 'edit',
       ref: rRef,
       edit: { kind: 'gateway.addRoute', session, routeKey, service, devService },
-      summary: `Add rules for session ${session} (header x-devlane-route or baggage devlane=KEY → ${devService}) to HTTPRoute ${r.metadata.name}, next to each rule that routes to ${service}`,
+      summary: `Add rules for session ${session} (header ${routeHeader} or baggage ${baggageMember('KEY')} → ${devService}) to HTTPRoute ${r.metadata.name}, next to each rule that routes to ${service}`,
       undo: [{ kind: 'edit', ref: rRef, edit: { kind: 'gateway.removeRoute', session, routeKey }, summary: `Remove session ${session}'s rules from HTTPRoute ${r.metadata.name}` }],
     } satisfies Step;
   });

@@ -12,8 +12,6 @@ type Owned = KubeObject & { spec?: Json };
 
 const controllerOf = (o: KubeObject) => o.metadata.ownerReferences?.find((r) => r.controller) ?? o.metadata.ownerReferences?.[0];
 
-const selectorText = selectorString;
-
 export async function findDeployment(api: ObjectApi, service: Service, signal: AbortSignal): Promise<Owned> {
   const ns = service.metadata.namespace!;
   const name = service.metadata.name;
@@ -22,7 +20,7 @@ export async function findDeployment(api: ObjectApi, service: Service, signal: A
   if (Object.keys(selector).length === 0) {
     throw new SessionError('unsupported', `Service ${ns}/${name} has no selector, so there is no workload behind it to copy`, 'Nothing was created. Devlane takes over Services that select pods.');
   }
-  const pods = (await api.list<Pod>(apiTypes.pod, ns, { labelSelector: selectorText(selector) }, signal)).filter(
+  const pods = (await api.list<Pod>(apiTypes.pod, ns, { labelSelector: selectorString(selector) }, signal)).filter(
     (p) => !p.metadata.labels?.[labels.role] && !p.metadata.deletionTimestamp,
   );
   for (const pod of pods) {
@@ -43,6 +41,6 @@ export async function findDeployment(api: ObjectApi, service: Service, signal: A
   // No pods running: the Deployment whose pod template the selector matches.
   const deps = await api.list<Owned>(apiTypes.deployment, ns, {}, signal);
   const match = deps.find((d) => !d.metadata.labels?.[labels.role] && matchesServiceSelector(selector, d.spec?.template?.metadata?.labels));
-  if (!match) throw new SessionError('not-found', `No Deployment in ${ns} runs the pods of Service ${name} (selector ${selectorText(selector)})`, 'Nothing was created. Check that the workload exists.');
+  if (!match) throw new SessionError('not-found', `No Deployment in ${ns} runs the pods of Service ${name} (selector ${selectorString(selector)})`, 'Nothing was created. Check that the workload exists.');
   return match;
 }

@@ -29,7 +29,7 @@ import type { MementoPrefs } from '../prefs';
 import type { SyncCommands } from '../sync/commands';
 import { readConfig, registerCommand, toAbortSignal } from '../vscode-utils';
 import { productionSettings } from './production';
-import { labels } from '../../core/session/route-contract';
+import { baggageMember, labels, routeHeader, routeHeaderLine } from '../../core/session/route-contract';
 
 export interface SessionCommandDeps {
   clusters: Clusters;
@@ -267,7 +267,7 @@ export class SessionCommands extends Disposable {
 
   private async copyRouteKey(ref: SessionRef): Promise<void> {
     await vscode.env.clipboard.writeText(await this.routeKey(ref));
-    void vscode.window.showInformationMessage(`Route key of session ${ref.session} copied. Send it as header x-devlane-route, or as baggage devlane=<key>.`);
+    void vscode.window.showInformationMessage(`Route key of session ${ref.session} copied. Send it as header ${routeHeader}, or as baggage ${baggageMember('<key>')}.`);
   }
 
   private async copyJoinLink(ref: SessionRef): Promise<void> {
@@ -360,7 +360,7 @@ export class SessionCommands extends Disposable {
     const open = 'Open Routed URL';
     const copy = 'Copy Route Key';
     const take = 'Take Over Service';
-    const choice = await vscode.window.showInformationMessage(`Session ${ref.session}: ${what}. Requests with header x-devlane-route: <key> or baggage devlane=<key> follow its routes.`, open, copy, take);
+    const choice = await vscode.window.showInformationMessage(`Session ${ref.session}: ${what}. Requests with header ${routeHeaderLine('<key>')} or baggage ${baggageMember('<key>')} follow its routes.`, open, copy, take);
     if (choice === open) await vscode.commands.executeCommand(commands.openRoutedUrl, ref);
     else if (choice === copy) await this.copyRouteKey(ref);
     else if (choice === take) await this.takeOver(ref);
