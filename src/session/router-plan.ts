@@ -8,7 +8,7 @@ import { ClusterError } from '../core/errors';
 import type { Json, KubeObject, Service } from '../core/resources';
 import type { OwnerRecord } from '../core/session/dev-workload';
 import { SessionError } from '../core/session/errors';
-import { originServiceName, routerName } from '../core/session/names';
+import { annotations, originServiceName, routerName } from '../core/session/names';
 import type { ObjRef, Step } from '../core/session/plan';
 import { blockedTraffic, type NetworkPolicy, type PolicyPod } from '../routing/network-policy';
 import { portProtocol, type RouterPort } from '../routing/nginx-config';
@@ -70,7 +70,7 @@ export async function routerSteps(api: ObjectApi, input: RouterPlanInput, signal
     { kind: 'wait-ready', ref: depRef, summary: `Wait for the router to be Ready`, undo: [] },
     { kind: 'edit', ref: cmRef, edit: { kind: 'router.addRoute', session, routeKey: input.routeKey, service: svc, devService: input.devService }, summary: `Route session ${session}'s key to ${input.devService} in the router`, undo: [{ kind: 'edit', ref: cmRef, edit: { kind: 'router.removeRoute', session }, summary: `Remove session ${session}'s route from the router` }] },
     { kind: 'verify-router', ref: depRef, service: svc, summary: `Check that un-keyed requests through the router reach ${svc}'s original pods`, undo: [] },
-    { kind: 'edit', ref: ref('service', ns, svc), edit: { kind: 'service.switchSelector', selector: routerPodLabels(svc) }, summary: `Point Service ${svc} at the router (original selector kept in annotation devlane.dev/original-selector)`, undo: [] },
+    { kind: 'edit', ref: ref('service', ns, svc), edit: { kind: 'service.switchSelector', selector: routerPodLabels(svc) }, summary: `Point Service ${svc} at the router (original selector kept in annotation ${annotations.originalSelector})`, undo: [] },
   ];
   return { setup, route };
 }

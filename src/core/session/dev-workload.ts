@@ -13,7 +13,7 @@
 // Pure: the caller reads the objects.
 import { SessionError } from './errors';
 import { annotations, devServiceName, devWorkloadName, type Role } from './names';
-import { labels, managedBy } from './route-contract';
+import { keyPrefix, labels, managedBy } from './route-contract';
 import { debugAnnotation, debugAnnotationValue, debugLaunch, defaultDebugPort, detectRuntime, type DebugSpec } from '../debug/runtime';
 import type { Json, KubeObject, Service } from '../resources';
 import { matchesServiceSelector } from '../selectors';
@@ -89,7 +89,7 @@ export function rewriteLabels(template: Record<string, string>, services: Servic
   const out: Record<string, string> = {};
   const rewritten: Record<string, string> = {};
   for (const [k, v] of Object.entries(template)) {
-    if (k.startsWith('devlane.dev/')) continue;
+    if (k.startsWith(keyPrefix)) continue;
     if (keys.has(k)) {
       rewritten[k] = v;
       out[k] = copyValue(v);

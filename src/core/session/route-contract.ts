@@ -19,6 +19,9 @@ export const baggageMember = (routeKey: string): string => `${baggageKey}=${rout
 export const routeHeaderLine = (routeKey: string): string => `${routeHeader}: ${routeKey}`;
 export const baggageLine = (routeKey: string): string => `${baggageHeader}: ${baggageMember(routeKey)}`;
 
+/** The prefix of every label and annotation key Devlane owns. */
+export const keyPrefix = 'devlane.dev/';
+
 export const labels = {
   /** The session an object belongs to (the record carries it too). */
   session: 'devlane.dev/session',
