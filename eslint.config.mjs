@@ -2,7 +2,9 @@
 // docs/ARCHITECTURE.md with no-restricted-imports:
 //   - `vscode` only in src/ui/, src/extension.ts and the in-editor tests (test/e2e/);
 //   - `@kubernetes/client-node` only in src/cluster/ (tests may use it to set up fixtures).
+// and, with import-x/no-cycle, that no module in src/ or webview/ imports itself through others.
 import js from '@eslint/js';
+import { createNodeResolver, importX } from 'eslint-plugin-import-x';
 import tseslint from 'typescript-eslint';
 
 const vscodeBan = {
@@ -41,6 +43,18 @@ export default tseslint.config(
     // Type-only imports are marked, so a bundle never pulls a module in for its types alone.
     files: ['src/**', 'webview/**'],
     rules: { '@typescript-eslint/consistent-type-imports': ['error', { fixStyle: 'inline-type-imports' }] },
+  },
+  {
+    // A cycle makes load order matter and hides which module owns a concept: shared types and
+    // helpers get their own module instead. Type-only imports count too.
+    files: ['src/**', 'webview/**'],
+    plugins: { 'import-x': importX },
+    settings: {
+      'import-x/extensions': ['.ts', '.js', '.mjs'],
+      'import-x/parsers': { '@typescript-eslint/parser': ['.ts'] },
+      'import-x/resolver-next': [createNodeResolver({ extensions: ['.ts', '.js', '.mjs', '.json'] })],
+    },
+    rules: { 'import-x/no-cycle': ['error', { ignoreExternal: true }] },
   },
   {
     files: ['src/ui/**', 'src/extension.ts'],

@@ -20,6 +20,7 @@ import { participantOf } from './session/participant';
 import { Sessions } from './session/sessions';
 import { deleteConfirmThreshold, type DeletePreview, describeDeletes } from './core/sync/deletes';
 import { findMapping, startServiceSync } from './sync/service-sync';
+import { baggageLine, routeHeaderLine } from './core/session/route-contract';
 
 const usage = `Usage: devlane <command> [options]
 
@@ -198,7 +199,7 @@ async function main(argv: string[]): Promise<number> {
         const workspace = resolve(values.workspace ?? process.cwd());
         const sync = values['no-sync'] ? undefined : await findMapping(workspace, need('a SERVICE'));
         const r = await sessions.start({ service: need('a SERVICE'), session: values.session, image: values.image, strategy, rwoAsEmptyDir: values['rwo-as-emptydir'], sync }, controller.signal);
-        out(`Session ${r.session} is live on ${r.service} (${r.strategy}${r.resumed ? ', resumed' : ''}).\nRoute key: ${r.routeKey}\nSend requests with the header "x-devlane-route: ${r.routeKey}" or "baggage: devlane=${r.routeKey}".`, {
+        out(`Session ${r.session} is live on ${r.service} (${r.strategy}${r.resumed ? ', resumed' : ''}).\nRoute key: ${r.routeKey}\nSend requests with the header "${routeHeaderLine(r.routeKey)}" or "${baggageLine(r.routeKey)}".`, {
           session: r.session, routeKey: r.routeKey, service: r.service, devService: r.devService, strategy: r.strategy, resumed: r.resumed, namespace, context: contextName, phasesMs: r.phases,
         });
         if (detach) {

@@ -10,6 +10,7 @@ import '@vscode-elements/elements/dist/vscode-single-select/index.js';
 import '@vscode-elements/elements/dist/vscode-option/index.js';
 import type { HostMessage, PanelState, TryResult, ViewMessage, ViewPersisted } from '../src/sessionview/panel-protocol';
 import { h, renderState, renderTryResult } from './render';
+import { baggageMember, routeHeader } from '../src/core/session/route-contract';
 
 interface VsCodeApi {
   postMessage(m: ViewMessage): void;
@@ -59,7 +60,7 @@ const trySection = h(
   'section',
   { 'aria-labelledby': 'try-title' },
   h('h2', { id: 'try-title' }, 'Try a request'),
-  h('p', { class: 'note' }, 'Sent from the editor through the cluster. "Send Through the Route" adds x-devlane-route and baggage devlane=KEY; "Send Without the Key" sends the same request without them, to compare.'),
+  h('p', { class: 'note' }, `Sent from the editor through the cluster. "Send Through the Route" adds ${routeHeader} and baggage ${baggageMember('KEY')}; "Send Without the Key" sends the same request without them, to compare.`),
   h('div', { class: 'form' }, label('try-method', 'Method'), method, label('try-path', 'Path'), path, label('try-target', 'Target service'), target, label('try-headers', 'Headers'), headers, label('try-body', 'Body'), body),
   h('div', { class: 'row' }, sendRouted, sendPlain, sending),
   results,

@@ -1,6 +1,7 @@
 // DOM for one PanelState snapshot, and for one Try-a-request answer. Built with createElement and
 // textContent only (no innerHTML), so nothing the cluster or a response says can become markup.
 import type { ActionState, PanelState, ServicePanel, TryResult, ViewMessage } from '../src/sessionview/panel-protocol';
+import { baggageHeader, routeHeader } from '../src/core/session/route-contract';
 
 type Child = Node | string | undefined | false;
 
@@ -78,7 +79,7 @@ export function renderState(s: PanelState, revealedKey: string | undefined, post
       h('tr', {}, h('th', { scope: 'row' }, 'curl'), h('td', {}, ''), h('td', {}, button('Copy curl Command', a.copyRouteKey, () => post({ type: 'copyRouteKey', form: 'curl' }), { secondary: true }))),
     ),
   );
-  out.push(h('p', { class: 'note' }, 'A service must pass x-devlane-route and baggage on to the calls it makes for routes deeper than the first service to work.'));
+  out.push(h('p', { class: 'note' }, `A service must pass ${routeHeader} and ${baggageHeader} on to the calls it makes for routes deeper than the first service to work.`));
 
   // Participants.
   out.push(h('h2', {}, 'Participants'));

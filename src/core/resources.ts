@@ -1,6 +1,10 @@
 // The Kubernetes objects the explorer reads, as the JSON the API server sends (not client-node's
 // classes): only the fields Devlane uses are typed; everything else passes through untouched.
 
+/** A part of an object Devlane passes through field by field (pod templates, routes) without typing it. */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- passed through, not read
+export type Json = Record<string, any>;
+
 export interface ObjectMeta {
   name: string;
   namespace?: string;

@@ -4,7 +4,7 @@ import type { ObjectApi } from '../cluster/api';
 import { apiTypes } from '../core/api-types';
 import { debugAnnotation, type DebugSpec, parseDebugAnnotation } from '../core/debug/runtime';
 import type { Pod } from '../core/resources';
-import { labels } from '../core/session/names';
+import { selectors } from '../core/session/route-contract';
 import { DebugError } from './errors';
 
 export interface CopyRef {
@@ -23,7 +23,7 @@ export interface DebugTarget extends CopyRef {
 
 type PodWithDetails = Omit<Pod, 'spec'> & { spec?: { containers: { name: string; image?: string; workingDir?: string }[] } };
 
-export const devPodSelector = (c: Pick<CopyRef, 'session' | 'service'>): string => `${labels.session}=${c.session},${labels.role}=dev,${labels.service}=${c.service}`;
+export const devPodSelector = (c: Pick<CopyRef, 'session' | 'service'>): string => selectors.devPods(c.session, c.service);
 
 const isReady = (p: Pod) => p.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True') ?? false;
 

@@ -2,19 +2,19 @@
 // into whatever baggage the client already sent (its other members kept, an old devlane member
 // replaced), so that services that propagate either form carry the route deeper.
 import type { IncomingHttpHeaders, OutgoingHttpHeaders } from 'node:http';
-import { labels } from '../core/session/names';
-import { copyHeader } from '../routing/match';
+import { baggageHeader, baggageKey, baggageMember, copyHeader, labels, routeHeader } from '../core/session/route-contract';
 
-export const routeHeader = 'x-devlane-route';
-export const baggageKey = 'devlane';
-
-/** `a=1, devlane=OLD;p=1` + KEY → `a=1,devlane=KEY`. */
-export function mergeBaggage(incoming: string | string[] | undefined, key: string): string {
-  const members = (Array.isArray(incoming) ? incoming.join(',') : (incoming ?? ''))
+/** The baggage members other than Devlane's: `a=1, devlane=OLD;p=1` → `['a=1']`. */
+export function otherBaggageMembers(incoming: string | string[] | undefined): string[] {
+  return (Array.isArray(incoming) ? incoming.join(',') : (incoming ?? ''))
     .split(',')
     .map((m) => m.trim())
     .filter((m) => m && m.split('=')[0].trim() !== baggageKey);
-  return [...members, `${baggageKey}=${key}`].join(',');
+}
+
+/** `a=1, devlane=OLD;p=1` + KEY → `a=1,devlane=KEY`. */
+export function mergeBaggage(incoming: string | string[] | undefined, key: string): string {
+  return [...otherBaggageMembers(incoming), baggageMember(key)].join(',');
 }
 
 /** Headers that describe one connection, not the request: never forwarded as they came. */
@@ -27,7 +27,7 @@ const hopByHop = new Set(['connection', 'keep-alive', 'proxy-connection', 'proxy
 export function upstreamHeaders(h: IncomingHttpHeaders, key: string, host: string, upgrade = false): OutgoingHttpHeaders {
   const out: OutgoingHttpHeaders = {};
   for (const [name, value] of Object.entries(h)) {
-    if (value === undefined || hopByHop.has(name) || name === 'host' || name === routeHeader || name === 'baggage') continue;
+    if (value === undefined || hopByHop.has(name) || name === 'host' || name === routeHeader || name === baggageHeader) continue;
     out[name] = value;
   }
   if (upgrade && h.upgrade) {
@@ -37,7 +37,7 @@ export function upstreamHeaders(h: IncomingHttpHeaders, key: string, host: strin
   if (h.host) out['x-forwarded-host'] = h.host;
   out.host = host;
   out[routeHeader] = key;
-  out.baggage = mergeBaggage(h.baggage, key);
+  out[baggageHeader] = mergeBaggage(h[baggageHeader], key);
   return out;
 }
 

@@ -8,9 +8,8 @@
 import * as http from 'node:http';
 import type { ClusterConnection } from '../cluster/api';
 import { resolveBackend } from './backend';
-import { labels } from '../core/session/names';
-import { copyHeader } from '../routing/match';
-import { baggageKey, copyOf, routeHeader, upstreamHeaders } from './headers';
+import { baggageHeader, copyHeader, labels, routeHeader } from '../core/session/route-contract';
+import { copyOf, otherBaggageMembers, upstreamHeaders } from './headers';
 
 export interface TryRequest {
   method: string;
@@ -116,10 +115,11 @@ export function outgoingHeaders(r: TryRequest, routeKey: string | undefined, hos
   if (routeKey) return upstreamHeaders(given, routeKey, host);
   const out: http.OutgoingHttpHeaders = { ...given, host };
   delete out[routeHeader];
-  if (typeof out.baggage === 'string') {
-    const rest = out.baggage.split(',').map((m) => m.trim()).filter((m) => m && m.split('=')[0].trim() !== baggageKey);
-    if (rest.length) out.baggage = rest.join(',');
-    else delete out.baggage;
+  const baggage = out[baggageHeader];
+  if (typeof baggage === 'string') {
+    const rest = otherBaggageMembers(baggage);
+    if (rest.length) out[baggageHeader] = rest.join(',');
+    else delete out[baggageHeader];
   }
   return out;
 }

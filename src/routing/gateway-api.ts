@@ -8,10 +8,10 @@
 // ResponseHeaderModifier filter; merged into the rule's own one, since a rule may hold only one).
 // Only traffic an HTTPRoute routes is affected: requests through a Gateway (or a GAMMA mesh
 // whose HTTPRoutes name the Service as parent), not Pod-to-Service calls that bypass them.
-import { baggageHeader, baggagePattern, copyHeader, routeHeader } from './match';
+import { baggagePattern } from './match';
+import { baggageHeader, copyHeader, routeHeader } from '../core/session/route-contract';
 import type { EditResult } from './edit-result';
-import type { Json } from '../core/session/dev-workload';
-import type { KubeObject } from '../core/resources';
+import type { Json, KubeObject } from '../core/resources';
 
 export type HttpRoute = KubeObject & { spec?: Json };
 

@@ -4,11 +4,11 @@
 // kept as they are; undo removes exactly this session's route. The session's route marks what the
 // copy answers with `x-devlane-copy: <session>` (set, so the copy cannot forge another session's
 // name); responses through every other route are left as they are.
-import { baggageHeader, baggagePattern, copyHeader, routeHeader } from './match';
+import { baggagePattern } from './match';
 import type { EditResult } from './edit-result';
-import type { Json } from '../core/session/dev-workload';
-import { annotations, labels, managedBy } from '../core/session/names';
-import type { KubeObject } from '../core/resources';
+import { annotations } from '../core/session/names';
+import { baggageHeader, copyHeader, labels, managedBy, routeHeader } from '../core/session/route-contract';
+import type { Json, KubeObject } from '../core/resources';
 
 export const defaultRouteName = 'devlane-default';
 export const sessionRouteName = (session: string) => `devlane-${session}`;

@@ -11,7 +11,8 @@
 // with them the original Service, down. An address nobody answers fails only the requests that go
 // there, with a 502 that says which copy (or the origin) did not answer.
 import { createHash } from 'node:crypto';
-import { baggagePattern, copyHeader } from './match';
+import { baggagePattern } from './match';
+import { copyHeader } from '../core/session/route-contract';
 import { isRouteKey } from '../core/session/names';
 
 export type PortProtocol = 'http' | 'http2' | 'grpc' | 'tcp';

@@ -10,9 +10,10 @@
 // delete a router the Service still points at. `release-router` takes it out of the path first.
 import type { EditResult } from './edit-result';
 import { type RouterPort, type RouterRoute, renderRouterConfig, routesFingerprint } from './nginx-config';
-import { type Json, type OwnerRecord, ownerReference } from '../core/session/dev-workload';
-import { annotations, labels, managedBy, originServiceName, routerName } from '../core/session/names';
-import type { KubeObject, Service } from '../core/resources';
+import { type OwnerRecord, ownerReference } from '../core/session/dev-workload';
+import { annotations, originServiceName, routerName } from '../core/session/names';
+import { labels, managedBy, routerPodLabels } from '../core/session/route-contract';
+import type { Json, KubeObject, Service } from '../core/resources';
 
 /** The default router image; clusters that mirror images set `devlane.router.image` or `--router-image`. */
 export const routerImage = 'nginx:1.27';
@@ -38,7 +39,6 @@ export function adminPortFor(ports: RouterPort[]): number {
   return p;
 }
 
-export const routerPodLabels = (service: string): Record<string, string> => ({ [labels.role]: 'router', [labels.service]: service });
 
 const meta = (spec: RouterSpec, name: string, role: string) => ({
   name,

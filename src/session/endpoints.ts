@@ -2,12 +2,13 @@
 // pods it selects (and kube-proxy, or the mesh, has programmed them): until then requests still go
 // to the pods of the old selector. A route is reported live, and a router is taken away, only once
 // the Service's ready endpoints are exactly the pods its selector picks.
-import type { ExecContext } from './executor';
+import type { ExecContext } from './exec-context';
 import { apiTypes } from '../core/api-types';
 import { sleep } from '../core/backoff';
 import { ClusterError } from '../core/errors';
 import type { KubeObject, Pod } from '../core/resources';
 import { selectorString } from '../core/selectors';
+import { selectors } from '../core/session/route-contract';
 
 interface EndpointSlice extends KubeObject {
   endpoints?: { conditions?: { ready?: boolean | null }; targetRef?: { kind?: string; name?: string } }[];
@@ -18,7 +19,7 @@ const defaultTimeoutMs = 60_000;
 
 /** The pods behind a Service's ready endpoints, as the EndpointSlice controller lists them. */
 async function readyEndpointPods(ctx: ExecContext, namespace: string, service: string): Promise<Set<string>> {
-  const slices = await ctx.api.list<EndpointSlice>(apiTypes.endpointSlice, namespace, { labelSelector: `kubernetes.io/service-name=${service}` }, ctx.signal);
+  const slices = await ctx.api.list<EndpointSlice>(apiTypes.endpointSlice, namespace, { labelSelector: selectors.endpointSlices(service) }, ctx.signal);
   const pods = new Set<string>();
   for (const s of slices) {
     for (const e of s.endpoints ?? []) {
@@ -45,7 +46,7 @@ export async function waitEndpointsFollow(ctx: ExecContext, namespace: string, s
     const last = endpoints.size === 0 ? 'it has no ready endpoints' : `it still sends to ${stray.join(', ')}`;
     if (Date.now() > deadline) {
       throw new ClusterError('server', `Service ${namespace}/${service} did not follow its new selector within ${timeoutMs / 1000} s (${what}): ${last}`,
-        'Check the EndpointSlices of the Service (kubectl get endpointslices -l kubernetes.io/service-name=' + service + ') and that the selected pods are Ready.');
+        `Check the EndpointSlices of the Service (kubectl get endpointslices -l ${selectors.endpointSlices(service)}) and that the selected pods are Ready.`);
     }
     ctx.report(`Waiting for Service ${service} to send traffic ${what}`);
     await sleep(pollMs, ctx.signal);

@@ -3,72 +3,20 @@
 // people editing the same object never overwrite each other.
 import { routerSync } from './router-sync';
 import { waitDeploymentReady } from './wait';
-import type { ObjectApi } from '../cluster/api';
+import { editObject, type ExecContext, isKind } from './exec-context';
 import { apiTypes } from '../core/api-types';
 import { ClusterError } from '../core/errors';
-import type { Logger } from '../core/logger';
 import type { KubeObject } from '../core/resources';
 import { createdBySession, undoProblem, type UndoScope } from '../core/session/undo-admission';
-import { type Edit, type ObjRef, refText, type Step, type Undo } from '../core/session/plan';
-import { applyEdit } from '../routing/edits';
+import { refText, type Step, type Undo } from '../core/session/plan';
 import { type RouterConfigMap, withOriginAddress } from '../routing/router';
 import { releaseRouter } from './release-router';
 import { waitEndpointsFollow } from './endpoints';
 import { confirmServiceReachesRouter, verifyRouter } from './router-verify';
 import type { Service } from '../core/resources';
 import { SessionError } from '../core/session/errors';
-import { labels, originServiceName } from '../core/session/names';
-
-export interface ExecContext {
-  api: ObjectApi;
-  logger: Logger;
-  signal: AbortSignal;
-  /** Progress lines for the user ("Waiting for ratings-dl-alice to be Ready: pulling image"). */
-  report: (message: string) => void;
-}
-
-const conflictRetries = 8;
-
-const isKind = (err: unknown, ...kinds: string[]) => err instanceof ClusterError && kinds.includes(err.kind);
-
-async function jitterSleep(attempt: number, signal: AbortSignal): Promise<void> {
-  const ms = Math.min(1000, 25 * 2 ** attempt) * (0.5 + Math.random() / 2);
-  await new Promise<void>((resolve, reject) => {
-    const onAbort = () => (clearTimeout(t), reject(signal.reason));
-    const t = setTimeout(() => (signal.removeEventListener('abort', onAbort), resolve()), ms);
-    signal.addEventListener('abort', onAbort, { once: true });
-  });
-}
-
-/** Read, transform, write with a resourceVersion precondition; retry on conflict. */
-export async function editObject(ctx: ExecContext, ref: ObjRef, edit: Edit, opts: { dryRun?: boolean; createIfAbsent?: KubeObject } = {}): Promise<KubeObject | undefined> {
-  const type = apiTypes[ref.type];
-  for (let attempt = 0; ; attempt++) {
-    const current = await ctx.api.tryGet(type, ref.namespace, ref.name, ctx.signal);
-    const base = current ?? opts.createIfAbsent;
-    if (!base) {
-      ctx.logger.info(`${refText(ref)} is gone; nothing to ${edit.kind}`);
-      return undefined;
-    }
-    const result = applyEdit(base, edit);
-    try {
-      if (result.kind === 'unchanged') return current ?? (opts.dryRun ? base : await ctx.api.create(type, base, { signal: ctx.signal }));
-      if (result.kind === 'delete') {
-        if (current) await ctx.api.delete(type, ref.namespace, ref.name, { dryRun: opts.dryRun, signal: ctx.signal, preconditions: { resourceVersion: current.metadata.resourceVersion } });
-        return undefined;
-      }
-      if (!current) return await ctx.api.create(type, result.object, { dryRun: opts.dryRun, signal: ctx.signal });
-      return await ctx.api.update(type, result.object, { dryRun: opts.dryRun, signal: ctx.signal });
-    } catch (err) {
-      if (isKind(err, 'conflict', 'already-exists', 'not-found') && attempt < conflictRetries) {
-        ctx.logger.debug(`${refText(ref)} changed while editing (${(err as Error).message}); reading it again`);
-        await jitterSleep(attempt, ctx.signal);
-        continue;
-      }
-      throw err;
-    }
-  }
-}
+import { originServiceName } from '../core/session/names';
+import { labels } from '../core/session/route-contract';
 
 /** Runs one step for real (or as a server-side dry-run). `created` collects objects this run created. */
 export async function runStep(ctx: ExecContext, step: Step, opts: { dryRun?: boolean; virtual?: Map<string, KubeObject> } = {}): Promise<void> {

@@ -9,7 +9,8 @@ import { Disposable, toDisposable } from '../core/lifecycle';
 import type { Logger } from '../core/logger';
 import type { KubeObject } from '../core/resources';
 import { ownerReference, sessionLabels } from '../core/session/dev-workload';
-import { labels, leaseName } from '../core/session/names';
+import { leaseName } from '../core/session/names';
+import { labels } from '../core/session/route-contract';
 
 export const leaseDurationSeconds = 30;
 export const renewEveryMs = 5_000;

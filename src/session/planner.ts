@@ -6,8 +6,8 @@ import { findDeployment } from './target';
 import type { ObjectApi } from '../cluster/api';
 import { apiTypes } from '../core/api-types';
 import { ClusterError } from '../core/errors';
-import type { KubeObject, Pod, Service } from '../core/resources';
-import { buildDevWorkload, type Json, type OwnerRecord } from '../core/session/dev-workload';
+import type { Json, KubeObject, Pod, Service } from '../core/resources';
+import { buildDevWorkload, type OwnerRecord } from '../core/session/dev-workload';
 import type { DebugConfig, ServiceSync } from '../core/sync/config';
 import { SessionError } from '../core/session/errors';
 import { devServiceName, recordName, virtualServiceName } from '../core/session/names';
@@ -18,6 +18,7 @@ import { originalSelectorOf } from '../routing/router';
 import { routerSteps } from './router-plan';
 export { routerPorts } from './router-plan';
 import { selectorString } from '../core/selectors';
+import { baggageMember, labels, routeHeader } from '../core/session/route-contract';
 
 export interface PlanInput {
   context: string;
@@ -93,7 +94,7 @@ export async function buildPlan(api: ObjectApi, input: PlanInput, signal: AbortS
   );
   const record: OwnerRecord = { name: recordName(session), uid: input.recordUid ?? pendingUid };
   // Services Devlane made itself (dev Services, origins) are not "original" selectors to avoid.
-  const originals = services.filter((s) => !s.metadata.labels?.['devlane.dev/role']);
+  const originals = services.filter((s) => !s.metadata.labels?.[labels.role]);
   const dev = buildDevWorkload({ deployment, service, services: originals, session, record, image: input.image, pvcs, rwoAsEmptyDir: input.rwoAsEmptyDir, sync: input.sync, debug: input.debug });
   const pods = await api.list<Pod>(apiTypes.pod, ns, { labelSelector: selectorString(originalSelectorOf(service)) }, signal);
   const choice = await chooseStrategy(api, ns, pods, input.strategy, signal);
@@ -142,7 +143,7 @@ async function istioSteps(api: ObjectApi, ns: string, service: string, session: 
       edit: { kind: 'istio.addRoute', session, routeKey, service, devService },
       createIfAbsent: existing ? undefined : newVirtualService(ns, name, service),
       summary: existing
-        ? `Prepend a route for session ${session} (header x-devlane-route or baggage devlane=KEY → ${devService}) to VirtualService ${name}`
+        ? `Prepend a route for session ${session} (header ${routeHeader} or baggage ${baggageMember('KEY')} → ${devService}) to VirtualService ${name}`
         : `Create VirtualService ${name} for ${service}: session ${session}'s key → ${devService}, everything else → ${service}`,
       undo: [undo],
     },
@@ -160,7 +161,7 @@ async function gatewaySteps(api: ObjectApi, ns: string, service: string, session
       kind: 'edit',
       ref: rRef,
       edit: { kind: 'gateway.addRoute', session, routeKey, service, devService },
-      summary: `Add rules for session ${session} (header x-devlane-route or baggage devlane=KEY → ${devService}) to HTTPRoute ${r.metadata.name}, next to each rule that routes to ${service}`,
+      summary: `Add rules for session ${session} (header ${routeHeader} or baggage ${baggageMember('KEY')} → ${devService}) to HTTPRoute ${r.metadata.name}, next to each rule that routes to ${service}`,
       undo: [{ kind: 'edit', ref: rRef, edit: { kind: 'gateway.removeRoute', session, routeKey }, summary: `Remove session ${session}'s rules from HTTPRoute ${r.metadata.name}` }],
     } satisfies Step;
   });

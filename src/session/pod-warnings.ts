@@ -1,7 +1,7 @@
 // The Warning Events of a copy's pods (failed pulls, failed mounts, back-offs), for the user to
 // see while the copy starts. One watch per pod, narrowed on the server to that pod's warnings, so
 // a busy namespace's Events never cross the wire; each is reported once.
-import type { ExecContext } from './executor';
+import type { ExecContext } from './exec-context';
 import type { InformerLease } from '../cluster/api';
 import { apiTypes } from '../core/api-types';
 import type { KubeObject } from '../core/resources';

@@ -2,9 +2,11 @@
 // that two participants joining (or taking over services) at once never lose each other's change.
 import type { ObjectApi } from '../cluster/api';
 import { apiTypes } from '../core/api-types';
+import { Backoff, type BackoffOptions, sleep } from '../core/backoff';
 import { ClusterError } from '../core/errors';
 import { SessionError } from '../core/session/errors';
-import { labels, recordName } from '../core/session/names';
+import { recordName } from '../core/session/names';
+import { selectors } from '../core/session/route-contract';
 import { type RecordConfigMap, readRecord, type SessionState, withState } from '../core/session/record';
 import { RecordError } from '../core/session/record-schema';
 
@@ -26,7 +28,7 @@ export interface RecordList {
 }
 
 export async function listRecords(api: ObjectApi, namespace: string, signal: AbortSignal): Promise<RecordList> {
-  const cms = await api.list<RecordConfigMap>(apiTypes.configMap, namespace, { labelSelector: `${labels.role}=record` }, signal);
+  const cms = await api.list<RecordConfigMap>(apiTypes.configMap, namespace, { labelSelector: selectors.role('record') }, signal);
   const out: RecordList = { records: [], unreadable: [] };
   for (const cm of cms) {
     try {
@@ -46,8 +48,12 @@ export async function deleteRecordObject(api: ObjectApi, namespace: string, name
   });
 }
 
+/** Between conflicting record writes: short and spread apart, since every participant writes the same record. */
+const recordConflictBackoff: BackoffOptions = { initialMs: 10, factor: 2, maxMs: 640, jitter: 1 };
+
 /** Applies `change` to the current state and writes it back; reads again and retries on conflict. */
 export async function updateRecord(api: ObjectApi, namespace: string, session: string, change: (state: SessionState) => SessionState, signal: AbortSignal): Promise<{ cm: RecordConfigMap; state: SessionState }> {
+  const backoff = new Backoff(recordConflictBackoff);
   for (let attempt = 0; ; attempt++) {
     const { cm, state } = await requireRecord(api, namespace, session, signal);
     const next = change(structuredClone(state));
@@ -56,7 +62,7 @@ export async function updateRecord(api: ObjectApi, namespace: string, session: s
       return { cm: written, state: next };
     } catch (err) {
       if (err instanceof ClusterError && err.kind === 'conflict' && attempt < 10) {
-        await new Promise((r) => setTimeout(r, 20 * 2 ** Math.min(attempt, 5) * Math.random()));
+        await sleep(backoff.next(), signal);
         continue;
       }
       throw err;

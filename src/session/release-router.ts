@@ -6,15 +6,16 @@
 // Another session may start on the same Service meanwhile: every delete carries the
 // resourceVersion it was decided on, the routes are read again after the drain, and the selector
 // is put back only while the Service still selects the router pods.
-import type { ExecContext } from './executor';
-import { editObject } from './executor';
+import { editObject, type ExecContext } from './exec-context';
 import { apiTypes } from '../core/api-types';
 import { ClusterError } from '../core/errors';
 import { annotations, originServiceName, routerName } from '../core/session/names';
 import type { KubeObject, Pod, Service } from '../core/resources';
-import { readRoutes, type RouterConfigMap, routerPodLabels } from '../routing/router';
-import { matchesServiceSelector, selectorString } from '../core/selectors';
+import { readRoutes, type RouterConfigMap } from '../routing/router';
+import { matchesServiceSelector } from '../core/selectors';
 import { waitEndpointsFollow } from './endpoints';
+import { sleep } from '../core/backoff';
+import { routerPodLabels, selectors } from '../core/session/route-contract';
 
 type Kind = keyof typeof apiTypes;
 
@@ -110,7 +111,7 @@ async function deleteAt(ctx: ExecContext, kind: Kind, obj: KubeObject, precondit
 const drainWaitMs = 45_000;
 
 async function routerPodsGone(ctx: ExecContext, namespace: string, service: string): Promise<void> {
-  const labelSelector = selectorString(routerPodLabels(service));
+  const labelSelector = selectors.routerPods(service);
   const deadline = Date.now() + drainWaitMs;
   for (;;) {
     const pods = await ctx.api.list<Pod>(apiTypes.pod, namespace, { labelSelector }, ctx.signal);
@@ -120,6 +121,6 @@ async function routerPodsGone(ctx: ExecContext, namespace: string, service: stri
       return;
     }
     ctx.report(`Waiting for the router of ${service} to drain (${pods.length} pod(s) terminating)`);
-    await new Promise<void>((resolve) => setTimeout(resolve, 500));
+    await sleep(500, ctx.signal);
   }
 }

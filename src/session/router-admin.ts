@@ -1,7 +1,7 @@
 // Reads a router pod's admin port over HTTP from inside the pod (exec), with whichever client the
 // image has: curl (the public nginx image) or busybox wget (Alpine variants). The answer is parsed
 // strictly: a cut exec stream yields no status line, which is an unknown outcome, never success.
-import type { ExecContext } from './executor';
+import type { ExecContext } from './exec-context';
 
 export interface AdminAnswer {
   status: number;

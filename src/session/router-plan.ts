@@ -5,15 +5,15 @@
 import type { ObjectApi } from '../cluster/api';
 import { apiTypes } from '../core/api-types';
 import { ClusterError } from '../core/errors';
-import type { KubeObject, Service } from '../core/resources';
-import type { Json, OwnerRecord } from '../core/session/dev-workload';
+import type { Json, KubeObject, Service } from '../core/resources';
+import type { OwnerRecord } from '../core/session/dev-workload';
 import { SessionError } from '../core/session/errors';
-import { originServiceName, routerName } from '../core/session/names';
+import { annotations, originServiceName, routerName } from '../core/session/names';
 import type { ObjRef, Step } from '../core/session/plan';
 import { blockedTraffic, type NetworkPolicy, type PolicyPod } from '../routing/network-policy';
 import { portProtocol, type RouterPort } from '../routing/nginx-config';
-import { adminPortFor, originalSelectorOf, originService, routerConfigMap, routerDeployment, routerDisruptionBudget, routerImage, routerPodLabels, type RouterSpec } from '../routing/router';
-import { selectorString } from '../core/selectors';
+import { adminPortFor, originalSelectorOf, originService, routerConfigMap, routerDeployment, routerDisruptionBudget, routerImage, type RouterSpec } from '../routing/router';
+import { routerPodLabels, selectors } from '../core/session/route-contract';
 
 export interface RouterPlanInput {
   namespace: string;
@@ -70,7 +70,7 @@ export async function routerSteps(api: ObjectApi, input: RouterPlanInput, signal
     { kind: 'wait-ready', ref: depRef, summary: `Wait for the router to be Ready`, undo: [] },
     { kind: 'edit', ref: cmRef, edit: { kind: 'router.addRoute', session, routeKey: input.routeKey, service: svc, devService: input.devService }, summary: `Route session ${session}'s key to ${input.devService} in the router`, undo: [{ kind: 'edit', ref: cmRef, edit: { kind: 'router.removeRoute', session }, summary: `Remove session ${session}'s route from the router` }] },
     { kind: 'verify-router', ref: depRef, service: svc, summary: `Check that un-keyed requests through the router reach ${svc}'s original pods`, undo: [] },
-    { kind: 'edit', ref: ref('service', ns, svc), edit: { kind: 'service.switchSelector', selector: routerPodLabels(svc) }, summary: `Point Service ${svc} at the router (original selector kept in annotation devlane.dev/original-selector)`, undo: [] },
+    { kind: 'edit', ref: ref('service', ns, svc), edit: { kind: 'service.switchSelector', selector: routerPodLabels(svc) }, summary: `Point Service ${svc} at the router (original selector kept in annotation ${annotations.originalSelector})`, undo: [] },
   ];
   return { setup, route };
 }
@@ -99,7 +99,7 @@ async function refuseBlockingPolicies(api: ObjectApi, input: RouterPlanInput, po
   throw new SessionError(
     'unsupported',
     `NetworkPolicies would drop the router's traffic for Service ${ns}/${input.service.metadata.name}: ${[...new Set(problems)].join('; ')}`,
-    `Nothing was created. Have the policies admit pods labelled ${selectorString(routerPodLabels(input.service.metadata.name))} (to and from the original pods and the copy, and from the Service's clients), or use Istio routing.`,
+    `Nothing was created. Have the policies admit pods labelled ${selectors.routerPods(input.service.metadata.name)} (to and from the original pods and the copy, and from the Service's clients), or use Istio routing.`,
   );
 }
 

@@ -6,15 +6,15 @@
 // middle is an unknown outcome, and a config nginx refused leaves the old routes. When the push
 // cannot reach a pod, the pod's own loop installs the mounted file once the kubelet updates it.
 import { adminGet } from './router-admin';
-import type { ExecContext } from './executor';
+import type { ExecContext } from './exec-context';
 import type { ExecStreamEnd } from '../cluster/api';
 import { apiTypes } from '../core/api-types';
 import { ClusterError } from '../core/errors';
 import type { KubeObject, Pod } from '../core/resources';
-import { labels } from '../core/session/names';
+import { labels, selectors } from '../core/session/route-contract';
 import { routesPath } from '../routing/nginx-config';
-import { configKey, readGeneration, readSpec, type RouterConfigMap, routerPodLabels, routerShellLib } from '../routing/router';
-import { selectorString } from '../core/selectors';
+import { configKey, readGeneration, readSpec, type RouterConfigMap, routerShellLib } from '../routing/router';
+import { sleep } from '../core/backoff';
 
 /** How long a pod may take to serve the new generation once the push installed it. */
 const confirmWaitMs = 30_000;
@@ -27,7 +27,7 @@ export async function routerSync(ctx: ExecContext, namespace: string, cm: KubeOb
   const generation = readGeneration(cm as RouterConfigMap);
   const { adminPort } = readSpec(cm as RouterConfigMap);
   const config = (cm as RouterConfigMap).data?.[configKey] ?? '';
-  const pods = await ctx.api.list<Pod>(apiTypes.pod, namespace, { labelSelector: selectorString(routerPodLabels(service)) }, ctx.signal);
+  const pods = await ctx.api.list<Pod>(apiTypes.pod, namespace, { labelSelector: selectors.routerPods(service) }, ctx.signal);
   // Pods not Ready get the new file when they (re)start; exec into them would fail anyway.
   const running = pods.filter((p) => !p.metadata.deletionTimestamp && p.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True'));
   await Promise.all(running.map((pod) => syncPod(ctx, namespace, pod.metadata.name, { generation, config, adminPort }, opts.confirmWaitMs)));
@@ -86,7 +86,7 @@ async function servedGeneration(ctx: ExecContext, namespace: string, pod: string
     const m = answer?.status === 200 ? /generation (\d+) /.exec(answer.body) : null;
     if (m) last = Number(m[1]);
     if ((last !== undefined && last >= generation) || Date.now() > deadline) return last;
-    await new Promise<void>((resolve) => setTimeout(resolve, 500));
+    await sleep(500, ctx.signal);
   }
 }
 

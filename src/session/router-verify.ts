@@ -5,22 +5,22 @@
 // all show as no answer). Services with only TCP ports carry no request to send, and are not
 // probed. Nothing is written here.
 import { adminGet, routerPodGet } from './router-admin';
-import type { ExecContext } from './executor';
+import type { ExecContext } from './exec-context';
 import { apiTypes } from '../core/api-types';
 import type { Pod, Service } from '../core/resources';
 import { SessionError } from '../core/session/errors';
 import { originServiceName, routerName } from '../core/session/names';
 import { hostPort, originProbePath, probeHeaders, routerCheckHeader, routerCheckPath } from '../routing/nginx-config';
-import { readSpec, type RouterConfigMap, routerPodLabels } from '../routing/router';
-import { selectorString } from '../core/selectors';
+import { readSpec, type RouterConfigMap } from '../routing/router';
 import { sleep } from '../core/backoff';
+import { selectors } from '../core/session/route-contract';
 
 const verifyWaitMs = 30_000;
 
 export async function verifyRouter(ctx: ExecContext, namespace: string, service: string): Promise<void> {
   const cm = await ctx.api.get<RouterConfigMap>(apiTypes.configMap, namespace, routerName(service), ctx.signal);
   const spec = readSpec(cm);
-  const pods = (await ctx.api.list<Pod>(apiTypes.pod, namespace, { labelSelector: selectorString(routerPodLabels(service)) }, ctx.signal)).filter(
+  const pods = (await ctx.api.list<Pod>(apiTypes.pod, namespace, { labelSelector: selectors.routerPods(service) }, ctx.signal)).filter(
     (p) => !p.metadata.deletionTimestamp && p.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True'),
   );
   // A Service created a moment ago is reachable once the cluster's proxies have programmed it
@@ -52,7 +52,7 @@ export async function verifyRouter(ctx: ExecContext, namespace: string, service:
   throw new SessionError(
     'failed',
     `The router cannot reach the original pods of Service ${namespace}/${service}: ${problems.join('; ')}`,
-    `Service ${service} was not pointed at the router. Check that the original pods are Ready and listen on the Service's target ports, and that no NetworkPolicy drops traffic from pods labelled ${selectorString(routerPodLabels(service))}.`,
+    `Service ${service} was not pointed at the router. Check that the original pods are Ready and listen on the Service's target ports, and that no NetworkPolicy drops traffic from pods labelled ${selectors.routerPods(service)}.`,
   );
 }
 
@@ -74,7 +74,7 @@ export async function confirmServiceReachesRouter(ctx: ExecContext, namespace: s
   const svc = await ctx.api.get<Service>(apiTypes.service, namespace, service, ctx.signal);
   const address = svc.spec?.clusterIP;
   if (!port || !address || address === 'None') return;
-  const pod = (await ctx.api.list<Pod>(apiTypes.pod, namespace, { labelSelector: selectorString(routerPodLabels(service)) }, ctx.signal)).find(
+  const pod = (await ctx.api.list<Pod>(apiTypes.pod, namespace, { labelSelector: selectors.routerPods(service) }, ctx.signal)).find(
     (p) => !p.metadata.deletionTimestamp && p.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True'),
   );
   if (!pod) return;

@@ -2,7 +2,8 @@
 // service in a session you are in), join, leave, stop, list, and collect the sessions of
 // participants whose Leases expired. The UI and the CLI both drive this class.
 import { getMaxListeners, setMaxListeners } from 'node:events';
-import { type ExecContext, replayUndo, runStep } from './executor';
+import type { ExecContext } from './exec-context';
+import { replayUndo, runStep } from './executor';
 import { findLease, Heartbeat, leaseDurationSeconds, type LeaseObject, leaseObject } from './lease';
 import { type LeaseObserver, leaseWhere, processLeases } from './lease-observer';
 import type { ParticipantSource } from './participant';
@@ -16,7 +17,8 @@ import type { Logger } from '../core/logger';
 import type { KubeObject } from '../core/resources';
 import { SessionError } from '../core/session/errors';
 import { productionReason } from '../core/session/globs';
-import { defaultSessionName, devServiceName, labels, leaseName, newRouteKey, recordName, sessionNameProblem } from '../core/session/names';
+import { defaultSessionName, devServiceName, leaseName, newRouteKey, recordName, sessionNameProblem } from '../core/session/names';
+import { selectors } from '../core/session/route-contract';
 import { participantUser } from '../core/session/participant';
 import { describePlan, type Plan, type StrategyName } from '../core/session/plan';
 import { recordObject, type SessionState, type TakenOver } from '../core/session/record';
@@ -353,7 +355,7 @@ export class Sessions {
   /** Lists the Leases and notes them; answers whether a participant's Lease stood still for its duration, as seen here. */
   private async leaseJudge(signal: AbortSignal): Promise<(session: string, participant: string) => boolean> {
     const { api, namespace } = this.o;
-    const leases = await api.list<LeaseObject>(apiTypes.lease, namespace, { labelSelector: `${labels.role}=lease` }, signal);
+    const leases = await api.list<LeaseObject>(apiTypes.lease, namespace, { labelSelector: selectors.role('lease') }, signal);
     const observer = this.o.leases ?? processLeases;
     const where = leaseWhere(this.o.context, namespace);
     return (session, participant) => observer.expired(where, leaseName(session, participant), findLease(leases, session, participant));
@@ -380,7 +382,7 @@ export class Sessions {
   private async deleteRecord(session: string, signal: AbortSignal): Promise<void> {
     const { api, namespace } = this.o;
     // Leases are owned by the record too; deleting them now means nobody sees a stale participant meanwhile.
-    for (const l of await api.list(apiTypes.lease, namespace, { labelSelector: `${labels.session}=${session},${labels.role}=lease` }, signal)) {
+    for (const l of await api.list(apiTypes.lease, namespace, { labelSelector: selectors.sessionRole(session, 'lease') }, signal)) {
       await api.delete(apiTypes.lease, namespace, l.metadata.name, { signal }).catch(() => undefined);
     }
     await api.delete(apiTypes.configMap, namespace, recordName(session), { signal }).catch((err) => {

@@ -2,18 +2,15 @@
 // ReplicaSet resolve to that ReplicaSet's Deployment). Other owners get a clear "not supported yet".
 import type { ObjectApi } from '../cluster/api';
 import { apiTypes } from '../core/api-types';
-import type { KubeObject, Pod, Service } from '../core/resources';
+import type { Json, KubeObject, Pod, Service } from '../core/resources';
 import { SessionError } from '../core/session/errors';
-import { labels } from '../core/session/names';
+import { labels } from '../core/session/route-contract';
 import { matchesServiceSelector, selectorString } from '../core/selectors';
-import type { Json } from '../core/session/dev-workload';
 import { originalSelectorOf } from '../routing/router';
 
 type Owned = KubeObject & { spec?: Json };
 
 const controllerOf = (o: KubeObject) => o.metadata.ownerReferences?.find((r) => r.controller) ?? o.metadata.ownerReferences?.[0];
-
-const selectorText = selectorString;
 
 export async function findDeployment(api: ObjectApi, service: Service, signal: AbortSignal): Promise<Owned> {
   const ns = service.metadata.namespace!;
@@ -23,7 +20,7 @@ export async function findDeployment(api: ObjectApi, service: Service, signal: A
   if (Object.keys(selector).length === 0) {
     throw new SessionError('unsupported', `Service ${ns}/${name} has no selector, so there is no workload behind it to copy`, 'Nothing was created. Devlane takes over Services that select pods.');
   }
-  const pods = (await api.list<Pod>(apiTypes.pod, ns, { labelSelector: selectorText(selector) }, signal)).filter(
+  const pods = (await api.list<Pod>(apiTypes.pod, ns, { labelSelector: selectorString(selector) }, signal)).filter(
     (p) => !p.metadata.labels?.[labels.role] && !p.metadata.deletionTimestamp,
   );
   for (const pod of pods) {
@@ -44,6 +41,6 @@ export async function findDeployment(api: ObjectApi, service: Service, signal: A
   // No pods running: the Deployment whose pod template the selector matches.
   const deps = await api.list<Owned>(apiTypes.deployment, ns, {}, signal);
   const match = deps.find((d) => !d.metadata.labels?.[labels.role] && matchesServiceSelector(selector, d.spec?.template?.metadata?.labels));
-  if (!match) throw new SessionError('not-found', `No Deployment in ${ns} runs the pods of Service ${name} (selector ${selectorText(selector)})`, 'Nothing was created. Check that the workload exists.');
+  if (!match) throw new SessionError('not-found', `No Deployment in ${ns} runs the pods of Service ${name} (selector ${selectorString(selector)})`, 'Nothing was created. Check that the workload exists.');
   return match;
 }

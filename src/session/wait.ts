@@ -1,11 +1,12 @@
 // Waits for a Deployment's pods to be Ready, telling the user what the pods go through (image
 // pulls, crash loops, scheduling) and failing early when they cannot get there by themselves.
-import type { ExecContext } from './executor';
+import type { ExecContext } from './exec-context';
 import { PodWarnings } from './pod-warnings';
 import { apiTypes } from '../core/api-types';
 import type { KubeObject, Pod } from '../core/resources';
 import { SessionError } from '../core/session/errors';
 import { selectorString } from '../core/selectors';
+import { sleep } from '../core/backoff';
 
 export interface WaitOptions {
   timeoutMs?: number;
@@ -80,6 +81,6 @@ async function waitReady(ctx: ExecContext, namespace: string, name: string, warn
     if (Date.now() > deadline) {
       throw new SessionError('failed', `Deployment ${namespace}/${name} was not Ready after ${Math.round((opts.timeoutMs ?? 180_000) / 1000)} s${lastProblem ? ` (last seen: ${lastProblem})` : ''}`, 'Check its pods and events.');
     }
-    await new Promise<void>((resolve) => setTimeout(resolve, opts.pollMs ?? 500));
+    await sleep(opts.pollMs ?? 500, ctx.signal);
   }
 }

@@ -4,6 +4,7 @@
 // `devlane gc`. A participant that is this window is never collected here: its own heartbeat
 // renews its Lease, and it resumes on its own. In a production-looking place nothing is collected
 // on its own: the user is asked, once for each set of sessions waiting there.
+import { sleep } from '../core/backoff';
 import { Disposable } from '../core/lifecycle';
 import type { Logger } from '../core/logger';
 import type { SessionView } from './sessions';
@@ -53,7 +54,7 @@ export class OrphanCollector extends Disposable {
 
   /** Resolves when every collection started so far has ended (for tests). */
   async idle(): Promise<void> {
-    while (this.running.size) await new Promise((r) => setTimeout(r, 5));
+    while (this.running.size) await sleep(5);
   }
 
   private check(): void {

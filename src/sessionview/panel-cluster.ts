@@ -5,7 +5,7 @@
 import type { ObjectApi } from '../cluster/api';
 import { apiTypes } from '../core/api-types';
 import type { KubeObject, Pod } from '../core/resources';
-import { labels } from '../core/session/names';
+import { selectors } from '../core/session/route-contract';
 
 export interface KubeEvent extends KubeObject {
   involvedObject?: { kind?: string; name?: string };
@@ -39,7 +39,7 @@ export async function observeCopies(api: ObjectApi, namespace: string, session: 
   await Promise.all(
     services.map(async (service) => {
       try {
-        const labelSelector = `${labels.session}=${session},${labels.role}=dev,${labels.service}=${service}`;
+        const labelSelector = selectors.devPods(session, service);
         const pods = await api.list<Pod>(apiTypes.pod, namespace, { labelSelector }, signal);
         const lists = await Promise.all(pods.slice(0, 5).map((p) => api.list<KubeEvent>(apiTypes.event, namespace, { fieldSelector: `involvedObject.name=${p.metadata.name}` }, signal)));
         const events = lists.flat().sort((a, b) => eventTime(b) - eventTime(a)).slice(0, eventsPerCopy);

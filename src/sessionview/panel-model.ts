@@ -3,6 +3,7 @@
 // Events, and the sync and debug activity. The webview only renders the result; tests call this
 // in plain Node with the time passed in.
 import type { Undo } from '../core/session/plan';
+import { baggageLine, routeHeaderLine } from '../core/session/route-contract';
 import type { SessionState } from '../core/session/record';
 import type { Pod } from '../core/resources';
 import type { ServiceDebugStats, ServiceSyncStats } from './activity';
@@ -38,8 +39,6 @@ export interface PanelInputs {
   now: Date;
 }
 
-export const routeHeaderName = 'x-devlane-route';
-
 /** `••••` and the key's last four characters. */
 export function maskKey(key: string | undefined): string {
   if (!key) return '';
@@ -56,7 +55,7 @@ export function curlLine(o: { proxyUrl?: string; proxyService?: string; namespac
   }
   const host = o.target ? `${o.target}.${o.namespace}.svc.cluster.local` : `SERVICE.${o.namespace}.svc.cluster.local`;
   return {
-    curl: `curl -sS -H '${routeHeaderName}: ${o.key}' -H 'baggage: devlane=${o.key}' http://${host}/`,
+    curl: `curl -sS -H '${routeHeaderLine(o.key)}' -H '${baggageLine(o.key)}' http://${host}/`,
     note: `From inside the cluster (for example from a pod with kubectl exec). From this machine, use Open Routed URL.`,
   };
 }
@@ -224,7 +223,7 @@ export function panelModel(i: PanelInputs): PanelState {
     headline,
     problems,
     maskedKey: masked,
-    routing: { proxyUrl: active?.proxyUrl, proxyService: active?.proxyService, curl, header: `${routeHeaderName}: ${masked || 'KEY'}`, baggage: `baggage: devlane=${masked || 'KEY'}`, curlNote: note },
+    routing: { proxyUrl: active?.proxyUrl, proxyService: active?.proxyService, curl, header: routeHeaderLine(masked || 'KEY'), baggage: baggageLine(masked || 'KEY'), curlNote: note },
     participants: (view?.participants ?? []).map((p) => ({ ...p, services: taken.filter((s) => view!.services.find((x) => x.service === s)?.owner === p.name) })),
     services,
     ...(services.length ? {} : { servicesNote: !view ? 'None: the session no longer exists.' : actions.takeOver.enabled ? 'None yet. Use Take Over Another Service.' : 'None.' }),

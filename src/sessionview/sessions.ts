@@ -3,7 +3,8 @@
 // inputs always read the same, and tests pass the time in.
 import { participantUser } from '../core/session/participant';
 import type { ConfigMapObject, LeaseResource, Workload } from '../core/resources';
-import { devWorkloadName, labels, leaseName } from '../core/session/names';
+import { devWorkloadName, leaseName } from '../core/session/names';
+import { labels } from '../core/session/route-contract';
 import { readRecord, type SessionState } from '../core/session/record';
 import { findLease, leaseDurationSeconds, leaseExpired } from '../session/lease';
 import type { SessionRef } from './refs';

@@ -13,7 +13,8 @@ import { DisposableStore, type IDisposable } from '../core/lifecycle';
 import type { Logger } from '../core/logger';
 import type { Pod, Service } from '../core/resources';
 import { mainContainerIndex } from '../core/session/dev-workload';
-import { annotations, labels } from '../core/session/names';
+import { annotations } from '../core/session/names';
+import { selectors } from '../core/session/route-contract';
 import { configFile, ConfigError, parseConfig, type ServiceSync } from '../core/sync/config';
 import type { ConfirmDeletes } from '../core/sync/deletes';
 import { parseSyncAnnotation, syncContainer } from '../core/sync/target';
@@ -64,7 +65,7 @@ export async function startServiceSync(req: ServiceSyncRequest, signal: AbortSig
   const mapping = await readMapping(req.workspaceFolder, req.service);
   const localRoot = resolveLocalRoot(req.workspaceFolder, mapping.localPath, hostPlatform);
   const rules = ignoreRules({ gitignore: await readText(join(localRoot, '.gitignore')), dockerignore: await readText(join(localRoot, '.dockerignore')), exclude: mapping.exclude, defaults: mapping.defaultExcludes });
-  const selector = `${labels.session}=${req.session},${labels.role}=dev,${labels.service}=${req.service}`;
+  const selector = selectors.devPods(req.session, req.service);
   const resolveTarget = async (s: AbortSignal) => {
     const pods = await req.api.list<Pod>(apiTypes.pod, req.namespace, { labelSelector: selector }, s);
     const pod = pods.find((p) => p.status?.phase === 'Running' && !p.metadata.deletionTimestamp);

@@ -10,7 +10,7 @@
 import { createHash } from 'node:crypto';
 import { type ObjectApi } from '../cluster/api';
 import { apiTypes } from '../core/api-types';
-import { Backoff, type BackoffOptions } from '../core/backoff';
+import { Backoff, type BackoffOptions, sleep } from '../core/backoff';
 import { Emitter, type Event } from '../core/events';
 import { Disposable, toDisposable } from '../core/lifecycle';
 import type { Logger } from '../core/logger';
@@ -199,7 +199,8 @@ export class Syncer extends Disposable {
         this.setStatus({ state: 'reconnecting', message: err.message });
         this.opts.logger.warn(`sync: ${err.message}; retrying`);
       }
-      await new Promise((r) => setTimeout(r, backoff.next()));
+      // Stopping ends the wait at once; the loop condition then sees the abort.
+      await sleep(backoff.next(), signal).catch(() => undefined);
     }
   }
 

@@ -12,9 +12,10 @@
 //   restarts the process and not the pod.
 // Pure: the caller reads the objects.
 import { SessionError } from './errors';
-import { annotations, devServiceName, devWorkloadName, labels, managedBy, type Role } from './names';
+import { annotations, devServiceName, devWorkloadName, type Role } from './names';
+import { keyPrefix, labels, managedBy } from './route-contract';
 import { debugAnnotation, debugAnnotationValue, debugLaunch, defaultDebugPort, detectRuntime, type DebugSpec } from '../debug/runtime';
-import type { KubeObject, Service } from '../resources';
+import type { Json, KubeObject, Service } from '../resources';
 import { matchesServiceSelector } from '../selectors';
 import type { DebugConfig, ServiceSync } from '../sync/config';
 import { defaultRunDir } from '../sync/receiver';
@@ -22,8 +23,6 @@ import { describeMount, mountsOfTarget } from '../sync/mounts';
 import { syncAnnotationValue } from '../sync/target';
 import { SupervisorError, supervisedContainer } from '../sync/supervisor';
 
-/* eslint-disable @typescript-eslint/no-explicit-any -- pod templates pass through field by field */
-export type Json = Record<string, any>;
 
 export interface OwnerRecord {
   name: string;
@@ -90,7 +89,7 @@ export function rewriteLabels(template: Record<string, string>, services: Servic
   const out: Record<string, string> = {};
   const rewritten: Record<string, string> = {};
   for (const [k, v] of Object.entries(template)) {
-    if (k.startsWith('devlane.dev/')) continue;
+    if (k.startsWith(keyPrefix)) continue;
     if (keys.has(k)) {
       rewritten[k] = v;
       out[k] = copyValue(v);

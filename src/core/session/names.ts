@@ -1,16 +1,6 @@
-// Names, labels and keys of routed sessions. Everything Devlane creates is findable by label
-// (`kubectl get configmaps -l devlane.dev/session`), and every name fits Kubernetes' limits.
+// Names, annotations and keys of routed sessions; every name fits Kubernetes' limits. The labels
+// that make everything Devlane creates findable are in route-contract.ts.
 import { createHash, randomBytes } from 'node:crypto';
-
-export const labels = {
-  /** The session an object belongs to (the record carries it too). */
-  session: 'devlane.dev/session',
-  /** What the object is for: record, dev, dev-service, lease, router, origin, virtualservice. */
-  role: 'devlane.dev/role',
-  /** The Service a dev copy or router stands in for. */
-  service: 'devlane.dev/service',
-  managedBy: 'app.kubernetes.io/managed-by',
-} as const;
 
 export const annotations = {
   /** On a Service whose selector Devlane switched to its router: the selector to put back (JSON). */
@@ -26,8 +16,6 @@ export const annotations = {
 } as const;
 
 export type Role = 'record' | 'dev' | 'dev-service' | 'lease' | 'router' | 'router-config' | 'origin' | 'virtualservice';
-
-export const managedBy = 'devlane';
 
 /** Longest session name: leaves room for `<service>-dl-` in the 63-character dev Service name. */
 export const maxSessionName = 30;

@@ -6,8 +6,29 @@ import { apiTypes } from '../api-types';
 import { SessionError } from './errors';
 import { isRouteKey, recordName, sessionNameProblem } from './names';
 import type { Edit, ObjRef, StrategyName, Undo } from './plan';
-import type { SessionState, TakenOver } from './record';
 import { shown, undoProblem } from './undo-admission';
+
+export interface TakenOver {
+  service: string;
+  owner: string;
+  /** e.g. `Deployment/ratings` */
+  workload: string;
+  devService: string;
+  strategy: StrategyName;
+  state: 'starting' | 'live';
+  /** Inverses of this takeover's steps, in the order they were applied; replayed newest first. */
+  undo: Undo[];
+}
+
+export interface SessionState {
+  name: string;
+  namespace: string;
+  routeKey: string;
+  createdAt: string;
+  createdBy: string;
+  participants: { name: string; joinedAt: string }[];
+  services: TakenOver[];
+}
 
 export class RecordError extends SessionError {
   constructor(

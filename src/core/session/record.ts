@@ -5,33 +5,13 @@
 // point restores exactly what was changed.
 import { sessionLabels } from './dev-workload';
 import { recordName } from './names';
-import type { StrategyName, Undo } from './plan';
-import { RecordError, validateRecord } from './record-schema';
+import { RecordError, type SessionState, validateRecord } from './record-schema';
 import type { KubeObject } from '../resources';
 
+/** The record's shape lives with its check; it is named here too, where records are read and written. */
+export type { SessionState, TakenOver } from './record-schema';
+
 export const recordDataKey = 'session.json';
-
-export interface TakenOver {
-  service: string;
-  owner: string;
-  /** e.g. `Deployment/ratings` */
-  workload: string;
-  devService: string;
-  strategy: StrategyName;
-  state: 'starting' | 'live';
-  /** Inverses of this takeover's steps, in the order they were applied; replayed newest first. */
-  undo: Undo[];
-}
-
-export interface SessionState {
-  name: string;
-  namespace: string;
-  routeKey: string;
-  createdAt: string;
-  createdBy: string;
-  participants: { name: string; joinedAt: string }[];
-  services: TakenOver[];
-}
 
 export interface RecordConfigMap extends KubeObject {
   data?: Record<string, string>;

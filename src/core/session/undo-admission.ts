@@ -3,7 +3,8 @@
 // whoever collects it. So a step is replayed only when it touches what its session made or changed:
 // objects in the record's own namespace, named for the session's own takeover, and (checked again
 // against the live object when replayed) created by the session or still as the session left them.
-import { devServiceName, labels, routerName } from './names';
+import { devServiceName, routerName } from './names';
+import { labels } from './route-contract';
 import type { Edit, Undo } from './plan';
 import type { StrategyName } from './plan';
 import type { KubeObject } from '../resources';

@@ -5,7 +5,7 @@
 // `devlane.dev/sync` annotation) are its own. A remotePath that is itself on a shared volume is
 // refused; one on an emptyDir (the pod's own scratch space, as when an init container copies the
 // code there) is synced.
-import type { Json } from '../session/dev-workload';
+import type { Json } from '../resources';
 import { isWithin, normalizeRemote } from './remote-root';
 
 export interface MountedVolume {

@@ -3,8 +3,9 @@
 // pod template's `devlane.dev/sync` annotation, with the volumes Devlane added for itself. Sync
 // follows the annotation; a `container` in .vscode/devlane.json must agree with it, since the
 // supervisor that restarts the program is only in that one.
-import type { Json } from '../session/dev-workload';
+import type { Json } from '../resources';
 import type { ServiceSync } from './config';
+import { annotations } from '../session/names';
 
 export interface SyncAnnotation {
   container: string;
@@ -34,7 +35,7 @@ export function parseSyncAnnotation(value: string | undefined, pod: string): Syn
   }
   const names = (v: unknown) => Array.isArray(v) && v.every((x) => typeof x === 'string');
   if (typeof a?.container !== 'string' || !a.container || (a.ownVolumes !== undefined && !names(a.ownVolumes))) {
-    throw new SyncTargetError(`Pod ${pod} has a devlane.dev/sync annotation Devlane cannot read (${value.slice(0, 200)}); nothing was synced. Someone edited the developer copy: stop the session and start it again`);
+    throw new SyncTargetError(`Pod ${pod} has a ${annotations.sync} annotation Devlane cannot read (${value.slice(0, 200)}); nothing was synced. Someone edited the developer copy: stop the session and start it again`);
   }
   return a as SyncAnnotation;
 }

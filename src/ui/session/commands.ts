@@ -29,6 +29,7 @@ import type { MementoPrefs } from '../prefs';
 import type { SyncCommands } from '../sync/commands';
 import { readConfig, registerCommand, toAbortSignal } from '../vscode-utils';
 import { productionSettings } from './production';
+import { baggageMember, labels, routeHeader, routeHeaderLine } from '../../core/session/route-contract';
 
 export interface SessionCommandDeps {
   clusters: Clusters;
@@ -192,7 +193,7 @@ export class SessionCommands extends Disposable {
     const services = await conn.objects.list<Service>(apiTypes.service, ref.namespace, {}, new AbortController().signal);
     const held = new Map((view?.services ?? []).map((s) => [s.service, s.owner]));
     const items = services
-      .filter((s) => !s.metadata.labels?.['devlane.dev/session'] && !s.metadata.labels?.['devlane.dev/role'])
+      .filter((s) => !s.metadata.labels?.[labels.session] && !s.metadata.labels?.[labels.role])
       .map((s) => ({ label: s.metadata.name, description: held.has(s.metadata.name) ? `taken over by ${participantUser(held.get(s.metadata.name)!)}` : '' }));
     const pick = await vscode.window.showQuickPick(items, { title: `Take over a service in session ${ref.session}`, placeHolder: 'Service' });
     if (!pick) return;
@@ -266,7 +267,7 @@ export class SessionCommands extends Disposable {
 
   private async copyRouteKey(ref: SessionRef): Promise<void> {
     await vscode.env.clipboard.writeText(await this.routeKey(ref));
-    void vscode.window.showInformationMessage(`Route key of session ${ref.session} copied. Send it as header x-devlane-route, or as baggage devlane=<key>.`);
+    void vscode.window.showInformationMessage(`Route key of session ${ref.session} copied. Send it as header ${routeHeader}, or as baggage ${baggageMember('<key>')}.`);
   }
 
   private async copyJoinLink(ref: SessionRef): Promise<void> {
@@ -325,7 +326,7 @@ export class SessionCommands extends Disposable {
     const held = new Set(view?.services.map((s) => s.service));
     type Item = vscode.QuickPickItem & { target?: RoutedTarget };
     const serviceItems: Item[] = services
-      .filter((s) => !s.metadata.labels?.['devlane.dev/role'])
+      .filter((s) => !s.metadata.labels?.[labels.role])
       .map((s) => ({ label: s.metadata.name, description: held.has(s.metadata.name) ? 'taken over in this session' : '', target: { kind: 'service' as const, name: s.metadata.name } }))
       .sort((a, b) => Number(!!b.description) - Number(!!a.description));
     const ingressItems: Item[] = ingresses.map((i) => ({ label: `$(globe) ${i.metadata.name}`, description: `Ingress → ${ingressServices(i).join(', ')}`, target: { kind: 'ingress' as const, name: i.metadata.name, object: i } }));
@@ -359,7 +360,7 @@ export class SessionCommands extends Disposable {
     const open = 'Open Routed URL';
     const copy = 'Copy Route Key';
     const take = 'Take Over Service';
-    const choice = await vscode.window.showInformationMessage(`Session ${ref.session}: ${what}. Requests with header x-devlane-route: <key> or baggage devlane=<key> follow its routes.`, open, copy, take);
+    const choice = await vscode.window.showInformationMessage(`Session ${ref.session}: ${what}. Requests with header ${routeHeaderLine('<key>')} or baggage ${baggageMember('<key>')} follow its routes.`, open, copy, take);
     if (choice === open) await vscode.commands.executeCommand(commands.openRoutedUrl, ref);
     else if (choice === copy) await this.copyRouteKey(ref);
     else if (choice === take) await this.takeOver(ref);

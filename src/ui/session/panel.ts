@@ -12,14 +12,15 @@ import { commands } from '../../core/contributions';
 import { Disposable, toDisposable } from '../../core/lifecycle';
 import type { Logger } from '../../core/logger';
 import type { Service } from '../../core/resources';
-import { labels, recordName } from '../../core/session/names';
+import { recordName } from '../../core/session/names';
+import { baggageLine, devPodLabels, labels, routeHeaderLine } from '../../core/session/route-contract';
 import { readRecord, type RecordConfigMap, type SessionState } from '../../core/session/record';
 import { sendTry, type TryResult } from '../../proxy/try-request';
 import type { SessionActivity } from '../../sessionview/activity';
 import type { ActiveSessions } from '../../sessionview/active';
 import { type CopyObservation, observeCopies } from '../../sessionview/panel-cluster';
 import { newNonce, panelHtml } from '../../sessionview/panel-html';
-import { curlLine, panelModel, routeHeaderName } from '../../sessionview/panel-model';
+import { curlLine, panelModel } from '../../sessionview/panel-model';
 import { type HostMessage, panelViewType, parseViewMessage, type PanelState, type ViewMessage, type ViewPersisted } from '../../sessionview/panel-protocol';
 import { copyLogsTitle, panelTitle, type SessionRef, sessionKey } from '../../sessionview/refs';
 import type { SessionRow } from '../../sessionview/tree';
@@ -276,7 +277,7 @@ class SessionPanel extends Disposable {
       }
       case 'openLogs': {
         const conn = this.deps.clusters.connection(ref.context);
-        const matchLabels = { [labels.session]: ref.session, [labels.role]: 'dev', [labels.service]: m.service };
+        const matchLabels = devPodLabels(ref.session, m.service);
         openLogTerminal(copyLogsTitle(m.service, ref), conn, { namespace: ref.namespace, pods: { selector: { matchLabels } }, tailLines: readConfig('logs.tailLines') ?? 100 });
         return;
       }
@@ -317,7 +318,7 @@ class SessionPanel extends Disposable {
     const key = this.routeKey();
     if (!key) throw new Error(`The route key of session ${this.ref.session} is not known here. Nothing was copied.`);
     const s = this.state();
-    const text = form === 'header' ? `${routeHeaderName}: ${key}` : form === 'baggage' ? `baggage: devlane=${key}` : curlLine({ proxyUrl: s.routing.proxyUrl, proxyService: s.routing.proxyService, namespace: this.ref.namespace, target: s.tryDefault, key }).curl;
+    const text = form === 'header' ? routeHeaderLine(key) : form === 'baggage' ? baggageLine(key) : curlLine({ proxyUrl: s.routing.proxyUrl, proxyService: s.routing.proxyService, namespace: this.ref.namespace, target: s.tryDefault, key }).curl;
     await vscode.env.clipboard.writeText(text);
     vscode.window.setStatusBarMessage(`Copied the ${form === 'curl' ? 'curl command' : form} of session ${this.ref.session}`, 3000);
   }

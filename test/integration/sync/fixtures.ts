@@ -13,7 +13,7 @@ import { walkLocal } from '../../../src/sync/local-tree';
 import { watchFolder } from '../../../src/sync/sources';
 import { startServiceSync } from '../../../src/sync/service-sync';
 import { Syncer, type SyncerOptions } from '../../../src/sync/syncer';
-import { labels as sessionLabels } from '../../../src/core/session/names';
+import { labels as sessionLabels } from '../../../src/core/session/route-contract';
 import { coreApi, openClusters, type TestNamespace, developerContext, until } from '../../helpers/cluster';
 import type { IDisposable } from '../../../src/core/lifecycle';
 

@@ -16,7 +16,8 @@ const updated = (r: EditResult): any => {
   return (r as { object: unknown }).object;
 };
 import { portProtocol, renderRouterConfig, type RouterConfigInput } from '../../../src/routing/nginx-config';
-import { addRouterRoute, removeRouterRoute, restoreSelector, routerConfigMap, routerPodLabels, switchSelector } from '../../../src/routing/router';
+import { addRouterRoute, removeRouterRoute, restoreSelector, routerConfigMap, switchSelector } from '../../../src/routing/router';
+import { routerPodLabels } from '../../../src/core/session/route-contract';
 
 const k1 = 'AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA1';
 const k2 = 'BBBBBBBBBBBBBBBBBBBBBBBBBBBBBBB2';

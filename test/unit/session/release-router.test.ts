@@ -6,8 +6,9 @@ import { describe, it } from 'node:test';
 import type { ObjectApi } from '../../../src/cluster/api';
 import type { ApiType } from '../../../src/core/api-types';
 import { nullLogger } from '../../../src/core/logger';
-import { addRouterRoute, routerConfigMap, routerPodLabels } from '../../../src/routing/router';
+import { addRouterRoute, routerConfigMap } from '../../../src/routing/router';
 import { releaseRouter } from '../../../src/session/release-router';
+import { routerPodLabels } from '../../../src/core/session/route-contract';
 
 /* eslint-disable @typescript-eslint/no-explicit-any */
 const spec = { namespace: 'shop', service: 'ratings', ports: [{ name: 'http', port: 80, listen: 8080, protocol: 'http' as const }], adminPort: 15021 };
