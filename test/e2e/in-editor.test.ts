@@ -30,6 +30,8 @@ test('the in-editor suite passes in the VS Code server', { skip: e2eSkipReason({
       testsPath,
       workspace: join(tmp, 'workspace'),
       kubeconfig: process.env.DEVLANE_TEST_KUBECONFIG,
+      // Only catches a hang: the debug tests may each wait up to two minutes for a breakpoint.
+      timeoutMs: 420_000,
       env: { DEVLANE_INSIDE_RESULTS: results, DEVLANE_TEST_CONTEXT_ADMIN: contexts.admin, DEVLANE_TEST_CONTEXT_ALICE: contexts.alice, DEVLANE_TEST_CONTEXT_BOB: contexts.bob },
       say,
     });
