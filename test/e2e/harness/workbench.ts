@@ -97,7 +97,15 @@ export class Tree {
       const last = attempt === attempts;
       await this.settle();
       const r = await this.find(path);
-      await this.row(r).click({ button: 'right' });
+      // A hover card left from the pointer's last position can cover the row and take the click:
+      // move the pointer away first, and if the click still does not land, dismiss and try again.
+      await this.page.mouse.move(0, 0);
+      const clicked = await this.row(r).click({ button: 'right', timeout: 5_000 }).then(() => true, () => false);
+      if (!clicked) {
+        await this.page.keyboard.press('Escape');
+        if (last) throw new Error(`could not right-click ${path.join(' › ')}: something kept covering the row`);
+        continue;
+      }
       await menu.waitFor();
       const entry = menu.getByRole('menuitem', { name: item, exact: true });
       const moved = (await this.find(path)).index !== r.index;
@@ -155,7 +163,9 @@ export class Tree {
       if (r.expanded === undefined) throw new Error(`${path.join(' › ')} cannot be expanded`);
       if (Date.now() > deadline) throw new Error(`${path.join(' › ')} did not expand within ${timeoutMs / 1000} s`);
       if (Date.now() - clickedAt > 2_000) {
-        await this.row(r).click();
+        // As in contextMenu: a hover card may cover the row; a click that does not land is tried again.
+        await this.page.mouse.move(0, 0);
+        await this.row(r).click({ timeout: 5_000 }).catch(() => this.page.keyboard.press('Escape'));
         clickedAt = Date.now();
       }
       await this.page.waitForTimeout(150);
