@@ -116,7 +116,9 @@ export function expectedFingerprint(cm: RouterConfigMap): string {
 }
 
 /** The config nginx serves: a writable copy, so Devlane can make a change live without the kubelet. */
-export const liveConfigFile = '/tmp/devlane/nginx.conf';
+/** Where a router pod keeps what it writes: the live config, the lock, configs on their way in. */
+export const routerRunDir = '/tmp/devlane';
+export const liveConfigFile = `${routerRunDir}/nginx.conf`;
 
 /**
  * Shell functions both the pod's loop and Devlane's push use: the generation a config file carries
@@ -125,8 +127,8 @@ export const liveConfigFile = '/tmp/devlane/nginx.conf';
  */
 export const routerShellLib = [
   `gen() { g=$(sed -n 's/^# generation: \\([0-9]*\\)$/\\1/p' "$1" 2>/dev/null); echo "\${g:-0}"; }`,
-  'lock() { until mkdir /tmp/devlane/lock 2>/dev/null; do [ $(( $(date +%s) - $(stat -c %Y /tmp/devlane/lock 2>/dev/null || date +%s) )) -gt 10 ] && rmdir /tmp/devlane/lock 2>/dev/null; sleep 0.1; done; }',
-  'unlock() { rmdir /tmp/devlane/lock 2>/dev/null; }',
+  `lock() { until mkdir ${routerRunDir}/lock 2>/dev/null; do [ $(( $(date +%s) - $(stat -c %Y ${routerRunDir}/lock 2>/dev/null || date +%s) )) -gt 10 ] && rmdir ${routerRunDir}/lock 2>/dev/null; sleep 0.1; done; }`,
+  `unlock() { rmdir ${routerRunDir}/lock 2>/dev/null; }`,
   // Installs config file $1 if it is newer than the live one: test, move into place, reload
   // (gracefully: old workers finish the requests in flight). Exit 4: nginx refused the config.
   `install_config() { lock; if [ "$(gen "$1")" -gt "$(gen ${liveConfigFile})" ]; then if nginx -q -t -c "$1"; then mv "$1" ${liveConfigFile} && nginx -c ${liveConfigFile} -s reload; r=$?; else r=4; fi; else rm -f "$1"; r=0; fi; unlock; return $r; }`,
@@ -142,13 +144,13 @@ export const routerShellLib = [
  */
 const runScript = [
   routerShellLib,
-  'mkdir -p /tmp/devlane',
+  `mkdir -p ${routerRunDir}`,
   `cp ${configFile} ${liveConfigFile}`,
   `nginx -c ${liveConfigFile} -g 'daemon off;' & pid=$!`,
   `trap 'nginx -c ${liveConfigFile} -s quit; wait $pid; exit 0' TERM INT`,
   'while kill -0 $pid 2>/dev/null; do',
   '  sleep 2',
-  `  if [ "$(gen ${configFile})" -gt "$(gen ${liveConfigFile})" ]; then cp ${configFile} /tmp/devlane/mounted.conf && install_config /tmp/devlane/mounted.conf; fi`,
+  `  if [ "$(gen ${configFile})" -gt "$(gen ${liveConfigFile})" ]; then cp ${configFile} ${routerRunDir}/mounted.conf && install_config ${routerRunDir}/mounted.conf; fi`,
   'done',
 ].join('\n');
 

@@ -2,6 +2,9 @@
 // image has: curl (the public nginx image) or busybox wget (Alpine variants). The answer is parsed
 // strictly: a cut exec stream yields no status line, which is an unknown outcome, never success.
 import type { ExecContext } from './exec-context';
+import { apiTypes } from '../core/api-types';
+import type { Pod } from '../core/resources';
+import { selectors } from '../core/session/route-contract';
 
 export interface AdminAnswer {
   status: number;
@@ -39,4 +42,10 @@ export function parseAnswer(text: string): AdminAnswer | undefined {
     headers[m[1].toLowerCase()] = m[2].trim();
   }
   return { status, headers, body: lines.slice(i).join('\n') };
+}
+
+/** The router pods of a Service that can be exec'd into and serve: Ready and not terminating. */
+export async function readyRouterPods(ctx: ExecContext, namespace: string, service: string): Promise<Pod[]> {
+  const pods = await ctx.api.list<Pod>(apiTypes.pod, namespace, { labelSelector: selectors.routerPods(service) }, ctx.signal);
+  return pods.filter((p) => !p.metadata.deletionTimestamp && p.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True'));
 }

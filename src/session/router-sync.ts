@@ -5,15 +5,15 @@
 // on its admin port is read: only that answer says the routes are live. An exec stream cut in the
 // middle is an unknown outcome, and a config nginx refused leaves the old routes. When the push
 // cannot reach a pod, the pod's own loop installs the mounted file once the kubelet updates it.
-import { adminGet } from './router-admin';
+import { adminGet, readyRouterPods } from './router-admin';
 import type { ExecContext } from './exec-context';
 import type { ExecStreamEnd } from '../cluster/api';
 import { apiTypes } from '../core/api-types';
 import { ClusterError } from '../core/errors';
 import type { KubeObject, Pod } from '../core/resources';
-import { labels, selectors } from '../core/session/route-contract';
+import { labels } from '../core/session/route-contract';
 import { routesPath } from '../routing/nginx-config';
-import { configKey, readGeneration, readSpec, type RouterConfigMap, routerShellLib } from '../routing/router';
+import { configKey, readGeneration, readSpec, type RouterConfigMap, routerRunDir, routerShellLib } from '../routing/router';
 import { sleep } from '../core/backoff';
 
 /** How long a pod may take to serve the new generation once the push installed it. */
@@ -27,15 +27,14 @@ export async function routerSync(ctx: ExecContext, namespace: string, cm: KubeOb
   const generation = readGeneration(cm as RouterConfigMap);
   const { adminPort } = readSpec(cm as RouterConfigMap);
   const config = (cm as RouterConfigMap).data?.[configKey] ?? '';
-  const pods = await ctx.api.list<Pod>(apiTypes.pod, namespace, { labelSelector: selectors.routerPods(service) }, ctx.signal);
   // Pods not Ready get the new file when they (re)start; exec into them would fail anyway.
-  const running = pods.filter((p) => !p.metadata.deletionTimestamp && p.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True'));
+  const running = await readyRouterPods(ctx, namespace, service);
   await Promise.all(running.map((pod) => syncPod(ctx, namespace, pod.metadata.name, { generation, config, adminPort }, opts.confirmWaitMs)));
   if (running.length) ctx.logger.info(`router ${namespace}/${service}: generation ${generation} live in ${running.length} pod(s)`);
 }
 
 /** Reads the config on stdin into a file of its own, then installs it (the router's shell functions). */
-const pushScript = [routerShellLib, 'mkdir -p /tmp/devlane', 'f=/tmp/devlane/push.$$', 'cat > "$f"', 'install_config "$f"'].join('\n');
+const pushScript = [routerShellLib, `mkdir -p ${routerRunDir}`, `f=${routerRunDir}/push.$$`, 'cat > "$f"', 'install_config "$f"'].join('\n');
 
 type Pushed = { outcome: 'installed' } | { outcome: 'refused' | 'unreached'; message: string };
 

@@ -4,10 +4,10 @@
 // the router's packets, pods that do not listen on the target port, an origin with no endpoints
 // all show as no answer). Services with only TCP ports carry no request to send, and are not
 // probed. Nothing is written here.
-import { adminGet, routerPodGet } from './router-admin';
+import { adminGet, readyRouterPods, routerPodGet } from './router-admin';
 import type { ExecContext } from './exec-context';
 import { apiTypes } from '../core/api-types';
-import type { Pod, Service } from '../core/resources';
+import type { Service } from '../core/resources';
 import { SessionError } from '../core/session/errors';
 import { originServiceName, routerName } from '../core/session/names';
 import { hostPort, originProbePath, probeHeaders, routerCheckHeader, routerCheckPath } from '../routing/nginx-config';
@@ -20,9 +20,7 @@ const verifyWaitMs = 30_000;
 export async function verifyRouter(ctx: ExecContext, namespace: string, service: string): Promise<void> {
   const cm = await ctx.api.get<RouterConfigMap>(apiTypes.configMap, namespace, routerName(service), ctx.signal);
   const spec = readSpec(cm);
-  const pods = (await ctx.api.list<Pod>(apiTypes.pod, namespace, { labelSelector: selectors.routerPods(service) }, ctx.signal)).filter(
-    (p) => !p.metadata.deletionTimestamp && p.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True'),
-  );
+  const pods = await readyRouterPods(ctx, namespace, service);
   // A Service created a moment ago is reachable once the cluster's proxies have programmed it
   // (kube-proxy catches up after the EndpointSlice controller): probe again for a while before
   // calling a hop unreachable.
@@ -74,9 +72,7 @@ export async function confirmServiceReachesRouter(ctx: ExecContext, namespace: s
   const svc = await ctx.api.get<Service>(apiTypes.service, namespace, service, ctx.signal);
   const address = svc.spec?.clusterIP;
   if (!port || !address || address === 'None') return;
-  const pod = (await ctx.api.list<Pod>(apiTypes.pod, namespace, { labelSelector: selectors.routerPods(service) }, ctx.signal)).find(
-    (p) => !p.metadata.deletionTimestamp && p.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True'),
-  );
+  const [pod] = await readyRouterPods(ctx, namespace, service);
   if (!pod) return;
   const url = `http://${hostPort(address, port.port)}${routerCheckPath}`;
   const deadline = Date.now() + switchWaitMs;
