@@ -28,12 +28,15 @@ function routedGet(key: string): Promise<string> {
 }
 
 function routedGetPath(url: string, key: string): Promise<string> {
-  const script = `require('http').get(process.argv[2], { headers: { 'x-devlane-route': process.argv[1] } }, (r) => { let b = ''; r.on('data', (d) => (b += d)); r.on('end', () => console.log(r.statusCode, b)); })`;
+  const script = `require('http').get(process.argv[2], { headers: { 'x-devlane-route': process.argv[1] } }, (r) => { let b = ''; r.on('data', (d) => (b += d)); r.on('end', () => console.log(r.statusCode, b)); }).on('error', (e) => console.log('ERR', e.code || e.message))`;
   return new Promise((resolve) => {
     const c = spawn('kubectl', ['--kubeconfig', kubeconfig ?? '', '--context', admin, 'exec', '-n', 'shop-plain', 'deploy/web', '-c', 'web', '--', 'node', '-e', script, key, url]);
     let out = '';
+    let err = '';
     c.stdout.on('data', (d) => (out += d));
-    c.on('exit', () => resolve(out));
+    c.stderr.on('data', (d) => (err += d));
+    // A request that failed, or an exec that did, says so instead of answering nothing.
+    c.on('exit', (code) => resolve(out || `kubectl exec exited ${code}: ${err.trim().slice(0, 200)}`));
   });
 }
 
