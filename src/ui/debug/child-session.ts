@@ -16,6 +16,9 @@ export class ChildSessionAdapter implements vscode.DebugAdapter {
   private seq = 1;
   private child: vscode.DebugSession | undefined;
   private ended = false;
+  private childEnded = false;
+  private stopping = false;
+  private onChildEnded: () => void = () => {};
   private readonly subscriptions: vscode.Disposable[] = [];
 
   constructor(
@@ -27,7 +30,11 @@ export class ChildSessionAdapter implements vscode.DebugAdapter {
         if (s.parentSession?.id === this.parent.id) this.child = s;
       }),
       vscode.debug.onDidTerminateDebugSession((s) => {
-        if (s.parentSession?.id === this.parent.id && s.id === this.child?.id) this.end();
+        if (s.parentSession?.id !== this.parent.id || s.id !== this.child?.id) return;
+        this.childEnded = true;
+        this.onChildEnded();
+        // Ended by itself: the parent ends too. Ended by stopChild: the parent answers first.
+        if (!this.stopping) this.end();
       }),
     );
   }
@@ -54,8 +61,14 @@ export class ChildSessionAdapter implements vscode.DebugAdapter {
         return this.respond(m, { threads: [] });
       case 'disconnect':
       case 'terminate':
-        this.respond(m);
-        return this.end();
+        // Stop the child first: the tunnel closes when this session ends, and a js-debug left
+        // running would take that for a lost connection and keep reconnecting (restart: true),
+        // so that one Stop would not be enough.
+        void this.stopChild().then(() => {
+          this.respond(m);
+          this.end();
+        });
+        return;
       default:
         return this.fail(m, `${m.command} goes to the ${this.childConfig.type} session`);
     }
@@ -69,6 +82,25 @@ export class ChildSessionAdapter implements vscode.DebugAdapter {
       compact: true,
     });
     if (!ok) throw new Error(`VS Code did not start the ${this.childConfig.type} debugger (is the built-in JavaScript Debugger extension enabled?)`);
+  }
+
+  /**
+   * Ends the child with a DAP `disconnect` sent to it directly: VS Code's own stop of a child whose
+   * lifecycle the parent manages goes back to the parent. Waits for it to end, with a bound so that
+   * a child that does not answer cannot keep the parent alive.
+   */
+  private async stopChild(): Promise<void> {
+    const child = this.child;
+    if (!child || this.childEnded) return;
+    this.stopping = true;
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const ended = new Promise<void>((resolve) => {
+      this.onChildEnded = resolve;
+      timer = setTimeout(resolve, 5_000);
+    });
+    child.customRequest('disconnect', { restart: false, terminateDebuggee: false }).then(undefined, () => undefined);
+    await ended;
+    clearTimeout(timer);
   }
 
   private end(): void {

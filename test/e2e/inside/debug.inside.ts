@@ -2,7 +2,8 @@
 // with no session active in this window, the session, context and namespace) attaches to the
 // Python copy of catalog through the tunnel; a breakpoint set in the workspace's local app.py stops a
 // routed request there, with the local path in the stack; continue lets the request finish; Stop
-// ends the session. (The Node path through js-debug is exercised by the workbench suite.)
+// ends the session. The Node copy goes through js-debug as a child session, and one Stop
+// (Shift+F5) ends the whole tree.
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
@@ -115,7 +116,6 @@ test('a devlane launch configuration debugs a Node copy through js-debug as its 
     }));
     const ok = await vscode.debug.startDebugging(folder, { type: 'devlane', request: 'attach', name: 'ratings in the cluster', service: 'ratings', session: `${session}-node`, context: alice, namespace: 'shop-plain' });
     assert.equal(ok, true, 'the debug session started');
-    const parent = vscode.debug.activeDebugSession;
     // js-debug binds breakpoints a moment after it has attached: send a routed request every second
     // until one stops, as a person would try again. Two minutes only catches a hang: with both
     // clusters' suites on two cores, binding has taken over a minute once.
@@ -148,12 +148,21 @@ test('a devlane launch configuration debugs a Node copy through js-debug as its 
     vscode.debug.removeBreakpoints([bp]);
     await stop.session.customRequest('continue', { threadId: stop.threadId });
     assert.match((await answer) ?? '', /^200 .*"copy":"devlane:inside-debug-node"/, 'every routed request was answered by the copy after continue');
-    const ended = new Promise<void>((r) => subs.push(vscode.debug.onDidTerminateDebugSession((s) => s.id === root!.id && r())));
-    await vscode.debug.stopDebugging(root ?? parent);
-    await ended;
+    // One Stop (Shift+F5, on the focused js-debug session) ends every session of the tree: the
+    // devlane one, js-debug's, and the one paused before; none is left reconnecting to a closed tunnel.
+    const tree = new Map<string, string>();
+    for (let s: vscode.DebugSession | undefined = stop.session; s; s = s.parentSession) tree.set(s.id, `${s.type} "${s.name}"`);
+    const running = new Set(tree.keys());
+    const allEnded = new Promise<void>((r) => subs.push(vscode.debug.onDidTerminateDebugSession((s) => running.delete(s.id) && running.size === 0 && r())));
+    await vscode.commands.executeCommand('workbench.action.debug.stop');
+    const bound = new Promise<void>((r) => setTimeout(r, 30_000));
+    await Promise.race([allEnded, bound]);
+    assert.deepEqual([...running].map((id) => tree.get(id)), [], 'one Stop ended every debug session of the tree');
   } finally {
     vscode.debug.removeBreakpoints([bp]);
     for (const s of subs) s.dispose();
+    // A failed run may leave sessions of this tree: stop them, so the next test starts clean.
+    for (const s of [vscode.debug.activeDebugSession].filter(Boolean)) await vscode.debug.stopDebugging(s);
     cli(['stop', `${session}-node`]);
   }
 }, 180_000);
