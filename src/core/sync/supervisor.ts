@@ -4,6 +4,10 @@
 // program exits by itself (a crash), keep the container up and wait for the next sync to restart it.
 import { defaultRunDir } from './receiver';
 
+/** What the supervisor prints when the program exits by itself (then its code), and before a restart. */
+export const exitedPrefix = '[devlane] the process exited with code ';
+export const restartingPrefix = '[devlane] restarting: ';
+
 export const supervisorScript = `
 run="$DEVLANE_RUN_DIR"; [ -n "$run" ] || run=${defaultRunDir}
 mkdir -p "$run"; echo $$ > "$run/supervisor.pid"
@@ -17,10 +21,10 @@ while [ "$stop" = 0 ]; do
   while kill -0 "$child" 2>/dev/null; do wait "$child"; code=$?; done
   child=
   [ "$stop" = 1 ] && exit "$code"
-  if [ "$restart" = 1 ]; then restart=0; echo "[devlane] restarting: $*" >&2; continue; fi
-  echo "[devlane] the process exited with code $code; the next sync restarts it" >&2
+  if [ "$restart" = 1 ]; then restart=0; echo "${restartingPrefix}$*" >&2; continue; fi
+  echo "${exitedPrefix}$code; the next sync restarts it" >&2
   while [ "$restart" = 0 ] && [ "$stop" = 0 ]; do sleep 1 & wait $!; done
-  restart=0
+  restart=0; [ "$stop" = 1 ] || echo "${restartingPrefix}$*" >&2
 done
 `;
 
