@@ -15,6 +15,7 @@ import { OrphanCollector } from './sessionview/collector';
 import { SessionsWatch } from './sessionview/watch';
 import { SessionCommands } from './ui/session/commands';
 import { SyncCommands } from './ui/sync/commands';
+import { CopyTroubleView } from './ui/sync/copy-trouble';
 import { SessionsTreeProvider } from './ui/session/sessions-tree';
 import { SessionStatusBar } from './ui/session/status-bar';
 import { SessionPanels } from './ui/session/panel';
@@ -59,7 +60,8 @@ export function activate(context: vscode.ExtensionContext): DevlaneApi {
   own(new ExplorerCommands({ clusters, prefs, forwards, logger }));
   const active = own(new ActiveSessions());
   const activity = own(new ActivityBoard());
-  const sync = own(new SyncCommands({ clusters, logger, active, activity }));
+  const troubles = own(new CopyTroubleView(clusters, activity));
+  const sync = own(new SyncCommands({ clusters, logger, active, activity, troubles }));
   const extensionId = `${context.extension.packageJSON.publisher}.${context.extension.packageJSON.name}`;
   const sessionCommands = own(new SessionCommands({ clusters, prefs, logger, active, watch: sessionsWatch, instance, extensionId, sync }));
   const sessionsProvider = own(new SessionsTreeProvider(sessionsWatch));

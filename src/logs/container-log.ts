@@ -12,6 +12,8 @@ export interface LogSink {
   line(source: LogSource, text: string): void;
   /** Something Devlane itself has to say: reconnecting, restarted, pod gone. */
   notice(text: string): void;
+  /** A container followed so far is gone with its pod (a sink that keeps per-container state drops it). */
+  gone?(source: LogSource): void;
 }
 
 export interface ContainerLogOptions {

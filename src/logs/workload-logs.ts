@@ -87,6 +87,7 @@ export class WorkloadLogs extends Disposable {
       this.followers.delete(key);
       f.log.dispose();
       this.sink.notice(`${key}: pod is gone`);
+      this.sink.gone?.({ pod: f.pod, container: key.slice(f.pod.length + 1) });
     }
     if (initial && wanted.size === 0) this.sink.notice('no pods match yet; waiting for some to appear');
   }

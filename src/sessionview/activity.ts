@@ -36,10 +36,19 @@ export interface ServiceDebugStats {
   where?: string;
 }
 
+/** One service's copy whose program exited by itself and waits for the next save. */
+export interface ServiceTrouble {
+  service: string;
+  exitCode: number;
+  /** The error line the program printed last, if any. */
+  error?: string;
+}
+
 /** Read side, what the status bar and the panel need. */
 export interface SessionActivity {
   sync(ref: SessionRef): SyncState;
   debug(ref: SessionRef): DebugState;
+  troubles(ref: SessionRef): ServiceTrouble[];
   syncStats(ref: SessionRef): ServiceSyncStats[];
   debugStats(ref: SessionRef): ServiceDebugStats[];
   readonly onDidChange: (listener: () => void) => { dispose(): void };
@@ -49,6 +58,8 @@ export interface SessionActivity {
 export interface ActivityReporter {
   reportSync(ref: SessionRef, stats: ServiceSyncStats): void;
   reportDebug(ref: SessionRef, stats: ServiceDebugStats): void;
+  /** The service's copy exited by itself (a trouble), or was started again (undefined). */
+  reportTrouble(ref: SessionRef, service: string, trouble: ServiceTrouble | undefined): void;
   /** The service's sync or debugger ended: it no longer counts. */
   forgetService(ref: SessionRef, service: string, what: 'sync' | 'debug'): void;
 }
@@ -71,6 +82,7 @@ export function summarizeDebug(stats: ServiceDebugStats[]): DebugState {
 export class ActivityBoard extends Disposable implements SessionActivity, ActivityReporter {
   private readonly syncs = new Map<string, Map<string, ServiceSyncStats>>();
   private readonly debugs = new Map<string, Map<string, ServiceDebugStats>>();
+  private readonly troubleSlots = new Map<string, Map<string, ServiceTrouble>>();
   private readonly _onDidChange = this._register(new Emitter<void>());
   readonly onDidChange = this._onDidChange.event;
 
@@ -90,6 +102,16 @@ export class ActivityBoard extends Disposable implements SessionActivity, Activi
     return [...(this.debugs.get(sessionKey(ref))?.values() ?? [])];
   }
 
+  troubles(ref: SessionRef): ServiceTrouble[] {
+    return [...(this.troubleSlots.get(sessionKey(ref))?.values() ?? [])];
+  }
+
+  reportTrouble(ref: SessionRef, service: string, trouble: ServiceTrouble | undefined): void {
+    if (trouble) slot(this.troubleSlots, sessionKey(ref)).set(service, trouble);
+    else if (!this.troubleSlots.get(sessionKey(ref))?.delete(service)) return;
+    this._onDidChange.fire();
+  }
+
   reportSync(ref: SessionRef, stats: ServiceSyncStats): void {
     slot(this.syncs, sessionKey(ref)).set(stats.service, stats);
     this._onDidChange.fire();
@@ -102,12 +124,14 @@ export class ActivityBoard extends Disposable implements SessionActivity, Activi
 
   forgetService(ref: SessionRef, service: string, what: 'sync' | 'debug'): void {
     (what === 'sync' ? this.syncs : this.debugs).get(sessionKey(ref))?.delete(service);
+    if (what === 'sync') this.troubleSlots.get(sessionKey(ref))?.delete(service);
     this._onDidChange.fire();
   }
 
   forget(ref: SessionRef): void {
     this.syncs.delete(sessionKey(ref));
     this.debugs.delete(sessionKey(ref));
+    this.troubleSlots.delete(sessionKey(ref));
     this._onDidChange.fire();
   }
 }

@@ -1,7 +1,7 @@
 // What the status bar item shows, as a pure function of the session state (the rust-analyzer
 // pattern: a few health states, theme colours for warning and error, a spinner while busy, and a
 // Markdown tooltip whose links run commands). src/ui/session/status-bar.ts only copies it over.
-import type { DebugState, SyncState } from './activity';
+import type { DebugState, ServiceTrouble, SyncState } from './activity';
 import type { ActiveSession } from './active';
 import type { SessionRef } from './refs';
 import type { SessionView } from './sessions';
@@ -27,6 +27,8 @@ export interface StatusInputs {
   lease: 'ok' | 'late' | 'lost' | undefined;
   sync: SyncState;
   debug: DebugState;
+  /** Copies whose program exited by itself. */
+  troubles?: readonly ServiceTrouble[];
   /** The services `.vscode/devlane.json` names, where Devlane works now (shown only while no session is active). */
   offer?: DevelopOffer;
 }
@@ -107,12 +109,16 @@ export function statusBarView(i: StatusInputs): StatusBarView | undefined {
     if (s.state === 'starting') problems.push({ severity: 'warning', text: `${s.service}: being set up` });
     else if (s.copyReady === false) problems.push({ severity: 'warning', text: `${s.service}: the copy is not Ready` });
   }
+  for (const t of i.troubles ?? []) {
+    problems.push({ severity: 'error', text: `${t.service}: the program exited (code ${t.exitCode})${t.error ? `: ${t.error}` : ''}; the next save restarts it` });
+  }
   if (i.sync.state === 'failed') problems.push({ severity: 'error', text: `sync failed: ${i.sync.message}` });
   const severity: Severity = problems.some((p) => p.severity === 'error') ? 'error' : problems.some((p) => p.severity === 'warning') ? 'warning' : 'ok';
 
   const services = mine.map((s) => s.service);
   const icon = a.phase === 'ending' ? '$(loading~spin)' : severity === 'error' ? '$(error)' : severity === 'warning' ? '$(warning)' : '$(broadcast)';
-  const parts = [`${icon} ${name}${services.length ? `: ${services.join(', ')}` : ''}`, syncText[i.sync.state], debugText[i.debug]].filter(Boolean);
+  const exited = (i.troubles ?? []).map((t) => `${t.service} exited`);
+  const parts = [`${icon} ${name}${services.length ? `: ${services.join(', ')}` : ''}`, syncText[i.sync.state], debugText[i.debug], ...exited].filter(Boolean);
 
   const args = [ref];
   const lines = [

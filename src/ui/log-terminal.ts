@@ -5,6 +5,15 @@ import type { ClusterConnection } from '../cluster/api';
 import { formatLine, formatNotice } from '../core/log-lines';
 import type { LogSink } from '../logs/container-log';
 import { type LogTarget, WorkloadLogs } from '../logs/workload-logs';
+import { devPodLabels } from '../core/session/route-contract';
+import { copyLogsTitle, type SessionRef } from '../sessionview/refs';
+import { readConfig } from './vscode-utils';
+
+/** The logs of a session's developer copy of `service` (every pod of it, replaced ones too). */
+export function openCopyLogTerminal(conn: ClusterConnection, ref: SessionRef, service: string): vscode.Terminal {
+  const matchLabels = devPodLabels(ref.session, service);
+  return openLogTerminal(copyLogsTitle(service, ref), conn, { namespace: ref.namespace, pods: { selector: { matchLabels } }, tailLines: readConfig('logs.tailLines') ?? 100 });
+}
 
 export function openLogTerminal(title: string, conn: ClusterConnection, target: LogTarget): vscode.Terminal {
   const write = new vscode.EventEmitter<string>();

@@ -13,7 +13,7 @@ import { Disposable, toDisposable } from '../../core/lifecycle';
 import type { Logger } from '../../core/logger';
 import type { Service } from '../../core/resources';
 import { recordName } from '../../core/session/names';
-import { baggageLine, devPodLabels, labels, routeHeaderLine } from '../../core/session/route-contract';
+import { baggageLine, labels, routeHeaderLine } from '../../core/session/route-contract';
 import { readRecord, type RecordConfigMap, type SessionState } from '../../core/session/record';
 import { sendTry, type TryResult } from '../../proxy/try-request';
 import type { SessionActivity } from '../../sessionview/activity';
@@ -22,11 +22,11 @@ import { type CopyObservation, observeCopies } from '../../sessionview/panel-clu
 import { newNonce, panelHtml } from '../../sessionview/panel-html';
 import { curlLine, panelModel } from '../../sessionview/panel-model';
 import { type HostMessage, panelViewType, parseViewMessage, type PanelState, type ViewMessage, type ViewPersisted } from '../../sessionview/panel-protocol';
-import { copyLogsTitle, panelTitle, type SessionRef, sessionKey } from '../../sessionview/refs';
+import { panelTitle, type SessionRef, sessionKey } from '../../sessionview/refs';
 import type { SessionRow } from '../../sessionview/tree';
 import type { SessionsWatch } from '../../sessionview/watch';
-import { openLogTerminal } from '../log-terminal';
-import { readConfig, registerCommand, showError } from '../vscode-utils';
+import { openCopyLogTerminal } from '../log-terminal';
+import { registerCommand, showError } from '../vscode-utils';
 
 /** Another helper's command; the Debug button is disabled with a reason until it exists. */
 export const debugServiceCommand = 'devlane.debugService';
@@ -276,9 +276,7 @@ class SessionPanel extends Disposable {
         return;
       }
       case 'openLogs': {
-        const conn = this.deps.clusters.connection(ref.context);
-        const matchLabels = devPodLabels(ref.session, m.service);
-        openLogTerminal(copyLogsTitle(m.service, ref), conn, { namespace: ref.namespace, pods: { selector: { matchLabels } }, tailLines: readConfig('logs.tailLines') ?? 100 });
+        openCopyLogTerminal(this.deps.clusters.connection(ref.context), ref, m.service);
         return;
       }
       case 'debug':

@@ -68,6 +68,7 @@ export class SessionStatusBar extends Disposable {
       lease: a ? this.watch.myLease(a.ref) : undefined,
       sync: a ? this.activity.sync(a.ref) : { state: 'idle' },
       debug: a ? this.activity.debug(a.ref) : 'detached',
+      troubles: a ? this.activity.troubles(a.ref) : [],
     });
     if (!view) {
       this.item.hide();

@@ -20,12 +20,15 @@ import { proposeFor } from '../../sync/propose';
 import { type ServiceSyncHandle, startServiceSync } from '../../sync/service-sync';
 import type { SyncStatus } from '../../sync/syncer';
 import { registerCommand, showError, toAbortSignal } from '../vscode-utils';
+import type { CopyTroubleView } from './copy-trouble';
 
 export interface SyncCommandDeps {
   clusters: Clusters;
   logger: Logger;
   active: ActiveSessions;
   activity: ActivityReporter;
+  /** Says when a synced copy's program exits by itself (status bar, notification, Problems). */
+  troubles?: CopyTroubleView;
 }
 
 /** A session's service, as a Sessions row or a caller passes it. */
@@ -124,10 +127,13 @@ export class SyncCommands extends Disposable {
       const report = (s: SyncStatus) => this.deps.activity.reportSync(ref, stats(service, handle, s));
       handle.syncer.onDidChangeStatus(report);
       report(handle.syncer.current);
-      this.running.set(key, handle);
+      // The copy's output is followed as long as it is synced (Stop Sync ends both).
+      const trouble = this.deps.troubles?.watch(ref, service, { localRoot: handle.localRoot, remotePath: handle.mapping.remotePath });
+      const synced: ServiceSyncHandle = { ...handle, dispose: () => (trouble?.dispose(), handle.dispose()) };
+      this.running.set(key, synced);
       this.deps.active.own(ref, {
         dispose: () => {
-          handle.dispose();
+          synced.dispose();
           this.running.delete(key);
           this.deps.activity.forgetService(ref, service, 'sync');
         },

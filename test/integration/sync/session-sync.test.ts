@@ -2,7 +2,8 @@
 // /app (.vscode/devlane.json, as the demo ships it), the session's copy runs under the restart
 // supervisor, and a saved change is answered through the session's route while everyone else
 // still gets the original. A save that breaks the program does not restart the pod, and the next
-// save brings it back. Runs against any cluster given by kubeconfig.
+// save brings it back; meanwhile the copy's output names the error at the local file and line.
+// Runs against any cluster given by kubeconfig.
 import assert from 'node:assert/strict';
 import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -11,6 +12,7 @@ import { after, before, describe, it } from 'node:test';
 import { KubeClusters } from '../../../src/cluster/clusters';
 import { Sessions } from '../../../src/session/sessions';
 import { findMapping, type ServiceSyncHandle, startServiceSync } from '../../../src/sync/service-sync';
+import { CopyTroubleWatch } from '../../../src/sync/copy-trouble-watch';
 import { kubeconfigPath, MemoryLogger, needsCluster } from '../../helpers/cluster';
 import { Emitter } from '../../../src/core/events';
 import { contexts, kubectl, kubectlJson } from '../../helpers/kubectl';
@@ -65,13 +67,29 @@ describe('hot sync in a session: save, and the route answers with the new code',
       await eventually('the routed answer to carry the saved change', () => stars(key) === 'devlane:hs 1.5', 60_000);
       assert.equal(stars(), 'original 4.5', 'a request without the key still reaches the original');
 
-      // A save that breaks the program: the container stays up (the supervisor waits), and the next save fixes it.
-      writeFileSync(file, `${original}\nthis is not javascript(\n`);
-      saves.fire(file);
-      await eventually('the broken program to have exited', () => /the process exited with code \d+; the next sync restarts it/.test(devLogs(ns)), 60_000);
-      writeFileSync(file, original.replace("'p-1': 4.5", "'p-1': 2.5"));
-      saves.fire(file);
-      await eventually('the fixed program to answer through the route', () => stars(key) === 'devlane:hs 2.5', 60_000);
+      // A save that breaks the program: the container stays up (the supervisor waits), the editor is
+      // told where the error is (at the local file), and the next save fixes it and clears that.
+      const trouble = new CopyTroubleWatch(conn, { namespace: ns, session: 'hs', service: 'ratings', mapping: { localRoot: sync.localRoot, remotePath: sync.mapping.remotePath } });
+      try {
+        const broken = `${original}\nthis is not javascript(\n`;
+        writeFileSync(file, broken);
+        saves.fire(file);
+        await eventually('the broken program to have exited', () => /the process exited with code \d+; the next sync restarts it/.test(devLogs(ns)), 60_000);
+        await eventually('the watch to report the exit', () => trouble.trouble !== undefined, 60_000);
+        assert.notEqual(trouble.trouble!.exitCode, 0);
+        assert.match(trouble.trouble!.error ?? '', /^SyntaxError: /);
+        assert.deepEqual(
+          trouble.trouble!.problems.map((p) => [p.localPath, p.line]),
+          [[file, broken.split('\n').findIndex((l) => l.startsWith('this is not')) + 1]],
+          'the syntax error is placed at the local file and line',
+        );
+        writeFileSync(file, original.replace("'p-1': 4.5", "'p-1': 2.5"));
+        saves.fire(file);
+        await eventually('the fixed program to answer through the route', () => stars(key) === 'devlane:hs 2.5', 60_000);
+        await eventually('the restart to clear the trouble', () => trouble.trouble === undefined, 30_000);
+      } finally {
+        trouble.dispose();
+      }
 
       const pod = devPod(ns);
       assert.equal(pod.status.containerStatuses[0].restartCount, 0, 'the container was never restarted: only the process was');

@@ -109,6 +109,15 @@ describe('session status bar item', () => {
     assert.match(failed.tooltip, /sync failed: disk full/);
   });
 
+  it("turns to the error colour while a copy's program has exited, naming the service and its error", () => {
+    const v = statusBarView(inputs({ troubles: [{ service: 'ratings', exitCode: 1, error: "SyntaxError: Unexpected token ')'" }] }))!;
+    assert.equal(v.severity, 'error');
+    assert.equal(v.text, '$(error) alice-ratings: ratings $(sync) idle ratings exited');
+    assert.match(v.tooltip, /ratings: the program exited .*code 1.*: SyntaxError: Unexpected token .*; the next save restarts it/);
+    assert.match(v.accessibleLabel, /ratings: the program exited \(code 1\)/);
+    assert.equal(statusBarView(inputs({ troubles: [] }))!.severity, 'ok');
+  });
+
   it('spins while stopping or leaving', () => {
     assert.match(statusBarView(inputs({ phase: 'ending' }))!.text, /^\$\(loading~spin\) alice-ratings/);
   });
