@@ -8,6 +8,7 @@ import { ClusterError } from '../../core/errors';
 import { Disposable } from '../../core/lifecycle';
 import type { Logger } from '../../core/logger';
 import type { LabelSelector, Pod, Service, Workload } from '../../core/resources';
+import { whereDevlaneWorks } from '../../core/where';
 import type { ForwardRegistry } from '../../explorer/forwards';
 import type { ExplorerNode } from '../../explorer/nodes';
 import type { LogTarget } from '../../logs/workload-logs';
@@ -58,7 +59,7 @@ export class ExplorerCommands extends Disposable {
 
   private async setDefaultNamespace(node?: ExplorerNode): Promise<void> {
     if (node?.kind === 'namespace' && node.ref) return this.deps.prefs.setDefaultNamespace(node.ref.context, node.ref.name);
-    const context = node?.ref?.context ?? this.deps.prefs.activeContext() ?? this.deps.clusters.kubeconfig.currentContext;
+    const context = whereDevlaneWorks(this.deps.prefs, this.deps.clusters.kubeconfig, node?.ref)?.context;
     if (!context) throw new ClusterError('config', 'No context to set a namespace for', 'Add a context to your kubeconfig first.');
     const namespace = await vscode.window.showInputBox({ title: `Default namespace for ${context}`, value: this.deps.prefs.defaultNamespace(context) ?? '' });
     if (namespace) await this.deps.prefs.setDefaultNamespace(context, namespace.trim());

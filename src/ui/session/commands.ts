@@ -14,31 +14,30 @@ import { Disposable } from '../../core/lifecycle';
 import type { Logger } from '../../core/logger';
 import type { Service } from '../../core/resources';
 import { defaultSessionName } from '../../core/session/names';
-import type { Plan } from '../../core/session/plan';
 import type { ExplorerNode } from '../../explorer/nodes';
 import { RoutedProxy } from '../../proxy/routed-proxy';
-import { participantOf } from '../../session/participant';
-import { Sessions } from '../../session/sessions';
+import type { Sessions } from '../../session/sessions';
+import type { SessionsAt } from '../../session/sessions-at';
 import type { ActiveSessions } from '../../sessionview/active';
 import { joinLink, type SessionRef, sessionKey } from '../../sessionview/refs';
 import type { DevelopTarget } from '../../sessionview/status';
 import { stopQuestion } from '../../sessionview/stop';
 import type { SessionRow } from '../../sessionview/tree';
-import type { SessionsWatch, Where } from '../../sessionview/watch';
-import type { MementoPrefs } from '../prefs';
+import type { SessionsWatch } from '../../sessionview/watch';
+import type { Where } from '../../core/where';
 import type { SyncCommands } from '../sync/commands';
 import { readConfig, registerCommand, toAbortSignal } from '../vscode-utils';
-import { productionSettings } from './production';
 import { baggageMember, labels, routeHeader, routeHeaderLine } from '../../core/session/route-contract';
 
 export interface SessionCommandDeps {
   clusters: Clusters;
-  prefs: MementoPrefs;
+  /** Where Devlane works (src/core/where.ts), or where the given row is. */
+  where: (given?: Partial<Where>) => Where | undefined;
+  /** The session operations of a place, as this participant. */
+  sessionsAt: SessionsAt;
   logger: Logger;
   active: ActiveSessions;
   watch: SessionsWatch;
-  /** This window's instance id: with the user the cluster authenticates, it names this participant. */
-  instance: string;
   /** `publisher.name`, for join links. */
   extensionId: string;
   /** Hot sync: the mapping a copy starts with, and syncing it once live. */
@@ -72,46 +71,20 @@ export class SessionCommands extends Disposable {
     reg(commands.copyJoinLink, (a) => this.withSession(a, 'Copy a join link to', (ref) => this.copyJoinLink(ref)));
     reg(commands.openRoutedUrl, (a) => this.withSession(a, 'Open a routed URL in', (ref) => this.openRoutedUrl(ref, (a as SessionRow | undefined)?.service), true));
     reg(commands.sessionActions, (a) => this.withSession(a, 'Act on', (ref) => this.actions(ref), true));
-    reg(commands.refreshSessions, () => this.deps.watch.follow(this.whereOrUndefined()));
+    reg(commands.refreshSessions, () => this.deps.watch.follow(this.deps.where()));
   }
 
   // ---- where, and which session --------------------------------------------------------------
 
+  /** Where Devlane works, or where the row the command was invoked on is. */
   private where(node?: ExplorerNode): Where {
-    const context = node?.ref?.context ?? this.deps.prefs.activeContext() ?? this.deps.clusters.kubeconfig.currentContext;
-    if (!context) throw new ClusterError('config', 'No Kubernetes context to work in', 'Add a context to your kubeconfig, or pick one in the Devlane view.');
-    const namespace = node?.ref?.namespace ?? this.deps.prefs.defaultNamespace(context) ?? this.deps.clusters.connection(context).context.namespace;
-    return { context, namespace };
-  }
-
-  /** The namespace the Sessions view shows. */
-  whereOrUndefined(): Where | undefined {
-    try {
-      return this.where();
-    } catch {
-      return undefined;
-    }
-  }
-
-  /** The session operations for one namespace (also what the orphan collector calls gc on). */
-  sessionsAt(ref: Where): Sessions {
-    return this.sessions(ref);
+    const where = this.deps.where(node?.ref);
+    if (!where) throw new ClusterError('config', 'No Kubernetes context to work in', 'Add a context to your kubeconfig, or pick one in the Devlane view.');
+    return where;
   }
 
   private sessions(ref: Where, progress?: vscode.Progress<{ message?: string }>): Sessions {
-    const conn = this.deps.clusters.connection(ref.context);
-    return new Sessions({
-      api: conn.objects,
-      context: ref.context,
-      namespace: ref.namespace,
-      participant: participantOf(conn, this.deps.instance),
-      logger: this.deps.logger,
-      ...productionSettings(),
-      server: conn.context.server,
-      routerImage: readConfig('router.image') || undefined,
-      confirm: (plan, text) => confirmPlan(plan, text),
-      report: (m) => progress?.report({ message: m }),
-    });
+    return this.deps.sessionsAt(ref, { report: (m) => progress?.report({ message: m }) });
   }
 
   /** Runs `fn` on the session the command was invoked on, or on one the user picks. */
@@ -367,16 +340,9 @@ export class SessionCommands extends Disposable {
   }
 }
 
-/** The confirm-plan dialog for production-looking contexts: modal, with the full plan as detail. */
 /** Undo steps Devlane would not replay: the user sees each, since they stay as they are in the cluster. */
 function showRefused(ref: SessionRef, refused: string[]): void {
   if (refused.length === 0) return;
   void vscode.window.showWarningMessage(`Session ${ref.session} ended, but ${refused.length} undo step${refused.length === 1 ? ' was' : 's were'} refused and left as ${refused.length === 1 ? 'it is' : 'they are'}.`, { detail: refused.join('\n') });
-}
-
-async function confirmPlan(plan: Plan, text: string): Promise<boolean> {
-  const apply = 'Apply Plan';
-  const choice = await vscode.window.showWarningMessage(`${plan.namespace} in ${plan.context} looks like production. Apply this plan?`, { modal: true, detail: text }, apply);
-  return choice === apply;
 }
 
