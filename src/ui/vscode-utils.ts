@@ -2,6 +2,7 @@
 // cancellation, all keyed by the ids in src/core/contributions.ts.
 import * as vscode from 'vscode';
 import { type CommandId, type ConfigKey, type ConfigTypes, configSection, type ContextKey } from '../core/contributions';
+import { DevlaneError } from '../core/error-base';
 import { ClusterError } from '../core/errors';
 import type { Logger } from '../core/logger';
 
@@ -39,8 +40,7 @@ export function toAbortSignal(token: vscode.CancellationToken): AbortSignal {
 export function showError(err: unknown, logger: Logger): void {
   if (err instanceof ClusterError && err.kind === 'cancelled') return;
   if (err instanceof Error && err.name === 'AbortError') return;
-  const full = (err as { full?: unknown }).full;
-  const text = typeof full === 'string' ? full : err instanceof Error ? err.message : String(err);
+  const text = err instanceof DevlaneError ? err.full : err instanceof Error ? err.message : String(err);
   logger.error(text);
   void vscode.window.showErrorMessage(text);
 }
