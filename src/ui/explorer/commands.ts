@@ -3,7 +3,7 @@
 import * as vscode from 'vscode';
 import { askPort, pickRemotePort, podsFor } from './pick';
 import type { Clusters } from '../../cluster/api';
-import { commands, contextKeys } from '../../core/contributions';
+import { type CommandId, commands, contextKeys } from '../../core/contributions';
 import { ClusterError } from '../../core/errors';
 import { Disposable } from '../../core/lifecycle';
 import type { Logger } from '../../core/logger';
@@ -12,6 +12,7 @@ import { whereDevlaneWorks } from '../../core/where';
 import type { ForwardRegistry } from '../../explorer/forwards';
 import type { ExplorerNode } from '../../explorer/nodes';
 import type { LogTarget } from '../../logs/workload-logs';
+import type { CommandArgs } from '../command-args';
 import { describeUri } from '../describe';
 import { openLogTerminal } from '../log-terminal';
 import type { MementoPrefs } from '../prefs';
@@ -28,8 +29,7 @@ export class ExplorerCommands extends Disposable {
   constructor(private readonly deps: CommandDeps) {
     super();
     const { logger } = deps;
-    const reg = (id: Parameters<typeof registerCommand>[0], fn: (node?: ExplorerNode) => unknown) =>
-      this._register(registerCommand(id, fn as (...args: never[]) => unknown, logger));
+    const reg = <K extends CommandId>(id: K, fn: (...args: CommandArgs[K]) => unknown) => this._register(registerCommand(id, fn, logger));
     reg(commands.refresh, () => deps.clusters.reload());
     reg(commands.retry, (node) => node?.retry?.());
     reg(commands.switchContext, (node) => this.switchContext(node));
