@@ -9,6 +9,7 @@ import { resolve } from 'node:path';
 import * as readline from 'node:readline/promises';
 import { parseArgs } from 'node:util';
 import { KubeClusters } from './cluster/clusters';
+import { DevlaneError } from './core/error-base';
 import { ClusterError } from './core/errors';
 import { type Logger, redact } from './core/logger';
 import { SessionError } from './core/session/errors';
@@ -275,7 +276,7 @@ async function main(argv: string[]): Promise<number> {
 main(process.argv.slice(2)).then(
   (code) => process.exit(code),
   (err: unknown) => {
-    const text = err instanceof ClusterError ? err.fullOn('cli') : err instanceof SessionError ? err.full : err instanceof Error ? err.message : String(err);
+    const text = err instanceof DevlaneError ? err.fullOn('cli') : err instanceof Error ? err.message : String(err);
     process.stderr.write(`devlane: ${redact(text)}\n`);
     process.exit(err instanceof SessionError && err.code === 'declined' ? 3 : 1);
   },

@@ -3,6 +3,7 @@
 import * as vscode from 'vscode';
 import { KubeClusters } from './cluster/clusters';
 import { configKeys, contextKeys, describeScheme, views } from './core/contributions';
+import { type Where, whereDevlaneWorks } from './core/where';
 import { ExplorerModel } from './explorer/model';
 import { ForwardRegistry } from './explorer/forwards';
 import { DescribeProvider } from './ui/describe';
@@ -13,6 +14,7 @@ import { ActivityBoard } from './sessionview/activity';
 import { ActiveSessions } from './sessionview/active';
 import { OrphanCollector } from './sessionview/collector';
 import { SessionsWatch } from './sessionview/watch';
+import { sessionsAt } from './session/sessions-at';
 import { SessionCommands } from './ui/session/commands';
 import { SyncCommands } from './ui/sync/commands';
 import { CopyTroubleView } from './ui/sync/copy-trouble';
@@ -20,7 +22,7 @@ import { SessionsTreeProvider } from './ui/session/sessions-tree';
 import { SessionStatusBar } from './ui/session/status-bar';
 import { SessionPanels } from './ui/session/panel';
 import { JoinUriHandler } from './ui/session/uri-handler';
-import { askToCollect, productionReasonAt } from './ui/session/production';
+import { askToCollect, productionReasonAt, sessionDefaults } from './ui/session/production';
 import { RecordCommands } from './ui/session/records';
 import { DebugFeature } from './ui/debug';
 import { MementoPrefs, windowInstance } from './ui/prefs';
@@ -63,17 +65,19 @@ export function activate(context: vscode.ExtensionContext): DevlaneApi {
   const troubles = own(new CopyTroubleView(clusters, activity));
   const sync = own(new SyncCommands({ clusters, logger, active, activity, troubles }));
   const extensionId = `${context.extension.packageJSON.publisher}.${context.extension.packageJSON.name}`;
-  const sessionCommands = own(new SessionCommands({ clusters, prefs, logger, active, watch: sessionsWatch, instance, extensionId, sync }));
+  const where = (given?: Partial<Where>) => whereDevlaneWorks(prefs, clusters.kubeconfig, given);
+  const sessionsHere = sessionsAt(clusters, instance, () => sessionDefaults(logger));
+  const sessionCommands = own(new SessionCommands({ clusters, where, sessionsAt: sessionsHere, logger, active, watch: sessionsWatch, extensionId, sync }));
   const sessionsProvider = own(new SessionsTreeProvider(sessionsWatch));
   const sessionsTree = own(vscode.window.createTreeView(views.sessions, { treeDataProvider: sessionsProvider }));
   sessionsProvider.attach(sessionsTree);
-  const statusBar = own(new SessionStatusBar(active, sessionsWatch, activity, () => sessionCommands.whereOrUndefined(), logger));
+  const statusBar = own(new SessionStatusBar(active, sessionsWatch, activity, () => where(), logger));
   own(prefs.onDidChange(() => statusBar.update()));
   own(new SessionPanels({ clusters, watch: sessionsWatch, active, activity, logger, extensionUri: context.extensionUri }));
-  own(new DebugFeature({ clusters, prefs, active, watch: sessionsWatch, activity, logger }));
+  own(new DebugFeature({ clusters, where, active, watch: sessionsWatch, activity, logger }));
   // Sessions whose participants vanished (crash, sleep) are restored by whoever sees them.
   // Never on its own where it looks like production: there the user is asked first.
-  own(new OrphanCollector(sessionsWatch, (context, namespace) => sessionCommands.sessionsAt({ context, namespace }), logger, { production: (context, namespace) => productionReasonAt(clusters, { context, namespace }), ask: askToCollect }));
+  own(new OrphanCollector(sessionsWatch, (context, namespace) => sessionsHere({ context, namespace }), logger, { production: (context, namespace) => productionReasonAt(clusters, { context, namespace }), ask: askToCollect }));
   own(new RecordCommands(clusters, logger));
   own(vscode.window.registerUriHandler(new JoinUriHandler(clusters, (ref) => sessionCommands.join(ref), logger, (where) => productionReasonAt(clusters, where))));
   own(active.onDidChange(() => void setContext(contextKeys.inSession, active.list().length > 0)));
@@ -83,7 +87,7 @@ export function activate(context: vscode.ExtensionContext): DevlaneApi {
   const followNamespace = () => {
     if (!following && !sessionsTree.visible && !tree.visible && active.list().length === 0) return;
     following = true;
-    sessionsWatch.follow(sessionCommands.whereOrUndefined());
+    sessionsWatch.follow(where());
   };
   own(prefs.onDidChange(followNamespace));
   own(clusters.onDidChange(followNamespace));

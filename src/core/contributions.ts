@@ -1,6 +1,7 @@
 // Every id that package.json also names, in one typed place: commands, settings, views, context
 // keys and tree item context values. registerCommand / readConfig / setContext take these types,
-// and test/unit/core/contributions.test.ts fails when package.json and this file disagree.
+// and test/unit/core/contributions.test.ts fails when package.json and this file disagree. What
+// each command is invoked with is in src/ui/command-args.ts (it names types of the layers above).
 
 export const commands = {
   refresh: 'devlane.refresh',

@@ -1,5 +1,7 @@
 // Errors from a cluster, sorted into the few cases a user can act on. Every ClusterError says what
-// happened (message) and what to do next (hint); the tree shows both next to a Retry action.
+// happened (message) and what to do next (hint), as every DevlaneError does; the tree shows both
+// next to a Retry action.
+import { DevlaneError, type ErrorOptions } from './error-base';
 
 export type ClusterErrorKind =
   | 'unreachable' // DNS, refused, reset, timed out: the API server could not be reached
@@ -16,37 +18,16 @@ export type ClusterErrorKind =
   | 'cancelled' // we aborted it ourselves
   | 'server'; // anything else the server answered
 
-/** Where a message is read: the editor (views, notifications) or the `devlane` CLI. */
-export type Surface = 'editor' | 'cli';
-
-export class ClusterError extends Error {
+export class ClusterError extends DevlaneError {
   override readonly name = 'ClusterError';
-  /** The hint for the CLI, where the editor's (Refresh, Retry, the Devlane log) names nothing the user has. */
-  readonly cliHint?: string;
   constructor(
     readonly kind: ClusterErrorKind,
     message: string,
-    readonly hint: string,
+    hint: string,
     readonly statusCode?: number,
-    options?: { cause?: unknown; cliHint?: string },
+    options?: ErrorOptions,
   ) {
-    super(message, options);
-    this.cliHint = options?.cliHint;
-  }
-
-  /** The whole text for a message box or tooltip. */
-  get full(): string {
-    return this.fullOn('editor');
-  }
-
-  hintOn(surface: Surface): string {
-    return surface === 'cli' ? (this.cliHint ?? this.hint) : this.hint;
-  }
-
-  /** The whole text where it is read. */
-  fullOn(surface: Surface): string {
-    const hint = this.hintOn(surface);
-    return hint ? `${this.message}. ${hint}` : this.message;
+    super(message, hint, options);
   }
 }
 

@@ -1,5 +1,7 @@
-// Why a debug session could not attach. Like ClusterError and SessionError: what happened (message),
-// and what to do (hint); nothing in the cluster is ever changed by attaching, and the messages say so.
+// Why a debug session could not attach. A DevlaneError, like ClusterError and SessionError: what
+// happened (message), and what to do (hint); nothing in the cluster is ever changed by attaching,
+// and the messages say so.
+import { DevlaneError, type ErrorOptions } from '../core/error-base';
 
 export type DebugErrorCode =
   | 'no-session' // no session named, and none active here
@@ -9,18 +11,14 @@ export type DebugErrorCode =
   | 'tunnel' // the port-forward itself failed (permission, pod gone, API server unreachable)
   | 'no-path-mapping'; // neither a sync mapping nor a working directory to map paths with
 
-export class DebugError extends Error {
+export class DebugError extends DevlaneError {
   override readonly name = 'DebugError';
   constructor(
     readonly code: DebugErrorCode,
     message: string,
-    readonly hint: string,
-    options?: { cause?: unknown },
+    hint: string,
+    options?: ErrorOptions,
   ) {
-    super(message, options);
-  }
-
-  get full(): string {
-    return this.hint ? `${this.message}. ${this.hint}` : this.message;
+    super(message, hint, options);
   }
 }

@@ -24,12 +24,10 @@ import {
   workloadKinds,
 } from '../core/resources';
 import { matchesLabelSelector, matchesServiceSelector } from '../core/selectors';
+import { type WherePrefs, whereDevlaneWorks } from '../core/where';
 
-export interface ExplorerPrefs {
-  /** The context Devlane works in; the kubeconfig's current-context unless the user switched. */
-  activeContext(): string | undefined;
-  /** The namespace Devlane uses by default in a context, if the user picked one. */
-  defaultNamespace(context: string): string | undefined;
+/** The user's choices of context and namespaces (src/core/where.ts), and when they change. */
+export interface ExplorerPrefs extends WherePrefs {
   readonly onDidChange: Event<void>;
 }
 
@@ -149,7 +147,7 @@ export class ExplorerModel extends Disposable {
   }
 
   private preferredNamespace(context: string): string {
-    return this.prefs.defaultNamespace(context) ?? this.clusters.kubeconfig.contexts.find((c) => c.name === context)?.namespace ?? 'default';
+    return whereDevlaneWorks(this.prefs, this.clusters.kubeconfig, { context }).namespace;
   }
 
   private namespaceNode(contextNode: ExplorerNode, name: string, ns: Namespace | undefined): ExplorerNode {
@@ -335,9 +333,7 @@ export class ExplorerModel extends Disposable {
   }
 
   private activeContext(): string | undefined {
-    const names = this.clusters.kubeconfig.contexts.map((c) => c.name);
-    const chosen = this.prefs.activeContext();
-    return chosen && names.includes(chosen) ? chosen : this.clusters.kubeconfig.currentContext;
+    return whereDevlaneWorks(this.prefs, this.clusters.kubeconfig)?.context;
   }
 
   /** Holds an informer for as long as the row exists and is expanded; events refresh the row. */

@@ -7,6 +7,7 @@ import type { Clusters, IdentityApi, InformerLease } from '../cluster/api';
 import { Emitter } from '../core/events';
 import { Disposable, DisposableStore, toDisposable } from '../core/lifecycle';
 import type { ObjectRef } from '../core/resources';
+import type { Where } from '../core/where';
 import type { SessionDecorations } from '../explorer/model';
 import { type LeaseObserver, leaseWhere, processLeases } from '../session/lease-observer';
 import { leaseName, recordName } from '../core/session/names';
@@ -15,11 +16,6 @@ import { readRecord, type SessionState } from '../core/session/record';
 import type { ConfigMapObject } from '../core/resources';
 import type { SessionRef } from './refs';
 import { holderText, leaseHealth, type SessionView, sessionViews, type UnreadableRecord, unreadableRecords } from './sessions';
-
-export interface Where {
-  context: string;
-  namespace: string;
-}
 
 export type WatchState = { phase: 'none' } | { phase: 'starting' | 'synced'; where: Where } | { phase: 'error'; where: Where; message: string };
 

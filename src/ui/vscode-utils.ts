@@ -1,18 +1,27 @@
-// Small typed bridges between VS Code and the plain layers: commands, settings, context keys and
-// cancellation, all keyed by the ids in src/core/contributions.ts.
+// Small typed bridges between VS Code and the plain layers: commands (with the arguments
+// command-args.ts names), settings, context keys and cancellation, all keyed by the ids in
+// src/core/contributions.ts.
 import * as vscode from 'vscode';
 import { type CommandId, type ConfigKey, type ConfigTypes, configSection, type ContextKey } from '../core/contributions';
+import { DevlaneError } from '../core/error-base';
 import { ClusterError } from '../core/errors';
 import type { Logger } from '../core/logger';
+import type { CommandArgs } from './command-args';
 
-export function registerCommand(id: CommandId, fn: (...args: never[]) => unknown, logger: Logger): vscode.Disposable {
-  return vscode.commands.registerCommand(id, async (...args: never[]) => {
+/** Registers a command with the arguments command-args.ts names for it; what it throws is shown, not rethrown. */
+export function registerCommand<K extends CommandId>(id: K, fn: (...args: CommandArgs[K]) => unknown, logger: Logger): vscode.Disposable {
+  return vscode.commands.registerCommand(id, async (...args: CommandArgs[K]) => {
     try {
       return await fn(...args);
     } catch (err) {
       showError(err, logger);
     }
   });
+}
+
+/** Runs one of Devlane's commands with the arguments it takes. */
+export function runCommand<K extends CommandId>(id: K, ...args: CommandArgs[K]): Thenable<unknown> {
+  return vscode.commands.executeCommand(id, ...args);
 }
 
 export function readConfig<K extends ConfigKey>(key: K): ConfigTypes[K] | undefined {
@@ -39,8 +48,7 @@ export function toAbortSignal(token: vscode.CancellationToken): AbortSignal {
 export function showError(err: unknown, logger: Logger): void {
   if (err instanceof ClusterError && err.kind === 'cancelled') return;
   if (err instanceof Error && err.name === 'AbortError') return;
-  const full = (err as { full?: unknown }).full;
-  const text = typeof full === 'string' ? full : err instanceof Error ? err.message : String(err);
+  const text = err instanceof DevlaneError ? err.full : err instanceof Error ? err.message : String(err);
   logger.error(text);
   void vscode.window.showErrorMessage(text);
 }

@@ -1,6 +1,7 @@
 // Errors of session work that are not a failed request: a workload kind Devlane cannot copy yet, a
 // service someone else holds, a missing permission. Each says what happened, what was left
-// unchanged, and what to do (`hint`), like ClusterError.
+// unchanged, and what to do (`hint`): a DevlaneError, like ClusterError.
+import { DevlaneError, type ErrorOptions } from '../error-base';
 
 export type SessionErrorCode =
   | 'unsupported' // a workload kind or shape Devlane cannot copy yet
@@ -13,19 +14,15 @@ export type SessionErrorCode =
   | 'bad-record' // a session record that does not hold what Devlane writes, or asks for undo steps it refuses
   | 'failed'; // a step failed (rolled back)
 
-export class SessionError extends Error {
+export class SessionError extends DevlaneError {
   override readonly name = 'SessionError';
   constructor(
     readonly code: SessionErrorCode,
     message: string,
-    readonly hint: string,
+    hint: string,
     readonly details: Record<string, unknown> = {},
-    options?: { cause?: unknown },
+    options?: ErrorOptions,
   ) {
-    super(message, options);
-  }
-
-  get full(): string {
-    return this.hint ? `${this.message}. ${this.hint}` : this.message;
+    super(message, hint, options);
   }
 }

@@ -7,8 +7,8 @@ import { Disposable } from '../../core/lifecycle';
 import type { Logger } from '../../core/logger';
 import { DebugError } from '../../debug/errors';
 import type { ActiveSessions } from '../../sessionview/active';
-import type { SessionRow } from '../../sessionview/tree';
 import type { SessionsWatch } from '../../sessionview/watch';
+import { type SessionServiceArg, sessionOf } from '../command-args';
 import { registerCommand } from '../vscode-utils';
 import { debugType } from './provider';
 
@@ -19,12 +19,14 @@ export class DebugCommands extends Disposable {
     logger: Logger,
   ) {
     super();
-    this._register(registerCommand(commands.debugService, ((row?: SessionRow) => this.debug(row)) as (...args: never[]) => unknown, logger));
+    this._register(registerCommand(commands.debugService, (target) => this.debug(target), logger));
   }
 
-  private async debug(row?: SessionRow): Promise<void> {
-    let ref = row?.kind === 'service' ? row.ref : undefined;
-    let service = row?.kind === 'service' ? row.service : undefined;
+  /** A service row of the Sessions view, or a session's service (the panel); else the session active here, and its service. */
+  private async debug(target?: SessionServiceArg): Promise<void> {
+    const given = target && (!('kind' in target) || target.kind === 'service') ? target : undefined;
+    let ref = sessionOf(given);
+    let service = ref && given?.service;
     if (!ref) {
       ref = this.active.current()?.ref;
       if (!ref) throw new DebugError('no-session', 'No Devlane session is active in this window', 'Start or join a session first (Develop This Service, or Join Session in the Sessions view), then choose Debug on one of its services.');

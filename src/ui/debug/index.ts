@@ -4,10 +4,10 @@ import * as vscode from 'vscode';
 import type { Clusters } from '../../cluster/api';
 import { Disposable } from '../../core/lifecycle';
 import type { Logger } from '../../core/logger';
+import type { Where } from '../../core/where';
 import type { ActiveSessions } from '../../sessionview/active';
 import type { ActivityReporter } from '../../sessionview/activity';
 import type { SessionsWatch } from '../../sessionview/watch';
-import type { MementoPrefs } from '../prefs';
 import { DebugCommands } from './commands';
 import { DevlaneAdapterFactory } from './factory';
 import { DebugPlans, DevlaneDebugConfigurationProvider, debugType } from './provider';
@@ -15,7 +15,8 @@ import { DebugActivity } from './tracker';
 
 export interface DebugFeatureDeps {
   clusters: Clusters;
-  prefs: MementoPrefs;
+  /** Where Devlane works (src/core/where.ts), unless the configuration says. */
+  where: (given?: Partial<Where>) => Where | undefined;
   active: ActiveSessions;
   watch: SessionsWatch;
   activity: ActivityReporter;

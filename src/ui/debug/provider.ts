@@ -7,12 +7,12 @@ import { randomUUID } from 'node:crypto';
 import * as vscode from 'vscode';
 import type { Clusters } from '../../cluster/api';
 import type { Logger } from '../../core/logger';
+import type { Where } from '../../core/where';
 import { type DebugPlan, prepareDebug } from '../../debug/debug-copy';
 import { DebugError } from '../../debug/errors';
 import { debugType, initialLaunchConfigs } from '../../debug/launch-configs';
 import type { ActiveSessions } from '../../sessionview/active';
 import type { SessionsWatch } from '../../sessionview/watch';
-import type { MementoPrefs } from '../prefs';
 import { configuredServices } from '../workspace-config';
 import { showError, toAbortSignal } from '../vscode-utils';
 
@@ -52,7 +52,8 @@ export class DebugPlans {
 
 export interface ProviderDeps {
   clusters: Clusters;
-  prefs: MementoPrefs;
+  /** Where Devlane works (src/core/where.ts), unless the configuration says. */
+  where: (given?: Partial<Where>) => Where | undefined;
   active: ActiveSessions;
   watch: SessionsWatch;
   logger: Logger;
@@ -111,8 +112,8 @@ export class DevlaneDebugConfigurationProvider implements vscode.DebugConfigurat
     let ref = match?.ref;
     if (!ref && config.session && config.context && config.namespace) ref = { context: config.context, namespace: config.namespace, session: config.session };
     if (!ref && config.session) {
-      const context = config.context ?? this.deps.prefs.activeContext() ?? this.deps.clusters.kubeconfig.currentContext;
-      if (context) ref = { context, namespace: config.namespace ?? this.deps.prefs.defaultNamespace(context) ?? this.deps.clusters.connection(context).context.namespace, session: config.session };
+      const where = this.deps.where({ context: config.context, namespace: config.namespace });
+      if (where) ref = { ...where, session: config.session };
     }
     if (!ref) {
       throw new DebugError(

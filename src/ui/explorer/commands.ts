@@ -3,14 +3,16 @@
 import * as vscode from 'vscode';
 import { askPort, pickRemotePort, podsFor } from './pick';
 import type { Clusters } from '../../cluster/api';
-import { commands, contextKeys } from '../../core/contributions';
+import { type CommandId, commands, contextKeys } from '../../core/contributions';
 import { ClusterError } from '../../core/errors';
 import { Disposable } from '../../core/lifecycle';
 import type { Logger } from '../../core/logger';
 import type { LabelSelector, Pod, Service, Workload } from '../../core/resources';
+import { whereDevlaneWorks } from '../../core/where';
 import type { ForwardRegistry } from '../../explorer/forwards';
 import type { ExplorerNode } from '../../explorer/nodes';
 import type { LogTarget } from '../../logs/workload-logs';
+import type { CommandArgs } from '../command-args';
 import { describeUri } from '../describe';
 import { openLogTerminal } from '../log-terminal';
 import type { MementoPrefs } from '../prefs';
@@ -27,8 +29,7 @@ export class ExplorerCommands extends Disposable {
   constructor(private readonly deps: CommandDeps) {
     super();
     const { logger } = deps;
-    const reg = (id: Parameters<typeof registerCommand>[0], fn: (node?: ExplorerNode) => unknown) =>
-      this._register(registerCommand(id, fn as (...args: never[]) => unknown, logger));
+    const reg = <K extends CommandId>(id: K, fn: (...args: CommandArgs[K]) => unknown) => this._register(registerCommand(id, fn, logger));
     reg(commands.refresh, () => deps.clusters.reload());
     reg(commands.retry, (node) => node?.retry?.());
     reg(commands.switchContext, (node) => this.switchContext(node));
@@ -58,7 +59,7 @@ export class ExplorerCommands extends Disposable {
 
   private async setDefaultNamespace(node?: ExplorerNode): Promise<void> {
     if (node?.kind === 'namespace' && node.ref) return this.deps.prefs.setDefaultNamespace(node.ref.context, node.ref.name);
-    const context = node?.ref?.context ?? this.deps.prefs.activeContext() ?? this.deps.clusters.kubeconfig.currentContext;
+    const context = whereDevlaneWorks(this.deps.prefs, this.deps.clusters.kubeconfig, node?.ref)?.context;
     if (!context) throw new ClusterError('config', 'No context to set a namespace for', 'Add a context to your kubeconfig first.');
     const namespace = await vscode.window.showInputBox({ title: `Default namespace for ${context}`, value: this.deps.prefs.defaultNamespace(context) ?? '' });
     if (namespace) await this.deps.prefs.setDefaultNamespace(context, namespace.trim());

@@ -7,38 +7,37 @@ import { participantUser } from '../../core/session/participant';
 import * as vscode from 'vscode';
 import type { Clusters } from '../../cluster/api';
 import { apiTypes } from '../../core/api-types';
-import { commands } from '../../core/contributions';
+import { type CommandId, commands } from '../../core/contributions';
 import { ClusterError } from '../../core/errors';
 import { type IngressObject, ingressHosts, ingressServices } from '../../core/ingress';
 import { Disposable } from '../../core/lifecycle';
 import type { Logger } from '../../core/logger';
 import type { Service } from '../../core/resources';
 import { defaultSessionName } from '../../core/session/names';
-import type { Plan } from '../../core/session/plan';
 import type { ExplorerNode } from '../../explorer/nodes';
 import { RoutedProxy } from '../../proxy/routed-proxy';
-import { participantOf } from '../../session/participant';
-import { Sessions } from '../../session/sessions';
+import type { Sessions } from '../../session/sessions';
+import type { SessionsAt } from '../../session/sessions-at';
 import type { ActiveSessions } from '../../sessionview/active';
 import { joinLink, type SessionRef, sessionKey } from '../../sessionview/refs';
 import type { DevelopTarget } from '../../sessionview/status';
 import { stopQuestion } from '../../sessionview/stop';
-import type { SessionRow } from '../../sessionview/tree';
-import type { SessionsWatch, Where } from '../../sessionview/watch';
-import type { MementoPrefs } from '../prefs';
+import type { SessionsWatch } from '../../sessionview/watch';
+import type { Where } from '../../core/where';
 import type { SyncCommands } from '../sync/commands';
-import { readConfig, registerCommand, toAbortSignal } from '../vscode-utils';
-import { productionSettings } from './production';
+import { type CommandArgs, type SessionArg, sessionOf } from '../command-args';
+import { readConfig, registerCommand, runCommand, toAbortSignal } from '../vscode-utils';
 import { baggageMember, labels, routeHeader, routeHeaderLine } from '../../core/session/route-contract';
 
 export interface SessionCommandDeps {
   clusters: Clusters;
-  prefs: MementoPrefs;
+  /** Where Devlane works (src/core/where.ts), or where the given row is. */
+  where: (given?: Partial<Where>) => Where | undefined;
+  /** The session operations of a place, as this participant. */
+  sessionsAt: SessionsAt;
   logger: Logger;
   active: ActiveSessions;
   watch: SessionsWatch;
-  /** This window's instance id: with the user the cluster authenticates, it names this participant. */
-  instance: string;
   /** `publisher.name`, for join links. */
   extensionId: string;
   /** Hot sync: the mapping a copy starts with, and syncing it once live. */
@@ -48,21 +47,14 @@ export interface SessionCommandDeps {
 /** Where Open Routed URL sends requests: a Service, or an Ingress's rules. */
 type RoutedTarget = { kind: 'service'; name: string } | { kind: 'ingress'; name: string; object: IngressObject; host?: string };
 
-/** What a command may be invoked with: a Clusters row, a Sessions row, or a session (status bar, links). */
-type Arg = ExplorerNode | SessionRow | SessionRef | undefined;
-
-const isDevelopTarget = (a: unknown): a is DevelopTarget =>
-  !!a && typeof a === 'object' && !('kind' in a) && typeof (a as DevelopTarget).context === 'string' && typeof (a as DevelopTarget).namespace === 'string' && (typeof (a as DevelopTarget).service === 'string' || Array.isArray((a as DevelopTarget).services));
-
-const isRef = (a: unknown): a is SessionRef => !!a && typeof a === 'object' && typeof (a as SessionRef).session === 'string' && typeof (a as SessionRef).context === 'string';
-
 export class SessionCommands extends Disposable {
   private readonly proxies = new Map<string, Promise<RoutedProxy>>();
 
   constructor(private readonly deps: SessionCommandDeps) {
     super();
-    const reg = (id: Parameters<typeof registerCommand>[0], fn: (arg?: Arg) => unknown) => this._register(registerCommand(id, fn as (...args: never[]) => unknown, deps.logger));
-    reg(commands.developService, (a) => (isDevelopTarget(a) ? this.developIn(a) : this.develop(a as ExplorerNode | undefined)));
+    const reg = <K extends CommandId>(id: K, fn: (...args: CommandArgs[K]) => unknown) => this._register(registerCommand(id, fn, deps.logger));
+    // A Clusters row has a kind; the status bar's offer does not.
+    reg(commands.developService, (a) => (a && !('kind' in a) ? this.developIn(a) : this.develop(a)));
     reg(commands.stopSession, (a) => this.withSession(a, 'Stop', (ref) => this.stop(ref)));
     reg(commands.joinSession, (a) => this.withSession(a, 'Join', (ref) => this.join(ref)));
     reg(commands.leaveSession, (a) => this.withSession(a, 'Leave', (ref) => this.leave(ref), true));
@@ -70,54 +62,28 @@ export class SessionCommands extends Disposable {
     reg(commands.takeOverService, (a) => this.withSession(a, 'Take over a service in', (ref) => this.takeOver(ref)));
     reg(commands.copyRouteKey, (a) => this.withSession(a, 'Copy the route key of', (ref) => this.copyRouteKey(ref)));
     reg(commands.copyJoinLink, (a) => this.withSession(a, 'Copy a join link to', (ref) => this.copyJoinLink(ref)));
-    reg(commands.openRoutedUrl, (a) => this.withSession(a, 'Open a routed URL in', (ref) => this.openRoutedUrl(ref, (a as SessionRow | undefined)?.service), true));
+    reg(commands.openRoutedUrl, (a) => this.withSession(a, 'Open a routed URL in', (ref) => this.openRoutedUrl(ref, a?.service), true));
     reg(commands.sessionActions, (a) => this.withSession(a, 'Act on', (ref) => this.actions(ref), true));
-    reg(commands.refreshSessions, () => this.deps.watch.follow(this.whereOrUndefined()));
+    reg(commands.refreshSessions, () => this.deps.watch.follow(this.deps.where()));
   }
 
   // ---- where, and which session --------------------------------------------------------------
 
+  /** Where Devlane works, or where the row the command was invoked on is. */
   private where(node?: ExplorerNode): Where {
-    const context = node?.ref?.context ?? this.deps.prefs.activeContext() ?? this.deps.clusters.kubeconfig.currentContext;
-    if (!context) throw new ClusterError('config', 'No Kubernetes context to work in', 'Add a context to your kubeconfig, or pick one in the Devlane view.');
-    const namespace = node?.ref?.namespace ?? this.deps.prefs.defaultNamespace(context) ?? this.deps.clusters.connection(context).context.namespace;
-    return { context, namespace };
-  }
-
-  /** The namespace the Sessions view shows. */
-  whereOrUndefined(): Where | undefined {
-    try {
-      return this.where();
-    } catch {
-      return undefined;
-    }
-  }
-
-  /** The session operations for one namespace (also what the orphan collector calls gc on). */
-  sessionsAt(ref: Where): Sessions {
-    return this.sessions(ref);
+    const where = this.deps.where(node?.ref);
+    if (!where) throw new ClusterError('config', 'No Kubernetes context to work in', 'Add a context to your kubeconfig, or pick one in the Devlane view.');
+    return where;
   }
 
   private sessions(ref: Where, progress?: vscode.Progress<{ message?: string }>): Sessions {
-    const conn = this.deps.clusters.connection(ref.context);
-    return new Sessions({
-      api: conn.objects,
-      context: ref.context,
-      namespace: ref.namespace,
-      participant: participantOf(conn, this.deps.instance),
-      logger: this.deps.logger,
-      ...productionSettings(),
-      server: conn.context.server,
-      routerImage: readConfig('router.image') || undefined,
-      confirm: (plan, text) => confirmPlan(plan, text),
-      report: (m) => progress?.report({ message: m }),
-    });
+    return this.deps.sessionsAt(ref, { report: (m) => progress?.report({ message: m }) });
   }
 
   /** Runs `fn` on the session the command was invoked on, or on one the user picks. */
-  private async withSession(arg: Arg, verb: string, fn: (ref: SessionRef) => Promise<unknown>, preferActive = false): Promise<void> {
-    const given = isRef(arg) ? arg : (arg as SessionRow | undefined)?.ref && isRef((arg as SessionRow).ref) ? (arg as SessionRow).ref : undefined;
-    if (given) return void (await fn({ context: given.context, namespace: given.namespace, session: given.session }));
+  private async withSession(arg: SessionArg | undefined, verb: string, fn: (ref: SessionRef) => Promise<unknown>, preferActive = false): Promise<void> {
+    const given = sessionOf(arg);
+    if (given) return void (await fn(given));
     if (preferActive && this.deps.active.list().length === 1) return void (await fn(this.deps.active.current()!.ref));
     const ref = await this.pick(verb);
     if (ref) await fn(ref);
@@ -345,12 +311,12 @@ export class SessionCommands extends Disposable {
   private async actions(ref: SessionRef): Promise<void> {
     const active = this.deps.active.get(ref);
     const items: { label: string; run: () => Thenable<unknown> }[] = [
-      { label: '$(link-external) Open Routed URL', run: () => vscode.commands.executeCommand(commands.openRoutedUrl, ref) },
-      { label: '$(key) Copy Route Key', run: () => vscode.commands.executeCommand(commands.copyRouteKey, ref) },
-      { label: '$(link) Copy Join Link', run: () => vscode.commands.executeCommand(commands.copyJoinLink, ref) },
-      { label: '$(add) Take Over Service', run: () => vscode.commands.executeCommand(commands.takeOverService, ref) },
-      ...(active?.joined ? [{ label: '$(sign-out) Leave Session', run: () => vscode.commands.executeCommand(commands.leaveSession, ref) }] : []),
-      { label: '$(debug-stop) Stop Session', run: () => vscode.commands.executeCommand(commands.stopSession, ref) },
+      { label: '$(link-external) Open Routed URL', run: () => runCommand(commands.openRoutedUrl, ref) },
+      { label: '$(key) Copy Route Key', run: () => runCommand(commands.copyRouteKey, ref) },
+      { label: '$(link) Copy Join Link', run: () => runCommand(commands.copyJoinLink, ref) },
+      { label: '$(add) Take Over Service', run: () => runCommand(commands.takeOverService, ref) },
+      ...(active?.joined ? [{ label: '$(sign-out) Leave Session', run: () => runCommand(commands.leaveSession, ref) }] : []),
+      { label: '$(debug-stop) Stop Session', run: () => runCommand(commands.stopSession, ref) },
     ];
     const pick = await vscode.window.showQuickPick(items, { title: `Session ${ref.session} (${ref.context} / ${ref.namespace})` });
     await pick?.run();
@@ -361,22 +327,15 @@ export class SessionCommands extends Disposable {
     const copy = 'Copy Route Key';
     const take = 'Take Over Service';
     const choice = await vscode.window.showInformationMessage(`Session ${ref.session}: ${what}. Requests with header ${routeHeaderLine('<key>')} or baggage ${baggageMember('<key>')} follow its routes.`, open, copy, take);
-    if (choice === open) await vscode.commands.executeCommand(commands.openRoutedUrl, ref);
+    if (choice === open) await runCommand(commands.openRoutedUrl, ref);
     else if (choice === copy) await this.copyRouteKey(ref);
     else if (choice === take) await this.takeOver(ref);
   }
 }
 
-/** The confirm-plan dialog for production-looking contexts: modal, with the full plan as detail. */
 /** Undo steps Devlane would not replay: the user sees each, since they stay as they are in the cluster. */
 function showRefused(ref: SessionRef, refused: string[]): void {
   if (refused.length === 0) return;
   void vscode.window.showWarningMessage(`Session ${ref.session} ended, but ${refused.length} undo step${refused.length === 1 ? ' was' : 's were'} refused and left as ${refused.length === 1 ? 'it is' : 'they are'}.`, { detail: refused.join('\n') });
-}
-
-async function confirmPlan(plan: Plan, text: string): Promise<boolean> {
-  const apply = 'Apply Plan';
-  const choice = await vscode.window.showWarningMessage(`${plan.namespace} in ${plan.context} looks like production. Apply this plan?`, { modal: true, detail: text }, apply);
-  return choice === apply;
 }
 

@@ -23,13 +23,10 @@ import { newNonce, panelHtml } from '../../sessionview/panel-html';
 import { curlLine, panelModel } from '../../sessionview/panel-model';
 import { type HostMessage, panelViewType, parseViewMessage, type PanelState, type ViewMessage, type ViewPersisted } from '../../sessionview/panel-protocol';
 import { panelTitle, type SessionRef, sessionKey } from '../../sessionview/refs';
-import type { SessionRow } from '../../sessionview/tree';
 import type { SessionsWatch } from '../../sessionview/watch';
 import { openCopyLogTerminal } from '../log-terminal';
-import { registerCommand, showError } from '../vscode-utils';
-
-/** Another helper's command; the Debug button is disabled with a reason until it exists. */
-export const debugServiceCommand = 'devlane.debugService';
+import { type SessionArg, sessionOf } from '../command-args';
+import { registerCommand, runCommand, showError } from '../vscode-utils';
 
 export interface SessionPanelDeps {
   clusters: Clusters;
@@ -50,7 +47,7 @@ export class SessionPanels extends Disposable {
 
   constructor(private readonly deps: SessionPanelDeps) {
     super();
-    this._register(registerCommand(commands.openSessionPanel, ((arg?: SessionRef | SessionRow) => this.openFor(arg)) as (...args: never[]) => unknown, deps.logger));
+    this._register(registerCommand(commands.openSessionPanel, (arg) => this.openFor(arg), deps.logger));
     this._register(
       vscode.window.registerWebviewPanelSerializer(panelViewType, {
         deserializeWebviewPanel: async (panel, state: ViewPersisted | undefined) => {
@@ -66,8 +63,8 @@ export class SessionPanels extends Disposable {
     this._register(toDisposable(() => [...this.panels.values()].forEach((p) => p.dispose())));
   }
 
-  private async openFor(arg?: SessionRef | SessionRow): Promise<void> {
-    const given = isRef(arg) ? arg : arg && isRef((arg as SessionRow).ref) ? (arg as SessionRow).ref : undefined;
+  private async openFor(arg?: SessionArg): Promise<void> {
+    const given = sessionOf(arg);
     const ref = given ?? this.deps.active.current()?.ref ?? (await this.pick());
     if (ref) this.open({ context: ref.context, namespace: ref.namespace, session: ref.session });
   }
@@ -183,7 +180,7 @@ class SessionPanel extends Disposable {
     if (this.reading || !this.panel.visible || this.isDisposed) return;
     this.reading = true;
     try {
-      this.debugCommand = (await vscode.commands.getCommands(true)).includes(debugServiceCommand);
+      this.debugCommand = (await vscode.commands.getCommands(true)).includes(commands.debugService);
       const conn = this.deps.clusters.connection(this.ref.context);
       const view = this.deps.watch.get(this.ref);
       const signal = this.abort.signal;
@@ -258,15 +255,15 @@ class SessionPanel extends Disposable {
         this.startClusterTimer();
         return;
       case 'stop':
-        return void (await vscode.commands.executeCommand(commands.stopSession, ref));
+        return void (await runCommand(commands.stopSession, ref));
       case 'leave':
-        return void (await vscode.commands.executeCommand(commands.leaveSession, ref));
+        return void (await runCommand(commands.leaveSession, ref));
       case 'takeOver':
-        return void (await vscode.commands.executeCommand(commands.takeOverService, ref));
+        return void (await runCommand(commands.takeOverService, ref));
       case 'copyJoinLink':
-        return void (await vscode.commands.executeCommand(commands.copyJoinLink, ref));
+        return void (await runCommand(commands.copyJoinLink, ref));
       case 'openRoutedUrl':
-        return void (await vscode.commands.executeCommand(commands.openRoutedUrl, { ...ref, service: m.service }));
+        return void (await runCommand(commands.openRoutedUrl, { ...ref, service: m.service }));
       case 'copyRouteKey':
         return this.copyKey(m.form ?? 'key');
       case 'revealRouteKey': {
@@ -280,11 +277,11 @@ class SessionPanel extends Disposable {
         return;
       }
       case 'debug':
-        if (!(await vscode.commands.getCommands(true)).includes(debugServiceCommand)) {
-          void vscode.window.showInformationMessage(`Debugging from the panel is not available in this version of Devlane (no command ${debugServiceCommand}). Nothing was started.`);
+        if (!(await vscode.commands.getCommands(true)).includes(commands.debugService)) {
+          void vscode.window.showInformationMessage(`Debugging from the panel is not available in this version of Devlane (no command ${commands.debugService}). Nothing was started.`);
           return;
         }
-        return void (await vscode.commands.executeCommand(debugServiceCommand, { context: ref.context, namespace: ref.namespace, session: ref.session, service: m.service }));
+        return void (await runCommand(commands.debugService, { ...ref, service: m.service }));
       case 'tryRequest': {
         const key = this.routeKey();
         const request = m.request;
@@ -312,7 +309,7 @@ class SessionPanel extends Disposable {
   }
 
   private async copyKey(form: 'key' | 'curl' | 'header' | 'baggage'): Promise<void> {
-    if (form === 'key') return void (await vscode.commands.executeCommand(commands.copyRouteKey, { ...this.ref }));
+    if (form === 'key') return void (await runCommand(commands.copyRouteKey, { ...this.ref }));
     const key = this.routeKey();
     if (!key) throw new Error(`The route key of session ${this.ref.session} is not known here. Nothing was copied.`);
     const s = this.state();

@@ -1,14 +1,30 @@
-// Production-looking places in the editor: the settings read once per question, the reason shown,
-// and the question asked before orphaned sessions there are collected.
+// Production-looking places in the editor: the settings read once per question, the plan shown
+// before applying it there, the reason shown, and the question asked before orphaned sessions
+// there are collected.
 import * as vscode from 'vscode';
 import type { Clusters } from '../../cluster/api';
 import { productionReason } from '../../core/session/globs';
-import type { Where } from '../../sessionview/watch';
+import type { Logger } from '../../core/logger';
+import type { Plan } from '../../core/session/plan';
+import type { Where } from '../../core/where';
+import type { SessionsDefaults } from '../../session/sessions-at';
 import { readConfig } from '../vscode-utils';
 
 /** The production settings, as Sessions takes them. */
 export function productionSettings(): { productionGlobs?: string[]; productionNamespaces?: string[] } {
   return { productionGlobs: readConfig('productionContexts'), productionNamespaces: readConfig('productionNamespaces') };
+}
+
+/** What every Sessions the editor makes shares: the settings, and the plan dialog for production-looking places. */
+export function sessionDefaults(logger: Logger): SessionsDefaults {
+  return { logger, ...productionSettings(), routerImage: readConfig('router.image') || undefined, confirm: confirmPlan };
+}
+
+/** The confirm-plan dialog for production-looking places: modal, with the full plan as detail. */
+async function confirmPlan(plan: Plan, text: string): Promise<boolean> {
+  const apply = 'Apply Plan';
+  const choice = await vscode.window.showWarningMessage(`${plan.namespace} in ${plan.context} looks like production. Apply this plan?`, { modal: true, detail: text }, apply);
+  return choice === apply;
 }
 
 /** Why a context and namespace look like production (context name, server host or namespace), or undefined. */

@@ -8,7 +8,6 @@ import { Disposable } from '../../core/lifecycle';
 import type { Logger } from '../../core/logger';
 import { deleteRecordObject } from '../../session/record-store';
 import type { UnreadableRecord } from '../../sessionview/sessions';
-import type { SessionRow } from '../../sessionview/tree';
 import { registerCommand } from '../vscode-utils';
 
 export class RecordCommands extends Disposable {
@@ -17,7 +16,7 @@ export class RecordCommands extends Disposable {
     logger: Logger,
   ) {
     super();
-    this._register(registerCommand(commands.deleteRecord, ((row?: SessionRow) => this.deleteRecord(row?.record)) as (...args: never[]) => unknown, logger));
+    this._register(registerCommand(commands.deleteRecord, (row) => this.deleteRecord(row?.record), logger));
   }
 
   private async deleteRecord(record: UnreadableRecord | undefined): Promise<void> {

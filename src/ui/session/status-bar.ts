@@ -10,7 +10,8 @@ import { configFile } from '../../core/sync/config';
 import type { SessionActivity } from '../../sessionview/activity';
 import type { ActiveSessions } from '../../sessionview/active';
 import { developOffer, linkCommands, statusBarView } from '../../sessionview/status';
-import type { SessionsWatch, Where } from '../../sessionview/watch';
+import type { Where } from '../../core/where';
+import type { SessionsWatch } from '../../sessionview/watch';
 import { configuredServices } from '../workspace-config';
 
 export class SessionStatusBar extends Disposable {

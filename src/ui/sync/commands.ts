@@ -19,6 +19,7 @@ import { type SessionRef, sessionKey } from '../../sessionview/refs';
 import { proposeFor } from '../../sync/propose';
 import { type ServiceSyncHandle, startServiceSync } from '../../sync/service-sync';
 import type { SyncStatus } from '../../sync/syncer';
+import type { SyncTarget } from '../command-args';
 import { registerCommand, showError, toAbortSignal } from '../vscode-utils';
 import type { CopyTroubleView } from './copy-trouble';
 
@@ -31,14 +32,6 @@ export interface SyncCommandDeps {
   troubles?: CopyTroubleView;
 }
 
-/** A session's service, as a Sessions row or a caller passes it. */
-export interface SyncTargetArg {
-  context?: string;
-  namespace?: string;
-  session?: string;
-  service?: string;
-}
-
 /** What the user chose for a service without a mapping: one to use, none (no sync), or cancel the start. */
 export type MappingChoice = ServiceSync | 'no-sync' | 'cancel';
 
@@ -49,8 +42,8 @@ export class SyncCommands extends Disposable {
   constructor(private readonly deps: SyncCommandDeps) {
     super();
     this._register(vscode.workspace.onDidSaveTextDocument((doc) => doc.uri.scheme === 'file' && this.saves.fire(doc.uri.fsPath)));
-    this._register(registerCommand(commands.startSync, ((a?: SyncTargetArg) => this.startByHand(a)) as (...args: never[]) => unknown, deps.logger));
-    this._register(registerCommand(commands.stopSync, ((a?: SyncTargetArg) => this.stopByHand(a)) as (...args: never[]) => unknown, deps.logger));
+    this._register(registerCommand(commands.startSync, (a) => this.startByHand(a), deps.logger));
+    this._register(registerCommand(commands.stopSync, (a) => this.stopByHand(a), deps.logger));
     this._register(toDisposable(() => {
       for (const h of this.running.values()) h.dispose();
       this.running.clear();
@@ -146,7 +139,7 @@ export class SyncCommands extends Disposable {
     }
   }
 
-  private async startByHand(a?: SyncTargetArg): Promise<void> {
+  private async startByHand(a?: SyncTarget): Promise<void> {
     if (!this.folder()) return void vscode.window.showErrorMessage('Devlane syncs a workspace folder: open the folder that holds the service\'s source first.');
     const ref = await this.pickSession(a);
     if (!ref) return;
@@ -162,7 +155,7 @@ export class SyncCommands extends Disposable {
     });
   }
 
-  private async pickSession(a?: SyncTargetArg): Promise<SessionRef | undefined> {
+  private async pickSession(a?: SyncTarget): Promise<SessionRef | undefined> {
     if (a?.context && a.namespace && a.session) return { context: a.context, namespace: a.namespace, session: a.session };
     const active = this.deps.active.list();
     if (active.length === 1) return active[0].ref;
@@ -175,7 +168,7 @@ export class SyncCommands extends Disposable {
     this.running.delete(key);
   }
 
-  private async stopByHand(a?: SyncTargetArg): Promise<void> {
+  private async stopByHand(a?: SyncTarget): Promise<void> {
     const keys = [...this.running.keys()].filter((k) => !a?.service || k.endsWith(`/${a.service}`));
     const key = keys.length === 1 ? keys[0] : await vscode.window.showQuickPick(keys, { placeHolder: 'Stop syncing' });
     if (!key) return;

@@ -1,6 +1,9 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { DevlaneError } from '../../../src/core/error-base';
 import { ClusterError, classifyError, credentialError } from '../../../src/core/errors';
+import { SessionError } from '../../../src/core/session/errors';
+import { DebugError } from '../../../src/debug/errors';
 import { redact } from '../../../src/core/logger';
 
 const ctx = { action: 'list namespaces', server: 'https://k.example:6443', user: 'alice' };
@@ -66,5 +69,31 @@ describe('redact', () => {
 
   it('leaves ordinary text alone', () => {
     assert.equal(redact('listed 12 pods in namespace "shop"'), 'listed 12 pods in namespace "shop"');
+  });
+});
+
+describe('one error base', () => {
+  const cause = new Error('socket closed');
+  const errors = [
+    new ClusterError('server', 'The API server answered 500', 'Devlane retries by itself', 500, { cause, cliHint: 'Run it again' }),
+    new SessionError('failed', 'The copy did not start', 'Nothing was left behind', {}, { cause }),
+    new DebugError('tunnel', 'The tunnel closed', 'Start debugging again', { cause }),
+  ];
+
+  it('cluster, session and debug errors are DevlaneErrors with message, hint, full text and cause', () => {
+    for (const e of errors) {
+      assert.ok(e instanceof DevlaneError, e.name);
+      assert.equal(e.full, `${e.message}. ${e.hint}`);
+      assert.equal(e.cause, cause);
+    }
+  });
+
+  it('the CLI reads its own hint where there is one, else the same text', () => {
+    assert.equal(errors[0].fullOn('cli'), 'The API server answered 500. Run it again');
+    assert.equal(errors[1].fullOn('cli'), errors[1].full);
+  });
+
+  it('without a hint, the full text is the message alone', () => {
+    assert.equal(new SessionError('invalid', 'Unknown command "x"', '').full, 'Unknown command "x"');
   });
 });
