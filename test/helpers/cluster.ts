@@ -11,6 +11,7 @@ import { CoreV1Api, KubeConfig, type V1Pod, type V1Service } from '@kubernetes/c
 import { KubeClusters } from '../../src/cluster/clusters';
 import type { Logger } from '../../src/core/logger';
 import { bindDevelopers } from './kubectl';
+import { prerequisite } from './prerequisite';
 import type { Fault } from '../../sandbox/core/types';
 
 export const kubeconfigPath = process.env.DEVLANE_TEST_KUBECONFIG;
@@ -20,10 +21,27 @@ export const testContext = process.env.DEVLANE_TEST_CONTEXT_ADMIN ?? 'sandbox-ad
 /** The context the product runs as: a developer bound to exactly Devlane's shipped Role (bindDevelopers). */
 export const developerContext = process.env.DEVLANE_TEST_CONTEXT_ALICE ?? 'sandbox-alice';
 
-/** `it(name, needsCluster, ...)`: skipped, saying why, when no cluster is configured. */
-export const needsCluster = { skip: kubeconfigPath ? false : 'DEVLANE_TEST_KUBECONFIG is not set (npm test -- integration sets it)' };
+/**
+ * Why there is no cluster to test against, or false. On a developer's machine the tests that need
+ * one skip with this reason; under CI=true, where `npm test` always starts one, it throws
+ * (test/helpers/prerequisite.ts), so a run that tested nothing on a cluster cannot pass.
+ */
+export function clusterMissing(path: string | undefined = kubeconfigPath): string | false {
+  return prerequisite(path ? false : 'DEVLANE_TEST_KUBECONFIG is not set (npm test -- integration sets it)');
+}
+
+/** `it(name, needsCluster, ...)`: skipped, saying why, when no cluster is configured (asked when the test is declared). */
+export const needsCluster = {
+  get skip(): string | false {
+    return clusterMissing();
+  },
+};
 /** Fault injection exists only in the sandbox. */
-export const needsSandbox = { skip: !kubeconfigPath ? needsCluster.skip : isSandbox ? false : 'needs the sandbox (fault injection)' };
+export const needsSandbox = {
+  get skip(): string | false {
+    return clusterMissing() || (isSandbox ? false : 'needs the sandbox (fault injection)');
+  },
+};
 /**
  * The routing strategy Devlane picks for a shop made with `{ istio }`. The sandbox emulates Istio's
  * mesh in a namespace labelled for injection; the real cluster serves Istio's CRDs but runs no
@@ -35,7 +53,9 @@ export const expectedStrategy = (istio: boolean): 'istio' | 'router' => (istio &
  * sidecars) a labelled namespace gets the router, which the router variant already covers.
  */
 export const needsMesh = {
-  skip: needsCluster.skip || (onRealCluster ? "Istio's routing: the sandbox emulates the mesh; the real cluster has Istio's CRDs but no data plane (its labelled namespaces get the router, as the router variant tests)" : false),
+  get skip(): string | false {
+    return clusterMissing() || (onRealCluster ? "Istio's routing: the sandbox emulates the mesh; the real cluster has Istio's CRDs but no data plane (its labelled namespaces get the router, as the router variant tests)" : false);
+  },
 };
 
 /** A logger that keeps its lines, so a test can assert on what the code reported. */

@@ -5,6 +5,7 @@ import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { contexts, eventually, kubeconfig, kubectl, kubectlJson, kubectlOk } from './kubectl';
+import { prerequisite } from './prerequisite';
 import { REPO } from './sandbox';
 
 /* eslint-disable @typescript-eslint/no-explicit-any */
@@ -125,9 +126,12 @@ export interface CliResult {
   json?: any;
 }
 
+const cliArgv = (args: string[], context: string) => [process.execPath, join(REPO, 'dist/cli.js'), '--kubeconfig', kubeconfig(), '--context', context, ...args];
+
 /** Runs dist/cli.js (built by `npm test`) as `context`. */
 export function cli(args: string[], context = contexts.alice, timeoutMs = 240_000): CliResult {
-  const r = spawnSync(process.execPath, [join(REPO, 'dist/cli.js'), '--kubeconfig', kubeconfig(), '--context', context, ...args], { encoding: 'utf8', timeout: timeoutMs });
+  const [node, ...rest] = cliArgv(args, context);
+  const r = spawnSync(node, rest, { encoding: 'utf8', timeout: timeoutMs });
   const res: CliResult = { code: r.status ?? 1, stdout: r.stdout ?? '', stderr: r.stderr ?? '' };
   if (args.includes('--json')) {
     try {
@@ -140,3 +144,16 @@ export function cli(args: string[], context = contexts.alice, timeoutMs = 240_00
 }
 
 export { kubectl, kubectlOk, kubectlJson, eventually };
+
+/** Whether util-linux's `script` is here to give the CLI a terminal (test/helpers/prerequisite.ts). */
+export const needsTerminal = (): string | false => prerequisite(spawnSync('script', ['--version']).status === 0 ? false : "util-linux's script is not installed (it gives the CLI a terminal to ask on)");
+
+/**
+ * Runs dist/cli.js on a terminal of its own (a pty made by util-linux's `script`), typing `typed`
+ * as the user would. What the terminal showed (stdout and stderr, with the echo) is `output`.
+ */
+export function cliOnTerminal(args: string[], typed: string, context = contexts.alice, timeoutMs = 240_000): { code: number; output: string } {
+  const quote = (a: string) => `'${a.replace(/'/g, "'\\''")}'`;
+  const r = spawnSync('script', ['--quiet', '--return', '--command', cliArgv(args, context).map(quote).join(' '), '/dev/null'], { input: typed, encoding: 'utf8', timeout: timeoutMs });
+  return { code: r.status ?? 1, output: `${r.stdout ?? ''}${r.stderr ?? ''}` };
+}

@@ -2,7 +2,8 @@
 // back, when NetworkPolicies would drop the router's traffic or the router cannot reach the
 // original pods; a developer copy deleted behind Devlane's back fails only its own key's requests,
 // even in router pods started after it was gone; the router has a disruption budget its session
-// records own, and stop removes it.
+// records own, and stop removes it. A Service with a UDP or SCTP port, which nginx's TCP listeners
+// cannot carry, is refused with the port named, and nothing is created.
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { needsCluster } from '../../helpers/cluster';
@@ -36,6 +37,31 @@ describe('the router never takes the original Service down', needsCluster, () =>
     assert.ok(at(/Check that un-keyed requests through the router reach/) < at(/Point Service ratings at the router/), 'the proof comes before the switch');
     assert.deepEqual(snapshot(shop.namespace), before, 'nothing was created');
   });
+
+  for (const protocol of ['UDP', 'SCTP']) {
+    it(`refuses a Service with a ${protocol} port, naming it, and creates nothing`, async () => {
+      const name = `mixed-${protocol.toLowerCase()}`;
+      const objects = [
+        { apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name, namespace: shop.namespace }, spec: { replicas: 1, selector: { matchLabels: { app: name } }, template: { metadata: { labels: { app: name } }, spec: { terminationGracePeriodSeconds: 1, containers: [{ name: 'app', image: 'node:20', command: ['node', '-e', "require('http').createServer((q, s) => s.end('ok')).listen(8080)"], ports: [{ name: 'http', containerPort: 8080 }] }] } } } },
+        { apiVersion: 'v1', kind: 'Service', metadata: { name, namespace: shop.namespace }, spec: { selector: { app: name }, ports: [{ name: 'http', port: 80, targetPort: 8080, protocol: 'TCP' }, { name: 'stats', port: 8125, targetPort: 8125, protocol }] } },
+      ];
+      kubectlOk(['apply', '-f', '-'], { input: JSON.stringify({ apiVersion: 'v1', kind: 'List', items: objects }) });
+      try {
+        await eventually(`deployment ${name} to be ready`, () => (kubectlJson(['get', 'deployment', name, '-n', shop.namespace]).status?.readyReplicas ?? 0) >= 1, 120_000);
+        const before = snapshot(shop.namespace);
+        const start = cli(['-n', shop.namespace, 'start', name, '--session', 'proto', '--detach', '--strategy', 'router']);
+        assert.equal(start.code, 1, `the start was refused: ${start.stderr}`);
+        assert.match(start.stderr, new RegExp(`Service ${name} has a ${protocol} port \\(stats\\); the Devlane router carries TCP only`));
+        assert.match(start.stderr, /Nothing was created/);
+        assert.deepEqual(snapshot(shop.namespace), before, 'nothing was created');
+      } finally {
+        cli(['-n', shop.namespace, 'stop', 'proto']); // a start that was wrongly allowed leaves no session behind
+        kubectlOk(['delete', 'deployment,service', name, '-n', shop.namespace, '--wait=true']);
+        // Its pod too, so that the next test's snapshot does not catch it terminating.
+        await eventually(`the pods of ${name} to be gone`, () => kubectlJson(['get', 'pods', '-n', shop.namespace, '-l', `app=${name}`]).items.length === 0, 120_000);
+      }
+    });
+  }
 
   it('refuses, naming the policy, when a NetworkPolicy admits only web to ratings', async () => {
     const policy = { apiVersion: 'networking.k8s.io/v1', kind: 'NetworkPolicy', metadata: { name: 'ratings-from-catalog', namespace: shop.namespace }, spec: { podSelector: { matchLabels: { app: 'ratings' } }, ingress: [{ from: [{ podSelector: { matchLabels: { app: 'catalog' } } }] }] } };

@@ -7,7 +7,7 @@ import { defaultSessionName } from '../../../src/core/session/names';
 import { needsCluster, expectedStrategy, needsMesh } from '../../helpers/cluster';
 import { contexts } from '../../helpers/kubectl';
 import { createShop, type Shop } from '../../helpers/shop';
-import { chain, cli, expectRestored, snapshot, startClientPod } from '../../helpers/session';
+import { chain, cli, cliOnTerminal, expectRestored, needsTerminal, snapshot, startClientPod } from '../../helpers/session';
 
 for (const istio of [false, true]) {
   describe(`session start/stop with the CLI (${istio ? 'istio' : 'router'})`, istio ? needsMesh : needsCluster, () => {
@@ -60,6 +60,30 @@ for (const istio of [false, true]) {
       assert.equal(confirmed.json.session, 'prod-check');
       const stop = cli(['-n', shop.namespace, 'stop', 'prod-check']);
       assert.equal(stop.code, 0, stop.stderr);
+      await expectRestored(shop.namespace, before);
+    });
+
+    it('asks on a terminal in a production-looking context: "n" creates nothing, "y" applies the plan', { skip: istio ? 'once is enough (the router namespace)' : needsTerminal() }, async (t) => {
+      const before = snapshot(shop.namespace);
+      // Whatever fails below, no session is left for the next test.
+      t.after(() => void cli(['-n', shop.namespace, 'stop', 'prod-tty']));
+      const args = ['-n', shop.namespace, '--production-contexts', contexts.alice, 'start', 'ratings', '--detach', '--session', 'prod-tty'];
+      const declined = cliOnTerminal(args, 'n\n');
+      assert.match(declined.output, /Point Service ratings at the router[\s\S]*Apply this plan\? \[y\/N\]/, 'the plan, then the question');
+      assert.match(declined.output, /The plan was not confirmed\. Nothing was created\./);
+      assert.equal(declined.code, 3, declined.output);
+      assert.deepEqual(snapshot(shop.namespace), before, 'declining left the namespace as it was');
+
+      const accepted = cliOnTerminal(args, 'y\n');
+      try {
+        assert.equal(accepted.code, 0, accepted.output);
+        assert.match(accepted.output, /Apply this plan\? \[y\/N\]/);
+        const listed = cli(['-n', shop.namespace, 'sessions', '--json']);
+        assert.deepEqual(listed.json?.map((s: { name: string }) => s.name), ['prod-tty'], 'the answer "y" started the session: the question is what decides');
+      } finally {
+        const stop = cli(['-n', shop.namespace, 'stop', 'prod-tty']);
+        assert.equal(stop.code, 0, stop.stderr);
+      }
       await expectRestored(shop.namespace, before);
     });
   });

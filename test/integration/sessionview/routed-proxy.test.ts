@@ -1,17 +1,20 @@
 // Open Routed URL (on the sandbox and on a real Kubernetes cluster, test/helpers/target.ts): with a
 // session on ratings, a request through the local proxy (no headers of its own) is answered by the
 // session's copy, and carries the route key; a direct request to the same Service without the key
-// is answered by the original. The proxy listens on 127.0.0.1 only, and stops accepting when it is
-// disposed (as when the session ends).
+// is answered by the original. The proxy listens on 127.0.0.1 only (a non-loopback address of this
+// machine is refused while loopback answers), stops accepting when it is disposed (as when the
+// session ends), and in front of an Ingress sends the rule's host as Host, as the controller would.
 import assert from 'node:assert/strict';
 import { setMaxListeners } from 'node:events';
 import * as http from 'node:http';
+import * as net from 'node:net';
+import { networkInterfaces } from 'node:os';
 import { after, before, describe, it } from 'node:test';
 import { KubeClusters } from '../../../src/cluster/clusters';
 import { resolveBackend } from '../../../src/proxy/backend';
 import { RoutedProxy } from '../../../src/proxy/routed-proxy';
 import { Sessions } from '../../../src/session/sessions';
-import { kubeconfigPath, MemoryLogger, needsCluster, needsMesh } from '../../helpers/cluster';
+import { kubeconfigPath, MemoryLogger, needsCluster, needsMesh, TestNamespace, until } from '../../helpers/cluster';
 import { contexts, kubectlOk } from '../../helpers/kubectl';
 import { apiTypes } from '../../../src/core/api-types';
 import type { IngressObject } from '../../../src/core/ingress';
@@ -135,3 +138,77 @@ for (const istio of [false, true]) {
     });
   });
 }
+
+/** A pod that answers every request with the headers it received, behind Service `echo`. */
+const echoScript = `require('http').createServer((q, s) => { s.setHeader('content-type', 'application/json'); s.end(JSON.stringify({ host: q.headers.host, route: q.headers['x-devlane-route'] ?? null })); }).listen(8080)`;
+
+/** This machine's addresses that are not loopback (IPv4 and global IPv6), as os.networkInterfaces() lists them. */
+function nonLoopbackAddresses(): string[] {
+  return Object.values(networkInterfaces())
+    .flatMap((list) => list ?? [])
+    .filter((a) => !a.internal && !(a.family === 'IPv6' && a.address.toLowerCase().startsWith('fe80')))
+    .map((a) => a.address);
+}
+
+/** 'connected', or the error code a TCP connect got ('ECONNREFUSED', …). */
+function connectResult(host: string, port: number): Promise<string> {
+  return new Promise((resolve) => {
+    const s = net.connect({ host, port });
+    s.setTimeout(20_000, () => (s.destroy(), resolve('timeout')));
+    s.once('connect', () => (s.destroy(), resolve('connected')));
+    s.once('error', (e: NodeJS.ErrnoException) => resolve(e.code ?? e.message));
+  });
+}
+
+describe('Open Routed URL proxy: what leaves it, and where it listens', needsCluster, () => {
+  let ns: TestNamespace;
+  let clusters: KubeClusters;
+  const routeKey = 'Flows17RouteKey_0123456789abcdef';
+  before(async () => {
+    ns = await TestNamespace.create('dl-px-echo');
+    await ns.createNodePod('echo', echoScript, { app: 'echo' }, 8080);
+    await ns.createService('echo', { app: 'echo' });
+    await until('pod echo to be ready', async () => (await ns.readPod('echo')).status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True'), 120_000);
+    clusters = new KubeClusters({ setting: () => kubeconfigPath, env: {} }, { logger: new MemoryLogger(), idleMs: 0 });
+  });
+  after(async () => {
+    clusters?.dispose();
+    await ns?.dispose();
+  });
+
+  it('in front of an Ingress, sends the Ingress rule\'s host as Host (and the route key)', async () => {
+    const ingress = {
+      apiVersion: 'networking.k8s.io/v1',
+      kind: 'Ingress',
+      metadata: { name: 'front', namespace: ns.name },
+      spec: { rules: [{ host: 'shop.flows17.example', http: { paths: [{ path: '/', pathType: 'Prefix', backend: { service: { name: 'echo', port: { number: 80 } } } }] } }] },
+    };
+    kubectlOk(['apply', '-f', '-'], { input: JSON.stringify(ingress) });
+    const conn = clusters.connection(contexts.alice);
+    const read = await conn.objects.get<IngressObject>(apiTypes.ingress, ns.name, 'front', signal());
+    const proxy = await RoutedProxy.start({ cluster: conn, namespace: ns.name, service: 'front', ingress: { object: read, host: 'shop.flows17.example' }, routeKey, logger: new MemoryLogger() });
+    try {
+      const r = await get(`${proxy.url}any/path`);
+      assert.equal(r.status, 200, JSON.stringify(r.body));
+      assert.deepEqual(r.body, { host: 'shop.flows17.example', route: routeKey }, 'the pod behind the Ingress got the rule\'s host, not the proxy\'s 127.0.0.1:PORT');
+    } finally {
+      proxy.dispose();
+    }
+  });
+
+  it('answers on loopback and refuses connections on this machine\'s other addresses', async (t) => {
+    const others = nonLoopbackAddresses();
+    if (others.length === 0) return t.skip('this machine has no address but loopback (os.networkInterfaces())');
+    const address = others[0];
+    const proxy = await RoutedProxy.start({ cluster: clusters.connection(contexts.alice), namespace: ns.name, service: 'echo', routeKey, logger: new MemoryLogger() });
+    try {
+      const port = Number(new URL(proxy.url).port);
+      const r = await get(proxy.url);
+      assert.equal(r.status, 200, JSON.stringify(r.body));
+      assert.equal(r.body.route, routeKey, 'loopback answers, with the route key');
+      assert.equal(await connectResult(address, port), 'ECONNREFUSED', `a connection to ${address}:${port} (not loopback) is refused`);
+    } finally {
+      proxy.dispose();
+    }
+  });
+});
