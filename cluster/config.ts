@@ -10,6 +10,13 @@ export const CONTEXT_PREFIX = 'kube';
 /** Pods on the bridge; Services in a range routed onto the same bridge; nothing else. */
 export const NET = {
   bridge: 'devlane0',
+  /**
+   * The bridge's own hardware address, set once. A Linux bridge without one takes the lowest address
+   * of its ports, so it changed whenever a pod's veth came or went; pods kept the old one in their
+   * neighbour cache and lost the gateway (the cluster DNS, Services) for seconds: a lookup that
+   * failed with EAI_AGAIN, a call between pods that stalled 5 s. Locally administered, unicast.
+   */
+  bridgeMac: '02:64:6c:00:00:01',
   podCidr: '10.213.0.0/24',
   gateway: '10.213.0.1',
   serviceCidr: '10.213.128.0/24',

@@ -21,7 +21,7 @@ const quiet = (cmd: string, args: string[]) => spawnSync(cmd, args, { stdio: 'ig
 export function setUpNetwork(state: string): void {
   writeFileSync(join(state, 'ip_forward.before'), readFileSync(FORWARD, 'utf8').trim());
   const prefix = NET.podCidr.split('/')[1];
-  run('ip', ['link', 'add', NET.bridge, 'type', 'bridge']);
+  run('ip', ['link', 'add', NET.bridge, 'address', NET.bridgeMac, 'type', 'bridge']);
   run('ip', ['addr', 'add', `${NET.gateway}/${prefix}`, 'dev', NET.bridge]);
   run('ip', ['link', 'set', NET.bridge, 'up']);
   run('ip', ['route', 'add', NET.serviceCidr, 'dev', NET.bridge]);

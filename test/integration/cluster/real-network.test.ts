@@ -4,10 +4,11 @@
 import '../../helpers/target';
 import { strict as assert } from 'node:assert';
 import { Resolver } from 'node:dns/promises';
+import { readFileSync } from 'node:fs';
 import { after, before, describe, it } from 'node:test';
 import { NET } from '../../../cluster/config';
 import { onRealCluster } from '../../helpers/target';
-import { kubectlOk, tempNamespace } from '../../helpers/kubectl';
+import { eventually, kubectlOk, tempNamespace } from '../../helpers/kubectl';
 import { httpGet } from '../../helpers/http';
 
 const skip = onRealCluster ? false : "about the real cluster's own network (runs on its copy of the suite)";
@@ -76,6 +77,25 @@ describe('the real cluster', { skip }, () => {
     const svc = JSON.parse(kubectlOk(['-n', ns, 'get', 'service', 'a', '-o', 'json'])) as { spec: { clusterIP: string } };
     assert.deepEqual(await r.resolve4(`a.${ns}.svc.cluster.local`), [svc.spec.clusterIP]);
     await assert.rejects(r.resolve4('registry.npmjs.org'), 'a name outside the cluster is not forwarded upstream');
+  });
+
+  it('keeps the address of the pods\' gateway while pods come and go, so the DNS and Services never vanish from a pod', async () => {
+    // A Linux bridge with no address of its own takes the lowest of its ports': each pod that came or
+    // went could change it, and pods lost the gateway (DNS, Services) until their neighbour entry aged.
+    kubectlOk(['-n', ns, 'scale', 'deployment', 'b', '--replicas=4']);
+    kubectlOk(['-n', ns, 'wait', '--for=condition=Available', 'deployment', 'b', '--timeout=180s'], { timeoutMs: 200_000 });
+    const bridgeMac = () => readFileSync(`/sys/class/net/${NET.bridge}/address`, 'utf8').trim();
+    assert.equal(bridgeMac(), NET.bridgeMac, 'pods joining the bridge left its address as set');
+    kubectlOk(['-n', ns, 'scale', 'deployment', 'b', '--replicas=1']);
+    await eventually('the extra pods of b to go', () => JSON.parse(kubectlOk(['-n', ns, 'get', 'pods', '-l', 'app=b', '-o', 'json'])).items.length === 1, 120_000);
+    assert.equal(bridgeMac(), NET.bridgeMac, 'pods leaving the bridge left its address as set');
+    // What pod a resolved the gateway to, after a lookup through it: the bridge's address.
+    const a = JSON.parse(kubectlOk(['-n', ns, 'get', 'pods', '-l', 'app=a', '-o', 'json'])).items[0].metadata.name as string;
+    const arp = kubectlOk(['-n', ns, 'exec', a, '--', 'node', '-e',
+      `require('dns').lookup('b', () => process.stdout.write(require('fs').readFileSync('/proc/net/arp', 'utf8')))`]);
+    const entry = arp.split('\n').find((l) => l.split(/\s+/)[0] === NET.gateway);
+    assert.ok(entry, `pod a has a neighbour entry for the gateway ${NET.gateway}: ${arp}`);
+    assert.equal(entry.split(/\s+/)[3], NET.bridgeMac);
   });
 
   after(() => cleanup());
