@@ -25,7 +25,8 @@ export class Tree {
 
   async rows(): Promise<TreeRow[]> {
     const rows = await this.locator.getByRole('treeitem').evaluateAll((els) =>
-      els.map((e) => ({
+      // Sticky scroll repeats the ancestors of the top row above the list: they are not rows.
+      els.filter((e) => !e.closest('.monaco-tree-sticky-container')).map((e) => ({
         label: e.querySelector('.monaco-icon-label')?.getAttribute('aria-label') ?? e.getAttribute('aria-label') ?? '',
         name: e.getAttribute('aria-label') ?? '',
         level: Number(e.getAttribute('aria-level')),
@@ -59,15 +60,41 @@ export class Tree {
   /** Waits until the row at `path` (labels from the top) is shown, and returns it. */
   async find(path: string[], timeoutMs = 30_000): Promise<TreeRow> {
     const deadline = Date.now() + timeoutMs;
+    let misses = 0;
+    // Rows seen so far by their position in the whole list: the tree renders only those scrolled
+    // into view, so a path whose top is scrolled away is pieced together from several looks.
+    let seen = new Map<number, TreeRow>();
     for (;;) {
       const rows = await this.rows();
       const row = this.findIn(rows, path);
       if (row) return row;
       if (Date.now() > deadline) {
-        throw new Error(`no row ${path.join(' › ')} in the tree; it shows:\n${rows.map((r) => `${'  '.repeat(r.level - 1)}${r.name}`).join('\n')}`);
+        throw new Error(`no row ${path.join(' › ')} in the tree; it shows:\n${rows.map((r) => `${'  '.repeat(Math.max(0, r.level - 1))}${r.name}`).join('\n')}`);
+      }
+      for (const r of rows) seen.set(r.index, r);
+      const known = this.findIn([...seen.values()].sort((x, y) => x.index - y.index), path);
+      if (known && rows.length) {
+        // Seen above or below what is shown now: scroll that far, a row at a time.
+        const first = rows[0].index;
+        const last = rows[rows.length - 1].index;
+        await this.wheel(known.index < first ? (known.index - first - 1) * 22 : (known.index - last + 1) * 22);
+      } else {
+        // Not seen yet: from the top (the first miss, and every eighth), then a screen further down.
+        if (misses % 8 === 0) seen = new Map();
+        await this.wheel(misses % 8 === 0 ? -100_000 : undefined);
+        misses++;
       }
       await this.page.waitForTimeout(200);
     }
+  }
+
+  /** Scrolls the tree by `dy` pixels (undefined: most of a screen down) with the mouse wheel, as a person would. */
+  private async wheel(dy: number | undefined): Promise<void> {
+    const box = await this.locator.boundingBox();
+    if (!box) return;
+    await this.page.mouse.move(box.x + box.width / 2, box.y + box.height / 2);
+    await this.page.mouse.wheel(0, dy ?? Math.max(100, box.height * 0.6));
+    await this.page.mouse.move(0, 0);
   }
 
   row(r: TreeRow): Locator {
@@ -143,7 +170,7 @@ export class Tree {
   async rowName(path: string[], test: (name: string) => boolean, timeoutMs = 30_000): Promise<string> {
     const deadline = Date.now() + timeoutMs;
     for (;;) {
-      const row = this.findIn(await this.rows(), path);
+      const row = await this.find(path, Math.max(deadline - Date.now(), 1)).catch(() => undefined);
       if (row && test(row.name)) return row.name;
       if (Date.now() > deadline) throw new Error(row ? `${path.join(' › ')} reads "${row.name}"` : `no row ${path.join(' › ')} in the tree`);
       await this.page.waitForTimeout(200);
