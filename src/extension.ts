@@ -81,13 +81,13 @@ export function activate(context: vscode.ExtensionContext): DevlaneApi {
   own(new RecordCommands(clusters, logger));
   own(vscode.window.registerUriHandler(new JoinUriHandler(clusters, (ref) => sessionCommands.join(ref), logger, (where) => productionReasonAt(clusters, where))));
   own(active.onDidChange(() => void setContext(contextKeys.inSession, active.list().length > 0)));
-  // The session watches (one namespace: the one Devlane works in) start once a view is shown or a
-  // session is active here, and follow that namespace from then on.
+  // The session watches start once a view is shown or a session is active here, and from then on
+  // follow the namespace Devlane works in and every namespace where this window is in a session.
   let following = false;
   const followNamespace = () => {
     if (!following && !sessionsTree.visible && !tree.visible && active.list().length === 0) return;
     following = true;
-    sessionsWatch.follow(where());
+    sessionsWatch.follow(where(), active.list().map((a) => ({ context: a.ref.context, namespace: a.ref.namespace })));
   };
   own(prefs.onDidChange(followNamespace));
   own(clusters.onDidChange(followNamespace));

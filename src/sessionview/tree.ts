@@ -1,15 +1,17 @@
-// The Sessions view as data: one row per session of the current namespace (owner, participants,
-// age, orphaned or not), and under it the services taken over (by whom, copy state) and the
-// participants. Pure functions from the watch's state; src/ui/session/sessions-tree.ts renders them.
+// The Sessions view as data: one row per session (owner, participants, age, orphaned or not), and
+// under it the services taken over (by whom, copy state) and the participants. Sessions of the
+// followed namespace only are listed flat; once this window is in a session elsewhere, each
+// context / namespace gets a group row, the followed one first. Pure functions from the watch's state; src/ui/session/sessions-tree.ts renders them.
 import { participantUser } from '../core/session/participant';
 import type { SessionRef } from './refs';
 import { formatAge, type SessionView, type UnreadableRecord } from './sessions';
 import type { WatchState } from './watch';
+import type { Where } from '../core/where';
 import { treeItemContexts, type TreeItemContext } from '../core/contributions';
 
 export interface SessionRow {
   id: string;
-  kind: 'session' | 'service' | 'participant' | 'message' | 'unreadable';
+  kind: 'place' | 'session' | 'service' | 'participant' | 'message' | 'unreadable';
   label: string;
   description?: string;
   tooltip?: string;
@@ -18,19 +20,63 @@ export interface SessionRow {
   expandable: boolean;
   ref?: SessionRef;
   service?: string;
+  /** On a place row: the context and namespace it groups. */
+  place?: Where;
   /** On an unreadable row: the record the Delete Record action deletes. */
   record?: UnreadableRecord;
 }
 
 const esc = (t: string) => t.replace(/[\\`*_{}[\]()#+\-.!|<>]/g, (c) => `\\${c}`);
 
-export function rootRows(state: WatchState, views: readonly SessionView[], now: Date, unreadable: readonly UnreadableRecord[] = []): SessionRow[] {
+export function rootRows(state: WatchState, views: readonly SessionView[], now: Date, unreadable: readonly UnreadableRecord[] = [], places: readonly PlaceState[] = []): SessionRow[] {
+  if (places.length > 1) return places.map((p) => placeRow(p, views));
+  return placeRows(places[0]?.state ?? state, views, now, unreadable);
+}
+
+/** A watched place, as SessionsWatch reports it. */
+export interface PlaceState {
+  state: WatchState;
+  followed: boolean;
+}
+
+const inPlace = (where: Where) => (r: { context: string; namespace: string }) => r.context === where.context && r.namespace === where.namespace;
+
+/** The rows of one place: its sessions and unreadable records, or what it says when it lists none. */
+export function placeRows(state: WatchState, views: readonly SessionView[], now: Date, unreadable: readonly UnreadableRecord[] = []): SessionRow[] {
   if (state.phase === 'none') return [message('none', 'No context: pick one in the Clusters view', 'info')];
-  const none = views.length === 0 && unreadable.length === 0;
+  const here = inPlace(state.where);
+  const mine = views.filter(here);
+  const bad = unreadable.filter(here);
+  const none = mine.length === 0 && bad.length === 0;
   if (state.phase === 'error' && none) return [message('error', `Cannot list sessions in ${state.where.namespace}: ${state.message}`, 'error')];
   if (state.phase === 'starting' && none) return [message('loading', `Listing sessions in ${state.where.namespace}…`, 'loading~spin')];
-  // Empty: the view's welcome content says what to do (package.json viewsWelcome).
-  return [...views.map((v) => sessionRow(v, now)), ...unreadable.map(unreadableRow)];
+  // Empty: the view's welcome content says what to do (package.json viewsWelcome); in a group, the row says it.
+  return [...mine.map((v) => sessionRow(v, now)), ...bad.map(unreadableRow)];
+}
+
+/** A context / namespace group, shown once this window is in a session outside the followed namespace. */
+export function placeRow(p: PlaceState, views: readonly SessionView[]): SessionRow {
+  const where = p.state.phase === 'none' ? undefined : p.state.where;
+  const count = where ? views.filter(inPlace(where)).length : 0;
+  const label = where ? where.namespace : 'No context';
+  const notes = [where?.context ?? '', p.followed ? 'followed' : '', `${count} session${count === 1 ? '' : 's'}`].filter(Boolean);
+  return {
+    id: `place:${where ? `${where.context}/${where.namespace}` : ''}`,
+    kind: 'place',
+    label,
+    description: notes.join(' · '),
+    tooltip: where ? `Sessions in **${esc(where.context)} / ${esc(where.namespace)}**${p.followed ? ' (the namespace Devlane works in)' : ' (you are in a session here)'}` : undefined,
+    icon: { id: 'symbol-namespace' },
+    expandable: true,
+    place: where,
+  };
+}
+
+/** Under a group row: its sessions, or a line saying there are none. */
+export function placeChildren(p: PlaceState, views: readonly SessionView[], now: Date, unreadable: readonly UnreadableRecord[]): SessionRow[] {
+  const rows = placeRows(p.state, views, now, unreadable);
+  if (rows.length || p.state.phase === 'none') return rows;
+  return [message(`${p.state.where.context}/${p.state.where.namespace}/none`, 'No routed sessions here', 'info')];
 }
 
 /** A record that failed validation: its error, and nothing Devlane would do with it but delete it. */

@@ -1,7 +1,9 @@
 // Suite steps 2–8, as people do them in a real VS Code: alice develops `ratings` in a routed
 // session (context menu, status bar, Open Routed URL, editing and saving, the debugger, the copy's
 // logs), bob joins from his own editor and takes over `catalog`, and alice stops the session. Run
-// in namespace `shop` (Istio routing) and `shop-plain` (Devlane's router). Every step asserts what
+// in namespace `shop` (Istio routing) and `shop-plain` (Devlane's router); alice never switches
+// namespace, so where one is not the namespace her Devlane works in, her session there must still be
+// listed, shown and stopped from the editor. Every step asserts what
 // the person sees (the workbench's DOM by accessible names and roles, the pages the workbench
 // opens, and answers fetched from the 127.0.0.1 URLs the workbench shows); the cluster is checked
 // with kubectl only before and after, as the integration tests do. Times are printed, never
@@ -115,6 +117,8 @@ for (const { ns, strategy } of namespaces) {
     let plainUrl = '';
     let routedPage: Page | undefined;
     let bobJoined = false;
+    /** ns is not the namespace alice's Devlane works in (she develops there without switching). */
+    let outside = false;
     const apiOf = (base: string) => new URL('api/products', base).toString();
 
     before(async () => {
@@ -161,13 +165,9 @@ for (const { ns, strategy } of namespaces) {
           await tree.expand([contexts.alice, ns]);
           await tree.children([contexts.alice, ns], (l) => l.includes('ratings'));
         });
-        // The Sessions view and the "taken over" marks follow the namespace Devlane works in.
-        if (!(await tree.find([contexts.alice, ns])).name.includes('default')) {
-          await steps.step(`alice uses ${ns} as the default namespace`, async () => {
-            await tree.contextMenu([contexts.alice, ns], 'Use as Default Namespace');
-            await tree.rowName([contexts.alice, ns], (n) => /\bdefault\b/.test(n));
-          });
-        }
+        // Alice does not switch namespaces: where ns is not the one Devlane works in, the session
+        // she starts there is still listed (under its own group), shown and controllable.
+        outside = !(await tree.find([contexts.alice, ns])).name.includes('default');
         before2 = snapshot(ns);
         assert.ok(Object.keys(before2).some((k) => k === 'Deployment/ratings'), `the demo shop is in ${ns}`);
 
@@ -195,6 +195,12 @@ for (const { ns, strategy } of namespaces) {
         assert.match(live, new RegExp(`^Devlane session ${session}, your services ratings`));
         await steps.step('the notification says ratings is taken over', () => a.waitForNotification(new RegExp(`Session ${session}: ratings is taken over \\(${strategy}`)));
         await steps.step('Clusters marks ratings as taken over', () => tree.rowName([contexts.alice, ns, 'ratings'], (n) => n.includes(`taken over by alice in session ${session}`)));
+        if (outside) {
+          await steps.step(`Sessions lists the session under ${ns}, beside the namespace Devlane works in`, async () => {
+            await a.tree('Sessions').rowName([ns], (n) => n.includes('1 session'));
+            await a.tree('Sessions').rowName([ns, session], (n) => n.includes('joined'));
+          });
+        }
       });
     });
 
@@ -423,8 +429,9 @@ for (const { ns, strategy } of namespaces) {
         const shown = await steps.step("alice's routed page shows both copies", () => shopPage(routedPage!, true));
         assert.match(shown, new RegExp(`web: original · catalog: devlane:${session}`));
         await steps.step("alice's Sessions view shows bob's catalog", async () => {
-          await a.tree('Sessions').expand([session]);
-          await a.tree('Sessions').rowName([session, 'catalog'], (n) => n.includes('taken over by bob'));
+          const row = outside ? [ns, session] : [session];
+          await a.tree('Sessions').expand(row);
+          await a.tree('Sessions').rowName([...row, 'catalog'], (n) => n.includes('taken over by bob'));
         });
         assert.equal(copies(await getJson(apiOf(plainUrl))), 'web=original catalog=original ratings=original', 'the plain URL still answers from the originals');
       });

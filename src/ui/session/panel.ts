@@ -214,7 +214,7 @@ class SessionPanel extends Disposable {
       view: this.deps.watch.get(this.ref),
       record: this.deps.watch.record(this.ref) ?? this.fetchedRecord,
       active: a && { phase: a.phase, starting: a.starting, joined: a.joined, proxyUrl: a.proxyUrl, proxyService: a.proxyService },
-      me: this.deps.watch.user,
+      me: this.deps.watch.userAt(this.ref),
       lease: this.deps.watch.myLease(this.ref),
       copies: this.copies,
       sync: this.deps.activity.syncStats(this.ref),

@@ -1,7 +1,7 @@
 // Renders the Sessions view from SessionsWatch; the rows themselves come from src/sessionview/tree.ts.
 import * as vscode from 'vscode';
 import { Disposable } from '../../core/lifecycle';
-import { childRows, rootRows, type SessionRow, viewDescription } from '../../sessionview/tree';
+import { childRows, placeChildren, rootRows, type SessionRow, viewDescription } from '../../sessionview/tree';
 import type { SessionsWatch } from '../../sessionview/watch';
 import { treeItem } from '../vscode-utils';
 
@@ -22,13 +22,17 @@ export class SessionsTreeProvider extends Disposable implements vscode.TreeDataP
   }
 
   getChildren(row?: SessionRow): SessionRow[] {
-    if (!row) return rootRows(this.watch.state, this.watch.sessions(), new Date(), this.watch.unreadableRecords());
+    if (!row) return rootRows(this.watch.state, this.watch.sessions(), new Date(), this.watch.unreadableRecords(), this.watch.placeStates());
+    if (row.kind === 'place') {
+      const place = this.watch.placeStates().find((p) => p.state.phase !== 'none' && p.state.where.context === row.place?.context && p.state.where.namespace === row.place?.namespace);
+      return place ? placeChildren(place, this.watch.sessions(), new Date(), this.watch.unreadableRecords()) : [];
+    }
     if (row.kind !== 'session' || !row.ref) return [];
     const view = this.watch.get(row.ref);
     return view ? childRows(view) : [];
   }
 
   getTreeItem(row: SessionRow): vscode.TreeItem {
-    return treeItem(row, row.expandable ? 'collapsed' : 'none');
+    return treeItem(row, row.kind === 'place' ? 'expanded' : row.expandable ? 'collapsed' : 'none');
   }
 }

@@ -65,7 +65,7 @@ export class SessionStatusBar extends Disposable {
     const view = statusBarView({
       active: a,
       view: a ? this.watch.get(a.ref) : undefined,
-      me: this.watch.user,
+      me: a ? this.watch.userAt(a.ref) : this.watch.user,
       lease: a ? this.watch.myLease(a.ref) : undefined,
       sync: a ? this.activity.sync(a.ref) : { state: 'idle' },
       debug: a ? this.activity.debug(a.ref) : 'detached',

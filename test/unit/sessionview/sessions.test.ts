@@ -4,7 +4,7 @@ import { afterEach, describe, it } from 'node:test';
 import { treeItemContexts } from '../../../src/core/contributions';
 import type { ConfigMapObject } from '../../../src/core/resources';
 import { formatAge, sessionViews } from '../../../src/sessionview/sessions';
-import { childRows, rootRows, viewDescription } from '../../../src/sessionview/tree';
+import { childRows, placeChildren, rootRows, viewDescription } from '../../../src/sessionview/tree';
 import { SessionsWatch } from '../../../src/sessionview/watch';
 import { contextSummary, FakeClusters } from '../../fakes/cluster';
 import { copy, lease, now, record, stoodStill } from './fixtures';
@@ -122,6 +122,51 @@ describe('SessionsWatch', () => {
     assert.match(rows[2].tooltip!, /Delete Record/);
     assert.deepEqual(rows[2].record, { context: 'dev', namespace: 'shop', record: 'devlane-session-planted', uid: 'uid-planted', error: rows[2].description!.replace(/^unreadable: /, '') });
     assert.deepEqual(rootRows(watch.state, [], now, watch.unreadableRecords()).map((r) => r.kind), ['unreadable', 'unreadable'], 'shown even when no session reads');
+  });
+
+  it('also watches every namespace this window is in a session in, groups the view by place, and lets go of a place it left', async () => {
+    const clusters = FakeClusters.of([contextSummary('dev', 'shop', { user: 'alice' })]);
+    const watch = new SessionsWatch(clusters, 'w1', () => now, 60_000);
+    disposables.push(watch);
+    const shop = { context: 'dev', namespace: 'shop' };
+    const plain = { context: 'dev', namespace: 'shop-plain' };
+    watch.follow(shop);
+    const conn = clusters.connection('dev');
+    const syncPlace = (ns: string, records: ConfigMapObject[], leases: any[]) => {
+      conn.informer('ConfigMap', ns).sync(records);
+      conn.informer('Lease', ns).sync(leases);
+      conn.informer('Deployment', ns).sync([]);
+    };
+    syncPlace('shop', [], []);
+    syncPlace('shop-plain', [record('alice-ratings', { createdBy: 'alice#w1', services: [{ service: 'ratings', owner: 'alice#w1' }] })], [lease('alice-ratings', 'alice#w1', 1)]);
+    assert.deepEqual(watch.sessions(), [], 'a namespace neither followed nor one of mine is not listed');
+    assert.equal(watch.takenOverBy({ context: 'dev', kind: 'Service', namespace: 'shop-plain', name: 'ratings' }), undefined);
+
+    // A session started in shop-plain while Devlane works in shop.
+    watch.follow(shop, [plain]);
+    await new Promise((r) => setImmediate(r));
+    const ref = { ...plain, session: 'alice-ratings' };
+    assert.deepEqual(watch.sessions().map((v) => `${v.namespace}/${v.session}`), ['shop-plain/alice-ratings']);
+    assert.equal(watch.get(ref)?.mine, true);
+    assert.equal(watch.userAt(plain), 'alice#w1');
+    assert.equal(watch.myLease(ref), 'ok');
+    assert.equal(watch.record(ref)?.services[0].service, 'ratings');
+    assert.equal(watch.takenOverBy({ context: 'dev', kind: 'Service', namespace: 'shop-plain', name: 'ratings' }), 'alice in session alice-ratings');
+    assert.equal(watch.state.phase === 'synced' && watch.state.where.namespace, 'shop', 'the view still says where Devlane works');
+
+    const roots = rootRows(watch.state, watch.sessions(), now, watch.unreadableRecords(), watch.placeStates());
+    assert.deepEqual(roots.map((r) => `${r.kind} ${r.label}: ${r.description}`), ['place shop: dev · followed · 0 sessions', 'place shop-plain: dev · 1 session']);
+    const places = watch.placeStates();
+    assert.deepEqual(placeChildren(places[0], watch.sessions(), now, watch.unreadableRecords()).map((r) => r.label), ['No routed sessions here']);
+    assert.deepEqual(placeChildren(places[1], watch.sessions(), now, watch.unreadableRecords()).map((r) => `${r.kind} ${r.label}`), ['session alice-ratings']);
+
+    // Refresh keeps the places of mine; leaving the session lets go of shop-plain's watches.
+    watch.follow(shop);
+    assert.deepEqual(watch.sessions().map((v) => v.session), ['alice-ratings']);
+    watch.follow(shop, []);
+    assert.deepEqual(watch.sessions(), []);
+    assert.equal(conn.informer('ConfigMap', 'shop-plain').leases, 0, 'no watch is left on shop-plain');
+    assert.deepEqual(rootRows(watch.state, watch.sessions(), now, watch.unreadableRecords(), watch.placeStates()), [], 'one place again: flat, and empty (the welcome text shows)');
   });
 
   it('reports my Lease as late, then lost, as time passes without renewal', async () => {
