@@ -1,9 +1,10 @@
 // The editor's entry points to routed sessions: Develop This Service on a service row; Stop / Join /
 // Leave / Take Over / Clean Up from the Sessions view, the status bar or the command palette; Copy
 // Route Key, Copy Join Link and Open Routed URL (its proxies and target picking: routed-url.ts). The
-// work happens in src/session/ and src/proxy/; here we only ask, show progress and allow cancelling
-// (the plan question on production-looking contexts is production.ts's). Which sessions this window
-// is in lives in ActiveSessions (src/sessionview/active.ts).
+// work happens in src/session/ and src/proxy/; here we only ask, show progress and allow cancelling.
+// Starting a service (Develop This Service, Take Over) is the use case src/session/develop.ts, as
+// develop.ts here answers and shows it. Which sessions this window is in lives in ActiveSessions
+// (src/sessionview/active.ts).
 import { participantUser } from '../../core/session/participant';
 import * as vscode from 'vscode';
 import type { Clusters } from '../../cluster/api';
@@ -23,10 +24,10 @@ import type { DevelopTarget } from '../../sessionview/status';
 import { stopQuestion } from '../../sessionview/stop';
 import type { SessionsWatch } from '../../sessionview/watch';
 import type { Where } from '../../core/where';
-import type { SyncCommands } from '../sync/commands';
+import { developInEditor, type EditorDevelopDeps } from './develop';
 import { RoutedUrls } from './routed-url';
 import { type CommandArgs, type SessionArg, sessionOf } from '../command-args';
-import { readConfig, registerCommand, runCommand, toAbortSignal } from '../vscode-utils';
+import { registerCommand, runCommand, toAbortSignal } from '../vscode-utils';
 import { baggageMember, labels, routeHeader, routeHeaderLine } from '../../core/session/route-contract';
 
 export interface SessionCommandDeps {
@@ -40,15 +41,18 @@ export interface SessionCommandDeps {
   watch: SessionsWatch;
   /** `publisher.name`, for join links. */
   extensionId: string;
-  /** Hot sync: the mapping a copy starts with, and syncing it once live. */
-  sync?: Pick<SyncCommands, 'mappingFor' | 'startFor'>;
+  /** Hot sync: the workspace folder, and where a copy's sync is kept once started. */
+  sync?: EditorDevelopDeps['sync'];
 }
 
 export class SessionCommands extends Disposable {
   private readonly routedUrls: RoutedUrls;
+  /** Ends a start still under way when the window closes. */
+  private readonly disposing = new AbortController();
 
   constructor(private readonly deps: SessionCommandDeps) {
     super();
+    this._register({ dispose: () => this.disposing.abort() });
     this.routedUrls = new RoutedUrls({ ...deps, routeKey: (ref) => this.routeKey(ref), join: (ref) => this.join(ref) });
     const reg = <K extends CommandId>(id: K, fn: (...args: CommandArgs[K]) => unknown) => this._register(registerCommand(id, fn, deps.logger));
     // A Clusters row has a kind; the status bar's offer does not.
@@ -89,7 +93,7 @@ export class SessionCommands extends Disposable {
 
   private async pick(verb: string): Promise<SessionRef | undefined> {
     const where = this.where();
-    const list = await vscode.window.withProgress({ location: vscode.ProgressLocation.Window, title: 'Listing sessions' }, () => this.sessions(where).list(new AbortController().signal));
+    const list = await vscode.window.withProgress({ location: vscode.ProgressLocation.Window, title: 'Listing sessions' }, () => this.sessions(where).list(this.disposing.signal));
     if (list.length === 0) {
       void vscode.window.showInformationMessage(`No sessions in ${where.context} / ${where.namespace}.`);
       return undefined;
@@ -131,30 +135,14 @@ export class SessionCommands extends Disposable {
   }
 
   private async start(ref: SessionRef, service: string): Promise<void> {
-    const strategySetting = readConfig('routing.strategy');
-    // Before anything exists: how the copy is synced (a proposal to confirm when the workspace has no mapping).
-    const mapping = (await this.deps.sync?.mappingFor(ref, service)) ?? 'no-sync';
-    if (mapping === 'cancel') return;
-    const sync = mapping === 'no-sync' ? undefined : mapping;
-    this.deps.active.starting(ref, service);
-    let result;
-    try {
-      result = await this.progress(`Starting session ${ref.session} on ${service}`, (p, signal) =>
-        this.sessions(ref, p).start({ service, session: ref.session, strategy: strategySetting && strategySetting !== 'auto' ? strategySetting : undefined, sync }, signal),
-      );
-    } catch (err) {
-      this.deps.active.startFailed(ref);
-      throw err;
-    }
-    this.deps.active.live(ref, result.heartbeat, (lost) => this.lost(lost));
-    if (sync) void this.deps.sync?.startFor(ref, service);
-    await this.showLive(ref, `${service} is taken over (${result.strategy}${result.resumed ? ', resumed' : ''})`);
+    const result = await developInEditor({ ...this.deps, lost: (lost) => this.lost(lost) }, ref, service, this.disposing.signal);
+    if (result) await this.showLive(ref, `${service} is taken over (${result.strategy}${result.resumed ? ', resumed' : ''})`);
   }
 
   private async takeOver(ref: SessionRef): Promise<void> {
     const view = this.deps.watch.get(ref);
     const conn = this.deps.clusters.connection(ref.context);
-    const services = await conn.objects.list<Service>(apiTypes.service, ref.namespace, {}, new AbortController().signal);
+    const services = await conn.objects.list<Service>(apiTypes.service, ref.namespace, {}, this.disposing.signal);
     const held = new Map((view?.services ?? []).map((s) => [s.service, s.owner]));
     const items = services
       .filter((s) => !s.metadata.labels?.[labels.session] && !s.metadata.labels?.[labels.role])
@@ -175,7 +163,7 @@ export class SessionCommands extends Disposable {
   async join(ref: SessionRef): Promise<void> {
     const r = await this.progress(`Joining session ${ref.session}`, (p, signal) => this.sessions(ref, p).join(ref.session, signal));
     this.deps.active.live(ref, r.heartbeat, (lost) => this.lost(lost));
-    const view = (await this.sessions(ref).list(new AbortController().signal)).find((s) => s.name === ref.session);
+    const view = (await this.sessions(ref).list(this.disposing.signal)).find((s) => s.name === ref.session);
     const holds = view?.services.length ? view.services.map((s) => `${s.service} (${participantUser(s.owner)})`).join(', ') : 'no service yet';
     await this.showLive(ref, `You joined. It holds ${holds}; participants: ${view?.participants.map((p) => p.name).join(', ') ?? '?'}`);
   }
@@ -226,7 +214,7 @@ export class SessionCommands extends Disposable {
   // ---- route key and join link ------------------------------------------------------------
 
   private async routeKey(ref: SessionRef): Promise<string> {
-    return this.deps.watch.get(ref)?.routeKey ?? (await this.sessions(ref).routeKey(ref.session, new AbortController().signal));
+    return this.deps.watch.get(ref)?.routeKey ?? (await this.sessions(ref).routeKey(ref.session, this.disposing.signal));
   }
 
   private async copyRouteKey(ref: SessionRef): Promise<void> {
