@@ -1,7 +1,9 @@
 #!/usr/bin/env node
 // `devlane`: routed sessions without VS Code (CI jobs, scripts, benchmarks). Finds the cluster as
 // kubectl does (KUBECONFIG, --kubeconfig, --context, -n), prints plain text or --json, and exits
-// non-zero with a clear message on failure. Drives the same src/session/ code as the editor.
+// non-zero with a clear message on failure. Drives the same src/session/ code as the editor:
+// `start` is Develop this service (src/session/develop.ts), its questions answered on the
+// terminal or by --yes.
 import { setMaxListeners } from 'node:events';
 import { hostname } from 'node:os';
 import { setTimeout as delay } from 'node:timers/promises';

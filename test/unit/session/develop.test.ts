@@ -151,6 +151,14 @@ describe('develop this service', () => {
     assert.equal(unsynced.created[0].sync, undefined);
   });
 
+  it('starts no second sync of a service this window syncs already (a resumed session)', async () => {
+    const p = place({ config: mapped });
+    const d = await develop(at, p.request, { ...p.host, synced: (service) => service === 'ratings' }, signal());
+    assert.equal(d?.sync, undefined);
+    assert.deepEqual(p.synced, []);
+    assert.equal(p.created[0].sync?.remotePath, '/app');
+  });
+
   it('reports a sync that did not start, and keeps the session', async () => {
     const p = place({ config: mapped, syncFails: true });
     const d = await develop(at, p.request, p.host, signal());
