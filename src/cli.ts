@@ -1,7 +1,9 @@
 #!/usr/bin/env node
 // `devlane`: routed sessions without VS Code (CI jobs, scripts, benchmarks). Finds the cluster as
 // kubectl does (KUBECONFIG, --kubeconfig, --context, -n), prints plain text or --json, and exits
-// non-zero with a clear message on failure. Drives the same src/session/ code as the editor.
+// non-zero with a clear message on failure. Drives the same src/session/ code as the editor:
+// `start` is Develop this service (src/session/develop.ts), its questions answered on the
+// terminal or by --yes.
 import { setMaxListeners } from 'node:events';
 import { hostname } from 'node:os';
 import { setTimeout as delay } from 'node:timers/promises';
@@ -18,9 +20,9 @@ import { cliInstance, instanceProblem } from './core/session/participant';
 import type { StrategyName } from './core/session/plan';
 import { observeBeforeJudgingMs } from './session/lease-observer';
 import { participantOf } from './session/participant';
-import { Sessions } from './session/sessions';
+import { develop, type DevelopQuestions } from './session/develop';
+import { Sessions, type SessionsOptions } from './session/sessions';
 import { deleteConfirmThreshold, type DeletePreview, describeDeletes } from './core/sync/deletes';
-import { findMapping, startServiceSync } from './sync/service-sync';
 import { baggageLine, routeHeaderLine } from './core/session/route-contract';
 
 const usage = `Usage: devlane <command> [options]
@@ -160,7 +162,16 @@ async function main(argv: string[]): Promise<number> {
     const conn = clusters.connection(contextName);
     const namespace = values.namespace ?? conn.context.namespace;
     const detach = !!values.detach;
-    const sessions = new Sessions({
+    const report = values.json ? undefined : (m: string) => process.stderr.write(`${m}\n`);
+    const questions: DevelopQuestions = {
+      confirmPlan: async (_plan, text) => {
+        process.stderr.write(`${text}\n`);
+        return confirmOnTerminal(values.yes, 'Apply this plan?', () => new SessionError('declined', 'This looks like production, so the plan above must be confirmed, and stdin is not a terminal to ask on', 'Nothing was created. Read the plan, then run the same command with --yes to apply it.'));
+      },
+      // No mapping question: a service the workspace does not map is started without sync.
+      confirmDeletes: (_service, p) => confirmDeletes(p, !!values.yes),
+    };
+    const options: SessionsOptions = {
       api: conn.objects,
       context: contextName,
       namespace,
@@ -170,17 +181,15 @@ async function main(argv: string[]): Promise<number> {
       productionNamespaces: globsFrom(values['production-namespaces'], 'DEVLANE_PRODUCTION_NAMESPACES', defaultProductionNamespaceGlobs),
       server: conn.context.server,
       routerImage: values['router-image'],
-      confirm: async (_plan, text) => {
-        process.stderr.write(`${text}\n`);
-        return confirmOnTerminal(values.yes, 'Apply this plan?', () => new SessionError('declined', 'This looks like production, so the plan above must be confirmed, and stdin is not a terminal to ask on', 'Nothing was created. Read the plan, then run the same command with --yes to apply it.'));
-      },
+      confirm: questions.confirmPlan,
       confirmCollect: async (text) => {
         process.stderr.write(`${text}\n`);
         return confirmOnTerminal(values.yes, 'Collect them?', () => new SessionError('declined', 'This looks like production, so collecting must be confirmed, and stdin is not a terminal to ask on', 'Nothing was changed. Read the line above, then run `devlane gc --yes` to collect.'));
       },
-      report: values.json ? undefined : (m) => process.stderr.write(`${m}\n`),
+      report,
       leaseSeconds: detach ? Number(values.ttl ?? 3600) : undefined,
-    });
+    };
+    const sessions = new Sessions(options);
     const out = (text: string, json: unknown) => process.stdout.write(values.json ? `${JSON.stringify(json, null, 2)}\n` : `${text}\n`);
     const need = (what: string) => {
       if (!arg) throw new SessionError('invalid', `${command} needs ${what}`, `Run devlane --help.`);
@@ -197,9 +206,20 @@ async function main(argv: string[]): Promise<number> {
       case 'start': {
         const strategy = values.strategy as StrategyName | undefined;
         if (strategy && !['istio', 'router', 'gateway-api'].includes(strategy)) throw new SessionError('invalid', `Unknown strategy "${strategy}"`, 'Use istio, router or gateway-api.');
-        const workspace = resolve(values.workspace ?? process.cwd());
-        const sync = values['no-sync'] ? undefined : await findMapping(workspace, need('a SERVICE'));
-        const r = await sessions.start({ service: need('a SERVICE'), session: values.session, image: values.image, strategy, rwoAsEmptyDir: values['rwo-as-emptydir'], sync }, controller.signal);
+        const developing = await develop(
+          { conn, namespace, logger },
+          { service: need('a SERVICE'), session: values.session, image: values.image, strategy, rwoAsEmptyDir: values['rwo-as-emptydir'], workspace: resolve(values.workspace ?? process.cwd()), noSync: values['no-sync'], detach },
+          {
+            questions,
+            sessions: (extra) => new Sessions({ ...options, ...extra }),
+            phase: (_phase, work) => work(report ?? (() => {}), controller.signal),
+            sinks: { failed: (err) => process.stderr.write(`Sync did not start: ${err.message}\n`) },
+          },
+          controller.signal,
+        );
+        // Not reached: the CLI asks no question that cancels before the start.
+        if (!developing) return 3;
+        const r = developing.started;
         out(`Session ${r.session} is live on ${r.service} (${r.strategy}${r.resumed ? ', resumed' : ''}).\nRoute key: ${r.routeKey}\nSend requests with the header "${routeHeaderLine(r.routeKey)}" or "${baggageLine(r.routeKey)}".`, {
           session: r.session, routeKey: r.routeKey, service: r.service, devService: r.devService, strategy: r.strategy, resumed: r.resumed, namespace, context: contextName, phasesMs: r.phases,
         });
@@ -207,12 +227,7 @@ async function main(argv: string[]): Promise<number> {
           r.heartbeat.dispose();
           return 0;
         }
-        const syncing = sync
-          ? await startServiceSync({ api: conn.objects, namespace, session: r.session, service: r.service, workspaceFolder: workspace, logger, confirmDeletes: (p) => confirmDeletes(p, !!values.yes) }, controller.signal).catch((err: unknown) => {
-              process.stderr.write(`Sync did not start: ${(err as Error).message}\n`);
-              return undefined;
-            })
-          : undefined;
+        const syncing = await developing.sync?.ready;
         if (syncing) {
           process.stderr.write(`Syncing ${syncing.localRoot} into ${syncing.mapping.remotePath} of the copy (${syncing.mapping.action} after each change).\n`);
           for (const n of syncing.syncer.current.notes ?? []) process.stderr.write(`sync: ${n}\n`);
@@ -230,7 +245,7 @@ async function main(argv: string[]): Promise<number> {
             resolve();
           });
         });
-        syncing?.dispose();
+        developing.sync?.dispose();
         r.heartbeat.dispose();
         if (controller.signal.aborted) await sessions.leave(r.session, AbortSignal.timeout(180_000));
         return 0;

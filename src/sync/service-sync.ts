@@ -3,8 +3,8 @@
 // its session labels (again after every reconnect), and run a Syncer fed by the watcher and the
 // editor's save events. The container synced into is the one the copy was made for (its
 // `devlane.dev/sync` annotation: the container the Service targets), not simply the first.
-import { readFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
 import type { ObjectApi } from '../cluster/api';
 import { apiTypes } from '../core/api-types';
 import { ClusterError } from '../core/errors';
@@ -15,7 +15,7 @@ import type { Pod, Service } from '../core/resources';
 import { mainContainerIndex } from '../core/session/dev-workload';
 import { annotations } from '../core/session/names';
 import { selectors } from '../core/session/route-contract';
-import { configFile, ConfigError, parseConfig, type ServiceSync } from '../core/sync/config';
+import { configFile, ConfigError, type DevlaneConfig, parseConfig, type ServiceSync, withService } from '../core/sync/config';
 import type { ConfirmDeletes } from '../core/sync/deletes';
 import { parseSyncAnnotation, syncContainer } from '../core/sync/target';
 import { ignoreRules } from '../core/sync/ignore-rules';
@@ -55,10 +55,24 @@ export async function readMapping(workspaceFolder: string, service: string): Pro
   return mapping;
 }
 
+/** The workspace's config file, or undefined when it has none; an invalid file throws a ConfigError. */
+export async function readWorkspaceConfig(workspaceFolder: string): Promise<DevlaneConfig | undefined> {
+  const text = await readText(join(workspaceFolder, configFile));
+  return text === undefined ? undefined : parseConfig(text);
+}
+
 /** The service's mapping, or undefined when the workspace has no config file or it does not name the service; an invalid file throws. */
 export async function findMapping(workspaceFolder: string, service: string): Promise<ServiceSync | undefined> {
-  const text = await readText(join(workspaceFolder, configFile));
-  return text === undefined ? undefined : parseConfig(text).services[service];
+  return (await readWorkspaceConfig(workspaceFolder))?.services[service];
+}
+
+/** Saves a confirmed mapping for `service` into the workspace's config file (the others kept); returns it as read back. */
+export async function saveMapping(workspaceFolder: string, config: DevlaneConfig | undefined, service: string, mapping: Pick<ServiceSync, 'localPath' | 'remotePath'>): Promise<ServiceSync> {
+  const saved = parseConfig(withService(config, service, { ...mapping, exclude: [], action: 'restart', signal: 'SIGHUP' })).services[service];
+  const file = join(workspaceFolder, configFile);
+  await mkdir(dirname(file), { recursive: true });
+  await writeFile(file, withService(config, service, saved));
+  return saved;
 }
 
 export async function startServiceSync(req: ServiceSyncRequest, signal: AbortSignal): Promise<ServiceSyncHandle> {

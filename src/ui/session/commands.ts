@@ -1,32 +1,33 @@
 // The editor's entry points to routed sessions: Develop This Service on a service row; Stop / Join /
 // Leave / Take Over / Clean Up from the Sessions view, the status bar or the command palette; Copy
-// Route Key, Copy Join Link and Open Routed URL. The work happens in src/session/ and src/proxy/;
-// here we only ask, confirm plans on production-looking contexts, show progress and allow cancelling.
-// Which sessions this window is in lives in ActiveSessions (src/sessionview/active.ts).
+// Route Key, Copy Join Link and Open Routed URL (its proxies and target picking: routed-url.ts). The
+// work happens in src/session/ and src/proxy/; here we only ask, show progress and allow cancelling.
+// Starting a service (Develop This Service, Take Over) is the use case src/session/develop.ts, as
+// develop.ts here answers and shows it. Which sessions this window is in lives in ActiveSessions
+// (src/sessionview/active.ts).
 import { participantUser } from '../../core/session/participant';
 import * as vscode from 'vscode';
 import type { Clusters } from '../../cluster/api';
 import { apiTypes } from '../../core/api-types';
 import { type CommandId, commands } from '../../core/contributions';
 import { ClusterError } from '../../core/errors';
-import { type IngressObject, ingressHosts, ingressServices } from '../../core/ingress';
 import { Disposable } from '../../core/lifecycle';
 import type { Logger } from '../../core/logger';
 import type { Service } from '../../core/resources';
 import { defaultSessionName } from '../../core/session/names';
 import type { ExplorerNode } from '../../explorer/nodes';
-import { RoutedProxy } from '../../proxy/routed-proxy';
 import type { Sessions } from '../../session/sessions';
 import type { SessionsAt } from '../../session/sessions-at';
 import type { ActiveSessions } from '../../sessionview/active';
-import { joinLink, type SessionRef, sessionKey } from '../../sessionview/refs';
+import { joinLink, type SessionRef } from '../../sessionview/refs';
 import type { DevelopTarget } from '../../sessionview/status';
 import { stopQuestion } from '../../sessionview/stop';
 import type { SessionsWatch } from '../../sessionview/watch';
 import type { Where } from '../../core/where';
-import type { SyncCommands } from '../sync/commands';
+import { developInEditor, type EditorDevelopDeps } from './develop';
+import { RoutedUrls } from './routed-url';
 import { type CommandArgs, type SessionArg, sessionOf } from '../command-args';
-import { readConfig, registerCommand, runCommand, toAbortSignal } from '../vscode-utils';
+import { registerCommand, runCommand, toAbortSignal } from '../vscode-utils';
 import { baggageMember, labels, routeHeader, routeHeaderLine } from '../../core/session/route-contract';
 
 export interface SessionCommandDeps {
@@ -40,18 +41,19 @@ export interface SessionCommandDeps {
   watch: SessionsWatch;
   /** `publisher.name`, for join links. */
   extensionId: string;
-  /** Hot sync: the mapping a copy starts with, and syncing it once live. */
-  sync?: Pick<SyncCommands, 'mappingFor' | 'startFor'>;
+  /** Hot sync: the workspace folder, and where a copy's sync is kept once started. */
+  sync?: EditorDevelopDeps['sync'];
 }
 
-/** Where Open Routed URL sends requests: a Service, or an Ingress's rules. */
-type RoutedTarget = { kind: 'service'; name: string } | { kind: 'ingress'; name: string; object: IngressObject; host?: string };
-
 export class SessionCommands extends Disposable {
-  private readonly proxies = new Map<string, Promise<RoutedProxy>>();
+  private readonly routedUrls: RoutedUrls;
+  /** Ends a start still under way when the window closes. */
+  private readonly disposing = new AbortController();
 
   constructor(private readonly deps: SessionCommandDeps) {
     super();
+    this._register({ dispose: () => this.disposing.abort() });
+    this.routedUrls = new RoutedUrls({ ...deps, routeKey: (ref) => this.routeKey(ref), join: (ref) => this.join(ref) });
     const reg = <K extends CommandId>(id: K, fn: (...args: CommandArgs[K]) => unknown) => this._register(registerCommand(id, fn, deps.logger));
     // A Clusters row has a kind; the status bar's offer does not.
     reg(commands.developService, (a) => (a && !('kind' in a) ? this.developIn(a) : this.develop(a)));
@@ -62,7 +64,7 @@ export class SessionCommands extends Disposable {
     reg(commands.takeOverService, (a) => this.withSession(a, 'Take over a service in', (ref) => this.takeOver(ref)));
     reg(commands.copyRouteKey, (a) => this.withSession(a, 'Copy the route key of', (ref) => this.copyRouteKey(ref)));
     reg(commands.copyJoinLink, (a) => this.withSession(a, 'Copy a join link to', (ref) => this.copyJoinLink(ref)));
-    reg(commands.openRoutedUrl, (a) => this.withSession(a, 'Open a routed URL in', (ref) => this.openRoutedUrl(ref, a?.service), true));
+    reg(commands.openRoutedUrl, (a) => this.withSession(a, 'Open a routed URL in', (ref) => this.routedUrls.open(ref, a?.service), true));
     reg(commands.sessionActions, (a) => this.withSession(a, 'Act on', (ref) => this.actions(ref), true));
     reg(commands.refreshSessions, () => this.deps.watch.follow(this.deps.where()));
   }
@@ -91,7 +93,7 @@ export class SessionCommands extends Disposable {
 
   private async pick(verb: string): Promise<SessionRef | undefined> {
     const where = this.where();
-    const list = await vscode.window.withProgress({ location: vscode.ProgressLocation.Window, title: 'Listing sessions' }, () => this.sessions(where).list(new AbortController().signal));
+    const list = await vscode.window.withProgress({ location: vscode.ProgressLocation.Window, title: 'Listing sessions' }, () => this.sessions(where).list(this.disposing.signal));
     if (list.length === 0) {
       void vscode.window.showInformationMessage(`No sessions in ${where.context} / ${where.namespace}.`);
       return undefined;
@@ -133,30 +135,14 @@ export class SessionCommands extends Disposable {
   }
 
   private async start(ref: SessionRef, service: string): Promise<void> {
-    const strategySetting = readConfig('routing.strategy');
-    // Before anything exists: how the copy is synced (a proposal to confirm when the workspace has no mapping).
-    const mapping = (await this.deps.sync?.mappingFor(ref, service)) ?? 'no-sync';
-    if (mapping === 'cancel') return;
-    const sync = mapping === 'no-sync' ? undefined : mapping;
-    this.deps.active.starting(ref, service);
-    let result;
-    try {
-      result = await this.progress(`Starting session ${ref.session} on ${service}`, (p, signal) =>
-        this.sessions(ref, p).start({ service, session: ref.session, strategy: strategySetting && strategySetting !== 'auto' ? strategySetting : undefined, sync }, signal),
-      );
-    } catch (err) {
-      this.deps.active.startFailed(ref);
-      throw err;
-    }
-    this.deps.active.live(ref, result.heartbeat, (lost) => this.lost(lost));
-    if (sync) void this.deps.sync?.startFor(ref, service);
-    await this.showLive(ref, `${service} is taken over (${result.strategy}${result.resumed ? ', resumed' : ''})`);
+    const result = await developInEditor({ ...this.deps, lost: (lost) => this.lost(lost) }, ref, service, this.disposing.signal);
+    if (result) await this.showLive(ref, `${service} is taken over (${result.strategy}${result.resumed ? ', resumed' : ''})`);
   }
 
   private async takeOver(ref: SessionRef): Promise<void> {
     const view = this.deps.watch.get(ref);
     const conn = this.deps.clusters.connection(ref.context);
-    const services = await conn.objects.list<Service>(apiTypes.service, ref.namespace, {}, new AbortController().signal);
+    const services = await conn.objects.list<Service>(apiTypes.service, ref.namespace, {}, this.disposing.signal);
     const held = new Map((view?.services ?? []).map((s) => [s.service, s.owner]));
     const items = services
       .filter((s) => !s.metadata.labels?.[labels.session] && !s.metadata.labels?.[labels.role])
@@ -177,7 +163,7 @@ export class SessionCommands extends Disposable {
   async join(ref: SessionRef): Promise<void> {
     const r = await this.progress(`Joining session ${ref.session}`, (p, signal) => this.sessions(ref, p).join(ref.session, signal));
     this.deps.active.live(ref, r.heartbeat, (lost) => this.lost(lost));
-    const view = (await this.sessions(ref).list(new AbortController().signal)).find((s) => s.name === ref.session);
+    const view = (await this.sessions(ref).list(this.disposing.signal)).find((s) => s.name === ref.session);
     const holds = view?.services.length ? view.services.map((s) => `${s.service} (${participantUser(s.owner)})`).join(', ') : 'no service yet';
     await this.showLive(ref, `You joined. It holds ${holds}; participants: ${view?.participants.map((p) => p.name).join(', ') ?? '?'}`);
   }
@@ -225,10 +211,10 @@ export class SessionCommands extends Disposable {
     void vscode.window.showWarningMessage(`Session ${ref.session} was stopped or collected elsewhere.`);
   }
 
-  // ---- route key, links, routed URL ----------------------------------------------------------
+  // ---- route key and join link ------------------------------------------------------------
 
   private async routeKey(ref: SessionRef): Promise<string> {
-    return this.deps.watch.get(ref)?.routeKey ?? (await this.sessions(ref).routeKey(ref.session, new AbortController().signal));
+    return this.deps.watch.get(ref)?.routeKey ?? (await this.sessions(ref).routeKey(ref.session, this.disposing.signal));
   }
 
   private async copyRouteKey(ref: SessionRef): Promise<void> {
@@ -239,71 +225,6 @@ export class SessionCommands extends Disposable {
   private async copyJoinLink(ref: SessionRef): Promise<void> {
     await vscode.env.clipboard.writeText(joinLink(ref, this.deps.extensionId, vscode.env.uriScheme));
     void vscode.window.showInformationMessage(`Join link to session ${ref.session} copied. A colleague opens it to join from their editor.`);
-  }
-
-  private async openRoutedUrl(ref: SessionRef, service?: string): Promise<void> {
-    if (!this.deps.active.get(ref)?.joined) {
-      const join = 'Join Session';
-      if ((await vscode.window.showInformationMessage(`Open a routed URL in session ${ref.session}: join it first?`, { modal: true, detail: 'The local proxy lives as long as you are in the session.' }, join)) !== join) return;
-      await this.join(ref);
-    }
-    const target: RoutedTarget | undefined = service ? { kind: 'service', name: service } : await this.pickTarget(ref);
-    if (!target) return;
-    const what = target.kind === 'service' ? target.name : `Ingress ${target.name}${target.host ? ` (${target.host})` : ''}`;
-    const key = `${sessionKey(ref)}/${target.kind}/${target.name}/${target.kind === 'ingress' ? (target.host ?? '') : ''}`;
-    let proxy = this.proxies.get(key);
-    if (!proxy) {
-      const conn = this.deps.clusters.connection(ref.context);
-      const routeKey = await this.routeKey(ref);
-      proxy = RoutedProxy.start({
-        cluster: conn,
-        namespace: ref.namespace,
-        service: target.name,
-        ...(target.kind === 'ingress' ? { ingress: { object: target.object, host: target.host } } : {}),
-        routeKey,
-        devService: (svc) => this.deps.watch.get(ref)?.services.find((s) => s.service === svc && s.state === 'live')?.devService,
-        logger: this.deps.logger,
-      });
-      this.proxies.set(key, proxy);
-      proxy.then(
-        (p) => this.deps.active.own(ref, { dispose: () => (p.dispose(), this.proxies.delete(key)) }),
-        () => this.proxies.delete(key),
-      );
-    }
-    const url = (await proxy).url;
-    this.deps.active.setProxyUrl(ref, url, target.kind === 'service' ? target.name : undefined);
-    await vscode.env.openExternal(vscode.Uri.parse(url));
-    const copy = 'Copy URL';
-    if ((await vscode.window.showInformationMessage(`Routed URL for ${what} (session ${ref.session}): ${url}. Every request through it carries the route key. It closes when you leave the session.`, copy)) === copy) {
-      await vscode.env.clipboard.writeText(url);
-    }
-  }
-
-  /** A Service, or an Ingress (and which of its hosts) to stand in for. */
-  private async pickTarget(ref: SessionRef): Promise<RoutedTarget | undefined> {
-    const view = this.deps.watch.get(ref);
-    const conn = this.deps.clusters.connection(ref.context);
-    const signal = AbortSignal.timeout(30_000);
-    const [services, ingresses] = await Promise.all([
-      conn.objects.list<Service>(apiTypes.service, ref.namespace, {}, signal),
-      // Not every user may read Ingresses, and not every cluster serves them: then Services only.
-      conn.objects.list<IngressObject>(apiTypes.ingress, ref.namespace, {}, signal).catch(() => [] as IngressObject[]),
-    ]);
-    const held = new Set(view?.services.map((s) => s.service));
-    type Item = vscode.QuickPickItem & { target?: RoutedTarget };
-    const serviceItems: Item[] = services
-      .filter((s) => !s.metadata.labels?.[labels.role])
-      .map((s) => ({ label: s.metadata.name, description: held.has(s.metadata.name) ? 'taken over in this session' : '', target: { kind: 'service' as const, name: s.metadata.name } }))
-      .sort((a, b) => Number(!!b.description) - Number(!!a.description));
-    const ingressItems: Item[] = ingresses.map((i) => ({ label: `$(globe) ${i.metadata.name}`, description: `Ingress → ${ingressServices(i).join(', ')}`, target: { kind: 'ingress' as const, name: i.metadata.name, object: i } }));
-    const items: Item[] = [...serviceItems, ...(ingressItems.length ? [{ label: 'Ingresses', kind: vscode.QuickPickItemKind.Separator }, ...ingressItems] : [])];
-    const pick = await vscode.window.showQuickPick(items, { title: `Open a routed URL in session ${ref.session}: where do the requests go?`, placeHolder: 'A Service (usually the entry point, e.g. the web front end), or an Ingress' });
-    const target = pick?.target;
-    if (target?.kind !== 'ingress') return target;
-    const hosts = ingressHosts(target.object);
-    if (hosts.length <= 1) return { ...target, host: hosts[0] };
-    const host = await vscode.window.showQuickPick(hosts, { title: `Ingress ${target.name}: which host's rules?`, placeHolder: 'The proxy applies this host\'s rules and sends it as Host' });
-    return host ? { ...target, host } : undefined;
   }
 
   // ---- the status bar's menu, and what a session holds --------------------------------------

@@ -21,7 +21,7 @@ export function sessionDefaults(logger: Logger): SessionsDefaults {
 }
 
 /** The confirm-plan dialog for production-looking places: modal, with the full plan as detail. */
-async function confirmPlan(plan: Plan, text: string): Promise<boolean> {
+export async function confirmPlan(plan: Plan, text: string): Promise<boolean> {
   const apply = 'Apply Plan';
   const choice = await vscode.window.showWarningMessage(`${plan.namespace} in ${plan.context} looks like production. Apply this plan?`, { modal: true, detail: text }, apply);
   return choice === apply;

@@ -1,15 +1,14 @@
 // A copy in trouble says so: while a session's copy is synced from this window, its output is
-// followed (src/sync/copy-trouble-watch.ts). When its program exits by itself (a save with a
+// followed (src/sync/copy-trouble-watch.ts, started with the sync by src/sync/copy-sync.ts). When its program exits by itself (a save with a
 // syntax error, an uncaught exception), the status bar turns to its error state, a notification
 // shows the error with Open Logs, and the file and line the runtime blamed become an error in the
 // Problems view at the local file. The next start of the program clears all three.
 import * as vscode from 'vscode';
 import type { Clusters } from '../../cluster/api';
-import { Disposable, type IDisposable, toDisposable } from '../../core/lifecycle';
-import type { CopyTrouble, SyncMappingPaths } from '../../core/sync/copy-trouble';
+import { Disposable } from '../../core/lifecycle';
+import type { CopyTrouble } from '../../core/sync/copy-trouble';
 import type { ActivityReporter } from '../../sessionview/activity';
 import { type SessionRef, sessionKey } from '../../sessionview/refs';
-import { CopyTroubleWatch } from '../../sync/copy-trouble-watch';
 import { openCopyLogTerminal } from '../log-terminal';
 
 export class CopyTroubleView extends Disposable {
@@ -24,18 +23,9 @@ export class CopyTroubleView extends Disposable {
     super();
   }
 
-  /** Follows the copy of `service` until the returned disposable is disposed (the sync ends). */
-  watch(ref: SessionRef, service: string, mapping: SyncMappingPaths): IDisposable {
+  /** The copy of `service` exited by itself (its trouble), or started again (undefined): src/sync/copy-sync.ts says which. */
+  show(ref: SessionRef, service: string, trouble: CopyTrouble | undefined): void {
     const key = `${sessionKey(ref)}/${service}`;
-    const watch = new CopyTroubleWatch(this.clusters.connection(ref.context), { namespace: ref.namespace, session: ref.session, service, mapping });
-    watch.onDidChange((trouble) => this.show(key, ref, service, trouble));
-    return toDisposable(() => {
-      watch.dispose();
-      this.show(key, ref, service, undefined);
-    });
-  }
-
-  private show(key: string, ref: SessionRef, service: string, trouble: CopyTrouble | undefined): void {
     for (const uri of this.files.get(key) ?? []) this.diagnostics.delete(uri);
     this.files.delete(key);
     this.activity.reportTrouble(ref, service, trouble && { service, exitCode: trouble.exitCode, error: trouble.error });
