@@ -11,6 +11,7 @@ import type { SessionsWatch } from '../../sessionview/watch';
 import { DebugCommands } from './commands';
 import { DevlaneAdapterFactory } from './factory';
 import { DebugPlans, DevlaneDebugConfigurationProvider, debugType } from './provider';
+import { DebugReattach } from './reattach';
 import { DebugActivity } from './tracker';
 
 export interface DebugFeatureDeps {
@@ -31,6 +32,7 @@ export class DebugFeature extends Disposable {
     this._register(vscode.debug.registerDebugConfigurationProvider(debugType, new DevlaneDebugConfigurationProvider({ ...deps, plans })));
     this._register(vscode.debug.registerDebugAdapterDescriptorFactory(debugType, factory));
     this._register(new DebugActivity(factory, deps.activity));
+    this._register(new DebugReattach(factory, deps.clusters, deps.logger));
     this._register(new DebugCommands(deps.active, deps.watch, deps.logger));
   }
 }

@@ -1,8 +1,9 @@
 // The `devlane` debug type in a real VS Code: a launch configuration naming only the service (and,
 // with no session active in this window, the session, context and namespace) attaches to the
 // Python copy of catalog through the tunnel; a breakpoint set in the workspace's local app.py stops a
-// routed request there, with the local path in the stack; continue lets the request finish; Stop
-// ends the session. The Node copy goes through js-debug as a child session, and one Stop
+// routed request there, with the local path in the stack; continue lets the request finish; when the
+// program restarts (as after a sync) Devlane attaches again and the breakpoint stops the next request;
+// Stop ends the session for good. The Node copy goes through js-debug as a child session, and one Stop
 // (Shift+F5) ends the whole tree.
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
@@ -10,7 +11,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as vscode from 'vscode';
 import { devlaneApi, extensionId } from './extension.inside';
-import { test } from './runner';
+import { eventually, test } from './runner';
 
 const kubeconfig = process.env.DEVLANE_TEST_KUBECONFIG;
 const alice = process.env.DEVLANE_TEST_CONTEXT_ALICE ?? 'sandbox-alice';
@@ -41,48 +42,71 @@ function routedGetPath(url: string, key: string): Promise<string> {
   });
 }
 
-test('a devlane launch configuration stops a routed request at a breakpoint in the local Python file', async () => {
+test('a devlane launch configuration stops a routed request at a breakpoint in the local Python file, and attaches again after the program restarts', async () => {
   assert.ok(kubeconfig, 'DEVLANE_TEST_KUBECONFIG is set');
   await devlaneApi();
   const folder = vscode.workspace.workspaceFolders![0];
   const appPy = join(folder.uri.fsPath, 'catalog/app.py');
   const line = readFileSync(appPy, 'utf8').split('\n').findIndex((l) => l.includes('self.send_json(200, {"route"')) + 1;
-  const started = cli(['start', 'catalog', '--session', session, '--detach', '--json']);
+  // With the workspace's sync mapping, as the editor starts it: the copy runs under the restart supervisor.
+  const started = cli(['start', 'catalog', '--session', session, '--detach', '--json', '--workspace', folder.uri.fsPath]);
   assert.equal(started.code, 0, started.out);
   const routeKey = JSON.parse(started.stdout).routeKey as string;
-  const bp = new vscode.SourceBreakpoint(new vscode.Location(vscode.Uri.file(appPy), new vscode.Position(line - 1, 0)));
+  const bp = () => new vscode.SourceBreakpoint(new vscode.Location(vscode.Uri.file(appPy), new vscode.Position(line - 1, 0)));
   const subs: vscode.Disposable[] = [];
   try {
-    vscode.debug.addBreakpoints([bp]);
     let onStopped: (v: { session: vscode.DebugSession; threadId: number }) => void = () => {};
-    const stopped = new Promise<{ session: vscode.DebugSession; threadId: number }>((r) => (onStopped = r));
     subs.push(vscode.debug.registerDebugAdapterTrackerFactory('devlane', {
       createDebugAdapterTracker: (s) => ({
         // eslint-disable-next-line @typescript-eslint/no-explicit-any
         onDidSendMessage: (m: any) => m.type === 'event' && m.event === 'stopped' && onStopped({ session: s, threadId: m.body.threadId }),
       }),
     }));
+    const devlaneSessions: vscode.DebugSession[] = [];
+    const ended = new Set<string>();
+    subs.push(vscode.debug.onDidStartDebugSession((s) => s.type === 'devlane' && devlaneSessions.push(s)));
+    subs.push(vscode.debug.onDidTerminateDebugSession((s) => ended.add(s.id)));
+    /** A routed request that stops at the breakpoint: the stop, checked to be in the local file, then continued. */
+    const stopsAtBreakpoint = async (what: string) => {
+      const b = bp();
+      vscode.debug.addBreakpoints([b]);
+      const stopped = new Promise<{ session: vscode.DebugSession; threadId: number }>((r) => (onStopped = r));
+      const answer = routedGet(routeKey);
+      const stop = await stopped;
+      const trace = await stop.session.customRequest('stackTrace', { threadId: stop.threadId, levels: 1 });
+      // In a remote window (the VS Code server) the editor hands the path back as a vscode-remote: URI.
+      const framePath: string = trace.stackFrames[0].source.path;
+      assert.equal(/^[a-z-]+:\/\//.test(framePath) ? vscode.Uri.parse(framePath).path : framePath, appPy, `${what}: the top frame is the local file`);
+      assert.equal(trace.stackFrames[0].line, line);
+      vscode.debug.removeBreakpoints([b]);
+      await stop.session.customRequest('continue', { threadId: stop.threadId });
+      assert.match(await answer, /^200 .*"copy": "devlane:inside-debug"/, `${what}: the routed request was answered by the copy after continue`);
+      return stop.session;
+    };
+
     const ok = await vscode.debug.startDebugging(folder, { type: 'devlane', request: 'attach', name: 'catalog in the cluster', service: 'catalog', session, context: alice, namespace: 'shop-plain' });
     assert.equal(ok, true, 'the debug session started');
-    const answer = routedGet(routeKey);
-    const stop = await stopped;
-    const trace = await stop.session.customRequest('stackTrace', { threadId: stop.threadId, levels: 1 });
-    // In a remote window (the VS Code server) the editor hands the path back as a vscode-remote: URI.
-    const framePath: string = trace.stackFrames[0].source.path;
-    assert.equal(/^[a-z-]+:\/\//.test(framePath) ? vscode.Uri.parse(framePath).path : framePath, appPy, 'the top frame is the local file');
-    assert.equal(trace.stackFrames[0].line, line);
-    vscode.debug.removeBreakpoints([bp]);
-    await stop.session.customRequest('continue', { threadId: stop.threadId });
-    assert.match(await answer, /^200 .*"copy": "devlane:inside-debug"/, 'the routed request was answered by the copy after continue');
-    const ended = new Promise<void>((r) => subs.push(vscode.debug.onDidTerminateDebugSession((s) => s.id === stop.session.id && r())));
-    await vscode.debug.stopDebugging(stop.session);
-    await ended;
+    const first = await stopsAtBreakpoint('first attach');
+
+    // The program restarts, as after a sync: the supervisor in the copy is told to, as the sync receiver does.
+    const restart = spawnSync('kubectl', ['--kubeconfig', kubeconfig ?? '', '--context', admin, 'exec', '-n', 'shop-plain', `deploy/catalog-dl-${session}`, '-c', 'catalog', '--', 'sh', '-c', 'kill -USR1 "$(cat "${DEVLANE_RUN_DIR:-/tmp/devlane}/supervisor.pid")"'], { encoding: 'utf8' });
+    assert.equal(restart.status, 0, restart.stderr);
+    assert.ok(await eventually(() => ended.has(first.id), Boolean, 60_000), 'the first debug session ended with the program');
+    const again = () => devlaneSessions.find((s) => s.id !== first.id && !ended.has(s.id));
+    assert.ok(await eventually(again, Boolean, 90_000), 'Devlane attached again to the restarted program');
+    const second = await stopsAtBreakpoint('after the restart');
+    assert.notEqual(second.id, first.id);
+
+    // Stop is final: Devlane does not attach again.
+    await vscode.debug.stopDebugging(second);
+    assert.ok(await eventually(() => ended.has(second.id), Boolean, 30_000), 'the second debug session ended');
+    await new Promise((r) => setTimeout(r, 5_000));
+    assert.deepEqual(devlaneSessions.filter((s) => !ended.has(s.id)).map((s) => s.name), [], 'no devlane session runs after Stop');
   } finally {
-    vscode.debug.removeBreakpoints([bp]);
     for (const s of subs) s.dispose();
     cli(['stop', session]);
   }
-}, 180_000);
+}, 300_000);
 
 test('a devlane launch configuration debugs a Node copy through js-debug as its child session', async () => {
   assert.ok(kubeconfig, 'DEVLANE_TEST_KUBECONFIG is set');
