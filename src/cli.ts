@@ -4,6 +4,7 @@
 // non-zero with a clear message on failure. Drives the same src/session/ code as the editor:
 // `start` is Develop this service (src/session/develop.ts), its questions answered on the
 // terminal or by --yes.
+import { stageSummary } from './core/session/start-stages';
 import { setMaxListeners } from 'node:events';
 import { hostname } from 'node:os';
 import { setTimeout as delay } from 'node:timers/promises';
@@ -220,7 +221,8 @@ async function main(argv: string[]): Promise<number> {
         // Not reached: the CLI asks no question that cancels before the start.
         if (!developing) return 3;
         const r = developing.started;
-        out(`Session ${r.session} is live on ${r.service} (${r.strategy}${r.resumed ? ', resumed' : ''}).\nRoute key: ${r.routeKey}\nSend requests with the header "${routeHeaderLine(r.routeKey)}" or "${baggageLine(r.routeKey)}".`, {
+        const took = r.resumed ? undefined : stageSummary(r.phases);
+        out(`Session ${r.session} is live on ${r.service} (${r.strategy}${r.resumed ? ', resumed' : ''})${took ? `: ${took}` : ''}.\nRoute key: ${r.routeKey}\nSend requests with the header "${routeHeaderLine(r.routeKey)}" or "${baggageLine(r.routeKey)}".`, {
           session: r.session, routeKey: r.routeKey, service: r.service, devService: r.devService, strategy: r.strategy, resumed: r.resumed, namespace, context: contextName, phasesMs: r.phases,
         });
         if (detach) {

@@ -48,7 +48,9 @@ export interface DevelopPlace {
 export interface DevelopHost {
   questions: DevelopQuestions;
   /** The Sessions of the place, asking `confirm` before applying a plan there and telling `report` each step. */
-  sessions(extra: Pick<SessionsOptions, 'confirm' | 'report'>): Pick<Sessions, 'start'>;
+  sessions(extra: Pick<SessionsOptions, 'confirm' | 'report' | 'onPhase'>): Pick<Sessions, 'start'>;
+  /** Each phase of the start as it ends (SessionsOptions.onPhase). */
+  onStartPhase?(phase: string): void;
   /** Runs a phase: the editor shows progress (the start can be cancelled); by default it runs on develop's signal. */
   phase?<T>(phase: DevelopPhase, work: (report: (message: string) => void, signal: AbortSignal) => Promise<T>): Promise<T>;
   /** A start is under way; it failed (or was declined, or cancelled); the session is live here. */
@@ -108,7 +110,7 @@ export async function develop(at: DevelopPlace, req: DevelopRequest, host: Devel
   host.starting?.();
   let started: StartResult;
   try {
-    started = await run('start', (report, s) => host.sessions({ confirm: (plan, text) => host.questions.confirmPlan(plan, text), report }).start({ ...start, sync: mapping }, s));
+    started = await run('start', (report, s) => host.sessions({ confirm: (plan, text) => host.questions.confirmPlan(plan, text), report, onPhase: host.onStartPhase }).start({ ...start, sync: mapping }, s));
   } catch (err) {
     host.startFailed?.(err);
     throw err;

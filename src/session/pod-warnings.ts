@@ -1,6 +1,8 @@
 // The Warning Events of a copy's pods (failed pulls, failed mounts, back-offs), for the user to
 // see while the copy starts. One watch per pod, narrowed on the server to that pod's warnings, so
-// a busy namespace's Events never cross the wire; each is reported once.
+// a busy namespace's Events never cross the wire; each is reported once. A failed probe
+// (Unhealthy) is what a normal start looks like until the program listens: it goes to the log
+// only; a copy that never becomes Ready is reported by the wait, with the pod's state.
 import type { ExecContext } from './exec-context';
 import type { InformerLease } from '../cluster/api';
 import { apiTypes } from '../core/api-types';
@@ -43,7 +45,9 @@ export class PodWarnings {
         const key = e.metadata.uid ?? e.metadata.name;
         if (this.reported.has(key)) continue;
         this.reported.add(key);
-        this.ctx.report(`${e.involvedObject?.name}: ${e.reason}: ${e.message}`);
+        const text = `${e.involvedObject?.name}: ${e.reason}: ${e.message}`;
+        if (e.reason === 'Unhealthy') this.ctx.logger.info(text);
+        else this.ctx.report(text);
       }
     }
   }

@@ -44,6 +44,8 @@ export interface SessionsOptions {
   confirmCollect?: (text: string) => Promise<boolean>;
   confirmAlways?: boolean;
   report?: (message: string) => void;
+  /** Each phase of a start as it ends (plan, preflight, confirm, dryRun, record, copyReady, routeLive; see StartResult.phases). */
+  onPhase?: (phase: string) => void;
   leaseSeconds?: number;
   renewEveryMs?: number;
   /** What this process saw of others' Leases (default: shared by the whole process). */
@@ -144,6 +146,7 @@ export class Sessions {
       const now = performance.now();
       phases[p] = now - t;
       t = now;
+      this.o.onPhase?.(p);
     };
 
     const existing = await getRecord(api, namespace, name, signal);

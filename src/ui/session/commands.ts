@@ -7,6 +7,7 @@
 // (src/sessionview/active.ts).
 import { participantUser } from '../../core/session/participant';
 import * as vscode from 'vscode';
+import { stageSummary } from '../../core/session/start-stages';
 import type { Clusters } from '../../cluster/api';
 import { apiTypes } from '../../core/api-types';
 import { type CommandId, commands } from '../../core/contributions';
@@ -136,7 +137,9 @@ export class SessionCommands extends Disposable {
 
   private async start(ref: SessionRef, service: string): Promise<void> {
     const result = await developInEditor({ ...this.deps, lost: (lost) => this.lost(lost) }, ref, service, this.disposing.signal);
-    if (result) await this.showLive(ref, `${service} is taken over (${result.strategy}${result.resumed ? ', resumed' : ''})`);
+    if (!result) return;
+    const took = result.resumed ? undefined : stageSummary(result.phases);
+    await this.showLive(ref, `${service} is taken over (${result.strategy}${result.resumed ? ', resumed' : ''})${took ? `: ${took}` : ''}`);
   }
 
   private async takeOver(ref: SessionRef): Promise<void> {

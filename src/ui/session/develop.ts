@@ -6,6 +6,7 @@
 import * as vscode from 'vscode';
 import type { Clusters } from '../../cluster/api';
 import type { Logger } from '../../core/logger';
+import { StartStages } from '../../core/session/start-stages';
 import { develop, type DevelopHost, type DevelopPhase } from '../../session/develop';
 import type { SessionsAt } from '../../session/sessions-at';
 import type { StartResult } from '../../session/sessions';
@@ -32,10 +33,12 @@ export async function developInEditor(deps: EditorDevelopDeps, ref: SessionRef, 
   const { sync, active } = deps;
   const folder = sync?.folder();
   const strategy = readConfig('routing.strategy');
+  let stages: StartStages | undefined;
   const host: DevelopHost = {
     questions: { confirmPlan, confirmMapping: folder && ((s, proposal) => askMapping(folder, s, proposal)), confirmDeletes },
     sessions: (extra) => deps.sessionsAt(ref, extra),
-    phase: (phase, work) => withPhaseProgress(ref, service, phase, work),
+    phase: (phase, work) => withPhaseProgress(ref, service, phase, work, (s) => (stages = s)),
+    onStartPhase: (p) => stages?.mark(p),
     starting: () => active.starting(ref, service),
     startFailed: () => active.startFailed(ref),
     live: (r) => active.live(ref, r.heartbeat, deps.lost),
@@ -49,12 +52,27 @@ export async function developInEditor(deps: EditorDevelopDeps, ref: SessionRef, 
   return developing?.started;
 }
 
-/** Looking at the service shows in the status bar; the start is a notification with Cancel and each step. */
-async function withPhaseProgress<T>(ref: SessionRef, service: string, phase: DevelopPhase, work: (report: (m: string) => void, signal: AbortSignal) => Promise<T>): Promise<T> {
+/**
+ * Looking at the service shows in the status bar; the start is a notification with Cancel, its
+ * stages (checks, copy, route) with their times, and the latest step.
+ */
+async function withPhaseProgress<T>(ref: SessionRef, service: string, phase: DevelopPhase, work: (report: (m: string) => void, signal: AbortSignal) => Promise<T>, onStages: (s: StartStages) => void): Promise<T> {
   if (phase === 'propose') {
     return await vscode.window.withProgress({ location: vscode.ProgressLocation.Window, title: `Devlane: looking at ${service}'s working directory` }, (_p, token) => work(() => {}, toAbortSignal(token)));
   }
-  return await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: `Starting session ${ref.session} on ${service}`, cancellable: true }, (p, token) =>
-    work((message) => p.report({ message }), toAbortSignal(token)),
-  );
+  return await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: `Starting session ${ref.session} on ${service}`, cancellable: true }, async (p, token) => {
+    const stages = new StartStages(() => performance.now());
+    onStages(stages);
+    const show = () => p.report({ message: stages.message() });
+    const tick = setInterval(show, 1_000);
+    show();
+    try {
+      return await work((message) => {
+        stages.report(message);
+        show();
+      }, toAbortSignal(token));
+    } finally {
+      clearInterval(tick);
+    }
+  });
 }

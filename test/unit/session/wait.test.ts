@@ -50,11 +50,17 @@ describe('waiting for the copy', () => {
     const events = [
       { metadata: { name: 'e1', uid: 'u1' }, type: 'Warning', reason: 'FailedMount', message: 'configmap "x" not found', involvedObject: { kind: 'Pod', name: 'ratings-dl-a-1' } },
       { metadata: { name: 'e2', uid: 'u2' }, type: 'Warning', reason: 'FailedMount', message: 'elsewhere', involvedObject: { kind: 'Pod', name: 'web-1' } },
+      // What a normal start looks like until the program listens: logged, not shown.
+      { metadata: { name: 'e3', uid: 'u3' }, type: 'Warning', reason: 'Unhealthy', message: 'Readiness probe failed: connection refused', involvedObject: { kind: 'Pod', name: 'ratings-dl-a-1' } },
     ];
     const watches: { fieldSelector?: string; disposed: boolean }[] = [];
     const reports: string[] = [];
-    await assert.rejects(waitDeploymentReady({ api: api(pod, events, watches), logger: nullLogger, signal: AbortSignal.timeout(5000), report: (m) => reports.push(m) }, 'shop', 'ratings-dl-a', { pollMs: 10, timeoutMs: 100 }), /was not Ready after/);
+    const logged: string[] = [];
+    const logger = { ...nullLogger, info: (m: string) => logged.push(m) };
+    await assert.rejects(waitDeploymentReady({ api: api(pod, events, watches), logger, signal: AbortSignal.timeout(5000), report: (m) => reports.push(m) }, 'shop', 'ratings-dl-a', { pollMs: 10, timeoutMs: 100 }), /was not Ready after/);
     assert.deepEqual(reports.filter((r) => r.includes('FailedMount')), ['ratings-dl-a-1: FailedMount: configmap "x" not found']);
+    assert.deepEqual(reports.filter((r) => r.includes('Unhealthy')), [], 'a failed probe is not shown as progress');
+    assert.deepEqual(logged.filter((r) => r.includes('Unhealthy')), ['ratings-dl-a-1: Unhealthy: Readiness probe failed: connection refused'], 'it is logged');
     assert.deepEqual(watches, [{ fieldSelector: 'involvedObject.kind=Pod,involvedObject.name=ratings-dl-a-1,type=Warning', disposed: true }]);
   });
 });
