@@ -1,7 +1,8 @@
 // One esbuild config for everything that runs: the extension and CLI (CommonJS, bundled with
 // @kubernetes/client-node, which is ESM-only), the webview (browser IIFE), the sandbox (its own
 // program) and the tests (each test file bundled, so they run the same code shape as the extension).
-//   node scripts/build.mjs [--only extension|webview|sandbox|tests] [--production] [--watch]
+//   node scripts/build.mjs [--only extension|webview|sandbox|cluster|tests|harness[,…]] [--production] [--watch]
+// (harness: only the e2e harness the demo uses, which `tests` builds too; not part of a full build.)
 import * as esbuild from 'esbuild';
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
@@ -67,9 +68,13 @@ const builds = {
     const entries = [...files('test', /\.test\.ts$/), ...files('bench', /\.bench\.ts$/), ...e2e];
     return entries.length && { ...node, entryPoints: entries, outbase: '.', outdir: 'out', external: ['vscode', 'playwright-core'] };
   },
+  harness: () => {
+    const entries = present(['test/e2e/harness/index.ts', 'test/e2e/harness/install.ts']);
+    return entries.length && { ...node, entryPoints: entries, outbase: '.', outdir: 'out', external: ['vscode', 'playwright-core'] };
+  },
 };
 
-const selected = only ? [only] : Object.keys(builds);
+const selected = only ? only.split(',') : Object.keys(builds).filter((name) => name !== 'harness');
 const configs = selected.map((name) => {
   if (!builds[name]) throw new Error(`unknown build "${name}"; one of ${Object.keys(builds).join(', ')}`);
   return builds[name]();

@@ -7,7 +7,7 @@
 // are named together first (as root it offers to install them; --yes or DEVLANE_DEMO_INSTALL=1
 // installs without asking); no browser is needed. Ctrl+C stops everything it started, by PID.
 import { spawnSync } from 'node:child_process';
-import { cpSync, existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
+import { cpSync, existsSync, lstatSync, mkdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join, resolve } from 'node:path';
 import * as readline from 'node:readline/promises';
@@ -47,11 +47,18 @@ const run = (cmd, args, quiet = false) => {
   const r = spawnSync(cmd, args, { cwd: root, stdio: ['ignore', quiet ? 'ignore' : 'inherit', 'inherit'] });
   if (r.status !== 0) fail(`\`${cmd} ${args.join(' ')}\` failed; nothing was started.`);
 };
-say('building and packaging the extension');
+// Only what the demo runs: the packaged extension, the cluster program and the harness that starts
+// the editor; skipped when none of their sources changed since they were last built.
 const built = phases.start('build');
-run(process.execPath, [join(root, 'scripts/build.mjs')]);
-if (real) run(process.execPath, [join(root, 'scripts/build.mjs'), '--only', 'cluster']);
-run('npm', ['run', '--silent', 'package'], true);
+const outputs = ['devlane.vsix', real ? 'out/cluster/main.js' : 'out/sandbox/main.js', 'out/test/e2e/harness/index.js'];
+const sources = ['src', 'webview', 'media', real ? 'cluster' : 'sandbox', 'test/e2e/harness', 'test/helpers', 'scripts', 'package.json', 'package-lock.json'];
+if (upToDate(outputs, sources)) {
+  say('the extension, the cluster program and the editor harness are up to date: nothing to build');
+} else {
+  say('building and packaging the extension');
+  run(process.execPath, [join(root, 'scripts/build.mjs'), '--only', `${real ? 'cluster' : 'sandbox'},harness`]);
+  run('npm', ['run', '--silent', 'package'], true);
+}
 say(built());
 
 const harness = createRequire(import.meta.url)(join(root, 'out/test/e2e/harness/index.js'));
@@ -208,4 +215,19 @@ async function ensurePackages() {
   }
   const still = missingPackages({ real, codeServerInstalled: installed, exists: existsSync });
   if (still.length) fail(`after installing, still missing: ${still.map((n) => n.pkg).join(', ')}; nothing was started.`);
+}
+
+/**
+ * Every output exists and is newer than every source file under `sources` (paths from the
+ * repository root): the files git tracks or would track, so that what running pods write into
+ * ignored folders (the sandbox's image trees) does not count.
+ */
+function upToDate(outputs, sources) {
+  const mtime = (p) => statSync(join(root, p)).mtimeMs;
+  if (!outputs.every((o) => existsSync(join(root, o)))) return false;
+  const listed = spawnSync('git', ['ls-files', '-z', '--cached', '--others', '--exclude-standard', '--', ...sources], { cwd: root, encoding: 'utf8' });
+  if (listed.status !== 0) return false;
+  const oldest = Math.min(...outputs.map(mtime));
+  // A link's own time (the sandbox's images link log files to /dev/stdout, which changes all the time).
+  return listed.stdout.split('\0').filter(Boolean).every((f) => (lstatSync(join(root, f), { throwIfNoEntry: false })?.mtimeMs ?? 0) < oldest);
 }
