@@ -21,7 +21,7 @@ export const commands = {
   leaveSession: 'devlane.leaveSession',
   startSync: 'devlane.startSync',
   stopSync: 'devlane.stopSync',
-  // Session UI (issue 7)
+  // Session UI
   sessionActions: 'devlane.sessionActions',
   openRoutedUrl: 'devlane.openRoutedUrl',
   copyRouteKey: 'devlane.copyRouteKey',
@@ -30,7 +30,7 @@ export const commands = {
   cleanUpSession: 'devlane.cleanUpSession',
   deleteRecord: 'devlane.deleteRecord',
   refreshSessions: 'devlane.refreshSessions',
-  // Breakpoints in the cluster (issue 6)
+  // Breakpoints in the cluster
   debugService: 'devlane.debugService',
   openSessionPanel: 'devlane.openSessionPanel',
 } as const;
