@@ -59,8 +59,27 @@ export interface InfraOptions {
   onState: (s: InfraState) => void;
 }
 
-/** Starts the infra and resolves once its dial socket answers and the first routes are in place. */
+/**
+ * Starts the infra and resolves once its dial socket answers and the first routes are in place.
+ * bwrap binds the whole host (`--bind / /`, recursively), so a mount that goes away while it binds
+ * (another container runtime on this machine unmounting a container's root, say) fails the
+ * setup with "Can't …: No such file or directory": that is tried again, a few times.
+ */
 export async function startInfra(o: InfraOptions): Promise<Infra> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await startInfraOnce(o);
+    } catch (err) {
+      if (attempt >= 3 || !isVanishedMount((err as Error).message)) throw err;
+      await new Promise((r) => setTimeout(r, 200 * attempt));
+    }
+  }
+}
+
+/** bwrap's setup error for a path that existed when it listed the mounts and was gone when it bound it. */
+export const isVanishedMount = (message: string): boolean => /bwrap failed: bwrap: Can't [^\n]*: No such file or directory/.test(message);
+
+async function startInfraOnce(o: InfraOptions): Promise<Infra> {
   const script = helperPath('infra.js');
   const args = [
     '--bind', '/', '/',
