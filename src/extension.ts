@@ -28,9 +28,13 @@ export function activate(context: vscode.ExtensionContext): DevlaneApi {
   };
   let core: CoreModule.Core | undefined;
   let failed: unknown;
+  let loading = false;
   const load = (firstNeed: string): CoreModule.Core => {
     if (core) return core;
     if (failed !== undefined) throw failed;
+    // activateCore() must not call back into what it is filling: that would start it twice.
+    if (loading) throw new Error(`Devlane's core asked for ${firstNeed} while starting`);
+    loading = true;
     try {
       // The real handlers take the command ids over from here on.
       placeholders.dispose();
@@ -46,6 +50,8 @@ export function activate(context: vscode.ExtensionContext): DevlaneApi {
       failed = err;
       void vscode.window.showErrorMessage(`Devlane could not start: ${err instanceof Error ? err.message : String(err)}`);
       throw err;
+    } finally {
+      loading = false;
     }
   };
 
