@@ -1,10 +1,10 @@
 // Explorer benchmark: prints figures, asserts nothing. `npm run bench -- explorer`, or
-// `node out/bench/explorer.bench.js` after a build. One JSON line per figure:
-//   {"bench":"explorer","metric":...,"value":N,"unit":...}
-// Measured: bundle and VSIX size, bundle load time (with a stub for `vscode`), and the explorer
-// model fed by the real Informer with 2,000 services and 10,000 pods: time from a watch event
-// to the model's change event, time to render rows, and heap used.
-import { execFileSync } from 'node:child_process';
+// `node out/bench/explorer.bench.js` after a build. One JSON line per figure, then a table:
+//   {"bench":"explorer","metric":...,"value":N,"unit":...[,"baseline":...,"baseline_value":N,"ratio":N]}
+// Measured: activation (the entry bundle's size and load time, require + activate(), and the
+// core's start on first use, each beside the whole extension started at once: bench/activation.ts),
+// the VSIX size, and the explorer model fed by the real Informer with 2,000 services and 10,000
+// pods: time from a watch event to the model's change event, time to render rows, and heap used.
 import { existsSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -18,25 +18,22 @@ import { ForwardRegistry } from '../src/explorer/forwards';
 import type { ExplorerNode } from '../src/explorer/nodes';
 import { contextSummary, FakeClusters, unusedObjectApi } from '../test/fakes/cluster';
 import { namespace, pod, service } from '../test/fakes/objects';
+import { activationFigures } from './activation';
+import { type Figure, report as print } from './lib';
 
 const SERVICES = 2000;
 const PODS = 10_000;
 const root = resolve(__dirname, '../..');
 
+const figures: Figure[] = [];
 function report(metric: string, value: number, unit: string): void {
-  console.log(JSON.stringify({ bench: 'explorer', metric, value: Math.round(value * 1000) / 1000, unit }));
+  figures.push({ bench: 'explorer', metric, value, unit });
 }
 
 function sizes(): void {
-  const bundle = join(root, 'dist/extension.js');
-  if (existsSync(bundle)) report('bundle_size', statSync(bundle).size, 'bytes');
+  figures.push(...activationFigures(root));
   const vsix = join(root, 'devlane.vsix');
   if (existsSync(vsix)) report('vsix_size', statSync(vsix).size, 'bytes');
-  if (!existsSync(bundle)) return;
-  // In a fresh process, so nothing is cached: require() the bundle with `vscode` stubbed out.
-  const probe = `const M=require('module');const l=M._load;M._load=function(r){return r==='vscode'?new Proxy({},{get:()=>function(){}}):l.apply(this,arguments)};const t=process.hrtime.bigint();require(${JSON.stringify(bundle)});console.log(Number(process.hrtime.bigint()-t)/1e6)`;
-  const runs = Array.from({ length: 5 }, () => Number(execFileSync(process.execPath, ['-e', probe], { encoding: 'utf8' }).trim()));
-  report('bundle_load_median', median(runs), 'ms');
 }
 
 /** An informer transport that lists generated objects and lets the bench push watch events. */
@@ -167,6 +164,7 @@ async function model(): Promise<void> {
 async function main(): Promise<void> {
   sizes();
   await model();
+  print(figures);
 }
 
 main().catch((err) => {

@@ -1,6 +1,8 @@
 // One esbuild config for everything that runs: the extension and CLI (CommonJS, bundled with
 // @kubernetes/client-node, which is ESM-only), the webview (browser IIFE), the sandbox (its own
 // program) and the tests (each test file bundled, so they run the same code shape as the extension).
+// The extension is two bundles: the small activation entry (dist/extension.js) and the core it
+// require()s on first need (dist/extension-core.js); see docs/ARCHITECTURE.md, Activation.
 //   node scripts/build.mjs [--only extension|webview|sandbox|cluster|tests|harness[,…]] [--production] [--watch]
 // (harness: only the e2e harness the demo uses, which `tests` builds too; not part of a full build.)
 import * as esbuild from 'esbuild';
@@ -40,10 +42,37 @@ const node = {
   inject: [join(root, 'scripts/import-meta-url.js')],
 };
 
+// The entry loads the core with require('./extension-core'): kept as a require of the sibling
+// bundle, never bundled into the entry.
+const lazyCore = {
+  name: 'lazy-core',
+  setup(build) {
+    build.onResolve({ filter: /^\.\/extension-core$/ }, (args) =>
+      args.importer === join(root, 'src/extension.ts') ? { path: './extension-core.js', external: true } : undefined,
+    );
+  },
+};
+
+/** Modules the entry may share with the core: plain constants, so a second copy holds no state. */
+const sharedWithCore = new Set(['src/core/contributions.ts', 'scripts/import-meta-url.js']);
+
+/**
+ * Fails the build when the entry bundles a module the core also bundles (other than the plain
+ * ones above): each bundle would have its own copy of that module's state (a cache, an emitter,
+ * a registry), and the entry's would never see the core's.
+ */
+function checkEntry(metafile) {
+  const inputs = (out) => new Set(Object.keys(metafile.outputs[out]?.inputs ?? {}));
+  const entry = inputs('dist/extension.js');
+  const core = inputs('dist/extension-core.js');
+  const twice = [...entry].filter((m) => core.has(m) && !sharedWithCore.has(m));
+  if (twice.length) throw new Error(`dist/extension.js and dist/extension-core.js both bundle ${twice.join(', ')}: import it only in the core, or pass it to the entry (src/extension.ts)`);
+}
+
 const builds = {
   extension: () => {
-    const entries = present(['src/extension.ts', 'src/cli.ts']);
-    return entries.length && { ...node, entryPoints: entries, outdir: 'dist', external: ['vscode'] };
+    const entries = present(['src/extension.ts', 'src/extension-core.ts', 'src/cli.ts']);
+    return entries.length && { ...node, entryPoints: entries, outdir: 'dist', external: ['vscode'], plugins: [lazyCore], metafile: true, check: checkEntry };
   },
   webview: () => {
     const entries = present(['webview/main.ts']);
@@ -81,9 +110,12 @@ const configs = selected.map((name) => {
 }).filter(Boolean);
 
 if (watch) {
-  for (const c of configs) await (await esbuild.context(c)).watch();
+  for (const { check: _, ...c } of configs) await (await esbuild.context(c)).watch();
   console.log(`watching ${configs.length} builds`);
 } else {
-  await Promise.all(configs.map((c) => esbuild.build(c)));
+  await Promise.all(configs.map(async ({ check, ...c }) => {
+    const result = await esbuild.build(c);
+    check?.(result.metafile);
+  }));
   console.log(`built ${selected.join(', ')} in ${relative(process.cwd(), root) || '.'}`);
 }

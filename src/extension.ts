@@ -1,36 +1,21 @@
-// Wiring only: create the pieces, connect them, register them for disposal. No work happens at
-// import time, and nothing here talks to a cluster; the first watch starts when the view asks.
+// The activation entry, dist/extension.js: small, so that activation is quick. It registers what
+// VS Code must see at once (the two views, every command id, the Describe documents, join links,
+// the session panel's serializer, the `devlane` debug type) and loads the core
+// (src/extension-core.ts, its own bundle dist/extension-core.js: the cluster, session and sync
+// code) once, on the first call to any of them. It imports nothing but vscode, the ids and
+// src/ui/deferred.ts, so no module has a second copy here (scripts/build.mjs checks).
 import * as vscode from 'vscode';
-import { KubeClusters } from './cluster/clusters';
-import { configKeys, contextKeys, describeScheme, views } from './core/contributions';
-import { type Where, whereDevlaneWorks } from './core/where';
-import { ExplorerModel } from './explorer/model';
-import { ForwardRegistry } from './explorer/forwards';
-import { DescribeProvider } from './ui/describe';
-import { ExplorerCommands } from './ui/explorer/commands';
-import { ClustersTreeProvider } from './ui/explorer/tree-provider';
-import { OutputLogger } from './ui/log';
-import { ActivityBoard } from './sessionview/activity';
-import { ActiveSessions } from './sessionview/active';
-import { OrphanCollector } from './sessionview/collector';
-import { SessionsWatch } from './sessionview/watch';
-import { sessionsAt } from './session/sessions-at';
-import { SessionCommands } from './ui/session/commands';
-import { SyncCommands } from './ui/sync/commands';
-import { CopyTroubleView } from './ui/sync/copy-trouble';
-import { SessionsTreeProvider } from './ui/session/sessions-tree';
-import { SessionStatusBar } from './ui/session/status-bar';
-import { SessionPanels } from './ui/session/panel';
-import { JoinUriHandler } from './ui/session/uri-handler';
-import { askToCollect, productionReasonAt, sessionDefaults } from './ui/session/production';
-import { RecordCommands } from './ui/session/records';
-import { DebugFeature } from './ui/debug';
-import { MementoPrefs, windowInstance } from './ui/prefs';
-import { affectsConfig, readConfig, setContext } from './ui/vscode-utils';
+import { commands, debugType, describeScheme, panelViewType, views } from './core/contributions';
+import type { ExplorerModel } from './explorer/model';
+import type { ExplorerNode } from './explorer/nodes';
+import type { SessionRow } from './sessionview/tree';
+import type * as CoreModule from './extension-core';
+import { DeferredTree, registerPlaceholderCommands } from './ui/deferred';
 
 /**
  * What activate() returns: a read-only view of the Clusters tree's model, for the in-editor
  * tests (test/e2e/inside/), which cannot read another extension's tree through the vscode API.
+ * Reading it loads the core.
  */
 export interface DevlaneApi {
   readonly explorer: Pick<ExplorerModel, 'getChildren' | 'onDidChange'>;
@@ -41,67 +26,56 @@ export function activate(context: vscode.ExtensionContext): DevlaneApi {
     context.subscriptions.push(d);
     return d;
   };
-
-  const logger = own(new OutputLogger());
-  logger.info(`Devlane ${context.extension.packageJSON.version} starting (VS Code ${vscode.version}, Node ${process.versions.node})`);
-
-  const clusters = own(new KubeClusters({ setting: () => readConfig(configKeys.kubeconfig), watch: true }, { logger }));
-  const { files, source, contexts } = clusters.kubeconfig;
-  logger.info(`kubeconfig from ${source}: ${files.join(', ') || '(no file found)'}; ${contexts.length} context(s)`);
-
-  const prefs = own(new MementoPrefs(context.globalState));
-  const forwards = own(new ForwardRegistry());
-  const instance = windowInstance(context.workspaceState);
-  const sessionsWatch = own(new SessionsWatch(clusters, instance));
-  const model = own(new ExplorerModel(clusters, prefs, forwards, { decorations: sessionsWatch }));
-  const provider = own(new ClustersTreeProvider(model));
-  const tree = own(vscode.window.createTreeView(views.clusters, { treeDataProvider: provider, showCollapseAll: true }));
-  own(tree.onDidCollapseElement((e) => model.collapsed(e.element)));
-
-  own(vscode.workspace.registerTextDocumentContentProvider(describeScheme, new DescribeProvider(clusters)));
-  own(new ExplorerCommands({ clusters, prefs, forwards, logger }));
-  const active = own(new ActiveSessions());
-  const activity = own(new ActivityBoard());
-  const troubles = own(new CopyTroubleView(clusters, activity));
-  const sync = own(new SyncCommands({ clusters, logger, active, activity, troubles }));
-  const extensionId = `${context.extension.packageJSON.publisher}.${context.extension.packageJSON.name}`;
-  const where = (given?: Partial<Where>) => whereDevlaneWorks(prefs, clusters.kubeconfig, given);
-  const sessionsHere = sessionsAt(clusters, instance, () => sessionDefaults(logger));
-  const sessionCommands = own(new SessionCommands({ clusters, where, sessionsAt: sessionsHere, logger, active, watch: sessionsWatch, extensionId, sync }));
-  const sessionsProvider = own(new SessionsTreeProvider(sessionsWatch));
-  const sessionsTree = own(vscode.window.createTreeView(views.sessions, { treeDataProvider: sessionsProvider }));
-  sessionsProvider.attach(sessionsTree);
-  const statusBar = own(new SessionStatusBar(active, sessionsWatch, activity, () => where(), logger));
-  own(prefs.onDidChange(() => statusBar.update()));
-  own(new SessionPanels({ clusters, watch: sessionsWatch, active, activity, logger, extensionUri: context.extensionUri }));
-  own(new DebugFeature({ clusters, where, active, watch: sessionsWatch, activity, logger }));
-  // Sessions whose participants vanished (crash, sleep) are restored by whoever sees them.
-  // Never on its own where it looks like production: there the user is asked first.
-  own(new OrphanCollector(sessionsWatch, (context, namespace) => sessionsHere({ context, namespace }), logger, { production: (context, namespace) => productionReasonAt(clusters, { context, namespace }), ask: askToCollect }));
-  own(new RecordCommands(clusters, logger));
-  own(vscode.window.registerUriHandler(new JoinUriHandler(clusters, (ref) => sessionCommands.join(ref), logger, (where) => productionReasonAt(clusters, where))));
-  own(active.onDidChange(() => void setContext(contextKeys.inSession, active.list().length > 0)));
-  // The session watches start once a view is shown or a session is active here, and from then on
-  // follow the namespace Devlane works in and every namespace where this window is in a session.
-  let following = false;
-  const followNamespace = () => {
-    if (!following && !sessionsTree.visible && !tree.visible && active.list().length === 0) return;
-    following = true;
-    sessionsWatch.follow(where(), active.list().map((a) => ({ context: a.ref.context, namespace: a.ref.namespace })));
+  let core: CoreModule.Core | undefined;
+  let failed: unknown;
+  let loading = false;
+  const load = (firstNeed: string): CoreModule.Core => {
+    if (core) return core;
+    if (failed !== undefined) throw failed;
+    // activateCore() must not call back into what it is filling: that would start it twice.
+    if (loading) throw new Error(`Devlane's core asked for ${firstNeed} while starting`);
+    loading = true;
+    try {
+      // The real handlers take the command ids over from here on.
+      placeholders.dispose();
+      const started = performance.now();
+      // A bundle of its own (scripts/build.mjs), loaded on first need rather than at activation.
+      // eslint-disable-next-line @typescript-eslint/no-require-imports
+      const { activateCore } = require('./extension-core') as typeof CoreModule;
+      core = activateCore(context, { clustersTree, sessionsTree, firstNeed, loadMs: performance.now() - started });
+      clusters.attach(core.clusters);
+      sessions.attach(core.sessions);
+      return core;
+    } catch (err) {
+      failed = err;
+      void vscode.window.showErrorMessage(`Devlane could not start: ${err instanceof Error ? err.message : String(err)}`);
+      throw err;
+    } finally {
+      loading = false;
+    }
   };
-  own(prefs.onDidChange(followNamespace));
-  own(clusters.onDidChange(followNamespace));
-  own(sessionsTree.onDidChangeVisibility(followNamespace));
-  own(tree.onDidChangeVisibility(followNamespace));
-  own(active.onDidChange(followNamespace));
-  followNamespace();
 
+  const clusters = own(new DeferredTree<ExplorerNode>(() => load('the Clusters view')));
+  const sessions = own(new DeferredTree<SessionRow>(() => load('the Sessions view')));
+  const clustersTree = own(vscode.window.createTreeView(views.clusters, { treeDataProvider: clusters, showCollapseAll: true }));
+  const sessionsTree = own(vscode.window.createTreeView(views.sessions, { treeDataProvider: sessions }));
+  const placeholders = own(registerPlaceholderCommands(Object.values(commands), () => load('a command')));
+  own(vscode.workspace.registerTextDocumentContentProvider(describeScheme, { provideTextDocumentContent: (uri, token) => load('a Describe document').describe.provideTextDocumentContent(uri, token) }));
+  own(vscode.window.registerUriHandler({ handleUri: (uri) => load('a link').uri.handleUri(uri) }));
+  own(vscode.window.registerWebviewPanelSerializer(panelViewType, { deserializeWebviewPanel: (panel, state) => load('a session panel').panels.deserializeWebviewPanel(panel, state) }));
   own(
-    vscode.workspace.onDidChangeConfiguration((e) => {
-      if (affectsConfig(e, configKeys.kubeconfig)) clusters.reload();
+    vscode.debug.registerDebugConfigurationProvider(debugType, {
+      provideDebugConfigurations: (folder) => load('a debug configuration').debugConfigurations.provideDebugConfigurations(folder),
+      resolveDebugConfigurationWithSubstitutedVariables: (folder, config, token) => load('a debug configuration').debugConfigurations.resolveDebugConfigurationWithSubstitutedVariables(folder, config, token),
     }),
   );
-  return { explorer: model };
+  own(vscode.debug.registerDebugAdapterDescriptorFactory(debugType, { createDebugAdapterDescriptor: (session, executable) => load('a debug session').debugAdapters.createDebugAdapterDescriptor(session, executable) }));
+
+  return {
+    get explorer() {
+      return load('the extension API').explorer;
+    },
+  };
 }
 
 export function deactivate(): void {

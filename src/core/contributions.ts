@@ -97,3 +97,9 @@ export type TreeItemContext = (typeof treeItemContexts)[keyof typeof treeItemCon
 
 /** The URI scheme of read-only Describe documents. */
 export const describeScheme = 'devlane-describe';
+
+/** The session panel's webview type (package.json: `onWebviewPanel:devlane.session`). */
+export const panelViewType = 'devlane.session';
+
+/** The debug type package.json's `debuggers` declares (and `onDebugResolve:devlane`). */
+export const debugType = 'devlane';

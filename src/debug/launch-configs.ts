@@ -1,8 +1,6 @@
 // What "create a launch.json file" writes for the `devlane` type, and how the debug sessions are
 // named. Pure, so that the editor glue (src/ui/debug/) only gathers the inputs.
-
-/** The debug type Devlane contributes (package.json `debuggers`). */
-export const debugType = 'devlane';
+import { debugType } from '../core/contributions';
 
 export interface LaunchConfig {
   type: string;

@@ -6,9 +6,6 @@ import type { TryRequest, TryResult } from '../proxy/try-request';
 
 export type { TryRequest, TryResult };
 
-/** The webview panel's view type (package.json: activation event `onWebviewPanel:devlane.session`). */
-export const panelViewType = 'devlane.session';
-
 export interface PanelRef {
   context: string;
   namespace: string;

@@ -1,6 +1,5 @@
 // Breakpoints in the cluster, for the editor: the `devlane` debug type (configuration provider and
 // adapter factory), the Debug command, and what the session UI shows about debugging.
-import * as vscode from 'vscode';
 import type { Clusters } from '../../cluster/api';
 import { Disposable } from '../../core/lifecycle';
 import type { Logger } from '../../core/logger';
@@ -10,7 +9,7 @@ import type { ActivityReporter } from '../../sessionview/activity';
 import type { SessionsWatch } from '../../sessionview/watch';
 import { DebugCommands } from './commands';
 import { DevlaneAdapterFactory } from './factory';
-import { DebugPlans, DevlaneDebugConfigurationProvider, debugType } from './provider';
+import { DebugPlans, DevlaneDebugConfigurationProvider } from './provider';
 import { DebugReattach } from './reattach';
 import { DebugActivity } from './tracker';
 
@@ -25,12 +24,16 @@ export interface DebugFeatureDeps {
 }
 
 export class DebugFeature extends Disposable {
+  /** The entry (src/extension.ts) registers these two for the `devlane` type at activation. */
+  readonly configurations: DevlaneDebugConfigurationProvider;
+  readonly adapters: DevlaneAdapterFactory;
+
   constructor(deps: DebugFeatureDeps) {
     super();
     const plans = new DebugPlans();
     const factory = this._register(new DevlaneAdapterFactory(deps.clusters, plans, deps.logger));
-    this._register(vscode.debug.registerDebugConfigurationProvider(debugType, new DevlaneDebugConfigurationProvider({ ...deps, plans })));
-    this._register(vscode.debug.registerDebugAdapterDescriptorFactory(debugType, factory));
+    this.configurations = new DevlaneDebugConfigurationProvider({ ...deps, plans });
+    this.adapters = factory;
     this._register(new DebugActivity(factory, deps.activity));
     this._register(new DebugReattach(factory, deps.clusters, deps.logger));
     this._register(new DebugCommands(deps.active, deps.watch, deps.logger));

@@ -1,5 +1,5 @@
 // The session panel's host side: one webview panel per session (revealed if already open), kept
-// across reloads by a WebviewPanelSerializer. It builds PanelState snapshots (panel-model.ts) from
+// across reloads by a WebviewPanelSerializer (registered by the entry, src/extension.ts). It builds PanelState snapshots (panel-model.ts) from
 // the sessions watch, this window's active sessions and the activity board, plus the copies' pods
 // and Events read on a slow timer, and posts them while the panel is visible; nothing is read or
 // polled while it is hidden (retainContextWhenHidden is off: the page keeps its own state with
@@ -8,7 +8,7 @@
 import * as vscode from 'vscode';
 import type { Clusters } from '../../cluster/api';
 import { apiTypes } from '../../core/api-types';
-import { commands } from '../../core/contributions';
+import { commands, panelViewType } from '../../core/contributions';
 import { Disposable, toDisposable } from '../../core/lifecycle';
 import type { Logger } from '../../core/logger';
 import type { Service } from '../../core/resources';
@@ -21,7 +21,7 @@ import type { ActiveSessions } from '../../sessionview/active';
 import { type CopyObservation, observeCopies } from '../../sessionview/panel-cluster';
 import { newNonce, panelHtml } from '../../sessionview/panel-html';
 import { curlLine, panelModel } from '../../sessionview/panel-model';
-import { type HostMessage, panelViewType, parseViewMessage, type PanelState, type ViewMessage, type ViewPersisted } from '../../sessionview/panel-protocol';
+import { type HostMessage, parseViewMessage, type PanelState, type ViewMessage, type ViewPersisted } from '../../sessionview/panel-protocol';
 import { panelTitle, type SessionRef, sessionKey } from '../../sessionview/refs';
 import type { SessionsWatch } from '../../sessionview/watch';
 import { openCopyLogTerminal } from '../log-terminal';
@@ -45,21 +45,24 @@ const clusterEveryMs = 10_000;
 export class SessionPanels extends Disposable {
   private readonly panels = new Map<string, SessionPanel>();
 
+  /**
+   * Reopens the panels of the last window after a reload. The entry (src/extension.ts) registers
+   * it for `devlane.session` at activation, before this class is loaded.
+   */
+  readonly serializer: vscode.WebviewPanelSerializer<ViewPersisted> = {
+    deserializeWebviewPanel: async (panel, state) => {
+      const ref = state?.ref;
+      if (!isRef(ref)) {
+        panel.dispose();
+        return;
+      }
+      this.adopt(panel, { context: ref.context, namespace: ref.namespace, session: ref.session });
+    },
+  };
+
   constructor(private readonly deps: SessionPanelDeps) {
     super();
     this._register(registerCommand(commands.openSessionPanel, (arg) => this.openFor(arg), deps.logger));
-    this._register(
-      vscode.window.registerWebviewPanelSerializer(panelViewType, {
-        deserializeWebviewPanel: async (panel, state: ViewPersisted | undefined) => {
-          const ref = state?.ref;
-          if (!isRef(ref)) {
-            panel.dispose();
-            return;
-          }
-          this.adopt(panel, { context: ref.context, namespace: ref.namespace, session: ref.session });
-        },
-      }),
-    );
     this._register(toDisposable(() => [...this.panels.values()].forEach((p) => p.dispose())));
   }
 

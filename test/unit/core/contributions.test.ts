@@ -4,7 +4,7 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { describe, it } from 'node:test';
 import pkg from '../../../package.json';
-import { commands, configKeys, configSection, contextKeys, treeItemContexts, views } from '../../../src/core/contributions';
+import { commands, configKeys, configSection, contextKeys, debugType, panelViewType, treeItemContexts, views } from '../../../src/core/contributions';
 
 interface Menu {
   command: string;
@@ -144,5 +144,16 @@ describe('package.json contributions', () => {
   it('runs next to the code: workspace extension kind, bundle as main', () => {
     assert.deepEqual(pkg.extensionKind, ['workspace']);
     assert.equal(pkg.main, './dist/extension.js');
+  });
+
+  it('activates for what the entry registers and VS Code can ask before any view or command: a link, a restored panel, a debug configuration', () => {
+    // Views and commands activate the extension by themselves (VS Code derives onView / onCommand).
+    assert.deepEqual([...pkg.activationEvents].sort(), ['onDebugInitialConfigurations', `onDebugResolve:${debugType}`, 'onUri', `onWebviewPanel:${panelViewType}`].sort());
+    assert.ok(debuggerTypes.includes(debugType));
+  });
+
+  it('packages the activation entry and the core it loads on first need', () => {
+    const allowed = readFileSync(join(repo, '.vscodeignore'), 'utf8').split('\n');
+    for (const bundle of ['dist/extension.js', 'dist/extension-core.js']) assert.ok(allowed.includes(`!${bundle}`), `.vscodeignore lets ${bundle} in`);
   });
 });
