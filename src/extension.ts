@@ -81,13 +81,16 @@ export function activate(context: vscode.ExtensionContext): DevlaneApi {
   own(new RecordCommands(clusters, logger));
   own(vscode.window.registerUriHandler(new JoinUriHandler(clusters, (ref) => sessionCommands.join(ref), logger, (where) => productionReasonAt(clusters, where))));
   own(active.onDidChange(() => void setContext(contextKeys.inSession, active.list().length > 0)));
-  // The session watches (one namespace: the one Devlane works in) start once a view is shown or a
-  // session is active here, and follow that namespace from then on.
+  // The session watches (one namespace) start once a view is shown or a session is active here.
+  // They follow the namespace of the session this window is in, which may be one Devlane does not
+  // work in (Develop This Service on another namespace's row, a join link), so that the status bar,
+  // the Sessions view and the Clusters marks show that session; with none, the one Devlane works in.
   let following = false;
   const followNamespace = () => {
     if (!following && !sessionsTree.visible && !tree.visible && active.list().length === 0) return;
     following = true;
-    sessionsWatch.follow(where());
+    const current = active.current()?.ref;
+    sessionsWatch.follow(current ? { context: current.context, namespace: current.namespace } : where());
   };
   own(prefs.onDidChange(followNamespace));
   own(clusters.onDidChange(followNamespace));
