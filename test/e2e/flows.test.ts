@@ -132,6 +132,7 @@ describe('editor flows: production plan, Develop outside the followed namespace,
     });
     assert.doesNotMatch((await tree.find([contexts.alice, ns])).name, /\bdefault\b/, `${ns} is not the namespace Devlane follows`);
     const name = await steps.step('right-click ratings → Develop This Service', () => developRatings());
+    session = name; // for the after hook, should a session be made after all
     const shown = await steps.step('the plan dialog: Cancel', () => a.dialogButton(new RegExp(`${ns} in ${contexts.alice} looks like production\\. Apply this plan\\?`), 'Cancel', 120_000));
     assert.match(shown, /ratings/, `the dialog shows the plan: ${shown}`);
     await steps.step('no session in the status bar', () => a.waitForNoStatus('Devlane session'));
