@@ -14,6 +14,7 @@ import { join } from 'node:path';
 import { after, before, describe, it, type TestContext } from 'node:test';
 import type { Page } from 'playwright-core';
 import { EditorSession, ensureTools, leftovers, REPO, Steps, type Tools, type Workbench } from './harness/index';
+import { Chain } from './harness/chain';
 import { e2eSkipReason } from './skip';
 import { cli, expectRestored, kubectl, snapshot } from '../helpers/session';
 import { onRealCluster } from '../helpers/target';
@@ -95,20 +96,10 @@ for (const { ns, strategy } of namespaces) {
     let actor: Workbench | undefined;
     const steps = new Steps(`session-${ns}`, () => actor?.page);
     const figures: string[] = [];
-    /** The first step that failed: the ones after it would only fail for that reason. */
-    let broken: string | undefined;
-    const gate = (t: TestContext) => {
-      if (broken) t.skip(`an earlier step failed (${broken})`);
-      return !broken;
-    };
-    const guard = async (title: string, fn: () => Promise<void>) => {
-      try {
-        await fn();
-      } catch (err) {
-        broken ??= title;
-        throw err;
-      }
-    };
+    /** The steps build on each other: after one fails, the ones after it are skipped. */
+    const chain = new Chain();
+    const gate = (t: TestContext) => chain.open(t);
+    const guard = (title: string, fn: () => Promise<void>) => chain.run(title, fn);
 
     // What the steps learn on screen and use later.
     let session = '';

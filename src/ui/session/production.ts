@@ -44,7 +44,7 @@ export async function askToCollect(where: { context: string; namespace: string; 
   const collect = 'Clean Up';
   const names = where.sessions.map((s) => `"${s}"`).join(', ');
   const choice = await vscode.window.showWarningMessage(
-    `No participant renews a Lease in session${where.sessions.length === 1 ? '' : 's'} ${names} in ${where.context} / ${where.namespace}. This looks like production (${where.reason}), so Devlane does not clean up on its own. Clean up now (replay the undo log and delete the record)?`,
+    `A participant's Lease expired (nobody renews it any more) in session${where.sessions.length === 1 ? '' : 's'} ${names} in ${where.context} / ${where.namespace}. This looks like production (${where.reason}), so Devlane does not clean up on its own. Clean up now (give back what departed participants took over; a session nobody is left in is stopped and its record deleted)?`,
     collect,
   );
   return choice === collect;

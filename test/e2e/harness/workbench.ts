@@ -339,11 +339,33 @@ export class Workbench {
     await this.runCommand('Notifications: Clear All Notifications');
   }
 
-  /** Clicks `button` in the modal dialog whose message matches. */
-  async dialogButton(message: RegExp, button: string): Promise<void> {
+  /** Clicks `button` in the modal dialog whose message matches; returns the dialog's text (message and detail). */
+  async dialogButton(message: RegExp, button: string, timeoutMs = 30_000): Promise<string> {
     const dialog = this.page.getByRole('dialog').filter({ hasText: message }).first();
-    await dialog.waitFor({ timeout: 30_000 });
+    await dialog.waitFor({ timeout: timeoutMs });
+    const text = (await dialog.innerText()).replace(/\s+/g, ' ');
     await dialog.getByRole('button', { name: button, exact: true }).click();
+    await dialog.waitFor({ state: 'detached', timeout: 10_000 });
+    return text;
+  }
+
+  /**
+   * Opens a URI the way the editor opens a link handed to it (Developer: Open URL, which goes
+   * through the editor's URL service to the extension's URI handler). The editor first asks whether
+   * the extension may open it: answered Open.
+   */
+  async openUrl(uri: string): Promise<void> {
+    await this.runCommand('Developer: Open URL');
+    const input = this.page.locator('.quick-input-widget input');
+    await input.waitFor();
+    await input.fill(uri);
+    await input.press('Enter');
+    await this.dialogButton(/extension to open this URI\?/, 'Open');
+  }
+
+  /** What the editor's clipboard holds (the page may read it: harness/browser.ts). */
+  clipboard(): Promise<string> {
+    return this.page.evaluate(() => navigator.clipboard.readText());
   }
 
   /** A status bar item by the start of its accessible name (e.g. "Devlane session"). */

@@ -3,7 +3,8 @@
 // supervisor, and a saved change is answered through the session's route while everyone else
 // still gets the original. A save that breaks the program does not restart the pod, and the next
 // save brings it back; meanwhile the copy's output names the error at the local file and line.
-// Runs against any cluster given by kubeconfig.
+// When the copy's pod is replaced (deleted, as an eviction or a node drain would), sync follows the
+// new pod and the next save reaches it. Runs against any cluster given by kubeconfig.
 import assert from 'node:assert/strict';
 import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -15,7 +16,7 @@ import { findMapping, type ServiceSyncHandle, startServiceSync } from '../../../
 import { CopyTroubleWatch } from '../../../src/sync/copy-trouble-watch';
 import { kubeconfigPath, MemoryLogger, needsCluster } from '../../helpers/cluster';
 import { Emitter } from '../../../src/core/events';
-import { contexts, kubectl, kubectlJson } from '../../helpers/kubectl';
+import { contexts, kubectl, kubectlJson, kubectlOk } from '../../helpers/kubectl';
 import { REPO } from '../../helpers/sandbox';
 import { eventually, getFromPod, expectRestored, snapshot, startClientPod } from '../../helpers/session';
 import { createShop, type Shop } from '../../helpers/shop';
@@ -38,23 +39,30 @@ describe('hot sync in a session: save, and the route answers with the new code',
     if (workspace) rmSync(workspace, { recursive: true, force: true });
   });
 
-  it('restarts the process, not the pod, on each save; routed requests see the change, others do not', async () => {
+  /** Alice's session operations in the shop's namespace, and that namespace before the test. */
+  function aliceInShop() {
     const ns = shop.namespace;
     const before = snapshot(ns);
     const conn = clusters.connection(contexts.alice);
     const logger = new MemoryLogger();
     const sessions = new Sessions({ api: conn.objects, context: contexts.alice, namespace: ns, participant: conn.context.user, logger });
-    const signal = AbortSignal.timeout(240_000);
+    return { ns, before, conn, logger, sessions, signal: AbortSignal.timeout(240_000) };
+  }
+
+  /** Which copy of ratings answered for p-1 (through the route when `headers` carry the key), and its stars. */
+  function stars(headers: Record<string, string> = {}): string {
+    const r = getFromPod(shop.namespace, client, 'http://ratings/ratings/p-1', headers);
+    return r.status === 200 ? `${r.body.copy} ${r.body.stars}` : `status ${r.status}`;
+  }
+
+  it('restarts the process, not the pod, on each save; routed requests see the change, others do not', async () => {
+    const { ns, before, conn, logger, sessions, signal } = aliceInShop();
     const mapping = await findMapping(workspace, 'ratings');
     assert.deepEqual(mapping && { localPath: mapping.localPath, remotePath: mapping.remotePath, action: mapping.action }, { localPath: 'ratings', remotePath: '/app', action: 'restart' });
     const started = await sessions.start({ service: 'ratings', session: 'hs', sync: mapping }, signal);
     let sync: ServiceSyncHandle | undefined;
     try {
       const key = { 'x-devlane-route': started.routeKey };
-      const stars = (headers: Record<string, string> = {}) => {
-        const r = getFromPod(ns, client, 'http://ratings/ratings/p-1', headers);
-        return r.status === 200 ? `${r.body.copy} ${r.body.stars}` : `status ${r.status}`;
-      };
       assert.equal(stars(key), 'devlane:hs 4.5');
       // Saves arrive as the editor reports them (the watcher sees the same writes; duplicates are dropped).
       const saves = new Emitter<string>();
@@ -91,7 +99,7 @@ describe('hot sync in a session: save, and the route answers with the new code',
         trouble.dispose();
       }
 
-      const pod = devPod(ns);
+      const pod = devPod(ns, 'hs');
       assert.equal(pod.status.containerStatuses[0].restartCount, 0, 'the container was never restarted: only the process was');
       assert.equal(sync.syncer.current.failures.length, 0, JSON.stringify(sync.syncer.current.failures));
     } finally {
@@ -102,15 +110,50 @@ describe('hot sync in a session: save, and the route answers with the new code',
     await expectRestored(ns, before);
   });
 
-  function devPod(ns: string): any {
-    const pods = kubectlJson(['get', 'pods', '-n', ns, '-l', 'devlane.dev/session=hs,devlane.dev/role=dev']).items as any[];
+  it('follows a replaced pod: after the copy\'s pod is deleted, the next save reaches the new one', async () => {
+    const { ns, before, conn, logger, sessions, signal } = aliceInShop();
+    const started = await sessions.start({ service: 'ratings', session: 'rp', sync: await findMapping(workspace, 'ratings') }, signal);
+    const file = join(workspace, 'ratings/server.js');
+    // As shipped (the test before may have left its own edit in the workspace).
+    const original = readFileSync(join(REPO, 'sandbox/demo/src/ratings/server.js'), 'utf8');
+    let sync: ServiceSyncHandle | undefined;
+    try {
+      const key = { 'x-devlane-route': started.routeKey };
+      const saves = new Emitter<string>();
+      sync = await startServiceSync({ api: conn.objects, namespace: ns, session: 'rp', service: 'ratings', workspaceFolder: workspace, logger, onDidSave: saves.event }, signal);
+      writeFileSync(file, original.replace("'p-1': 4.5", "'p-1': 1.5"));
+      saves.fire(file);
+      await eventually('the routed answer to carry the first save', () => stars(key) === 'devlane:rp 1.5', 60_000);
+
+      const first = devPod(ns, 'rp').metadata.name;
+      kubectlOk(['delete', 'pod', first, '-n', ns, '--wait=false']);
+      const second = await eventually('a new running pod of the copy', () => {
+        const name = devPod(ns, 'rp').metadata.name;
+        return name !== first && name;
+      }, 120_000);
+      writeFileSync(file, original.replace("'p-1': 4.5", "'p-1': 3.5"));
+      saves.fire(file);
+      await eventually('the routed answer to carry the save made after the pod was replaced', () => stars(key) === 'devlane:rp 3.5', 120_000);
+      const synced = kubectlOk(['exec', '-n', ns, second, '--', 'cat', '/app/server.js']);
+      assert.match(synced, /'p-1': 3\.5/, `the new pod ${second} holds the saved file`);
+    } finally {
+      writeFileSync(file, original);
+      sync?.dispose();
+      started.heartbeat.dispose();
+      await sessions.stop('rp', AbortSignal.timeout(120_000));
+    }
+    await expectRestored(ns, before);
+  });
+
+  function devPod(ns: string, session: string): any {
+    const pods = kubectlJson(['get', 'pods', '-n', ns, '-l', `devlane.dev/session=${session},devlane.dev/role=dev`]).items as any[];
     const running = pods.find((p) => p.status?.phase === 'Running' && !p.metadata.deletionTimestamp);
     if (!running) throw new Error(`no running dev pod (${pods.length} pods)`);
     return running;
   }
 
   function devLogs(ns: string): string {
-    return kubectlJson(['get', 'pods', '-n', ns, '-l', 'devlane.dev/session=hs,devlane.dev/role=dev']).items.length ? logsOf(ns, devPod(ns).metadata.name) : '';
+    return kubectlJson(['get', 'pods', '-n', ns, '-l', 'devlane.dev/session=hs,devlane.dev/role=dev']).items.length ? logsOf(ns, devPod(ns, 'hs').metadata.name) : '';
   }
 });
 
