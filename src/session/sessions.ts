@@ -321,7 +321,7 @@ export class Sessions {
       const expired = state.participants.filter((p) => isExpired(state.name, p.name));
       return expired.length === 0 && (state.participants.length > 0 || settling) ? [] : [{ state, expired }];
     });
-    if (due.length && !opts.confirmed && !(await this.collectConfirmed(due.map((d) => d.state.name)))) {
+    if (due.length && !opts.confirmed && !(await this.collectConfirmed(due.map((d) => ({ name: d.state.name, whole: d.expired.length === d.state.participants.length }))))) {
       return [...done, `Not collected (not confirmed): ${due.map((d) => d.state.name).join(', ')}`];
     }
     for (const { state, expired } of due) {
@@ -347,10 +347,11 @@ export class Sessions {
     return productionReason({ context: this.o.context, namespace: this.o.namespace, server: this.o.server }, { contexts: this.o.productionGlobs, namespaces: this.o.productionNamespaces });
   }
 
-  private async collectConfirmed(sessions: string[]): Promise<boolean> {
+  private async collectConfirmed(sessions: { name: string; whole: boolean }[]): Promise<boolean> {
     const reason = this.productionReason();
     if (!reason) return true;
-    const text = `This looks like production: ${reason}. Collecting replays the undo logs of ${sessions.map((s) => `"${s}"`).join(', ')} (no participant renews a Lease in them) and deletes their records.`;
+    const what = sessions.map((s) => `"${s.name}" (${s.whole ? 'no participant renews a Lease: stopped, everything it changed put back' : "some participants' Leases expired: what they took over is given back, the others stay"})`);
+    const text = `This looks like production: ${reason}. Collecting acts on ${what.join(', ')} and deletes the records of the sessions it stops.`;
     if (!this.o.confirmCollect) throw new SessionError('declined', `${text} Nothing can confirm that here`, 'Nothing was changed. Run `devlane gc --yes` (or on a terminal, to be asked), or Clean Up in the Sessions view.');
     return this.o.confirmCollect(text);
   }

@@ -63,6 +63,7 @@ describe('untrusted session records', needsCluster, () => {
     assert.equal(r.code, 3, r.stderr);
     assert.match(r.stderr, new RegExp(`namespace "${home.name}" matches "dl-rec-\\*" \\(devlane\\.productionNamespaces\\)`));
     assert.match(r.stderr, /devlane gc --yes/);
+    assert.match(r.stderr, /"gone" \(no participant renews a Lease: stopped, everything it changed put back\)/, 'it says what collecting does to each session');
     for (const name of ['gone', 'planted', 'oops', 'sneaky']) assert.ok(exists('configmap', home.name, `devlane-session-${name}`), name);
     assert.ok(exists('service', home.name, 'web-dl-gone'));
   });
