@@ -107,7 +107,8 @@ export function statusBarView(i: StatusInputs): StatusBarView | undefined {
   else if (i.lease === 'late') problems.push({ severity: 'warning', text: 'your Lease could not be renewed lately' });
   for (const s of mine) {
     if (s.state === 'starting') problems.push({ severity: 'warning', text: `${s.service}: being set up` });
-    else if (s.copyReady === false) problems.push({ severity: 'warning', text: `${s.service}: the copy is not Ready` });
+    // Live, but nothing to route to: keyed requests fail until it is Ready again (a paused copy stays Ready).
+    else if (s.copyReady === false) problems.push({ severity: 'error', text: `${s.service}: the copy is not Ready; requests with your route key fail until it is` });
   }
   for (const t of i.troubles ?? []) {
     problems.push({ severity: 'error', text: `${t.service}: the program exited (code ${t.exitCode})${t.error ? `: ${t.error}` : ''}; the next save restarts it` });

@@ -91,11 +91,12 @@ describe('session status bar item', () => {
     assert.match(tooltip, /Participants: alice, bob/);
   });
 
-  it('turns to the warning colour when my copy is not Ready or my Lease is late', () => {
+  it('turns to the error colour when my live copy is not Ready, and to the warning colour while it is being set up or my Lease is late', () => {
     const notReady = statusBarView(inputs({ ready: false }))!;
-    assert.equal(notReady.severity, 'warning');
-    assert.match(notReady.text, /^\$\(warning\) alice-ratings: ratings/);
-    assert.match(notReady.tooltip, /ratings: the copy is not Ready/);
+    assert.equal(notReady.severity, 'error');
+    assert.match(notReady.text, /^\$\(error\) alice-ratings: ratings/);
+    assert.match(notReady.tooltip, /ratings: the copy is not Ready; requests with your route key fail until it is/);
+    assert.equal(statusBarView(inputs({ ready: false, svcState: 'starting' }))!.severity, 'warning');
     const late = statusBarView(inputs({ lease: 'late' }))!;
     assert.equal(late.severity, 'warning');
     assert.match(late.accessibleLabel, /your Lease could not be renewed lately/);
