@@ -63,6 +63,8 @@ const clone = <T>(o: T): T => structuredClone(o);
 
 export class Store implements Api {
   private rv = 1;
+  /** Below this resourceVersion every watch is too old: the server's start (openWatchWindow). */
+  private watchFrom = 0;
   private readonly tables = new Map<ResourceKey, Table>();
   private readonly snapshots = new Map<string, Snapshot>();
   readonly admit: Admit[] = [];
@@ -383,8 +385,9 @@ export class Store implements Api {
     } else {
       const rv = Number(from);
       if (!Number.isFinite(rv)) throw new ApiError(400, 'BadRequest', `invalid resource version: "${from}"`);
-      if (rv < t.floor) {
-        handler({ type: 'ERROR', object: new ApiError(410, 'Expired', `too old resource version: ${from} (${t.floor + 1})`).status() });
+      const floor = Math.max(t.floor, this.watchFrom);
+      if (rv < floor) {
+        handler({ type: 'ERROR', object: new ApiError(410, 'Expired', `too old resource version: ${from} (${floor + 1})`).status() });
         return () => {};
       }
       for (const e of t.history) if (e.rv > rv) this.deliver(w, e);
@@ -403,6 +406,14 @@ export class Store implements Api {
         w.handler({ type: 'BOOKMARK', object: { apiVersion: apiVersionOf(t.info), kind: t.info.kind, metadata: { resourceVersion: String(this.rv) } } });
       }
     }
+  }
+
+  /**
+   * The server has started: a watch from a resourceVersion older than now is too old (410), as a
+   * real API server's watch cache starts at the resourceVersion it lists when it starts.
+   */
+  openWatchWindow(): void {
+    this.watchFrom = this.rv;
   }
 
   /** Fault injection: forget every watch history, so any watch from an old resourceVersion gets 410. */

@@ -21,9 +21,22 @@ export function installAdmission(store: Store, o: { nodeName: string }): void {
         markSidecar(store, obj);
       }
     }
+    dropEmptyMetadata(obj);
     defaultObject(info.key, obj, op);
     validate(info, obj, op === 'update' ? old : undefined, opts.subresource);
   });
+}
+
+/**
+ * ObjectMeta's maps and lists are `omitempty` in Go: a real server stores `labels: {}` as no labels
+ * at all, and `kubectl apply` of an object that says `labels: {}` then finds a difference each time.
+ */
+function dropEmptyMetadata(obj: KObject): void {
+  const meta = obj.metadata as Record<string, unknown>;
+  for (const f of ['labels', 'annotations', 'finalizers', 'ownerReferences']) {
+    const v = meta[f];
+    if (v !== undefined && (Array.isArray(v) ? v.length === 0 : typeof v === 'object' && v !== null && Object.keys(v).length === 0)) delete meta[f];
+  }
 }
 
 /**
