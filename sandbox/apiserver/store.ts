@@ -283,11 +283,16 @@ export class Store implements Api {
     const old = t.objects.get(id);
     if (!old) throw this.notFound(info, name);
     const pre = opts.preconditions;
+    // rest.BeforeDelete's conflicts: named by kind, not resource, as the real server names them.
+    const conflict = (why: string) => {
+      const qualifiedKind = info.group ? `${info.kind}.${info.group}` : info.kind;
+      return new ApiError(409, 'Conflict', `Operation cannot be fulfilled on ${qualifiedKind} "${name}": ${why}`, { name, group: info.group || undefined, kind: info.kind });
+    };
     if (pre?.uid && pre.uid !== old.metadata.uid) {
-      throw new ApiError(409, 'Conflict', `Precondition failed: UID in precondition: ${pre.uid}, UID in object meta: ${old.metadata.uid}`);
+      throw conflict(`the UID in the precondition (${pre.uid}) does not match the UID in record (${old.metadata.uid}). The object might have been deleted and then recreated`);
     }
     if (pre?.resourceVersion && pre.resourceVersion !== old.metadata.resourceVersion) {
-      throw new ApiError(409, 'Conflict', `Precondition failed: ResourceVersion in precondition: ${pre.resourceVersion}, ResourceVersion in object meta: ${old.metadata.resourceVersion}`);
+      throw conflict(`the ResourceVersion in the precondition (${pre.resourceVersion}) does not match the ResourceVersion in record (${old.metadata.resourceVersion}). The object might have been modified`);
     }
     const obj = clone(old);
     for (const a of this.admit) a('delete', info, obj, clone(old), opts);
