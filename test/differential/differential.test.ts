@@ -59,7 +59,7 @@ function kubectl(c: Cluster, args: string[], opts: { user?: User; input?: string
 function raw(c: Cluster, method: string, path: string, opts: { user?: User; body?: string; type?: string } = {}): Promise<{ code: number; body: unknown }> {
   return new Promise((resolve, reject) => {
     const u = new URL(path, c.server);
-    const req = request(u, { method, ca: c.ca, headers: { authorization: `Bearer ${c.token[opts.user ?? 'admin']}`, accept: 'application/json', ...(opts.body !== undefined ? { 'content-type': opts.type ?? 'application/json' } : {}) }, timeout: 60_000 }, (res) => {
+    const req = request(u, { method, ca: c.ca, headers: { authorization: `Bearer ${c.token[opts.user ?? 'admin']}`, accept: 'application/json', ...(opts.body !== undefined ? { 'content-type': opts.type ?? 'application/json', 'content-length': Buffer.byteLength(opts.body) } : {}) }, timeout: 60_000 }, (res) => {
       let text = '';
       res.setEncoding('utf8');
       res.on('data', (d) => (text += d));
@@ -100,6 +100,8 @@ function normText(s: string, ns: string): string {
     .replace(GENERATED, '$1-HASH')
     .replace(/too old resource version: \d+ \(\d+\)/g, 'too old resource version: RV (RV)')
     .replace(/\b(\d+s|\d+m\d*s?|\d+h\d*m?)(?=\s|$)/gm, 'AGE')
+    // Table columns are as wide as their widest cell (an address, a generated name): align nothing.
+    .replace(/ {2,}/g, '  ')
     .trim();
 }
 
@@ -271,6 +273,8 @@ spec:
     await step('kubectl/configmap/replace', k(['replace', '-f', '-'], { input: cm('cm1', { ...(got as Record<string, string>), d: '4' }) }));
     await step('kubectl/configmap/replaced-get', k(['get', 'configmap', 'cm1', '-n', ns, '-o', 'jsonpath={.data}']));
     await step('kubectl/configmap/list', k(['get', 'configmaps', '-n', ns]));
+    await step('kubectl/configmap/create-dry-run', k(['create', 'configmap', 'dry', '-n', ns, '--from-literal=a=1', '--dry-run=server', '-o', 'name']));
+    await step('kubectl/configmap/dry-run-left-nothing', k(['get', 'configmap', 'dry', '-n', ns]));
     await step('kubectl/configmap/delete', k(['delete', 'configmap', 'cm1', '-n', ns]));
     await step('kubectl/configmap/delete-again', k(['delete', 'configmap', 'cm1', '-n', ns]));
     await step('kubectl/configmap/delete-ignore-not-found', k(['delete', 'configmap', 'cm1', '-n', ns, '--ignore-not-found']));
@@ -293,6 +297,13 @@ spec:
       return k(['replace', '-f', '-'], { input: JSON.stringify(d) })(c);
     });
     await step('kubectl/deployment/rollout-status', k(['rollout', 'status', 'deployment/app', '-n', ns, '--timeout=120s']));
+    // After rollout status returned (the controller observed the last generation): the status it left.
+    await step('kubectl/deployment/status', (c) => strip(k(['get', 'deployment', 'app', '-n', ns, '-o', 'json'])(c), (o) => o.stdout.status));
+    await step('kubectl/deployment/table', k(['get', 'deployment', 'app', '-n', ns]));
+    await step('kubectl/deployment/change-selector', k(['patch', 'deployment', 'app', '-n', ns, '--type=merge', '-p', '{"spec":{"selector":{"matchLabels":{"app":"other"}},"template":{"metadata":{"labels":{"app":"other"}}}}}']));
+    await step('kubectl/deployment/apply-wrong-type', k(['apply', '-f', '-'], { input: deployment(0, 'second').replace('replicas: 0', 'replicas: "two"') }));
+    await step('kubectl/deployment/apply-unknown-field', k(['apply', '-f', '-'], { input: deployment(0, 'second').replace('  replicas: 0', '  replicas: 0\n  bogusField: 1') }));
+    await step('kubectl/deployment/apply-server-side', k(['apply', '--server-side', '-f', '-'], { input: deployment(0, 'third') }));
     await step('kubectl/deployment/delete', k(['delete', 'deployment', 'app', '-n', ns]));
   });
 
@@ -301,6 +312,7 @@ spec:
     await step('kubectl/service/get', (c) => strip(k(['get', 'service', 'web', '-n', ns, '-o', 'json'])(c), (o) => ({ metadata: o.stdout.metadata, spec: o.stdout.spec, status: o.stdout.status })));
     await step('kubectl/service/patch-ports', k(['patch', 'service', 'web', '-n', ns, '-p', '{"spec":{"ports":[{"name":"admin","port":81,"targetPort":8081}]}}']));
     await step('kubectl/service/patched-ports', k(['get', 'service', 'web', '-n', ns, '-o', 'jsonpath={.spec.ports}']));
+    await step('kubectl/service/table', k(['get', 'service', 'web', '-n', ns]));
     await step('kubectl/service/patch-immutable-clusterip', k(['patch', 'service', 'web', '-n', ns, '--type=merge', '-p', '{"spec":{"clusterIP":"None"}}']));
     await step('kubectl/service/delete', k(['delete', 'service', 'web', '-n', ns]));
   });
@@ -326,6 +338,7 @@ spec:
     };
     await step('watch/from-rv', (c) => events(c, `resourceVersion=${rvs.get(c)}`)());
     await step('watch/from-zero', (c) => events(c, 'resourceVersion=0')());
+    await step('watch/field-selector', (c) => raw(c, 'GET', `/api/v1/namespaces/${ns}/configmaps?watch=1&fieldSelector=metadata.name%3Dw2&timeoutSeconds=1&resourceVersion=${rvs.get(c)}`).then((r) => ({ code: r.code, out: (Array.isArray(r.body) ? r.body : [r.body]).map((e: any) => [e.type, e.object?.metadata?.name]) }))); // eslint-disable-line @typescript-eslint/no-explicit-any
     await step('watch/too-old', (c) => events(c, 'resourceVersion=1')());
     await step('watch/bad-rv', (c) => status('GET', `/api/v1/namespaces/NS/configmaps?watch=1&resourceVersion=abc`)(c));
   });
@@ -361,6 +374,7 @@ spec:
       }
       await step(`rbac/can-i-list/${user}`, k(['auth', 'can-i', '--list', '-n', ns], { user }));
     }
+    await step('rbac/impersonate', k(['auth', 'can-i', 'create', 'deployments.apps', '-n', ns, '--as=alice']));
     const review = (verb: string, resource: string, group = '') => ({ apiVersion: 'authorization.k8s.io/v1', kind: 'SelfSubjectAccessReview', spec: { resourceAttributes: { namespace: ns, verb, resource, group } } });
     for (const user of ['alice', 'bob'] as const) {
       await step(`rbac/ssar/${user}/create-deployments`, (c) => h('POST', '/apis/authorization.k8s.io/v1/selfsubjectaccessreviews', { user, body: review('create', 'deployments', 'apps') })(c).then((o) => strip(o, (b) => ({ kind: b.kind, apiVersion: b.apiVersion, status: b.status }))));
@@ -372,6 +386,7 @@ spec:
     await step('status/404-get', status('GET', '/api/v1/namespaces/NS/configmaps/nope'));
     await step('status/404-namespace', status('GET', '/api/v1/namespaces/dl-diff-no-such-namespace'));
     await step('status/404-deployment', status('GET', '/apis/apps/v1/namespaces/NS/deployments/nope'));
+    await step('status/404-create-in-missing-namespace', status('POST', '/api/v1/namespaces/dl-diff-no-such-namespace/configmaps', { body: { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'x' } } }));
     await step('status/setup', (c) => h('POST', '/api/v1/namespaces/NS/configmaps', { body: cm('s1', { a: '1' }) })(c).then((o) => strip(o, (b) => b.kind)));
     await step('status/409-already-exists', status('POST', '/api/v1/namespaces/NS/configmaps', { body: cm('s1', { a: '1' }) }));
     await step('status/409-conflict', status('PUT', '/api/v1/namespaces/NS/configmaps/s1', { body: { ...JSON.parse(cm('s1', { a: '2' })), metadata: { name: 's1', namespace: ns, resourceVersion: '1' } } }));
@@ -379,6 +394,7 @@ spec:
     await step('status/422-bad-data-key', status('POST', '/api/v1/namespaces/NS/configmaps', { body: cm('s2', { 'bad key': '1' }) }));
     await step('status/422-deployment-no-selector', status('POST', '/apis/apps/v1/namespaces/NS/deployments', { body: { apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'd' }, spec: { template: { metadata: { labels: { a: 'b' } }, spec: { containers: [{ name: 'c', image: 'nginx:1.27' }] } } } } }));
     await step('status/422-service-bad-port', status('POST', '/api/v1/namespaces/NS/services', { body: { apiVersion: 'v1', kind: 'Service', metadata: { name: 'svc' }, spec: { ports: [{ port: 70000 }] } } }));
+    await step('status/409-delete-uid-precondition', status('DELETE', '/api/v1/namespaces/NS/configmaps/s1', { body: { kind: 'DeleteOptions', apiVersion: 'v1', preconditions: { uid: '00000000-0000-0000-0000-000000000000' } } }));
     await step('status/400-name-mismatch', status('PUT', '/api/v1/namespaces/NS/configmaps/s1', { body: cm('other', { a: '1' }) }));
     await step('status/403-list', status('GET', '/api/v1/namespaces/NS/configmaps', { user: 'bob' }));
     await step('status/403-get-secret', status('GET', '/api/v1/namespaces/NS/secrets/x', { user: 'alice' }));
