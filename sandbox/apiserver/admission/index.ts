@@ -57,7 +57,13 @@ function markSidecar(store: Store, pod: KObject): void {
 
 export function validate(info: ResourceInfo, obj: Parameters<typeof objectErrors>[1], old: Parameters<typeof objectErrors>[1] | undefined, subresource?: string): void {
   const errs = schemaErrors(info.key, obj);
-  if (errs.length === 0) errs.push(...objectErrors(info.key, obj));
+  // The semantic checks read typed fields: they run when the schema found nothing, or only missing
+  // fields (as upstream, which reports both: a Deployment with no selector also has a template its
+  // selector does not match). A cause the schema already gave is not repeated.
+  if (errs.every((e) => e.type === 'Required')) {
+    const seen = new Set(errs.map((e) => `${e.type} ${e.field}`));
+    errs.push(...objectErrors(info.key, obj).filter((e) => !seen.has(`${e.type} ${e.field}`)));
+  }
   if (old) errs.push(...updateErrors(info.key, obj, old, subresource));
   if (errs.length) throw invalid(info, obj.metadata.name ?? '', errs);
 }

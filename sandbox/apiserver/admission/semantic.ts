@@ -86,8 +86,11 @@ function templateErrors(o: KObject): FieldError[] {
   const errs: FieldError[] = [];
   const sel = o.spec?.selector;
   const labels = o.spec?.template?.metadata?.labels ?? {};
-  if (!sel || (Object.keys(sel.matchLabels ?? {}).length === 0 && (sel.matchExpressions ?? []).length === 0)) {
-    errs.push({ type: 'Invalid', field: 'spec.selector', value: sel ?? null, detail: `empty selector is invalid for ${o.kind === 'Deployment' ? 'deployment' : 'replicaset'}` });
+  if (!sel) {
+    // No selector (the schema reports it missing) selects nothing, so the template does not match it.
+    errs.push({ type: 'Invalid', field: 'spec.template.metadata.labels', value: labels, detail: '`selector` does not match template `labels`' });
+  } else if (Object.keys(sel.matchLabels ?? {}).length === 0 && (sel.matchExpressions ?? []).length === 0) {
+    errs.push({ type: 'Invalid', field: 'spec.selector', value: sel, detail: `empty selector is invalid for ${o.kind === 'Deployment' ? 'deployment' : 'replicaset'}` });
   } else if (!matchesSelector(sel, labels)) {
     errs.push({ type: 'Invalid', field: 'spec.template.metadata.labels', value: labels, detail: '`selector` does not match template `labels`' });
   }
