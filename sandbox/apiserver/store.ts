@@ -127,6 +127,8 @@ export class Store implements Api {
     let snap: Snapshot;
     let start = 0;
     if (opts.continue) {
+      // Not a token this server could have given: 400, as upstream answers a token it cannot decode.
+      if (!/^[0-9a-f-]{36}:\d+$/.test(opts.continue)) throw new ApiError(400, 'BadRequest', 'invalid continue token: continue key is not valid');
       const found = this.snapshots.get(opts.continue);
       if (!found || Date.now() - found.at > SNAPSHOT_TTL_MS || Number(found.rv) < t.floor) {
         throw new ApiError(410, 'Expired', 'The provided continue parameter is too old to display a consistent list result. You can start a new list without the continue parameter.');

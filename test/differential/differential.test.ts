@@ -403,6 +403,25 @@ spec:
     await step('status/404-unknown-resource', status('GET', '/api/v1/namespaces/NS/nosuchthings'));
   });
 
+  it('lists: paging with limit and continue, label and field selectors, and their errors', async () => {
+    for (const c of clusters) {
+      for (const n of ['l1', 'l2', 'l3']) kubectl(c, ['create', '-f', '-'], { input: cm(n, { a: n }, { list: 'yes', n }) });
+    }
+    const names = (o: Outcome): Outcome => strip(o, (b) => ({ kind: b.kind, names: b.items?.map((i: { metadata: { name: string } }) => i.metadata.name), more: typeof b.metadata?.continue, remaining: b.metadata?.remainingItemCount }));
+    const conts = new Map<Cluster, string>();
+    await step('list/limit', (c) => h('GET', '/api/v1/namespaces/NS/configmaps?labelSelector=list%3Dyes&limit=2')(c).then((o) => {
+      conts.set(c, (o.out as { metadata: { continue: string } }).metadata.continue);
+      return names(o);
+    }));
+    await step('list/continue', (c) => h('GET', `/api/v1/namespaces/NS/configmaps?labelSelector=list%3Dyes&limit=2&continue=${encodeURIComponent(conts.get(c) ?? '')}`)(c).then(names));
+    await step('list/set-selector', (c) => h('GET', '/api/v1/namespaces/NS/configmaps?labelSelector=n%20in%20(l1,l3)')(c).then(names));
+    await step('list/field-selector', (c) => h('GET', '/api/v1/namespaces/NS/configmaps?fieldSelector=metadata.name%3Dl2')(c).then(names));
+    await step('list/bad-label-selector', status('GET', '/api/v1/namespaces/NS/configmaps?labelSelector=a%3D%3D%3Db'));
+    await step('list/unsupported-field-selector', status('GET', '/api/v1/namespaces/NS/configmaps?fieldSelector=data.a%3Dl1'));
+    await step('list/bad-continue', status('GET', '/api/v1/namespaces/NS/configmaps?limit=1&continue=garbage'));
+    await step('list/kubectl-selector', k(['get', 'configmaps', '-n', ns, '-l', 'list=yes', '-o', 'name']));
+  });
+
   it('prints every difference; fails on any not listed in sandbox/README.md', () => {
     const known = knownDifferences();
     const unknown: string[] = [];
