@@ -123,7 +123,7 @@ async function run(opts: Options): Promise<void> {
     streams.current = agent.streams;
     nodeFault = (f) => agent.fault(f);
     stops.push(() => agent.stop());
-    const controllers = startControllers(store, { apiserver: { host: '127.0.0.1', port: Number(new URL(api.url).port) } });
+    const controllers = startControllers(store, { apiserver: { host: '127.0.0.1', port: Number(new URL(api.url).port) }, caCertPem: api.caCertPem });
     stops.push(() => controllers.stop());
 
     if (!opts.empty) {

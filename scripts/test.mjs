@@ -5,7 +5,8 @@
 // sandbox, and as a copy under out/test/real/ against the real cluster (test/helpers/target.ts).
 // The two clusters' runs go side by side (the real cluster's output is printed when the sandbox's
 // is done); the output ends with each run's counts — the product's tests on each cluster and the
-// sandbox's own tests apart — and their sum. Both clusters are stopped by their PIDs.
+// sandbox's own tests apart — and their sum. Both clusters are stopped by their PIDs. Where both
+// clusters run, the differential check (test/differential/) compares them first, in one file.
 //   DEVLANE_TEST_KUBECONFIG=PATH   run against that cluster only (no cluster is started)
 //   DEVLANE_TEST_CLUSTERS=sandbox|real|both   which clusters to start (default both; on CI both)
 import { spawn, spawnSync } from 'node:child_process';
@@ -139,11 +140,19 @@ const isSandboxOwn = (f) => f.includes(`${join('out/test')}/unit/sandbox/`) || f
 const localSuites = runSandbox || given || !needsCluster ? suites : suites.filter((s) => s === 'unit');
 const localFiles = localSuites.flatMap((s) => files(join(root, 'out/test', s)));
 const target = runSandbox ? 'the sandbox' : given ? 'DEVLANE_TEST_KUBECONFIG' : 'no cluster';
+// The differential check (test/differential/) compares the sandbox with the real cluster in one
+// file, so it needs both. It goes first on the sandbox's lane, before any test injects a fault into
+// the sandbox, and the real cluster is not stopped (teardown) until it is done.
+const differential = runSandbox && runReal && suites.includes('integration') ? files(join(root, 'out/test/differential')) : [];
+let differentialDone;
+const afterDifferential = new Promise((r) => (differentialDone = r));
+if (differential.length === 0) differentialDone();
 const lanes = [];
 const productLocal = localFiles.filter((f) => !isSandboxOwn(f));
 const sandboxOwn = localFiles.filter(isSandboxOwn);
 if (productLocal.length || sandboxOwn.length) {
   lanes.push({ log: 'local', runs: [
+    { name: 'differential check: the sandbox against the real cluster', files: differential, done: differentialDone },
     ...(productLocal.length ? [{ name: needsCluster ? `product tests on ${target}` : 'unit tests', files: productLocal }] : []),
     ...(sandboxOwn.length ? [{ name: "the sandbox's own tests", files: sandboxOwn }] : []),
   ] });
@@ -153,7 +162,7 @@ if (realSuites.length) {
     { name: 'product tests on the real cluster', files: realSuites.flatMap((s) => files(join(realRoot, s))) },
     // Its teardown test stops the cluster and checks that nothing is left: a run of its own, after
     // every file that used the cluster (node --test does not keep the order of the files given).
-    ...(realSuites.includes('integration') ? [{ name: 'stopping the real cluster', files: () => (copy('teardown'), files(join(realRoot, 'teardown'))) }] : []),
+    ...(realSuites.includes('integration') ? [{ name: 'stopping the real cluster', after: afterDifferential, files: () => (copy('teardown'), files(join(realRoot, 'teardown'))) }] : []),
   ] });
 }
 if (lanes.flatMap((l) => l.runs).every((r) => Array.isArray(r.files) && r.files.length === 0)) {
@@ -200,10 +209,13 @@ const outputs = lanes.map((_, i) => laneOutput(i));
 const laneResults = lanes.map(async ({ runs }, i) => {
   const results = [];
   for (const r of runs) {
+    if (r.after) await r.after;
     const list = typeof r.files === 'function' ? r.files() : r.files;
-    if (list.length === 0) continue;
-    outputs[i].write(`\n== ${r.name} (${list.length} files)\n`);
-    results.push({ name: r.name, ...(await nodeTest(list, outputs[i])) });
+    if (list.length) {
+      outputs[i].write(`\n== ${r.name} (${list.length} files)\n`);
+      results.push({ name: r.name, ...(await nodeTest(list, outputs[i])) });
+    }
+    r.done?.();
   }
   return results;
 });

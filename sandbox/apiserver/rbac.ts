@@ -94,6 +94,13 @@ interface Binding {
   namespace?: string; // undefined for ClusterRoleBindings
   subjects: Subject[];
   rules: () => PolicyRule[];
+  /** As the real authorizer names what allowed a request: `RoleBinding "b/ns" of ClusterRole "r" to User "u"`. */
+  describe: (s: Subject) => string;
+}
+
+function describeSubject(s: Subject, bindingNamespace: string): string {
+  if (s.kind === 'ServiceAccount') return `${s.kind} ${JSON.stringify(`${s.name}/${s.namespace || bindingNamespace}`)}`;
+  return `${s.kind} ${JSON.stringify(s.name)}`;
 }
 
 export class RbacAuthorizer {
@@ -128,23 +135,32 @@ export class RbacAuthorizer {
     };
     for (const b of this.store.list('clusterrolebindings.rbac.authorization.k8s.io', undefined).items) {
       if (b.roleRef?.kind !== 'ClusterRole') continue;
-      out.push({ subjects: b.subjects ?? [], rules: ref(b) });
+      const role = `${b.roleRef.kind} ${JSON.stringify(b.roleRef.name)}`;
+      out.push({ subjects: b.subjects ?? [], rules: ref(b), describe: (s) => `ClusterRoleBinding ${JSON.stringify(b.metadata.name)} of ${role} to ${describeSubject(s, '')}` });
     }
     for (const b of this.store.list('rolebindings.rbac.authorization.k8s.io', undefined).items) {
-      out.push({ namespace: b.metadata.namespace, subjects: b.subjects ?? [], rules: ref(b) });
+      const role = `${b.roleRef?.kind} ${JSON.stringify(b.roleRef?.name)}`;
+      const ns = b.metadata.namespace ?? '';
+      out.push({ namespace: ns, subjects: b.subjects ?? [], rules: ref(b), describe: (s) => `RoleBinding ${JSON.stringify(`${b.metadata.name}/${ns}`)} of ${role} to ${describeSubject(s, ns)}` });
     }
     this.bindings = out;
     return out;
   }
 
   authorize(a: Attributes): boolean {
-    if (a.user.groups.includes('system:masters')) return true;
+    return this.decide(a).allowed;
+  }
+
+  /** Whether a request is allowed, and the reason a real server gives (what a SelfSubjectAccessReview reports). */
+  decide(a: Attributes): { allowed: boolean; reason: string } {
+    if (a.user.groups.includes('system:masters')) return { allowed: true, reason: '' };
     for (const b of this.load()) {
       if (b.namespace !== undefined && (!a.resourceRequest || b.namespace !== a.namespace)) continue;
-      if (!b.subjects.some((s) => subjectMatches(a.user, s, b.namespace))) continue;
-      if (b.rules().some((r) => ruleAllows(a, r))) return true;
+      const subject = b.subjects.find((s) => subjectMatches(a.user, s, b.namespace));
+      if (!subject) continue;
+      if (b.rules().some((r) => ruleAllows(a, r))) return { allowed: true, reason: `RBAC: allowed by ${b.describe(subject)}` };
     }
-    return false;
+    return { allowed: false, reason: '' };
   }
 
   /** The rules that apply to a user in a namespace (SelfSubjectRulesReview). */

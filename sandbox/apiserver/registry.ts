@@ -70,9 +70,13 @@ export function hasStatus(info: ResourceInfo): boolean {
   return info.subresources.includes('status');
 }
 
-/** Resources whose spec changes bump metadata.generation (all with a spec and a status subresource). */
+/**
+ * Resources whose spec changes bump metadata.generation: those with a spec and a status subresource,
+ * but for the few whose upstream registry never sets a generation.
+ */
+const NO_GENERATION = new Set(['namespaces', 'nodes', 'services', 'persistentvolumeclaims']);
 export function tracksGeneration(info: ResourceInfo): boolean {
-  return hasStatus(info) && info.key !== 'namespaces' && info.key !== 'nodes';
+  return hasStatus(info) && !NO_GENERATION.has(info.key);
 }
 
 export function apiVersionOf(info: ResourceInfo): string {

@@ -172,8 +172,9 @@ export async function deleteCollection(r: RestRequest): Promise<void> {
   sendJson(r.res, 200, { kind: r.info.listKind, apiVersion: apiVersionOf(r.info), metadata: { resourceVersion: r.store.currentResourceVersion() }, items: out });
 }
 
-export function notFoundResource(path: string): ApiError {
-  return new ApiError(404, 'NotFound', 'the server could not find the requested resource', { causes: [{ reason: 'UnexpectedServerResponse', message: `404 page not found: ${path}` }] });
+/** A path that names no resource: the real server's Status, with empty details. */
+export function notFoundResource(): ApiError {
+  return new ApiError(404, 'NotFound', 'the server could not find the requested resource', {});
 }
 
 export { qualified };

@@ -15,8 +15,8 @@ export function selfSubjectAccessReview(authz: RbacAuthorizer, user: UserInfo, b
   if (!ra && !nra) errs.push({ type: 'Required', field: 'spec.resourceAttributes', detail: 'exactly one of nonResourceAttributes or resourceAttributes must be specified' });
   if (ra && nra) errs.push({ type: 'Invalid', field: 'spec.nonResourceAttributes', value: nra, detail: 'cannot be specified in combination with resourceAttributes' });
   if (errs.length) throw invalid(info, '', errs);
-  const allowed = ra
-    ? authz.authorize({
+  const decision = ra
+    ? authz.decide({
         user,
         verb: ra.verb ?? '',
         resourceRequest: true,
@@ -28,13 +28,13 @@ export function selfSubjectAccessReview(authz: RbacAuthorizer, user: UserInfo, b
         namespace: ra.namespace ?? '',
         name: ra.name ?? '',
       })
-    : authz.authorize({ user, verb: nra.verb ?? '', resourceRequest: false, path: nra.path ?? '', apiGroup: '', resource: '', subresource: '', namespace: '', name: '' });
+    : authz.decide({ user, verb: nra.verb ?? '', resourceRequest: false, path: nra.path ?? '', apiGroup: '', resource: '', subresource: '', namespace: '', name: '' });
   return {
     kind: 'SelfSubjectAccessReview',
     apiVersion: 'authorization.k8s.io/v1',
     metadata: { ...(body.metadata ?? {}), creationTimestamp: null as unknown as string },
     spec: body.spec,
-    status: allowed ? { allowed: true, reason: user.groups.includes('system:masters') ? '' : 'RBAC: allowed by a binding' } : { allowed: false },
+    status: decision.allowed ? { allowed: true, ...(decision.reason ? { reason: decision.reason } : {}) } : { allowed: false },
   };
 }
 

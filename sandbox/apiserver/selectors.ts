@@ -42,6 +42,9 @@ export function parseLabelSelector(s: string | undefined): Requirement[] {
     }
     m = /^(\S+?)\s*(==|!=|=)\s*(\S*)$/.exec(term);
     if (m) {
+      // The lexer reads an operator where a value should be (`a===b`): upstream's parse error.
+      const op = /^(==|!=|=|!)/.exec(m[3]);
+      if (op) throw badRequest(`unable to parse requirement: found '${op[1]}', expected: identifier`);
       return m[2] === '!='
         ? { key: checkKey(m[1], s), op: 'notin', values: [m[3]] }
         : { key: checkKey(m[1], s), op: 'in', values: [m[3]] };
@@ -129,7 +132,10 @@ export function fieldMatcher(resourceKey: string, s: string | undefined): Matche
     if (!m) throw badRequest(`invalid selector: '${s}'; can't understand '${term}'`);
     const path = m[1].trim();
     if (!allowed.has(path)) {
-      throw badRequest(`field label not supported: ${path}`);
+      // Kinds with their own field labels answer as their conversion function does; the others as
+      // the default one (DefaultMetaV1FieldSelectorConversion).
+      if (FIELDS[resourceKey]) throw badRequest(`field label not supported: ${path}`);
+      throw badRequest(`${JSON.stringify(path)} is not a known field selector: only "metadata.name", "metadata.namespace"`);
     }
     return { path, neg: m[2] === '!=', value: m[3].trim() };
   });

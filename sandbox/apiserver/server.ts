@@ -52,6 +52,7 @@ export async function startApiServer(o: ApiServerOptions): Promise<ApiServer> {
   const authn = new Authenticator(tokens);
   installAdmission(store, { nodeName: o.nodeName });
   bootstrap(store, o.nodeName);
+  store.openWatchWindow();
   const authz = new RbacAuthorizer(store);
   const gc = startGarbageCollector(store);
   const nsController = startNamespaceController(store);
@@ -154,15 +155,15 @@ export async function startApiServer(o: ApiServerOptions): Promise<ApiServer> {
       const doc = openapiV3Doc(resources, parts.slice(2).join('/'));
       if (doc) return sendJson(res, 200, doc);
     }
-    throw rest.notFoundResource(ri.path);
+    throw rest.notFoundResource();
   }
 
   function findResource(ri: RequestInfo): ResourceInfo {
     const info = store.resources().find((r) => r.group === ri.group && r.resource === ri.resource);
-    if (!info || info.version !== ri.version || ri.extra.length > 0) throw rest.notFoundResource(ri.path);
-    if (!info.namespaced && ri.namespace && info.key !== 'namespaces') throw rest.notFoundResource(ri.path);
-    if (info.namespaced && ri.name && !ri.namespace) throw rest.notFoundResource(ri.path);
-    if (ri.subresource && !info.subresources.includes(ri.subresource)) throw rest.notFoundResource(ri.path);
+    if (!info || info.version !== ri.version || ri.extra.length > 0) throw rest.notFoundResource();
+    if (!info.namespaced && ri.namespace && info.key !== 'namespaces') throw rest.notFoundResource();
+    if (info.namespaced && ri.name && !ri.namespace) throw rest.notFoundResource();
+    if (ri.subresource && !info.subresources.includes(ri.subresource)) throw rest.notFoundResource();
     return info;
   }
 
@@ -200,7 +201,7 @@ export async function startApiServer(o: ApiServerOptions): Promise<ApiServer> {
           store.get('pods', r.namespace, r.name);
           throw new ApiError(400, 'BadRequest', 'Upgrade request required');
         default:
-          throw rest.notFoundResource(ri.path);
+          throw rest.notFoundResource();
       }
     }
     switch (ri.verb) {

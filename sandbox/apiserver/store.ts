@@ -63,6 +63,8 @@ const clone = <T>(o: T): T => structuredClone(o);
 
 export class Store implements Api {
   private rv = 1;
+  /** Below this resourceVersion every watch is too old: the server's start (openWatchWindow). */
+  private watchFrom = 0;
   private readonly tables = new Map<ResourceKey, Table>();
   private readonly snapshots = new Map<string, Snapshot>();
   readonly admit: Admit[] = [];
@@ -125,6 +127,8 @@ export class Store implements Api {
     let snap: Snapshot;
     let start = 0;
     if (opts.continue) {
+      // Not a token this server could have given: 400, as upstream answers a token it cannot decode.
+      if (!/^[0-9a-f-]{36}:\d+$/.test(opts.continue)) throw new ApiError(400, 'BadRequest', 'invalid continue token: continue key is not valid');
       const found = this.snapshots.get(opts.continue);
       if (!found || Date.now() - found.at > SNAPSHOT_TTL_MS || Number(found.rv) < t.floor) {
         throw new ApiError(410, 'Expired', 'The provided continue parameter is too old to display a consistent list result. You can start a new list without the continue parameter.');
@@ -281,11 +285,16 @@ export class Store implements Api {
     const old = t.objects.get(id);
     if (!old) throw this.notFound(info, name);
     const pre = opts.preconditions;
+    // rest.BeforeDelete's conflicts: named by kind, not resource, as the real server names them.
+    const conflict = (why: string) => {
+      const qualifiedKind = info.group ? `${info.kind}.${info.group}` : info.kind;
+      return new ApiError(409, 'Conflict', `Operation cannot be fulfilled on ${qualifiedKind} "${name}": ${why}`, { name, group: info.group || undefined, kind: info.kind });
+    };
     if (pre?.uid && pre.uid !== old.metadata.uid) {
-      throw new ApiError(409, 'Conflict', `Precondition failed: UID in precondition: ${pre.uid}, UID in object meta: ${old.metadata.uid}`);
+      throw conflict(`the UID in the precondition (${pre.uid}) does not match the UID in record (${old.metadata.uid}). The object might have been deleted and then recreated`);
     }
     if (pre?.resourceVersion && pre.resourceVersion !== old.metadata.resourceVersion) {
-      throw new ApiError(409, 'Conflict', `Precondition failed: ResourceVersion in precondition: ${pre.resourceVersion}, ResourceVersion in object meta: ${old.metadata.resourceVersion}`);
+      throw conflict(`the ResourceVersion in the precondition (${pre.resourceVersion}) does not match the ResourceVersion in record (${old.metadata.resourceVersion}). The object might have been modified`);
     }
     const obj = clone(old);
     for (const a of this.admit) a('delete', info, obj, clone(old), opts);
@@ -383,8 +392,9 @@ export class Store implements Api {
     } else {
       const rv = Number(from);
       if (!Number.isFinite(rv)) throw new ApiError(400, 'BadRequest', `invalid resource version: "${from}"`);
-      if (rv < t.floor) {
-        handler({ type: 'ERROR', object: new ApiError(410, 'Expired', `too old resource version: ${from} (${t.floor + 1})`).status() });
+      const floor = Math.max(t.floor, this.watchFrom);
+      if (rv < floor) {
+        handler({ type: 'ERROR', object: new ApiError(410, 'Expired', `too old resource version: ${from} (${floor + 1})`).status() });
         return () => {};
       }
       for (const e of t.history) if (e.rv > rv) this.deliver(w, e);
@@ -403,6 +413,14 @@ export class Store implements Api {
         w.handler({ type: 'BOOKMARK', object: { apiVersion: apiVersionOf(t.info), kind: t.info.kind, metadata: { resourceVersion: String(this.rv) } } });
       }
     }
+  }
+
+  /**
+   * The server has started: a watch from a resourceVersion older than now is too old (410), as a
+   * real API server's watch cache starts at the resourceVersion it lists when it starts.
+   */
+  openWatchWindow(): void {
+    this.watchFrom = this.rv;
   }
 
   /** Fault injection: forget every watch history, so any watch from an old resourceVersion gets 410. */

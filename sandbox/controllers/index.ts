@@ -1,6 +1,7 @@
 // kube-controller-manager for the sandbox: one set of informers shared by the Deployment,
-// ReplicaSet, Endpoints/EndpointSlice and ServiceAccount controllers, each with its own work queue,
-// and the persistent-volume controller (which only reports that claims cannot be bound).
+// ReplicaSet, Endpoints/EndpointSlice and ServiceAccount controllers and the root CA publisher, each
+// with its own work queue, and the persistent-volume controller (which only reports that claims
+// cannot be bound).
 
 import type { Api } from '../core/types';
 import { DeploymentController } from './deployment';
@@ -8,11 +9,14 @@ import { EndpointsController } from './endpoints';
 import { Informer } from './informer';
 import { PersistentVolumeController } from './persistentvolume';
 import { ReplicaSetController } from './replicaset';
+import { RootCaPublisher } from './rootca';
 import { KubernetesServiceController, ServiceAccountController, type ApiServerAddress } from './serviceaccount';
 
 export interface ControllerOptions {
   /** Where pods reach the API server; when given, `default/kubernetes` gets Endpoints pointing there. */
   apiserver?: ApiServerAddress;
+  /** The API server's CA (PEM); when given, every namespace gets it in a `kube-root-ca.crt` ConfigMap. */
+  caCertPem?: string;
   /** Where sync failures are reported (default: stderr). */
   log?: (message: string) => void;
 }
@@ -30,6 +34,7 @@ export function startControllers(api: Api, opts: ControllerOptions = {}): { stop
   const namespaces = inf('namespaces');
   const serviceAccounts = inf('serviceaccounts');
   const claims = inf('persistentvolumeclaims');
+  const configMaps = opts.caCertPem ? [inf('configmaps')] : [];
 
   const controllers = [
     new ReplicaSetController(api, replicaSets, pods, log),
@@ -37,10 +42,11 @@ export function startControllers(api: Api, opts: ControllerOptions = {}): { stop
     new EndpointsController(api, services, pods, endpoints, slices, log),
     new ServiceAccountController(api, namespaces, serviceAccounts, log),
     new KubernetesServiceController(api, opts.apiserver, services, endpoints, namespaces, log),
+    ...configMaps.map((c) => new RootCaPublisher(api, opts.caCertPem!, namespaces, c, log)),
   ];
   // No work queue: it only records one event per claim.
   new PersistentVolumeController(api, claims, log);
-  const informers = [pods, replicaSets, deployments, services, endpoints, slices, namespaces, serviceAccounts, claims];
+  const informers = [pods, replicaSets, deployments, services, endpoints, slices, namespaces, serviceAccounts, claims, ...configMaps];
   for (const i of informers) i.start();
   return {
     stop() {

@@ -127,6 +127,8 @@ export function defaultObject(key: string, o: KObject, op: 'create' | 'update'):
         setIfAbsent(s, 'sessionAffinity', 'None');
         setIfAbsent(s, 'internalTrafficPolicy', 'Cluster');
       }
+      // A Service's status always has its loadBalancer, empty for any type but LoadBalancer.
+      if (op === 'create') o.status = { loadBalancer: {}, ...(o.status ?? {}) };
       for (const p of s.ports ?? []) {
         setIfAbsent(p, 'protocol', 'TCP');
         if (p.targetPort === undefined && s.type !== 'ExternalName') p.targetPort = p.port;

@@ -21,9 +21,22 @@ export function installAdmission(store: Store, o: { nodeName: string }): void {
         markSidecar(store, obj);
       }
     }
+    dropEmptyMetadata(obj);
     defaultObject(info.key, obj, op);
     validate(info, obj, op === 'update' ? old : undefined, opts.subresource);
   });
+}
+
+/**
+ * ObjectMeta's maps and lists are `omitempty` in Go: a real server stores `labels: {}` as no labels
+ * at all, and `kubectl apply` of an object that says `labels: {}` then finds a difference each time.
+ */
+function dropEmptyMetadata(obj: KObject): void {
+  const meta = obj.metadata as Record<string, unknown>;
+  for (const f of ['labels', 'annotations', 'finalizers', 'ownerReferences']) {
+    const v = meta[f];
+    if (v !== undefined && (Array.isArray(v) ? v.length === 0 : typeof v === 'object' && v !== null && Object.keys(v).length === 0)) delete meta[f];
+  }
 }
 
 /**
@@ -44,7 +57,13 @@ function markSidecar(store: Store, pod: KObject): void {
 
 export function validate(info: ResourceInfo, obj: Parameters<typeof objectErrors>[1], old: Parameters<typeof objectErrors>[1] | undefined, subresource?: string): void {
   const errs = schemaErrors(info.key, obj);
-  if (errs.length === 0) errs.push(...objectErrors(info.key, obj));
+  // The semantic checks read typed fields: they run when the schema found nothing, or only missing
+  // fields (as upstream, which reports both: a Deployment with no selector also has a template its
+  // selector does not match). A cause the schema already gave is not repeated.
+  if (errs.every((e) => e.type === 'Required')) {
+    const seen = new Set(errs.map((e) => `${e.type} ${e.field}`));
+    errs.push(...objectErrors(info.key, obj).filter((e) => !seen.has(`${e.type} ${e.field}`)));
+  }
   if (old) errs.push(...updateErrors(info.key, obj, old, subresource));
   if (errs.length) throw invalid(info, obj.metadata.name ?? '', errs);
 }

@@ -10,6 +10,7 @@ const DNS1123_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
 const DNS1123_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
 const DNS1035_LABEL = /^[a-z]([-a-z0-9]*[a-z0-9])?$/;
 const QUALIFIED_NAME = /^([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]$/;
+const CONFIG_KEY = /^[-._a-zA-Z0-9]+$/;
 const LABEL_VALUE = /^(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?$/;
 
 const MSG = {
@@ -18,6 +19,7 @@ const MSG = {
   dns1035: `a DNS-1035 label must consist of lower case alphanumeric characters or '-', start with an alphabetic character, and end with an alphanumeric character (e.g. 'my-name',  or 'abc-123', regex used for validation is '[a-z]([-a-z0-9]*[a-z0-9])?')`,
   labelValue: `a valid label must be an empty string or consist of alphanumeric characters, '-', '_' or '.', and must start and end with an alphanumeric character (e.g. 'MyValue',  or 'my_value',  or '12345', regex used for validation is '(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?')`,
   qualifiedName: `name part must consist of alphanumeric characters, '-', '_' or '.', and must start and end with an alphanumeric character (e.g. 'MyName',  or 'my.name',  or '123-abc', regex used for validation is '([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]')`,
+  configKey: `a valid config key must consist of alphanumeric characters, '-', '_' or '.' (e.g. 'key.name',  or 'KEY_NAME',  or 'key-name', regex used for validation is '[-._a-zA-Z0-9]+')`,
   immutable: 'field is immutable',
 };
 
@@ -84,8 +86,11 @@ function templateErrors(o: KObject): FieldError[] {
   const errs: FieldError[] = [];
   const sel = o.spec?.selector;
   const labels = o.spec?.template?.metadata?.labels ?? {};
-  if (!sel || (Object.keys(sel.matchLabels ?? {}).length === 0 && (sel.matchExpressions ?? []).length === 0)) {
-    errs.push({ type: 'Invalid', field: 'spec.selector', value: sel ?? null, detail: `empty selector is invalid for ${o.kind === 'Deployment' ? 'deployment' : 'replicaset'}` });
+  if (!sel) {
+    // No selector (the schema reports it missing) selects nothing, so the template does not match it.
+    errs.push({ type: 'Invalid', field: 'spec.template.metadata.labels', value: labels, detail: '`selector` does not match template `labels`' });
+  } else if (Object.keys(sel.matchLabels ?? {}).length === 0 && (sel.matchExpressions ?? []).length === 0) {
+    errs.push({ type: 'Invalid', field: 'spec.selector', value: sel, detail: `empty selector is invalid for ${o.kind === 'Deployment' ? 'deployment' : 'replicaset'}` });
   } else if (!matchesSelector(sel, labels)) {
     errs.push({ type: 'Invalid', field: 'spec.template.metadata.labels', value: labels, detail: '`selector` does not match template `labels`' });
   }
@@ -123,6 +128,15 @@ function podSpecErrors(spec: Obj | undefined, at: string): FieldError[] {
 }
 
 /** Errors of an object on its own (create and update). */
+/** IsConfigMapKey: the keys of a ConfigMap's or Secret's data (they become file names). */
+function configKeyErrors(k: string, field: string): FieldError[] {
+  if (k.length > 253) return [{ type: 'Invalid', field, value: k, detail: 'must be no more than 253 characters' }];
+  if (!CONFIG_KEY.test(k)) return [{ type: 'Invalid', field, value: k, detail: MSG.configKey }];
+  if (k === '.' || k === '..') return [{ type: 'Invalid', field, value: k, detail: `must not be '${k}'` }];
+  if (k.startsWith('..')) return [{ type: 'Invalid', field, value: k, detail: `must not start with '..'` }];
+  return [];
+}
+
 export function objectErrors(key: string, o: KObject): FieldError[] {
   const errs: FieldError[] = [...nameErrors(key, o.metadata.name), ...labelErrors(o.metadata.labels, 'metadata.labels')];
   if (o.metadata.generateName && !o.metadata.name) errs.push(...nameErrors(key, o.metadata.generateName + 'x', 'metadata.generateName'));
@@ -133,6 +147,12 @@ export function objectErrors(key: string, o: KObject): FieldError[] {
       break;
     case 'pods':
       errs.push(...podSpecErrors(o.spec, 'spec'));
+      break;
+    case 'configmaps':
+    case 'secrets':
+      for (const field of ['data', 'binaryData']) {
+        for (const k of Object.keys(o[field] ?? {})) errs.push(...configKeyErrors(k, `${field}[${k}]`));
+      }
       break;
     case 'persistentvolumeclaims': {
       const s = o.spec ?? {};
@@ -156,6 +176,7 @@ export function objectErrors(key: string, o: KObject): FieldError[] {
           names.add(p.name);
         }
         if (typeof p.port === 'number' && (p.port < 1 || p.port > 65535)) errs.push({ type: 'Invalid', field: `spec.ports[${i}].port`, value: p.port, detail: 'must be between 1 and 65535, inclusive' });
+        if (typeof p.targetPort === 'number' && (p.targetPort < 1 || p.targetPort > 65535)) errs.push({ type: 'Invalid', field: `spec.ports[${i}].targetPort`, value: p.targetPort, detail: 'must be between 1 and 65535, inclusive' });
       }
       if (s.type && !['ClusterIP', 'NodePort', 'LoadBalancer', 'ExternalName'].includes(s.type)) {
         errs.push({ type: 'NotSupported', field: 'spec.type', value: s.type, detail: 'supported values: "ClusterIP", "ExternalName", "LoadBalancer", "NodePort"' });
@@ -205,7 +226,9 @@ export function updateErrors(key: string, o: KObject, old: KObject, subresource:
       if (!s.clusterIP && was.clusterIP) s.clusterIP = was.clusterIP;
       if (!s.clusterIPs && was.clusterIPs) s.clusterIPs = was.clusterIPs;
       if (was.clusterIP && s.clusterIP !== was.clusterIP && was.type !== 'ExternalName' && s.type !== 'ExternalName') {
-        errs.push({ type: 'Invalid', field: 'spec.clusterIPs[0]', value: s.clusterIP, detail: 'may not change once set' });
+        // The real registry makes clusterIPs follow a changed clusterIP, and reports the list.
+        const ips = s.clusterIPs && !same(s.clusterIPs, was.clusterIPs) ? s.clusterIPs : [s.clusterIP];
+        errs.push({ type: 'Invalid', field: 'spec.clusterIPs[0]', value: ips, detail: 'may not change once set' });
       }
       break;
     }

@@ -1,7 +1,7 @@
 // Applies a PATCH body of any supported media type to the current object.
 
 import { ApiError, type KObject, type ResourceInfo } from '../../core/types';
-import { badRequest, isObject, parseJson } from '../http';
+import { badRequest, isObject } from '../http';
 import { JsonPatchError, applyJsonPatch } from './jsonpatch';
 import { mergePatch } from './merge';
 import { patchMetaFor } from './patchmeta';
@@ -25,19 +25,27 @@ export function applyPatch(info: ResourceInfo, current: KObject, contentType: st
     );
   }
   const allowed = supportedPatchTypes(info);
-  if (!allowed.includes(contentType)) {
-    throw new ApiError(415, 'UnsupportedMediaType', `the body of the request was in an unknown format - accepted media types include: ${allowed.join(', ')}`);
+  if (!allowed.includes(contentType)) throw new ApiError(415, 'UnsupportedMediaType', '415: Unsupported Media Type', {});
+  let patch: unknown;
+  try {
+    patch = JSON.parse(body.toString('utf8'));
+  } catch {
+    throw badRequest('invalid JSON patch');
   }
-  const patch = parseJson(body, 'patch');
+  if (contentType === JSON_PATCH && patch !== null && !Array.isArray(patch)) {
+    const go = typeof patch === 'boolean' ? 'bool' : typeof patch;
+    throw badRequest(`error decoding patch: json: cannot unmarshal ${go} into Go value of type []handlers.jsonPatchOp`);
+  }
   let out: unknown;
   try {
-    if (contentType === JSON_PATCH) out = applyJsonPatch(current, patch);
+    if (contentType === JSON_PATCH) out = applyJsonPatch(current, patch ?? []);
     else if (contentType === MERGE_PATCH) {
       if (!isObject(patch)) throw badRequest('a merge patch must be a JSON object');
       out = mergePatch(current, patch);
     } else out = strategicMergePatch(current, patch, patchMetaFor(info.group, info.kind)!);
   } catch (e) {
-    if (e instanceof JsonPatchError) throw new ApiError(422, 'Invalid', `the server rejected our request due to an error in our request: ${e.message}`);
+    // As the real server: the reason stays on the server side (its log), the client gets the generic message.
+    if (e instanceof JsonPatchError) throw new ApiError(422, 'Invalid', 'the server rejected our request due to an error in our request', {});
     if (e instanceof StrategicPatchError) throw badRequest(e.message);
     throw e;
   }

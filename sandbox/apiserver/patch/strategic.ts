@@ -115,6 +115,34 @@ function mergeList(orig: unknown[], patch: unknown[], fm: FieldMeta): unknown[] 
       out.push(mergeMap({}, p, fm.fields) ?? {});
     }
   }
+  return patchOrder(out, orig, patch, key);
+}
+
+/**
+ * The order apimachinery gives a merged list (normalizeElementOrder): the elements the patch names,
+ * in the patch's order, merged into the elements it does not name (in their original order); where
+ * both are in the original list their original order decides, else the patch's element comes first.
+ * So an element the patch adds goes before the original elements that follow it, not at the end.
+ */
+function patchOrder(merged: unknown[], orig: unknown[], patch: unknown[], key: string): unknown[] {
+  const id = (x: unknown) => (isObject(x) ? x[key] : undefined);
+  const patchIds = patch.filter((p) => isObject(p) && p.$patch !== 'delete').map(id);
+  const origIds = orig.map(id);
+  const named = merged.filter((x) => patchIds.includes(id(x))).sort((a, b) => patchIds.indexOf(id(a)) - patchIds.indexOf(id(b)));
+  const rest = merged.filter((x) => !patchIds.includes(id(x)));
+  const out: unknown[] = [];
+  let i = 0;
+  let j = 0;
+  while (i < rest.length || j < named.length) {
+    if (j >= named.length) out.push(rest[i++]);
+    else if (i >= rest.length) out.push(named[j++]);
+    else {
+      const li = origIds.indexOf(id(rest[i]));
+      const ri = origIds.indexOf(id(named[j]));
+      if (li >= 0 && ri >= 0 && li < ri) out.push(rest[i++]);
+      else out.push(named[j++]);
+    }
+  }
   return out;
 }
 

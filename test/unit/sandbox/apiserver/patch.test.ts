@@ -83,7 +83,8 @@ describe('strategic merge patch', () => {
 
   it('merges ports by containerPort and ownerReferences by uid', () => {
     const out = smp({ metadata: { ownerReferences: [{ uid: 'u1', name: 'n' }] }, spec: { containers: [{ name: 'app', ports: [{ containerPort: 81 }] }] } });
-    assert.deepEqual(out.spec.containers[0].ports, [{ containerPort: 80, protocol: 'TCP' }, { containerPort: 81 }]);
+    // An element the patch adds goes first, as apimachinery orders it (the differential check saw it on kube-apiserver).
+    assert.deepEqual(out.spec.containers[0].ports, [{ containerPort: 81 }, { containerPort: 80, protocol: 'TCP' }]);
     assert.deepEqual((out.metadata as { ownerReferences?: unknown }).ownerReferences, [{ uid: 'u1', name: 'n' }]);
   });
 });
