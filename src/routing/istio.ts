@@ -4,14 +4,23 @@
 // kept as they are; undo removes exactly this session's route. The session's route marks what the
 // copy answers with `x-devlane-copy: <session>` (set, so the copy cannot forge another session's
 // name); responses through every other route are left as they are.
+// While the copy restarts after a save (nothing listens for 0.1–0.2 s), the session's route has
+// Envoy retry what was refused before anything was sent (`connect-failure`, and HTTP/2's
+// `refused-stream`, which says the same), with Envoy's back-off, for about `restartWaitMs`: a
+// request waits for the new process instead of failing. Nothing that may have reached the program
+// is retried (no `reset`, no `5xx`): a POST is never sent twice.
 import { baggagePattern } from './match';
 import type { EditResult } from './edit-result';
 import { annotations } from '../core/session/names';
 import { baggageHeader, copyHeader, labels, managedBy, routeHeader } from '../core/session/route-contract';
 import type { Json, KubeObject } from '../core/resources';
+import { envoyAttemptsFor } from '../core/session/restart-wait';
 
 export const defaultRouteName = 'devlane-default';
 export const sessionRouteName = (session: string) => `devlane-${session}`;
+
+/** Only failures where the copy received nothing: a refused (or timed-out) connection, a refused HTTP/2 stream. */
+export const sessionRetryOn = 'connect-failure,refused-stream';
 
 type VirtualService = KubeObject & { spec?: Json };
 
@@ -21,6 +30,7 @@ export function sessionRoute(session: string, routeKey: string, devService: stri
     match: [{ headers: { [routeHeader]: { exact: routeKey } } }, { headers: { [baggageHeader]: { regex: baggagePattern(routeKey) } } }],
     route: [{ destination: { host: devService } }],
     headers: { response: { set: { [copyHeader]: session } } },
+    retries: { attempts: envoyAttemptsFor(), retryOn: sessionRetryOn },
   };
 }
 
