@@ -11,7 +11,20 @@ import { KubeConfig } from '@kubernetes/client-node';
 import { WebSocketServer } from 'ws';
 import { KubeHttp } from '../../../src/cluster/http';
 import { startPortForward } from '../../../src/cluster/port-forward';
+import type { PortForwardRequest } from '../../../src/cluster/api';
 import { MemoryLogger } from '../../helpers/cluster';
+
+/** A forward of pod ns/p's port 8080 through the fake API server on `port`. */
+function forwardTo(port: number, extra: Partial<PortForwardRequest> = {}) {
+  const kc = new KubeConfig();
+  kc.loadFromOptions({
+    clusters: [{ name: 'c', server: `http://127.0.0.1:${port}`, skipTLSVerify: true }],
+    users: [{ name: 'u', token: 't' }],
+    contexts: [{ name: 'x', cluster: 'c', user: 'u' }],
+    currentContext: 'x',
+  });
+  return startPortForward(new KubeHttp(kc, { server: `http://127.0.0.1:${port}`, user: 'u' }), { namespace: 'ns', pod: 'p', remotePort: 8080, localPort: 0, checkFirst: false, ...extra }, new MemoryLogger());
+}
 
 const frame = (channel: number, payload: Buffer) => Buffer.concat([Buffer.from([0x82, payload.length + 1, channel]), payload]);
 
@@ -36,14 +49,7 @@ describe('port forward, frames that arrive with the upgrade', () => {
   after(() => server.close());
 
   it('strips the port headers and passes the first data whole', async () => {
-    const kc = new KubeConfig();
-    kc.loadFromOptions({
-      clusters: [{ name: 'c', server: `http://127.0.0.1:${port}`, skipTLSVerify: true }],
-      users: [{ name: 'u', token: 't' }],
-      contexts: [{ name: 'x', cluster: 'c', user: 'u' }],
-      currentContext: 'x',
-    });
-    const forward = await startPortForward(new KubeHttp(kc, { server: `http://127.0.0.1:${port}`, user: 'u' }), { namespace: 'ns', pod: 'p', remotePort: 8080, localPort: 0, checkFirst: false }, new MemoryLogger());
+    const forward = await forwardTo(port);
     try {
       const got = await new Promise<string>((resolve, reject) => {
         const c = net.connect(forward.localPort, '127.0.0.1');
@@ -97,14 +103,7 @@ describe('port forward, a refused connection', () => {
   after(() => server.close());
 
   it('sends what the client sent on a new tunnel once the port listens', async () => {
-    const kc = new KubeConfig();
-    kc.loadFromOptions({
-      clusters: [{ name: 'c', server: `http://127.0.0.1:${port}`, skipTLSVerify: true }],
-      users: [{ name: 'u', token: 't' }],
-      contexts: [{ name: 'x', cluster: 'c', user: 'u' }],
-      currentContext: 'x',
-    });
-    const forward = await startPortForward(new KubeHttp(kc, { server: `http://127.0.0.1:${port}`, user: 'u' }), { namespace: 'ns', pod: 'p', remotePort: 8080, localPort: 0, checkFirst: false, retryRefusedMs: 10_000 }, new MemoryLogger());
+    const forward = await forwardTo(port, { retryRefusedMs: 10_000 });
     try {
       const got = await new Promise<string>((resolve, reject) => {
         const c = net.connect(forward.localPort, '127.0.0.1', () => c.write('GET / HTTP/1.1\r\n\r\n'));
