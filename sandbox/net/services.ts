@@ -385,7 +385,7 @@ class Network implements ServiceNetworkHandle {
       }
     }
     this.track(socket);
-    return { kind: 'upstream', socket, request, response, path, authority };
+    return { kind: 'upstream', socket, request, response, path, authority, retry };
   }
 }
 

@@ -78,11 +78,11 @@ export async function savesUnderLoad(o: SavesOptions): Promise<SavesResult> {
     proxy = await RoutedProxy.start({ cluster: conn, namespace: o.namespace, service: 'ratings', routeKey: started.routeKey, devService: (s) => (s === 'ratings' ? devService : undefined), logger });
 
     const load = startLoad(o.namespace, o.client, { url: 'http://ratings/ratings/p-1', rate: o.rate, maxSeconds: 900, headers: key, phase: 'baseline' });
-    const localBaseline = localLoad(proxy.url, conn, o.namespace, started.routeKey, devService, false);
+    const localBaseline = localLoad(proxy.url, conn, o.namespace, started.routeKey, devService);
     await new Promise((r) => setTimeout(r, o.baselineSeconds * 1000));
-    const proxyBaseline = await localBaseline.stop();
+    const proxyBaseline = (await localBaseline.stop()).proxy;
     load.phase('saves');
-    const local = localLoad(proxy.url, conn, o.namespace, started.routeKey, devService, true);
+    const local = localLoad(proxy.url, conn, o.namespace, started.routeKey, devService);
     const path = join(workspace, file);
     const original = readFileSync(path, 'utf8');
     let seen = 0;
@@ -92,7 +92,7 @@ export async function savesUnderLoad(o: SavesOptions): Promise<SavesResult> {
       await eventually(`save ${i} to be answered through the route`, () => stars() === String(10 + i), 60_000);
       seen++;
     }
-    const localDone = await local.stopAll();
+    const localDone = await local.stop();
     load.phase('after');
     const summary = await load.stop();
     return {
@@ -113,9 +113,9 @@ export async function savesUnderLoad(o: SavesOptions): Promise<SavesResult> {
 
 /**
  * Routed GETs from this process through Open Routed URL, one after another on fresh connections,
- * and, with `tryToo`, Try a request alongside (each Try opens its own forward, as the panel does).
+ * and Try a request alongside (each Try opens its own forward, as the panel does).
  */
-function localLoad(url: string, cluster: Parameters<typeof sendTry>[0]['cluster'], namespace: string, routeKey: string, devService: string, tryToo: boolean) {
+function localLoad(url: string, cluster: Parameters<typeof sendTry>[0]['cluster'], namespace: string, routeKey: string, devService: string) {
   let stopping = false;
   const proxy: LocalSummary = { sent: 0, failed: 0, errors: [], latencies: [] };
   const tryRequest: LocalSummary = { sent: 0, failed: 0, errors: [], latencies: [] };
@@ -144,7 +144,7 @@ function localLoad(url: string, cluster: Parameters<typeof sendTry>[0]['cluster'
     }
   };
   const viaTry = async () => {
-    while (!stopping && tryToo) {
+    while (!stopping) {
       const t0 = performance.now();
       const r = await sendTry({ cluster, namespace, routeKey, devService, request: { method: 'GET', path: '/ratings/p-1', headers: '', body: '', target: 'ratings', routed: true } });
       record(tryRequest, t0, !r.ok ? r.error : r.status !== 200 ? `HTTP ${r.status}: ${r.body.slice(0, 200)}` : undefined);
@@ -153,12 +153,7 @@ function localLoad(url: string, cluster: Parameters<typeof sendTry>[0]['cluster'
   };
   const running = Promise.all([viaProxy(), viaTry()]);
   return {
-    async stop(): Promise<LocalSummary> {
-      stopping = true;
-      await running;
-      return proxy;
-    },
-    async stopAll(): Promise<{ proxy: LocalSummary; tryRequest: LocalSummary }> {
+    async stop(): Promise<{ proxy: LocalSummary; tryRequest: LocalSummary }> {
       stopping = true;
       await running;
       return { proxy, tryRequest };
