@@ -115,17 +115,33 @@ function unreachableLocation(out: string[]): void {
 export const holdHeaders = { id: 'x-devlane-hold', depth: 'x-devlane-hold-depth' } as const;
 
 /**
- * The hold chain's pace: hops 1–2 go at once (limit_req lets the first request of a key through),
- * then each "fast" hop waits 100 ms up to hop `fastHops` (about 2 s: a restart of 0.1–0.2 s, or
- * a slow one on a busy node, is caught within 100 ms of its end), then each "slow" hop 1 s, until
- * a copy that stays down is given up on after about restartWaitMs. Every hop keeps its loopback
- * connections open, so one request holds at most 2 × `maxHops` of them; `maxHeld` bounds the
- * hops in flight per hold server, so a copy that crashed under heavy routed load cannot take the
- * router's connections from everyone else (past it, a held request gets a 503 at once).
+ * The hold chain's pace, as phases of hops: a hop of a phase waits 1/rate (limit_req lets the
+ * first request of a key through, so a phase's first hop goes at once, and so do the chain's first
+ * two). 100 ms steps first (a restart of 0.1–0.2 s is caught within 100 ms of its end), then
+ * 250 ms (a slow restart on a busy node), then 1 s, until a copy that stays down is given up on
+ * after about restartWaitMs. Growing steps keep the chain short: every hop keeps two loopback
+ * connections open until the answer, so held requests cost connections in proportion to their
+ * hops. `maxHeld` bounds the hops in flight per hold server, so a copy that crashed under heavy
+ * routed load cannot take the router's connections from everyone else (past it, a held request
+ * gets nginx's 503 at once).
  */
-export const holdPace = { fastRate: 10, fastHops: 20, slowRate: 1, maxHops: 20 + Math.round((restartWaitMs - 2000) / 1000), maxHeld: 1000 } as const;
+export const holdPhases = [
+  { name: 'fast', rate: 10, hops: 10 },
+  { name: 'medium', rate: 4, hops: 8 },
+  { name: 'slow', rate: 1, hops: 8 },
+] as const;
+export const holdPace = { maxHops: holdPhases.reduce((n, p) => n + p.hops, 0), maxHeld: 3000 } as const;
+type HoldPhase = (typeof holdPhases)[number]['name'];
+/** The phase of the hop that comes after `depth` hops. */
+const phaseOf = (depth: number): HoldPhase | 'last' => {
+  let n = 0;
+  for (const p of holdPhases) if (depth < (n += p.hops)) return p.name;
+  return 'last';
+};
+/** The upstream of a copy whose backup is the given phase's hold server. */
+const phaseUpstream = (name: string, phase: HoldPhase) => (phase === 'fast' ? name : `${name}_${phase}`);
 
-/** Loopback ports of the hold servers: two per (route, HTTP/1.1 port), after the admin port, skipping the listen ports. */
+/** Loopback ports of the hold servers: one per phase per (route, HTTP/1.1 port), after the admin port, skipping the listen ports. */
 export function holdPorts(input: Pick<RouterConfigInput, 'ports' | 'adminPort'>, count: number): number[] {
   const taken = new Set(input.ports.map((p) => p.listen));
   const out: number[] = [];
@@ -134,14 +150,14 @@ export function holdPorts(input: Pick<RouterConfigInput, 'ports' | 'adminPort'>,
 }
 
 /**
- * The hold servers of one copy upstream: `fast` and `slow`, each listening on 127.0.0.1. A hop
+ * The hold servers of one copy upstream, one per phase, each listening on 127.0.0.1. A hop
  * waits (limit_req without nodelay delays a request of a key seen within 1/rate: the key is the
  * held request's id, so each of its hops after the first waits one interval, and other requests
  * never wait for it), then proxies to the copy through an upstream whose backup is the next hop's
  * hold server; the last hop's upstream has no backup, and its failure is this 502.
  */
-function holdServers(out: string[], upstream: string, target: string, ports: { fast: number; slow: number }): void {
-  for (const phase of ['fast', 'slow'] as const) {
+function holdServers(out: string[], upstream: string, target: string, ports: Record<HoldPhase, number>): void {
+  for (const { name: phase } of holdPhases) {
     out.push('  server {');
     out.push(`    listen 127.0.0.1:${ports[phase]};`);
     out.push('    location / {');
@@ -214,11 +230,10 @@ export function renderRouterConfig(input: RouterConfigInput): string {
   out.push('  map $http_x_forwarded_proto $dl_forwarded_proto {', '    default $http_x_forwarded_proto;', '    "" $scheme;', '  }');
   // The hold chain (holdServers) for copies behind HTTP/1.1 ports; HTTP/2 ports go straight to the copy.
   const held = httpPorts.filter((p) => p.protocol === 'http');
-  const holdAt = holdPorts(input, routes.length * held.length * 2);
-  const holds: { upstream: string; target: string; ports: { fast: number; slow: number } }[] = [];
+  const holdAt = holdPorts(input, routes.length * held.length * holdPhases.length);
+  const holds: { upstream: string; target: string; ports: Record<HoldPhase, number> }[] = [];
   if (routes.length && held.length) {
-    out.push(`  limit_req_zone $http_${holdHeaders.id.replace(/-/g, '_')} zone=dl_hold_fast:1m rate=${holdPace.fastRate}r/s;`);
-    out.push(`  limit_req_zone $http_${holdHeaders.id.replace(/-/g, '_')} zone=dl_hold_slow:1m rate=${holdPace.slowRate}r/s;`);
+    for (const p of holdPhases) out.push(`  limit_req_zone $http_${holdHeaders.id.replace(/-/g, '_')} zone=dl_hold_${p.name}:1m rate=${p.rate}r/s;`);
     out.push('  limit_conn_zone $server_port zone=dl_hold_held:1m;', '  limit_conn_log_level warn;');
     // A held request's wait is not news: log delays below the error log's level (refusals: warn).
     out.push('  limit_req_log_level info;');
@@ -228,9 +243,9 @@ export function renderRouterConfig(input: RouterConfigInput): string {
     out.push(`  map $http_${holdHeaders.depth.replace(/-/g, '_')} $dl_hold_depth {`, '    "" 1;', `    default ${holdPace.maxHops};`);
     for (let d = 1; d < holdPace.maxHops; d++) out.push(`    "${d}" ${d + 1};`);
     out.push('  }');
-    // Which upstream a hop sends to: the fast chain, then the slow one, then the last (no backup).
+    // Which upstream a hop sends to: one whose backup is the next phase's hold server, then the last (no backup).
     out.push(`  map $dl_hold_depth $dl_hold_phase {`, '    default last;');
-    for (let d = 1; d < holdPace.maxHops; d++) out.push(`    "${d}" ${d < holdPace.fastHops ? 'fast' : 'slow'};`);
+    for (let d = 1; d < holdPace.maxHops; d++) out.push(`    "${d}" ${phaseOf(d)};`);
     out.push('  }');
   }
   for (const p of httpPorts) {
@@ -245,13 +260,13 @@ export function renderRouterConfig(input: RouterConfigInput): string {
         out.push(`  upstream ${name} { server ${copy}; keepalive 8; }`);
         continue;
       }
-      const ports = { fast: holdAt[holds.length * 2], slow: holdAt[holds.length * 2 + 1] };
+      const base = holds.length * holdPhases.length;
+      const ports = Object.fromEntries(holdPhases.map((p, i) => [p.name, holdAt[base + i]])) as Record<HoldPhase, number>;
       holds.push({ upstream: name, target: `the developer copy of session ${r.session} (Service ${r.devService})`, ports });
       // max_fails=0: a copy that refused once is tried again on the next hop, never skipped for fail_timeout.
-      out.push(`  upstream ${name} { server ${copy} max_fails=0; server 127.0.0.1:${ports.fast} backup; keepalive 8; }`);
-      out.push(`  upstream ${name}_slow { server ${copy} max_fails=0; server 127.0.0.1:${ports.slow} backup; keepalive 8; }`);
+      for (const p of holdPhases) out.push(`  upstream ${phaseUpstream(name, p.name)} { server ${copy} max_fails=0; server 127.0.0.1:${ports[p.name]} backup; keepalive 8; }`);
       out.push(`  upstream ${name}_last { server ${copy}; keepalive 8; }`);
-      out.push(`  map $dl_hold_phase $dl_hold_to_${name} {`, `    default ${name}_last;`, `    fast ${name};`, `    slow ${name}_slow;`, '  }');
+      out.push(`  map $dl_hold_phase $dl_hold_to_${name} {`, `    default ${name}_last;`, ...holdPhases.map((p) => `    ${p.name} ${phaseUpstream(name, p.name)};`), '  }');
     }
   }
   for (const p of httpPorts) {
