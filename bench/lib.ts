@@ -48,3 +48,11 @@ export async function timeEach(n: number, fn: (i: number) => Promise<unknown>): 
   }
   return out;
 }
+
+/** Runs a benchmark's main: a failure is printed and ends the process with 1. */
+export function runBench(main: () => Promise<void>): void {
+  main().catch((err) => {
+    console.error(err);
+    process.exit(1);
+  });
+}

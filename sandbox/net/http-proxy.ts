@@ -8,11 +8,11 @@
 
 import * as http from 'node:http';
 import type { Duplex } from 'node:stream';
-import { applyHeaderOps, type HeaderMutation, type RequestView } from './istio';
+import { applyHeaderOps, retryBackoffMs, type HeaderMutation, type RequestView, type RetryPolicy } from './istio';
 import { spliceBoth } from './splice';
 
 export type RouteResult =
-  | { kind: 'upstream'; socket: Duplex; request: HeaderMutation[]; response: HeaderMutation[]; path?: string; authority?: string }
+  | { kind: 'upstream'; socket: Duplex; request: HeaderMutation[]; response: HeaderMutation[]; path?: string; authority?: string; retry?: RetryPolicy }
   /** An answer of the proxy's own; `response`: the chosen route's response header operations, if a route was chosen. */
   | { kind: 'respond'; status: number; body: string; headers?: Record<string, string>; response?: HeaderMutation[] };
 
@@ -157,6 +157,15 @@ export class MeshHttpServer {
     } catch (e) {
       return localReply(res, 503, `upstream connect error or disconnect/reset before headers. reset reason: connection failure, transport failure reason: ${(e as Error).message}`);
     }
+    this.forward(req, res, ctx, r, 0);
+  }
+
+  /**
+   * Sends the request upstream. A connection that closes before any answer is retried when the
+   * route's policy says so (`reset`), up to its attempts, with Envoy's back-off and a new route
+   * decision (a new endpoint); only a request without a body, which the emulation need not buffer.
+   */
+  private forward(req: http.IncomingMessage, res: http.ServerResponse, ctx: HttpContext, r: RouteResult, retries: number): void {
     if (r.kind === 'respond') {
       req.resume();
       return localReply(res, r.status, r.body, r.headers, r.response);
@@ -165,6 +174,7 @@ export class MeshHttpServer {
     applyHeaderOps(headers, r.request);
     if (r.authority) headers.host = r.authority;
     const upstream = r.socket;
+    const bodiless = !req.headers['transfer-encoding'] && (req.headers['content-length'] ?? '0') === '0';
     const preq = http.request({ method: req.method, path: r.path ?? req.url, headers, createConnection: () => upstream as never, setHost: false });
     preq.on('response', (pres) => {
       const out = forwardHeaders(pres, connectionTokens(pres.headers.connection));
@@ -175,12 +185,25 @@ export class MeshHttpServer {
     });
     preq.on('error', (e) => {
       upstream.destroy();
+      if (bodiless && r.retry?.onReset && retries < r.retry.attempts && !res.headersSent && !res.destroyed) {
+        setTimeout(() => {
+          if (res.destroyed) return;
+          ctx.route(viewOf(req, ctx.port)).then(
+            (again) => this.forward(req, res, ctx, again, retries + 1),
+            (err: Error) => localReply(res, 503, `upstream connect error or disconnect/reset before headers. reset reason: connection failure, transport failure reason: ${err.message}`),
+          );
+        }, retryBackoffMs(retries + 1));
+        return;
+      }
       localReply(res, 503, `upstream connect error or disconnect/reset before headers. reset reason: connection termination, transport failure reason: ${e.message}`, {}, r.response);
     });
     res.on('close', () => {
       if (!res.writableFinished) preq.destroy();
     });
-    req.pipe(preq);
+    if (bodiless) {
+      req.resume();
+      preq.end();
+    } else req.pipe(preq);
   }
 
   private async onUpgrade(req: http.IncomingMessage, socket: Duplex, head: Buffer): Promise<void> {

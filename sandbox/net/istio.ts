@@ -43,9 +43,42 @@ export interface HeaderMutation {
 }
 
 export type Decision =
-  | { kind: 'forward'; destination: Destination; request: HeaderMutation[]; response: HeaderMutation[]; path?: string; authority?: string; delayMs?: number; route?: string }
+  | { kind: 'forward'; destination: Destination; request: HeaderMutation[]; response: HeaderMutation[]; path?: string; authority?: string; delayMs?: number; route?: string; retry: RetryPolicy }
   | { kind: 'respond'; status: number; body: string; headers?: Record<string, string>; response: HeaderMutation[]; delayMs?: number }
   | { kind: 'no-route' };
+
+/** What a route's `retries` makes Envoy do when the connection to an endpoint fails. */
+export interface RetryPolicy {
+  /** Retries after the first try. */
+  attempts: number;
+  /** Whether a connection failure (refused, reset before connect, timed out) is retried. */
+  onConnectFailure: boolean;
+  /** Whether a request whose connection closed before any answer is retried (`reset`, `5xx`, `gateway-error`). */
+  onReset: boolean;
+}
+
+/**
+ * A route's retry policy as Istio compiles it: without `retries`, Istio's default (2 retries on
+ * `connect-failure,refused-stream,unavailable,cancelled,retriable-status-codes`); `attempts: 0`
+ * turns retries off. Of the `retryOn` policies, the ones that cover a failed connection are
+ * emulated (`connect-failure`, and `5xx`, `gateway-error` and `reset`, which Envoy's router says
+ * include it), and so is `reset` (with `5xx` and `gateway-error`) for a request without a body
+ * whose connection closed before any answer; retries on an answer's status code are not (README.md).
+ */
+export function retryPolicy(route: { retries?: { attempts?: number; retryOn?: string } } | undefined): RetryPolicy {
+  const r = route?.retries;
+  if (!r) return { attempts: 2, onConnectFailure: true, onReset: false };
+  const on = String(r.retryOn ?? '').split(',').map((x) => x.trim());
+  // Istio: retryOn unset means its default list, which includes connect-failure.
+  const onConnectFailure = r.retryOn === undefined || on.some((x) => ['connect-failure', '5xx', 'gateway-error', 'reset'].includes(x));
+  const onReset = on.some((x) => ['reset', '5xx', 'gateway-error'].includes(x));
+  return { attempts: Math.max(0, Number(r.attempts ?? 0) | 0), onConnectFailure, onReset };
+}
+
+/** Envoy's fully jittered exponential back-off before retry `n` (1-based): [0, (2^n - 1) × 25 ms), capped at 250 ms. */
+export function retryBackoffMs(n: number, rand: () => number = Math.random): number {
+  return Math.floor(rand() * Math.min((2 ** Math.min(n, 30) - 1) * 25, 250));
+}
 
 /** The FQDN an Istio host names, relative to the namespace of the object it is written in. */
 export function resolveHost(host: string, namespace: string): string {
@@ -272,6 +305,7 @@ export function decide(vs: KObject, req: RequestView, rand: () => number = Math.
     authority: route.rewrite?.authority || headerAuthority(routeHeaders.request) || headerAuthority(dest.headers?.request),
     delayMs,
     route: route.name,
+    retry: retryPolicy(route),
   };
 }
 

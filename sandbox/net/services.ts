@@ -14,7 +14,7 @@ import type { Admit, Store } from '../apiserver/store';
 import { Informer } from '../controllers/informer';
 import { serviceAllocator } from './allocator';
 import { MeshHttpServer, sniff, type HttpContext, type RouteResult } from './http-proxy';
-import { decide, subsetLabels, unsupported, virtualServiceFor, type HeaderMutation, type RequestView } from './istio';
+import { decide, retryBackoffMs, retryPolicy, subsetLabels, unsupported, virtualServiceFor, type HeaderMutation, type RequestView, type RetryPolicy } from './istio';
 import { spliceBoth } from './splice';
 
 const SLICES = 'endpointslices.discovery.k8s.io';
@@ -342,6 +342,8 @@ class Network implements ServiceNetworkHandle {
     let response: HeaderMutation[] = [];
     let path: string | undefined;
     let authority: string | undefined;
+    // Without a VirtualService the client's sidecar still has Istio's default retry policy.
+    let retry: RetryPolicy = retryPolicy(undefined);
     if (vs) {
       const d = decide(vs, req);
       const delay = d.kind !== 'no-route' ? (d.delayMs ?? 0) : 0;
@@ -350,7 +352,7 @@ class Network implements ServiceNetworkHandle {
       if (d.kind === 'no-route') return { kind: 'respond', status: 404, body: '' };
       if (d.kind === 'respond') return { kind: 'respond', status: d.status, body: d.body, headers: d.headers, response: d.response };
       target = { ...d.destination, port: d.destination.port, subset: d.destination.subset };
-      ({ request, response, path, authority } = d);
+      ({ request, response, path, authority, retry } = d);
     }
     // Envoy's own answers once a route is chosen carry the route's response header operations too.
     const unavailable: RouteResult = { kind: 'respond', status: 503, body: 'no healthy upstream', response };
@@ -364,18 +366,26 @@ class Network implements ServiceNetworkHandle {
       labels = subsetLabels({ namespace: target.namespace, service: target.service, subset: target.subset }, vs?.metadata.namespace ?? p.namespace, this.informers.dr.list());
       if (!labels) return unavailable; // unknown subset: no such cluster (NC)
     }
-    const eps = this.endpoints(svc, port, labels);
-    const ep = this.choose(svc, port, eps, client.remoteAddress, target.subset ? `#${target.subset}` : '');
-    if (!ep) return unavailable;
-    let socket: Duplex;
-    try {
-      socket = await this.dial(ep);
-    } catch (e) {
-      const body = `upstream connect error or disconnect/reset before headers. reset reason: connection failure, transport failure reason: ${(e as Error).message}`;
-      return { kind: 'respond', status: 503, body, response };
+    // A failed connection is retried as the route's retry policy says, with Envoy's back-off; each
+    // try picks an endpoint again. Nothing was sent on a connection that failed, so any method may
+    // be retried. No ready endpoint is Envoy's local 503 (no healthy upstream), never retried.
+    let socket: Duplex | undefined;
+    for (let attempt = 0; !socket; attempt++) {
+      const eps = this.endpoints(svc, port, labels);
+      const ep = this.choose(svc, port, eps, client.remoteAddress, target.subset ? `#${target.subset}` : '');
+      if (!ep) return unavailable;
+      try {
+        socket = await this.dial(ep);
+      } catch (e) {
+        if (!retry.onConnectFailure || attempt >= retry.attempts || client.destroyed) {
+          const body = `upstream connect error or disconnect/reset before headers. reset reason: connection failure, transport failure reason: ${(e as Error).message}`;
+          return { kind: 'respond', status: 503, body, response };
+        }
+        await new Promise((r) => setTimeout(r, retryBackoffMs(attempt + 1)));
+      }
     }
     this.track(socket);
-    return { kind: 'upstream', socket, request, response, path, authority };
+    return { kind: 'upstream', socket, request, response, path, authority, retry };
   }
 }
 

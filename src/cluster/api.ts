@@ -77,6 +77,14 @@ export interface PortForwardRequest {
    * before anything reaches the cluster.
    */
   admit?: (start: Buffer, peerPort: number) => string | undefined;
+  /**
+   * When the pod refuses a connection (nothing listens on the port: a developer copy whose program
+   * is restarting after a save), try again with back-off for up to this long instead of closing
+   * the local connection, sending what the local client had sent so far. Only a refusal is retried:
+   * the pod received nothing then; once the pod has answered a byte, or more than 1 MiB waits, a
+   * failure closes the connection as usual. Default 0 (no retry).
+   */
+  retryRefusedMs?: number;
 }
 
 export interface PortForwardHandle extends IDisposable {

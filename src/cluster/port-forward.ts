@@ -164,12 +164,18 @@ class KubePortForward extends Disposable implements PortForwardHandle {
       );
   }
 
-  /** `early`: frames the server sent with the upgrade; `start`: what the local client already sent. */
-  private pipe(socket: net.Socket, ws: WebSocket, early: Buffer[], start: Buffer): void {
+  /**
+   * `early`: frames the server sent with the upgrade; `start`: what the local client already sent.
+   * `replay`: while set, a copy of everything sent to the pod, so that a refused connection can be
+   * tried again with the same bytes (retryRefusedMs); dropped at the pod's first byte.
+   */
+  private pipe(socket: net.Socket, ws: WebSocket, early: Buffer[], start: Buffer, replay = this.newReplay(start)): void {
     if (socket.destroyed) return ws.close();
     const needsPortHeader = [true, true];
     let inFlight = 0;
     const keepalive = setInterval(() => ws.ping(), this.req.keepaliveMs ?? defaultKeepaliveMs);
+    let current: Replay | undefined = replay;
+    let detached = false;
 
     const onMessage = (data: Buffer) => {
       const channel = data[0];
@@ -179,6 +185,13 @@ class KubePortForward extends Disposable implements PortForwardHandle {
         payload = payload.subarray(2);
       }
       if (payload.length === 0) return;
+      if (channel === 0) current = undefined; // the pod answered: it has the bytes, never send them again
+      if (channel === 1 && current && refusedMessage(payload.toString('utf8')) && Date.now() < current.deadline) {
+        // Nothing listened: the pod received nothing. Wait, then send the same bytes on a new tunnel.
+        detach();
+        this.retry(socket, current);
+        return;
+      }
       if (channel === 0) {
         // Back-pressure from the local client: stop reading from the cluster until it drains.
         if (!socket.write(payload)) {
@@ -193,9 +206,12 @@ class KubePortForward extends Disposable implements PortForwardHandle {
       }
     };
     ws.removeAllListeners('message');
-    for (const data of early.splice(0)) onMessage(data);
-    ws.on('message', onMessage);
     const send = (chunk: Buffer) => {
+      if (current) {
+        current.chunks.push(chunk);
+        current.bytes += chunk.length;
+        if (current.bytes > maxReplay) current = undefined;
+      }
       const frame = Buffer.allocUnsafe(chunk.length + 1);
       frame[0] = 0;
       chunk.copy(frame, 1);
@@ -208,21 +224,96 @@ class KubePortForward extends Disposable implements PortForwardHandle {
         else if (inFlight < lowWater && socket.isPaused()) socket.resume();
       });
     };
-    if (start.length) send(start);
-    socket.on('data', send);
     const close = () => {
       clearInterval(keepalive);
       if (ws.readyState === WebSocket.OPEN || ws.readyState === WebSocket.CONNECTING) ws.close();
       socket.destroy();
     };
+    const onWsError = (err: Error) => {
+      this.logger.warn(`port-forward to ${this.pod}:${this.remotePort}: ${err.message}`);
+      close();
+    };
+    /** Lets go of this tunnel but not of the local connection, which a retry carries on. */
+    const detach = () => {
+      detached = true;
+      clearInterval(keepalive);
+      socket.off('data', send);
+      socket.off('end', close);
+      socket.off('error', close);
+      socket.off('close', close);
+      ws.off('close', close);
+      ws.off('error', onWsError);
+      ws.removeAllListeners('message');
+      ws.on('error', () => undefined);
+      if (ws.readyState === WebSocket.OPEN || ws.readyState === WebSocket.CONNECTING) ws.close();
+    };
     socket.on('end', close);
     socket.on('error', close);
     socket.on('close', close);
     ws.on('close', close);
-    ws.on('error', (err) => {
-      this.logger.warn(`port-forward to ${this.pod}:${this.remotePort}: ${err.message}`);
-      close();
-    });
+    ws.on('error', onWsError);
+    // Frames that came with the upgrade first: a refusal can be among them.
+    for (const data of early.splice(0)) if (!detached) onMessage(data);
+    if (detached) return;
+    ws.on('message', onMessage);
+    if (start.length) {
+      // What a retry replays is already in `current`; count it once.
+      const kept = current;
+      current = undefined;
+      send(start);
+      current = kept;
+    }
+    socket.on('data', send);
     socket.resume();
   }
+
+  private newReplay(start: Buffer): Replay | undefined {
+    const ms = this.req.retryRefusedMs ?? 0;
+    if (ms <= 0) return undefined;
+    return { chunks: start.length ? [start] : [], bytes: start.length, deadline: Date.now() + ms, tries: 0 };
+  }
+
+  /** After a refusal: back off, keep what the local client sends meanwhile, then open a new tunnel with all of it. */
+  private retry(socket: net.Socket, replay: Replay): void {
+    replay.tries++;
+    const onData = (chunk: Buffer) => {
+      replay.chunks.push(chunk);
+      replay.bytes += chunk.length;
+    };
+    const onGone = () => clearTimeout(timer);
+    socket.on('data', onData);
+    socket.once('close', onGone);
+    if (replay.tries === 1) socket.on('error', () => socket.destroy());
+    // 25 ms doubling to 200 ms: a restart of 0.1–0.2 s is caught within a try or two.
+    const timer = setTimeout(() => {
+      socket.off('data', onData);
+      socket.off('close', onGone);
+      if (socket.destroyed || this.isDisposed) return;
+      socket.pause();
+      this.connect().then(
+        ({ ws, early }) => this.pipe(socket, ws, early, Buffer.concat(replay.chunks), replay),
+        (err: Error) => {
+          this.logger.warn(`port-forward connection to ${this.pod}:${this.remotePort} failed: ${err.message}`);
+          this._onDidFailConnection.fire(err.message);
+          socket.destroy();
+        },
+      );
+    }, Math.min(25 * 2 ** (replay.tries - 1), 200));
+    socket.resume();
+  }
+}
+
+interface Replay {
+  chunks: Buffer[];
+  bytes: number;
+  deadline: number;
+  tries: number;
+}
+
+/** Most a refused connection keeps to send again; a larger upload fails as it would without retrying. */
+const maxReplay = 1 << 20;
+
+/** The kubelet's (or the container runtime's) words for a port nothing listens on: the pod received nothing. */
+export function refusedMessage(message: string): boolean {
+  return /connection refused/i.test(message);
 }

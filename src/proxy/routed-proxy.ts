@@ -16,6 +16,8 @@ import type { Logger } from '../core/logger';
 import { type Backend, resolveBackend } from './backend';
 import { downstreamHeaders, upstreamHeaders, withCopyMarker } from './headers';
 import { localRequestProblem } from '../core/local-origin';
+import { restartWaitMs } from '../core/session/restart-wait';
+import { closedBeforeAnswer, mayReplay, replayBackoffMs, replayDeadline } from './replay';
 
 export interface RoutedProxyOptions {
   cluster: Pick<ClusterConnection, 'objects' | 'portForward'>;
@@ -103,7 +105,8 @@ export class RoutedProxy extends Disposable {
     if (!f) {
       f = (async () => {
         const backend = await resolveBackend(this.o.cluster.objects, this.o.namespace, hop.service, hop.port, this.controller.signal);
-        const handle = await this.o.cluster.portForward({ namespace: this.o.namespace, pod: backend.pod, remotePort: backend.port, localPort: 0, address: '127.0.0.1' });
+        // A refused connection (a copy restarting after a save) waits for the program, up to restartWaitMs.
+        const handle = await this.o.cluster.portForward({ namespace: this.o.namespace, pod: backend.pod, remotePort: backend.port, localPort: 0, address: '127.0.0.1', retryRefusedMs: restartWaitMs });
         if (this.isDisposed) handle.dispose();
         handle.onDidClose(() => this.drop(key, f));
         return { backend, handle, key };
@@ -135,17 +138,39 @@ export class RoutedProxy extends Disposable {
     } catch (err) {
       return fail(res, `Devlane could not reach Service ${hop.service} in ${this.o.namespace}: ${(err as Error).message}`);
     }
-    const up = http.request({ host: '127.0.0.1', port: fwd.handle.localPort, method: req.method, path: req.url, headers: upstreamHeaders(req.headers, this.o.routeKey, hop.host) }, (upRes) => {
-      res.writeHead(upRes.statusCode ?? 502, upRes.statusMessage, withCopyMarker(downstreamHeaders(upRes.rawHeaders), fwd.backend.labels));
-      upRes.pipe(res);
-    });
-    up.on('error', (err) => {
-      // The forward may have gone with its pod: the next request finds another.
-      this.drop(fwd.key, this.forwards.get(fwd.key));
-      fail(res, `Devlane's forward to ${fwd.backend.pod} failed: ${err.message}`);
-    });
-    res.on('close', () => up.destroy());
-    req.pipe(up);
+    // A request without a body and with an idempotent method is sent again when its connection
+    // closed before any answer (the copy restarted under it, src/proxy/replay.ts), until the
+    // deadline; one with a body streams through and is never sent twice.
+    const bodiless = !req.headers['transfer-encoding'] && (req.headers['content-length'] ?? '0') === '0';
+    const replayable = bodiless && mayReplay(req.method);
+    const deadline = replayDeadline();
+    const send = (attempt: number, forward: Forward) => {
+      const up = http.request(
+        { host: '127.0.0.1', port: forward.handle.localPort, method: req.method, path: req.url, headers: upstreamHeaders(req.headers, this.o.routeKey, hop.host), ...(attempt > 0 ? { agent: false } : {}) },
+        (upRes) => {
+          res.writeHead(upRes.statusCode ?? 502, upRes.statusMessage, withCopyMarker(downstreamHeaders(upRes.rawHeaders), forward.backend.labels));
+          upRes.pipe(res);
+        },
+      );
+      up.on('error', (err) => {
+        if (replayable && closedBeforeAnswer(err) && !res.headersSent && !res.destroyed && Date.now() < deadline) {
+          setTimeout(() => {
+            if (res.destroyed) return;
+            this.forward(hop).then((f) => send(attempt + 1, f), (e: Error) => fail(res, `Devlane could not reach Service ${hop.service} in ${this.o.namespace}: ${e.message}`));
+          }, replayBackoffMs(attempt + 1));
+          return;
+        }
+        // The forward may have gone with its pod: the next request finds another.
+        this.drop(forward.key, this.forwards.get(forward.key));
+        fail(res, `Devlane's forward to ${forward.backend.pod} failed: ${err.message}`);
+      });
+      res.on('close', () => up.destroy());
+      if (bodiless) {
+        req.resume();
+        up.end();
+      } else req.pipe(up);
+    };
+    send(0, fwd);
   }
 
   private async onUpgrade(req: http.IncomingMessage, socket: net.Socket, head: Buffer): Promise<void> {

@@ -10,6 +10,8 @@ import type { ClusterConnection } from '../cluster/api';
 import { resolveBackend } from './backend';
 import { baggageHeader, copyHeader, labels, routeHeader } from '../core/session/route-contract';
 import { copyOf, otherBaggageMembers, upstreamHeaders } from './headers';
+import { restartWaitMs } from '../core/session/restart-wait';
+import { closedBeforeAnswer, mayReplay, replayBackoffMs, replayDeadline } from './replay';
 
 export interface TryRequest {
   method: string;
@@ -161,13 +163,21 @@ export async function sendTry(o: TrySendOptions): Promise<TryResult> {
       return { ok: false, ...base, error: `No route to Service ${first} in ${o.namespace}: ${plain(err)}. Nothing was sent.` };
     }
     try {
-      handle = await o.cluster.portForward({ namespace: o.namespace, pod: backend.pod, remotePort: backend.port, localPort: 0, address: '127.0.0.1' });
+      // A copy restarting after a save refuses for a moment: the request waits for it (restartWaitMs).
+      handle = await o.cluster.portForward({ namespace: o.namespace, pod: backend.pod, remotePort: backend.port, localPort: 0, address: '127.0.0.1', retryRefusedMs: restartWaitMs });
     } catch (err) {
       return { ok: false, ...base, error: `Could not open a port-forward to pod ${backend.pod}:${backend.port}: ${plain(err)}. Nothing was sent.` };
     }
     const via = `pod ${backend.pod}:${backend.port} (Service ${first})`;
     const headers = outgoingHeaders(r, r.routed ? o.routeKey : undefined, r.target);
-    const got = await exchange(handle.localPort, r, headers, o.maxBody ?? 64 * 1024, controller.signal);
+    // The body is in memory, so an idempotent request is sent again when its connection closed
+    // before any answer (the copy restarted under it: src/proxy/replay.ts), until the deadline.
+    const deadline = replayDeadline();
+    let got = await exchange(handle.localPort, r, { ...headers }, o.maxBody ?? 64 * 1024, controller.signal);
+    for (let n = 1; 'closed' in got && got.closed && mayReplay(r.method) && Date.now() < deadline && !controller.signal.aborted; n++) {
+      await new Promise((resolve) => setTimeout(resolve, replayBackoffMs(n)));
+      got = await exchange(handle.localPort, r, { ...headers }, o.maxBody ?? 64 * 1024, controller.signal);
+    }
     if ('error' in got) return { ok: false, ...base, error: `${got.error} (${via}).` };
     return { ok: true, ...base, via, ...got, answered: answeredBy(got.headers, { pod: backend.pod, service: r.target, labels: backend.labels }) };
   } finally {
@@ -179,7 +189,7 @@ export async function sendTry(o: TrySendOptions): Promise<TryResult> {
 
 type Exchange = { status: number; statusText: string; headers: [string, string][]; timeMs: number; body: string; bodyBytes: number; truncated: boolean };
 
-function exchange(port: number, r: TryRequest, headers: http.OutgoingHttpHeaders, maxBody: number, signal: AbortSignal): Promise<Exchange | { error: string }> {
+function exchange(port: number, r: TryRequest, headers: http.OutgoingHttpHeaders, maxBody: number, signal: AbortSignal): Promise<Exchange | { error: string; closed: boolean }> {
   return new Promise((resolve) => {
     const started = performance.now();
     const body = r.body ? Buffer.from(r.body, 'utf8') : undefined;
@@ -209,9 +219,9 @@ function exchange(port: number, r: TryRequest, headers: http.OutgoingHttpHeaders
           truncated: total > kept,
         });
       });
-      res.on('error', (err) => resolve({ error: describe(err, signal) }));
+      res.on('error', (err) => resolve({ error: describe(err, signal), closed: false }));
     });
-    req.on('error', (err) => resolve({ error: describe(err, signal) }));
+    req.on('error', (err) => resolve({ error: describe(err, signal), closed: !signal.aborted && closedBeforeAnswer(err) }));
     req.end(body);
   });
 }

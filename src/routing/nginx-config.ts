@@ -10,10 +10,18 @@
 // resolve, so a copy deleted behind Devlane's back (node drain, gc) would keep the router pods, and
 // with them the original Service, down. An address nobody answers fails only the requests that go
 // there, with a 502 that says which copy (or the origin) did not answer.
+// A copy restarting after a save (0.1–0.2 s with nothing listening) makes its requests wait for
+// the new process, up to about restartWaitMs, instead of failing. nginx has no sleep, so the wait
+// is a chain of loopback "hold" hops inside the same nginx (see holdServers): each copy upstream
+// has a hold server as its backup, reached only when the copy failed the request the way nginx may
+// pass on (`proxy_next_upstream error`: a refused connection for any method; for idempotent
+// methods also a reset before the answer; never a POST, PATCH or LOCK whose bytes were sent); the
+// hold server waits (limit_req's delay, keyed per held request) and proxies to the same copy again.
 import { createHash } from 'node:crypto';
 import { baggagePattern } from './match';
 import { copyHeader } from '../core/session/route-contract';
 import { isRouteKey } from '../core/session/names';
+import { restartWaitMs } from '../core/session/restart-wait';
 
 export type PortProtocol = 'http' | 'http2' | 'grpc' | 'tcp';
 
@@ -103,6 +111,78 @@ function unreachableLocation(out: string[]): void {
   out.push('    }');
 }
 
+/** Request headers a held request carries on its loopback hops (and so to the copy, once it waited): which request, how many hops. */
+export const holdHeaders = { id: 'x-devlane-hold', depth: 'x-devlane-hold-depth' } as const;
+
+/**
+ * The hold chain's pace, as phases of hops: a hop of a phase waits 1/rate (limit_req lets the
+ * first request of a key through, so a phase's first hop goes at once, and so do the chain's first
+ * two). 100 ms steps first (a restart of 0.1–0.2 s is caught within 100 ms of its end), then
+ * 250 ms (a slow restart on a busy node), then 1 s, until a copy that stays down is given up on
+ * after about restartWaitMs. Growing steps keep the chain short: every hop keeps two loopback
+ * connections open until the answer, so held requests cost connections in proportion to their
+ * hops. `maxHeld` bounds the hops in flight per hold server, so a copy that crashed under heavy
+ * routed load cannot take the router's connections from everyone else (past it, a held request
+ * gets nginx's 503 at once).
+ */
+export const holdPhases = [
+  { name: 'fast', rate: 10, hops: 10 },
+  { name: 'medium', rate: 4, hops: 8 },
+  { name: 'slow', rate: 1, hops: 8 },
+] as const;
+export const holdPace = { maxHops: holdPhases.reduce((n, p) => n + p.hops, 0), maxHeld: 3000 } as const;
+type HoldPhase = (typeof holdPhases)[number]['name'];
+/** The phase of the hop that comes after `depth` hops. */
+const phaseOf = (depth: number): HoldPhase | 'last' => {
+  let n = 0;
+  for (const p of holdPhases) if (depth < (n += p.hops)) return p.name;
+  return 'last';
+};
+/** The upstream of a copy whose backup is the given phase's hold server. */
+const phaseUpstream = (name: string, phase: HoldPhase) => (phase === 'fast' ? name : `${name}_${phase}`);
+
+/** Loopback ports of the hold servers: one per phase per (route, HTTP/1.1 port), after the admin port, skipping the listen ports. */
+export function holdPorts(input: Pick<RouterConfigInput, 'ports' | 'adminPort'>, count: number): number[] {
+  const taken = new Set(input.ports.map((p) => p.listen));
+  const out: number[] = [];
+  for (let p = input.adminPort + 1; out.length < count; p++) if (!taken.has(p)) out.push(p);
+  return out;
+}
+
+/**
+ * The hold servers of one copy upstream, one per phase, each listening on 127.0.0.1. A hop
+ * waits (limit_req without nodelay delays a request of a key seen within 1/rate: the key is the
+ * held request's id, so each of its hops after the first waits one interval, and other requests
+ * never wait for it), then proxies to the copy through an upstream whose backup is the next hop's
+ * hold server; the last hop's upstream has no backup, and its failure is this 502.
+ */
+function holdServers(out: string[], upstream: string, target: string, ports: Record<HoldPhase, number>): void {
+  for (const { name: phase } of holdPhases) {
+    out.push('  server {');
+    out.push(`    listen 127.0.0.1:${ports[phase]};`);
+    out.push('    location / {');
+    out.push(`      limit_req zone=dl_hold_${phase} burst=100;`);
+    out.push(`      limit_conn dl_hold_held ${holdPace.maxHeld};`);
+    out.push(`      proxy_pass http://$dl_hold_to_${upstream};`);
+    out.push('      proxy_set_header Host $http_host;');
+    out.push('      proxy_set_header Upgrade $http_upgrade;');
+    out.push('      proxy_set_header Connection $dl_connection;');
+    // Passed on as the router's front hop set them, not as seen from loopback.
+    for (const h of ['X-Forwarded-For', 'X-Forwarded-Proto', 'X-Real-IP']) out.push(`      proxy_set_header ${h} $http_${h.toLowerCase().replace(/-/g, '_')};`);
+    out.push(`      proxy_set_header ${holdHeaders.id} $dl_hold_id;`);
+    out.push(`      proxy_set_header ${holdHeaders.depth} $dl_hold_depth;`);
+    out.push('      proxy_next_upstream error;');
+    out.push('      error_page 502 504 = @dl_unreachable;');
+    out.push('    }');
+    out.push('    location @dl_unreachable {');
+    out.push('      default_type text/plain;');
+    out.push(`      add_header ${routerErrorHeader} unreachable always;`);
+    out.push(`      return 502 "Devlane router: no answer from ${target} within ${restartWaitMs / 1000} s\n";`);
+    out.push('    }');
+    out.push('  }');
+  }
+}
+
 export function renderRouterConfig(input: RouterConfigInput): string {
   const domain = input.clusterDomain ?? 'svc.cluster.local';
   const origin = `${input.service}-devlane-origin`;
@@ -117,7 +197,8 @@ export function renderRouterConfig(input: RouterConfigInput): string {
   out.push(`# Generated by Devlane for Service ${input.namespace}/${input.service}; edits are overwritten.`);
   out.push(`# routes: ${routesFingerprint(routes)}`);
   out.push(`# generation: ${input.generation ?? 0}`);
-  out.push('worker_processes 2;', 'pid /tmp/devlane-router.pid;', 'error_log stderr warn;', 'events { worker_connections 4096; }');
+  // Room for held requests' loopback hops (holdPace) next to the traffic itself.
+  out.push('worker_processes 2;', 'worker_rlimit_nofile 20000;', 'pid /tmp/devlane-router.pid;', 'error_log stderr warn;', 'events { worker_connections 8192; }');
   out.push('http {');
   // Temp files under /tmp: works with any nginx build's compiled-in paths and read-only root filesystems.
   for (const t of ['client_body', 'proxy', 'fastcgi', 'uwsgi', 'scgi']) out.push(`  ${t}_temp_path /tmp/devlane-nginx-${t};`);
@@ -147,12 +228,46 @@ export function renderRouterConfig(input: RouterConfigInput): string {
   out.push('  }');
   // The client's address as the original would have seen it without the router in between.
   out.push('  map $http_x_forwarded_proto $dl_forwarded_proto {', '    default $http_x_forwarded_proto;', '    "" $scheme;', '  }');
+  // The hold chain (holdServers) for copies behind HTTP/1.1 ports; HTTP/2 ports go straight to the copy.
+  const held = httpPorts.filter((p) => p.protocol === 'http');
+  const holdAt = holdPorts(input, routes.length * held.length * holdPhases.length);
+  const holds: { upstream: string; target: string; ports: Record<HoldPhase, number> }[] = [];
+  if (routes.length && held.length) {
+    for (const p of holdPhases) out.push(`  limit_req_zone $http_${holdHeaders.id.replace(/-/g, '_')} zone=dl_hold_${p.name}:1m rate=${p.rate}r/s;`);
+    out.push('  limit_conn_zone $server_port zone=dl_hold_held:1m;', '  limit_conn_log_level warn;');
+    // A held request's wait is not news: log delays below the error log's level (refusals: warn).
+    out.push('  limit_req_log_level info;');
+    // The held request's id: the one it came with, else this first hop's own.
+    out.push(`  map $http_${holdHeaders.id.replace(/-/g, '_')} $dl_hold_id {`, '    "" $request_id;', `    default $http_${holdHeaders.id.replace(/-/g, '_')};`, '  }');
+    // The hop this one sends on: one more than it came with.
+    out.push(`  map $http_${holdHeaders.depth.replace(/-/g, '_')} $dl_hold_depth {`, '    "" 1;', `    default ${holdPace.maxHops};`);
+    for (let d = 1; d < holdPace.maxHops; d++) out.push(`    "${d}" ${d + 1};`);
+    out.push('  }');
+    // Which upstream a hop sends to: one whose backup is the next phase's hold server, then the last (no backup).
+    out.push(`  map $dl_hold_depth $dl_hold_phase {`, '    default last;');
+    for (let d = 1; d < holdPace.maxHops; d++) out.push(`    "${d}" ${phaseOf(d)};`);
+    out.push('  }');
+  }
   for (const p of httpPorts) {
     out.push(`  map $dl_session $dl_upstream_${p.port} {`, `    default ${up(origin, p)};`);
     for (const r of routes) out.push(`    ${q(r.session)} ${up(r.devService, p)};`);
     out.push('  }');
     out.push(`  upstream ${up(origin, p)} { server ${hostPort(originHost, p.port)}; keepalive 64; }`);
-    for (const r of routes) out.push(`  upstream ${up(r.devService, p)} { server ${hostPort(host(r.devService, r.devAddress), p.port)}; keepalive 8; }`);
+    for (const r of routes) {
+      const name = up(r.devService, p);
+      const copy = hostPort(host(r.devService, r.devAddress), p.port);
+      if (p.protocol !== 'http') {
+        out.push(`  upstream ${name} { server ${copy}; keepalive 8; }`);
+        continue;
+      }
+      const base = holds.length * holdPhases.length;
+      const ports = Object.fromEntries(holdPhases.map((p, i) => [p.name, holdAt[base + i]])) as Record<HoldPhase, number>;
+      holds.push({ upstream: name, target: `the developer copy of session ${r.session} (Service ${r.devService})`, ports });
+      // max_fails=0: a copy that refused once is tried again on the next hop, never skipped for fail_timeout.
+      for (const p of holdPhases) out.push(`  upstream ${phaseUpstream(name, p.name)} { server ${copy} max_fails=0; server 127.0.0.1:${ports[p.name]} backup; keepalive 8; }`);
+      out.push(`  upstream ${name}_last { server ${copy}; keepalive 8; }`);
+      out.push(`  map $dl_hold_phase $dl_hold_to_${name} {`, `    default ${name}_last;`, ...holdPhases.map((p) => `    ${p.name} ${phaseUpstream(name, p.name)};`), '  }');
+    }
   }
   for (const p of httpPorts) {
     out.push('  server {');
@@ -173,6 +288,11 @@ export function renderRouterConfig(input: RouterConfigInput): string {
       out.push('      proxy_set_header Connection $dl_connection;');
       for (const h of forwardedHeaders) out.push(`      proxy_set_header ${h};`);
       out.push(`      proxy_hide_header ${copyHeader};`);
+      // A client cannot shorten or forge a hold chain: the first hop starts it.
+      out.push(`      proxy_set_header ${holdHeaders.id} "";`, `      proxy_set_header ${holdHeaders.depth} "";`);
+      // Only errors go to a copy's hold server (a refused connection; for idempotent methods also a
+      // reset before the answer), never a timeout: a copy paused at a breakpoint is not asked twice.
+      out.push('      proxy_next_upstream error;');
     }
     // `always`: error answers (a copy that is down: 502) and upgrades (101) are marked too.
     out.push(`      add_header ${copyHeader} $dl_copy always;`);
@@ -182,6 +302,7 @@ export function renderRouterConfig(input: RouterConfigInput): string {
     unreachableLocation(out);
     out.push('  }');
   }
+  for (const h of holds) holdServers(out, h.upstream, h.target, h.ports);
   out.push('  server {');
   out.push(`    listen ${input.adminPort};`);
   out.push('    location = /.devlane/ready { return 200 "ok\\n"; }');

@@ -9,6 +9,7 @@ const updated = (r: EditResult): any => {
 };
 import { addIstioRoute, findVirtualService, newVirtualService, removeIstioRoute } from '../../../src/routing/istio';
 import { baggagePattern } from '../../../src/routing/match';
+import { envoyAttemptsFor, restartWaitMs } from '../../../src/core/session/restart-wait';
 import { VirtualService } from '@kubernetes-models/istio/networking.istio.io/v1/VirtualService';
 
 const key = 'AbCdEfGhIjKlMnOpQrStUvWxYz012345';
@@ -40,23 +41,36 @@ describe('istio edits', () => {
     const a = addIstioRoute(existing, 's1', key, 'ratings-dl-s1');
     assert.equal(a.kind, 'update');
     const vs = updated(a);
-    assert.equal(vs.spec.http[0].name, 'devlane-s1');
-    assert.deepEqual(vs.spec.http.slice(1), existing.spec.http);
+    assert.deepEqual(vs.spec.http.slice(0, 2).map((h: { name: string }) => h.name), ['devlane-s1-idempotent', 'devlane-s1']);
+    assert.deepEqual(vs.spec.http.slice(2), existing.spec.http);
     const b = updated(addIstioRoute(vs, 's2', key.replace('A', 'B'), 'ratings-dl-s2'));
     const r = removeIstioRoute(b, 's1');
     assert.equal(r.kind, 'update');
-    assert.deepEqual(updated(r).spec.http.map((h: { name?: string }) => h.name), ['devlane-s2', 'canary', undefined]);
+    assert.deepEqual(updated(r).spec.http.map((h: { name?: string }) => h.name), ['devlane-s2-idempotent', 'devlane-s2', 'canary', undefined]);
     assert.equal(removeIstioRoute(existing, 's1').kind, 'unchanged');
   });
 
   it('marks the responses of the session route, and only those, with x-devlane-copy (valid VirtualService schema)', () => {
     const vs = updated(addIstioRoute(existing, 's1', key, 'ratings-dl-s1'));
     assert.deepEqual(vs.spec.http[0].headers, { response: { set: { 'x-devlane-copy': 's1' } } });
-    assert.ok(vs.spec.http.slice(1).every((h: { headers?: unknown }) => h.headers === undefined), 'other routes are left as they are');
+    assert.deepEqual(vs.spec.http[1].headers, { response: { set: { 'x-devlane-copy': 's1' } } });
+    assert.ok(vs.spec.http.slice(2).every((h: { headers?: unknown }) => h.headers === undefined), 'other routes are left as they are');
     assert.doesNotThrow(() => new VirtualService(vs).validate());
     // A record written before the marker existed (a route without headers) is still undone by name.
-    const old = { ...vs, spec: { ...vs.spec, http: [{ ...vs.spec.http[0], headers: undefined }, ...vs.spec.http.slice(1)] } };
+    const old = { ...vs, spec: { ...vs.spec, http: [{ ...vs.spec.http[1], headers: undefined }, ...vs.spec.http.slice(2)] } };
     assert.deepEqual(updated(removeIstioRoute(old, 's1')).spec.http, existing.spec.http);
+  });
+
+  it('retries what the copy cannot have received for every method, and a reset only for idempotent methods', () => {
+    const vs = updated(addIstioRoute(existing, 's1', key, 'ratings-dl-s1'));
+    const [idempotent, all] = vs.spec.http;
+    assert.equal(all.retries.retryOn, 'connect-failure,refused-stream', 'a POST whose bytes may have reached the copy is never sent again');
+    assert.equal(idempotent.retries.retryOn, 'connect-failure,refused-stream,reset');
+    assert.ok(idempotent.match.every((m: { method?: { regex: string } }) => m.method?.regex === 'GET|HEAD|OPTIONS|TRACE|PUT|DELETE'));
+    assert.deepEqual(idempotent.match.map((m: { headers: unknown }) => m.headers), all.match.map((m: { headers: unknown }) => m.headers), 'the same key matches both');
+    // Envoy's back-off (25 ms base, 250 ms cap, fully jittered) over that many retries averages about restartWaitMs.
+    assert.equal(all.retries.attempts, envoyAttemptsFor(restartWaitMs));
+    assert.doesNotThrow(() => new VirtualService(vs).validate());
   });
 
   it('deletes a VirtualService Devlane created once its last session route is gone', () => {

@@ -14,6 +14,8 @@ import { originProbePath, probeHeaders, renderRouterConfig, routerErrorHeader, r
 
 const k1 = 'AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA1';
 const k2 = 'BBBBBBBBBBBBBBBBBBBBBBBBBBBBBBB2';
+const k3 = 'CCCCCCCCCCCCCCCCCCCCCCCCCCCCCCC3';
+const k4 = 'DDDDDDDDDDDDDDDDDDDDDDDDDDDDDDD4';
 const nginxMissing = needsNginx();
 
 describe('router upstreams by address', () => {
@@ -55,6 +57,8 @@ describe('a real nginx with the router config', { skip: nginxMissing }, () => {
       routes: [
         { session: 's1', routeKey: k1, devService: 'ratings-dl-s1', devAddress: '127.0.0.2' },
         { session: 'gone', routeKey: k2, devService: 'ratings-dl-gone', devAddress: '127.0.0.3' },
+        { session: 'later', routeKey: k3, devService: 'ratings-dl-later', devAddress: '127.0.0.6' },
+        { session: 'reads', routeKey: k4, devService: 'ratings-dl-reads', devAddress: '127.0.0.7' },
       ],
     };
     const conf = renderRouterConfig(input)
@@ -86,12 +90,47 @@ describe('a real nginx with the router config', { skip: nginxMissing }, () => {
     assert.equal((await request(front, '/', { 'x-devlane-route': k1.toLowerCase() })).body, 'origin');
   });
 
-  it('answers a key whose copy is gone with a 502 that names the copy', async () => {
+  it('answers a key whose copy is gone with a 502 that names the copy, once the hold chain gives up', async () => {
     const r = await request(front, '/', { 'x-devlane-route': k2 });
     assert.equal(r.status, 502);
     assert.equal(r.headers[routerErrorHeader], 'unreachable');
     assert.equal(r.headers['x-devlane-copy'], 'gone');
     assert.match(r.body, /developer copy of session gone \(Service ratings-dl-gone\)/);
+  });
+
+  it('holds a keyed request while nothing listens for the copy, and sends it once the copy is back', async () => {
+    // As while a copy restarts after a save: the port refuses, then the new process listens.
+    const pending = request(front, '/held', { 'x-devlane-route': k3 }, 'POST', 'refused, so held');
+    await new Promise((r) => setTimeout(r, 400));
+    const late = await listen('127.0.0.6', servicePort, (req, res) => res.end(`late ${req.method} ${req.url} ${req.headers['x-forwarded-for']}`));
+    try {
+      const r = await pending;
+      assert.equal(r.status, 200);
+      assert.equal(r.body, 'late POST /held 127.0.0.1', 'a refused POST reached nothing, so it is held and sent once the copy listens, with the client address the front hop saw');
+      assert.equal(r.headers['x-devlane-copy'], 'later');
+    } finally {
+      late.closeAllConnections();
+      late.close();
+    }
+  });
+
+  it('never sends again a POST the copy may have read', async () => {
+    // A copy that reads the request and drops the connection: a retry could run the POST twice.
+    let posts = 0;
+    const dropper = net.createServer((socket) => {
+      socket.once('data', (d) => {
+        if (d.toString().startsWith('POST')) posts++;
+        socket.resetAndDestroy();
+      });
+    });
+    await new Promise<void>((resolve) => dropper.listen(servicePort, '127.0.0.7', resolve));
+    try {
+      const r = await request(front, '/once', { 'x-devlane-route': k4 }, 'POST', 'pay');
+      assert.equal(r.status, 502);
+      assert.equal(posts, 1, 'the POST reached the copy exactly once');
+    } finally {
+      dropper.close();
+    }
   });
 
   it('forwards the client address and scheme to the original', async () => {
@@ -159,13 +198,16 @@ interface Answer {
   headers: http.IncomingHttpHeaders;
   body: string;
 }
-function request(port: number, path: string, headers: Record<string, string> = {}): Promise<Answer> {
+function request(port: number, path: string, headers: Record<string, string> = {}, method = 'GET', body?: string): Promise<Answer> {
   return new Promise((resolve, reject) => {
-    http.get({ host: '127.0.0.1', port, path, headers, agent: false }, (res) => {
-      let body = '';
-      res.on('data', (d) => (body += d));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body }));
-    }).on('error', reject);
+    http
+      .request({ host: '127.0.0.1', port, path, method, headers, agent: false }, (res) => {
+        let text = '';
+        res.on('data', (d) => (text += d));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: text }));
+      })
+      .on('error', reject)
+      .end(body);
   });
 }
 function listen(host: string, port: number, handler: http.RequestListener): Promise<http.Server> {

@@ -10,6 +10,7 @@ import { Emitter } from '../../../src/core/events';
 import { nullLogger } from '../../../src/core/logger';
 import { mergeBaggage } from '../../../src/proxy/headers';
 import { RoutedProxy } from '../../../src/proxy/routed-proxy';
+import { restartWaitMs } from '../../../src/core/session/restart-wait';
 
 const key = 'k3y-0123456789abcdefghijkl';
 
@@ -53,7 +54,7 @@ describe('routed proxy', () => {
       assert.equal(body.headers['x-devlane-route'], key);
       assert.equal(body.headers.baggage, `team=shop,devlane=${key}`);
       assert.equal(body.headers.host, 'ratings');
-      assert.deepEqual(forwards.at(-1), { namespace: 'shop', pod: 'ratings-abc', remotePort: 8080, localPort: 0, address: '127.0.0.1' });
+      assert.deepEqual(forwards.at(-1), { namespace: 'shop', pod: 'ratings-abc', remotePort: 8080, localPort: 0, address: '127.0.0.1', retryRefusedMs: restartWaitMs });
 
       // Once the session holds the Service, the first hop goes to its copy.
       dev = 'ratings-dl-s';
