@@ -10,7 +10,8 @@ import tseslint from 'typescript-eslint';
 
 const vscodeBan = {
   name: 'vscode',
-  message: 'Only src/ui/, src/extension.ts and src/extension-core.ts import vscode; take an interface or a plain type instead (docs/ARCHITECTURE.md, Layers).',
+  message:
+    'Only src/ui/, src/extension.ts and src/extension-core.ts import vscode; take an interface or a plain type instead (docs/ARCHITECTURE.md, Layers).',
 };
 const clientNodeBan = {
   name: '@kubernetes/client-node',
@@ -23,19 +24,40 @@ const clientNodeDeep = {
 const restrict = (paths, patterns = []) => ['error', { paths, patterns }];
 
 const nodeGlobals = Object.fromEntries(
-  ['process', 'console', 'Buffer', 'URL', 'URLSearchParams', 'setTimeout', 'clearTimeout', 'setInterval', 'clearInterval', 'setImmediate', 'AbortController', 'AbortSignal', 'fetch', 'require', '__filename', '__dirname', 'module'].map(
-    (g) => [g, 'readonly'],
-  ),
+  [
+    'process',
+    'console',
+    'Buffer',
+    'URL',
+    'URLSearchParams',
+    'setTimeout',
+    'clearTimeout',
+    'setInterval',
+    'clearInterval',
+    'setImmediate',
+    'AbortController',
+    'AbortSignal',
+    'fetch',
+    'require',
+    '__filename',
+    '__dirname',
+    'module',
+  ].map((g) => [g, 'readonly']),
 );
 
 export default tseslint.config(
-  { ignores: ['node_modules/**', 'dist/**', 'out/**', '.vscode-test/**', 'test-results/**', '.devlane/**', '**/*.vsix'] },
+  {
+    ignores: ['node_modules/**', 'dist/**', 'out/**', '.vscode-test/**', 'test-results/**', '.devlane/**', '**/*.vsix'],
+  },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
     languageOptions: { globals: nodeGlobals },
     rules: {
-      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_', caughtErrors: 'none' }],
+      '@typescript-eslint/no-unused-vars': [
+        'error',
+        { argsIgnorePattern: '^_', varsIgnorePattern: '^_', caughtErrors: 'none' },
+      ],
       eqeqeq: ['error', 'smart'],
       'no-restricted-imports': restrict([vscodeBan, clientNodeBan], [clientNodeDeep]),
     },
@@ -78,14 +100,30 @@ export default tseslint.config(
     // The sandbox is its own program: it must not reach into the extension, nor use VS Code.
     files: ['sandbox/**'],
     rules: {
-      'no-restricted-imports': restrict([vscodeBan], [{ group: ['**/src/*', '**/src/**'], message: 'The sandbox never imports the extension (docs/ARCHITECTURE.md).' }]),
+      'no-restricted-imports': restrict(
+        [vscodeBan],
+        [
+          {
+            group: ['**/src/*', '**/src/**'],
+            message: 'The sandbox never imports the extension (docs/ARCHITECTURE.md).',
+          },
+        ],
+      ),
     },
   },
   {
     // The real cluster is its own program too: upstream Kubernetes driven from outside, no extension code.
     files: ['cluster/**'],
     rules: {
-      'no-restricted-imports': restrict([vscodeBan, clientNodeBan], [{ group: ['**/src/*', '**/src/**', '**/sandbox/**'], message: 'The real cluster never imports the extension or the sandbox.' }]),
+      'no-restricted-imports': restrict(
+        [vscodeBan, clientNodeBan],
+        [
+          {
+            group: ['**/src/*', '**/src/**', '**/sandbox/**'],
+            message: 'The real cluster never imports the extension or the sandbox.',
+          },
+        ],
+      ),
     },
   },
   {

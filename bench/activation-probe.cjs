@@ -30,7 +30,13 @@ const stub = () => {
 };
 const overrides = {
   version: '1.139.0',
-  workspace: new Proxy({}, { get: (_t, p) => (p === 'getConfiguration' ? () => ({ get: () => undefined }) : p === 'workspaceFolders' ? undefined : stub()) }),
+  workspace: new Proxy(
+    {},
+    {
+      get: (_t, p) =>
+        p === 'getConfiguration' ? () => ({ get: () => undefined }) : p === 'workspaceFolders' ? undefined : stub(),
+    },
+  ),
   commands: new Proxy({}, { get: (_t, p) => (p === 'executeCommand' ? () => Promise.resolve(undefined) : stub()) }),
 };
 // esbuild's `import * as vscode` copies the module's own names, so the stub has every name the
@@ -39,7 +45,12 @@ const declared = require('node:fs')
   .readFileSync(require.resolve('@types/vscode/index.d.ts'), 'utf8')
   .matchAll(/^\s*export (?:namespace|class|enum|const|let|function) (\w+)/gm);
 const vscode = {};
-for (const name of new Set([...declared].map((m) => m[1]))) Object.defineProperty(vscode, name, { enumerable: true, configurable: true, get: () => (name in overrides ? overrides[name] : stub()) });
+for (const name of new Set([...declared].map((m) => m[1])))
+  Object.defineProperty(vscode, name, {
+    enumerable: true,
+    configurable: true,
+    get: () => (name in overrides ? overrides[name] : stub()),
+  });
 const load = Module._load;
 Module._load = function (request) {
   return request === 'vscode' ? vscode : load.apply(this, arguments);
@@ -47,7 +58,11 @@ Module._load = function (request) {
 
 const memento = () => {
   const m = new Map();
-  return { get: (k, d) => (m.has(k) ? m.get(k) : d), update: (k, v) => (m.set(k, v), Promise.resolve()), keys: () => [...m.keys()] };
+  return {
+    get: (k, d) => (m.has(k) ? m.get(k) : d),
+    update: (k, v) => (m.set(k, v), Promise.resolve()),
+    keys: () => [...m.keys()],
+  };
 };
 const context = {
   subscriptions: [],
@@ -64,7 +79,10 @@ const t0 = process.hrtime.bigint();
 const mod = require(bundle);
 const load_ = ms(t0);
 const t1 = process.hrtime.bigint();
-const api = mode === 'core' ? mod.activateCore(context, { clustersTree: stub(), sessionsTree: stub(), firstNeed: 'the bench', loadMs: load_ }) : mod.activate(context);
+const api =
+  mode === 'core'
+    ? mod.activateCore(context, { clustersTree: stub(), sessionsTree: stub(), firstNeed: 'the bench', loadMs: load_ })
+    : mod.activate(context);
 const activate = ms(t1);
 let firstUse;
 if (mode === 'entry') {

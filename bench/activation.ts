@@ -33,7 +33,12 @@ export function activationFigures(root: string, runs = 9): Figure[] {
   try {
     writeFileSync(join(dir, 'kubeconfig'), kubeconfig);
     const probe = (bundle: string, mode: string): Probe =>
-      JSON.parse(execFileSync(process.execPath, [join(root, 'bench/activation-probe.cjs'), bundle, mode], { encoding: 'utf8', env: { ...process.env, KUBECONFIG: join(dir, 'kubeconfig') } }));
+      JSON.parse(
+        execFileSync(process.execPath, [join(root, 'bench/activation-probe.cjs'), bundle, mode], {
+          encoding: 'utf8',
+          env: { ...process.env, KUBECONFIG: join(dir, 'kubeconfig') },
+        }),
+      );
     const lazy: Probe[] = [];
     const eager: Probe[] = [];
     // Interleaved, so that a busy moment of the machine falls on both.
@@ -45,10 +50,38 @@ export function activationFigures(root: string, runs = 9): Figure[] {
     const bench = 'explorer';
     const wholeActivation = median(eager.map((p) => p.load + p.activate));
     return [
-      { bench, metric: 'entry_bundle_size', value: statSync(entry).size, unit: 'bytes', baseline: 'core_bundle_size', baseline_value: statSync(core).size },
-      { bench, metric: 'entry_load_median', value: median(lazy.map((p) => p.load)), unit: 'ms', baseline: 'core_bundle_load_median', baseline_value: median(eager.map((p) => p.load)) },
-      { bench, metric: 'activation_median', value: median(lazy.map((p) => p.load + p.activate)), unit: 'ms', baseline: 'whole_extension_at_activation_median', baseline_value: wholeActivation },
-      { bench, metric: 'first_use_core_start_median', value: median(lazy.map((p) => p.firstUse ?? NaN)), unit: 'ms', baseline: 'whole_extension_at_activation_median', baseline_value: wholeActivation },
+      {
+        bench,
+        metric: 'entry_bundle_size',
+        value: statSync(entry).size,
+        unit: 'bytes',
+        baseline: 'core_bundle_size',
+        baseline_value: statSync(core).size,
+      },
+      {
+        bench,
+        metric: 'entry_load_median',
+        value: median(lazy.map((p) => p.load)),
+        unit: 'ms',
+        baseline: 'core_bundle_load_median',
+        baseline_value: median(eager.map((p) => p.load)),
+      },
+      {
+        bench,
+        metric: 'activation_median',
+        value: median(lazy.map((p) => p.load + p.activate)),
+        unit: 'ms',
+        baseline: 'whole_extension_at_activation_median',
+        baseline_value: wholeActivation,
+      },
+      {
+        bench,
+        metric: 'first_use_core_start_median',
+        value: median(lazy.map((p) => p.firstUse ?? NaN)),
+        unit: 'ms',
+        baseline: 'whole_extension_at_activation_median',
+        baseline_value: wholeActivation,
+      },
     ];
   } finally {
     rmSync(dir, { recursive: true, force: true });

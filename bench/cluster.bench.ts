@@ -25,10 +25,24 @@ async function start(name: 'sandbox' | 'cluster'): Promise<Started> {
   const log = join(dir, 'log');
   const fd = openSync(log, 'w');
   const t0 = process.hrtime.bigint();
-  const child = spawn(process.execPath, [join(REPO, `out/${name}/main.js`), '--empty', '--kubeconfig', join(dir, 'kubeconfig'), '--state-dir', join(dir, 'state')], { stdio: ['ignore', fd, fd] });
+  const child = spawn(
+    process.execPath,
+    [
+      join(REPO, `out/${name}/main.js`),
+      '--empty',
+      '--kubeconfig',
+      join(dir, 'kubeconfig'),
+      '--state-dir',
+      join(dir, 'state'),
+    ],
+    { stdio: ['ignore', fd, fd] },
+  );
   await new Promise<void>((done, fail) => {
     const t = setInterval(() => readFileSync(log, 'utf8').includes(`${name} ready:`) && (clearInterval(t), done()), 50);
-    child.once('exit', (c) => (clearInterval(t), fail(new Error(`${name} exited (${c}):\n${readFileSync(log, 'utf8').slice(-3000)}`))));
+    child.once(
+      'exit',
+      (c) => (clearInterval(t), fail(new Error(`${name} exited (${c}):\n${readFileSync(log, 'utf8').slice(-3000)}`))),
+    );
   });
   return { name, child, dir, kubeconfig: join(dir, 'kubeconfig'), readyMs: Number(process.hrtime.bigint() - t0) / 1e6 };
 }
@@ -59,7 +73,13 @@ async function measure(s: Started): Promise<Measured> {
   await core.createNamespace({ body: { metadata: { name: ns } } });
   // Pods can be created once the namespace's default ServiceAccount exists.
   for (let i = 0; i < 200; i++) {
-    if (await core.readNamespacedServiceAccount({ namespace: ns, name: 'default' }).then(() => true, () => false)) break;
+    if (
+      await core.readNamespacedServiceAccount({ namespace: ns, name: 'default' }).then(
+        () => true,
+        () => false,
+      )
+    )
+      break;
     await new Promise((r) => setTimeout(r, 100));
   }
   const podReady = await timeEach(10, async (i) => {
@@ -69,10 +89,14 @@ async function measure(s: Started): Promise<Measured> {
       body: {
         metadata: { name },
         spec: {
-          containers: [{
-            name: 'main', image: 'node:22-slim', command: ['node', '-e', "require('http').createServer((q,s)=>s.end('ok')).listen(8080)"],
-            readinessProbe: { httpGet: { path: '/', port: 8080 }, periodSeconds: 1 },
-          }],
+          containers: [
+            {
+              name: 'main',
+              image: 'node:22-slim',
+              command: ['node', '-e', "require('http').createServer((q,s)=>s.end('ok')).listen(8080)"],
+              readinessProbe: { httpGet: { path: '/', port: 8080 }, periodSeconds: 1 },
+            },
+          ],
         },
       },
     });
@@ -84,11 +108,17 @@ async function measure(s: Started): Promise<Measured> {
   });
   await core.createNamespacedConfigMap({ namespace: ns, body: { metadata: { name: 'probe' }, data: { a: '1' } } });
   const gets = await timeEach(300, () => core.readNamespacedConfigMap({ namespace: ns, name: 'probe' }));
-  await timeEach(200, (i) => core.createNamespacedConfigMap({ namespace: ns, body: { metadata: { name: `cm-${i}` } } }));
+  await timeEach(200, (i) =>
+    core.createNamespacedConfigMap({ namespace: ns, body: { metadata: { name: `cm-${i}` } } }),
+  );
   const lists = await timeEach(20, () => core.listNamespacedConfigMap({ namespace: ns }));
   const waiting = new Map<string, (t: bigint) => void>();
-  const req = await new k8s.Watch(kc).watch(`/api/v1/namespaces/${ns}/configmaps`, { resourceVersion: (await core.listNamespacedConfigMap({ namespace: ns, limit: 1 })).metadata!.resourceVersion },
-    (type, obj: k8s.V1ConfigMap) => type === 'ADDED' && waiting.get(obj.metadata!.name!)?.(process.hrtime.bigint()), () => {});
+  const req = await new k8s.Watch(kc).watch(
+    `/api/v1/namespaces/${ns}/configmaps`,
+    { resourceVersion: (await core.listNamespacedConfigMap({ namespace: ns, limit: 1 })).metadata!.resourceVersion },
+    (type, obj: k8s.V1ConfigMap) => type === 'ADDED' && waiting.get(obj.metadata!.name!)?.(process.hrtime.bigint()),
+    () => {},
+  );
   const watch: number[] = [];
   for (let i = 0; i < 100; i++) {
     const seen = new Promise<bigint>((r) => waiting.set(`w-${i}`, r));
@@ -115,7 +145,14 @@ async function main(): Promise<void> {
   }
   const figures: Figure[] = [];
   const fig = (metric: string, pick: (m: Measured) => number, unit = 'ms') =>
-    figures.push({ bench: 'cluster', metric, value: pick(results.cluster), unit, baseline: 'sandbox', baseline_value: pick(results.sandbox) });
+    figures.push({
+      bench: 'cluster',
+      metric,
+      value: pick(results.cluster),
+      unit,
+      baseline: 'sandbox',
+      baseline_value: pick(results.sandbox),
+    });
   fig('start to ready, empty (build excluded)', (m) => m.readyMs);
   fig('pod created -> Ready p50 (node:22-slim, readiness every 1 s)', (m) => percentile(m.podReady, 50));
   fig('get configmap p50', (m) => percentile(m.gets, 50));

@@ -13,12 +13,21 @@ import { join } from 'node:path';
 import { DebugClient } from '@vscode/debugadapter-testsupport';
 import WebSocket from 'ws';
 import { openDebugTunnel } from '../src/debug/debug-copy';
-import { attachWithBreakpoint, debugFixture, type DebugFixture, demoWorkspace, getFromPodAsync, lineOf, within } from '../test/integration/debug/fixtures';
+import {
+  attachWithBreakpoint,
+  debugFixture,
+  type DebugFixture,
+  demoWorkspace,
+  getFromPodAsync,
+  lineOf,
+  within,
+} from '../test/integration/debug/fixtures';
 import { type Figure, percentile, report } from './lib';
 
 const runs = 8;
 const figures: Figure[] = [];
-const fig = (metric: string, value: number, unit = 'ms', baseline?: string, baseline_value?: number) => figures.push({ bench: 'debug', metric, value, unit, ...(baseline ? { baseline, baseline_value } : {}) });
+const fig = (metric: string, value: number, unit = 'ms', baseline?: string, baseline_value?: number) =>
+  figures.push({ bench: 'debug', metric, value, unit, ...(baseline ? { baseline, baseline_value } : {}) });
 const summarize = (name: string, samples: number[], baseline?: [string, number[]]) => {
   fig(`${name} p50`, percentile(samples, 50), 'ms', baseline?.[0], baseline ? percentile(baseline[1], 50) : undefined);
   fig(`${name} p99`, percentile(samples, 99), 'ms', baseline?.[0], baseline ? percentile(baseline[1], 99) : undefined);
@@ -55,8 +64,12 @@ async function python(): Promise<void> {
         if (!bps.body.breakpoints[0]?.verified) throw new Error('breakpoint not verified');
         attach.push(performance.now() - t0);
         const t1 = performance.now();
-        const routed = getFromPodAsync(fx.shop.namespace, fx.client, 'http://catalog/products', { 'x-devlane-route': fx.routeKey });
-        const stopped = (await within(dc.waitForEvent('stopped'), 60_000, 'the stopped event')) as { body: { threadId: number } };
+        const routed = getFromPodAsync(fx.shop.namespace, fx.client, 'http://catalog/products', {
+          'x-devlane-route': fx.routeKey,
+        });
+        const stopped = (await within(dc.waitForEvent('stopped'), 60_000, 'the stopped event')) as {
+          body: { threadId: number };
+        };
         stop.push(performance.now() - t1);
         await dc.setBreakpointsRequest({ source: { path: appPy }, breakpoints: [] });
         await dc.continueRequest({ threadId: stopped.body.threadId });
@@ -77,11 +90,13 @@ async function python(): Promise<void> {
 /* eslint-disable @typescript-eslint/no-explicit-any */
 function getJson(port: number, path: string): Promise<any> {
   return new Promise((resolve, reject) => {
-    http.get({ host: '127.0.0.1', port, path, agent: false }, (res) => {
-      let b = '';
-      res.on('data', (d) => (b += d));
-      res.on('end', () => resolve(JSON.parse(b)));
-    }).on('error', reject);
+    http
+      .get({ host: '127.0.0.1', port, path, agent: false }, (res) => {
+        let b = '';
+        res.on('data', (d) => (b += d));
+        res.on('end', () => resolve(JSON.parse(b)));
+      })
+      .on('error', reject);
   });
 }
 
@@ -110,7 +125,10 @@ class Cdp {
 
 async function node(): Promise<void> {
   const fx = await debugFixture('bench-dbg-node', 'ratings', 'bench-node');
-  const line = lineOf(readFileSync(join(demoWorkspace, 'ratings/server.js'), 'utf8'), "res.writeHead(200, { 'content-type': 'application/json' });");
+  const line = lineOf(
+    readFileSync(join(demoWorkspace, 'ratings/server.js'), 'utf8'),
+    "res.writeHead(200, { 'content-type': 'application/json' });",
+  );
   const attach: number[] = [];
   const stop: number[] = [];
   try {
@@ -133,7 +151,9 @@ async function node(): Promise<void> {
         attach.push(performance.now() - t0);
         const t1 = performance.now();
         const paused = cdp.once('Debugger.paused');
-        const routed = getFromPodAsync(fx.shop.namespace, fx.client, 'http://ratings/ratings/p-1', { 'x-devlane-route': fx.routeKey });
+        const routed = getFromPodAsync(fx.shop.namespace, fx.client, 'http://ratings/ratings/p-1', {
+          'x-devlane-route': fx.routeKey,
+        });
         await paused;
         stop.push(performance.now() - t1);
         await cdp.call('Debugger.removeBreakpoint', { breakpointId: bp.breakpointId });

@@ -38,14 +38,32 @@ kc.loadFromFile(kubeconfig);
 kc.setCurrentContext(CONTEXT);
 const cluster = kc.getCurrentCluster()!;
 const user = kc.getCurrentUser()!;
-const agent = new https.Agent({ keepAlive: true, maxSockets: 16, ca: cluster.caData ? Buffer.from(cluster.caData, 'base64') : undefined, rejectUnauthorized: !cluster.skipTLSVerify });
+const agent = new https.Agent({
+  keepAlive: true,
+  maxSockets: 16,
+  ca: cluster.caData ? Buffer.from(cluster.caData, 'base64') : undefined,
+  rejectUnauthorized: !cluster.skipTLSVerify,
+});
 
-function call(method: string, path: string, body?: unknown, contentType = 'application/json'): Promise<{ status: number; text: string }> {
+function call(
+  method: string,
+  path: string,
+  body?: unknown,
+  contentType = 'application/json',
+): Promise<{ status: number; text: string }> {
   const data = body === undefined ? undefined : JSON.stringify(body);
   return new Promise((resolve, reject) => {
     const req = https.request(
       new URL(path, cluster.server),
-      { method, agent, headers: { authorization: `Bearer ${user.token}`, accept: 'application/json', ...(data ? { 'content-type': contentType } : {}) } },
+      {
+        method,
+        agent,
+        headers: {
+          authorization: `Bearer ${user.token}`,
+          accept: 'application/json',
+          ...(data ? { 'content-type': contentType } : {}),
+        },
+      },
       (res) => {
         let text = '';
         res.setEncoding('utf8');
@@ -65,9 +83,11 @@ async function mustCall(method: string, path: string, body?: unknown, contentTyp
 
 async function pool(n: number, concurrency: number, fn: (i: number) => Promise<void>): Promise<void> {
   let next = 0;
-  await Promise.all(Array.from({ length: concurrency }, async () => {
-    while (next < n) await fn(next++);
-  }));
+  await Promise.all(
+    Array.from({ length: concurrency }, async () => {
+      while (next < n) await fn(next++);
+    }),
+  );
 }
 
 async function populate(): Promise<void> {
@@ -88,7 +108,10 @@ async function populate(): Promise<void> {
       apiVersion: 'v1',
       kind: 'Pod',
       metadata: { name: `pod-${i}`, labels: { app: `app-${i % SERVICES}` } },
-      spec: { nodeName: 'bench-absent-node', containers: [{ name: 'main', image: 'busybox:1.36', command: ['sleep', '3600'] }] },
+      spec: {
+        nodeName: 'bench-absent-node',
+        containers: [{ name: 'main', image: 'busybox:1.36', command: ['sleep', '3600'] }],
+      },
     }),
   );
   fig(`setup: create ${PODS} pods`, performance.now() - t);
@@ -111,22 +134,37 @@ async function explorer(): Promise<void> {
   const heapBefore = heap();
   const clusters = new KubeClusters({ setting: () => kubeconfig, env: {} }, { logger: nullLogger, idleMs: 0 });
   const forwards = new ForwardRegistry();
-  const model = new ExplorerModel(clusters, { activeContext: () => CONTEXT, defaultNamespace: () => undefined, onDidChange: () => ({ dispose() {} }) }, forwards);
+  const model = new ExplorerModel(
+    clusters,
+    { activeContext: () => CONTEXT, defaultNamespace: () => undefined, onDidChange: () => ({ dispose() {} }) },
+    forwards,
+  );
   let fired: ExplorerNode[] | undefined | null = null;
   model.onDidChange((e) => (fired = e));
 
   const children = (n?: ExplorerNode) => model.getChildren(n);
   const ctx = children().find((n) => n.kind === 'context' && n.label === CONTEXT);
-  if (!ctx) throw new Error(`no context node ${CONTEXT}: ${children().map((n) => n.label).join(', ')}`);
+  if (!ctx)
+    throw new Error(
+      `no context node ${CONTEXT}: ${children()
+        .map((n) => n.label)
+        .join(', ')}`,
+    );
   let t = performance.now();
   children(ctx);
   let nsNode: ExplorerNode | undefined;
-  await until('the namespace row', () => (nsNode = children(ctx).find((n) => n.kind === 'namespace' && n.label === ns)) !== undefined);
+  await until(
+    'the namespace row',
+    () => (nsNode = children(ctx).find((n) => n.kind === 'namespace' && n.label === ns)) !== undefined,
+  );
   fig('first list: namespaces', performance.now() - t);
 
   t = performance.now();
   children(nsNode);
-  await until(`${SERVICES} service rows`, () => children(nsNode).filter((n) => n.kind === 'service').length === SERVICES);
+  await until(
+    `${SERVICES} service rows`,
+    () => children(nsNode).filter((n) => n.kind === 'service').length === SERVICES,
+  );
   fig(`first list: ${SERVICES} services to namespace rows`, performance.now() - t);
 
   const services = children(nsNode).filter((n) => n.kind === 'service');
@@ -139,20 +177,44 @@ async function explorer(): Promise<void> {
   fig(`heap used: model + informers, ${SERVICES} services, ${PODS} pods`, (heap() - heapBefore) / (1024 * 1024), 'MiB');
 
   // Watch event -> model change: pod-0 moves between svc-0 and svc-1 (both expanded) by its label.
-  const podsOf = (s: ExplorerNode) => children(s).filter((n) => n.kind === 'pod').map((n) => n.label);
+  const podsOf = (s: ExplorerNode) =>
+    children(s)
+      .filter((n) => n.kind === 'pod')
+      .map((n) => n.label);
   const latencies: number[] = [];
   const roundTrips: number[] = [];
   for (let i = 0; i < CHANGES; i++) {
     const to = i % 2 === 0 ? 1 : 0;
     fired = null;
     const start = performance.now();
-    await mustCall('PATCH', `/api/v1/namespaces/${ns}/pods/pod-0`, { metadata: { labels: { app: `app-${to}` } } }, 'application/merge-patch+json');
+    await mustCall(
+      'PATCH',
+      `/api/v1/namespaces/${ns}/pods/pod-0`,
+      { metadata: { labels: { app: `app-${to}` } } },
+      'application/merge-patch+json',
+    );
     roundTrips.push(performance.now() - start);
-    await until('the model change', () => fired !== null && podsOf(opened[to]).some((p) => p.startsWith('pod-0')), 30_000);
+    await until(
+      'the model change',
+      () => fired !== null && podsOf(opened[to]).some((p) => p.startsWith('pod-0')),
+      30_000,
+    );
     latencies.push(performance.now() - start);
   }
-  fig('watch: label change to model change p50', percentile(latencies, 50), 'ms', 'PATCH round trip p50', percentile(roundTrips, 50));
-  fig('watch: label change to model change p99', percentile(latencies, 99), 'ms', 'PATCH round trip p99', percentile(roundTrips, 99));
+  fig(
+    'watch: label change to model change p50',
+    percentile(latencies, 50),
+    'ms',
+    'PATCH round trip p50',
+    percentile(roundTrips, 50),
+  );
+  fig(
+    'watch: label change to model change p99',
+    percentile(latencies, 99),
+    'ms',
+    'PATCH round trip p99',
+    percentile(roundTrips, 99),
+  );
 
   model.dispose();
   forwards.dispose();

@@ -8,7 +8,14 @@
 import { existsSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import type { ChangeBatch, ClusterConnection, InformerLease, LogRequest, PortForwardHandle, UserIdentity } from '../src/cluster/api';
+import type {
+  ChangeBatch,
+  ClusterConnection,
+  InformerLease,
+  LogRequest,
+  PortForwardHandle,
+  UserIdentity,
+} from '../src/cluster/api';
 import { Informer, type ListResult, type ListWatch, type WatchHandlers } from '../src/cluster/informer';
 import { InformerPool } from '../src/cluster/informer-pool';
 import { nullLogger } from '../src/core/logger';
@@ -60,7 +67,12 @@ class GeneratedConnection implements ClusterConnection {
     this.pool = new InformerPool((key) => {
       const lw = new GeneratedListWatch(data[key] ?? []);
       this.sources.set(key, lw);
-      return new Informer(lw, { logger: nullLogger, batchMs: 0, timeoutSeconds: () => 3600, watchdogMs: () => 7_200_000 });
+      return new Informer(lw, {
+        logger: nullLogger,
+        batchMs: 0,
+        timeoutSeconds: () => 3600,
+        watchdogMs: () => 7_200_000,
+      });
     }, 60_000);
   }
   watch<K extends ResourceKind>(kind: K, ns?: string): InformerLease<KindTypes[K]> {
@@ -84,7 +96,8 @@ class GeneratedConnection implements ClusterConnection {
 }
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
-const percentile = (xs: number[], p: number) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor(xs.length * p))];
+const percentile = (xs: number[], p: number) =>
+  [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor(xs.length * p))];
 const heap = () => {
   (globalThis as { gc?: () => void }).gc?.();
   return process.memoryUsage().heapUsed;
@@ -101,11 +114,19 @@ async function model(): Promise<void> {
   const heapBefore = heap();
   const services = Array.from({ length: SERVICES }, (_, i) => service(`svc-${i}`, { app: `app-${i}` }));
   const pods = Array.from({ length: PODS }, (_, i) => pod(`pod-${i}`, { labels: { app: `app-${i % SERVICES}` } }));
-  const conn = new GeneratedConnection({ 'Namespace/': [namespace('shop')], 'Service/shop': services, 'Pod/shop': pods });
+  const conn = new GeneratedConnection({
+    'Namespace/': [namespace('shop')],
+    'Service/shop': services,
+    'Pod/shop': pods,
+  });
   const clusters = FakeClusters.of([conn.context]);
   clusters.connection = () => conn as never;
   const forwards = new ForwardRegistry();
-  const explorer = new ExplorerModel(clusters, { activeContext: () => 'bench', defaultNamespace: () => undefined, onDidChange: () => ({ dispose() {} }) }, forwards);
+  const explorer = new ExplorerModel(
+    clusters,
+    { activeContext: () => 'bench', defaultNamespace: () => undefined, onDidChange: () => ({ dispose() {} }) },
+    forwards,
+  );
 
   const until = async (fn: () => boolean) => {
     while (!fn()) await settle();
@@ -123,7 +144,11 @@ async function model(): Promise<void> {
   const opened = rows.slice(0, 50);
   for (const s of opened) explorer.getChildren(s);
   await until(() => opened.every((s) => explorer.getChildren(s).some((n) => n.kind === 'pod')));
-  report('render_50_services_with_10000_pods_median', median(timed(10, () => opened.forEach((s) => explorer.getChildren(s)))), 'ms');
+  report(
+    'render_50_services_with_10000_pods_median',
+    median(timed(10, () => opened.forEach((s) => explorer.getChildren(s)))),
+    'ms',
+  );
   report('heap_used_2000_services_10000_pods', (heap() - heapBefore) / (1024 * 1024), 'MiB');
 
   // Watch event -> model change event, for pods of an expanded service.
@@ -150,7 +175,11 @@ async function model(): Promise<void> {
   const sub = conn.watch('Pod', 'shop');
   sub.onDidChange((b) => batches.push(b));
   const t = performance.now();
-  for (let i = 0; i < PODS; i++) podSource.handlers!.onEvent('MODIFIED', pod(`pod-${i}`, { labels: { app: `app-${i % SERVICES}` }, phase: 'Pending' }));
+  for (let i = 0; i < PODS; i++)
+    podSource.handlers!.onEvent(
+      'MODIFIED',
+      pod(`pod-${i}`, { labels: { app: `app-${i % SERVICES}` }, phase: 'Pending' }),
+    );
   await until(() => fired !== undefined);
   report('burst_10000_pod_events_to_model_change', performance.now() - t, 'ms');
   report('burst_change_batches', batches.length, 'batches');

@@ -30,12 +30,26 @@ export function report(figures: Figure[]): void {
     console.log(JSON.stringify(line));
     return line;
   });
-  const table = [['metric', 'value', 'unit', 'baseline', 'baseline value', 'ratio'], ...rows.map((r) => [
-    String(r.metric), String(r.value), String(r.unit), String(r.baseline ?? ''), String(r.baseline_value ?? ''), String(r.ratio ?? ''),
-  ])];
+  const table = [
+    ['metric', 'value', 'unit', 'baseline', 'baseline value', 'ratio'],
+    ...rows.map((r) => [
+      String(r.metric),
+      String(r.value),
+      String(r.unit),
+      String(r.baseline ?? ''),
+      String(r.baseline_value ?? ''),
+      String(r.ratio ?? ''),
+    ]),
+  ];
   const widths = table[0].map((_, i) => Math.max(...table.map((row) => row[i].length)));
   console.log('');
-  for (const row of table) console.log(row.map((c, i) => c.padEnd(widths[i])).join('  ').trimEnd());
+  for (const row of table)
+    console.log(
+      row
+        .map((c, i) => c.padEnd(widths[i]))
+        .join('  ')
+        .trimEnd(),
+    );
 }
 
 /** Runs `fn` `n` times in sequence and returns each duration in milliseconds. */

@@ -21,7 +21,9 @@ async function apiLatency(): Promise<void> {
   const gets = await timeEach(300, () => core.readNamespacedConfigMap({ namespace: ns, name: 'probe' }));
   fig('get p50', percentile(gets, 50));
   fig('get p99', percentile(gets, 99));
-  const creates = await timeEach(500, (i) => core.createNamespacedConfigMap({ namespace: ns, body: { metadata: { name: `cm-${i}` }, data: { i: String(i) } } }));
+  const creates = await timeEach(500, (i) =>
+    core.createNamespacedConfigMap({ namespace: ns, body: { metadata: { name: `cm-${i}` }, data: { i: String(i) } } }),
+  );
   fig('create p50', percentile(creates, 50));
   const lists = await timeEach(20, () => core.listNamespacedConfigMap({ namespace: ns }));
   fig('list 500 configmaps p50', percentile(lists, 50));
@@ -30,10 +32,14 @@ async function apiLatency(): Promise<void> {
 async function watchDelivery(): Promise<void> {
   const waiting = new Map<string, (t: bigint) => void>();
   const watch = new k8s.Watch(kc);
-  const req = await watch.watch(`/api/v1/namespaces/${ns}/configmaps`, { resourceVersion: (await core.listNamespacedConfigMap({ namespace: ns, limit: 1 })).metadata!.resourceVersion },
+  const req = await watch.watch(
+    `/api/v1/namespaces/${ns}/configmaps`,
+    { resourceVersion: (await core.listNamespacedConfigMap({ namespace: ns, limit: 1 })).metadata!.resourceVersion },
     (type, obj: k8s.V1ConfigMap) => {
       if (type === 'ADDED') waiting.get(obj.metadata!.name!)?.(process.hrtime.bigint());
-    }, () => {});
+    },
+    () => {},
+  );
   const samples: number[] = [];
   for (let i = 0; i < 200; i++) {
     const name = `w-${i}`;
@@ -55,8 +61,11 @@ async function execNode(pod: string, script: string): Promise<string> {
   const stdout = new PassThrough().on('data', (d) => (out += d));
   const stderr = new PassThrough().on('data', (d) => (err += d));
   await new Promise<void>((resolve, reject) => {
-    exec.exec(ns, pod, 'main', ['node', '-e', script], stdout, stderr, null, false, (s) =>
-      s.status === 'Success' ? resolve() : reject(new Error(`${s.message}: ${err}`))).catch(reject);
+    exec
+      .exec(ns, pod, 'main', ['node', '-e', script], stdout, stderr, null, false, (s) =>
+        s.status === 'Success' ? resolve() : reject(new Error(`${s.message}: ${err}`)),
+      )
+      .catch(reject);
   });
   return out;
 }
@@ -77,11 +86,22 @@ async function serviceOverhead(): Promise<void> {
       metadata: { name: 'echo', labels: { app: 'echo' } },
       spec: {
         terminationGracePeriodSeconds: 1,
-        containers: [{ name: 'main', image: 'node:22-slim', command: ['node', '-e', "require('http').createServer((q,s)=>s.end('ok')).listen(8080)"], ports: [{ containerPort: 8080 }], readinessProbe: { tcpSocket: { port: 8080 }, periodSeconds: 1 } }],
+        containers: [
+          {
+            name: 'main',
+            image: 'node:22-slim',
+            command: ['node', '-e', "require('http').createServer((q,s)=>s.end('ok')).listen(8080)"],
+            ports: [{ containerPort: 8080 }],
+            readinessProbe: { tcpSocket: { port: 8080 }, periodSeconds: 1 },
+          },
+        ],
       },
     },
   });
-  await core.createNamespacedService({ namespace: ns, body: { metadata: { name: 'echo' }, spec: { selector: { app: 'echo' }, ports: [{ port: 80, targetPort: 8080 }] } } });
+  await core.createNamespacedService({
+    namespace: ns,
+    body: { metadata: { name: 'echo' }, spec: { selector: { app: 'echo' }, ports: [{ port: 80, targetPort: 8080 }] } },
+  });
   for (let i = 0; ; i++) {
     const p = await core.readNamespacedPod({ namespace: ns, name: 'echo' });
     if (p.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True')) break;
@@ -89,8 +109,20 @@ async function serviceOverhead(): Promise<void> {
     await new Promise((r) => setTimeout(r, 100));
   }
   const { direct, service } = JSON.parse(await execNode('echo', CLIENT)) as { direct: number[]; service: number[] };
-  fig('request through a Service p50 (new connection)', percentile(service, 50), 'ms', 'direct loopback in the same pod', percentile(direct, 50));
-  fig('request through a Service p99 (new connection)', percentile(service, 99), 'ms', 'direct loopback in the same pod', percentile(direct, 99));
+  fig(
+    'request through a Service p50 (new connection)',
+    percentile(service, 50),
+    'ms',
+    'direct loopback in the same pod',
+    percentile(direct, 50),
+  );
+  fig(
+    'request through a Service p99 (new connection)',
+    percentile(service, 99),
+    'ms',
+    'direct loopback in the same pod',
+    percentile(direct, 99),
+  );
 }
 
 async function main(): Promise<void> {

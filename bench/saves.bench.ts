@@ -21,14 +21,28 @@ const baselineSeconds = 10;
 
 const figures: Figure[] = [];
 const fig = (metric: string, value: number, unit: string, baseline?: string, baseline_value?: number) =>
-  figures.push({ bench: 'saves', metric: `${metric} (${benchCluster})`, value, unit, ...(baseline ? { baseline, baseline_value } : {}) });
+  figures.push({
+    bench: 'saves',
+    metric: `${metric} (${benchCluster})`,
+    value,
+    unit,
+    ...(baseline ? { baseline, baseline_value } : {}),
+  });
 
 async function main(): Promise<void> {
   for (const istio of isSandbox() ? [false, true] : [false]) {
     const shop = await createShop(istio ? 'bench-saves-i' : 'bench-saves', { istio });
     try {
       const client = await startClientPod(shop.namespace);
-      const r = await savesUnderLoad({ namespace: shop.namespace, client, saves, rate, baselineSeconds, session: 'bench', signal: AbortSignal.timeout(900_000) });
+      const r = await savesUnderLoad({
+        namespace: shop.namespace,
+        client,
+        saves,
+        rate,
+        baselineSeconds,
+        session: 'bench',
+        signal: AbortSignal.timeout(900_000),
+      });
       const via = r.strategy === 'istio' ? 'Istio route' : 'Devlane router';
       const without = 'same load, no saves';
       const b = r.cluster.baseline;
@@ -40,12 +54,25 @@ async function main(): Promise<void> {
       fig(`routed latency max across the saves, ${via}`, s.max, 'ms', without, b.max);
       const p = r.local.proxy;
       const t = r.local.tryRequest;
-      fig(`failed requests through Open Routed URL across the saves (${via} session)`, p.failed, 'requests', without, r.local.proxyBaseline.failed);
-      fig(`Open Routed URL latency p99 across the saves (${via} session)`, percentile(p.latencies, 99), 'ms', without, percentile(r.local.proxyBaseline.latencies, 99));
+      fig(
+        `failed requests through Open Routed URL across the saves (${via} session)`,
+        p.failed,
+        'requests',
+        without,
+        r.local.proxyBaseline.failed,
+      );
+      fig(
+        `Open Routed URL latency p99 across the saves (${via} session)`,
+        percentile(p.latencies, 99),
+        'ms',
+        without,
+        percentile(r.local.proxyBaseline.latencies, 99),
+      );
       fig(`failed Try a request across the saves (${via} session)`, t.failed, 'requests');
       console.error(describeLoad(`${via}, without saves`, b));
       console.error(describeLoad(`${via}, across ${saves} saves`, s));
-      if (s.failed || p.failed || t.failed) console.error(JSON.stringify({ cluster: s.firstFailures, proxy: p.errors, tryRequest: t.errors }));
+      if (s.failed || p.failed || t.failed)
+        console.error(JSON.stringify({ cluster: s.firstFailures, proxy: p.errors, tryRequest: t.errors }));
     } finally {
       shop.cleanup();
     }

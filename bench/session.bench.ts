@@ -35,7 +35,16 @@ const signal = () => {
 function sessionsIn(namespace: string) {
   const clusters = new KubeClusters({ setting: () => kubeconfig, env: {} }, { logger: nullLogger, idleMs: 0 });
   const conn = clusters.connection(contexts.alice);
-  return { clusters, sessions: new Sessions({ api: conn.objects, context: contexts.alice, namespace, participant: conn.context.user, logger: nullLogger }) };
+  return {
+    clusters,
+    sessions: new Sessions({
+      api: conn.objects,
+      context: contexts.alice,
+      namespace,
+      participant: conn.context.user,
+      logger: nullLogger,
+    }),
+  };
 }
 
 /** Start → stop `starts` times on ratings; the median of each phase. */
@@ -89,7 +98,8 @@ async function routerCost(shop: Shop): Promise<void> {
       straight.push(await measure(shop.namespace, client, direct));
       routed.push(await measure(shop.namespace, client, viaRouter));
     }
-    for (const s of [...straight, ...routed]) console.error(describeLoad(straight.includes(s) ? 'direct' : 'router', s));
+    for (const s of [...straight, ...routed])
+      console.error(describeLoad(straight.includes(s) ? 'direct' : 'router', s));
     // Two rounds each, alternating, so that a slow moment of the machine hits both sides alike.
     const mean = (xs: PhaseSummary[], k: 'p50' | 'p99') => xs.reduce((a, x) => a + x[k], 0) / xs.length;
     fig(`router: latency p50 at ${rate} req/s`, mean(routed, 'p50'), 'ms', 'direct to the pods', mean(straight, 'p50'));
@@ -100,7 +110,13 @@ async function routerCost(shop: Shop): Promise<void> {
     const tRouted = await measure(shop.namespace, client, viaRouter, clients);
     console.error(describeLoad(`direct, ${clients} clients`, tDirect));
     console.error(describeLoad(`router, ${clients} clients`, tRouted));
-    fig(`router: throughput with ${clients} clients`, tRouted.throughput, 'req/s', 'direct to the pods', tDirect.throughput);
+    fig(
+      `router: throughput with ${clients} clients`,
+      tRouted.throughput,
+      'req/s',
+      'direct to the pods',
+      tDirect.throughput,
+    );
     fig(`router: latency p50 with ${clients} clients`, tRouted.p50, 'ms', 'direct to the pods', tDirect.p50);
     await sessions.stop(r.session, signal());
   } finally {

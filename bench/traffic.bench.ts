@@ -16,7 +16,13 @@ const rate = 25;
 
 const figures: Figure[] = [];
 const fig = (metric: string, value: number, unit: string, baseline?: string, baseline_value?: number) =>
-  figures.push({ bench: 'traffic', metric: `${metric} (${benchCluster})`, value, unit, ...(baseline ? { baseline, baseline_value } : {}) });
+  figures.push({
+    bench: 'traffic',
+    metric: `${metric} (${benchCluster})`,
+    value,
+    unit,
+    ...(baseline ? { baseline, baseline_value } : {}),
+  });
 
 async function main(): Promise<void> {
   const shop = await createShop('bench-traffic', { istio: false });

@@ -25,14 +25,21 @@ interface Module {
 const versionFlags = (() => {
   const [major, minor] = KUBERNETES_VERSION.slice(1).split('.');
   const x = (k: string, v: string) => `-X k8s.io/component-base/version.${k}=${v}`;
-  return [x('gitVersion', KUBERNETES_VERSION), x('gitMajor', major), x('gitMinor', minor), x('gitTreeState', 'clean'),
-    `-X k8s.io/client-go/pkg/version.gitVersion=${KUBERNETES_VERSION}`].join(' ');
+  return [
+    x('gitVersion', KUBERNETES_VERSION),
+    x('gitMajor', major),
+    x('gitMinor', minor),
+    x('gitTreeState', 'clean'),
+    `-X k8s.io/client-go/pkg/version.gitVersion=${KUBERNETES_VERSION}`,
+  ].join(' ');
 })();
 
 const MODULES: Record<string, Module> = {
   kubernetes: {
     dir: 'kubernetes',
-    packages: ['kube-apiserver', 'kube-controller-manager', 'kube-scheduler', 'kubelet', 'kube-proxy'].map((c) => `k8s.io/kubernetes/cmd/${c}`),
+    packages: ['kube-apiserver', 'kube-controller-manager', 'kube-scheduler', 'kubelet', 'kube-proxy'].map(
+      (c) => `k8s.io/kubernetes/cmd/${c}`,
+    ),
     binaries: ['kube-apiserver', 'kube-controller-manager', 'kube-scheduler', 'kubelet', 'kube-proxy'],
     ldflags: versionFlags,
   },
@@ -49,18 +56,24 @@ const moduleRoot = (repo: string, m: Module) => join(repo, 'cluster/build', m.di
 function goVersion(): string {
   const r = spawnSync('go', ['env', 'GOVERSION'], { encoding: 'utf8' });
   if (r.status !== 0) {
-    throw new Error('Go is not installed (the real cluster is built from upstream source with it). Nothing was started. '
-      + 'Install Go 1.26 or newer and try again.');
+    throw new Error(
+      'Go is not installed (the real cluster is built from upstream source with it). Nothing was started. ' +
+        'Install Go 1.26 or newer and try again.',
+    );
   }
   return r.stdout.trim();
 }
 
 function cacheDir(repo: string, name: string, m: Module, go: string): string {
   const h = createHash('sha256');
-  h.update(go).update(m.ldflags ?? '').update(m.packages.join(' '));
+  h.update(go)
+    .update(m.ldflags ?? '')
+    .update(m.packages.join(' '));
   const dir = moduleRoot(repo, m);
   for (const f of readdirSync(dir).sort()) h.update(f).update(readFileSync(join(dir, f)));
-  const base = process.env.DEVLANE_CLUSTER_CACHE ?? join(process.env.XDG_CACHE_HOME ?? join(homedir(), '.cache'), 'devlane-cluster');
+  const base =
+    process.env.DEVLANE_CLUSTER_CACHE ??
+    join(process.env.XDG_CACHE_HOME ?? join(homedir(), '.cache'), 'devlane-cluster');
   return join(base, `${name}-${h.digest('hex').slice(0, 16)}`);
 }
 
@@ -77,7 +90,15 @@ export function buildBinaries(repo: string, say: (m: string) => void): Binaries 
       const tmp = `${dir}.partial-${process.pid}`;
       rmSync(tmp, { recursive: true, force: true });
       mkdirSync(tmp, { recursive: true });
-      const args = ['build', '-trimpath', '-ldflags', `-s -w ${m.ldflags ?? ''}`.trim(), '-o', `${tmp}/`, ...m.packages];
+      const args = [
+        'build',
+        '-trimpath',
+        '-ldflags',
+        `-s -w ${m.ldflags ?? ''}`.trim(),
+        '-o',
+        `${tmp}/`,
+        ...m.packages,
+      ];
       const r = spawnSync('go', args, {
         cwd: moduleRoot(repo, m),
         stdio: ['ignore', 'inherit', 'inherit'],
@@ -88,7 +109,8 @@ export function buildBinaries(repo: string, say: (m: string) => void): Binaries 
         throw new Error(`go build of ${name} failed (exit ${r.status}); its output is above. Nothing was started.`);
       }
       // `go build -o dir/ .` names the binary after the module's last path element.
-      for (const f of readdirSync(tmp)) if (!m.binaries.includes(f) && m.binaries.length === 1) renameSync(join(tmp, f), join(tmp, m.binaries[0]));
+      for (const f of readdirSync(tmp))
+        if (!m.binaries.includes(f) && m.binaries.length === 1) renameSync(join(tmp, f), join(tmp, m.binaries[0]));
       rmSync(dir, { recursive: true, force: true });
       renameSync(tmp, dir);
       say(`built ${name} in ${((Date.now() - started) / 1000).toFixed(0)} s`);

@@ -42,7 +42,10 @@ export const apiserverUrl = `https://${NET.gateway}:${PORTS.apiserver}`;
 
 /** A kubeconfig for one identity (components), or for the people (contexts kube-admin, kube-alice, kube-bob). */
 export function kubeconfig(pki: Pki, who: Identity | 'people'): string {
-  const cluster = { name: 'devlane-cluster', cluster: { server: apiserverUrl, 'certificate-authority-data': caData(pki) } };
+  const cluster = {
+    name: 'devlane-cluster',
+    cluster: { server: apiserverUrl, 'certificate-authority-data': caData(pki) },
+  };
   const people = ['admin', 'alice', 'bob'] as const;
   const ids: Identity[] = who === 'people' ? [...people] : [who];
   return stringify({
@@ -103,28 +106,32 @@ disabled_plugins = ["io.containerd.internal.v1.opt", "io.containerd.snapshotter.
 }
 
 export function cniConfig(state: string): string {
-  return JSON.stringify({
-    cniVersion: '0.4.0',
-    name: 'devlane',
-    plugins: [
-      {
-        type: 'bridge',
-        bridge: NET.bridge,
-        isGateway: true,
-        // No default route and no masquerade: a pod reaches pods, Services and the cluster DNS, nothing else.
-        isDefaultGateway: false,
-        ipMasq: false,
-        hairpinMode: true,
-        ipam: {
-          type: 'host-local',
-          dataDir: `${state}/cni/ipam`,
-          ranges: [[{ subnet: NET.podCidr, gateway: NET.gateway }]],
-          routes: [{ dst: NET.serviceCidr }],
+  return JSON.stringify(
+    {
+      cniVersion: '0.4.0',
+      name: 'devlane',
+      plugins: [
+        {
+          type: 'bridge',
+          bridge: NET.bridge,
+          isGateway: true,
+          // No default route and no masquerade: a pod reaches pods, Services and the cluster DNS, nothing else.
+          isDefaultGateway: false,
+          ipMasq: false,
+          hairpinMode: true,
+          ipam: {
+            type: 'host-local',
+            dataDir: `${state}/cni/ipam`,
+            ranges: [[{ subnet: NET.podCidr, gateway: NET.gateway }]],
+            routes: [{ dst: NET.serviceCidr }],
+          },
         },
-      },
-      { type: 'portmap', capabilities: { portMappings: true } },
-    ],
-  }, null, 2);
+        { type: 'portmap', capabilities: { portMappings: true } },
+      ],
+    },
+    null,
+    2,
+  );
 }
 
 export function kubeletConfig(pki: Pki, state: string): string {
@@ -150,7 +157,12 @@ export function kubeletConfig(pki: Pki, state: string): string {
     // The images were built here and cannot be pulled again: never collect them, never evict for disk.
     imageGCHighThresholdPercent: 100,
     imageGCLowThresholdPercent: 99,
-    evictionHard: { 'memory.available': '50Mi', 'nodefs.available': '1%', 'nodefs.inodesFree': '1%', 'imagefs.available': '1%' },
+    evictionHard: {
+      'memory.available': '50Mi',
+      'nodefs.available': '1%',
+      'nodefs.inodesFree': '1%',
+      'imagefs.available': '1%',
+    },
     serializeImagePulls: false,
     registerNode: true,
     // Faster than the defaults, for a single node whose pods come and go all day in tests.

@@ -17,10 +17,16 @@ function moduleDir(mod: string): string {
   return (JSON.parse(out) as { Dir: string }).Dir;
 }
 
-export async function applyCustomResourceDefinitions(_repo: string, admin: string, say: (m: string) => void): Promise<void> {
+export async function applyCustomResourceDefinitions(
+  _repo: string,
+  admin: string,
+  say: (m: string) => void,
+): Promise<void> {
   const istio = join(moduleDir(ISTIO_API), 'kubernetes/customresourcedefinitions.gen.yaml');
   const gatewayDir = join(moduleDir(GATEWAY_API), 'config/crd/standard');
-  const gateway = readdirSync(gatewayDir).filter((f) => f.endsWith('.yaml') && !f.includes('_vap_')).map((f) => join(gatewayDir, f));
+  const gateway = readdirSync(gatewayDir)
+    .filter((f) => f.endsWith('.yaml') && !f.includes('_vap_'))
+    .map((f) => join(gatewayDir, f));
   // `create`, not `apply`: these definitions are larger than the last-applied annotation may be.
   for (const f of [istio, ...gateway]) await kubectl(admin, ['create', '-f', f]);
   await kubectl(admin, ['wait', '--for=condition=Established', 'crd', '--all', '--timeout=120s']);

@@ -8,8 +8,19 @@
 import { execFileSync, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import {
-  cpSync, existsSync, lstatSync, mkdirSync, readFileSync, readdirSync, readlinkSync, realpathSync, renameSync, rmSync,
-  statSync, symlinkSync, writeFileSync,
+  cpSync,
+  existsSync,
+  lstatSync,
+  mkdirSync,
+  readFileSync,
+  readdirSync,
+  readlinkSync,
+  realpathSync,
+  renameSync,
+  rmSync,
+  statSync,
+  symlinkSync,
+  writeFileSync,
 } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 
@@ -34,10 +45,23 @@ export const IMAGES: ImageSpec[] = [
   {
     name: 'python',
     refs: ['python:3.11', 'python:3.11-slim', 'python:3.12'],
-    packages: ['python3.11-minimal', 'libpython3.11-minimal', 'libpython3.11-stdlib', 'python3-minimal', 'python3-debugpy', 'python3-pydevd', 'python3-bytecode', ...debianBase],
+    packages: [
+      'python3.11-minimal',
+      'libpython3.11-minimal',
+      'libpython3.11-stdlib',
+      'python3-minimal',
+      'python3-debugpy',
+      'python3-pydevd',
+      'python3-bytecode',
+      ...debianBase,
+    ],
   },
   // The official nginx image has curl too (the router reads its own admin port with it).
-  { name: 'nginx', refs: ['nginx:1.25', 'nginx:1.27'], packages: ['nginx', 'nginx-common', 'libnginx-mod-stream', 'curl', ...debianBase] },
+  {
+    name: 'nginx',
+    refs: ['nginx:1.25', 'nginx:1.27'],
+    packages: ['nginx', 'nginx-common', 'libnginx-mod-stream', 'curl', ...debianBase],
+  },
 ];
 
 const fullRef = (ref: string): string => {
@@ -48,8 +72,16 @@ const fullRef = (ref: string): string => {
 
 function dpkgFiles(pkg: string): string[] {
   const r = spawnSync('dpkg', ['-L', pkg], { encoding: 'utf8' });
-  if (r.status !== 0) throw new Error(`the Debian package ${pkg} is not installed; the cluster's images are built from it. Nothing was started. Run: apt-get install ${pkg}`);
-  return r.stdout.split('\n').filter((f) => f && !f.startsWith('/usr/share/doc') && !f.startsWith('/usr/share/man') && !f.startsWith('/usr/share/lintian'));
+  if (r.status !== 0)
+    throw new Error(
+      `the Debian package ${pkg} is not installed; the cluster's images are built from it. Nothing was started. Run: apt-get install ${pkg}`,
+    );
+  return r.stdout
+    .split('\n')
+    .filter(
+      (f) =>
+        f && !f.startsWith('/usr/share/doc') && !f.startsWith('/usr/share/man') && !f.startsWith('/usr/share/lintian'),
+    );
 }
 
 function packageVersion(pkg: string): string {
@@ -99,19 +131,43 @@ function hostFiles(spec: ImageSpec): string[] {
     }
   }
   withLinks('/bin/busybox', files);
-  for (const f of [...files]) if (!lstatSync(f).isSymbolicLink() && isElf(f)) for (const lib of libraries(f)) withLinks(lib, files);
+  for (const f of [...files])
+    if (!lstatSync(f).isSymbolicLink() && isElf(f)) for (const lib of libraries(f)) withLinks(lib, files);
   return [...files].sort();
 }
 
 function baseFiles(root: string): void {
-  for (const d of ['usr/bin', 'usr/sbin', 'usr/lib', 'usr/lib64', 'usr/local/bin', 'etc', 'tmp', 'root', 'home', 'var/tmp', 'run', 'proc', 'sys', 'dev']) {
+  for (const d of [
+    'usr/bin',
+    'usr/sbin',
+    'usr/lib',
+    'usr/lib64',
+    'usr/local/bin',
+    'etc',
+    'tmp',
+    'root',
+    'home',
+    'var/tmp',
+    'run',
+    'proc',
+    'sys',
+    'dev',
+  ]) {
     mkdirSync(join(root, d), { recursive: true });
   }
-  for (const [link, target] of [['bin', 'usr/bin'], ['sbin', 'usr/sbin'], ['lib', 'usr/lib'], ['lib64', 'usr/lib64']]) {
+  for (const [link, target] of [
+    ['bin', 'usr/bin'],
+    ['sbin', 'usr/sbin'],
+    ['lib', 'usr/lib'],
+    ['lib64', 'usr/lib64'],
+  ]) {
     if (!existsSync(join(root, link))) symlinkSync(target, join(root, link));
   }
   execFileSync('chmod', ['1777', join(root, 'tmp'), join(root, 'var/tmp')]);
-  writeFileSync(join(root, 'etc/passwd'), 'root:x:0:0:root:/root:/bin/sh\nwww-data:x:33:33:www-data:/var/www:/usr/sbin/nologin\nnobody:x:65534:65534:nobody:/nonexistent:/usr/sbin/nologin\n');
+  writeFileSync(
+    join(root, 'etc/passwd'),
+    'root:x:0:0:root:/root:/bin/sh\nwww-data:x:33:33:www-data:/var/www:/usr/sbin/nologin\nnobody:x:65534:65534:nobody:/nonexistent:/usr/sbin/nologin\n',
+  );
   writeFileSync(join(root, 'etc/group'), 'root:x:0:\nwww-data:x:33:\nnogroup:x:65534:\n');
   writeFileSync(join(root, 'etc/nsswitch.conf'), 'passwd: files\ngroup: files\nhosts: files dns\n');
 }
@@ -128,40 +184,78 @@ function busyboxApplets(root: string): void {
 const sha256 = (b: Buffer): string => createHash('sha256').update(b).digest('hex');
 
 /** Writes an OCI image layout archive of `root` at `archive`, named with every ref. */
-function writeOciArchive(root: string, config: { entrypoint: string[]; cmd: string[]; workingDir: string; env: string[] }, refs: string[], archive: string, work: string): void {
+function writeOciArchive(
+  root: string,
+  config: { entrypoint: string[]; cmd: string[]; workingDir: string; env: string[] },
+  refs: string[],
+  archive: string,
+  work: string,
+): void {
   const layout = join(work, 'layout');
   const blobs = join(layout, 'blobs/sha256');
   mkdirSync(blobs, { recursive: true });
   const layerPath = join(work, 'layer.tar');
-  execFileSync('tar', ['--numeric-owner', '--owner=0', '--group=0', '--sort=name', '--mtime=@0', '-C', root, '-cf', layerPath, '.']);
+  execFileSync('tar', [
+    '--numeric-owner',
+    '--owner=0',
+    '--group=0',
+    '--sort=name',
+    '--mtime=@0',
+    '-C',
+    root,
+    '-cf',
+    layerPath,
+    '.',
+  ]);
   const layerDigest = execFileSync('sha256sum', [layerPath], { encoding: 'utf8' }).split(' ')[0];
   const layerSize = statSync(layerPath).size;
   renameSync(layerPath, join(blobs, layerDigest));
-  const cfg = Buffer.from(JSON.stringify({
-    architecture: 'amd64',
-    os: 'linux',
-    config: { Env: config.env, Entrypoint: config.entrypoint.length ? config.entrypoint : undefined, Cmd: config.cmd, WorkingDir: config.workingDir },
-    rootfs: { type: 'layers', diff_ids: [`sha256:${layerDigest}`] },
-    history: [{ created_by: 'devlane cluster: files of Debian packages on the build machine' }],
-  }));
+  const cfg = Buffer.from(
+    JSON.stringify({
+      architecture: 'amd64',
+      os: 'linux',
+      config: {
+        Env: config.env,
+        Entrypoint: config.entrypoint.length ? config.entrypoint : undefined,
+        Cmd: config.cmd,
+        WorkingDir: config.workingDir,
+      },
+      rootfs: { type: 'layers', diff_ids: [`sha256:${layerDigest}`] },
+      history: [{ created_by: 'devlane cluster: files of Debian packages on the build machine' }],
+    }),
+  );
   writeFileSync(join(blobs, sha256(cfg)), cfg);
-  const manifest = Buffer.from(JSON.stringify({
-    schemaVersion: 2,
-    mediaType: 'application/vnd.oci.image.manifest.v1+json',
-    config: { mediaType: 'application/vnd.oci.image.config.v1+json', digest: `sha256:${sha256(cfg)}`, size: cfg.length },
-    layers: [{ mediaType: 'application/vnd.oci.image.layer.v1.tar', digest: `sha256:${layerDigest}`, size: layerSize }],
-  }));
+  const manifest = Buffer.from(
+    JSON.stringify({
+      schemaVersion: 2,
+      mediaType: 'application/vnd.oci.image.manifest.v1+json',
+      config: {
+        mediaType: 'application/vnd.oci.image.config.v1+json',
+        digest: `sha256:${sha256(cfg)}`,
+        size: cfg.length,
+      },
+      layers: [
+        { mediaType: 'application/vnd.oci.image.layer.v1.tar', digest: `sha256:${layerDigest}`, size: layerSize },
+      ],
+    }),
+  );
   writeFileSync(join(blobs, sha256(manifest)), manifest);
   writeFileSync(join(layout, 'oci-layout'), JSON.stringify({ imageLayoutVersion: '1.0.0' }));
-  writeFileSync(join(layout, 'index.json'), JSON.stringify({
-    schemaVersion: 2,
-    manifests: refs.map((ref) => ({
-      mediaType: 'application/vnd.oci.image.manifest.v1+json',
-      digest: `sha256:${sha256(manifest)}`,
-      size: manifest.length,
-      annotations: { 'io.containerd.image.name': fullRef(ref), 'org.opencontainers.image.ref.name': ref.split(':').pop() },
-    })),
-  }));
+  writeFileSync(
+    join(layout, 'index.json'),
+    JSON.stringify({
+      schemaVersion: 2,
+      manifests: refs.map((ref) => ({
+        mediaType: 'application/vnd.oci.image.manifest.v1+json',
+        digest: `sha256:${sha256(manifest)}`,
+        size: manifest.length,
+        annotations: {
+          'io.containerd.image.name': fullRef(ref),
+          'org.opencontainers.image.ref.name': ref.split(':').pop(),
+        },
+      })),
+    }),
+  );
   execFileSync('tar', ['-C', layout, '-cf', archive, '.']);
 }
 
@@ -195,12 +289,21 @@ function buildImage(repo: string, spec: ImageSpec, archive: string): void {
   mkdirSync(root, { recursive: true });
   baseFiles(root);
   const list = join(work, 'files.txt');
-  writeFileSync(list, hostFiles(spec).map((f) => f.slice(1)).join('\n') + '\n');
+  writeFileSync(
+    list,
+    hostFiles(spec)
+      .map((f) => f.slice(1))
+      .join('\n') + '\n',
+  );
   execFileSync('tar', ['-C', '/', '-cf', join(work, 'host.tar'), '--files-from', list]);
   execFileSync('tar', ['-C', root, '--keep-directory-symlink', '-xf', join(work, 'host.tar')]);
   rmSync(join(work, 'host.tar'));
   busyboxApplets(root);
-  cpSync(join(repo, 'sandbox/images', spec.name, 'rootfs'), root, { recursive: true, verbatimSymlinks: true, force: true });
+  cpSync(join(repo, 'sandbox/images', spec.name, 'rootfs'), root, {
+    recursive: true,
+    verbatimSymlinks: true,
+    force: true,
+  });
   const config = JSON.parse(readFileSync(join(repo, 'sandbox/images', spec.name, 'image.json'), 'utf8'));
   writeOciArchive(root, config, spec.refs, `${archive}.partial`, work);
   renameSync(`${archive}.partial`, archive);
@@ -214,7 +317,13 @@ function buildPause(pauseBinary: string, archive: string): void {
   const root = join(work, 'rootfs');
   mkdirSync(root, { recursive: true });
   cpSync(pauseBinary, join(root, 'pause'));
-  writeOciArchive(root, { entrypoint: ['/pause'], cmd: [], workingDir: '/', env: [] }, [PAUSE_IMAGE], `${archive}.partial`, work);
+  writeOciArchive(
+    root,
+    { entrypoint: ['/pause'], cmd: [], workingDir: '/', env: [] },
+    [PAUSE_IMAGE],
+    `${archive}.partial`,
+    work,
+  );
   renameSync(`${archive}.partial`, archive);
   rmSync(work, { recursive: true, force: true });
 }
@@ -232,7 +341,9 @@ export function buildImages(repo: string, cache: string, pauseBinary: string, sa
       say(`building image ${spec.name} (${spec.refs.join(', ')}) from Debian packages`);
       buildImage(repo, spec, archive);
       // Archives of this image from older package versions or definitions are never used again.
-      for (const f of readdirSync(cache)) if (f.startsWith(`${spec.name}-`) && join(cache, f) !== archive) rmSync(join(cache, f), { recursive: true, force: true });
+      for (const f of readdirSync(cache))
+        if (f.startsWith(`${spec.name}-`) && join(cache, f) !== archive)
+          rmSync(join(cache, f), { recursive: true, force: true });
     }
     out.push({ archive, refs: spec.refs });
   }

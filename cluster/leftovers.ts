@@ -5,7 +5,17 @@
 // deleted. `leftovers` lists whatever of that still exists; the lifecycle test asserts it is empty.
 
 import { execFileSync, spawnSync } from 'node:child_process';
-import { closeSync, existsSync, openSync, readFileSync, readdirSync, rmSync, rmdirSync, statSync, writeSync } from 'node:fs';
+import {
+  closeSync,
+  existsSync,
+  openSync,
+  readFileSync,
+  readdirSync,
+  rmSync,
+  rmdirSync,
+  statSync,
+  writeSync,
+} from 'node:fs';
 import { join } from 'node:path';
 import { NET } from './config';
 import { leftoverNetwork, podVeths, removeKubeProxyTables, teardownNetwork } from './network';
@@ -48,8 +58,10 @@ export function acquireLock(state: string): Lock {
       if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
       const [pid] = readFileSync(LOCK, 'utf8').split('\n');
       if (alive(Number(pid))) {
-        console.error(`cluster: another cluster (PID ${pid}) is running on this machine; one node's ports, bridge and cgroups are machine-wide.\n`
-          + `Nothing was started. Stop it (kill ${pid}) or use its kubeconfig.`);
+        console.error(
+          `cluster: another cluster (PID ${pid}) is running on this machine; one node's ports, bridge and cgroups are machine-wide.\n` +
+            `Nothing was started. Stop it (kill ${pid}) or use its kubeconfig.`,
+        );
         process.exit(1);
       }
       rmSync(LOCK, { force: true });
@@ -61,7 +73,10 @@ export function acquireLock(state: string): Lock {
 function mountsUnder(dir: string): string[] {
   const lines = readFileSync('/proc/self/mountinfo', 'utf8').split('\n');
   // Field 5 is the mount point, with spaces and the like escaped as octal.
-  const points = lines.map((l) => l.split(' ')[4]).filter(Boolean).map((p) => p.replace(/\\(\d{3})/g, (_, o) => String.fromCharCode(parseInt(o, 8))));
+  const points = lines
+    .map((l) => l.split(' ')[4])
+    .filter(Boolean)
+    .map((p) => p.replace(/\\(\d{3})/g, (_, o) => String.fromCharCode(parseInt(o, 8))));
   return points.filter((p) => p === dir || p.startsWith(`${dir}/`)).sort((a, b) => b.length - a.length);
 }
 
@@ -84,14 +99,17 @@ function processesUsing(state: string): { pid: number; cmd: string }[] {
 function kubeletCgroups(): string[] {
   if (!existsSync(CGROUP_ROOT)) return [];
   const found: string[] = [];
-  const controllers = readdirSync(CGROUP_ROOT).map((c) => join(CGROUP_ROOT, c)).filter((p) => {
-    try {
-      return statSync(p).isDirectory();
-    } catch {
-      return false;
-    }
-  });
-  for (const dir of [CGROUP_ROOT, ...controllers]) for (const name of KUBELET_CGROUPS) if (existsSync(join(dir, name))) found.push(join(dir, name));
+  const controllers = readdirSync(CGROUP_ROOT)
+    .map((c) => join(CGROUP_ROOT, c))
+    .filter((p) => {
+      try {
+        return statSync(p).isDirectory();
+      } catch {
+        return false;
+      }
+    });
+  for (const dir of [CGROUP_ROOT, ...controllers])
+    for (const name of KUBELET_CGROUPS) if (existsSync(join(dir, name))) found.push(join(dir, name));
   return found;
 }
 
@@ -146,7 +164,11 @@ export async function cleanUp(state: string, running: { procs: Procs; crictl?: s
   const sock = join(state, 'containerd/containerd.sock');
   if (running?.crictl && running.procs.names().includes('containerd') && existsSync(sock)) {
     step('removing pods', () => {
-      execFileSync(running.crictl!, ['--runtime-endpoint', `unix://${sock}`, '--timeout', '60s', 'rmp', '--all', '--force'], { stdio: ['ignore', 'ignore', 'pipe'] });
+      execFileSync(
+        running.crictl!,
+        ['--runtime-endpoint', `unix://${sock}`, '--timeout', '60s', 'rmp', '--all', '--force'],
+        { stdio: ['ignore', 'ignore', 'pipe'] },
+      );
     });
   }
   if (running) for (const name of running.procs.names().reverse()) await running.procs.stop(name);
@@ -164,11 +186,11 @@ export async function cleanUp(state: string, running: { procs: Procs; crictl?: s
   for (const n of podNetns()) step(`netns ${n}`, () => execFileSync('ip', ['netns', 'del', n], { stdio: 'ignore' }));
   for (const m of mountsUnder(state)) {
     step(`unmount ${m}`, () => {
-      if (spawnSync('umount', [m], { stdio: 'ignore' }).status !== 0) execFileSync('umount', ['-l', m], { stdio: 'ignore' });
+      if (spawnSync('umount', [m], { stdio: 'ignore' }).status !== 0)
+        execFileSync('umount', ['-l', m], { stdio: 'ignore' });
     });
   }
   for (const c of kubeletCgroups()) step(`cgroup ${c}`, () => removeCgroupTree(c));
   step('network', () => teardownNetwork(state));
   step('state dir', () => rmSync(state, { recursive: true, force: true }));
 }
-

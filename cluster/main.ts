@@ -9,7 +9,19 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { buildBinaries, type Binaries } from './build';
-import { NET, PORTS, apiserverUrl, bootstrapManifests, cniConfig, containerdConfig, corefile, kubeProxyConfig, kubeconfig, kubeletConfig, NODE_NAME } from './config';
+import {
+  NET,
+  PORTS,
+  apiserverUrl,
+  bootstrapManifests,
+  cniConfig,
+  containerdConfig,
+  corefile,
+  kubeProxyConfig,
+  kubeconfig,
+  kubeletConfig,
+  NODE_NAME,
+} from './config';
 import { get, kubectl } from './http';
 import { buildImages, PAUSE_IMAGE } from './images';
 import { acquireLock, cleanUp, leftovers, type Lock } from './leftovers';
@@ -36,8 +48,10 @@ function parseOptions(args: string[]): Options {
     else if (a === '--empty') o.empty = true;
     else if (a === '--build-only') o.buildOnly = true;
     else if (a === '--help' || a === '-h') {
-      console.log('usage: cluster [--kubeconfig PATH] [--state-dir DIR] [--empty] [--build-only]\n'
-        + '  Builds (once, cached) and starts a single-node upstream Kubernetes on this machine; Ctrl+C stops it and removes everything it made.');
+      console.log(
+        'usage: cluster [--kubeconfig PATH] [--state-dir DIR] [--empty] [--build-only]\n' +
+          '  Builds (once, cached) and starts a single-node upstream Kubernetes on this machine; Ctrl+C stops it and removes everything it made.',
+      );
       process.exit(0);
     } else {
       console.error(`cluster: unknown argument "${a}". Nothing was started. Run with --help for the options.`);
@@ -52,16 +66,27 @@ const say = (m: string) => console.log(`cluster: ${m}`);
 function checkHost(): void {
   const missing: string[] = [];
   if (process.platform !== 'linux' || process.getuid?.() !== 0) {
-    console.error('cluster: the real cluster runs a kubelet, containerd and network namespaces, so it needs Linux and root.\n'
-      + 'Nothing was started. Run it as root, or use the sandbox (npm run sandbox), which needs neither.');
+    console.error(
+      'cluster: the real cluster runs a kubelet, containerd and network namespaces, so it needs Linux and root.\n' +
+        'Nothing was started. Run it as root, or use the sandbox (npm run sandbox), which needs neither.',
+    );
     process.exit(1);
   }
-  const need: [string, string][] = [['/usr/bin/containerd', 'containerd'], ['/usr/sbin/runc', 'runc'], ['/usr/lib/cni/bridge', 'containernetworking-plugins'],
-    ['/usr/sbin/nft', 'nftables'], ['/usr/bin/openssl', 'openssl'], ['/bin/busybox', 'busybox-static'], ['/usr/sbin/conntrack', 'conntrack'],
-    ['/usr/bin/kubectl', 'kubectl (a client of any recent release)']];
+  const need: [string, string][] = [
+    ['/usr/bin/containerd', 'containerd'],
+    ['/usr/sbin/runc', 'runc'],
+    ['/usr/lib/cni/bridge', 'containernetworking-plugins'],
+    ['/usr/sbin/nft', 'nftables'],
+    ['/usr/bin/openssl', 'openssl'],
+    ['/bin/busybox', 'busybox-static'],
+    ['/usr/sbin/conntrack', 'conntrack'],
+    ['/usr/bin/kubectl', 'kubectl (a client of any recent release)'],
+  ];
   for (const [path, pkg] of need) if (!existsSync(path)) missing.push(pkg);
   if (missing.length) {
-    console.error(`cluster: missing: ${missing.join(', ')}. Nothing was started.\nInstall them (Debian: apt-get install ${missing.filter((m) => !m.includes(' ')).join(' ')}) and try again.`);
+    console.error(
+      `cluster: missing: ${missing.join(', ')}. Nothing was started.\nInstall them (Debian: apt-get install ${missing.filter((m) => !m.includes(' ')).join(' ')}) and try again.`,
+    );
     process.exit(1);
   }
 }
@@ -102,7 +127,13 @@ async function run(opts: Options): Promise<void> {
     for (const d of ['logs', 'cni/net.d', 'etc', 'kubelet']) mkdirSync(join(state, d), { recursive: true });
     const pki = makePki(join(state, 'pki'), {
       ips: [NET.gateway, NET.kubernetesServiceIp, '127.0.0.1'],
-      names: ['localhost', 'kubernetes', 'kubernetes.default', 'kubernetes.default.svc', 'kubernetes.default.svc.cluster.local'],
+      names: [
+        'localhost',
+        'kubernetes',
+        'kubernetes.default',
+        'kubernetes.default.svc',
+        'kubernetes.default.svc.cluster.local',
+      ],
     });
     const cfg = (name: string, text: string) => {
       const p = join(state, 'etc', name);
@@ -117,7 +148,10 @@ async function run(opts: Options): Promise<void> {
       proxy: cfg('kube-proxy.kubeconfig', kubeconfig(pki, 'proxy')),
       coredns: cfg('coredns.kubeconfig', kubeconfig(pki, 'coredns')),
     };
-    writeFileSync(join(state, 'resolv.conf'), '# Pods with dnsPolicy Default resolve nothing: the cluster forwards no name off this machine.\n');
+    writeFileSync(
+      join(state, 'resolv.conf'),
+      '# Pods with dnsPolicy Default resolve nothing: the cluster forwards no name off this machine.\n',
+    );
     writeFileSync(join(state, 'cni/net.d/10-devlane.conflist'), cniConfig(state));
 
     setUpNetwork(state);
@@ -132,82 +166,172 @@ async function run(opts: Options): Promise<void> {
     if (!opts.empty) {
       // The demo shop's manifests, unchanged: namespaces and workloads first, then the RBAC bound in them.
       const dir = join(REPO_ROOT, 'sandbox/demo/manifests');
-      const files = readdirSync(dir).filter((f) => f.endsWith('.yaml')).sort((a, b) => Number(a === 'rbac.yaml') - Number(b === 'rbac.yaml'));
+      const files = readdirSync(dir)
+        .filter((f) => f.endsWith('.yaml'))
+        .sort((a, b) => Number(a === 'rbac.yaml') - Number(b === 'rbac.yaml'));
       for (const f of files) await kubectl(kc.admin, ['apply', '-f', join(dir, f)]);
-      for (const ns of ['shop', 'shop-plain']) await kubectl(kc.admin, ['-n', ns, 'wait', '--for=condition=Available', 'deployment', '--all', '--timeout=300s']);
+      for (const ns of ['shop', 'shop-plain'])
+        await kubectl(kc.admin, [
+          '-n',
+          ns,
+          'wait',
+          '--for=condition=Available',
+          'deployment',
+          '--all',
+          '--timeout=300s',
+        ]);
     }
     say(`ready in ${((Date.now() - started) / 1000).toFixed(1)} s (build excluded)`);
     console.log(`cluster ready: kubeconfig=${opts.kubeconfig}`);
     // A component that dies leaves a cluster that only looks alive: say which, stop, and fail.
     procs.onUnexpectedExit((p, code) => {
-      console.error(`cluster: ${p.name} exited (${code}) while the cluster was running. The end of its log (${p.log}):\n${procs.tail(p)}\nStopping everything.`);
+      console.error(
+        `cluster: ${p.name} exited (${code}) while the cluster was running. The end of its log (${p.log}):\n${procs.tail(p)}\nStopping everything.`,
+      );
       void stop().then(() => process.exit(1));
     });
   } catch (err) {
-    console.error(`cluster: could not start: ${(err as Error).message}\nEverything it had started is being stopped and removed.`);
+    console.error(
+      `cluster: could not start: ${(err as Error).message}\nEverything it had started is being stopped and removed.`,
+    );
     await stop();
     process.exit(1);
   }
 }
 
-async function startControlPlane(procs: Procs, b: Binaries, pki: Pki, state: string, admin: string, kcm: string, sched: string): Promise<void> {
+async function startControlPlane(
+  procs: Procs,
+  b: Binaries,
+  pki: Pki,
+  state: string,
+  admin: string,
+  kcm: string,
+  sched: string,
+): Promise<void> {
   const etcd = procs.start('etcd', b.etcd, [
-    '--name=devlane', `--data-dir=${state}/etcd`,
-    `--listen-client-urls=http://127.0.0.1:${PORTS.etcdClient}`, `--advertise-client-urls=http://127.0.0.1:${PORTS.etcdClient}`,
-    `--listen-peer-urls=http://127.0.0.1:${PORTS.etcdPeer}`, `--initial-advertise-peer-urls=http://127.0.0.1:${PORTS.etcdPeer}`,
-    `--initial-cluster=devlane=http://127.0.0.1:${PORTS.etcdPeer}`, '--listen-metrics-urls=', '--log-level=warn',
+    '--name=devlane',
+    `--data-dir=${state}/etcd`,
+    `--listen-client-urls=http://127.0.0.1:${PORTS.etcdClient}`,
+    `--advertise-client-urls=http://127.0.0.1:${PORTS.etcdClient}`,
+    `--listen-peer-urls=http://127.0.0.1:${PORTS.etcdPeer}`,
+    `--initial-advertise-peer-urls=http://127.0.0.1:${PORTS.etcdPeer}`,
+    `--initial-cluster=devlane=http://127.0.0.1:${PORTS.etcdPeer}`,
+    '--listen-metrics-urls=',
+    '--log-level=warn',
     // Tests create and delete thousands of objects; a single node needs no long history.
-    '--auto-compaction-retention=5m', '--quota-backend-bytes=2147483648', '--unsafe-no-fsync',
+    '--auto-compaction-retention=5m',
+    '--quota-backend-bytes=2147483648',
+    '--unsafe-no-fsync',
   ]);
-  await procs.waitFor(etcd, 'its health endpoint answered', async () => (await get(`http://127.0.0.1:${PORTS.etcdClient}/health`)).status === 200);
+  await procs.waitFor(
+    etcd,
+    'its health endpoint answered',
+    async () => (await get(`http://127.0.0.1:${PORTS.etcdClient}/health`)).status === 200,
+  );
   const apiserver = procs.start('kube-apiserver', b['kube-apiserver'], [
     `--etcd-servers=http://127.0.0.1:${PORTS.etcdClient}`,
-    `--bind-address=${NET.gateway}`, `--advertise-address=${NET.gateway}`, `--secure-port=${PORTS.apiserver}`,
+    `--bind-address=${NET.gateway}`,
+    `--advertise-address=${NET.gateway}`,
+    `--secure-port=${PORTS.apiserver}`,
     `--service-cluster-ip-range=${NET.serviceCidr}`,
-    `--tls-cert-file=${pki.apiserverCert}`, `--tls-private-key-file=${pki.apiserverKey}`, `--client-ca-file=${pki.ca}`,
-    `--token-auth-file=${pki.tokensFile}`, '--authorization-mode=Node,RBAC', '--anonymous-auth=false',
-    `--kubelet-client-certificate=${pki.kubeletClientCert}`, `--kubelet-client-key=${pki.kubeletClientKey}`,
+    `--tls-cert-file=${pki.apiserverCert}`,
+    `--tls-private-key-file=${pki.apiserverKey}`,
+    `--client-ca-file=${pki.ca}`,
+    `--token-auth-file=${pki.tokensFile}`,
+    '--authorization-mode=Node,RBAC',
+    '--anonymous-auth=false',
+    `--kubelet-client-certificate=${pki.kubeletClientCert}`,
+    `--kubelet-client-key=${pki.kubeletClientKey}`,
     '--kubelet-preferred-address-types=InternalIP',
     '--service-account-issuer=https://kubernetes.default.svc.cluster.local',
-    `--service-account-key-file=${pki.saPub}`, `--service-account-signing-key-file=${pki.saKey}`,
-    '--allow-privileged=true', '--profiling=false', '--enable-priority-and-fairness=false', '--v=1',
+    `--service-account-key-file=${pki.saPub}`,
+    `--service-account-signing-key-file=${pki.saKey}`,
+    '--allow-privileged=true',
+    '--profiling=false',
+    '--enable-priority-and-fairness=false',
+    '--v=1',
   ]);
-  await procs.waitFor(apiserver, 'it was ready', async () => (await get(`${apiserverUrl}/readyz`, { ca: pki.ca, token: pki.tokens.admin })).status === 200);
+  await procs.waitFor(
+    apiserver,
+    'it was ready',
+    async () => (await get(`${apiserverUrl}/readyz`, { ca: pki.ca, token: pki.tokens.admin })).status === 200,
+  );
   const manifest = join(state, 'etc/bootstrap.yaml');
   writeFileSync(manifest, bootstrapManifests);
   await kubectl(admin, ['apply', '-f', manifest]);
   const controllers = procs.start('kube-controller-manager', b['kube-controller-manager'], [
-    `--kubeconfig=${kcm}`, `--authentication-kubeconfig=${kcm}`, `--authorization-kubeconfig=${kcm}`,
-    '--bind-address=127.0.0.1', `--secure-port=${PORTS.controllerManager}`, '--leader-elect=false',
-    `--service-account-private-key-file=${pki.saKey}`, `--root-ca-file=${pki.ca}`, '--use-service-account-credentials=true',
-    `--cluster-signing-cert-file=${pki.ca}`, `--cluster-signing-key-file=${pki.caKey}`, `--service-cluster-ip-range=${NET.serviceCidr}`,
-    '--profiling=false', '--v=1',
+    `--kubeconfig=${kcm}`,
+    `--authentication-kubeconfig=${kcm}`,
+    `--authorization-kubeconfig=${kcm}`,
+    '--bind-address=127.0.0.1',
+    `--secure-port=${PORTS.controllerManager}`,
+    '--leader-elect=false',
+    `--service-account-private-key-file=${pki.saKey}`,
+    `--root-ca-file=${pki.ca}`,
+    '--use-service-account-credentials=true',
+    `--cluster-signing-cert-file=${pki.ca}`,
+    `--cluster-signing-key-file=${pki.caKey}`,
+    `--service-cluster-ip-range=${NET.serviceCidr}`,
+    '--profiling=false',
+    '--v=1',
   ]);
   const scheduler = procs.start('kube-scheduler', b['kube-scheduler'], [
-    `--kubeconfig=${sched}`, `--authentication-kubeconfig=${sched}`, `--authorization-kubeconfig=${sched}`,
-    '--bind-address=127.0.0.1', `--secure-port=${PORTS.scheduler}`, '--leader-elect=false', '--profiling=false', '--v=1',
+    `--kubeconfig=${sched}`,
+    `--authentication-kubeconfig=${sched}`,
+    `--authorization-kubeconfig=${sched}`,
+    '--bind-address=127.0.0.1',
+    `--secure-port=${PORTS.scheduler}`,
+    '--leader-elect=false',
+    '--profiling=false',
+    '--v=1',
   ]);
-  const healthy = (port: number) => async () => (await get(`https://127.0.0.1:${port}/healthz`, { ca: pki.ca, token: pki.tokens.admin, insecure: true })).status === 200;
+  const healthy = (port: number) => async () =>
+    (await get(`https://127.0.0.1:${port}/healthz`, { ca: pki.ca, token: pki.tokens.admin, insecure: true })).status ===
+    200;
   await procs.waitFor(controllers, 'it was healthy', healthy(PORTS.controllerManager));
   await procs.waitFor(scheduler, 'it was healthy', healthy(PORTS.scheduler));
   // Pods can be created only once the service-account controller has made a namespace's account.
-  await procs.waitFor(controllers, 'the default ServiceAccount existed', async () => !!kubectlJson(admin, ['-n', 'default', 'get', 'serviceaccount', 'default']));
+  await procs.waitFor(
+    controllers,
+    'the default ServiceAccount existed',
+    async () => !!kubectlJson(admin, ['-n', 'default', 'get', 'serviceaccount', 'default']),
+  );
 }
 
-async function startNode(procs: Procs, b: Binaries, pki: Pki, state: string, kc: Record<string, string>, images: { archive: string; refs: string[] }[]): Promise<void> {
+async function startNode(
+  procs: Procs,
+  b: Binaries,
+  pki: Pki,
+  state: string,
+  kc: Record<string, string>,
+  images: { archive: string; refs: string[] }[],
+): Promise<void> {
   const sock = join(state, 'containerd/containerd.sock');
   const containerdToml = join(state, 'etc/containerd.toml');
   writeFileSync(containerdToml, containerdConfig(state, PAUSE_IMAGE));
   const containerd = procs.start('containerd', '/usr/bin/containerd', ['--config', containerdToml]);
-  await procs.waitFor(containerd, 'its socket answered', async () => existsSync(sock) && execFileSync('ctr', ['-a', sock, 'version'], { stdio: 'ignore' }) !== undefined);
+  await procs.waitFor(
+    containerd,
+    'its socket answered',
+    async () => existsSync(sock) && execFileSync('ctr', ['-a', sock, 'version'], { stdio: 'ignore' }) !== undefined,
+  );
   for (const img of images) {
-    execFileSync('ctr', ['-a', sock, '-n', 'k8s.io', 'images', 'import', '--no-unpack=false', '--snapshotter', 'overlayfs', img.archive], { stdio: ['ignore', 'ignore', 'pipe'] });
+    execFileSync(
+      'ctr',
+      ['-a', sock, '-n', 'k8s.io', 'images', 'import', '--no-unpack=false', '--snapshotter', 'overlayfs', img.archive],
+      { stdio: ['ignore', 'ignore', 'pipe'] },
+    );
   }
   const kubeletYaml = join(state, 'etc/kubelet.yaml');
   writeFileSync(kubeletYaml, kubeletConfig(pki, state));
   const kubelet = procs.start('kubelet', b.kubelet, [
-    `--config=${kubeletYaml}`, `--kubeconfig=${kc.kubelet}`, `--root-dir=${state}/kubelet`, `--cert-dir=${state}/kubelet/pki`,
-    `--hostname-override=${NODE_NAME}`, `--node-ip=${NET.gateway}`, '--v=1',
+    `--config=${kubeletYaml}`,
+    `--kubeconfig=${kc.kubelet}`,
+    `--root-dir=${state}/kubelet`,
+    `--cert-dir=${state}/kubelet/pki`,
+    `--hostname-override=${NODE_NAME}`,
+    `--node-ip=${NET.gateway}`,
+    '--v=1',
   ]);
   const proxyYaml = join(state, 'etc/kube-proxy.yaml');
   writeFileSync(proxyYaml, kubeProxyConfig(kc.proxy));
@@ -215,16 +339,31 @@ async function startNode(procs: Procs, b: Binaries, pki: Pki, state: string, kc:
   const corefilePath = join(state, 'etc/Corefile');
   writeFileSync(corefilePath, corefile(kc.coredns));
   const coredns = procs.start('coredns', b.coredns, ['-conf', corefilePath]);
-  await procs.waitFor(kubelet, 'the node was Ready', async () => {
-    const node = kubectlJson(kc.admin, ['get', 'node', NODE_NAME]) as { status?: { conditions?: { type: string; status: string }[] } } | undefined;
-    return node?.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True') ?? false;
-  }, 180_000);
-  await procs.waitFor(coredns, 'it was ready', async () => (await get(`http://127.0.0.1:${PORTS.dnsReady}/ready`)).status === 200);
+  await procs.waitFor(
+    kubelet,
+    'the node was Ready',
+    async () => {
+      const node = kubectlJson(kc.admin, ['get', 'node', NODE_NAME]) as
+        { status?: { conditions?: { type: string; status: string }[] } } | undefined;
+      return node?.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True') ?? false;
+    },
+    180_000,
+  );
+  await procs.waitFor(
+    coredns,
+    'it was ready',
+    async () => (await get(`http://127.0.0.1:${PORTS.dnsReady}/ready`)).status === 200,
+  );
 }
 
 function kubectlJson(kubeconfigPath: string, args: string[]): unknown {
   try {
-    return JSON.parse(execFileSync('kubectl', ['--kubeconfig', kubeconfigPath, ...args, '-o', 'json'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }));
+    return JSON.parse(
+      execFileSync('kubectl', ['--kubeconfig', kubeconfigPath, ...args, '-o', 'json'], {
+        encoding: 'utf8',
+        stdio: ['ignore', 'pipe', 'ignore'],
+      }),
+    );
   } catch {
     return undefined;
   }
@@ -234,4 +373,3 @@ run(parseOptions(process.argv.slice(2))).catch((err) => {
   console.error(`cluster: ${(err as Error).message}`);
   process.exit(1);
 });
-

@@ -25,7 +25,10 @@ export function setUpNetwork(state: string): void {
   run('ip', ['addr', 'add', `${NET.gateway}/${prefix}`, 'dev', NET.bridge]);
   run('ip', ['link', 'set', NET.bridge, 'up']);
   run('ip', ['route', 'add', NET.serviceCidr, 'dev', NET.bridge]);
-  run('nft', ['-f', '-'], `table ip ${GUARD_TABLE} {
+  run(
+    'nft',
+    ['-f', '-'],
+    `table ip ${GUARD_TABLE} {
   chain forward {
     type filter hook forward priority -10; policy accept;
     ip saddr ${NET.podCidr} oifname != "${NET.bridge}" drop
@@ -36,7 +39,8 @@ export function setUpNetwork(state: string): void {
     ip saddr ${NET.podCidr} oifname != { "${NET.bridge}", "lo" } drop
   }
 }
-`);
+`,
+  );
   writeFileSync(FORWARD, '1');
 }
 
@@ -56,7 +60,8 @@ export function leftoverNetwork(): string[] {
   const route = spawnSync('ip', ['route', 'show', NET.serviceCidr], { encoding: 'utf8' }).stdout ?? '';
   if (route.trim()) found.push(`route ${route.trim()}`);
   if (quiet('nft', ['list', 'table', 'ip', GUARD_TABLE])) found.push(`nftables table ip ${GUARD_TABLE}`);
-  for (const family of ['ip', 'ip6']) if (quiet('nft', ['list', 'table', family, 'kube-proxy'])) found.push(`nftables table ${family} kube-proxy`);
+  for (const family of ['ip', 'ip6'])
+    if (quiet('nft', ['list', 'table', family, 'kube-proxy'])) found.push(`nftables table ${family} kube-proxy`);
   return found;
 }
 
@@ -67,5 +72,8 @@ export function removeKubeProxyTables(): void {
 /** Host-side veths the bridge plugin made for pods (each pod's network namespace holds the other end). */
 export function podVeths(): string[] {
   const out = spawnSync('ip', ['-o', 'link', 'show', 'master', NET.bridge], { encoding: 'utf8' }).stdout ?? '';
-  return out.split('\n').map((l) => l.split(':')[1]?.trim().split('@')[0]).filter((n): n is string => !!n);
+  return out
+    .split('\n')
+    .map((l) => l.split(':')[1]?.trim().split('@')[0])
+    .filter((n): n is string => !!n);
 }

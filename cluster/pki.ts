@@ -43,30 +43,85 @@ export function makePki(dir: string, addresses: { ips: string[]; names: string[]
   mkdirSync(dir, { recursive: true, mode: 0o700 });
   const p = (f: string) => join(dir, f);
   openssl(['ecparam', '-name', 'prime256v1', '-genkey', '-noout', '-out', 'ca.key'], dir);
-  openssl(['req', '-x509', '-new', '-key', 'ca.key', '-subj', '/CN=devlane-cluster-ca', '-days', '3650', '-out', 'ca.crt',
-    '-addext', 'basicConstraints=critical,CA:TRUE', '-addext', 'keyUsage=critical,keyCertSign,cRLSign,digitalSignature'], dir);
+  openssl(
+    [
+      'req',
+      '-x509',
+      '-new',
+      '-key',
+      'ca.key',
+      '-subj',
+      '/CN=devlane-cluster-ca',
+      '-days',
+      '3650',
+      '-out',
+      'ca.crt',
+      '-addext',
+      'basicConstraints=critical,CA:TRUE',
+      '-addext',
+      'keyUsage=critical,keyCertSign,cRLSign,digitalSignature',
+    ],
+    dir,
+  );
   const leaf = (name: string, subj: string, ext: string[]) => {
     openssl(['ecparam', '-name', 'prime256v1', '-genkey', '-noout', '-out', `${name}.key`], dir);
     openssl(['req', '-new', '-key', `${name}.key`, '-subj', subj, '-out', `${name}.csr`], dir);
     writeFileSync(p(`${name}.ext`), ext.join('\n') + '\n');
-    openssl(['x509', '-req', '-in', `${name}.csr`, '-CA', 'ca.crt', '-CAkey', 'ca.key', '-CAcreateserial', '-days', '3650',
-      '-extfile', `${name}.ext`, '-out', `${name}.crt`], dir);
+    openssl(
+      [
+        'x509',
+        '-req',
+        '-in',
+        `${name}.csr`,
+        '-CA',
+        'ca.crt',
+        '-CAkey',
+        'ca.key',
+        '-CAcreateserial',
+        '-days',
+        '3650',
+        '-extfile',
+        `${name}.ext`,
+        '-out',
+        `${name}.crt`,
+      ],
+      dir,
+    );
   };
   const san = [...addresses.ips.map((i) => `IP:${i}`), ...addresses.names.map((n) => `DNS:${n}`)].join(',');
-  leaf('apiserver', '/CN=kube-apiserver', ['basicConstraints=critical,CA:FALSE', 'keyUsage=critical,digitalSignature,keyEncipherment',
-    'extendedKeyUsage=serverAuth', `subjectAltName=${san}`]);
-  leaf('apiserver-kubelet-client', '/O=system:masters/CN=kube-apiserver-kubelet-client', ['basicConstraints=critical,CA:FALSE',
-    'keyUsage=critical,digitalSignature,keyEncipherment', 'extendedKeyUsage=clientAuth']);
+  leaf('apiserver', '/CN=kube-apiserver', [
+    'basicConstraints=critical,CA:FALSE',
+    'keyUsage=critical,digitalSignature,keyEncipherment',
+    'extendedKeyUsage=serverAuth',
+    `subjectAltName=${san}`,
+  ]);
+  leaf('apiserver-kubelet-client', '/O=system:masters/CN=kube-apiserver-kubelet-client', [
+    'basicConstraints=critical,CA:FALSE',
+    'keyUsage=critical,digitalSignature,keyEncipherment',
+    'extendedKeyUsage=clientAuth',
+  ]);
   openssl(['genrsa', '-out', 'sa.key', '2048'], dir);
   openssl(['rsa', '-in', 'sa.key', '-pubout', '-out', 'sa.pub'], dir);
 
-  const tokens = Object.fromEntries(Object.keys(IDENTITIES).map((k) => [k, randomBytes(24).toString('base64url')])) as Record<Identity, string>;
-  const lines = Object.entries(IDENTITIES).map(([k, id]) => `${tokens[k as Identity]},${id.user},${id.user},"${id.groups.join(',')}"`);
+  const tokens = Object.fromEntries(
+    Object.keys(IDENTITIES).map((k) => [k, randomBytes(24).toString('base64url')]),
+  ) as Record<Identity, string>;
+  const lines = Object.entries(IDENTITIES).map(
+    ([k, id]) => `${tokens[k as Identity]},${id.user},${id.user},"${id.groups.join(',')}"`,
+  );
   writeFileSync(p('tokens.csv'), lines.join('\n') + '\n', { mode: 0o600 });
   return {
-    dir, ca: p('ca.crt'), caKey: p('ca.key'), apiserverCert: p('apiserver.crt'), apiserverKey: p('apiserver.key'),
-    kubeletClientCert: p('apiserver-kubelet-client.crt'), kubeletClientKey: p('apiserver-kubelet-client.key'),
-    saKey: p('sa.key'), saPub: p('sa.pub'), tokensFile: p('tokens.csv'), tokens,
+    dir,
+    ca: p('ca.crt'),
+    caKey: p('ca.key'),
+    apiserverCert: p('apiserver.crt'),
+    apiserverKey: p('apiserver.key'),
+    kubeletClientCert: p('apiserver-kubelet-client.crt'),
+    kubeletClientKey: p('apiserver-kubelet-client.key'),
+    saKey: p('sa.key'),
+    saPub: p('sa.pub'),
+    tokensFile: p('tokens.csv'),
+    tokens,
   };
 }
 

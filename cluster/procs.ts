@@ -55,9 +55,13 @@ export class Procs {
     let exit: number | null | undefined;
     void p.exited.then((c) => (exit = c));
     for (;;) {
-      if (exit !== undefined) throw new Error(`${p.name} exited (${exit}) before ${what}. The end of its log (${p.log}):\n${this.tail(p)}`);
+      if (exit !== undefined)
+        throw new Error(`${p.name} exited (${exit}) before ${what}. The end of its log (${p.log}):\n${this.tail(p)}`);
       if (await ready().catch(() => false)) return;
-      if (Date.now() > deadline) throw new Error(`${p.name}: no ${what} after ${timeoutMs / 1000} s. The end of its log (${p.log}):\n${this.tail(p)}`);
+      if (Date.now() > deadline)
+        throw new Error(
+          `${p.name}: no ${what} after ${timeoutMs / 1000} s. The end of its log (${p.log}):\n${this.tail(p)}`,
+        );
       await new Promise((r) => setTimeout(r, 250));
     }
   }

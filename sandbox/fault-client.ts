@@ -65,23 +65,37 @@ export async function sendFault(kubeconfigPath: string, fault: Fault): Promise<v
   try {
     kc = parse(readFileSync(kubeconfigPath, 'utf8'));
   } catch (err) {
-    throw new Error(`cannot read the sandbox kubeconfig ${kubeconfigPath}: ${(err as Error).message}. Is the sandbox running? Pass --kubeconfig PATH.`, { cause: err });
+    throw new Error(
+      `cannot read the sandbox kubeconfig ${kubeconfigPath}: ${(err as Error).message}. Is the sandbox running? Pass --kubeconfig PATH.`,
+      { cause: err },
+    );
   }
   const ctx = kc.contexts.find((c) => c.name === 'sandbox-admin')?.context;
   const cluster = kc.clusters.find((c) => c.name === ctx?.cluster)?.cluster;
   const user = kc.users.find((u) => u.name === ctx?.user)?.user;
-  if (!ctx || !cluster || !user) throw new Error(`${kubeconfigPath} has no sandbox-admin context: it is not a sandbox kubeconfig`);
+  if (!ctx || !cluster || !user)
+    throw new Error(`${kubeconfigPath} has no sandbox-admin context: it is not a sandbox kubeconfig`);
   const body = JSON.stringify(fault);
   await new Promise<void>((resolve, reject) => {
-    const req = https.request(`${cluster.server}/sandbox/v1/faults`, {
-      method: 'POST',
-      ca: Buffer.from(cluster['certificate-authority-data'], 'base64'),
-      headers: { authorization: `Bearer ${user.token}`, 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) },
-    }, (res) => {
-      let text = '';
-      res.on('data', (d) => (text += d));
-      res.on('end', () => (res.statusCode === 200 ? resolve() : reject(new Error(`the sandbox answered ${res.statusCode}: ${text}`))));
-    });
+    const req = https.request(
+      `${cluster.server}/sandbox/v1/faults`,
+      {
+        method: 'POST',
+        ca: Buffer.from(cluster['certificate-authority-data'], 'base64'),
+        headers: {
+          authorization: `Bearer ${user.token}`,
+          'content-type': 'application/json',
+          'content-length': Buffer.byteLength(body),
+        },
+      },
+      (res) => {
+        let text = '';
+        res.on('data', (d) => (text += d));
+        res.on('end', () =>
+          res.statusCode === 200 ? resolve() : reject(new Error(`the sandbox answered ${res.statusCode}: ${text}`)),
+        );
+      },
+    );
     req.on('error', (err) => reject(new Error(`cannot reach the sandbox at ${cluster.server}: ${err.message}`)));
     req.end(body);
   });

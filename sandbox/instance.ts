@@ -47,8 +47,10 @@ export function acquireInstance(stateDir: string): Instance {
   const lock = join(stateDir, 'sandbox.pid');
   if (!claim(lock)) {
     const holder = readFileSync(lock, 'utf8').trim();
-    throw new Error(`another sandbox (pid ${holder}) is using the state directory ${stateDir}. Nothing was started. `
-      + 'Stop it, or start this one with another --kubeconfig or --state-dir.');
+    throw new Error(
+      `another sandbox (pid ${holder}) is using the state directory ${stateDir}. Nothing was started. ` +
+        'Stop it, or start this one with another --kubeconfig or --state-dir.',
+    );
   }
   mkdirSync(BLOCKS_DIR, { recursive: true });
   const span = LAST - FIRST + 1;
@@ -67,5 +69,7 @@ export function acquireInstance(stateDir: string): Instance {
     }
   }
   rmSync(lock, { force: true });
-  throw new Error(`every address block 127.${FIRST}-${LAST}.0.0/16 is held by a running sandbox. Nothing was started. Stop one of them.`);
+  throw new Error(
+    `every address block 127.${FIRST}-${LAST}.0.0/16 is held by a running sandbox. Nothing was started. Stop one of them.`,
+  );
 }

@@ -34,7 +34,10 @@ function parseOptions(args: string[]): Options {
     else if (a === '--state-dir') o.stateDir = resolve(args[++i] ?? '');
     else if (a === '--empty') o.empty = true;
     else if (a === '--help' || a === '-h') {
-      console.log('usage: sandbox [--kubeconfig PATH] [--state-dir DIR] [--empty]\n       sandbox fault KIND ...\n' + faultUsage());
+      console.log(
+        'usage: sandbox [--kubeconfig PATH] [--state-dir DIR] [--empty]\n       sandbox fault KIND ...\n' +
+          faultUsage(),
+      );
       process.exit(0);
     } else {
       console.error(`sandbox: unknown argument "${a}". Nothing was started. Run with --help for the options.`);
@@ -46,13 +49,17 @@ function parseOptions(args: string[]): Options {
 
 function checkHost(): void {
   if (process.platform !== 'linux') {
-    console.error('sandbox: pods run as Linux processes in their own namespaces (bubblewrap), so the sandbox needs Linux.\n'
-      + 'Nothing was started. Use Devlane against a real cluster instead: point KUBECONFIG (or the devlane.kubeconfig setting) at it.');
+    console.error(
+      'sandbox: pods run as Linux processes in their own namespaces (bubblewrap), so the sandbox needs Linux.\n' +
+        'Nothing was started. Use Devlane against a real cluster instead: point KUBECONFIG (or the devlane.kubeconfig setting) at it.',
+    );
     process.exit(1);
   }
   if (!['/usr/bin/bwrap', '/bin/bwrap'].some(existsSync)) {
-    console.error('sandbox: bubblewrap (bwrap) is not installed; pods need it for their own network and mount namespaces.\n'
-      + 'Nothing was started. Install it (Debian/Ubuntu: apt-get install bubblewrap) and try again.');
+    console.error(
+      'sandbox: bubblewrap (bwrap) is not installed; pods need it for their own network and mount namespaces.\n' +
+        'Nothing was started. Install it (Debian/Ubuntu: apt-get install bubblewrap) and try again.',
+    );
     process.exit(1);
   }
 }
@@ -88,7 +95,8 @@ async function run(opts: Options): Promise<void> {
     const pods: { agent?: PodNetwork } = {};
     const podNetwork: PodNetwork = {
       connect: (ip, host, port) => {
-        if (!pods.agent) return Promise.reject(Object.assign(new Error('node agent not started'), { code: 'EHOSTUNREACH' }));
+        if (!pods.agent)
+          return Promise.reject(Object.assign(new Error('node agent not started'), { code: 'EHOSTUNREACH' }));
         return pods.agent.connect(ip, host, port);
       },
     };
@@ -109,7 +117,12 @@ async function run(opts: Options): Promise<void> {
     // Written at once, so that the cluster can be looked at with kubectl while the demo starts.
     mkdirSync(dirname(opts.kubeconfig), { recursive: true });
     writeFileSync(opts.kubeconfig, kubeconfigYaml(api), { mode: 0o600 });
-    const services = await startServiceNetwork({ store, stateDir: join(stateDir, 'net'), block: instance.block, pods: podNetwork });
+    const services = await startServiceNetwork({
+      store,
+      stateDir: join(stateDir, 'net'),
+      block: instance.block,
+      pods: podNetwork,
+    });
     stops.push(() => services.stop());
     const agent = await startNodeAgent({
       api: store,
@@ -123,7 +136,10 @@ async function run(opts: Options): Promise<void> {
     streams.current = agent.streams;
     nodeFault = (f) => agent.fault(f);
     stops.push(() => agent.stop());
-    const controllers = startControllers(store, { apiserver: { host: '127.0.0.1', port: Number(new URL(api.url).port) }, caCertPem: api.caCertPem });
+    const controllers = startControllers(store, {
+      apiserver: { host: '127.0.0.1', port: Number(new URL(api.url).port) },
+      caCertPem: api.caCertPem,
+    });
     stops.push(() => controllers.stop());
 
     if (!opts.empty) {

@@ -8,7 +8,10 @@ import type { Api, KObject } from './core/types';
 
 export function demoManifestFiles(repoRoot: string): string[] {
   const dir = join(repoRoot, 'sandbox/demo/manifests');
-  return readdirSync(dir).filter((f) => f.endsWith('.yaml')).sort().map((f) => join(dir, f));
+  return readdirSync(dir)
+    .filter((f) => f.endsWith('.yaml'))
+    .sort()
+    .map((f) => join(dir, f));
 }
 
 function resourceKey(api: Api, obj: KObject): string {
@@ -38,7 +41,12 @@ export function applyManifests(api: Api, files: string[]): KObject[] {
 }
 
 /** Resolves when every created Deployment has all its replicas available; rejects with the pods' state on timeout. */
-export async function waitForDeployments(api: Api, created: KObject[], timeoutMs: number, say: (m: string) => void): Promise<void> {
+export async function waitForDeployments(
+  api: Api,
+  created: KObject[],
+  timeoutMs: number,
+  say: (m: string) => void,
+): Promise<void> {
   const deployments = created.filter((o) => o.kind === 'Deployment');
   const deadline = Date.now() + timeoutMs;
   let last = '';
@@ -46,7 +54,11 @@ export async function waitForDeployments(api: Api, created: KObject[], timeoutMs
     const waiting = deployments.filter((d) => {
       const cur = api.tryGet('deployments.apps', d.metadata.namespace, d.metadata.name!);
       const want = cur?.spec?.replicas ?? 1;
-      return !cur || (cur.status?.availableReplicas ?? 0) < want || cur.status?.observedGeneration !== cur.metadata.generation;
+      return (
+        !cur ||
+        (cur.status?.availableReplicas ?? 0) < want ||
+        cur.status?.observedGeneration !== cur.metadata.generation
+      );
     });
     if (waiting.length === 0) return;
     const names = waiting.map((d) => `${d.metadata.namespace}/${d.metadata.name}`).join(', ');
@@ -55,8 +67,15 @@ export async function waitForDeployments(api: Api, created: KObject[], timeoutMs
       last = names;
     }
     if (Date.now() > deadline) {
-      const pods = waiting.flatMap((d) => api.list('pods', d.metadata.namespace, { labelSelector: `app=${d.metadata.name}` }).items);
-      const state = pods.map((p) => `${p.metadata.namespace}/${p.metadata.name}: ${p.status?.phase} ${JSON.stringify(p.status?.containerStatuses?.map((c: { state: unknown }) => c.state) ?? [])}`).join('\n  ');
+      const pods = waiting.flatMap(
+        (d) => api.list('pods', d.metadata.namespace, { labelSelector: `app=${d.metadata.name}` }).items,
+      );
+      const state = pods
+        .map(
+          (p) =>
+            `${p.metadata.namespace}/${p.metadata.name}: ${p.status?.phase} ${JSON.stringify(p.status?.containerStatuses?.map((c: { state: unknown }) => c.state) ?? [])}`,
+        )
+        .join('\n  ');
       throw new Error(`demo deployments not available after ${timeoutMs / 1000} s: ${names}\n  ${state}`);
     }
     await new Promise((r) => setTimeout(r, 200));

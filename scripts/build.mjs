@@ -66,21 +66,43 @@ function checkEntry(metafile) {
   const entry = inputs('dist/extension.js');
   const core = inputs('dist/extension-core.js');
   const twice = [...entry].filter((m) => core.has(m) && !sharedWithCore.has(m));
-  if (twice.length) throw new Error(`dist/extension.js and dist/extension-core.js both bundle ${twice.join(', ')}: import it only in the core, or pass it to the entry (src/extension.ts)`);
+  if (twice.length)
+    throw new Error(
+      `dist/extension.js and dist/extension-core.js both bundle ${twice.join(', ')}: import it only in the core, or pass it to the entry (src/extension.ts)`,
+    );
 }
 
 const builds = {
   extension: () => {
     const entries = present(['src/extension.ts', 'src/extension-core.ts', 'src/cli.ts']);
-    return entries.length && { ...node, entryPoints: entries, outdir: 'dist', external: ['vscode'], plugins: [lazyCore], metafile: true, check: checkEntry };
+    return (
+      entries.length && {
+        ...node,
+        entryPoints: entries,
+        outdir: 'dist',
+        external: ['vscode'],
+        plugins: [lazyCore],
+        metafile: true,
+        check: checkEntry,
+      }
+    );
   },
   webview: () => {
     const entries = present(['webview/main.ts']);
-    return entries.length && {
-      bundle: true, platform: 'browser', format: 'iife', target: 'es2022', sourcemap: !production,
-      minify: production, logLevel: 'warning', absWorkingDir: root, entryPoints: entries,
-      outfile: 'dist/webview.js',
-    };
+    return (
+      entries.length && {
+        bundle: true,
+        platform: 'browser',
+        format: 'iife',
+        target: 'es2022',
+        sourcemap: !production,
+        minify: production,
+        logLevel: 'warning',
+        absWorkingDir: root,
+        entryPoints: entries,
+        outfile: 'dist/webview.js',
+      }
+    );
   },
   sandbox: () => {
     const entries = present(['sandbox/main.ts', ...files('sandbox/node/helpers', /\.ts$/)]);
@@ -93,29 +115,54 @@ const builds = {
   tests: () => {
     // test/e2e: the desktop launcher (run.ts), the in-editor suite the extension host loads
     // (inside/index.ts) and the harness as a library for scripts/demo.mjs (harness/*).
-    const e2e = present(['test/e2e/run.ts', 'test/e2e/inside/index.ts', 'test/e2e/harness/index.ts', 'test/e2e/harness/install.ts']);
+    const e2e = present([
+      'test/e2e/run.ts',
+      'test/e2e/inside/index.ts',
+      'test/e2e/harness/index.ts',
+      'test/e2e/harness/install.ts',
+    ]);
     const entries = [...files('test', /\.test\.ts$/), ...files('bench', /\.bench\.ts$/), ...e2e];
-    return entries.length && { ...node, entryPoints: entries, outbase: '.', outdir: 'out', external: ['vscode', 'playwright-core'] };
+    return (
+      entries.length && {
+        ...node,
+        entryPoints: entries,
+        outbase: '.',
+        outdir: 'out',
+        external: ['vscode', 'playwright-core'],
+      }
+    );
   },
   harness: () => {
     const entries = present(['test/e2e/harness/index.ts', 'test/e2e/harness/install.ts']);
-    return entries.length && { ...node, entryPoints: entries, outbase: '.', outdir: 'out', external: ['vscode', 'playwright-core'] };
+    return (
+      entries.length && {
+        ...node,
+        entryPoints: entries,
+        outbase: '.',
+        outdir: 'out',
+        external: ['vscode', 'playwright-core'],
+      }
+    );
   },
 };
 
 const selected = only ? only.split(',') : Object.keys(builds).filter((name) => name !== 'harness');
-const configs = selected.map((name) => {
-  if (!builds[name]) throw new Error(`unknown build "${name}"; one of ${Object.keys(builds).join(', ')}`);
-  return builds[name]();
-}).filter(Boolean);
+const configs = selected
+  .map((name) => {
+    if (!builds[name]) throw new Error(`unknown build "${name}"; one of ${Object.keys(builds).join(', ')}`);
+    return builds[name]();
+  })
+  .filter(Boolean);
 
 if (watch) {
   for (const { check: _, ...c } of configs) await (await esbuild.context(c)).watch();
   console.log(`watching ${configs.length} builds`);
 } else {
-  await Promise.all(configs.map(async ({ check, ...c }) => {
-    const result = await esbuild.build(c);
-    check?.(result.metafile);
-  }));
+  await Promise.all(
+    configs.map(async ({ check, ...c }) => {
+      const result = await esbuild.build(c);
+      check?.(result.metafile);
+    }),
+  );
   console.log(`built ${selected.join(', ')} in ${relative(process.cwd(), root) || '.'}`);
 }

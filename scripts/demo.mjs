@@ -24,7 +24,8 @@ const fail = (message) => {
 const real = process.argv.includes('--real');
 const yes = process.argv.includes('--yes') || process.env.DEVLANE_DEMO_INSTALL === '1';
 const unknown = process.argv.slice(2).filter((a) => a !== '--real' && a !== '--yes');
-if (unknown.length) fail(`unknown argument ${unknown.join(' ')}; nothing was started. Usage: npm run demo [-- --real] [-- --yes]`);
+if (unknown.length)
+  fail(`unknown argument ${unknown.join(' ')}; nothing was started. Usage: npm run demo [-- --real] [-- --yes]`);
 const clusterName = real ? 'real cluster' : 'sandbox';
 const phases = phaseClock();
 
@@ -32,13 +33,17 @@ const phases = phaseClock();
 // real cluster runs a kubelet, containerd and a bridge, as root.
 const isRoot = process.getuid?.() === 0;
 if (real && (process.platform !== 'linux' || !isRoot)) {
-  fail('the real cluster needs Linux and root (it runs a kubelet, containerd and network namespaces); nothing was started.\n'
-    + 'Run `npm run demo` for the sandbox, which needs neither.');
+  fail(
+    'the real cluster needs Linux and root (it runs a kubelet, containerd and network namespaces); nothing was started.\n' +
+      'Run `npm run demo` for the sandbox, which needs neither.',
+  );
 }
 if (process.platform !== 'linux') {
-  fail(`the sandbox needs Linux (this is ${process.platform}); nothing was started.\n`
-    + 'Use Devlane against a real cluster instead: install devlane.vsix (`npm run package`) in VS Code and set `devlane.kubeconfig` '
-    + '(or KUBECONFIG) to its kubeconfig; the README section "Use it against your own cluster" says how.');
+  fail(
+    `the sandbox needs Linux (this is ${process.platform}); nothing was started.\n` +
+      'Use Devlane against a real cluster instead: install devlane.vsix (`npm run package`) in VS Code and set `devlane.kubeconfig` ' +
+      '(or KUBECONFIG) to its kubeconfig; the README section "Use it against your own cluster" says how.',
+  );
 }
 await ensurePackages();
 
@@ -51,7 +56,17 @@ const run = (cmd, args, quiet = false) => {
 // the editor; skipped when none of their sources changed since they were last built.
 const built = phases.start('build');
 const outputs = ['devlane.vsix', real ? 'out/cluster/main.js' : 'out/sandbox/main.js', 'out/test/e2e/harness/index.js'];
-const sources = ['src', 'webview', 'media', real ? 'cluster' : 'sandbox', 'test/e2e/harness', 'test/helpers', 'scripts', 'package.json', 'package-lock.json'];
+const sources = [
+  'src',
+  'webview',
+  'media',
+  real ? 'cluster' : 'sandbox',
+  'test/e2e/harness',
+  'test/helpers',
+  'scripts',
+  'package.json',
+  'package-lock.json',
+];
 if (upToDate(outputs, sources)) {
   say('the extension, the cluster program and the editor harness are up to date: nothing to build');
 } else {
@@ -101,8 +116,20 @@ const kubeconfig = join(sandboxDir, 'kubeconfig');
 mkdirSync(sandboxDir, { recursive: true });
 const sandboxLog = join(sandboxDir, real ? 'cluster.log' : 'sandbox.log');
 rmSync(sandboxLog, { force: true });
-say(`starting the ${clusterName} with the demo shop (log: ${sandboxLog}); ${real ? 'the first run builds Kubernetes from source (many minutes, once)' : 'the demo pods can take a while'}`);
-const sandbox = harness.spawnGroup(real ? 'cluster' : 'sandbox', process.execPath, ['--enable-source-maps', join(root, real ? 'out/cluster/main.js' : 'out/sandbox/main.js'), '--kubeconfig', kubeconfig], { logFile: sandboxLog, cwd: root });
+say(
+  `starting the ${clusterName} with the demo shop (log: ${sandboxLog}); ${real ? 'the first run builds Kubernetes from source (many minutes, once)' : 'the demo pods can take a while'}`,
+);
+const sandbox = harness.spawnGroup(
+  real ? 'cluster' : 'sandbox',
+  process.execPath,
+  [
+    '--enable-source-maps',
+    join(root, real ? 'out/cluster/main.js' : 'out/sandbox/main.js'),
+    '--kubeconfig',
+    kubeconfig,
+  ],
+  { logFile: sandboxLog, cwd: root },
+);
 // The cluster stops its pods itself on SIGTERM and removes what it made; give it time before the group is ended.
 stops.push(async () => {
   if (sandbox.child.exitCode === null) process.kill(sandbox.pid, 'SIGTERM');
@@ -186,17 +213,28 @@ async function portIsFree(p) {
  */
 async function ensurePackages() {
   const pins = JSON.parse(readFileSync(join(root, 'test/e2e/harness/tools.json'), 'utf8'));
-  const toolsDir = process.env.DEVLANE_E2E_TOOLS ? resolve(process.env.DEVLANE_E2E_TOOLS) : join(root, '.devlane/e2e-tools');
+  const toolsDir = process.env.DEVLANE_E2E_TOOLS
+    ? resolve(process.env.DEVLANE_E2E_TOOLS)
+    : join(root, '.devlane/e2e-tools');
   const installed = (() => {
     try {
-      return JSON.parse(readFileSync(join(toolsDir, 'node_modules/code-server/package.json'), 'utf8')).version === pins.codeServer;
+      return (
+        JSON.parse(readFileSync(join(toolsDir, 'node_modules/code-server/package.json'), 'utf8')).version ===
+        pins.codeServer
+      );
     } catch {
       return false;
     }
   })();
   const missing = missingPackages({ real, codeServerInstalled: installed, exists: existsSync });
   const apt = existsSync('/usr/bin/apt-get');
-  const decision = installDecision({ missing, root: isRoot, terminal: !!(process.stdin.isTTY && process.stdout.isTTY), yes, apt });
+  const decision = installDecision({
+    missing,
+    root: isRoot,
+    terminal: !!(process.stdin.isTTY && process.stdout.isTTY),
+    yes,
+    apt,
+  });
   if (decision.action === 'none') return;
   if (decision.action === 'tell') fail(missingText(missing, decision.command, apt));
   if (decision.action === 'ask') {
@@ -211,10 +249,14 @@ async function ensurePackages() {
   const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
   for (const args of [['update'], ['install', '-y', ...pkgs]]) {
     const r = spawnSync('apt-get', args, { stdio: 'inherit', env });
-    if (r.status !== 0) fail(`\`apt-get ${args.join(' ')}\` failed; nothing was started. Install the packages yourself: ${decision.command}`);
+    if (r.status !== 0)
+      fail(
+        `\`apt-get ${args.join(' ')}\` failed; nothing was started. Install the packages yourself: ${decision.command}`,
+      );
   }
   const still = missingPackages({ real, codeServerInstalled: installed, exists: existsSync });
-  if (still.length) fail(`after installing, still missing: ${still.map((n) => n.pkg).join(', ')}; nothing was started.`);
+  if (still.length)
+    fail(`after installing, still missing: ${still.map((n) => n.pkg).join(', ')}; nothing was started.`);
 }
 
 /**
@@ -225,9 +267,15 @@ async function ensurePackages() {
 function upToDate(outputs, sources) {
   const mtime = (p) => statSync(join(root, p)).mtimeMs;
   if (!outputs.every((o) => existsSync(join(root, o)))) return false;
-  const listed = spawnSync('git', ['ls-files', '-z', '--cached', '--others', '--exclude-standard', '--', ...sources], { cwd: root, encoding: 'utf8' });
+  const listed = spawnSync('git', ['ls-files', '-z', '--cached', '--others', '--exclude-standard', '--', ...sources], {
+    cwd: root,
+    encoding: 'utf8',
+  });
   if (listed.status !== 0) return false;
   const oldest = Math.min(...outputs.map(mtime));
   // A link's own time (the sandbox's images link log files to /dev/stdout, which changes all the time).
-  return listed.stdout.split('\0').filter(Boolean).every((f) => (lstatSync(join(root, f), { throwIfNoEntry: false })?.mtimeMs ?? 0) < oldest);
+  return listed.stdout
+    .split('\0')
+    .filter(Boolean)
+    .every((f) => (lstatSync(join(root, f), { throwIfNoEntry: false })?.mtimeMs ?? 0) < oldest);
 }

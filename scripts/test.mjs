@@ -10,7 +10,19 @@
 //   DEVLANE_TEST_KUBECONFIG=PATH   run against that cluster only (no cluster is started)
 //   DEVLANE_TEST_CLUSTERS=sandbox|real|both   which clusters to start (default both; on CI both)
 import { spawn, spawnSync } from 'node:child_process';
-import { closeSync, cpSync, existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, readdirSync, rmSync, statSync, writeSync } from 'node:fs';
+import {
+  closeSync,
+  cpSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  openSync,
+  readFileSync,
+  readdirSync,
+  rmSync,
+  statSync,
+  writeSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -21,10 +33,12 @@ const passthrough = process.argv.slice(2).filter((a) => a.startsWith('-'));
 
 function files(dir) {
   if (!existsSync(dir)) return [];
-  return readdirSync(dir).flatMap((n) => {
-    const p = join(dir, n);
-    return statSync(p).isDirectory() ? files(p) : p.endsWith('.test.js') ? [p] : [];
-  }).sort();
+  return readdirSync(dir)
+    .flatMap((n) => {
+      const p = join(dir, n);
+      return statSync(p).isDirectory() ? files(p) : p.endsWith('.test.js') ? [p] : [];
+    })
+    .sort();
 }
 
 // A test file deleted or moved in the source leaves its old bundle behind; it must not run.
@@ -63,9 +77,13 @@ function startCluster(name, script, readyLine, timeoutMs) {
   const logPath = join(root, `test-results/${name}.log`);
   const log = openSync(logPath, 'w');
   console.log(`starting the ${name} for the tests (its log: ${logPath})`);
-  const child = spawn(process.execPath, ['--enable-source-maps', join(root, script), '--kubeconfig', kubeconfig, '--state-dir', join(dir, 'state')], {
-    stdio: ['ignore', log, log],
-  });
+  const child = spawn(
+    process.execPath,
+    ['--enable-source-maps', join(root, script), '--kubeconfig', kubeconfig, '--state-dir', join(dir, 'state')],
+    {
+      stdio: ['ignore', log, log],
+    },
+  );
   const c = { name, child, dir, kubeconfig };
   started.push(c);
   const ready = new Promise((resolve, reject) => {
@@ -76,28 +94,36 @@ function startCluster(name, script, readyLine, timeoutMs) {
         resolve(c);
       } else if (Date.now() > deadline) {
         clearInterval(poll);
-        reject(new Error(`the ${name} was not ready after ${timeoutMs / 1000} s:\n${readFileSync(logPath, 'utf8').slice(-4000)}`));
+        reject(
+          new Error(
+            `the ${name} was not ready after ${timeoutMs / 1000} s:\n${readFileSync(logPath, 'utf8').slice(-4000)}`,
+          ),
+        );
       }
     }, 200);
     child.on('exit', (code) => {
       clearInterval(poll);
-      reject(new Error(`the ${name} exited (${code}) before it was ready:\n${readFileSync(logPath, 'utf8').slice(-4000)}`));
+      reject(
+        new Error(`the ${name} exited (${code}) before it was ready:\n${readFileSync(logPath, 'utf8').slice(-4000)}`),
+      );
     });
   });
   return ready;
 }
 
 async function stopClusters() {
-  await Promise.all(started.map(async (c) => {
-    if (c.child.exitCode === null && c.child.signalCode === null) {
-      const exited = new Promise((r) => c.child.once('exit', r));
-      c.child.kill('SIGTERM');
-      const timer = setTimeout(() => c.child.kill('SIGKILL'), 180_000);
-      await exited;
-      clearTimeout(timer);
-    }
-    rmSync(c.dir, { recursive: true, force: true });
-  }));
+  await Promise.all(
+    started.map(async (c) => {
+      if (c.child.exitCode === null && c.child.signalCode === null) {
+        const exited = new Promise((r) => c.child.once('exit', r));
+        c.child.kill('SIGTERM');
+        const timer = setTimeout(() => c.child.kill('SIGKILL'), 180_000);
+        await exited;
+        clearTimeout(timer);
+      }
+      rmSync(c.dir, { recursive: true, force: true });
+    }),
+  );
 }
 for (const sig of ['SIGINT', 'SIGTERM']) process.on(sig, () => stopClusters().then(() => process.exit(130)));
 
@@ -132,18 +158,21 @@ rmSync(realRoot, { recursive: true, force: true });
 const realSuites = runReal ? suites.filter((s) => s !== 'unit') : [];
 const copy = (s) => {
   const from = join(root, 'out/test', s);
-  if (existsSync(from)) cpSync(from, join(realRoot, s), { recursive: true, filter: (src) => !src.startsWith(join(from, 'sandbox')) });
+  if (existsSync(from))
+    cpSync(from, join(realRoot, s), { recursive: true, filter: (src) => !src.startsWith(join(from, 'sandbox')) });
 };
 for (const s of realSuites) copy(s);
 // The sandbox's own tests (test/*/sandbox/) are counted apart from the product's.
-const isSandboxOwn = (f) => f.includes(`${join('out/test')}/unit/sandbox/`) || f.includes(`${join('out/test')}/integration/sandbox/`);
+const isSandboxOwn = (f) =>
+  f.includes(`${join('out/test')}/unit/sandbox/`) || f.includes(`${join('out/test')}/integration/sandbox/`);
 const localSuites = runSandbox || given || !needsCluster ? suites : suites.filter((s) => s === 'unit');
 const localFiles = localSuites.flatMap((s) => files(join(root, 'out/test', s)));
 const target = runSandbox ? 'the sandbox' : given ? 'DEVLANE_TEST_KUBECONFIG' : 'no cluster';
 // The differential check (test/differential/) compares the sandbox with the real cluster in one
 // file, so it needs both. It goes first on the sandbox's lane, before any test injects a fault into
 // the sandbox, and the real cluster is not stopped (teardown) until it is done.
-const differential = runSandbox && runReal && suites.includes('integration') ? files(join(root, 'out/test/differential')) : [];
+const differential =
+  runSandbox && runReal && suites.includes('integration') ? files(join(root, 'out/test/differential')) : [];
 let differentialDone;
 const afterDifferential = new Promise((r) => (differentialDone = r));
 if (differential.length === 0) differentialDone();
@@ -151,19 +180,35 @@ const lanes = [];
 const productLocal = localFiles.filter((f) => !isSandboxOwn(f));
 const sandboxOwn = localFiles.filter(isSandboxOwn);
 if (productLocal.length || sandboxOwn.length) {
-  lanes.push({ log: 'local', runs: [
-    { name: 'differential check: the sandbox against the real cluster', files: differential, done: differentialDone },
-    ...(productLocal.length ? [{ name: needsCluster ? `product tests on ${target}` : 'unit tests', files: productLocal }] : []),
-    ...(sandboxOwn.length ? [{ name: "the sandbox's own tests", files: sandboxOwn }] : []),
-  ] });
+  lanes.push({
+    log: 'local',
+    runs: [
+      { name: 'differential check: the sandbox against the real cluster', files: differential, done: differentialDone },
+      ...(productLocal.length
+        ? [{ name: needsCluster ? `product tests on ${target}` : 'unit tests', files: productLocal }]
+        : []),
+      ...(sandboxOwn.length ? [{ name: "the sandbox's own tests", files: sandboxOwn }] : []),
+    ],
+  });
 }
 if (realSuites.length) {
-  lanes.push({ log: 'real-cluster', runs: [
-    { name: 'product tests on the real cluster', files: realSuites.flatMap((s) => files(join(realRoot, s))) },
-    // Its teardown test stops the cluster and checks that nothing is left: a run of its own, after
-    // every file that used the cluster (node --test does not keep the order of the files given).
-    ...(realSuites.includes('integration') ? [{ name: 'stopping the real cluster', after: afterDifferential, files: () => (copy('teardown'), files(join(realRoot, 'teardown'))) }] : []),
-  ] });
+  lanes.push({
+    log: 'real-cluster',
+    runs: [
+      { name: 'product tests on the real cluster', files: realSuites.flatMap((s) => files(join(realRoot, s))) },
+      // Its teardown test stops the cluster and checks that nothing is left: a run of its own, after
+      // every file that used the cluster (node --test does not keep the order of the files given).
+      ...(realSuites.includes('integration')
+        ? [
+            {
+              name: 'stopping the real cluster',
+              after: afterDifferential,
+              files: () => (copy('teardown'), files(join(realRoot, 'teardown'))),
+            },
+          ]
+        : []),
+    ],
+  });
 }
 if (lanes.flatMap((l) => l.runs).every((r) => Array.isArray(r.files) && r.files.length === 0)) {
   console.error(`no test files for ${suites.join(', ')} under out/test/`);
@@ -179,7 +224,20 @@ if (lanes.flatMap((l) => l.runs).every((r) => Array.isArray(r.files) && r.files.
  * injection. Runs on different clusters share nothing, so the two clusters' lanes run side by side.
  */
 async function nodeTest(list, out) {
-  const child = spawn(process.execPath, ['--enable-source-maps', '--test', '--test-reporter=spec', '--test-force-exit', '--test-concurrency=1', '--test-timeout=600000', ...passthrough, ...list], { stdio: ['ignore', 'pipe', 'pipe'], env, cwd: root });
+  const child = spawn(
+    process.execPath,
+    [
+      '--enable-source-maps',
+      '--test',
+      '--test-reporter=spec',
+      '--test-force-exit',
+      '--test-concurrency=1',
+      '--test-timeout=600000',
+      ...passthrough,
+      ...list,
+    ],
+    { stdio: ['ignore', 'pipe', 'pipe'], env, cwd: root },
+  );
   let tail = '';
   child.stdout.on('data', (d) => {
     out.write(d);
@@ -228,6 +286,9 @@ await stopClusters();
 const line = (r) => `${r.pass} passed, ${r.fail} failed, ${r.skipped} skipped`;
 console.log('');
 for (const r of results) console.log(`${r.name}: ${line(r)}`);
-const total = results.reduce((a, r) => ({ pass: a.pass + r.pass, fail: a.fail + r.fail, skipped: a.skipped + r.skipped }), { pass: 0, fail: 0, skipped: 0 });
+const total = results.reduce(
+  (a, r) => ({ pass: a.pass + r.pass, fail: a.fail + r.fail, skipped: a.skipped + r.skipped }),
+  { pass: 0, fail: 0, skipped: 0 },
+);
 console.log(`all runs: ${line(total)}`);
 process.exit(results.find((r) => r.code !== 0)?.code ?? 0);

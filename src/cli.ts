@@ -68,8 +68,15 @@ In a production-looking place, start shows its plan and gc lists what it would c
 (or need --yes) before changing anything.`;
 
 function stderrLogger(verbose: boolean): Logger {
-  const w = (level: string) => (m: string | Error) => process.stderr.write(`${level} ${redact(String(m instanceof Error ? m.message : m))}\n`);
-  return { trace: () => {}, debug: verbose ? w('debug') : () => {}, info: verbose ? w('info') : () => {}, warn: w('warn'), error: w('error') };
+  const w = (level: string) => (m: string | Error) =>
+    process.stderr.write(`${level} ${redact(String(m instanceof Error ? m.message : m))}\n`);
+  return {
+    trace: () => {},
+    debug: verbose ? w('debug') : () => {},
+    info: verbose ? w('info') : () => {},
+    warn: w('warn'),
+    error: w('error'),
+  };
 }
 
 /** The flag, else the environment variable, else one id per machine. */
@@ -77,7 +84,12 @@ function instance(flag: string | undefined): string {
   const given = flag ?? (process.env.DEVLANE_INSTANCE || undefined);
   if (given === undefined) return cliInstance(hostname());
   const problem = instanceProblem(given);
-  if (problem) throw new SessionError('invalid', `Cannot use ${problem}`, 'Nothing was changed. Pass another --instance (or DEVLANE_INSTANCE).');
+  if (problem)
+    throw new SessionError(
+      'invalid',
+      `Cannot use ${problem}`,
+      'Nothing was changed. Pass another --instance (or DEVLANE_INSTANCE).',
+    );
   return given;
 }
 
@@ -88,7 +100,11 @@ function globsFrom(flag: string | undefined, env: string, defaults: string[]): s
 }
 
 /** --yes, else a y/N question on the terminal; refuses (with what to do) when there is no terminal. */
-async function confirmOnTerminal(yes: boolean | undefined, question: string, refusal: () => SessionError): Promise<boolean> {
+async function confirmOnTerminal(
+  yes: boolean | undefined,
+  question: string,
+  refusal: () => SessionError,
+): Promise<boolean> {
   if (yes) return true;
   if (!process.stdin.isTTY) throw refusal();
   return askYesNo(`${question} [y/N] `);
@@ -106,7 +122,9 @@ async function confirmDeletes(p: DeletePreview, yes: boolean): Promise<boolean> 
   process.stderr.write(`${describeDeletes(p)}\n`);
   if (yes) return true;
   if (!process.stdin.isTTY) {
-    process.stderr.write('Not deleting them (stdin is not a terminal to ask on); run with --yes to let sync delete them.\n');
+    process.stderr.write(
+      'Not deleting them (stdin is not a terminal to ask on); run with --yes to let sync delete them.\n',
+    );
     return false;
   }
   return askYesNo('Delete them? [y/N] ');
@@ -159,7 +177,8 @@ async function main(argv: string[]): Promise<number> {
   process.on('SIGTERM', onSignal);
   try {
     const contextName = values.context ?? clusters.kubeconfig.currentContext;
-    if (!contextName) throw new ClusterError('config', 'No context: the kubeconfig has no current-context', 'Pass --context NAME.');
+    if (!contextName)
+      throw new ClusterError('config', 'No context: the kubeconfig has no current-context', 'Pass --context NAME.');
     const conn = clusters.connection(contextName);
     const namespace = values.namespace ?? conn.context.namespace;
     const detach = !!values.detach;
@@ -167,7 +186,16 @@ async function main(argv: string[]): Promise<number> {
     const questions: DevelopQuestions = {
       confirmPlan: async (_plan, text) => {
         process.stderr.write(`${text}\n`);
-        return confirmOnTerminal(values.yes, 'Apply this plan?', () => new SessionError('declined', 'This looks like production, so the plan above must be confirmed, and stdin is not a terminal to ask on', 'Nothing was created. Read the plan, then run the same command with --yes to apply it.'));
+        return confirmOnTerminal(
+          values.yes,
+          'Apply this plan?',
+          () =>
+            new SessionError(
+              'declined',
+              'This looks like production, so the plan above must be confirmed, and stdin is not a terminal to ask on',
+              'Nothing was created. Read the plan, then run the same command with --yes to apply it.',
+            ),
+        );
       },
       // No mapping question: a service the workspace does not map is started without sync.
       confirmDeletes: (_service, p) => confirmDeletes(p, !!values.yes),
@@ -179,37 +207,72 @@ async function main(argv: string[]): Promise<number> {
       participant: values['as-participant'] ?? participantOf(conn, instance(values.instance)),
       logger,
       productionGlobs: globsFrom(values['production-contexts'], 'DEVLANE_PRODUCTION_CONTEXTS', defaultProductionGlobs),
-      productionNamespaces: globsFrom(values['production-namespaces'], 'DEVLANE_PRODUCTION_NAMESPACES', defaultProductionNamespaceGlobs),
+      productionNamespaces: globsFrom(
+        values['production-namespaces'],
+        'DEVLANE_PRODUCTION_NAMESPACES',
+        defaultProductionNamespaceGlobs,
+      ),
       server: conn.context.server,
       routerImage: values['router-image'],
       confirm: questions.confirmPlan,
       confirmCollect: async (text) => {
         process.stderr.write(`${text}\n`);
-        return confirmOnTerminal(values.yes, 'Collect them?', () => new SessionError('declined', 'This looks like production, so collecting must be confirmed, and stdin is not a terminal to ask on', 'Nothing was changed. Read the line above, then run `devlane gc --yes` to collect.'));
+        return confirmOnTerminal(
+          values.yes,
+          'Collect them?',
+          () =>
+            new SessionError(
+              'declined',
+              'This looks like production, so collecting must be confirmed, and stdin is not a terminal to ask on',
+              'Nothing was changed. Read the line above, then run `devlane gc --yes` to collect.',
+            ),
+        );
       },
       report,
       leaseSeconds: detach ? Number(values.ttl ?? 3600) : undefined,
     };
     const sessions = new Sessions(options);
-    const out = (text: string, json: unknown) => process.stdout.write(values.json ? `${JSON.stringify(json, null, 2)}\n` : `${text}\n`);
+    const out = (text: string, json: unknown) =>
+      process.stdout.write(values.json ? `${JSON.stringify(json, null, 2)}\n` : `${text}\n`);
     const need = (what: string) => {
       if (!arg) throw new SessionError('invalid', `${command} needs ${what}`, `Run devlane --help.`);
       return arg;
     };
     switch (command) {
       case 'sessions': {
-        const [list, unreadable] = await Promise.all([sessions.list(controller.signal), sessions.unreadable(controller.signal)]);
+        const [list, unreadable] = await Promise.all([
+          sessions.list(controller.signal),
+          sessions.unreadable(controller.signal),
+        ]);
         for (const line of unreadable) process.stderr.write(`${line}\n`);
-        const text = list.length === 0 ? `No sessions in namespace ${namespace}.` : list.map((s) => `${s.name}\tparticipants: ${s.participants.map((p) => `${p.name}${p.alive ? '' : ' (expired)'}`).join(', ') || '-'}\tservices: ${s.services.map((x) => `${x.service} (${x.owner}, ${x.strategy}, ${x.state})`).join(', ') || '-'}`).join('\n');
+        const text =
+          list.length === 0
+            ? `No sessions in namespace ${namespace}.`
+            : list
+                .map(
+                  (s) =>
+                    `${s.name}\tparticipants: ${s.participants.map((p) => `${p.name}${p.alive ? '' : ' (expired)'}`).join(', ') || '-'}\tservices: ${s.services.map((x) => `${x.service} (${x.owner}, ${x.strategy}, ${x.state})`).join(', ') || '-'}`,
+                )
+                .join('\n');
         out(text, list);
         return 0;
       }
       case 'start': {
         const strategy = values.strategy as StrategyName | undefined;
-        if (strategy && !['istio', 'router', 'gateway-api'].includes(strategy)) throw new SessionError('invalid', `Unknown strategy "${strategy}"`, 'Use istio, router or gateway-api.');
+        if (strategy && !['istio', 'router', 'gateway-api'].includes(strategy))
+          throw new SessionError('invalid', `Unknown strategy "${strategy}"`, 'Use istio, router or gateway-api.');
         const developing = await develop(
           { conn, namespace, logger },
-          { service: need('a SERVICE'), session: values.session, image: values.image, strategy, rwoAsEmptyDir: values['rwo-as-emptydir'], workspace: resolve(values.workspace ?? process.cwd()), noSync: values['no-sync'], detach },
+          {
+            service: need('a SERVICE'),
+            session: values.session,
+            image: values.image,
+            strategy,
+            rwoAsEmptyDir: values['rwo-as-emptydir'],
+            workspace: resolve(values.workspace ?? process.cwd()),
+            noSync: values['no-sync'],
+            detach,
+          },
           {
             questions,
             sessions: (extra) => new Sessions({ ...options, ...extra }),
@@ -222,16 +285,29 @@ async function main(argv: string[]): Promise<number> {
         if (!developing) return 3;
         const r = developing.started;
         const took = r.resumed ? undefined : stageSummary(r.phases);
-        out(`Session ${r.session} is live on ${r.service} (${r.strategy}${r.resumed ? ', resumed' : ''})${took ? `: ${took}` : ''}.\nRoute key: ${r.routeKey}\nSend requests with the header "${routeHeaderLine(r.routeKey)}" or "${baggageLine(r.routeKey)}".`, {
-          session: r.session, routeKey: r.routeKey, service: r.service, devService: r.devService, strategy: r.strategy, resumed: r.resumed, namespace, context: contextName, phasesMs: r.phases,
-        });
+        out(
+          `Session ${r.session} is live on ${r.service} (${r.strategy}${r.resumed ? ', resumed' : ''})${took ? `: ${took}` : ''}.\nRoute key: ${r.routeKey}\nSend requests with the header "${routeHeaderLine(r.routeKey)}" or "${baggageLine(r.routeKey)}".`,
+          {
+            session: r.session,
+            routeKey: r.routeKey,
+            service: r.service,
+            devService: r.devService,
+            strategy: r.strategy,
+            resumed: r.resumed,
+            namespace,
+            context: contextName,
+            phasesMs: r.phases,
+          },
+        );
         if (detach) {
           r.heartbeat.dispose();
           return 0;
         }
         const syncing = await developing.sync?.ready;
         if (syncing) {
-          process.stderr.write(`Syncing ${syncing.localRoot} into ${syncing.mapping.remotePath} of the copy (${syncing.mapping.action} after each change).\n`);
+          process.stderr.write(
+            `Syncing ${syncing.localRoot} into ${syncing.mapping.remotePath} of the copy (${syncing.mapping.action} after each change).\n`,
+          );
           for (const n of syncing.syncer.current.notes ?? []) process.stderr.write(`sync: ${n}\n`);
           let failures = 0;
           syncing.syncer.onDidChangeStatus((st) => {
@@ -260,7 +336,10 @@ async function main(argv: string[]): Promise<number> {
       }
       case 'leave': {
         const r = await sessions.leave(need('a session NAME'), controller.signal);
-        out(r.ended ? `Left ${arg}; you were the last participant, so the session ended.` : `Left ${arg}.`, { session: arg, ended: r.ended });
+        out(r.ended ? `Left ${arg}; you were the last participant, so the session ended.` : `Left ${arg}.`, {
+          session: arg,
+          ended: r.ended,
+        });
         return 0;
       }
       case 'stop': {
@@ -271,7 +350,9 @@ async function main(argv: string[]): Promise<number> {
       case 'gc': {
         // Expiry is judged by renewals seen from here (never by another machine's clock), so watch for a Lease's duration first.
         const first = await sessions.gc(controller.signal);
-        process.stderr.write(`Watching the Leases for ${Math.round(observeBeforeJudgingMs / 1000)} s to see which are still renewed…\n`);
+        process.stderr.write(
+          `Watching the Leases for ${Math.round(observeBeforeJudgingMs / 1000)} s to see which are still renewed…\n`,
+        );
         await delay(observeBeforeJudgingMs, undefined, { signal: controller.signal });
         const done = [...first, ...(await sessions.gc(controller.signal))];
         out(done.length ? done.join('\n') : 'Nothing to collect.', { collected: done });

@@ -59,14 +59,19 @@ export interface Core {
  * Starts everything: called once, by the entry, after it disposed its command placeholders, so
  * that the handlers registered here take their ids.
  */
-export function activateCore(context: vscode.ExtensionContext, { clustersTree: tree, sessionsTree, firstNeed, loadMs }: EntryViews): Core {
+export function activateCore(
+  context: vscode.ExtensionContext,
+  { clustersTree: tree, sessionsTree, firstNeed, loadMs }: EntryViews,
+): Core {
   const own = <T extends vscode.Disposable>(d: T): T => {
     context.subscriptions.push(d);
     return d;
   };
 
   const logger = own(new OutputLogger());
-  logger.info(`Devlane ${context.extension.packageJSON.version} starting (VS Code ${vscode.version}, Node ${process.versions.node}), for ${firstNeed}; its code loaded in ${Math.round(loadMs)} ms`);
+  logger.info(
+    `Devlane ${context.extension.packageJSON.version} starting (VS Code ${vscode.version}, Node ${process.versions.node}), for ${firstNeed}; its code loaded in ${Math.round(loadMs)} ms`,
+  );
 
   const clusters = own(new KubeClusters({ setting: () => readConfig(configKeys.kubeconfig), watch: true }, { logger }));
   const { files, source, contexts } = clusters.kubeconfig;
@@ -88,18 +93,41 @@ export function activateCore(context: vscode.ExtensionContext, { clustersTree: t
   const extensionId = `${context.extension.packageJSON.publisher}.${context.extension.packageJSON.name}`;
   const where = (given?: Partial<Where>) => whereDevlaneWorks(prefs, clusters.kubeconfig, given);
   const sessionsHere = sessionsAt(clusters, instance, () => sessionDefaults(logger));
-  const sessionCommands = own(new SessionCommands({ clusters, where, sessionsAt: sessionsHere, logger, active, watch: sessionsWatch, extensionId, sync }));
+  const sessionCommands = own(
+    new SessionCommands({
+      clusters,
+      where,
+      sessionsAt: sessionsHere,
+      logger,
+      active,
+      watch: sessionsWatch,
+      extensionId,
+      sync,
+    }),
+  );
   const sessionsProvider = own(new SessionsTreeProvider(sessionsWatch));
   sessionsProvider.attach(sessionsTree);
   const statusBar = own(new SessionStatusBar(active, sessionsWatch, activity, () => where(), logger));
   own(prefs.onDidChange(() => statusBar.update()));
-  const panels = own(new SessionPanels({ clusters, watch: sessionsWatch, active, activity, logger, extensionUri: context.extensionUri }));
+  const panels = own(
+    new SessionPanels({ clusters, watch: sessionsWatch, active, activity, logger, extensionUri: context.extensionUri }),
+  );
   const debug = own(new DebugFeature({ clusters, where, active, watch: sessionsWatch, activity, logger }));
   // Sessions whose participants vanished (crash, sleep) are restored by whoever sees them.
   // Never on its own where it looks like production: there the user is asked first.
-  own(new OrphanCollector(sessionsWatch, (context, namespace) => sessionsHere({ context, namespace }), logger, { production: (context, namespace) => productionReasonAt(clusters, { context, namespace }), ask: askToCollect }));
+  own(
+    new OrphanCollector(sessionsWatch, (context, namespace) => sessionsHere({ context, namespace }), logger, {
+      production: (context, namespace) => productionReasonAt(clusters, { context, namespace }),
+      ask: askToCollect,
+    }),
+  );
   own(new RecordCommands(clusters, logger));
-  const uri = new JoinUriHandler(clusters, (ref) => sessionCommands.join(ref), logger, (where) => productionReasonAt(clusters, where));
+  const uri = new JoinUriHandler(
+    clusters,
+    (ref) => sessionCommands.join(ref),
+    logger,
+    (where) => productionReasonAt(clusters, where),
+  );
   own(active.onDidChange(() => void setContext(contextKeys.inSession, active.list().length > 0)));
   // The session watches start once a view is shown or a session is active here, and from then on
   // follow the namespace Devlane works in and every namespace where this window is in a session.
@@ -107,7 +135,10 @@ export function activateCore(context: vscode.ExtensionContext, { clustersTree: t
   const followNamespace = () => {
     if (!following && !sessionsTree.visible && !tree.visible && active.list().length === 0) return;
     following = true;
-    sessionsWatch.follow(where(), active.list().map((a) => ({ context: a.ref.context, namespace: a.ref.namespace })));
+    sessionsWatch.follow(
+      where(),
+      active.list().map((a) => ({ context: a.ref.context, namespace: a.ref.namespace })),
+    );
   };
   own(prefs.onDidChange(followNamespace));
   own(clusters.onDidChange(followNamespace));

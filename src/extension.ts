@@ -48,7 +48,9 @@ export function activate(context: vscode.ExtensionContext): DevlaneApi {
       return core;
     } catch (err) {
       failed = err;
-      void vscode.window.showErrorMessage(`Devlane could not start: ${err instanceof Error ? err.message : String(err)}`);
+      void vscode.window.showErrorMessage(
+        `Devlane could not start: ${err instanceof Error ? err.message : String(err)}`,
+      );
       throw err;
     } finally {
       loading = false;
@@ -57,19 +59,41 @@ export function activate(context: vscode.ExtensionContext): DevlaneApi {
 
   const clusters = own(new DeferredTree<ExplorerNode>(() => load('the Clusters view')));
   const sessions = own(new DeferredTree<SessionRow>(() => load('the Sessions view')));
-  const clustersTree = own(vscode.window.createTreeView(views.clusters, { treeDataProvider: clusters, showCollapseAll: true }));
+  const clustersTree = own(
+    vscode.window.createTreeView(views.clusters, { treeDataProvider: clusters, showCollapseAll: true }),
+  );
   const sessionsTree = own(vscode.window.createTreeView(views.sessions, { treeDataProvider: sessions }));
   const placeholders = own(registerPlaceholderCommands(Object.values(commands), () => load('a command')));
-  own(vscode.workspace.registerTextDocumentContentProvider(describeScheme, { provideTextDocumentContent: (uri, token) => load('a Describe document').describe.provideTextDocumentContent(uri, token) }));
-  own(vscode.window.registerUriHandler({ handleUri: (uri) => load('a link').uri.handleUri(uri) }));
-  own(vscode.window.registerWebviewPanelSerializer(panelViewType, { deserializeWebviewPanel: (panel, state) => load('a session panel').panels.deserializeWebviewPanel(panel, state) }));
   own(
-    vscode.debug.registerDebugConfigurationProvider(debugType, {
-      provideDebugConfigurations: (folder) => load('a debug configuration').debugConfigurations.provideDebugConfigurations(folder),
-      resolveDebugConfigurationWithSubstitutedVariables: (folder, config, token) => load('a debug configuration').debugConfigurations.resolveDebugConfigurationWithSubstitutedVariables(folder, config, token),
+    vscode.workspace.registerTextDocumentContentProvider(describeScheme, {
+      provideTextDocumentContent: (uri, token) =>
+        load('a Describe document').describe.provideTextDocumentContent(uri, token),
     }),
   );
-  own(vscode.debug.registerDebugAdapterDescriptorFactory(debugType, { createDebugAdapterDescriptor: (session, executable) => load('a debug session').debugAdapters.createDebugAdapterDescriptor(session, executable) }));
+  own(vscode.window.registerUriHandler({ handleUri: (uri) => load('a link').uri.handleUri(uri) }));
+  own(
+    vscode.window.registerWebviewPanelSerializer(panelViewType, {
+      deserializeWebviewPanel: (panel, state) => load('a session panel').panels.deserializeWebviewPanel(panel, state),
+    }),
+  );
+  own(
+    vscode.debug.registerDebugConfigurationProvider(debugType, {
+      provideDebugConfigurations: (folder) =>
+        load('a debug configuration').debugConfigurations.provideDebugConfigurations(folder),
+      resolveDebugConfigurationWithSubstitutedVariables: (folder, config, token) =>
+        load('a debug configuration').debugConfigurations.resolveDebugConfigurationWithSubstitutedVariables(
+          folder,
+          config,
+          token,
+        ),
+    }),
+  );
+  own(
+    vscode.debug.registerDebugAdapterDescriptorFactory(debugType, {
+      createDebugAdapterDescriptor: (session, executable) =>
+        load('a debug session').debugAdapters.createDebugAdapterDescriptor(session, executable),
+    }),
+  );
 
   return {
     get explorer() {

@@ -20,7 +20,8 @@ interface VsCodeApi {
 declare function acquireVsCodeApi(): VsCodeApi;
 
 // Lit falls back to <style> elements where constructable stylesheets are missing; give them our nonce.
-(globalThis as { litNonce?: string }).litNonce = (document.currentScript as HTMLScriptElement | null)?.nonce ?? undefined;
+(globalThis as { litNonce?: string }).litNonce =
+  (document.currentScript as HTMLScriptElement | null)?.nonce ?? undefined;
 
 const vscode = acquireVsCodeApi();
 const persisted: ViewPersisted = vscode.getState() ?? {};
@@ -48,7 +49,10 @@ const method = field('vscode-single-select', 'try-method', 'Method');
 for (const m of methods) method.append(h('vscode-option', { value: m }, m));
 const path = field('vscode-textfield', 'try-path', 'Path', { placeholder: '/api/products' });
 const target = field('vscode-single-select', 'try-target', 'Target service');
-const headers = field('vscode-textarea', 'try-headers', 'Headers, one per line', { rows: '3', placeholder: 'accept: application/json' });
+const headers = field('vscode-textarea', 'try-headers', 'Headers, one per line', {
+  rows: '3',
+  placeholder: 'accept: application/json',
+});
 const body = field('vscode-textarea', 'try-body', 'Body', { rows: '4' });
 const results = h('div', { id: 'try-results', 'aria-live': 'polite' });
 const sendRouted = h('vscode-button', { id: 'try-send' }, 'Send Through the Route');
@@ -60,8 +64,25 @@ const trySection = h(
   'section',
   { 'aria-labelledby': 'try-title' },
   h('h2', { id: 'try-title' }, 'Try a request'),
-  h('p', { class: 'note' }, `Sent from the editor through the cluster. "Send Through the Route" adds ${routeHeader} and baggage ${baggageMember('KEY')}; "Send Without the Key" sends the same request without them, to compare.`),
-  h('div', { class: 'form' }, label('try-method', 'Method'), method, label('try-path', 'Path'), path, label('try-target', 'Target service'), target, label('try-headers', 'Headers'), headers, label('try-body', 'Body'), body),
+  h(
+    'p',
+    { class: 'note' },
+    `Sent from the editor through the cluster. "Send Through the Route" adds ${routeHeader} and baggage ${baggageMember('KEY')}; "Send Without the Key" sends the same request without them, to compare.`,
+  ),
+  h(
+    'div',
+    { class: 'form' },
+    label('try-method', 'Method'),
+    method,
+    label('try-path', 'Path'),
+    path,
+    label('try-target', 'Target service'),
+    target,
+    label('try-headers', 'Headers'),
+    headers,
+    label('try-body', 'Body'),
+    body,
+  ),
   h('div', { class: 'row' }, sendRouted, sendPlain, sending),
   results,
 );
@@ -110,7 +131,18 @@ function send(routed: boolean): void {
   const id = ++nextId;
   pending++;
   sending.textContent = 'Sending…';
-  post({ type: 'tryRequest', id, request: { method: form.method, path: form.path || '/', headers: form.headers, body: form.body, target: form.target, routed } });
+  post({
+    type: 'tryRequest',
+    id,
+    request: {
+      method: form.method,
+      path: form.path || '/',
+      headers: form.headers,
+      body: form.body,
+      target: form.target,
+      routed,
+    },
+  });
 }
 sendRouted.addEventListener('click', () => send(true));
 sendPlain.addEventListener('click', () => send(false));

@@ -12,9 +12,18 @@ export function h(tag: string, attrs: Record<string, string | undefined> = {}, .
   return el;
 }
 
-function button(text: string, state: ActionState, onClick: () => void, opts: { secondary?: boolean; name?: string } = {}): HTMLElement | undefined {
+function button(
+  text: string,
+  state: ActionState,
+  onClick: () => void,
+  opts: { secondary?: boolean; name?: string } = {},
+): HTMLElement | undefined {
   if (state.hidden) return undefined;
-  const b = h('vscode-button', { ...(opts.secondary ? { secondary: '' } : {}), ...(opts.name ? { 'aria-label': opts.name } : {}) }, text);
+  const b = h(
+    'vscode-button',
+    { ...(opts.secondary ? { secondary: '' } : {}), ...(opts.name ? { 'aria-label': opts.name } : {}) },
+    text,
+  );
   if (!state.enabled) {
     b.setAttribute('disabled', '');
     b.title = state.reason ?? '';
@@ -24,7 +33,8 @@ function button(text: string, state: ActionState, onClick: () => void, opts: { s
   return b;
 }
 
-const list = (items: Child[], attrs: Record<string, string> = {}) => h('ul', attrs, ...items.map((i) => h('li', {}, i)));
+const list = (items: Child[], attrs: Record<string, string> = {}) =>
+  h('ul', attrs, ...items.map((i) => h('li', {}, i)));
 
 export function renderState(s: PanelState, revealedKey: string | undefined, post: (m: ViewMessage) => void): Node[] {
   const show = (text: string) => (revealedKey && s.maskedKey ? text.split(s.maskedKey).join(revealedKey) : text);
@@ -33,7 +43,13 @@ export function renderState(s: PanelState, revealedKey: string | undefined, post
 
   out.push(h('h1', {}, `Session ${s.ref.session}`));
   out.push(h('p', { class: 'sub' }, `${s.ref.context} / ${s.ref.namespace} · ${s.headline}`));
-  if (s.problems.length) out.push(list(s.problems.map((p) => h('span', { class: `problem-${p.severity}` }, p.text)), { role: 'alert', 'aria-label': 'Problems' }));
+  if (s.problems.length)
+    out.push(
+      list(
+        s.problems.map((p) => h('span', { class: `problem-${p.severity}` }, p.text)),
+        { role: 'alert', 'aria-label': 'Problems' },
+      ),
+    );
 
   out.push(
     h(
@@ -53,9 +69,17 @@ export function renderState(s: PanelState, revealedKey: string | undefined, post
     h(
       'div',
       { class: 'row' },
-      h('code', { 'aria-label': revealedKey ? 'Route key' : 'Route key, masked' }, revealedKey ?? (s.maskedKey || 'unknown')),
+      h(
+        'code',
+        { 'aria-label': revealedKey ? 'Route key' : 'Route key, masked' },
+        revealedKey ?? (s.maskedKey || 'unknown'),
+      ),
       button('Copy Route Key', a.copyRouteKey, () => post({ type: 'copyRouteKey', form: 'key' })),
-      !revealedKey && button('Reveal', a.copyRouteKey, () => post({ type: 'revealRouteKey' }), { secondary: true, name: 'Reveal Route Key' }),
+      !revealedKey &&
+        button('Reveal', a.copyRouteKey, () => post({ type: 'revealRouteKey' }), {
+          secondary: true,
+          name: 'Reveal Route Key',
+        }),
     ),
   );
   out.push(h('h2', {}, 'Send routed requests'));
@@ -65,7 +89,9 @@ export function renderState(s: PanelState, revealedKey: string | undefined, post
       'p',
       {},
       r.proxyUrl ? 'Routed URL: ' : 'No routed URL is open. ',
-      r.proxyUrl ? h('code', {}, r.proxyUrl) : 'Open one to send requests from a browser or any HTTP client on this machine.',
+      r.proxyUrl
+        ? h('code', {}, r.proxyUrl)
+        : 'Open one to send requests from a browser or any HTTP client on this machine.',
       r.proxyUrl && r.proxyService ? ` (Service ${r.proxyService})` : '',
     ),
   );
@@ -74,18 +100,66 @@ export function renderState(s: PanelState, revealedKey: string | undefined, post
     h(
       'table',
       {},
-      h('tr', {}, h('th', { scope: 'row' }, 'Header'), h('td', {}, h('code', {}, show(r.header))), h('td', {}, button('Copy Header', a.copyRouteKey, () => post({ type: 'copyRouteKey', form: 'header' }), { secondary: true }))),
-      h('tr', {}, h('th', { scope: 'row' }, 'Baggage'), h('td', {}, h('code', {}, show(r.baggage))), h('td', {}, button('Copy Baggage', a.copyRouteKey, () => post({ type: 'copyRouteKey', form: 'baggage' }), { secondary: true }))),
-      h('tr', {}, h('th', { scope: 'row' }, 'curl'), h('td', {}, ''), h('td', {}, button('Copy curl Command', a.copyRouteKey, () => post({ type: 'copyRouteKey', form: 'curl' }), { secondary: true }))),
+      h(
+        'tr',
+        {},
+        h('th', { scope: 'row' }, 'Header'),
+        h('td', {}, h('code', {}, show(r.header))),
+        h(
+          'td',
+          {},
+          button('Copy Header', a.copyRouteKey, () => post({ type: 'copyRouteKey', form: 'header' }), {
+            secondary: true,
+          }),
+        ),
+      ),
+      h(
+        'tr',
+        {},
+        h('th', { scope: 'row' }, 'Baggage'),
+        h('td', {}, h('code', {}, show(r.baggage))),
+        h(
+          'td',
+          {},
+          button('Copy Baggage', a.copyRouteKey, () => post({ type: 'copyRouteKey', form: 'baggage' }), {
+            secondary: true,
+          }),
+        ),
+      ),
+      h(
+        'tr',
+        {},
+        h('th', { scope: 'row' }, 'curl'),
+        h('td', {}, ''),
+        h(
+          'td',
+          {},
+          button('Copy curl Command', a.copyRouteKey, () => post({ type: 'copyRouteKey', form: 'curl' }), {
+            secondary: true,
+          }),
+        ),
+      ),
     ),
   );
-  out.push(h('p', { class: 'note' }, `A service must pass ${routeHeader} and ${baggageHeader} on to the calls it makes for routes deeper than the first service to work.`));
+  out.push(
+    h(
+      'p',
+      { class: 'note' },
+      `A service must pass ${routeHeader} and ${baggageHeader} on to the calls it makes for routes deeper than the first service to work.`,
+    ),
+  );
 
   // Participants.
   out.push(h('h2', {}, 'Participants'));
   out.push(
     s.participants.length
-      ? list(s.participants.map((p) => `${p.name}${p.me ? ' (you)' : ''}: ${p.alive ? 'active' : 'Lease expired'}; ${p.services.length ? `holds ${p.services.join(', ')}` : 'holds no service'}`), { 'aria-label': 'Participants' })
+      ? list(
+          s.participants.map(
+            (p) =>
+              `${p.name}${p.me ? ' (you)' : ''}: ${p.alive ? 'active' : 'Lease expired'}; ${p.services.length ? `holds ${p.services.join(', ')}` : 'holds no service'}`,
+          ),
+          { 'aria-label': 'Participants' },
+        )
       : h('p', { class: 'note' }, 'None known.'),
   );
 
@@ -104,42 +178,109 @@ function renderService(s: ServicePanel, post: (m: ViewMessage) => void): Node {
         'table',
         { 'aria-label': `Pods of the copy of ${s.service}` },
         h('tr', {}, ...['Pod', 'Phase', 'Ready', 'Restarts', 'Why'].map((t) => h('th', { scope: 'col' }, t))),
-        ...s.pods.map((p) => h('tr', {}, h('td', {}, p.name), h('td', {}, p.phase), h('td', {}, p.ready ? 'yes' : 'no'), h('td', {}, String(p.restarts)), h('td', {}, p.reason ?? ''))),
+        ...s.pods.map((p) =>
+          h(
+            'tr',
+            {},
+            h('td', {}, p.name),
+            h('td', {}, p.phase),
+            h('td', {}, p.ready ? 'yes' : 'no'),
+            h('td', {}, String(p.restarts)),
+            h('td', {}, p.reason ?? ''),
+          ),
+        ),
       )
     : undefined;
   return h(
     'section',
     { class: 'service', 'aria-label': `Service ${s.service}` },
     h('h3', {}, `${s.service}`),
-    h('p', {}, `Held by ${s.owner}${s.mine ? ' (you)' : ''} · ${s.strategy} · `, h('span', { class: s.severity === 'ok' ? 'ok' : `problem-${s.severity}` }, s.stateText), ` · copy Service ${s.devService}`),
+    h(
+      'p',
+      {},
+      `Held by ${s.owner}${s.mine ? ' (you)' : ''} · ${s.strategy} · `,
+      h('span', { class: s.severity === 'ok' ? 'ok' : `problem-${s.severity}` }, s.stateText),
+      ` · copy Service ${s.devService}`,
+    ),
     h(
       'div',
       { class: 'row' },
-      button(`Open Logs`, s.openLogs, () => post({ type: 'openLogs', service: s.service }), { secondary: true, name: `Open Logs: ${s.service}` }),
-      button(`Debug`, s.debugAction, () => post({ type: 'debug', service: s.service }), { secondary: true, name: `Debug: ${s.service}` }),
+      button(`Open Logs`, s.openLogs, () => post({ type: 'openLogs', service: s.service }), {
+        secondary: true,
+        name: `Open Logs: ${s.service}`,
+      }),
+      button(`Debug`, s.debugAction, () => post({ type: 'debug', service: s.service }), {
+        secondary: true,
+        name: `Debug: ${s.service}`,
+      }),
     ),
     pods,
     s.podsNote && h('p', { class: 'note' }, s.podsNote),
     h('p', {}, s.events.length ? 'Recent events:' : 'No recent events.'),
-    s.events.length > 0 && list(s.events.map((e) => h('span', { class: e.type === 'Warning' ? 'problem-warning' : '' }, `${e.age} ${e.type} ${e.reason}${e.count > 1 ? ` (×${e.count})` : ''}: ${e.message} [${e.object}]`)), { 'aria-label': `Events of ${s.service}` }),
+    s.events.length > 0 &&
+      list(
+        s.events.map((e) =>
+          h(
+            'span',
+            { class: e.type === 'Warning' ? 'problem-warning' : '' },
+            `${e.age} ${e.type} ${e.reason}${e.count > 1 ? ` (×${e.count})` : ''}: ${e.message} [${e.object}]`,
+          ),
+        ),
+        { 'aria-label': `Events of ${s.service}` },
+      ),
     h('p', {}, 'Hot sync:'),
-    s.sync.length ? list(s.sync.map((l) => h('span', { class: s.syncSeverity === 'ok' ? '' : `problem-${s.syncSeverity}` }, l)), { 'aria-label': `Sync of ${s.service}` }) : h('p', { class: 'note' }, 'Not running in this window (Devlane: Start Sync…).'),
+    s.sync.length
+      ? list(
+          s.sync.map((l) => h('span', { class: s.syncSeverity === 'ok' ? '' : `problem-${s.syncSeverity}` }, l)),
+          { 'aria-label': `Sync of ${s.service}` },
+        )
+      : h('p', { class: 'note' }, 'Not running in this window (Devlane: Start Sync…).'),
     h('p', {}, s.debug),
-    h('p', {}, s.changes.length ? 'What the session created or changed for it (Stop or Leave puts it back, newest first):' : 'The session has recorded no change for it yet.'),
+    h(
+      'p',
+      {},
+      s.changes.length
+        ? 'What the session created or changed for it (Stop or Leave puts it back, newest first):'
+        : 'The session has recorded no change for it yet.',
+    ),
     s.changes.length > 0 && list(s.changes, { 'aria-label': `Changes for ${s.service}` }),
   );
 }
 
 export function renderTryResult(r: TryResult): Node {
   const title = `${r.routed ? 'Through the route' : 'Without the key'}: ${r.method} ${r.path} → ${r.target}`;
-  if (!r.ok) return h('div', { class: 'result', role: 'group', 'aria-label': title }, h('h3', {}, title), h('p', { class: 'problem-error' }, r.error));
+  if (!r.ok)
+    return h(
+      'div',
+      { class: 'result', role: 'group', 'aria-label': title },
+      h('h3', {}, title),
+      h('p', { class: 'problem-error' }, r.error),
+    );
   return h(
     'div',
     { class: 'result', role: 'group', 'aria-label': title },
     h('h3', {}, title),
-    h('p', {}, h('strong', {}, `${r.status} ${r.statusText}`), ` in ${r.timeMs} ms · answered by `, h('strong', {}, r.answered.text), ` · via ${r.via}`),
-    h('details', {}, h('summary', {}, `Response headers (${r.headers.length})`), h('table', {}, ...r.headers.map(([n, v]) => h('tr', {}, h('th', {}, n), h('td', {}, v))))),
+    h(
+      'p',
+      {},
+      h('strong', {}, `${r.status} ${r.statusText}`),
+      ` in ${r.timeMs} ms · answered by `,
+      h('strong', {}, r.answered.text),
+      ` · via ${r.via}`,
+    ),
+    h(
+      'details',
+      {},
+      h('summary', {}, `Response headers (${r.headers.length})`),
+      h('table', {}, ...r.headers.map(([n, v]) => h('tr', {}, h('th', {}, n), h('td', {}, v)))),
+    ),
     h('pre', { 'aria-label': 'Response body' }, r.body || '(empty body)'),
-    r.truncated ? h('p', { class: 'note' }, `Showing the first ${new TextEncoder().encode(r.body).length} of ${r.bodyBytes} bytes.`) : undefined,
+    r.truncated
+      ? h(
+          'p',
+          { class: 'note' },
+          `Showing the first ${new TextEncoder().encode(r.body).length} of ${r.bodyBytes} bytes.`,
+        )
+      : undefined,
   );
 }

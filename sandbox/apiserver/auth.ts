@@ -35,9 +35,12 @@ export class Authenticator {
       token = m?.[1];
     } else {
       // Browsers cannot set headers on a WebSocket; Kubernetes accepts the token as a subprotocol.
-      const protos = String(req.headers['sec-websocket-protocol'] ?? '').split(',').map((s) => s.trim());
+      const protos = String(req.headers['sec-websocket-protocol'] ?? '')
+        .split(',')
+        .map((s) => s.trim());
       const p = protos.find((s) => s.startsWith('base64url.bearer.authorization.k8s.io.'));
-      if (p) token = Buffer.from(p.slice('base64url.bearer.authorization.k8s.io.'.length), 'base64url').toString('utf8');
+      if (p)
+        token = Buffer.from(p.slice('base64url.bearer.authorization.k8s.io.'.length), 'base64url').toString('utf8');
     }
     if (!token) return undefined;
     return this.users.get(token);

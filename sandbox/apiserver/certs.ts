@@ -20,7 +20,10 @@ x509.cryptoProvider.set(crypto);
 const ALG = { name: 'ECDSA', namedCurve: 'P-256', hash: 'SHA-256' } as const;
 
 function pemKey(der: ArrayBuffer): string {
-  const b64 = Buffer.from(der).toString('base64').replace(/(.{64})/g, '$1\n').replace(/\n$/, '');
+  const b64 = Buffer.from(der)
+    .toString('base64')
+    .replace(/(.{64})/g, '$1\n')
+    .replace(/\n$/, '');
   return `-----BEGIN PRIVATE KEY-----\n${b64}\n-----END PRIVATE KEY-----\n`;
 }
 
@@ -37,7 +40,10 @@ export async function generateCerts(): Promise<ServingCerts> {
     signingAlgorithm: ALG,
     extensions: [
       new x509.BasicConstraintsExtension(true, undefined, true),
-      new x509.KeyUsagesExtension(x509.KeyUsageFlags.keyCertSign | x509.KeyUsageFlags.cRLSign | x509.KeyUsageFlags.digitalSignature, true),
+      new x509.KeyUsagesExtension(
+        x509.KeyUsageFlags.keyCertSign | x509.KeyUsageFlags.cRLSign | x509.KeyUsageFlags.digitalSignature,
+        true,
+      ),
       await x509.SubjectKeyIdentifierExtension.create(caKeys.publicKey),
     ],
   });
@@ -76,10 +82,18 @@ function serial(): string {
 
 /** Loads the pair kept in `dir`, or makes and keeps a new one. */
 export async function loadOrCreateCerts(dir: string): Promise<ServingCerts> {
-  const files = { caCertPem: join(dir, 'ca.crt'), certPem: join(dir, 'apiserver.crt'), keyPem: join(dir, 'apiserver.key') };
+  const files = {
+    caCertPem: join(dir, 'ca.crt'),
+    certPem: join(dir, 'apiserver.crt'),
+    keyPem: join(dir, 'apiserver.key'),
+  };
   if (Object.values(files).every((f) => existsSync(f))) {
     try {
-      const c = { caCertPem: readFileSync(files.caCertPem, 'utf8'), certPem: readFileSync(files.certPem, 'utf8'), keyPem: readFileSync(files.keyPem, 'utf8') };
+      const c = {
+        caCertPem: readFileSync(files.caCertPem, 'utf8'),
+        certPem: readFileSync(files.certPem, 'utf8'),
+        keyPem: readFileSync(files.keyPem, 'utf8'),
+      };
       if (new x509.X509Certificate(c.certPem).notAfter.getTime() > Date.now() + 24 * 3600_000) return c;
     } catch {
       // unreadable: regenerate below

@@ -41,7 +41,11 @@ function groupVersions(resources: ResourceInfo[]): Map<string, ResourceInfo[]> {
 }
 
 export function apiVersions(serverAddress: string): unknown {
-  return { kind: 'APIVersions', versions: ['v1'], serverAddressByClientCIDRs: [{ clientCIDR: '0.0.0.0/0', serverAddress }] };
+  return {
+    kind: 'APIVersions',
+    versions: ['v1'],
+    serverAddressByClientCIDRs: [{ clientCIDR: '0.0.0.0/0', serverAddress }],
+  };
 }
 
 export function apiGroup(resources: ResourceInfo[], group: string): unknown | undefined {
@@ -102,15 +106,29 @@ export function openapiV3Doc(resources: ResourceInfo[], path: string): unknown |
   const rs = resources.filter((r) => gvPath(r) === path);
   if (rs.length === 0) return undefined;
   const paths: Record<string, unknown> = {};
-  const queryParam = (name: string, description: string) => ({ name, in: 'query', description, schema: { type: 'string', uniqueItems: true } });
+  const queryParam = (name: string, description: string) => ({
+    name,
+    in: 'query',
+    description,
+    schema: { type: 'string', uniqueItems: true },
+  });
   for (const r of rs) {
     const base = `/${gvPath(r)}${r.namespaced ? '/namespaces/{namespace}' : ''}/${r.resource}/{name}`;
     const gvk = { group: r.group, version: r.version, kind: r.kind };
-    const body = (types: string[]) => ({ content: Object.fromEntries(types.map((t) => [t, { schema: { type: 'object' } }])), required: true });
+    const body = (types: string[]) => ({
+      content: Object.fromEntries(types.map((t) => [t, { schema: { type: 'object' } }])),
+      required: true,
+    });
     const params = [
       queryParam('dryRun', 'When present, indicates that modifications should not be persisted.'),
-      queryParam('fieldManager', 'fieldManager is a name associated with the actor or entity that is making these changes.'),
-      queryParam('fieldValidation', 'fieldValidation instructs the server on how to handle objects in the request containing unknown or duplicate fields.'),
+      queryParam(
+        'fieldManager',
+        'fieldManager is a name associated with the actor or entity that is making these changes.',
+      ),
+      queryParam(
+        'fieldValidation',
+        'fieldValidation instructs the server on how to handle objects in the request containing unknown or duplicate fields.',
+      ),
     ];
     const op = (action: string, types?: string[]) => ({
       description: `${action} the specified ${r.kind}`,
@@ -126,21 +144,35 @@ export function openapiV3Doc(resources: ResourceInfo[], path: string): unknown |
       put: op('put', ['*/*']),
       // Strategic merge patch is deliberately not listed: kubectl then computes its apply patch
       // from its compiled-in types (which carry the merge keys) instead of from schemas we lack.
-      patch: op('patch', supportedPatchTypes(r).filter((t) => !t.includes('strategic'))),
+      patch: op(
+        'patch',
+        supportedPatchTypes(r).filter((t) => !t.includes('strategic')),
+      ),
       delete: op('delete', ['*/*']),
       parameters: [
         { name: 'name', in: 'path', required: true, schema: { type: 'string', uniqueItems: true } },
-        ...(r.namespaced ? [{ name: 'namespace', in: 'path', required: true, schema: { type: 'string', uniqueItems: true } }] : []),
+        ...(r.namespaced
+          ? [{ name: 'namespace', in: 'path', required: true, schema: { type: 'string', uniqueItems: true } }]
+          : []),
       ],
     };
   }
-  return { openapi: '3.0.0', info: { title: 'Kubernetes', version: SERVER_VERSION.gitVersion }, paths, components: { schemas: {} } };
+  return {
+    openapi: '3.0.0',
+    info: { title: 'Kubernetes', version: SERVER_VERSION.gitVersion },
+    paths,
+    components: { schemas: {} },
+  };
 }
 
 export function openapiV3Index(resources: ResourceInfo[]): unknown {
   const paths: Record<string, unknown> = {};
   for (const p of new Set(resources.map(gvPath))) {
-    const hash = createHash('sha512').update(JSON.stringify(openapiV3Doc(resources, p))).digest('hex').toUpperCase().slice(0, 128);
+    const hash = createHash('sha512')
+      .update(JSON.stringify(openapiV3Doc(resources, p)))
+      .digest('hex')
+      .toUpperCase()
+      .slice(0, 128);
     paths[p] = { serverRelativeURL: `/openapi/v3/${p}?hash=${hash}` };
   }
   return { paths };
@@ -157,14 +189,20 @@ export function openapiV3Index(resources: ResourceInfo[]): unknown {
  * using its compiled-in types.
  */
 export function openapiV2Json(): unknown {
-  return { swagger: '2.0', info: { title: 'Kubernetes', version: SERVER_VERSION.gitVersion }, paths: {}, definitions: {} };
+  return {
+    swagger: '2.0',
+    info: { title: 'Kubernetes', version: SERVER_VERSION.gitVersion },
+    paths: {},
+    definitions: {},
+  };
 }
 
 export const OPENAPI_V2_PROTOBUF = 'application/com.github.proto-openapi.spec.v2@v1.0+protobuf';
 
 /** The same document as the protobuf `openapi.v2.Document` client-go asks for (swagger = 1, info = 2 {title = 1, version = 2}, paths = 8). */
 export function openapiV2Protobuf(): Buffer {
-  const field = (num: number, payload: Buffer) => Buffer.concat([Buffer.from([(num << 3) | 2]), varint(payload.length), payload]);
+  const field = (num: number, payload: Buffer) =>
+    Buffer.concat([Buffer.from([(num << 3) | 2]), varint(payload.length), payload]);
   const str = (num: number, s: string) => field(num, Buffer.from(s, 'utf8'));
   const info = Buffer.concat([str(1, 'Kubernetes'), str(2, SERVER_VERSION.gitVersion)]);
   return Buffer.concat([str(1, '2.0'), field(2, info), field(8, Buffer.alloc(0))]);

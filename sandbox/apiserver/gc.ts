@@ -8,7 +8,10 @@
 import { ApiError, type KObject, type OwnerReference, type ResourceInfo } from '../core/types';
 import type { Store } from './store';
 
-const GC_USER = { name: 'system:serviceaccount:kube-system:generic-garbage-collector', groups: ['system:serviceaccounts', 'system:authenticated'] };
+const GC_USER = {
+  name: 'system:serviceaccount:kube-system:generic-garbage-collector',
+  groups: ['system:serviceaccounts', 'system:authenticated'],
+};
 
 export function startGarbageCollector(store: Store): { stop(): void; sweep(): void } {
   let scheduled = false;
@@ -21,16 +24,19 @@ export function startGarbageCollector(store: Store): { stop(): void; sweep(): vo
       if (!stopped) sweep();
     });
   };
-  const stops = store.resources().map((r) => store.watch(r.key, undefined, { resourceVersion: store.currentResourceVersion() }, (ev) => {
-    const m = ev.object.metadata;
-    if (ev.type === 'DELETED' || m.ownerReferences?.length || m.deletionTimestamp) schedule();
-  }));
+  const stops = store.resources().map((r) =>
+    store.watch(r.key, undefined, { resourceVersion: store.currentResourceVersion() }, (ev) => {
+      const m = ev.object.metadata;
+      if (ev.type === 'DELETED' || m.ownerReferences?.length || m.deletionTimestamp) schedule();
+    }),
+  );
 
   function ignoreGone(f: () => void): void {
     try {
       f();
     } catch (e) {
-      if (!(e instanceof ApiError && (e.code === 404 || e.code === 409))) console.error('sandbox garbage collector:', e);
+      if (!(e instanceof ApiError && (e.code === 404 || e.code === 409)))
+        console.error('sandbox garbage collector:', e);
     }
   }
 
@@ -50,12 +56,13 @@ export function startGarbageCollector(store: Store): { stop(): void; sweep(): vo
       if (!m.deletionTimestamp) continue;
       const deps = dependents.get(uid) ?? [];
       if (m.finalizers?.includes('orphan')) {
-        for (const [dInfo, d] of deps) ignoreGone(() => {
-          const cur = store.get(dInfo.key, d.metadata.namespace, d.metadata.name!);
-          cur.metadata.ownerReferences = (cur.metadata.ownerReferences ?? []).filter((r) => r.uid !== uid);
-          if (cur.metadata.ownerReferences.length === 0) delete cur.metadata.ownerReferences;
-          store.update(dInfo.key, cur.metadata.namespace, cur, { user: GC_USER });
-        });
+        for (const [dInfo, d] of deps)
+          ignoreGone(() => {
+            const cur = store.get(dInfo.key, d.metadata.namespace, d.metadata.name!);
+            cur.metadata.ownerReferences = (cur.metadata.ownerReferences ?? []).filter((r) => r.uid !== uid);
+            if (cur.metadata.ownerReferences.length === 0) delete cur.metadata.ownerReferences;
+            store.update(dInfo.key, cur.metadata.namespace, cur, { user: GC_USER });
+          });
         ignoreGone(() => removeFinalizer(store, info, owner, 'orphan'));
         again = true;
         continue;
@@ -71,7 +78,12 @@ export function startGarbageCollector(store: Store): { stop(): void; sweep(): vo
             if (ref.blockOwnerDeletion) blocking--;
             continue;
           }
-          ignoreGone(() => store.delete(dInfo.key, d.metadata.namespace, d.metadata.name!, { propagationPolicy: ref.blockOwnerDeletion ? 'Foreground' : 'Background', user: GC_USER }));
+          ignoreGone(() =>
+            store.delete(dInfo.key, d.metadata.namespace, d.metadata.name!, {
+              propagationPolicy: ref.blockOwnerDeletion ? 'Foreground' : 'Background',
+              user: GC_USER,
+            }),
+          );
           again = true;
         }
         if (blocking === 0) {
@@ -88,11 +100,18 @@ export function startGarbageCollector(store: Store): { stop(): void; sweep(): vo
       const live = refs.filter((r) => ownerExists(r, o, byUid));
       if (live.length === refs.length) continue;
       if (live.length === 0) {
-        ignoreGone(() => store.delete(info.key, o.metadata.namespace, o.metadata.name!, { propagationPolicy: 'Background', user: GC_USER }));
+        ignoreGone(() =>
+          store.delete(info.key, o.metadata.namespace, o.metadata.name!, {
+            propagationPolicy: 'Background',
+            user: GC_USER,
+          }),
+        );
       } else {
         ignoreGone(() => {
           const cur = store.get(info.key, o.metadata.namespace, o.metadata.name!);
-          cur.metadata.ownerReferences = (cur.metadata.ownerReferences ?? []).filter((r) => live.some((l) => l.uid === r.uid));
+          cur.metadata.ownerReferences = (cur.metadata.ownerReferences ?? []).filter((r) =>
+            live.some((l) => l.uid === r.uid),
+          );
           store.update(info.key, cur.metadata.namespace, cur, { user: GC_USER });
         });
       }
@@ -120,7 +139,9 @@ function ownerExists(ref: OwnerReference, dependent: KObject, byUid: Map<string,
 }
 
 function hasOtherLiveOwner(d: KObject, uid: string, byUid: Map<string, [ResourceInfo, KObject]>): boolean {
-  return (d.metadata.ownerReferences ?? []).some((r) => r.uid !== uid && ownerExists(r, d, byUid) && !byUid.get(r.uid)![1].metadata.deletionTimestamp);
+  return (d.metadata.ownerReferences ?? []).some(
+    (r) => r.uid !== uid && ownerExists(r, d, byUid) && !byUid.get(r.uid)![1].metadata.deletionTimestamp,
+  );
 }
 
 function dropRef(store: Store, info: ResourceInfo, d: KObject, uid: string): void {

@@ -5,13 +5,22 @@ import { ApiError, type KObject } from '../core/types';
 
 export const MAX_BODY = 3 * 1024 * 1024; // the real server's limit for a request body
 
-export function sendJson(res: http.ServerResponse, code: number, body: unknown, contentType = 'application/json'): void {
+export function sendJson(
+  res: http.ServerResponse,
+  code: number,
+  body: unknown,
+  contentType = 'application/json',
+): void {
   if (res.headersSent) {
     res.end();
     return;
   }
   const text = JSON.stringify(body);
-  res.writeHead(code, { 'Content-Type': contentType, 'Content-Length': Buffer.byteLength(text), 'Cache-Control': 'no-cache, private' });
+  res.writeHead(code, {
+    'Content-Type': contentType,
+    'Content-Length': Buffer.byteLength(text),
+    'Cache-Control': 'no-cache, private',
+  });
   res.end(text);
 }
 
@@ -38,7 +47,13 @@ export function readBody(req: http.IncomingMessage): Promise<Buffer> {
     req.on('data', (c: Buffer) => {
       size += c.length;
       if (size > MAX_BODY) {
-        reject(new ApiError(413, 'RequestEntityTooLarge', `the request body is larger than ${MAX_BODY} bytes; nothing was changed`));
+        reject(
+          new ApiError(
+            413,
+            'RequestEntityTooLarge',
+            `the request body is larger than ${MAX_BODY} bytes; nothing was changed`,
+          ),
+        );
         req.destroy();
         return;
       }

@@ -11,9 +11,17 @@ export function kubeconfigYaml(s: ApiServer): string {
     apiVersion: 'v1',
     kind: 'Config',
     preferences: {},
-    clusters: [{ name: 'sandbox', cluster: { server: s.url, 'certificate-authority-data': Buffer.from(s.caCertPem).toString('base64') } }],
+    clusters: [
+      {
+        name: 'sandbox',
+        cluster: { server: s.url, 'certificate-authority-data': Buffer.from(s.caCertPem).toString('base64') },
+      },
+    ],
     users: users.map((u) => ({ name: u, user: { token: s.tokens[u] } })),
-    contexts: users.map((u) => ({ name: `sandbox-${u}`, context: { cluster: 'sandbox', user: u, namespace: u === 'admin' ? 'default' : 'shop' } })),
+    contexts: users.map((u) => ({
+      name: `sandbox-${u}`,
+      context: { cluster: 'sandbox', user: u, namespace: u === 'admin' ? 'default' : 'shop' },
+    })),
     'current-context': 'sandbox-alice',
   });
 }

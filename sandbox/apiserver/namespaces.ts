@@ -5,7 +5,10 @@
 import { ApiError } from '../core/types';
 import type { Store } from './store';
 
-const NS_USER = { name: 'system:serviceaccount:kube-system:namespace-controller', groups: ['system:serviceaccounts', 'system:authenticated'] };
+const NS_USER = {
+  name: 'system:serviceaccount:kube-system:namespace-controller',
+  groups: ['system:serviceaccounts', 'system:authenticated'],
+};
 
 export function startNamespaceController(store: Store): { stop(): void } {
   let scheduled = false;
@@ -30,9 +33,11 @@ export function startNamespaceController(store: Store): { stop(): void } {
   // Whatever disappears from a terminating namespace may be the last thing in it.
   for (const r of store.resources()) {
     if (!r.namespaced) continue;
-    stops.push(store.watch(r.key, undefined, { resourceVersion: store.currentResourceVersion() }, (ev) => {
-      if (ev.type === 'DELETED' && terminating.has(ev.object.metadata.namespace ?? '')) schedule();
-    }));
+    stops.push(
+      store.watch(r.key, undefined, { resourceVersion: store.currentResourceVersion() }, (ev) => {
+        if (ev.type === 'DELETED' && terminating.has(ev.object.metadata.namespace ?? '')) schedule();
+      }),
+    );
   }
 
   function reconcile(): void {

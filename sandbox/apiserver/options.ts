@@ -12,7 +12,11 @@ export function dryRun(q: URLSearchParams): boolean {
 export function fieldManager(q: URLSearchParams): string | undefined {
   const m = q.get('fieldManager') ?? undefined;
   if (m !== undefined && m.length > 128) {
-    throw new ApiError(422, 'Invalid', `fieldManager: Too long: may not be more than 128 bytes`, { causes: [{ reason: 'FieldValueTooLong', message: 'Too long: may not be more than 128 bytes', field: 'fieldManager' }] });
+    throw new ApiError(422, 'Invalid', `fieldManager: Too long: may not be more than 128 bytes`, {
+      causes: [
+        { reason: 'FieldValueTooLong', message: 'Too long: may not be more than 128 bytes', field: 'fieldManager' },
+      ],
+    });
   }
   return m;
 }
@@ -32,10 +36,18 @@ function intParam(q: URLSearchParams, name: string): number | undefined {
   return Number(v);
 }
 
-export function listParams(q: URLSearchParams): { limit?: number; continue?: string; labelSelector?: string; fieldSelector?: string; resourceVersion?: string; resourceVersionMatch?: string } {
+export function listParams(q: URLSearchParams): {
+  limit?: number;
+  continue?: string;
+  labelSelector?: string;
+  fieldSelector?: string;
+  resourceVersion?: string;
+  resourceVersionMatch?: string;
+} {
   const limit = intParam(q, 'limit');
   const rvm = q.get('resourceVersionMatch') ?? undefined;
-  if (rvm && !['NotOlderThan', 'Exact'].includes(rvm)) throw badRequest(`resourceVersionMatch: Unsupported value: "${rvm}"`);
+  if (rvm && !['NotOlderThan', 'Exact'].includes(rvm))
+    throw badRequest(`resourceVersionMatch: Unsupported value: "${rvm}"`);
   return {
     limit,
     continue: q.get('continue') || undefined,
@@ -62,21 +74,35 @@ export function deleteOptions(q: URLSearchParams, body: unknown): DeleteOptions 
   if (q.getAll('dryRun').length) o.dryRun = dryRun(q);
   if (isObject(body)) {
     const b = body as KObject;
-    if (b.gracePeriodSeconds !== undefined && b.gracePeriodSeconds !== null) o.gracePeriodSeconds = Number(b.gracePeriodSeconds);
-    if (b.orphanDependents !== undefined && b.orphanDependents !== null) o.propagationPolicy = b.orphanDependents ? 'Orphan' : 'Background';
+    if (b.gracePeriodSeconds !== undefined && b.gracePeriodSeconds !== null)
+      o.gracePeriodSeconds = Number(b.gracePeriodSeconds);
+    if (b.orphanDependents !== undefined && b.orphanDependents !== null)
+      o.propagationPolicy = b.orphanDependents ? 'Orphan' : 'Background';
     if (b.propagationPolicy) o.propagationPolicy = b.propagationPolicy;
     if (isObject(b.preconditions)) o.preconditions = b.preconditions as DeleteOptions['preconditions'];
     if (Array.isArray(b.dryRun) && b.dryRun.length) {
-      for (const x of b.dryRun) if (x !== 'All') throw badRequest(`Invalid dryRun value: "${x}": supported values: "All"`);
+      for (const x of b.dryRun)
+        if (x !== 'All') throw badRequest(`Invalid dryRun value: "${x}": supported values: "All"`);
       o.dryRun = true;
     }
   }
   if (o.propagationPolicy && !['Orphan', 'Background', 'Foreground'].includes(o.propagationPolicy)) {
-    throw new ApiError(422, 'Invalid', `DeleteOptions.meta.k8s.io "" is invalid: propagationPolicy: Unsupported value: "${o.propagationPolicy}": supported values: "Foreground", "Background", "Orphan", "nil"`, {
-      kind: 'DeleteOptions',
-      group: 'meta.k8s.io',
-      causes: [{ reason: 'FieldValueNotSupported', message: `Unsupported value: "${o.propagationPolicy}": supported values: "Foreground", "Background", "Orphan", "nil"`, field: 'propagationPolicy' }],
-    });
+    throw new ApiError(
+      422,
+      'Invalid',
+      `DeleteOptions.meta.k8s.io "" is invalid: propagationPolicy: Unsupported value: "${o.propagationPolicy}": supported values: "Foreground", "Background", "Orphan", "nil"`,
+      {
+        kind: 'DeleteOptions',
+        group: 'meta.k8s.io',
+        causes: [
+          {
+            reason: 'FieldValueNotSupported',
+            message: `Unsupported value: "${o.propagationPolicy}": supported values: "Foreground", "Background", "Orphan", "nil"`,
+            field: 'propagationPolicy',
+          },
+        ],
+      },
+    );
   }
   if (o.gracePeriodSeconds !== undefined && o.gracePeriodSeconds < 0) o.gracePeriodSeconds = 1;
   return o;

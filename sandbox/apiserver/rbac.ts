@@ -34,7 +34,12 @@ interface Subject {
   apiGroup?: string;
 }
 
-const RBAC_KEYS = ['roles.rbac.authorization.k8s.io', 'rolebindings.rbac.authorization.k8s.io', 'clusterroles.rbac.authorization.k8s.io', 'clusterrolebindings.rbac.authorization.k8s.io'];
+const RBAC_KEYS = [
+  'roles.rbac.authorization.k8s.io',
+  'rolebindings.rbac.authorization.k8s.io',
+  'clusterroles.rbac.authorization.k8s.io',
+  'clusterrolebindings.rbac.authorization.k8s.io',
+];
 
 export function verbMatches(rule: PolicyRule, verb: string): boolean {
   return rule.verbs.includes('*') || rule.verbs.includes(verb);
@@ -70,7 +75,12 @@ export function nonResourceURLMatches(rule: PolicyRule, path: string): boolean {
 
 export function ruleAllows(a: Attributes, rule: PolicyRule): boolean {
   if (a.resourceRequest) {
-    return verbMatches(rule, a.verb) && apiGroupMatches(rule, a.apiGroup) && resourceMatches(rule, a.resource, a.subresource) && resourceNameMatches(rule, a.name);
+    return (
+      verbMatches(rule, a.verb) &&
+      apiGroupMatches(rule, a.apiGroup) &&
+      resourceMatches(rule, a.resource, a.subresource) &&
+      resourceNameMatches(rule, a.name)
+    );
   }
   return verbMatches(rule, a.verb) && nonResourceURLMatches(rule, a.path);
 }
@@ -109,9 +119,11 @@ export class RbacAuthorizer {
 
   constructor(private readonly store: Store) {
     for (const key of RBAC_KEYS) {
-      this.stops.push(store.watch(key, undefined, { resourceVersion: store.currentResourceVersion() }, () => {
-        this.bindings = undefined;
-      }));
+      this.stops.push(
+        store.watch(key, undefined, { resourceVersion: store.currentResourceVersion() }, () => {
+          this.bindings = undefined;
+        }),
+      );
     }
   }
 
@@ -122,9 +134,11 @@ export class RbacAuthorizer {
   private load(): Binding[] {
     if (this.bindings) return this.bindings;
     const clusterRoles = new Map<string, PolicyRule[]>();
-    for (const r of this.store.list('clusterroles.rbac.authorization.k8s.io', undefined).items) clusterRoles.set(r.metadata.name!, r.rules ?? []);
+    for (const r of this.store.list('clusterroles.rbac.authorization.k8s.io', undefined).items)
+      clusterRoles.set(r.metadata.name!, r.rules ?? []);
     const roles = new Map<string, PolicyRule[]>();
-    for (const r of this.store.list('roles.rbac.authorization.k8s.io', undefined).items) roles.set(`${r.metadata.namespace}/${r.metadata.name}`, r.rules ?? []);
+    for (const r of this.store.list('roles.rbac.authorization.k8s.io', undefined).items)
+      roles.set(`${r.metadata.namespace}/${r.metadata.name}`, r.rules ?? []);
     const out: Binding[] = [];
     const ref = (b: KObject): (() => PolicyRule[]) => {
       const kind = b.roleRef?.kind;
@@ -136,12 +150,23 @@ export class RbacAuthorizer {
     for (const b of this.store.list('clusterrolebindings.rbac.authorization.k8s.io', undefined).items) {
       if (b.roleRef?.kind !== 'ClusterRole') continue;
       const role = `${b.roleRef.kind} ${JSON.stringify(b.roleRef.name)}`;
-      out.push({ subjects: b.subjects ?? [], rules: ref(b), describe: (s) => `ClusterRoleBinding ${JSON.stringify(b.metadata.name)} of ${role} to ${describeSubject(s, '')}` });
+      out.push({
+        subjects: b.subjects ?? [],
+        rules: ref(b),
+        describe: (s) =>
+          `ClusterRoleBinding ${JSON.stringify(b.metadata.name)} of ${role} to ${describeSubject(s, '')}`,
+      });
     }
     for (const b of this.store.list('rolebindings.rbac.authorization.k8s.io', undefined).items) {
       const role = `${b.roleRef?.kind} ${JSON.stringify(b.roleRef?.name)}`;
       const ns = b.metadata.namespace ?? '';
-      out.push({ namespace: ns, subjects: b.subjects ?? [], rules: ref(b), describe: (s) => `RoleBinding ${JSON.stringify(`${b.metadata.name}/${ns}`)} of ${role} to ${describeSubject(s, ns)}` });
+      out.push({
+        namespace: ns,
+        subjects: b.subjects ?? [],
+        rules: ref(b),
+        describe: (s) =>
+          `RoleBinding ${JSON.stringify(`${b.metadata.name}/${ns}`)} of ${role} to ${describeSubject(s, ns)}`,
+      });
     }
     this.bindings = out;
     return out;
@@ -158,7 +183,8 @@ export class RbacAuthorizer {
       if (b.namespace !== undefined && (!a.resourceRequest || b.namespace !== a.namespace)) continue;
       const subject = b.subjects.find((s) => subjectMatches(a.user, s, b.namespace));
       if (!subject) continue;
-      if (b.rules().some((r) => ruleAllows(a, r))) return { allowed: true, reason: `RBAC: allowed by ${b.describe(subject)}` };
+      if (b.rules().some((r) => ruleAllows(a, r)))
+        return { allowed: true, reason: `RBAC: allowed by ${b.describe(subject)}` };
     }
     return { allowed: false, reason: '' };
   }
@@ -168,7 +194,10 @@ export class RbacAuthorizer {
     const resourceRules: PolicyRule[] = [];
     const nonResourceRules: PolicyRule[] = [];
     if (user.groups.includes('system:masters')) {
-      return { resourceRules: [{ verbs: ['*'], apiGroups: ['*'], resources: ['*'] }], nonResourceRules: [{ verbs: ['*'], nonResourceURLs: ['*'] }] };
+      return {
+        resourceRules: [{ verbs: ['*'], apiGroups: ['*'], resources: ['*'] }],
+        nonResourceRules: [{ verbs: ['*'], nonResourceURLs: ['*'] }],
+      };
     }
     for (const b of this.load()) {
       if (b.namespace !== undefined && b.namespace !== namespace) continue;
@@ -176,7 +205,12 @@ export class RbacAuthorizer {
       for (const r of b.rules()) {
         if (r.nonResourceURLs?.length) nonResourceRules.push({ verbs: r.verbs, nonResourceURLs: r.nonResourceURLs });
         if (r.resources?.length) {
-          resourceRules.push({ verbs: r.verbs, apiGroups: r.apiGroups ?? [], resources: r.resources, ...(r.resourceNames?.length ? { resourceNames: r.resourceNames } : {}) });
+          resourceRules.push({
+            verbs: r.verbs,
+            apiGroups: r.apiGroups ?? [],
+            resources: r.resources,
+            ...(r.resourceNames?.length ? { resourceNames: r.resourceNames } : {}),
+          });
         }
       }
     }
@@ -189,10 +223,16 @@ export function forbidden(a: Attributes): ApiError {
   const resource = a.subresource ? `${a.resource}/${a.subresource}` : a.resource;
   let msg: string;
   if (!a.resourceRequest) msg = `User "${a.user.name}" cannot ${a.verb} path "${a.path}"`;
-  else if (a.namespace) msg = `User "${a.user.name}" cannot ${a.verb} resource "${resource}" in API group "${a.apiGroup}" in the namespace "${a.namespace}"`;
-  else msg = `User "${a.user.name}" cannot ${a.verb} resource "${resource}" in API group "${a.apiGroup}" at the cluster scope`;
+  else if (a.namespace)
+    msg = `User "${a.user.name}" cannot ${a.verb} resource "${resource}" in API group "${a.apiGroup}" in the namespace "${a.namespace}"`;
+  else
+    msg = `User "${a.user.name}" cannot ${a.verb} resource "${resource}" in API group "${a.apiGroup}" at the cluster scope`;
   if (!a.resourceRequest) return new ApiError(403, 'Forbidden', `forbidden: ${msg}`, {});
   const qualified = a.apiGroup ? `${a.resource}.${a.apiGroup}` : a.resource;
   const head = a.name ? `${qualified} "${a.name}" is forbidden` : `${qualified} is forbidden`;
-  return new ApiError(403, 'Forbidden', `${head}: ${msg}`, { ...(a.name ? { name: a.name } : {}), ...(a.apiGroup ? { group: a.apiGroup } : {}), kind: a.resource });
+  return new ApiError(403, 'Forbidden', `${head}: ${msg}`, {
+    ...(a.name ? { name: a.name } : {}),
+    ...(a.apiGroup ? { group: a.apiGroup } : {}),
+    kind: a.resource,
+  });
 }

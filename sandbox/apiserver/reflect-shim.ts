@@ -33,8 +33,10 @@ if (typeof R.getMetadata !== 'function') {
     }
     return undefined;
   };
-  R.hasMetadata = (key: unknown, target: Target, prop?: string | symbol) => R.getMetadata(key, target, prop) !== undefined;
-  R.metadata = (key: unknown, value: unknown) => (target: Target, prop?: string | symbol) => R.defineMetadata(key, value, target, prop);
+  R.hasMetadata = (key: unknown, target: Target, prop?: string | symbol) =>
+    R.getMetadata(key, target, prop) !== undefined;
+  R.metadata = (key: unknown, value: unknown) => (target: Target, prop?: string | symbol) =>
+    R.defineMetadata(key, value, target, prop);
 }
 
 export {};

@@ -20,8 +20,21 @@ export interface RequestInfo {
 const NAMESPACE_SUBRESOURCES = new Set(['status', 'finalize']);
 
 export function requestInfo(method: string, path: string, query: URLSearchParams): RequestInfo {
-  const info: RequestInfo = { resourceRequest: false, path, verb: method.toLowerCase(), group: '', version: '', resource: '', subresource: '', name: '', extra: [] };
-  const parts = path.split('/').filter((p) => p.length > 0).map(decodeURIComponent);
+  const info: RequestInfo = {
+    resourceRequest: false,
+    path,
+    verb: method.toLowerCase(),
+    group: '',
+    version: '',
+    resource: '',
+    subresource: '',
+    name: '',
+    extra: [],
+  };
+  const parts = path
+    .split('/')
+    .filter((p) => p.length > 0)
+    .map(decodeURIComponent);
   if (parts[0] !== 'api' && parts[0] !== 'apis') return info;
   info.apiPrefix = parts[0];
   let rest = parts.slice(1);

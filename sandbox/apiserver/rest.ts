@@ -26,7 +26,10 @@ export interface RestRequest {
 
 export async function decodeBody(req: http.IncomingMessage): Promise<unknown> {
   const body = await readBody(req);
-  const type = String(req.headers['content-type'] ?? 'application/json').split(';')[0].trim().toLowerCase();
+  const type = String(req.headers['content-type'] ?? 'application/json')
+    .split(';')[0]
+    .trim()
+    .toLowerCase();
   if (type === 'application/yaml' || type === 'application/x-yaml') {
     try {
       return parseYaml(body.toString('utf8'));
@@ -55,7 +58,9 @@ export function asObject(info: ResourceInfo, body: unknown): KObject {
   const o = dropNulls(body) as KObject;
   const want = apiVersionOf(info);
   if (o.kind !== undefined && o.kind !== info.kind) {
-    throw badRequest(`the object provided is unrecognized (must be of type ${info.kind}): couldn't get version/kind; json parse error: kind "${o.kind}" does not match the URL's resource "${info.resource}" (${want}, Kind=${info.kind})`);
+    throw badRequest(
+      `the object provided is unrecognized (must be of type ${info.kind}): couldn't get version/kind; json parse error: kind "${o.kind}" does not match the URL's resource "${info.resource}" (${want}, Kind=${info.kind})`,
+    );
   }
   if (o.apiVersion !== undefined && o.apiVersion !== want) {
     throw badRequest(`the API version in the data (${o.apiVersion}) does not match the expected API version (${want})`);
@@ -95,7 +100,11 @@ export function list(r: RestRequest): void {
 export async function create(r: RestRequest): Promise<void> {
   const obj = asObject(r.info, await decodeBody(r.req));
   fieldValidation(r.query);
-  const created = r.store.create(r.info.key, r.namespace, obj, { dryRun: dryRun(r.query), user: r.user, fieldManager: fieldManager(r.query) });
+  const created = r.store.create(r.info.key, r.namespace, obj, {
+    dryRun: dryRun(r.query),
+    user: r.user,
+    fieldManager: fieldManager(r.query),
+  });
   respondObject(r, 201, created);
 }
 
@@ -103,7 +112,12 @@ export async function update(r: RestRequest, subresource?: 'status'): Promise<vo
   const obj = asObject(r.info, await decodeBody(r.req));
   fieldValidation(r.query);
   checkName(obj, r.name);
-  const updated = r.store.update(r.info.key, r.namespace, obj, { dryRun: dryRun(r.query), user: r.user, fieldManager: fieldManager(r.query), ...(subresource ? { subresource } : {}) });
+  const updated = r.store.update(r.info.key, r.namespace, obj, {
+    dryRun: dryRun(r.query),
+    user: r.user,
+    fieldManager: fieldManager(r.query),
+    ...(subresource ? { subresource } : {}),
+  });
   respondObject(r, 200, updated);
 }
 
@@ -115,7 +129,10 @@ export function checkName(obj: KObject, name: string): void {
 }
 
 export async function patch(r: RestRequest, subresource?: 'status'): Promise<void> {
-  const type = String(r.req.headers['content-type'] ?? '').split(';')[0].trim().toLowerCase();
+  const type = String(r.req.headers['content-type'] ?? '')
+    .split(';')[0]
+    .trim()
+    .toLowerCase();
   const body = await readBody(r.req);
   fieldValidation(r.query);
   const current = r.store.get(r.info.key, r.namespace, r.name);
@@ -123,16 +140,23 @@ export async function patch(r: RestRequest, subresource?: 'status'): Promise<voi
   checkName(patched, r.name);
   // The patch is applied to what was read: a concurrent write in between is a conflict the client
   // never sees (the real server retries); a resourceVersion in the patch is the client's precondition.
-  if (patched.metadata.resourceVersion === undefined) patched.metadata.resourceVersion = current.metadata.resourceVersion;
+  if (patched.metadata.resourceVersion === undefined)
+    patched.metadata.resourceVersion = current.metadata.resourceVersion;
   if (subresource !== 'status' && hasStatus(r.info)) patched.status = current.status;
-  const updated = r.store.update(r.info.key, r.namespace, patched, { dryRun: dryRun(r.query), user: r.user, fieldManager: fieldManager(r.query), ...(subresource ? { subresource } : {}) });
+  const updated = r.store.update(r.info.key, r.namespace, patched, {
+    dryRun: dryRun(r.query),
+    user: r.user,
+    fieldManager: fieldManager(r.query),
+    ...(subresource ? { subresource } : {}),
+  });
   respondObject(r, 200, updated);
 }
 
 async function optionalBody(req: http.IncomingMessage): Promise<unknown> {
   const body = await readBody(req);
   if (body.length === 0 || !body.toString('utf8').trim()) return undefined;
-  if (String(req.headers['content-type'] ?? '').startsWith('application/vnd.kubernetes.protobuf')) return decodeProtobuf(body);
+  if (String(req.headers['content-type'] ?? '').startsWith('application/vnd.kubernetes.protobuf'))
+    return decodeProtobuf(body);
   return parseJson(body, 'DeleteOptions body');
 }
 
@@ -150,7 +174,12 @@ export async function del(r: RestRequest): Promise<void> {
       apiVersion: 'v1',
       metadata: {},
       status: 'Success',
-      details: { name: r.name, ...(r.info.group ? { group: r.info.group } : {}), kind: r.info.resource, uid: before.metadata.uid },
+      details: {
+        name: r.name,
+        ...(r.info.group ? { group: r.info.group } : {}),
+        kind: r.info.resource,
+        uid: before.metadata.uid,
+      },
     });
     return;
   }
@@ -160,7 +189,10 @@ export async function del(r: RestRequest): Promise<void> {
 export async function deleteCollection(r: RestRequest): Promise<void> {
   const opts = { ...deleteOptions(r.query, await optionalBody(r.req)), user: r.user };
   const p = listParams(r.query);
-  const items = r.store.list(r.info.key, r.namespace, { labelSelector: p.labelSelector, fieldSelector: p.fieldSelector }).items;
+  const items = r.store.list(r.info.key, r.namespace, {
+    labelSelector: p.labelSelector,
+    fieldSelector: p.fieldSelector,
+  }).items;
   const out: KObject[] = [];
   for (const o of items) {
     try {
@@ -169,7 +201,12 @@ export async function deleteCollection(r: RestRequest): Promise<void> {
       if (!(e instanceof ApiError && e.code === 404)) throw e;
     }
   }
-  sendJson(r.res, 200, { kind: r.info.listKind, apiVersion: apiVersionOf(r.info), metadata: { resourceVersion: r.store.currentResourceVersion() }, items: out });
+  sendJson(r.res, 200, {
+    kind: r.info.listKind,
+    apiVersion: apiVersionOf(r.info),
+    metadata: { resourceVersion: r.store.currentResourceVersion() },
+    items: out,
+  });
 }
 
 /** A path that names no resource: the real server's Status, with empty details. */

@@ -9,11 +9,26 @@ import type { RbacAuthorizer } from './rbac';
 
 export function selfSubjectAccessReview(authz: RbacAuthorizer, user: UserInfo, body: KObject): KObject {
   const info = { kind: 'SelfSubjectAccessReview', group: 'authorization.k8s.io' };
-  const errs: FieldError[] = schemaErrors('selfsubjectaccessreviews.authorization.k8s.io', { ...body, apiVersion: 'authorization.k8s.io/v1', kind: 'SelfSubjectAccessReview' });
+  const errs: FieldError[] = schemaErrors('selfsubjectaccessreviews.authorization.k8s.io', {
+    ...body,
+    apiVersion: 'authorization.k8s.io/v1',
+    kind: 'SelfSubjectAccessReview',
+  });
   const ra = body.spec?.resourceAttributes;
   const nra = body.spec?.nonResourceAttributes;
-  if (!ra && !nra) errs.push({ type: 'Required', field: 'spec.resourceAttributes', detail: 'exactly one of nonResourceAttributes or resourceAttributes must be specified' });
-  if (ra && nra) errs.push({ type: 'Invalid', field: 'spec.nonResourceAttributes', value: nra, detail: 'cannot be specified in combination with resourceAttributes' });
+  if (!ra && !nra)
+    errs.push({
+      type: 'Required',
+      field: 'spec.resourceAttributes',
+      detail: 'exactly one of nonResourceAttributes or resourceAttributes must be specified',
+    });
+  if (ra && nra)
+    errs.push({
+      type: 'Invalid',
+      field: 'spec.nonResourceAttributes',
+      value: nra,
+      detail: 'cannot be specified in combination with resourceAttributes',
+    });
   if (errs.length) throw invalid(info, '', errs);
   const decision = ra
     ? authz.decide({
@@ -28,13 +43,25 @@ export function selfSubjectAccessReview(authz: RbacAuthorizer, user: UserInfo, b
         namespace: ra.namespace ?? '',
         name: ra.name ?? '',
       })
-    : authz.decide({ user, verb: nra.verb ?? '', resourceRequest: false, path: nra.path ?? '', apiGroup: '', resource: '', subresource: '', namespace: '', name: '' });
+    : authz.decide({
+        user,
+        verb: nra.verb ?? '',
+        resourceRequest: false,
+        path: nra.path ?? '',
+        apiGroup: '',
+        resource: '',
+        subresource: '',
+        namespace: '',
+        name: '',
+      });
   return {
     kind: 'SelfSubjectAccessReview',
     apiVersion: 'authorization.k8s.io/v1',
     metadata: { ...(body.metadata ?? {}), creationTimestamp: null as unknown as string },
     spec: body.spec,
-    status: decision.allowed ? { allowed: true, ...(decision.reason ? { reason: decision.reason } : {}) } : { allowed: false },
+    status: decision.allowed
+      ? { allowed: true, ...(decision.reason ? { reason: decision.reason } : {}) }
+      : { allowed: false },
   };
 }
 
@@ -47,8 +74,16 @@ export function selfSubjectRulesReview(authz: RbacAuthorizer, user: UserInfo, bo
     metadata: { ...(body.metadata ?? {}), creationTimestamp: null as unknown as string },
     spec: body.spec ?? {},
     status: {
-      resourceRules: rules.resourceRules.map((r) => ({ verbs: r.verbs, apiGroups: r.apiGroups ?? [], resources: r.resources ?? [], ...(r.resourceNames ? { resourceNames: r.resourceNames } : {}) })),
-      nonResourceRules: rules.nonResourceRules.map((r) => ({ verbs: r.verbs, nonResourceURLs: r.nonResourceURLs ?? [] })),
+      resourceRules: rules.resourceRules.map((r) => ({
+        verbs: r.verbs,
+        apiGroups: r.apiGroups ?? [],
+        resources: r.resources ?? [],
+        ...(r.resourceNames ? { resourceNames: r.resourceNames } : {}),
+      })),
+      nonResourceRules: rules.nonResourceRules.map((r) => ({
+        verbs: r.verbs,
+        nonResourceURLs: r.nonResourceURLs ?? [],
+      })),
       incomplete: false,
     },
   };

@@ -3,9 +3,7 @@
 
 import { ApiError, type KObject } from '../core/types';
 
-type Requirement =
-  | { key: string; op: 'in' | 'notin'; values: string[] }
-  | { key: string; op: 'exists' | '!exists' };
+type Requirement = { key: string; op: 'in' | 'notin'; values: string[] } | { key: string; op: 'exists' | '!exists' };
 
 export type Matcher = (obj: KObject) => boolean;
 
@@ -37,7 +35,10 @@ export function parseLabelSelector(s: string | undefined): Requirement[] {
   return splitTerms(s).map((term) => {
     let m = /^(\S+?)\s+(in|notin)\s+\((.*)\)$/.exec(term);
     if (m) {
-      const values = m[3].split(',').map((v) => v.trim()).filter(Boolean);
+      const values = m[3]
+        .split(',')
+        .map((v) => v.trim())
+        .filter(Boolean);
       return { key: checkKey(m[1], s), op: m[2] as 'in' | 'notin', values };
     }
     m = /^(\S+?)\s*(==|!=|=)\s*(\S*)$/.exec(term);
@@ -55,7 +56,8 @@ export function parseLabelSelector(s: string | undefined): Requirement[] {
 }
 
 function checkKey(key: string, whole: string): string {
-  if (!KEY.test(key)) throw badRequest(`unable to parse requirement: invalid label key "${key}" in selector "${whole}"`);
+  if (!KEY.test(key))
+    throw badRequest(`unable to parse requirement: invalid label key "${key}" in selector "${whole}"`);
   return key;
 }
 
@@ -69,17 +71,28 @@ export function matchLabels(labels: Record<string, string>, reqs: Requirement[])
   for (const q of reqs) {
     const has = Object.prototype.hasOwnProperty.call(labels, q.key);
     switch (q.op) {
-      case 'exists': if (!has) return false; break;
-      case '!exists': if (has) return false; break;
-      case 'in': if (!has || !q.values.includes(labels[q.key])) return false; break;
-      case 'notin': if (has && q.values.includes(labels[q.key])) return false; break;
+      case 'exists':
+        if (!has) return false;
+        break;
+      case '!exists':
+        if (has) return false;
+        break;
+      case 'in':
+        if (!has || !q.values.includes(labels[q.key])) return false;
+        break;
+      case 'notin':
+        if (has && q.values.includes(labels[q.key])) return false;
+        break;
     }
   }
   return true;
 }
 
 /** True when every key=value of a map-style selector (Service.spec.selector, matchLabels) is on the labels. */
-export function selectorMapMatches(selector: Record<string, string> | undefined, labels: Record<string, string> | undefined): boolean {
+export function selectorMapMatches(
+  selector: Record<string, string> | undefined,
+  labels: Record<string, string> | undefined,
+): boolean {
   if (!selector || Object.keys(selector).length === 0) return false;
   const l = labels ?? {};
   return Object.entries(selector).every(([k, v]) => l[k] === v);
@@ -87,7 +100,12 @@ export function selectorMapMatches(selector: Record<string, string> | undefined,
 
 /** metav1.LabelSelector (matchLabels + matchExpressions) as a matcher on a label map. */
 export function labelSelectorObjectMatches(
-  sel: { matchLabels?: Record<string, string>; matchExpressions?: { key: string; operator: string; values?: string[] }[] } | undefined,
+  sel:
+    | {
+        matchLabels?: Record<string, string>;
+        matchExpressions?: { key: string; operator: string; values?: string[] }[];
+      }
+    | undefined,
   labels: Record<string, string> | undefined,
 ): boolean {
   if (!sel) return false;
@@ -107,8 +125,29 @@ export function labelSelectorObjectMatches(
 /** Field paths every resource supports, plus the per-kind ones the real server accepts. */
 const FIELDS: Record<string, string[]> = {
   '*': ['metadata.name', 'metadata.namespace'],
-  pods: ['spec.nodeName', 'spec.restartPolicy', 'spec.schedulerName', 'spec.serviceAccountName', 'status.phase', 'status.podIP', 'status.nominatedNodeName', 'spec.hostNetwork'],
-  events: ['involvedObject.kind', 'involvedObject.namespace', 'involvedObject.name', 'involvedObject.uid', 'involvedObject.apiVersion', 'involvedObject.resourceVersion', 'involvedObject.fieldPath', 'reason', 'reportingComponent', 'source', 'type'],
+  pods: [
+    'spec.nodeName',
+    'spec.restartPolicy',
+    'spec.schedulerName',
+    'spec.serviceAccountName',
+    'status.phase',
+    'status.podIP',
+    'status.nominatedNodeName',
+    'spec.hostNetwork',
+  ],
+  events: [
+    'involvedObject.kind',
+    'involvedObject.namespace',
+    'involvedObject.name',
+    'involvedObject.uid',
+    'involvedObject.apiVersion',
+    'involvedObject.resourceVersion',
+    'involvedObject.fieldPath',
+    'reason',
+    'reportingComponent',
+    'source',
+    'type',
+  ],
   secrets: ['type'],
   namespaces: ['status.phase'],
   'replicasets.apps': ['status.replicas'],
@@ -135,7 +174,9 @@ export function fieldMatcher(resourceKey: string, s: string | undefined): Matche
       // Kinds with their own field labels answer as their conversion function does; the others as
       // the default one (DefaultMetaV1FieldSelectorConversion).
       if (FIELDS[resourceKey]) throw badRequest(`field label not supported: ${path}`);
-      throw badRequest(`${JSON.stringify(path)} is not a known field selector: only "metadata.name", "metadata.namespace"`);
+      throw badRequest(
+        `${JSON.stringify(path)} is not a known field selector: only "metadata.name", "metadata.namespace"`,
+      );
     }
     return { path, neg: m[2] === '!=', value: m[3].trim() };
   });

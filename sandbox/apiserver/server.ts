@@ -13,7 +13,18 @@ import { installAdmission } from './admission';
 import { Authenticator, newTokens, type Tokens } from './auth';
 import { bootstrap } from './bootstrap';
 import { loadOrCreateCerts } from './certs';
-import { apiGroup, apiGroupList, apiResourceList, apiVersions, OPENAPI_V2_PROTOBUF, openapiV2Json, openapiV2Protobuf, openapiV3Doc, openapiV3Index, SERVER_VERSION } from './discovery';
+import {
+  apiGroup,
+  apiGroupList,
+  apiResourceList,
+  apiVersions,
+  OPENAPI_V2_PROTOBUF,
+  openapiV2Json,
+  openapiV2Protobuf,
+  openapiV3Doc,
+  openapiV3Index,
+  SERVER_VERSION,
+} from './discovery';
 import { startGarbageCollector } from './gc';
 import { errorCode, isObject, parseJson, readBody, sendError, sendJson, toStatus } from './http';
 import { startNamespaceController } from './namespaces';
@@ -84,15 +95,26 @@ export async function startApiServer(o: ApiServerOptions): Promise<ApiServer> {
   }
 
   async function handleFault(req: http.IncomingMessage, res: http.ServerResponse, user: UserInfo): Promise<void> {
-    if (req.method !== 'POST') throw new ApiError(405, 'MethodNotAllowed', 'faults are injected with POST /sandbox/v1/faults and a Fault JSON body');
+    if (req.method !== 'POST')
+      throw new ApiError(
+        405,
+        'MethodNotAllowed',
+        'faults are injected with POST /sandbox/v1/faults and a Fault JSON body',
+      );
     if (!user.groups.includes('system:masters')) {
-      throw new ApiError(403, 'Forbidden', `forbidden: User "${user.name}" cannot inject faults: only the sandbox admin may`, {});
+      throw new ApiError(
+        403,
+        'Forbidden',
+        `forbidden: User "${user.name}" cannot inject faults: only the sandbox admin may`,
+        {},
+      );
     }
     const f = parseJson(await readBody(req), 'Fault') as Fault;
     if (!isObject(f) || typeof f.kind !== 'string') throw new ApiError(400, 'BadRequest', 'a Fault needs a "kind"');
     const ms = (f as { ms?: unknown }).ms;
     const needsMs = f.kind === 'api-down' || f.kind === 'latency' || f.kind === 'idle-stream-timeout';
-    if (needsMs && (typeof ms !== 'number' || ms < 0)) throw new ApiError(400, 'BadRequest', `fault "${f.kind}" needs "ms", a number >= 0`);
+    if (needsMs && (typeof ms !== 'number' || ms < 0))
+      throw new ApiError(400, 'BadRequest', `fault "${f.kind}" needs "ms", a number >= 0`);
     switch (f.kind) {
       case 'drop-watches':
         hub.closeAll();
@@ -167,18 +189,49 @@ export async function startApiServer(o: ApiServerOptions): Promise<ApiServer> {
     return info;
   }
 
-  async function resource(req: http.IncomingMessage, res: http.ServerResponse, ri: RequestInfo, user: UserInfo, query: URLSearchParams): Promise<void> {
+  async function resource(
+    req: http.IncomingMessage,
+    res: http.ServerResponse,
+    ri: RequestInfo,
+    user: UserInfo,
+    query: URLSearchParams,
+  ): Promise<void> {
     const info = findResource(ri);
     if (!info.verbs.includes(ri.verb) && !ri.subresource && !(ri.verb === 'watch' && info.verbs.includes('watch'))) {
-      throw new ApiError(405, 'MethodNotAllowed', `the server does not allow this method on the requested resource`, {});
+      throw new ApiError(
+        405,
+        'MethodNotAllowed',
+        `the server does not allow this method on the requested resource`,
+        {},
+      );
     }
     check(attributes(user, ri));
-    const r: rest.RestRequest = { store, info, namespace: info.namespaced ? ri.namespace : undefined, name: ri.name, user, query, req, res };
+    const r: rest.RestRequest = {
+      store,
+      info,
+      namespace: info.namespaced ? ri.namespace : undefined,
+      name: ri.name,
+      user,
+      query,
+      req,
+      res,
+    };
     if (VIRTUAL.has(info.key)) {
-      if (ri.verb !== 'create') throw new ApiError(405, 'MethodNotAllowed', 'the server does not allow this method on the requested resource', {});
+      if (ri.verb !== 'create')
+        throw new ApiError(
+          405,
+          'MethodNotAllowed',
+          'the server does not allow this method on the requested resource',
+          {},
+        );
       const body = await rest.decodeBody(req);
-      if (!isObject(body)) throw new ApiError(400, 'BadRequest', `the body of the request must be a ${info.kind} object`);
-      const answer = info.key.startsWith('selfsubjectaccess') ? selfSubjectAccessReview(authz, user, body as never) : info.key.startsWith('selfsubjectrules') ? selfSubjectRulesReview(authz, user, body as never) : selfSubjectReview(user, body as never);
+      if (!isObject(body))
+        throw new ApiError(400, 'BadRequest', `the body of the request must be a ${info.kind} object`);
+      const answer = info.key.startsWith('selfsubjectaccess')
+        ? selfSubjectAccessReview(authz, user, body as never)
+        : info.key.startsWith('selfsubjectrules')
+          ? selfSubjectRulesReview(authz, user, body as never)
+          : selfSubjectReview(user, body as never);
       return sendJson(res, 201, answer);
     }
     if (ri.subresource) {
@@ -212,7 +265,13 @@ export async function startApiServer(o: ApiServerOptions): Promise<ApiServer> {
       case 'watch':
         return serveWatch(r, hub, watchSettings);
       case 'create':
-        if (ri.name) throw new ApiError(405, 'MethodNotAllowed', 'the server does not allow this method on the requested resource', {});
+        if (ri.name)
+          throw new ApiError(
+            405,
+            'MethodNotAllowed',
+            'the server does not allow this method on the requested resource',
+            {},
+          );
         return rest.create(r);
       case 'update':
         return rest.update(r);
@@ -223,7 +282,12 @@ export async function startApiServer(o: ApiServerOptions): Promise<ApiServer> {
       case 'deletecollection':
         return rest.deleteCollection(r);
       default:
-        throw new ApiError(405, 'MethodNotAllowed', 'the server does not allow this method on the requested resource', {});
+        throw new ApiError(
+          405,
+          'MethodNotAllowed',
+          'the server does not allow this method on the requested resource',
+          {},
+        );
     }
   }
 
@@ -237,7 +301,12 @@ export async function startApiServer(o: ApiServerOptions): Promise<ApiServer> {
         refuseImpersonation(req);
         if (url.pathname === '/sandbox/v1/faults') return await handleFault(req, res, user);
         if (Date.now() < faults.apiDownUntil) {
-          throw new ApiError(503, 'ServiceUnavailable', 'the server is currently unable to handle the request (the sandbox api-down fault is active)', { retryAfterSeconds: 1 });
+          throw new ApiError(
+            503,
+            'ServiceUnavailable',
+            'the server is currently unable to handle the request (the sandbox api-down fault is active)',
+            { retryAfterSeconds: 1 },
+          );
         }
         const ri = requestInfo(req.method ?? 'GET', url.pathname, url.searchParams);
         if (!ri.resourceRequest) nonResource(req, res, ri, user);
@@ -253,7 +322,9 @@ export async function startApiServer(o: ApiServerOptions): Promise<ApiServer> {
   function refuseUpgrade(socket: Duplex, err: unknown): void {
     const body = JSON.stringify(toStatus(err));
     const code = errorCode(err);
-    socket.end(`HTTP/1.1 ${code} ${STATUS_TEXT[code] ?? 'Error'}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`);
+    socket.end(
+      `HTTP/1.1 ${code} ${STATUS_TEXT[code] ?? 'Error'}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
+    );
   }
 
   server.on('upgrade', (req: http.IncomingMessage, socket: Duplex, head: Buffer) => {
@@ -264,10 +335,23 @@ export async function startApiServer(o: ApiServerOptions): Promise<ApiServer> {
         const user = authn.authenticate(req);
         if (!user) throw new ApiError(401, 'Unauthorized', 'Unauthorized');
         refuseImpersonation(req);
-        if (Date.now() < faults.apiDownUntil) throw new ApiError(503, 'ServiceUnavailable', 'the server is currently unable to handle the request (the sandbox api-down fault is active)');
+        if (Date.now() < faults.apiDownUntil)
+          throw new ApiError(
+            503,
+            'ServiceUnavailable',
+            'the server is currently unable to handle the request (the sandbox api-down fault is active)',
+          );
         const ri = requestInfo(req.method ?? 'GET', url.pathname, url.searchParams);
-        if (!ri.resourceRequest || ri.resource !== 'pods' || (ri.subresource !== 'exec' && ri.subresource !== 'portforward')) {
-          throw new ApiError(400, 'BadRequest', `the sandbox only upgrades pods/exec and pods/portforward requests to WebSocket, not ${url.pathname}`);
+        if (
+          !ri.resourceRequest ||
+          ri.resource !== 'pods' ||
+          (ri.subresource !== 'exec' && ri.subresource !== 'portforward')
+        ) {
+          throw new ApiError(
+            400,
+            'BadRequest',
+            `the sandbox only upgrades pods/exec and pods/portforward requests to WebSocket, not ${url.pathname}`,
+          );
         }
         findResource(ri);
         const a = attributes(user, ri);
@@ -311,8 +395,21 @@ export async function startApiServer(o: ApiServerOptions): Promise<ApiServer> {
 /** Impersonation (kubectl --as) is not implemented: refused, never silently ignored. */
 function refuseImpersonation(req: http.IncomingMessage): void {
   if (Object.keys(req.headers).some((h) => h.startsWith('impersonate-'))) {
-    throw new ApiError(403, 'Forbidden', 'impersonation (Impersonate-* headers, kubectl --as) is not supported by the sandbox API server; nothing was done. Use the context of the user instead (sandbox-alice, sandbox-bob)', {});
+    throw new ApiError(
+      403,
+      'Forbidden',
+      'impersonation (Impersonate-* headers, kubectl --as) is not supported by the sandbox API server; nothing was done. Use the context of the user instead (sandbox-alice, sandbox-bob)',
+      {},
+    );
   }
 }
 
-const STATUS_TEXT: Record<number, string> = { 400: 'Bad Request', 401: 'Unauthorized', 403: 'Forbidden', 404: 'Not Found', 405: 'Method Not Allowed', 500: 'Internal Server Error', 503: 'Service Unavailable' };
+const STATUS_TEXT: Record<number, string> = {
+  400: 'Bad Request',
+  401: 'Unauthorized',
+  403: 'Forbidden',
+  404: 'Not Found',
+  405: 'Method Not Allowed',
+  500: 'Internal Server Error',
+  503: 'Service Unavailable',
+};

@@ -25,7 +25,13 @@ import { fieldMatcher, labelMatcher, type Matcher } from './selectors';
 export type AdmitOp = 'create' | 'update' | 'delete';
 
 /** An admission step: may change `obj` (mutating) or throw an ApiError (validating). */
-export type Admit = (op: AdmitOp, info: ResourceInfo, obj: KObject, old: KObject | undefined, opts: WriteOptions & { subresource?: string }) => void;
+export type Admit = (
+  op: AdmitOp,
+  info: ResourceInfo,
+  obj: KObject,
+  old: KObject | undefined,
+  opts: WriteOptions & { subresource?: string },
+) => void;
 
 interface HistoryEntry {
   rv: number;
@@ -107,7 +113,8 @@ export class Store implements Api {
   }
 
   private checkNamespace(info: ResourceInfo, namespace: string | undefined): void {
-    if (info.namespaced && !namespace) throw new ApiError(400, 'BadRequest', `${info.kind} is namespaced: a namespace is required`);
+    if (info.namespaced && !namespace)
+      throw new ApiError(400, 'BadRequest', `${info.kind} is namespaced: a namespace is required`);
   }
 
   tryGet(key: ResourceKey, namespace: string | undefined, name: string): KObject | undefined {
@@ -122,23 +129,38 @@ export class Store implements Api {
     return o;
   }
 
-  list(key: ResourceKey, namespace: string | undefined, opts: ListOptions = {}): { items: KObject[]; resourceVersion: string; continue?: string } {
+  list(
+    key: ResourceKey,
+    namespace: string | undefined,
+    opts: ListOptions = {},
+  ): { items: KObject[]; resourceVersion: string; continue?: string } {
     const t = this.table(key);
     let snap: Snapshot;
     let start = 0;
     if (opts.continue) {
       // Not a token this server could have given: 400, as upstream answers a token it cannot decode.
-      if (!/^[0-9a-f-]{36}:\d+$/.test(opts.continue)) throw new ApiError(400, 'BadRequest', 'invalid continue token: continue key is not valid');
+      if (!/^[0-9a-f-]{36}:\d+$/.test(opts.continue))
+        throw new ApiError(400, 'BadRequest', 'invalid continue token: continue key is not valid');
       const found = this.snapshots.get(opts.continue);
       if (!found || Date.now() - found.at > SNAPSHOT_TTL_MS || Number(found.rv) < t.floor) {
-        throw new ApiError(410, 'Expired', 'The provided continue parameter is too old to display a consistent list result. You can start a new list without the continue parameter.');
+        throw new ApiError(
+          410,
+          'Expired',
+          'The provided continue parameter is too old to display a consistent list result. You can start a new list without the continue parameter.',
+        );
       }
       snap = found;
       start = Number(opts.continue.split(':')[1]);
     } else {
       const match = this.matcher(key, opts);
-      const items = [...t.objects.values()].filter((o) => (!namespace || o.metadata.namespace === namespace) && match(o));
-      items.sort((a, b) => this.id(t.info, a.metadata.namespace, a.metadata.name!).localeCompare(this.id(t.info, b.metadata.namespace, b.metadata.name!)));
+      const items = [...t.objects.values()].filter(
+        (o) => (!namespace || o.metadata.namespace === namespace) && match(o),
+      );
+      items.sort((a, b) =>
+        this.id(t.info, a.metadata.namespace, a.metadata.name!).localeCompare(
+          this.id(t.info, b.metadata.namespace, b.metadata.name!),
+        ),
+      );
       snap = { items, rv: String(this.rv), at: Date.now() };
     }
     const limit = opts.limit && opts.limit > 0 ? opts.limit : Infinity;
@@ -175,33 +197,61 @@ export class Store implements Api {
     const meta = obj.metadata;
     if (info.namespaced) {
       if (meta.namespace && meta.namespace !== namespace) {
-        throw new ApiError(400, 'BadRequest', `the namespace of the provided object (${meta.namespace}) does not match the namespace sent on the request (${namespace})`);
+        throw new ApiError(
+          400,
+          'BadRequest',
+          `the namespace of the provided object (${meta.namespace}) does not match the namespace sent on the request (${namespace})`,
+        );
       }
       meta.namespace = namespace;
     } else delete meta.namespace;
     if (!meta.name && meta.generateName) meta.name = meta.generateName + randomSuffix();
     if (!meta.name) {
-      throw new ApiError(422, 'Invalid', `${info.kind} "" is invalid: metadata.name: Required value: name or generateName is required`, {
-        kind: info.kind,
-        causes: [{ reason: 'FieldValueRequired', message: 'Required value: name or generateName is required', field: 'metadata.name' }],
-      });
+      throw new ApiError(
+        422,
+        'Invalid',
+        `${info.kind} "" is invalid: metadata.name: Required value: name or generateName is required`,
+        {
+          kind: info.kind,
+          causes: [
+            {
+              reason: 'FieldValueRequired',
+              message: 'Required value: name or generateName is required',
+              field: 'metadata.name',
+            },
+          ],
+        },
+      );
     }
     if (meta.resourceVersion) {
       throw new ApiError(500, 'InternalError', 'resourceVersion should not be set on objects to be created');
     }
     if (info.namespaced && key !== 'namespaces' && !VIRTUAL.has(key)) {
       const ns = this.tables.get('namespaces')!.objects.get(namespace!);
-      if (!ns) throw new ApiError(404, 'NotFound', `namespaces "${namespace}" not found`, { name: namespace, kind: 'namespaces' });
+      if (!ns)
+        throw new ApiError(404, 'NotFound', `namespaces "${namespace}" not found`, {
+          name: namespace,
+          kind: 'namespaces',
+        });
       if (ns.metadata.deletionTimestamp) {
-        throw new ApiError(403, 'Forbidden', `${info.resource} "${meta.name}" is forbidden: unable to create new content in namespace ${namespace} because it is being terminated`);
+        throw new ApiError(
+          403,
+          'Forbidden',
+          `${info.resource} "${meta.name}" is forbidden: unable to create new content in namespace ${namespace} because it is being terminated`,
+        );
       }
     }
     if (t.objects.has(this.id(info, namespace, meta.name))) {
-      throw new ApiError(409, 'AlreadyExists', `${info.resource}${info.group ? '.' + info.group : ''} "${meta.name}" already exists`, {
-        name: meta.name,
-        group: info.group || undefined,
-        kind: info.resource,
-      });
+      throw new ApiError(
+        409,
+        'AlreadyExists',
+        `${info.resource}${info.group ? '.' + info.group : ''} "${meta.name}" already exists`,
+        {
+          name: meta.name,
+          group: info.group || undefined,
+          kind: info.resource,
+        },
+      );
     }
     meta.uid = randomUUID();
     meta.creationTimestamp = new Date().toISOString().replace(/\.\d{3}Z$/, 'Z');
@@ -213,25 +263,40 @@ export class Store implements Api {
     return this.commit(t, 'ADDED', obj, undefined);
   }
 
-  update(key: ResourceKey, namespace: string | undefined, input: KObject, opts: WriteOptions & { subresource?: 'status' } = {}): KObject {
+  update(
+    key: ResourceKey,
+    namespace: string | undefined,
+    input: KObject,
+    opts: WriteOptions & { subresource?: 'status' } = {},
+  ): KObject {
     const t = this.table(key);
     const info = t.info;
     this.checkNamespace(info, namespace);
     const name = input.metadata?.name;
-    if (!name) throw new ApiError(422, 'Invalid', `${info.kind} "" is invalid: metadata.name: Required value: name is required`);
+    if (!name)
+      throw new ApiError(422, 'Invalid', `${info.kind} "" is invalid: metadata.name: Required value: name is required`);
     const id = this.id(info, namespace, name);
     const old = t.objects.get(id);
     if (!old) throw this.notFound(info, name);
     const want = input.metadata.resourceVersion;
     if (want && want !== old.metadata.resourceVersion) {
-      throw new ApiError(409, 'Conflict', `Operation cannot be fulfilled on ${info.resource}${info.group ? '.' + info.group : ''} "${name}": the object has been modified; please apply your changes to the latest version and try again`, {
-        name,
-        group: info.group || undefined,
-        kind: info.resource,
-      });
+      throw new ApiError(
+        409,
+        'Conflict',
+        `Operation cannot be fulfilled on ${info.resource}${info.group ? '.' + info.group : ''} "${name}": the object has been modified; please apply your changes to the latest version and try again`,
+        {
+          name,
+          group: info.group || undefined,
+          kind: info.resource,
+        },
+      );
     }
     if (input.metadata.uid && input.metadata.uid !== old.metadata.uid) {
-      throw new ApiError(409, 'Conflict', `Precondition failed: UID in precondition: ${input.metadata.uid}, UID in object meta: ${old.metadata.uid}`);
+      throw new ApiError(
+        409,
+        'Conflict',
+        `Precondition failed: UID in precondition: ${input.metadata.uid}, UID in object meta: ${old.metadata.uid}`,
+      );
     }
     let obj = clone(input);
     if (opts.subresource === 'status') {
@@ -264,14 +329,24 @@ export class Store implements Api {
       // Once deleting, finalizers may only be removed (as the real server enforces).
       const before = new Set(old.metadata.finalizers ?? []);
       for (const f of meta.finalizers ?? []) {
-        if (!before.has(f)) throw new ApiError(422, 'Invalid', `${info.kind} "${name}" is invalid: metadata.finalizers: Forbidden: no new finalizers can be added if the object is being deleted, found new finalizers ["${f}"]`);
+        if (!before.has(f))
+          throw new ApiError(
+            422,
+            'Invalid',
+            `${info.kind} "${name}" is invalid: metadata.finalizers: Forbidden: no new finalizers can be added if the object is being deleted, found new finalizers ["${f}"]`,
+          );
       }
     }
     for (const a of this.admit) a('update', info, obj, clone(old), opts);
     if (opts.dryRun) return obj;
     delete meta.resourceVersion;
     if (sameObject(old, obj)) return clone(old); // a no-op write does not bump the resourceVersion
-    if (meta.deletionTimestamp && (meta.finalizers ?? []).length === 0 && !this.awaitsNode(info, obj) && !awaitsNamespaceFinalizers(info, obj)) {
+    if (
+      meta.deletionTimestamp &&
+      (meta.finalizers ?? []).length === 0 &&
+      !this.awaitsNode(info, obj) &&
+      !awaitsNamespaceFinalizers(info, obj)
+    ) {
       return this.remove(t, obj);
     }
     return this.commit(t, 'MODIFIED', obj, old);
@@ -288,13 +363,21 @@ export class Store implements Api {
     // rest.BeforeDelete's conflicts: named by kind, not resource, as the real server names them.
     const conflict = (why: string) => {
       const qualifiedKind = info.group ? `${info.kind}.${info.group}` : info.kind;
-      return new ApiError(409, 'Conflict', `Operation cannot be fulfilled on ${qualifiedKind} "${name}": ${why}`, { name, group: info.group || undefined, kind: info.kind });
+      return new ApiError(409, 'Conflict', `Operation cannot be fulfilled on ${qualifiedKind} "${name}": ${why}`, {
+        name,
+        group: info.group || undefined,
+        kind: info.kind,
+      });
     };
     if (pre?.uid && pre.uid !== old.metadata.uid) {
-      throw conflict(`the UID in the precondition (${pre.uid}) does not match the UID in record (${old.metadata.uid}). The object might have been deleted and then recreated`);
+      throw conflict(
+        `the UID in the precondition (${pre.uid}) does not match the UID in record (${old.metadata.uid}). The object might have been deleted and then recreated`,
+      );
     }
     if (pre?.resourceVersion && pre.resourceVersion !== old.metadata.resourceVersion) {
-      throw conflict(`the ResourceVersion in the precondition (${pre.resourceVersion}) does not match the ResourceVersion in record (${old.metadata.resourceVersion}). The object might have been modified`);
+      throw conflict(
+        `the ResourceVersion in the precondition (${pre.resourceVersion}) does not match the ResourceVersion in record (${old.metadata.resourceVersion}). The object might have been modified`,
+      );
     }
     const obj = clone(old);
     for (const a of this.admit) a('delete', info, obj, clone(old), opts);
@@ -312,7 +395,9 @@ export class Store implements Api {
       meta.finalizers = [...finalizers];
       if (meta.finalizers.length === 0) delete meta.finalizers;
       if (!already) {
-        meta.deletionTimestamp = new Date(Date.now() + (graceful ? grace! * 1000 : 0)).toISOString().replace(/\.\d{3}Z$/, 'Z');
+        meta.deletionTimestamp = new Date(Date.now() + (graceful ? grace! * 1000 : 0))
+          .toISOString()
+          .replace(/\.\d{3}Z$/, 'Z');
         meta.deletionGracePeriodSeconds = graceful ? grace : 0;
       } else if (graceful && grace! < (meta.deletionGracePeriodSeconds ?? Infinity)) {
         meta.deletionGracePeriodSeconds = grace;
@@ -369,7 +454,8 @@ export class Store implements Api {
     const before = e.type === 'MODIFIED' && inNs(e.old) && w.match(e.old!);
     let type: WatchEvent['type'] | undefined;
     if (e.type === 'ADDED') type = now ? 'ADDED' : undefined;
-    else if (e.type === 'DELETED') type = inNs(e.object) && (w.match(e.object) || (e.old && w.match(e.old))) ? 'DELETED' : undefined;
+    else if (e.type === 'DELETED')
+      type = inNs(e.object) && (w.match(e.object) || (e.old && w.match(e.old))) ? 'DELETED' : undefined;
     else if (now && before) type = 'MODIFIED';
     else if (now) type = 'ADDED';
     else if (before) type = 'DELETED';
@@ -381,20 +467,29 @@ export class Store implements Api {
     }
   }
 
-  watch(key: ResourceKey, namespace: string | undefined, opts: WatchOptions, handler: (ev: WatchEvent) => void): () => void {
+  watch(
+    key: ResourceKey,
+    namespace: string | undefined,
+    opts: WatchOptions,
+    handler: (ev: WatchEvent) => void,
+  ): () => void {
     const t = this.table(key);
     const w: Watcher = { namespace, match: this.matcher(key, opts), handler, bookmarks: !!opts.allowWatchBookmarks };
     const from = opts.resourceVersion;
     if (from === undefined || from === '' || from === '0') {
       for (const o of t.objects.values()) {
-        if ((!namespace || o.metadata.namespace === namespace) && w.match(o)) handler({ type: 'ADDED', object: clone(o) });
+        if ((!namespace || o.metadata.namespace === namespace) && w.match(o))
+          handler({ type: 'ADDED', object: clone(o) });
       }
     } else {
       const rv = Number(from);
       if (!Number.isFinite(rv)) throw new ApiError(400, 'BadRequest', `invalid resource version: "${from}"`);
       const floor = Math.max(t.floor, this.watchFrom);
       if (rv < floor) {
-        handler({ type: 'ERROR', object: new ApiError(410, 'Expired', `too old resource version: ${from} (${floor + 1})`).status() });
+        handler({
+          type: 'ERROR',
+          object: new ApiError(410, 'Expired', `too old resource version: ${from} (${floor + 1})`).status(),
+        });
         return () => {};
       }
       for (const e of t.history) if (e.rv > rv) this.deliver(w, e);
@@ -410,7 +505,14 @@ export class Store implements Api {
     for (const t of this.tables.values()) {
       for (const w of t.watchers) {
         if (!w.bookmarks) continue;
-        w.handler({ type: 'BOOKMARK', object: { apiVersion: apiVersionOf(t.info), kind: t.info.kind, metadata: { resourceVersion: String(this.rv) } } });
+        w.handler({
+          type: 'BOOKMARK',
+          object: {
+            apiVersion: apiVersionOf(t.info),
+            kind: t.info.kind,
+            metadata: { resourceVersion: String(this.rv) },
+          },
+        });
       }
     }
   }
@@ -511,7 +613,8 @@ function specChanged(a: KObject, b: KObject): boolean {
 }
 
 function sameObject(a: KObject, b: KObject): boolean {
-  const norm = (o: KObject) => JSON.stringify({ ...o, metadata: { ...o.metadata, resourceVersion: undefined, managedFields: undefined } });
+  const norm = (o: KObject) =>
+    JSON.stringify({ ...o, metadata: { ...o.metadata, resourceVersion: undefined, managedFields: undefined } });
   return norm(a) === norm(b);
 }
 

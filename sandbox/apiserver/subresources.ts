@@ -18,7 +18,12 @@ export async function status(r: RestRequest, verb: string): Promise<void> {
 }
 
 export function methodNotAllowed(r: RestRequest, verb: string): ApiError {
-  return new ApiError(405, 'MethodNotAllowed', `the server does not allow this method on the requested resource (${verb} ${r.req.method})`, {});
+  return new ApiError(
+    405,
+    'MethodNotAllowed',
+    `the server does not allow this method on the requested resource (${verb} ${r.req.method})`,
+    {},
+  );
 }
 
 function toScale(o: KObject): KObject {
@@ -26,7 +31,9 @@ function toScale(o: KObject): KObject {
   const selector = sel
     ? [
         ...Object.entries(sel.matchLabels ?? {}).map(([k, v]) => `${k}=${v}`),
-        ...(sel.matchExpressions ?? []).map((e: KObject) => `${e.key} ${e.operator.toLowerCase()} (${(e.values ?? []).join(',')})`),
+        ...(sel.matchExpressions ?? []).map(
+          (e: KObject) => `${e.key} ${e.operator.toLowerCase()} (${(e.values ?? []).join(',')})`,
+        ),
       ].join(',')
     : '';
   return {
@@ -52,23 +59,41 @@ export async function scale(r: RestRequest, verb: string): Promise<void> {
     const body = await decodeBody(r.req);
     if (!isObject(body)) throw badRequest('the body of the request must be a Scale object');
     wanted = dropNulls(body) as KObject;
-    if (wanted.kind !== undefined && wanted.kind !== 'Scale') throw badRequest(`the object provided is unrecognized (must be of type Scale): kind "${wanted.kind}"`);
+    if (wanted.kind !== undefined && wanted.kind !== 'Scale')
+      throw badRequest(`the object provided is unrecognized (must be of type Scale): kind "${wanted.kind}"`);
     wanted.metadata = isObject(wanted.metadata) ? wanted.metadata : {};
   } else if (verb === 'patch') {
-    const type = String(r.req.headers['content-type'] ?? '').split(';')[0].trim().toLowerCase();
-    wanted = applyPatch({ ...r.info, kind: 'Scale', group: 'autoscaling' }, toScale(current), type, await readBody(r.req));
+    const type = String(r.req.headers['content-type'] ?? '')
+      .split(';')[0]
+      .trim()
+      .toLowerCase();
+    wanted = applyPatch(
+      { ...r.info, kind: 'Scale', group: 'autoscaling' },
+      toScale(current),
+      type,
+      await readBody(r.req),
+    );
   } else throw methodNotAllowed(r, verb);
   checkName(wanted, r.name);
   const errs = schemaErrors('scale', { ...wanted, apiVersion: 'autoscaling/v1', kind: 'Scale' });
   const replicas = wanted.spec?.replicas;
   if (!errs.length && (typeof replicas !== 'number' || replicas < 0)) {
-    errs.push({ type: 'Invalid', field: 'spec.replicas', value: replicas, detail: 'must be greater than or equal to 0' });
+    errs.push({
+      type: 'Invalid',
+      field: 'spec.replicas',
+      value: replicas,
+      detail: 'must be greater than or equal to 0',
+    });
   }
   if (errs.length) throw invalid({ kind: 'Scale', group: 'autoscaling' }, r.name, errs);
   const next = structuredClone(current);
   next.spec = { ...(next.spec ?? {}), replicas };
   next.metadata.resourceVersion = wanted.metadata.resourceVersion ?? current.metadata.resourceVersion;
-  const updated = r.store.update(r.info.key, r.namespace, next, { dryRun: dryRun(r.query), user: r.user, fieldManager: fieldManager(r.query) });
+  const updated = r.store.update(r.info.key, r.namespace, next, {
+    dryRun: dryRun(r.query),
+    user: r.user,
+    fieldManager: fieldManager(r.query),
+  });
   sendJson(r.res, 200, toScale(updated));
 }
 
@@ -91,7 +116,8 @@ export async function eviction(r: RestRequest, verb: string): Promise<void> {
   const body = await decodeBody(r.req);
   if (!isObject(body)) throw badRequest('the body of the request must be an Eviction object');
   const ev = dropNulls(body) as KObject;
-  if (ev.metadata?.name && ev.metadata.name !== r.name) throw badRequest(`name in URL does not match name in Eviction object`);
+  if (ev.metadata?.name && ev.metadata.name !== r.name)
+    throw badRequest(`name in URL does not match name in Eviction object`);
   const opts = ev.deleteOptions ?? {};
   r.store.delete('pods', r.namespace, r.name, {
     gracePeriodSeconds: opts.gracePeriodSeconds ?? undefined,

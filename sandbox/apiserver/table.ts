@@ -23,9 +23,22 @@ export function wantsTable(accept: string | undefined): boolean {
   });
 }
 
-const col = (name: string, type = 'string', priority = 0, format?: string): Column => ({ name, type, ...(format ? { format } : {}), description: name, priority });
-const NAME = { ...col('Name', 'string', 0, 'name'), description: 'Name must be unique within a namespace. More info: https://kubernetes.io/docs/concepts/overview/working-with-objects/names#names' };
-const AGE = { ...col('Age'), description: 'CreationTimestamp is a timestamp representing the server time when this object was created.' };
+const col = (name: string, type = 'string', priority = 0, format?: string): Column => ({
+  name,
+  type,
+  ...(format ? { format } : {}),
+  description: name,
+  priority,
+});
+const NAME = {
+  ...col('Name', 'string', 0, 'name'),
+  description:
+    'Name must be unique within a namespace. More info: https://kubernetes.io/docs/concepts/overview/working-with-objects/names#names',
+};
+const AGE = {
+  ...col('Age'),
+  description: 'CreationTimestamp is a timestamp representing the server time when this object was created.',
+};
 
 /** apimachinery's duration.HumanDuration. */
 export function humanDuration(ms: number): string {
@@ -65,8 +78,14 @@ function podStatus(p: KObject): { ready: string; status: string; restarts: strin
     restarts += c.restartCount ?? 0;
     const term = c.state?.terminated;
     if (term && term.exitCode === 0) continue;
-    if (term) reason = term.reason ? `Init:${term.reason}` : term.signal ? `Init:Signal:${term.signal}` : `Init:ExitCode:${term.exitCode}`;
-    else if (c.state?.waiting?.reason && c.state.waiting.reason !== 'PodInitializing') reason = `Init:${c.state.waiting.reason}`;
+    if (term)
+      reason = term.reason
+        ? `Init:${term.reason}`
+        : term.signal
+          ? `Init:Signal:${term.signal}`
+          : `Init:ExitCode:${term.exitCode}`;
+    else if (c.state?.waiting?.reason && c.state.waiting.reason !== 'PodInitializing')
+      reason = `Init:${c.state.waiting.reason}`;
     else reason = `Init:${i}/${initCount}`;
     initializing = true;
     break;
@@ -81,7 +100,10 @@ function podStatus(p: KObject): { ready: string; status: string; restarts: strin
       if (fin) lastRestart = Math.max(lastRestart, Date.parse(fin));
       if (c.state?.waiting?.reason) reason = c.state.waiting.reason;
       else if (c.state?.terminated?.reason) reason = c.state.terminated.reason;
-      else if (c.state?.terminated) reason = c.state.terminated.signal ? `Signal:${c.state.terminated.signal}` : `ExitCode:${c.state.terminated.exitCode}`;
+      else if (c.state?.terminated)
+        reason = c.state.terminated.signal
+          ? `Signal:${c.state.terminated.signal}`
+          : `ExitCode:${c.state.terminated.exitCode}`;
       else if (c.ready && c.state?.running) {
         hasRunning = true;
         readyCount++;
@@ -97,7 +119,9 @@ function podStatus(p: KObject): { ready: string; status: string; restarts: strin
 const containersOf = (o: KObject): KObject[] => o.spec?.template?.spec?.containers ?? [];
 const selectorString = (sel: KObject | undefined): string => {
   if (!sel) return '<none>';
-  const parts = Object.entries(sel.matchLabels ?? sel).filter(([k]) => k !== 'matchExpressions').map(([k, v]) => `${k}=${v}`);
+  const parts = Object.entries(sel.matchLabels ?? sel)
+    .filter(([k]) => k !== 'matchExpressions')
+    .map(([k, v]) => `${k}=${v}`);
   for (const e of sel.matchExpressions ?? []) {
     if (e.operator === 'In') parts.push(`${e.key} in (${e.values.join(',')})`);
     else if (e.operator === 'NotIn') parts.push(`${e.key} notin (${e.values.join(',')})`);
@@ -109,68 +133,176 @@ const selectorString = (sel: KObject | undefined): string => {
 
 const PRINTERS: Record<string, Printer> = {
   pods: {
-    columns: [NAME, col('Ready'), col('Status'), col('Restarts', 'string'), AGE, col('IP', 'string', 1), col('Node', 'string', 1), col('Nominated Node', 'string', 1), col('Readiness Gates', 'string', 1)],
+    columns: [
+      NAME,
+      col('Ready'),
+      col('Status'),
+      col('Restarts', 'string'),
+      AGE,
+      col('IP', 'string', 1),
+      col('Node', 'string', 1),
+      col('Nominated Node', 'string', 1),
+      col('Readiness Gates', 'string', 1),
+    ],
     cells: (p) => {
       const s = podStatus(p);
-      return [p.metadata.name!, s.ready, s.status, s.restarts, age(p.metadata.creationTimestamp), p.status?.podIP || '<none>', p.spec?.nodeName || '<none>', p.status?.nominatedNodeName || '<none>', '<none>'];
+      return [
+        p.metadata.name!,
+        s.ready,
+        s.status,
+        s.restarts,
+        age(p.metadata.creationTimestamp),
+        p.status?.podIP || '<none>',
+        p.spec?.nodeName || '<none>',
+        p.status?.nominatedNodeName || '<none>',
+        '<none>',
+      ];
     },
   },
   'deployments.apps': {
-    columns: [NAME, col('Ready'), col('Up-to-date', 'integer'), col('Available', 'integer'), AGE, col('Containers', 'string', 1), col('Images', 'string', 1), col('Selector', 'string', 1)],
+    columns: [
+      NAME,
+      col('Ready'),
+      col('Up-to-date', 'integer'),
+      col('Available', 'integer'),
+      AGE,
+      col('Containers', 'string', 1),
+      col('Images', 'string', 1),
+      col('Selector', 'string', 1),
+    ],
     cells: (d) => [
       d.metadata.name!,
       `${d.status?.readyReplicas ?? 0}/${d.spec?.replicas ?? 1}`,
       d.status?.updatedReplicas ?? 0,
       d.status?.availableReplicas ?? 0,
       age(d.metadata.creationTimestamp),
-      containersOf(d).map((c) => c.name).join(','),
-      containersOf(d).map((c) => c.image).join(','),
+      containersOf(d)
+        .map((c) => c.name)
+        .join(','),
+      containersOf(d)
+        .map((c) => c.image)
+        .join(','),
       selectorString(d.spec?.selector),
     ],
   },
   'replicasets.apps': {
-    columns: [NAME, col('Desired', 'integer'), col('Current', 'integer'), col('Ready', 'integer'), AGE, col('Containers', 'string', 1), col('Images', 'string', 1), col('Selector', 'string', 1)],
+    columns: [
+      NAME,
+      col('Desired', 'integer'),
+      col('Current', 'integer'),
+      col('Ready', 'integer'),
+      AGE,
+      col('Containers', 'string', 1),
+      col('Images', 'string', 1),
+      col('Selector', 'string', 1),
+    ],
     cells: (d) => [
       d.metadata.name!,
       d.spec?.replicas ?? 1,
       d.status?.replicas ?? 0,
       d.status?.readyReplicas ?? 0,
       age(d.metadata.creationTimestamp),
-      containersOf(d).map((c) => c.name).join(','),
-      containersOf(d).map((c) => c.image).join(','),
+      containersOf(d)
+        .map((c) => c.name)
+        .join(','),
+      containersOf(d)
+        .map((c) => c.image)
+        .join(','),
       selectorString(d.spec?.selector),
     ],
   },
   services: {
-    columns: [NAME, col('Type'), col('Cluster-IP'), col('External-IP'), col('Port(s)'), AGE, col('Selector', 'string', 1)],
+    columns: [
+      NAME,
+      col('Type'),
+      col('Cluster-IP'),
+      col('External-IP'),
+      col('Port(s)'),
+      AGE,
+      col('Selector', 'string', 1),
+    ],
     cells: (s) => {
-      const ports = (s.spec?.ports ?? []).map((p: KObject) => (p.nodePort ? `${p.port}:${p.nodePort}/${p.protocol ?? 'TCP'}` : `${p.port}/${p.protocol ?? 'TCP'}`)).join(',');
-      const ext = s.spec?.type === 'ExternalName' ? s.spec.externalName : (s.spec?.externalIPs ?? []).join(',') || '<none>';
-      return [s.metadata.name!, s.spec?.type ?? 'ClusterIP', s.spec?.clusterIP || '<none>', ext, ports || '<none>', age(s.metadata.creationTimestamp), s.spec?.selector ? selectorString(s.spec.selector) : '<none>'];
+      const ports = (s.spec?.ports ?? [])
+        .map((p: KObject) =>
+          p.nodePort ? `${p.port}:${p.nodePort}/${p.protocol ?? 'TCP'}` : `${p.port}/${p.protocol ?? 'TCP'}`,
+        )
+        .join(',');
+      const ext =
+        s.spec?.type === 'ExternalName' ? s.spec.externalName : (s.spec?.externalIPs ?? []).join(',') || '<none>';
+      return [
+        s.metadata.name!,
+        s.spec?.type ?? 'ClusterIP',
+        s.spec?.clusterIP || '<none>',
+        ext,
+        ports || '<none>',
+        age(s.metadata.creationTimestamp),
+        s.spec?.selector ? selectorString(s.spec.selector) : '<none>',
+      ];
     },
   },
   endpoints: {
     columns: [NAME, col('Endpoints'), AGE],
     cells: (e) => {
       const list: string[] = [];
-      for (const s of e.subsets ?? []) for (const a of s.addresses ?? []) for (const p of s.ports ?? [{ port: '' }]) list.push(p.port !== '' ? `${a.ip}:${p.port}` : a.ip);
+      for (const s of e.subsets ?? [])
+        for (const a of s.addresses ?? [])
+          for (const p of s.ports ?? [{ port: '' }]) list.push(p.port !== '' ? `${a.ip}:${p.port}` : a.ip);
       const shown = list.length > 3 ? `${list.slice(0, 3).join(',')} + ${list.length - 3} more...` : list.join(',');
       return [e.metadata.name!, shown || '<none>', age(e.metadata.creationTimestamp)];
     },
   },
-  namespaces: { columns: [NAME, col('Status'), AGE], cells: (n) => [n.metadata.name!, n.status?.phase ?? 'Active', age(n.metadata.creationTimestamp)] },
+  namespaces: {
+    columns: [NAME, col('Status'), AGE],
+    cells: (n) => [n.metadata.name!, n.status?.phase ?? 'Active', age(n.metadata.creationTimestamp)],
+  },
   nodes: {
-    columns: [NAME, col('Status'), col('Roles'), AGE, col('Version'), col('Internal-IP', 'string', 1), col('External-IP', 'string', 1), col('OS-Image', 'string', 1), col('Kernel-Version', 'string', 1), col('Container-Runtime', 'string', 1)],
+    columns: [
+      NAME,
+      col('Status'),
+      col('Roles'),
+      AGE,
+      col('Version'),
+      col('Internal-IP', 'string', 1),
+      col('External-IP', 'string', 1),
+      col('OS-Image', 'string', 1),
+      col('Kernel-Version', 'string', 1),
+      col('Container-Runtime', 'string', 1),
+    ],
     cells: (n) => {
       const ready = (n.status?.conditions ?? []).find((c: KObject) => c.type === 'Ready');
       const addr = (t: string) => (n.status?.addresses ?? []).find((a: KObject) => a.type === t)?.address ?? '<none>';
-      const roles = Object.keys(n.metadata.labels ?? {}).filter((k) => k.startsWith('node-role.kubernetes.io/')).map((k) => k.slice(24)).join(',') || '<none>';
+      const roles =
+        Object.keys(n.metadata.labels ?? {})
+          .filter((k) => k.startsWith('node-role.kubernetes.io/'))
+          .map((k) => k.slice(24))
+          .join(',') || '<none>';
       const info = n.status?.nodeInfo ?? {};
-      return [n.metadata.name!, ready?.status === 'True' ? 'Ready' : 'NotReady', roles, age(n.metadata.creationTimestamp), info.kubeletVersion ?? '', addr('InternalIP'), addr('ExternalIP'), info.osImage ?? '', info.kernelVersion ?? '', info.containerRuntimeVersion ?? ''];
+      return [
+        n.metadata.name!,
+        ready?.status === 'True' ? 'Ready' : 'NotReady',
+        roles,
+        age(n.metadata.creationTimestamp),
+        info.kubeletVersion ?? '',
+        addr('InternalIP'),
+        addr('ExternalIP'),
+        info.osImage ?? '',
+        info.kernelVersion ?? '',
+        info.containerRuntimeVersion ?? '',
+      ];
     },
   },
   persistentvolumeclaims: {
-    columns: [NAME, col('Status'), col('Volume'), col('Capacity'), col('Access Modes'), col('StorageClass'), col('VolumeAttributesClass'), AGE, col('VolumeMode', 'string', 1)],
+    columns: [
+      NAME,
+      col('Status'),
+      col('Volume'),
+      col('Capacity'),
+      col('Access Modes'),
+      col('StorageClass'),
+      col('VolumeAttributesClass'),
+      AGE,
+      col('VolumeMode', 'string', 1),
+    ],
     cells: (c) => [
       c.metadata.name!,
       c.status?.phase ?? 'Pending',
@@ -183,37 +315,128 @@ const PRINTERS: Record<string, Printer> = {
       c.spec?.volumeMode ?? 'Filesystem',
     ],
   },
-  configmaps: { columns: [NAME, col('Data', 'integer'), AGE], cells: (c) => [c.metadata.name!, Object.keys(c.data ?? {}).length + Object.keys(c.binaryData ?? {}).length, age(c.metadata.creationTimestamp)] },
-  secrets: { columns: [NAME, col('Type'), col('Data', 'integer'), AGE], cells: (s) => [s.metadata.name!, s.type ?? 'Opaque', Object.keys(s.data ?? {}).length, age(s.metadata.creationTimestamp)] },
-  serviceaccounts: { columns: [NAME, col('Secrets', 'integer'), AGE], cells: (s) => [s.metadata.name!, (s.secrets ?? []).length, age(s.metadata.creationTimestamp)] },
+  configmaps: {
+    columns: [NAME, col('Data', 'integer'), AGE],
+    cells: (c) => [
+      c.metadata.name!,
+      Object.keys(c.data ?? {}).length + Object.keys(c.binaryData ?? {}).length,
+      age(c.metadata.creationTimestamp),
+    ],
+  },
+  secrets: {
+    columns: [NAME, col('Type'), col('Data', 'integer'), AGE],
+    cells: (s) => [
+      s.metadata.name!,
+      s.type ?? 'Opaque',
+      Object.keys(s.data ?? {}).length,
+      age(s.metadata.creationTimestamp),
+    ],
+  },
+  serviceaccounts: {
+    columns: [NAME, col('Secrets', 'integer'), AGE],
+    cells: (s) => [s.metadata.name!, (s.secrets ?? []).length, age(s.metadata.creationTimestamp)],
+  },
   events: {
-    columns: [col('Last Seen'), col('Type'), col('Reason'), col('Object'), col('Subobject', 'string', 1), col('Source', 'string', 1), col('Message'), col('First Seen', 'string', 1), col('Count', 'string', 1), col('Name', 'string', 1)],
+    columns: [
+      col('Last Seen'),
+      col('Type'),
+      col('Reason'),
+      col('Object'),
+      col('Subobject', 'string', 1),
+      col('Source', 'string', 1),
+      col('Message'),
+      col('First Seen', 'string', 1),
+      col('Count', 'string', 1),
+      col('Name', 'string', 1),
+    ],
     cells: (e) => {
       const io = e.involvedObject ?? {};
       const last = e.lastTimestamp || e.eventTime || e.metadata.creationTimestamp;
-      return [age(last), e.type ?? '', e.reason ?? '', `${String(io.kind ?? '').toLowerCase()}/${io.name ?? ''}`, io.fieldPath ?? '', e.source?.component ?? e.reportingComponent ?? '', e.message ?? '', age(e.firstTimestamp || e.metadata.creationTimestamp), String(e.count ?? 1), e.metadata.name!];
+      return [
+        age(last),
+        e.type ?? '',
+        e.reason ?? '',
+        `${String(io.kind ?? '').toLowerCase()}/${io.name ?? ''}`,
+        io.fieldPath ?? '',
+        e.source?.component ?? e.reportingComponent ?? '',
+        e.message ?? '',
+        age(e.firstTimestamp || e.metadata.creationTimestamp),
+        String(e.count ?? 1),
+        e.metadata.name!,
+      ];
     },
   },
-  'leases.coordination.k8s.io': { columns: [NAME, col('Holder'), AGE], cells: (l) => [l.metadata.name!, l.spec?.holderIdentity ?? '', age(l.metadata.creationTimestamp)] },
-  'rolebindings.rbac.authorization.k8s.io': { columns: [NAME, col('Role'), AGE, col('Users', 'string', 1), col('Groups', 'string', 1), col('ServiceAccounts', 'string', 1)], cells: bindingCells },
-  'clusterrolebindings.rbac.authorization.k8s.io': { columns: [NAME, col('Role'), AGE, col('Users', 'string', 1), col('Groups', 'string', 1), col('ServiceAccounts', 'string', 1)], cells: bindingCells },
-  'roles.rbac.authorization.k8s.io': { columns: [NAME, { ...col('Created At', 'date'), description: 'CreationTimestamp' }], cells: (r) => [r.metadata.name!, r.metadata.creationTimestamp ?? ''] },
-  'clusterroles.rbac.authorization.k8s.io': { columns: [NAME, { ...col('Created At', 'date'), description: 'CreationTimestamp' }], cells: (r) => [r.metadata.name!, r.metadata.creationTimestamp ?? ''] },
+  'leases.coordination.k8s.io': {
+    columns: [NAME, col('Holder'), AGE],
+    cells: (l) => [l.metadata.name!, l.spec?.holderIdentity ?? '', age(l.metadata.creationTimestamp)],
+  },
+  'rolebindings.rbac.authorization.k8s.io': {
+    columns: [
+      NAME,
+      col('Role'),
+      AGE,
+      col('Users', 'string', 1),
+      col('Groups', 'string', 1),
+      col('ServiceAccounts', 'string', 1),
+    ],
+    cells: bindingCells,
+  },
+  'clusterrolebindings.rbac.authorization.k8s.io': {
+    columns: [
+      NAME,
+      col('Role'),
+      AGE,
+      col('Users', 'string', 1),
+      col('Groups', 'string', 1),
+      col('ServiceAccounts', 'string', 1),
+    ],
+    cells: bindingCells,
+  },
+  'roles.rbac.authorization.k8s.io': {
+    columns: [NAME, { ...col('Created At', 'date'), description: 'CreationTimestamp' }],
+    cells: (r) => [r.metadata.name!, r.metadata.creationTimestamp ?? ''],
+  },
+  'clusterroles.rbac.authorization.k8s.io': {
+    columns: [NAME, { ...col('Created At', 'date'), description: 'CreationTimestamp' }],
+    cells: (r) => [r.metadata.name!, r.metadata.creationTimestamp ?? ''],
+  },
 };
 
 function accessModes(modes: string[]): string {
-  const short: Record<string, string> = { ReadWriteOnce: 'RWO', ReadOnlyMany: 'ROX', ReadWriteMany: 'RWX', ReadWriteOncePod: 'RWOP' };
+  const short: Record<string, string> = {
+    ReadWriteOnce: 'RWO',
+    ReadOnlyMany: 'ROX',
+    ReadWriteMany: 'RWX',
+    ReadWriteOncePod: 'RWOP',
+  };
   return [...new Set(modes)].map((m) => short[m] ?? m).join(',');
 }
 
 function bindingCells(b: KObject): Cell[] {
-  const subj = (k: string) => (b.subjects ?? []).filter((s: KObject) => s.kind === k).map((s: KObject) => (k === 'ServiceAccount' ? `${s.namespace ?? ''}/${s.name}` : s.name)).join(', ');
-  return [b.metadata.name!, `${b.roleRef?.kind}/${b.roleRef?.name}`, age(b.metadata.creationTimestamp), subj('User'), subj('Group'), subj('ServiceAccount')];
+  const subj = (k: string) =>
+    (b.subjects ?? [])
+      .filter((s: KObject) => s.kind === k)
+      .map((s: KObject) => (k === 'ServiceAccount' ? `${s.namespace ?? ''}/${s.name}` : s.name))
+      .join(', ');
+  return [
+    b.metadata.name!,
+    `${b.roleRef?.kind}/${b.roleRef?.name}`,
+    age(b.metadata.creationTimestamp),
+    subj('User'),
+    subj('Group'),
+    subj('ServiceAccount'),
+  ];
 }
 
 const DEFAULT: Printer = { columns: [NAME, AGE], cells: (o) => [o.metadata.name!, age(o.metadata.creationTimestamp)] };
 
-export function tableFor(info: ResourceInfo, items: KObject[], query: URLSearchParams, metadata: Record<string, unknown>, opts: { noHeaders?: boolean } = {}): KObject {
+export function tableFor(
+  info: ResourceInfo,
+  items: KObject[],
+  query: URLSearchParams,
+  metadata: Record<string, unknown>,
+  opts: { noHeaders?: boolean } = {},
+): KObject {
   const p = PRINTERS[info.key] ?? DEFAULT;
   const include = query.get('includeObject') ?? 'Metadata';
   return {
@@ -225,7 +448,12 @@ export function tableFor(info: ResourceInfo, items: KObject[], query: URLSearchP
       cells: p.cells(o),
       ...(include === 'None'
         ? {}
-        : { object: include === 'Object' ? o : { kind: 'PartialObjectMetadata', apiVersion: 'meta.k8s.io/v1', metadata: o.metadata } }),
+        : {
+            object:
+              include === 'Object'
+                ? o
+                : { kind: 'PartialObjectMetadata', apiVersion: 'meta.k8s.io/v1', metadata: o.metadata },
+          }),
     })),
   };
 }

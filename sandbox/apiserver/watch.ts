@@ -49,19 +49,29 @@ export function serveWatch(r: RestRequest, hub: WatchHub, settings: WatchSetting
   if (r.name) fieldSelector = [fieldSelector, `metadata.name=${r.name}`].filter(Boolean).join(',');
   const bookmarks = r.query.get('allowWatchBookmarks') === 'true' || r.query.get('allowWatchBookmarks') === '1';
   const sendInitial = r.query.get('sendInitialEvents');
-  if (sendInitial !== null && sendInitial !== 'true' && sendInitial !== 'false') throw badRequest(`invalid sendInitialEvents: "${sendInitial}"`);
+  if (sendInitial !== null && sendInitial !== 'true' && sendInitial !== 'false')
+    throw badRequest(`invalid sendInitialEvents: "${sendInitial}"`);
   if (sendInitial === 'true' && (p.resourceVersionMatch !== 'NotOlderThan' || !bookmarks)) {
-    throw new ApiError(422, 'Invalid', `ListOptions.meta.k8s.io "" is invalid: sendInitialEvents: Forbidden: sendInitialEvents requires setting resourceVersionMatch to NotOlderThan and allowWatchBookmarks to true`);
+    throw new ApiError(
+      422,
+      'Invalid',
+      `ListOptions.meta.k8s.io "" is invalid: sendInitialEvents: Forbidden: sendInitialEvents requires setting resourceVersionMatch to NotOlderThan and allowWatchBookmarks to true`,
+    );
   }
   // Everything that can fail is checked before the 200 goes out.
   labelMatcher(p.labelSelector);
   fieldMatcher(info.key, fieldSelector);
-  if (p.resourceVersion && !/^\d+$/.test(p.resourceVersion)) throw badRequest(`invalid resource version: "${p.resourceVersion}"`);
+  if (p.resourceVersion && !/^\d+$/.test(p.resourceVersion))
+    throw badRequest(`invalid resource version: "${p.resourceVersion}"`);
   const table = wantsTable(req.headers.accept);
   let timeout = timeoutSeconds(r.query);
   if (timeout === undefined || timeout <= 0) timeout = 1800 * (1 + Math.random());
 
-  res.writeHead(200, { 'Content-Type': 'application/json', 'Cache-Control': 'no-cache, private', 'Transfer-Encoding': 'chunked' });
+  res.writeHead(200, {
+    'Content-Type': 'application/json',
+    'Cache-Control': 'no-cache, private',
+    'Transfer-Encoding': 'chunked',
+  });
   res.flushHeaders();
 
   let closed = false;
@@ -82,7 +92,13 @@ export function serveWatch(r: RestRequest, hub: WatchHub, settings: WatchSetting
     if (closed) return;
     let object: KObject = ev.object;
     if (table && (ev.type === 'ADDED' || ev.type === 'MODIFIED' || ev.type === 'DELETED')) {
-      object = tableFor(info, [ev.object], r.query, { resourceVersion: ev.object.metadata.resourceVersion ?? '' }, { noHeaders: !firstTable });
+      object = tableFor(
+        info,
+        [ev.object],
+        r.query,
+        { resourceVersion: ev.object.metadata.resourceVersion ?? '' },
+        { noHeaders: !firstTable },
+      );
       firstTable = false;
     }
     const ok = res.write(JSON.stringify({ type: ev.type, object }) + '\n');
@@ -100,23 +116,46 @@ export function serveWatch(r: RestRequest, hub: WatchHub, settings: WatchSetting
   res.on('error', close);
   timers.push(setTimeout(close, timeout * 1000));
   if (bookmarks) {
-    timers.push(setInterval(() => write(bookmark(info.group ? `${info.group}/${info.version}` : info.version, info.kind, store.currentResourceVersion())), settings.bookmarkIntervalMs));
+    timers.push(
+      setInterval(
+        () =>
+          write(
+            bookmark(
+              info.group ? `${info.group}/${info.version}` : info.version,
+              info.kind,
+              store.currentResourceVersion(),
+            ),
+          ),
+        settings.bookmarkIntervalMs,
+      ),
+    );
   }
   // Read on every tick: the idle-stream-timeout fault may be set or cleared while the watch runs.
-  timers.push(setInterval(() => {
-    if (settings.idleTimeoutMs > 0 && Date.now() - lastWrite > settings.idleTimeoutMs) close();
-  }, 250));
+  timers.push(
+    setInterval(() => {
+      if (settings.idleTimeoutMs > 0 && Date.now() - lastWrite > settings.idleTimeoutMs) close();
+    }, 250),
+  );
 
   let rv = p.resourceVersion;
   if (sendInitial === 'true') rv = '';
   else if (sendInitial === 'false' && !rv) rv = store.currentResourceVersion();
-  stop = store.watch(info.key, r.namespace, { labelSelector: p.labelSelector, fieldSelector, resourceVersion: rv, allowWatchBookmarks: bookmarks }, (ev) => {
-    if (ev.type === 'BOOKMARK' && !bookmarks) return;
-    write(ev);
-  });
+  stop = store.watch(
+    info.key,
+    r.namespace,
+    { labelSelector: p.labelSelector, fieldSelector, resourceVersion: rv, allowWatchBookmarks: bookmarks },
+    (ev) => {
+      if (ev.type === 'BOOKMARK' && !bookmarks) return;
+      write(ev);
+    },
+  );
   if (closed) stop(); // an ERROR (410) during set-up ended it already
   if (sendInitial === 'true') {
-    const b = bookmark(info.group ? `${info.group}/${info.version}` : info.version, info.kind, store.currentResourceVersion());
+    const b = bookmark(
+      info.group ? `${info.group}/${info.version}` : info.version,
+      info.kind,
+      store.currentResourceVersion(),
+    );
     b.object.metadata.annotations = { 'k8s.io/initial-events-end': 'true' };
     write(b);
   }

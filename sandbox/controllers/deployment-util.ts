@@ -103,7 +103,12 @@ export function revisionOf(rs: KObject): number {
 }
 
 /** The annotations a new ReplicaSet carries: the Deployment's (minus the skipped ones) and the revision. */
-export function replicaSetAnnotations(d: KObject, rs: KObject | undefined, revision: number, withReplicas: boolean): Record<string, string> {
+export function replicaSetAnnotations(
+  d: KObject,
+  rs: KObject | undefined,
+  revision: number,
+  withReplicas: boolean,
+): Record<string, string> {
   const out: Record<string, string> = { ...(rs?.metadata.annotations ?? {}) };
   for (const [k, v] of Object.entries((d.metadata.annotations ?? {}) as Record<string, string>)) {
     if (!SKIPPED_ANNOTATIONS.has(k)) out[k] = v;
@@ -165,9 +170,20 @@ export function calculateStatus(d: KObject, allRSs: KObject[], newRS: KObject | 
     conditions: structuredClone(d.status?.conditions ?? []),
   };
   if (available >= replicasOf(d) - maxUnavailable(d)) {
-    setCondition(status, newCondition('Available', 'True', 'MinimumReplicasAvailable', 'Deployment has minimum availability.'));
+    setCondition(
+      status,
+      newCondition('Available', 'True', 'MinimumReplicasAvailable', 'Deployment has minimum availability.'),
+    );
   } else {
-    setCondition(status, newCondition('Available', 'False', 'MinimumReplicasUnavailable', 'Deployment does not have minimum availability.'));
+    setCondition(
+      status,
+      newCondition(
+        'Available',
+        'False',
+        'MinimumReplicasUnavailable',
+        'Deployment does not have minimum availability.',
+      ),
+    );
   }
   return status;
 }
@@ -175,7 +191,12 @@ export function calculateStatus(d: KObject, allRSs: KObject[], newRS: KObject | 
 /** DeploymentComplete. */
 export function isComplete(d: KObject, s: DeploymentStatus): boolean {
   const want = replicasOf(d);
-  return s.updatedReplicas === want && s.replicas === want && s.availableReplicas === want && (s.observedGeneration ?? 0) >= (d.metadata.generation ?? 1);
+  return (
+    s.updatedReplicas === want &&
+    s.replicas === want &&
+    s.availableReplicas === want &&
+    (s.observedGeneration ?? 0) >= (d.metadata.generation ?? 1)
+  );
 }
 
 /** DeploymentProgressing: any progress since the stored status. */
@@ -183,7 +204,12 @@ export function isProgressing(d: KObject, s: DeploymentStatus): boolean {
   const o = (d.status ?? {}) as DeploymentStatus;
   const oldOld = (o.replicas ?? 0) - (o.updatedReplicas ?? 0);
   const newOld = (s.replicas ?? 0) - (s.updatedReplicas ?? 0);
-  return (s.updatedReplicas ?? 0) > (o.updatedReplicas ?? 0) || newOld < oldOld || (s.readyReplicas ?? 0) > (o.readyReplicas ?? 0) || (s.availableReplicas ?? 0) > (o.availableReplicas ?? 0);
+  return (
+    (s.updatedReplicas ?? 0) > (o.updatedReplicas ?? 0) ||
+    newOld < oldOld ||
+    (s.readyReplicas ?? 0) > (o.readyReplicas ?? 0) ||
+    (s.availableReplicas ?? 0) > (o.availableReplicas ?? 0)
+  );
 }
 
 export const MAX_INT32 = 2147483647;

@@ -9,10 +9,32 @@ import type { Informer } from './informer';
 import { WorkQueue, keyOf, splitKey, type SyncResult } from './queue';
 import { controllerRef, isPodActive, ownerRefTo } from './util';
 import {
-  DESIRED_REPLICAS, HASH_LABEL, MAX_REPLICAS, calculateStatus, computeHash, equalIgnoreHash, getCondition, hasProgressDeadline,
-  isComplete, isProgressing, isRollingUpdate, maxUnavailable, msUntilDeadline, newCondition, newRSNewReplicas, removeCondition,
-  replicaSetAnnotations, replicaSetFraction, replicasOf, revisionOf, sameStatus, setCondition, specReplicas, maxSurge,
-  REVISION, type DeploymentStatus,
+  DESIRED_REPLICAS,
+  HASH_LABEL,
+  MAX_REPLICAS,
+  calculateStatus,
+  computeHash,
+  equalIgnoreHash,
+  getCondition,
+  hasProgressDeadline,
+  isComplete,
+  isProgressing,
+  isRollingUpdate,
+  maxUnavailable,
+  msUntilDeadline,
+  newCondition,
+  newRSNewReplicas,
+  removeCondition,
+  replicaSetAnnotations,
+  replicaSetFraction,
+  replicasOf,
+  revisionOf,
+  sameStatus,
+  setCondition,
+  specReplicas,
+  maxSurge,
+  REVISION,
+  type DeploymentStatus,
 } from './deployment-util';
 
 const COMPONENT = 'deployment-controller';
@@ -52,7 +74,10 @@ export class DeploymentController {
       const d = this.deployments.get(ns, ref.name);
       return d && d.metadata.uid === ref.uid ? [keyOf(ns, ref.name)] : [];
     }
-    return this.deployments.list(ns).filter((d) => labelSelectorObjectMatches(d.spec?.selector, rs.metadata.labels)).map((d) => keyOf(ns, d.metadata.name!));
+    return this.deployments
+      .list(ns)
+      .filter((d) => labelSelectorObjectMatches(d.spec?.selector, rs.metadata.labels))
+      .map((d) => keyOf(ns, d.metadata.name!));
   }
 
   sync(key: string): SyncResult {
@@ -61,8 +86,15 @@ export class DeploymentController {
     if (!d) return;
     const sel = d.spec?.selector ?? {};
     if (Object.keys(sel.matchLabels ?? {}).length === 0 && (sel.matchExpressions ?? []).length === 0) {
-      this.api.event(d, 'Warning', 'SelectingAll', 'This deployment is selecting all pods. A non-empty selector is required.', COMPONENT);
-      if (d.status?.observedGeneration !== d.metadata.generation) this.writeStatus(d, { ...(d.status ?? {}), observedGeneration: d.metadata.generation });
+      this.api.event(
+        d,
+        'Warning',
+        'SelectingAll',
+        'This deployment is selecting all pods. A non-empty selector is required.',
+        COMPONENT,
+      );
+      if (d.status?.observedGeneration !== d.metadata.generation)
+        this.writeStatus(d, { ...(d.status ?? {}), observedGeneration: d.metadata.generation });
       return;
     }
     const rsList = this.claimReplicaSets(d);
@@ -107,19 +139,31 @@ export class DeploymentController {
 
   /** The current version of each ReplicaSet from the cache (writes above updated it synchronously). */
   private fresh(list: KObject[]): KObject[] {
-    return list.map((rs) => this.replicaSets.get(rs.metadata.namespace, rs.metadata.name!)).filter((x): x is KObject => !!x && !x.metadata.deletionTimestamp);
+    return list
+      .map((rs) => this.replicaSets.get(rs.metadata.namespace, rs.metadata.name!))
+      .filter((x): x is KObject => !!x && !x.metadata.deletionTimestamp);
   }
 
   private findNewReplicaSet(d: KObject, rsList: KObject[]): KObject | undefined {
-    const byName = rsList.find((rs) => rs.metadata.name === `${d.metadata.name}-${computeHash(d.spec?.template, d.status?.collisionCount)}`);
+    const byName = rsList.find(
+      (rs) => rs.metadata.name === `${d.metadata.name}-${computeHash(d.spec?.template, d.status?.collisionCount)}`,
+    );
     if (byName) return byName;
     const same = rsList.filter((rs) => equalIgnoreHash(rs.spec?.template, d.spec?.template));
-    same.sort((a, b) => (a.metadata.creationTimestamp ?? '').localeCompare(b.metadata.creationTimestamp ?? '') || a.metadata.name!.localeCompare(b.metadata.name!));
+    same.sort(
+      (a, b) =>
+        (a.metadata.creationTimestamp ?? '').localeCompare(b.metadata.creationTimestamp ?? '') ||
+        a.metadata.name!.localeCompare(b.metadata.name!),
+    );
     return same[0];
   }
 
   /** getAllReplicaSetsAndSyncRevision: the new RS (created when asked and missing) and the old ones. */
-  private replicaSetsAndRevision(d: KObject, rsList: KObject[], create: boolean): { d: KObject; newRS?: KObject; oldRSs: KObject[] } {
+  private replicaSetsAndRevision(
+    d: KObject,
+    rsList: KObject[],
+    create: boolean,
+  ): { d: KObject; newRS?: KObject; oldRSs: KObject[] } {
     const existing = this.findNewReplicaSet(d, rsList);
     const oldRSs = rsList.filter((rs) => rs !== existing);
     const revision = Math.max(0, ...oldRSs.map(revisionOf)) + 1;
@@ -128,11 +172,26 @@ export class DeploymentController {
     if (existing) {
       const annotations = replicaSetAnnotations(d, existing, revision, false);
       const minReady = d.spec?.minReadySeconds ?? 0;
-      if (JSON.stringify(annotations) !== JSON.stringify(existing.metadata.annotations ?? {}) || (existing.spec?.minReadySeconds ?? 0) !== minReady) {
-        newRS = this.api.update(RS, existing.metadata.namespace, { ...existing, metadata: { ...existing.metadata, annotations }, spec: { ...existing.spec, minReadySeconds: minReady } });
+      if (
+        JSON.stringify(annotations) !== JSON.stringify(existing.metadata.annotations ?? {}) ||
+        (existing.spec?.minReadySeconds ?? 0) !== minReady
+      ) {
+        newRS = this.api.update(RS, existing.metadata.namespace, {
+          ...existing,
+          metadata: { ...existing.metadata, annotations },
+          spec: { ...existing.spec, minReadySeconds: minReady },
+        });
       }
       if (!getCondition(status, 'Progressing') && hasProgressDeadline(d)) {
-        setCondition(status, newCondition('Progressing', 'True', 'FoundNewReplicaSet', `Found new replica set "${existing.metadata.name}"`));
+        setCondition(
+          status,
+          newCondition(
+            'Progressing',
+            'True',
+            'FoundNewReplicaSet',
+            `Found new replica set "${existing.metadata.name}"`,
+          ),
+        );
         d = this.writeStatus(d, status);
       }
     } else if (create) {
@@ -141,7 +200,15 @@ export class DeploymentController {
       if (hasProgressDeadline(d)) {
         const s: DeploymentStatus = structuredClone(d.status ?? {});
         removeCondition(s, 'Progressing');
-        setCondition(s, newCondition('Progressing', 'True', 'NewReplicaSetCreated', `Created new replica set "${newRS.metadata.name}"`));
+        setCondition(
+          s,
+          newCondition(
+            'Progressing',
+            'True',
+            'NewReplicaSetCreated',
+            `Created new replica set "${newRS.metadata.name}"`,
+          ),
+        );
         d = this.writeStatus(d, s);
       }
     }
@@ -152,7 +219,10 @@ export class DeploymentController {
   private createNewReplicaSet(d: KObject, rsList: KObject[], revision: number): KObject | undefined {
     const hash = computeHash(d.spec?.template, d.status?.collisionCount);
     const template = structuredClone(d.spec?.template ?? {});
-    template.metadata = { ...(template.metadata ?? {}), labels: { ...(template.metadata?.labels ?? {}), [HASH_LABEL]: hash } };
+    template.metadata = {
+      ...(template.metadata ?? {}),
+      labels: { ...(template.metadata?.labels ?? {}), [HASH_LABEL]: hash },
+    };
     const selector = structuredClone(d.spec?.selector ?? {});
     selector.matchLabels = { ...(selector.matchLabels ?? {}), [HASH_LABEL]: hash };
     const name = `${d.metadata.name}-${hash}`;
@@ -171,23 +241,38 @@ export class DeploymentController {
     };
     try {
       const created = this.api.create(RS, d.metadata.namespace, rs);
-      if (replicas > 0) this.api.event(d, 'Normal', 'ScalingReplicaSet', `Scaled up replica set ${name} from 0 to ${replicas}`, COMPONENT);
+      if (replicas > 0)
+        this.api.event(
+          d,
+          'Normal',
+          'ScalingReplicaSet',
+          `Scaled up replica set ${name} from 0 to ${replicas}`,
+          COMPONENT,
+        );
       return created;
     } catch (e) {
       if (!(e instanceof ApiError && e.code === 409)) throw e;
       // AlreadyExists: ours with this template is the new one; anything else is a hash collision.
       const other = this.replicaSets.get(d.metadata.namespace, name);
-      if (other && controllerRef(other)?.uid === d.metadata.uid && other.metadata.labels?.[HASH_LABEL] === hash) return other;
+      if (other && controllerRef(other)?.uid === d.metadata.uid && other.metadata.labels?.[HASH_LABEL] === hash)
+        return other;
       const s: DeploymentStatus = structuredClone(d.status ?? {});
       s.collisionCount = (s.collisionCount ?? 0) + 1;
       this.writeStatus(d, s);
-      throw new ApiError(409, 'Conflict', `hash collision for ReplicaSet "${name}"; collisionCount is now ${s.collisionCount}`);
+      throw new ApiError(
+        409,
+        'Conflict',
+        `hash collision for ReplicaSet "${name}"; collisionCount is now ${s.collisionCount}`,
+      );
     }
   }
 
   private setDeploymentRevision(d: KObject, revision: string | undefined): KObject {
     if (!revision || d.metadata.annotations?.[REVISION] === revision) return d;
-    return this.api.update(DEPLOY, d.metadata.namespace, { ...d, metadata: { ...d.metadata, annotations: { ...(d.metadata.annotations ?? {}), [REVISION]: revision } } });
+    return this.api.update(DEPLOY, d.metadata.namespace, {
+      ...d,
+      metadata: { ...d.metadata, annotations: { ...(d.metadata.annotations ?? {}), [REVISION]: revision } },
+    });
   }
 
   private writeStatus(d: KObject, status: DeploymentStatus): KObject {
@@ -223,7 +308,11 @@ export class DeploymentController {
     this.scale(d, newRS, oldRSs);
     const fresh = this.fresh(rsList);
     const freshNew = newRS && this.replicaSets.get(newRS.metadata.namespace, newRS.metadata.name!);
-    if (paused) this.cleanup(d, fresh.filter((rs) => rs.metadata.name !== newRS?.metadata.name));
+    if (paused)
+      this.cleanup(
+        d,
+        fresh.filter((rs) => rs.metadata.name !== newRS?.metadata.name),
+      );
     const status = calculateStatus(d, fresh, freshNew);
     if (!sameStatus(status, d.status)) this.writeStatus(d, status);
     return undefined;
@@ -247,7 +336,12 @@ export class DeploymentController {
       this.scaleReplicaSet(target, replicasOf(d), d);
       return;
     }
-    if (newRS && specReplicas(newRS) === replicasOf(d) && Number(newRS.metadata.annotations?.[DESIRED_REPLICAS]) === replicasOf(d) && (newRS.status?.availableReplicas ?? 0) === replicasOf(d)) {
+    if (
+      newRS &&
+      specReplicas(newRS) === replicasOf(d) &&
+      Number(newRS.metadata.annotations?.[DESIRED_REPLICAS]) === replicasOf(d) &&
+      (newRS.status?.availableReplicas ?? 0) === replicasOf(d)
+    ) {
       for (const rs of oldRSs) this.scaleReplicaSet(rs, 0, d);
       return;
     }
@@ -255,7 +349,9 @@ export class DeploymentController {
     const total = active.reduce((n, rs) => n + specReplicas(rs), 0);
     const allowed = replicasOf(d) > 0 ? replicasOf(d) + maxSurge(d) : 0;
     const toAdd = allowed - total;
-    const sorted = [...active].sort((a, b) => specReplicas(b) - specReplicas(a) || (toAdd > 0 ? newestFirst(a, b) : -newestFirst(a, b)));
+    const sorted = [...active].sort(
+      (a, b) => specReplicas(b) - specReplicas(a) || (toAdd > 0 ? newestFirst(a, b) : -newestFirst(a, b)),
+    );
     const sizes = new Map<string, number>();
     let added = 0;
     for (const rs of sorted) {
@@ -289,7 +385,13 @@ export class DeploymentController {
     });
     if (from !== replicas) {
       const dir = replicas > from ? 'up' : 'down';
-      this.api.event(d, 'Normal', 'ScalingReplicaSet', `Scaled ${dir} replica set ${rs.metadata.name} from ${from} to ${replicas}`, COMPONENT);
+      this.api.event(
+        d,
+        'Normal',
+        'ScalingReplicaSet',
+        `Scaled ${dir} replica set ${rs.metadata.name} from ${from} to ${replicas}`,
+        COMPONENT,
+      );
     }
     return from !== replicas;
   }
@@ -356,7 +458,8 @@ export class DeploymentController {
     const all = () => this.fresh([...oldRSs, ...(newRS ? [newRS] : [])]);
     const cur = () => newRS && this.replicaSets.get(newRS.metadata.namespace, newRS.metadata.name!);
     let scaledDown = false;
-    for (const rs of oldRSs.filter((x) => specReplicas(x) > 0)) scaledDown = this.scaleReplicaSet(rs, 0, d) || scaledDown;
+    for (const rs of oldRSs.filter((x) => specReplicas(x) > 0))
+      scaledDown = this.scaleReplicaSet(rs, 0, d) || scaledDown;
     if (scaledDown) return this.syncRolloutStatus(d, all(), cur());
     if (this.oldPodsRunning(this.fresh(oldRSs))) return this.syncRolloutStatus(d, all(), cur());
     if (!newRS) {
@@ -372,7 +475,17 @@ export class DeploymentController {
   private oldPodsRunning(oldRSs: KObject[]): boolean {
     if (oldRSs.some((rs) => (rs.status?.replicas ?? 0) > 0)) return true;
     const uids = new Set(oldRSs.map((rs) => rs.metadata.uid));
-    return oldRSs.length > 0 && this.pods.list(oldRSs[0].metadata.namespace).some((p) => uids.has(controllerRef(p)?.uid) && (isPodActive(p) || (p.metadata.deletionTimestamp && p.status?.phase !== 'Succeeded' && p.status?.phase !== 'Failed')));
+    return (
+      oldRSs.length > 0 &&
+      this.pods
+        .list(oldRSs[0].metadata.namespace)
+        .some(
+          (p) =>
+            uids.has(controllerRef(p)?.uid) &&
+            (isPodActive(p) ||
+              (p.metadata.deletionTimestamp && p.status?.phase !== 'Succeeded' && p.status?.phase !== 'Failed')),
+        )
+    );
   }
 
   /** cleanupDeployment: delete the oldest idle ReplicaSets beyond revisionHistoryLimit. */
@@ -383,7 +496,12 @@ export class DeploymentController {
     if (diff <= 0) return;
     const sorted = [...alive].sort((a, b) => revisionOf(a) - revisionOf(b) || oldestFirst(a, b));
     for (const rs of sorted.slice(0, diff)) {
-      if ((rs.status?.replicas ?? 0) !== 0 || specReplicas(rs) !== 0 || (rs.metadata.generation ?? 1) > (rs.status?.observedGeneration ?? 0)) continue;
+      if (
+        (rs.status?.replicas ?? 0) !== 0 ||
+        specReplicas(rs) !== 0 ||
+        (rs.metadata.generation ?? 1) > (rs.status?.observedGeneration ?? 0)
+      )
+        continue;
       try {
         this.api.delete(RS, rs.metadata.namespace, rs.metadata.name!, { preconditions: { uid: rs.metadata.uid } });
       } catch (e) {
@@ -402,7 +520,9 @@ export class DeploymentController {
     if (hasProgressDeadline(d) && !completeAlready) {
       const rsName = newRS?.metadata.name;
       if (isComplete(d, s)) {
-        const msg = rsName ? `ReplicaSet "${rsName}" has successfully progressed.` : 'Deployment has successfully progressed.';
+        const msg = rsName
+          ? `ReplicaSet "${rsName}" has successfully progressed.`
+          : 'Deployment has successfully progressed.';
         setCondition(s, newCondition('Progressing', 'True', 'NewReplicaSetAvailable', msg));
       } else if (isProgressing(d, s)) {
         const msg = rsName ? `ReplicaSet "${rsName}" is progressing.` : 'Deployment is progressing.';
@@ -410,8 +530,14 @@ export class DeploymentController {
         if (cur?.status === 'True') c.lastTransitionTime = cur.lastTransitionTime;
         removeCondition(s, 'Progressing');
         setCondition(s, c);
-      } else if (cur && cur.reason !== 'NewReplicaSetAvailable' && (cur.reason === 'ProgressDeadlineExceeded' || (msUntilDeadline(d, s) ?? 1) <= 0)) {
-        const msg = rsName ? `ReplicaSet "${rsName}" has timed out progressing.` : 'Deployment has timed out progressing.';
+      } else if (
+        cur &&
+        cur.reason !== 'NewReplicaSetAvailable' &&
+        (cur.reason === 'ProgressDeadlineExceeded' || (msUntilDeadline(d, s) ?? 1) <= 0)
+      ) {
+        const msg = rsName
+          ? `ReplicaSet "${rsName}" has timed out progressing.`
+          : 'Deployment has timed out progressing.';
         setCondition(s, newCondition('Progressing', 'False', 'ProgressDeadlineExceeded', msg));
       }
     }

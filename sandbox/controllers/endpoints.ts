@@ -15,11 +15,26 @@ export const MANAGED_BY = 'endpointslice-controller.k8s.io';
 const HEADLESS_LABEL = 'service.kubernetes.io/headless';
 const SLICES = 'endpointslices.discovery.k8s.io';
 
-interface PortOut { name?: string; port: number; protocol: string; appProtocol?: string }
-interface PodEndpoint { pod: KObject; ip: string; ready: boolean; serving: boolean; terminating: boolean; ports: PortOut[] }
+interface PortOut {
+  name?: string;
+  port: number;
+  protocol: string;
+  appProtocol?: string;
+}
+interface PodEndpoint {
+  pod: KObject;
+  ip: string;
+  ready: boolean;
+  serving: boolean;
+  terminating: boolean;
+  ports: PortOut[];
+}
 
 /** The port a Service port reaches on this pod, or undefined when a named targetPort is not declared by the pod. */
-export function resolveTargetPort(sp: { port: number; targetPort?: number | string; protocol?: string }, pod: KObject): number | undefined {
+export function resolveTargetPort(
+  sp: { port: number; targetPort?: number | string; protocol?: string },
+  pod: KObject,
+): number | undefined {
   const tp = sp.targetPort ?? sp.port;
   if (typeof tp === 'number') return tp;
   if (/^\d+$/.test(tp)) return Number(tp);
@@ -48,12 +63,20 @@ export function podEndpoints(svc: KObject, pods: KObject[], includeTerminating: 
     for (const sp of svc.spec?.ports ?? []) {
       const port = resolveTargetPort(sp, pod);
       if (port === undefined) continue;
-      ports.push({ ...(sp.name ? { name: sp.name } : {}), port, protocol: sp.protocol ?? 'TCP', ...(sp.appProtocol ? { appProtocol: sp.appProtocol } : {}) });
+      ports.push({
+        ...(sp.name ? { name: sp.name } : {}),
+        port,
+        protocol: sp.protocol ?? 'TCP',
+        ...(sp.appProtocol ? { appProtocol: sp.appProtocol } : {}),
+      });
     }
     if ((svc.spec?.ports ?? []).length > 0 && ports.length === 0) continue;
     out.push({ pod, ip, ready: publish || (podReady && !terminating), serving: podReady, terminating, ports });
   }
-  return out.sort((a, b) => a.ip.localeCompare(b.ip, 'en', { numeric: true }) || a.pod.metadata.name!.localeCompare(b.pod.metadata.name!));
+  return out.sort(
+    (a, b) =>
+      a.ip.localeCompare(b.ip, 'en', { numeric: true }) || a.pod.metadata.name!.localeCompare(b.pod.metadata.name!),
+  );
 }
 
 function address(e: PodEndpoint): Record<string, unknown> {
@@ -65,14 +88,19 @@ function address(e: PodEndpoint): Record<string, unknown> {
   };
 }
 
-const portsKey = (ports: PortOut[]) => stableJson([...ports].sort((a, b) => (a.name ?? '').localeCompare(b.name ?? '') || a.port - b.port));
+const portsKey = (ports: PortOut[]) =>
+  stableJson([...ports].sort((a, b) => (a.name ?? '').localeCompare(b.name ?? '') || a.port - b.port));
 
 /** Endpoints.subsets, repacked as RepackSubsets does: addresses grouped by identical port sets. */
 export function endpointSubsets(eps: PodEndpoint[]): Record<string, unknown>[] {
   const groups = new Map<string, { ports: PortOut[]; ready: PodEndpoint[]; notReady: PodEndpoint[] }>();
   for (const e of eps) {
     const k = portsKey(e.ports);
-    const g = groups.get(k) ?? { ports: [...e.ports].sort((a, b) => (a.name ?? '').localeCompare(b.name ?? '') || a.port - b.port), ready: [], notReady: [] };
+    const g = groups.get(k) ?? {
+      ports: [...e.ports].sort((a, b) => (a.name ?? '').localeCompare(b.name ?? '') || a.port - b.port),
+      ready: [],
+      notReady: [],
+    };
     (e.ready ? g.ready : g.notReady).push(e);
     groups.set(k, g);
   }
@@ -99,7 +127,10 @@ export class EndpointsController {
     pods.on((_t, pod, old) => {
       const ns = pod.metadata.namespace;
       for (const svc of services.list(ns)) {
-        if (selectorMapMatches(svc.spec?.selector, pod.metadata.labels) || (old && selectorMapMatches(svc.spec?.selector, old.metadata.labels))) {
+        if (
+          selectorMapMatches(svc.spec?.selector, pod.metadata.labels) ||
+          (old && selectorMapMatches(svc.spec?.selector, old.metadata.labels))
+        ) {
           this.queue.add(keyOf(ns, svc.metadata.name!));
         }
       }
@@ -149,12 +180,21 @@ export class EndpointsController {
     const subsets = endpointSubsets(eps);
     const labels = this.labelsFor(svc, {});
     const cur = this.endpoints.get(ns, name);
-    const want: KObject = { apiVersion: 'v1', kind: 'Endpoints', metadata: { name, namespace: ns, ...(Object.keys(labels).length ? { labels } : {}) }, ...(subsets.length ? { subsets } : {}) };
+    const want: KObject = {
+      apiVersion: 'v1',
+      kind: 'Endpoints',
+      metadata: { name, namespace: ns, ...(Object.keys(labels).length ? { labels } : {}) },
+      ...(subsets.length ? { subsets } : {}),
+    };
     if (!cur) {
       this.api.create('endpoints', ns, want);
       return;
     }
-    if (stableJson(cur.subsets ?? []) === stableJson(subsets) && stableJson(cur.metadata.labels ?? {}) === stableJson(labels)) return;
+    if (
+      stableJson(cur.subsets ?? []) === stableJson(subsets) &&
+      stableJson(cur.metadata.labels ?? {}) === stableJson(labels)
+    )
+      return;
     const next: KObject = { ...cur, metadata: { ...cur.metadata, labels } };
     if (subsets.length) next.subsets = subsets;
     else delete next.subsets;
@@ -162,7 +202,12 @@ export class EndpointsController {
   }
 
   private managedSlices(ns: string, svcName: string): KObject[] {
-    return this.slices.list(ns).filter((s) => s.metadata.labels?.[SERVICE_NAME_LABEL] === svcName && s.metadata.labels?.[MANAGED_BY_LABEL] === MANAGED_BY);
+    return this.slices
+      .list(ns)
+      .filter(
+        (s) =>
+          s.metadata.labels?.[SERVICE_NAME_LABEL] === svcName && s.metadata.labels?.[MANAGED_BY_LABEL] === MANAGED_BY,
+      );
   }
 
   private syncSlices(svc: KObject, eps: PodEndpoint[]): void {
@@ -186,18 +231,32 @@ export class EndpointsController {
     const existing = this.managedSlices(ns, name);
     const unused = new Set(existing);
     for (const [k, w] of wanted) {
-      const match = existing.find((s) => unused.has(s) && (k === 'placeholder' ? !s.ports?.length : s.ports?.length && portsKey(s.ports) === k));
+      const match = existing.find(
+        (s) => unused.has(s) && (k === 'placeholder' ? !s.ports?.length : s.ports?.length && portsKey(s.ports) === k),
+      );
       const body = { addressType: 'IPv4', endpoints: w.endpoints, ...(w.ports ? { ports: w.ports } : {}) };
       const owner = [ownerRefTo(svc)];
       if (match) {
         unused.delete(match);
-        const same = stableJson({ a: match.addressType, e: match.endpoints ?? [], p: match.ports ?? [], l: match.metadata.labels ?? {}, o: match.metadata.ownerReferences ?? [] }) === stableJson({ a: 'IPv4', e: w.endpoints, p: w.ports ?? [], l: labels, o: owner });
+        const same =
+          stableJson({
+            a: match.addressType,
+            e: match.endpoints ?? [],
+            p: match.ports ?? [],
+            l: match.metadata.labels ?? {},
+            o: match.metadata.ownerReferences ?? [],
+          }) === stableJson({ a: 'IPv4', e: w.endpoints, p: w.ports ?? [], l: labels, o: owner });
         if (same) continue;
         const next: KObject = { ...match, ...body, metadata: { ...match.metadata, labels, ownerReferences: owner } };
         if (!w.ports) delete next.ports;
         this.api.update(SLICES, ns, next);
       } else {
-        this.api.create(SLICES, ns, { apiVersion: 'discovery.k8s.io/v1', kind: 'EndpointSlice', metadata: { generateName: `${name}-`, namespace: ns, labels, ownerReferences: owner }, ...body });
+        this.api.create(SLICES, ns, {
+          apiVersion: 'discovery.k8s.io/v1',
+          kind: 'EndpointSlice',
+          metadata: { generateName: `${name}-`, namespace: ns, labels, ownerReferences: owner },
+          ...body,
+        });
       }
     }
     for (const s of unused) this.remove(SLICES, ns, s.metadata.name!);

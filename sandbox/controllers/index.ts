@@ -46,7 +46,18 @@ export function startControllers(api: Api, opts: ControllerOptions = {}): { stop
   ];
   // No work queue: it only records one event per claim.
   new PersistentVolumeController(api, claims, log);
-  const informers = [pods, replicaSets, deployments, services, endpoints, slices, namespaces, serviceAccounts, claims, ...configMaps];
+  const informers = [
+    pods,
+    replicaSets,
+    deployments,
+    services,
+    endpoints,
+    slices,
+    namespaces,
+    serviceAccounts,
+    claims,
+    ...configMaps,
+  ];
   for (const i of informers) i.start();
   return {
     stop() {

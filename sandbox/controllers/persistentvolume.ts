@@ -29,14 +29,34 @@ export class PersistentVolumeController {
     const sc: string | undefined = claim.spec?.storageClassName;
     try {
       if (claim.spec?.volumeName) {
-        this.api.event(claim, 'Warning', 'FailedBinding', `volume "${claim.spec.volumeName}" not found: the sandbox has no PersistentVolumes and no storage provisioner; the claim stays Pending`, COMPONENT);
+        this.api.event(
+          claim,
+          'Warning',
+          'FailedBinding',
+          `volume "${claim.spec.volumeName}" not found: the sandbox has no PersistentVolumes and no storage provisioner; the claim stays Pending`,
+          COMPONENT,
+        );
       } else if (sc) {
-        this.api.event(claim, 'Warning', 'ProvisioningFailed', `storageclass.storage.k8s.io "${sc}" not found: the sandbox has no StorageClasses and no storage provisioner; the claim stays Pending`, COMPONENT);
+        this.api.event(
+          claim,
+          'Warning',
+          'ProvisioningFailed',
+          `storageclass.storage.k8s.io "${sc}" not found: the sandbox has no StorageClasses and no storage provisioner; the claim stays Pending`,
+          COMPONENT,
+        );
       } else {
-        this.api.event(claim, 'Normal', 'FailedBinding', 'no persistent volumes available for this claim and no storage class is set: the sandbox has no PersistentVolumes and no storage provisioner; the claim stays Pending', COMPONENT);
+        this.api.event(
+          claim,
+          'Normal',
+          'FailedBinding',
+          'no persistent volumes available for this claim and no storage class is set: the sandbox has no PersistentVolumes and no storage provisioner; the claim stays Pending',
+          COMPONENT,
+        );
       }
     } catch (e) {
-      this.log(`persistentvolume: event for ${claim.metadata.namespace}/${claim.metadata.name}: ${(e as Error).message}`);
+      this.log(
+        `persistentvolume: event for ${claim.metadata.namespace}/${claim.metadata.name}: ${(e as Error).message}`,
+      );
     }
   }
 }

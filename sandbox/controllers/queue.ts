@@ -77,7 +77,9 @@ export class WorkQueue {
         const n = (this.failures.get(key) ?? 0) + 1;
         this.failures.set(key, n);
         const delay = Math.min(MAX_BACKOFF_MS, BASE_BACKOFF_MS * 2 ** (n - 1));
-        this.log(`${this.name}: syncing ${key} failed (attempt ${n}, retrying in ${delay} ms): ${e instanceof Error ? e.message : String(e)}`);
+        this.log(
+          `${this.name}: syncing ${key} failed (attempt ${n}, retrying in ${delay} ms): ${e instanceof Error ? e.message : String(e)}`,
+        );
         this.addAfter(key, delay);
         return;
       }

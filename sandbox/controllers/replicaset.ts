@@ -6,7 +6,15 @@ import { ApiError, type Api, type KObject } from '../core/types';
 import { labelSelectorObjectMatches } from '../apiserver/selectors';
 import type { Informer } from './informer';
 import { WorkQueue, keyOf, splitKey, type SyncResult } from './queue';
-import { controllerRef, errMessage, isPodActive, isPodAvailable, isPodReady, msUntilAvailable, ownerRefTo } from './util';
+import {
+  controllerRef,
+  errMessage,
+  isPodActive,
+  isPodAvailable,
+  isPodReady,
+  msUntilAvailable,
+  ownerRefTo,
+} from './util';
 
 const COMPONENT = 'replicaset-controller';
 const RS = 'replicasets.apps';
@@ -38,7 +46,10 @@ export class ReplicaSetController {
       const rs = this.replicaSets.get(ns, ref.name);
       return rs && rs.metadata.uid === ref.uid ? [keyOf(ns, ref.name)] : [];
     }
-    return this.replicaSets.list(ns).filter((rs) => labelSelectorObjectMatches(rs.spec?.selector, pod.metadata.labels)).map((rs) => keyOf(ns, rs.metadata.name!));
+    return this.replicaSets
+      .list(ns)
+      .filter((rs) => labelSelectorObjectMatches(rs.spec?.selector, pod.metadata.labels))
+      .map((rs) => keyOf(ns, rs.metadata.name!));
   }
 
   sync(key: string): SyncResult {
@@ -128,7 +139,9 @@ export class ReplicaSetController {
     const tplLabels: Record<string, string> = rs.spec?.template?.metadata?.labels ?? {};
     const status: Record<string, unknown> = {
       replicas: active.length,
-      fullyLabeledReplicas: active.filter((p) => Object.entries(tplLabels).every(([k, v]) => p.metadata.labels?.[k] === v)).length,
+      fullyLabeledReplicas: active.filter((p) =>
+        Object.entries(tplLabels).every(([k, v]) => p.metadata.labels?.[k] === v),
+      ).length,
       readyReplicas: active.filter(isPodReady).length,
       availableReplicas: active.filter((p) => isPodAvailable(p, minReady)).length,
       observedGeneration: rs.metadata.generation ?? 1,
@@ -136,7 +149,17 @@ export class ReplicaSetController {
     const conditions = (rs.status?.conditions ?? []).filter((c: { type: string }) => c.type !== 'ReplicaFailure');
     const prevFailure = (rs.status?.conditions ?? []).find((c: { type: string }) => c.type === 'ReplicaFailure');
     if (failure) {
-      conditions.push(prevFailure?.message === failure ? prevFailure : { type: 'ReplicaFailure', status: 'True', reason: 'FailedCreate', message: failure, lastTransitionTime: new Date().toISOString().replace(/\.\d{3}Z$/, 'Z') });
+      conditions.push(
+        prevFailure?.message === failure
+          ? prevFailure
+          : {
+              type: 'ReplicaFailure',
+              status: 'True',
+              reason: 'FailedCreate',
+              message: failure,
+              lastTransitionTime: new Date().toISOString().replace(/\.\d{3}Z$/, 'Z'),
+            },
+      );
     }
     if (conditions.length) status.conditions = conditions;
     if (JSON.stringify(statusView(rs.status)) !== JSON.stringify(statusView(status))) {
@@ -152,7 +175,14 @@ export class ReplicaSetController {
 
 function statusView(s: Record<string, unknown> | undefined): unknown {
   const o = s ?? {};
-  return [o.replicas ?? 0, o.fullyLabeledReplicas ?? 0, o.readyReplicas ?? 0, o.availableReplicas ?? 0, o.observedGeneration ?? 0, o.conditions ?? []];
+  return [
+    o.replicas ?? 0,
+    o.fullyLabeledReplicas ?? 0,
+    o.readyReplicas ?? 0,
+    o.availableReplicas ?? 0,
+    o.observedGeneration ?? 0,
+    o.conditions ?? [],
+  ];
 }
 
 export function podFromTemplate(rs: KObject): KObject {
@@ -184,9 +214,16 @@ function deletionOrder(a: KObject, b: KObject): number {
   if (ready(a) !== ready(b)) return ready(a) - ready(b);
   const cost = (p: KObject) => Number(p.metadata.annotations?.['controller.kubernetes.io/pod-deletion-cost'] ?? 0) || 0;
   if (cost(a) !== cost(b)) return cost(a) - cost(b);
-  const readySince = (p: KObject) => Date.parse((p.status?.conditions ?? []).find((c: { type: string }) => c.type === 'Ready')?.lastTransitionTime ?? '') || 0;
+  const readySince = (p: KObject) =>
+    Date.parse(
+      (p.status?.conditions ?? []).find((c: { type: string }) => c.type === 'Ready')?.lastTransitionTime ?? '',
+    ) || 0;
   if (ready(a) && readySince(a) !== readySince(b)) return readySince(b) - readySince(a); // ready for less time first
-  const restarts = (p: KObject) => (p.status?.containerStatuses ?? []).reduce((n: number, c: { restartCount?: number }) => Math.max(n, c.restartCount ?? 0), 0);
+  const restarts = (p: KObject) =>
+    (p.status?.containerStatuses ?? []).reduce(
+      (n: number, c: { restartCount?: number }) => Math.max(n, c.restartCount ?? 0),
+      0,
+    );
   if (restarts(a) !== restarts(b)) return restarts(b) - restarts(a);
   const created = (p: KObject) => Date.parse(p.metadata.creationTimestamp ?? '') || 0;
   return created(b) - created(a); // newer first

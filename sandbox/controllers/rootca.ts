@@ -6,7 +6,8 @@ import type { Informer } from './informer';
 import { WorkQueue, type SyncResult } from './queue';
 
 export const ROOT_CA = 'kube-root-ca.crt';
-const DESCRIPTION = 'Contains a CA bundle that can be used to verify the kube-apiserver when using internal endpoints such as the internal service IP or kubernetes.default.svc. No other usage is guaranteed across distributions of Kubernetes clusters.';
+const DESCRIPTION =
+  'Contains a CA bundle that can be used to verify the kube-apiserver when using internal endpoints such as the internal service IP or kubernetes.default.svc. No other usage is guaranteed across distributions of Kubernetes clusters.';
 
 export class RootCaPublisher {
   readonly queue: WorkQueue;
@@ -33,9 +34,22 @@ export class RootCaPublisher {
     try {
       const cm = this.api.tryGet('configmaps', ns, ROOT_CA);
       if (!cm) {
-        this.api.create('configmaps', ns, { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: ROOT_CA, namespace: ns, annotations }, data });
-      } else if (cm.data?.['ca.crt'] !== this.caCertPem || cm.metadata.annotations?.['kubernetes.io/description'] !== DESCRIPTION || Object.keys(cm.data ?? {}).length !== 1) {
-        this.api.update('configmaps', ns, { ...cm, metadata: { ...cm.metadata, annotations: { ...(cm.metadata.annotations ?? {}), ...annotations } }, data });
+        this.api.create('configmaps', ns, {
+          apiVersion: 'v1',
+          kind: 'ConfigMap',
+          metadata: { name: ROOT_CA, namespace: ns, annotations },
+          data,
+        });
+      } else if (
+        cm.data?.['ca.crt'] !== this.caCertPem ||
+        cm.metadata.annotations?.['kubernetes.io/description'] !== DESCRIPTION ||
+        Object.keys(cm.data ?? {}).length !== 1
+      ) {
+        this.api.update('configmaps', ns, {
+          ...cm,
+          metadata: { ...cm.metadata, annotations: { ...(cm.metadata.annotations ?? {}), ...annotations } },
+          data,
+        });
       }
     } catch (e) {
       // A race with another writer, or the namespace is going away: the next event syncs again.

@@ -37,7 +37,11 @@ export class ServiceAccountController {
     if (!namespace || namespace.metadata.deletionTimestamp || namespace.status?.phase === 'Terminating') return;
     if (this.api.tryGet('serviceaccounts', ns, 'default')) return;
     try {
-      this.api.create('serviceaccounts', ns, { apiVersion: 'v1', kind: 'ServiceAccount', metadata: { name: 'default', namespace: ns } });
+      this.api.create('serviceaccounts', ns, {
+        apiVersion: 'v1',
+        kind: 'ServiceAccount',
+        metadata: { name: 'default', namespace: ns },
+      });
     } catch (e) {
       // Already there (a race with someone else), or the namespace is going away: nothing to do.
       if (e instanceof ApiError && (e.code === 409 || e.code === 403 || e.code === 404)) return;
@@ -75,16 +79,31 @@ export class KubernetesServiceController {
       this.api.create('services', 'default', {
         apiVersion: 'v1',
         kind: 'Service',
-        metadata: { name: KUBERNETES, namespace: 'default', labels: { component: 'apiserver', provider: 'kubernetes' } },
-        spec: { type: 'ClusterIP', sessionAffinity: 'None', ports: [{ name: 'https', port: 443, protocol: 'TCP', targetPort: port }] },
+        metadata: {
+          name: KUBERNETES,
+          namespace: 'default',
+          labels: { component: 'apiserver', provider: 'kubernetes' },
+        },
+        spec: {
+          type: 'ClusterIP',
+          sessionAffinity: 'None',
+          ports: [{ name: 'https', port: 443, protocol: 'TCP', targetPort: port }],
+        },
       });
     }
     if (!this.apiserver) return;
     const subsets = [{ addresses: [{ ip: this.apiserver.host }], ports: [{ name: 'https', port, protocol: 'TCP' }] }];
     const ep = this.api.tryGet('endpoints', 'default', KUBERNETES);
     const labels = { 'endpointslice.kubernetes.io/skip-mirror': 'true' };
-    if (!ep) this.api.create('endpoints', 'default', { apiVersion: 'v1', kind: 'Endpoints', metadata: { name: KUBERNETES, namespace: 'default', labels }, subsets });
-    else if (stableJson(ep.subsets) !== stableJson(subsets)) this.api.update('endpoints', 'default', { ...ep, subsets });
+    if (!ep)
+      this.api.create('endpoints', 'default', {
+        apiVersion: 'v1',
+        kind: 'Endpoints',
+        metadata: { name: KUBERNETES, namespace: 'default', labels },
+        subsets,
+      });
+    else if (stableJson(ep.subsets) !== stableJson(subsets))
+      this.api.update('endpoints', 'default', { ...ep, subsets });
     const slice = this.api.tryGet(SLICES, 'default', KUBERNETES);
     const body = {
       addressType: 'IPv4',
@@ -92,8 +111,15 @@ export class KubernetesServiceController {
       ports: [{ name: 'https', port, protocol: 'TCP' }],
     };
     const sliceLabels = { 'kubernetes.io/service-name': KUBERNETES };
-    if (!slice) this.api.create(SLICES, 'default', { apiVersion: 'discovery.k8s.io/v1', kind: 'EndpointSlice', metadata: { name: KUBERNETES, namespace: 'default', labels: sliceLabels }, ...body });
-    else if (stableJson({ e: slice.endpoints, p: slice.ports }) !== stableJson({ e: body.endpoints, p: body.ports })) this.api.update(SLICES, 'default', { ...slice, ...body });
+    if (!slice)
+      this.api.create(SLICES, 'default', {
+        apiVersion: 'discovery.k8s.io/v1',
+        kind: 'EndpointSlice',
+        metadata: { name: KUBERNETES, namespace: 'default', labels: sliceLabels },
+        ...body,
+      });
+    else if (stableJson({ e: slice.endpoints, p: slice.ports }) !== stableJson({ e: body.endpoints, p: body.ports }))
+      this.api.update(SLICES, 'default', { ...slice, ...body });
     return undefined;
   }
 }

@@ -38,11 +38,23 @@ export function controllerRef(o: KObject): OwnerReference | undefined {
 }
 
 export function ownerRefTo(owner: KObject): OwnerReference {
-  return { apiVersion: owner.apiVersion, kind: owner.kind, name: owner.metadata.name!, uid: owner.metadata.uid!, controller: true, blockOwnerDeletion: true };
+  return {
+    apiVersion: owner.apiVersion,
+    kind: owner.kind,
+    name: owner.metadata.name!,
+    uid: owner.metadata.uid!,
+    controller: true,
+    blockOwnerDeletion: true,
+  };
 }
 
 /** intstr.GetScaledValueFromIntOrPercent: "25%" of total, rounded up or down; an int as is. */
-export function scaledValue(v: number | string | undefined, total: number, roundUp: boolean, dflt: number | string): number {
+export function scaledValue(
+  v: number | string | undefined,
+  total: number,
+  roundUp: boolean,
+  dflt: number | string,
+): number {
   const x = v ?? dflt;
   if (typeof x === 'number') return x;
   const m = /^(\d+)%$/.exec(x);
@@ -68,7 +80,11 @@ export function stableJson(v: unknown): string {
   if (Array.isArray(v)) return `[${v.map(stableJson).join(',')}]`;
   if (v && typeof v === 'object') {
     const o = v as Record<string, unknown>;
-    return `{${Object.keys(o).filter((k) => o[k] !== undefined).sort().map((k) => `${JSON.stringify(k)}:${stableJson(o[k])}`).join(',')}}`;
+    return `{${Object.keys(o)
+      .filter((k) => o[k] !== undefined)
+      .sort()
+      .map((k) => `${JSON.stringify(k)}:${stableJson(o[k])}`)
+      .join(',')}}`;
   }
   return JSON.stringify(v);
 }

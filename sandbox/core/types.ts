@@ -115,10 +115,19 @@ export interface Api {
 
   get(key: ResourceKey, namespace: string | undefined, name: string): KObject; // throws 404
   tryGet(key: ResourceKey, namespace: string | undefined, name: string): KObject | undefined;
-  list(key: ResourceKey, namespace: string | undefined, opts?: ListOptions): { items: KObject[]; resourceVersion: string; continue?: string };
+  list(
+    key: ResourceKey,
+    namespace: string | undefined,
+    opts?: ListOptions,
+  ): { items: KObject[]; resourceVersion: string; continue?: string };
   create(key: ResourceKey, namespace: string | undefined, obj: KObject, opts?: WriteOptions): KObject;
   /** Replace; metadata.resourceVersion, when set, is a precondition (409 on mismatch). */
-  update(key: ResourceKey, namespace: string | undefined, obj: KObject, opts?: WriteOptions & { subresource?: 'status' }): KObject;
+  update(
+    key: ResourceKey,
+    namespace: string | undefined,
+    obj: KObject,
+    opts?: WriteOptions & { subresource?: 'status' },
+  ): KObject;
   /**
    * Delete as the API does: objects with finalizers or (pods) a grace period get a deletionTimestamp
    * and stay until finalizers are gone / the node agent confirms; returns the object as it stands
@@ -129,7 +138,12 @@ export interface Api {
    * Watch. The handler receives events in resourceVersion order. Returns a stop function.
    * A resourceVersion older than the kept history delivers one ERROR event with a 410 Status and stops.
    */
-  watch(key: ResourceKey, namespace: string | undefined, opts: WatchOptions, handler: (ev: WatchEvent) => void): () => void;
+  watch(
+    key: ResourceKey,
+    namespace: string | undefined,
+    opts: WatchOptions,
+    handler: (ev: WatchEvent) => void,
+  ): () => void;
   /** Record a core/v1 Event about an object (as the kubelet and controllers do). */
   event(involved: KObject, type: 'Normal' | 'Warning', reason: string, message: string, component: string): void;
 }
@@ -140,7 +154,13 @@ export class ApiError extends Error {
     public readonly code: number,
     public readonly reason: string,
     message: string,
-    public readonly details?: { name?: string; group?: string; kind?: string; causes?: { reason?: string; message: string; field?: string }[]; retryAfterSeconds?: number },
+    public readonly details?: {
+      name?: string;
+      group?: string;
+      kind?: string;
+      causes?: { reason?: string; message: string; field?: string }[];
+      retryAfterSeconds?: number;
+    },
   ) {
     super(message);
   }

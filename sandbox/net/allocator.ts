@@ -14,7 +14,12 @@ export const NODE_PORT_MAX = 32767;
 
 /** The Service range of a block: 127.X.128.0/17, usable 127.X.128.1 - 127.X.255.254. */
 export function serviceRange(block: AddressBlock): { cidr: string; first: number; last: number; base: string } {
-  return { cidr: `127.${block.octet}.128.0/17`, first: 128 * 256 + 1, last: 255 * 256 + 254, base: `127.${block.octet}` };
+  return {
+    cidr: `127.${block.octet}.128.0/17`,
+    first: 128 * 256 + 1,
+    last: 255 * 256 + 254,
+    base: `127.${block.octet}`,
+  };
 }
 
 function ipToOffset(ip: string, block: AddressBlock): number | undefined {
@@ -65,9 +70,16 @@ export function serviceAllocator(store: Store, block: AddressBlock): Admit {
     const spec = svc.spec;
     const asked: string | undefined = spec.clusterIP || spec.clusterIPs?.[0] || undefined;
     const policy = spec.ipFamilyPolicy ?? 'SingleStack';
-    if (policy === 'RequireDualStack') throw invalid(svc, 'spec.ipFamilyPolicy', '"RequireDualStack"', 'this cluster is not configured for dual-stack services');
+    if (policy === 'RequireDualStack')
+      throw invalid(
+        svc,
+        'spec.ipFamilyPolicy',
+        '"RequireDualStack"',
+        'this cluster is not configured for dual-stack services',
+      );
     (spec.ipFamilies ?? []).forEach((f: string, i: number) => {
-      if (f !== 'IPv4') throw invalid(svc, `spec.ipFamilies[${i}]`, JSON.stringify(f), 'not configured on this cluster');
+      if (f !== 'IPv4')
+        throw invalid(svc, `spec.ipFamilies[${i}]`, JSON.stringify(f), 'not configured on this cluster');
     });
     if (asked === 'None') {
       spec.clusterIP = 'None';
@@ -79,15 +91,31 @@ export function serviceAllocator(store: Store, block: AddressBlock): Admit {
         const off = ipToOffset(asked, block);
         const shown = JSON.stringify(spec.clusterIPs?.length ? spec.clusterIPs : [asked]);
         if (off === undefined || off < range.first || off > range.last) {
-          throw invalid(svc, 'spec.clusterIPs', shown, `failed to allocate IP ${asked}: the provided IP (${asked}) is not in the valid range. The range of valid IPs is ${range.cidr}`);
+          throw invalid(
+            svc,
+            'spec.clusterIPs',
+            shown,
+            `failed to allocate IP ${asked}: the provided IP (${asked}) is not in the valid range. The range of valid IPs is ${range.cidr}`,
+          );
         }
-        if (used.has(asked)) throw invalid(svc, 'spec.clusterIPs', shown, `failed to allocate IP ${asked}: provided IP is already allocated`);
+        if (used.has(asked))
+          throw invalid(
+            svc,
+            'spec.clusterIPs',
+            shown,
+            `failed to allocate IP ${asked}: provided IP is already allocated`,
+          );
         ip = asked;
       } else {
         const isKubernetes = svc.metadata.namespace === 'default' && svc.metadata.name === 'kubernetes';
         let off = isKubernetes ? range.first : range.first + 1;
         while (off <= range.last && used.has(offsetToIp(off, block))) off++;
-        if (off > range.last) throw new ApiError(500, 'InternalError', `Internal error occurred: failed to allocate a serviceIP: range is full`);
+        if (off > range.last)
+          throw new ApiError(
+            500,
+            'InternalError',
+            `Internal error occurred: failed to allocate a serviceIP: range is full`,
+          );
         ip = offsetToIp(off, block);
       }
       spec.clusterIP = ip;
@@ -104,15 +132,23 @@ export function serviceAllocator(store: Store, block: AddressBlock): Admit {
     ports.forEach((p, i) => {
       if (!p.nodePort && old) {
         // As patchAllocatedValues: an update that omits a nodePort keeps the one already given (matched by port name).
-        const prev = (old.spec?.ports ?? []).find((q: { name?: string; port: number; nodePort?: number }) => (q.name ?? '') === (p.name ?? '') && q.nodePort);
+        const prev = (old.spec?.ports ?? []).find(
+          (q: { name?: string; port: number; nodePort?: number }) => (q.name ?? '') === (p.name ?? '') && q.nodePort,
+        );
         if (prev) p.nodePort = prev.nodePort;
       }
       if (p.nodePort) {
         const field = `spec.ports[${i}].nodePort`;
         if (p.nodePort < NODE_PORT_MIN || p.nodePort > NODE_PORT_MAX) {
-          throw invalid(svc, field, String(p.nodePort), `provided port is not in the valid range. The range of valid ports is ${NODE_PORT_MIN}-${NODE_PORT_MAX}`);
+          throw invalid(
+            svc,
+            field,
+            String(p.nodePort),
+            `provided port is not in the valid range. The range of valid ports is ${NODE_PORT_MIN}-${NODE_PORT_MAX}`,
+          );
         }
-        if (used.has(p.nodePort) || taken.has(p.nodePort)) throw invalid(svc, field, String(p.nodePort), 'provided port is already allocated');
+        if (used.has(p.nodePort) || taken.has(p.nodePort))
+          throw invalid(svc, field, String(p.nodePort), 'provided port is already allocated');
         taken.add(p.nodePort);
       }
     });
@@ -128,7 +164,12 @@ export function serviceAllocator(store: Store, block: AddressBlock): Admit {
           break;
         }
       }
-      if (found === undefined) throw new ApiError(500, 'InternalError', 'Internal error occurred: failed to allocate a nodePort: range is full');
+      if (found === undefined)
+        throw new ApiError(
+          500,
+          'InternalError',
+          'Internal error occurred: failed to allocate a nodePort: range is full',
+        );
       p.nodePort = found;
       taken.add(found);
     }
@@ -144,7 +185,8 @@ export function serviceAllocator(store: Store, block: AddressBlock): Admit {
       if (!spec.clusterIP && !spec.clusterIPs?.length) {
         spec.clusterIP = old.spec?.clusterIP;
         spec.clusterIPs = oldIps;
-      } else if (!spec.clusterIPs?.length) spec.clusterIPs = spec.clusterIP === old.spec?.clusterIP ? oldIps : [spec.clusterIP];
+      } else if (!spec.clusterIPs?.length)
+        spec.clusterIPs = spec.clusterIP === old.spec?.clusterIP ? oldIps : [spec.clusterIP];
       else if (!spec.clusterIP) spec.clusterIP = spec.clusterIPs[0];
       if (oldIps.length && (spec.clusterIPs[0] !== oldIps[0] || spec.clusterIP !== oldIps[0])) {
         throw invalid(obj, 'spec.clusterIPs[0]', JSON.stringify(spec.clusterIPs), 'may not change once set');
@@ -170,7 +212,11 @@ export function serviceAllocator(store: Store, block: AddressBlock): Admit {
         else {
           const field = `spec.ports[${i}].nodePort`;
           const message = `Forbidden: may not be used when \`type\` is '${spec.type ?? 'ClusterIP'}'`;
-          throw new ApiError(422, 'Invalid', `Service "${obj.metadata.name}" is invalid: ${field}: ${message}`, { name: obj.metadata.name, kind: 'Service', causes: [{ reason: 'FieldValueForbidden', message, field }] });
+          throw new ApiError(422, 'Invalid', `Service "${obj.metadata.name}" is invalid: ${field}: ${message}`, {
+            name: obj.metadata.name,
+            kind: 'Service',
+            causes: [{ reason: 'FieldValueForbidden', message, field }],
+          });
         }
       });
     }

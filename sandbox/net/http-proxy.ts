@@ -12,7 +12,15 @@ import { applyHeaderOps, retryBackoffMs, type HeaderMutation, type RequestView, 
 import { spliceBoth } from './splice';
 
 export type RouteResult =
-  | { kind: 'upstream'; socket: Duplex; request: HeaderMutation[]; response: HeaderMutation[]; path?: string; authority?: string; retry?: RetryPolicy }
+  | {
+      kind: 'upstream';
+      socket: Duplex;
+      request: HeaderMutation[];
+      response: HeaderMutation[];
+      path?: string;
+      authority?: string;
+      retry?: RetryPolicy;
+    }
   /** An answer of the proxy's own; `response`: the chosen route's response header operations, if a route was chosen. */
   | { kind: 'respond'; status: number; body: string; headers?: Record<string, string>; response?: HeaderMutation[] };
 
@@ -24,7 +32,17 @@ export interface HttpContext {
 }
 
 /** Headers that belong to one hop (RFC 9110 7.6.1); a proxy does not forward them. */
-const HOP_BY_HOP = new Set(['connection', 'keep-alive', 'proxy-connection', 'transfer-encoding', 'te', 'trailer', 'upgrade', 'proxy-authenticate', 'proxy-authorization']);
+const HOP_BY_HOP = new Set([
+  'connection',
+  'keep-alive',
+  'proxy-connection',
+  'transfer-encoding',
+  'te',
+  'trailer',
+  'upgrade',
+  'proxy-authenticate',
+  'proxy-authorization',
+]);
 
 const METHODS = ['GET ', 'POST ', 'PUT ', 'DELETE ', 'HEAD ', 'OPTIONS ', 'PATCH ', 'TRACE '];
 
@@ -44,7 +62,10 @@ function forwardHeaders(req: http.IncomingMessage, extraHop: string[]): Record<s
 }
 
 function connectionTokens(h: string | string[] | undefined): string[] {
-  return (Array.isArray(h) ? h.join(',') : (h ?? '')).split(',').map((t) => t.trim().toLowerCase()).filter(Boolean);
+  return (Array.isArray(h) ? h.join(',') : (h ?? ''))
+    .split(',')
+    .map((t) => t.trim().toLowerCase())
+    .filter(Boolean);
 }
 
 export function viewOf(req: http.IncomingMessage, port: number): RequestView {
@@ -53,7 +74,13 @@ export function viewOf(req: http.IncomingMessage, port: number): RequestView {
   return { method: req.method ?? 'GET', url: req.url ?? '/', headers, port, authority: req.headers.host ?? '' };
 }
 
-function localReply(res: http.ServerResponse, status: number, body: string, headers: Record<string, string> = {}, ops: HeaderMutation[] = []): void {
+function localReply(
+  res: http.ServerResponse,
+  status: number,
+  body: string,
+  headers: Record<string, string> = {},
+  ops: HeaderMutation[] = [],
+): void {
   if (res.headersSent) return void res.destroy();
   const out: Record<string, string | string[] | undefined> = { 'content-type': 'text/plain', ...headers };
   applyHeaderOps(out, ops);
@@ -62,7 +89,12 @@ function localReply(res: http.ServerResponse, status: number, body: string, head
 }
 
 /** The text of a local answer on a raw socket (an upgrade request that is not passed on). */
-function rawReply(status: number, body: string, headers: Record<string, string> = {}, ops: HeaderMutation[] = []): string {
+function rawReply(
+  status: number,
+  body: string,
+  headers: Record<string, string> = {},
+  ops: HeaderMutation[] = [],
+): string {
   const out: Record<string, string | string[] | undefined> = { 'content-type': 'text/plain', ...headers };
   applyHeaderOps(out, ops);
   return `HTTP/1.1 ${status} ${http.STATUS_CODES[status] ?? ''}\r\n${headerLines({ ...out, 'content-length': String(Buffer.byteLength(body)), connection: 'close' })}\r\n${body}`;
@@ -70,7 +102,8 @@ function rawReply(status: number, body: string, headers: Record<string, string> 
 
 function headerLines(headers: Record<string, string | string[] | undefined>): string {
   let text = '';
-  for (const [k, v] of Object.entries(headers)) for (const x of Array.isArray(v) ? v : v === undefined ? [] : [v]) text += `${k}: ${x}\r\n`;
+  for (const [k, v] of Object.entries(headers))
+    for (const x of Array.isArray(v) ? v : v === undefined ? [] : [v]) text += `${k}: ${x}\r\n`;
   return text;
 }
 
@@ -131,7 +164,12 @@ export class MeshHttpServer {
   private readonly contexts = new WeakMap<object, HttpContext>();
 
   constructor() {
-    this.server = http.createServer({ requestTimeout: 0, headersTimeout: 60_000, keepAliveTimeout: 60_000, noDelay: true });
+    this.server = http.createServer({
+      requestTimeout: 0,
+      headersTimeout: 60_000,
+      keepAliveTimeout: 60_000,
+      noDelay: true,
+    });
     this.server.on('request', (req, res) => void this.onRequest(req, res));
     this.server.on('upgrade', (req, socket, head) => void this.onUpgrade(req, socket, head));
     this.server.on('clientError', (_e, socket) => socket.destroy());
@@ -155,7 +193,11 @@ export class MeshHttpServer {
     try {
       r = await ctx.route(viewOf(req, ctx.port));
     } catch (e) {
-      return localReply(res, 503, `upstream connect error or disconnect/reset before headers. reset reason: connection failure, transport failure reason: ${(e as Error).message}`);
+      return localReply(
+        res,
+        503,
+        `upstream connect error or disconnect/reset before headers. reset reason: connection failure, transport failure reason: ${(e as Error).message}`,
+      );
     }
     this.forward(req, res, ctx, r, 0);
   }
@@ -165,7 +207,13 @@ export class MeshHttpServer {
    * route's policy says so (`reset`), up to its attempts, with Envoy's back-off and a new route
    * decision (a new endpoint); only a request without a body, which the emulation need not buffer.
    */
-  private forward(req: http.IncomingMessage, res: http.ServerResponse, ctx: HttpContext, r: RouteResult, retries: number): void {
+  private forward(
+    req: http.IncomingMessage,
+    res: http.ServerResponse,
+    ctx: HttpContext,
+    r: RouteResult,
+    retries: number,
+  ): void {
     if (r.kind === 'respond') {
       req.resume();
       return localReply(res, r.status, r.body, r.headers, r.response);
@@ -175,7 +223,13 @@ export class MeshHttpServer {
     if (r.authority) headers.host = r.authority;
     const upstream = r.socket;
     const bodiless = !req.headers['transfer-encoding'] && (req.headers['content-length'] ?? '0') === '0';
-    const preq = http.request({ method: req.method, path: r.path ?? req.url, headers, createConnection: () => upstream as never, setHost: false });
+    const preq = http.request({
+      method: req.method,
+      path: r.path ?? req.url,
+      headers,
+      createConnection: () => upstream as never,
+      setHost: false,
+    });
     preq.on('response', (pres) => {
       const out = forwardHeaders(pres, connectionTokens(pres.headers.connection));
       applyHeaderOps(out, r.response);
@@ -186,16 +240,30 @@ export class MeshHttpServer {
     preq.on('error', (e) => {
       upstream.destroy();
       if (bodiless && r.retry?.onReset && retries < r.retry.attempts && !res.headersSent && !res.destroyed) {
-        setTimeout(() => {
-          if (res.destroyed) return;
-          ctx.route(viewOf(req, ctx.port)).then(
-            (again) => this.forward(req, res, ctx, again, retries + 1),
-            (err: Error) => localReply(res, 503, `upstream connect error or disconnect/reset before headers. reset reason: connection failure, transport failure reason: ${err.message}`),
-          );
-        }, retryBackoffMs(retries + 1));
+        setTimeout(
+          () => {
+            if (res.destroyed) return;
+            ctx.route(viewOf(req, ctx.port)).then(
+              (again) => this.forward(req, res, ctx, again, retries + 1),
+              (err: Error) =>
+                localReply(
+                  res,
+                  503,
+                  `upstream connect error or disconnect/reset before headers. reset reason: connection failure, transport failure reason: ${err.message}`,
+                ),
+            );
+          },
+          retryBackoffMs(retries + 1),
+        );
         return;
       }
-      localReply(res, 503, `upstream connect error or disconnect/reset before headers. reset reason: connection termination, transport failure reason: ${e.message}`, {}, r.response);
+      localReply(
+        res,
+        503,
+        `upstream connect error or disconnect/reset before headers. reset reason: connection termination, transport failure reason: ${e.message}`,
+        {},
+        r.response,
+      );
     });
     res.on('close', () => {
       if (!res.writableFinished) preq.destroy();
@@ -208,18 +276,23 @@ export class MeshHttpServer {
 
   private async onUpgrade(req: http.IncomingMessage, socket: Duplex, head: Buffer): Promise<void> {
     const ctx = this.contexts.get(req.socket) ?? this.contexts.get(socket);
-    const fail = (status: number, body: string, headers?: Record<string, string>, ops?: HeaderMutation[]): void => void socket.end(rawReply(status, body, headers, ops));
+    const fail = (status: number, body: string, headers?: Record<string, string>, ops?: HeaderMutation[]): void =>
+      void socket.end(rawReply(status, body, headers, ops));
     if (!ctx) return fail(500, 'no route context');
     let r: RouteResult;
     try {
       r = await ctx.route(viewOf(req, ctx.port));
     } catch (e) {
-      return fail(503, `upstream connect error or disconnect/reset before headers. reset reason: connection failure, transport failure reason: ${(e as Error).message}`);
+      return fail(
+        503,
+        `upstream connect error or disconnect/reset before headers. reset reason: connection failure, transport failure reason: ${(e as Error).message}`,
+      );
     }
     if (r.kind === 'respond') return fail(r.status, r.body, r.headers, r.response);
     // Keep Connection/Upgrade (they are the point of this request); drop the other hop-by-hop headers.
     const headers: Record<string, string | string[] | undefined> = {};
-    for (const [k, v] of Object.entries(req.headers)) if (!HOP_BY_HOP.has(k) || k === 'connection' || k === 'upgrade') headers[k] = v;
+    for (const [k, v] of Object.entries(req.headers))
+      if (!HOP_BY_HOP.has(k) || k === 'connection' || k === 'upgrade') headers[k] = v;
     applyHeaderOps(headers, r.request);
     if (r.authority) headers.host = r.authority;
     const upstream = r.socket;

@@ -43,8 +43,25 @@ export interface HeaderMutation {
 }
 
 export type Decision =
-  | { kind: 'forward'; destination: Destination; request: HeaderMutation[]; response: HeaderMutation[]; path?: string; authority?: string; delayMs?: number; route?: string; retry: RetryPolicy }
-  | { kind: 'respond'; status: number; body: string; headers?: Record<string, string>; response: HeaderMutation[]; delayMs?: number }
+  | {
+      kind: 'forward';
+      destination: Destination;
+      request: HeaderMutation[];
+      response: HeaderMutation[];
+      path?: string;
+      authority?: string;
+      delayMs?: number;
+      route?: string;
+      retry: RetryPolicy;
+    }
+  | {
+      kind: 'respond';
+      status: number;
+      body: string;
+      headers?: Record<string, string>;
+      response: HeaderMutation[];
+      delayMs?: number;
+    }
   | { kind: 'no-route' };
 
 /** What a route's `retries` makes Envoy do when the connection to an endpoint fails. */
@@ -68,9 +85,12 @@ export interface RetryPolicy {
 export function retryPolicy(route: { retries?: { attempts?: number; retryOn?: string } } | undefined): RetryPolicy {
   const r = route?.retries;
   if (!r) return { attempts: 2, onConnectFailure: true, onReset: false };
-  const on = String(r.retryOn ?? '').split(',').map((x) => x.trim());
+  const on = String(r.retryOn ?? '')
+    .split(',')
+    .map((x) => x.trim());
   // Istio: retryOn unset means its default list, which includes connect-failure.
-  const onConnectFailure = r.retryOn === undefined || on.some((x) => ['connect-failure', '5xx', 'gateway-error', 'reset'].includes(x));
+  const onConnectFailure =
+    r.retryOn === undefined || on.some((x) => ['connect-failure', '5xx', 'gateway-error', 'reset'].includes(x));
   const onReset = on.some((x) => ['reset', '5xx', 'gateway-error'].includes(x));
   return { attempts: Math.max(0, Number(r.attempts ?? 0) | 0), onConnectFailure, onReset };
 }
@@ -108,22 +128,35 @@ const appliesToMesh = (vs: KObject) => {
 };
 
 const byAge = (a: KObject, b: KObject) =>
-  (a.metadata.creationTimestamp ?? '').localeCompare(b.metadata.creationTimestamp ?? '') || `${a.metadata.namespace}/${a.metadata.name}`.localeCompare(`${b.metadata.namespace}/${b.metadata.name}`);
+  (a.metadata.creationTimestamp ?? '').localeCompare(b.metadata.creationTimestamp ?? '') ||
+  `${a.metadata.namespace}/${a.metadata.name}`.localeCompare(`${b.metadata.namespace}/${b.metadata.name}`);
 
 /** The VirtualService sidecars use for a Service: the oldest one bound to `mesh` whose hosts name it (Istio ignores later duplicates). */
 export function virtualServiceFor(svcNamespace: string, svcName: string, all: KObject[]): KObject | undefined {
   const fqdn = `${svcName}.${svcNamespace}.${DOMAIN}`;
   const exported = (vs: KObject) => {
     const e: string[] | undefined = vs.spec?.exportTo;
-    return !e || e.length === 0 || e.includes('*') || (e.includes('.') && vs.metadata.namespace === svcNamespace) || e.includes(svcNamespace);
+    return (
+      !e ||
+      e.length === 0 ||
+      e.includes('*') ||
+      (e.includes('.') && vs.metadata.namespace === svcNamespace) ||
+      e.includes(svcNamespace)
+    );
   };
   return all
     .filter((vs) => appliesToMesh(vs) && exported(vs) && (vs.spec?.http ?? []).length > 0)
-    .filter((vs) => (vs.spec?.hosts ?? []).some((h: string) => hostMatches(resolveHost(h, vs.metadata.namespace!), fqdn)))
+    .filter((vs) =>
+      (vs.spec?.hosts ?? []).some((h: string) => hostMatches(resolveHost(h, vs.metadata.namespace!), fqdn)),
+    )
     .sort(byAge)[0];
 }
 
-interface StringMatch { exact?: string; prefix?: string; regex?: string }
+interface StringMatch {
+  exact?: string;
+  prefix?: string;
+  regex?: string;
+}
 
 /** RE2 full match, approximated by an anchored JavaScript regular expression. */
 export function fullMatch(re: string, value: string): boolean {
@@ -212,7 +245,11 @@ interface Headers {
   request?: HeaderOps;
   response?: HeaderOps;
 }
-type RouteDestination = { destination?: { host: string; port?: { number?: number }; subset?: string }; weight?: number; headers?: Headers };
+type RouteDestination = {
+  destination?: { host: string; port?: { number?: number }; subset?: string };
+  weight?: number;
+  headers?: Headers;
+};
 
 /** `host` and `:`-prefixed names are not headers Envoy lets a route touch (Istio drops them; `host` in a request set/add is an authority rewrite). */
 const internalHeader = (name: string) => name.startsWith(':') || name.toLowerCase() === 'host';
@@ -221,7 +258,8 @@ const authorityHeader = (name: string) => name.toLowerCase() === 'host' || name.
 /** The literal value of a header operation: Envoy's `%%` is a `%` (other `%VAR%` substitutions are refused at admission). */
 const literal = (value: string) => value.replace(/%%/g, '%');
 
-const sortedEntries = (m: Record<string, string> | undefined) => Object.entries(m ?? {}).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+const sortedEntries = (m: Record<string, string> | undefined) =>
+  Object.entries(m ?? {}).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
 
 /**
  * Compiles Istio header operations into one Envoy header parser, as Istio does: operations of
@@ -232,8 +270,10 @@ export function headerMutation(...levels: (HeaderOps | undefined)[]): HeaderMuta
   const out: HeaderMutation = { remove: [], set: [], add: [] };
   for (const ops of levels) {
     for (const name of ops?.remove ?? []) if (!internalHeader(name)) out.remove.push(name.toLowerCase());
-    for (const [name, value] of sortedEntries(ops?.set)) if (!internalHeader(name)) out.set.push([name.toLowerCase(), literal(value)]);
-    for (const [name, value] of sortedEntries(ops?.add)) if (!internalHeader(name)) out.add.push([name.toLowerCase(), literal(value)]);
+    for (const [name, value] of sortedEntries(ops?.set))
+      if (!internalHeader(name)) out.set.push([name.toLowerCase(), literal(value)]);
+    for (const [name, value] of sortedEntries(ops?.add))
+      if (!internalHeader(name)) out.add.push([name.toLowerCase(), literal(value)]);
   }
   return out;
 }
@@ -243,7 +283,11 @@ const parsers = (...ms: HeaderMutation[]) => ms.filter((m) => !isEmpty(m));
 
 /** The authority a request `set`/`add` of `host` or `:authority` rewrites to (set wins over add). */
 function headerAuthority(ops: HeaderOps | undefined): string | undefined {
-  const pick = (m: Record<string, string> | undefined) => Object.entries(m ?? {}).filter(([k]) => authorityHeader(k)).map(([, v]) => v).at(-1);
+  const pick = (m: Record<string, string> | undefined) =>
+    Object.entries(m ?? {})
+      .filter(([k]) => authorityHeader(k))
+      .map(([, v]) => v)
+      .at(-1);
   return pick(ops?.set) ?? pick(ops?.add);
 }
 
@@ -265,7 +309,13 @@ export function decide(vs: KObject, req: RequestView, rand: () => number = Math.
   // Local replies once a route is chosen (fault abort, direct response, redirect, 503) get the
   // route's response operations: Envoy's filter manager finalizes every local reply with them.
   if (fault.abort && percentHit(fault.abort.percentage, rand())) {
-    return { kind: 'respond', status: fault.abort.httpStatus ?? 503, body: 'fault filter abort', response: routeResponse, delayMs };
+    return {
+      kind: 'respond',
+      status: fault.abort.httpStatus ?? 503,
+      body: 'fault filter abort',
+      response: routeResponse,
+      delayMs,
+    };
   }
   if (route.directResponse) {
     const b = route.directResponse.body ?? {};
@@ -278,10 +328,20 @@ export function decide(vs: KObject, req: RequestView, rand: () => number = Math.
     const authority = r.authority ?? req.authority;
     const host = r.port ? `${authority.replace(/:\d+$/, '')}:${r.port}` : authority;
     const location = `${r.scheme ?? 'http'}://${host}${r.uri ?? path}${r.uri ? '' : rawQuery}`;
-    return { kind: 'respond', status: r.redirectCode ?? 301, body: '', headers: { location }, response: routeResponse, delayMs };
+    return {
+      kind: 'respond',
+      status: r.redirectCode ?? 301,
+      body: '',
+      headers: { location },
+      response: routeResponse,
+      delayMs,
+    };
   }
   // With several destinations Istio leaves out those of weight 0.
-  const candidates = destinations.length > 1 ? destinations.filter((d) => d.weight !== 0 || destinations.every((x) => x.weight === undefined)) : destinations;
+  const candidates =
+    destinations.length > 1
+      ? destinations.filter((d) => d.weight !== 0 || destinations.every((x) => x.weight === undefined))
+      : destinations;
   const dest = pickWeighted(candidates, rand());
   if (!dest?.destination) return { kind: 'no-route' };
   const weighted = destinations.length > 1 ? dest.headers : undefined;
@@ -293,7 +353,10 @@ export function decide(vs: KObject, req: RequestView, rand: () => number = Math.
   let newPath: string | undefined;
   if (route.rewrite?.uri !== undefined) {
     const prefix = matched?.uri?.prefix;
-    newPath = (prefix !== undefined && path.startsWith(prefix) ? route.rewrite.uri + path.slice(prefix.length) : route.rewrite.uri) + rawQuery;
+    newPath =
+      (prefix !== undefined && path.startsWith(prefix)
+        ? route.rewrite.uri + path.slice(prefix.length)
+        : route.rewrite.uri) + rawQuery;
   }
   return {
     kind: 'forward',
@@ -302,7 +365,8 @@ export function decide(vs: KObject, req: RequestView, rand: () => number = Math.
     response,
     path: newPath,
     // rewrite.authority, else a route-level host/:authority header, else the destination's.
-    authority: route.rewrite?.authority || headerAuthority(routeHeaders.request) || headerAuthority(dest.headers?.request),
+    authority:
+      route.rewrite?.authority || headerAuthority(routeHeaders.request) || headerAuthority(dest.headers?.request),
     delayMs,
     route: route.name,
     retry: retryPolicy(route),
@@ -310,7 +374,11 @@ export function decide(vs: KObject, req: RequestView, rand: () => number = Math.
 }
 
 /** The subset's labels from the DestinationRule for a Service (the rule in the caller's namespace first, then the Service's). */
-export function subsetLabels(dest: Destination, callerNamespace: string, rules: KObject[]): Record<string, string> | undefined {
+export function subsetLabels(
+  dest: Destination,
+  callerNamespace: string,
+  rules: KObject[],
+): Record<string, string> | undefined {
   const fqdn = `${dest.service}.${dest.namespace}.${DOMAIN}`;
   const candidates = rules
     .filter((dr) => dr.spec?.host && hostMatches(resolveHost(dr.spec.host, dr.metadata.namespace!), fqdn))
@@ -330,7 +398,10 @@ export function subsetLabels(dest: Destination, callerNamespace: string, rules: 
  * within one parser every remove first, then every `set` (replacing all values), then every `add`
  * (appending a value); entries with an empty value are skipped. A later parser wins a conflict.
  */
-export function applyHeaderOps(headers: Record<string, string | string[] | undefined>, parsersInOrder: HeaderMutation[]): void {
+export function applyHeaderOps(
+  headers: Record<string, string | string[] | undefined>,
+  parsersInOrder: HeaderMutation[],
+): void {
   for (const p of parsersInOrder) {
     for (const k of p.remove) delete headers[k];
     for (const [k, v] of p.set) if (v !== '') headers[k] = v;
@@ -354,11 +425,18 @@ function headerOpProblems(field: string, headers: Headers | undefined): string[]
   const value = (where: string, v: unknown) => {
     if (typeof v !== 'string') return;
     // eslint-disable-next-line no-control-regex
-    if (/[\u0000-\u0008\u000a-\u001f\u007f]/.test(v)) return void out.push(`${where}: header value configuration ${JSON.stringify(v)} is invalid`);
+    if (/[\u0000-\u0008\u000a-\u001f\u007f]/.test(v))
+      return void out.push(`${where}: header value configuration ${JSON.stringify(v)} is invalid`);
     const rest = v.replace(/%%/g, '');
     if (!rest.includes('%')) return;
-    if (/^[^%]*(%[^%]+%[^%]*)+$/.test(rest)) out.push(`${where}: Envoy substitutions (%VAR%) in header values are not implemented by the sandbox; write a literal % as %%`);
-    else out.push(`${where}: header value configuration: invalid header configuration. Un-escaped % or un-terminated variable expression`);
+    if (/^[^%]*(%[^%]+%[^%]*)+$/.test(rest))
+      out.push(
+        `${where}: Envoy substitutions (%VAR%) in header values are not implemented by the sandbox; write a literal % as %%`,
+      );
+    else
+      out.push(
+        `${where}: header value configuration: invalid header configuration. Un-escaped % or un-terminated variable expression`,
+      );
   };
   for (const dir of ['request', 'response'] as const) {
     const ops = headers?.[dir];
@@ -384,18 +462,39 @@ export function unsupported(vs: KObject): string[] {
     if (r.delegate) out.push(`spec.http[${i}].delegate: delegation is not implemented by the sandbox`);
     if (r.mirror || r.mirrors) out.push(`spec.http[${i}].mirror: traffic mirroring is not implemented by the sandbox`);
     out.push(...headerOpProblems(`spec.http[${i}].headers`, r.headers as Headers | undefined));
-    ((r.route ?? []) as RouteDestination[]).forEach((d, j) => out.push(...headerOpProblems(`spec.http[${i}].route[${j}].headers`, d.headers)));
+    ((r.route ?? []) as RouteDestination[]).forEach((d, j) =>
+      out.push(...headerOpProblems(`spec.http[${i}].route[${j}].headers`, d.headers)),
+    );
     (r.match ?? []).forEach((m, j) => {
-      if (m.sourceLabels) out.push(`spec.http[${i}].match[${j}].sourceLabels: the sandbox cannot tell which workload a connection comes from`);
-      if (m.sourceNamespace) out.push(`spec.http[${i}].match[${j}].sourceNamespace: the sandbox cannot tell which workload a connection comes from`);
-      const regexes: [string, unknown][] = [['uri', m.uri], ['method', m.method], ['authority', m.authority], ...Object.entries((m.headers ?? {}) as object).map(([k, v]) => [`headers.${k}`, v] as [string, unknown]), ...Object.entries((m.queryParams ?? {}) as object).map(([k, v]) => [`queryParams.${k}`, v] as [string, unknown]), ...Object.entries((m.withoutHeaders ?? {}) as object).map(([k, v]) => [`withoutHeaders.${k}`, v] as [string, unknown])];
+      if (m.sourceLabels)
+        out.push(
+          `spec.http[${i}].match[${j}].sourceLabels: the sandbox cannot tell which workload a connection comes from`,
+        );
+      if (m.sourceNamespace)
+        out.push(
+          `spec.http[${i}].match[${j}].sourceNamespace: the sandbox cannot tell which workload a connection comes from`,
+        );
+      const regexes: [string, unknown][] = [
+        ['uri', m.uri],
+        ['method', m.method],
+        ['authority', m.authority],
+        ...Object.entries((m.headers ?? {}) as object).map(([k, v]) => [`headers.${k}`, v] as [string, unknown]),
+        ...Object.entries((m.queryParams ?? {}) as object).map(
+          ([k, v]) => [`queryParams.${k}`, v] as [string, unknown],
+        ),
+        ...Object.entries((m.withoutHeaders ?? {}) as object).map(
+          ([k, v]) => [`withoutHeaders.${k}`, v] as [string, unknown],
+        ),
+      ];
       for (const [field, sm] of regexes) {
         const re = (sm as StringMatch | undefined)?.regex;
         if (re === undefined) continue;
         try {
           new RegExp(`^(?:${re})$`);
         } catch (e) {
-          out.push(`spec.http[${i}].match[${j}].${field}.regex: "${re}": error parsing regexp: ${(e as Error).message}`);
+          out.push(
+            `spec.http[${i}].match[${j}].${field}.regex: "${re}": error parsing regexp: ${(e as Error).message}`,
+          );
         }
       }
     });

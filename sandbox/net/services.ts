@@ -9,12 +9,29 @@ import { mkdirSync, rmSync } from 'node:fs';
 import * as net from 'node:net';
 import { join } from 'node:path';
 import type { Duplex } from 'node:stream';
-import { ApiError, type AddressBlock, type KObject, type PodNetwork, type ServiceNetwork, type ServicePort } from '../core/types';
+import {
+  ApiError,
+  type AddressBlock,
+  type KObject,
+  type PodNetwork,
+  type ServiceNetwork,
+  type ServicePort,
+} from '../core/types';
 import type { Admit, Store } from '../apiserver/store';
 import { Informer } from '../controllers/informer';
 import { serviceAllocator } from './allocator';
 import { MeshHttpServer, sniff, type HttpContext, type RouteResult } from './http-proxy';
-import { decide, retryBackoffMs, retryPolicy, subsetLabels, unsupported, virtualServiceFor, type HeaderMutation, type RequestView, type RetryPolicy } from './istio';
+import {
+  decide,
+  retryBackoffMs,
+  retryPolicy,
+  subsetLabels,
+  unsupported,
+  virtualServiceFor,
+  type HeaderMutation,
+  type RequestView,
+  type RetryPolicy,
+} from './istio';
 import { spliceBoth } from './splice';
 
 const SLICES = 'endpointslices.discovery.k8s.io';
@@ -22,7 +39,11 @@ const VS = 'virtualservices.networking.istio.io';
 const DR = 'destinationrules.networking.istio.io';
 const AFFINITY_DEFAULT_S = 10800;
 
-interface Endpoint { ip: string; port: number; pod?: KObject }
+interface Endpoint {
+  ip: string;
+  port: number;
+  pod?: KObject;
+}
 
 interface PortProxy {
   key: string;
@@ -39,8 +60,20 @@ export interface ServiceNetworkHandle extends ServiceNetwork {
   stop(): Promise<void>;
 }
 
-export async function startServiceNetwork(o: { store: Store; stateDir: string; block: AddressBlock; pods: PodNetwork; log?: (m: string) => void }): Promise<ServiceNetworkHandle> {
-  const net_ = new Network(o.store, o.stateDir, o.block, o.pods, o.log ?? ((m) => process.stderr.write(`service-network: ${m}\n`)));
+export async function startServiceNetwork(o: {
+  store: Store;
+  stateDir: string;
+  block: AddressBlock;
+  pods: PodNetwork;
+  log?: (m: string) => void;
+}): Promise<ServiceNetworkHandle> {
+  const net_ = new Network(
+    o.store,
+    o.stateDir,
+    o.block,
+    o.pods,
+    o.log ?? ((m) => process.stderr.write(`service-network: ${m}\n`)),
+  );
   await net_.start();
   return net_;
 }
@@ -69,14 +102,23 @@ class Network implements ServiceNetworkHandle {
     this.socketDir = join(stateDir, 'svc');
     const onError = (e: unknown) => log(`informer: ${(e as Error).message ?? e}`);
     const inf = (k: string) => new Informer(store, k, onError);
-    this.informers = { services: inf('services'), slices: inf(SLICES), pods: inf('pods'), namespaces: inf('namespaces'), vs: inf(VS), dr: inf(DR) };
+    this.informers = {
+      services: inf('services'),
+      slices: inf(SLICES),
+      pods: inf('pods'),
+      namespaces: inf('namespaces'),
+      vs: inf(VS),
+      dr: inf(DR),
+    };
     this.admits = [serviceAllocator(store, block), istioValidation];
   }
 
   async start(): Promise<void> {
     mkdirSync(this.socketDir, { recursive: true });
     if (join(this.socketDir, 'x'.repeat(17) + '.sock').length > 107) {
-      throw new Error(`the state directory ${this.socketDir} is too long for unix socket paths (108 bytes); nothing was started; use a shorter --state-dir`);
+      throw new Error(
+        `the state directory ${this.socketDir} is too long for unix socket paths (108 bytes); nothing was started; use a shorter --state-dir`,
+      );
     }
     this.store.admit.push(...this.admits);
     const reconcile = () => this.schedule();
@@ -89,7 +131,16 @@ class Network implements ServiceNetworkHandle {
   // ---- ServiceNetwork ----
 
   ports(): ServicePort[] {
-    return [...this.proxies.values()].filter((p) => p.ready).map((p) => ({ namespace: p.namespace, service: p.service, ip: p.ip, port: p.port, protocol: 'TCP', socketPath: p.socketPath }));
+    return [...this.proxies.values()]
+      .filter((p) => p.ready)
+      .map((p) => ({
+        namespace: p.namespace,
+        service: p.service,
+        ip: p.ip,
+        port: p.port,
+        protocol: 'TCP',
+        socketPath: p.socketPath,
+      }));
   }
 
   hosts(podNamespace: string): string {
@@ -160,7 +211,13 @@ class Network implements ServiceNetworkHandle {
     }
     for (const [key, w] of want) {
       if (this.proxies.has(key)) continue;
-      const p: PortProxy = { key, ...w, socketPath: join(this.socketDir, createHash('sha256').update(key).digest('hex').slice(0, 16) + '.sock'), servers: [], ready: false };
+      const p: PortProxy = {
+        key,
+        ...w,
+        socketPath: join(this.socketDir, createHash('sha256').update(key).digest('hex').slice(0, 16) + '.sock'),
+        servers: [],
+        ready: false,
+      };
       this.proxies.set(key, p);
       work.push(this.open(p));
     }
@@ -182,7 +239,14 @@ class Network implements ServiceNetworkHandle {
   }
 
   private hostsSignature(): string {
-    return this.informers.services.list().map((s) => `${s.metadata.namespace}/${s.metadata.name}=${s.spec?.clusterIP}:${s.spec?.clusterIP === 'None' ? this.headlessAddresses(s).join(',') : ''}`).sort().join(';');
+    return this.informers.services
+      .list()
+      .map(
+        (s) =>
+          `${s.metadata.namespace}/${s.metadata.name}=${s.spec?.clusterIP}:${s.spec?.clusterIP === 'None' ? this.headlessAddresses(s).join(',') : ''}`,
+      )
+      .sort()
+      .join(';');
   }
 
   private async open(p: PortProxy): Promise<void> {
@@ -190,7 +254,9 @@ class Network implements ServiceNetworkHandle {
     const listen = (server: net.Server, arg: net.ListenOptions, what: string) =>
       new Promise<boolean>((resolve) => {
         server.once('error', (e) => {
-          this.log(`cannot listen on ${what} for Service ${p.namespace}/${p.service} port ${p.port}: ${e.message}; that way in is unavailable, the others still work`);
+          this.log(
+            `cannot listen on ${what} for Service ${p.namespace}/${p.service} port ${p.port}: ${e.message}; that way in is unavailable, the others still work`,
+          );
           resolve(false);
         });
         server.listen(arg, () => resolve(true));
@@ -199,7 +265,10 @@ class Network implements ServiceNetworkHandle {
     const host = net.createServer({ pauseOnConnect: true, noDelay: true }, (s) => this.accept(p, s, true));
     const unix = net.createServer({ pauseOnConnect: true }, (s) => this.accept(p, s, false));
     p.servers = [host, unix];
-    const [, okUnix] = await Promise.all([listen(host, { host: p.ip, port: p.port }, `${p.ip}:${p.port}`), listen(unix, { path: p.socketPath }, p.socketPath)]);
+    const [, okUnix] = await Promise.all([
+      listen(host, { host: p.ip, port: p.port }, `${p.ip}:${p.port}`),
+      listen(unix, { path: p.socketPath }, p.socketPath),
+    ]);
     p.ready = okUnix && this.proxies.get(p.key) === p;
     if (this.proxies.get(p.key) !== p) await this.close(p);
   }
@@ -285,17 +354,31 @@ class Network implements ServiceNetworkHandle {
     const out: Endpoint[] = [];
     const seen = new Set<string>();
     for (const slice of this.informers.slices.list(ns)) {
-      if (slice.metadata.labels?.['kubernetes.io/service-name'] !== svc.metadata.name || (slice.addressType ?? 'IPv4') !== 'IPv4') continue;
+      if (
+        slice.metadata.labels?.['kubernetes.io/service-name'] !== svc.metadata.name ||
+        (slice.addressType ?? 'IPv4') !== 'IPv4'
+      )
+        continue;
       const slicePort = (slice.ports ?? []).find((x: { name?: string }) => (x.name ?? '') === (sp.name ?? ''));
       if (!slicePort?.port) continue;
       for (const e of slice.endpoints ?? []) {
         if (e.conditions?.ready === false) continue;
         const ip = e.addresses?.[0];
         if (!ip || seen.has(`${ip}:${slicePort.port}`)) continue;
-        const pod = e.targetRef?.kind === 'Pod' ? this.informers.pods.get(e.targetRef.namespace ?? ns, e.targetRef.name) : undefined;
+        const pod =
+          e.targetRef?.kind === 'Pod'
+            ? this.informers.pods.get(e.targetRef.namespace ?? ns, e.targetRef.name)
+            : undefined;
         if (labels && !Object.entries(labels).every(([k, v]) => pod?.metadata.labels?.[k] === v)) continue;
         seen.add(`${ip}:${slicePort.port}`);
-        out.push({ ip, port: slicePort.port, pod: e.targetRef?.kind === 'Pod' ? (pod ?? { apiVersion: 'v1', kind: 'Pod', metadata: { name: e.targetRef.name } }) : undefined });
+        out.push({
+          ip,
+          port: slicePort.port,
+          pod:
+            e.targetRef?.kind === 'Pod'
+              ? (pod ?? { apiVersion: 'v1', kind: 'Pod', metadata: { name: e.targetRef.name } })
+              : undefined,
+        });
       }
     }
     return out.sort((a, b) => a.ip.localeCompare(b.ip, 'en', { numeric: true }) || a.port - b.port);
@@ -305,13 +388,20 @@ class Network implements ServiceNetworkHandle {
     const ips = new Set<string>();
     for (const slice of this.informers.slices.list(svc.metadata.namespace)) {
       if (slice.metadata.labels?.['kubernetes.io/service-name'] !== svc.metadata.name) continue;
-      for (const e of slice.endpoints ?? []) if (e.conditions?.ready !== false && e.addresses?.[0]) ips.add(e.addresses[0]);
+      for (const e of slice.endpoints ?? [])
+        if (e.conditions?.ready !== false && e.addresses?.[0]) ips.add(e.addresses[0]);
     }
     return [...ips].sort();
   }
 
   /** Round robin, or the remembered endpoint for this client with sessionAffinity ClientIP. */
-  private choose(svc: KObject, port: number, eps: Endpoint[], clientIp: string | undefined, tag = ''): Endpoint | undefined {
+  private choose(
+    svc: KObject,
+    port: number,
+    eps: Endpoint[],
+    clientIp: string | undefined,
+    tag = '',
+  ): Endpoint | undefined {
     if (eps.length === 0) return undefined;
     const key = `${svc.metadata.namespace}/${svc.metadata.name}/${port}${tag}`;
     const sticky = svc.spec?.sessionAffinity === 'ClientIP' && clientIp;
@@ -337,7 +427,12 @@ class Network implements ServiceNetworkHandle {
 
   private async route(p: PortProxy, req: RequestView, client: net.Socket): Promise<RouteResult> {
     const vs = virtualServiceFor(p.namespace, p.service, this.informers.vs.list());
-    let target = { namespace: p.namespace, service: p.service, port: p.port as number | undefined, subset: undefined as string | undefined };
+    let target = {
+      namespace: p.namespace,
+      service: p.service,
+      port: p.port as number | undefined,
+      subset: undefined as string | undefined,
+    };
     let request: HeaderMutation[] = [];
     let response: HeaderMutation[] = [];
     let path: string | undefined;
@@ -350,7 +445,8 @@ class Network implements ServiceNetworkHandle {
       if (delay > 0) await new Promise((r) => setTimeout(r, delay));
       // A VirtualService for the host that no route matches: Envoy answers 404 (response flag NR).
       if (d.kind === 'no-route') return { kind: 'respond', status: 404, body: '' };
-      if (d.kind === 'respond') return { kind: 'respond', status: d.status, body: d.body, headers: d.headers, response: d.response };
+      if (d.kind === 'respond')
+        return { kind: 'respond', status: d.status, body: d.body, headers: d.headers, response: d.response };
       target = { ...d.destination, port: d.destination.port, subset: d.destination.subset };
       ({ request, response, path, authority, retry } = d);
     }
@@ -363,7 +459,11 @@ class Network implements ServiceNetworkHandle {
     if (port === undefined || !ports.includes(port)) return unavailable;
     let labels: Record<string, string> | undefined;
     if (target.subset) {
-      labels = subsetLabels({ namespace: target.namespace, service: target.service, subset: target.subset }, vs?.metadata.namespace ?? p.namespace, this.informers.dr.list());
+      labels = subsetLabels(
+        { namespace: target.namespace, service: target.service, subset: target.subset },
+        vs?.metadata.namespace ?? p.namespace,
+        this.informers.dr.list(),
+      );
       if (!labels) return unavailable; // unknown subset: no such cluster (NC)
     }
     // A failed connection is retried as the route's retry policy says, with Envoy's back-off; each
@@ -403,5 +503,9 @@ const istioValidation: Admit = (op, info, obj) => {
   if (info.key !== VS || op === 'delete') return;
   const problems = unsupported(obj);
   if (problems.length === 0) return;
-  throw new ApiError(400, 'BadRequest', `admission webhook "validation.istio.sandbox.devlane.dev" denied the request: configuration is invalid: ${problems.join('; ')}`);
+  throw new ApiError(
+    400,
+    'BadRequest',
+    `admission webhook "validation.istio.sandbox.devlane.dev" denied the request: configuration is invalid: ${problems.join('; ')}`,
+  );
 };

@@ -6,7 +6,16 @@ import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Duplex } from 'node:stream';
-import { ApiError, type AddressBlock, type Api, type Fault, type KObject, type PodNetwork, type PodStreams, type ServiceNetwork } from '../core/types';
+import {
+  ApiError,
+  type AddressBlock,
+  type Api,
+  type Fault,
+  type KObject,
+  type PodNetwork,
+  type PodStreams,
+  type ServiceNetwork,
+} from '../core/types';
 import { serveExec } from './exec';
 import { PodIPs } from './ipam';
 import { sendStatus, serveLog } from './logapi';
@@ -98,7 +107,9 @@ export async function startNodeAgent(o: NodeAgentOptions): Promise<NodeAgent> {
       }
     }
   };
-  const stopPodWatch = o.api.watch('pods', undefined, { fieldSelector: `spec.nodeName=${o.nodeName}` }, (ev) => onPod(ev.type, ev.object));
+  const stopPodWatch = o.api.watch('pods', undefined, { fieldSelector: `spec.nodeName=${o.nodeName}` }, (ev) =>
+    onPod(ev.type, ev.object),
+  );
 
   // ConfigMaps and Secrets feed volumes: refresh the pods of that namespace when one changes.
   const refresh = (ev: { type: string; object: KObject }) => {
@@ -121,13 +132,20 @@ export async function startNodeAgent(o: NodeAgentOptions): Promise<NodeAgent> {
     },
   };
 
-  const workerByName = (namespace: string, name: string) => [...workers.values()].find((w) => w.pod.metadata.namespace === namespace && w.pod.metadata.name === name);
+  const workerByName = (namespace: string, name: string) =>
+    [...workers.values()].find((w) => w.pod.metadata.namespace === namespace && w.pod.metadata.name === name);
 
   return {
     streams,
     connect(podIP: string, host: string, port: number): Promise<Duplex> {
       const w = byIP.get(podIP);
-      if (!w) return Promise.reject(Object.assign(new Error(`dial tcp ${host}:${port}: connect: no route to host (no pod has IP ${podIP} on this node)`), { code: 'EHOSTUNREACH' }));
+      if (!w)
+        return Promise.reject(
+          Object.assign(
+            new Error(`dial tcp ${host}:${port}: connect: no route to host (no pod has IP ${podIP} on this node)`),
+            { code: 'EHOSTUNREACH' },
+          ),
+        );
       return w.connect(host, port);
     },
     fault(f: Fault) {
@@ -135,9 +153,15 @@ export async function startNodeAgent(o: NodeAgentOptions): Promise<NodeAgent> {
         const w = workerByName(f.namespace, f.pod);
         if (!w) throw new ApiError(404, 'NotFound', `pods "${f.pod}" not found on node ${o.nodeName}`);
         const targets = w.app.filter((c) => !f.container || c.name === f.container);
-        if (f.container && targets.length === 0) throw new ApiError(404, 'NotFound', `container "${f.container}" not found in pod ${f.namespace}/${f.pod}`);
+        if (f.container && targets.length === 0)
+          throw new ApiError(404, 'NotFound', `container "${f.container}" not found in pod ${f.namespace}/${f.pod}`);
         const killed = targets.filter((c) => c.crash());
-        if (killed.length === 0) throw new ApiError(409, 'Conflict', `no running container${f.container ? ` "${f.container}"` : ''} in pod ${f.namespace}/${f.pod} to kill`);
+        if (killed.length === 0)
+          throw new ApiError(
+            409,
+            'Conflict',
+            `no running container${f.container ? ` "${f.container}"` : ''} in pod ${f.namespace}/${f.pod} to kill`,
+          );
       } else if (f.kind === 'unready') {
         const w = workerByName(f.namespace, f.pod);
         if (!w) throw new ApiError(404, 'NotFound', `pods "${f.pod}" not found on node ${o.nodeName}`);

@@ -43,7 +43,17 @@ export interface PodContext {
 export type State =
   | { waiting: { reason: string; message?: string } }
   | { running: { startedAt: string } }
-  | { terminated: { exitCode: number; signal?: number; reason: string; message?: string; startedAt: string; finishedAt: string; containerID?: string } };
+  | {
+      terminated: {
+        exitCode: number;
+        signal?: number;
+        reason: string;
+        message?: string;
+        startedAt: string;
+        finishedAt: string;
+        containerID?: string;
+      };
+    };
 
 const iso = (d: Date) => d.toISOString().replace(/\.\d{3}Z$/, 'Z');
 
@@ -75,7 +85,9 @@ export class ContainerRunner {
     readonly spec: KObject,
     readonly isInit: boolean,
   ) {
-    this.state = { waiting: { reason: isInit || !(ctx.pod().spec?.initContainers?.length) ? 'ContainerCreating' : 'PodInitializing' } };
+    this.state = {
+      waiting: { reason: isInit || !ctx.pod().spec?.initContainers?.length ? 'ContainerCreating' : 'PodInitializing' },
+    };
   }
 
   get name(): string {
@@ -131,7 +143,12 @@ export class ContainerRunner {
       if (delay > 0) {
         const pod = this.ctx.pod();
         const podRef = `${pod.metadata.name}_${pod.metadata.namespace}(${pod.metadata.uid})`;
-        this.setState({ waiting: { reason: 'CrashLoopBackOff', message: `back-off ${goDuration(delay)} restarting failed container=${this.name} pod=${podRef}` } });
+        this.setState({
+          waiting: {
+            reason: 'CrashLoopBackOff',
+            message: `back-off ${goDuration(delay)} restarting failed container=${this.name} pod=${podRef}`,
+          },
+        });
         this.ctx.event('Warning', 'BackOff', `Back-off restarting failed container ${this.name} in pod ${podRef}`);
         await this.sleep(delay);
       }
@@ -150,7 +167,12 @@ export class ContainerRunner {
     if (policy === 'Always') this.ctx.event('Normal', 'Pulling', `Pulling image "${ref}"`);
     try {
       const img = resolveImage(this.ctx.imagesDir, ref);
-      if (policy === 'Always') this.ctx.event('Normal', 'Pulled', `Successfully pulled image "${ref}" in 1ms (1ms including waiting). Image size: 0 bytes.`);
+      if (policy === 'Always')
+        this.ctx.event(
+          'Normal',
+          'Pulled',
+          `Successfully pulled image "${ref}" in 1ms (1ms including waiting). Image size: 0 bytes.`,
+        );
       else this.ctx.event('Normal', 'Pulled', `Container image "${ref}" already present on machine`);
       this.pullBackoff.reset();
       return img;
@@ -182,7 +204,13 @@ export class ContainerRunner {
     const pod = this.ctx.pod();
     let podVars: [string, string][];
     try {
-      const services = this.ctx.api.list('services', undefined).items.filter((s) => s.metadata.namespace === pod.metadata.namespace || (s.metadata.namespace === 'default' && s.metadata.name === 'kubernetes'));
+      const services = this.ctx.api
+        .list('services', undefined)
+        .items.filter(
+          (s) =>
+            s.metadata.namespace === pod.metadata.namespace ||
+            (s.metadata.namespace === 'default' && s.metadata.name === 'kubernetes'),
+        );
       podVars = podEnv({ api: this.ctx.api, pod, podIP: this.ctx.podIP, hostIP: '127.0.0.1' }, this.spec, services);
     } catch (e) {
       if (!(e instanceof ConfigError)) throw e;
@@ -191,7 +219,11 @@ export class ContainerRunner {
     }
     const env = mergeEnv(img.config.env, podVars, pod.metadata.name!);
     const lookup = (n: string) => Object.fromEntries(podVars)[n];
-    const argv = containerArgv(img.config, this.spec.command?.map((s: string) => expand(s, lookup)), this.spec.args?.map((s: string) => expand(s, lookup)));
+    const argv = containerArgv(
+      img.config,
+      this.spec.command?.map((s: string) => expand(s, lookup)),
+      this.spec.args?.map((s: string) => expand(s, lookup)),
+    );
     if (argv.length === 0) {
       const msg = 'failed to create containerd task: no command specified: unknown';
       this.ctx.event('Warning', 'Failed', `Error: ${msg}`);
@@ -221,7 +253,17 @@ export class ContainerRunner {
     this.env = env;
     this.workingDir = workingDir;
     this.ctx.event('Normal', 'Created', `Created container: ${this.name}`);
-    const proc = await startProcess({ infraPid: this.ctx.infraPid, fsArgs, workingDir, hostname: pod.metadata.name!, argv, env, log, stdin: !!this.spec.stdin, fifoDir: cdir });
+    const proc = await startProcess({
+      infraPid: this.ctx.infraPid,
+      fsArgs,
+      workingDir,
+      hostname: pod.metadata.name!,
+      argv,
+      env,
+      log,
+      stdin: !!this.spec.stdin,
+      fifoDir: cdir,
+    });
     if (this.logs.length > 1) this.restartCount++;
     this.proc = proc;
     this.instanceRunning = true;
@@ -241,7 +283,9 @@ export class ContainerRunner {
     fs.bind(dirname(this.ctx.hostsPath), podFilesMount, true);
     fs.symlink(`${podFilesMount}/${basename(this.ctx.hostsPath)}`, '/etc/hosts');
     fs.bind(this.ctx.resolvPath, '/etc/resolv.conf', true);
-    const mounts = [...((this.spec.volumeMounts ?? []) as KObject[])].sort((a, b) => a.mountPath.split('/').length - b.mountPath.split('/').length);
+    const mounts = [...((this.spec.volumeMounts ?? []) as KObject[])].sort(
+      (a, b) => a.mountPath.split('/').length - b.mountPath.split('/').length,
+    );
     for (const m of mounts) {
       const src = mountSource(this.ctx.vols, m, (s) => expand(s, lookup));
       const vol = ((this.ctx.pod().spec?.volumes ?? []) as KObject[]).find((v) => v.name === m.name);
@@ -255,7 +299,11 @@ export class ContainerRunner {
 
   private afterStart(proc: ContainerProcess): void {
     const lifecycle = this.spec.lifecycle;
-    const probes = { startup: this.spec.startupProbe, readiness: this.spec.readinessProbe, liveness: this.spec.livenessProbe };
+    const probes = {
+      startup: this.spec.startupProbe,
+      readiness: this.spec.readinessProbe,
+      liveness: this.spec.livenessProbe,
+    };
     if (this.isInit) return;
     if (lifecycle?.postStart) {
       void runHandler(lifecycle.postStart, this.probeContext(), 30_000).then((r) => {
@@ -268,17 +316,19 @@ export class ContainerRunner {
     const startMain = () => {
       this.started = true;
       this.ctx.changed();
-      if (probes.readiness) this.loop('Readiness', probes.readiness, proc, false, (ok) => {
-        this.ready = ok;
-        this.ctx.changed();
-      });
+      if (probes.readiness)
+        this.loop('Readiness', probes.readiness, proc, false, (ok) => {
+          this.ready = ok;
+          this.ctx.changed();
+        });
       else {
         this.ready = true;
         this.ctx.changed();
       }
-      if (probes.liveness) this.loop('Liveness', probes.liveness, proc, true, (ok) => {
-        if (!ok) this.killForProbe(proc, 'liveness');
-      });
+      if (probes.liveness)
+        this.loop('Liveness', probes.liveness, proc, true, (ok) => {
+          if (!ok) this.killForProbe(proc, 'liveness');
+        });
     };
     if (probes.startup) {
       let done = false;
@@ -301,7 +351,13 @@ export class ContainerRunner {
   }
 
   /** One probe's schedule: initialDelaySeconds, then every periodSeconds; reports threshold crossings. */
-  private loop(kind: 'Readiness' | 'Liveness' | 'Startup', probe: KObject, proc: ContainerProcess, initial: boolean, onChange: (ok: boolean) => void): void {
+  private loop(
+    kind: 'Readiness' | 'Liveness' | 'Startup',
+    probe: KObject,
+    proc: ContainerProcess,
+    initial: boolean,
+    onChange: (ok: boolean) => void,
+  ): void {
     const handle = { stop: false };
     this.loops.set(kind, handle);
     const period = (probe.periodSeconds ?? 10) * 1000;
@@ -407,7 +463,10 @@ export class ContainerRunner {
     const deadline = Date.now() + graceMs;
     const ended = proc.exited.then(() => true);
     if (runPreStop && this.spec.lifecycle?.preStop) {
-      const r = await Promise.race([runHandler(this.spec.lifecycle.preStop, this.probeContext(), graceMs), ended.then(() => undefined)]);
+      const r = await Promise.race([
+        runHandler(this.spec.lifecycle.preStop, this.probeContext(), graceMs),
+        ended.then(() => undefined),
+      ]);
       if (r && !r.ok) this.ctx.event('Warning', 'FailedPreStopHook', `PreStopHook failed: ${r.output}`);
     }
     proc.kill('SIGTERM');

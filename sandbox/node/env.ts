@@ -45,14 +45,20 @@ export function serviceEnv(svc: KObject): [string, string][] {
     [`${n}_SERVICE_HOST`, ip],
     [`${n}_SERVICE_PORT`, String(ports[0].port)],
   ];
-  for (const p of ports) if (p.name) out.push([`${n}_SERVICE_PORT_${p.name.toUpperCase().replace(/-/g, '_')}`, String(p.port)]);
+  for (const p of ports)
+    if (p.name) out.push([`${n}_SERVICE_PORT_${p.name.toUpperCase().replace(/-/g, '_')}`, String(p.port)]);
   const first = ports[0];
   const proto0 = (first.protocol ?? 'TCP').toLowerCase();
   out.push([`${n}_PORT`, `${proto0}://${ip}:${first.port}`]);
   for (const p of ports) {
     const proto = (p.protocol ?? 'TCP').toUpperCase();
     const prefix = `${n}_PORT_${p.port}_${proto}`;
-    out.push([prefix, `${proto.toLowerCase()}://${ip}:${p.port}`], [`${prefix}_PROTO`, proto.toLowerCase()], [`${prefix}_PORT`, String(p.port)], [`${prefix}_ADDR`, ip]);
+    out.push(
+      [prefix, `${proto.toLowerCase()}://${ip}:${p.port}`],
+      [`${prefix}_PROTO`, proto.toLowerCase()],
+      [`${prefix}_PORT`, String(p.port)],
+      [`${prefix}_ADDR`, ip],
+    );
   }
   return out;
 }
@@ -106,7 +112,12 @@ export function formatMap(m: Record<string, string> | undefined): string {
 
 export { fieldPathValue };
 
-function objectData(ctx: EnvContext, kind: 'configmaps' | 'secrets', name: string, optional: boolean): Record<string, string> | undefined {
+function objectData(
+  ctx: EnvContext,
+  kind: 'configmaps' | 'secrets',
+  name: string,
+  optional: boolean,
+): Record<string, string> | undefined {
   const o = ctx.api.tryGet(kind, ctx.pod.metadata.namespace, name);
   if (!o) {
     if (optional) return undefined;
@@ -114,12 +125,14 @@ function objectData(ctx: EnvContext, kind: 'configmaps' | 'secrets', name: strin
   }
   if (kind === 'secrets') {
     const out: Record<string, string> = {};
-    for (const [k, v] of Object.entries((o.data ?? {}) as Record<string, string>)) out[k] = Buffer.from(v, 'base64').toString('utf8');
+    for (const [k, v] of Object.entries((o.data ?? {}) as Record<string, string>))
+      out[k] = Buffer.from(v, 'base64').toString('utf8');
     for (const [k, v] of Object.entries((o.stringData ?? {}) as Record<string, string>)) out[k] = v;
     return out;
   }
   const out: Record<string, string> = { ...((o.data ?? {}) as Record<string, string>) };
-  for (const [k, v] of Object.entries((o.binaryData ?? {}) as Record<string, string>)) out[k] = Buffer.from(v, 'base64').toString('utf8');
+  for (const [k, v] of Object.entries((o.binaryData ?? {}) as Record<string, string>))
+    out[k] = Buffer.from(v, 'base64').toString('utf8');
   return out;
 }
 
@@ -138,7 +151,8 @@ export function podEnv(ctx: EnvContext, container: KObject, services: KObject[])
     if (s.metadata.namespace === ns && links && !isMaster) for (const [k, v] of serviceEnv(s)) svcVars.set(k, v);
   }
   for (const s of services) {
-    if (s.metadata.namespace === 'default' && s.metadata.name === 'kubernetes') for (const [k, v] of serviceEnv(s)) svcVars.set(k, v);
+    if (s.metadata.namespace === 'default' && s.metadata.name === 'kubernetes')
+      for (const [k, v] of serviceEnv(s)) svcVars.set(k, v);
   }
   for (const ef of (container.envFrom ?? []) as KObject[]) {
     const prefix: string = ef.prefix ?? '';
@@ -160,7 +174,9 @@ export function podEnv(ctx: EnvContext, container: KObject, services: KObject[])
         if (data === undefined) continue;
         if (!(ref.key in data)) {
           if (ref.optional) continue;
-          throw new ConfigError(`couldn't find key ${ref.key} in ${kind === 'configmaps' ? 'ConfigMap' : 'Secret'} ${ns}/${ref.name}`);
+          throw new ConfigError(
+            `couldn't find key ${ref.key} in ${kind === 'configmaps' ? 'ConfigMap' : 'Secret'} ${ns}/${ref.name}`,
+          );
         }
         vars.set(name, data[ref.key]);
       } else if (vf.resourceFieldRef) {

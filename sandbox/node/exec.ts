@@ -17,7 +17,15 @@ function shellQuote(argv: string[]): string {
   return argv.map((a) => (/^[\w@%+=:,./-]+$/.test(a) ? a : `'${a.replace(/'/g, `'\\''`)}'`)).join(' ');
 }
 
-export async function serveExec(worker: PodWorker | undefined, pod: KObject, query: URLSearchParams, req: http.IncomingMessage, socket: Duplex, head: Buffer, guard: StreamGuard): Promise<void> {
+export async function serveExec(
+  worker: PodWorker | undefined,
+  pod: KObject,
+  query: URLSearchParams,
+  req: http.IncomingMessage,
+  socket: Duplex,
+  head: Buffer,
+  guard: StreamGuard,
+): Promise<void> {
   let name: string;
   const command = query.getAll('command');
   const stdin = truthy(query.get('stdin'));
@@ -27,9 +35,14 @@ export async function serveExec(worker: PodWorker | undefined, pod: KObject, que
   try {
     name = pickContainer(pod, query, false);
     if (command.length === 0) throw new ApiError(400, 'BadRequest', 'you must specify at least 1 command');
-    if (!stdin && !stdout && !stderr) throw new ApiError(400, 'BadRequest', 'you must specify at least 1 of stdin, stdout, stderr');
+    if (!stdin && !stdout && !stderr)
+      throw new ApiError(400, 'BadRequest', 'you must specify at least 1 of stdin, stdout, stderr');
     if (pod.status?.phase === 'Succeeded' || pod.status?.phase === 'Failed') {
-      throw new ApiError(400, 'BadRequest', `cannot exec into a container in a completed pod; current phase is ${pod.status.phase}`);
+      throw new ApiError(
+        400,
+        'BadRequest',
+        `cannot exec into a container in a completed pod; current phase is ${pod.status.phase}`,
+      );
     }
   } catch (e) {
     guard.close();
@@ -45,7 +58,13 @@ export async function serveExec(worker: PodWorker | undefined, pod: KObject, que
   const n = negotiate(offeredProtocols(req), EXEC_PROTOCOLS);
   const ws = await upgrade(req, socket, head, n);
   const argv = tty ? ['/usr/bin/script', '-q', '-e', '-f', '-c', shellQuote(command), '/dev/null'] : command;
-  const child = spawnExec(c.proc.pid, tty ? { ...c.env, TERM: c.env.TERM ?? 'xterm' } : c.env, c.workingDir, argv, stdin);
+  const child = spawnExec(
+    c.proc.pid,
+    tty ? { ...c.env, TERM: c.env.TERM ?? 'xterm' } : c.env,
+    c.workingDir,
+    argv,
+    stdin,
+  );
   const send = (ch: number, d: Buffer, src?: { pause(): void; resume(): void }) => {
     guard.touch();
     sendFlow(ws, frame(n, ch, d), src);
@@ -80,7 +99,13 @@ export async function serveExec(worker: PodWorker | undefined, pod: KObject, que
   const stopCut = guard.onCut(() => ws.terminate());
   child.on('error', (e) => {
     if (finished) return;
-    sendStatus(ws, n, { metadata: {}, status: 'Failure', message: `Internal error occurred: error executing command in container: ${e.message}`, reason: 'InternalError', code: 500 });
+    sendStatus(ws, n, {
+      metadata: {},
+      status: 'Failure',
+      message: `Internal error occurred: error executing command in container: ${e.message}`,
+      reason: 'InternalError',
+      code: 500,
+    });
   });
   child.on('close', (code, sig) => {
     stopCut();
@@ -99,7 +124,11 @@ export async function serveExec(worker: PodWorker | undefined, pod: KObject, que
   });
 }
 
-function sendStatus(ws: import('ws').WebSocket, n: ReturnType<typeof negotiate>, status: Record<string, unknown>): void {
+function sendStatus(
+  ws: import('ws').WebSocket,
+  n: ReturnType<typeof negotiate>,
+  status: Record<string, unknown>,
+): void {
   if (ws.readyState !== ws.OPEN) return;
   if (n.statusJson) ws.send(frame(n, 3, Buffer.from(JSON.stringify(status))));
   else if (status.status !== 'Success') ws.send(frame(n, 3, Buffer.from(String(status.message))));

@@ -3,19 +3,41 @@
 
 import { spawn, type ChildProcess } from 'node:child_process';
 
-export function execArgs(containerPid: number, env: Record<string, string>, workingDir: string, argv: string[]): string[] {
+export function execArgs(
+  containerPid: number,
+  env: Record<string, string>,
+  workingDir: string,
+  argv: string[],
+): string[] {
   return [
-    '-t', String(containerPid),
-    '--mount', '--net', '--pid', '--ipc', '--uts',
-    '/usr/bin/env', '-i', '-C', workingDir,
+    '-t',
+    String(containerPid),
+    '--mount',
+    '--net',
+    '--pid',
+    '--ipc',
+    '--uts',
+    '/usr/bin/env',
+    '-i',
+    '-C',
+    workingDir,
     ...Object.entries(env).map(([k, v]) => `${k}=${v}`),
     ...argv,
   ];
 }
 
-export function spawnExec(containerPid: number, env: Record<string, string>, workingDir: string, argv: string[], withStdin: boolean): ChildProcess {
+export function spawnExec(
+  containerPid: number,
+  env: Record<string, string>,
+  workingDir: string,
+  argv: string[],
+  withStdin: boolean,
+): ChildProcess {
   // Its own process group, so killProcessGroup() ends nsenter and the command it forked together.
-  return spawn('/usr/bin/nsenter', execArgs(containerPid, env, workingDir, argv), { stdio: [withStdin ? 'pipe' : 'ignore', 'pipe', 'pipe'], detached: true });
+  return spawn('/usr/bin/nsenter', execArgs(containerPid, env, workingDir, argv), {
+    stdio: [withStdin ? 'pipe' : 'ignore', 'pipe', 'pipe'],
+    detached: true,
+  });
 }
 
 export function killProcessGroup(child: ChildProcess): void {
@@ -28,7 +50,13 @@ export function killProcessGroup(child: ChildProcess): void {
 }
 
 /** Runs to completion; code -2 means it timed out (and was killed). Output is stdout and stderr together, capped. */
-export function execCapture(containerPid: number, env: Record<string, string>, workingDir: string, argv: string[], timeoutMs: number): Promise<{ code: number; output: string }> {
+export function execCapture(
+  containerPid: number,
+  env: Record<string, string>,
+  workingDir: string,
+  argv: string[],
+  timeoutMs: number,
+): Promise<{ code: number; output: string }> {
   return new Promise((resolve) => {
     const child = spawnExec(containerPid, env, workingDir, argv, false);
     let output = '';
@@ -48,7 +76,10 @@ export function execCapture(containerPid: number, env: Record<string, string>, w
     });
     child.on('close', (code, sig) => {
       clearTimeout(timer);
-      resolve({ code: timedOut ? -2 : (code ?? 128 + (sig === 'SIGKILL' ? 9 : 15)), output: output.replace(/^env: /, '') });
+      resolve({
+        code: timedOut ? -2 : (code ?? 128 + (sig === 'SIGKILL' ? 9 : 15)),
+        output: output.replace(/^env: /, ''),
+      });
     });
   });
 }

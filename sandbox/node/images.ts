@@ -98,7 +98,14 @@ export function resolveImage(imagesDir: string, ref: string): ResolvedImage {
     ...(json.user ? { user: json.user } : {}),
   };
   const digest = 'sha256:' + createHash('sha256').update(p.name).update(raw).digest('hex');
-  return { ref, fullName: full, name: p.name, config, rootfs: join(dir, 'rootfs'), imageID: `${p.registry}/${p.repository}@${digest}` };
+  return {
+    ref,
+    fullName: full,
+    name: p.name,
+    config,
+    rootfs: join(dir, 'rootfs'),
+    imageID: `${p.registry}/${p.repository}@${digest}`,
+  };
 }
 
 /** The process a container runs, as Kubernetes combines command/args with the image's entrypoint/cmd. */

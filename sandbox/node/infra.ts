@@ -43,10 +43,13 @@ export function helperPath(name: string): string {
   if (env && existsSync(join(env, name))) return join(env, name);
   let dir = __dirname;
   for (let i = 0; i < 8; i++) {
-    for (const cand of [join(dir, 'node/helpers', name), join(dir, 'out/sandbox/node/helpers', name)]) if (existsSync(cand)) return cand;
+    for (const cand of [join(dir, 'node/helpers', name), join(dir, 'out/sandbox/node/helpers', name)])
+      if (existsSync(cand)) return cand;
     dir = dirname(dir);
   }
-  throw new Error(`the node agent's helper ${name} was not found near ${__dirname}; build it with \`node scripts/build.mjs --only sandbox\``);
+  throw new Error(
+    `the node agent's helper ${name} was not found near ${__dirname}; build it with \`node scripts/build.mjs --only sandbox\``,
+  );
 }
 
 export interface InfraOptions {
@@ -77,18 +80,32 @@ export async function startInfra(o: InfraOptions): Promise<Infra> {
 }
 
 /** bwrap's setup error for a path that existed when it listed the mounts and was gone when it bound it. */
-export const isVanishedMount = (message: string): boolean => /bwrap failed: bwrap: Can't [^\n]*: No such file or directory/.test(message);
+export const isVanishedMount = (message: string): boolean =>
+  /bwrap failed: bwrap: Can't [^\n]*: No such file or directory/.test(message);
 
 async function startInfraOnce(o: InfraOptions): Promise<Infra> {
   const script = helperPath('infra.js');
   const args = [
-    '--bind', '/', '/',
-    '--dev', '/dev',
-    '--proc', '/proc',
-    '--unshare-net', '--unshare-pid', '--unshare-uts', '--hostname', o.hostname,
+    '--bind',
+    '/',
+    '/',
+    '--dev',
+    '/dev',
+    '--proc',
+    '/proc',
+    '--unshare-net',
+    '--unshare-pid',
+    '--unshare-uts',
+    '--hostname',
+    o.hostname,
     '--die-with-parent',
-    '--info-fd', '3',
-    process.execPath, script, o.dialPath, o.podIP, o.nodeCidr,
+    '--info-fd',
+    '3',
+    process.execPath,
+    script,
+    o.dialPath,
+    o.podIP,
+    o.nodeCidr,
   ];
   const child: ChildProcess = spawn('/usr/bin/bwrap', args, { stdio: ['pipe', 'pipe', 'pipe', 'pipe'] });
   let stderr = '';
@@ -118,7 +135,11 @@ async function startInfraOnce(o: InfraOptions): Promise<Infra> {
     child.stdin!.write(msg);
   };
   const exited = new Promise<void>((r) => child.once('exit', () => r()));
-  const pid = await readInfo(child, 3, () => `the pod's network namespace could not be created: bwrap failed: ${stderr.trim()}`);
+  const pid = await readInfo(
+    child,
+    3,
+    () => `the pod's network namespace could not be created: bwrap failed: ${stderr.trim()}`,
+  );
   setRoutes(o.routes);
   // Wait for the dial socket and the first routes, so that neither the first connect() nor the
   // first container races the helper's start.
@@ -182,7 +203,12 @@ export function dialPod(dialPath: string, host: string, port: number): Promise<n
         } else {
           const m = /^ERR (\S+) (.*)$/.exec(line);
           const code = m?.[1] ?? 'ECONNREFUSED';
-          const why = code === 'ECONNREFUSED' ? 'connect: connection refused' : code === 'ETIMEDOUT' ? 'i/o timeout' : (m?.[2] ?? line);
+          const why =
+            code === 'ECONNREFUSED'
+              ? 'connect: connection refused'
+              : code === 'ETIMEDOUT'
+                ? 'i/o timeout'
+                : (m?.[2] ?? line);
           fail(code, `dial tcp ${host}:${port}: ${why}`);
         }
         return;

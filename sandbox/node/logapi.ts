@@ -62,7 +62,13 @@ function waitingMessage(c: ContainerRunner, podName: string): string | undefined
   return undefined;
 }
 
-export function serveLog(worker: PodWorker | undefined, pod: KObject, query: URLSearchParams, res: http.ServerResponse, guard: StreamGuard): void {
+export function serveLog(
+  worker: PodWorker | undefined,
+  pod: KObject,
+  query: URLSearchParams,
+  res: http.ServerResponse,
+  guard: StreamGuard,
+): void {
   try {
     const name = pickContainer(pod, query);
     const follow = boolParam(query, 'follow');
@@ -102,7 +108,11 @@ export function serveLog(worker: PodWorker | undefined, pod: KObject, query: URL
       path = c.logs[c.logs.length - 1];
       live = c.instanceRunning;
     }
-    res.writeHead(200, { 'Content-Type': 'text/plain', 'Transfer-Encoding': 'chunked', 'Cache-Control': 'no-cache, private' });
+    res.writeHead(200, {
+      'Content-Type': 'text/plain',
+      'Transfer-Encoding': 'chunked',
+      'Cache-Control': 'no-cache, private',
+    });
     let budget = q.limitBytes ?? Infinity;
     const emit = (s: string): boolean => {
       if (budget <= 0) return false;

@@ -89,7 +89,13 @@ export function parseLine(line: string): LogLine | undefined {
   const c = line.indexOf(' ', b + 1);
   if (a < 0 || b < 0 || c < 0) return undefined;
   const time = line.slice(0, a);
-  return { time, ms: Date.parse(time), stream: line.slice(a + 1, b), partial: line.slice(b + 1, c) === 'P', text: line.slice(c + 1) };
+  return {
+    time,
+    ms: Date.parse(time),
+    stream: line.slice(a + 1, b),
+    partial: line.slice(b + 1, c) === 'P',
+    text: line.slice(c + 1),
+  };
 }
 
 export function readLines(path: string): LogLine[] {

@@ -107,7 +107,8 @@ export class PodWorker {
   }
 
   connect(host: string, port: number): Promise<Duplex> {
-    if (!this.infra) return Promise.reject(Object.assign(new Error(`pod ${this.key} has no network yet`), { code: 'EHOSTUNREACH' }));
+    if (!this.infra)
+      return Promise.reject(Object.assign(new Error(`pod ${this.key} has no network yet`), { code: 'EHOSTUNREACH' }));
     return dialPod(this.infra.dialPath, host, port);
   }
 
@@ -122,7 +123,10 @@ export class PodWorker {
   private async main(): Promise<void> {
     mkdirSync(join(this.dir, podFilesDir), { recursive: true });
     this.writeHosts();
-    writeFileSync(this.resolvPath, `search ${this.pod.metadata.namespace}.svc.cluster.local svc.cluster.local cluster.local\nnameserver 127.0.0.1\noptions ndots:5\n`);
+    writeFileSync(
+      this.resolvPath,
+      `search ${this.pod.metadata.namespace}.svc.cluster.local svc.cluster.local cluster.local\nnameserver 127.0.0.1\noptions ndots:5\n`,
+    );
     this.unsubscribe.push(this.deps.services.onChange(() => this.writeHosts()));
     this.unsubscribe.push(this.deps.routes.onChange(() => this.infra?.setRoutes(this.deps.routes.for(this.ip))));
     this.scheduleWrite();
@@ -183,7 +187,10 @@ export class PodWorker {
     if (!this.gone) {
       this.writeStatus(true);
       try {
-        this.deps.api.delete('pods', this.pod.metadata.namespace, this.pod.metadata.name!, { gracePeriodSeconds: 0, preconditions: { uid: this.pod.metadata.uid } });
+        this.deps.api.delete('pods', this.pod.metadata.namespace, this.pod.metadata.name!, {
+          gracePeriodSeconds: 0,
+          preconditions: { uid: this.pod.metadata.uid },
+        });
       } catch (e) {
         if (!(e instanceof ApiError && (e.code === 404 || e.code === 409))) throw e;
       }
@@ -193,7 +200,8 @@ export class PodWorker {
 
   /** Stops every container within the pod's grace period. */
   private async stopContainers(): Promise<void> {
-    const graceMs = (this.pod.metadata.deletionGracePeriodSeconds ?? this.pod.spec?.terminationGracePeriodSeconds ?? 30) * 1000;
+    const graceMs =
+      (this.pod.metadata.deletionGracePeriodSeconds ?? this.pod.spec?.terminationGracePeriodSeconds ?? 30) * 1000;
     await Promise.all(this.containers().map((c) => c.stop(this.gone ? 0 : graceMs, !this.gone)));
   }
 
@@ -238,7 +246,8 @@ export class PodWorker {
 
   refreshVolumes(): void {
     if (!this.vols || this.gone) return;
-    for (const [name, msg] of this.vols.refresh(this.pod)) this.event('Warning', 'FailedMount', `MountVolume.SetUp failed for volume "${name}" : ${msg}`);
+    for (const [name, msg] of this.vols.refresh(this.pod))
+      this.event('Warning', 'FailedMount', `MountVolume.SetUp failed for volume "${name}" : ${msg}`);
   }
 
   /** Stops everything now (agent shutdown): SIGTERM, then SIGKILL; no API writes. */
@@ -314,7 +323,12 @@ export class PodWorker {
       const status = podStatus(this, cur, final);
       if (JSON.stringify(status) === JSON.stringify(cur.status)) return;
       try {
-        const updated = this.deps.api.update('pods', cur.metadata.namespace, { ...cur, status }, { subresource: 'status' });
+        const updated = this.deps.api.update(
+          'pods',
+          cur.metadata.namespace,
+          { ...cur, status },
+          { subresource: 'status' },
+        );
         this.pod = { ...this.pod, status: updated.status };
         return;
       } catch (e) {
@@ -324,5 +338,4 @@ export class PodWorker {
       }
     }
   }
-
 }

@@ -8,7 +8,16 @@ import type { Duplex } from 'node:stream';
 import { ApiError, type KObject } from '../core/types';
 import type { PodWorker } from './pod';
 import type { StreamGuard } from './streams';
-import { PORTFORWARD_PROTOCOLS, frame, negotiate, offeredProtocols, refuse, sendFlow, unframe, upgrade } from './wsproto';
+import {
+  PORTFORWARD_PROTOCOLS,
+  frame,
+  negotiate,
+  offeredProtocols,
+  refuse,
+  sendFlow,
+  unframe,
+  upgrade,
+} from './wsproto';
 
 export function parsePorts(query: URLSearchParams): number[] {
   const raw = [...query.getAll('ports'), ...query.getAll('port')];
@@ -18,7 +27,12 @@ export function parsePorts(query: URLSearchParams): number[] {
     if (!r) throw new ApiError(400, 'BadRequest', 'query parameter "port" cannot be empty');
     for (const p of r.split(',')) {
       const n = Number(p);
-      if (!/^\d+$/.test(p) || n > 65535) throw new ApiError(400, 'BadRequest', `unable to parse "${p}" as a port: strconv.ParseUint: parsing "${p}": invalid syntax`);
+      if (!/^\d+$/.test(p) || n > 65535)
+        throw new ApiError(
+          400,
+          'BadRequest',
+          `unable to parse "${p}" as a port: strconv.ParseUint: parsing "${p}": invalid syntax`,
+        );
       if (n < 1) throw new ApiError(400, 'BadRequest', `port "${p}" must be > 0`);
       out.push(n);
     }
@@ -26,12 +40,24 @@ export function parsePorts(query: URLSearchParams): number[] {
   return out;
 }
 
-export async function servePortForward(worker: PodWorker | undefined, pod: KObject, query: URLSearchParams, req: http.IncomingMessage, socket: Duplex, head: Buffer, guard: StreamGuard): Promise<void> {
+export async function servePortForward(
+  worker: PodWorker | undefined,
+  pod: KObject,
+  query: URLSearchParams,
+  req: http.IncomingMessage,
+  socket: Duplex,
+  head: Buffer,
+  guard: StreamGuard,
+): Promise<void> {
   let ports: number[];
   try {
     ports = parsePorts(query);
     if (!worker?.infra || pod.status?.phase === 'Succeeded' || pod.status?.phase === 'Failed') {
-      throw new ApiError(400, 'BadRequest', `unable to upgrade connection: pod ${pod.metadata.name} is not running (phase ${pod.status?.phase ?? 'Pending'})`);
+      throw new ApiError(
+        400,
+        'BadRequest',
+        `unable to upgrade connection: pod ${pod.metadata.name} is not running (phase ${pod.status?.phase ?? 'Pending'})`,
+      );
     }
   } catch (e) {
     guard.close();

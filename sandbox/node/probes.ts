@@ -56,7 +56,11 @@ async function httpProbe(h: KObject, ctx: ProbeContext, timeoutMs: number): Prom
   const scheme = (h.scheme ?? 'HTTP').toLowerCase();
   const path: string = h.path ?? '/';
   const url = `${scheme}://${host}:${port}${path.startsWith('/') ? path : '/' + path}`;
-  if (scheme !== 'http') return { ok: false, output: `Get "${url}": the sandbox's prober speaks HTTP only (scheme ${h.scheme} is not supported)` };
+  if (scheme !== 'http')
+    return {
+      ok: false,
+      output: `Get "${url}": the sandbox's prober speaks HTTP only (scheme ${h.scheme} is not supported)`,
+    };
   let sock: Duplex;
   try {
     sock = await ctx.connect(host, port);
@@ -66,23 +70,30 @@ async function httpProbe(h: KObject, ctx: ProbeContext, timeoutMs: number): Prom
   const headers: Record<string, string> = { 'User-Agent': 'kube-probe/1.32', Accept: '*/*', Connection: 'close' };
   for (const hh of (h.httpHeaders ?? []) as { name: string; value: string }[]) headers[hh.name] = hh.value;
   const work = new Promise<ProbeResult>((resolve) => {
-    const req = http.request({ host, port, path, method: 'GET', headers, createConnection: () => sock as never }, (res) => {
-      const status = res.statusCode ?? 0;
-      let body = '';
-      res.on('data', (d) => {
-        if (body.length < 10 * 1024) body += d;
-      });
-      res.on('end', () => {
-        if (status >= 200 && status < 400) resolve({ ok: true, output: body });
-        else resolve({ ok: false, output: `HTTP probe failed with statuscode: ${status}` });
-      });
-      res.on('error', (e) => resolve({ ok: false, output: `Get "${url}": ${e.message}` }));
-    });
+    const req = http.request(
+      { host, port, path, method: 'GET', headers, createConnection: () => sock as never },
+      (res) => {
+        const status = res.statusCode ?? 0;
+        let body = '';
+        res.on('data', (d) => {
+          if (body.length < 10 * 1024) body += d;
+        });
+        res.on('end', () => {
+          if (status >= 200 && status < 400) resolve({ ok: true, output: body });
+          else resolve({ ok: false, output: `HTTP probe failed with statuscode: ${status}` });
+        });
+        res.on('error', (e) => resolve({ ok: false, output: `Get "${url}": ${e.message}` }));
+      },
+    );
     req.on('error', (e) => resolve({ ok: false, output: `Get "${url}": ${e.message}` }));
     req.end();
   });
   const r = await withTimeout(work, timeoutMs, () => sock.destroy());
-  if (r === 'timeout') return { ok: false, output: `Get "${url}": context deadline exceeded (Client.Timeout exceeded while awaiting headers)` };
+  if (r === 'timeout')
+    return {
+      ok: false,
+      output: `Get "${url}": context deadline exceeded (Client.Timeout exceeded while awaiting headers)`,
+    };
   return r;
 }
 
@@ -123,7 +134,11 @@ export function runProbe(probe: KObject, ctx: ProbeContext): Promise<ProbeResult
   if (probe.httpGet) return httpProbe(probe.httpGet, ctx, timeoutMs);
   if (probe.tcpSocket) return tcpProbe(probe.tcpSocket, ctx, timeoutMs);
   if (probe.exec) return execProbe(probe.exec, ctx, timeoutMs);
-  if (probe.grpc) return Promise.resolve({ ok: false, output: 'grpc probes are not supported by the sandbox; use httpGet, tcpSocket or exec' });
+  if (probe.grpc)
+    return Promise.resolve({
+      ok: false,
+      output: 'grpc probes are not supported by the sandbox; use httpGet, tcpSocket or exec',
+    });
   return Promise.resolve({ ok: false, output: 'probe has no handler' });
 }
 

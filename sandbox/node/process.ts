@@ -54,18 +54,33 @@ function fifo(path: string): { writeFd: number; reader: net.Socket } {
   return { writeFd, reader: new net.Socket({ fd: readFd, readable: true, writable: false }) };
 }
 
-const SIGNALS: Record<string, number> = { SIGHUP: 1, SIGINT: 2, SIGQUIT: 3, SIGKILL: 9, SIGTERM: 15, SIGABRT: 6, SIGSEGV: 11, SIGPIPE: 13 };
+const SIGNALS: Record<string, number> = {
+  SIGHUP: 1,
+  SIGINT: 2,
+  SIGQUIT: 3,
+  SIGKILL: 9,
+  SIGTERM: 15,
+  SIGABRT: 6,
+  SIGSEGV: 11,
+  SIGPIPE: 13,
+};
 
 export async function startProcess(s: ProcessSpec): Promise<ContainerProcess> {
   const args = [
     `--net=/proc/${s.infraPid}/ns/net`,
     '/usr/bin/bwrap',
     ...s.fsArgs,
-    '--chdir', s.workingDir,
-    '--unshare-pid', '--unshare-ipc', '--unshare-uts', '--hostname', s.hostname,
+    '--chdir',
+    s.workingDir,
+    '--unshare-pid',
+    '--unshare-ipc',
+    '--unshare-uts',
+    '--hostname',
+    s.hostname,
     '--as-pid-1',
     '--die-with-parent',
-    '--info-fd', '3',
+    '--info-fd',
+    '3',
     '--',
     ...s.argv,
   ];
@@ -88,7 +103,8 @@ export async function startProcess(s: ProcessSpec): Promise<ContainerProcess> {
     }
     s.log.write('stderr', d);
   });
-  const drained = (sock: net.Socket) => new Promise<void>((r) => (sock.once('close', () => r()), sock.once('error', () => r())));
+  const drained = (sock: net.Socket) =>
+    new Promise<void>((r) => (sock.once('close', () => r()), sock.once('error', () => r())));
   const streamsDone = Promise.all([drained(out.reader), drained(err.reader)]);
   const closed = new Promise<{ code: number | null; sig: NodeJS.Signals | null }>((r) =>
     child.once('exit', (code, sig) => {
@@ -106,8 +122,14 @@ export async function startProcess(s: ProcessSpec): Promise<ContainerProcess> {
     const finishedAt = new Date();
     if (setupErr) {
       const m = /execvp (\S+): (.*)/.exec(setupErr);
-      const why = m ? `exec: "${m[1]}": ${m[2].includes('No such file') ? 'executable file not found in $PATH' : m[2]}` : setupErr.trim();
-      return { exitCode: 128, startError: `failed to create containerd task: failed to create shim task: OCI runtime create failed: runc create failed: unable to start container process: ${why}: unknown`, finishedAt };
+      const why = m
+        ? `exec: "${m[1]}": ${m[2].includes('No such file') ? 'executable file not found in $PATH' : m[2]}`
+        : setupErr.trim();
+      return {
+        exitCode: 128,
+        startError: `failed to create containerd task: failed to create shim task: OCI runtime create failed: runc create failed: unable to start container process: ${why}: unknown`,
+        finishedAt,
+      };
     }
     if (sig) return { exitCode: 128 + (SIGNALS[sig] ?? 0), signal: SIGNALS[sig], finishedAt };
     // bwrap reports a child killed by signal N as 128+N, as a shell would.

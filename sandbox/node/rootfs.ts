@@ -28,8 +28,14 @@ export class RootFs {
   private readonly root: Node = { kind: 'tmpfs', children: new Map() };
 
   constructor() {
-    for (const top of ['usr', 'etc']) this.root.children.set(top, { kind: 'host', src: `/${top}`, ro: true, hostPath: `/${top}`, children: new Map() });
-    for (const [name, target] of [['lib', 'usr/lib'], ['lib64', 'usr/lib64'], ['bin', 'usr/bin'], ['sbin', 'usr/sbin']]) {
+    for (const top of ['usr', 'etc'])
+      this.root.children.set(top, { kind: 'host', src: `/${top}`, ro: true, hostPath: `/${top}`, children: new Map() });
+    for (const [name, target] of [
+      ['lib', 'usr/lib'],
+      ['lib64', 'usr/lib64'],
+      ['bin', 'usr/bin'],
+      ['sbin', 'usr/sbin'],
+    ]) {
       if (existsSync(`/${target}`)) this.root.children.set(name, { kind: 'symlink', target, children: new Map() });
     }
     const usr = this.explode(this.root.children.get('usr')!);
@@ -50,7 +56,8 @@ export class RootFs {
         continue;
       }
       if (st.isSymbolicLink()) n.children.set(name, { kind: 'symlink', target: readlinkSync(p), children: new Map() });
-      else if (st.isDirectory() || st.isFile()) n.children.set(name, { kind: 'host', src: p, ro: true, hostPath: p, children: new Map() });
+      else if (st.isDirectory() || st.isFile())
+        n.children.set(name, { kind: 'host', src: p, ro: true, hostPath: p, children: new Map() });
     }
     // Directories that existed only through the old bind now need a bind of their own.
     for (const c of n.children.values()) if (c.kind === 'pass' && c.hostPath) c.kind = 'host';
@@ -74,7 +81,12 @@ export class RootFs {
     }
     const name = parts[parts.length - 1];
     // Mounting at a path the host bind lacks needs a writable parent.
-    if ((node.kind === 'host' || node.kind === 'pass') && node.hostPath && !node.children.has(name) && !existsSync(join(node.hostPath, name))) {
+    if (
+      (node.kind === 'host' || node.kind === 'pass') &&
+      node.hostPath &&
+      !node.children.has(name) &&
+      !existsSync(join(node.hostPath, name))
+    ) {
       this.explode(node);
     }
     return { parent: node, name };
@@ -84,7 +96,9 @@ export class RootFs {
     const existing = node.children.get(name);
     if (existing) {
       if (existing.kind === 'symlink') {
-        throw new Error(`/${name} is a symbolic link in the sandbox's container root (to ${existing.target}); mount at the target path instead`);
+        throw new Error(
+          `/${name} is a symbolic link in the sandbox's container root (to ${existing.target}); mount at the target path instead`,
+        );
       }
       return existing;
     }
@@ -122,7 +136,12 @@ export class RootFs {
   bind(src: string, dest: string, ro: boolean): void {
     const { parent, name } = this.parentOf(dest);
     const old = parent.children.get(name);
-    parent.children.set(name, { kind: 'bind', src, ro, children: old && old.kind !== 'host' && old.kind !== 'pass' ? new Map() : new Map() });
+    parent.children.set(name, {
+      kind: 'bind',
+      src,
+      ro,
+      children: old && old.kind !== 'host' && old.kind !== 'pass' ? new Map() : new Map(),
+    });
   }
 
   symlink(target: string, dest: string): void {
@@ -152,7 +171,11 @@ export class RootFs {
       const st = lstatSync(src);
       if (st.isSymbolicLink()) {
         this.symlink(readlinkSync(src), target);
-      } else if (st.isDirectory() && this.exists(target) && readdirSync(src).every((e) => lstatSync(join(src, e)).isDirectory())) {
+      } else if (
+        st.isDirectory() &&
+        this.exists(target) &&
+        readdirSync(src).every((e) => lstatSync(join(src, e)).isDirectory())
+      ) {
         this.overlayImage(src, target);
       } else {
         this.bind(src, target, false);

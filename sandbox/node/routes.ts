@@ -54,7 +54,8 @@ export class PodRoutes {
       .map((p) => ({ ip: p.ip, port: p.port, socketPath: p.socketPath }));
     for (const [peerIP, peer] of this.peers) {
       if (peerIP === ip) continue;
-      for (const port of peer.ports) routes.push({ ip: peerIP, port, socketPath: peer.dialPath, dial: `${peerIP} ${port}` });
+      for (const port of peer.ports)
+        routes.push({ ip: peerIP, port, socketPath: peer.dialPath, dial: `${peerIP} ${port}` });
     }
     return routes;
   }

@@ -84,9 +84,15 @@ export function podStatus(src: StatusSource, pod: KObject, final: boolean): Json
   const policy: string = pod.spec?.restartPolicy ?? 'Always';
   const initStatuses = src.init.map((c) => c.status());
   const appStatuses = src.app.map((c) => c.status());
-  const initFailed = policy === 'Never' && initStatuses.some((s) => s.state.terminated && s.state.terminated.exitCode !== 0);
+  const initFailed =
+    policy === 'Never' && initStatuses.some((s) => s.state.terminated && s.state.terminated.exitCode !== 0);
   let phase = phaseOf(policy, src.initialized, initFailed, appStatuses);
-  if (final && phase !== 'Succeeded' && phase !== 'Failed' && appStatuses.some((s) => s.state.terminated || s.lastState?.terminated)) {
+  if (
+    final &&
+    phase !== 'Succeeded' &&
+    phase !== 'Failed' &&
+    appStatuses.some((s) => s.state.terminated || s.lastState?.terminated)
+  ) {
     // As the kubelet since 1.27: a deleted pod reaches a terminal phase once its containers stopped.
     phase = appStatuses.every((s) => s.state.terminated?.exitCode === 0) ? 'Succeeded' : 'Failed';
   }
@@ -100,22 +106,51 @@ export function podStatus(src: StatusSource, pod: KObject, final: boolean): Json
   const containersReady = unready.length === 0 && !terminal && !src.deleting;
   const conds: Json[] = [
     condition(src, 'PodReadyToStartContainers', src.sandboxReady && !(final && terminal)),
-    condition(src, 'Initialized', notInit.length === 0, notInit.length ? 'ContainersNotInitialized' : undefined, notInit.length ? `containers with incomplete status: [${notInit.join(' ')}]` : undefined),
+    condition(
+      src,
+      'Initialized',
+      notInit.length === 0,
+      notInit.length ? 'ContainersNotInitialized' : undefined,
+      notInit.length ? `containers with incomplete status: [${notInit.join(' ')}]` : undefined,
+    ),
     condition(
       src,
       'Ready',
       containersReady && gatesOk && !forced,
-      terminal ? 'PodCompleted' : !containersReady ? 'ContainersNotReady' : !gatesOk ? 'ReadinessGatesNotReady' : forced ? 'ContainersNotReady' : undefined,
-      terminal ? undefined : !containersReady ? `containers with unready status: [${unready.join(' ')}]` : !gatesOk ? `corresponding condition of pod readiness gate "${gates.join('", "')}" does not exist.` : forced ? 'readiness forced false by fault injection' : undefined,
+      terminal
+        ? 'PodCompleted'
+        : !containersReady
+          ? 'ContainersNotReady'
+          : !gatesOk
+            ? 'ReadinessGatesNotReady'
+            : forced
+              ? 'ContainersNotReady'
+              : undefined,
+      terminal
+        ? undefined
+        : !containersReady
+          ? `containers with unready status: [${unready.join(' ')}]`
+          : !gatesOk
+            ? `corresponding condition of pod readiness gate "${gates.join('", "')}" does not exist.`
+            : forced
+              ? 'readiness forced false by fault injection'
+              : undefined,
     ),
-    condition(src, 'ContainersReady', containersReady, terminal ? 'PodCompleted' : !containersReady ? 'ContainersNotReady' : undefined, !terminal && !containersReady ? `containers with unready status: [${unready.join(' ')}]` : undefined),
+    condition(
+      src,
+      'ContainersReady',
+      containersReady,
+      terminal ? 'PodCompleted' : !containersReady ? 'ContainersNotReady' : undefined,
+      !terminal && !containersReady ? `containers with unready status: [${unready.join(' ')}]` : undefined,
+    ),
     condition(src, 'PodScheduled', true),
   ];
   // Conditions other components own (readiness gates, DisruptionTarget) are kept.
   const ours = new Set(conds.map((c) => c.type));
   for (const c of existing) if (!ours.has(c.type)) conds.push(c);
   if (src.mountError) {
-    for (const s of appStatuses) if (s.state.waiting && !s.lastState?.terminated) s.state = { waiting: { reason: 'ContainerCreating' } };
+    for (const s of appStatuses)
+      if (s.state.waiting && !s.lastState?.terminated) s.state = { waiting: { reason: 'ContainerCreating' } };
   }
   return {
     phase,

@@ -4,7 +4,19 @@
 // each key a symlink through `..data`), so a refresh is one atomic rename, as programs that watch
 // mounted config expect.
 
-import { chmodSync, existsSync, lstatSync, mkdirSync, readdirSync, readlinkSync, renameSync, rmSync, symlinkSync, unlinkSync, writeFileSync } from 'node:fs';
+import {
+  chmodSync,
+  existsSync,
+  lstatSync,
+  mkdirSync,
+  readdirSync,
+  readlinkSync,
+  renameSync,
+  rmSync,
+  symlinkSync,
+  unlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { dirname, join } from 'node:path';
 import type { Api, KObject } from '../core/types';
 import { fieldPathValue, formatMap } from './env';
@@ -27,7 +39,12 @@ export interface PodVolumes {
 
 const DEFAULT_MODE = 0o644;
 
-function keyFiles(data: Record<string, Buffer>, items: { key: string; path: string; mode?: number }[] | undefined, mode: number, what: string): Map<string, FileOut> {
+function keyFiles(
+  data: Record<string, Buffer>,
+  items: { key: string; path: string; mode?: number }[] | undefined,
+  mode: number,
+  what: string,
+): Map<string, FileOut> {
   const out = new Map<string, FileOut>();
   if (items && items.length > 0) {
     for (const it of items) {
@@ -43,7 +60,8 @@ function keyFiles(data: Record<string, Buffer>, items: { key: string; path: stri
 function configMapData(o: KObject): Record<string, Buffer> {
   const out: Record<string, Buffer> = {};
   for (const [k, v] of Object.entries((o.data ?? {}) as Record<string, string>)) out[k] = Buffer.from(v, 'utf8');
-  for (const [k, v] of Object.entries((o.binaryData ?? {}) as Record<string, string>)) out[k] = Buffer.from(v, 'base64');
+  for (const [k, v] of Object.entries((o.binaryData ?? {}) as Record<string, string>))
+    out[k] = Buffer.from(v, 'base64');
   return out;
 }
 
@@ -57,15 +75,29 @@ function secretData(o: KObject): Record<string, Buffer> {
 type Source = Json;
 
 /** The files one projected-style source contributes. */
-function sourceFiles(api: Api, pod: KObject, podIP: string, src: Source, mode: number, volName: string): Map<string, FileOut> {
+function sourceFiles(
+  api: Api,
+  pod: KObject,
+  podIP: string,
+  src: Source,
+  mode: number,
+  volName: string,
+): Map<string, FileOut> {
   const ns = pod.metadata.namespace;
   if (src.configMap) {
     const cm = api.tryGet('configmaps', ns, src.configMap.name);
     if (!cm) {
       if (src.configMap.optional) return new Map();
-      throw new MountError(`MountVolume.SetUp failed for volume "${volName}" : configmap "${src.configMap.name}" not found`);
+      throw new MountError(
+        `MountVolume.SetUp failed for volume "${volName}" : configmap "${src.configMap.name}" not found`,
+      );
     }
-    return keyFiles(configMapData(cm), src.configMap.items, src.configMap.defaultMode ?? mode, `MountVolume.SetUp failed for volume "${volName}" : configmap`);
+    return keyFiles(
+      configMapData(cm),
+      src.configMap.items,
+      src.configMap.defaultMode ?? mode,
+      `MountVolume.SetUp failed for volume "${volName}" : configmap`,
+    );
   }
   if (src.secret) {
     const name = src.secret.secretName ?? src.secret.name;
@@ -74,16 +106,28 @@ function sourceFiles(api: Api, pod: KObject, podIP: string, src: Source, mode: n
       if (src.secret.optional) return new Map();
       throw new MountError(`MountVolume.SetUp failed for volume "${volName}" : secret "${name}" not found`);
     }
-    return keyFiles(secretData(s), src.secret.items, src.secret.defaultMode ?? mode, `MountVolume.SetUp failed for volume "${volName}" : secret`);
+    return keyFiles(
+      secretData(s),
+      src.secret.items,
+      src.secret.defaultMode ?? mode,
+      `MountVolume.SetUp failed for volume "${volName}" : secret`,
+    );
   }
   if (src.downwardAPI) {
     const out = new Map<string, FileOut>();
     for (const it of (src.downwardAPI.items ?? []) as KObject[]) {
       if (it.resourceFieldRef) {
-        throw new MountError(`MountVolume.SetUp failed for volume "${volName}" : resourceFieldRef is not supported by the sandbox, which enforces no resource limits`);
+        throw new MountError(
+          `MountVolume.SetUp failed for volume "${volName}" : resourceFieldRef is not supported by the sandbox, which enforces no resource limits`,
+        );
       }
       const path: string = it.fieldRef.fieldPath;
-      const value = path === 'metadata.labels' ? formatMap(pod.metadata.labels) : path === 'metadata.annotations' ? formatMap(pod.metadata.annotations) : fieldPathValue({ api, pod, podIP, hostIP: '127.0.0.1' }, path);
+      const value =
+        path === 'metadata.labels'
+          ? formatMap(pod.metadata.labels)
+          : path === 'metadata.annotations'
+            ? formatMap(pod.metadata.annotations)
+            : fieldPathValue({ api, pod, podIP, hostIP: '127.0.0.1' }, path);
       out.set(it.path, { data: Buffer.from(value), mode: it.mode ?? src.downwardAPI.defaultMode ?? mode });
     }
     return out;
@@ -97,13 +141,31 @@ function sourceFiles(api: Api, pod: KObject, podIP: string, src: Source, mode: n
 }
 
 function volumeFiles(api: Api, pod: KObject, podIP: string, v: KObject): Map<string, FileOut> | undefined {
-  if (v.configMap) return sourceFiles(api, pod, podIP, { configMap: v.configMap } as Source, v.configMap.defaultMode ?? DEFAULT_MODE, v.name);
-  if (v.secret) return sourceFiles(api, pod, podIP, { secret: v.secret } as Source, v.secret.defaultMode ?? DEFAULT_MODE, v.name);
-  if (v.downwardAPI) return sourceFiles(api, pod, podIP, { downwardAPI: v.downwardAPI } as Source, v.downwardAPI.defaultMode ?? DEFAULT_MODE, v.name);
+  if (v.configMap)
+    return sourceFiles(
+      api,
+      pod,
+      podIP,
+      { configMap: v.configMap } as Source,
+      v.configMap.defaultMode ?? DEFAULT_MODE,
+      v.name,
+    );
+  if (v.secret)
+    return sourceFiles(api, pod, podIP, { secret: v.secret } as Source, v.secret.defaultMode ?? DEFAULT_MODE, v.name);
+  if (v.downwardAPI)
+    return sourceFiles(
+      api,
+      pod,
+      podIP,
+      { downwardAPI: v.downwardAPI } as Source,
+      v.downwardAPI.defaultMode ?? DEFAULT_MODE,
+      v.name,
+    );
   if (v.projected) {
     const all = new Map<string, FileOut>();
     for (const s of (v.projected.sources ?? []) as Source[]) {
-      for (const [k, f] of sourceFiles(api, pod, podIP, s, v.projected.defaultMode ?? DEFAULT_MODE, v.name)) all.set(k, f);
+      for (const [k, f] of sourceFiles(api, pod, podIP, s, v.projected.defaultMode ?? DEFAULT_MODE, v.name))
+        all.set(k, f);
     }
     return all;
   }
@@ -111,7 +173,9 @@ function volumeFiles(api: Api, pod: KObject, podIP: string, v: KObject): Map<str
 }
 
 function fingerprint(files: Map<string, FileOut>): string {
-  return JSON.stringify([...files].sort(([a], [b]) => a.localeCompare(b)).map(([k, f]) => [k, f.mode, f.data.toString('base64')]));
+  return JSON.stringify(
+    [...files].sort(([a], [b]) => a.localeCompare(b)).map(([k, f]) => [k, f.mode, f.data.toString('base64')]),
+  );
 }
 
 /** The kubelet's AtomicWriter: a new timestamped dir, `..data` swapped by rename, user-visible names as symlinks. */
@@ -184,7 +248,9 @@ export function setUpVolumes(api: Api, pod: KObject, podIP: string, dir: string)
       const files = volumeFiles(api, pod, podIP, v);
       if (!files) {
         const kind = Object.keys(v).find((k) => k !== 'name') ?? 'unknown';
-        throw new MountError(`MountVolume.SetUp failed for volume "${v.name}" : volume type ${kind} is not supported by the sandbox (supported: emptyDir, configMap, secret, downwardAPI, projected)`);
+        throw new MountError(
+          `MountVolume.SetUp failed for volume "${v.name}" : volume type ${kind} is not supported by the sandbox (supported: emptyDir, configMap, secret, downwardAPI, projected)`,
+        );
       }
       const fp = fingerprint(files);
       if (!existsSync(join(p, '..data'))) writeAtomic(p, files);
@@ -220,7 +286,8 @@ export function mountSource(vols: PodVolumes, m: KObject, expandSub: (s: string)
   if (!base) throw new MountError(`volumeMount "${m.name}" names no volume of the pod`);
   const sub: string | undefined = m.subPath ?? (m.subPathExpr ? expandSub(m.subPathExpr) : undefined);
   if (!sub) return base;
-  if (sub.split('/').includes('..') || sub.startsWith('/')) throw new MountError(`subPath "${sub}" must be a relative path without ".."`);
+  if (sub.split('/').includes('..') || sub.startsWith('/'))
+    throw new MountError(`subPath "${sub}" must be a relative path without ".."`);
   const p = join(base, sub);
   if (!existsSync(p)) {
     if (existsSync(join(base, '..data'))) throw new MountError(`subPath "${sub}" does not exist in volume "${m.name}"`);

@@ -48,7 +48,11 @@ export function offeredProtocols(req: http.IncomingMessage): string[] {
 }
 
 export function upgrade(req: http.IncomingMessage, socket: Duplex, head: Buffer, n: Negotiated): Promise<WebSocket> {
-  const wss = new WebSocketServer({ noServer: true, perMessageDeflate: false, handleProtocols: () => n.protocol || false });
+  const wss = new WebSocketServer({
+    noServer: true,
+    perMessageDeflate: false,
+    handleProtocols: () => n.protocol || false,
+  });
   return new Promise((resolve) => wss.handleUpgrade(req, socket, head, (ws) => resolve(ws)));
 }
 
@@ -56,7 +60,9 @@ export function upgrade(req: http.IncomingMessage, socket: Duplex, head: Buffer,
 export function refuse(socket: Duplex, e: ApiError): void {
   const body = JSON.stringify(e.status());
   const text = { 400: 'Bad Request', 404: 'Not Found', 500: 'Internal Server Error' }[e.code] ?? 'Error';
-  socket.end(`HTTP/1.1 ${e.code} ${text}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`);
+  socket.end(
+    `HTTP/1.1 ${e.code} ${text}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
+  );
 }
 
 export function frame(n: Negotiated, channel: number, data: Buffer): Buffer | string {

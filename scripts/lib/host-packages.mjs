@@ -12,7 +12,11 @@ const sandbox = [
   { pkg: 'nftables', paths: ['/usr/sbin/nft'], why: 'pods reach Services and each other by address' },
   { pkg: 'nginx-light', paths: ['/usr/sbin/nginx'], why: "the nginx image and Devlane's router" },
   { pkg: 'python3', paths: ['/usr/bin/python3'], why: "the demo shop's Python service" },
-  { pkg: 'python3-debugpy', paths: ['/usr/lib/python3/dist-packages/debugpy'], why: 'breakpoints in the Python service' },
+  {
+    pkg: 'python3-debugpy',
+    paths: ['/usr/lib/python3/dist-packages/debugpy'],
+    why: 'breakpoints in the Python service',
+  },
 ];
 
 /** @type {Need[]} */
@@ -27,7 +31,11 @@ const real = [
 ];
 
 /** @type {Need} */
-const codeServer = { pkg: 'libkrb5-dev', paths: ['/usr/include/gssapi/gssapi.h'], why: "code-server's first install builds a module against Kerberos' headers" };
+const codeServer = {
+  pkg: 'libkrb5-dev',
+  paths: ['/usr/include/gssapi/gssapi.h'],
+  why: "code-server's first install builds a module against Kerberos' headers",
+};
 
 /**
  * The packages missing for this run, in a stable order.
@@ -60,7 +68,9 @@ export function installDecision(o) {
  * @param {boolean} apt whether this machine has apt-get (else the names are Debian's)
  */
 export function missingText(missing, command, apt) {
-  const run = apt ? `Install them with:\n\n    ${command}\n\n` : 'This machine has no apt-get; install the equivalent of these Debian packages.\n';
+  const run = apt
+    ? `Install them with:\n\n    ${command}\n\n`
+    : 'This machine has no apt-get; install the equivalent of these Debian packages.\n';
   return `missing system packages; nothing was started:\n${missingLines(missing)}\n${run}Then run \`npm run demo\` again (as root with --yes, or DEVLANE_DEMO_INSTALL=1, it installs them itself).`;
 }
 

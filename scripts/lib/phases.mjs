@@ -21,7 +21,9 @@ export function phaseClock(now = () => Date.now()) {
       phases.push({ name, note });
     },
     summary() {
-      const parts = phases.map((p) => (p.ms === undefined ? `${p.name} skipped (${p.note})` : `${p.name} ${seconds(p.ms)}`));
+      const parts = phases.map((p) =>
+        p.ms === undefined ? `${p.name} skipped (${p.note})` : `${p.name} ${seconds(p.ms)}`,
+      );
       return `phases: ${parts.join(', ')}; total ${seconds(now() - started)}`;
     },
   };

@@ -131,7 +131,8 @@ export interface ExecStreamRequest {
 }
 
 /** How a long-lived exec ended: the process's exit code, or the error that cut the stream. */
-export type ExecStreamEnd = { exitCode: number; message?: string; error?: undefined } | { error: ClusterError; exitCode?: undefined };
+export type ExecStreamEnd =
+  { exitCode: number; message?: string; error?: undefined } | { error: ClusterError; exitCode?: undefined };
 
 /** A running process in a container with its stdin open (see src/cluster/exec-stream.ts). */
 export interface ExecStream {
@@ -152,13 +153,35 @@ export interface ExecStream {
  * `update` always carries the object's metadata.resourceVersion as its precondition.
  */
 export interface ObjectApi {
-  get<T extends KubeObject>(type: ApiType, namespace: string | undefined, name: string, signal: AbortSignal): Promise<T>;
+  get<T extends KubeObject>(
+    type: ApiType,
+    namespace: string | undefined,
+    name: string,
+    signal: AbortSignal,
+  ): Promise<T>;
   /** Like get, but undefined for an object that does not exist. */
-  tryGet<T extends KubeObject>(type: ApiType, namespace: string | undefined, name: string, signal: AbortSignal): Promise<T | undefined>;
-  list<T extends KubeObject>(type: ApiType, namespace: string | undefined, opts: ListOptions, signal: AbortSignal): Promise<T[]>;
+  tryGet<T extends KubeObject>(
+    type: ApiType,
+    namespace: string | undefined,
+    name: string,
+    signal: AbortSignal,
+  ): Promise<T | undefined>;
+  list<T extends KubeObject>(
+    type: ApiType,
+    namespace: string | undefined,
+    opts: ListOptions,
+    signal: AbortSignal,
+  ): Promise<T[]>;
   create<T extends KubeObject>(type: ApiType, obj: T, opts: WriteOptions): Promise<T>;
   update<T extends KubeObject>(type: ApiType, obj: T, opts: WriteOptions): Promise<T>;
-  patch<T extends KubeObject>(type: ApiType, namespace: string | undefined, name: string, patch: unknown, kind: 'merge' | 'json', opts: WriteOptions): Promise<T>;
+  patch<T extends KubeObject>(
+    type: ApiType,
+    namespace: string | undefined,
+    name: string,
+    patch: unknown,
+    kind: 'merge' | 'json',
+    opts: WriteOptions,
+  ): Promise<T>;
   delete(type: ApiType, namespace: string | undefined, name: string, opts: DeleteOptions): Promise<void>;
   /** A SelfSubjectAccessReview: may the current user do this? */
   accessReview(check: AccessCheck, signal: AbortSignal): Promise<{ allowed: boolean; reason?: string }>;

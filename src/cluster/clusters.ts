@@ -44,10 +44,18 @@ export class KubeClusters extends Disposable implements Clusters {
 
   connection(context: string): KubeConnection {
     const summary = this.state.contexts.find((c) => c.name === context);
-    if (!summary) throw missingContext(context, this.state.contexts.map((c) => c.name), this.state.files);
+    if (!summary)
+      throw missingContext(
+        context,
+        this.state.contexts.map((c) => c.name),
+        this.state.files,
+      );
     let entry = this.connections.get(context);
     if (!entry) {
-      entry = { connection: new KubeConnection(summary, this.raw, this.options), fingerprint: this.fingerprint(context) };
+      entry = {
+        connection: new KubeConnection(summary, this.raw, this.options),
+        fingerprint: this.fingerprint(context),
+      };
       this.connections.set(context, entry);
     }
     return entry.connection;
@@ -95,7 +103,8 @@ export class KubeClusters extends Disposable implements Clusters {
    */
   private watchFiles(paths: string[]): void {
     for (const p of this.watchedFiles) if (!paths.includes(p)) fs.unwatchFile(p, this.onFileChange);
-    for (const p of paths) if (!this.watchedFiles.includes(p)) fs.watchFile(p, { interval: 2000, persistent: false }, this.onFileChange);
+    for (const p of paths)
+      if (!this.watchedFiles.includes(p)) fs.watchFile(p, { interval: 2000, persistent: false }, this.onFileChange);
     this.watchedFiles = paths;
     if (paths.length === 0 && this.reloadTimer) clearTimeout(this.reloadTimer);
   }
@@ -112,7 +121,11 @@ export class KubeClusters extends Disposable implements Clusters {
   private fingerprint(context: string): string {
     const ctx = this.raw.contexts.find((c) => c.name === context);
     const body = (ctx?.context ?? {}) as { cluster?: string; user?: string };
-    return JSON.stringify([ctx, this.raw.clusters.find((c) => c.name === body.cluster), this.raw.users.find((u) => u.name === body.user)]);
+    return JSON.stringify([
+      ctx,
+      this.raw.clusters.find((c) => c.name === body.cluster),
+      this.raw.users.find((u) => u.name === body.user),
+    ]);
   }
 
   private closeAll(): void {
@@ -125,10 +138,18 @@ export class KubeClusters extends Disposable implements Clusters {
 function missingContext(context: string, names: string[], files: string[]): ClusterError {
   const shown = names.length > 12 ? `${names.slice(0, 12).join(', ')} and ${names.length - 12} more` : names.join(', ');
   const where = files.length ? files.join(', ') : 'no file';
-  const has = names.length ? `The kubeconfig (${where}) defines ${shown}: pass one of them with --context` : `The kubeconfig (${where}) defines no context: pass --kubeconfig FILE, or set KUBECONFIG`;
-  return new ClusterError('config', `Context "${context}" is not in the kubeconfig`, 'It was removed or renamed since the view was drawn: Refresh the Devlane view.', undefined, {
-    cliHint: `${has}. Nothing was changed.`,
-  });
+  const has = names.length
+    ? `The kubeconfig (${where}) defines ${shown}: pass one of them with --context`
+    : `The kubeconfig (${where}) defines no context: pass --kubeconfig FILE, or set KUBECONFIG`;
+  return new ClusterError(
+    'config',
+    `Context "${context}" is not in the kubeconfig`,
+    'It was removed or renamed since the view was drawn: Refresh the Devlane view.',
+    undefined,
+    {
+      cliHint: `${has}. Nothing was changed.`,
+    },
+  );
 }
 
 /** A missing file is skipped silently, as kubectl does; an unreadable one is reported. */

@@ -1,7 +1,14 @@
 // One kubeconfig context, connected: a KubeConfig whose current context is this one (client-node
 // reads the "current" context everywhere), the HTTP helper, and the pool of informers.
 import { KubeConfig } from '@kubernetes/client-node';
-import type { ClusterConnection, InformerLease, LogRequest, PortForwardHandle, PortForwardRequest, UserIdentity } from './api';
+import type {
+  ClusterConnection,
+  InformerLease,
+  LogRequest,
+  PortForwardHandle,
+  PortForwardRequest,
+  UserIdentity,
+} from './api';
 import { KubeHttp } from './http';
 import { whoAmI } from './identity';
 import { Informer, type InformerOptions } from './informer';
@@ -38,15 +45,36 @@ export class KubeConnection extends Disposable implements ClusterConnection {
     private readonly options: ConnectionOptions,
   ) {
     super();
-    if (context.problem) throw new ClusterError('config', `Context "${context.name}" cannot be used: ${context.problem}`, 'Fix the kubeconfig, then Refresh.', undefined, fixKubeconfigCli);
+    if (context.problem)
+      throw new ClusterError(
+        'config',
+        `Context "${context.name}" cannot be used: ${context.problem}`,
+        'Fix the kubeconfig, then Refresh.',
+        undefined,
+        fixKubeconfigCli,
+      );
     this.kc = new KubeConfig();
     // JSON is YAML; 'filter' drops entries client-node cannot read instead of failing every context.
     this.kc.loadFromString(JSON.stringify({ ...raw, 'current-context': context.name }), { onInvalidEntry: 'filter' });
     const cluster = this.kc.getCurrentCluster();
-    if (!cluster) throw new ClusterError('config', `Context "${context.name}": cluster "${context.cluster}" has no usable server address`, 'Fix the kubeconfig, then Refresh.', undefined, fixKubeconfigCli);
-    this.http = new KubeHttp(this.kc, { server: cluster.server, user: context.user, credentialPlugin: credentialPluginName(raw, context.user) });
+    if (!cluster)
+      throw new ClusterError(
+        'config',
+        `Context "${context.name}": cluster "${context.cluster}" has no usable server address`,
+        'Fix the kubeconfig, then Refresh.',
+        undefined,
+        fixKubeconfigCli,
+      );
+    this.http = new KubeHttp(this.kc, {
+      server: cluster.server,
+      user: context.user,
+      credentialPlugin: credentialPluginName(raw, context.user),
+    });
     this.objects = new HttpObjectApi(this.http, (type, namespace, opts) => {
-      const informer = new Informer(new HttpListWatch<KubeObject>(this.http, this.kc, type, namespace, opts), { logger: options.logger, ...options.informer });
+      const informer = new Informer(new HttpListWatch<KubeObject>(this.http, this.kc, type, namespace, opts), {
+        logger: options.logger,
+        ...options.informer,
+      });
       informer.start();
       return informer;
     });
@@ -83,7 +111,11 @@ export class KubeConnection extends Disposable implements ClusterConnection {
   }
 
   getObject(kind: ResourceKind, namespace: string | undefined, name: string, signal: AbortSignal): Promise<KubeObject> {
-    return this.http.getJson<KubeObject>(objectPath(kind, namespace, name), `get ${kind} ${namespace ? `${namespace}/` : ''}${name}`, signal);
+    return this.http.getJson<KubeObject>(
+      objectPath(kind, namespace, name),
+      `get ${kind} ${namespace ? `${namespace}/` : ''}${name}`,
+      signal,
+    );
   }
 
   followLog(request: LogRequest, onChunk: (chunk: Buffer) => void, signal: AbortSignal): Promise<void> {

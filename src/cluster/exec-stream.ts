@@ -27,7 +27,8 @@ export async function openExecStream(http: KubeHttp, req: ExecStreamRequest, sig
   const stderr = new Output();
   const closeListeners: ((end: ExecStreamEnd) => void)[] = [];
   let ended: ExecStreamEnd | undefined;
-  let status: { status?: string; message?: string; details?: { causes?: { reason?: string; message?: string }[] } } | undefined;
+  let status:
+    { status?: string; message?: string; details?: { causes?: { reason?: string; message?: string }[] } } | undefined;
   const timers: { ping?: NodeJS.Timeout } = {};
   const finish = (end: ExecStreamEnd) => {
     if (ended) return;
@@ -58,7 +59,15 @@ export async function openExecStream(http: KubeHttp, req: ExecStreamRequest, sig
     ws.once('open', () => resolve());
     onUpgradeRefused(ws, http, action, reject);
     ws.once('error', (e) => reject(classifyError(e, http.errorContext(action))));
-    ws.once('close', () => reject(new ClusterError('server', `Could not ${action}: the server closed the stream`, 'Check that the pod is running.')));
+    ws.once('close', () =>
+      reject(
+        new ClusterError(
+          'server',
+          `Could not ${action}: the server closed the stream`,
+          'Check that the pod is running.',
+        ),
+      ),
+    );
   }).catch((e: unknown) => {
     signal.removeEventListener('abort', onAbort);
     throw e;
@@ -66,11 +75,24 @@ export async function openExecStream(http: KubeHttp, req: ExecStreamRequest, sig
 
   ws.on('error', (e) => finish({ error: classifyError(e, http.errorContext(action)) }));
   ws.on('close', () => {
-    if (!status) return finish({ error: new ClusterError('unreachable', `The stream to ${req.namespace}/${req.pod} was cut`, 'It is opened again.') });
+    if (!status)
+      return finish({
+        error: new ClusterError(
+          'unreachable',
+          `The stream to ${req.namespace}/${req.pod} was cut`,
+          'It is opened again.',
+        ),
+      });
     if (status.status === 'Success') return finish({ exitCode: 0 });
     const code = status.details?.causes?.find((c) => c.reason === 'ExitCode')?.message;
     if (code !== undefined) return finish({ exitCode: Number(code) || 1, message: status.message });
-    finish({ error: new ClusterError('server', `Could not ${action}: ${status.message ?? 'the exec stream failed'}`, 'Check that the pod is running and has the command.') });
+    finish({
+      error: new ClusterError(
+        'server',
+        `Could not ${action}: ${status.message ?? 'the exec stream failed'}`,
+        'Check that the pod is running and has the command.',
+      ),
+    });
   });
   const ping = (timers.ping = setInterval(() => {
     if (ws.readyState === ws.OPEN) ws.ping();
@@ -79,7 +101,10 @@ export async function openExecStream(http: KubeHttp, req: ExecStreamRequest, sig
 
   const stream: ExecStream = {
     write(data: Buffer | string): Promise<void> {
-      if (ended || ws.readyState !== ws.OPEN) return Promise.reject(new ClusterError('unreachable', `The stream to ${req.namespace}/${req.pod} is closed`, 'It is opened again.'));
+      if (ended || ws.readyState !== ws.OPEN)
+        return Promise.reject(
+          new ClusterError('unreachable', `The stream to ${req.namespace}/${req.pod} is closed`, 'It is opened again.'),
+        );
       const buf = typeof data === 'string' ? Buffer.from(data, 'utf8') : data;
       return new Promise<void>((resolve, reject) => {
         ws.send(Buffer.concat([Buffer.from([0]), buf]), (err) => {

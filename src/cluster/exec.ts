@@ -31,7 +31,14 @@ export async function execCommand(http: KubeHttp, req: ExecRequest, signal: Abor
     const out: Buffer[] = [];
     const err: Buffer[] = [];
     let size = 0;
-    let status: { status?: string; message?: string; reason?: string; details?: { causes?: { reason?: string; message?: string }[] } } | undefined;
+    let status:
+      | {
+          status?: string;
+          message?: string;
+          reason?: string;
+          details?: { causes?: { reason?: string; message?: string }[] };
+        }
+      | undefined;
     let settled = false;
     const settle = (fn: () => void) => {
       if (settled) return;
@@ -64,7 +71,14 @@ export async function execCommand(http: KubeHttp, req: ExecRequest, signal: Abor
         let exitCode = 0;
         if (status && status.status !== 'Success') {
           if (exitCause) exitCode = Number(exitCause.message) || 1;
-          else return reject(new ClusterError('server', `Could not ${action}: ${status.message ?? 'the exec stream failed'}`, 'Check that the pod is running and has the command.'));
+          else
+            return reject(
+              new ClusterError(
+                'server',
+                `Could not ${action}: ${status.message ?? 'the exec stream failed'}`,
+                'Check that the pod is running and has the command.',
+              ),
+            );
         }
         resolve({ exitCode, stdout: Buffer.concat(out).toString('utf8'), stderr: Buffer.concat(err).toString('utf8') });
       }),

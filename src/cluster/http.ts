@@ -5,7 +5,14 @@
 import * as http from 'node:http';
 import * as https from 'node:https';
 import type { KubeConfig } from '@kubernetes/client-node';
-import { ClusterError, classifyError, credentialError, type ErrorContext, fromHttpStatus, type StatusBody } from '../core/errors';
+import {
+  ClusterError,
+  classifyError,
+  credentialError,
+  type ErrorContext,
+  fromHttpStatus,
+  type StatusBody,
+} from '../core/errors';
 
 export interface Target {
   server: string;
@@ -20,7 +27,12 @@ export class KubeHttp {
   ) {}
 
   errorContext(action: string): ErrorContext {
-    return { action, server: this.target.server, user: this.target.user, credentialPlugin: this.target.credentialPlugin };
+    return {
+      action,
+      server: this.target.server,
+      user: this.target.user,
+      credentialPlugin: this.target.credentialPlugin,
+    };
   }
 
   /** TLS material, auth headers and agent for one request. Credential failures become ClusterErrors. */
@@ -48,9 +60,15 @@ export class KubeHttp {
     }
     if (this.target.credentialPlugin) return credentialError(err, this.errorContext(action));
     const message = err instanceof Error ? err.message : String(err);
-    return new ClusterError('config', `Cannot use this context to ${action}: ${message}`, 'Check the kubeconfig entry for this context.', undefined, {
-      cause: err,
-    });
+    return new ClusterError(
+      'config',
+      `Cannot use this context to ${action}: ${message}`,
+      'Check the kubeconfig entry for this context.',
+      undefined,
+      {
+        cause: err,
+      },
+    );
   }
 
   /** GET that answers 200 with a body to stream; any other status becomes a ClusterError. */
@@ -60,17 +78,21 @@ export class KubeHttp {
     const url = new URL(this.target.server.replace(/\/+$/, '') + path);
     const mod = url.protocol === 'https:' ? https : http;
     return new Promise((resolve, reject) => {
-      const req = mod.request(url, { ...opts, method: 'GET', signal, headers: { ...opts.headers, Accept: 'application/json' } }, (res) => {
-        if (res.statusCode === 200) {
-          // Long log and watch streams cross proxies that drop idle TCP connections.
-          res.socket?.setKeepAlive(true, 30_000);
-          resolve(res);
-          return;
-        }
-        readAll(res)
-          .then((text) => reject(fromHttpStatus(res.statusCode ?? 0, parseStatus(text), this.errorContext(action))))
-          .catch((err) => reject(classifyError(err, this.errorContext(action))));
-      });
+      const req = mod.request(
+        url,
+        { ...opts, method: 'GET', signal, headers: { ...opts.headers, Accept: 'application/json' } },
+        (res) => {
+          if (res.statusCode === 200) {
+            // Long log and watch streams cross proxies that drop idle TCP connections.
+            res.socket?.setKeepAlive(true, 30_000);
+            resolve(res);
+            return;
+          }
+          readAll(res)
+            .then((text) => reject(fromHttpStatus(res.statusCode ?? 0, parseStatus(text), this.errorContext(action))))
+            .catch((err) => reject(classifyError(err, this.errorContext(action))));
+        },
+      );
       req.on('error', (err) => reject(classifyError(err, this.errorContext(action))));
       req.end();
     });
@@ -84,7 +106,11 @@ export class KubeHttp {
     try {
       return JSON.parse(text) as T;
     } catch {
-      throw new ClusterError('server', `The API server sent something that is not JSON while trying to ${action}`, 'Check the server address in the kubeconfig.');
+      throw new ClusterError(
+        'server',
+        `The API server sent something that is not JSON while trying to ${action}`,
+        'Check the server address in the kubeconfig.',
+      );
     }
   }
 }
@@ -92,23 +118,42 @@ export class KubeHttp {
 export type WriteMethod = 'POST' | 'PUT' | 'PATCH' | 'DELETE';
 
 /** A write (or any non-GET) with a JSON body; 2xx answers are parsed, others become ClusterErrors. */
-export async function sendJson<T>(client: KubeHttp, method: WriteMethod, path: string, body: unknown, contentType: string, action: string, signal: AbortSignal): Promise<T> {
+export async function sendJson<T>(
+  client: KubeHttp,
+  method: WriteMethod,
+  path: string,
+  body: unknown,
+  contentType: string,
+  action: string,
+  signal: AbortSignal,
+): Promise<T> {
   const opts = await client.requestOptions(action);
   signal.throwIfAborted();
   const url = new URL(client.target.server.replace(/\/+$/, '') + path);
   const mod = url.protocol === 'https:' ? https : http;
   const payload = body === undefined ? undefined : Buffer.from(JSON.stringify(body));
-  const headers = { ...opts.headers, Accept: 'application/json', ...(payload ? { 'Content-Type': contentType, 'Content-Length': String(payload.length) } : {}) };
+  const headers = {
+    ...opts.headers,
+    Accept: 'application/json',
+    ...(payload ? { 'Content-Type': contentType, 'Content-Length': String(payload.length) } : {}),
+  };
   return new Promise<T>((resolve, reject) => {
     const req = mod.request(url, { ...opts, method, signal, headers }, (res) => {
       readAll(res).then(
         (text) => {
           const status = res.statusCode ?? 0;
-          if (status < 200 || status >= 300) return reject(fromHttpStatus(status, parseStatus(text), client.errorContext(action)));
+          if (status < 200 || status >= 300)
+            return reject(fromHttpStatus(status, parseStatus(text), client.errorContext(action)));
           try {
             resolve((text ? JSON.parse(text) : {}) as T);
           } catch {
-            reject(new ClusterError('server', `The API server sent something that is not JSON while trying to ${action}`, 'Check the server address in the kubeconfig.'));
+            reject(
+              new ClusterError(
+                'server',
+                `The API server sent something that is not JSON while trying to ${action}`,
+                'Check the server address in the kubeconfig.',
+              ),
+            );
           }
         },
         (err) => reject(classifyError(err, client.errorContext(action))),

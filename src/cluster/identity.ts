@@ -18,7 +18,15 @@ export async function whoAmI(http: KubeHttp, logger: Logger, signal: AbortSignal
     const apiVersion = `authentication.k8s.io/${version}`;
     let answer: ReviewAnswer;
     try {
-      answer = await sendJson<ReviewAnswer>(http, 'POST', `/apis/${apiVersion}/selfsubjectreviews`, { apiVersion, kind: 'SelfSubjectReview' }, 'application/json', 'ask the API server who the user is', signal);
+      answer = await sendJson<ReviewAnswer>(
+        http,
+        'POST',
+        `/apis/${apiVersion}/selfsubjectreviews`,
+        { apiVersion, kind: 'SelfSubjectReview' },
+        'application/json',
+        'ask the API server who the user is',
+        signal,
+      );
     } catch (err) {
       // Not served (an older server), or not allowed: try the next version, then the nickname.
       if (err instanceof ClusterError && (err.kind === 'not-found' || err.kind === 'forbidden')) continue;

@@ -44,7 +44,10 @@ export class InformerPool extends Disposable {
     }
     entry.leases++;
     const e = entry;
-    return makeLease(e.informer as unknown as Informer<T>, toDisposable(() => this.release(key, e)));
+    return makeLease(
+      e.informer as unknown as Informer<T>,
+      toDisposable(() => this.release(key, e)),
+    );
   }
 
   /** Keys of informers that are running (leased or in their grace period); for tests and logs. */

@@ -33,7 +33,12 @@ export interface ListWatch<T> {
   readonly description: string;
   list(signal: AbortSignal): Promise<ListResult<T>>;
   /** Resolves when the server ends the watch; rejects on a transport or HTTP error. */
-  watch(resourceVersion: string, timeoutSeconds: number, handlers: WatchHandlers<T>, signal: AbortSignal): Promise<void>;
+  watch(
+    resourceVersion: string,
+    timeoutSeconds: number,
+    handlers: WatchHandlers<T>,
+    signal: AbortSignal,
+  ): Promise<void>;
 }
 
 export interface InformerOptions {
@@ -173,7 +178,12 @@ export class Informer<T extends KubeObject> extends Disposable implements Inform
     const feedWatchdog = () => {
       if (watchdog) clearTimeout(watchdog);
       watchdog = setTimeout(
-        () => fail(new SilentWatchError(`The watch of ${this.lw.description} went silent for ${Math.round(silentMs / 1000)} s`)),
+        () =>
+          fail(
+            new SilentWatchError(
+              `The watch of ${this.lw.description} went silent for ${Math.round(silentMs / 1000)} s`,
+            ),
+          ),
         silentMs,
       );
     };
@@ -196,7 +206,11 @@ export class Informer<T extends KubeObject> extends Disposable implements Inform
             feedWatchdog();
             if (type === 'ERROR') {
               const status = object as StatusBody;
-              fail(status.code === 410 ? new GoneError(status.message) : fromHttpStatus(status.code ?? 500, status, { action: `watch ${this.lw.description}` }));
+              fail(
+                status.code === 410
+                  ? new GoneError(status.message)
+                  : fromHttpStatus(status.code ?? 500, status, { action: `watch ${this.lw.description}` }),
+              );
               return;
             }
             const obj = object as T;
@@ -281,9 +295,9 @@ export class Informer<T extends KubeObject> extends Disposable implements Inform
     const prev = this._status;
     this._status = status;
     if (prev.phase !== status.phase || prev.error?.message !== status.error?.message) {
-      if (status.phase === 'synced' && prev.phase === 'error') this.options.logger.info(`watch of ${this.lw.description} recovered`);
+      if (status.phase === 'synced' && prev.phase === 'error')
+        this.options.logger.info(`watch of ${this.lw.description} recovered`);
       this._onDidChangeStatus.fire(status);
     }
   }
-
 }

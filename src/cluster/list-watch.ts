@@ -55,7 +55,11 @@ export class HttpListWatch<T extends KubeObject> implements ListWatch<T> {
       if (paged) query.set('limit', String(pageSize));
       if (token) query.set('continue', token);
       const qs = query.toString();
-      const body = await this.http.getJson<ListBody<T>>(`${this.path}${qs ? `?${qs}` : ''}`, `list ${this.description}`, signal);
+      const body = await this.http.getJson<ListBody<T>>(
+        `${this.path}${qs ? `?${qs}` : ''}`,
+        `list ${this.description}`,
+        signal,
+      );
       // List items carry no kind; add it back so describe and later layers see whole objects.
       for (const item of body.items ?? []) items.push(withKind(item, this.type));
       resourceVersion = body.metadata?.resourceVersion ?? resourceVersion;
@@ -71,7 +75,12 @@ export class HttpListWatch<T extends KubeObject> implements ListWatch<T> {
     return q;
   }
 
-  async watch(resourceVersion: string, timeoutSeconds: number, handlers: WatchHandlers<T>, signal: AbortSignal): Promise<void> {
+  async watch(
+    resourceVersion: string,
+    timeoutSeconds: number,
+    handlers: WatchHandlers<T>,
+    signal: AbortSignal,
+  ): Promise<void> {
     const action = `watch ${this.description}`;
     // Runs the credential plugin (cached) first, so that its failure is reported with its name.
     await this.http.requestOptions(action);
@@ -94,7 +103,11 @@ export class HttpListWatch<T extends KubeObject> implements ListWatch<T> {
           this.path,
           { resourceVersion, allowWatchBookmarks: true, timeoutSeconds, ...Object.fromEntries(this.selectorQuery()) },
           (type: string, object: T) => {
-            if (!done) handlers.onEvent(type as WatchEventType, type === 'ERROR' || type === 'BOOKMARK' ? object : withKind(object, this.type));
+            if (!done)
+              handlers.onEvent(
+                type as WatchEventType,
+                type === 'ERROR' || type === 'BOOKMARK' ? object : withKind(object, this.type),
+              );
           },
           finish,
         )

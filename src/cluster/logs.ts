@@ -4,7 +4,12 @@ import type { LogRequest } from './api';
 import type { KubeHttp } from './http';
 import { classifyError } from '../core/errors';
 
-export async function followLog(http: KubeHttp, req: LogRequest, onChunk: (chunk: Buffer) => void, signal: AbortSignal): Promise<void> {
+export async function followLog(
+  http: KubeHttp,
+  req: LogRequest,
+  onChunk: (chunk: Buffer) => void,
+  signal: AbortSignal,
+): Promise<void> {
   const query = new URLSearchParams({ container: req.container, follow: 'true', timestamps: 'true' });
   if (req.sinceTime) query.set('sinceTime', req.sinceTime);
   else if (req.tailLines !== undefined) query.set('tailLines', String(req.tailLines));
@@ -17,7 +22,15 @@ export async function followLog(http: KubeHttp, req: LogRequest, onChunk: (chunk
     res.on('error', (err) => reject(signal.aborted ? signal.reason : classifyError(err, http.errorContext(action))));
     res.on('close', () => {
       // 'close' without 'end': the connection dropped mid-stream, or we aborted.
-      if (!res.complete) reject(signal.aborted ? signal.reason : classifyError(Object.assign(new Error('connection closed'), { code: 'ECONNRESET' }), http.errorContext(action)));
+      if (!res.complete)
+        reject(
+          signal.aborted
+            ? signal.reason
+            : classifyError(
+                Object.assign(new Error('connection closed'), { code: 'ECONNRESET' }),
+                http.errorContext(action),
+              ),
+        );
     });
   });
 }

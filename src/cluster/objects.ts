@@ -1,7 +1,16 @@
 // The generic object API sessions use: get/list/create/update/patch/delete of any kind, with
 // server-side dry-run and resourceVersion / uid preconditions, plus access reviews and discovery.
 // Raw JSON in and out, like the rest of src/cluster/, so objects keep every field the server sent.
-import type { ExecResult, ExecStream, ExecStreamRequest, InformerLease, ObjectApi, ListOptions, WriteOptions, DeleteOptions } from './api';
+import type {
+  ExecResult,
+  ExecStream,
+  ExecStreamRequest,
+  InformerLease,
+  ObjectApi,
+  ListOptions,
+  WriteOptions,
+  DeleteOptions,
+} from './api';
 import { execCommand } from './exec';
 import { openExecStream } from './exec-stream';
 import { type KubeHttp, sendJson } from './http';
@@ -9,7 +18,8 @@ import { type AccessCheck, type ApiType, apiPath, apiVersionOf } from '../core/a
 import { ClusterError } from '../core/errors';
 import type { KubeObject } from '../core/resources';
 
-const where = (type: ApiType, ns: string | undefined, name?: string) => `${type.kind}${name ? ` ${ns ? `${ns}/` : ''}${name}` : ns ? ` in namespace "${ns}"` : ''}`;
+const where = (type: ApiType, ns: string | undefined, name?: string) =>
+  `${type.kind}${name ? ` ${ns ? `${ns}/` : ''}${name}` : ns ? ` in namespace "${ns}"` : ''}`;
 
 function query(opts: { dryRun?: boolean; fieldManager?: boolean }): string {
   const q = new URLSearchParams();
@@ -31,11 +41,23 @@ export class HttpObjectApi implements ObjectApi {
     return this.informer(type, namespace, opts) as unknown as InformerLease<T>;
   }
 
-  get<T extends KubeObject>(type: ApiType, namespace: string | undefined, name: string, signal: AbortSignal): Promise<T> {
-    return this.http.getJson<T>(apiPath(type, namespace, name), `get ${where(type, namespace, name)}`, signal).then((o) => withKind(o, type));
+  get<T extends KubeObject>(
+    type: ApiType,
+    namespace: string | undefined,
+    name: string,
+    signal: AbortSignal,
+  ): Promise<T> {
+    return this.http
+      .getJson<T>(apiPath(type, namespace, name), `get ${where(type, namespace, name)}`, signal)
+      .then((o) => withKind(o, type));
   }
 
-  async tryGet<T extends KubeObject>(type: ApiType, namespace: string | undefined, name: string, signal: AbortSignal): Promise<T | undefined> {
+  async tryGet<T extends KubeObject>(
+    type: ApiType,
+    namespace: string | undefined,
+    name: string,
+    signal: AbortSignal,
+  ): Promise<T | undefined> {
     try {
       return await this.get<T>(type, namespace, name, signal);
     } catch (err) {
@@ -44,29 +66,70 @@ export class HttpObjectApi implements ObjectApi {
     }
   }
 
-  async list<T extends KubeObject>(type: ApiType, namespace: string | undefined, opts: ListOptions, signal: AbortSignal): Promise<T[]> {
+  async list<T extends KubeObject>(
+    type: ApiType,
+    namespace: string | undefined,
+    opts: ListOptions,
+    signal: AbortSignal,
+  ): Promise<T[]> {
     const q = new URLSearchParams();
     if (opts.labelSelector) q.set('labelSelector', opts.labelSelector);
     if (opts.fieldSelector) q.set('fieldSelector', opts.fieldSelector);
     const qs = q.toString();
-    const body = await this.http.getJson<{ items?: T[] }>(`${apiPath(type, namespace)}${qs ? `?${qs}` : ''}`, `list ${type.plural}${namespace ? ` in namespace "${namespace}"` : ''}`, signal);
+    const body = await this.http.getJson<{ items?: T[] }>(
+      `${apiPath(type, namespace)}${qs ? `?${qs}` : ''}`,
+      `list ${type.plural}${namespace ? ` in namespace "${namespace}"` : ''}`,
+      signal,
+    );
     return (body.items ?? []).map((o) => withKind(o, type));
   }
 
   create<T extends KubeObject>(type: ApiType, obj: T, opts: WriteOptions): Promise<T> {
     const ns = obj.metadata.namespace;
-    return sendJson<T>(this.http, 'POST', apiPath(type, ns) + query({ ...opts, fieldManager: true }), obj, 'application/json', `${opts.dryRun ? 'dry-run ' : ''}create ${where(type, ns, obj.metadata.name)}`, opts.signal);
+    return sendJson<T>(
+      this.http,
+      'POST',
+      apiPath(type, ns) + query({ ...opts, fieldManager: true }),
+      obj,
+      'application/json',
+      `${opts.dryRun ? 'dry-run ' : ''}create ${where(type, ns, obj.metadata.name)}`,
+      opts.signal,
+    );
   }
 
   update<T extends KubeObject>(type: ApiType, obj: T, opts: WriteOptions): Promise<T> {
     const ns = obj.metadata.namespace;
-    if (!obj.metadata.resourceVersion) throw new Error(`update of ${where(type, ns, obj.metadata.name)} without a resourceVersion precondition`);
-    return sendJson<T>(this.http, 'PUT', apiPath(type, ns, obj.metadata.name) + query({ ...opts, fieldManager: true }), obj, 'application/json', `${opts.dryRun ? 'dry-run ' : ''}update ${where(type, ns, obj.metadata.name)}`, opts.signal);
+    if (!obj.metadata.resourceVersion)
+      throw new Error(`update of ${where(type, ns, obj.metadata.name)} without a resourceVersion precondition`);
+    return sendJson<T>(
+      this.http,
+      'PUT',
+      apiPath(type, ns, obj.metadata.name) + query({ ...opts, fieldManager: true }),
+      obj,
+      'application/json',
+      `${opts.dryRun ? 'dry-run ' : ''}update ${where(type, ns, obj.metadata.name)}`,
+      opts.signal,
+    );
   }
 
-  patch<T extends KubeObject>(type: ApiType, namespace: string | undefined, name: string, patch: unknown, kind: 'merge' | 'json', opts: WriteOptions): Promise<T> {
+  patch<T extends KubeObject>(
+    type: ApiType,
+    namespace: string | undefined,
+    name: string,
+    patch: unknown,
+    kind: 'merge' | 'json',
+    opts: WriteOptions,
+  ): Promise<T> {
     const ct = kind === 'merge' ? 'application/merge-patch+json' : 'application/json-patch+json';
-    return sendJson<T>(this.http, 'PATCH', apiPath(type, namespace, name) + query({ ...opts, fieldManager: true }), patch, ct, `${opts.dryRun ? 'dry-run ' : ''}patch ${where(type, namespace, name)}`, opts.signal);
+    return sendJson<T>(
+      this.http,
+      'PATCH',
+      apiPath(type, namespace, name) + query({ ...opts, fieldManager: true }),
+      patch,
+      ct,
+      `${opts.dryRun ? 'dry-run ' : ''}patch ${where(type, namespace, name)}`,
+      opts.signal,
+    );
   }
 
   async delete(type: ApiType, namespace: string | undefined, name: string, opts: DeleteOptions): Promise<void> {
@@ -77,14 +140,30 @@ export class HttpObjectApi implements ObjectApi {
       propagationPolicy: opts.propagationPolicy ?? 'Background',
       ...(opts.preconditions ? { preconditions: opts.preconditions } : {}),
     };
-    await sendJson(this.http, 'DELETE', apiPath(type, namespace, name), body, 'application/json', `${opts.dryRun ? 'dry-run ' : ''}delete ${where(type, namespace, name)}`, opts.signal);
+    await sendJson(
+      this.http,
+      'DELETE',
+      apiPath(type, namespace, name),
+      body,
+      'application/json',
+      `${opts.dryRun ? 'dry-run ' : ''}delete ${where(type, namespace, name)}`,
+      opts.signal,
+    );
   }
 
   async accessReview(check: AccessCheck, signal: AbortSignal): Promise<{ allowed: boolean; reason?: string }> {
     const body = {
       apiVersion: 'authorization.k8s.io/v1',
       kind: 'SelfSubjectAccessReview',
-      spec: { resourceAttributes: { verb: check.verb, group: check.group, resource: check.resource, subresource: check.subresource ?? '', namespace: check.namespace } },
+      spec: {
+        resourceAttributes: {
+          verb: check.verb,
+          group: check.group,
+          resource: check.resource,
+          subresource: check.subresource ?? '',
+          namespace: check.namespace,
+        },
+      },
     };
     const res = await sendJson<{ status?: { allowed?: boolean; reason?: string } }>(
       this.http,

@@ -13,14 +13,24 @@ import { Emitter } from '../core/events';
 import { Disposable, toDisposable } from '../core/lifecycle';
 import type { Logger } from '../core/logger';
 
-const protocols = ['v5.channel.k8s.io', 'v4.channel.k8s.io', 'v3.channel.k8s.io', 'v2.channel.k8s.io', 'channel.k8s.io'];
+const protocols = [
+  'v5.channel.k8s.io',
+  'v4.channel.k8s.io',
+  'v3.channel.k8s.io',
+  'v2.channel.k8s.io',
+  'channel.k8s.io',
+];
 const highWater = 1 << 20;
 const lowWater = 256 << 10;
 const defaultKeepaliveMs = 30_000;
 /** How much of a new connection `admit` sees at most, when no header block ends sooner. */
 const maxStart = 16 << 10;
 
-export async function startPortForward(http: KubeHttp, req: PortForwardRequest, logger: Logger): Promise<PortForwardHandle> {
+export async function startPortForward(
+  http: KubeHttp,
+  req: PortForwardRequest,
+  logger: Logger,
+): Promise<PortForwardHandle> {
   const forward = new KubePortForward(http, req, logger);
   try {
     await forward.start();
@@ -77,7 +87,9 @@ class KubePortForward extends Disposable implements PortForwardHandle {
         reject(
           new ClusterError(
             'config',
-            err.code === 'EADDRINUSE' ? `Local port ${this.req.localPort} is already in use` : `Cannot listen on ${this.address}:${this.req.localPort}: ${err.message}`,
+            err.code === 'EADDRINUSE'
+              ? `Local port ${this.req.localPort} is already in use`
+              : `Cannot listen on ${this.address}:${this.req.localPort}: ${err.message}`,
             'Pick another local port.',
           ),
         ),
@@ -85,8 +97,12 @@ class KubePortForward extends Disposable implements PortForwardHandle {
       this.server.listen(this.req.localPort, this.address, () => resolve());
     });
     this.localPort = (this.server.address() as net.AddressInfo).port;
-    this.server.on('error', (err) => this.logger.warn(`port-forward ${this.address}:${this.localPort}: ${err.message}`));
-    this.logger.info(`forwarding ${this.address}:${this.localPort} -> ${this.namespace}/${this.pod}:${this.remotePort}`);
+    this.server.on('error', (err) =>
+      this.logger.warn(`port-forward ${this.address}:${this.localPort}: ${err.message}`),
+    );
+    this.logger.info(
+      `forwarding ${this.address}:${this.localPort} -> ${this.namespace}/${this.pod}:${this.remotePort}`,
+    );
   }
 
   /** The pod for a new connection: the resolver's answer when there is one (a replaced copy), else the last known. */
@@ -94,10 +110,13 @@ class KubePortForward extends Disposable implements PortForwardHandle {
     if (!this.req.resolvePod) return;
     try {
       const pod = await this.req.resolvePod(this.stopped.signal);
-      if (pod !== this.pod) this.logger.info(`port-forward ${this.address}:${this.localPort} now goes to pod ${this.namespace}/${pod}`);
+      if (pod !== this.pod)
+        this.logger.info(`port-forward ${this.address}:${this.localPort} now goes to pod ${this.namespace}/${pod}`);
       this.pod = pod;
     } catch (err) {
-      this.logger.warn(`port-forward ${this.address}:${this.localPort}: cannot find the pod to reach (${(err as Error).message}); trying ${this.pod}`);
+      this.logger.warn(
+        `port-forward ${this.address}:${this.localPort}: cannot find the pod to reach (${(err as Error).message}); trying ${this.pod}`,
+      );
     }
   }
 
@@ -142,7 +161,9 @@ class KubePortForward extends Disposable implements PortForwardHandle {
       socket.pause();
       const refused = admit(start, socket.remotePort ?? 0);
       if (!refused) return this.open(socket, start);
-      this.logger.warn(`port-forward ${this.address}:${this.localPort}: refused a connection from port ${socket.remotePort}: ${refused}`);
+      this.logger.warn(
+        `port-forward ${this.address}:${this.localPort}: refused a connection from port ${socket.remotePort}: ${refused}`,
+      );
       socket.destroy();
     };
     socket.on('data', onData);
@@ -169,7 +190,13 @@ class KubePortForward extends Disposable implements PortForwardHandle {
    * `replay`: while set, a copy of everything sent to the pod, so that a refused connection can be
    * tried again with the same bytes (retryRefusedMs); dropped at the pod's first byte.
    */
-  private pipe(socket: net.Socket, ws: WebSocket, early: Buffer[], start: Buffer, replay = this.newReplay(start)): void {
+  private pipe(
+    socket: net.Socket,
+    ws: WebSocket,
+    early: Buffer[],
+    start: Buffer,
+    replay = this.newReplay(start),
+  ): void {
     if (socket.destroyed) return ws.close();
     const needsPortHeader = [true, true];
     let inFlight = 0;
@@ -285,20 +312,23 @@ class KubePortForward extends Disposable implements PortForwardHandle {
     socket.once('close', onGone);
     if (replay.tries === 1) socket.on('error', () => socket.destroy());
     // 25 ms doubling to 200 ms: a restart of 0.1–0.2 s is caught within a try or two.
-    const timer = setTimeout(() => {
-      socket.off('data', onData);
-      socket.off('close', onGone);
-      if (socket.destroyed || this.isDisposed) return;
-      socket.pause();
-      this.connect().then(
-        ({ ws, early }) => this.pipe(socket, ws, early, Buffer.concat(replay.chunks), replay),
-        (err: Error) => {
-          this.logger.warn(`port-forward connection to ${this.pod}:${this.remotePort} failed: ${err.message}`);
-          this._onDidFailConnection.fire(err.message);
-          socket.destroy();
-        },
-      );
-    }, Math.min(25 * 2 ** (replay.tries - 1), 200));
+    const timer = setTimeout(
+      () => {
+        socket.off('data', onData);
+        socket.off('close', onGone);
+        if (socket.destroyed || this.isDisposed) return;
+        socket.pause();
+        this.connect().then(
+          ({ ws, early }) => this.pipe(socket, ws, early, Buffer.concat(replay.chunks), replay),
+          (err: Error) => {
+            this.logger.warn(`port-forward connection to ${this.pod}:${this.remotePort} failed: ${err.message}`);
+            this._onDidFailConnection.fire(err.message);
+            socket.destroy();
+          },
+        );
+      },
+      Math.min(25 * 2 ** (replay.tries - 1), 200),
+    );
     socket.resume();
   }
 }

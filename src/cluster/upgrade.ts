@@ -5,7 +5,12 @@ import type WebSocket from 'ws';
 import { type ClusterError, classifyError } from '../core/errors';
 import type { KubeHttp } from './http';
 
-export function onUpgradeRefused(ws: WebSocket, http: KubeHttp, action: string, fail: (err: ClusterError) => void): void {
+export function onUpgradeRefused(
+  ws: WebSocket,
+  http: KubeHttp,
+  action: string,
+  fail: (err: ClusterError) => void,
+): void {
   ws.once('unexpected-response', (_req, res) => {
     const chunks: Buffer[] = [];
     res.on('data', (c: Buffer) => chunks.push(c));
@@ -16,7 +21,10 @@ export function onUpgradeRefused(ws: WebSocket, http: KubeHttp, action: string, 
       } catch {
         body = undefined;
       }
-      const err = Object.assign(new Error(body?.message ?? `HTTP ${res.statusCode}`), { statusCode: res.statusCode, body });
+      const err = Object.assign(new Error(body?.message ?? `HTTP ${res.statusCode}`), {
+        statusCode: res.statusCode,
+        body,
+      });
       // Report first: terminating emits 'close', which must find the outcome already settled.
       fail(classifyError(err, http.errorContext(action)));
       ws.terminate();

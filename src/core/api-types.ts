@@ -9,7 +9,13 @@ export interface ApiType {
   namespaced: boolean;
 }
 
-const t = (group: string, version: string, kind: string, plural: string, namespaced = true): ApiType => ({ group, version, kind, plural, namespaced });
+const t = (group: string, version: string, kind: string, plural: string, namespaced = true): ApiType => ({
+  group,
+  version,
+  kind,
+  plural,
+  namespaced,
+});
 
 /** The kinds a routed session reads or writes. */
 export const apiTypes = {

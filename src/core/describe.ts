@@ -12,6 +12,7 @@ export function describeYaml(obj: KubeObject): string {
     ...obj,
     metadata: { ...metadata, ...(annotations ? { annotations } : {}) },
   };
-  if (annotations && Object.keys(annotations).length === 0) delete (cleaned.metadata as { annotations?: unknown }).annotations;
+  if (annotations && Object.keys(annotations).length === 0)
+    delete (cleaned.metadata as { annotations?: unknown }).annotations;
   return stringify(cleaned, { lineWidth: 0 });
 }

@@ -123,14 +123,34 @@ export function fromHttpStatus(statusCode: number, status: StatusBody | undefine
         403,
       );
     case 404:
-      return new ClusterError('not-found', `Not found while trying to ${ctx.action}${said}`, 'It may have been deleted.', 404);
+      return new ClusterError(
+        'not-found',
+        `Not found while trying to ${ctx.action}${said}`,
+        'It may have been deleted.',
+        404,
+      );
     case 409:
       return status?.reason === 'AlreadyExists'
-        ? new ClusterError('already-exists', `Already exists while trying to ${ctx.action}${said}`, 'Pick another name, or remove the existing object.', 409)
-        : new ClusterError('conflict', `Conflict while trying to ${ctx.action}${said}`, 'Someone changed it at the same time; Devlane reads it again and retries.', 409);
+        ? new ClusterError(
+            'already-exists',
+            `Already exists while trying to ${ctx.action}${said}`,
+            'Pick another name, or remove the existing object.',
+            409,
+          )
+        : new ClusterError(
+            'conflict',
+            `Conflict while trying to ${ctx.action}${said}`,
+            'Someone changed it at the same time; Devlane reads it again and retries.',
+            409,
+          );
     case 400:
     case 422:
-      return new ClusterError('invalid', `The cluster refused to ${ctx.action}${said}`, 'Nothing was changed by this request; the message above names the field.', statusCode);
+      return new ClusterError(
+        'invalid',
+        `The cluster refused to ${ctx.action}${said}`,
+        'Nothing was changed by this request; the message above names the field.',
+        statusCode,
+      );
     case 410:
       return new ClusterError('gone', `The requested history is gone (410)${said}`, 'Devlane lists again.', 410);
     default:
@@ -148,7 +168,8 @@ export function classifyError(err: unknown, ctx: ErrorContext): ClusterError {
   if (err instanceof ClusterError) return err;
   const message = err instanceof Error ? err.message : String(err);
   const name = err instanceof Error ? err.name : '';
-  if (name === 'AbortError') return new ClusterError('cancelled', `Cancelled: ${ctx.action}`, '', undefined, { cause: err });
+  if (name === 'AbortError')
+    return new ClusterError('cancelled', `Cancelled: ${ctx.action}`, '', undefined, { cause: err });
 
   const statusCode = (err as { statusCode?: unknown; code?: unknown } | null)?.statusCode;
   if (typeof statusCode === 'number') return fromHttpStatus(statusCode, (err as { body?: StatusBody }).body, ctx);
@@ -161,7 +182,11 @@ export function classifyError(err: unknown, ctx: ErrorContext): ClusterError {
       `Cannot reach${where} (${unreachableWords[code] ?? code}) while trying to ${ctx.action}`,
       'Check that the cluster is running and that you are on its network or VPN. Devlane keeps retrying.',
       undefined,
-      { cause: err, cliHint: 'Check that the cluster is running and that you are on its network or VPN, then run the command again.' },
+      {
+        cause: err,
+        cliHint:
+          'Check that the cluster is running and that you are on its network or VPN, then run the command again.',
+      },
     );
   }
   if (code && isTlsCode(code)) {
@@ -173,10 +198,16 @@ export function classifyError(err: unknown, ctx: ErrorContext): ClusterError {
       { cause: err },
     );
   }
-  return new ClusterError('server', `Failed to ${ctx.action}: ${message}`, 'Retry; if it persists, check the Devlane log.', undefined, {
-    cause: err,
-    cliHint: 'Run the command again; if it fails again, add --verbose to see each step.',
-  });
+  return new ClusterError(
+    'server',
+    `Failed to ${ctx.action}: ${message}`,
+    'Retry; if it persists, check the Devlane log.',
+    undefined,
+    {
+      cause: err,
+      cliHint: 'Run the command again; if it fails again, add --verbose to see each step.',
+    },
+  );
 }
 
 /** An exec plugin or auth provider failed before any request went out. Its own words are kept. */
@@ -194,7 +225,9 @@ export function credentialError(err: unknown, ctx: ErrorContext): ClusterError {
     undefined,
     {
       cause: err,
-      cliHint: notFound ? 'Install it, or put it on your PATH, then run the command again.' : 'Run it alone to log in or see why it fails, then run the command again.',
+      cliHint: notFound
+        ? 'Install it, or put it on your PATH, then run the command again.'
+        : 'Run it alone to log in or see why it fails, then run the command again.',
     },
   );
 }

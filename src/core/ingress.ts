@@ -26,7 +26,16 @@ export interface IngressObject extends KubeObject {
 }
 
 const toBackend = (b: BackendSpec | undefined): IngressServiceBackend | undefined =>
-  b?.service?.name ? { service: b.service.name, ...(b.service.port?.number !== undefined ? { port: b.service.port.number } : b.service.port?.name ? { portName: b.service.port.name } : {}) } : undefined;
+  b?.service?.name
+    ? {
+        service: b.service.name,
+        ...(b.service.port?.number !== undefined
+          ? { port: b.service.port.number }
+          : b.service.port?.name
+            ? { portName: b.service.port.name }
+            : {}),
+      }
+    : undefined;
 
 /** The hosts the Ingress's rules name, in order, without duplicates. */
 export function ingressHosts(ing: IngressObject): string[] {
@@ -54,7 +63,11 @@ function pathMatch(pathType: string | undefined, rulePath: string | undefined, p
 }
 
 /** The backend for a request (its path without the query), or undefined when the Ingress has none for it. */
-export function ingressBackend(ing: IngressObject, host: string | undefined, path: string): IngressServiceBackend | undefined {
+export function ingressBackend(
+  ing: IngressObject,
+  host: string | undefined,
+  path: string,
+): IngressServiceBackend | undefined {
   const p = path.split('?')[0] || '/';
   let best: { len: number; exact: boolean; backend: IngressServiceBackend } | undefined;
   for (const rule of ing.spec?.rules ?? []) {
@@ -73,6 +86,11 @@ export function ingressBackend(ing: IngressObject, host: string | undefined, pat
 
 /** Every Service the Ingress can send to (for showing, and for checking they exist). */
 export function ingressServices(ing: IngressObject): string[] {
-  const all = [ing.spec?.defaultBackend, ...(ing.spec?.rules ?? []).flatMap((r) => (r.http?.paths ?? []).map((p) => p.backend))].map(toBackend).filter((b): b is IngressServiceBackend => !!b);
+  const all = [
+    ing.spec?.defaultBackend,
+    ...(ing.spec?.rules ?? []).flatMap((r) => (r.http?.paths ?? []).map((p) => p.backend)),
+  ]
+    .map(toBackend)
+    .filter((b): b is IngressServiceBackend => !!b);
   return [...new Set(all.map((b) => b.service))];
 }

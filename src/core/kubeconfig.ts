@@ -120,7 +120,9 @@ export function mergeKubeconfigs(files: KubeconfigFile[]): MergedKubeconfig {
   }
 
   const contexts = config.contexts.map((c) => summarize(c, config, contextSource.get(c.name) ?? ''));
-  const currentContext = contexts.some((c) => c.name === config['current-context']) ? config['current-context'] : undefined;
+  const currentContext = contexts.some((c) => c.name === config['current-context'])
+    ? config['current-context']
+    : undefined;
   return { config, contexts, currentContext, files: used, problems };
 }
 
@@ -180,7 +182,8 @@ function summarize(entry: NamedEntry, config: RawKubeconfig, source: string): Co
   const server = clusterEntry ? body(clusterEntry, 'cluster').server : undefined;
   if (!cluster) problem = 'the context names no cluster';
   else if (!clusterEntry) problem = `cluster "${cluster}" is not defined in any kubeconfig file`;
-  else if (user && !config.users.some((u) => u.name === user)) problem = `user "${user}" is not defined in any kubeconfig file`;
+  else if (user && !config.users.some((u) => u.name === user))
+    problem = `user "${user}" is not defined in any kubeconfig file`;
   if (!problem && clusterEntry && typeof server !== 'string') problem = `cluster "${cluster}" has no server address`;
   return {
     name: entry.name,

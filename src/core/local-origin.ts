@@ -17,7 +17,11 @@ export function isLoopbackHost(host: string): boolean {
 }
 
 /** Why a request to the listener on 127.0.0.1:`port` is refused; undefined to serve it. */
-export function localRequestProblem(headers: IncomingHttpHeaders, port: number, what = "Devlane's routed proxy"): string | undefined {
+export function localRequestProblem(
+  headers: IncomingHttpHeaders,
+  port: number,
+  what = "Devlane's routed proxy",
+): string | undefined {
   const host = headers.host ?? '';
   if (!isLoopbackHost(host)) {
     return `${what} refused a request for Host "${host}": it answers only requests for this machine's loopback (127.0.0.1:${port} or localhost:${port}), so that a web page that points its own name at this machine cannot reach the cluster with your credentials. Open the URL Devlane gave you.`;

@@ -51,5 +51,7 @@ export function serviceSelectsTemplate(selector: Labels, templateLabels: Labels)
 
 /** Equality labels as a label selector query (`app=web,tier=front`), as the API's labelSelector takes it. */
 export function selectorString(labels: Labels): string {
-  return Object.entries(labels ?? {}).map(([k, v]) => `${k}=${v}`).join(',');
+  return Object.entries(labels ?? {})
+    .map(([k, v]) => `${k}=${v}`)
+    .join(',');
 }

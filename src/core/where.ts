@@ -27,12 +27,30 @@ export interface WhereKubeconfig {
  * none of these: undefined. Namespace: the one given, else the one picked for that context, else
  * the one the kubeconfig's context names, else "default" (as kubectl assumes).
  */
-export function whereDevlaneWorks(prefs: WherePrefs, kubeconfig: WhereKubeconfig, given: { context: string; namespace?: string }): Where;
-export function whereDevlaneWorks(prefs: WherePrefs, kubeconfig: WhereKubeconfig, given?: Partial<Where>): Where | undefined;
-export function whereDevlaneWorks(prefs: WherePrefs, kubeconfig: WhereKubeconfig, given: Partial<Where> = {}): Where | undefined {
+export function whereDevlaneWorks(
+  prefs: WherePrefs,
+  kubeconfig: WhereKubeconfig,
+  given: { context: string; namespace?: string },
+): Where;
+export function whereDevlaneWorks(
+  prefs: WherePrefs,
+  kubeconfig: WhereKubeconfig,
+  given?: Partial<Where>,
+): Where | undefined;
+export function whereDevlaneWorks(
+  prefs: WherePrefs,
+  kubeconfig: WhereKubeconfig,
+  given: Partial<Where> = {},
+): Where | undefined {
   const chosen = prefs.activeContext();
-  const context = given.context ?? (chosen && kubeconfig.contexts.some((c) => c.name === chosen) ? chosen : kubeconfig.currentContext);
+  const context =
+    given.context ??
+    (chosen && kubeconfig.contexts.some((c) => c.name === chosen) ? chosen : kubeconfig.currentContext);
   if (!context) return undefined;
-  const namespace = given.namespace ?? prefs.defaultNamespace(context) ?? kubeconfig.contexts.find((c) => c.name === context)?.namespace ?? 'default';
+  const namespace =
+    given.namespace ??
+    prefs.defaultNamespace(context) ??
+    kubeconfig.contexts.find((c) => c.name === context)?.namespace ??
+    'default';
   return { context, namespace };
 }

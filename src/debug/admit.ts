@@ -17,7 +17,9 @@ const what = "Devlane's debug tunnel";
 export function debugConnectionProblem(runtime: DebugRuntime, start: Buffer, port: number): string | undefined {
   const text = start.toString('latin1');
   if (runtime === 'python') {
-    return /^Content-Length:/i.test(text) ? undefined : `${what} refused a connection that does not speak DAP (it began ${JSON.stringify(text.slice(0, 24))})`;
+    return /^Content-Length:/i.test(text)
+      ? undefined
+      : `${what} refused a connection that does not speak DAP (it began ${JSON.stringify(text.slice(0, 24))})`;
   }
   const head = /^[A-Z]+ \S+ HTTP\/1\.[01]\r\n((?:[^\r\n]*\r\n)*?)\r\n/.exec(text);
   if (!head) return `${what} refused a connection that is not an HTTP request to the Node inspector`;
@@ -49,10 +51,15 @@ function readTcpTable(): string | undefined {
 }
 
 /** The tunnel's admission check: this user's processes only (where the system says), then the protocol check above. */
-export function admitDebugger(runtime: DebugRuntime, localPort: () => number, uid = process.getuid?.()): (start: Buffer, peerPort: number) => string | undefined {
+export function admitDebugger(
+  runtime: DebugRuntime,
+  localPort: () => number,
+  uid = process.getuid?.(),
+): (start: Buffer, peerPort: number) => string | undefined {
   return (start, peerPort) => {
     const owner = uid === undefined ? undefined : socketOwner(peerPort);
-    if (owner !== undefined && owner !== uid) return `${what} refused a connection from another user of this machine (uid ${owner})`;
+    if (owner !== undefined && owner !== uid)
+      return `${what} refused a connection from another user of this machine (uid ${owner})`;
     return debugConnectionProblem(runtime, start, localPort());
   };
 }

@@ -30,8 +30,16 @@ export interface PrepareRequest {
 /** Which pod, which debugger, which paths: read-only, nothing is opened yet. */
 export async function prepareDebug(req: PrepareRequest, signal: AbortSignal): Promise<DebugPlan> {
   const target = await findDebugTarget(req.api, req.copy, signal);
-  const mapping = await debugPathMapping({ workspaceFolder: req.workspaceFolder, service: req.copy.service, workingDir: target.workingDir, platform: req.platform, note: (l) => req.logger.info(l) });
-  req.logger.info(`debug ${req.copy.service} (session ${req.copy.session}): pod ${target.pod}, ${target.spec.runtime} on 127.0.0.1:${target.spec.port} in container ${target.spec.container}; ${mapping.localRoot} <-> ${mapping.remoteRoot} (${mapping.from})`);
+  const mapping = await debugPathMapping({
+    workspaceFolder: req.workspaceFolder,
+    service: req.copy.service,
+    workingDir: target.workingDir,
+    platform: req.platform,
+    note: (l) => req.logger.info(l),
+  });
+  req.logger.info(
+    `debug ${req.copy.service} (session ${req.copy.session}): pod ${target.pod}, ${target.spec.runtime} on 127.0.0.1:${target.spec.port} in container ${target.spec.container}; ${mapping.localRoot} <-> ${mapping.remoteRoot} (${mapping.from})`,
+  );
   return { target, mapping, adapter: debugAdapters[target.spec.runtime] };
 }
 
@@ -44,7 +52,13 @@ export interface OpenTunnelOptions {
  * Opens the tunnel and checks that the debugger answers through it. When it does not, says why
  * (for Python: whether the image has debugpy at all) and closes the tunnel again.
  */
-export async function openDebugTunnel(cluster: Pick<ClusterConnection, 'portForward' | 'objects'>, plan: DebugPlan, logger: Logger, opts: OpenTunnelOptions = {}, signal?: AbortSignal): Promise<DebugTunnel> {
+export async function openDebugTunnel(
+  cluster: Pick<ClusterConnection, 'portForward' | 'objects'>,
+  plan: DebugPlan,
+  logger: Logger,
+  opts: OpenTunnelOptions = {},
+  signal?: AbortSignal,
+): Promise<DebugTunnel> {
   const tunnel = await DebugTunnel.open({ cluster, target: plan.target, logger, keepaliveMs: opts.keepaliveMs });
   try {
     const refused: string[] = [];
@@ -56,13 +70,23 @@ export async function openDebugTunnel(cluster: Pick<ClusterConnection, 'portForw
       logger.info(`${plan.adapter.debuggerName} answers in ${tunnel.pod} (${probe.detail})`);
       return tunnel;
     }
-    logger.warn(`${plan.adapter.debuggerName} in ${tunnel.pod} did not answer: ${probe.reason}: ${refused[0] ?? probe.detail}`);
+    logger.warn(
+      `${plan.adapter.debuggerName} in ${tunnel.pod} did not answer: ${probe.reason}: ${refused[0] ?? probe.detail}`,
+    );
     if (refused[0] && !dialFailure.test(refused[0])) {
-      throw new DebugError('tunnel', `Devlane could not open the debug tunnel to ${plan.target.namespace}/${tunnel.pod}:${plan.target.spec.port}: ${refused[0]}`, 'Check that you may port-forward to pods in this namespace (pods/portforward) and that the copy still runs. Nothing was changed.');
+      throw new DebugError(
+        'tunnel',
+        `Devlane could not open the debug tunnel to ${plan.target.namespace}/${tunnel.pod}:${plan.target.spec.port}: ${refused[0]}`,
+        'Check that you may port-forward to pods in this namespace (pods/portforward) and that the copy still runs. Nothing was changed.',
+      );
     }
     const installed = await debuggerInstalled(cluster.objects, plan.target, signal ?? new AbortController().signal);
     const { message, hint } = plan.adapter.notListening(installed, plan.target.spec.port, plan.target.spec.container);
-    throw new DebugError('not-listening', message, `${hint} (${refused[0] ? `the cluster said: ${refused[0]}` : `through the tunnel: ${probe.detail}`})`);
+    throw new DebugError(
+      'not-listening',
+      message,
+      `${hint} (${refused[0] ? `the cluster said: ${refused[0]}` : `through the tunnel: ${probe.detail}`})`,
+    );
   } catch (err) {
     tunnel.dispose();
     throw err;
@@ -73,11 +97,21 @@ export async function openDebugTunnel(cluster: Pick<ClusterConnection, 'portForw
 const dialFailure = /connection refused|failed to connect|dial tcp|connect: /i;
 
 /** Python only: whether `import debugpy` works in the container; undefined when it cannot be told. */
-export async function debuggerInstalled(api: ObjectApi, target: DebugTarget, signal: AbortSignal): Promise<boolean | undefined> {
+export async function debuggerInstalled(
+  api: ObjectApi,
+  target: DebugTarget,
+  signal: AbortSignal,
+): Promise<boolean | undefined> {
   if (target.spec.runtime !== 'python') return undefined;
   for (const python of ['python', 'python3']) {
     try {
-      const r = await api.exec(target.namespace, target.pod, target.spec.container, [python, '-c', 'import debugpy'], signal);
+      const r = await api.exec(
+        target.namespace,
+        target.pod,
+        target.spec.container,
+        [python, '-c', 'import debugpy'],
+        signal,
+      );
       if (r.exitCode === 0) return true;
       if (/No module named|ModuleNotFoundError|ImportError/.test(r.stderr)) return false;
     } catch {

@@ -16,10 +16,19 @@ export interface LaunchConfig {
  * of the active session to debug. Only `service` is written, so a launch.json shared with a team
  * follows whichever session is active in each window.
  */
-export function initialLaunchConfigs(o: { sessionServices: readonly string[]; configServices: readonly string[] }): LaunchConfig[] {
+export function initialLaunchConfigs(o: {
+  sessionServices: readonly string[];
+  configServices: readonly string[];
+}): LaunchConfig[] {
   const services = [...new Set([...o.sessionServices, ...[...o.configServices].sort()].filter(Boolean))];
-  if (services.length === 0) return [{ type: debugType, request: 'attach', name: 'Devlane: debug a service of the active session' }];
-  return services.map((service) => ({ type: debugType, request: 'attach', name: `Devlane: debug ${service}`, service }));
+  if (services.length === 0)
+    return [{ type: debugType, request: 'attach', name: 'Devlane: debug a service of the active session' }];
+  return services.map((service) => ({
+    type: debugType,
+    request: 'attach',
+    name: `Devlane: debug ${service}`,
+    service,
+  }));
 }
 
 /**

@@ -14,21 +14,36 @@ export interface DebugPathMapping {
   from: 'sync-mapping' | 'working-dir';
 }
 
-export const hostPlatform: Platform = process.platform === 'win32' || process.platform === 'darwin' ? process.platform : 'linux';
+export const hostPlatform: Platform =
+  process.platform === 'win32' || process.platform === 'darwin' ? process.platform : 'linux';
 
 /** A ConfigError that means "there is no mapping for this service" rather than "the file is wrong". */
 function isMissing(err: unknown, service: string): boolean {
-  return err instanceof ConfigError && ((err.field === '(file)' && /does not exist/.test(err.message)) || err.field === `services.${service}`);
+  return (
+    err instanceof ConfigError &&
+    ((err.field === '(file)' && /does not exist/.test(err.message)) || err.field === `services.${service}`)
+  );
 }
 
 /** The two roots of a sync mapping, the local one absolute and in the host's own form. Pure. */
-export function mappedRoots(workspaceFolder: string, m: { localPath: string; remotePath: string }, platform: Platform): { localRoot: string; remoteRoot: string } {
-  return { localRoot: toNativePath(resolveLocalRoot(workspaceFolder, m.localPath, platform), platform), remoteRoot: normalizeRemoteRoot(m.remotePath) };
+export function mappedRoots(
+  workspaceFolder: string,
+  m: { localPath: string; remotePath: string },
+  platform: Platform,
+): { localRoot: string; remoteRoot: string } {
+  return {
+    localRoot: toNativePath(resolveLocalRoot(workspaceFolder, m.localPath, platform), platform),
+    remoteRoot: normalizeRemoteRoot(m.remotePath),
+  };
 }
 
-export async function debugPathMapping(
-  o: { workspaceFolder: string; service: string; workingDir?: string; platform?: Platform; note?: (line: string) => void },
-): Promise<DebugPathMapping> {
+export async function debugPathMapping(o: {
+  workspaceFolder: string;
+  service: string;
+  workingDir?: string;
+  platform?: Platform;
+  note?: (line: string) => void;
+}): Promise<DebugPathMapping> {
   const platform = o.platform ?? hostPlatform;
   try {
     const m = await readMapping(o.workspaceFolder, o.service);
@@ -43,7 +58,13 @@ export async function debugPathMapping(
       `Add { "version": 1, "services": { "${o.service}": { "localPath": ".", "remotePath": "/app" } } } to .vscode/devlane.json (with your folders), then start debugging again.`,
     );
   }
-  const { localRoot, remoteRoot } = mappedRoots(o.workspaceFolder, { localPath: '.', remotePath: o.workingDir }, platform);
-  o.note?.(`${o.service}: no sync mapping in .vscode/devlane.json; mapping the workspace folder ${localRoot} to the container's working directory ${remoteRoot}. Add a mapping if the source lives elsewhere.`);
+  const { localRoot, remoteRoot } = mappedRoots(
+    o.workspaceFolder,
+    { localPath: '.', remotePath: o.workingDir },
+    platform,
+  );
+  o.note?.(
+    `${o.service}: no sync mapping in .vscode/devlane.json; mapping the workspace folder ${localRoot} to the container's working directory ${remoteRoot}. Add a mapping if the source lives elsewhere.`,
+  );
   return { localRoot, remoteRoot, from: 'working-dir' };
 }

@@ -21,17 +21,26 @@ export interface DebugTarget extends CopyRef {
   image?: string;
 }
 
-type PodWithDetails = Omit<Pod, 'spec'> & { spec?: { containers: { name: string; image?: string; workingDir?: string }[] } };
+type PodWithDetails = Omit<Pod, 'spec'> & {
+  spec?: { containers: { name: string; image?: string; workingDir?: string }[] };
+};
 
-export const devPodSelector = (c: Pick<CopyRef, 'session' | 'service'>): string => selectors.devPods(c.session, c.service);
+export const devPodSelector = (c: Pick<CopyRef, 'session' | 'service'>): string =>
+  selectors.devPods(c.session, c.service);
 
 const isReady = (p: Pod) => p.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True') ?? false;
 
 /** The copy's running pod: Ready ones first, then the newest (a rollout may briefly show two). */
 export async function findDevPod(api: ObjectApi, copy: CopyRef, signal: AbortSignal): Promise<PodWithDetails> {
   const selector = devPodSelector(copy);
-  const pods = (await api.list<PodWithDetails>(apiTypes.pod, copy.namespace, { labelSelector: selector }, signal)).filter((p) => p.status?.phase === 'Running' && !p.metadata.deletionTimestamp);
-  pods.sort((a, b) => Number(isReady(b)) - Number(isReady(a)) || (b.metadata.creationTimestamp ?? '').localeCompare(a.metadata.creationTimestamp ?? ''));
+  const pods = (
+    await api.list<PodWithDetails>(apiTypes.pod, copy.namespace, { labelSelector: selector }, signal)
+  ).filter((p) => p.status?.phase === 'Running' && !p.metadata.deletionTimestamp);
+  pods.sort(
+    (a, b) =>
+      Number(isReady(b)) - Number(isReady(a)) ||
+      (b.metadata.creationTimestamp ?? '').localeCompare(a.metadata.creationTimestamp ?? ''),
+  );
   if (!pods[0]) {
     throw new DebugError(
       'no-copy',

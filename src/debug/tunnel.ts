@@ -51,7 +51,9 @@ export class DebugTunnel extends Disposable {
       admit: admitDebugger(target.spec.runtime, () => localPort),
     });
     localPort = forward.localPort;
-    o.logger.info(`debug tunnel for ${target.service} (session ${target.session}): 127.0.0.1:${forward.localPort} -> ${target.namespace}/${target.pod} 127.0.0.1:${target.spec.port} (${target.spec.runtime})`);
+    o.logger.info(
+      `debug tunnel for ${target.service} (session ${target.session}): 127.0.0.1:${forward.localPort} -> ${target.namespace}/${target.pod} 127.0.0.1:${target.spec.port} (${target.spec.runtime})`,
+    );
     return new DebugTunnel(forward, target);
   }
 

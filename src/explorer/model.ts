@@ -5,7 +5,17 @@
 import type { ExplorerNode, NodeKind } from './nodes';
 import { childId, hasAncestorIn, isDescendant } from './nodes';
 import { type ForwardRegistry } from './forwards';
-import { contextRow, containerRows, errorRow, messageRow, namespaceRow, podRow, type Row, serviceRow, workloadRow } from './rows';
+import {
+  contextRow,
+  containerRows,
+  errorRow,
+  messageRow,
+  namespaceRow,
+  podRow,
+  type Row,
+  serviceRow,
+  workloadRow,
+} from './rows';
 import type { ChangeBatch, ClusterConnection, Clusters, InformerLease } from '../cluster/api';
 import { treeItemContexts } from '../core/contributions';
 import { ClusterError, classifyError } from '../core/errors';
@@ -48,7 +58,10 @@ const root = '';
 export class ExplorerModel extends Disposable {
   private readonly nodes = new Map<string, ExplorerNode>();
   private readonly childrenOf = new Map<string, string[]>();
-  private readonly holds = new Map<string, { store: DisposableStore; leases: Map<string, InformerLease<KubeObject>> }>();
+  private readonly holds = new Map<
+    string,
+    { store: DisposableStore; leases: Map<string, InformerLease<KubeObject>> }
+  >();
   private readonly changed = new Set<string>();
   private readonly builtFrom = new WeakMap<ExplorerNode, { source: object; key: string }>();
   private flushTimer: ReturnType<typeof setTimeout> | undefined;
@@ -103,8 +116,17 @@ export class ExplorerModel extends Disposable {
     const state = this.clusters.kubeconfig;
     const out: ExplorerNode[] = [];
     for (const p of state.problems) {
-      const error = new ClusterError('config', `${p.path}: ${p.message}`, 'Fix the file, then Refresh; the other files are still used.');
-      out.push(this.upsert(childId(root, `problem:${p.path}`), 'error', { ...errorRow(error), retry: () => this.clusters.reload() }));
+      const error = new ClusterError(
+        'config',
+        `${p.path}: ${p.message}`,
+        'Fix the file, then Refresh; the other files are still used.',
+      );
+      out.push(
+        this.upsert(childId(root, `problem:${p.path}`), 'error', {
+          ...errorRow(error),
+          retry: () => this.clusters.reload(),
+        }),
+      );
     }
     const forwards = this.forwards.list();
     if (forwards.length) {
@@ -122,7 +144,12 @@ export class ExplorerModel extends Disposable {
     const contexts = [...state.contexts].sort((a, b) => Number(b.name === active) - Number(a.name === active));
     for (const ctx of contexts) {
       const row = contextRow(ctx, ctx.name === active);
-      out.push(this.upsert(childId(root, `ctx:${ctx.name}`), 'context', { ...row, ref: { context: ctx.name, kind: 'Namespace', name: '' } }));
+      out.push(
+        this.upsert(childId(root, `ctx:${ctx.name}`), 'context', {
+          ...row,
+          ref: { context: ctx.name, kind: 'Namespace', name: '' },
+        }),
+      );
     }
     return out;
   }
@@ -131,13 +158,16 @@ export class ExplorerModel extends Disposable {
     const context = node.ref!.context;
     const summary = this.clusters.kubeconfig.contexts.find((c) => c.name === context);
     const conn = this.connect(context);
-    if (!summary || conn instanceof ClusterError) return [this.errorNode(node, conn instanceof ClusterError ? conn : undefined, () => this.clusters.reload())];
+    if (!summary || conn instanceof ClusterError)
+      return [this.errorNode(node, conn instanceof ClusterError ? conn : undefined, () => this.clusters.reload())];
     const namespaces = this.lease(node, conn, 'Namespace');
     const preferred = this.preferredNamespace(context);
     const out = this.statusRows(node, namespaces, 'namespaces');
     const nsNode = (name: string) => this.namespaceNode(node, name, namespaces.get(name));
     if (namespaces.status.hasSynced) {
-      const names = [...namespaces.values()].map((n) => n.metadata.name).sort((a, b) => Number(b === preferred) - Number(a === preferred) || byName(a, b));
+      const names = [...namespaces.values()]
+        .map((n) => n.metadata.name)
+        .sort((a, b) => Number(b === preferred) - Number(a === preferred) || byName(a, b));
       out.push(...names.map(nsNode));
     } else if (namespaces.status.phase === 'error') {
       // Listing namespaces may be forbidden while the default namespace is fully usable.
@@ -161,9 +191,17 @@ export class ExplorerModel extends Disposable {
   }
 
   private serviceNode(nsNode: ExplorerNode, svc: Service): ExplorerNode {
-    const ref: ObjectRef = { context: nsNode.ref!.context, kind: 'Service', namespace: nsNode.ref!.namespace, name: svc.metadata.name };
+    const ref: ObjectRef = {
+      context: nsNode.ref!.context,
+      kind: 'Service',
+      namespace: nsNode.ref!.namespace,
+      name: svc.metadata.name,
+    };
     const takenOverBy = this.options.decorations?.takenOverBy(ref);
-    return this.cachedRow(childId(nsNode.id, `svc:${svc.metadata.name}`), 'service', svc, takenOverBy ?? '', () => ({ ...serviceRow(svc, takenOverBy), ref }));
+    return this.cachedRow(childId(nsNode.id, `svc:${svc.metadata.name}`), 'service', svc, takenOverBy ?? '', () => ({
+      ...serviceRow(svc, takenOverBy),
+      ref,
+    }));
   }
 
   private namespaceChildren(node: ExplorerNode): ExplorerNode[] {
@@ -175,7 +213,8 @@ export class ExplorerModel extends Disposable {
     if (!services.status.hasSynced) return out;
     const sorted = [...services.values()].sort((a, b) => byName(a.metadata.name, b.metadata.name));
     for (const svc of sorted) out.push(this.serviceNode(node, svc));
-    if (sorted.length === 0) out.push(this.upsert(childId(node.id, 'empty'), 'message', messageRow('No services in this namespace')));
+    if (sorted.length === 0)
+      out.push(this.upsert(childId(node.id, 'empty'), 'message', messageRow('No services in this namespace')));
     return out;
   }
 
@@ -186,7 +225,13 @@ export class ExplorerModel extends Disposable {
     const svc = this.lease(node, conn, 'Service', namespace).get(name);
     const selector = svc?.spec?.selector;
     if (!selector || Object.keys(selector).length === 0) {
-      return [this.upsert(childId(node.id, 'no-selector'), 'message', messageRow('No selector: this Service has no pods Devlane can show'))];
+      return [
+        this.upsert(
+          childId(node.id, 'no-selector'),
+          'message',
+          messageRow('No selector: this Service has no pods Devlane can show'),
+        ),
+      ];
     }
     const pods = this.lease(node, conn, 'Pod', namespace);
     const out = this.statusRows(node, pods, 'pods');
@@ -197,19 +242,28 @@ export class ExplorerModel extends Disposable {
       // StatefulSets API): nothing to show, and not an error the user can act on.
       if (lease.status.phase === 'error' && lease.status.error?.kind === 'not-found') continue;
       out.push(...this.statusRows(node, lease, kind, false));
-      for (const w of lease.values()) if (matchesServiceSelector(selector, w.spec?.template?.metadata?.labels)) workloads.push({ kind, w });
+      for (const w of lease.values())
+        if (matchesServiceSelector(selector, w.spec?.template?.metadata?.labels)) workloads.push({ kind, w });
     }
     workloads.sort((a, b) => byName(a.kind, b.kind) || byName(a.w.metadata.name, b.w.metadata.name));
     for (const { kind, w } of workloads) {
       const ref: ObjectRef = { context, kind, namespace, name: w.metadata.name };
-      out.push(this.cachedRow(childId(node.id, `wl:${kind}:${w.metadata.name}`), 'workload', w, '', () => ({ ...workloadRow(kind, w), ref })));
+      out.push(
+        this.cachedRow(childId(node.id, `wl:${kind}:${w.metadata.name}`), 'workload', w, '', () => ({
+          ...workloadRow(kind, w),
+          ref,
+        })),
+      );
     }
     // Pods the Service selects that no listed workload owns (bare pods, or a workload of another kind).
     const loose = [...pods.values()].filter(
-      (p) => matchesServiceSelector(selector, p.metadata.labels) && !workloads.some(({ w }) => matchesLabelSelector(w.spec?.selector, p.metadata.labels)),
+      (p) =>
+        matchesServiceSelector(selector, p.metadata.labels) &&
+        !workloads.some(({ w }) => matchesLabelSelector(w.spec?.selector, p.metadata.labels)),
     );
     out.push(...this.podNodes(node, context, namespace!, loose));
-    if (out.length === 0 && pods.status.hasSynced) out.push(this.upsert(childId(node.id, 'empty'), 'message', messageRow('No pods match this Service')));
+    if (out.length === 0 && pods.status.hasSynced)
+      out.push(this.upsert(childId(node.id, 'empty'), 'message', messageRow('No pods match this Service')));
     return out;
   }
 
@@ -223,7 +277,8 @@ export class ExplorerModel extends Disposable {
     const out = this.statusRows(node, pods, 'pods');
     const mine = [...pods.values()].filter((p) => matchesLabelSelector(workload?.spec?.selector, p.metadata.labels));
     out.push(...this.podNodes(node, context, namespace!, mine));
-    if (out.length === 0 && pods.status.hasSynced) out.push(this.upsert(childId(node.id, 'empty'), 'message', messageRow('No pods')));
+    if (out.length === 0 && pods.status.hasSynced)
+      out.push(this.upsert(childId(node.id, 'empty'), 'message', messageRow('No pods')));
     return out;
   }
 
@@ -258,19 +313,33 @@ export class ExplorerModel extends Disposable {
     return pods
       .sort((a, b) => byName(a.metadata.name, b.metadata.name))
       .map((p) =>
-        this.cachedRow(childId(parent.id, `pod:${p.metadata.name}`), 'pod', p, '', () => ({ ...podRow(p), ref: { context, kind: 'Pod', namespace, name: p.metadata.name } })),
+        this.cachedRow(childId(parent.id, `pod:${p.metadata.name}`), 'pod', p, '', () => ({
+          ...podRow(p),
+          ref: { context, kind: 'Pod', namespace, name: p.metadata.name },
+        })),
       );
   }
 
   /** A spinner while the first list runs; an error row (with Retry) while the informer is failing. */
-  private statusRows(parent: ExplorerNode, lease: InformerLease<KubeObject>, what: string, showLoading = true): ExplorerNode[] {
+  private statusRows(
+    parent: ExplorerNode,
+    lease: InformerLease<KubeObject>,
+    what: string,
+    showLoading = true,
+  ): ExplorerNode[] {
     const { phase, error } = lease.status;
     if (phase === 'error' && error) return [this.errorNode(parent, error, () => lease.retryNow(), what)];
-    if (phase === 'starting' && showLoading) return [this.upsert(childId(parent.id, `loading:${what}`), 'message', messageRow(`Loading ${what}…`, true))];
+    if (phase === 'starting' && showLoading)
+      return [this.upsert(childId(parent.id, `loading:${what}`), 'message', messageRow(`Loading ${what}…`, true))];
     return [];
   }
 
-  private errorNode(parent: ExplorerNode, error: ClusterError | undefined, retry: () => void, what = 'connection'): ExplorerNode {
+  private errorNode(
+    parent: ExplorerNode,
+    error: ClusterError | undefined,
+    retry: () => void,
+    what = 'connection',
+  ): ExplorerNode {
     const e = error ?? new ClusterError('config', 'This context is no longer in the kubeconfig', 'Refresh the view.');
     return this.upsert(childId(parent.id, `error:${what}`), 'error', { ...errorRow(e), retry });
   }
@@ -282,7 +351,13 @@ export class ExplorerModel extends Disposable {
    * replace objects on change, so identity means unchanged) and the same extra inputs (`key`).
    * Re-rendering 2,000 unchanged services then costs a map lookup each.
    */
-  private cachedRow(id: string, kind: NodeKind, source: object | undefined, key: string, build: () => Row): ExplorerNode {
+  private cachedRow(
+    id: string,
+    kind: NodeKind,
+    source: object | undefined,
+    key: string,
+    build: () => Row,
+  ): ExplorerNode {
     const existing = this.nodes.get(id);
     const built = existing && this.builtFrom.get(existing);
     if (existing && source && built?.source === source && built.key === key) return existing;
@@ -299,7 +374,14 @@ export class ExplorerModel extends Disposable {
       this.nodes.set(id, node);
     } else {
       // Every field is reassigned, so a description that went away does not linger.
-      const fresh: Partial<ExplorerNode> = { description: undefined, tooltip: undefined, ref: undefined, error: undefined, retry: undefined, forward: undefined };
+      const fresh: Partial<ExplorerNode> = {
+        description: undefined,
+        tooltip: undefined,
+        ref: undefined,
+        error: undefined,
+        retry: undefined,
+        forward: undefined,
+      };
       Object.assign(node, fresh, row);
     }
     return node;
@@ -337,7 +419,12 @@ export class ExplorerModel extends Disposable {
   }
 
   /** Holds an informer for as long as the row exists and is expanded; events refresh the row. */
-  private lease<K extends ResourceKind>(node: ExplorerNode, conn: ClusterConnection, kind: K, namespace?: string): InformerLease<KindTypes[K]> {
+  private lease<K extends ResourceKind>(
+    node: ExplorerNode,
+    conn: ClusterConnection,
+    kind: K,
+    namespace?: string,
+  ): InformerLease<KindTypes[K]> {
     let hold = this.holds.get(node.id);
     if (!hold) {
       hold = { store: new DisposableStore(), leases: new Map() };
@@ -388,7 +475,8 @@ export class ExplorerModel extends Disposable {
     if (node.kind === 'pod' || kind === 'Service' || (node.kind === 'workload' && kind !== 'Pod')) {
       test = (o) => o.metadata.name === name;
     } else if (node.kind === 'workload') {
-      const workload = this.holds.get(node.id)?.leases.get(`${node.workloadKind}/${namespace}`)?.get(name) as Workload | undefined;
+      const workload = this.holds.get(node.id)?.leases.get(`${node.workloadKind}/${namespace}`)?.get(name) as
+        Workload | undefined;
       test = (o) => matchesLabelSelector(workload?.spec?.selector, o.metadata.labels);
     } else {
       const svc = this.holds.get(node.id)?.leases.get(`Service/${namespace}`)?.get(name) as Service | undefined;

@@ -5,7 +5,13 @@ import type { ClusterError } from '../core/errors';
 import { treeItemContexts } from '../core/contributions';
 import type { ContextSummary } from '../core/kubeconfig';
 import type { Namespace, Pod, Service, Workload, WorkloadKind } from '../core/resources';
-import { podDescription, serviceDescription, summarizeContainer, summarizePod, summarizeWorkload } from '../core/status';
+import {
+  podDescription,
+  serviceDescription,
+  summarizeContainer,
+  summarizePod,
+  summarizeWorkload,
+} from '../core/status';
 
 export type Row = Omit<ExplorerNode, 'id' | 'kind'>;
 
@@ -49,7 +55,11 @@ export function serviceRow(svc: Service, takenOverBy: string | undefined): Row {
   return {
     label: svc.metadata.name,
     description: takenOverBy ? `${ports} · taken over by ${takenOverBy}` : ports,
-    tooltip: [`Service **${md(svc.metadata.name)}**`, `ports: ${md(ports)}`, `selector: ${md(selector || '(none)')}`].join('  \n'),
+    tooltip: [
+      `Service **${md(svc.metadata.name)}**`,
+      `ports: ${md(ports)}`,
+      `selector: ${md(selector || '(none)')}`,
+    ].join('  \n'),
     icon: takenOverBy ? { id: 'broadcast', color: 'charts.purple' } : { id: 'globe' },
     expandable: 'collapsed',
     contextValue: treeItemContexts.service,
@@ -58,7 +68,10 @@ export function serviceRow(svc: Service, takenOverBy: string | undefined): Row {
 
 export function workloadRow(kind: WorkloadKind, w: Workload): Row {
   const s = summarizeWorkload(kind, w);
-  const icon: Icon = { id: kindIcons[kind], ...(s.health === 'ok' ? {} : { color: s.health === 'progressing' ? 'charts.yellow' : 'disabledForeground' }) };
+  const icon: Icon = {
+    id: kindIcons[kind],
+    ...(s.health === 'ok' ? {} : { color: s.health === 'progressing' ? 'charts.yellow' : 'disabledForeground' }),
+  };
   return {
     label: w.metadata.name,
     description: `${kind} · ${s.ready}/${s.desired} ready`,
@@ -113,7 +126,10 @@ export function errorRow(error: ClusterError): Row {
     label: error.message,
     description: 'Retry',
     tooltip: `${md(error.message)}  \n\n${md(error.hint)}`,
-    icon: { id: error.kind === 'forbidden' ? 'lock' : 'error', color: error.kind === 'forbidden' ? 'problemsWarningIcon.foreground' : 'errorForeground' },
+    icon: {
+      id: error.kind === 'forbidden' ? 'lock' : 'error',
+      color: error.kind === 'forbidden' ? 'problemsWarningIcon.foreground' : 'errorForeground',
+    },
     expandable: 'none',
     contextValue: treeItemContexts.error,
     error,

@@ -60,13 +60,17 @@ export class ContainerLog extends Disposable {
       const status = this.options.status();
       const instance = status?.containerID ?? `restart-${status?.restartCount ?? 0}`;
       // Stream a running container, or a finished one whose output we have not read yet.
-      const readable = status?.state?.running !== undefined || (status?.state?.terminated !== undefined && instance !== this.streamedInstance);
+      const readable =
+        status?.state?.running !== undefined ||
+        (status?.state?.terminated !== undefined && instance !== this.streamedInstance);
       if (!readable) {
         await this.waitForChange(60_000);
         continue;
       }
       if (this.streamedInstance !== undefined && instance !== this.streamedInstance) {
-        this.sink.notice(`${source.pod}/${source.container} restarted (restart ${status?.restartCount ?? '?'}); following the new instance`);
+        this.sink.notice(
+          `${source.pod}/${source.container} restarted (restart ${status?.restartCount ?? '?'}); following the new instance`,
+        );
       }
       this.streamedInstance = instance;
       try {
@@ -76,7 +80,8 @@ export class ContainerLog extends Disposable {
         if (signal.aborted) return;
         const e = classifyError(err, { action: `follow the log of ${source.pod}/${source.container}` });
         // The container may have gone between our check and the request; the pod update will tell.
-        if (e.kind !== 'server' || !/ContainerCreating|waiting to start|not found/i.test(e.message)) this.sink.notice(`${e.message}; reconnecting`);
+        if (e.kind !== 'server' || !/ContainerCreating|waiting to start|not found/i.test(e.message))
+          this.sink.notice(`${e.message}; reconnecting`);
       }
       await this.waitForChange(this.backoff.next());
     }

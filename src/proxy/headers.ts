@@ -2,7 +2,14 @@
 // into whatever baggage the client already sent (its other members kept, an old devlane member
 // replaced), so that services that propagate either form carry the route deeper.
 import type { IncomingHttpHeaders, OutgoingHttpHeaders } from 'node:http';
-import { baggageHeader, baggageKey, baggageMember, copyHeader, labels, routeHeader } from '../core/session/route-contract';
+import {
+  baggageHeader,
+  baggageKey,
+  baggageMember,
+  copyHeader,
+  labels,
+  routeHeader,
+} from '../core/session/route-contract';
 
 /** The baggage members other than Devlane's: `a=1, devlane=OLD;p=1` → `['a=1']`. */
 export function otherBaggageMembers(incoming: string | string[] | undefined): string[] {
@@ -18,16 +25,32 @@ export function mergeBaggage(incoming: string | string[] | undefined, key: strin
 }
 
 /** Headers that describe one connection, not the request: never forwarded as they came. */
-const hopByHop = new Set(['connection', 'keep-alive', 'proxy-connection', 'proxy-authorization', 'proxy-authenticate', 'te', 'trailer', 'transfer-encoding', 'upgrade']);
+const hopByHop = new Set([
+  'connection',
+  'keep-alive',
+  'proxy-connection',
+  'proxy-authorization',
+  'proxy-authenticate',
+  'te',
+  'trailer',
+  'transfer-encoding',
+  'upgrade',
+]);
 
 /**
  * The headers to send upstream: the client's, without hop-by-hop ones (an upgrade keeps its
  * Connection/Upgrade pair), Host set to the Service as in-cluster callers name it, and the route.
  */
-export function upstreamHeaders(h: IncomingHttpHeaders, key: string, host: string, upgrade = false): OutgoingHttpHeaders {
+export function upstreamHeaders(
+  h: IncomingHttpHeaders,
+  key: string,
+  host: string,
+  upgrade = false,
+): OutgoingHttpHeaders {
   const out: OutgoingHttpHeaders = {};
   for (const [name, value] of Object.entries(h)) {
-    if (value === undefined || hopByHop.has(name) || name === 'host' || name === routeHeader || name === baggageHeader) continue;
+    if (value === undefined || hopByHop.has(name) || name === 'host' || name === routeHeader || name === baggageHeader)
+      continue;
     out[name] = value;
   }
   if (upgrade && h.upgrade) {

@@ -61,13 +61,19 @@ export class RoutedProxy extends Disposable {
       this.sockets.add(s);
       s.on('close', () => this.sockets.delete(s));
     });
-    this._register(toDisposable(() => {
-      this.controller.abort();
-      this.server.close();
-      for (const s of this.sockets) s.destroy();
-      for (const f of this.forwards.values()) void f.then((x) => x.handle.dispose(), () => undefined);
-      this.forwards.clear();
-    }));
+    this._register(
+      toDisposable(() => {
+        this.controller.abort();
+        this.server.close();
+        for (const s of this.sockets) s.destroy();
+        for (const f of this.forwards.values())
+          void f.then(
+            (x) => x.handle.dispose(),
+            () => undefined,
+          );
+        this.forwards.clear();
+      }),
+    );
   }
 
   static async start(o: RoutedProxyOptions): Promise<RoutedProxy> {
@@ -104,9 +110,22 @@ export class RoutedProxy extends Disposable {
     let f = this.forwards.get(key);
     if (!f) {
       f = (async () => {
-        const backend = await resolveBackend(this.o.cluster.objects, this.o.namespace, hop.service, hop.port, this.controller.signal);
+        const backend = await resolveBackend(
+          this.o.cluster.objects,
+          this.o.namespace,
+          hop.service,
+          hop.port,
+          this.controller.signal,
+        );
         // A refused connection (a copy restarting after a save) waits for the program, up to restartWaitMs.
-        const handle = await this.o.cluster.portForward({ namespace: this.o.namespace, pod: backend.pod, remotePort: backend.port, localPort: 0, address: '127.0.0.1', retryRefusedMs: restartWaitMs });
+        const handle = await this.o.cluster.portForward({
+          namespace: this.o.namespace,
+          pod: backend.pod,
+          remotePort: backend.port,
+          localPort: 0,
+          address: '127.0.0.1',
+          retryRefusedMs: restartWaitMs,
+        });
         if (this.isDisposed) handle.dispose();
         handle.onDidClose(() => this.drop(key, f));
         return { backend, handle, key };
@@ -120,7 +139,10 @@ export class RoutedProxy extends Disposable {
   private drop(key: string, f: Promise<Forward> | undefined): void {
     if (this.forwards.get(key) !== f) return;
     this.forwards.delete(key);
-    void f?.then((x) => x.handle.dispose(), () => undefined);
+    void f?.then(
+      (x) => x.handle.dispose(),
+      () => undefined,
+    );
   }
 
   private noRule(path: string): string {
@@ -136,7 +158,10 @@ export class RoutedProxy extends Disposable {
     try {
       fwd = await this.forward(hop);
     } catch (err) {
-      return fail(res, `Devlane could not reach Service ${hop.service} in ${this.o.namespace}: ${(err as Error).message}`);
+      return fail(
+        res,
+        `Devlane could not reach Service ${hop.service} in ${this.o.namespace}: ${(err as Error).message}`,
+      );
     }
     // A request without a body and with an idempotent method is sent again when its connection
     // closed before any answer (the copy restarted under it, src/proxy/replay.ts), until the
@@ -146,18 +171,36 @@ export class RoutedProxy extends Disposable {
     const deadline = replayDeadline();
     const send = (attempt: number, forward: Forward) => {
       const up = http.request(
-        { host: '127.0.0.1', port: forward.handle.localPort, method: req.method, path: req.url, headers: upstreamHeaders(req.headers, this.o.routeKey, hop.host), ...(attempt > 0 ? { agent: false } : {}) },
+        {
+          host: '127.0.0.1',
+          port: forward.handle.localPort,
+          method: req.method,
+          path: req.url,
+          headers: upstreamHeaders(req.headers, this.o.routeKey, hop.host),
+          ...(attempt > 0 ? { agent: false } : {}),
+        },
         (upRes) => {
-          res.writeHead(upRes.statusCode ?? 502, upRes.statusMessage, withCopyMarker(downstreamHeaders(upRes.rawHeaders), forward.backend.labels));
+          res.writeHead(
+            upRes.statusCode ?? 502,
+            upRes.statusMessage,
+            withCopyMarker(downstreamHeaders(upRes.rawHeaders), forward.backend.labels),
+          );
           upRes.pipe(res);
         },
       );
       up.on('error', (err) => {
         if (replayable && closedBeforeAnswer(err) && !res.headersSent && !res.destroyed && Date.now() < deadline) {
-          setTimeout(() => {
-            if (res.destroyed) return;
-            this.forward(hop).then((f) => send(attempt + 1, f), (e: Error) => fail(res, `Devlane could not reach Service ${hop.service} in ${this.o.namespace}: ${e.message}`));
-          }, replayBackoffMs(attempt + 1));
+          setTimeout(
+            () => {
+              if (res.destroyed) return;
+              this.forward(hop).then(
+                (f) => send(attempt + 1, f),
+                (e: Error) =>
+                  fail(res, `Devlane could not reach Service ${hop.service} in ${this.o.namespace}: ${e.message}`),
+              );
+            },
+            replayBackoffMs(attempt + 1),
+          );
           return;
         }
         // The forward may have gone with its pod: the next request finds another.
@@ -177,19 +220,25 @@ export class RoutedProxy extends Disposable {
     socket.on('error', () => undefined);
     const refused = localRequestProblem(req.headers, this.port);
     if (refused) {
-      socket.end(`HTTP/1.1 403 Forbidden\r\ncontent-type: text/plain; charset=utf-8\r\nconnection: close\r\n\r\n${refused}\n`);
+      socket.end(
+        `HTTP/1.1 403 Forbidden\r\ncontent-type: text/plain; charset=utf-8\r\nconnection: close\r\n\r\n${refused}\n`,
+      );
       return;
     }
     const hop = this.hop(req.url ?? '/');
     if (!hop) {
-      socket.end(`HTTP/1.1 404 Not Found\r\ncontent-type: text/plain\r\nconnection: close\r\n\r\n${this.noRule(req.url ?? '/')}\n`);
+      socket.end(
+        `HTTP/1.1 404 Not Found\r\ncontent-type: text/plain\r\nconnection: close\r\n\r\n${this.noRule(req.url ?? '/')}\n`,
+      );
       return;
     }
     let fwd: Forward;
     try {
       fwd = await this.forward(hop);
     } catch (err) {
-      socket.end(`HTTP/1.1 502 Bad Gateway\r\ncontent-type: text/plain\r\nconnection: close\r\n\r\n${(err as Error).message}\n`);
+      socket.end(
+        `HTTP/1.1 502 Bad Gateway\r\ncontent-type: text/plain\r\nconnection: close\r\n\r\n${(err as Error).message}\n`,
+      );
       return;
     }
     const up = net.connect({ host: '127.0.0.1', port: fwd.handle.localPort });
@@ -197,7 +246,8 @@ export class RoutedProxy extends Disposable {
     up.on('close', () => this.sockets.delete(up));
     const headers = upstreamHeaders(req.headers, this.o.routeKey, hop.host, true);
     const lines = [`${req.method} ${req.url} HTTP/1.1`];
-    for (const [k, v] of Object.entries(headers)) for (const one of Array.isArray(v) ? v : [v]) lines.push(`${k}: ${String(one)}`);
+    for (const [k, v] of Object.entries(headers))
+      for (const one of Array.isArray(v) ? v : [v]) lines.push(`${k}: ${String(one)}`);
     up.on('connect', () => {
       up.write(`${lines.join('\r\n')}\r\n\r\n`);
       if (head.length) up.write(head);

@@ -97,10 +97,16 @@ export function answeredBy(headers: [string, string][], reached?: Reached): Answ
     return { kind: 'copy', text: `the developer copy (${copyHeader}: ${marker})` };
   }
   const session = reached && copyOf(reached.labels);
-  if (reached && session !== undefined) return { kind: 'copy', text: `the developer copy of session ${session} (pod ${reached.pod}, reached directly)` };
+  if (reached && session !== undefined)
+    return { kind: 'copy', text: `the developer copy of session ${session} (pod ${reached.pod}, reached directly)` };
   // A router marks every answer it got from a copy: an unmarked one came from the original pods.
-  if (reached && reached.labels[labels.role] === 'router') return { kind: 'original', text: `the original ${reached.service} (through its router, pod ${reached.pod}: no session's route was taken)` };
-  if (reached && reached.labels[labels.role] === undefined) return { kind: 'original', text: `the original ${reached.service} (pod ${reached.pod}, reached directly)` };
+  if (reached && reached.labels[labels.role] === 'router')
+    return {
+      kind: 'original',
+      text: `the original ${reached.service} (through its router, pod ${reached.pod}: no session's route was taken)`,
+    };
+  if (reached && reached.labels[labels.role] === undefined)
+    return { kind: 'original', text: `the original ${reached.service} (pod ${reached.pod}, reached directly)` };
   return { kind: 'unknown', text: `unknown (no ${copyHeader} header${reached ? ` from ${reached.pod}` : ''})` };
 }
 
@@ -160,13 +166,28 @@ export async function sendTry(o: TrySendOptions): Promise<TryResult> {
     try {
       backend = await resolveBackend(o.cluster.objects, o.namespace, first, undefined, controller.signal);
     } catch (err) {
-      return { ok: false, ...base, error: `No route to Service ${first} in ${o.namespace}: ${plain(err)}. Nothing was sent.` };
+      return {
+        ok: false,
+        ...base,
+        error: `No route to Service ${first} in ${o.namespace}: ${plain(err)}. Nothing was sent.`,
+      };
     }
     try {
       // A copy restarting after a save refuses for a moment: the request waits for it (restartWaitMs).
-      handle = await o.cluster.portForward({ namespace: o.namespace, pod: backend.pod, remotePort: backend.port, localPort: 0, address: '127.0.0.1', retryRefusedMs: restartWaitMs });
+      handle = await o.cluster.portForward({
+        namespace: o.namespace,
+        pod: backend.pod,
+        remotePort: backend.port,
+        localPort: 0,
+        address: '127.0.0.1',
+        retryRefusedMs: restartWaitMs,
+      });
     } catch (err) {
-      return { ok: false, ...base, error: `Could not open a port-forward to pod ${backend.pod}:${backend.port}: ${plain(err)}. Nothing was sent.` };
+      return {
+        ok: false,
+        ...base,
+        error: `Could not open a port-forward to pod ${backend.pod}:${backend.port}: ${plain(err)}. Nothing was sent.`,
+      };
     }
     const via = `pod ${backend.pod}:${backend.port} (Service ${first})`;
     const headers = outgoingHeaders(r, r.routed ? o.routeKey : undefined, r.target);
@@ -174,12 +195,22 @@ export async function sendTry(o: TrySendOptions): Promise<TryResult> {
     // before any answer (the copy restarted under it: src/proxy/replay.ts), until the deadline.
     const deadline = replayDeadline();
     let got = await exchange(handle.localPort, r, { ...headers }, o.maxBody ?? 64 * 1024, controller.signal);
-    for (let n = 1; 'closed' in got && got.closed && mayReplay(r.method) && Date.now() < deadline && !controller.signal.aborted; n++) {
+    for (
+      let n = 1;
+      'closed' in got && got.closed && mayReplay(r.method) && Date.now() < deadline && !controller.signal.aborted;
+      n++
+    ) {
       await new Promise((resolve) => setTimeout(resolve, replayBackoffMs(n)));
       got = await exchange(handle.localPort, r, { ...headers }, o.maxBody ?? 64 * 1024, controller.signal);
     }
     if ('error' in got) return { ok: false, ...base, error: `${got.error} (${via}).` };
-    return { ok: true, ...base, via, ...got, answered: answeredBy(got.headers, { pod: backend.pod, service: r.target, labels: backend.labels }) };
+    return {
+      ok: true,
+      ...base,
+      via,
+      ...got,
+      answered: answeredBy(got.headers, { pod: backend.pod, service: r.target, labels: backend.labels }),
+    };
   } finally {
     clearTimeout(timer);
     o.signal?.removeEventListener('abort', onAbort);
@@ -187,41 +218,61 @@ export async function sendTry(o: TrySendOptions): Promise<TryResult> {
   }
 }
 
-type Exchange = { status: number; statusText: string; headers: [string, string][]; timeMs: number; body: string; bodyBytes: number; truncated: boolean };
+type Exchange = {
+  status: number;
+  statusText: string;
+  headers: [string, string][];
+  timeMs: number;
+  body: string;
+  bodyBytes: number;
+  truncated: boolean;
+};
 
-function exchange(port: number, r: TryRequest, headers: http.OutgoingHttpHeaders, maxBody: number, signal: AbortSignal): Promise<Exchange | { error: string; closed: boolean }> {
+function exchange(
+  port: number,
+  r: TryRequest,
+  headers: http.OutgoingHttpHeaders,
+  maxBody: number,
+  signal: AbortSignal,
+): Promise<Exchange | { error: string; closed: boolean }> {
   return new Promise((resolve) => {
     const started = performance.now();
     const body = r.body ? Buffer.from(r.body, 'utf8') : undefined;
     if (body) headers['content-length'] = String(body.length);
-    const req = http.request({ host: '127.0.0.1', port, method: r.method, path: r.path, headers, agent: false, signal }, (res) => {
-      const chunks: Buffer[] = [];
-      let kept = 0;
-      let total = 0;
-      res.on('data', (c: Buffer) => {
-        total += c.length;
-        if (kept < maxBody) {
-          const part = c.subarray(0, maxBody - kept);
-          chunks.push(part);
-          kept += part.length;
-        }
-      });
-      res.on('end', () => {
-        const pairs: [string, string][] = [];
-        for (let i = 0; i + 1 < res.rawHeaders.length; i += 2) pairs.push([res.rawHeaders[i].toLowerCase(), res.rawHeaders[i + 1]]);
-        resolve({
-          status: res.statusCode ?? 0,
-          statusText: res.statusMessage ?? '',
-          headers: pairs,
-          timeMs: Math.round((performance.now() - started) * 10) / 10,
-          body: Buffer.concat(chunks).toString('utf8'),
-          bodyBytes: total,
-          truncated: total > kept,
+    const req = http.request(
+      { host: '127.0.0.1', port, method: r.method, path: r.path, headers, agent: false, signal },
+      (res) => {
+        const chunks: Buffer[] = [];
+        let kept = 0;
+        let total = 0;
+        res.on('data', (c: Buffer) => {
+          total += c.length;
+          if (kept < maxBody) {
+            const part = c.subarray(0, maxBody - kept);
+            chunks.push(part);
+            kept += part.length;
+          }
         });
-      });
-      res.on('error', (err) => resolve({ error: describe(err, signal), closed: false }));
-    });
-    req.on('error', (err) => resolve({ error: describe(err, signal), closed: !signal.aborted && closedBeforeAnswer(err) }));
+        res.on('end', () => {
+          const pairs: [string, string][] = [];
+          for (let i = 0; i + 1 < res.rawHeaders.length; i += 2)
+            pairs.push([res.rawHeaders[i].toLowerCase(), res.rawHeaders[i + 1]]);
+          resolve({
+            status: res.statusCode ?? 0,
+            statusText: res.statusMessage ?? '',
+            headers: pairs,
+            timeMs: Math.round((performance.now() - started) * 10) / 10,
+            body: Buffer.concat(chunks).toString('utf8'),
+            bodyBytes: total,
+            truncated: total > kept,
+          });
+        });
+        res.on('error', (err) => resolve({ error: describe(err, signal), closed: false }));
+      },
+    );
+    req.on('error', (err) =>
+      resolve({ error: describe(err, signal), closed: !signal.aborted && closedBeforeAnswer(err) }),
+    );
     req.end(body);
   });
 }
@@ -229,10 +280,14 @@ function exchange(port: number, r: TryRequest, headers: http.OutgoingHttpHeaders
 class TimedOut extends Error {}
 
 function describe(err: Error, signal: AbortSignal): string {
-  if (signal.aborted) return signal.reason instanceof TimedOut ? `${signal.reason.message}: the request timed out` : 'The request was cancelled';
+  if (signal.aborted)
+    return signal.reason instanceof TimedOut
+      ? `${signal.reason.message}: the request timed out`
+      : 'The request was cancelled';
   const code = (err as NodeJS.ErrnoException).code;
   if (code === 'ECONNREFUSED') return 'Connection refused: nothing listens on the port the Service sends to';
-  if (code === 'ECONNRESET' || code === 'EPIPE' || err.message === 'socket hang up') return 'The connection was closed before an answer came: nothing may listen on the port the Service sends to, or the pod went away';
+  if (code === 'ECONNRESET' || code === 'EPIPE' || err.message === 'socket hang up')
+    return 'The connection was closed before an answer came: nothing may listen on the port the Service sends to, or the pod went away';
   return `The request failed: ${err.message}`;
 }
 

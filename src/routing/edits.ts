@@ -23,11 +23,27 @@ export function applyEdit(current: KubeObject, edit: Edit): EditResult {
     case 'istio.removeRoute':
       return removeIstioRoute(current, edit.session);
     case 'gateway.addRoute':
-      return addGatewayRoute(current, current.metadata.namespace ?? '', edit.service, edit.routeKey, edit.devService, edit.session);
+      return addGatewayRoute(
+        current,
+        current.metadata.namespace ?? '',
+        edit.service,
+        edit.routeKey,
+        edit.devService,
+        edit.session,
+      );
     case 'gateway.removeRoute':
       return removeGatewayRoute(current, edit.routeKey);
     case 'router.addRoute':
-      return addRouterRoute(current, { session: edit.session, routeKey: edit.routeKey, devService: edit.devService, ...(edit.devAddress ? { devAddress: edit.devAddress } : {}) }, edit.originAddress);
+      return addRouterRoute(
+        current,
+        {
+          session: edit.session,
+          routeKey: edit.routeKey,
+          devService: edit.devService,
+          ...(edit.devAddress ? { devAddress: edit.devAddress } : {}),
+        },
+        edit.originAddress,
+      );
     case 'router.removeRoute':
       return removeRouterRoute(current, edit.session);
     case 'service.switchSelector':

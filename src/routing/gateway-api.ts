@@ -16,18 +16,29 @@ import type { Json, KubeObject } from '../core/resources';
 export type HttpRoute = KubeObject & { spec?: Json };
 
 const isServiceRef = (ref: Json, routeNamespace: string, namespace: string, service: string) =>
-  (ref.group ?? '') === '' && (ref.kind ?? 'Service') === 'Service' && ref.name === service && (ref.namespace ?? routeNamespace) === namespace;
+  (ref.group ?? '') === '' &&
+  (ref.kind ?? 'Service') === 'Service' &&
+  ref.name === service &&
+  (ref.namespace ?? routeNamespace) === namespace;
 
 /** A rule Devlane added for some session (it matches on the route-key header). */
-const isSessionRule = (rule: Json) => (rule.matches ?? []).some((m: Json) => (m.headers ?? []).some((h: Json) => String(h.name).toLowerCase() === routeHeader));
+const isSessionRule = (rule: Json) =>
+  (rule.matches ?? []).some((m: Json) =>
+    (m.headers ?? []).some((h: Json) => String(h.name).toLowerCase() === routeHeader),
+  );
 
 const carriesKey = (rule: Json, routeKey: string) =>
-  (rule.matches ?? []).some((m: Json) => (m.headers ?? []).some((h: Json) => String(h.name).toLowerCase() === routeHeader && h.value === routeKey));
+  (rule.matches ?? []).some((m: Json) =>
+    (m.headers ?? []).some((h: Json) => String(h.name).toLowerCase() === routeHeader && h.value === routeKey),
+  );
 
 /** The rules (not Devlane's own) that send traffic to the Service. */
 function serviceRules(route: HttpRoute, namespace: string, service: string): Json[] {
   const ns = route.metadata.namespace ?? namespace;
-  return (route.spec?.rules ?? []).filter((r: Json) => !isSessionRule(r) && (r.backendRefs ?? []).some((ref: Json) => isServiceRef(ref, ns, namespace, service)));
+  return (route.spec?.rules ?? []).filter(
+    (r: Json) =>
+      !isSessionRule(r) && (r.backendRefs ?? []).some((ref: Json) => isServiceRef(ref, ns, namespace, service)),
+  );
 }
 
 /** The HTTPRoutes in the namespace with a rule routing to the Service, oldest first. */
@@ -61,7 +72,14 @@ export function markedFilters(filters: Json[] | undefined, session: string): Jso
 }
 
 /** The session's twin of each rule that routes to the Service. */
-export function sessionRules(route: HttpRoute, namespace: string, service: string, routeKey: string, devService: string, session: string): Json[] {
+export function sessionRules(
+  route: HttpRoute,
+  namespace: string,
+  service: string,
+  routeKey: string,
+  devService: string,
+  session: string,
+): Json[] {
   const ns = route.metadata.namespace ?? namespace;
   const keyed = [
     { type: 'Exact', name: routeHeader, value: routeKey },
@@ -70,7 +88,9 @@ export function sessionRules(route: HttpRoute, namespace: string, service: strin
   return serviceRules(route, namespace, service).map((rule) => {
     const matches: Json[] = rule.matches?.length ? rule.matches : [{ path: { type: 'PathPrefix', value: '/' } }];
     const twin: Json = {
-      matches: matches.flatMap((m) => keyed.map((h) => ({ ...structuredClone(m), headers: [...(m.headers ?? []), h] }))),
+      matches: matches.flatMap((m) =>
+        keyed.map((h) => ({ ...structuredClone(m), headers: [...(m.headers ?? []), h] })),
+      ),
       // Only the Service's backends, now the copy; other backends of a split (a canary) are not the session's.
       backendRefs: (rule.backendRefs as Json[])
         .filter((ref) => isServiceRef(ref, ns, namespace, service))
@@ -86,7 +106,14 @@ export function sessionRules(route: HttpRoute, namespace: string, service: strin
   });
 }
 
-export function addGatewayRoute(route: HttpRoute, namespace: string, service: string, routeKey: string, devService: string, session: string): EditResult {
+export function addGatewayRoute(
+  route: HttpRoute,
+  namespace: string,
+  service: string,
+  routeKey: string,
+  devService: string,
+  session: string,
+): EditResult {
   const twins = sessionRules(route, namespace, service, routeKey, devService, session);
   if (twins.length === 0) return { kind: 'unchanged' };
   const next = structuredClone(route);

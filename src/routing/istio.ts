@@ -37,7 +37,10 @@ type VirtualService = KubeObject & { spec?: Json };
 export function sessionRoute(session: string, routeKey: string, devService: string): Json {
   return {
     name: sessionRouteName(session),
-    match: [{ headers: { [routeHeader]: { exact: routeKey } } }, { headers: { [baggageHeader]: { regex: baggagePattern(routeKey) } } }],
+    match: [
+      { headers: { [routeHeader]: { exact: routeKey } } },
+      { headers: { [baggageHeader]: { regex: baggagePattern(routeKey) } } },
+    ],
     route: [{ destination: { host: devService } }],
     headers: { response: { set: { [copyHeader]: session } } },
     retries: { attempts: envoyAttemptsFor(), retryOn: sessionRetryOn },
@@ -64,12 +67,21 @@ export function hostNamesService(host: string, vsNamespace: string, namespace: s
 }
 
 /** The VirtualService that routes mesh traffic for the Service: the oldest one bound to `mesh` naming it. */
-export function findVirtualService(all: VirtualService[], namespace: string, service: string): VirtualService | undefined {
+export function findVirtualService(
+  all: VirtualService[],
+  namespace: string,
+  service: string,
+): VirtualService | undefined {
   return all
     .filter((vs) => {
       const gateways: string[] = vs.spec?.gateways ?? [];
       const mesh = gateways.length === 0 || gateways.includes('mesh');
-      return mesh && (vs.spec?.hosts ?? []).some((h: string) => hostNamesService(h, vs.metadata.namespace ?? namespace, namespace, service));
+      return (
+        mesh &&
+        (vs.spec?.hosts ?? []).some((h: string) =>
+          hostNamesService(h, vs.metadata.namespace ?? namespace, namespace, service),
+        )
+      );
     })
     .sort((a, b) => (a.metadata.creationTimestamp ?? '').localeCompare(b.metadata.creationTimestamp ?? ''))[0];
 }

@@ -9,7 +9,6 @@
 import { isRouteKey } from '../core/session/names';
 import { baggageKey } from '../core/session/route-contract';
 
-
 /** An RE2/PCRE pattern that must match the whole baggage value. */
 export function baggagePattern(routeKey: string): string {
   if (!isRouteKey(routeKey)) throw new Error('not a route key');

@@ -42,7 +42,11 @@ type Direction = 'Ingress' | 'Egress';
 
 /** A NetworkPolicy selector: empty selects everything (unlike a workload's). */
 function selects(selector: LabelSelector | undefined, labels: Record<string, string>): boolean {
-  if (!selector || (Object.keys(selector.matchLabels ?? {}).length === 0 && (selector.matchExpressions ?? []).length === 0)) return true;
+  if (
+    !selector ||
+    (Object.keys(selector.matchLabels ?? {}).length === 0 && (selector.matchExpressions ?? []).length === 0)
+  )
+    return true;
   return matchesLabelSelector(selector, labels);
 }
 
@@ -53,13 +57,20 @@ function directions(p: NetworkPolicy): Direction[] {
 
 /** The policies that isolate `pod` in `direction`. */
 function isolating(policies: NetworkPolicy[], pod: PolicyPod, direction: Direction): NetworkPolicy[] {
-  return policies.filter((p) => p.metadata.namespace === pod.namespace && directions(p).includes(direction) && selects(p.spec?.podSelector, pod.labels));
+  return policies.filter(
+    (p) =>
+      p.metadata.namespace === pod.namespace &&
+      directions(p).includes(direction) &&
+      selects(p.spec?.podSelector, pod.labels),
+  );
 }
 
 /** ipBlock peers name addresses, and pod addresses are not known ahead: they allow nothing here. */
 function peerMatches(peer: Peer, other: PolicyPod, policyNamespace: string): boolean {
   if (peer.ipBlock) return false;
-  const nsOk = peer.namespaceSelector ? selects(peer.namespaceSelector, other.namespaceLabels) : other.namespace === policyNamespace;
+  const nsOk = peer.namespaceSelector
+    ? selects(peer.namespaceSelector, other.namespaceLabels)
+    : other.namespace === policyNamespace;
   return nsOk && (peer.podSelector ? selects(peer.podSelector, other.labels) : true);
 }
 
@@ -77,19 +88,27 @@ function allows(policy: NetworkPolicy, direction: Direction, other: PolicyPod | 
   const rules = (direction === 'Ingress' ? policy.spec?.ingress : policy.spec?.egress) ?? [];
   return rules.some((r) => {
     const peers = direction === 'Ingress' ? r.from : r.to;
-    const peerOk = !peers?.length || (other !== 'anyone' && peers.some((peer) => peerMatches(peer, other, policy.metadata.namespace ?? '')));
+    const peerOk =
+      !peers?.length ||
+      (other !== 'anyone' && peers.some((peer) => peerMatches(peer, other, policy.metadata.namespace ?? '')));
     return peerOk && portMatches(r.ports, port);
   });
 }
 
-const names = (ps: NetworkPolicy[]) => ps.map((p) => `NetworkPolicy ${p.metadata.namespace}/${p.metadata.name}`).join(', ');
+const names = (ps: NetworkPolicy[]) =>
+  ps.map((p) => `NetworkPolicy ${p.metadata.namespace}/${p.metadata.name}`).join(', ');
 
 /**
  * Why traffic from `from` to `to` on `ports` would be dropped, one line per blocked port, or none.
  * `from: 'anyone'` stands for the clients of a Service, which cannot be listed: only a rule open to
  * every source lets them through an isolating policy.
  */
-export function blockedTraffic(policies: NetworkPolicy[], from: PolicyPod | 'anyone', to: PolicyPod, ports: PodPort[]): string[] {
+export function blockedTraffic(
+  policies: NetworkPolicy[],
+  from: PolicyPod | 'anyone',
+  to: PolicyPod,
+  ports: PodPort[],
+): string[] {
   const out: string[] = [];
   const ingress = isolating(policies, to, 'Ingress');
   const egress = from === 'anyone' ? [] : isolating(policies, from, 'Egress');
@@ -97,10 +116,14 @@ export function blockedTraffic(policies: NetworkPolicy[], from: PolicyPod | 'any
   for (const port of ports) {
     const portText = port.name ? `${port.number} (${port.name})` : `${port.number}`;
     if (ingress.length && !ingress.some((p) => allows(p, 'Ingress', from, port))) {
-      out.push(`${names(ingress)} select${ingress.length === 1 ? 's' : ''} ${to.what} and no rule admits ${fromText} on port ${portText}`);
+      out.push(
+        `${names(ingress)} select${ingress.length === 1 ? 's' : ''} ${to.what} and no rule admits ${fromText} on port ${portText}`,
+      );
     }
     if (from !== 'anyone' && egress.length && !egress.some((p) => allows(p, 'Egress', to, port))) {
-      out.push(`${names(egress)} select${egress.length === 1 ? 's' : ''} ${from.what} and no rule lets them reach ${to.what} on port ${portText}`);
+      out.push(
+        `${names(egress)} select${egress.length === 1 ? 's' : ''} ${from.what} and no rule lets them reach ${to.what} on port ${portText}`,
+      );
     }
   }
   return out;

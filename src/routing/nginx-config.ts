@@ -65,11 +65,17 @@ export const originProbePath = (port: number) => `/.devlane/origin/${port}`;
 export const routerCheckPath = '/.devlane/router-check';
 export const routerCheckHeader = 'x-devlane-router';
 /** Headers of an origin probe's answer: time to the upstream's response head ("-" when none came), status, address. */
-export const probeHeaders = { connect: 'x-devlane-origin-connect', status: 'x-devlane-origin-status', address: 'x-devlane-origin-address' } as const;
+export const probeHeaders = {
+  connect: 'x-devlane-origin-connect',
+  status: 'x-devlane-origin-status',
+  address: 'x-devlane-origin-address',
+} as const;
 
 /** A short fingerprint of the routes, written into the config so a reload can be confirmed. */
 export function routesFingerprint(routes: RouterRoute[]): string {
-  const canonical = [...routes].sort((a, b) => a.session.localeCompare(b.session)).map((r) => `${r.session}=${r.routeKey}>${r.devService}@${r.devAddress ?? ''}`);
+  const canonical = [...routes]
+    .sort((a, b) => a.session.localeCompare(b.session))
+    .map((r) => `${r.session}=${r.routeKey}>${r.devService}@${r.devAddress ?? ''}`);
   return createHash('sha256').update(canonical.join('\n')).digest('hex').slice(0, 16);
 }
 
@@ -92,7 +98,11 @@ export function portProtocol(p: { name?: string; appProtocol?: string; protocol?
 }
 
 /** X-Forwarded-For, -Proto and X-Real-IP: the client's address, not the router's, reaches the app. */
-const forwardedHeaders = ['X-Forwarded-For $proxy_add_x_forwarded_for', 'X-Forwarded-Proto $dl_forwarded_proto', 'X-Real-IP $remote_addr'];
+const forwardedHeaders = [
+  'X-Forwarded-For $proxy_add_x_forwarded_for',
+  'X-Forwarded-Proto $dl_forwarded_proto',
+  'X-Real-IP $remote_addr',
+];
 
 const q = (s: string) => `"${s.replace(/["\\]/g, '\\$&')}"`;
 
@@ -168,7 +178,8 @@ function holdServers(out: string[], upstream: string, target: string, ports: Rec
     out.push('      proxy_set_header Upgrade $http_upgrade;');
     out.push('      proxy_set_header Connection $dl_connection;');
     // Passed on as the router's front hop set them, not as seen from loopback.
-    for (const h of ['X-Forwarded-For', 'X-Forwarded-Proto', 'X-Real-IP']) out.push(`      proxy_set_header ${h} $http_${h.toLowerCase().replace(/-/g, '_')};`);
+    for (const h of ['X-Forwarded-For', 'X-Forwarded-Proto', 'X-Real-IP'])
+      out.push(`      proxy_set_header ${h} $http_${h.toLowerCase().replace(/-/g, '_')};`);
     out.push(`      proxy_set_header ${holdHeaders.id} $dl_hold_id;`);
     out.push(`      proxy_set_header ${holdHeaders.depth} $dl_hold_depth;`);
     out.push('      proxy_next_upstream error;');
@@ -198,12 +209,31 @@ export function renderRouterConfig(input: RouterConfigInput): string {
   out.push(`# routes: ${routesFingerprint(routes)}`);
   out.push(`# generation: ${input.generation ?? 0}`);
   // Room for held requests' loopback hops (holdPace) next to the traffic itself.
-  out.push('worker_processes 2;', 'worker_rlimit_nofile 20000;', 'pid /tmp/devlane-router.pid;', 'error_log stderr warn;', 'events { worker_connections 8192; }');
+  out.push(
+    'worker_processes 2;',
+    'worker_rlimit_nofile 20000;',
+    'pid /tmp/devlane-router.pid;',
+    'error_log stderr warn;',
+    'events { worker_connections 8192; }',
+  );
   out.push('http {');
   // Temp files under /tmp: works with any nginx build's compiled-in paths and read-only root filesystems.
-  for (const t of ['client_body', 'proxy', 'fastcgi', 'uwsgi', 'scgi']) out.push(`  ${t}_temp_path /tmp/devlane-nginx-${t};`);
-  out.push('  access_log off;', '  server_tokens off;', '  client_max_body_size 0;', '  proxy_buffering off;', '  proxy_request_buffering off;');
-  out.push('  proxy_http_version 1.1;', '  proxy_read_timeout 1h;', '  proxy_send_timeout 1h;', '  grpc_read_timeout 1h;', '  grpc_send_timeout 1h;');
+  for (const t of ['client_body', 'proxy', 'fastcgi', 'uwsgi', 'scgi'])
+    out.push(`  ${t}_temp_path /tmp/devlane-nginx-${t};`);
+  out.push(
+    '  access_log off;',
+    '  server_tokens off;',
+    '  client_max_body_size 0;',
+    '  proxy_buffering off;',
+    '  proxy_request_buffering off;',
+  );
+  out.push(
+    '  proxy_http_version 1.1;',
+    '  proxy_read_timeout 1h;',
+    '  proxy_send_timeout 1h;',
+    '  grpc_read_timeout 1h;',
+    '  grpc_send_timeout 1h;',
+  );
   // A copy whose Service is gone leaves a ClusterIP nothing answers for (no reset, on a real
   // cluster): fail its key's requests with the router's 502 in seconds, not nginx's default minute.
   out.push('  proxy_connect_timeout 5s;', '  grpc_connect_timeout 5s;');
@@ -219,28 +249,51 @@ export function renderRouterConfig(input: RouterConfigInput): string {
   out.push('  map $dl_by_header $dl_session {', '    "" $dl_by_baggage;', '    default $dl_by_header;', '  }');
   // Which version answered: the session's name when its copy did, else whatever the original sent.
   // An empty value makes add_header add nothing, so the original's responses gain no header.
-  out.push(`  map $dl_session $dl_copy {`, `    "" $upstream_http_${copyHeader.replace(/-/g, '_')};`, '    default $dl_session;', '  }');
+  out.push(
+    `  map $dl_session $dl_copy {`,
+    `    "" $upstream_http_${copyHeader.replace(/-/g, '_')};`,
+    '    default $dl_session;',
+    '  }',
+  );
   // WebSocket and other upgrades: pass Upgrade on, and say "upgrade" only when there is one.
   out.push('  map $http_upgrade $dl_connection {', '    default upgrade;', '    "" "";', '  }');
   // What an error answer names when nothing answered.
   out.push('  map $dl_session $dl_target {', `    default ${q(`the original pods (Service ${origin})`)};`);
-  for (const r of routes) out.push(`    ${q(r.session)} ${q(`the developer copy of session ${r.session} (Service ${r.devService})`)};`);
+  for (const r of routes)
+    out.push(`    ${q(r.session)} ${q(`the developer copy of session ${r.session} (Service ${r.devService})`)};`);
   out.push('  }');
   // The client's address as the original would have seen it without the router in between.
-  out.push('  map $http_x_forwarded_proto $dl_forwarded_proto {', '    default $http_x_forwarded_proto;', '    "" $scheme;', '  }');
+  out.push(
+    '  map $http_x_forwarded_proto $dl_forwarded_proto {',
+    '    default $http_x_forwarded_proto;',
+    '    "" $scheme;',
+    '  }',
+  );
   // The hold chain (holdServers) for copies behind HTTP/1.1 ports; HTTP/2 ports go straight to the copy.
   const held = httpPorts.filter((p) => p.protocol === 'http');
   const holdAt = holdPorts(input, routes.length * held.length * holdPhases.length);
   const holds: { upstream: string; target: string; ports: Record<HoldPhase, number> }[] = [];
   if (routes.length && held.length) {
-    for (const p of holdPhases) out.push(`  limit_req_zone $http_${holdHeaders.id.replace(/-/g, '_')} zone=dl_hold_${p.name}:1m rate=${p.rate}r/s;`);
+    for (const p of holdPhases)
+      out.push(
+        `  limit_req_zone $http_${holdHeaders.id.replace(/-/g, '_')} zone=dl_hold_${p.name}:1m rate=${p.rate}r/s;`,
+      );
     out.push('  limit_conn_zone $server_port zone=dl_hold_held:1m;', '  limit_conn_log_level warn;');
     // A held request's wait is not news: log delays below the error log's level (refusals: warn).
     out.push('  limit_req_log_level info;');
     // The held request's id: the one it came with, else this first hop's own.
-    out.push(`  map $http_${holdHeaders.id.replace(/-/g, '_')} $dl_hold_id {`, '    "" $request_id;', `    default $http_${holdHeaders.id.replace(/-/g, '_')};`, '  }');
+    out.push(
+      `  map $http_${holdHeaders.id.replace(/-/g, '_')} $dl_hold_id {`,
+      '    "" $request_id;',
+      `    default $http_${holdHeaders.id.replace(/-/g, '_')};`,
+      '  }',
+    );
     // The hop this one sends on: one more than it came with.
-    out.push(`  map $http_${holdHeaders.depth.replace(/-/g, '_')} $dl_hold_depth {`, '    "" 1;', `    default ${holdPace.maxHops};`);
+    out.push(
+      `  map $http_${holdHeaders.depth.replace(/-/g, '_')} $dl_hold_depth {`,
+      '    "" 1;',
+      `    default ${holdPace.maxHops};`,
+    );
     for (let d = 1; d < holdPace.maxHops; d++) out.push(`    "${d}" ${d + 1};`);
     out.push('  }');
     // Which upstream a hop sends to: one whose backup is the next phase's hold server, then the last (no backup).
@@ -261,12 +314,27 @@ export function renderRouterConfig(input: RouterConfigInput): string {
         continue;
       }
       const base = holds.length * holdPhases.length;
-      const ports = Object.fromEntries(holdPhases.map((p, i) => [p.name, holdAt[base + i]])) as Record<HoldPhase, number>;
-      holds.push({ upstream: name, target: `the developer copy of session ${r.session} (Service ${r.devService})`, ports });
+      const ports = Object.fromEntries(holdPhases.map((p, i) => [p.name, holdAt[base + i]])) as Record<
+        HoldPhase,
+        number
+      >;
+      holds.push({
+        upstream: name,
+        target: `the developer copy of session ${r.session} (Service ${r.devService})`,
+        ports,
+      });
       // max_fails=0: a copy that refused once is tried again on the next hop, never skipped for fail_timeout.
-      for (const p of holdPhases) out.push(`  upstream ${phaseUpstream(name, p.name)} { server ${copy} max_fails=0; server 127.0.0.1:${ports[p.name]} backup; keepalive 8; }`);
+      for (const p of holdPhases)
+        out.push(
+          `  upstream ${phaseUpstream(name, p.name)} { server ${copy} max_fails=0; server 127.0.0.1:${ports[p.name]} backup; keepalive 8; }`,
+        );
       out.push(`  upstream ${name}_last { server ${copy}; keepalive 8; }`);
-      out.push(`  map $dl_hold_phase $dl_hold_to_${name} {`, `    default ${name}_last;`, ...holdPhases.map((p) => `    ${p.name} ${phaseUpstream(name, p.name)};`), '  }');
+      out.push(
+        `  map $dl_hold_phase $dl_hold_to_${name} {`,
+        `    default ${name}_last;`,
+        ...holdPhases.map((p) => `    ${p.name} ${phaseUpstream(name, p.name)};`),
+        '  }',
+      );
     }
   }
   for (const p of httpPorts) {
@@ -274,7 +342,10 @@ export function renderRouterConfig(input: RouterConfigInput): string {
     // HTTP/2 ports (gRPC, h2c) speak HTTP/2 end to end: the Service said its pods expect it, and
     // nginx's grpc module is its HTTP/2 proxy. HTTP/1.1 ports carry WebSocket upgrades.
     out.push(`    listen ${p.listen}${p.protocol === 'http' ? '' : ' http2'};`);
-    if (p.protocol === 'http') out.push(`    location = ${routerCheckPath} { add_header ${routerCheckHeader} "generation ${input.generation ?? 0}" always; return 204; }`);
+    if (p.protocol === 'http')
+      out.push(
+        `    location = ${routerCheckPath} { add_header ${routerCheckHeader} "generation ${input.generation ?? 0}" always; return 204; }`,
+      );
     out.push('    location / {');
     if (p.protocol === 'grpc' || p.protocol === 'http2') {
       out.push(`      grpc_pass grpc://$dl_upstream_${p.port};`);
@@ -306,7 +377,9 @@ export function renderRouterConfig(input: RouterConfigInput): string {
   out.push('  server {');
   out.push(`    listen ${input.adminPort};`);
   out.push('    location = /.devlane/ready { return 200 "ok\\n"; }');
-  out.push(`    location = ${routesPath} { return 200 "generation ${input.generation ?? 0} ${routesFingerprint(routes)}\\n"; }`);
+  out.push(
+    `    location = ${routesPath} { return 200 "generation ${input.generation ?? 0} ${routesFingerprint(routes)}\\n"; }`,
+  );
   // A request through to the original pods, the way un-keyed traffic goes: proves the router can
   // reach them (network policies, ports) before the Service is pointed at it.
   // HTTP ports must answer with a response head (a proxy in between may accept the connection
@@ -314,8 +387,18 @@ export function renderRouterConfig(input: RouterConfigInput): string {
   // send: they reach the same pods, which the HTTP ports' probes prove.
   for (const p of httpPorts) {
     out.push(`    location = ${originProbePath(p.port)} {`);
-    if (p.protocol === 'grpc' || p.protocol === 'http2') out.push(`      grpc_pass grpc://${hostPort(originHost, p.port)};`, '      grpc_connect_timeout 5s;', '      grpc_read_timeout 5s;');
-    else out.push(`      proxy_pass http://${hostPort(originHost, p.port)}/;`, '      proxy_connect_timeout 5s;', '      proxy_read_timeout 5s;');
+    if (p.protocol === 'grpc' || p.protocol === 'http2')
+      out.push(
+        `      grpc_pass grpc://${hostPort(originHost, p.port)};`,
+        '      grpc_connect_timeout 5s;',
+        '      grpc_read_timeout 5s;',
+      );
+    else
+      out.push(
+        `      proxy_pass http://${hostPort(originHost, p.port)}/;`,
+        '      proxy_connect_timeout 5s;',
+        '      proxy_read_timeout 5s;',
+      );
     out.push(`      add_header ${probeHeaders.connect} $upstream_header_time always;`);
     out.push(`      add_header ${probeHeaders.status} $upstream_status always;`);
     out.push(`      add_header ${probeHeaders.address} $upstream_addr always;`);

@@ -39,7 +39,6 @@ export function adminPortFor(ports: RouterPort[]): number {
   return p;
 }
 
-
 const meta = (spec: RouterSpec, name: string, role: string) => ({
   name,
   namespace: spec.namespace,
@@ -79,7 +78,15 @@ function withRoutes(cm: RouterConfigMap, routes: RouterRoute[], originAddress?: 
     'router.json': JSON.stringify(spec),
     [generationKey]: String(generation),
     [routesKey]: JSON.stringify(routes, null, 1),
-    [configKey]: renderRouterConfig({ namespace: spec.namespace, service: spec.service, ports: spec.ports, routes, adminPort: spec.adminPort, originAddress: spec.originAddress, generation }),
+    [configKey]: renderRouterConfig({
+      namespace: spec.namespace,
+      service: spec.service,
+      ports: spec.ports,
+      routes,
+      adminPort: spec.adminPort,
+      originAddress: spec.originAddress,
+      generation,
+    }),
   };
   return next;
 }
@@ -183,7 +190,12 @@ export function routerDeployment(spec: RouterSpec): KubeObject & { spec: Json } 
           // On different nodes where the cluster can: one node going down leaves the other router.
           affinity: {
             podAntiAffinity: {
-              preferredDuringSchedulingIgnoredDuringExecution: [{ weight: 100, podAffinityTerm: { topologyKey: 'kubernetes.io/hostname', labelSelector: { matchLabels: podLabels } } }],
+              preferredDuringSchedulingIgnoredDuringExecution: [
+                {
+                  weight: 100,
+                  podAffinityTerm: { topologyKey: 'kubernetes.io/hostname', labelSelector: { matchLabels: podLabels } },
+                },
+              ],
             },
           },
           containers: [
@@ -191,15 +203,27 @@ export function routerDeployment(spec: RouterSpec): KubeObject & { spec: Json } 
               name: 'router',
               image: spec.image ?? routerImage,
               command: ['sh', '-c', runScript],
-              ports: [...spec.ports.map((p) => ({ ...(p.name ? { name: p.name } : {}), containerPort: p.listen })), { name: 'dl-admin', containerPort: spec.adminPort }],
-              readinessProbe: { httpGet: { path: '/.devlane/ready', port: spec.adminPort }, periodSeconds: 2, failureThreshold: 2 },
+              ports: [
+                ...spec.ports.map((p) => ({ ...(p.name ? { name: p.name } : {}), containerPort: p.listen })),
+                { name: 'dl-admin', containerPort: spec.adminPort },
+              ],
+              readinessProbe: {
+                httpGet: { path: '/.devlane/ready', port: spec.adminPort },
+                periodSeconds: 2,
+                failureThreshold: 2,
+              },
               // Drain before stopping: the endpoint is removed first, then nginx quits gracefully.
               lifecycle: { preStop: { exec: { command: ['sleep', '3'] } } },
               volumeMounts: [{ name: 'config', mountPath: '/etc/devlane', readOnly: true }],
               resources: { requests: { cpu: '50m', memory: '32Mi' } },
             },
           ],
-          volumes: [{ name: 'config', configMap: { name: routerName(spec.service), items: [{ key: configKey, path: 'nginx.conf' }] } }],
+          volumes: [
+            {
+              name: 'config',
+              configMap: { name: routerName(spec.service), items: [{ key: configKey, path: 'nginx.conf' }] },
+            },
+          ],
         },
       },
     },
@@ -214,7 +238,12 @@ export function originService(spec: RouterSpec, original: Service, selector: Rec
     metadata: meta(spec, originServiceName(spec.service), 'origin'),
     spec: {
       selector,
-      ports: (original.spec?.ports ?? []).map((p) => ({ ...(p.name ? { name: p.name } : {}), port: p.port, targetPort: p.targetPort ?? p.port, protocol: p.protocol ?? 'TCP' })),
+      ports: (original.spec?.ports ?? []).map((p) => ({
+        ...(p.name ? { name: p.name } : {}),
+        port: p.port,
+        targetPort: p.targetPort ?? p.port,
+        protocol: p.protocol ?? 'TCP',
+      })),
     },
   };
 }
@@ -233,7 +262,10 @@ export function switchSelector(svc: Service, selector: Record<string, string>): 
 export function pointsAtRouter(svc: Service, routerSelector?: Record<string, string>): boolean {
   const current = svc.spec?.selector ?? {};
   const router = routerSelector ?? routerPodLabels(svc.metadata.name);
-  return Object.keys(current).length === Object.keys(router).length && Object.entries(router).every(([k, v]) => current[k] === v);
+  return (
+    Object.keys(current).length === Object.keys(router).length &&
+    Object.entries(router).every(([k, v]) => current[k] === v)
+  );
 }
 
 /**

@@ -9,7 +9,13 @@ export function accessFor(namespace: string, steps: Step[], opts: { pvcs: boolea
   const out = new Map<string, AccessCheck>();
   const add = (verb: string, type: keyof typeof apiTypes | { group: string; plural: string }, subresource?: string) => {
     const t = typeof type === 'string' ? apiTypes[type] : type;
-    const c: AccessCheck = { verb, group: t.group, resource: t.plural, namespace, ...(subresource ? { subresource } : {}) };
+    const c: AccessCheck = {
+      verb,
+      group: t.group,
+      resource: t.plural,
+      namespace,
+      ...(subresource ? { subresource } : {}),
+    };
     out.set(`${verb}|${c.group}|${c.resource}|${subresource ?? ''}`, c);
   };
   // Reading the target, and watching the copy start.

@@ -52,7 +52,10 @@ export interface DevelopHost {
   /** Each phase of the start as it ends (SessionsOptions.onPhase). */
   onStartPhase?(phase: string): void;
   /** Runs a phase: the editor shows progress (the start can be cancelled); by default it runs on develop's signal. */
-  phase?<T>(phase: DevelopPhase, work: (report: (message: string) => void, signal: AbortSignal) => Promise<T>): Promise<T>;
+  phase?<T>(
+    phase: DevelopPhase,
+    work: (report: (message: string) => void, signal: AbortSignal) => Promise<T>,
+  ): Promise<T>;
   /** A start is under way; it failed (or was declined, or cancelled); the session is live here. */
   starting?(): void;
   startFailed?(err: unknown): void;
@@ -95,14 +98,31 @@ const proposeTimeoutMs = 20_000;
  * failed or the plan was declined (SessionError 'declined': nothing was created, or everything
  * was put back).
  */
-export async function develop(at: DevelopPlace, req: DevelopRequest, host: DevelopHost, signal: AbortSignal): Promise<Developing | undefined> {
+export async function develop(
+  at: DevelopPlace,
+  req: DevelopRequest,
+  host: DevelopHost,
+  signal: AbortSignal,
+): Promise<Developing | undefined> {
   const parts = { propose: proposeFor, ...host.parts };
-  const run = host.phase ?? (<T>(_p: DevelopPhase, work: (report: (m: string) => void, s: AbortSignal) => Promise<T>) => work(() => {}, signal));
+  const run =
+    host.phase ??
+    (<T>(_p: DevelopPhase, work: (report: (m: string) => void, s: AbortSignal) => Promise<T>) =>
+      work(() => {}, signal));
   const { workspace, noSync, detach, ...start } = req;
   // Before anything exists: how the copy is synced.
   let mapping: ServiceSync | undefined;
   if (workspace && !noSync) {
-    const propose = () => run('propose', (_r, s) => parts.propose(at.conn.objects, at.namespace, req.service, workspace, AbortSignal.any([s, AbortSignal.timeout(proposeTimeoutMs)])));
+    const propose = () =>
+      run('propose', (_r, s) =>
+        parts.propose(
+          at.conn.objects,
+          at.namespace,
+          req.service,
+          workspace,
+          AbortSignal.any([s, AbortSignal.timeout(proposeTimeoutMs)]),
+        ),
+      );
     const found = await mappingFor(at.logger, workspace, req.service, host.questions, propose);
     if (found === 'cancel') return undefined;
     mapping = found;
@@ -110,7 +130,15 @@ export async function develop(at: DevelopPlace, req: DevelopRequest, host: Devel
   host.starting?.();
   let started: StartResult;
   try {
-    started = await run('start', (report, s) => host.sessions({ confirm: (plan, text) => host.questions.confirmPlan(plan, text), report, onPhase: host.onStartPhase }).start({ ...start, sync: mapping }, s));
+    started = await run('start', (report, s) =>
+      host
+        .sessions({
+          confirm: (plan, text) => host.questions.confirmPlan(plan, text),
+          report,
+          onPhase: host.onStartPhase,
+        })
+        .start({ ...start, sync: mapping }, s),
+    );
   } catch (err) {
     host.startFailed?.(err);
     throw err;
@@ -119,7 +147,16 @@ export async function develop(at: DevelopPlace, req: DevelopRequest, host: Devel
   if (!mapping || !workspace || detach || host.synced?.(started.service)) return { started };
   const { service, session } = started;
   const sync = syncCopy(
-    { conn: at.conn, namespace: at.namespace, session, service, workspace, logger: at.logger, onDidSave: host.onDidSave, confirmDeletes: (p) => host.questions.confirmDeletes(service, p) },
+    {
+      conn: at.conn,
+      namespace: at.namespace,
+      session,
+      service,
+      workspace,
+      logger: at.logger,
+      onDidSave: host.onDidSave,
+      confirmDeletes: (p) => host.questions.confirmDeletes(service, p),
+    },
     host.sinks ?? {},
     signal,
     parts,
@@ -133,7 +170,13 @@ export async function develop(at: DevelopPlace, req: DevelopRequest, host: Devel
  * the person confirms or changes (then saved to the config file, so the next session and the CLI
  * reuse it), declines (no sync) or cancels.
  */
-async function mappingFor(logger: Logger, workspace: string, service: string, questions: DevelopQuestions, propose: () => Promise<MappingProposal>): Promise<ServiceSync | 'cancel' | undefined> {
+async function mappingFor(
+  logger: Logger,
+  workspace: string,
+  service: string,
+  questions: DevelopQuestions,
+  propose: () => Promise<MappingProposal>,
+): Promise<ServiceSync | 'cancel' | undefined> {
   const config = await readWorkspaceConfig(workspace);
   const known = config?.services[service];
   if (known || !questions.confirmMapping) return known;

@@ -19,7 +19,12 @@ const defaultTimeoutMs = 60_000;
 
 /** The pods behind a Service's ready endpoints, as the EndpointSlice controller lists them. */
 async function readyEndpointPods(ctx: ExecContext, namespace: string, service: string): Promise<Set<string>> {
-  const slices = await ctx.api.list<EndpointSlice>(apiTypes.endpointSlice, namespace, { labelSelector: selectors.endpointSlices(service) }, ctx.signal);
+  const slices = await ctx.api.list<EndpointSlice>(
+    apiTypes.endpointSlice,
+    namespace,
+    { labelSelector: selectors.endpointSlices(service) },
+    ctx.signal,
+  );
   const pods = new Set<string>();
   for (const s of slices) {
     for (const e of s.endpoints ?? []) {
@@ -31,7 +36,14 @@ async function readyEndpointPods(ctx: ExecContext, namespace: string, service: s
 }
 
 /** Waits until the Service's ready endpoints are all pods `selector` picks, and at least one (unless none is Ready). */
-export async function waitEndpointsFollow(ctx: ExecContext, namespace: string, service: string, selector: Record<string, string>, what: string, timeoutMs = defaultTimeoutMs): Promise<void> {
+export async function waitEndpointsFollow(
+  ctx: ExecContext,
+  namespace: string,
+  service: string,
+  selector: Record<string, string>,
+  what: string,
+  timeoutMs = defaultTimeoutMs,
+): Promise<void> {
   const deadline = Date.now() + timeoutMs;
 
   for (;;) {
@@ -41,12 +53,17 @@ export async function waitEndpointsFollow(ctx: ExecContext, namespace: string, s
     ]);
     const names = new Set(selected.map((p) => p.metadata.name));
     const stray = [...endpoints].filter((e) => !names.has(e));
-    const readyPods = selected.filter((p) => p.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True'));
+    const readyPods = selected.filter((p) =>
+      p.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True'),
+    );
     if (stray.length === 0 && (endpoints.size > 0 || readyPods.length === 0)) return;
     const last = endpoints.size === 0 ? 'it has no ready endpoints' : `it still sends to ${stray.join(', ')}`;
     if (Date.now() > deadline) {
-      throw new ClusterError('server', `Service ${namespace}/${service} did not follow its new selector within ${timeoutMs / 1000} s (${what}): ${last}`,
-        `Check the EndpointSlices of the Service (kubectl get endpointslices -l ${selectors.endpointSlices(service)}) and that the selected pods are Ready.`);
+      throw new ClusterError(
+        'server',
+        `Service ${namespace}/${service} did not follow its new selector within ${timeoutMs / 1000} s (${what}): ${last}`,
+        `Check the EndpointSlices of the Service (kubectl get endpointslices -l ${selectors.endpointSlices(service)}) and that the selected pods are Ready.`,
+      );
     }
     ctx.report(`Waiting for Service ${service} to send traffic ${what}`);
     await sleep(pollMs, ctx.signal);

@@ -27,7 +27,12 @@ export const isKind = (err: unknown, ...kinds: string[]) => err instanceof Clust
 const conflictBackoff: BackoffOptions = { initialMs: 25, factor: 2, maxMs: 1000, jitter: 0.25 };
 
 /** Read, transform, write with a resourceVersion precondition; retry on conflict. */
-export async function editObject(ctx: ExecContext, ref: ObjRef, edit: Edit, opts: { dryRun?: boolean; createIfAbsent?: KubeObject } = {}): Promise<KubeObject | undefined> {
+export async function editObject(
+  ctx: ExecContext,
+  ref: ObjRef,
+  edit: Edit,
+  opts: { dryRun?: boolean; createIfAbsent?: KubeObject } = {},
+): Promise<KubeObject | undefined> {
   const type = apiTypes[ref.type];
   const backoff = new Backoff(conflictBackoff);
   for (let attempt = 0; ; attempt++) {
@@ -39,9 +44,15 @@ export async function editObject(ctx: ExecContext, ref: ObjRef, edit: Edit, opts
     }
     const result = applyEdit(base, edit);
     try {
-      if (result.kind === 'unchanged') return current ?? (opts.dryRun ? base : await ctx.api.create(type, base, { signal: ctx.signal }));
+      if (result.kind === 'unchanged')
+        return current ?? (opts.dryRun ? base : await ctx.api.create(type, base, { signal: ctx.signal }));
       if (result.kind === 'delete') {
-        if (current) await ctx.api.delete(type, ref.namespace, ref.name, { dryRun: opts.dryRun, signal: ctx.signal, preconditions: { resourceVersion: current.metadata.resourceVersion } });
+        if (current)
+          await ctx.api.delete(type, ref.namespace, ref.name, {
+            dryRun: opts.dryRun,
+            signal: ctx.signal,
+            preconditions: { resourceVersion: current.metadata.resourceVersion },
+          });
         return undefined;
       }
       if (!current) return await ctx.api.create(type, result.object, { dryRun: opts.dryRun, signal: ctx.signal });

@@ -19,11 +19,18 @@ import { originServiceName } from '../core/session/names';
 import { labels } from '../core/session/route-contract';
 
 /** Runs one step for real (or as a server-side dry-run). `created` collects objects this run created. */
-export async function runStep(ctx: ExecContext, step: Step, opts: { dryRun?: boolean; virtual?: Map<string, KubeObject> } = {}): Promise<void> {
+export async function runStep(
+  ctx: ExecContext,
+  step: Step,
+  opts: { dryRun?: boolean; virtual?: Map<string, KubeObject> } = {},
+): Promise<void> {
   const key = refText(step.ref);
   switch (step.kind) {
     case 'create': {
-      const object = step.object.metadata.labels?.[labels.role] === 'router-config' && !opts.dryRun ? await withOrigin(ctx, step.object) : step.object;
+      const object =
+        step.object.metadata.labels?.[labels.role] === 'router-config' && !opts.dryRun
+          ? await withOrigin(ctx, step.object)
+          : step.object;
       try {
         await ctx.api.create(apiTypes[step.ref.type], object, { dryRun: opts.dryRun, signal: ctx.signal });
       } catch (err) {
@@ -31,7 +38,8 @@ export async function runStep(ctx: ExecContext, step: Step, opts: { dryRun?: boo
         ctx.logger.info(`${key} is already there (shared with other sessions)`);
         // A shared object owned by session records lives as long as any of them.
         const owners = step.object.metadata.ownerReferences;
-        if (owners?.length) await editObject(ctx, step.ref, { kind: 'meta.addOwners', owners }, { dryRun: opts.dryRun });
+        if (owners?.length)
+          await editObject(ctx, step.ref, { kind: 'meta.addOwners', owners }, { dryRun: opts.dryRun });
       }
       opts.virtual?.set(key, step.object);
       return;
@@ -39,9 +47,16 @@ export async function runStep(ctx: ExecContext, step: Step, opts: { dryRun?: boo
     case 'edit': {
       // In a dry-run, an object created by an earlier step exists only in `virtual`.
       const createIfAbsent = step.createIfAbsent ?? opts.virtual?.get(key);
-      const edit = step.edit.kind === 'router.addRoute' && !opts.dryRun ? { ...step.edit, ...(await routeAddresses(ctx, step.ref.namespace, step.edit.service, step.edit.devService)) } : step.edit;
+      const edit =
+        step.edit.kind === 'router.addRoute' && !opts.dryRun
+          ? {
+              ...step.edit,
+              ...(await routeAddresses(ctx, step.ref.namespace, step.edit.service, step.edit.devService)),
+            }
+          : step.edit;
       const after = await editObject(ctx, step.ref, edit, { dryRun: opts.dryRun, createIfAbsent });
-      if (!opts.dryRun && after && step.edit.kind.startsWith('router.')) await routerSync(ctx, step.ref.namespace, after);
+      if (!opts.dryRun && after && step.edit.kind.startsWith('router.'))
+        await routerSync(ctx, step.ref.namespace, after);
       if (!opts.dryRun && after && step.edit.kind === 'service.switchSelector') {
         await waitEndpointsFollow(ctx, step.ref.namespace, step.ref.name, step.edit.selector, 'to the router');
         await confirmServiceReachesRouter(ctx, step.ref.namespace, step.ref.name);
@@ -60,19 +75,37 @@ export async function runStep(ctx: ExecContext, step: Step, opts: { dryRun?: boo
 /** A new router config names the origin Service (created just before it) by its ClusterIP. */
 async function withOrigin(ctx: ExecContext, cm: KubeObject): Promise<KubeObject> {
   const service = cm.metadata.labels?.[labels.service] ?? '';
-  const origin = await ctx.api.tryGet<Service>(apiTypes.service, cm.metadata.namespace!, originServiceName(service), ctx.signal);
+  const origin = await ctx.api.tryGet<Service>(
+    apiTypes.service,
+    cm.metadata.namespace!,
+    originServiceName(service),
+    ctx.signal,
+  );
   const ip = (origin?.spec as { clusterIP?: string } | undefined)?.clusterIP;
   return ip && ip !== 'None' ? withOriginAddress(cm as RouterConfigMap, ip) : cm;
 }
 
 /** The ClusterIPs the router sends a session's requests (and un-keyed ones) to: no name to resolve. */
-async function routeAddresses(ctx: ExecContext, namespace: string, service: string, devService: string): Promise<{ devAddress: string; originAddress: string }> {
-  const [dev, origin] = await Promise.all([devService, originServiceName(service)].map((n) => ctx.api.tryGet<Service>(apiTypes.service, namespace, n, ctx.signal)));
+async function routeAddresses(
+  ctx: ExecContext,
+  namespace: string,
+  service: string,
+  devService: string,
+): Promise<{ devAddress: string; originAddress: string }> {
+  const [dev, origin] = await Promise.all(
+    [devService, originServiceName(service)].map((n) =>
+      ctx.api.tryGet<Service>(apiTypes.service, namespace, n, ctx.signal),
+    ),
+  );
   const ip = (svc: Service | undefined) => (svc?.spec as { clusterIP?: string } | undefined)?.clusterIP;
   const devAddress = ip(dev);
   const originAddress = ip(origin);
   if (!devAddress || devAddress === 'None' || !originAddress || originAddress === 'None') {
-    throw new SessionError('failed', `Service ${namespace}/${!devAddress || devAddress === 'None' ? devService : originServiceName(service)} has no ClusterIP for the router to send requests to`, 'Nothing was routed. Check that the Service exists and is not headless.');
+    throw new SessionError(
+      'failed',
+      `Service ${namespace}/${!devAddress || devAddress === 'None' ? devService : originServiceName(service)} has no ClusterIP for the router to send requests to`,
+      'Nothing was routed. Check that the Service exists and is not headless.',
+    );
   }
   return { devAddress, originAddress };
 }
@@ -90,9 +123,13 @@ export async function runUndo(ctx: ExecContext, undo: Undo, scope: UndoScope): P
       const obj = await ctx.api.tryGet(type, undo.ref.namespace, undo.ref.name, ctx.signal);
       if (!obj) return undefined;
       // Only what this session made: never delete an object of the same name someone else made.
-      if (!createdBySession(obj, scope)) return `${refText(undo.ref)} was not created by session ${scope.session} (neither owned by its record nor labelled with it); left as it is`;
+      if (!createdBySession(obj, scope))
+        return `${refText(undo.ref)} was not created by session ${scope.session} (neither owned by its record nor labelled with it); left as it is`;
       try {
-        await ctx.api.delete(type, undo.ref.namespace, undo.ref.name, { signal: ctx.signal, preconditions: { uid: obj.metadata.uid } });
+        await ctx.api.delete(type, undo.ref.namespace, undo.ref.name, {
+          signal: ctx.signal,
+          preconditions: { uid: obj.metadata.uid },
+        });
       } catch (err) {
         if (!isKind(err, 'not-found', 'conflict')) throw err;
       }
@@ -100,7 +137,10 @@ export async function runUndo(ctx: ExecContext, undo: Undo, scope: UndoScope): P
     }
     case 'edit': {
       const after = await editObject(ctx, undo.ref, undo.edit);
-      if (after && undo.edit.kind.startsWith('router.')) await routerSync(ctx, undo.ref.namespace, after).catch((err) => ctx.logger.warn(`router reload after removing a route: ${(err as Error).message}`));
+      if (after && undo.edit.kind.startsWith('router.'))
+        await routerSync(ctx, undo.ref.namespace, after).catch((err) =>
+          ctx.logger.warn(`router reload after removing a route: ${(err as Error).message}`),
+        );
       return undefined;
     }
     case 'release-router':
@@ -129,7 +169,11 @@ export async function replayUndo(ctx: ExecContext, undo: Undo[], scope: UndoScop
     }
   }
   if (failures.length) {
-    throw new ClusterError('server', `Some changes could not be undone:\n  ${failures.join('\n  ')}`, 'They stay in the session record; run `devlane stop` or `devlane gc` again to retry.');
+    throw new ClusterError(
+      'server',
+      `Some changes could not be undone:\n  ${failures.join('\n  ')}`,
+      'They stay in the session record; run `devlane stop` or `devlane gc` again to retry.',
+    );
   }
   return refused;
 }

@@ -28,7 +28,14 @@ export class LeaseObserver {
   expired(where: string, name: string, lease: LeaseObject | undefined): boolean {
     const key = `${where}/${name}`;
     const now = this.monotonicMs();
-    const value = lease ? JSON.stringify([lease.metadata.uid, lease.metadata.resourceVersion, lease.spec?.holderIdentity, lease.spec?.renewTime ?? lease.spec?.acquireTime]) : 'absent';
+    const value = lease
+      ? JSON.stringify([
+          lease.metadata.uid,
+          lease.metadata.resourceVersion,
+          lease.spec?.holderIdentity,
+          lease.spec?.renewTime ?? lease.spec?.acquireTime,
+        ])
+      : 'absent';
     let seen = this.seen.get(key);
     if (!seen || seen.value !== value) {
       seen = { value, since: now };
@@ -41,7 +48,8 @@ export class LeaseObserver {
   /** Forgets the Leases of a namespace that no session refers to any more (stopped sessions, departed participants). */
   keepOnly(where: string, names: Iterable<string>): void {
     const keep = new Set([...names].map((n) => `${where}/${n}`));
-    for (const key of this.seen.keys()) if (key.startsWith(`${where}/`) && key.lastIndexOf('/') === where.length && !keep.has(key)) this.seen.delete(key);
+    for (const key of this.seen.keys())
+      if (key.startsWith(`${where}/`) && key.lastIndexOf('/') === where.length && !keep.has(key)) this.seen.delete(key);
   }
 }
 

@@ -23,7 +23,11 @@ export interface LeaseObject extends KubeObject {
 export const microTime = (d: Date) => d.toISOString().replace(/\.(\d{3})Z$/, '.$1000Z');
 
 /** The participant's Lease among a session's: by name, else (a name made by an older Devlane) by holder. */
-export function findLease<T extends LeaseObject>(leases: Iterable<T>, session: string, participant: string): T | undefined {
+export function findLease<T extends LeaseObject>(
+  leases: Iterable<T>,
+  session: string,
+  participant: string,
+): T | undefined {
   const name = leaseName(session, participant);
   let byHolder: T | undefined;
   for (const l of leases) {
@@ -44,12 +48,23 @@ export function leaseExpired(lease: LeaseObject | undefined, now: Date, graceSec
   return Date.parse(renew) + (duration + graceSeconds) * 1000 < now.getTime();
 }
 
-export function leaseObject(namespace: string, session: string, participant: string, record: { name: string; uid: string }, durationSeconds = leaseDurationSeconds): LeaseObject {
+export function leaseObject(
+  namespace: string,
+  session: string,
+  participant: string,
+  record: { name: string; uid: string },
+  durationSeconds = leaseDurationSeconds,
+): LeaseObject {
   const now = microTime(new Date());
   return {
     apiVersion: 'coordination.k8s.io/v1',
     kind: 'Lease',
-    metadata: { name: leaseName(session, participant), namespace, labels: sessionLabels(session, 'lease'), ownerReferences: [ownerReference(record)] },
+    metadata: {
+      name: leaseName(session, participant),
+      namespace,
+      labels: sessionLabels(session, 'lease'),
+      ownerReferences: [ownerReference(record)],
+    },
     spec: { holderIdentity: participant, leaseDurationSeconds: durationSeconds, acquireTime: now, renewTime: now },
   };
 }
@@ -71,13 +86,21 @@ export class Heartbeat extends Disposable {
     private readonly everyMs = renewEveryMs,
   ) {
     super();
-    this._register(toDisposable(() => {
-      this.controller.abort();
-      if (this.timer) clearTimeout(this.timer);
-    }));
+    this._register(
+      toDisposable(() => {
+        this.controller.abort();
+        if (this.timer) clearTimeout(this.timer);
+      }),
+    );
   }
 
-  static async start(api: ObjectApi, lease: LeaseObject, logger: Logger, signal: AbortSignal, everyMs?: number): Promise<Heartbeat> {
+  static async start(
+    api: ObjectApi,
+    lease: LeaseObject,
+    logger: Logger,
+    signal: AbortSignal,
+    everyMs?: number,
+  ): Promise<Heartbeat> {
     const ns = lease.metadata.namespace!;
     try {
       await api.create(apiTypes.lease, lease, { signal });
@@ -104,13 +127,22 @@ export class Heartbeat extends Disposable {
       if (this.isDisposed) return;
       if (err instanceof ClusterError && err.kind === 'not-found') return this._onDidLose.fire(err);
       this.failures++;
-      this.logger.warn(`renewing Lease ${this.namespace}/${this.name} failed (${this.failures}): ${(err as Error).message}`);
+      this.logger.warn(
+        `renewing Lease ${this.namespace}/${this.name} failed (${this.failures}): ${(err as Error).message}`,
+      );
     }
     this.schedule();
   }
 
   renew(): Promise<unknown> {
     // A merge patch of our own Lease: nobody else writes renewTime, so no precondition is needed.
-    return this.api.patch(apiTypes.lease, this.namespace, this.name, { spec: { renewTime: microTime(new Date()) } }, 'merge', { signal: this.controller.signal });
+    return this.api.patch(
+      apiTypes.lease,
+      this.namespace,
+      this.name,
+      { spec: { renewTime: microTime(new Date()) } },
+      'merge',
+      { signal: this.controller.signal },
+    );
   }
 }

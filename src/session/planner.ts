@@ -53,14 +53,30 @@ const askedFor = 'asked for, not chosen automatically';
  * otherwise the router. Gateway API only when forced: its HTTPRoutes route what enters through a
  * Gateway, not the calls between services, so it is never a safe automatic choice.
  */
-export async function chooseStrategy(api: ObjectApi, namespace: string, pods: Pod[], forced: StrategyName | undefined, signal: AbortSignal): Promise<StrategyChoice> {
+export async function chooseStrategy(
+  api: ObjectApi,
+  namespace: string,
+  pods: Pod[],
+  forced: StrategyName | undefined,
+  signal: AbortSignal,
+): Promise<StrategyChoice> {
   const istioServed = await api.serves(apiTypes.virtualService, signal);
   if (forced) {
     if (forced === 'gateway-api') {
-      if (!(await api.serves(apiTypes.httpRoute, signal))) throw new SessionError('unsupported', 'Gateway API routing was asked for, but this cluster does not serve gateway.networking.k8s.io HTTPRoutes', 'Nothing was created. Use the "istio" or "router" strategy, or leave it on automatic.');
+      if (!(await api.serves(apiTypes.httpRoute, signal)))
+        throw new SessionError(
+          'unsupported',
+          'Gateway API routing was asked for, but this cluster does not serve gateway.networking.k8s.io HTTPRoutes',
+          'Nothing was created. Use the "istio" or "router" strategy, or leave it on automatic.',
+        );
       return { strategy: forced, reason: askedFor };
     }
-    if (forced === 'istio' && !istioServed) throw new SessionError('unsupported', 'Istio routing was asked for, but this cluster does not serve networking.istio.io VirtualServices', 'Nothing was created. Use the "router" strategy, or leave it on automatic.');
+    if (forced === 'istio' && !istioServed)
+      throw new SessionError(
+        'unsupported',
+        'Istio routing was asked for, but this cluster does not serve networking.istio.io VirtualServices',
+        'Nothing was created. Use the "router" strategy, or leave it on automatic.',
+      );
     return { strategy: forced, reason: askedFor };
   }
   if (!istioServed) return { strategy: 'router', reason: 'no Istio VirtualService API in this cluster' };
@@ -74,10 +90,22 @@ export async function chooseStrategy(api: ObjectApi, namespace: string, pods: Po
   // The pods decide: a namespace labelled for injection whose pods have no sidecar (no istiod, or
   // the injector failed) routes nothing through a VirtualService, so it gets the router.
   const labelled = nsLabels?.['istio-injection'] === 'enabled' || !!nsLabels?.['istio.io/rev'];
-  const sidecar = pods.some((p) => p.metadata.labels?.['security.istio.io/tlsMode'] === 'istio' || (p.metadata as { annotations?: Record<string, string> }).annotations?.['sidecar.istio.io/status']);
+  const sidecar = pods.some(
+    (p) =>
+      p.metadata.labels?.['security.istio.io/tlsMode'] === 'istio' ||
+      (p.metadata as { annotations?: Record<string, string> }).annotations?.['sidecar.istio.io/status'],
+  );
   if (sidecar) return { strategy: 'istio', reason: 'the pods have Istio sidecars' };
-  if (labelled && pods.length === 0) return { strategy: 'istio', reason: `namespace ${namespace} is in the Istio mesh (no pods yet to check for sidecars)` };
-  if (labelled) return { strategy: 'router', reason: `namespace ${namespace} is labelled for Istio injection, but its pods have no sidecar, so a VirtualService would route nothing` };
+  if (labelled && pods.length === 0)
+    return {
+      strategy: 'istio',
+      reason: `namespace ${namespace} is in the Istio mesh (no pods yet to check for sidecars)`,
+    };
+  if (labelled)
+    return {
+      strategy: 'router',
+      reason: `namespace ${namespace} is labelled for Istio injection, but its pods have no sidecar, so a VirtualService would route nothing`,
+    };
   return { strategy: 'router', reason: `namespace ${namespace} is not in the Istio mesh` };
 }
 
@@ -86,32 +114,96 @@ const ref = (type: ObjRef['type'], namespace: string, name: string): ObjRef => (
 export async function buildPlan(api: ObjectApi, input: PlanInput, signal: AbortSignal): Promise<Plan> {
   const { namespace: ns, session } = input;
   const service = await api.tryGet<Service>(apiTypes.service, ns, input.service, signal);
-  if (!service) throw new SessionError('not-found', `Service ${ns}/${input.service} does not exist`, 'Nothing was created. Check the name and the namespace.');
-  const [services, deployment] = await Promise.all([api.list<Service>(apiTypes.service, ns, {}, signal), findDeployment(api, service, signal)]);
-  const claims: string[] = (deployment.spec?.template?.spec?.volumes ?? []).map((v: Json) => v.persistentVolumeClaim?.claimName).filter(Boolean);
+  if (!service)
+    throw new SessionError(
+      'not-found',
+      `Service ${ns}/${input.service} does not exist`,
+      'Nothing was created. Check the name and the namespace.',
+    );
+  const [services, deployment] = await Promise.all([
+    api.list<Service>(apiTypes.service, ns, {}, signal),
+    findDeployment(api, service, signal),
+  ]);
+  const claims: string[] = (deployment.spec?.template?.spec?.volumes ?? [])
+    .map((v: Json) => v.persistentVolumeClaim?.claimName)
+    .filter(Boolean);
   const pvcs = await Promise.all(
-    claims.map(async (name) => ({ name, accessModes: ((await api.tryGet<KubeObject & { spec?: Json }>(apiTypes.pvc, ns, name, signal))?.spec?.accessModes ?? []) as string[] })),
+    claims.map(async (name) => ({
+      name,
+      accessModes: ((await api.tryGet<KubeObject & { spec?: Json }>(apiTypes.pvc, ns, name, signal))?.spec
+        ?.accessModes ?? []) as string[],
+    })),
   );
   const record: OwnerRecord = { name: recordName(session), uid: input.recordUid ?? pendingUid };
   // Services Devlane made itself (dev Services, origins) are not "original" selectors to avoid.
   const originals = services.filter((s) => !s.metadata.labels?.[labels.role]);
-  const dev = buildDevWorkload({ deployment, service, services: originals, session, record, image: input.image, pvcs, rwoAsEmptyDir: input.rwoAsEmptyDir, sync: input.sync, debug: input.debug });
-  const pods = await api.list<Pod>(apiTypes.pod, ns, { labelSelector: selectorString(originalSelectorOf(service)) }, signal);
+  const dev = buildDevWorkload({
+    deployment,
+    service,
+    services: originals,
+    session,
+    record,
+    image: input.image,
+    pvcs,
+    rwoAsEmptyDir: input.rwoAsEmptyDir,
+    sync: input.sync,
+    debug: input.debug,
+  });
+  const pods = await api.list<Pod>(
+    apiTypes.pod,
+    ns,
+    { labelSelector: selectorString(originalSelectorOf(service)) },
+    signal,
+  );
   const choice = await chooseStrategy(api, ns, pods, input.strategy, signal);
 
   const devSvcName = devServiceName(service.metadata.name, session);
   const devRef = ref('deployment', ns, dev.deployment.metadata.name);
   const copySteps: Step[] = [
-    { kind: 'create', ref: ref('service', ns, devSvcName), object: dev.service, summary: `Create Service ${devSvcName} for the developer copy`, undo: [{ kind: 'delete', ref: ref('service', ns, devSvcName), summary: `Delete Service ${devSvcName}` }] },
-    { kind: 'create', ref: devRef, object: dev.deployment, summary: `Create Deployment ${devRef.name}: a copy of ${deployment.metadata.name} (1 replica, no liveness probe, DEVLANE_SESSION=${session}${input.image ? `, image ${input.image}` : ''}${dev.debug ? `, ${dev.debug.runtime} debugger on 127.0.0.1:${dev.debug.port} in the pod` : ''}${input.sync ? `, ${input.sync.remotePath} synced` : ''})`, undo: [{ kind: 'delete', ref: devRef, summary: `Delete Deployment ${devRef.name}` }] },
+    {
+      kind: 'create',
+      ref: ref('service', ns, devSvcName),
+      object: dev.service,
+      summary: `Create Service ${devSvcName} for the developer copy`,
+      undo: [{ kind: 'delete', ref: ref('service', ns, devSvcName), summary: `Delete Service ${devSvcName}` }],
+    },
+    {
+      kind: 'create',
+      ref: devRef,
+      object: dev.deployment,
+      summary: `Create Deployment ${devRef.name}: a copy of ${deployment.metadata.name} (1 replica, no liveness probe, DEVLANE_SESSION=${session}${input.image ? `, image ${input.image}` : ''}${dev.debug ? `, ${dev.debug.runtime} debugger on 127.0.0.1:${dev.debug.port} in the pod` : ''}${input.sync ? `, ${input.sync.remotePath} synced` : ''})`,
+      undo: [{ kind: 'delete', ref: devRef, summary: `Delete Deployment ${devRef.name}` }],
+    },
   ];
   const waitCopy: Step = { kind: 'wait-ready', ref: devRef, summary: `Wait for ${devRef.name} to be Ready`, undo: [] };
   const steps: Step[] = [...copySteps];
-  if (choice.strategy === 'istio') steps.push(waitCopy, ...(await istioSteps(api, ns, service.metadata.name, session, input.routeKey, devSvcName, signal)));
-  else if (choice.strategy === 'gateway-api') steps.push(waitCopy, ...(await gatewaySteps(api, ns, service.metadata.name, session, input.routeKey, devSvcName, signal)));
+  if (choice.strategy === 'istio')
+    steps.push(
+      waitCopy,
+      ...(await istioSteps(api, ns, service.metadata.name, session, input.routeKey, devSvcName, signal)),
+    );
+  else if (choice.strategy === 'gateway-api')
+    steps.push(
+      waitCopy,
+      ...(await gatewaySteps(api, ns, service.metadata.name, session, input.routeKey, devSvcName, signal)),
+    );
   else {
     const copyLabels: Record<string, string> = dev.deployment.spec?.template?.metadata?.labels ?? {};
-    const router = await routerSteps(api, { namespace: ns, service, deployment, copyLabels, session, routeKey: input.routeKey, devService: devSvcName, image: input.routerImage, record }, signal);
+    const router = await routerSteps(
+      api,
+      {
+        namespace: ns,
+        service,
+        deployment,
+        copyLabels,
+        session,
+        routeKey: input.routeKey,
+        devService: devSvcName,
+        image: input.routerImage,
+        record,
+      },
+      signal,
+    );
     // The router comes up while the copy does: both are waited for only once both were created.
     steps.push(...router.setup, waitCopy, ...router.route);
   }
@@ -126,16 +218,35 @@ export async function buildPlan(api: ObjectApi, input: PlanInput, signal: AbortS
     steps,
     access: accessFor(ns, steps, { pvcs: pvcs.length > 0 }),
     warnings: dev.warnings,
-    fromWorkspace: input.sync && { devImage: input.sync.devImage, run: input.sync.run, action: input.sync.action, command: input.sync.command, remotePath: input.sync.remotePath },
+    fromWorkspace: input.sync && {
+      devImage: input.sync.devImage,
+      run: input.sync.run,
+      action: input.sync.action,
+      command: input.sync.command,
+      remotePath: input.sync.remotePath,
+    },
   };
 }
 
-async function istioSteps(api: ObjectApi, ns: string, service: string, session: string, routeKey: string, devService: string, signal: AbortSignal): Promise<Step[]> {
+async function istioSteps(
+  api: ObjectApi,
+  ns: string,
+  service: string,
+  session: string,
+  routeKey: string,
+  devService: string,
+  signal: AbortSignal,
+): Promise<Step[]> {
   const all = await api.list(apiTypes.virtualService, ns, {}, signal);
   const existing = findVirtualService(all, ns, service);
   const name = existing?.metadata.name ?? virtualServiceName(service);
   const vsRef = ref('virtualService', ns, name);
-  const undo: Undo = { kind: 'edit', ref: vsRef, edit: { kind: 'istio.removeRoute', session }, summary: `Remove session ${session}'s route from VirtualService ${name}` };
+  const undo: Undo = {
+    kind: 'edit',
+    ref: vsRef,
+    edit: { kind: 'istio.removeRoute', session },
+    summary: `Remove session ${session}'s route from VirtualService ${name}`,
+  };
   return [
     {
       kind: 'edit',
@@ -150,10 +261,22 @@ async function istioSteps(api: ObjectApi, ns: string, service: string, session: 
   ];
 }
 
-async function gatewaySteps(api: ObjectApi, ns: string, service: string, session: string, routeKey: string, devService: string, signal: AbortSignal): Promise<Step[]> {
+async function gatewaySteps(
+  api: ObjectApi,
+  ns: string,
+  service: string,
+  session: string,
+  routeKey: string,
+  devService: string,
+  signal: AbortSignal,
+): Promise<Step[]> {
   const routes = findHttpRoutes(await api.list<HttpRoute>(apiTypes.httpRoute, ns, {}, signal), ns, service);
   if (routes.length === 0) {
-    throw new SessionError('unsupported', `No HTTPRoute in namespace ${ns} sends traffic to Service ${service}`, 'Nothing was created. The Gateway API strategy adds rules to the HTTPRoutes that route to the Service; use the "istio" or "router" strategy for traffic that does not pass a Gateway.');
+    throw new SessionError(
+      'unsupported',
+      `No HTTPRoute in namespace ${ns} sends traffic to Service ${service}`,
+      'Nothing was created. The Gateway API strategy adds rules to the HTTPRoutes that route to the Service; use the "istio" or "router" strategy for traffic that does not pass a Gateway.',
+    );
   }
   return routes.map((r) => {
     const rRef = ref('httpRoute', ns, r.metadata.name);
@@ -162,7 +285,14 @@ async function gatewaySteps(api: ObjectApi, ns: string, service: string, session
       ref: rRef,
       edit: { kind: 'gateway.addRoute', session, routeKey, service, devService },
       summary: `Add rules for session ${session} (header ${routeHeader} or baggage ${baggageMember('KEY')} → ${devService}) to HTTPRoute ${r.metadata.name}, next to each rule that routes to ${service}`,
-      undo: [{ kind: 'edit', ref: rRef, edit: { kind: 'gateway.removeRoute', session, routeKey }, summary: `Remove session ${session}'s rules from HTTPRoute ${r.metadata.name}` }],
+      undo: [
+        {
+          kind: 'edit',
+          ref: rRef,
+          edit: { kind: 'gateway.removeRoute', session, routeKey },
+          summary: `Remove session ${session}'s rules from HTTPRoute ${r.metadata.name}`,
+        },
+      ],
     } satisfies Step;
   });
 }

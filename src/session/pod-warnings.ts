@@ -34,7 +34,12 @@ export class PodWarnings {
     }
     for (const pod of wanted) {
       if (this.watches.has(pod)) continue;
-      this.watches.set(pod, this.ctx.api.watchSelected<EventObject>(apiTypes.event, this.namespace, { fieldSelector: `involvedObject.kind=Pod,involvedObject.name=${pod},type=Warning` }));
+      this.watches.set(
+        pod,
+        this.ctx.api.watchSelected<EventObject>(apiTypes.event, this.namespace, {
+          fieldSelector: `involvedObject.kind=Pod,involvedObject.name=${pod},type=Warning`,
+        }),
+      );
     }
   }
 

@@ -5,12 +5,21 @@ import type { AccessCheck } from '../core/api-types';
 import { SessionError } from '../core/session/errors';
 import { missingText, roleManifest, rulesFor } from '../core/session/role';
 
-export async function missingAccess(api: ObjectApi, checks: AccessCheck[], signal: AbortSignal): Promise<AccessCheck[]> {
+export async function missingAccess(
+  api: ObjectApi,
+  checks: AccessCheck[],
+  signal: AbortSignal,
+): Promise<AccessCheck[]> {
   const results = await Promise.all(checks.map(async (c) => ({ c, ok: (await api.accessReview(c, signal)).allowed })));
   return results.filter((r) => !r.ok).map((r) => r.c);
 }
 
-export async function preflight(api: ObjectApi, namespace: string, checks: AccessCheck[], signal: AbortSignal): Promise<void> {
+export async function preflight(
+  api: ObjectApi,
+  namespace: string,
+  checks: AccessCheck[],
+  signal: AbortSignal,
+): Promise<void> {
   const missing = await missingAccess(api, checks, signal);
   if (missing.length === 0) return;
   const role = roleManifest(namespace, rulesFor(missing), 'devlane-session-extra');

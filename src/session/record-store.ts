@@ -10,14 +10,29 @@ import { selectors } from '../core/session/route-contract';
 import { type RecordConfigMap, readRecord, type SessionState, withState } from '../core/session/record';
 import { RecordError } from '../core/session/record-schema';
 
-export async function getRecord(api: ObjectApi, namespace: string, session: string, signal: AbortSignal): Promise<{ cm: RecordConfigMap; state: SessionState } | undefined> {
+export async function getRecord(
+  api: ObjectApi,
+  namespace: string,
+  session: string,
+  signal: AbortSignal,
+): Promise<{ cm: RecordConfigMap; state: SessionState } | undefined> {
   const cm = await api.tryGet<RecordConfigMap>(apiTypes.configMap, namespace, recordName(session), signal);
   return cm ? { cm, state: readRecord(cm) } : undefined;
 }
 
-export async function requireRecord(api: ObjectApi, namespace: string, session: string, signal: AbortSignal): Promise<{ cm: RecordConfigMap; state: SessionState }> {
+export async function requireRecord(
+  api: ObjectApi,
+  namespace: string,
+  session: string,
+  signal: AbortSignal,
+): Promise<{ cm: RecordConfigMap; state: SessionState }> {
   const r = await getRecord(api, namespace, session, signal);
-  if (!r) throw new SessionError('not-found', `There is no session "${session}" in namespace ${namespace}`, 'List the sessions with `devlane sessions` (or the Devlane view).');
+  if (!r)
+    throw new SessionError(
+      'not-found',
+      `There is no session "${session}" in namespace ${namespace}`,
+      'List the sessions with `devlane sessions` (or the Devlane view).',
+    );
   return r;
 }
 
@@ -28,7 +43,12 @@ export interface RecordList {
 }
 
 export async function listRecords(api: ObjectApi, namespace: string, signal: AbortSignal): Promise<RecordList> {
-  const cms = await api.list<RecordConfigMap>(apiTypes.configMap, namespace, { labelSelector: selectors.role('record') }, signal);
+  const cms = await api.list<RecordConfigMap>(
+    apiTypes.configMap,
+    namespace,
+    { labelSelector: selectors.role('record') },
+    signal,
+  );
   const out: RecordList = { records: [], unreadable: [] };
   for (const cm of cms) {
     try {
@@ -42,17 +62,31 @@ export async function listRecords(api: ObjectApi, namespace: string, signal: Abo
 }
 
 /** Deletes a record as it was read (uid precondition), without replaying anything it holds. */
-export async function deleteRecordObject(api: ObjectApi, namespace: string, name: string, uid: string | undefined, signal: AbortSignal): Promise<void> {
-  await api.delete(apiTypes.configMap, namespace, name, { signal, preconditions: uid ? { uid } : undefined }).catch((err) => {
-    if (!(err instanceof ClusterError && err.kind === 'not-found')) throw err;
-  });
+export async function deleteRecordObject(
+  api: ObjectApi,
+  namespace: string,
+  name: string,
+  uid: string | undefined,
+  signal: AbortSignal,
+): Promise<void> {
+  await api
+    .delete(apiTypes.configMap, namespace, name, { signal, preconditions: uid ? { uid } : undefined })
+    .catch((err) => {
+      if (!(err instanceof ClusterError && err.kind === 'not-found')) throw err;
+    });
 }
 
 /** Between conflicting record writes: short and spread apart, since every participant writes the same record. */
 const recordConflictBackoff: BackoffOptions = { initialMs: 10, factor: 2, maxMs: 640, jitter: 1 };
 
 /** Applies `change` to the current state and writes it back; reads again and retries on conflict. */
-export async function updateRecord(api: ObjectApi, namespace: string, session: string, change: (state: SessionState) => SessionState, signal: AbortSignal): Promise<{ cm: RecordConfigMap; state: SessionState }> {
+export async function updateRecord(
+  api: ObjectApi,
+  namespace: string,
+  session: string,
+  change: (state: SessionState) => SessionState,
+  signal: AbortSignal,
+): Promise<{ cm: RecordConfigMap; state: SessionState }> {
   const backoff = new Backoff(recordConflictBackoff);
   for (let attempt = 0; ; attempt++) {
     const { cm, state } = await requireRecord(api, namespace, session, signal);

@@ -27,14 +27,20 @@ export async function releaseRouter(ctx: ExecContext, namespace: string, service
   const cm = await ctx.api.tryGet<RouterConfigMap>(apiTypes.configMap, namespace, routerName(service), ctx.signal);
   if (stillUsed(ctx, namespace, service, cm)) return undefined;
   const routerSelector = routerPodLabels(service);
-  const after = (await editObject(ctx, { type: 'service', namespace, name: service }, { kind: 'service.restoreSelector', routerSelector })) as Service | undefined;
+  const after = (await editObject(
+    ctx,
+    { type: 'service', namespace, name: service },
+    { kind: 'service.restoreSelector', routerSelector },
+  )) as Service | undefined;
   // The annotation stays when the selector was not put back: someone changed it since.
   const changed = after?.metadata.annotations?.[annotations.originalSelector] !== undefined ? after : undefined;
   if (changed && matchesServiceSelector(changed.spec?.selector, routerSelector)) {
     return `Service ${namespace}/${service}'s selector was changed by someone else since the session pointed it at the router, and still reaches the router; left both as they are`;
   }
   if (!changed && (await serviceSelectsRouter(ctx, namespace, service))) {
-    ctx.logger.info(`Service ${namespace}/${service} still selects its router (another session put it back); keeping the router`);
+    ctx.logger.info(
+      `Service ${namespace}/${service} still selects its router (another session put it back); keeping the router`,
+    );
     return undefined;
   }
   const changedNote = changed
@@ -42,7 +48,14 @@ export async function releaseRouter(ctx: ExecContext, namespace: string, service
     : undefined;
   // The router goes only once the Service sends to the pods its selector now picks (the original ones, unless someone changed it).
   const selector = after?.spec?.selector;
-  if (selector) await waitEndpointsFollow(ctx, namespace, service, selector, changed ? 'to the pods its changed selector picks' : 'back to the original pods');
+  if (selector)
+    await waitEndpointsFollow(
+      ctx,
+      namespace,
+      service,
+      selector,
+      changed ? 'to the pods its changed selector picks' : 'back to the original pods',
+    );
   const router = await ours(ctx, 'deployment', namespace, routerName(service), service);
   if (router) {
     // Decided again right before the delete: a route added since the first read keeps the router.
@@ -56,28 +69,45 @@ export async function releaseRouter(ctx: ExecContext, namespace: string, service
   if (await serviceSelectsRouter(ctx, namespace, service)) {
     // A session switched the Service to the router in the moment it was being deleted: never
     // leave a Service pointing at pods that are gone.
-    await editObject(ctx, { type: 'service', namespace, name: service }, { kind: 'service.restoreSelector', routerSelector });
-    ctx.logger.warn(`Service ${namespace}/${service} was pointed at its router while the router was being removed; its original selector is back`);
+    await editObject(
+      ctx,
+      { type: 'service', namespace, name: service },
+      { kind: 'service.restoreSelector', routerSelector },
+    );
+    ctx.logger.warn(
+      `Service ${namespace}/${service} was pointed at its router while the router was being removed; its original selector is back`,
+    );
   }
   // A session that started during the drain added its route (or recreated the router): leave
   // the config and the origin to it; it recreates the router it finds missing on its next start.
-  if (stillUsed(ctx, namespace, service, cmAfter) || (await ctx.api.tryGet(apiTypes.deployment, namespace, routerName(service), ctx.signal))) {
-    ctx.logger.info(`another session took up the router of ${namespace}/${service} while it drained; keeping its config and origin Service`);
+  if (
+    stillUsed(ctx, namespace, service, cmAfter) ||
+    (await ctx.api.tryGet(apiTypes.deployment, namespace, routerName(service), ctx.signal))
+  ) {
+    ctx.logger.info(
+      `another session took up the router of ${namespace}/${service} while it drained; keeping its config and origin Service`,
+    );
     return changedNote;
   }
-  for (const [kind, name] of [['podDisruptionBudget', routerName(service)], ['service', originServiceName(service)]] as [Kind, string][]) {
+  for (const [kind, name] of [
+    ['podDisruptionBudget', routerName(service)],
+    ['service', originServiceName(service)],
+  ] as [Kind, string][]) {
     const obj = await ours(ctx, kind, namespace, name, service);
     if (obj) await deleteAt(ctx, kind, obj);
   }
   // With the resourceVersion read after the drain: a route added since fails this with a conflict.
-  if (cmAfter && cmAfter.metadata.annotations?.[annotations.createdFor] === service) await deleteAt(ctx, 'configMap', cmAfter);
+  if (cmAfter && cmAfter.metadata.annotations?.[annotations.createdFor] === service)
+    await deleteAt(ctx, 'configMap', cmAfter);
   return changedNote;
 }
 
 function stillUsed(ctx: ExecContext, namespace: string, service: string, cm: RouterConfigMap | undefined): boolean {
   const routes = cm ? readRoutes(cm) : [];
   if (routes.length === 0) return false;
-  ctx.logger.info(`router for ${namespace}/${service} still serves ${routes.map((r) => r.session).join(', ')}; keeping it`);
+  ctx.logger.info(
+    `router for ${namespace}/${service} still serves ${routes.map((r) => r.session).join(', ')}; keeping it`,
+  );
   return true;
 }
 
@@ -87,20 +117,36 @@ async function serviceSelectsRouter(ctx: ExecContext, namespace: string, service
 }
 
 /** The object, when Devlane made it for this Service; never anything else of the same name. */
-async function ours(ctx: ExecContext, kind: Kind, namespace: string, name: string, service: string): Promise<KubeObject | undefined> {
+async function ours(
+  ctx: ExecContext,
+  kind: Kind,
+  namespace: string,
+  name: string,
+  service: string,
+): Promise<KubeObject | undefined> {
   const obj = await ctx.api.tryGet(apiTypes[kind], namespace, name, ctx.signal);
   return obj?.metadata.annotations?.[annotations.createdFor] === service ? obj : undefined;
 }
 
 /** Deletes the object as it was read; false when it changed since (someone else now uses it). */
-async function deleteAt(ctx: ExecContext, kind: Kind, obj: KubeObject, preconditions: { uid?: string; resourceVersion?: string } = { resourceVersion: obj.metadata.resourceVersion }): Promise<boolean> {
+async function deleteAt(
+  ctx: ExecContext,
+  kind: Kind,
+  obj: KubeObject,
+  preconditions: { uid?: string; resourceVersion?: string } = { resourceVersion: obj.metadata.resourceVersion },
+): Promise<boolean> {
   try {
-    await ctx.api.delete(apiTypes[kind], obj.metadata.namespace, obj.metadata.name, { signal: ctx.signal, preconditions });
+    await ctx.api.delete(apiTypes[kind], obj.metadata.namespace, obj.metadata.name, {
+      signal: ctx.signal,
+      preconditions,
+    });
     return true;
   } catch (err) {
     if (err instanceof ClusterError && err.kind === 'not-found') return true;
     if (err instanceof ClusterError && err.kind === 'conflict') {
-      ctx.logger.info(`${obj.kind ?? kind} ${obj.metadata.namespace}/${obj.metadata.name} changed while releasing the router; keeping it`);
+      ctx.logger.info(
+        `${obj.kind ?? kind} ${obj.metadata.namespace}/${obj.metadata.name} changed while releasing the router; keeping it`,
+      );
       return false;
     }
     throw err;
@@ -117,7 +163,9 @@ async function routerPodsGone(ctx: ExecContext, namespace: string, service: stri
     const pods = await ctx.api.list<Pod>(apiTypes.pod, namespace, { labelSelector }, ctx.signal);
     if (pods.length === 0) return;
     if (Date.now() > deadline) {
-      ctx.logger.warn(`router pods for ${namespace}/${service} still there after ${drainWaitMs / 1000} s (${pods.map((p) => p.metadata.name).join(', ')}); removing the origin Service anyway`);
+      ctx.logger.warn(
+        `router pods for ${namespace}/${service} still there after ${drainWaitMs / 1000} s (${pods.map((p) => p.metadata.name).join(', ')}); removing the origin Service anyway`,
+      );
       return;
     }
     ctx.report(`Waiting for the router of ${service} to drain (${pods.length} pod(s) terminating)`);

@@ -13,12 +13,23 @@ export interface AdminAnswer {
 }
 
 /** Undefined when no complete answer came back (no client in the image, a cut stream, nginx down). */
-export function adminGet(ctx: ExecContext, namespace: string, pod: string, adminPort: number, path: string): Promise<AdminAnswer | undefined> {
+export function adminGet(
+  ctx: ExecContext,
+  namespace: string,
+  pod: string,
+  adminPort: number,
+  path: string,
+): Promise<AdminAnswer | undefined> {
   return routerPodGet(ctx, namespace, pod, `http://127.0.0.1:${adminPort}${path}`);
 }
 
 /** A GET from inside a router pod to `url` (made by Devlane, never from user input: it is quoted, not escaped). */
-export async function routerPodGet(ctx: ExecContext, namespace: string, pod: string, url: string): Promise<AdminAnswer | undefined> {
+export async function routerPodGet(
+  ctx: ExecContext,
+  namespace: string,
+  pod: string,
+  url: string,
+): Promise<AdminAnswer | undefined> {
   const script = `if command -v curl >/dev/null 2>&1; then curl -sS -i --max-time 10 '${url}'; else wget -S -q -O - -T 10 '${url}' 2>&1; fi`;
   const r = await ctx.api.exec(namespace, pod, 'router', ['sh', '-c', script], ctx.signal);
   return parseAnswer(r.stdout);
@@ -46,6 +57,14 @@ export function parseAnswer(text: string): AdminAnswer | undefined {
 
 /** The router pods of a Service that can be exec'd into and serve: Ready and not terminating. */
 export async function readyRouterPods(ctx: ExecContext, namespace: string, service: string): Promise<Pod[]> {
-  const pods = await ctx.api.list<Pod>(apiTypes.pod, namespace, { labelSelector: selectors.routerPods(service) }, ctx.signal);
-  return pods.filter((p) => !p.metadata.deletionTimestamp && p.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True'));
+  const pods = await ctx.api.list<Pod>(
+    apiTypes.pod,
+    namespace,
+    { labelSelector: selectors.routerPods(service) },
+    ctx.signal,
+  );
+  return pods.filter(
+    (p) =>
+      !p.metadata.deletionTimestamp && p.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True'),
+  );
 }

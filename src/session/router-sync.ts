@@ -13,7 +13,14 @@ import { ClusterError } from '../core/errors';
 import type { KubeObject, Pod } from '../core/resources';
 import { labels } from '../core/session/route-contract';
 import { routesPath } from '../routing/nginx-config';
-import { configKey, readGeneration, readSpec, type RouterConfigMap, routerRunDir, routerShellLib } from '../routing/router';
+import {
+  configKey,
+  readGeneration,
+  readSpec,
+  type RouterConfigMap,
+  routerRunDir,
+  routerShellLib,
+} from '../routing/router';
 import { sleep } from '../core/backoff';
 
 /** How long a pod may take to serve the new generation once the push installed it. */
@@ -21,7 +28,12 @@ const confirmWaitMs = 30_000;
 /** Without a push, the kubelet's update of the mounted file decides (its sync period is a minute by default). */
 const kubeletWaitMs = 150_000;
 
-export async function routerSync(ctx: ExecContext, namespace: string, cm: KubeObject, opts: { confirmWaitMs?: number } = {}): Promise<void> {
+export async function routerSync(
+  ctx: ExecContext,
+  namespace: string,
+  cm: KubeObject,
+  opts: { confirmWaitMs?: number } = {},
+): Promise<void> {
   const service = cm.metadata.labels?.[labels.service];
   if (!service) return;
   const generation = readGeneration(cm as RouterConfigMap);
@@ -29,12 +41,23 @@ export async function routerSync(ctx: ExecContext, namespace: string, cm: KubeOb
   const config = (cm as RouterConfigMap).data?.[configKey] ?? '';
   // Pods not Ready get the new file when they (re)start; exec into them would fail anyway.
   const running = await readyRouterPods(ctx, namespace, service);
-  await Promise.all(running.map((pod) => syncPod(ctx, namespace, pod.metadata.name, { generation, config, adminPort }, opts.confirmWaitMs)));
-  if (running.length) ctx.logger.info(`router ${namespace}/${service}: generation ${generation} live in ${running.length} pod(s)`);
+  await Promise.all(
+    running.map((pod) =>
+      syncPod(ctx, namespace, pod.metadata.name, { generation, config, adminPort }, opts.confirmWaitMs),
+    ),
+  );
+  if (running.length)
+    ctx.logger.info(`router ${namespace}/${service}: generation ${generation} live in ${running.length} pod(s)`);
 }
 
 /** Reads the config on stdin into a file of its own, then installs it (the router's shell functions). */
-const pushScript = [routerShellLib, `mkdir -p ${routerRunDir}`, `f=${routerRunDir}/push.$$`, 'cat > "$f"', 'install_config "$f"'].join('\n');
+const pushScript = [
+  routerShellLib,
+  `mkdir -p ${routerRunDir}`,
+  `f=${routerRunDir}/push.$$`,
+  'cat > "$f"',
+  'install_config "$f"',
+].join('\n');
 
 type Pushed = { outcome: 'installed' } | { outcome: 'refused' | 'unreached'; message: string };
 
@@ -42,7 +65,10 @@ type Pushed = { outcome: 'installed' } | { outcome: 'refused' | 'unreached'; mes
 async function push(ctx: ExecContext, namespace: string, pod: string, config: string): Promise<Pushed> {
   let stderr = '';
   try {
-    const stream = await ctx.api.openExec({ namespace, pod, container: 'router', command: ['sh', '-c', pushScript] }, ctx.signal);
+    const stream = await ctx.api.openExec(
+      { namespace, pod, container: 'router', command: ['sh', '-c', pushScript] },
+      ctx.signal,
+    );
     const ended = new Promise<ExecStreamEnd>((resolve) => stream.onClose(resolve));
     stream.onStderr((d) => (stderr += d.toString()));
     await stream.write(config);
@@ -50,7 +76,11 @@ async function push(ctx: ExecContext, namespace: string, pod: string, config: st
     const end = await ended;
     if (end.error) return { outcome: 'unreached', message: end.error.message };
     if (end.exitCode === 4) return { outcome: 'refused', message: `nginx refused the new config: ${stderr.trim()}` };
-    if (end.exitCode !== 0) return { outcome: 'unreached', message: `the push exited with ${end.exitCode}${stderr.trim() ? `: ${stderr.trim()}` : ''}` };
+    if (end.exitCode !== 0)
+      return {
+        outcome: 'unreached',
+        message: `the push exited with ${end.exitCode}${stderr.trim() ? `: ${stderr.trim()}` : ''}`,
+      };
     return { outcome: 'installed' };
   } catch (err) {
     if (ctx.signal.aborted) throw err;
@@ -58,13 +88,29 @@ async function push(ctx: ExecContext, namespace: string, pod: string, config: st
   }
 }
 
-async function syncPod(ctx: ExecContext, namespace: string, pod: string, change: { generation: number; config: string; adminPort: number }, waitMs?: number): Promise<void> {
+async function syncPod(
+  ctx: ExecContext,
+  namespace: string,
+  pod: string,
+  change: { generation: number; config: string; adminPort: number },
+  waitMs?: number,
+): Promise<void> {
   const pushed = await push(ctx, namespace, pod, change.config);
   if (pushed.outcome !== 'installed' && (await podGone(ctx, namespace, pod))) return;
   // The old routes stay; the mounted file, once it arrives, would be refused too.
-  if (pushed.outcome === 'refused') throw new Error(`router pod ${pod} kept its old routes (generation ${change.generation} not installed): ${pushed.message}`);
+  if (pushed.outcome === 'refused')
+    throw new Error(
+      `router pod ${pod} kept its old routes (generation ${change.generation} not installed): ${pushed.message}`,
+    );
   const problem = pushed.outcome === 'unreached' ? pushed.message : undefined;
-  const served = await servedGeneration(ctx, namespace, pod, change.generation, change.adminPort, waitMs ?? (problem === undefined ? confirmWaitMs : kubeletWaitMs));
+  const served = await servedGeneration(
+    ctx,
+    namespace,
+    pod,
+    change.generation,
+    change.adminPort,
+    waitMs ?? (problem === undefined ? confirmWaitMs : kubeletWaitMs),
+  );
   if (served !== undefined && served >= change.generation) return;
   if (await podGone(ctx, namespace, pod)) return;
   throw new Error(
@@ -74,7 +120,14 @@ async function syncPod(ctx: ExecContext, namespace: string, pod: string, change:
 }
 
 /** Polls the admin port until it serves `generation` (or later); the last generation seen otherwise. */
-async function servedGeneration(ctx: ExecContext, namespace: string, pod: string, generation: number, adminPort: number, waitMs: number): Promise<number | undefined> {
+async function servedGeneration(
+  ctx: ExecContext,
+  namespace: string,
+  pod: string,
+  generation: number,
+  adminPort: number,
+  waitMs: number,
+): Promise<number | undefined> {
   const deadline = Date.now() + waitMs;
   let last: number | undefined;
   for (;;) {

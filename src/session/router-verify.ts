@@ -31,14 +31,24 @@ export async function verifyRouter(ctx: ExecContext, namespace: string, service:
     problems = [];
     const still: typeof pending = [];
     for (const { pod, port } of pending) {
-      const answer = await adminGet(ctx, namespace, pod.metadata.name, spec.adminPort, originProbePath(port.port)).catch((err) => {
+      const answer = await adminGet(
+        ctx,
+        namespace,
+        pod.metadata.name,
+        spec.adminPort,
+        originProbePath(port.port),
+      ).catch((err) => {
         if (ctx.signal.aborted) throw err;
         return undefined;
       });
       const connected = (answer?.headers[probeHeaders.connect] ?? '').split(/[\s,:]+/).some((t) => /^\d/.test(t));
       if (connected) continue;
-      const seen = answer ? `${answer.status}, upstream ${answer.headers[probeHeaders.address] || 'none'}` : 'no answer from its admin port';
-      problems.push(`router pod ${pod.metadata.name} could not connect to Service ${originServiceName(service)} port ${port.port} (${seen})`);
+      const seen = answer
+        ? `${answer.status}, upstream ${answer.headers[probeHeaders.address] || 'none'}`
+        : 'no answer from its admin port';
+      problems.push(
+        `router pod ${pod.metadata.name} could not connect to Service ${originServiceName(service)} port ${port.port} (${seen})`,
+      );
       still.push({ pod, port });
     }
     pending = still;
@@ -83,7 +93,9 @@ export async function confirmServiceReachesRouter(ctx: ExecContext, namespace: s
     });
     if (answer?.headers[routerCheckHeader] !== undefined) return;
     if (Date.now() > deadline) {
-      ctx.logger.warn(`Service ${namespace}/${service}'s address still reached something other than its router from pod ${pod.metadata.name} after ${switchWaitMs / 1000} s (the node's proxy lags its EndpointSlices); keyed requests through that node may reach the original pods until it catches up`);
+      ctx.logger.warn(
+        `Service ${namespace}/${service}'s address still reached something other than its router from pod ${pod.metadata.name} after ${switchWaitMs / 1000} s (the node's proxy lags its EndpointSlices); keyed requests through that node may reach the original pods until it catches up`,
+      );
       return;
     }
     ctx.report(`Waiting for Service ${service}'s address to reach the router`);

@@ -16,6 +16,14 @@ export type SessionsAt = (where: Where, extra?: Partial<SessionsOptions>) => Ses
 export function sessionsAt(clusters: Clusters, instance: string, defaults: () => SessionsDefaults): SessionsAt {
   return (where, extra) => {
     const conn = clusters.connection(where.context);
-    return new Sessions({ api: conn.objects, context: where.context, namespace: where.namespace, server: conn.context.server, participant: participantOf(conn, instance), ...defaults(), ...extra });
+    return new Sessions({
+      api: conn.objects,
+      context: where.context,
+      namespace: where.namespace,
+      server: conn.context.server,
+      participant: participantOf(conn, instance),
+      ...defaults(),
+      ...extra,
+    });
   };
 }

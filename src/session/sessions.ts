@@ -17,7 +17,14 @@ import type { Logger } from '../core/logger';
 import type { KubeObject } from '../core/resources';
 import { SessionError } from '../core/session/errors';
 import { productionReason } from '../core/session/globs';
-import { defaultSessionName, devServiceName, leaseName, newRouteKey, recordName, sessionNameProblem } from '../core/session/names';
+import {
+  defaultSessionName,
+  devServiceName,
+  leaseName,
+  newRouteKey,
+  recordName,
+  sessionNameProblem,
+} from '../core/session/names';
 import { selectors } from '../core/session/route-contract';
 import { participantUser } from '../core/session/participant';
 import { describePlan, type Plan, type StrategyName } from '../core/session/plan';
@@ -106,7 +113,12 @@ export class Sessions {
   }
 
   private ctx(signal: AbortSignal): ExecContext {
-    return { api: this.o.api, logger: this.o.logger, signal, report: (m) => (this.o.logger.info(m), this.o.report?.(m)) };
+    return {
+      api: this.o.api,
+      logger: this.o.logger,
+      signal,
+      report: (m) => (this.o.logger.info(m), this.o.report?.(m)),
+    };
   }
 
   async list(signal: AbortSignal): Promise<SessionSummary[]> {
@@ -118,7 +130,13 @@ export class Sessions {
       createdBy: state.createdBy,
       createdAt: state.createdAt,
       participants: state.participants.map((p) => ({ name: p.name, alive: !expired(state.name, p.name) })),
-      services: state.services.map((s) => ({ service: s.service, owner: s.owner, strategy: s.strategy, state: s.state, devService: s.devService })),
+      services: state.services.map((s) => ({
+        service: s.service,
+        owner: s.owner,
+        strategy: s.strategy,
+        state: s.state,
+        devService: s.devService,
+      })),
     }));
   }
 
@@ -137,7 +155,12 @@ export class Sessions {
     const participant = await this.me(signal);
     const name = opts.session ?? defaultSessionName(participantUser(participant), opts.service);
     const problem = sessionNameProblem(name);
-    if (problem) throw new SessionError('invalid', `Cannot use session name: ${problem}`, 'Nothing was created. Pick another name.');
+    if (problem)
+      throw new SessionError(
+        'invalid',
+        `Cannot use session name: ${problem}`,
+        'Nothing was created. Pick another name.',
+      );
     // Access reviews and dry-runs run in parallel on the caller's signal: each adds a listener for its duration.
     setMaxListeners(Math.max(getMaxListeners(signal), 100), signal);
     const phases: Record<string, number> = {};
@@ -153,27 +176,68 @@ export class Sessions {
     if (existing) {
       const { state } = existing;
       if (!state.participants.some((p) => p.name === participant)) {
-        throw new SessionError('invalid', `Session "${name}" already exists (started by ${state.createdBy})`, `Nothing was changed. Join it first (devlane join ${name}), or pick another session name.`);
+        throw new SessionError(
+          'invalid',
+          `Session "${name}" already exists (started by ${state.createdBy})`,
+          `Nothing was changed. Join it first (devlane join ${name}), or pick another session name.`,
+        );
       }
       const held = state.services.find((s) => s.service === opts.service);
       if (held && held.owner !== participant) throw heldError(name, held);
       if (held?.state === 'live') {
         // Coming back before the Lease expired: carry on without a new start.
         const heartbeat = await this.heartbeat(name, existing.cm, signal);
-        return { session: name, routeKey: state.routeKey, service: opts.service, devService: held.devService, strategy: held.strategy, resumed: true, heartbeat, phases };
+        return {
+          session: name,
+          routeKey: state.routeKey,
+          service: opts.service,
+          devService: held.devService,
+          strategy: held.strategy,
+          resumed: true,
+          heartbeat,
+          phases,
+        };
       }
-      if (held) throw new SessionError('invalid', `Service ${opts.service} is still being set up (or rolled back) in session "${name}"`, 'Wait a moment, or run `devlane stop`/`devlane gc` if a start was interrupted.');
+      if (held)
+        throw new SessionError(
+          'invalid',
+          `Service ${opts.service} is still being set up (or rolled back) in session "${name}"`,
+          'Wait a moment, or run `devlane stop`/`devlane gc` if a start was interrupted.',
+        );
     }
     const routeKey = existing?.state.routeKey ?? newRouteKey();
-    const plan = await buildPlan(api, { context: this.o.context, namespace, service: opts.service, session: name, routeKey, image: opts.image, strategy: opts.strategy, rwoAsEmptyDir: opts.rwoAsEmptyDir, sync: opts.sync, debug: opts.debug, routerImage: this.o.routerImage, recordUid: existing?.cm.metadata.uid }, signal);
+    const plan = await buildPlan(
+      api,
+      {
+        context: this.o.context,
+        namespace,
+        service: opts.service,
+        session: name,
+        routeKey,
+        image: opts.image,
+        strategy: opts.strategy,
+        rwoAsEmptyDir: opts.rwoAsEmptyDir,
+        sync: opts.sync,
+        debug: opts.debug,
+        routerImage: this.o.routerImage,
+        recordUid: existing?.cm.metadata.uid,
+      },
+      signal,
+    );
     phase('plan');
     await preflight(api, namespace, plan.access, signal);
     phase('preflight');
     const production = this.productionReason();
     if (this.o.confirmAlways || production) {
       const text = `${production ? `This looks like production: ${production}.\n` : ''}${existing ? '' : `Create session record ConfigMap ${recordName(name)} and a Lease for ${participant}\n`}${describePlan(plan)}`;
-      if (!this.o.confirm) throw new SessionError('declined', `This looks like production (${production}), and nothing can confirm the plan here`, 'Nothing was created. Run it where the plan can be shown and confirmed: the editor, or the CLI (on a terminal, or with --yes).');
-      if (!(await this.o.confirm(plan, text))) throw new SessionError('declined', 'The plan was not confirmed', 'Nothing was created.');
+      if (!this.o.confirm)
+        throw new SessionError(
+          'declined',
+          `This looks like production (${production}), and nothing can confirm the plan here`,
+          'Nothing was created. Run it where the plan can be shown and confirmed: the editor, or the CLI (on a terminal, or with --yes).',
+        );
+      if (!(await this.o.confirm(plan, text)))
+        throw new SessionError('declined', 'The plan was not confirmed', 'Nothing was created.');
       phase('confirm');
     }
     const entry: TakenOver = {
@@ -185,11 +249,20 @@ export class Sessions {
       state: 'starting',
       undo: plan.steps.flatMap((s) => s.undo),
     };
-    const state: SessionState = existing?.state ?? { name, namespace, routeKey, createdAt: new Date().toISOString(), createdBy: participant, participants: [{ name: participant, joinedAt: new Date().toISOString() }], services: [] };
+    const state: SessionState = existing?.state ?? {
+      name,
+      namespace,
+      routeKey,
+      createdAt: new Date().toISOString(),
+      createdBy: participant,
+      participants: [{ name: participant, joinedAt: new Date().toISOString() }],
+      services: [],
+    };
 
     // Server-side dry-run of every write, the record's included: a refusal stops here, before anything exists.
     const ctx = this.ctx(signal);
-    if (!existing) await api.create(apiTypes.configMap, recordObject({ ...state, services: [entry] }), { dryRun: true, signal });
+    if (!existing)
+      await api.create(apiTypes.configMap, recordObject({ ...state, services: [entry] }), { dryRun: true, signal });
     const virtual = new Map<string, KubeObject>();
     for (const step of plan.steps) await runStep(ctx, step, { dryRun: true, virtual });
     phase('dryRun');
@@ -197,17 +270,30 @@ export class Sessions {
     // Write-ahead: the undo log is in the record before the first change.
     let record: KubeObject;
     if (existing) {
-      record = (await updateRecord(api, namespace, name, (s) => {
-        const held = s.services.find((x) => x.service === entry.service);
-        if (held) throw heldError(name, held);
-        s.services.push(entry);
-        return s;
-      }, signal)).cm;
+      record = (
+        await updateRecord(
+          api,
+          namespace,
+          name,
+          (s) => {
+            const held = s.services.find((x) => x.service === entry.service);
+            if (held) throw heldError(name, held);
+            s.services.push(entry);
+            return s;
+          },
+          signal,
+        )
+      ).cm;
     } else {
       try {
         record = await api.create(apiTypes.configMap, recordObject({ ...state, services: [entry] }), { signal });
       } catch (err) {
-        if (err instanceof ClusterError && err.kind === 'already-exists') throw new SessionError('invalid', `Someone started session "${name}" at the same moment`, `Nothing was created. Join it (devlane join ${name}) or pick another name.`);
+        if (err instanceof ClusterError && err.kind === 'already-exists')
+          throw new SessionError(
+            'invalid',
+            `Someone started session "${name}" at the same moment`,
+            `Nothing was created. Join it (devlane join ${name}) or pick another name.`,
+          );
         throw err;
       }
     }
@@ -226,14 +312,30 @@ export class Sessions {
         }
         if (step.kind === 'wait-ready' && step.ref.name === entry.devService) phase('copyReady');
       }
-      await updateRecord(api, namespace, name, (s) => {
-        const e = s.services.find((x) => x.service === entry.service);
-        if (e) e.state = 'live';
-        return s;
-      }, signal);
+      await updateRecord(
+        api,
+        namespace,
+        name,
+        (s) => {
+          const e = s.services.find((x) => x.service === entry.service);
+          if (e) e.state = 'live';
+          return s;
+        },
+        signal,
+      );
       phase('routeLive');
       ctx.report(`Session "${name}" is live: requests with the route key reach ${entry.devService} (${plan.strategy})`);
-      return { session: name, routeKey, service: plan.service, devService: entry.devService, strategy: plan.strategy, plan, resumed: false, heartbeat, phases };
+      return {
+        session: name,
+        routeKey,
+        service: plan.service,
+        devService: entry.devService,
+        strategy: plan.strategy,
+        plan,
+        resumed: false,
+        heartbeat,
+        phases,
+      };
     } catch (err) {
       heartbeat?.dispose();
       await this.rollback({ name, routeKey, uid: existing?.cm.metadata.uid }, entry, !existing, err);
@@ -244,13 +346,21 @@ export class Sessions {
   private async rollback(session: ScopeSession, entry: TakenOver, ownsRecord: boolean, cause: unknown): Promise<never> {
     const { name } = session;
     const ctx = this.ctx(cleanupSignal());
-    const what = cause instanceof StepFailed ? `"${cause.step}" failed: ${errorMessage(cause.cause)}` : errorMessage(cause);
+    const what =
+      cause instanceof StepFailed ? `"${cause.step}" failed: ${errorMessage(cause.cause)}` : errorMessage(cause);
     this.o.logger.warn(`start of session ${name} on ${entry.service}: ${what}; rolling back`);
     let rollbackProblem = '';
     try {
       await replayUndo(ctx, entry.undo, undoScope(this.o.namespace, session, entry));
       if (ownsRecord) await this.deleteRecord(name, ctx.signal);
-      else await updateRecord(this.o.api, this.o.namespace, name, (s) => ({ ...s, services: s.services.filter((x) => x.service !== entry.service) }), ctx.signal);
+      else
+        await updateRecord(
+          this.o.api,
+          this.o.namespace,
+          name,
+          (s) => ({ ...s, services: s.services.filter((x) => x.service !== entry.service) }),
+          ctx.signal,
+        );
     } catch (err) {
       rollbackProblem = ` Rolling back did not finish: ${errorMessage(err)}`;
     }
@@ -258,7 +368,11 @@ export class Sessions {
     throw new SessionError(
       cancelled ? 'declined' : 'failed',
       `Starting session "${name}" on ${entry.service} ${cancelled ? 'was cancelled' : `stopped: ${what}`}.${rollbackProblem || ' Everything it had changed was put back'}`,
-      rollbackProblem ? `Run \`devlane stop ${name}\` to retry the cleanup.` : cancelled ? '' : 'Fix the cause above and start again.',
+      rollbackProblem
+        ? `Run \`devlane stop ${name}\` to retry the cleanup.`
+        : cancelled
+          ? ''
+          : 'Fix the cause above and start again.',
       {},
       { cause },
     );
@@ -267,10 +381,17 @@ export class Sessions {
   /** Becomes a participant: a Lease of your own, and the route key. */
   async join(session: string, signal: AbortSignal): Promise<{ routeKey: string; heartbeat: Heartbeat }> {
     const participant = await this.me(signal);
-    const { cm, state } = await updateRecord(this.o.api, this.o.namespace, session, (s) => {
-      if (!s.participants.some((p) => p.name === participant)) s.participants.push({ name: participant, joinedAt: new Date().toISOString() });
-      return s;
-    }, signal);
+    const { cm, state } = await updateRecord(
+      this.o.api,
+      this.o.namespace,
+      session,
+      (s) => {
+        if (!s.participants.some((p) => p.name === participant))
+          s.participants.push({ name: participant, joinedAt: new Date().toISOString() });
+        return s;
+      },
+      signal,
+    );
     return { routeKey: state.routeKey, heartbeat: await this.heartbeat(session, cm, signal) };
   }
 
@@ -279,11 +400,23 @@ export class Sessions {
     const { api, namespace } = this.o;
     const participant = who ?? (await this.me(signal));
     const { cm, state } = await requireRecord(api, namespace, session, signal);
-    if (!state.participants.some((p) => p.name === participant)) throw new SessionError('invalid', `${participant} is not a participant of session "${session}"`, 'Nothing was changed.');
+    if (!state.participants.some((p) => p.name === participant))
+      throw new SessionError(
+        'invalid',
+        `${participant} is not a participant of session "${session}"`,
+        'Nothing was changed.',
+      );
     const ctx = this.ctx(signal);
     const refused: string[] = [];
-    for (const s of state.services.filter((x) => x.owner === participant).reverse()) refused.push(...(await this.giveBack(ctx, { ...state, uid: cm.metadata.uid }, s)));
-    const { state: after } = await updateRecord(api, namespace, session, (s) => ({ ...s, participants: s.participants.filter((p) => p.name !== participant) }), signal);
+    for (const s of state.services.filter((x) => x.owner === participant).reverse())
+      refused.push(...(await this.giveBack(ctx, { ...state, uid: cm.metadata.uid }, s)));
+    const { state: after } = await updateRecord(
+      api,
+      namespace,
+      session,
+      (s) => ({ ...s, participants: s.participants.filter((p) => p.name !== participant) }),
+      signal,
+    );
     await this.deleteLease(session, participant, signal);
     if (after.participants.length === 0) refused.push(...(await this.stop(session, signal)));
     // Undo steps refused (left as they are), only when there are any.
@@ -298,9 +431,14 @@ export class Sessions {
     const { cm, state } = await requireRecord(this.o.api, this.o.namespace, session, signal);
     const ctx = this.ctx(signal);
     const refused: string[] = [];
-    for (const s of [...state.services].reverse()) refused.push(...(await this.giveBack(ctx, { ...state, uid: cm.metadata.uid }, s)));
+    for (const s of [...state.services].reverse())
+      refused.push(...(await this.giveBack(ctx, { ...state, uid: cm.metadata.uid }, s)));
     await this.deleteRecord(session, signal);
-    ctx.report(refused.length ? `Session "${session}" stopped; put back what it changed, except:\n  ${refused.join('\n  ')}` : `Session "${session}" stopped; everything it changed was put back`);
+    ctx.report(
+      refused.length
+        ? `Session "${session}" stopped; put back what it changed, except:\n  ${refused.join('\n  ')}`
+        : `Session "${session}" stopped; everything it changed was put back`,
+    );
     return refused;
   }
 
@@ -312,8 +450,14 @@ export class Sessions {
    */
   async gc(signal: AbortSignal, opts: { confirmed?: boolean } = {}): Promise<string[]> {
     const { api, namespace } = this.o;
-    const [{ records, unreadable }, isExpired] = await Promise.all([listRecords(api, namespace, signal), this.leaseJudge(signal)]);
-    (this.o.leases ?? processLeases).keepOnly(leaseWhere(this.o.context, namespace), records.flatMap(({ state }) => state.participants.map((p) => leaseName(state.name, p.name))));
+    const [{ records, unreadable }, isExpired] = await Promise.all([
+      listRecords(api, namespace, signal),
+      this.leaseJudge(signal),
+    ]);
+    (this.o.leases ?? processLeases).keepOnly(
+      leaseWhere(this.o.context, namespace),
+      records.flatMap(({ state }) => state.participants.map((p) => leaseName(state.name, p.name))),
+    );
     const done = unreadable.map(({ error }) => error.full);
     const due = records.flatMap(({ state }) => {
       // Who wrote createdAt does not matter much here: only a record nobody ever joined is judged by it.
@@ -321,7 +465,13 @@ export class Sessions {
       const expired = state.participants.filter((p) => isExpired(state.name, p.name));
       return expired.length === 0 && (state.participants.length > 0 || settling) ? [] : [{ state, expired }];
     });
-    if (due.length && !opts.confirmed && !(await this.collectConfirmed(due.map((d) => ({ name: d.state.name, whole: d.expired.length === d.state.participants.length }))))) {
+    if (
+      due.length &&
+      !opts.confirmed &&
+      !(await this.collectConfirmed(
+        due.map((d) => ({ name: d.state.name, whole: d.expired.length === d.state.participants.length })),
+      ))
+    ) {
       return [...done, `Not collected (not confirmed): ${due.map((d) => d.state.name).join(', ')}`];
     }
     for (const { state, expired } of due) {
@@ -329,7 +479,9 @@ export class Sessions {
         let refused: string[] = [];
         if (expired.length === state.participants.length) {
           refused = await this.stop(state.name, signal);
-          done.push(`stopped session ${state.name} (no live participant: ${expired.map((p) => p.name).join(', ') || 'none'})`);
+          done.push(
+            `stopped session ${state.name} (no live participant: ${expired.map((p) => p.name).join(', ') || 'none'})`,
+          );
         } else {
           for (const p of expired) refused.push(...((await this.leave(state.name, signal, p.name)).refused ?? []));
           done.push(`gave back what ${expired.map((p) => p.name).join(', ')} held in session ${state.name}`);
@@ -344,49 +496,85 @@ export class Sessions {
 
   /** Why this context or namespace looks like production, or undefined. */
   productionReason(): string | undefined {
-    return productionReason({ context: this.o.context, namespace: this.o.namespace, server: this.o.server }, { contexts: this.o.productionGlobs, namespaces: this.o.productionNamespaces });
+    return productionReason(
+      { context: this.o.context, namespace: this.o.namespace, server: this.o.server },
+      { contexts: this.o.productionGlobs, namespaces: this.o.productionNamespaces },
+    );
   }
 
   private async collectConfirmed(sessions: { name: string; whole: boolean }[]): Promise<boolean> {
     const reason = this.productionReason();
     if (!reason) return true;
-    const what = sessions.map((s) => `"${s.name}" (${s.whole ? 'no participant renews a Lease: stopped, everything it changed put back' : "some participants' Leases expired: what they took over is given back, the others stay"})`);
+    const what = sessions.map(
+      (s) =>
+        `"${s.name}" (${s.whole ? 'no participant renews a Lease: stopped, everything it changed put back' : "some participants' Leases expired: what they took over is given back, the others stay"})`,
+    );
     const text = `This looks like production: ${reason}. Collecting acts on ${what.join(', ')} and deletes the records of the sessions it stops.`;
-    if (!this.o.confirmCollect) throw new SessionError('declined', `${text} Nothing can confirm that here`, 'Nothing was changed. Run `devlane gc --yes` (or on a terminal, to be asked), or Clean Up in the Sessions view.');
+    if (!this.o.confirmCollect)
+      throw new SessionError(
+        'declined',
+        `${text} Nothing can confirm that here`,
+        'Nothing was changed. Run `devlane gc --yes` (or on a terminal, to be asked), or Clean Up in the Sessions view.',
+      );
     return this.o.confirmCollect(text);
   }
 
   /** Lists the Leases and notes them; answers whether a participant's Lease stood still for its duration, as seen here. */
   private async leaseJudge(signal: AbortSignal): Promise<(session: string, participant: string) => boolean> {
     const { api, namespace } = this.o;
-    const leases = await api.list<LeaseObject>(apiTypes.lease, namespace, { labelSelector: selectors.role('lease') }, signal);
+    const leases = await api.list<LeaseObject>(
+      apiTypes.lease,
+      namespace,
+      { labelSelector: selectors.role('lease') },
+      signal,
+    );
     const observer = this.o.leases ?? processLeases;
     const where = leaseWhere(this.o.context, namespace);
-    return (session, participant) => observer.expired(where, leaseName(session, participant), findLease(leases, session, participant));
+    return (session, participant) =>
+      observer.expired(where, leaseName(session, participant), findLease(leases, session, participant));
   }
 
   private async giveBack(ctx: ExecContext, session: ScopeSession, s: TakenOver): Promise<string[]> {
     ctx.report(`Giving back ${s.service} (session ${session.name})`);
     const refused = await replayUndo(ctx, s.undo, undoScope(this.o.namespace, session, s));
-    await updateRecord(this.o.api, this.o.namespace, session.name, (st) => ({ ...st, services: st.services.filter((x) => x.service !== s.service) }), ctx.signal);
+    await updateRecord(
+      this.o.api,
+      this.o.namespace,
+      session.name,
+      (st) => ({ ...st, services: st.services.filter((x) => x.service !== s.service) }),
+      ctx.signal,
+    );
     return refused;
   }
 
   private async heartbeat(session: string, record: KubeObject, signal: AbortSignal): Promise<Heartbeat> {
-    const lease = leaseObject(this.o.namespace, session, await this.me(signal), { name: record.metadata.name, uid: record.metadata.uid! }, this.o.leaseSeconds);
+    const lease = leaseObject(
+      this.o.namespace,
+      session,
+      await this.me(signal),
+      { name: record.metadata.name, uid: record.metadata.uid! },
+      this.o.leaseSeconds,
+    );
     return Heartbeat.start(this.o.api, lease, this.o.logger, signal, this.o.renewEveryMs);
   }
 
   private async deleteLease(session: string, participant: string, signal: AbortSignal): Promise<void> {
-    await this.o.api.delete(apiTypes.lease, this.o.namespace, leaseName(session, participant), { signal }).catch((err) => {
-      if (!(err instanceof ClusterError && err.kind === 'not-found')) throw err;
-    });
+    await this.o.api
+      .delete(apiTypes.lease, this.o.namespace, leaseName(session, participant), { signal })
+      .catch((err) => {
+        if (!(err instanceof ClusterError && err.kind === 'not-found')) throw err;
+      });
   }
 
   private async deleteRecord(session: string, signal: AbortSignal): Promise<void> {
     const { api, namespace } = this.o;
     // Leases are owned by the record too; deleting them now means nobody sees a stale participant meanwhile.
-    for (const l of await api.list(apiTypes.lease, namespace, { labelSelector: selectors.sessionRole(session, 'lease') }, signal)) {
+    for (const l of await api.list(
+      apiTypes.lease,
+      namespace,
+      { labelSelector: selectors.sessionRole(session, 'lease') },
+      signal,
+    )) {
       await api.delete(apiTypes.lease, namespace, l.metadata.name, { signal }).catch(() => undefined);
     }
     await api.delete(apiTypes.configMap, namespace, recordName(session), { signal }).catch((err) => {
@@ -408,17 +596,41 @@ class StepFailed extends Error {
 type ScopeSession = Pick<SessionState, 'name' | 'routeKey'> & { uid?: string };
 
 function undoScope(namespace: string, session: ScopeSession, s: TakenOver): UndoScope {
-  return { namespace, session: session.name, routeKey: session.routeKey, service: s.service, strategy: s.strategy, recordUid: session.uid };
+  return {
+    namespace,
+    session: session.name,
+    routeKey: session.routeKey,
+    service: s.service,
+    strategy: s.strategy,
+    recordUid: session.uid,
+  };
 }
 
 function heldError(session: string, held: TakenOver): SessionError {
-  return new SessionError('held', `Service ${held.service} is already taken over in session "${session}" by ${held.owner}`, `Nothing was changed. Ask ${held.owner} to leave it, or work on another service.`, { owner: held.owner });
+  return new SessionError(
+    'held',
+    `Service ${held.service} is already taken over in session "${session}" by ${held.owner}`,
+    `Nothing was changed. Ask ${held.owner} to leave it, or work on another service.`,
+    { owner: held.owner },
+  );
 }
 
-const isCancel = (err: unknown) => (err instanceof ClusterError && err.kind === 'cancelled') || (err instanceof Error && err.name === 'AbortError');
-const errorMessage = (err: unknown) => (err instanceof SessionError || err instanceof ClusterError ? err.message : err instanceof Error ? err.message : String(err));
+const isCancel = (err: unknown) =>
+  (err instanceof ClusterError && err.kind === 'cancelled') || (err instanceof Error && err.name === 'AbortError');
+const errorMessage = (err: unknown) =>
+  err instanceof SessionError || err instanceof ClusterError
+    ? err.message
+    : err instanceof Error
+      ? err.message
+      : String(err);
 
 function replaceUid<T extends KubeObject>(obj: T, uid: string): T {
   if (!obj.metadata.ownerReferences?.some((r) => r.uid === pendingUid)) return obj;
-  return { ...obj, metadata: { ...obj.metadata, ownerReferences: obj.metadata.ownerReferences.map((r) => (r.uid === pendingUid ? { ...r, uid } : r)) } };
+  return {
+    ...obj,
+    metadata: {
+      ...obj.metadata,
+      ownerReferences: obj.metadata.ownerReferences.map((r) => (r.uid === pendingUid ? { ...r, uid } : r)),
+    },
+  };
 }

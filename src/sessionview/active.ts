@@ -52,16 +52,22 @@ export class ActiveSessions extends Disposable {
   }
 
   /** This window is in the session now and renews `heartbeat` (which replaces any earlier one). */
-  live(ref: SessionRef, heartbeat: IDisposable & { onDidLose(l: (e: Error) => void): IDisposable }, onLost?: (ref: SessionRef) => void): ActiveSession {
+  live(
+    ref: SessionRef,
+    heartbeat: IDisposable & { onDidLose(l: (e: Error) => void): IDisposable },
+    onLost?: (ref: SessionRef) => void,
+  ): ActiveSession {
     const e = this.upsert(ref);
     e.phase = 'live';
     e.joined = true;
     e.starting = undefined;
     e.owned.add(heartbeat);
-    e.owned.add(heartbeat.onDidLose(() => {
-      this.forget(ref);
-      onLost?.(ref);
-    }));
+    e.owned.add(
+      heartbeat.onDidLose(() => {
+        this.forget(ref);
+        onLost?.(ref);
+      }),
+    );
     this._onDidChange.fire();
     return e;
   }

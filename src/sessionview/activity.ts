@@ -66,9 +66,20 @@ export interface ActivityReporter {
 
 /** The session-wide sync state: failed if any service failed, syncing if any is busy, else idle. */
 export function summarizeSync(stats: ServiceSyncStats[]): SyncState {
-  const failed = stats.find((s) => s.state === 'error' || (s.state !== 'stopped' && s.failures.length > 0 && s.failures[s.failures.length - 1].at > (s.lastSyncAt ?? 0)));
-  if (failed) return { state: 'failed', message: `${failed.service}: ${failed.message ?? failed.failures[failed.failures.length - 1]?.message ?? 'failed'}` };
-  const busy = stats.filter((s) => s.state === 'connecting' || s.state === 'initial-sync' || s.state === 'syncing' || s.state === 'reconnecting');
+  const failed = stats.find(
+    (s) =>
+      s.state === 'error' ||
+      (s.state !== 'stopped' && s.failures.length > 0 && s.failures[s.failures.length - 1].at > (s.lastSyncAt ?? 0)),
+  );
+  if (failed)
+    return {
+      state: 'failed',
+      message: `${failed.service}: ${failed.message ?? failed.failures[failed.failures.length - 1]?.message ?? 'failed'}`,
+    };
+  const busy = stats.filter(
+    (s) =>
+      s.state === 'connecting' || s.state === 'initial-sync' || s.state === 'syncing' || s.state === 'reconnecting',
+  );
   if (busy.length) return { state: 'syncing', files: busy.reduce((n, s) => n + s.pending, 0) };
   return { state: 'idle' };
 }

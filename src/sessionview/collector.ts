@@ -65,20 +65,32 @@ export class OrphanCollector extends Disposable {
       const key = `${v.context}/${v.namespace}`;
       if (this.running.has(key) || now - (this.last.get(key) ?? -Infinity) < interval) continue;
       const reason = this.opts.production?.(v.context, v.namespace);
-      const sessions = due.filter((d) => d.context === v.context && d.namespace === v.namespace).map((d) => d.session).sort();
+      const sessions = due
+        .filter((d) => d.context === v.context && d.namespace === v.namespace)
+        .map((d) => d.session)
+        .sort();
       if (reason && this.asked.has(`${key}:${sessions.join(',')}`)) continue;
       this.last.set(key, now);
       this.running.add(key);
-      const run = reason ? this.askFirst({ context: v.context, namespace: v.namespace, reason, sessions }) : this.collect(v.context, v.namespace, false);
+      const run = reason
+        ? this.askFirst({ context: v.context, namespace: v.namespace, reason, sessions })
+        : this.collect(v.context, v.namespace, false);
       void run.finally(() => this.running.delete(key));
     }
   }
 
-  private async askFirst(where: { context: string; namespace: string; reason: string; sessions: string[] }): Promise<void> {
+  private async askFirst(where: {
+    context: string;
+    namespace: string;
+    reason: string;
+    sessions: string[];
+  }): Promise<void> {
     this.asked.add(`${where.context}/${where.namespace}:${where.sessions.join(',')}`);
     const go = (await this.opts.ask?.(where).catch(() => false)) ?? false;
     if (!go) {
-      this.logger.info(`Not collecting ${where.sessions.join(', ')} in ${where.context} / ${where.namespace} on its own: ${where.reason}. Clean Up in the Sessions view, or \`devlane gc\`, collects them when you decide to.`);
+      this.logger.info(
+        `Not collecting ${where.sessions.join(', ')} in ${where.context} / ${where.namespace} on its own: ${where.reason}. Clean Up in the Sessions view, or \`devlane gc\`, collects them when you decide to.`,
+      );
       return;
     }
     await this.collect(where.context, where.namespace, true);
@@ -89,7 +101,10 @@ export class OrphanCollector extends Disposable {
       const done = await this.collectorFor(context, namespace).gc(this.abort.signal, { confirmed });
       for (const line of done) this.logger.info(`Collected in ${context} / ${namespace}: ${line}`);
     } catch (err) {
-      if (!this.abort.signal.aborted) this.logger.warn(`Could not collect expired sessions in ${context} / ${namespace}: ${(err as Error).message}. Nothing was changed by this attempt; it is tried again in a minute, and \`devlane gc\` does the same by hand.`);
+      if (!this.abort.signal.aborted)
+        this.logger.warn(
+          `Could not collect expired sessions in ${context} / ${namespace}: ${(err as Error).message}. Nothing was changed by this attempt; it is tried again in a minute, and \`devlane gc\` does the same by hand.`,
+        );
     }
   }
 }

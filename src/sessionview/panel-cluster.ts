@@ -30,19 +30,48 @@ export interface CopyObservation {
 export const eventsPerCopy = 8;
 
 export function eventTime(e: KubeEvent): number {
-  return Date.parse(e.series?.lastObservedTime ?? e.lastTimestamp ?? e.eventTime ?? e.firstTimestamp ?? e.metadata.creationTimestamp ?? '') || 0;
+  return (
+    Date.parse(
+      e.series?.lastObservedTime ??
+        e.lastTimestamp ??
+        e.eventTime ??
+        e.firstTimestamp ??
+        e.metadata.creationTimestamp ??
+        '',
+    ) || 0
+  );
 }
 
 /** Reads the pods and recent Events of each service's copy in one session. */
-export async function observeCopies(api: ObjectApi, namespace: string, session: string, services: string[], signal: AbortSignal): Promise<Map<string, CopyObservation>> {
+export async function observeCopies(
+  api: ObjectApi,
+  namespace: string,
+  session: string,
+  services: string[],
+  signal: AbortSignal,
+): Promise<Map<string, CopyObservation>> {
   const out = new Map<string, CopyObservation>();
   await Promise.all(
     services.map(async (service) => {
       try {
         const labelSelector = selectors.devPods(session, service);
         const pods = await api.list<Pod>(apiTypes.pod, namespace, { labelSelector }, signal);
-        const lists = await Promise.all(pods.slice(0, 5).map((p) => api.list<KubeEvent>(apiTypes.event, namespace, { fieldSelector: `involvedObject.name=${p.metadata.name}` }, signal)));
-        const events = lists.flat().sort((a, b) => eventTime(b) - eventTime(a)).slice(0, eventsPerCopy);
+        const lists = await Promise.all(
+          pods
+            .slice(0, 5)
+            .map((p) =>
+              api.list<KubeEvent>(
+                apiTypes.event,
+                namespace,
+                { fieldSelector: `involvedObject.name=${p.metadata.name}` },
+                signal,
+              ),
+            ),
+        );
+        const events = lists
+          .flat()
+          .sort((a, b) => eventTime(b) - eventTime(a))
+          .slice(0, eventsPerCopy);
         out.set(service, { pods, events });
       } catch (err) {
         if (signal.aborted) throw err;

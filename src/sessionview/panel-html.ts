@@ -19,14 +19,21 @@ export function newNonce(): string {
   return randomBytes(16).toString('base64');
 }
 
-const escAttr = (s: string) => s.replace(/&/g, '&amp;').replace(/"/g, '&quot;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+const escAttr = (s: string) =>
+  s.replace(/&/g, '&amp;').replace(/"/g, '&quot;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
 
 export function contentSecurityPolicy(cspSource: string, nonce: string): string {
-  return [`default-src 'none'`, `script-src 'nonce-${nonce}'`, `style-src ${cspSource} 'nonce-${nonce}'`, `font-src ${cspSource}`].join('; ');
+  return [
+    `default-src 'none'`,
+    `script-src 'nonce-${nonce}'`,
+    `style-src ${cspSource} 'nonce-${nonce}'`,
+    `font-src ${cspSource}`,
+  ].join('; ');
 }
 
 export function panelHtml(i: PanelHtmlInput): string {
-  if (!/^[A-Za-z0-9+/=]{16,}$/.test(i.nonce)) throw new Error('panelHtml needs a base64 nonce of at least 16 characters');
+  if (!/^[A-Za-z0-9+/=]{16,}$/.test(i.nonce))
+    throw new Error('panelHtml needs a base64 nonce of at least 16 characters');
   const nonce = escAttr(i.nonce);
   return `<!DOCTYPE html>
 <html lang="en">

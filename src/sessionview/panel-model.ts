@@ -49,9 +49,18 @@ const on: ActionState = { enabled: true };
 const off = (reason: string): ActionState => ({ enabled: false, reason });
 
 /** `{ curl, note }`: through the routed URL when it is open, else from inside the cluster with the headers. */
-export function curlLine(o: { proxyUrl?: string; proxyService?: string; namespace: string; target?: string; key: string }): { curl: string; note: string } {
+export function curlLine(o: {
+  proxyUrl?: string;
+  proxyService?: string;
+  namespace: string;
+  target?: string;
+  key: string;
+}): { curl: string; note: string } {
   if (o.proxyUrl) {
-    return { curl: `curl -sS ${o.proxyUrl}`, note: `Through the routed URL (Service ${o.proxyService ?? '?'}): the proxy adds the route key to every request.` };
+    return {
+      curl: `curl -sS ${o.proxyUrl}`,
+      note: `Through the routed URL (Service ${o.proxyService ?? '?'}): the proxy adds the route key to every request.`,
+    };
   }
   const host = o.target ? `${o.target}.${o.namespace}.svc.cluster.local` : `SERVICE.${o.namespace}.svc.cluster.local`;
   return {
@@ -62,7 +71,8 @@ export function curlLine(o: { proxyUrl?: string; proxyService?: string; namespac
 
 /** One undo step as the panel lists it: what the session did to which object, and how Stop puts it back. */
 export function changeText(u: Undo): string {
-  if (u.kind === 'release-router') return `Put Devlane's router in front of Service ${u.service}. On stop: ${u.summary}`;
+  if (u.kind === 'release-router')
+    return `Put Devlane's router in front of Service ${u.service}. On stop: ${u.summary}`;
   const what = `${kindName(u.ref.type)} ${u.ref.name}`;
   if (u.kind === 'delete') return `Created ${what}. On stop: ${u.summary}`;
   return `Changed ${what}. On stop: ${u.summary}`;
@@ -87,8 +97,18 @@ export function podRow(p: Pod): PodRow {
   const restarts = statuses.reduce((n, c) => n + (c.restartCount ?? 0), 0);
   const waiting = statuses.map((c) => c.state?.waiting).find((w) => w?.reason);
   const terminated = statuses.map((c) => c.state?.terminated).find((t) => t?.reason);
-  const reason = waiting ? `${waiting.reason}${waiting.message ? `: ${waiting.message}` : ''}` : terminated ? `${terminated.reason}${terminated.exitCode !== undefined ? ` (exit ${terminated.exitCode})` : ''}` : p.status?.reason;
-  return { name: p.metadata.name, phase: p.metadata.deletionTimestamp ? 'Terminating' : (p.status?.phase ?? 'Unknown'), ready, restarts, ...(reason ? { reason } : {}) };
+  const reason = waiting
+    ? `${waiting.reason}${waiting.message ? `: ${waiting.message}` : ''}`
+    : terminated
+      ? `${terminated.reason}${terminated.exitCode !== undefined ? ` (exit ${terminated.exitCode})` : ''}`
+      : p.status?.reason;
+  return {
+    name: p.metadata.name,
+    phase: p.metadata.deletionTimestamp ? 'Terminating' : (p.status?.phase ?? 'Unknown'),
+    ready,
+    restarts,
+    ...(reason ? { reason } : {}),
+  };
 }
 
 function eventRows(o: CopyObservation | undefined, now: Date): EventRow[] {
@@ -105,17 +125,25 @@ function eventRows(o: CopyObservation | undefined, now: Date): EventRow[] {
   });
 }
 
-const ms = (n: number | undefined) => (n === undefined ? '?' : n < 1000 ? `${Math.round(n)} ms` : `${(n / 1000).toFixed(1)} s`);
+const ms = (n: number | undefined) =>
+  n === undefined ? '?' : n < 1000 ? `${Math.round(n)} ms` : `${(n / 1000).toFixed(1)} s`;
 
-export function syncLines(s: ServiceSyncStats | undefined, now: Date): { lines: string[]; severity: 'ok' | 'warning' | 'error' } {
+export function syncLines(
+  s: ServiceSyncStats | undefined,
+  now: Date,
+): { lines: string[]; severity: 'ok' | 'warning' | 'error' } {
   if (!s) return { lines: [], severity: 'ok' };
   const last = s.failures[s.failures.length - 1];
   const failing = s.state === 'error' || (s.state !== 'stopped' && !!last && last.at > (s.lastSyncAt ?? 0));
   const lines = [
     `Sync: ${s.state}${s.message ? ` (${s.message})` : ''}; ${s.localRoot} → ${s.remotePath}`,
-    s.lastSyncAt ? `Last batch: ${formatAge(new Date(s.lastSyncAt).toISOString(), now)} ago, landed in ${ms(s.lastDurationMs)}` : 'Last batch: none yet',
+    s.lastSyncAt
+      ? `Last batch: ${formatAge(new Date(s.lastSyncAt).toISOString(), now)} ago, landed in ${ms(s.lastDurationMs)}`
+      : 'Last batch: none yet',
     `Carried ${s.carried} file change${s.carried === 1 ? '' : 's'} since the sync started; ${s.pending} pending`,
-    s.failures.length ? `Failures: ${s.failures.length}; latest ${formatAge(new Date(last.at).toISOString(), now)} ago: ${last.message}` : 'Failures: none',
+    s.failures.length
+      ? `Failures: ${s.failures.length}; latest ${formatAge(new Date(last.at).toISOString(), now)} ago: ${last.message}`
+      : 'Failures: none',
     ...(s.notes ?? []),
   ];
   return { lines, severity: failing ? 'error' : s.state === 'reconnecting' ? 'warning' : 'ok' };
@@ -130,7 +158,10 @@ export function debugText(d: ServiceDebugStats | undefined): string {
 function servicePanel(i: PanelInputs, s: SessionView['services'][number], undo: Undo[], joined: boolean): ServicePanel {
   const obs = i.copies?.get(s.service);
   const pods = (obs?.pods ?? []).map(podRow);
-  const sync = syncLines(i.sync.find((x) => x.service === s.service), i.now);
+  const sync = syncLines(
+    i.sync.find((x) => x.service === s.service),
+    i.now,
+  );
   const crashing = pods.find((p) => p.reason && /BackOff|Err|Error|OOM/i.test(p.reason));
   let stateText: string;
   let severity: ServicePanel['severity'] = 'ok';
@@ -146,7 +177,10 @@ function servicePanel(i: PanelInputs, s: SessionView['services'][number], undo: 
   } else stateText = s.copyReady ? 'live; the copy is Ready' : 'live';
   const mine = s.owner === i.me;
   let debugAction: ActionState = on;
-  if (!i.debugCommand) debugAction = off('Debugging from the panel needs the command devlane.debugService, which this version of Devlane does not have yet.');
+  if (!i.debugCommand)
+    debugAction = off(
+      'Debugging from the panel needs the command devlane.debugService, which this version of Devlane does not have yet.',
+    );
   else if (!joined) debugAction = off('Join the session first.');
   else if (s.state !== 'live' || s.copyReady === false) debugAction = off(`The copy of ${s.service} is not Ready yet.`);
   return {
@@ -158,7 +192,13 @@ function servicePanel(i: PanelInputs, s: SessionView['services'][number], undo: 
     severity,
     devService: s.devService,
     pods,
-    ...(obs === undefined ? { podsNote: 'Reading the copy\u2019s pods…' } : obs.error ? { podsNote: `Could not read the copy's pods: ${obs.error}` } : pods.length === 0 ? { podsNote: 'The copy has no pod yet.' } : {}),
+    ...(obs === undefined
+      ? { podsNote: 'Reading the copy\u2019s pods…' }
+      : obs.error
+        ? { podsNote: `Could not read the copy's pods: ${obs.error}` }
+        : pods.length === 0
+          ? { podsNote: 'The copy has no pod yet.' }
+          : {}),
     events: eventRows(obs, i.now),
     sync: sync.lines,
     syncSeverity: sync.severity,
@@ -181,36 +221,68 @@ export function panelModel(i: PanelInputs): PanelState {
   if (!view) {
     if (active?.phase === 'starting') headline = `Starting${active.starting ? ` ${active.starting}` : ''}…`;
     else if (active?.phase === 'ending') headline = 'Ending…';
-    else headline = `Not found in ${ref.context} / ${ref.namespace}: it was stopped, or Devlane follows another namespace.`;
+    else
+      headline = `Not found in ${ref.context} / ${ref.namespace}: it was stopped, or Devlane follows another namespace.`;
   } else if (active?.phase === 'ending') headline = 'Ending: putting back what it changed…';
   else if (active?.phase === 'starting') headline = `Starting${active.starting ? ` ${active.starting}` : ''}…`;
   else if (view.orphaned) headline = 'Expired: no participant renews a Lease in it; it will be cleaned up.';
   else if (!view.mine) headline = 'You are not in this session. Join it to take over a service or open a routed URL.';
-  else headline = view.services.length ? `Live: ${view.services.length} service${view.services.length === 1 ? '' : 's'} taken over` : 'Live: no service taken over yet';
+  else
+    headline = view.services.length
+      ? `Live: ${view.services.length} service${view.services.length === 1 ? '' : 's'} taken over`
+      : 'Live: no service taken over yet';
 
   if (view) {
-    if (i.lease === 'lost' && view.mine) problems.push({ severity: 'error', text: 'Your Lease expired: the session may be collected. Check the connection to the cluster.' });
-    else if (i.lease === 'late' && view.mine) problems.push({ severity: 'warning', text: 'Your Lease could not be renewed lately.' });
-    for (const p of view.participants) if (!p.alive && !p.me) problems.push({ severity: 'warning', text: `${p.name}'s Lease expired: what ${p.name} took over is given back by the next Devlane that sees it.` });
+    if (i.lease === 'lost' && view.mine)
+      problems.push({
+        severity: 'error',
+        text: 'Your Lease expired: the session may be collected. Check the connection to the cluster.',
+      });
+    else if (i.lease === 'late' && view.mine)
+      problems.push({ severity: 'warning', text: 'Your Lease could not be renewed lately.' });
+    for (const p of view.participants)
+      if (!p.alive && !p.me)
+        problems.push({
+          severity: 'warning',
+          text: `${p.name}'s Lease expired: what ${p.name} took over is given back by the next Devlane that sees it.`,
+        });
   }
 
   const undoFor = (service: string) => i.record?.services.find((s) => s.service === service)?.undo ?? [];
   const services = (view?.services ?? []).map((s) => servicePanel(i, s, undoFor(s.service), joined));
   for (const s of services) {
     if (s.severity !== 'ok' && s.mine) problems.push({ severity: s.severity, text: `${s.service}: ${s.stateText}` });
-    if (s.syncSeverity === 'error') problems.push({ severity: 'error', text: `${s.service}: ${s.sync.find((l) => l.startsWith('Failures')) ?? 'sync failed'}` });
+    if (s.syncSeverity === 'error')
+      problems.push({
+        severity: 'error',
+        text: `${s.service}: ${s.sync.find((l) => l.startsWith('Failures')) ?? 'sync failed'}`,
+      });
   }
 
   const taken = (view?.services ?? []).map((s) => s.service);
-  const tryTargets = [...new Set([...(active?.proxyService ? [active.proxyService] : []), ...taken, ...(i.namespaceServices ?? [])])];
+  const tryTargets = [
+    ...new Set([...(active?.proxyService ? [active.proxyService] : []), ...taken, ...(i.namespaceServices ?? [])]),
+  ];
   const tryDefault = active?.proxyService ?? taken[0] ?? tryTargets[0];
-  const { curl, note } = curlLine({ proxyUrl: active?.proxyUrl, proxyService: active?.proxyService, namespace: ref.namespace, target: tryDefault, key: masked || 'KEY' });
+  const { curl, note } = curlLine({
+    proxyUrl: active?.proxyUrl,
+    proxyService: active?.proxyService,
+    namespace: ref.namespace,
+    target: tryDefault,
+    key: masked || 'KEY',
+  });
   const strategies = [...new Set((view?.services ?? []).map((s) => s.strategy))];
 
   const gone: ActionState = { enabled: false, reason: 'The session no longer exists.', hidden: true };
   const actions: PanelState['actions'] = {
     stop: !view ? gone : active?.phase === 'ending' ? off('Already ending.') : on,
-    leave: !view ? gone : !view.mine && !joined ? off('You are not in this session.') : active?.phase === 'ending' ? off('Already ending.') : on,
+    leave: !view
+      ? gone
+      : !view.mine && !joined
+        ? off('You are not in this session.')
+        : active?.phase === 'ending'
+          ? off('Already ending.')
+          : on,
     takeOver: !view ? gone : active?.phase === 'ending' ? off('The session is ending.') : on,
     copyRouteKey: key ? on : !view ? gone : off('The route key is not known yet.'),
     copyJoinLink: view ? on : gone,
@@ -223,10 +295,28 @@ export function panelModel(i: PanelInputs): PanelState {
     headline,
     problems,
     maskedKey: masked,
-    routing: { proxyUrl: active?.proxyUrl, proxyService: active?.proxyService, curl, header: routeHeaderLine(masked || 'KEY'), baggage: baggageLine(masked || 'KEY'), curlNote: note },
-    participants: (view?.participants ?? []).map((p) => ({ ...p, services: taken.filter((s) => view!.services.find((x) => x.service === s)?.owner === p.name) })),
+    routing: {
+      proxyUrl: active?.proxyUrl,
+      proxyService: active?.proxyService,
+      curl,
+      header: routeHeaderLine(masked || 'KEY'),
+      baggage: baggageLine(masked || 'KEY'),
+      curlNote: note,
+    },
+    participants: (view?.participants ?? []).map((p) => ({
+      ...p,
+      services: taken.filter((s) => view!.services.find((x) => x.service === s)?.owner === p.name),
+    })),
     services,
-    ...(services.length ? {} : { servicesNote: !view ? 'None: the session no longer exists.' : actions.takeOver.enabled ? 'None yet. Use Take Over Another Service.' : 'None.' }),
+    ...(services.length
+      ? {}
+      : {
+          servicesNote: !view
+            ? 'None: the session no longer exists.'
+            : actions.takeOver.enabled
+              ? 'None yet. Use Take Over Another Service.'
+              : 'None.',
+        }),
     routingStrategy: strategies.length ? strategies.join(', ') : 'none yet (no service taken over)',
     actions,
     tryTargets,

@@ -130,7 +130,19 @@ export interface ViewPersisted {
   results?: TryResult[];
 }
 
-const viewTypes = new Set(['ready', 'copyRouteKey', 'revealRouteKey', 'copyJoinLink', 'stop', 'leave', 'takeOver', 'openLogs', 'debug', 'openRoutedUrl', 'tryRequest']);
+const viewTypes = new Set([
+  'ready',
+  'copyRouteKey',
+  'revealRouteKey',
+  'copyJoinLink',
+  'stop',
+  'leave',
+  'takeOver',
+  'openLogs',
+  'debug',
+  'openRoutedUrl',
+  'tryRequest',
+]);
 
 /** A message from the webview, checked before the host acts on it (the page is less trusted than the host). */
 export function parseViewMessage(m: unknown): ViewMessage | undefined {
@@ -138,7 +150,12 @@ export function parseViewMessage(m: unknown): ViewMessage | undefined {
   const o = m as Record<string, unknown>;
   if (typeof o.type !== 'string' || !viewTypes.has(o.type)) return undefined;
   if ((o.type === 'openLogs' || o.type === 'debug') && typeof o.service !== 'string') return undefined;
-  if (o.type === 'copyRouteKey' && o.form !== undefined && !['key', 'curl', 'header', 'baggage'].includes(o.form as string)) return undefined;
+  if (
+    o.type === 'copyRouteKey' &&
+    o.form !== undefined &&
+    !['key', 'curl', 'header', 'baggage'].includes(o.form as string)
+  )
+    return undefined;
   if (o.type === 'openRoutedUrl' && o.service !== undefined && typeof o.service !== 'string') return undefined;
   if (o.type === 'tryRequest') {
     const r = o.request as Record<string, unknown> | undefined;

@@ -22,9 +22,11 @@ export const sessionTitle = (r: SessionRef): string => `${r.session} · ${r.name
 export const panelTitle = (r: SessionRef): string => `Session ${sessionTitle(r)}`;
 
 /** The title of the terminal streaming a copy's logs. */
-export const copyLogsTitle = (service: string, r: SessionRef): string => `${service} (copy, session ${sessionTitle(r)})`;
+export const copyLogsTitle = (service: string, r: SessionRef): string =>
+  `${service} (copy, session ${sessionTitle(r)})`;
 
-export const sameSession = (a: SessionRef | undefined, b: SessionRef | undefined): boolean => !!a && !!b && sessionKey(a) === sessionKey(b);
+export const sameSession = (a: SessionRef | undefined, b: SessionRef | undefined): boolean =>
+  !!a && !!b && sessionKey(a) === sessionKey(b);
 
 /** The join link: `vscode://devlane.devlane/join?context=…&namespace=…&session=…` (scheme from vscode.env.uriScheme). */
 export function joinLink(ref: SessionRef, extensionId: string, scheme = 'vscode'): string {
@@ -42,14 +44,18 @@ export function parseJoinLink(path: string, query: string): { ref: SessionRef } 
   const namespace = q.get('namespace') ?? '';
   const session = q.get('session') ?? '';
   if (!context) return { problem: 'The link names no context' };
-  if (!namespace || namespace.length > 63 || !dnsName.test(namespace)) return { problem: `The link names no valid namespace ("${namespace}")` };
+  if (!namespace || namespace.length > 63 || !dnsName.test(namespace))
+    return { problem: `The link names no valid namespace ("${namespace}")` };
   const bad = sessionNameProblem(session);
   if (bad) return { problem: `The link names no valid session: ${bad}` };
   return { ref: { context, namespace, session } };
 }
 
 /** The confirmation a join link shows: a warning that names why, when the place looks like production. */
-export function joinQuestion(ref: SessionRef, productionReason: string | undefined): { warning: boolean; message: string; detail: string } {
+export function joinQuestion(
+  ref: SessionRef,
+  productionReason: string | undefined,
+): { warning: boolean; message: string; detail: string } {
   const detail = 'You become a participant: you get its route key, and can take over services in it.';
   const message = `Join session ${ref.session} in ${ref.context} / ${ref.namespace}?`;
   if (!productionReason) return { warning: false, message, detail };

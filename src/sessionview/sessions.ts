@@ -72,7 +72,13 @@ export function unreadableRecords(i: Pick<SessionInputs, 'context' | 'namespace'
     try {
       readRecord(cm);
     } catch (err) {
-      out.push({ context: i.context, namespace: i.namespace, record: cm.metadata.name, uid: cm.metadata.uid, error: (err as Error).message });
+      out.push({
+        context: i.context,
+        namespace: i.namespace,
+        record: cm.metadata.name,
+        uid: cm.metadata.uid,
+        error: (err as Error).message,
+      });
     }
   }
   return out.sort((a, b) => a.record.localeCompare(b.record));
@@ -91,11 +97,22 @@ export function sessionViews(i: SessionInputs): SessionView[] {
     } catch {
       continue;
     }
-    const participants = state.participants.map((p) => ({ name: p.name, alive: !i.expired(leaseName(state.name, p.name), findLease(leases, state.name, p.name)), me: p.name === i.me }));
+    const participants = state.participants.map((p) => ({
+      name: p.name,
+      alive: !i.expired(leaseName(state.name, p.name), findLease(leases, state.name, p.name)),
+      me: p.name === i.me,
+    }));
     const settling = Date.parse(state.createdAt) + (leaseDurationSeconds + 5) * 1000 > i.now.getTime();
     const services = state.services.map((s) => {
       const dep = deployments.get(devWorkloadName(s.service, state.name));
-      return { service: s.service, owner: s.owner, strategy: s.strategy, state: s.state, devService: s.devService, copyReady: dep ? (dep.status?.readyReplicas ?? 0) > 0 : undefined };
+      return {
+        service: s.service,
+        owner: s.owner,
+        strategy: s.strategy,
+        state: s.state,
+        devService: s.devService,
+        copyReady: dep ? (dep.status?.readyReplicas ?? 0) > 0 : undefined,
+      };
     });
     out.push({
       context: i.context,
@@ -130,7 +147,11 @@ export function holderText(view: SessionView, service: string): string | undefin
 }
 
 /** My own Lease in a session: ok, late (not renewed for a while) or lost (expired or gone). */
-export function leaseHealth(lease: LeaseResource | undefined, now: Date, lateAfterSeconds = 15): 'ok' | 'late' | 'lost' {
+export function leaseHealth(
+  lease: LeaseResource | undefined,
+  now: Date,
+  lateAfterSeconds = 15,
+): 'ok' | 'late' | 'lost' {
   if (leaseExpired(lease, now)) return 'lost';
   const renew = Date.parse(lease?.spec?.renewTime ?? lease?.spec?.acquireTime ?? '');
   return renew + lateAfterSeconds * 1000 < now.getTime() ? 'late' : 'ok';

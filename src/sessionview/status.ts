@@ -49,7 +49,10 @@ export interface DevelopTarget {
 }
 
 /** The quiet item's offer: the workspace's configured services, in the context and namespace Devlane works in. */
-export function developOffer(configServices: readonly string[] | undefined, where: { context: string; namespace: string } | undefined): DevelopOffer | undefined {
+export function developOffer(
+  configServices: readonly string[] | undefined,
+  where: { context: string; namespace: string } | undefined,
+): DevelopOffer | undefined {
   const services = [...new Set(configServices ?? [])].filter(Boolean).sort();
   if (!where || services.length === 0) return undefined;
   return { context: where.context, namespace: where.namespace, services };
@@ -62,7 +65,15 @@ function choices(services: readonly string[]): string {
 }
 
 /** Commands the tooltip may run; the UI trusts exactly these. */
-export const linkCommands: CommandId[] = [commands.openSessionPanel, commands.openRoutedUrl, commands.copyRouteKey, commands.copyJoinLink, commands.stopSession, commands.leaveSession, commands.takeOverService];
+export const linkCommands: CommandId[] = [
+  commands.openSessionPanel,
+  commands.openRoutedUrl,
+  commands.copyRouteKey,
+  commands.copyJoinLink,
+  commands.stopSession,
+  commands.leaveSession,
+  commands.takeOverService,
+];
 
 export function commandLink(title: string, command: CommandId, args: unknown[]): string {
   return `[${title}](command:${command}?${encodeURIComponent(JSON.stringify(args))})`;
@@ -70,8 +81,16 @@ export function commandLink(title: string, command: CommandId, args: unknown[]):
 
 const esc = (t: string) => t.replace(/[\\`*_{}[\]()#+\-.!|<>]/g, (c) => `\\${c}`);
 
-const syncText: Record<SyncState['state'], string> = { idle: '$(sync) idle', syncing: '$(sync~spin) syncing', failed: '$(sync-ignored) sync failed' };
-const debugText: Record<DebugState, string> = { detached: '', attached: '$(debug) attached', paused: '$(debug-pause) paused' };
+const syncText: Record<SyncState['state'], string> = {
+  idle: '$(sync) idle',
+  syncing: '$(sync~spin) syncing',
+  failed: '$(sync-ignored) sync failed',
+};
+const debugText: Record<DebugState, string> = {
+  detached: '',
+  attached: '$(debug) attached',
+  paused: '$(debug-pause) paused',
+};
 
 export function statusBarView(i: StatusInputs): StatusBarView | undefined {
   const a = i.active;
@@ -79,12 +98,16 @@ export function statusBarView(i: StatusInputs): StatusBarView | undefined {
     if (!i.offer || i.offer.services.length === 0) return undefined;
     const { services, context, namespace } = i.offer;
     const one = services.length === 1 ? services[0] : undefined;
-    const target: DevelopTarget = one ? { context, namespace, service: one } : { context, namespace, services: [...services] };
+    const target: DevelopTarget = one
+      ? { context, namespace, service: one }
+      : { context, namespace, services: [...services] };
     return {
       text: `$(play) Devlane: develop ${one ?? `${choices(services)}…`}`,
       tooltip: `${one ? `This workspace maps to **${esc(one)}**` : `This workspace maps to ${services.map((x) => `**${esc(x)}**`).join(', ')}`} (.vscode/devlane.json), in ${esc(context)} / ${esc(namespace)}.  \nStart a routed session: a copy of the service runs next to the original, and only requests with your route key reach it.`,
       severity: 'ok',
-      accessibleLabel: one ? `Devlane: develop ${one} in a routed session, in ${context} / ${namespace}` : `Devlane: develop one of ${services.join(', ')} in a routed session, in ${context} / ${namespace}`,
+      accessibleLabel: one
+        ? `Devlane: develop ${one} in a routed session, in ${context} / ${namespace}`
+        : `Devlane: develop one of ${services.join(', ')} in a routed session, in ${context} / ${namespace}`,
       command: { command: commands.developService, arguments: [target] },
     };
   }
@@ -103,33 +126,63 @@ export function statusBarView(i: StatusInputs): StatusBarView | undefined {
   const mine = (i.view?.services ?? []).filter((s) => s.owner === i.me);
   const problems: { severity: Severity; text: string }[] = [];
   if (a.phase === 'ending') problems.push({ severity: 'ok', text: 'ending…' });
-  if (i.lease === 'lost') problems.push({ severity: 'error', text: 'your Lease expired: the session may be collected' });
+  if (i.lease === 'lost')
+    problems.push({ severity: 'error', text: 'your Lease expired: the session may be collected' });
   else if (i.lease === 'late') problems.push({ severity: 'warning', text: 'your Lease could not be renewed lately' });
   for (const s of mine) {
     if (s.state === 'starting') problems.push({ severity: 'warning', text: `${s.service}: being set up` });
     // Live, but nothing to route to: keyed requests fail until it is Ready again (a paused copy stays Ready).
-    else if (s.copyReady === false) problems.push({ severity: 'error', text: `${s.service}: the copy is not Ready; requests with your route key fail until it is` });
+    else if (s.copyReady === false)
+      problems.push({
+        severity: 'error',
+        text: `${s.service}: the copy is not Ready; requests with your route key fail until it is`,
+      });
   }
   for (const t of i.troubles ?? []) {
-    problems.push({ severity: 'error', text: `${t.service}: the program exited (code ${t.exitCode})${t.error ? `: ${t.error}` : ''}; the next save restarts it` });
+    problems.push({
+      severity: 'error',
+      text: `${t.service}: the program exited (code ${t.exitCode})${t.error ? `: ${t.error}` : ''}; the next save restarts it`,
+    });
   }
   if (i.sync.state === 'failed') problems.push({ severity: 'error', text: `sync failed: ${i.sync.message}` });
-  const severity: Severity = problems.some((p) => p.severity === 'error') ? 'error' : problems.some((p) => p.severity === 'warning') ? 'warning' : 'ok';
+  const severity: Severity = problems.some((p) => p.severity === 'error')
+    ? 'error'
+    : problems.some((p) => p.severity === 'warning')
+      ? 'warning'
+      : 'ok';
 
   const services = mine.map((s) => s.service);
-  const icon = a.phase === 'ending' ? '$(loading~spin)' : severity === 'error' ? '$(error)' : severity === 'warning' ? '$(warning)' : '$(broadcast)';
+  const icon =
+    a.phase === 'ending'
+      ? '$(loading~spin)'
+      : severity === 'error'
+        ? '$(error)'
+        : severity === 'warning'
+          ? '$(warning)'
+          : '$(broadcast)';
   const exited = (i.troubles ?? []).map((t) => `${t.service} exited`);
-  const parts = [`${icon} ${name}${services.length ? `: ${services.join(', ')}` : ''}`, syncText[i.sync.state], debugText[i.debug], ...exited].filter(Boolean);
+  const parts = [
+    `${icon} ${name}${services.length ? `: ${services.join(', ')}` : ''}`,
+    syncText[i.sync.state],
+    debugText[i.debug],
+    ...exited,
+  ].filter(Boolean);
 
   const args = [ref];
   const lines = [
     `**Devlane session ${esc(name)}** · ${esc(ref.context)} / ${esc(ref.namespace)}`,
     '',
-    services.length ? `Your services: ${services.map(esc).join(', ')}` : 'You have not taken over a service in this session.',
-    i.view ? `Participants: ${i.view.participants.map((p) => `${esc(p.name)}${p.alive ? '' : ' (expired)'}`).join(', ')}` : '',
+    services.length
+      ? `Your services: ${services.map(esc).join(', ')}`
+      : 'You have not taken over a service in this session.',
+    i.view
+      ? `Participants: ${i.view.participants.map((p) => `${esc(p.name)}${p.alive ? '' : ' (expired)'}`).join(', ')}`
+      : '',
     `Sync: ${i.sync.state === 'failed' ? `failed: ${esc(i.sync.message)}` : i.sync.state} · Debug: ${i.debug}`,
     a.proxyUrl ? `Routed URL: ${esc(a.proxyUrl)}` : '',
-    ...problems.filter((p) => p.severity !== 'ok').map((p) => `${p.severity === 'error' ? '$(error)' : '$(warning)'} ${esc(p.text)}`),
+    ...problems
+      .filter((p) => p.severity !== 'ok')
+      .map((p) => `${p.severity === 'error' ? '$(error)' : '$(warning)'} ${esc(p.text)}`),
     '',
     [
       commandLink('Open Panel', commands.openSessionPanel, args),
@@ -145,7 +198,15 @@ export function statusBarView(i: StatusInputs): StatusBarView | undefined {
     text: parts.join(' '),
     tooltip: lines.join('  \n'),
     severity,
-    accessibleLabel: [`Devlane session ${name}`, services.length ? `your services ${services.join(', ')}` : 'no service taken over', `sync ${i.sync.state}`, i.debug !== 'detached' ? `debugger ${i.debug}` : '', ...problems.map((p) => p.text)].filter(Boolean).join(', '),
+    accessibleLabel: [
+      `Devlane session ${name}`,
+      services.length ? `your services ${services.join(', ')}` : 'no service taken over',
+      `sync ${i.sync.state}`,
+      i.debug !== 'detached' ? `debugger ${i.debug}` : '',
+      ...problems.map((p) => p.text),
+    ]
+      .filter(Boolean)
+      .join(', '),
     command: { command: commands.sessionActions, arguments: [ref] },
   };
 }

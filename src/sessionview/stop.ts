@@ -10,7 +10,9 @@ export interface StopQuestion {
 }
 
 /** The question to ask before stopping, or undefined when nobody else is affected. */
-export function stopQuestion(view: Pick<SessionView, 'session' | 'participants' | 'createdBy' | 'mine'> | undefined): StopQuestion | undefined {
+export function stopQuestion(
+  view: Pick<SessionView, 'session' | 'participants' | 'createdBy' | 'mine'> | undefined,
+): StopQuestion | undefined {
   const others = view?.participants.filter((p) => !p.me && p.alive).map((p) => p.name) ?? [];
   if (!view || others.length === 0) return undefined;
   const whose = view.mine ? '' : ` You are not in it; ${view.createdBy} started it.`;

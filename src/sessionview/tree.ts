@@ -28,7 +28,13 @@ export interface SessionRow {
 
 const esc = (t: string) => t.replace(/[\\`*_{}[\]()#+\-.!|<>]/g, (c) => `\\${c}`);
 
-export function rootRows(state: WatchState, views: readonly SessionView[], now: Date, unreadable: readonly UnreadableRecord[] = [], places: readonly PlaceState[] = []): SessionRow[] {
+export function rootRows(
+  state: WatchState,
+  views: readonly SessionView[],
+  now: Date,
+  unreadable: readonly UnreadableRecord[] = [],
+  places: readonly PlaceState[] = [],
+): SessionRow[] {
   if (places.length > 1) return places.map((p) => placeRow(p, views));
   return placeRows(places[0]?.state ?? state, views, now, unreadable);
 }
@@ -39,17 +45,25 @@ export interface PlaceState {
   followed: boolean;
 }
 
-const inPlace = (where: Where) => (r: { context: string; namespace: string }) => r.context === where.context && r.namespace === where.namespace;
+const inPlace = (where: Where) => (r: { context: string; namespace: string }) =>
+  r.context === where.context && r.namespace === where.namespace;
 
 /** The rows of one place: its sessions and unreadable records, or what it says when it lists none. */
-export function placeRows(state: WatchState, views: readonly SessionView[], now: Date, unreadable: readonly UnreadableRecord[] = []): SessionRow[] {
+export function placeRows(
+  state: WatchState,
+  views: readonly SessionView[],
+  now: Date,
+  unreadable: readonly UnreadableRecord[] = [],
+): SessionRow[] {
   if (state.phase === 'none') return [message('none', 'No context: pick one in the Clusters view', 'info')];
   const here = inPlace(state.where);
   const mine = views.filter(here);
   const bad = unreadable.filter(here);
   const none = mine.length === 0 && bad.length === 0;
-  if (state.phase === 'error' && none) return [message('error', `Cannot list sessions in ${state.where.namespace}: ${state.message}`, 'error')];
-  if (state.phase === 'starting' && none) return [message('loading', `Listing sessions in ${state.where.namespace}…`, 'loading~spin')];
+  if (state.phase === 'error' && none)
+    return [message('error', `Cannot list sessions in ${state.where.namespace}: ${state.message}`, 'error')];
+  if (state.phase === 'starting' && none)
+    return [message('loading', `Listing sessions in ${state.where.namespace}…`, 'loading~spin')];
   // Empty: the view's welcome content says what to do (package.json viewsWelcome); in a group, the row says it.
   return [...mine.map((v) => sessionRow(v, now)), ...bad.map(unreadableRow)];
 }
@@ -59,13 +73,19 @@ export function placeRow(p: PlaceState, views: readonly SessionView[]): SessionR
   const where = p.state.phase === 'none' ? undefined : p.state.where;
   const count = where ? views.filter(inPlace(where)).length : 0;
   const label = where ? where.namespace : 'No context';
-  const notes = [where?.context ?? '', p.followed ? 'followed' : '', `${count} session${count === 1 ? '' : 's'}`].filter(Boolean);
+  const notes = [
+    where?.context ?? '',
+    p.followed ? 'followed' : '',
+    `${count} session${count === 1 ? '' : 's'}`,
+  ].filter(Boolean);
   return {
     id: `place:${where ? `${where.context}/${where.namespace}` : ''}`,
     kind: 'place',
     label,
     description: notes.join(' · '),
-    tooltip: where ? `Sessions in **${esc(where.context)} / ${esc(where.namespace)}**${p.followed ? ' (the namespace Devlane works in)' : ' (you are in a session here)'}` : undefined,
+    tooltip: where
+      ? `Sessions in **${esc(where.context)} / ${esc(where.namespace)}**${p.followed ? ' (the namespace Devlane works in)' : ' (you are in a session here)'}`
+      : undefined,
     icon: { id: 'symbol-namespace' },
     expandable: true,
     place: where,
@@ -73,7 +93,12 @@ export function placeRow(p: PlaceState, views: readonly SessionView[]): SessionR
 }
 
 /** Under a group row: its sessions, or a line saying there are none. */
-export function placeChildren(p: PlaceState, views: readonly SessionView[], now: Date, unreadable: readonly UnreadableRecord[]): SessionRow[] {
+export function placeChildren(
+  p: PlaceState,
+  views: readonly SessionView[],
+  now: Date,
+  unreadable: readonly UnreadableRecord[],
+): SessionRow[] {
   const rows = placeRows(p.state, views, now, unreadable);
   if (rows.length || p.state.phase === 'none') return rows;
   return [message(`${p.state.where.context}/${p.state.where.namespace}/none`, 'No routed sessions here', 'info')];
@@ -86,7 +111,11 @@ export function unreadableRow(r: UnreadableRecord): SessionRow {
     kind: 'unreadable',
     label: r.record,
     description: `unreadable: ${r.error}`,
-    tooltip: [`**${esc(r.record)}** in ${esc(r.context)} / ${esc(r.namespace)} cannot be used as a session record:`, esc(r.error), 'Devlane replays nothing from it. **Delete Record** removes the ConfigMap (nothing it lists is undone).'].join('  \n'),
+    tooltip: [
+      `**${esc(r.record)}** in ${esc(r.context)} / ${esc(r.namespace)} cannot be used as a session record:`,
+      esc(r.error),
+      'Devlane replays nothing from it. **Delete Record** removes the ConfigMap (nothing it lists is undone).',
+    ].join('  \n'),
     icon: { id: 'error', color: 'list.errorForeground' },
     contextValue: treeItemContexts.sessionUnreadable,
     expandable: false,
@@ -102,13 +131,21 @@ export function viewDescription(state: WatchState): string | undefined {
 export function sessionRow(v: SessionView, now: Date): SessionRow {
   const alive = v.participants.filter((p) => p.alive).length;
   const age = formatAge(v.createdAt, now);
-  const notes = [v.orphaned ? 'orphaned' : '', `by ${v.createdBy}`, `${v.participants.length} participant${v.participants.length === 1 ? '' : 's'}`, age, v.mine ? 'joined' : ''].filter(Boolean);
+  const notes = [
+    v.orphaned ? 'orphaned' : '',
+    `by ${v.createdBy}`,
+    `${v.participants.length} participant${v.participants.length === 1 ? '' : 's'}`,
+    age,
+    v.mine ? 'joined' : '',
+  ].filter(Boolean);
   const tooltip = [
     `**Session ${esc(v.session)}** in ${esc(v.context)} / ${esc(v.namespace)}`,
     `started by ${esc(v.createdBy)}, ${age} ago`,
     `participants: ${v.participants.map((p) => `${esc(p.name)}${p.alive ? '' : ' (Lease expired)'}`).join(', ') || 'none'}`,
     `services: ${v.services.map((s) => `${esc(s.service)} (${esc(s.owner)})`).join(', ') || 'none yet'}`,
-    v.orphaned ? '$(warning) No participant renews a Lease any more: **Clean Up** puts back everything the session changed.' : '',
+    v.orphaned
+      ? '$(warning) No participant renews a Lease any more: **Clean Up** puts back everything the session changed.'
+      : '',
   ].filter(Boolean);
   return {
     id: `session:${v.context}/${v.namespace}/${v.session}`,
@@ -116,8 +153,18 @@ export function sessionRow(v: SessionView, now: Date): SessionRow {
     label: v.session,
     description: notes.join(' · '),
     tooltip: tooltip.join('  \n'),
-    icon: v.orphaned ? { id: 'warning', color: 'list.warningForeground' } : v.mine ? { id: 'broadcast', color: 'charts.purple' } : alive ? { id: 'broadcast' } : { id: 'circle-outline' },
-    contextValue: v.orphaned ? treeItemContexts.sessionOrphaned : v.mine ? treeItemContexts.sessionMine : treeItemContexts.sessionOther,
+    icon: v.orphaned
+      ? { id: 'warning', color: 'list.warningForeground' }
+      : v.mine
+        ? { id: 'broadcast', color: 'charts.purple' }
+        : alive
+          ? { id: 'broadcast' }
+          : { id: 'circle-outline' },
+    contextValue: v.orphaned
+      ? treeItemContexts.sessionOrphaned
+      : v.mine
+        ? treeItemContexts.sessionMine
+        : treeItemContexts.sessionOther,
     expandable: true,
     ref: { context: v.context, namespace: v.namespace, session: v.session },
   };
@@ -127,14 +174,26 @@ export function childRows(v: SessionView): SessionRow[] {
   const ref: SessionRef = { context: v.context, namespace: v.namespace, session: v.session };
   const base = `session:${v.context}/${v.namespace}/${v.session}`;
   const services = v.services.map((s): SessionRow => {
-    const copy = s.state === 'starting' ? 'being set up' : s.copyReady === false ? 'copy not Ready' : s.copyReady ? 'copy Ready' : 'live';
+    const copy =
+      s.state === 'starting'
+        ? 'being set up'
+        : s.copyReady === false
+          ? 'copy not Ready'
+          : s.copyReady
+            ? 'copy Ready'
+            : 'live';
     return {
       id: `${base}/svc:${s.service}`,
       kind: 'service',
       label: s.service,
       description: `taken over by ${participantUser(s.owner)} · ${copy} · ${s.strategy}`,
       tooltip: `**${esc(s.service)}** is taken over by ${esc(s.owner)}  \nrequests with the route key go to ${esc(s.devService)} (${esc(s.strategy)})`,
-      icon: s.state === 'starting' ? { id: 'loading~spin' } : s.copyReady === false ? { id: 'warning', color: 'list.warningForeground' } : { id: 'server-process', color: 'charts.purple' },
+      icon:
+        s.state === 'starting'
+          ? { id: 'loading~spin' }
+          : s.copyReady === false
+            ? { id: 'warning', color: 'list.warningForeground' }
+            : { id: 'server-process', color: 'charts.purple' },
       contextValue: treeItemContexts.sessionService,
       expandable: false,
       ref,
@@ -151,7 +210,10 @@ export function childRows(v: SessionView): SessionRow[] {
     expandable: false,
     ref,
   }));
-  return [...(services.length ? services : [message(`${base}/none`, 'No service taken over yet', 'info')]), ...participants];
+  return [
+    ...(services.length ? services : [message(`${base}/none`, 'No service taken over yet', 'info')]),
+    ...participants,
+  ];
 }
 
 function message(id: string, label: string, icon: string): SessionRow {

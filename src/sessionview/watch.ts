@@ -17,12 +17,23 @@ import { participantId } from '../core/session/participant';
 import { readRecord, type SessionState } from '../core/session/record';
 import type { ConfigMapObject } from '../core/resources';
 import type { SessionRef } from './refs';
-import { holderText, leaseHealth, type SessionView, sessionViews, type UnreadableRecord, unreadableRecords } from './sessions';
+import {
+  holderText,
+  leaseHealth,
+  type SessionView,
+  sessionViews,
+  type UnreadableRecord,
+  unreadableRecords,
+} from './sessions';
 
-export type WatchState = { phase: 'none' } | { phase: 'starting' | 'synced'; where: Where } | { phase: 'error'; where: Where; message: string };
+export type WatchState =
+  | { phase: 'none' }
+  | { phase: 'starting' | 'synced'; where: Where }
+  | { phase: 'error'; where: Where; message: string };
 
 const placeKey = (w: Where) => JSON.stringify([w.context, w.namespace]);
-const samePlace = (a: Where | undefined, b: Where | undefined) => a?.context === b?.context && a?.namespace === b?.namespace;
+const samePlace = (a: Where | undefined, b: Where | undefined) =>
+  a?.context === b?.context && a?.namespace === b?.namespace;
 
 /** One namespace's watches, and what they make of it. */
 class PlaceWatch extends Disposable {
@@ -30,7 +41,8 @@ class PlaceWatch extends Disposable {
   me = '';
   views: SessionView[] = [];
   unreadable: UnreadableRecord[] = [];
-  informers: { records: InformerLease<never>; leases: InformerLease<never>; deployments: InformerLease<never> } | undefined;
+  informers:
+    { records: InformerLease<never>; leases: InformerLease<never>; deployments: InformerLease<never> } | undefined;
 
   constructor(clusters: Clusters, where: Where, instance: string, changed: (force: boolean) => void) {
     super();
@@ -68,14 +80,28 @@ class PlaceWatch extends Disposable {
     const inf = this.informers;
     if (!inf) return { phase: 'error', where: this.where, message: `Context "${this.where.context}" cannot be used` };
     const failed = [inf.records, inf.leases].find((l) => l.status.phase === 'error');
-    if (failed) return { phase: 'error', where: this.where, message: failed.status.error?.message ?? 'The watch failed' };
-    return { phase: inf.records.status.hasSynced && inf.leases.status.hasSynced ? 'synced' : 'starting', where: this.where };
+    if (failed)
+      return { phase: 'error', where: this.where, message: failed.status.error?.message ?? 'The watch failed' };
+    return {
+      phase: inf.records.status.hasSynced && inf.leases.status.hasSynced ? 'synced' : 'starting',
+      where: this.where,
+    };
   }
 
   recompute(now: Date, leases: LeaseObserver): void {
     const inf = this.informers;
     const where = this.where;
-    this.views = inf ? sessionViews({ ...where, me: this.me, records: inf.records.values(), leases: inf.leases.values(), deployments: inf.deployments.values(), now, expired: (name, lease) => leases.expired(leaseWhere(where.context, where.namespace), name, lease) }) : [];
+    this.views = inf
+      ? sessionViews({
+          ...where,
+          me: this.me,
+          records: inf.records.values(),
+          leases: inf.leases.values(),
+          deployments: inf.deployments.values(),
+          now,
+          expired: (name, lease) => leases.expired(leaseWhere(where.context, where.namespace), name, lease),
+        })
+      : [];
     this.unreadable = inf ? unreadableRecords({ ...where, records: inf.records.values() }) : [];
   }
 
@@ -85,7 +111,9 @@ class PlaceWatch extends Disposable {
   }
 
   record(ref: SessionRef): SessionState | undefined {
-    const cm = (this.informers?.records as unknown as { get(name: string): ConfigMapObject | undefined } | undefined)?.get(recordName(ref.session));
+    const cm = (
+      this.informers?.records as unknown as { get(name: string): ConfigMapObject | undefined } | undefined
+    )?.get(recordName(ref.session));
     try {
       return cm ? readRecord(cm) : undefined;
     } catch {
@@ -118,11 +146,13 @@ export class SessionsWatch extends Disposable implements SessionDecorations {
     super();
     this.timer = setInterval(() => this.views.length && this.recompute(), tickMs);
     this.timer.unref?.();
-    this._register(toDisposable(() => {
-      clearInterval(this.timer);
-      for (const p of this.places.values()) p.dispose();
-      this.places.clear();
-    }));
+    this._register(
+      toDisposable(() => {
+        clearInterval(this.timer);
+        for (const p of this.places.values()) p.dispose();
+        this.places.clear();
+      }),
+    );
   }
 
   /**
@@ -186,7 +216,9 @@ export class SessionsWatch extends Disposable implements SessionDecorations {
   }
 
   get(ref: SessionRef): SessionView | undefined {
-    return this.views.find((v) => v.context === ref.context && v.namespace === ref.namespace && v.session === ref.session);
+    return this.views.find(
+      (v) => v.context === ref.context && v.namespace === ref.namespace && v.session === ref.session,
+    );
   }
 
   /** My Lease in a session I am in, as the status bar reports it; undefined when not watched here. */
@@ -210,7 +242,9 @@ export class SessionsWatch extends Disposable implements SessionDecorations {
   }
 
   private place(where: { context?: string; namespace?: string }): PlaceWatch | undefined {
-    return where.context && where.namespace ? this.places.get(placeKey({ context: where.context, namespace: where.namespace })) : undefined;
+    return where.context && where.namespace
+      ? this.places.get(placeKey({ context: where.context, namespace: where.namespace }))
+      : undefined;
   }
 
   private recompute(force = false): void {

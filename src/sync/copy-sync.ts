@@ -45,7 +45,11 @@ export interface CopySync extends IDisposable {
 /** What talks to the cluster; tests replace it. */
 export interface CopySyncParts {
   startSync: (req: ServiceSyncRequest, signal: AbortSignal) => Promise<ServiceSyncHandle>;
-  watchTrouble: (conn: ClusterConnection, target: { namespace: string; session: string; service: string; mapping: SyncMappingPaths }, onChange: (trouble: CopyTrouble | undefined) => void) => IDisposable;
+  watchTrouble: (
+    conn: ClusterConnection,
+    target: { namespace: string; session: string; service: string; mapping: SyncMappingPaths },
+    onChange: (trouble: CopyTrouble | undefined) => void,
+  ) => IDisposable;
 }
 
 const defaultParts: CopySyncParts = {
@@ -58,7 +62,12 @@ const defaultParts: CopySyncParts = {
 };
 
 /** Starts syncing the copy; disposing the result ends it, the first sync included. `signal` ends the first sync too. */
-export function syncCopy(req: CopySyncRequest, sinks: CopySyncSinks, signal: AbortSignal, parts: Partial<CopySyncParts> = {}): CopySync {
+export function syncCopy(
+  req: CopySyncRequest,
+  sinks: CopySyncSinks,
+  signal: AbortSignal,
+  parts: Partial<CopySyncParts> = {},
+): CopySync {
   const { startSync, watchTrouble } = { ...defaultParts, ...parts };
   const store = new DisposableStore();
   const controller = new AbortController();
@@ -66,7 +75,19 @@ export function syncCopy(req: CopySyncRequest, sinks: CopySyncSinks, signal: Abo
   const first = AbortSignal.any([signal, controller.signal]);
   const ready = (async (): Promise<ServiceSyncHandle | undefined> => {
     try {
-      const handle = await startSync({ api: req.conn.objects, namespace: req.namespace, session: req.session, service: req.service, workspaceFolder: req.workspace, logger: req.logger, onDidSave: req.onDidSave, confirmDeletes: req.confirmDeletes }, first);
+      const handle = await startSync(
+        {
+          api: req.conn.objects,
+          namespace: req.namespace,
+          session: req.session,
+          service: req.service,
+          workspaceFolder: req.workspace,
+          logger: req.logger,
+          onDidSave: req.onDidSave,
+          confirmDeletes: req.confirmDeletes,
+        },
+        first,
+      );
       if (store.isDisposed) {
         handle.dispose();
         return undefined;
@@ -82,13 +103,33 @@ export function syncCopy(req: CopySyncRequest, sinks: CopySyncSinks, signal: Abo
       if (onTrouble) {
         // Disposed in reverse: the watch ends first, then its trouble is cleared.
         store.add({ dispose: () => onTrouble(undefined) });
-        store.add(watchTrouble(req.conn, { namespace: req.namespace, session: req.session, service: req.service, mapping: { localRoot: handle.localRoot, remotePath: handle.mapping.remotePath } }, onTrouble));
+        store.add(
+          watchTrouble(
+            req.conn,
+            {
+              namespace: req.namespace,
+              session: req.session,
+              service: req.service,
+              mapping: { localRoot: handle.localRoot, remotePath: handle.mapping.remotePath },
+            },
+            onTrouble,
+          ),
+        );
       }
       return handle;
     } catch (e) {
       if (first.aborted) return undefined;
       const err = e instanceof Error ? e : new Error(String(e));
-      sinks.status?.({ service: req.service, state: 'error', localRoot: req.workspace, remotePath: '', pending: 0, carried: 0, failures: [{ at: Date.now(), message: err.message }], message: err.message });
+      sinks.status?.({
+        service: req.service,
+        state: 'error',
+        localRoot: req.workspace,
+        remotePath: '',
+        pending: 0,
+        carried: 0,
+        failures: [{ at: Date.now(), message: err.message }],
+        message: err.message,
+      });
       sinks.failed?.(err);
       return undefined;
     }

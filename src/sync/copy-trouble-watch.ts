@@ -29,13 +29,24 @@ export class CopyTroubleWatch extends Disposable {
   /** The container (`pod/container`) the current trouble came from. */
   private from: string | undefined;
 
-  constructor(conn: ClusterConnection, private readonly target: CopyTroubleTarget) {
+  constructor(
+    conn: ClusterConnection,
+    private readonly target: CopyTroubleTarget,
+  ) {
     super();
     const logs = this._register(
       new WorkloadLogs(
         conn,
-        { namespace: target.namespace, pods: { selector: { matchLabels: devPodLabels(target.session, target.service) } }, tailLines: historyLines },
-        { line: (source, text) => this.line(`${source.pod}/${source.container}`, text), notice: () => {}, gone: (source) => this.gone(`${source.pod}/${source.container}`) },
+        {
+          namespace: target.namespace,
+          pods: { selector: { matchLabels: devPodLabels(target.session, target.service) } },
+          tailLines: historyLines,
+        },
+        {
+          line: (source, text) => this.line(`${source.pod}/${source.container}`, text),
+          notice: () => {},
+          gone: (source) => this.gone(`${source.pod}/${source.container}`),
+        },
       ),
     );
     logs.start();

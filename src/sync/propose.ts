@@ -12,7 +12,20 @@ import { type LocalCandidate, type MappingProposal, proposeMapping } from '../co
 import { findDeployment } from '../session/target';
 import { selectorString } from '../core/selectors';
 
-const skipped = new Set(['node_modules', '.git', '.hg', '.svn', 'dist', 'out', 'build', 'target', '.venv', 'venv', '__pycache__', '.devlane']);
+const skipped = new Set([
+  'node_modules',
+  '.git',
+  '.hg',
+  '.svn',
+  'dist',
+  'out',
+  'build',
+  'target',
+  '.venv',
+  'venv',
+  '__pycache__',
+  '.devlane',
+]);
 
 export async function localCandidates(workspaceFolder: string, maxDepth = 2): Promise<LocalCandidate[]> {
   const out: LocalCandidate[] = [];
@@ -25,14 +38,21 @@ export async function localCandidates(workspaceFolder: string, maxDepth = 2): Pr
     }
     out.push({ path: rel, entries: dirents.map((d) => d.name) });
     if (depth >= maxDepth) return;
-    for (const d of dirents) if (d.isDirectory() && !skipped.has(d.name) && !d.name.startsWith('.')) await walk(rel === '.' ? d.name : `${rel}/${d.name}`, depth + 1);
+    for (const d of dirents)
+      if (d.isDirectory() && !skipped.has(d.name) && !d.name.startsWith('.'))
+        await walk(rel === '.' ? d.name : `${rel}/${d.name}`, depth + 1);
   };
   await walk('.', 0);
   return out;
 }
 
 /** The container side: its working directory and what is in it, from a running original pod. */
-export async function remoteWorkingDir(api: ObjectApi, namespace: string, service: string, signal: AbortSignal): Promise<{ dir: string; entries?: string[]; container: string }> {
+export async function remoteWorkingDir(
+  api: ObjectApi,
+  namespace: string,
+  service: string,
+  signal: AbortSignal,
+): Promise<{ dir: string; entries?: string[]; container: string }> {
   const svc = await api.get<Service>(apiTypes.service, namespace, service, signal);
   const dep = await findDeployment(api, svc, signal);
   const containers: Json[] = dep.spec?.template?.spec?.containers ?? [];
@@ -43,7 +63,13 @@ export async function remoteWorkingDir(api: ObjectApi, namespace: string, servic
   const pod = pods.find((p) => p.status?.phase === 'Running' && !p.metadata.labels?.[labels.role]);
   if (pod && c) {
     try {
-      const r = await api.exec(namespace, pod.metadata.name, c.name, ['sh', '-c', 'cd "${1:-.}" 2>/dev/null; pwd; ls -A', 'devlane-propose', specDir ?? ''], signal);
+      const r = await api.exec(
+        namespace,
+        pod.metadata.name,
+        c.name,
+        ['sh', '-c', 'cd "${1:-.}" 2>/dev/null; pwd; ls -A', 'devlane-propose', specDir ?? ''],
+        signal,
+      );
       const [dir, ...entries] = r.stdout.split('\n').filter(Boolean);
       if (r.exitCode === 0 && dir?.startsWith('/')) return { dir, entries, container: c.name };
     } catch {
@@ -53,7 +79,16 @@ export async function remoteWorkingDir(api: ObjectApi, namespace: string, servic
   return { dir: specDir ?? '/app', container: c?.name ?? '' };
 }
 
-export async function proposeFor(api: ObjectApi, namespace: string, service: string, workspaceFolder: string, signal: AbortSignal): Promise<MappingProposal> {
-  const [remote, local] = await Promise.all([remoteWorkingDir(api, namespace, service, signal), localCandidates(workspaceFolder)]);
+export async function proposeFor(
+  api: ObjectApi,
+  namespace: string,
+  service: string,
+  workspaceFolder: string,
+  signal: AbortSignal,
+): Promise<MappingProposal> {
+  const [remote, local] = await Promise.all([
+    remoteWorkingDir(api, namespace, service, signal),
+    localCandidates(workspaceFolder),
+  ]);
   return proposeMapping(service, remote.dir, remote.entries, local);
 }

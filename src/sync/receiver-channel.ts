@@ -28,7 +28,10 @@ const keepaliveMs = 30_000;
 
 export class ReceiverChannel {
   private buffer = '';
-  private readonly waiting = new Map<number, { resolve: (failure: string | undefined) => void; reject: (e: Error) => void }>();
+  private readonly waiting = new Map<
+    number,
+    { resolve: (failure: string | undefined) => void; reject: (e: Error) => void }
+  >();
   private closedWith: Error | undefined;
   private stderr = '';
   private keepalive: NodeJS.Timeout | undefined;
@@ -39,7 +42,13 @@ export class ReceiverChannel {
     readonly target: SyncTarget,
   ) {}
 
-  static async open(api: ObjectApi, target: SyncTarget, remoteRoot: string, runDir: string, signal: AbortSignal): Promise<ReceiverChannel> {
+  static async open(
+    api: ObjectApi,
+    target: SyncTarget,
+    remoteRoot: string,
+    runDir: string,
+    signal: AbortSignal,
+  ): Promise<ReceiverChannel> {
     let stream: ExecStream;
     try {
       stream = await api.openExec({ ...target, command: receiverCommand(remoteRoot, runDir) }, signal);
@@ -66,7 +75,9 @@ export class ReceiverChannel {
             ready = true;
             resolve();
           } else if (line.kind === 'fatal') {
-            const err = /no tar|no dd/.test(line.message) ? new NoShellError(this.target, line.message.replace(/^no /, 'there is no ')) : new Error(`The sync receiver in ${this.target.pod} stopped: ${line.message}`);
+            const err = /no tar|no dd/.test(line.message)
+              ? new NoShellError(this.target, line.message.replace(/^no /, 'there is no '))
+              : new Error(`The sync receiver in ${this.target.pod} stopped: ${line.message}`);
             this.fail(err);
             if (!ready) reject(err);
           } else if (line.kind === 'ok' || line.kind === 'fail') {
@@ -77,7 +88,15 @@ export class ReceiverChannel {
         }
       });
       this.stream.onClose((end) => {
-        const why = end.error ?? (end.exitCode === 127 || /not found|no such file/i.test(this.stderr) ? new NoShellError(this.target, 'the container has no `sh`') : new ClusterError('unreachable', `The sync receiver in ${this.target.pod} ended (exit code ${end.exitCode})${this.stderr ? `: ${this.stderr.trim()}` : ''}`, 'It is started again.'));
+        const why =
+          end.error ??
+          (end.exitCode === 127 || /not found|no such file/i.test(this.stderr)
+            ? new NoShellError(this.target, 'the container has no `sh`')
+            : new ClusterError(
+                'unreachable',
+                `The sync receiver in ${this.target.pod} ended (exit code ${end.exitCode})${this.stderr ? `: ${this.stderr.trim()}` : ''}`,
+                'It is started again.',
+              ));
         this.fail(why);
         if (!ready) reject(why);
       });

@@ -15,7 +15,14 @@ import type { Pod, Service } from '../core/resources';
 import { mainContainerIndex } from '../core/session/dev-workload';
 import { annotations } from '../core/session/names';
 import { selectors } from '../core/session/route-contract';
-import { configFile, ConfigError, type DevlaneConfig, parseConfig, type ServiceSync, withService } from '../core/sync/config';
+import {
+  configFile,
+  ConfigError,
+  type DevlaneConfig,
+  parseConfig,
+  type ServiceSync,
+  withService,
+} from '../core/sync/config';
 import type { ConfirmDeletes } from '../core/sync/deletes';
 import { parseSyncAnnotation, syncContainer } from '../core/sync/target';
 import { ignoreRules } from '../core/sync/ignore-rules';
@@ -44,14 +51,23 @@ export interface ServiceSyncHandle extends IDisposable {
 }
 
 const readText = (p: string) => readFile(p, 'utf8').catch(() => undefined);
-const hostPlatform: Platform = process.platform === 'win32' || process.platform === 'darwin' ? process.platform : 'linux';
+const hostPlatform: Platform =
+  process.platform === 'win32' || process.platform === 'darwin' ? process.platform : 'linux';
 
 /** The service's mapping from the workspace's config file; a ConfigError names what is missing or wrong. */
 export async function readMapping(workspaceFolder: string, service: string): Promise<ServiceSync> {
   const text = await readText(join(workspaceFolder, configFile));
-  if (text === undefined) throw new ConfigError('(file)', `does not exist; add { "version": 1, "services": { "${service}": { "localPath": ".", "remotePath": "/app" } } }`);
+  if (text === undefined)
+    throw new ConfigError(
+      '(file)',
+      `does not exist; add { "version": 1, "services": { "${service}": { "localPath": ".", "remotePath": "/app" } } }`,
+    );
   const mapping = parseConfig(text).services[service];
-  if (!mapping) throw new ConfigError(`services.${service}`, 'is missing: say which local folder goes to which path in the container');
+  if (!mapping)
+    throw new ConfigError(
+      `services.${service}`,
+      'is missing: say which local folder goes to which path in the container',
+    );
   return mapping;
 }
 
@@ -67,8 +83,15 @@ export async function findMapping(workspaceFolder: string, service: string): Pro
 }
 
 /** Saves a confirmed mapping for `service` into the workspace's config file (the others kept); returns it as read back. */
-export async function saveMapping(workspaceFolder: string, config: DevlaneConfig | undefined, service: string, mapping: Pick<ServiceSync, 'localPath' | 'remotePath'>): Promise<ServiceSync> {
-  const saved = parseConfig(withService(config, service, { ...mapping, exclude: [], action: 'restart', signal: 'SIGHUP' })).services[service];
+export async function saveMapping(
+  workspaceFolder: string,
+  config: DevlaneConfig | undefined,
+  service: string,
+  mapping: Pick<ServiceSync, 'localPath' | 'remotePath'>,
+): Promise<ServiceSync> {
+  const saved = parseConfig(
+    withService(config, service, { ...mapping, exclude: [], action: 'restart', signal: 'SIGHUP' }),
+  ).services[service];
   const file = join(workspaceFolder, configFile);
   await mkdir(dirname(file), { recursive: true });
   await writeFile(file, withService(config, service, saved));
@@ -78,18 +101,42 @@ export async function saveMapping(workspaceFolder: string, config: DevlaneConfig
 export async function startServiceSync(req: ServiceSyncRequest, signal: AbortSignal): Promise<ServiceSyncHandle> {
   const mapping = await readMapping(req.workspaceFolder, req.service);
   const localRoot = resolveLocalRoot(req.workspaceFolder, mapping.localPath, hostPlatform);
-  const rules = ignoreRules({ gitignore: await readText(join(localRoot, '.gitignore')), dockerignore: await readText(join(localRoot, '.dockerignore')), exclude: mapping.exclude, defaults: mapping.defaultExcludes });
+  const rules = ignoreRules({
+    gitignore: await readText(join(localRoot, '.gitignore')),
+    dockerignore: await readText(join(localRoot, '.dockerignore')),
+    exclude: mapping.exclude,
+    defaults: mapping.defaultExcludes,
+  });
   const selector = selectors.devPods(req.session, req.service);
   const resolveTarget = async (s: AbortSignal) => {
     const pods = await req.api.list<Pod>(apiTypes.pod, req.namespace, { labelSelector: selector }, s);
     const pod = pods.find((p) => p.status?.phase === 'Running' && !p.metadata.deletionTimestamp);
-    if (!pod) throw new ClusterError('not-found', `No running developer copy of ${req.service} in session ${req.session} (pods labelled ${selector} in ${req.namespace})`, 'Waiting for it to start.');
+    if (!pod)
+      throw new ClusterError(
+        'not-found',
+        `No running developer copy of ${req.service} in session ${req.session} (pods labelled ${selector} in ${req.namespace})`,
+        'Waiting for it to start.',
+      );
     const annotation = parseSyncAnnotation(pod.metadata.annotations?.[annotations.sync], pod.metadata.name);
     const fallback = annotation || mapping.container ? undefined : await serviceTargeted(req, pod, s);
-    return { namespace: req.namespace, pod: pod.metadata.name, container: syncContainer(pod, annotation, mapping, fallback) };
+    return {
+      namespace: req.namespace,
+      pod: pod.metadata.name,
+      container: syncContainer(pod, annotation, mapping, fallback),
+    };
   };
   const store = new DisposableStore();
-  const syncer = store.add(new Syncer({ api: req.api, resolveTarget, localRoot, mapping, rules, logger: req.logger, confirmDeletes: req.confirmDeletes }));
+  const syncer = store.add(
+    new Syncer({
+      api: req.api,
+      resolveTarget,
+      localRoot,
+      mapping,
+      rules,
+      logger: req.logger,
+      confirmDeletes: req.confirmDeletes,
+    }),
+  );
   const abort = () => store.dispose();
   signal.addEventListener('abort', abort, { once: true });
   try {

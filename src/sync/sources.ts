@@ -10,18 +10,36 @@ import type { IgnoreRules } from '../core/sync/ignore-rules';
 import { relativePosix, type Platform } from '../core/sync/paths';
 import type { Syncer } from './syncer';
 
-const hostPlatform: Platform = process.platform === 'win32' || process.platform === 'darwin' ? process.platform : 'linux';
+const hostPlatform: Platform =
+  process.platform === 'win32' || process.platform === 'darwin' ? process.platform : 'linux';
 
 /** Watches `localRoot` (minus ignores) and reports every create, change and delete to `syncer`. Resolves once the watcher is ready. */
-export async function watchFolder(localRoot: string, rules: IgnoreRules, syncer: Syncer, logger: Logger): Promise<IDisposable> {
+export async function watchFolder(
+  localRoot: string,
+  rules: IgnoreRules,
+  syncer: Syncer,
+  logger: Logger,
+): Promise<IDisposable> {
   const ignored = (path: string, stats?: { isDirectory(): boolean }) => {
     const rel = relativePosix(localRoot, path, hostPlatform);
     if (rel === undefined || rel === '') return false;
     if (stats) return rules.ignores(rel, stats.isDirectory());
     return rules.ignores(rel, false) || rules.prunedNames.includes(basename(path));
   };
-  const watcher: FSWatcher = watch(localRoot, { ignoreInitial: true, ignored, persistent: true, atomic: false, followSymlinks: false });
-  const kinds = { add: ['create', false], change: ['modify', false], unlink: ['delete', false], addDir: ['create', true], unlinkDir: ['delete', true] } as const;
+  const watcher: FSWatcher = watch(localRoot, {
+    ignoreInitial: true,
+    ignored,
+    persistent: true,
+    atomic: false,
+    followSymlinks: false,
+  });
+  const kinds = {
+    add: ['create', false],
+    change: ['modify', false],
+    unlink: ['delete', false],
+    addDir: ['create', true],
+    unlinkDir: ['delete', true],
+  } as const;
   watcher.on('all', (event: string, path: string | Error) => {
     if (typeof path !== 'string') return;
     const k = kinds[event as keyof typeof kinds];

@@ -95,17 +95,20 @@ export class Syncer extends Disposable {
 
   constructor(private readonly opts: SyncerOptions) {
     super();
-    this.platform = opts.platform ?? (process.platform === 'win32' || process.platform === 'darwin' ? process.platform : 'linux');
+    this.platform =
+      opts.platform ?? (process.platform === 'win32' || process.platform === 'darwin' ? process.platform : 'linux');
     let resolve!: () => void;
     let reject!: (e: Error) => void;
     const promise = new Promise<void>((res, rej) => ((resolve = res), (reject = rej)));
     promise.catch(() => {});
     this.firstSync = { promise, resolve, reject };
-    this._register(toDisposable(() => {
-      this.abort.abort();
-      this.channel?.close();
-      this.setStatus({ state: 'stopped' });
-    }));
+    this._register(
+      toDisposable(() => {
+        this.abort.abort();
+        this.channel?.close();
+        this.setStatus({ state: 'stopped' });
+      }),
+    );
   }
 
   get current(): SyncStatus {
@@ -144,7 +147,13 @@ export class Syncer extends Disposable {
   }
 
   private isIdle(): boolean {
-    return !!this.channel && !this.channel.closed && !this.sending && this.batcher.size === 0 && (this.status.state === 'idle' || this.status.state === 'syncing');
+    return (
+      !!this.channel &&
+      !this.channel.closed &&
+      !this.sending &&
+      this.batcher.size === 0 &&
+      (this.status.state === 'idle' || this.status.state === 'syncing')
+    );
   }
 
   private setStatus(patch: Partial<SyncStatus>): void {
@@ -171,7 +180,13 @@ export class Syncer extends Disposable {
         this.setStatus({ state: first ? 'connecting' : 'reconnecting' });
         const target = await this.opts.resolveTarget(signal);
         await this.readMounts(target, signal);
-        const ch = await ReceiverChannel.open(this.opts.api, target, this.opts.mapping.remotePath, this.opts.runDir ?? defaultRunDir, signal);
+        const ch = await ReceiverChannel.open(
+          this.opts.api,
+          target,
+          this.opts.mapping.remotePath,
+          this.opts.runDir ?? defaultRunDir,
+          signal,
+        );
         const closed = new Promise<Error>((r) => ch.onClose(r));
         this.channel = ch;
         this.setStatus({ state: 'initial-sync', message: undefined });
@@ -213,11 +228,14 @@ export class Syncer extends Disposable {
     if (mounts.shared) {
       throw new SyncTargetError(
         `${remote} in ${target.pod} (${target.container}) is on the volume ${describeMount(mounts.shared)}, which other pods may share; nothing was synced, so as not to write into it. ` +
-          'Set remotePath in .vscode/devlane.json to a folder on the container\'s own file system',
+          "Set remotePath in .vscode/devlane.json to a folder on the container's own file system",
       );
     }
     this.kept = new KeptPaths(mounts.inside.map((m) => m.rel));
-    const notes = mounts.inside.map((m) => `Left alone: ${describeMount(m)} is a mounted volume inside ${remote}; sync neither writes nor deletes below it`);
+    const notes = mounts.inside.map(
+      (m) =>
+        `Left alone: ${describeMount(m)} is a mounted volume inside ${remote}; sync neither writes nor deletes below it`,
+    );
     if (notes.join('\n') !== this.mountNotes.join('\n')) for (const n of notes) this.opts.logger.info(`sync: ${n}`);
     this.mountNotes = notes;
     this.setStatus({ notes: this.notes() });
@@ -228,7 +246,12 @@ export class Syncer extends Disposable {
   }
 
   /** Past the threshold, the deletions wait for the user's consent (asked once per Syncer); declined, none are made. */
-  private async consentToDeletes(plan: SyncPlan, remote: Tree, target: SyncTarget, signal: AbortSignal): Promise<SyncPlan> {
+  private async consentToDeletes(
+    plan: SyncPlan,
+    remote: Tree,
+    target: SyncTarget,
+    signal: AbortSignal,
+  ): Promise<SyncPlan> {
     const preview = deletePreview(plan.deletes, remote, { pod: target.pod, remotePath: this.opts.mapping.remotePath });
     if (!preview) return plan;
     if (this.deleteConsent === undefined) {
@@ -244,16 +267,30 @@ export class Syncer extends Disposable {
 
   private async initialSync(ch: ReceiverChannel, target: SyncTarget, signal: AbortSignal): Promise<void> {
     const started = Date.now();
-    const r = await this.opts.api.exec(target.namespace, target.pod, target.container, listingCommand(this.opts.mapping.remotePath, this.opts.rules.prunedNames, this.kept.paths), signal);
+    const r = await this.opts.api.exec(
+      target.namespace,
+      target.pod,
+      target.container,
+      listingCommand(this.opts.mapping.remotePath, this.opts.rules.prunedNames, this.kept.paths),
+      signal,
+    );
     const listing = parseListing(r.stdout);
     const remote = listing === 'no-root' ? { algo: 'sha256' as const, tree: new Map() } : listing;
-    if (!remote.algo) this.opts.logger.warn(`sync: ${target.pod} has neither sha256sum nor md5sum; the initial sync sends every file`);
+    if (!remote.algo)
+      this.opts.logger.warn(`sync: ${target.pod} has neither sha256sum nor md5sum; the initial sync sends every file`);
     const local = await walkLocal(this.opts.localRoot, this.opts.rules, remote.algo);
-    const plan = await this.consentToDeletes(planInitialSync(local, remote, this.opts.rules, this.kept), remote.tree, target, signal);
+    const plan = await this.consentToDeletes(
+      planInitialSync(local, remote, this.opts.rules, this.kept),
+      remote.tree,
+      target,
+      signal,
+    );
     const pending: Pending = new Map();
     for (const d of plan.deletes) pending.set(d, { op: 'delete' });
     for (const w of plan.writes) pending.set(w, { op: 'write' });
-    this.opts.logger.info(`sync: initial sync of ${local.size} local paths with ${target.pod}: ${plan.writes.length} to write, ${plan.deletes.length} to delete`);
+    this.opts.logger.info(
+      `sync: initial sync of ${local.size} local paths with ${target.pod}: ${plan.writes.length} to write, ${plan.deletes.length} to delete`,
+    );
     if (pending.size) await this.sendPending(ch, pending, true);
     this.setStatus({ lastSyncAt: Date.now(), lastDurationMs: Date.now() - started });
   }
@@ -280,7 +317,9 @@ export class Syncer extends Disposable {
         // The connection broke: the batch goes back in front of the queue; the loop reconnects.
         this.batcher.failed();
         this.sending = false;
-        this.opts.logger.info(`sync: a batch of ${batch.size} paths did not land (${e.message}); it is sent again after reconnecting`);
+        this.opts.logger.info(
+          `sync: a batch of ${batch.size} paths did not land (${e.message}); it is sent again after reconnecting`,
+        );
         this.setStatus({ pending: this.batcher.size });
       },
     );
@@ -296,7 +335,10 @@ export class Syncer extends Disposable {
     let changed = false;
     const flush = async (last: boolean) => {
       if (!entries.length && !dels.length && !(last && changed)) return;
-      const action = last && (changed || entries.length || dels.length) ? actionLine(this.opts.mapping.action, this.opts.mapping) : undefined;
+      const action =
+        last && (changed || entries.length || dels.length)
+          ? actionLine(this.opts.mapping.action, this.opts.mapping)
+          : undefined;
       const seq = ++this.seq;
       const frame = batchFrame(seq, dels, entries.length ? tarArchive(entries) : undefined, action);
       const n = entries.length + dels.length;
@@ -339,12 +381,17 @@ export class Syncer extends Disposable {
       if (!inside.length) out.set(path, op);
       // Written over, never removed first: removing it would reach into the volume.
       else if (op.op === 'write') out.set(path, { ...op, replace: false });
-      else this.addFailure(`"${path}" was not deleted in the container: the mounted volume at ${inside.map((k) => `${this.opts.mapping.remotePath.replace(/\/$/, '')}/${k}`).join(', ')} is inside it, and sync leaves that alone. Delete the rest of it by hand if it has to go`);
+      else
+        this.addFailure(
+          `"${path}" was not deleted in the container: the mounted volume at ${inside.map((k) => `${this.opts.mapping.remotePath.replace(/\/$/, '')}/${k}`).join(', ')} is inside it, and sync leaves that alone. Delete the rest of it by hand if it has to go`,
+        );
     }
     return out;
   }
 }
 
 function fingerprint(e: TarEntry): string {
-  return `${e.mode}:${createHash('sha1').update(e.data ?? Buffer.alloc(0)).digest('hex')}`;
+  return `${e.mode}:${createHash('sha1')
+    .update(e.data ?? Buffer.alloc(0))
+    .digest('hex')}`;
 }

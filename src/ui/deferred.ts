@@ -40,7 +40,7 @@ export class DeferredTree<T> implements vscode.TreeDataProvider<T>, vscode.Dispo
 
   private provider(): vscode.TreeDataProvider<T> {
     if (!this.target) this.load();
-    if (!this.target) throw new Error('Devlane: the view\'s rows were not attached when the core started');
+    if (!this.target) throw new Error("Devlane: the view's rows were not attached when the core started");
     return this.target;
   }
 

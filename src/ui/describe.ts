@@ -20,7 +20,12 @@ function parseUri(uri: vscode.Uri): ObjectRef | undefined {
   const parts = uri.path.split('/').slice(1).map(decodeURIComponent);
   if (parts.length !== 4 || !isResourceKind(parts[1])) return undefined;
   const [context, , namespace, file] = parts;
-  return { context, kind: parts[1], namespace: namespace === '-' ? undefined : namespace, name: file.replace(/\.yaml$/, '') };
+  return {
+    context,
+    kind: parts[1],
+    namespace: namespace === '-' ? undefined : namespace,
+    name: file.replace(/\.yaml$/, ''),
+  };
 }
 
 export class DescribeProvider implements vscode.TextDocumentContentProvider {
@@ -30,7 +35,9 @@ export class DescribeProvider implements vscode.TextDocumentContentProvider {
     const ref = parseUri(uri);
     if (!ref) return `# Not a Devlane object address: ${uri.toString()}\n`;
     try {
-      const obj = await this.clusters.connection(ref.context).getObject(ref.kind, ref.namespace, ref.name, toAbortSignal(token));
+      const obj = await this.clusters
+        .connection(ref.context)
+        .getObject(ref.kind, ref.namespace, ref.name, toAbortSignal(token));
       return `# ${ref.kind} ${ref.namespace ? `${ref.namespace}/` : ''}${ref.name} in context ${ref.context} (read-only; managedFields omitted)\n${describeYaml(obj)}`;
     } catch (err) {
       const e = classifyError(err, { action: `get ${ref.kind} ${ref.name}` });

@@ -12,7 +12,11 @@ import { readConfig } from './vscode-utils';
 /** The logs of a session's developer copy of `service` (every pod of it, replaced ones too). */
 export function openCopyLogTerminal(conn: ClusterConnection, ref: SessionRef, service: string): vscode.Terminal {
   const matchLabels = devPodLabels(ref.session, service);
-  return openLogTerminal(copyLogsTitle(service, ref), conn, { namespace: ref.namespace, pods: { selector: { matchLabels } }, tailLines: readConfig('logs.tailLines') ?? 100 });
+  return openLogTerminal(copyLogsTitle(service, ref), conn, {
+    namespace: ref.namespace,
+    pods: { selector: { matchLabels } },
+    tailLines: readConfig('logs.tailLines') ?? 100,
+  });
 }
 
 export function openLogTerminal(title: string, conn: ClusterConnection, target: LogTarget): vscode.Terminal {
@@ -49,7 +53,11 @@ export function openLogTerminal(title: string, conn: ClusterConnection, target: 
       }
     },
   };
-  const terminal = vscode.window.createTerminal({ name: `Logs: ${title}`, pty, iconPath: new vscode.ThemeIcon('output') });
+  const terminal = vscode.window.createTerminal({
+    name: `Logs: ${title}`,
+    pty,
+    iconPath: new vscode.ThemeIcon('output'),
+  });
   terminal.show(true);
   return terminal;
 }

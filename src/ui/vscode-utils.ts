@@ -2,14 +2,24 @@
 // command-args.ts names), settings, context keys and cancellation, all keyed by the ids in
 // src/core/contributions.ts.
 import * as vscode from 'vscode';
-import { type CommandId, type ConfigKey, type ConfigTypes, configSection, type ContextKey } from '../core/contributions';
+import {
+  type CommandId,
+  type ConfigKey,
+  type ConfigTypes,
+  configSection,
+  type ContextKey,
+} from '../core/contributions';
 import { DevlaneError } from '../core/error-base';
 import { ClusterError } from '../core/errors';
 import type { Logger } from '../core/logger';
 import type { CommandArgs } from './command-args';
 
 /** Registers a command with the arguments command-args.ts names for it; what it throws is shown, not rethrown. */
-export function registerCommand<K extends CommandId>(id: K, fn: (...args: CommandArgs[K]) => unknown, logger: Logger): vscode.Disposable {
+export function registerCommand<K extends CommandId>(
+  id: K,
+  fn: (...args: CommandArgs[K]) => unknown,
+  logger: Logger,
+): vscode.Disposable {
   return vscode.commands.registerCommand(id, async (...args: CommandArgs[K]) => {
     try {
       return await fn(...args);

@@ -4,7 +4,10 @@
 import * as vscode from 'vscode';
 import { configFile, parseConfig } from '../core/sync/config';
 
-export async function configuredServices(folder: vscode.WorkspaceFolder | undefined, onInvalid: (err: Error) => void): Promise<string[]> {
+export async function configuredServices(
+  folder: vscode.WorkspaceFolder | undefined,
+  onInvalid: (err: Error) => void,
+): Promise<string[]> {
   if (!folder) return [];
   try {
     const bytes = await vscode.workspace.fs.readFile(vscode.Uri.joinPath(folder.uri, configFile));

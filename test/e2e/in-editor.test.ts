@@ -32,12 +32,23 @@ test('the in-editor suite passes in the VS Code server', { skip: e2eSkipReason({
       kubeconfig: process.env.DEVLANE_TEST_KUBECONFIG,
       // Only catches a hang: the debug tests may each wait up to two minutes for a breakpoint.
       timeoutMs: 420_000,
-      env: { DEVLANE_INSIDE_RESULTS: results, DEVLANE_TEST_CONTEXT_ADMIN: contexts.admin, DEVLANE_TEST_CONTEXT_ALICE: contexts.alice, DEVLANE_TEST_CONTEXT_BOB: contexts.bob },
+      env: {
+        DEVLANE_INSIDE_RESULTS: results,
+        DEVLANE_TEST_CONTEXT_ADMIN: contexts.admin,
+        DEVLANE_TEST_CONTEXT_ALICE: contexts.alice,
+        DEVLANE_TEST_CONTEXT_BOB: contexts.bob,
+      },
       say,
     });
     const reported = existsSync(results) ? readFileSync(results, 'utf8') : '(the suite wrote no results)\n';
-    console.log(`${reported.replace(/^/gm, '    ')}  in-editor suite: ${((performance.now() - started) / 1000).toFixed(1)} s including server start (measured, not asserted)`);
-    assert.equal(run.exitCode, 0, `the in-editor suite reported ${run.exitCode}; its results:\n${reported}\nthe server log:\n${run.log.slice(-3000)}`);
+    console.log(
+      `${reported.replace(/^/gm, '    ')}  in-editor suite: ${((performance.now() - started) / 1000).toFixed(1)} s including server start (measured, not asserted)`,
+    );
+    assert.equal(
+      run.exitCode,
+      0,
+      `the in-editor suite reported ${run.exitCode}; its results:\n${reported}\nthe server log:\n${run.log.slice(-3000)}`,
+    );
   } finally {
     rmSync(tmp, { recursive: true, force: true });
     // A suite cut short (timeout, crash) cannot stop the sessions it started: stop them here, so

@@ -27,11 +27,28 @@ describe('the session panel', { skip: e2eSkipReason({ demoShop: true }) }, () =>
     const tools = await ensureTools(say);
     if ('missing' in tools) throw new Error(tools.missing);
     shop = await createShop('dl-panel', { istio: false });
-    const started = cli(['-n', shop.namespace, 'start', 'ratings', '--session', name, '--detach', '--ttl', '900', '--yes', '--json']);
+    const started = cli([
+      '-n',
+      shop.namespace,
+      'start',
+      'ratings',
+      '--session',
+      name,
+      '--detach',
+      '--ttl',
+      '900',
+      '--yes',
+      '--json',
+    ]);
     assert.equal(started.code, 0, started.stderr);
     routeKey = started.json.routeKey;
     assert.ok(routeKey, started.stdout);
-    session = await EditorSession.start({ name: 'panel', tools, kubeconfig: process.env.DEVLANE_TEST_KUBECONFIG!, say });
+    session = await EditorSession.start({
+      name: 'panel',
+      tools,
+      kubeconfig: process.env.DEVLANE_TEST_KUBECONFIG!,
+      say,
+    });
   });
 
   after(async () => {
@@ -45,20 +62,50 @@ describe('the session panel', { skip: e2eSkipReason({ demoShop: true }) }, () =>
   it('opens from the Command Palette and shows the session with the key masked', async () => {
     wb = await steps.step('open the workbench', () => session!.openWorkbench());
     await steps.step('open the Devlane view', () => wb!.openViewContainer('Devlane'));
-    await steps.step('make the namespace the default', () => wb!.tree('Clusters').contextMenu([contexts.alice, shop!.namespace], 'Use as Default Namespace'));
+    await steps.step('make the namespace the default', () =>
+      wb!.tree('Clusters').contextMenu([contexts.alice, shop!.namespace], 'Use as Default Namespace'),
+    );
     await steps.step('the session appears in Sessions', () => wb!.tree('Sessions').find([name], 60_000));
     await steps.step('run Open Session Panel', () => wb!.runCommand('Devlane: Open Session Panel'));
     await wb!.pickOption(new RegExp(`^${name}\\b`));
     const f = frame();
-    await steps.step('the panel shows the session', () => f.getByRole('heading', { name: `Session ${name}` }).waitFor({ timeout: 60_000 }));
+    await steps.step('the panel shows the session', () =>
+      f.getByRole('heading', { name: `Session ${name}` }).waitFor({ timeout: 60_000 }),
+    );
     assert.equal(await f.getByLabel('Route key, masked').innerText(), `••••${routeKey.slice(-4)}`);
-    assert.equal((await f.locator('body').innerText()).includes(routeKey), false, 'the full route key is not in the page');
-    await steps.step("the copy's pod is listed", () => f.getByRole('table', { name: 'Pods of the copy of ratings' }).getByText(`ratings-dl-${name}-`).first().waitFor({ timeout: 60_000 }));
+    assert.equal(
+      (await f.locator('body').innerText()).includes(routeKey),
+      false,
+      'the full route key is not in the page',
+    );
+    await steps.step("the copy's pod is listed", () =>
+      f
+        .getByRole('table', { name: 'Pods of the copy of ratings' })
+        .getByText(`ratings-dl-${name}-`)
+        .first()
+        .waitFor({ timeout: 60_000 }),
+    );
     const changes = await f.getByRole('list', { name: 'Changes for ratings' }).innerText();
     assert.match(changes, new RegExp(`Created Deployment ratings-dl-${name}\\. On stop: `));
-    assert.match(changes, /Put Devlane's router in front of Service ratings\. On stop: /, 'the router strategy put its router in front of the Service');
-    assert.match(changes, new RegExp(`Changed ConfigMap ratings-devlane-router\\. On stop: Remove session ${name}'s route`));
-    for (const button of ['Stop Session', 'Leave Session', 'Take Over Another Service', 'Copy Join Link', 'Open Routed URL', 'Copy Route Key', 'Open Logs: ratings', 'Debug: ratings']) {
+    assert.match(
+      changes,
+      /Put Devlane's router in front of Service ratings\. On stop: /,
+      'the router strategy put its router in front of the Service',
+    );
+    assert.match(
+      changes,
+      new RegExp(`Changed ConfigMap ratings-devlane-router\\. On stop: Remove session ${name}'s route`),
+    );
+    for (const button of [
+      'Stop Session',
+      'Leave Session',
+      'Take Over Another Service',
+      'Copy Join Link',
+      'Open Routed URL',
+      'Copy Route Key',
+      'Open Logs: ratings',
+      'Debug: ratings',
+    ]) {
       assert.equal(await f.getByRole('button', { name: button, exact: true }).count(), 1, `a button named "${button}"`);
     }
   });
@@ -83,7 +130,9 @@ describe('the session panel', { skip: e2eSkipReason({ demoShop: true }) }, () =>
     await steps.step('open a file in front of the panel', () => wb!.openFile('ratings/server.js'));
     await wb!.page.getByRole('tab', { name: new RegExp(`Session ${name}`) }).click();
     const f = frame();
-    await steps.step('the panel shows again', () => f.getByRole('heading', { name: `Session ${name}` }).waitFor({ timeout: 30_000 }));
+    await steps.step('the panel shows again', () =>
+      f.getByRole('heading', { name: `Session ${name}` }).waitFor({ timeout: 30_000 }),
+    );
     assert.equal(await f.getByRole('textbox', { name: 'Path' }).inputValue(), '/ratings/p-1');
     assert.equal(await f.getByRole('group', { name: /^(Through the route|Without the key): / }).count(), 2);
   });
@@ -99,8 +148,14 @@ describe('the session panel', { skip: e2eSkipReason({ demoShop: true }) }, () =>
     await steps.step('reload the window', () => wb!.runCommand('Developer: Reload Window'));
     await wb!.page.locator('.monaco-workbench').waitFor({ timeout: 60_000 });
     const f = frame();
-    await steps.step('the panel is restored', () => f.getByRole('heading', { name: `Session ${name}` }).waitFor({ timeout: 60_000 }));
+    await steps.step('the panel is restored', () =>
+      f.getByRole('heading', { name: `Session ${name}` }).waitFor({ timeout: 60_000 }),
+    );
     assert.equal(await f.getByRole('textbox', { name: 'Path' }).inputValue(), '/ratings/p-1');
-    assert.equal(await f.getByLabel('Route key, masked').innerText(), `••••${routeKey.slice(-4)}`, 'a reload masks the key again');
+    assert.equal(
+      await f.getByLabel('Route key, masked').innerText(),
+      `••••${routeKey.slice(-4)}`,
+      'a reload masks the key again',
+    );
   });
 });

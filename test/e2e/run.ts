@@ -11,7 +11,9 @@ import { quietSettings, REPO } from './harness/index';
 async function main(): Promise<number> {
   const kubeconfig = process.env.DEVLANE_TEST_KUBECONFIG ?? join(REPO, '.devlane/sandbox/kubeconfig');
   if (!existsSync(kubeconfig)) {
-    console.error(`no kubeconfig at ${kubeconfig}: start the sandbox (\`npm run sandbox\`) in another terminal, or set DEVLANE_TEST_KUBECONFIG.`);
+    console.error(
+      `no kubeconfig at ${kubeconfig}: start the sandbox (\`npm run sandbox\`) in another terminal, or set DEVLANE_TEST_KUBECONFIG.`,
+    );
     return 2;
   }
   const tmp = mkdtempSync(join(tmpdir(), 'devlane-desktop-'));
@@ -24,7 +26,14 @@ async function main(): Promise<number> {
       version: process.env.DEVLANE_VSCODE_VERSION ?? 'stable',
       extensionDevelopmentPath: REPO,
       extensionTestsPath: join(REPO, 'out/test/e2e/inside/index.js'),
-      launchArgs: [join(tmp, 'workspace'), '--user-data-dir', userDataDir, '--extensions-dir', join(tmp, 'extensions'), '--disable-workspace-trust'],
+      launchArgs: [
+        join(tmp, 'workspace'),
+        '--user-data-dir',
+        userDataDir,
+        '--extensions-dir',
+        join(tmp, 'extensions'),
+        '--disable-workspace-trust',
+      ],
     });
   } catch (err) {
     console.error(`the in-editor suite failed in VS Code desktop: ${(err as Error).message}`);

@@ -14,8 +14,12 @@ let shopMissing: string | false | undefined;
 function demoShopMissing(): string | false {
   shopMissing ??= (() => {
     for (const ns of ['shop', 'shop-plain']) {
-      const r = kubectl(['get', 'deployment', 'web', 'catalog', 'ratings', '-n', ns, '-o', 'name'], { context: contexts.admin, timeoutMs: 30_000 });
-      if (r.code !== 0) return `the ${clusterName} has no demo shop in ${ns} (sandbox/demo/manifests), or no context ${contexts.admin}: ${r.stderr.trim()}`;
+      const r = kubectl(['get', 'deployment', 'web', 'catalog', 'ratings', '-n', ns, '-o', 'name'], {
+        context: contexts.admin,
+        timeoutMs: 30_000,
+      });
+      if (r.code !== 0)
+        return `the ${clusterName} has no demo shop in ${ns} (sandbox/demo/manifests), or no context ${contexts.admin}: ${r.stderr.trim()}`;
     }
     return false;
   })();
@@ -23,7 +27,10 @@ function demoShopMissing(): string | false {
 }
 
 export function e2eSkipReason(needs: { demoShop?: boolean } = {}): string | false {
-  if (!process.env.DEVLANE_TEST_KUBECONFIG) return prerequisite('no cluster: run it with `npm test -- e2e`, which starts the sandbox (or set DEVLANE_TEST_KUBECONFIG)');
+  if (!process.env.DEVLANE_TEST_KUBECONFIG)
+    return prerequisite(
+      'no cluster: run it with `npm test -- e2e`, which starts the sandbox (or set DEVLANE_TEST_KUBECONFIG)',
+    );
   if (needs.demoShop) {
     const missing = prerequisite(demoShopMissing());
     if (missing) return missing;

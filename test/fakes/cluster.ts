@@ -153,7 +153,11 @@ export class FakeConnection implements ClusterConnection {
   }
 }
 
-export function contextSummary(name: string, namespace = 'default', extra: Partial<ContextSummary> = {}): ContextSummary {
+export function contextSummary(
+  name: string,
+  namespace = 'default',
+  extra: Partial<ContextSummary> = {},
+): ContextSummary {
   return { name, cluster: `${name}-cluster`, user: `${name}-user`, namespace, source: '/fake/kubeconfig', ...extra };
 }
 
@@ -166,13 +170,20 @@ export class FakeClusters implements Clusters {
   constructor(public kubeconfig: KubeconfigState) {}
 
   static of(contexts: ContextSummary[], current?: string): FakeClusters {
-    return new FakeClusters({ files: ['/fake/kubeconfig'], source: 'default', problems: [], contexts, currentContext: current ?? contexts[0]?.name });
+    return new FakeClusters({
+      files: ['/fake/kubeconfig'],
+      source: 'default',
+      problems: [],
+      contexts,
+      currentContext: current ?? contexts[0]?.name,
+    });
   }
 
   connection(context: string): FakeConnection {
     const summary = this.kubeconfig.contexts.find((c) => c.name === context);
     if (!summary) throw new ClusterError('config', `Context "${context}" is not in the kubeconfig`, '');
-    if (summary.problem) throw new ClusterError('config', `Context "${context}" cannot be used: ${summary.problem}`, '');
+    if (summary.problem)
+      throw new ClusterError('config', `Context "${context}" cannot be used: ${summary.problem}`, '');
     let conn = this.connections.get(context);
     if (!conn) {
       conn = new FakeConnection(summary);

@@ -40,7 +40,12 @@ export class FakeListWatch<T extends KubeObject> implements ListWatch<T> {
     });
   }
 
-  watch(resourceVersion: string, timeoutSeconds: number, handlers: WatchHandlers<T>, signal: AbortSignal): Promise<void> {
+  watch(
+    resourceVersion: string,
+    timeoutSeconds: number,
+    handlers: WatchHandlers<T>,
+    signal: AbortSignal,
+  ): Promise<void> {
     this.watches++;
     return new Promise((resolve, reject) => {
       let settled = false;

@@ -5,11 +5,25 @@ let rv = 1;
 const nextRv = () => String(rv++);
 
 export function namespace(name: string): Namespace {
-  return { apiVersion: 'v1', kind: 'Namespace', metadata: { name, resourceVersion: nextRv() }, status: { phase: 'Active' } };
+  return {
+    apiVersion: 'v1',
+    kind: 'Namespace',
+    metadata: { name, resourceVersion: nextRv() },
+    status: { phase: 'Active' },
+  };
 }
 
-export function service(name: string, selector: Record<string, string> | undefined, ports: { port: number; targetPort?: number }[] = [{ port: 80 }]): Service {
-  return { apiVersion: 'v1', kind: 'Service', metadata: { name, namespace: 'shop', resourceVersion: nextRv() }, spec: { selector, ports } };
+export function service(
+  name: string,
+  selector: Record<string, string> | undefined,
+  ports: { port: number; targetPort?: number }[] = [{ port: 80 }],
+): Service {
+  return {
+    apiVersion: 'v1',
+    kind: 'Service',
+    metadata: { name, namespace: 'shop', resourceVersion: nextRv() },
+    spec: { selector, ports },
+  };
 }
 
 export function deployment(name: string, labels: Record<string, string>, replicas = 1, ready = replicas): Workload {
@@ -35,7 +49,13 @@ export function pod(name: string, o: PodOptions = {}): Pod {
   return {
     apiVersion: 'v1',
     kind: 'Pod',
-    metadata: { name, namespace: 'shop', labels: o.labels ?? {}, resourceVersion: nextRv(), ...(o.deleting ? { deletionTimestamp: '2024-01-01T00:00:00Z' } : {}) },
+    metadata: {
+      name,
+      namespace: 'shop',
+      labels: o.labels ?? {},
+      resourceVersion: nextRv(),
+      ...(o.deleting ? { deletionTimestamp: '2024-01-01T00:00:00Z' } : {}),
+    },
     spec: { containers: containers.map((c) => ({ name: c, image: 'node:20', ports: [{ containerPort: 8080 }] })) },
     status: {
       phase: o.phase ?? 'Running',

@@ -54,7 +54,12 @@ export const expectedStrategy = (istio: boolean): 'istio' | 'router' => (istio &
  */
 export const needsMesh = {
   get skip(): string | false {
-    return clusterMissing() || (onRealCluster ? "Istio's routing: the sandbox emulates the mesh; the real cluster has Istio's CRDs but no data plane (its labelled namespaces get the router, as the router variant tests)" : false);
+    return (
+      clusterMissing() ||
+      (onRealCluster
+        ? "Istio's routing: the sandbox emulates the mesh; the real cluster has Istio's CRDs but no data plane (its labelled namespaces get the router, as the router variant tests)"
+        : false)
+    );
   },
 };
 
@@ -79,7 +84,10 @@ export class MemoryLogger implements Logger {
 }
 
 /** The code under test, reading the test kubeconfig as the devlane.kubeconfig setting would. */
-export function openClusters(logger: Logger = new MemoryLogger(), informer: { batchMs?: number } = { batchMs: 5 }): KubeClusters {
+export function openClusters(
+  logger: Logger = new MemoryLogger(),
+  informer: { batchMs?: number } = { batchMs: 5 },
+): KubeClusters {
   if (!kubeconfigPath) throw new Error('DEVLANE_TEST_KUBECONFIG is not set');
   return new KubeClusters({ setting: () => kubeconfigPath, env: {} }, { logger, idleMs: 0, informer });
 }
@@ -108,11 +116,19 @@ export async function fault(f: Fault): Promise<void> {
   const body = JSON.stringify(f);
   const mod = url.protocol === 'https:' ? https : http;
   await new Promise<void>((resolve, reject) => {
-    const req = mod.request(url, { ...opts, method: 'POST', headers: { ...opts.headers, 'content-type': 'application/json' } }, (res) => {
-      let text = '';
-      res.on('data', (d) => (text += d));
-      res.on('end', () => (res.statusCode === 200 ? resolve() : reject(new Error(`fault ${f.kind}: the sandbox answered ${res.statusCode}: ${text}`))));
-    });
+    const req = mod.request(
+      url,
+      { ...opts, method: 'POST', headers: { ...opts.headers, 'content-type': 'application/json' } },
+      (res) => {
+        let text = '';
+        res.on('data', (d) => (text += d));
+        res.on('end', () =>
+          res.statusCode === 200
+            ? resolve()
+            : reject(new Error(`fault ${f.kind}: the sandbox answered ${res.statusCode}: ${text}`)),
+        );
+      },
+    );
     req.on('error', reject);
     req.end(body);
   });
@@ -150,7 +166,12 @@ export class TestNamespace {
   }
 
   /** A pod running `node -e SCRIPT` (image node:20; the sandbox runs the host's node for it). */
-  createNodePod(name: string, script: string, labels: Record<string, string> = { app: name }, port?: number): Promise<V1Pod> {
+  createNodePod(
+    name: string,
+    script: string,
+    labels: Record<string, string> = { app: name },
+    port?: number,
+  ): Promise<V1Pod> {
     return this.api.createNamespacedPod({
       namespace: this.name,
       body: {
@@ -158,7 +179,14 @@ export class TestNamespace {
         spec: {
           restartPolicy: 'Always',
           terminationGracePeriodSeconds: 1,
-          containers: [{ name: 'app', image: 'node:20', command: ['node', '-e', script], ...(port ? { ports: [{ containerPort: port }] } : {}) }],
+          containers: [
+            {
+              name: 'app',
+              image: 'node:20',
+              command: ['node', '-e', script],
+              ...(port ? { ports: [{ containerPort: port }] } : {}),
+            },
+          ],
         },
       },
     });
@@ -174,7 +202,11 @@ export class TestNamespace {
 }
 
 /** Polls until `check` returns something truthy; fails with `what` and the last error after timeoutMs. */
-export async function until<T>(what: string, check: () => T | undefined | false | Promise<T | undefined | false>, timeoutMs = 60_000): Promise<T> {
+export async function until<T>(
+  what: string,
+  check: () => T | undefined | false | Promise<T | undefined | false>,
+  timeoutMs = 60_000,
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   let last: unknown;
   for (;;) {
@@ -184,7 +216,10 @@ export async function until<T>(what: string, check: () => T | undefined | false 
     } catch (err) {
       last = err;
     }
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${last ? ` (last error: ${(last as Error).message})` : ''}`);
+    if (Date.now() > deadline)
+      throw new Error(
+        `timed out after ${timeoutMs} ms waiting for ${what}${last ? ` (last error: ${(last as Error).message})` : ''}`,
+      );
     await new Promise((r) => setTimeout(r, 100));
   }
 }

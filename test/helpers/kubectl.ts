@@ -7,7 +7,10 @@ import { randomBytes } from 'node:crypto';
 
 export const kubeconfig = (): string => {
   const k = process.env.DEVLANE_TEST_KUBECONFIG;
-  if (!k) throw new Error('DEVLANE_TEST_KUBECONFIG is not set: run the integration tests with `npm test -- integration` (it starts a sandbox), or set it to a kubeconfig');
+  if (!k)
+    throw new Error(
+      'DEVLANE_TEST_KUBECONFIG is not set: run the integration tests with `npm test -- integration` (it starts a sandbox), or set it to a kubeconfig',
+    );
   return k;
 };
 export const isSandbox = (): boolean => process.env.DEVLANE_TEST_SANDBOX === '1';
@@ -43,13 +46,16 @@ export function kubectlOk(args: string[], opts: { input?: string; context?: stri
   return r.stdout;
 }
 
-export function kubectlJson<T = any>(args: string[], opts: { context?: string } = {}): T { // eslint-disable-line @typescript-eslint/no-explicit-any
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export function kubectlJson<T = any>(args: string[], opts: { context?: string } = {}): T {
   return JSON.parse(kubectlOk([...args, '-o', 'json'], opts)) as T;
 }
 
 /** A running kubectl (get -w, logs -f): collect its output until stopped. */
 export function kubectlStream(args: string[], context = contexts.admin) {
-  const child = spawn('kubectl', ['--kubeconfig', kubeconfig(), '--context', context, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn('kubectl', ['--kubeconfig', kubeconfig(), '--context', context, ...args], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let out = '';
   let err = '';
   child.stdout.on('data', (d) => (out += d));
@@ -88,18 +94,35 @@ export function kubectlStream(args: string[], context = contexts.admin) {
  * that the product runs under test with the rights a user is told to grant, no more.
  */
 export function bindDevelopers(namespace: string): void {
-  kubectlOk(['create', 'rolebinding', 'devlane-developer', '-n', namespace, '--clusterrole=devlane-developer', '--user=alice', '--user=bob']);
+  kubectlOk([
+    'create',
+    'rolebinding',
+    'devlane-developer',
+    '-n',
+    namespace,
+    '--clusterrole=devlane-developer',
+    '--user=alice',
+    '--user=bob',
+  ]);
 }
 
 /** Creates a namespace with a random name; returns it and a cleanup that deletes it and waits. */
 export function tempNamespace(prefix = 'dl-test'): { name: string; cleanup: () => void } {
   const name = `${prefix}-${randomBytes(3).toString('hex')}`;
   kubectlOk(['create', 'namespace', name]);
-  return { name, cleanup: () => void kubectl(['delete', 'namespace', name, '--wait=true', '--timeout=120s'], { timeoutMs: 130_000 }) };
+  return {
+    name,
+    cleanup: () => void kubectl(['delete', 'namespace', name, '--wait=true', '--timeout=120s'], { timeoutMs: 130_000 }),
+  };
 }
 
 /** Polls `check` until it returns a truthy value; throws with `what` after timeoutMs. */
-export async function eventually<T>(what: string, check: () => T | undefined | false, timeoutMs = 60_000, everyMs = 250): Promise<T> {
+export async function eventually<T>(
+  what: string,
+  check: () => T | undefined | false,
+  timeoutMs = 60_000,
+  everyMs = 250,
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   let last: unknown;
   for (;;) {
@@ -109,7 +132,8 @@ export async function eventually<T>(what: string, check: () => T | undefined | f
     } catch (err) {
       last = err;
     }
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}${last ? `: ${(last as Error).message}` : ''}`);
+    if (Date.now() > deadline)
+      throw new Error(`timed out waiting for ${what}${last ? `: ${(last as Error).message}` : ''}`);
     await new Promise((r) => setTimeout(r, everyMs));
   }
 }

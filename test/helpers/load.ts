@@ -169,9 +169,28 @@ export interface Load {
 
 /** Starts the generator in `pod` (a node pod, e.g. from startClientPod). */
 export function startLoad(namespace: string, pod: string, opts: LoadOptions): Load {
-  const child = spawn('kubectl', ['--kubeconfig', kubeconfig(), '--context', contexts.admin, 'exec', '-i', '-n', namespace, pod, '--', 'node', '-e', script, JSON.stringify({ phase: 'before', ...opts })], {
-    stdio: ['pipe', 'pipe', 'pipe'],
-  });
+  const child = spawn(
+    'kubectl',
+    [
+      '--kubeconfig',
+      kubeconfig(),
+      '--context',
+      contexts.admin,
+      'exec',
+      '-i',
+      '-n',
+      namespace,
+      pod,
+      '--',
+      'node',
+      '-e',
+      script,
+      JSON.stringify({ phase: 'before', ...opts }),
+    ],
+    {
+      stdio: ['pipe', 'pipe', 'pipe'],
+    },
+  );
   let out = '';
   let err = '';
   child.stdout.on('data', (d) => (out += d));
@@ -187,7 +206,9 @@ export function startLoad(namespace: string, pod: string, opts: LoadOptions): Lo
       try {
         return JSON.parse(line) as LoadSummary;
       } catch {
-        throw new Error(`the load generator in ${namespace}/${pod} exited (${code}) without a summary:\n${out}\n${err}`);
+        throw new Error(
+          `the load generator in ${namespace}/${pod} exited (${code}) without a summary:\n${out}\n${err}`,
+        );
       }
     },
   };

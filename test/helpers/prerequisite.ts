@@ -6,9 +6,15 @@ import { spawnSync } from 'node:child_process';
 /** `false` when nothing is missing; else the reason to skip, or (under CI=true) a thrown error. */
 export function prerequisite(missing: string | false): string | false {
   if (!missing) return false;
-  if (process.env.CI === 'true') throw new Error(`${missing}. On CI every prerequisite is installed, so a missing one fails the run instead of skipping tests.`);
+  if (process.env.CI === 'true')
+    throw new Error(
+      `${missing}. On CI every prerequisite is installed, so a missing one fails the run instead of skipping tests.`,
+    );
   return missing;
 }
 
 /** The `skip` option of the tests that run a real nginx. */
-export const needsNginx = (): string | false => prerequisite(spawnSync('nginx', ['-v']).status === 0 ? false : 'nginx is not installed (apt-get install nginx-light)');
+export const needsNginx = (): string | false =>
+  prerequisite(
+    spawnSync('nginx', ['-v']).status === 0 ? false : 'nginx is not installed (apt-get install nginx-light)',
+  );

@@ -37,7 +37,11 @@ export interface SandboxProcess {
 export async function startSandbox(args: string[] = ['--empty'], timeoutMs = 120_000): Promise<SandboxProcess> {
   const dir = mkdtempSync(join(tmpdir(), 'devlane-sandbox-test-'));
   const kc = join(dir, 'kubeconfig');
-  const child = spawn(process.execPath, [join(REPO, 'out/sandbox/main.js'), '--kubeconfig', kc, '--state-dir', join(dir, 'state'), ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(
+    process.execPath,
+    [join(REPO, 'out/sandbox/main.js'), '--kubeconfig', kc, '--state-dir', join(dir, 'state'), ...args],
+    { stdio: ['ignore', 'pipe', 'pipe'] },
+  );
   let out = '';
   child.stdout!.on('data', (d) => (out += d));
   child.stderr!.on('data', (d) => (out += d));
@@ -46,14 +50,15 @@ export async function startSandbox(args: string[] = ['--empty'], timeoutMs = 120
     kubeconfig: kc,
     dir,
     output: () => out,
-    stop: () => new Promise((r) => {
-      if (child.exitCode !== null) return r(child.exitCode);
-      child.once('exit', (code) => {
-        rmSync(dir, { recursive: true, force: true });
-        r(code);
-      });
-      child.kill('SIGTERM');
-    }),
+    stop: () =>
+      new Promise((r) => {
+        if (child.exitCode !== null) return r(child.exitCode);
+        child.once('exit', (code) => {
+          rmSync(dir, { recursive: true, force: true });
+          r(code);
+        });
+        child.kill('SIGTERM');
+      }),
   };
   await new Promise<void>((ok, fail) => {
     const timer = setTimeout(() => fail(new Error(`sandbox not ready after ${timeoutMs} ms:\n${out}`)), timeoutMs);

@@ -57,10 +57,19 @@ const file = 'ratings/server.js';
 export async function savesUnderLoad(o: SavesOptions): Promise<SavesResult> {
   const workspace = mkdtempSync(join(tmpdir(), 'devlane-ws-'));
   cpSync(join(REPO, 'sandbox/demo/src'), workspace, { recursive: true });
-  const clusters = new KubeClusters({ setting: () => kubeconfigPath, env: {} }, { logger: new MemoryLogger(), idleMs: 0 });
+  const clusters = new KubeClusters(
+    { setting: () => kubeconfigPath, env: {} },
+    { logger: new MemoryLogger(), idleMs: 0 },
+  );
   const conn = clusters.connection(contexts.alice);
   const logger = new MemoryLogger();
-  const sessions = new Sessions({ api: conn.objects, context: contexts.alice, namespace: o.namespace, participant: conn.context.user, logger });
+  const sessions = new Sessions({
+    api: conn.objects,
+    context: contexts.alice,
+    namespace: o.namespace,
+    participant: conn.context.user,
+    logger,
+  });
   const mapping = await findMapping(workspace, 'ratings');
   const started = await sessions.start({ service: 'ratings', session: o.session, sync: mapping }, o.signal);
   let sync: ServiceSyncHandle | undefined;
@@ -73,11 +82,35 @@ export async function savesUnderLoad(o: SavesOptions): Promise<SavesResult> {
     };
     await eventually('the routed answer from the copy', () => stars() === '4.5', 60_000);
     const saves = new Emitter<string>();
-    sync = await startServiceSync({ api: conn.objects, namespace: o.namespace, session: o.session, service: 'ratings', workspaceFolder: workspace, logger, onDidSave: saves.event }, o.signal);
+    sync = await startServiceSync(
+      {
+        api: conn.objects,
+        namespace: o.namespace,
+        session: o.session,
+        service: 'ratings',
+        workspaceFolder: workspace,
+        logger,
+        onDidSave: saves.event,
+      },
+      o.signal,
+    );
     const devService = started.devService;
-    proxy = await RoutedProxy.start({ cluster: conn, namespace: o.namespace, service: 'ratings', routeKey: started.routeKey, devService: (s) => (s === 'ratings' ? devService : undefined), logger });
+    proxy = await RoutedProxy.start({
+      cluster: conn,
+      namespace: o.namespace,
+      service: 'ratings',
+      routeKey: started.routeKey,
+      devService: (s) => (s === 'ratings' ? devService : undefined),
+      logger,
+    });
 
-    const load = startLoad(o.namespace, o.client, { url: 'http://ratings/ratings/p-1', rate: o.rate, maxSeconds: 900, headers: key, phase: 'baseline' });
+    const load = startLoad(o.namespace, o.client, {
+      url: 'http://ratings/ratings/p-1',
+      rate: o.rate,
+      maxSeconds: 900,
+      headers: key,
+      phase: 'baseline',
+    });
     const localBaseline = localLoad(proxy.url, conn, o.namespace, started.routeKey, devService);
     await new Promise((r) => setTimeout(r, o.baselineSeconds * 1000));
     const proxyBaseline = (await localBaseline.stop()).proxy;
@@ -115,7 +148,13 @@ export async function savesUnderLoad(o: SavesOptions): Promise<SavesResult> {
  * Routed GETs from this process through Open Routed URL, one after another on fresh connections,
  * and Try a request alongside (each Try opens its own forward, as the panel does).
  */
-function localLoad(url: string, cluster: Parameters<typeof sendTry>[0]['cluster'], namespace: string, routeKey: string, devService: string) {
+function localLoad(
+  url: string,
+  cluster: Parameters<typeof sendTry>[0]['cluster'],
+  namespace: string,
+  routeKey: string,
+  devService: string,
+) {
   let stopping = false;
   const proxy: LocalSummary = { sent: 0, failed: 0, errors: [], latencies: [] };
   const tryRequest: LocalSummary = { sent: 0, failed: 0, errors: [], latencies: [] };
@@ -134,7 +173,9 @@ function localLoad(url: string, cluster: Parameters<typeof sendTry>[0]['cluster'
           .get(`${url}ratings/p-1`, { agent: false, timeout: 30_000 }, (res) => {
             let body = '';
             res.on('data', (d) => (body += d));
-            res.on('end', () => resolve(res.statusCode === 200 ? undefined : `HTTP ${res.statusCode}: ${body.slice(0, 200)}`));
+            res.on('end', () =>
+              resolve(res.statusCode === 200 ? undefined : `HTTP ${res.statusCode}: ${body.slice(0, 200)}`),
+            );
             res.on('error', (e) => resolve(e.message));
           })
           .on('error', (e) => resolve(e.message));
@@ -146,8 +187,18 @@ function localLoad(url: string, cluster: Parameters<typeof sendTry>[0]['cluster'
   const viaTry = async () => {
     while (!stopping) {
       const t0 = performance.now();
-      const r = await sendTry({ cluster, namespace, routeKey, devService, request: { method: 'GET', path: '/ratings/p-1', headers: '', body: '', target: 'ratings', routed: true } });
-      record(tryRequest, t0, !r.ok ? r.error : r.status !== 200 ? `HTTP ${r.status}: ${r.body.slice(0, 200)}` : undefined);
+      const r = await sendTry({
+        cluster,
+        namespace,
+        routeKey,
+        devService,
+        request: { method: 'GET', path: '/ratings/p-1', headers: '', body: '', target: 'ratings', routed: true },
+      });
+      record(
+        tryRequest,
+        t0,
+        !r.ok ? r.error : r.status !== 200 ? `HTTP ${r.status}: ${r.body.slice(0, 200)}` : undefined,
+      );
       await new Promise((r) => setTimeout(r, 50));
     }
   };

@@ -12,8 +12,25 @@ import { REPO } from './sandbox';
 
 /** A long-running node pod to make requests from. */
 export async function startClientPod(namespace: string, name = 'client'): Promise<string> {
-  kubectlOk(['run', name, '-n', namespace, '--image=node:20', '--restart=Never', '--labels=test=client', '--command', '--', 'node', '-e', 'setInterval(() => {}, 1 << 30)']);
-  await eventually(`client pod in ${namespace}`, () => kubectlJson(['get', 'pod', name, '-n', namespace]).status?.phase === 'Running', 60_000);
+  kubectlOk([
+    'run',
+    name,
+    '-n',
+    namespace,
+    '--image=node:20',
+    '--restart=Never',
+    '--labels=test=client',
+    '--command',
+    '--',
+    'node',
+    '-e',
+    'setInterval(() => {}, 1 << 30)',
+  ]);
+  await eventually(
+    `client pod in ${namespace}`,
+    () => kubectlJson(['get', 'pod', name, '-n', namespace]).status?.phase === 'Running',
+    60_000,
+  );
   return name;
 }
 
@@ -24,7 +41,12 @@ http.get(url, { headers }, (res) => { let b = ''; res.on('data', (d) => (b += d)
   .on('error', (e) => { process.stdout.write(JSON.stringify({ status: 0, body: e.message })); });`;
 
 /** GET from inside the cluster; returns status and parsed JSON body (or text). */
-export function getFromPod(namespace: string, pod: string, url: string, headers: Record<string, string> = {}): { status: number; body: any } {
+export function getFromPod(
+  namespace: string,
+  pod: string,
+  url: string,
+  headers: Record<string, string> = {},
+): { status: number; body: any } {
   const out = kubectlOk(['exec', '-n', namespace, pod, '--', 'node', '-e', getScript, url, JSON.stringify(headers)]);
   const r = JSON.parse(out);
   try {
@@ -48,7 +70,8 @@ const serverManaged = ['resourceVersion', 'uid', 'creationTimestamp', 'generatio
  * Kinds left out of a snapshot because they change on their own, whatever Devlane does: Events are a
  * log every component appends to, and metrics.k8s.io reports live usage.
  */
-const changingKinds = (name: string) => name === 'events' || name === 'events.events.k8s.io' || name.endsWith('.metrics.k8s.io');
+const changingKinds = (name: string) =>
+  name === 'events' || name === 'events.events.k8s.io' || name.endsWith('.metrics.k8s.io');
 
 let discovered: string[] | undefined;
 /**
@@ -58,7 +81,8 @@ let discovered: string[] | undefined;
 function namespacedKinds(): string[] {
   if (discovered) return discovered;
   const r = kubectl(['api-resources', '--namespaced', '-o', 'name', '--verbs=list']);
-  if (r.code !== 0 && !(r.stdout.trim() && /unable to retrieve the complete list of server APIs/.test(r.stderr))) throw new Error(`kubectl api-resources failed (${r.code}): ${r.stderr}`);
+  if (r.code !== 0 && !(r.stdout.trim() && /unable to retrieve the complete list of server APIs/.test(r.stderr)))
+    throw new Error(`kubectl api-resources failed (${r.code}): ${r.stderr}`);
   discovered = r.stdout
     .split('\n')
     .map((l) => l.trim())
@@ -67,8 +91,12 @@ function namespacedKinds(): string[] {
 }
 
 /** What an endpoint list says: which addresses serve which ports, and whether they are ready. */
-const endpointSet = (addresses: string[], ports: string[]) => ({ addresses: [...new Set(addresses)].sort(), ports: [...new Set(ports)].sort() });
-const portNames = (ports: any[] | undefined): string[] => (ports ?? []).map((p) => `${p.name ?? ''}:${p.port}/${p.protocol ?? 'TCP'}`);
+const endpointSet = (addresses: string[], ports: string[]) => ({
+  addresses: [...new Set(addresses)].sort(),
+  ports: [...new Set(ports)].sort(),
+});
+const portNames = (ports: any[] | undefined): string[] =>
+  (ports ?? []).map((p) => `${p.name ?? ''}:${p.port}/${p.protocol ?? 'TCP'}`);
 
 /**
  * The key and comparable form of one object. Endpoints and EndpointSlices are rewritten by their
@@ -81,12 +109,26 @@ const portNames = (ports: any[] | undefined): string[] => (ports ?? []).map((p) 
 function comparable(o: any): [string, any] {
   const meta = o.metadata;
   if (o.kind === 'Endpoints') {
-    const addrs = (o.subsets ?? []).flatMap((s: any) => [...(s.addresses ?? []).map((a: any) => `${a.ip} ready`), ...(s.notReadyAddresses ?? []).map((a: any) => `${a.ip} not-ready`)]);
-    return [`Endpoints/${meta.name}`, { labels: meta.labels ?? {}, ...endpointSet(addrs, portNames((o.subsets ?? []).flatMap((s: any) => s.ports ?? []))) }];
+    const addrs = (o.subsets ?? []).flatMap((s: any) => [
+      ...(s.addresses ?? []).map((a: any) => `${a.ip} ready`),
+      ...(s.notReadyAddresses ?? []).map((a: any) => `${a.ip} not-ready`),
+    ]);
+    return [
+      `Endpoints/${meta.name}`,
+      {
+        labels: meta.labels ?? {},
+        ...endpointSet(addrs, portNames((o.subsets ?? []).flatMap((s: any) => s.ports ?? []))),
+      },
+    ];
   }
   if (o.kind === 'EndpointSlice') {
-    const addrs = (o.endpoints ?? []).flatMap((e: any) => (e.addresses ?? []).map((a: string) => `${a} ${e.conditions?.ready === false ? 'not-ready' : 'ready'}`));
-    return [`EndpointSlice/${meta.labels?.['kubernetes.io/service-name'] ?? meta.name}/${o.addressType}`, endpointSet(addrs, portNames(o.ports))];
+    const addrs = (o.endpoints ?? []).flatMap((e: any) =>
+      (e.addresses ?? []).map((a: string) => `${a} ${e.conditions?.ready === false ? 'not-ready' : 'ready'}`),
+    );
+    return [
+      `EndpointSlice/${meta.labels?.['kubernetes.io/service-name'] ?? meta.name}/${o.addressType}`,
+      endpointSet(addrs, portNames(o.ports)),
+    ];
   }
   for (const k of serverManaged) delete meta[k];
   delete o.status;
@@ -108,15 +150,25 @@ export function snapshot(namespace: string): Record<string, any> {
     const [key, value] = comparable(o);
     const seen = out[key];
     // A Service's addresses may be split over several slices: compare their union.
-    if (seen && o.kind === 'EndpointSlice') out[key] = endpointSet([...seen.addresses, ...value.addresses], [...seen.ports, ...value.ports]);
+    if (seen && o.kind === 'EndpointSlice')
+      out[key] = endpointSet([...seen.addresses, ...value.addresses], [...seen.ports, ...value.ports]);
     else out[key] = value;
   }
   return out;
 }
 
 /** Waits (with a deadline that only catches a hang) until the namespace equals `before` again. */
-export async function expectRestored(namespace: string, before: Record<string, any>, timeoutMs = 180_000): Promise<void> {
-  await eventually('the namespace to equal its snapshot', () => (assert.deepEqual(snapshot(namespace), before), true), timeoutMs, 1000);
+export async function expectRestored(
+  namespace: string,
+  before: Record<string, any>,
+  timeoutMs = 180_000,
+): Promise<void> {
+  await eventually(
+    'the namespace to equal its snapshot',
+    () => (assert.deepEqual(snapshot(namespace), before), true),
+    timeoutMs,
+    1000,
+  );
 }
 
 export interface CliResult {
@@ -126,7 +178,15 @@ export interface CliResult {
   json?: any;
 }
 
-const cliArgv = (args: string[], context: string) => [process.execPath, join(REPO, 'dist/cli.js'), '--kubeconfig', kubeconfig(), '--context', context, ...args];
+const cliArgv = (args: string[], context: string) => [
+  process.execPath,
+  join(REPO, 'dist/cli.js'),
+  '--kubeconfig',
+  kubeconfig(),
+  '--context',
+  context,
+  ...args,
+];
 
 /** Runs dist/cli.js (built by `npm test`) as `context`. */
 export function cli(args: string[], context = contexts.alice, timeoutMs = 240_000): CliResult {
@@ -146,14 +206,28 @@ export function cli(args: string[], context = contexts.alice, timeoutMs = 240_00
 export { kubectl, kubectlOk, kubectlJson, eventually };
 
 /** Whether util-linux's `script` is here to give the CLI a terminal (test/helpers/prerequisite.ts). */
-export const needsTerminal = (): string | false => prerequisite(spawnSync('script', ['--version']).status === 0 ? false : "util-linux's script is not installed (it gives the CLI a terminal to ask on)");
+export const needsTerminal = (): string | false =>
+  prerequisite(
+    spawnSync('script', ['--version']).status === 0
+      ? false
+      : "util-linux's script is not installed (it gives the CLI a terminal to ask on)",
+  );
 
 /**
  * Runs dist/cli.js on a terminal of its own (a pty made by util-linux's `script`), typing `typed`
  * as the user would. What the terminal showed (stdout and stderr, with the echo) is `output`.
  */
-export function cliOnTerminal(args: string[], typed: string, context = contexts.alice, timeoutMs = 240_000): { code: number; output: string } {
+export function cliOnTerminal(
+  args: string[],
+  typed: string,
+  context = contexts.alice,
+  timeoutMs = 240_000,
+): { code: number; output: string } {
   const quote = (a: string) => `'${a.replace(/'/g, "'\\''")}'`;
-  const r = spawnSync('script', ['--quiet', '--return', '--command', cliArgv(args, context).map(quote).join(' '), '/dev/null'], { input: typed, encoding: 'utf8', timeout: timeoutMs });
+  const r = spawnSync(
+    'script',
+    ['--quiet', '--return', '--command', cliArgv(args, context).map(quote).join(' '), '/dev/null'],
+    { input: typed, encoding: 'utf8', timeout: timeoutMs },
+  );
   return { code: r.status ?? 1, output: `${r.stdout ?? ''}${r.stderr ?? ''}` };
 }

@@ -10,7 +10,9 @@ import { REPO } from './sandbox';
 /* eslint-disable @typescript-eslint/no-explicit-any */
 /** The demo shop's objects (without its Namespace) moved into `namespace`. */
 export function shopManifests(namespace: string): string {
-  const docs = parseAllDocuments(readFileSync(join(REPO, 'sandbox/demo/manifests/shop-plain.yaml'), 'utf8')).map((d) => d.toJS() as any);
+  const docs = parseAllDocuments(readFileSync(join(REPO, 'sandbox/demo/manifests/shop-plain.yaml'), 'utf8')).map(
+    (d) => d.toJS() as any,
+  );
   return docs
     .filter((d) => d.kind !== 'Namespace')
     .map((d) => stringify({ ...d, metadata: { ...d.metadata, namespace } }))
@@ -29,10 +31,14 @@ export async function createShop(prefix: string, opts: { istio: boolean }): Prom
   if (opts.istio) kubectlOk(['label', 'namespace', namespace, 'istio-injection=enabled']);
   kubectlOk(['apply', '-f', '-'], { input: shopManifests(namespace) });
   bindDevelopers(namespace);
-  await eventually(`the shop in ${namespace} to be ready`, () => {
-    const deps = kubectlJson(['get', 'deployments', '-n', namespace]).items as any[];
-    return deps.length === 3 && deps.every((d) => (d.status?.readyReplicas ?? 0) >= 1);
-  }, 120_000);
+  await eventually(
+    `the shop in ${namespace} to be ready`,
+    () => {
+      const deps = kubectlJson(['get', 'deployments', '-n', namespace]).items as any[];
+      return deps.length === 3 && deps.every((d) => (d.status?.readyReplicas ?? 0) >= 1);
+    },
+    120_000,
+  );
   return { namespace, cleanup: () => void kubectl(['delete', 'namespace', namespace, '--wait=false']) };
 }
 

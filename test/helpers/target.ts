@@ -24,4 +24,8 @@ if (onRealCluster) {
 }
 
 /** A short name of the cluster under test, for messages: "sandbox" or "real cluster". */
-export const clusterName = onRealCluster ? 'real cluster' : process.env.DEVLANE_TEST_SANDBOX === '1' ? 'sandbox' : 'cluster';
+export const clusterName = onRealCluster
+  ? 'real cluster'
+  : process.env.DEVLANE_TEST_SANDBOX === '1'
+    ? 'sandbox'
+    : 'cluster';

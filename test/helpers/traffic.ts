@@ -50,9 +50,18 @@ const signal = () => {
 export const cycleLabel = (i: number) => `cycle ${i}`;
 
 export async function churn(o: ChurnOptions): Promise<ChurnResult> {
-  const clusters = new KubeClusters({ setting: () => kubeconfig(), env: {} }, { logger: new MemoryLogger(), idleMs: 0 });
+  const clusters = new KubeClusters(
+    { setting: () => kubeconfig(), env: {} },
+    { logger: new MemoryLogger(), idleMs: 0 },
+  );
   const conn = clusters.connection(contexts.alice);
-  const sessions = new Sessions({ api: conn.objects, context: contexts.alice, namespace: o.namespace, participant: conn.context.user, logger: new MemoryLogger() });
+  const sessions = new Sessions({
+    api: conn.objects,
+    context: contexts.alice,
+    namespace: o.namespace,
+    participant: conn.context.user,
+    logger: new MemoryLogger(),
+  });
   const url = 'http://web/healthz';
   const maxSeconds = 3600;
   const loads = {
@@ -92,7 +101,12 @@ export async function churn(o: ChurnOptions): Promise<ChurnResult> {
 /** The failures the generators saw, one line each, with the session events to read them against. */
 export function describeFailures(r: ChurnResult): string | undefined {
   const failures = Object.entries(r.loads).flatMap(([load, summary]) =>
-    Object.entries(summary).flatMap(([phase, s]) => s.firstFailures.map((f) => `${load}, ${phase}, ${new Date(f.at).toISOString()}: ${f.error} after ${f.ms} ms${f.body ? `: ${f.body}` : ''}`)),
+    Object.entries(summary).flatMap(([phase, s]) =>
+      s.firstFailures.map(
+        (f) =>
+          `${load}, ${phase}, ${new Date(f.at).toISOString()}: ${f.error} after ${f.ms} ms${f.body ? `: ${f.body}` : ''}`,
+      ),
+    ),
   );
   return failures.length ? `failures:\n${failures.join('\n')}\nsession events:\n${r.events.join('\n')}` : undefined;
 }

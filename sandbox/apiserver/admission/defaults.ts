@@ -51,9 +51,11 @@ export function defaultPodSpec(spec: Obj): void {
   for (const c of spec.containers ?? []) defaultContainer(c);
   for (const c of spec.initContainers ?? []) defaultContainer(c);
   for (const v of spec.volumes ?? []) {
-    for (const k of ['configMap', 'secret', 'downwardAPI', 'projected']) if (v[k]) setIfAbsent(v[k], 'defaultMode', 420);
+    for (const k of ['configMap', 'secret', 'downwardAPI', 'projected'])
+      if (v[k]) setIfAbsent(v[k], 'defaultMode', 420);
     if (v.secret) setIfAbsent(v.secret, 'defaultMode', 420);
-    if (v.downwardAPI) for (const i of v.downwardAPI.items ?? []) if (i.fieldRef) setIfAbsent(i.fieldRef, 'apiVersion', 'v1');
+    if (v.downwardAPI)
+      for (const i of v.downwardAPI.items ?? []) if (i.fieldRef) setIfAbsent(i.fieldRef, 'apiVersion', 'v1');
   }
 }
 
@@ -69,14 +71,16 @@ export function defaultPodOnCreate(pod: KObject, nodeName: string): void {
   // DefaultTolerationSeconds admission.
   const tol: Obj[] = (spec.tolerations ??= []);
   for (const key of ['node.kubernetes.io/not-ready', 'node.kubernetes.io/unreachable']) {
-    if (!tol.some((t) => t.key === key)) tol.push({ key, operator: 'Exists', effect: 'NoExecute', tolerationSeconds: 300 });
+    if (!tol.some((t) => t.key === key))
+      tol.push({ key, operator: 'Exists', effect: 'NoExecute', tolerationSeconds: 300 });
   }
   const scheduledNow = !spec.nodeName;
   if (!spec.nodeName) spec.nodeName = nodeName;
   const now = new Date().toISOString().replace(/\.\d{3}Z$/, 'Z');
   const qos = qosClass(spec);
   pod.status = { phase: 'Pending', qosClass: qos };
-  if (scheduledNow || spec.nodeName) pod.status.conditions = [{ type: 'PodScheduled', status: 'True', lastProbeTime: null, lastTransitionTime: now }];
+  if (scheduledNow || spec.nodeName)
+    pod.status.conditions = [{ type: 'PodScheduled', status: 'True', lastProbeTime: null, lastTransitionTime: now }];
 }
 
 function qosClass(spec: Obj): string {
@@ -147,7 +151,8 @@ export function defaultObject(key: string, o: KObject, op: 'create' | 'update'):
       setIfAbsent(o, 'type', 'Opaque');
       if (o.stringData && typeof o.stringData === 'object') {
         o.data = { ...(o.data ?? {}) };
-        for (const [k, v] of Object.entries(o.stringData)) o.data[k] = Buffer.from(String(v), 'utf8').toString('base64');
+        for (const [k, v] of Object.entries(o.stringData))
+          o.data[k] = Buffer.from(String(v), 'utf8').toString('base64');
         delete o.stringData;
       }
       break;

@@ -35,7 +35,11 @@ function dropEmptyMetadata(obj: KObject): void {
   const meta = obj.metadata as Record<string, unknown>;
   for (const f of ['labels', 'annotations', 'finalizers', 'ownerReferences']) {
     const v = meta[f];
-    if (v !== undefined && (Array.isArray(v) ? v.length === 0 : typeof v === 'object' && v !== null && Object.keys(v).length === 0)) delete meta[f];
+    if (
+      v !== undefined &&
+      (Array.isArray(v) ? v.length === 0 : typeof v === 'object' && v !== null && Object.keys(v).length === 0)
+    )
+      delete meta[f];
   }
 }
 
@@ -50,12 +54,27 @@ function markSidecar(store: Store, pod: KObject): void {
   const ns = pod.metadata.namespace ? store.tryGet('namespaces', undefined, pod.metadata.namespace) : undefined;
   if (ns?.metadata.labels?.['istio-injection'] !== 'enabled') return;
   const annotations = (pod.metadata.annotations ??= {});
-  if (annotations['sidecar.istio.io/inject'] === 'false' || pod.metadata.labels?.['sidecar.istio.io/inject'] === 'false') return;
-  annotations['sidecar.istio.io/status'] ??= JSON.stringify({ initContainers: [], containers: ['istio-proxy'], volumes: [], imagePullSecrets: null, revision: 'default' });
+  if (
+    annotations['sidecar.istio.io/inject'] === 'false' ||
+    pod.metadata.labels?.['sidecar.istio.io/inject'] === 'false'
+  )
+    return;
+  annotations['sidecar.istio.io/status'] ??= JSON.stringify({
+    initContainers: [],
+    containers: ['istio-proxy'],
+    volumes: [],
+    imagePullSecrets: null,
+    revision: 'default',
+  });
   (pod.metadata.labels ??= {})['security.istio.io/tlsMode'] ??= 'istio';
 }
 
-export function validate(info: ResourceInfo, obj: Parameters<typeof objectErrors>[1], old: Parameters<typeof objectErrors>[1] | undefined, subresource?: string): void {
+export function validate(
+  info: ResourceInfo,
+  obj: Parameters<typeof objectErrors>[1],
+  old: Parameters<typeof objectErrors>[1] | undefined,
+  subresource?: string,
+): void {
   const errs = schemaErrors(info.key, obj);
   // The semantic checks read typed fields: they run when the schema found nothing, or only missing
   // fields (as upstream, which reports both: a Deployment with no selector also has a template its

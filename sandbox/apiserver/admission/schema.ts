@@ -113,7 +113,12 @@ function toFieldError(obj: unknown, e: AjvError): FieldError {
     case 'type':
       return { type: 'Invalid', field, value, detail: `must be ${describeType(String(e.params.type))}` };
     case 'enum':
-      return { type: 'NotSupported', field, value, detail: `supported values: ${(e.params.allowedValues as unknown[]).map((v) => JSON.stringify(v)).join(', ')}` };
+      return {
+        type: 'NotSupported',
+        field,
+        value,
+        detail: `supported values: ${(e.params.allowedValues as unknown[]).map((v) => JSON.stringify(v)).join(', ')}`,
+      };
     case 'format':
       return { type: 'Invalid', field, value, detail: `must be a valid ${String(e.params.format)}` };
     case 'pattern':
@@ -121,11 +126,21 @@ function toFieldError(obj: unknown, e: AjvError): FieldError {
     case 'maxLength':
     case 'maxItems':
     case 'maximum':
-      return { type: 'Invalid', field, value, detail: `must be no more than ${String(e.params.limit)}${e.keyword === 'maxLength' ? ' characters' : e.keyword === 'maxItems' ? ' items' : ''}` };
+      return {
+        type: 'Invalid',
+        field,
+        value,
+        detail: `must be no more than ${String(e.params.limit)}${e.keyword === 'maxLength' ? ' characters' : e.keyword === 'maxItems' ? ' items' : ''}`,
+      };
     case 'minLength':
     case 'minItems':
     case 'minimum':
-      return { type: 'Invalid', field, value, detail: `must be at least ${String(e.params.limit)}${e.keyword === 'minLength' ? ' characters' : e.keyword === 'minItems' ? ' items' : ''}` };
+      return {
+        type: 'Invalid',
+        field,
+        value,
+        detail: `must be at least ${String(e.params.limit)}${e.keyword === 'minLength' ? ' characters' : e.keyword === 'minItems' ? ' items' : ''}`,
+      };
     default:
       return { type: 'Invalid', field, value, detail: e.message ?? `fails the schema rule "${e.keyword}"` };
   }
@@ -154,7 +169,12 @@ export function schemaErrors(key: string, obj: KObject): FieldError[] {
   }
   if (out.length === 0 && (v.errors?.length ?? 0) > 0) {
     const e = v.errors![0];
-    out.push({ type: 'Invalid', field: fieldPath(e.instancePath) || '<root>', value: valueAt(data, e.instancePath), detail: e.message ?? `fails the schema rule "${e.keyword}"` });
+    out.push({
+      type: 'Invalid',
+      field: fieldPath(e.instancePath) || '<root>',
+      value: valueAt(data, e.instancePath),
+      detail: e.message ?? `fails the schema rule "${e.keyword}"`,
+    });
   }
   return out;
 }

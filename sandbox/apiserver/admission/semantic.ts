@@ -26,32 +26,71 @@ const MSG = {
 /** Names that are path segments only (RBAC objects) vs DNS names. */
 function nameErrors(key: string, name: string | undefined, field = 'metadata.name'): FieldError[] {
   if (!name) return [];
-  if (key.startsWith('roles.') || key.startsWith('clusterroles.') || key.startsWith('rolebindings.') || key.startsWith('clusterrolebindings.')) {
+  if (
+    key.startsWith('roles.') ||
+    key.startsWith('clusterroles.') ||
+    key.startsWith('rolebindings.') ||
+    key.startsWith('clusterrolebindings.')
+  ) {
     if (name === '.' || name === '..' || name.includes('/') || name.includes('%')) {
       return [{ type: 'Invalid', field, value: name, detail: `may not contain '/' or '%' and may not be '.' or '..'` }];
     }
     return [];
   }
   if (key === 'namespaces') {
-    if (!DNS1123_LABEL.test(name) || name.length > 63) return [{ type: 'Invalid', field, value: name, detail: name.length > 63 ? 'must be no more than 63 characters' : MSG.label }];
+    if (!DNS1123_LABEL.test(name) || name.length > 63)
+      return [
+        {
+          type: 'Invalid',
+          field,
+          value: name,
+          detail: name.length > 63 ? 'must be no more than 63 characters' : MSG.label,
+        },
+      ];
     return [];
   }
   if (key === 'services') {
-    if (!DNS1035_LABEL.test(name) || name.length > 63) return [{ type: 'Invalid', field, value: name, detail: name.length > 63 ? 'must be no more than 63 characters' : MSG.dns1035 }];
+    if (!DNS1035_LABEL.test(name) || name.length > 63)
+      return [
+        {
+          type: 'Invalid',
+          field,
+          value: name,
+          detail: name.length > 63 ? 'must be no more than 63 characters' : MSG.dns1035,
+        },
+      ];
     return [];
   }
-  if (!DNS1123_SUBDOMAIN.test(name) || name.length > 253) return [{ type: 'Invalid', field, value: name, detail: name.length > 253 ? 'must be no more than 253 characters' : MSG.subdomain }];
+  if (!DNS1123_SUBDOMAIN.test(name) || name.length > 253)
+    return [
+      {
+        type: 'Invalid',
+        field,
+        value: name,
+        detail: name.length > 253 ? 'must be no more than 253 characters' : MSG.subdomain,
+      },
+    ];
   return [];
 }
 
 function qualifiedNameErrors(key: string, field: string): FieldError[] {
   const parts = key.split('/');
-  if (parts.length > 2) return [{ type: 'Invalid', field, value: key, detail: `a qualified name must consist of alphanumeric characters, '-', '_' or '.', and must start and end with an alphanumeric character (e.g. 'MyName',  or 'my.name',  or '123-abc', regex used for validation is '([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]') with an optional DNS subdomain prefix and '/' (e.g. 'example.com/MyName')` }];
+  if (parts.length > 2)
+    return [
+      {
+        type: 'Invalid',
+        field,
+        value: key,
+        detail: `a qualified name must consist of alphanumeric characters, '-', '_' or '.', and must start and end with an alphanumeric character (e.g. 'MyName',  or 'my.name',  or '123-abc', regex used for validation is '([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]') with an optional DNS subdomain prefix and '/' (e.g. 'example.com/MyName')`,
+      },
+    ];
   const [prefix, name] = parts.length === 2 ? parts : [undefined, parts[0]];
   const errs: FieldError[] = [];
-  if (prefix !== undefined && (!DNS1123_SUBDOMAIN.test(prefix) || prefix.length > 253)) errs.push({ type: 'Invalid', field, value: key, detail: `prefix part ${MSG.subdomain}` });
+  if (prefix !== undefined && (!DNS1123_SUBDOMAIN.test(prefix) || prefix.length > 253))
+    errs.push({ type: 'Invalid', field, value: key, detail: `prefix part ${MSG.subdomain}` });
   if (!name) errs.push({ type: 'Invalid', field, value: key, detail: 'name part must be non-empty' });
-  else if (name.length > 63) errs.push({ type: 'Invalid', field, value: key, detail: 'name part must be no more than 63 characters' });
+  else if (name.length > 63)
+    errs.push({ type: 'Invalid', field, value: key, detail: 'name part must be no more than 63 characters' });
   else if (!QUALIFIED_NAME.test(name)) errs.push({ type: 'Invalid', field, value: key, detail: MSG.qualifiedName });
   return errs;
 }
@@ -88,15 +127,36 @@ function templateErrors(o: KObject): FieldError[] {
   const labels = o.spec?.template?.metadata?.labels ?? {};
   if (!sel) {
     // No selector (the schema reports it missing) selects nothing, so the template does not match it.
-    errs.push({ type: 'Invalid', field: 'spec.template.metadata.labels', value: labels, detail: '`selector` does not match template `labels`' });
+    errs.push({
+      type: 'Invalid',
+      field: 'spec.template.metadata.labels',
+      value: labels,
+      detail: '`selector` does not match template `labels`',
+    });
   } else if (Object.keys(sel.matchLabels ?? {}).length === 0 && (sel.matchExpressions ?? []).length === 0) {
-    errs.push({ type: 'Invalid', field: 'spec.selector', value: sel, detail: `empty selector is invalid for ${o.kind === 'Deployment' ? 'deployment' : 'replicaset'}` });
+    errs.push({
+      type: 'Invalid',
+      field: 'spec.selector',
+      value: sel,
+      detail: `empty selector is invalid for ${o.kind === 'Deployment' ? 'deployment' : 'replicaset'}`,
+    });
   } else if (!matchesSelector(sel, labels)) {
-    errs.push({ type: 'Invalid', field: 'spec.template.metadata.labels', value: labels, detail: '`selector` does not match template `labels`' });
+    errs.push({
+      type: 'Invalid',
+      field: 'spec.template.metadata.labels',
+      value: labels,
+      detail: '`selector` does not match template `labels`',
+    });
   }
   errs.push(...labelErrors(labels, 'spec.template.metadata.labels'));
   errs.push(...podSpecErrors(o.spec?.template?.spec, 'spec.template.spec'));
-  if (typeof o.spec?.replicas === 'number' && o.spec.replicas < 0) errs.push({ type: 'Invalid', field: 'spec.replicas', value: o.spec.replicas, detail: 'must be greater than or equal to 0' });
+  if (typeof o.spec?.replicas === 'number' && o.spec.replicas < 0)
+    errs.push({
+      type: 'Invalid',
+      field: 'spec.replicas',
+      value: o.spec.replicas,
+      detail: 'must be greater than or equal to 0',
+    });
   return errs;
 }
 
@@ -104,13 +164,17 @@ function podSpecErrors(spec: Obj | undefined, at: string): FieldError[] {
   if (!spec) return [];
   const errs: FieldError[] = [];
   const seen = new Set<string>();
-  const containers = [...(spec.initContainers ?? []).map((c: Obj, i: number) => [c, `${at}.initContainers[${i}]`]), ...(spec.containers ?? []).map((c: Obj, i: number) => [c, `${at}.containers[${i}]`])] as [Obj, string][];
+  const containers = [
+    ...(spec.initContainers ?? []).map((c: Obj, i: number) => [c, `${at}.initContainers[${i}]`]),
+    ...(spec.containers ?? []).map((c: Obj, i: number) => [c, `${at}.containers[${i}]`]),
+  ] as [Obj, string][];
   if ((spec.containers ?? []).length === 0) errs.push({ type: 'Required', field: `${at}.containers` });
   for (const [c, f] of containers) {
     if (typeof c.name === 'string') {
       if (seen.has(c.name)) errs.push({ type: 'Duplicate', field: `${f}.name`, value: c.name });
       seen.add(c.name);
-      if (!DNS1123_LABEL.test(c.name)) errs.push({ type: 'Invalid', field: `${f}.name`, value: c.name, detail: MSG.label });
+      if (!DNS1123_LABEL.test(c.name))
+        errs.push({ type: 'Invalid', field: `${f}.name`, value: c.name, detail: MSG.label });
     }
     if (!c.image) errs.push({ type: 'Required', field: `${f}.image` });
   }
@@ -121,7 +185,8 @@ function podSpecErrors(spec: Obj | undefined, at: string): FieldError[] {
   }
   for (const [c, f] of containers) {
     for (const [i, m] of (c.volumeMounts ?? []).entries()) {
-      if (m.name && !vols.has(m.name)) errs.push({ type: 'NotFound' as never, field: `${f}.volumeMounts[${i}].name`, value: m.name });
+      if (m.name && !vols.has(m.name))
+        errs.push({ type: 'NotFound' as never, field: `${f}.volumeMounts[${i}].name`, value: m.name });
     }
   }
   return errs.map((e) => ((e.type as string) === 'NotFound' ? { ...e, type: 'Invalid', detail: 'not found' } : e));
@@ -138,8 +203,12 @@ function configKeyErrors(k: string, field: string): FieldError[] {
 }
 
 export function objectErrors(key: string, o: KObject): FieldError[] {
-  const errs: FieldError[] = [...nameErrors(key, o.metadata.name), ...labelErrors(o.metadata.labels, 'metadata.labels')];
-  if (o.metadata.generateName && !o.metadata.name) errs.push(...nameErrors(key, o.metadata.generateName + 'x', 'metadata.generateName'));
+  const errs: FieldError[] = [
+    ...nameErrors(key, o.metadata.name),
+    ...labelErrors(o.metadata.labels, 'metadata.labels'),
+  ];
+  if (o.metadata.generateName && !o.metadata.name)
+    errs.push(...nameErrors(key, o.metadata.generateName + 'x', 'metadata.generateName'));
   switch (key) {
     case 'deployments.apps':
     case 'replicasets.apps':
@@ -156,18 +225,26 @@ export function objectErrors(key: string, o: KObject): FieldError[] {
       break;
     case 'persistentvolumeclaims': {
       const s = o.spec ?? {};
-      if (!s.dataSource && !s.dataSourceRef && (s.accessModes ?? []).length === 0) errs.push({ type: 'Required', field: 'spec.accessModes', detail: 'at least 1 access mode is required' });
+      if (!s.dataSource && !s.dataSourceRef && (s.accessModes ?? []).length === 0)
+        errs.push({ type: 'Required', field: 'spec.accessModes', detail: 'at least 1 access mode is required' });
       for (const [i, m] of (s.accessModes ?? []).entries()) {
         if (!['ReadWriteOnce', 'ReadOnlyMany', 'ReadWriteMany', 'ReadWriteOncePod'].includes(m)) {
-          errs.push({ type: 'NotSupported', field: `spec.accessModes[${i}]`, value: m, detail: 'supported values: "ReadOnlyMany", "ReadWriteMany", "ReadWriteOnce", "ReadWriteOncePod"' });
+          errs.push({
+            type: 'NotSupported',
+            field: `spec.accessModes[${i}]`,
+            value: m,
+            detail: 'supported values: "ReadOnlyMany", "ReadWriteMany", "ReadWriteOnce", "ReadWriteOncePod"',
+          });
         }
       }
-      if (s.resources?.requests?.storage === undefined) errs.push({ type: 'Required', field: 'spec.resources[storage]' });
+      if (s.resources?.requests?.storage === undefined)
+        errs.push({ type: 'Required', field: 'spec.resources[storage]' });
       break;
     }
     case 'services': {
       const s = o.spec ?? {};
-      if (s.type !== 'ExternalName' && s.clusterIP !== 'None' && (s.ports ?? []).length === 0) errs.push({ type: 'Required', field: 'spec.ports' });
+      if (s.type !== 'ExternalName' && s.clusterIP !== 'None' && (s.ports ?? []).length === 0)
+        errs.push({ type: 'Required', field: 'spec.ports' });
       const names = new Set<string>();
       for (const [i, p] of (s.ports ?? []).entries()) {
         if ((s.ports ?? []).length > 1 && !p.name) errs.push({ type: 'Required', field: `spec.ports[${i}].name` });
@@ -175,11 +252,28 @@ export function objectErrors(key: string, o: KObject): FieldError[] {
           if (names.has(p.name)) errs.push({ type: 'Duplicate', field: `spec.ports[${i}].name`, value: p.name });
           names.add(p.name);
         }
-        if (typeof p.port === 'number' && (p.port < 1 || p.port > 65535)) errs.push({ type: 'Invalid', field: `spec.ports[${i}].port`, value: p.port, detail: 'must be between 1 and 65535, inclusive' });
-        if (typeof p.targetPort === 'number' && (p.targetPort < 1 || p.targetPort > 65535)) errs.push({ type: 'Invalid', field: `spec.ports[${i}].targetPort`, value: p.targetPort, detail: 'must be between 1 and 65535, inclusive' });
+        if (typeof p.port === 'number' && (p.port < 1 || p.port > 65535))
+          errs.push({
+            type: 'Invalid',
+            field: `spec.ports[${i}].port`,
+            value: p.port,
+            detail: 'must be between 1 and 65535, inclusive',
+          });
+        if (typeof p.targetPort === 'number' && (p.targetPort < 1 || p.targetPort > 65535))
+          errs.push({
+            type: 'Invalid',
+            field: `spec.ports[${i}].targetPort`,
+            value: p.targetPort,
+            detail: 'must be between 1 and 65535, inclusive',
+          });
       }
       if (s.type && !['ClusterIP', 'NodePort', 'LoadBalancer', 'ExternalName'].includes(s.type)) {
-        errs.push({ type: 'NotSupported', field: 'spec.type', value: s.type, detail: 'supported values: "ClusterIP", "ExternalName", "LoadBalancer", "NodePort"' });
+        errs.push({
+          type: 'NotSupported',
+          field: 'spec.type',
+          value: s.type,
+          detail: 'supported values: "ClusterIP", "ExternalName", "LoadBalancer", "NodePort"',
+        });
       }
       errs.push(...labelErrors(s.selector, 'spec.selector'));
       break;
@@ -197,7 +291,8 @@ export function updateErrors(key: string, o: KObject, old: KObject, subresource:
   switch (key) {
     case 'deployments.apps':
     case 'replicasets.apps':
-      if (!same(o.spec?.selector, old.spec?.selector)) errs.push({ type: 'Invalid', field: 'spec.selector', value: o.spec?.selector, detail: MSG.immutable });
+      if (!same(o.spec?.selector, old.spec?.selector))
+        errs.push({ type: 'Invalid', field: 'spec.selector', value: o.spec?.selector, detail: MSG.immutable });
       break;
     case 'pods': {
       const strip = (spec: Obj | undefined) => {
@@ -214,7 +309,8 @@ export function updateErrors(key: string, o: KObject, old: KObject, subresource:
         errs.push({
           type: 'Forbidden',
           field: 'spec',
-          detail: 'pod updates may not change fields other than `spec.containers[*].image`,`spec.initContainers[*].image`,`spec.activeDeadlineSeconds`,`spec.tolerations` (only additions to existing tolerations),`spec.terminationGracePeriodSeconds` (allow it to be set to 1 if it was previously negative)',
+          detail:
+            'pod updates may not change fields other than `spec.containers[*].image`,`spec.initContainers[*].image`,`spec.activeDeadlineSeconds`,`spec.tolerations` (only additions to existing tolerations),`spec.terminationGracePeriodSeconds` (allow it to be set to 1 if it was previously negative)',
         });
       }
       break;
@@ -235,10 +331,13 @@ export function updateErrors(key: string, o: KObject, old: KObject, subresource:
     case 'configmaps':
     case 'secrets': {
       if (old.immutable === true) {
-        if (!same(o.data, old.data) || !same(o.binaryData, old.binaryData)) errs.push({ type: 'Forbidden', field: 'data', detail: 'field is immutable when `immutable` is set' });
-        if (o.immutable !== true) errs.push({ type: 'Forbidden', field: 'immutable', detail: 'field is immutable when `immutable` is set' });
+        if (!same(o.data, old.data) || !same(o.binaryData, old.binaryData))
+          errs.push({ type: 'Forbidden', field: 'data', detail: 'field is immutable when `immutable` is set' });
+        if (o.immutable !== true)
+          errs.push({ type: 'Forbidden', field: 'immutable', detail: 'field is immutable when `immutable` is set' });
       }
-      if (key === 'secrets' && (o.type ?? 'Opaque') !== (old.type ?? 'Opaque')) errs.push({ type: 'Invalid', field: 'type', value: o.type, detail: MSG.immutable });
+      if (key === 'secrets' && (o.type ?? 'Opaque') !== (old.type ?? 'Opaque'))
+        errs.push({ type: 'Invalid', field: 'type', value: o.type, detail: MSG.immutable });
       break;
     }
     case 'persistentvolumeclaims': {
@@ -250,13 +349,19 @@ export function updateErrors(key: string, o: KObject, old: KObject, subresource:
         return c;
       };
       if (!same(strip(o.spec), strip(old.spec))) {
-        errs.push({ type: 'Forbidden', field: 'spec', detail: 'spec is immutable after creation except resources.requests and volumeAttributesClassName for bound claims' });
+        errs.push({
+          type: 'Forbidden',
+          field: 'spec',
+          detail:
+            'spec is immutable after creation except resources.requests and volumeAttributesClassName for bound claims',
+        });
       }
       break;
     }
     case 'rolebindings.rbac.authorization.k8s.io':
     case 'clusterrolebindings.rbac.authorization.k8s.io':
-      if (!same(o.roleRef, old.roleRef)) errs.push({ type: 'Invalid', field: 'roleRef', value: o.roleRef, detail: 'cannot change roleRef' });
+      if (!same(o.roleRef, old.roleRef))
+        errs.push({ type: 'Invalid', field: 'roleRef', value: o.roleRef, detail: 'cannot change roleRef' });
       break;
   }
   return errs;

@@ -25,7 +25,8 @@ export function applyPatch(info: ResourceInfo, current: KObject, contentType: st
     );
   }
   const allowed = supportedPatchTypes(info);
-  if (!allowed.includes(contentType)) throw new ApiError(415, 'UnsupportedMediaType', '415: Unsupported Media Type', {});
+  if (!allowed.includes(contentType))
+    throw new ApiError(415, 'UnsupportedMediaType', '415: Unsupported Media Type', {});
   let patch: unknown;
   try {
     patch = JSON.parse(body.toString('utf8'));
@@ -45,7 +46,8 @@ export function applyPatch(info: ResourceInfo, current: KObject, contentType: st
     } else out = strategicMergePatch(current, patch, patchMetaFor(info.group, info.kind)!);
   } catch (e) {
     // As the real server: the reason stays on the server side (its log), the client gets the generic message.
-    if (e instanceof JsonPatchError) throw new ApiError(422, 'Invalid', 'the server rejected our request due to an error in our request', {});
+    if (e instanceof JsonPatchError)
+      throw new ApiError(422, 'Invalid', 'the server rejected our request due to an error in our request', {});
     if (e instanceof StrategicPatchError) throw badRequest(e.message);
     throw e;
   }

@@ -15,7 +15,10 @@ export interface Operation {
 export function parsePointer(p: string): string[] {
   if (p === '') return [];
   if (!p.startsWith('/')) throw new JsonPatchError(`invalid JSON pointer "${p}": it must start with "/"`);
-  return p.slice(1).split('/').map((s) => s.replace(/~1/g, '/').replace(/~0/g, '~'));
+  return p
+    .slice(1)
+    .split('/')
+    .map((s) => s.replace(/~1/g, '/').replace(/~0/g, '~'));
 }
 
 type Container = Record<string, unknown> | unknown[];
@@ -23,7 +26,8 @@ type Container = Record<string, unknown> | unknown[];
 /** The parent container and the last token of a pointer into `doc`. */
 function locate(doc: unknown, path: string): { parent: Container; key: string } {
   const tokens = parsePointer(path);
-  if (tokens.length === 0) throw new JsonPatchError(`the path "${path}" points at the whole document, which cannot be changed this way`);
+  if (tokens.length === 0)
+    throw new JsonPatchError(`the path "${path}" points at the whole document, which cannot be changed this way`);
   let cur: unknown = doc;
   for (const t of tokens.slice(0, -1)) {
     cur = child(cur, t, path);
@@ -67,7 +71,8 @@ function remove(doc: unknown, path: string): unknown {
   const { parent, key } = locate(doc, path);
   if (Array.isArray(parent)) parent.splice(index(key, parent.length, false, path), 1);
   else {
-    if (!Object.prototype.hasOwnProperty.call(parent, key)) throw new JsonPatchError(`unable to remove nonexistent key: ${key}: missing value`);
+    if (!Object.prototype.hasOwnProperty.call(parent, key))
+      throw new JsonPatchError(`unable to remove nonexistent key: ${key}: missing value`);
     delete parent[key];
   }
   return doc;
@@ -93,7 +98,8 @@ export function applyJsonPatch(doc: unknown, ops: unknown): unknown {
     }
     const op = raw as unknown as Operation;
     const needsValue = op.op === 'add' || op.op === 'replace' || op.op === 'test';
-    if (needsValue && !('value' in raw)) throw new JsonPatchError(`operation "${op.op}" on "${op.path}" has no "value"`);
+    if (needsValue && !('value' in raw))
+      throw new JsonPatchError(`operation "${op.op}" on "${op.path}" has no "value"`);
     switch (op.op) {
       case 'add':
         out = add(out, op.path, structuredClone(op.value));

@@ -11,8 +11,16 @@ export interface FieldMeta {
 }
 export type TypeMeta = Record<string, FieldMeta>;
 
-const merge = (mergeKey?: string, fields?: TypeMeta): FieldMeta => ({ strategies: ['merge'], ...(mergeKey ? { mergeKey } : {}), ...(fields ? { fields } : {}) });
-const mergeRetain = (mergeKey: string, fields?: TypeMeta): FieldMeta => ({ strategies: ['merge', 'retainKeys'], mergeKey, ...(fields ? { fields } : {}) });
+const merge = (mergeKey?: string, fields?: TypeMeta): FieldMeta => ({
+  strategies: ['merge'],
+  ...(mergeKey ? { mergeKey } : {}),
+  ...(fields ? { fields } : {}),
+});
+const mergeRetain = (mergeKey: string, fields?: TypeMeta): FieldMeta => ({
+  strategies: ['merge', 'retainKeys'],
+  mergeKey,
+  ...(fields ? { fields } : {}),
+});
 const nested = (fields: TypeMeta): FieldMeta => ({ fields });
 
 const objectMeta: TypeMeta = {

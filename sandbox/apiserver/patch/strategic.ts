@@ -25,7 +25,8 @@ function mergeMap(orig: Obj, patch: Obj, meta: TypeMeta | undefined): Obj | unde
   const directive = patch.$patch;
   if (directive === 'delete') return undefined;
   if (directive === 'replace') return stripDirectives(patch, meta) as Obj;
-  if (directive !== undefined && directive !== 'merge') throw new StrategicPatchError(`unknown patch type: ${String(directive)} in map: ${JSON.stringify(patch)}`);
+  if (directive !== undefined && directive !== 'merge')
+    throw new StrategicPatchError(`unknown patch type: ${String(directive)} in map: ${JSON.stringify(patch)}`);
 
   if (patch.$retainKeys !== undefined) {
     const keep = patch.$retainKeys;
@@ -61,7 +62,9 @@ function mergeMap(orig: Obj, patch: Obj, meta: TypeMeta | undefined): Obj | unde
       continue;
     }
     if (Array.isArray(v)) {
-      orig[k] = fm?.strategies?.includes('merge') ? mergeList(Array.isArray(cur) ? cur : [], v, fm) : stripDirectives(v, fm?.fields);
+      orig[k] = fm?.strategies?.includes('merge')
+        ? mergeList(Array.isArray(cur) ? cur : [], v, fm)
+        : stripDirectives(v, fm?.fields);
       continue;
     }
     orig[k] = v;
@@ -98,12 +101,17 @@ function mergeList(orig: unknown[], patch: unknown[], fm: FieldMeta): unknown[] 
   }
   const out = orig.map((o) => structuredClone(o));
   for (const p of patch) {
-    if (!isObject(p)) throw new StrategicPatchError(`the list element ${JSON.stringify(p)} must be an object with the merge key "${key}"`);
-    if (!(key in p)) throw new StrategicPatchError(`map: ${JSON.stringify(p)} does not contain declared merge key: ${key}`);
+    if (!isObject(p))
+      throw new StrategicPatchError(
+        `the list element ${JSON.stringify(p)} must be an object with the merge key "${key}"`,
+      );
+    if (!(key in p))
+      throw new StrategicPatchError(`map: ${JSON.stringify(p)} does not contain declared merge key: ${key}`);
     const i = out.findIndex((o) => isObject(o) && o[key] === p[key]);
     if (p.$patch === 'delete') {
       if (i >= 0) {
-        for (let j = out.length - 1; j >= 0; j--) if (isObject(out[j]) && (out[j] as Obj)[key] === p[key]) out.splice(j, 1);
+        for (let j = out.length - 1; j >= 0; j--)
+          if (isObject(out[j]) && (out[j] as Obj)[key] === p[key]) out.splice(j, 1);
       }
       continue;
     }
@@ -128,7 +136,9 @@ function patchOrder(merged: unknown[], orig: unknown[], patch: unknown[], key: s
   const id = (x: unknown) => (isObject(x) ? x[key] : undefined);
   const patchIds = patch.filter((p) => isObject(p) && p.$patch !== 'delete').map(id);
   const origIds = orig.map(id);
-  const named = merged.filter((x) => patchIds.includes(id(x))).sort((a, b) => patchIds.indexOf(id(a)) - patchIds.indexOf(id(b)));
+  const named = merged
+    .filter((x) => patchIds.includes(id(x)))
+    .sort((a, b) => patchIds.indexOf(id(a)) - patchIds.indexOf(id(b)));
   const rest = merged.filter((x) => !patchIds.includes(id(x)));
   const out: unknown[] = [];
   let i = 0;
@@ -158,7 +168,8 @@ function reorder(list: unknown[], order: unknown[], key: string | undefined): un
 
 /** A value from a patch, without the directives (which mean nothing where there is nothing to merge with). */
 function stripDirectives(v: unknown, meta: TypeMeta | undefined): unknown {
-  if (Array.isArray(v)) return v.filter((x) => !(isObject(x) && x.$patch === 'delete')).map((x) => stripDirectives(x, meta));
+  if (Array.isArray(v))
+    return v.filter((x) => !(isObject(x) && x.$patch === 'delete')).map((x) => stripDirectives(x, meta));
   if (!isObject(v)) return v;
   const out: Obj = {};
   for (const [k, x] of Object.entries(v)) {

@@ -11,16 +11,49 @@ const MAGIC = Buffer.from([0x6b, 0x38, 0x73, 0x00]);
 
 /** Fields that are pointers in Go: present means set, so a zero is kept. */
 const ZERO_MATTERS = new Set([
-  'replicas', 'revisionHistoryLimit', 'runAsUser', 'runAsGroup', 'fsGroup', 'defaultMode', 'mode', 'terminationGracePeriodSeconds',
-  'activeDeadlineSeconds', 'progressDeadlineSeconds', 'immutable', 'automountServiceAccountToken', 'optional', 'readOnlyRootFilesystem',
-  'privileged', 'allowPrivilegeEscalation', 'runAsNonRoot', 'enableServiceLinks', 'gracePeriodSeconds', 'orphanDependents', 'ready',
-  'serving', 'terminating', 'leaseDurationSeconds', 'leaseTransitions', 'priority', 'shareProcessNamespace', 'hostUsers', 'setHostnameAsFQDN',
-  'controller', 'blockOwnerDeletion', 'allocateLoadBalancerNodePorts', 'publishNotReadyAddresses', 'expirationSeconds', 'tolerationSeconds',
+  'replicas',
+  'revisionHistoryLimit',
+  'runAsUser',
+  'runAsGroup',
+  'fsGroup',
+  'defaultMode',
+  'mode',
+  'terminationGracePeriodSeconds',
+  'activeDeadlineSeconds',
+  'progressDeadlineSeconds',
+  'immutable',
+  'automountServiceAccountToken',
+  'optional',
+  'readOnlyRootFilesystem',
+  'privileged',
+  'allowPrivilegeEscalation',
+  'runAsNonRoot',
+  'enableServiceLinks',
+  'gracePeriodSeconds',
+  'orphanDependents',
+  'ready',
+  'serving',
+  'terminating',
+  'leaseDurationSeconds',
+  'leaseTransitions',
+  'priority',
+  'shareProcessNamespace',
+  'hostUsers',
+  'setHostnameAsFQDN',
+  'controller',
+  'blockOwnerDeletion',
+  'allocateLoadBalancerNodePorts',
+  'publishNotReadyAddresses',
+  'expirationSeconds',
+  'tolerationSeconds',
 ]);
 
 class Reader {
   pos = 0;
-  constructor(readonly buf: Buffer, readonly end = buf.length) {}
+  constructor(
+    readonly buf: Buffer,
+    readonly end = buf.length,
+  ) {}
   varint(): bigint {
     let result = 0n;
     let shift = 0n;
@@ -94,7 +127,9 @@ function special(type: string, buf: Buffer): unknown {
       return timeString(s, n, type.endsWith('MicroTime'));
     }
     case 'apimachinery.pkg.util.intstr.IntOrString':
-      return Number(m.get(1) ?? 0n) === 1 ? (m.get(3) as Buffer | undefined)?.toString('utf8') ?? '' : Number(BigInt.asIntN(32, (m.get(2) as bigint | undefined) ?? 0n));
+      return Number(m.get(1) ?? 0n) === 1
+        ? ((m.get(3) as Buffer | undefined)?.toString('utf8') ?? '')
+        : Number(BigInt.asIntN(32, (m.get(2) as bigint | undefined) ?? 0n));
     case 'apimachinery.pkg.api.resource.Quantity':
       return (m.get(1) as Buffer | undefined)?.toString('utf8') ?? '0';
     case 'apimachinery.pkg.apis.meta.v1.FieldsV1': {
@@ -195,12 +230,17 @@ const GROUP_PACKAGE: Record<string, string> = {
 };
 
 function unsupported(message: string): ApiError {
-  return new ApiError(415, 'UnsupportedMediaType', `${message}; nothing was changed. Send the object as JSON (application/json) instead`);
+  return new ApiError(
+    415,
+    'UnsupportedMediaType',
+    `${message}; nothing was changed. Send the object as JSON (application/json) instead`,
+  );
 }
 
 /** The JSON object a protobuf request body carries. */
 export function decodeProtobuf(body: Buffer): Record<string, unknown> {
-  if (body.length < 4 || !body.subarray(0, 4).equals(MAGIC)) throw unsupported('the protobuf body does not start with the Kubernetes "k8s\\0" envelope');
+  if (body.length < 4 || !body.subarray(0, 4).equals(MAGIC))
+    throw unsupported('the protobuf body does not start with the Kubernetes "k8s\\0" envelope');
   let unknown: Map<number, bigint | Buffer>;
   try {
     unknown = decodeMessageRaw(body.subarray(4));
@@ -213,7 +253,8 @@ export function decodeProtobuf(body: Buffer): Record<string, unknown> {
   const [group, version] = apiVersion.includes('/') ? apiVersion.split('/') : ['', apiVersion];
   const pkg = GROUP_PACKAGE[kind === 'DeleteOptions' ? 'meta.k8s.io' : group];
   const type = pkg ? `${pkg}.${version}.${kind}` : '';
-  if (!PROTO_SCHEMA[type]) throw unsupported(`the sandbox API server cannot decode ${kind} (${apiVersion}) from protobuf`);
+  if (!PROTO_SCHEMA[type])
+    throw unsupported(`the sandbox API server cannot decode ${kind} (${apiVersion}) from protobuf`);
   try {
     const obj = decodeMessage(type, (unknown.get(2) as Buffer | undefined) ?? Buffer.alloc(0), '');
     return { apiVersion, kind, ...obj };

@@ -7,7 +7,21 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 const dir = process.argv[2];
-const files = ['core', 'apps', 'rbac', 'authn', 'authz', 'coord', 'disc', 'policy', 'autoscaling', 'meta', 'intstr', 'resource', 'runtime'];
+const files = [
+  'core',
+  'apps',
+  'rbac',
+  'authn',
+  'authz',
+  'coord',
+  'disc',
+  'policy',
+  'autoscaling',
+  'meta',
+  'intstr',
+  'resource',
+  'runtime',
+];
 const messages = new Map();
 for (const f of files) {
   const text = readFileSync(join(dir, `${f}.proto`), 'utf8');
@@ -17,18 +31,54 @@ for (const f of files) {
   for (const raw of text.split('\n')) {
     const line = raw.trim();
     const m = /^message\s+(\w+)\s*{/.exec(line);
-    if (m) { cur = { name: `${pkg}.${m[1]}`, pkg, fields: [] }; messages.set(cur.name, cur); comment = []; continue; }
-    if (line === '}') { cur = undefined; continue; }
-    if (line.startsWith('//')) { comment.push(line); continue; }
-    if (!cur) { comment = []; continue; }
+    if (m) {
+      cur = { name: `${pkg}.${m[1]}`, pkg, fields: [] };
+      messages.set(cur.name, cur);
+      comment = [];
+      continue;
+    }
+    if (line === '}') {
+      cur = undefined;
+      continue;
+    }
+    if (line.startsWith('//')) {
+      comment.push(line);
+      continue;
+    }
+    if (!cur) {
+      comment = [];
+      continue;
+    }
     const fm = /^(optional|repeated)\s+([\w.]+)\s+(\w+)\s*=\s*(\d+)/.exec(line);
     const mm = /^map<\s*([\w.]+)\s*,\s*([\w.]+)\s*>\s+(\w+)\s*=\s*(\d+)/.exec(line);
-    if (fm) cur.fields.push({ label: fm[1], type: fm[2], name: fm[3], num: Number(fm[4]), optional: comment.some((c) => c.includes('+optional')) });
-    else if (mm) cur.fields.push({ label: 'map', key: mm[1], type: mm[2], name: mm[3], num: Number(mm[4]), optional: true });
+    if (fm)
+      cur.fields.push({
+        label: fm[1],
+        type: fm[2],
+        name: fm[3],
+        num: Number(fm[4]),
+        optional: comment.some((c) => c.includes('+optional')),
+      });
+    else if (mm)
+      cur.fields.push({ label: 'map', key: mm[1], type: mm[2], name: mm[3], num: Number(mm[4]), optional: true });
     comment = [];
   }
 }
-const SCALARS = new Set(['string', 'int32', 'int64', 'bool', 'bytes', 'double', 'float', 'uint32', 'uint64', 'fixed32', 'fixed64', 'sint32', 'sint64']);
+const SCALARS = new Set([
+  'string',
+  'int32',
+  'int64',
+  'bool',
+  'bytes',
+  'double',
+  'float',
+  'uint32',
+  'uint64',
+  'fixed32',
+  'fixed64',
+  'sint32',
+  'sint64',
+]);
 function resolve(type, pkg) {
   if (SCALARS.has(type)) return type;
   const t = type.replace(/^\./, '');
@@ -37,14 +87,38 @@ function resolve(type, pkg) {
   throw new Error(`unresolved type ${type} in ${pkg}`);
 }
 const roots = [
-  'k8s.io.api.core.v1.Namespace', 'k8s.io.api.core.v1.Node', 'k8s.io.api.core.v1.Pod', 'k8s.io.api.core.v1.Service', 'k8s.io.api.core.v1.Endpoints',
-  'k8s.io.api.core.v1.ConfigMap', 'k8s.io.api.core.v1.Secret', 'k8s.io.api.core.v1.ServiceAccount', 'k8s.io.api.core.v1.Event',
-  'k8s.io.api.discovery.v1.EndpointSlice', 'k8s.io.api.apps.v1.Deployment', 'k8s.io.api.apps.v1.ReplicaSet', 'k8s.io.api.coordination.v1.Lease',
-  'k8s.io.api.authentication.v1.SelfSubjectReview', 'k8s.io.api.authorization.v1.SelfSubjectAccessReview', 'k8s.io.api.authorization.v1.SelfSubjectRulesReview',
-  'k8s.io.api.rbac.v1.Role', 'k8s.io.api.rbac.v1.RoleBinding', 'k8s.io.api.rbac.v1.ClusterRole', 'k8s.io.api.rbac.v1.ClusterRoleBinding',
-  'k8s.io.api.policy.v1.Eviction', 'k8s.io.api.autoscaling.v1.Scale', 'k8s.io.apimachinery.pkg.apis.meta.v1.DeleteOptions',
+  'k8s.io.api.core.v1.Namespace',
+  'k8s.io.api.core.v1.Node',
+  'k8s.io.api.core.v1.Pod',
+  'k8s.io.api.core.v1.Service',
+  'k8s.io.api.core.v1.Endpoints',
+  'k8s.io.api.core.v1.ConfigMap',
+  'k8s.io.api.core.v1.Secret',
+  'k8s.io.api.core.v1.ServiceAccount',
+  'k8s.io.api.core.v1.Event',
+  'k8s.io.api.discovery.v1.EndpointSlice',
+  'k8s.io.api.apps.v1.Deployment',
+  'k8s.io.api.apps.v1.ReplicaSet',
+  'k8s.io.api.coordination.v1.Lease',
+  'k8s.io.api.authentication.v1.SelfSubjectReview',
+  'k8s.io.api.authorization.v1.SelfSubjectAccessReview',
+  'k8s.io.api.authorization.v1.SelfSubjectRulesReview',
+  'k8s.io.api.rbac.v1.Role',
+  'k8s.io.api.rbac.v1.RoleBinding',
+  'k8s.io.api.rbac.v1.ClusterRole',
+  'k8s.io.api.rbac.v1.ClusterRoleBinding',
+  'k8s.io.api.policy.v1.Eviction',
+  'k8s.io.api.autoscaling.v1.Scale',
+  'k8s.io.apimachinery.pkg.apis.meta.v1.DeleteOptions',
 ];
-const SPECIAL = new Set(['k8s.io.apimachinery.pkg.apis.meta.v1.Time', 'k8s.io.apimachinery.pkg.apis.meta.v1.MicroTime', 'k8s.io.apimachinery.pkg.util.intstr.IntOrString', 'k8s.io.apimachinery.pkg.api.resource.Quantity', 'k8s.io.apimachinery.pkg.apis.meta.v1.FieldsV1', 'k8s.io.apimachinery.pkg.apis.meta.v1.Duration']);
+const SPECIAL = new Set([
+  'k8s.io.apimachinery.pkg.apis.meta.v1.Time',
+  'k8s.io.apimachinery.pkg.apis.meta.v1.MicroTime',
+  'k8s.io.apimachinery.pkg.util.intstr.IntOrString',
+  'k8s.io.apimachinery.pkg.api.resource.Quantity',
+  'k8s.io.apimachinery.pkg.apis.meta.v1.FieldsV1',
+  'k8s.io.apimachinery.pkg.apis.meta.v1.Duration',
+]);
 const out = {};
 const todo = [...roots];
 while (todo.length) {
@@ -61,8 +135,13 @@ while (todo.length) {
   }
   out[name.replace(/^k8s\.io\./, '')] = fields;
 }
-const sorted = Object.fromEntries(Object.keys(out).sort().map((k) => [k, out[k]]));
-process.stdout.write(`// GENERATED by gen-schema.mjs from the generated.proto files of k8s.io/api and k8s.io/apimachinery.
+const sorted = Object.fromEntries(
+  Object.keys(out)
+    .sort()
+    .map((k) => [k, out[k]]),
+);
+process.stdout
+  .write(`// GENERATED by gen-schema.mjs from the generated.proto files of k8s.io/api and k8s.io/apimachinery.
 // Field number -> [JSON name, type, flags]; type is a scalar or another message (names without "k8s.io.");
 // flags: r repeated, m map<string, type>, o +optional (omitted from JSON when zero).
 export const PROTO_SCHEMA: Record<string, Record<number, [string, string, string?]>> = ${JSON.stringify(sorted)};

@@ -148,7 +148,8 @@ const baseTable = `table ip ${TABLE} {
 function routesScript(entries: Entry[]): string {
   const pairs = entries.filter((e) => e.localPort).map((e) => `${e.route.ip} . ${e.route.port} : ${e.localPort}`);
   let script = `flush chain ip ${TABLE} routes\n`;
-  if (pairs.length) script += `add rule ip ${TABLE} routes meta l4proto tcp redirect to ip daddr . tcp dport map { ${pairs.join(', ')} }\n`;
+  if (pairs.length)
+    script += `add rule ip ${TABLE} routes meta l4proto tcp redirect to ip daddr . tcp dport map { ${pairs.join(', ')} }\n`;
   return script;
 }
 
@@ -164,7 +165,15 @@ const keyOf = (r: Route) => `${r.ip}:${r.port}`;
 function report(): void {
   const localPorts = [...entries.values()].flatMap((e) => (e.localPort ? [e.localPort] : []));
   const errors = [...bindErrors].map(([k, code]) => ({ ip: k.split(':')[0], port: Number(k.split(':')[1]), code }));
-  process.stdout.write(JSON.stringify({ mode, ...(modeReason ? { modeReason } : {}), ...(nftError ? { error: nftError } : {}), localPorts, bindErrors: errors }) + '\n');
+  process.stdout.write(
+    JSON.stringify({
+      mode,
+      ...(modeReason ? { modeReason } : {}),
+      ...(nftError ? { error: nftError } : {}),
+      localPorts,
+      bindErrors: errors,
+    }) + '\n',
+  );
 }
 
 /** Binds 127.0.0.1 at the first free port of our range (from the top); undefined when none is left. */
@@ -185,7 +194,8 @@ async function applyRedirect(want: Map<string, Route>): Promise<void> {
   const removed: Entry[] = [];
   for (const [key, entry] of entries) {
     const route = want.get(key);
-    if (route) entry.route = route; // a new socket for the same address: the next connection uses it
+    if (route)
+      entry.route = route; // a new socket for the same address: the next connection uses it
     else {
       entries.delete(key);
       bindErrors.delete(key);

@@ -38,7 +38,14 @@ const runtimes: Record<DebugRuntime, RuntimeRule> = {
     defaultPort: 9229,
     isProgram: (p) => /^(node|nodejs)(\d+)?$/.test(base(p)),
     isImage: (i) => /(^|[-_])(node|nodejs)([-_]|$)/.test(imageName(i)),
-    launch: (argv, port) => (runtimes.node.isProgram(argv[0] ?? '') ? [argv[0], `--inspect=127.0.0.1:${port}`, ...argv.slice(1).filter((a) => !/^--inspect(-brk|-wait)?(=|$)/.test(a))] : undefined),
+    launch: (argv, port) =>
+      runtimes.node.isProgram(argv[0] ?? '')
+        ? [
+            argv[0],
+            `--inspect=127.0.0.1:${port}`,
+            ...argv.slice(1).filter((a) => !/^--inspect(-brk|-wait)?(=|$)/.test(a)),
+          ]
+        : undefined,
   },
   python: {
     defaultPort: 5678,
@@ -48,7 +55,8 @@ const runtimes: Record<DebugRuntime, RuntimeRule> = {
       if (!runtimes.python.isProgram(argv[0] ?? '')) return undefined;
       // Interpreter options stay before `-m debugpy`; what follows (a file, -m module, -c code) is debugpy's target.
       let i = 1;
-      while (i < argv.length && argv[i].startsWith('-') && argv[i] !== '-m' && argv[i] !== '-c' && argv[i] !== '-') i += pythonOptsWithValue.has(argv[i]) ? 2 : 1;
+      while (i < argv.length && argv[i].startsWith('-') && argv[i] !== '-m' && argv[i] !== '-c' && argv[i] !== '-')
+        i += pythonOptsWithValue.has(argv[i]) ? 2 : 1;
       const rest = argv.slice(i);
       if (rest[0] === '-m' && rest[1] === 'debugpy') return argv; // already under debugpy
       return [...argv.slice(0, i), '-m', 'debugpy', '--listen', `127.0.0.1:${port}`, ...rest];
@@ -83,15 +91,26 @@ export interface DebugLaunch {
  * `existingNodeOptions` is the container's NODE_OPTIONS when it is a plain value; `nodeOptionsFromElsewhere`
  * when it comes from valueFrom/envFrom (then it cannot be extended safely).
  */
-export function debugLaunch(runtime: DebugRuntime, argv: string[], port: number, env: { nodeOptions?: string; nodeOptionsFromElsewhere?: boolean } = {}): DebugLaunch {
+export function debugLaunch(
+  runtime: DebugRuntime,
+  argv: string[],
+  port: number,
+  env: { nodeOptions?: string; nodeOptionsFromElsewhere?: boolean } = {},
+): DebugLaunch {
   const launched = runtimes[runtime].launch(argv, port);
   if (launched) return { argv: launched };
   if (runtime === 'node') {
     // `npm start`, a shell script, ...: the Node process it starts reads NODE_OPTIONS.
-    if (env.nodeOptionsFromElsewhere) return { problem: 'NODE_OPTIONS comes from a ConfigMap, Secret or field reference, so Devlane cannot add --inspect to it; run the copy with a command that starts `node` directly ("run" in .vscode/devlane.json)' };
+    if (env.nodeOptionsFromElsewhere)
+      return {
+        problem:
+          'NODE_OPTIONS comes from a ConfigMap, Secret or field reference, so Devlane cannot add --inspect to it; run the copy with a command that starts `node` directly ("run" in .vscode/devlane.json)',
+      };
     return { argv, env: { NODE_OPTIONS: [env.nodeOptions, `--inspect=127.0.0.1:${port}`].filter(Boolean).join(' ') } };
   }
-  return { problem: `the program "${argv[0]}" is not the Python interpreter, so Devlane cannot start it under debugpy; set "run" in .vscode/devlane.json to a command that starts with python (e.g. ["python", "-m", "uvicorn", "app:app"])` };
+  return {
+    problem: `the program "${argv[0]}" is not the Python interpreter, so Devlane cannot start it under debugpy; set "run" in .vscode/devlane.json to a command that starts with python (e.g. ["python", "-m", "uvicorn", "app:app"])`,
+  };
 }
 
 export function debugAnnotationValue(spec: DebugSpec): string {
@@ -103,7 +122,16 @@ export function parseDebugAnnotation(value: string | undefined): DebugSpec | und
   if (!value) return undefined;
   try {
     const v = JSON.parse(value) as Partial<DebugSpec>;
-    if (!v || !debugRuntimes.includes(v.runtime as DebugRuntime) || typeof v.port !== 'number' || !Number.isInteger(v.port) || v.port < 1 || v.port > 65535 || typeof v.container !== 'string') return undefined;
+    if (
+      !v ||
+      !debugRuntimes.includes(v.runtime as DebugRuntime) ||
+      typeof v.port !== 'number' ||
+      !Number.isInteger(v.port) ||
+      v.port < 1 ||
+      v.port > 65535 ||
+      typeof v.container !== 'string'
+    )
+      return undefined;
     return { runtime: v.runtime as DebugRuntime, port: v.port, container: v.container };
   } catch {
     return undefined;

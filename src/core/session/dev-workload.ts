@@ -14,7 +14,14 @@
 import { SessionError } from './errors';
 import { annotations, devServiceName, devWorkloadName, type Role } from './names';
 import { keyPrefix, labels, managedBy } from './route-contract';
-import { debugAnnotation, debugAnnotationValue, debugLaunch, defaultDebugPort, detectRuntime, type DebugSpec } from '../debug/runtime';
+import {
+  debugAnnotation,
+  debugAnnotationValue,
+  debugLaunch,
+  defaultDebugPort,
+  detectRuntime,
+  type DebugSpec,
+} from '../debug/runtime';
 import type { Json, KubeObject, Service } from '../resources';
 import { matchesServiceSelector } from '../selectors';
 import type { DebugConfig, ServiceSync } from '../sync/config';
@@ -22,7 +29,6 @@ import { defaultRunDir } from '../sync/receiver';
 import { describeMount, mountsOfTarget } from '../sync/mounts';
 import { syncAnnotationValue } from '../sync/target';
 import { SupervisorError, supervisedContainer } from '../sync/supervisor';
-
 
 export interface OwnerRecord {
   name: string;
@@ -67,7 +73,12 @@ export interface DevWorkload {
 }
 
 export function sessionLabels(session: string, role: Role, service?: string): Record<string, string> {
-  return { [labels.session]: session, [labels.role]: role, ...(service ? { [labels.service]: service } : {}), [labels.managedBy]: managedBy };
+  return {
+    [labels.session]: session,
+    [labels.role]: role,
+    ...(service ? { [labels.service]: service } : {}),
+    [labels.managedBy]: managedBy,
+  };
 }
 
 export function ownerReference(record: OwnerRecord) {
@@ -84,7 +95,10 @@ export function selectedLabelKeys(services: Service[]): Set<string> {
 const copyValue = (value: string) => `${value.slice(0, 55).replace(/[-_.]+$/, '')}-devlane`;
 
 /** Template labels with every selected key given a value no selector uses; keys that still match something are dropped. */
-export function rewriteLabels(template: Record<string, string>, services: Service[]): { labels: Record<string, string>; rewritten: Record<string, string> } {
+export function rewriteLabels(
+  template: Record<string, string>,
+  services: Service[],
+): { labels: Record<string, string>; rewritten: Record<string, string> } {
   const keys = selectedLabelKeys(services);
   const out: Record<string, string> = {};
   const rewritten: Record<string, string> = {};
@@ -96,7 +110,8 @@ export function rewriteLabels(template: Record<string, string>, services: Servic
     } else out[k] = v;
   }
   // A Service that happens to select the rewritten values: drop the keys it uses.
-  for (const s of services) if (matchesServiceSelector(s.spec?.selector, out)) for (const k of Object.keys(s.spec!.selector!)) delete out[k];
+  for (const s of services)
+    if (matchesServiceSelector(s.spec?.selector, out)) for (const k of Object.keys(s.spec!.selector!)) delete out[k];
   return { labels: out, rewritten };
 }
 
@@ -104,13 +119,22 @@ export function rewriteLabels(template: Record<string, string>, services: Servic
 export function mainContainerIndex(containers: Json[], service: Service): number {
   for (const p of service.spec?.ports ?? []) {
     const target = p.targetPort ?? p.port;
-    const i = containers.findIndex((c) => (c.ports ?? []).some((cp: Json) => cp.containerPort === target || (typeof target === 'string' && cp.name === target)));
+    const i = containers.findIndex((c) =>
+      (c.ports ?? []).some(
+        (cp: Json) => cp.containerPort === target || (typeof target === 'string' && cp.name === target),
+      ),
+    );
     if (i >= 0) return i;
   }
   return 0;
 }
 
-function devVolumes(volumes: Json[], pvcs: PvcInfo[], rwoAsEmptyDir: boolean, deploymentName: string): { volumes: Json[]; warnings: string[] } {
+function devVolumes(
+  volumes: Json[],
+  pvcs: PvcInfo[],
+  rwoAsEmptyDir: boolean,
+  deploymentName: string,
+): { volumes: Json[]; warnings: string[] } {
   const warnings: string[] = [];
   const blocked: string[] = [];
   const out = volumes.map((v) => {
@@ -124,7 +148,9 @@ function devVolumes(volumes: Json[], pvcs: PvcInfo[], rwoAsEmptyDir: boolean, de
       blocked.push(`volume "${v.name}" (claim ${claim}, ${modes.join(', ')})`);
       return v;
     }
-    warnings.push(`volume "${v.name}" uses claim ${claim} (${modes.join(', ')}), which ${deploymentName} holds; the copy gets an empty emptyDir instead`);
+    warnings.push(
+      `volume "${v.name}" uses claim ${claim} (${modes.join(', ')}), which ${deploymentName} holds; the copy gets an empty emptyDir instead`,
+    );
     return { name: v.name, emptyDir: {} };
   });
   if (blocked.length) {
@@ -146,20 +172,29 @@ export function buildDevWorkload(input: DevWorkloadInput): DevWorkload {
   const template: Json = structuredClone(deployment.spec?.template ?? {});
   const podSpec: Json = template.spec ?? {};
   if (!Array.isArray(podSpec.containers) || podSpec.containers.length === 0) {
-    throw new SessionError('unsupported', `Deployment ${ns}/${name} has no containers to copy`, 'Nothing was created. Check the Deployment.');
+    throw new SessionError(
+      'unsupported',
+      `Deployment ${ns}/${name} has no containers to copy`,
+      'Nothing was created. Check the Deployment.',
+    );
   }
   const { labels: copyLabels, rewritten } = rewriteLabels(template.metadata?.labels ?? {}, input.services);
   const own = sessionLabels(session, 'dev', svcName);
   const podLabels = { ...copyLabels, ...own };
   const warnings: string[] = [];
 
-  const main = input.sync?.container ? namedContainerIndex(podSpec.containers, input.sync.container, `Deployment ${ns}/${name}`) : mainContainerIndex(podSpec.containers, service);
+  const main = input.sync?.container
+    ? namedContainerIndex(podSpec.containers, input.sync.container, `Deployment ${ns}/${name}`)
+    : mainContainerIndex(podSpec.containers, service);
   podSpec.containers = podSpec.containers.map((c: Json, i: number) => {
     const copy: Json = { ...c };
     delete copy.livenessProbe;
     // Host ports would collide with the original pod on the same node.
     if (copy.ports) copy.ports = copy.ports.map((p: Json) => ({ ...p, hostPort: undefined }));
-    copy.env = [...(c.env ?? []).filter((e: Json) => e.name !== 'DEVLANE_SESSION'), { name: 'DEVLANE_SESSION', value: session }];
+    copy.env = [
+      ...(c.env ?? []).filter((e: Json) => e.name !== 'DEVLANE_SESSION'),
+      { name: 'DEVLANE_SESSION', value: session },
+    ];
     if (i === main && (input.image ?? input.sync?.devImage)) copy.image = input.image ?? input.sync?.devImage;
     return JSON.parse(JSON.stringify(copy));
   });
@@ -184,7 +219,10 @@ export function buildDevWorkload(input: DevWorkloadInput): DevWorkload {
     metadata: {
       name: devName,
       ...meta('dev'),
-      annotations: { [annotations.copyOf]: `Deployment/${name}`, [annotations.rewrittenLabels]: JSON.stringify(rewritten) },
+      annotations: {
+        [annotations.copyOf]: `Deployment/${name}`,
+        [annotations.rewrittenLabels]: JSON.stringify(rewritten),
+      },
     },
     spec: {
       replicas: 1,
@@ -195,10 +233,23 @@ export function buildDevWorkload(input: DevWorkloadInput): DevWorkload {
         metadata: {
           labels: podLabels,
           annotations: {
-            ...Object.fromEntries(Object.entries((template.metadata?.annotations ?? {}) as Record<string, string>).filter(([k]) => k !== debugAnnotation && k !== annotations.sync)),
+            ...Object.fromEntries(
+              Object.entries((template.metadata?.annotations ?? {}) as Record<string, string>).filter(
+                ([k]) => k !== debugAnnotation && k !== annotations.sync,
+              ),
+            ),
             [annotations.copyOf]: `Deployment/${name}`,
             ...(dev.debug ? { [debugAnnotation]: debugAnnotationValue(dev.debug) } : {}),
-            ...(input.sync ? { [annotations.sync]: syncAnnotationValue({ container: dev.container, remotePath: input.sync.remotePath, action: input.sync.action, ownVolumes: dev.ownVolumes }) } : {}),
+            ...(input.sync
+              ? {
+                  [annotations.sync]: syncAnnotationValue({
+                    container: dev.container,
+                    remotePath: input.sync.remotePath,
+                    action: input.sync.action,
+                    ownVolumes: dev.ownVolumes,
+                  }),
+                }
+              : {}),
           },
         },
         spec: podSpec,
@@ -211,15 +262,32 @@ export function buildDevWorkload(input: DevWorkloadInput): DevWorkload {
     metadata: { name: devServiceName(svcName, session), ...meta('dev-service') },
     spec: {
       selector: own,
-      ports: (service.spec?.ports ?? []).map((p) => ({ ...(p.name ? { name: p.name } : {}), port: p.port, targetPort: p.targetPort ?? p.port, protocol: p.protocol ?? 'TCP' })),
+      ports: (service.spec?.ports ?? []).map((p) => ({
+        ...(p.name ? { name: p.name } : {}),
+        port: p.port,
+        targetPort: p.targetPort ?? p.port,
+        protocol: p.protocol ?? 'TCP',
+      })),
     },
   };
-  return { deployment: dep, service: devSvc, rewritten, warnings, container: dev.container, ...(dev.debug ? { debug: dev.debug } : {}) };
+  return {
+    deployment: dep,
+    service: devSvc,
+    rewritten,
+    warnings,
+    container: dev.container,
+    ...(dev.debug ? { debug: dev.debug } : {}),
+  };
 }
 
 function namedContainerIndex(containers: Json[], name: string, what: string): number {
   const i = containers.findIndex((c) => c.name === name);
-  if (i < 0) throw new SessionError('invalid', `.vscode/devlane.json names container "${name}", but ${what} has ${containers.map((c) => `"${c.name}"`).join(', ')}`, 'Nothing was created. Fix "container" in .vscode/devlane.json, or remove it to use the container the Service targets.');
+  if (i < 0)
+    throw new SessionError(
+      'invalid',
+      `.vscode/devlane.json names container "${name}", but ${what} has ${containers.map((c) => `"${c.name}"`).join(', ')}`,
+      'Nothing was created. Fix "container" in .vscode/devlane.json, or remove it to use the container the Service targets.',
+    );
   return i;
 }
 
@@ -230,14 +298,23 @@ function programOf(c: Json, run: string[] | undefined): string[] | undefined {
 }
 
 /** Changes the main container for development (see the header); returns the debugger it runs with. */
-function developContainer(podSpec: Json, main: number, input: DevWorkloadInput, warnings: string[]): { debug?: DebugSpec; container: string; ownVolumes: string[] } {
+function developContainer(
+  podSpec: Json,
+  main: number,
+  input: DevWorkloadInput,
+  warnings: string[],
+): { debug?: DebugSpec; container: string; ownVolumes: string[] } {
   const c: Json = podSpec.containers[main];
   const cname = c.name as string;
   if (c.readinessProbe) {
     if (!c.startupProbe) {
       // Allow a slow start as the original's readiness would, and no less than five minutes.
       const period = c.readinessProbe.periodSeconds ?? 10;
-      c.startupProbe = { ...c.readinessProbe, successThreshold: 1, failureThreshold: Math.max(c.readinessProbe.failureThreshold ?? 3, Math.ceil(300 / period)) };
+      c.startupProbe = {
+        ...c.readinessProbe,
+        successThreshold: 1,
+        failureThreshold: Math.max(c.readinessProbe.failureThreshold ?? 3, Math.ceil(300 / period)),
+      };
     }
     delete c.readinessProbe;
   }
@@ -245,17 +322,27 @@ function developContainer(podSpec: Json, main: number, input: DevWorkloadInput, 
   let debug: DebugSpec | undefined;
   const ownVolumes: string[] = [];
   const cfg = input.debug ?? input.sync?.debug ?? { runtime: 'auto' };
-  const runtime = cfg.runtime === 'off' ? undefined : cfg.runtime === 'auto' ? detectRuntime(c.image, argv) : cfg.runtime;
+  const runtime =
+    cfg.runtime === 'off' ? undefined : cfg.runtime === 'auto' ? detectRuntime(c.image, argv) : cfg.runtime;
   if (runtime) {
     const port = cfg.port ?? defaultDebugPort(runtime);
     const env: Json[] = c.env ?? [];
     const nodeOpts = env.find((e) => e.name === 'NODE_OPTIONS');
-    const launch = argv ? debugLaunch(runtime, argv, port, { nodeOptions: nodeOpts?.value, nodeOptionsFromElsewhere: !!nodeOpts?.valueFrom || (!nodeOpts && (c.envFrom ?? []).length > 0) }) : { problem: 'the container names no command (the image\'s entrypoint is not visible in the pod spec); set "run" for this service in .vscode/devlane.json' };
+    const launch = argv
+      ? debugLaunch(runtime, argv, port, {
+          nodeOptions: nodeOpts?.value,
+          nodeOptionsFromElsewhere: !!nodeOpts?.valueFrom || (!nodeOpts && (c.envFrom ?? []).length > 0),
+        })
+      : {
+          problem:
+            'the container names no command (the image\'s entrypoint is not visible in the pod spec); set "run" for this service in .vscode/devlane.json',
+        };
     if (launch.problem) {
       if (cfg.runtime !== 'auto') warnings.push(`No debugger in the copy of container "${cname}": ${launch.problem}`);
     } else {
       argv = launch.argv;
-      for (const [k, v] of Object.entries(launch.env ?? {})) c.env = [...(c.env ?? []).filter((e: Json) => e.name !== k), { name: k, value: v }];
+      for (const [k, v] of Object.entries(launch.env ?? {}))
+        c.env = [...(c.env ?? []).filter((e: Json) => e.name !== k), { name: k, value: v }];
       debug = { runtime, port, container: cname };
     }
   }
@@ -265,7 +352,12 @@ function developContainer(podSpec: Json, main: number, input: DevWorkloadInput, 
     try {
       sup = supervisedContainer(argv ? { command: argv } : {});
     } catch (err) {
-      if (err instanceof SupervisorError) throw new SessionError('invalid', `${input.deployment.metadata.name}: ${err.message.replace(/\.$/, '')}`, 'Nothing was created.');
+      if (err instanceof SupervisorError)
+        throw new SessionError(
+          'invalid',
+          `${input.deployment.metadata.name}: ${err.message.replace(/\.$/, '')}`,
+          'Nothing was created.',
+        );
       throw err;
     }
     c.command = sup.command;
@@ -278,10 +370,14 @@ function developContainer(podSpec: Json, main: number, input: DevWorkloadInput, 
       c.volumeMounts = [...mounts, { name: vol, mountPath: defaultRunDir }];
     }
     const remote = input.sync.remotePath;
-    const onVolume = mounts.some((m) => remote === m.mountPath || remote.startsWith(`${m.mountPath.replace(/\/$/, '')}/`));
+    const onVolume = mounts.some(
+      (m) => remote === m.mountPath || remote.startsWith(`${m.mountPath.replace(/\/$/, '')}/`),
+    );
     if (c.securityContext?.readOnlyRootFilesystem && !onVolume) {
       c.securityContext = { ...c.securityContext, readOnlyRootFilesystem: false };
-      warnings.push(`Container "${cname}" has a read-only root filesystem and ${remote} is on it: the copy runs with a writable root so that sync can write there`);
+      warnings.push(
+        `Container "${cname}" has a read-only root filesystem and ${remote} is on it: the copy runs with a writable root so that sync can write there`,
+      );
     }
   } else if (debug && argv) {
     c.command = argv;
@@ -291,7 +387,12 @@ function developContainer(podSpec: Json, main: number, input: DevWorkloadInput, 
 }
 
 /** Sync would write into a volume other pods may share (production's among them): refused before anything is created. */
-function refuseSharedRemotePath(podSpec: Json, dev: { container: string; ownVolumes: string[] }, remotePath: string, what: string): void {
+function refuseSharedRemotePath(
+  podSpec: Json,
+  dev: { container: string; ownVolumes: string[] },
+  remotePath: string,
+  what: string,
+): void {
   const shared = mountsOfTarget(podSpec, dev.container, remotePath, dev.ownVolumes).shared;
   if (!shared) return;
   throw new SessionError(

@@ -7,7 +7,10 @@ export const defaultProductionGlobs = ['*prod*', '*live*'];
 export const defaultProductionNamespaceGlobs = ['*prod*', '*live*'];
 
 export function globToRegExp(glob: string): RegExp {
-  const body = glob.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.');
+  const body = glob
+    .replace(/[.+^${}()|[\]\\]/g, '\\$&')
+    .replace(/\*/g, '.*')
+    .replace(/\?/g, '.');
   return new RegExp(`^${body}$`, 'i');
 }
 
@@ -34,7 +37,10 @@ export interface Place {
 }
 
 /** Why a place looks like production, as a user reads it; undefined when it does not. */
-export function productionReason(place: Place, globs: { contexts?: readonly string[]; namespaces?: readonly string[] } = {}): string | undefined {
+export function productionReason(
+  place: Place,
+  globs: { contexts?: readonly string[]; namespaces?: readonly string[] } = {},
+): string | undefined {
   const contexts = globs.contexts ?? defaultProductionGlobs;
   const namespaces = globs.namespaces ?? defaultProductionNamespaceGlobs;
   const byContext = firstMatch(place.context, contexts);
@@ -49,5 +55,8 @@ export function productionReason(place: Place, globs: { contexts?: readonly stri
 
 /** `GLOB,GLOB,...` (the CLI's --production-contexts, DEVLANE_PRODUCTION_CONTEXTS): an empty list means no context is production-like. */
 export function parseGlobList(text: string): string[] {
-  return text.split(',').map((g) => g.trim()).filter(Boolean);
+  return text
+    .split(',')
+    .map((g) => g.trim())
+    .filter(Boolean);
 }

@@ -15,7 +15,8 @@ export const annotations = {
   sync: 'devlane.dev/sync',
 } as const;
 
-export type Role = 'record' | 'dev' | 'dev-service' | 'lease' | 'router' | 'router-config' | 'origin' | 'virtualservice';
+export type Role =
+  'record' | 'dev' | 'dev-service' | 'lease' | 'router' | 'router-config' | 'origin' | 'virtualservice';
 
 /** Longest session name: leaves room for `<service>-dl-` in the 63-character dev Service name. */
 export const maxSessionName = 30;
@@ -26,7 +27,8 @@ const dnsLabel = /^[a-z]([-a-z0-9]*[a-z0-9])?$/;
 export function sessionNameProblem(name: string): string | undefined {
   if (name.length === 0) return 'a session name cannot be empty';
   if (name.length > maxSessionName) return `"${name}" is longer than ${maxSessionName} characters`;
-  if (!dnsLabel.test(name)) return `"${name}" must be lower-case letters, digits and "-", start with a letter and end with a letter or digit`;
+  if (!dnsLabel.test(name))
+    return `"${name}" must be lower-case letters, digits and "-", start with a letter and end with a letter or digit`;
   return undefined;
 }
 
@@ -54,7 +56,9 @@ export function fitName(parts: string[], max = 63): string {
  */
 export function identityName(identity: string, max = 24, hashLength = 8): string {
   const hash = createHash('sha256').update(identity).digest('hex').slice(0, hashLength);
-  const prefix = slug(identity).slice(0, Math.max(1, max - hashLength - 1)).replace(/-+$/, '');
+  const prefix = slug(identity)
+    .slice(0, Math.max(1, max - hashLength - 1))
+    .replace(/-+$/, '');
   return `${prefix || 'u'}-${hash}`;
 }
 
@@ -66,7 +70,8 @@ export function defaultSessionName(user: string, service: string): string {
 
 export const recordName = (session: string) => `devlane-session-${session}`;
 /** `devlane-<session>-<participant>`: 8 + 30 + 1 + 24 characters at most, so never cut. */
-export const leaseName = (session: string, participant: string) => fitName(['devlane', session, identityName(participant)], 63);
+export const leaseName = (session: string, participant: string) =>
+  fitName(['devlane', session, identityName(participant)], 63);
 export const devServiceName = (service: string, session: string) => fitName([service, 'dl', session]);
 export const devWorkloadName = devServiceName;
 export const routerName = (service: string) => fitName([service, 'devlane-router']);

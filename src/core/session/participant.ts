@@ -29,5 +29,7 @@ export function cliInstance(hostname: string): string {
 
 /** Instance ids given by hand (`--instance`, DEVLANE_INSTANCE): short, and without the separator. */
 export function instanceProblem(instance: string): string | undefined {
-  return /^[A-Za-z0-9][A-Za-z0-9._-]{0,39}$/.test(instance) ? undefined : `instance id "${instance}" must be 1 to 40 letters, digits, ".", "_" or "-"`;
+  return /^[A-Za-z0-9][A-Za-z0-9._-]{0,39}$/.test(instance)
+    ? undefined
+    : `instance id "${instance}" must be 1 to 40 letters, digits, ".", "_" or "-"`;
 }

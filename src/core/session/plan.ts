@@ -22,7 +22,15 @@ export type Edit =
   | { kind: 'gateway.addRoute'; session: string; routeKey: string; service: string; devService: string }
   | { kind: 'gateway.removeRoute'; session: string; routeKey: string }
   /** The addresses are filled in when the step runs (the Services exist by then). */
-  | { kind: 'router.addRoute'; session: string; routeKey: string; service: string; devService: string; devAddress?: string; originAddress?: string }
+  | {
+      kind: 'router.addRoute';
+      session: string;
+      routeKey: string;
+      service: string;
+      devService: string;
+      devAddress?: string;
+      originAddress?: string;
+    }
   | { kind: 'router.removeRoute'; session: string }
   | { kind: 'service.switchSelector'; selector: Record<string, string> }
   /** Only while the Service still selects `routerSelector` (when given). */

@@ -51,7 +51,16 @@ const show = shown;
 
 const strategies: readonly StrategyName[] = ['istio', 'router', 'gateway-api'];
 const states: readonly TakenOver['state'][] = ['starting', 'live'];
-const editKinds: readonly Edit['kind'][] = ['istio.addRoute', 'istio.removeRoute', 'gateway.addRoute', 'gateway.removeRoute', 'router.addRoute', 'router.removeRoute', 'service.switchSelector', 'service.restoreSelector'];
+const editKinds: readonly Edit['kind'][] = [
+  'istio.addRoute',
+  'istio.removeRoute',
+  'gateway.addRoute',
+  'gateway.removeRoute',
+  'router.addRoute',
+  'router.removeRoute',
+  'service.switchSelector',
+  'service.restoreSelector',
+];
 
 /** Reads one record's parsed text; `fail(field, problem)` throws. */
 class Reader {
@@ -63,7 +72,9 @@ class Reader {
 
   string(o: Obj, key: string, field: string): string {
     const v = o[key];
-    return typeof v === 'string' && v !== '' ? v : this.fail(`${field}${key}`, `must be a non-empty string (got ${show(v)})`);
+    return typeof v === 'string' && v !== ''
+      ? v
+      : this.fail(`${field}${key}`, `must be a non-empty string (got ${show(v)})`);
   }
 
   optionalString(o: Obj, key: string, field: string): string | undefined {
@@ -72,7 +83,9 @@ class Reader {
 
   oneOf<T extends string>(o: Obj, key: string, field: string, allowed: readonly T[]): T {
     const v = o[key];
-    return allowed.includes(v as T) ? (v as T) : this.fail(`${field}${key}`, `must be one of ${allowed.join(', ')} (got ${show(v)})`);
+    return allowed.includes(v as T)
+      ? (v as T)
+      : this.fail(`${field}${key}`, `must be one of ${allowed.join(', ')} (got ${show(v)})`);
   }
 
   time(o: Obj, key: string, field: string): string {
@@ -91,7 +104,11 @@ class Reader {
 
 function readRef(r: Reader, v: unknown, field: string): ObjRef {
   const o = r.object(v, field);
-  return { type: r.oneOf(o, 'type', `${field}.`, Object.keys(apiTypes) as (keyof typeof apiTypes)[]), namespace: r.string(o, 'namespace', `${field}.`), name: r.string(o, 'name', `${field}.`) };
+  return {
+    type: r.oneOf(o, 'type', `${field}.`, Object.keys(apiTypes) as (keyof typeof apiTypes)[]),
+    namespace: r.string(o, 'namespace', `${field}.`),
+    name: r.string(o, 'name', `${field}.`),
+  };
 }
 
 function readEdit(r: Reader, v: unknown, field: string): Edit {
@@ -117,24 +134,45 @@ function readUndo(r: Reader, v: unknown, field: string): Undo {
     case 'edit':
       return { kind, ref: readRef(r, o.ref, `${field}.ref`), edit: readEdit(r, o.edit, `${field}.edit`), summary };
     case 'release-router':
-      return { kind, namespace: r.string(o, 'namespace', `${field}.`), service: r.string(o, 'service', `${field}.`), summary };
+      return {
+        kind,
+        namespace: r.string(o, 'namespace', `${field}.`),
+        service: r.string(o, 'service', `${field}.`),
+        summary,
+      };
   }
 }
 
-function readTakenOver(r: Reader, v: unknown, field: string, session: { namespace: string; name: string; routeKey: string; uid?: string }): TakenOver {
+function readTakenOver(
+  r: Reader,
+  v: unknown,
+  field: string,
+  session: { namespace: string; name: string; routeKey: string; uid?: string },
+): TakenOver {
   const o = r.object(v, field);
   const f = `${field}.`;
   const t: TakenOver = {
     service: r.string(o, 'service', f),
     owner: r.string(o, 'owner', f),
-    workload: typeof o.workload === 'string' ? o.workload : r.fail(`${f}workload`, `must be a string (got ${show(o.workload)})`),
+    workload:
+      typeof o.workload === 'string'
+        ? o.workload
+        : r.fail(`${f}workload`, `must be a string (got ${show(o.workload)})`),
     devService: r.string(o, 'devService', f),
     strategy: r.oneOf(o, 'strategy', f, strategies),
     state: r.oneOf(o, 'state', f, states),
     undo: r.list(o, 'undo', f, (u, uf) => readUndo(r, u, uf)),
   };
-  if (!/^[a-z]([-a-z0-9]{0,61}[a-z0-9])?$/.test(t.service)) r.fail(`${f}service`, `${show(t.service)} is not a Service name`);
-  const scope = { namespace: session.namespace, session: session.name, routeKey: session.routeKey, service: t.service, strategy: t.strategy, recordUid: session.uid };
+  if (!/^[a-z]([-a-z0-9]{0,61}[a-z0-9])?$/.test(t.service))
+    r.fail(`${f}service`, `${show(t.service)} is not a Service name`);
+  const scope = {
+    namespace: session.namespace,
+    session: session.name,
+    routeKey: session.routeKey,
+    service: t.service,
+    strategy: t.strategy,
+    recordUid: session.uid,
+  };
   t.undo.forEach((u, i) => {
     const refused = undoProblem(u, scope);
     if (refused) r.fail(`${f}undo[${i}].${refused.field}`, refused.problem);
@@ -160,7 +198,8 @@ export function validateRecord(text: string, where: { name: string; namespace: s
   if (nameProblem) fail('name', nameProblem);
   if (recordName(name) !== where.name) fail('name', `"${name}" does not match the ConfigMap's name ${where.name}`);
   const namespace = r.string(o, 'namespace', '');
-  if (namespace !== where.namespace) fail('namespace', `"${namespace}" is not the namespace the record is in ("${where.namespace}")`);
+  if (namespace !== where.namespace)
+    fail('namespace', `"${namespace}" is not the namespace the record is in ("${where.namespace}")`);
   const routeKey = r.string(o, 'routeKey', '');
   if (!isRouteKey(routeKey)) fail('routeKey', 'is not a Devlane route key (22 to 128 base64url characters)');
   const session = { namespace, name, routeKey, uid: where.uid };

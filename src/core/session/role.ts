@@ -11,7 +11,11 @@ export interface PolicyRule {
 /** Everything a session needs in its namespace (the preflight checks each verb a plan uses). */
 export const sessionRules: PolicyRule[] = [
   // Read what is being taken over, and watch the copy start.
-  { apiGroups: [''], resources: ['pods', 'services', 'endpoints', 'configmaps', 'events', 'persistentvolumeclaims'], verbs: ['get', 'list', 'watch'] },
+  {
+    apiGroups: [''],
+    resources: ['pods', 'services', 'endpoints', 'configmaps', 'events', 'persistentvolumeclaims'],
+    verbs: ['get', 'list', 'watch'],
+  },
   { apiGroups: ['apps'], resources: ['deployments', 'replicasets'], verbs: ['get', 'list', 'watch'] },
   // A Service's endpoints following a selector switch (to the router and back).
   { apiGroups: ['discovery.k8s.io'], resources: ['endpointslices'], verbs: ['get', 'list', 'watch'] },
@@ -24,9 +28,17 @@ export const sessionRules: PolicyRule[] = [
   { apiGroups: [''], resources: ['pods/log'], verbs: ['get'] },
   // One Lease per participant (renewed with a merge patch: the only patch Devlane sends; every other
   // edit is read → update with the resourceVersion, so no other rule grants patch).
-  { apiGroups: ['coordination.k8s.io'], resources: ['leases'], verbs: ['get', 'list', 'watch', 'create', 'update', 'patch', 'delete'] },
+  {
+    apiGroups: ['coordination.k8s.io'],
+    resources: ['leases'],
+    verbs: ['get', 'list', 'watch', 'create', 'update', 'patch', 'delete'],
+  },
   // Istio routes.
-  { apiGroups: ['networking.istio.io'], resources: ['virtualservices'], verbs: ['get', 'list', 'watch', 'create', 'update', 'delete'] },
+  {
+    apiGroups: ['networking.istio.io'],
+    resources: ['virtualservices'],
+    verbs: ['get', 'list', 'watch', 'create', 'update', 'delete'],
+  },
   // Gateway API routes (when that strategy is chosen): rules are added to existing HTTPRoutes.
   { apiGroups: ['gateway.networking.k8s.io'], resources: ['httproutes'], verbs: ['get', 'list', 'watch', 'update'] },
   // Open Routed URL in front of an Ingress: its rules say which Service a path goes to.
@@ -42,7 +54,12 @@ function yamlList(items: string[]): string {
 }
 
 export function rulesYaml(rules: PolicyRule[], indent = ''): string {
-  return rules.map((r) => `${indent}- apiGroups: ${yamlList(r.apiGroups)}\n${indent}  resources: ${yamlList(r.resources)}\n${indent}  verbs: ${yamlList(r.verbs)}`).join('\n');
+  return rules
+    .map(
+      (r) =>
+        `${indent}- apiGroups: ${yamlList(r.apiGroups)}\n${indent}  resources: ${yamlList(r.resources)}\n${indent}  verbs: ${yamlList(r.verbs)}`,
+    )
+    .join('\n');
 }
 
 /** Groups checks into rules: one rule per (group, resource). */

@@ -38,9 +38,16 @@ export const managedBy = 'devlane';
 export const serviceNameLabel = 'kubernetes.io/service-name';
 
 /** The labels that select one session's developer copy of one Service. */
-export const devPodLabels = (session: string, service: string): Record<string, string> => ({ [labels.session]: session, [labels.role]: 'dev', [labels.service]: service });
+export const devPodLabels = (session: string, service: string): Record<string, string> => ({
+  [labels.session]: session,
+  [labels.role]: 'dev',
+  [labels.service]: service,
+});
 /** The labels that select the router pods standing in front of a Service. */
-export const routerPodLabels = (service: string): Record<string, string> => ({ [labels.role]: 'router', [labels.service]: service });
+export const routerPodLabels = (service: string): Record<string, string> => ({
+  [labels.role]: 'router',
+  [labels.service]: service,
+});
 
 /** Label selector queries, as the API's labelSelector takes them. */
 export const selectors = {

@@ -41,27 +41,52 @@ const editTypes: Partial<Record<Edit['kind'], string>> = {
 export function undoProblem(undo: Undo, scope: UndoScope): { field: string; problem: string } | undefined {
   const where = undo.kind === 'release-router' ? undo.namespace : undo.ref.namespace;
   const field = undo.kind === 'release-router' ? 'namespace' : 'ref.namespace';
-  if (where !== scope.namespace) return { field, problem: `${shown(where)} is not the record's namespace "${scope.namespace}": a session only undoes changes in its own namespace` };
+  if (where !== scope.namespace)
+    return {
+      field,
+      problem: `${shown(where)} is not the record's namespace "${scope.namespace}": a session only undoes changes in its own namespace`,
+    };
   switch (undo.kind) {
     case 'delete': {
       const own = devServiceName(scope.service, scope.session);
-      if (undo.ref.type !== 'service' && undo.ref.type !== 'deployment') return { field: 'ref.type', problem: `a session only deletes the Service and Deployment of its copy, not a ${undo.ref.type}` };
-      if (undo.ref.name !== own) return { field: 'ref.name', problem: `${shown(undo.ref.name)} is not the copy of ${scope.service} in session ${scope.session} ("${own}")` };
+      if (undo.ref.type !== 'service' && undo.ref.type !== 'deployment')
+        return {
+          field: 'ref.type',
+          problem: `a session only deletes the Service and Deployment of its copy, not a ${undo.ref.type}`,
+        };
+      if (undo.ref.name !== own)
+        return {
+          field: 'ref.name',
+          problem: `${shown(undo.ref.name)} is not the copy of ${scope.service} in session ${scope.session} ("${own}")`,
+        };
       return undefined;
     }
     case 'edit': {
       const type = editTypes[undo.edit.kind];
-      if (!type) return { field: 'edit.kind', problem: `"${undo.edit.kind}" is not a removal of the session's own route` };
-      if (undo.ref.type !== type) return { field: 'ref.type', problem: `"${undo.edit.kind}" is made on a ${type}, not a ${undo.ref.type}` };
+      if (!type)
+        return { field: 'edit.kind', problem: `"${undo.edit.kind}" is not a removal of the session's own route` };
+      if (undo.ref.type !== type)
+        return { field: 'ref.type', problem: `"${undo.edit.kind}" is made on a ${type}, not a ${undo.ref.type}` };
       const edit = undo.edit as Extract<Edit, { session: string }>;
-      if (edit.session !== scope.session) return { field: 'edit.session', problem: `${shown(edit.session)} is not this record's session "${scope.session}"` };
-      if (undo.edit.kind === 'gateway.removeRoute' && undo.edit.routeKey !== scope.routeKey) return { field: 'edit.routeKey', problem: "is not this record's route key" };
-      if (undo.edit.kind === 'router.removeRoute' && undo.ref.name !== routerName(scope.service)) return { field: 'ref.name', problem: `${shown(undo.ref.name)} is not the router of ${scope.service}` };
+      if (edit.session !== scope.session)
+        return {
+          field: 'edit.session',
+          problem: `${shown(edit.session)} is not this record's session "${scope.session}"`,
+        };
+      if (undo.edit.kind === 'gateway.removeRoute' && undo.edit.routeKey !== scope.routeKey)
+        return { field: 'edit.routeKey', problem: "is not this record's route key" };
+      if (undo.edit.kind === 'router.removeRoute' && undo.ref.name !== routerName(scope.service))
+        return { field: 'ref.name', problem: `${shown(undo.ref.name)} is not the router of ${scope.service}` };
       return undefined;
     }
     case 'release-router':
-      if (undo.service !== scope.service) return { field: 'service', problem: `${shown(undo.service)} is not the service this takeover holds ("${scope.service}")` };
-      if (scope.strategy !== 'router') return { field: 'kind', problem: `a takeover routed by ${scope.strategy} has no router to release` };
+      if (undo.service !== scope.service)
+        return {
+          field: 'service',
+          problem: `${shown(undo.service)} is not the service this takeover holds ("${scope.service}")`,
+        };
+      if (scope.strategy !== 'router')
+        return { field: 'kind', problem: `a takeover routed by ${scope.strategy} has no router to release` };
       return undefined;
   }
 }

@@ -36,9 +36,15 @@ export function coalesce(pending: Pending, change: Change): Pending {
     else pending.set(change.path, { op: 'delete', ...(change.dir ? { dir: true } : {}) });
     return pending;
   }
-  if (prev?.op === 'delete') pending.set(change.path, { op: 'write', replace: true, ...(change.dir ? { dir: true } : {}) });
+  if (prev?.op === 'delete')
+    pending.set(change.path, { op: 'write', replace: true, ...(change.dir ? { dir: true } : {}) });
   else if (prev?.op === 'write') pending.set(change.path, { ...prev, ...(change.dir ? { dir: true } : {}) });
-  else pending.set(change.path, { op: 'write', ...(change.kind === 'create' ? { created: true } : {}), ...(change.dir ? { dir: true } : {}) });
+  else
+    pending.set(change.path, {
+      op: 'write',
+      ...(change.kind === 'create' ? { created: true } : {}),
+      ...(change.dir ? { dir: true } : {}),
+    });
   return pending;
 }
 

@@ -54,7 +54,19 @@ export class ConfigError extends Error {
 }
 
 const signals = ['SIGHUP', 'SIGINT', 'SIGQUIT', 'SIGUSR1', 'SIGUSR2', 'SIGTERM'];
-const serviceKeys = ['localPath', 'remotePath', 'exclude', 'defaultExcludes', 'action', 'signal', 'command', 'container', 'devImage', 'run', 'debug'];
+const serviceKeys = [
+  'localPath',
+  'remotePath',
+  'exclude',
+  'defaultExcludes',
+  'action',
+  'signal',
+  'command',
+  'container',
+  'devImage',
+  'run',
+  'debug',
+];
 
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 const show = (v: unknown) => JSON.stringify(v);
@@ -62,7 +74,11 @@ const show = (v: unknown) => JSON.stringify(v);
 function str(o: Record<string, unknown>, key: string, field: string, required: boolean): string | undefined {
   const v = o[key];
   if (v === undefined && !required) return undefined;
-  if (typeof v !== 'string' || v === '') throw new ConfigError(`${field}.${key}`, v === undefined ? 'is required' : `must be a non-empty string (got ${show(v)})`);
+  if (typeof v !== 'string' || v === '')
+    throw new ConfigError(
+      `${field}.${key}`,
+      v === undefined ? 'is required' : `must be a non-empty string (got ${show(v)})`,
+    );
   return v;
 }
 
@@ -79,16 +95,21 @@ function strings(o: Record<string, unknown>, key: string, field: string): string
 function service(name: string, v: unknown): ServiceSync {
   const field = `services.${name}`;
   if (!isObject(v)) throw new ConfigError(field, `must be an object (got ${show(v)})`);
-  for (const k of Object.keys(v)) if (!serviceKeys.includes(k)) throw new ConfigError(`${field}.${k}`, `is not a known setting (known: ${serviceKeys.join(', ')})`);
+  for (const k of Object.keys(v))
+    if (!serviceKeys.includes(k))
+      throw new ConfigError(`${field}.${k}`, `is not a known setting (known: ${serviceKeys.join(', ')})`);
   const remote = str(v, 'remotePath', field, true)!;
   const unsafe = remotePathProblem(remote);
   if (unsafe) throw new ConfigError(`${field}.remotePath`, unsafe);
   const action = (v.action ?? 'restart') as SyncAction;
-  if (!syncActions.includes(action)) throw new ConfigError(`${field}.action`, `must be one of ${syncActions.join(', ')} (got ${show(v.action)})`);
+  if (!syncActions.includes(action))
+    throw new ConfigError(`${field}.action`, `must be one of ${syncActions.join(', ')} (got ${show(v.action)})`);
   const signal = str(v, 'signal', field, false) ?? 'SIGHUP';
-  if (!signals.includes(signal)) throw new ConfigError(`${field}.signal`, `must be one of ${signals.join(', ')} (got ${show(signal)})`);
+  if (!signals.includes(signal))
+    throw new ConfigError(`${field}.signal`, `must be one of ${signals.join(', ')} (got ${show(signal)})`);
   const command = str(v, 'command', field, action === 'command');
-  if (command?.includes('\n')) throw new ConfigError(`${field}.command`, 'must be one line (use `&&` or a script in the container)');
+  if (command?.includes('\n'))
+    throw new ConfigError(`${field}.command`, 'must be one line (use `&&` or a script in the container)');
   const run = strings(v, 'run', field);
   if (run && run.length === 0) throw new ConfigError(`${field}.run`, 'must name a program (got an empty list)');
   const debug = debugConfig(v.debug, `${field}.debug`);
@@ -109,12 +130,17 @@ function service(name: string, v: unknown): ServiceSync {
 
 function debugConfig(v: unknown, field: string): DebugConfig | undefined {
   if (v === undefined) return undefined;
-  if (!isObject(v)) throw new ConfigError(field, `must be an object such as { "runtime": "node", "port": 9229 } (got ${show(v)})`);
-  for (const k of Object.keys(v)) if (k !== 'runtime' && k !== 'port') throw new ConfigError(`${field}.${k}`, 'is not a known setting (known: runtime, port)');
+  if (!isObject(v))
+    throw new ConfigError(field, `must be an object such as { "runtime": "node", "port": 9229 } (got ${show(v)})`);
+  for (const k of Object.keys(v))
+    if (k !== 'runtime' && k !== 'port')
+      throw new ConfigError(`${field}.${k}`, 'is not a known setting (known: runtime, port)');
   const runtimes = ['auto', 'off', ...debugRuntimes];
   const runtime = (v.runtime ?? 'auto') as DebugConfig['runtime'];
-  if (!runtimes.includes(runtime)) throw new ConfigError(`${field}.runtime`, `must be one of ${runtimes.join(', ')} (got ${show(v.runtime)})`);
-  if (v.port !== undefined && (typeof v.port !== 'number' || !Number.isInteger(v.port) || v.port < 1 || v.port > 65535)) throw new ConfigError(`${field}.port`, `must be a port number from 1 to 65535 (got ${show(v.port)})`);
+  if (!runtimes.includes(runtime))
+    throw new ConfigError(`${field}.runtime`, `must be one of ${runtimes.join(', ')} (got ${show(v.runtime)})`);
+  if (v.port !== undefined && (typeof v.port !== 'number' || !Number.isInteger(v.port) || v.port < 1 || v.port > 65535))
+    throw new ConfigError(`${field}.port`, `must be a port number from 1 to 65535 (got ${show(v.port)})`);
   return { runtime, ...(v.port !== undefined ? { port: v.port as number } : {}) };
 }
 
@@ -128,12 +154,23 @@ export function parseConfig(text: string): DevlaneConfig {
   }
   if (!isObject(raw)) throw new ConfigError('(file)', 'must be a JSON object');
   if (raw.version !== configVersion) {
-    throw new ConfigError('version', raw.version === undefined ? `is required (${configVersion})` : `must be ${configVersion} (got ${show(raw.version)}); this Devlane reads version ${configVersion}`);
+    throw new ConfigError(
+      'version',
+      raw.version === undefined
+        ? `is required (${configVersion})`
+        : `must be ${configVersion} (got ${show(raw.version)}); this Devlane reads version ${configVersion}`,
+    );
   }
-  for (const k of Object.keys(raw)) if (k !== 'version' && k !== 'services' && k !== '$schema') throw new ConfigError(k, 'is not a known setting (known: version, services)');
+  for (const k of Object.keys(raw))
+    if (k !== 'version' && k !== 'services' && k !== '$schema')
+      throw new ConfigError(k, 'is not a known setting (known: version, services)');
   const services = raw.services ?? {};
-  if (!isObject(services)) throw new ConfigError('services', `must be an object keyed by service name (got ${show(services)})`);
-  return { version: configVersion, services: Object.fromEntries(Object.entries(services).map(([n, s]) => [n, service(n, s)])) };
+  if (!isObject(services))
+    throw new ConfigError('services', `must be an object keyed by service name (got ${show(services)})`);
+  return {
+    version: configVersion,
+    services: Object.fromEntries(Object.entries(services).map(([n, s]) => [n, service(n, s)])),
+  };
 }
 
 /** The file's text with one service's mapping set (others kept), for saving what the user confirmed. */

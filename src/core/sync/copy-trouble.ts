@@ -55,7 +55,12 @@ export class CopyOutput {
     const exited = exitedLine(line);
     if (exited !== undefined) {
       const lastLines = this.recent.splice(0);
-      this.current = { exitCode: exited, error: errorLine(lastLines), lastLines, problems: stackProblems(lastLines, this.mapping) };
+      this.current = {
+        exitCode: exited,
+        error: errorLine(lastLines),
+        lastLines,
+        problems: stackProblems(lastLines, this.mapping),
+      };
       return 'exited';
     }
     if (line.startsWith(restartingPrefix)) {
@@ -114,10 +119,16 @@ export function stackProblems(lines: readonly string[], mapping?: SyncMappingPat
       const header = nodeHeader.exec(lines[at].trim())!;
       // Under the source line, a caret marks the column.
       const caret = lines[at + 2]?.indexOf('^') ?? -1;
-      found = { remotePath: header[1], line: Number(header[2]), ...(caret >= 0 && /^\s*\^+\s*$/.test(lines[at + 2]) ? { column: caret + 1 } : {}) };
-    }
-    else {
-      const frames = lines.map((l) => nodeFrame.exec(l)).filter((m): m is RegExpExecArray => m !== null).map((m) => ({ remotePath: m[1], line: Number(m[2]), column: Number(m[3]) }));
+      found = {
+        remotePath: header[1],
+        line: Number(header[2]),
+        ...(caret >= 0 && /^\s*\^+\s*$/.test(lines[at + 2]) ? { column: caret + 1 } : {}),
+      };
+    } else {
+      const frames = lines
+        .map((l) => nodeFrame.exec(l))
+        .filter((m): m is RegExpExecArray => m !== null)
+        .map((m) => ({ remotePath: m[1], line: Number(m[2]), column: Number(m[3]) }));
       found = frames.find((f) => ours(f.remotePath)) ?? frames[0];
     }
   }

@@ -25,7 +25,12 @@ export interface DeletePreview {
 export type ConfirmDeletes = (preview: DeletePreview, signal: AbortSignal) => Promise<boolean>;
 
 /** What the planned deletes remove from `remote`; undefined when few enough to go ahead unasked. */
-export function deletePreview(deletes: string[], remote: Tree, where: { pod: string; remotePath: string }, threshold = deleteConfirmThreshold): DeletePreview | undefined {
+export function deletePreview(
+  deletes: string[],
+  remote: Tree,
+  where: { pod: string; remotePath: string },
+  threshold = deleteConfirmThreshold,
+): DeletePreview | undefined {
   let count = 0;
   for (const path of remote.keys()) if (deletes.some((d) => path === d || path.startsWith(`${d}/`))) count++;
   if (count <= threshold) return undefined;

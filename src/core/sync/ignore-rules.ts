@@ -27,7 +27,13 @@ export function ignoreRules(src: IgnoreSources): IgnoreRules {
   if (src.gitignore) ig.add(src.gitignore);
   // .dockerignore patterns are anchored at the context root; `ignore` reads them as gitignore
   // lines, which agrees for the usual forms (`dist`, `*.log`, `!keep.log`, `**/tmp`).
-  if (src.dockerignore) ig.add(src.dockerignore.split(/\r?\n/).map((l) => l.trim().replace(/^\/+/, '')).join('\n'));
+  if (src.dockerignore)
+    ig.add(
+      src.dockerignore
+        .split(/\r?\n/)
+        .map((l) => l.trim().replace(/^\/+/, ''))
+        .join('\n'),
+    );
   if (src.exclude?.length) ig.add(src.exclude);
   return {
     ignores(rel: string, dir: boolean): boolean {

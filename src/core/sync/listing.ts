@@ -94,7 +94,12 @@ export interface SyncPlan {
  * emptied around it instead of deleted. Symlinks are always rewritten (the listing does not read
  * their targets); without a hash algorithm every file is written.
  */
-export function planInitialSync(local: Tree, remote: RemoteListing, rules: IgnoreRules, kept: KeptPaths = noKeptPaths): SyncPlan {
+export function planInitialSync(
+  local: Tree,
+  remote: RemoteListing,
+  rules: IgnoreRules,
+  kept: KeptPaths = noKeptPaths,
+): SyncPlan {
   const writes: string[] = [];
   for (const [path, l] of local) {
     if (kept.covers(path) || (!l.dir && kept.inside(path).length)) continue;
@@ -102,7 +107,8 @@ export function planInitialSync(local: Tree, remote: RemoteListing, rules: Ignor
     if (l.dir) {
       if (!r?.dir) writes.push(path);
     } else if (l.link !== undefined) writes.push(path);
-    else if (!r || r.dir || r.link !== undefined || !remote.algo || r.hash !== l.hash || !!r.exec !== !!l.exec) writes.push(path);
+    else if (!r || r.dir || r.link !== undefined || !remote.algo || r.hash !== l.hash || !!r.exec !== !!l.exec)
+      writes.push(path);
   }
   const deletes: string[] = [];
   const gone = [...remote.tree.entries()].filter(([path, r]) => {

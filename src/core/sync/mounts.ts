@@ -31,7 +31,12 @@ function kindOf(volume: Json | undefined): string {
 }
 
 /** The mounts of `container` that concern a sync into `remotePath`, from the pod spec. */
-export function mountsOfTarget(podSpec: Json | undefined, container: string, remotePath: string, ownVolumes: string[]): MountsOfTarget {
+export function mountsOfTarget(
+  podSpec: Json | undefined,
+  container: string,
+  remotePath: string,
+  ownVolumes: string[],
+): MountsOfTarget {
   const root = normalizeRemote(remotePath);
   const c: Json | undefined = (podSpec?.containers ?? []).find((x: Json) => x.name === container);
   const volumes: Json[] = podSpec?.volumes ?? [];
@@ -45,10 +50,12 @@ export function mountsOfTarget(podSpec: Json | undefined, container: string, rem
     if (isWithin(root, mountPath)) {
       // The deepest mount above remotePath is the file system remotePath is on.
       if (!covering || covering.mountPath.length < mountPath.length) covering = { ...mv, rel: '' };
-    } else if (isWithin(mountPath, root) && !ownVolumes.includes(mv.volume)) inside.push({ ...mv, rel: mountPath.slice(root === '/' ? 1 : root.length + 1) });
+    } else if (isWithin(mountPath, root) && !ownVolumes.includes(mv.volume))
+      inside.push({ ...mv, rel: mountPath.slice(root === '/' ? 1 : root.length + 1) });
   }
   inside.sort((a, b) => a.rel.localeCompare(b.rel));
-  const shared = covering && covering.kind !== 'emptyDir' && !ownVolumes.includes(covering.volume) ? covering : undefined;
+  const shared =
+    covering && covering.kind !== 'emptyDir' && !ownVolumes.includes(covering.volume) ? covering : undefined;
   return { inside, ...(shared ? { shared } : {}) };
 }
 

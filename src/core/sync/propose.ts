@@ -26,31 +26,76 @@ export interface MappingProposal {
 }
 
 /** Names that say nothing about which folder is the service's (every project has them). */
-const generic = new Set(['.git', '.gitignore', '.dockerignore', 'README.md', 'LICENSE', 'node_modules', '.vscode', '.DS_Store']);
+const generic = new Set([
+  '.git',
+  '.gitignore',
+  '.dockerignore',
+  'README.md',
+  'LICENSE',
+  'node_modules',
+  '.vscode',
+  '.DS_Store',
+]);
 
 /**
  * The local folder whose entries overlap most with the container's; ties go to a folder named
  * like the service, then to the shallower one. Without a container listing, a folder named like
  * the service, else the workspace folder itself.
  */
-export function proposeMapping(service: string, remoteDir: string, remoteEntries: string[] | undefined, candidates: LocalCandidate[]): MappingProposal {
+export function proposeMapping(
+  service: string,
+  remoteDir: string,
+  remoteEntries: string[] | undefined,
+  candidates: LocalCandidate[],
+): MappingProposal {
   const proposal = bestMatch(service, remoteDir, remoteEntries, candidates);
   const problem = remotePathProblem(remoteDir);
-  return problem ? { ...proposal, problem: `The container's working directory ${problem.replace(/^"[^"]*" is /, 'is ')}` } : proposal;
+  return problem
+    ? { ...proposal, problem: `The container's working directory ${problem.replace(/^"[^"]*" is /, 'is ')}` }
+    : proposal;
 }
 
-function bestMatch(service: string, remoteDir: string, remoteEntries: string[] | undefined, candidates: LocalCandidate[]): MappingProposal {
+function bestMatch(
+  service: string,
+  remoteDir: string,
+  remoteEntries: string[] | undefined,
+  candidates: LocalCandidate[],
+): MappingProposal {
   const remote = new Set((remoteEntries ?? []).filter((e) => !generic.has(e)));
   const named = (c: LocalCandidate) => posix.basename(c.path) === service;
   const depth = (c: LocalCandidate) => (c.path === '.' ? 0 : c.path.split('/').length);
   const scored = candidates.map((c) => ({ c, score: c.entries.filter((e) => remote.has(e)).length }));
-  scored.sort((a, b) => b.score - a.score || Number(named(b.c)) - Number(named(a.c)) || depth(a.c) - depth(b.c) || a.c.path.localeCompare(b.c.path));
+  scored.sort(
+    (a, b) =>
+      b.score - a.score ||
+      Number(named(b.c)) - Number(named(a.c)) ||
+      depth(a.c) - depth(b.c) ||
+      a.c.path.localeCompare(b.c.path),
+  );
   const best = scored[0];
   if (best && best.score > 0) {
     const shared = best.c.entries.filter((e) => remote.has(e)).slice(0, 3);
-    return { localPath: best.c.path, remotePath: remoteDir, matched: best.score, reason: `${best.score} of the container's entries in ${remoteDir} are in ${best.c.path === '.' ? 'the workspace folder' : best.c.path} (${shared.join(', ')}${best.score > shared.length ? ', …' : ''})` };
+    return {
+      localPath: best.c.path,
+      remotePath: remoteDir,
+      matched: best.score,
+      reason: `${best.score} of the container's entries in ${remoteDir} are in ${best.c.path === '.' ? 'the workspace folder' : best.c.path} (${shared.join(', ')}${best.score > shared.length ? ', …' : ''})`,
+    };
   }
   const byName = candidates.filter(named).sort((a, b) => depth(a) - depth(b))[0];
-  if (byName) return { localPath: byName.path, remotePath: remoteDir, matched: 0, reason: `the folder is named like the service${remoteEntries ? `; nothing in it matches ${remoteDir} in the container` : ''}` };
-  return { localPath: '.', remotePath: remoteDir, matched: 0, reason: remoteEntries ? `no local folder matches ${remoteDir} in the container; check it` : 'the container could not be listed; check it' };
+  if (byName)
+    return {
+      localPath: byName.path,
+      remotePath: remoteDir,
+      matched: 0,
+      reason: `the folder is named like the service${remoteEntries ? `; nothing in it matches ${remoteDir} in the container` : ''}`,
+    };
+  return {
+    localPath: '.',
+    remotePath: remoteDir,
+    matched: 0,
+    reason: remoteEntries
+      ? `no local folder matches ${remoteDir} in the container; check it`
+      : 'the container could not be listed; check it',
+  };
 }

@@ -29,7 +29,7 @@ oneline() { tr '\n' ' ' < "$1" | cut -c1-2000; }
 errs=""
 echo "READY fullblock=$fb"
 while IFS= read -r line; do
-  op=${"$"}{line%% *}; arg=${"$"}{line#* }
+  op=${'$'}{line%% *}; arg=${'$'}{line#* }
   case "$op" in
     B)
       readn "$arg" > "$run/batch.tar"
@@ -58,7 +58,12 @@ export function receiverCommand(remoteRoot: string, runDir = defaultRunDir): str
 }
 
 /** One batch on the wire: deletes, then the archive (if any), the action, then the end marker. */
-export function batchFrame(seq: number, deletes: string[], archive: Buffer | undefined, action: string | undefined): Buffer[] {
+export function batchFrame(
+  seq: number,
+  deletes: string[],
+  archive: Buffer | undefined,
+  action: string | undefined,
+): Buffer[] {
   const lines = deletes.map((d) => `D ${d}\n`);
   const parts: Buffer[] = [Buffer.from(lines.join(''), 'utf8')];
   if (archive) parts.push(Buffer.from(`B ${archive.length}\n`), archive);
@@ -66,19 +71,31 @@ export function batchFrame(seq: number, deletes: string[], archive: Buffer | und
   return parts;
 }
 
-export type ReceiverLine = { kind: 'ready' } | { kind: 'ok'; seq: number } | { kind: 'fail'; seq: number; message: string } | { kind: 'pong' } | { kind: 'fatal'; message: string } | { kind: 'other'; text: string };
+export type ReceiverLine =
+  | { kind: 'ready' }
+  | { kind: 'ok'; seq: number }
+  | { kind: 'fail'; seq: number; message: string }
+  | { kind: 'pong' }
+  | { kind: 'fatal'; message: string }
+  | { kind: 'other'; text: string };
 
 export function parseReceiverLine(line: string): ReceiverLine {
   if (line.startsWith('READY')) return { kind: 'ready' };
   if (line.startsWith('PONG')) return { kind: 'pong' };
   if (line.startsWith('FATAL ')) return { kind: 'fatal', message: line.slice(6) };
   const m = /^(OK|FAIL) (\d+)(?: (.*))?$/.exec(line);
-  if (m) return m[1] === 'OK' ? { kind: 'ok', seq: Number(m[2]) } : { kind: 'fail', seq: Number(m[2]), message: (m[3] ?? '').trim() };
+  if (m)
+    return m[1] === 'OK'
+      ? { kind: 'ok', seq: Number(m[2]) }
+      : { kind: 'fail', seq: Number(m[2]), message: (m[3] ?? '').trim() };
   return { kind: 'other', text: line };
 }
 
 /** The receiver line for the configured action, or undefined for `none`. */
-export function actionLine(action: 'restart' | 'signal' | 'command' | 'none', opts: { signal?: string; command?: string }): string | undefined {
+export function actionLine(
+  action: 'restart' | 'signal' | 'command' | 'none',
+  opts: { signal?: string; command?: string },
+): string | undefined {
   if (action === 'restart') return 'R restart';
   if (action === 'signal') return `S ${(opts.signal ?? 'SIGHUP').replace(/^SIG/, '')}`;
   if (action === 'command') return `C ${opts.command ?? 'true'}`;

@@ -7,13 +7,74 @@ import { posix } from 'node:path';
 
 /** Refused as remotePath themselves (what is inside may be a service's folder). */
 const systemDirs = new Set([
-  '/', '/bin', '/boot', '/dev', '/etc', '/home', '/lib', '/lib32', '/lib64', '/libx32', '/media', '/mnt', '/opt', '/proc', '/root', '/run', '/sbin', '/sys', '/tmp',
-  '/usr', '/usr/bin', '/usr/include', '/usr/lib', '/usr/lib32', '/usr/lib64', '/usr/libexec', '/usr/local', '/usr/local/bin', '/usr/local/include', '/usr/local/lib', '/usr/local/sbin', '/usr/local/share', '/usr/sbin', '/usr/share', '/usr/src',
-  '/var', '/var/cache', '/var/lib', '/var/log', '/var/run', '/var/spool', '/var/tmp',
+  '/',
+  '/bin',
+  '/boot',
+  '/dev',
+  '/etc',
+  '/home',
+  '/lib',
+  '/lib32',
+  '/lib64',
+  '/libx32',
+  '/media',
+  '/mnt',
+  '/opt',
+  '/proc',
+  '/root',
+  '/run',
+  '/sbin',
+  '/sys',
+  '/tmp',
+  '/usr',
+  '/usr/bin',
+  '/usr/include',
+  '/usr/lib',
+  '/usr/lib32',
+  '/usr/lib64',
+  '/usr/libexec',
+  '/usr/local',
+  '/usr/local/bin',
+  '/usr/local/include',
+  '/usr/local/lib',
+  '/usr/local/sbin',
+  '/usr/local/share',
+  '/usr/sbin',
+  '/usr/share',
+  '/usr/src',
+  '/var',
+  '/var/cache',
+  '/var/lib',
+  '/var/log',
+  '/var/run',
+  '/var/spool',
+  '/var/tmp',
 ]);
 
 /** Refused with everything inside: kernel interfaces, boot files, programs, libraries, system configuration. */
-const systemTrees = ['/proc', '/sys', '/dev', '/boot', '/bin', '/sbin', '/lib', '/lib32', '/lib64', '/libx32', '/etc', '/run', '/usr/bin', '/usr/sbin', '/usr/lib', '/usr/lib32', '/usr/lib64', '/usr/libexec', '/usr/include', '/usr/local/bin', '/usr/local/sbin'];
+const systemTrees = [
+  '/proc',
+  '/sys',
+  '/dev',
+  '/boot',
+  '/bin',
+  '/sbin',
+  '/lib',
+  '/lib32',
+  '/lib64',
+  '/libx32',
+  '/etc',
+  '/run',
+  '/usr/bin',
+  '/usr/sbin',
+  '/usr/lib',
+  '/usr/lib32',
+  '/usr/lib64',
+  '/usr/libexec',
+  '/usr/include',
+  '/usr/local/bin',
+  '/usr/local/sbin',
+];
 
 /** An absolute POSIX path without `.`, `..`, doubled or trailing slashes. */
 export function normalizeRemote(path: string): string {
@@ -28,11 +89,17 @@ export function isWithin(path: string, dir: string): boolean {
 
 /** Why `remotePath` cannot be synced into (with what to do instead), or undefined when it can. */
 export function remotePathProblem(remotePath: string): string | undefined {
-  if (!remotePath.startsWith('/')) return `must be an absolute path in the container, such as /app (got ${JSON.stringify(remotePath)})`;
+  if (!remotePath.startsWith('/'))
+    return `must be an absolute path in the container, such as /app (got ${JSON.stringify(remotePath)})`;
   const p = normalizeRemote(remotePath);
   const tree = systemTrees.find((t) => isWithin(p, t));
   if (!systemDirs.has(p) && !tree) return undefined;
-  const what = p === '/' ? 'the root of the container' : tree && tree !== p ? `inside ${tree}, a system directory` : 'a system directory';
+  const what =
+    p === '/'
+      ? 'the root of the container'
+      : tree && tree !== p
+        ? `inside ${tree}, a system directory`
+        : 'a system directory';
   return (
     `${JSON.stringify(remotePath)} is ${what}: the first sync deletes whatever there is not in your local folder, which would remove the image's own files. ` +
     `Set remotePath to the folder that holds only the service's code (the image's WORKDIR, such as /app or /usr/src/app)`

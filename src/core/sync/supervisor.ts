@@ -42,13 +42,16 @@ export class SupervisorError extends Error {}
  * original program. `fallback` is the config's `run` (the image's entrypoint and cmd) for a pod
  * spec that names neither command nor args, since the image's own are not visible in the spec.
  */
-export function supervisedContainer(original: OriginalCommand, fallback?: string[]): { command: string[]; args: string[] } {
+export function supervisedContainer(
+  original: OriginalCommand,
+  fallback?: string[],
+): { command: string[]; args: string[] } {
   let argv: string[];
   if (original.command?.length) argv = [...original.command, ...(original.args ?? [])];
   else if (fallback?.length) argv = [...fallback];
   else {
     throw new SupervisorError(
-      'The container names no command, so Devlane cannot run it under its restart supervisor: the image\'s entrypoint is not visible in the pod spec. ' +
+      "The container names no command, so Devlane cannot run it under its restart supervisor: the image's entrypoint is not visible in the pod spec. " +
         'Set "run" for this service in .vscode/devlane.json to the image\'s entrypoint and command (e.g. ["node", "server.js"]), or use the action "none".',
     );
   }

@@ -35,7 +35,9 @@ export function parseSyncAnnotation(value: string | undefined, pod: string): Syn
   }
   const names = (v: unknown) => Array.isArray(v) && v.every((x) => typeof x === 'string');
   if (typeof a?.container !== 'string' || !a.container || (a.ownVolumes !== undefined && !names(a.ownVolumes))) {
-    throw new SyncTargetError(`Pod ${pod} has a ${annotations.sync} annotation Devlane cannot read (${value.slice(0, 200)}); nothing was synced. Someone edited the developer copy: stop the session and start it again`);
+    throw new SyncTargetError(
+      `Pod ${pod} has a ${annotations.sync} annotation Devlane cannot read (${value.slice(0, 200)}); nothing was synced. Someone edited the developer copy: stop the session and start it again`,
+    );
   }
   return a as SyncAnnotation;
 }
@@ -49,7 +51,12 @@ export interface PodLike {
  * The container to sync into: the annotation's, else `mapping.container`, else `fallback` (the
  * container the Service targets, for a copy made without the annotation), else the only one.
  */
-export function syncContainer(pod: PodLike, annotation: SyncAnnotation | undefined, mapping: ServiceSync, fallback?: string): string {
+export function syncContainer(
+  pod: PodLike,
+  annotation: SyncAnnotation | undefined,
+  mapping: ServiceSync,
+  fallback?: string,
+): string {
   const names: string[] = (pod.spec?.containers ?? []).map((c: Json) => String(c.name));
   const name = pod.metadata.name;
   if (annotation && mapping.container && mapping.container !== annotation.container) {
@@ -58,9 +65,14 @@ export function syncContainer(pod: PodLike, annotation: SyncAnnotation | undefin
     );
   }
   const chosen = annotation?.container ?? mapping.container ?? fallback ?? (names.length === 1 ? names[0] : undefined);
-  if (!chosen) throw new SyncTargetError(`Pod ${name} has containers ${names.map((n) => `"${n}"`).join(', ')} and nothing says which one runs the service; nothing was synced. Set "container" for this service in .vscode/devlane.json`);
+  if (!chosen)
+    throw new SyncTargetError(
+      `Pod ${name} has containers ${names.map((n) => `"${n}"`).join(', ')} and nothing says which one runs the service; nothing was synced. Set "container" for this service in .vscode/devlane.json`,
+    );
   if (!names.includes(chosen)) {
-    throw new SyncTargetError(`Pod ${name} has no container "${chosen}" (it has ${names.map((n) => `"${n}"`).join(', ')}); nothing was synced. Fix "container" in .vscode/devlane.json, or stop the session and start it again`);
+    throw new SyncTargetError(
+      `Pod ${name} has no container "${chosen}" (it has ${names.map((n) => `"${n}"`).join(', ')}); nothing was synced. Fix "container" in .vscode/devlane.json, or stop the session and start it again`,
+    );
   }
   return chosen;
 }

@@ -81,7 +81,10 @@ export class ChildSessionAdapter implements vscode.DebugAdapter {
       consoleMode: vscode.DebugConsoleMode.MergeWithParent,
       compact: true,
     });
-    if (!ok) throw new Error(`VS Code did not start the ${this.childConfig.type} debugger (is the built-in JavaScript Debugger extension enabled?)`);
+    if (!ok)
+      throw new Error(
+        `VS Code did not start the ${this.childConfig.type} debugger (is the built-in JavaScript Debugger extension enabled?)`,
+      );
   }
 
   /**
@@ -110,15 +113,34 @@ export class ChildSessionAdapter implements vscode.DebugAdapter {
   }
 
   private respond(req: Request, body?: unknown): void {
-    this.emitter.fire({ seq: this.seq++, type: 'response', request_seq: req.seq, command: req.command, success: true, ...(body ? { body } : {}) } as vscode.DebugProtocolMessage);
+    this.emitter.fire({
+      seq: this.seq++,
+      type: 'response',
+      request_seq: req.seq,
+      command: req.command,
+      success: true,
+      ...(body ? { body } : {}),
+    } as vscode.DebugProtocolMessage);
   }
 
   private fail(req: Request, message: string): void {
-    this.emitter.fire({ seq: this.seq++, type: 'response', request_seq: req.seq, command: req.command, success: false, message } as vscode.DebugProtocolMessage);
+    this.emitter.fire({
+      seq: this.seq++,
+      type: 'response',
+      request_seq: req.seq,
+      command: req.command,
+      success: false,
+      message,
+    } as vscode.DebugProtocolMessage);
   }
 
   private event(event: string, body?: unknown): void {
-    this.emitter.fire({ seq: this.seq++, type: 'event', event, ...(body ? { body } : {}) } as vscode.DebugProtocolMessage);
+    this.emitter.fire({
+      seq: this.seq++,
+      type: 'event',
+      event,
+      ...(body ? { body } : {}),
+    } as vscode.DebugProtocolMessage);
   }
 
   dispose(): void {

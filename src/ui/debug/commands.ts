@@ -29,15 +29,40 @@ export class DebugCommands extends Disposable {
     let service = ref && given?.service;
     if (!ref) {
       ref = this.active.current()?.ref;
-      if (!ref) throw new DebugError('no-session', 'No Devlane session is active in this window', 'Start or join a session first (Develop This Service, or Join Session in the Sessions view), then choose Debug on one of its services.');
+      if (!ref)
+        throw new DebugError(
+          'no-session',
+          'No Devlane session is active in this window',
+          'Start or join a session first (Develop This Service, or Join Session in the Sessions view), then choose Debug on one of its services.',
+        );
     }
     if (!service) {
-      const held = this.watch.get(ref)?.services.filter((s) => s.state === 'live').map((s) => s.service) ?? [];
-      if (held.length === 0) throw new DebugError('no-copy', `Session ${ref.session} has no service taken over yet`, 'Take over a service first (Take Over Service), then debug it.');
-      service = held.length === 1 ? held[0] : await vscode.window.showQuickPick(held, { title: `Debug which service of session ${ref.session}?` });
+      const held =
+        this.watch
+          .get(ref)
+          ?.services.filter((s) => s.state === 'live')
+          .map((s) => s.service) ?? [];
+      if (held.length === 0)
+        throw new DebugError(
+          'no-copy',
+          `Session ${ref.session} has no service taken over yet`,
+          'Take over a service first (Take Over Service), then debug it.',
+        );
+      service =
+        held.length === 1
+          ? held[0]
+          : await vscode.window.showQuickPick(held, { title: `Debug which service of session ${ref.session}?` });
       if (!service) return;
     }
     const folder = vscode.workspace.workspaceFolders?.[0];
-    await vscode.debug.startDebugging(folder, { type: debugType, request: 'attach', name: `${service} (session ${ref.session})`, service, session: ref.session, context: ref.context, namespace: ref.namespace });
+    await vscode.debug.startDebugging(folder, {
+      type: debugType,
+      request: 'attach',
+      name: `${service} (session ${ref.session})`,
+      service,
+      session: ref.session,
+      context: ref.context,
+      namespace: ref.namespace,
+    });
   }
 }

@@ -37,10 +37,12 @@ export class DevlaneAdapterFactory extends Disposable implements vscode.DebugAda
   ) {
     super();
     this._register(vscode.debug.onDidTerminateDebugSession((s) => this.close(s)));
-    this._register(toDisposable(() => {
-      for (const o of this.open.values()) o.tunnel.dispose();
-      this.open.clear();
-    }));
+    this._register(
+      toDisposable(() => {
+        for (const o of this.open.values()) o.tunnel.dispose();
+        this.open.clear();
+      }),
+    );
   }
 
   /** The devlane session `session` belongs to (itself, or an ancestor for js-debug's sessions). */
@@ -54,22 +56,43 @@ export class DevlaneAdapterFactory extends Disposable implements vscode.DebugAda
     const entry = this.plans.get(config.__devlanePlan) ?? (await this.prepareAgain(config, session));
     const conn = this.clusters.connection(entry.target.context);
     const tunnel = await vscode.window.withProgress(
-      { location: vscode.ProgressLocation.Window, title: `Devlane: connecting to ${entry.plan.adapter.debuggerName} in ${entry.plan.target.pod}` },
+      {
+        location: vscode.ProgressLocation.Window,
+        title: `Devlane: connecting to ${entry.plan.adapter.debuggerName} in ${entry.plan.target.pod}`,
+      },
       () => openDebugTunnel(conn, entry.plan, this.logger),
     );
     const open: OpenDebugSession = { session, target: entry.target, plan: entry.plan, tunnel };
     this.open.set(session.id, open);
     if (entry.plan.adapter.attach === 'dap-server') return new vscode.DebugAdapterServer(tunnel.port, '127.0.0.1');
     const name = childSessionName(session.name, entry.plan.adapter.debuggerName);
-    const childConfig = entry.plan.adapter.config({ ...entry.plan.mapping, port: tunnel.port, name }) as vscode.DebugConfiguration;
+    const childConfig = entry.plan.adapter.config({
+      ...entry.plan.mapping,
+      port: tunnel.port,
+      name,
+    }) as vscode.DebugConfiguration;
     return new vscode.DebugAdapterInlineImplementation(new ChildSessionAdapter(session, childConfig));
   }
 
   /** A restarted session reuses its resolved configuration: find the copy again (it may be a new pod). */
   private async prepareAgain(config: DevlaneDebugConfiguration, session: vscode.DebugSession) {
-    const target = { context: config.context!, namespace: config.namespace!, session: config.session!, service: config.service! };
-    const folder = session.workspaceFolder?.uri.fsPath ?? vscode.workspace.workspaceFolders?.[0]?.uri.fsPath ?? process.cwd();
-    const plan = await prepareDebug({ api: this.clusters.connection(target.context).objects, copy: target, workspaceFolder: folder, logger: this.logger }, new AbortController().signal);
+    const target = {
+      context: config.context!,
+      namespace: config.namespace!,
+      session: config.session!,
+      service: config.service!,
+    };
+    const folder =
+      session.workspaceFolder?.uri.fsPath ?? vscode.workspace.workspaceFolders?.[0]?.uri.fsPath ?? process.cwd();
+    const plan = await prepareDebug(
+      {
+        api: this.clusters.connection(target.context).objects,
+        copy: target,
+        workspaceFolder: folder,
+        logger: this.logger,
+      },
+      new AbortController().signal,
+    );
     return { plan, target, folder };
   }
 
@@ -79,7 +102,9 @@ export class DevlaneAdapterFactory extends Disposable implements vscode.DebugAda
     this.open.delete(session.id);
     o.tunnel.dispose();
     this.plans.delete((session.configuration as DevlaneDebugConfiguration).__devlanePlan);
-    this.logger.info(`debug session for ${o.target.service} (session ${o.target.session}) ended; tunnel on 127.0.0.1:${o.tunnel.port} closed`);
+    this.logger.info(
+      `debug session for ${o.target.service} (session ${o.target.session}) ended; tunnel on 127.0.0.1:${o.tunnel.port} closed`,
+    );
     this.ended.fire(o);
   }
 }

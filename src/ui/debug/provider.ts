@@ -72,7 +72,11 @@ export class DevlaneDebugConfigurationProvider implements vscode.DebugConfigurat
     return initialLaunchConfigs({ sessionServices: this.activeServices(), configServices });
   }
 
-  async resolveDebugConfigurationWithSubstitutedVariables(folder: vscode.WorkspaceFolder | undefined, config: DevlaneDebugConfiguration, token?: vscode.CancellationToken): Promise<vscode.DebugConfiguration | undefined> {
+  async resolveDebugConfigurationWithSubstitutedVariables(
+    folder: vscode.WorkspaceFolder | undefined,
+    config: DevlaneDebugConfiguration,
+    token?: vscode.CancellationToken,
+  ): Promise<vscode.DebugConfiguration | undefined> {
     try {
       return await this.resolve(folder, config, token);
     } catch (err) {
@@ -81,18 +85,36 @@ export class DevlaneDebugConfigurationProvider implements vscode.DebugConfigurat
     }
   }
 
-  private async resolve(folder: vscode.WorkspaceFolder | undefined, config: DevlaneDebugConfiguration, token?: vscode.CancellationToken): Promise<vscode.DebugConfiguration | undefined> {
+  private async resolve(
+    folder: vscode.WorkspaceFolder | undefined,
+    config: DevlaneDebugConfiguration,
+    token?: vscode.CancellationToken,
+  ): Promise<vscode.DebugConfiguration | undefined> {
     const target = await this.target(config);
     if (!target) return undefined;
     const workspace = folder ?? vscode.workspace.workspaceFolders?.[0];
-    if (!workspace) throw new DebugError('no-path-mapping', 'Devlane maps the copy\'s files to a workspace folder, and none is open', 'Open the folder that holds the service\'s source, then start debugging again.');
+    if (!workspace)
+      throw new DebugError(
+        'no-path-mapping',
+        "Devlane maps the copy's files to a workspace folder, and none is open",
+        "Open the folder that holds the service's source, then start debugging again.",
+      );
     const conn = this.deps.clusters.connection(target.context);
     const plan = await vscode.window.withProgress(
-      { location: vscode.ProgressLocation.Window, title: `Devlane: finding ${target.service}'s developer copy`, cancellable: true },
-      (_p, t) => prepareDebug({ api: conn.objects, copy: target, workspaceFolder: workspace.uri.fsPath, logger: this.deps.logger }, toAbortSignal(token ?? t)),
+      {
+        location: vscode.ProgressLocation.Window,
+        title: `Devlane: finding ${target.service}'s developer copy`,
+        cancellable: true,
+      },
+      (_p, t) =>
+        prepareDebug(
+          { api: conn.objects, copy: target, workspaceFolder: workspace.uri.fsPath, logger: this.deps.logger },
+          toAbortSignal(token ?? t),
+        ),
     );
     const id = this.deps.plans.add({ plan, target, folder: workspace.uri.fsPath });
-    const extra = plan.adapter.attach === 'dap-server' ? plan.adapter.config({ ...plan.mapping, port: 0, name: '' }) : {};
+    const extra =
+      plan.adapter.attach === 'dap-server' ? plan.adapter.config({ ...plan.mapping, port: 0, name: '' }) : {};
     return {
       // The runtime's defaults first, so that what the user wrote (e.g. justMyCode: false) wins.
       ...extra,
@@ -109,9 +131,17 @@ export class DevlaneDebugConfigurationProvider implements vscode.DebugConfigurat
   /** Context, namespace, session and service: given, or from the session active in this window. */
   private async target(config: DevlaneDebugConfiguration): Promise<ResolvedTarget | undefined> {
     const active = this.deps.active.list().filter((a) => a.phase === 'live');
-    const match = config.session ? active.find((a) => a.ref.session === config.session && (!config.context || a.ref.context === config.context) && (!config.namespace || a.ref.namespace === config.namespace)) : this.deps.active.current();
+    const match = config.session
+      ? active.find(
+          (a) =>
+            a.ref.session === config.session &&
+            (!config.context || a.ref.context === config.context) &&
+            (!config.namespace || a.ref.namespace === config.namespace),
+        )
+      : this.deps.active.current();
     let ref = match?.ref;
-    if (!ref && config.session && config.context && config.namespace) ref = { context: config.context, namespace: config.namespace, session: config.session };
+    if (!ref && config.session && config.context && config.namespace)
+      ref = { context: config.context, namespace: config.namespace, session: config.session };
     if (!ref && config.session) {
       const where = this.deps.where({ context: config.context, namespace: config.namespace });
       if (where) ref = { ...where, session: config.session };
@@ -126,7 +156,13 @@ export class DevlaneDebugConfigurationProvider implements vscode.DebugConfigurat
     let service = config.service;
     if (!service) {
       const held = this.deps.watch.get(ref)?.services.map((s) => s.service) ?? [];
-      service = held.length === 1 ? held[0] : await vscode.window.showQuickPick(held, { title: `Debug which service of session ${ref.session}?`, placeHolder: held.length ? 'Service' : 'No service is taken over in this session yet' });
+      service =
+        held.length === 1
+          ? held[0]
+          : await vscode.window.showQuickPick(held, {
+              title: `Debug which service of session ${ref.session}?`,
+              placeHolder: held.length ? 'Service' : 'No service is taken over in this session yet',
+            });
       if (!service) return undefined;
     }
     return { ...ref, service };

@@ -34,14 +34,23 @@ export class DebugReattach extends Disposable {
   ) {
     super();
     this._register(toDisposable(() => this.controller.abort()));
-    this._register(vscode.debug.registerDebugAdapterTrackerFactory(debugType, { createDebugAdapterTracker: (s) => this.tracker(factory, s) }));
-    this._register(factory.onDidEnd((o) => {
-      const asked = this.stopAsked.delete(o.session.id);
-      if (!asked && o.plan.adapter.attach === 'dap-server' && !this.controller.signal.aborted) void this.reattach(o);
-    }));
+    this._register(
+      vscode.debug.registerDebugAdapterTrackerFactory(debugType, {
+        createDebugAdapterTracker: (s) => this.tracker(factory, s),
+      }),
+    );
+    this._register(
+      factory.onDidEnd((o) => {
+        const asked = this.stopAsked.delete(o.session.id);
+        if (!asked && o.plan.adapter.attach === 'dap-server' && !this.controller.signal.aborted) void this.reattach(o);
+      }),
+    );
   }
 
-  private tracker(factory: DevlaneAdapterFactory, session: vscode.DebugSession): vscode.DebugAdapterTracker | undefined {
+  private tracker(
+    factory: DevlaneAdapterFactory,
+    session: vscode.DebugSession,
+  ): vscode.DebugAdapterTracker | undefined {
     const owner = factory.owner(session);
     if (!owner || owner.plan.adapter.attach !== 'dap-server') return undefined;
     let adapterEnded = false;
@@ -49,7 +58,8 @@ export class DebugReattach extends Disposable {
     return {
       /* eslint-disable @typescript-eslint/no-explicit-any -- DAP messages are plain JSON */
       onWillReceiveMessage: (m: any) => {
-        if (m.type === 'request' && (m.command === 'disconnect' || m.command === 'terminate') && !adapterEnded) this.stopAsked.add(session.id);
+        if (m.type === 'request' && (m.command === 'disconnect' || m.command === 'terminate') && !adapterEnded)
+          this.stopAsked.add(session.id);
       },
       onDidSendMessage: (m: any) => {
         if (m.type === 'event' && (m.event === 'terminated' || m.event === 'exited')) ended();
@@ -66,14 +76,19 @@ export class DebugReattach extends Disposable {
     const conn = this.clusters.connection(o.target.context);
     const folder = o.session.workspaceFolder;
     const folderPath = folder?.uri.fsPath ?? vscode.workspace.workspaceFolders?.[0]?.uri.fsPath ?? process.cwd();
-    this.logger.info(`debug ${service} (session ${session}): the debugger's connection ended by itself (the program restarted, or its pod was replaced); attaching again once it listens`);
+    this.logger.info(
+      `debug ${service} (session ${session}): the debugger's connection ended by itself (the program restarted, or its pod was replaced); attaching again once it listens`,
+    );
     const started = Date.now();
     let goneSince: number | undefined;
     try {
       while (Date.now() - started < comeBackMs) {
         await sleep(1_000, signal);
         try {
-          const plan = await prepareDebug({ api: conn.objects, copy: o.target, workspaceFolder: folderPath, logger: this.logger }, signal);
+          const plan = await prepareDebug(
+            { api: conn.objects, copy: o.target, workspaceFolder: folderPath, logger: this.logger },
+            signal,
+          );
           goneSince = undefined;
           const tunnel = await openDebugTunnel(conn, plan, this.logger, { probeTimeoutMs: 3_000 }, signal);
           tunnel.dispose();
@@ -90,7 +105,9 @@ export class DebugReattach extends Disposable {
         }
         const { __devlanePlan: _used, ...config } = o.session.configuration as DevlaneDebugConfiguration;
         const ok = await vscode.debug.startDebugging(folder, config);
-        this.logger.info(`debug ${service} (session ${session}): ${ok ? 'attached again' : 'the editor did not start the debug session again'}`);
+        this.logger.info(
+          `debug ${service} (session ${session}): ${ok ? 'attached again' : 'the editor did not start the debug session again'}`,
+        );
         return;
       }
       void vscode.window.showWarningMessage(

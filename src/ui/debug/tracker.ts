@@ -10,7 +10,16 @@ import type { ActivityReporter } from '../../sessionview/activity';
 import type { DevlaneAdapterFactory, OpenDebugSession } from './factory';
 
 /* eslint-disable @typescript-eslint/no-explicit-any -- DAP messages are plain JSON */
-const resumes = new Set(['continue', 'next', 'stepIn', 'stepOut', 'stepBack', 'reverseContinue', 'goto', 'restartFrame']);
+const resumes = new Set([
+  'continue',
+  'next',
+  'stepIn',
+  'stepOut',
+  'stepBack',
+  'reverseContinue',
+  'goto',
+  'restartFrame',
+]);
 
 export class DebugActivity extends Disposable {
   constructor(
@@ -18,7 +27,9 @@ export class DebugActivity extends Disposable {
     private readonly activity: ActivityReporter,
   ) {
     super();
-    this._register(vscode.debug.registerDebugAdapterTrackerFactory('*', { createDebugAdapterTracker: (s) => this.tracker(s) }));
+    this._register(
+      vscode.debug.registerDebugAdapterTrackerFactory('*', { createDebugAdapterTracker: (s) => this.tracker(s) }),
+    );
     this._register(factory.onDidEnd((o) => this.activity.forgetService(o.target, o.target.service, 'debug')));
   }
 
@@ -70,7 +81,12 @@ export class DebugActivity extends Disposable {
         } else if (m.type === 'response' && m.success && m.command === 'stackTrace' && wantFrame) {
           wantFrame = false;
           const frame = m.body?.stackFrames?.[0];
-          if (frame) this.report(owner, 'paused', `${basename(frame.source?.path ?? frame.source?.name ?? frame.name ?? '?')}:${frame.line}`);
+          if (frame)
+            this.report(
+              owner,
+              'paused',
+              `${basename(frame.source?.path ?? frame.source?.name ?? frame.name ?? '?')}:${frame.line}`,
+            );
         }
       },
       onWillReceiveMessage: (m: any) => {
@@ -87,6 +103,11 @@ export class DebugActivity extends Disposable {
   }
 
   private report(o: OpenDebugSession, state: 'attached' | 'paused', where?: string): void {
-    this.activity.reportDebug(o.target, { service: o.target.service, state, runtime: o.plan.target.spec.runtime, where });
+    this.activity.reportDebug(o.target, {
+      service: o.target.service,
+      state,
+      runtime: o.plan.target.spec.runtime,
+      where,
+    });
   }
 }

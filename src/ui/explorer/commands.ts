@@ -29,7 +29,8 @@ export class ExplorerCommands extends Disposable {
   constructor(private readonly deps: CommandDeps) {
     super();
     const { logger } = deps;
-    const reg = <K extends CommandId>(id: K, fn: (...args: CommandArgs[K]) => unknown) => this._register(registerCommand(id, fn, logger));
+    const reg = <K extends CommandId>(id: K, fn: (...args: CommandArgs[K]) => unknown) =>
+      this._register(registerCommand(id, fn, logger));
     reg(commands.refresh, () => deps.clusters.reload());
     reg(commands.retry, (node) => node?.retry?.());
     reg(commands.switchContext, (node) => this.switchContext(node));
@@ -41,7 +42,9 @@ export class ExplorerCommands extends Disposable {
     reg(commands.copyName, (node) => this.copyName(required(node)));
     reg(commands.describe, (node) => this.describe(required(node)));
     reg(commands.showLog, () => logger.show());
-    this._register(deps.forwards.onDidChange(() => void setContext(contextKeys.hasPortForwards, deps.forwards.list().length > 0)));
+    this._register(
+      deps.forwards.onDidChange(() => void setContext(contextKeys.hasPortForwards, deps.forwards.list().length > 0)),
+    );
   }
 
   private async switchContext(node?: ExplorerNode): Promise<void> {
@@ -58,10 +61,15 @@ export class ExplorerCommands extends Disposable {
   }
 
   private async setDefaultNamespace(node?: ExplorerNode): Promise<void> {
-    if (node?.kind === 'namespace' && node.ref) return this.deps.prefs.setDefaultNamespace(node.ref.context, node.ref.name);
+    if (node?.kind === 'namespace' && node.ref)
+      return this.deps.prefs.setDefaultNamespace(node.ref.context, node.ref.name);
     const context = whereDevlaneWorks(this.deps.prefs, this.deps.clusters.kubeconfig, node?.ref)?.context;
-    if (!context) throw new ClusterError('config', 'No context to set a namespace for', 'Add a context to your kubeconfig first.');
-    const namespace = await vscode.window.showInputBox({ title: `Default namespace for ${context}`, value: this.deps.prefs.defaultNamespace(context) ?? '' });
+    if (!context)
+      throw new ClusterError('config', 'No context to set a namespace for', 'Add a context to your kubeconfig first.');
+    const namespace = await vscode.window.showInputBox({
+      title: `Default namespace for ${context}`,
+      value: this.deps.prefs.defaultNamespace(context) ?? '',
+    });
     if (namespace) await this.deps.prefs.setDefaultNamespace(context, namespace.trim());
   }
 
@@ -88,15 +96,25 @@ export class ExplorerCommands extends Disposable {
       { location: vscode.ProgressLocation.Notification, title: `Finding a pod for ${ref.name}`, cancellable: true },
       async (_p, token) => {
         const signal = toAbortSignal(token);
-        if (node.kind === 'pod' || node.kind === 'container') return (await conn.getObject('Pod', ref.namespace, ref.name, signal)) as Pod;
+        if (node.kind === 'pod' || node.kind === 'container')
+          return (await conn.getObject('Pod', ref.namespace, ref.name, signal)) as Pod;
         const pods = await podsFor(conn, ref.namespace!, await this.selectorOf(node, signal), signal);
-        if (pods.length === 0) throw new ClusterError('not-found', `No pods of ${ref.name} are running`, 'Wait for one to start, then try again.');
+        if (pods.length === 0)
+          throw new ClusterError(
+            'not-found',
+            `No pods of ${ref.name} are running`,
+            'Wait for one to start, then try again.',
+          );
         return pods[0];
       },
     );
     const remotePort = await pickRemotePort(pod);
     if (remotePort === undefined) return;
-    const localPort = await askPort(`Local port for ${pod.metadata.name}:${remotePort}`, String(remotePort >= 1024 ? remotePort : 0), true);
+    const localPort = await askPort(
+      `Local port for ${pod.metadata.name}:${remotePort}`,
+      String(remotePort >= 1024 ? remotePort : 0),
+      true,
+    );
     if (localPort === undefined) return;
     const handle = await conn.portForward({ namespace: ref.namespace!, pod: pod.metadata.name, remotePort, localPort });
     this.deps.forwards.add(ref.context, handle);
@@ -112,15 +130,21 @@ export class ExplorerCommands extends Disposable {
   private async selectorOf(node: ExplorerNode, signal = new AbortController().signal): Promise<LabelSelector> {
     const ref = node.ref!;
     const obj = await this.deps.clusters.connection(ref.context).getObject(ref.kind, ref.namespace, ref.name, signal);
-    const selector = node.kind === 'service' ? { matchLabels: (obj as Service).spec?.selector } : (obj as Workload).spec?.selector;
+    const selector =
+      node.kind === 'service' ? { matchLabels: (obj as Service).spec?.selector } : (obj as Workload).spec?.selector;
     if (!selector?.matchLabels && !selector?.matchExpressions) {
-      throw new ClusterError('not-found', `${ref.kind} ${ref.name} has no pod selector`, 'Pick one of its pods instead.');
+      throw new ClusterError(
+        'not-found',
+        `${ref.kind} ${ref.name} has no pod selector`,
+        'Pick one of its pods instead.',
+      );
     }
     return selector;
   }
 
   private async copyName(node: ExplorerNode): Promise<void> {
-    const name = node.kind === 'container' ? node.container! : node.kind === 'context' ? node.ref!.context : node.ref!.name;
+    const name =
+      node.kind === 'container' ? node.container! : node.kind === 'context' ? node.ref!.context : node.ref!.name;
     await vscode.env.clipboard.writeText(name);
     vscode.window.setStatusBarMessage(`Copied "${name}"`, 3000);
   }
@@ -132,6 +156,11 @@ export class ExplorerCommands extends Disposable {
 }
 
 function required(node: ExplorerNode | undefined): ExplorerNode {
-  if (!node?.ref) throw new ClusterError('config', 'This command acts on a row of the Devlane Clusters view', 'Right-click a pod, workload or service there.');
+  if (!node?.ref)
+    throw new ClusterError(
+      'config',
+      'This command acts on a row of the Devlane Clusters view',
+      'Right-click a pod, workload or service there.',
+    );
   return node;
 }

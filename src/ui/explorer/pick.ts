@@ -25,13 +25,22 @@ export function whenSynced<T extends Pod>(lease: InformerLease<T>, signal: Abort
 }
 
 /** The pods a selector matches right now, ready ones first. */
-export async function podsFor(conn: ClusterConnection, namespace: string, selector: LabelSelector, signal: AbortSignal): Promise<Pod[]> {
+export async function podsFor(
+  conn: ClusterConnection,
+  namespace: string,
+  selector: LabelSelector,
+  signal: AbortSignal,
+): Promise<Pod[]> {
   const lease = conn.watch('Pod', namespace);
   try {
     await whenSynced(lease, signal);
     return [...lease.values()]
       .filter((p) => matchesLabelSelector(selector, p.metadata.labels))
-      .sort((a, b) => Number(summarizePod(b).health === 'ok') - Number(summarizePod(a).health === 'ok') || a.metadata.name.localeCompare(b.metadata.name));
+      .sort(
+        (a, b) =>
+          Number(summarizePod(b).health === 'ok') - Number(summarizePod(a).health === 'ok') ||
+          a.metadata.name.localeCompare(b.metadata.name),
+      );
   } finally {
     lease.dispose();
   }
@@ -41,7 +50,9 @@ export async function pickRemotePort(pod: Pod): Promise<number | undefined> {
   const declared = podPorts(pod);
   const other = 'Another port…';
   if (declared.length > 0) {
-    const choice = await vscode.window.showQuickPick([...declared.map((p) => p.label), other], { title: `Port of ${pod.metadata.name} to forward` });
+    const choice = await vscode.window.showQuickPick([...declared.map((p) => p.label), other], {
+      title: `Port of ${pod.metadata.name} to forward`,
+    });
     if (!choice) return undefined;
     if (choice !== other) return declared.find((p) => p.label === choice)?.port;
   }
@@ -56,7 +67,9 @@ export function askPort(title: string, value: string, allowZero: boolean): Promi
       prompt: allowZero ? '0 picks any free port' : undefined,
       validateInput: (v) => {
         const n = Number(v);
-        return Number.isInteger(n) && n >= (allowZero ? 0 : 1) && n <= 65535 ? undefined : `A port number from ${allowZero ? 0 : 1} to 65535`;
+        return Number.isInteger(n) && n >= (allowZero ? 0 : 1) && n <= 65535
+          ? undefined
+          : `A port number from ${allowZero ? 0 : 1} to 65535`;
       },
     }),
   ).then((v) => (v === undefined ? undefined : Number(v)));

@@ -55,7 +55,8 @@ export class SessionCommands extends Disposable {
     super();
     this._register({ dispose: () => this.disposing.abort() });
     this.routedUrls = new RoutedUrls({ ...deps, routeKey: (ref) => this.routeKey(ref), join: (ref) => this.join(ref) });
-    const reg = <K extends CommandId>(id: K, fn: (...args: CommandArgs[K]) => unknown) => this._register(registerCommand(id, fn, deps.logger));
+    const reg = <K extends CommandId>(id: K, fn: (...args: CommandArgs[K]) => unknown) =>
+      this._register(registerCommand(id, fn, deps.logger));
     // A Clusters row has a kind; the status bar's offer does not.
     reg(commands.developService, (a) => (a && !('kind' in a) ? this.developIn(a) : this.develop(a)));
     reg(commands.stopSession, (a) => this.withSession(a, 'Stop', (ref) => this.stop(ref)));
@@ -65,7 +66,9 @@ export class SessionCommands extends Disposable {
     reg(commands.takeOverService, (a) => this.withSession(a, 'Take over a service in', (ref) => this.takeOver(ref)));
     reg(commands.copyRouteKey, (a) => this.withSession(a, 'Copy the route key of', (ref) => this.copyRouteKey(ref)));
     reg(commands.copyJoinLink, (a) => this.withSession(a, 'Copy a join link to', (ref) => this.copyJoinLink(ref)));
-    reg(commands.openRoutedUrl, (a) => this.withSession(a, 'Open a routed URL in', (ref) => this.routedUrls.open(ref, a?.service), true));
+    reg(commands.openRoutedUrl, (a) =>
+      this.withSession(a, 'Open a routed URL in', (ref) => this.routedUrls.open(ref, a?.service), true),
+    );
     reg(commands.sessionActions, (a) => this.withSession(a, 'Act on', (ref) => this.actions(ref), true));
     reg(commands.refreshSessions, () => this.deps.watch.follow(this.deps.where()));
   }
@@ -75,7 +78,12 @@ export class SessionCommands extends Disposable {
   /** Where Devlane works, or where the row the command was invoked on is. */
   private where(node?: ExplorerNode): Where {
     const where = this.deps.where(node?.ref);
-    if (!where) throw new ClusterError('config', 'No Kubernetes context to work in', 'Add a context to your kubeconfig, or pick one in the Devlane view.');
+    if (!where)
+      throw new ClusterError(
+        'config',
+        'No Kubernetes context to work in',
+        'Add a context to your kubeconfig, or pick one in the Devlane view.',
+      );
     return where;
   }
 
@@ -84,7 +92,12 @@ export class SessionCommands extends Disposable {
   }
 
   /** Runs `fn` on the session the command was invoked on, or on one the user picks. */
-  private async withSession(arg: SessionArg | undefined, verb: string, fn: (ref: SessionRef) => Promise<unknown>, preferActive = false): Promise<void> {
+  private async withSession(
+    arg: SessionArg | undefined,
+    verb: string,
+    fn: (ref: SessionRef) => Promise<unknown>,
+    preferActive = false,
+  ): Promise<void> {
     const given = sessionOf(arg);
     if (given) return void (await fn(given));
     if (preferActive && this.deps.active.list().length === 1) return void (await fn(this.deps.active.current()!.ref));
@@ -94,32 +107,55 @@ export class SessionCommands extends Disposable {
 
   private async pick(verb: string): Promise<SessionRef | undefined> {
     const where = this.where();
-    const list = await vscode.window.withProgress({ location: vscode.ProgressLocation.Window, title: 'Listing sessions' }, () => this.sessions(where).list(this.disposing.signal));
+    const list = await vscode.window.withProgress(
+      { location: vscode.ProgressLocation.Window, title: 'Listing sessions' },
+      () => this.sessions(where).list(this.disposing.signal),
+    );
     if (list.length === 0) {
       void vscode.window.showInformationMessage(`No sessions in ${where.context} / ${where.namespace}.`);
       return undefined;
     }
     const pick = await vscode.window.showQuickPick(
-      list.map((s) => ({ label: s.name, description: s.services.map((x) => `${x.service} (${x.owner})`).join(', '), detail: `participants: ${s.participants.map((p) => `${p.name}${p.alive ? '' : ' (expired)'}`).join(', ')}` })),
+      list.map((s) => ({
+        label: s.name,
+        description: s.services.map((x) => `${x.service} (${x.owner})`).join(', '),
+        detail: `participants: ${s.participants.map((p) => `${p.name}${p.alive ? '' : ' (expired)'}`).join(', ')}`,
+      })),
       { title: `${verb} session in ${where.context} / ${where.namespace}`, placeHolder: 'Session' },
     );
     return pick && { ...where, session: pick.label };
   }
 
-  private progress<T>(title: string, fn: (p: vscode.Progress<{ message?: string }>, signal: AbortSignal) => Promise<T>): Thenable<T> {
-    return vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title, cancellable: true }, (p, token) => fn(p, toAbortSignal(token)));
+  private progress<T>(
+    title: string,
+    fn: (p: vscode.Progress<{ message?: string }>, signal: AbortSignal) => Promise<T>,
+  ): Thenable<T> {
+    return vscode.window.withProgress(
+      { location: vscode.ProgressLocation.Notification, title, cancellable: true },
+      (p, token) => fn(p, toAbortSignal(token)),
+    );
   }
 
   // ---- starting and taking over ---------------------------------------------------------------
 
   private async develop(node?: ExplorerNode): Promise<void> {
-    if (node?.kind !== 'service' || !node.ref) throw new ClusterError('config', 'Develop This Service acts on a service row of the Devlane view', 'Right-click a service there.');
+    if (node?.kind !== 'service' || !node.ref)
+      throw new ClusterError(
+        'config',
+        'Develop This Service acts on a service row of the Devlane view',
+        'Right-click a service there.',
+      );
     await this.developAt(this.where(node), node.ref.name);
   }
 
   /** Develop This Service without a tree row (the status bar's quiet item): one service, or a pick among several. */
   async developIn(t: DevelopTarget): Promise<void> {
-    const service = t.service ?? (await vscode.window.showQuickPick(t.services ?? [], { title: `Develop which service in ${t.context} / ${t.namespace}?`, placeHolder: 'Services named in .vscode/devlane.json' }));
+    const service =
+      t.service ??
+      (await vscode.window.showQuickPick(t.services ?? [], {
+        title: `Develop which service in ${t.context} / ${t.namespace}?`,
+        placeHolder: 'Services named in .vscode/devlane.json',
+      }));
     if (!service) return;
     await this.developAt({ context: t.context, namespace: t.namespace }, service);
   }
@@ -136,10 +172,18 @@ export class SessionCommands extends Disposable {
   }
 
   private async start(ref: SessionRef, service: string): Promise<void> {
-    const result = await developInEditor({ ...this.deps, lost: (lost) => this.lost(lost) }, ref, service, this.disposing.signal);
+    const result = await developInEditor(
+      { ...this.deps, lost: (lost) => this.lost(lost) },
+      ref,
+      service,
+      this.disposing.signal,
+    );
     if (!result) return;
     const took = result.resumed ? undefined : stageSummary(result.phases);
-    await this.showLive(ref, `${service} is taken over (${result.strategy}${result.resumed ? ', resumed' : ''})${took ? `: ${took}` : ''}`);
+    await this.showLive(
+      ref,
+      `${service} is taken over (${result.strategy}${result.resumed ? ', resumed' : ''})${took ? `: ${took}` : ''}`,
+    );
   }
 
   private async takeOver(ref: SessionRef): Promise<void> {
@@ -149,13 +193,28 @@ export class SessionCommands extends Disposable {
     const held = new Map((view?.services ?? []).map((s) => [s.service, s.owner]));
     const items = services
       .filter((s) => !s.metadata.labels?.[labels.session] && !s.metadata.labels?.[labels.role])
-      .map((s) => ({ label: s.metadata.name, description: held.has(s.metadata.name) ? `taken over by ${participantUser(held.get(s.metadata.name)!)}` : '' }));
-    const pick = await vscode.window.showQuickPick(items, { title: `Take over a service in session ${ref.session}`, placeHolder: 'Service' });
+      .map((s) => ({
+        label: s.metadata.name,
+        description: held.has(s.metadata.name) ? `taken over by ${participantUser(held.get(s.metadata.name)!)}` : '',
+      }));
+    const pick = await vscode.window.showQuickPick(items, {
+      title: `Take over a service in session ${ref.session}`,
+      placeHolder: 'Service',
+    });
     if (!pick) return;
     if (!this.deps.active.get(ref)?.joined && !view?.participants.some((p) => p.me)) {
       const join = 'Join and Take Over';
-      if ((await vscode.window.showInformationMessage(`You are not in session ${ref.session} yet.`, { modal: true, detail: `Join it, then take over ${pick.label}?` }, join)) !== join) return;
-      const r = await this.progress(`Joining session ${ref.session}`, (p, signal) => this.sessions(ref, p).join(ref.session, signal));
+      if (
+        (await vscode.window.showInformationMessage(
+          `You are not in session ${ref.session} yet.`,
+          { modal: true, detail: `Join it, then take over ${pick.label}?` },
+          join,
+        )) !== join
+      )
+        return;
+      const r = await this.progress(`Joining session ${ref.session}`, (p, signal) =>
+        this.sessions(ref, p).join(ref.session, signal),
+      );
       this.deps.active.live(ref, r.heartbeat, (lost) => this.lost(lost));
     }
     await this.start(ref, pick.label);
@@ -164,19 +223,32 @@ export class SessionCommands extends Disposable {
   // ---- joining, leaving, stopping ------------------------------------------------------------
 
   async join(ref: SessionRef): Promise<void> {
-    const r = await this.progress(`Joining session ${ref.session}`, (p, signal) => this.sessions(ref, p).join(ref.session, signal));
+    const r = await this.progress(`Joining session ${ref.session}`, (p, signal) =>
+      this.sessions(ref, p).join(ref.session, signal),
+    );
     this.deps.active.live(ref, r.heartbeat, (lost) => this.lost(lost));
     const view = (await this.sessions(ref).list(this.disposing.signal)).find((s) => s.name === ref.session);
-    const holds = view?.services.length ? view.services.map((s) => `${s.service} (${participantUser(s.owner)})`).join(', ') : 'no service yet';
-    await this.showLive(ref, `You joined. It holds ${holds}; participants: ${view?.participants.map((p) => p.name).join(', ') ?? '?'}`);
+    const holds = view?.services.length
+      ? view.services.map((s) => `${s.service} (${participantUser(s.owner)})`).join(', ')
+      : 'no service yet';
+    await this.showLive(
+      ref,
+      `You joined. It holds ${holds}; participants: ${view?.participants.map((p) => p.name).join(', ') ?? '?'}`,
+    );
   }
 
   private async leave(ref: SessionRef): Promise<void> {
     this.deps.active.ending(ref);
     try {
-      const r = await this.progress(`Leaving session ${ref.session}`, (p, signal) => this.sessions(ref, p).leave(ref.session, signal));
+      const r = await this.progress(`Leaving session ${ref.session}`, (p, signal) =>
+        this.sessions(ref, p).leave(ref.session, signal),
+      );
       this.deps.active.forget(ref);
-      void vscode.window.showInformationMessage(r.ended ? `You were the last participant: session ${ref.session} ended and everything it changed was put back.` : `You left session ${ref.session}; what you had taken over was given back.`);
+      void vscode.window.showInformationMessage(
+        r.ended
+          ? `You were the last participant: session ${ref.session} ended and everything it changed was put back.`
+          : `You left session ${ref.session}; what you had taken over was given back.`,
+      );
     } catch (err) {
       this.restore(ref);
       throw err;
@@ -185,11 +257,18 @@ export class SessionCommands extends Disposable {
 
   private async stop(ref: SessionRef): Promise<void> {
     const ask = stopQuestion(this.deps.watch.get(ref));
-    if (ask && (await vscode.window.showWarningMessage(ask.message, { modal: true, detail: ask.detail }, ask.confirm)) !== ask.confirm) return;
+    if (
+      ask &&
+      (await vscode.window.showWarningMessage(ask.message, { modal: true, detail: ask.detail }, ask.confirm)) !==
+        ask.confirm
+    )
+      return;
     this.deps.active.ending(ref);
     let refused: string[];
     try {
-      refused = await this.progress(`Stopping session ${ref.session}`, (p, signal) => this.sessions(ref, p).stop(ref.session, signal));
+      refused = await this.progress(`Stopping session ${ref.session}`, (p, signal) =>
+        this.sessions(ref, p).stop(ref.session, signal),
+      );
     } catch (err) {
       this.restore(ref);
       throw err;
@@ -200,9 +279,22 @@ export class SessionCommands extends Disposable {
 
   private async cleanUp(ref: SessionRef): Promise<void> {
     const clean = 'Clean Up';
-    const ok = await vscode.window.showWarningMessage(`Clean up session ${ref.session}?`, { modal: true, detail: 'No participant renews a Lease in it any more. Clean Up replays its undo log: every object it changed is put back and its copies are deleted.' }, clean);
+    const ok = await vscode.window.showWarningMessage(
+      `Clean up session ${ref.session}?`,
+      {
+        modal: true,
+        detail:
+          'No participant renews a Lease in it any more. Clean Up replays its undo log: every object it changed is put back and its copies are deleted.',
+      },
+      clean,
+    );
     if (ok !== clean) return;
-    showRefused(ref, await this.progress(`Cleaning up session ${ref.session}`, (p, signal) => this.sessions(ref, p).stop(ref.session, signal)));
+    showRefused(
+      ref,
+      await this.progress(`Cleaning up session ${ref.session}`, (p, signal) =>
+        this.sessions(ref, p).stop(ref.session, signal),
+      ),
+    );
   }
 
   private restore(ref: SessionRef): void {
@@ -217,17 +309,23 @@ export class SessionCommands extends Disposable {
   // ---- route key and join link ------------------------------------------------------------
 
   private async routeKey(ref: SessionRef): Promise<string> {
-    return this.deps.watch.get(ref)?.routeKey ?? (await this.sessions(ref).routeKey(ref.session, this.disposing.signal));
+    return (
+      this.deps.watch.get(ref)?.routeKey ?? (await this.sessions(ref).routeKey(ref.session, this.disposing.signal))
+    );
   }
 
   private async copyRouteKey(ref: SessionRef): Promise<void> {
     await vscode.env.clipboard.writeText(await this.routeKey(ref));
-    void vscode.window.showInformationMessage(`Route key of session ${ref.session} copied. Send it as header ${routeHeader}, or as baggage ${baggageMember('<key>')}.`);
+    void vscode.window.showInformationMessage(
+      `Route key of session ${ref.session} copied. Send it as header ${routeHeader}, or as baggage ${baggageMember('<key>')}.`,
+    );
   }
 
   private async copyJoinLink(ref: SessionRef): Promise<void> {
     await vscode.env.clipboard.writeText(joinLink(ref, this.deps.extensionId, vscode.env.uriScheme));
-    void vscode.window.showInformationMessage(`Join link to session ${ref.session} copied. A colleague opens it to join from their editor.`);
+    void vscode.window.showInformationMessage(
+      `Join link to session ${ref.session} copied. A colleague opens it to join from their editor.`,
+    );
   }
 
   // ---- the status bar's menu, and what a session holds --------------------------------------
@@ -239,10 +337,14 @@ export class SessionCommands extends Disposable {
       { label: '$(key) Copy Route Key', run: () => runCommand(commands.copyRouteKey, ref) },
       { label: '$(link) Copy Join Link', run: () => runCommand(commands.copyJoinLink, ref) },
       { label: '$(add) Take Over Service', run: () => runCommand(commands.takeOverService, ref) },
-      ...(active?.joined ? [{ label: '$(sign-out) Leave Session', run: () => runCommand(commands.leaveSession, ref) }] : []),
+      ...(active?.joined
+        ? [{ label: '$(sign-out) Leave Session', run: () => runCommand(commands.leaveSession, ref) }]
+        : []),
       { label: '$(debug-stop) Stop Session', run: () => runCommand(commands.stopSession, ref) },
     ];
-    const pick = await vscode.window.showQuickPick(items, { title: `Session ${ref.session} (${ref.context} / ${ref.namespace})` });
+    const pick = await vscode.window.showQuickPick(items, {
+      title: `Session ${ref.session} (${ref.context} / ${ref.namespace})`,
+    });
     await pick?.run();
   }
 
@@ -250,7 +352,12 @@ export class SessionCommands extends Disposable {
     const open = 'Open Routed URL';
     const copy = 'Copy Route Key';
     const take = 'Take Over Service';
-    const choice = await vscode.window.showInformationMessage(`Session ${ref.session}: ${what}. Requests with header ${routeHeaderLine('<key>')} or baggage ${baggageMember('<key>')} follow its routes.`, open, copy, take);
+    const choice = await vscode.window.showInformationMessage(
+      `Session ${ref.session}: ${what}. Requests with header ${routeHeaderLine('<key>')} or baggage ${baggageMember('<key>')} follow its routes.`,
+      open,
+      copy,
+      take,
+    );
     if (choice === open) await runCommand(commands.openRoutedUrl, ref);
     else if (choice === copy) await this.copyRouteKey(ref);
     else if (choice === take) await this.takeOver(ref);
@@ -260,6 +367,8 @@ export class SessionCommands extends Disposable {
 /** Undo steps Devlane would not replay: the user sees each, since they stay as they are in the cluster. */
 function showRefused(ref: SessionRef, refused: string[]): void {
   if (refused.length === 0) return;
-  void vscode.window.showWarningMessage(`Session ${ref.session} ended, but ${refused.length} undo step${refused.length === 1 ? ' was' : 's were'} refused and left as ${refused.length === 1 ? 'it is' : 'they are'}.`, { detail: refused.join('\n') });
+  void vscode.window.showWarningMessage(
+    `Session ${ref.session} ended, but ${refused.length} undo step${refused.length === 1 ? ' was' : 's were'} refused and left as ${refused.length === 1 ? 'it is' : 'they are'}.`,
+    { detail: refused.join('\n') },
+  );
 }
-

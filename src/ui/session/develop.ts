@@ -29,13 +29,22 @@ export interface EditorDevelopDeps {
 }
 
 /** Starts `service` in the session `ref` names; undefined when the person cancelled before anything was created. */
-export async function developInEditor(deps: EditorDevelopDeps, ref: SessionRef, service: string, signal: AbortSignal): Promise<StartResult | undefined> {
+export async function developInEditor(
+  deps: EditorDevelopDeps,
+  ref: SessionRef,
+  service: string,
+  signal: AbortSignal,
+): Promise<StartResult | undefined> {
   const { sync, active } = deps;
   const folder = sync?.folder();
   const strategy = readConfig('routing.strategy');
   let stages: StartStages | undefined;
   const host: DevelopHost = {
-    questions: { confirmPlan, confirmMapping: folder && ((s, proposal) => askMapping(folder, s, proposal)), confirmDeletes },
+    questions: {
+      confirmPlan,
+      confirmMapping: folder && ((s, proposal) => askMapping(folder, s, proposal)),
+      confirmDeletes,
+    },
     sessions: (extra) => deps.sessionsAt(ref, extra),
     phase: (phase, work) => withPhaseProgress(ref, service, phase, work, (s) => (stages = s)),
     onStartPhase: (p) => stages?.mark(p),
@@ -47,7 +56,17 @@ export async function developInEditor(deps: EditorDevelopDeps, ref: SessionRef, 
     onDidSave: sync?.onDidSave,
   };
   const at = { conn: deps.clusters.connection(ref.context), namespace: ref.namespace, logger: deps.logger };
-  const developing = await develop(at, { service, session: ref.session, strategy: strategy && strategy !== 'auto' ? strategy : undefined, workspace: folder?.uri.fsPath }, host, signal);
+  const developing = await develop(
+    at,
+    {
+      service,
+      session: ref.session,
+      strategy: strategy && strategy !== 'auto' ? strategy : undefined,
+      workspace: folder?.uri.fsPath,
+    },
+    host,
+    signal,
+  );
   if (developing?.sync) sync?.keep(ref, service, developing.sync);
   return developing?.started;
 }
@@ -56,23 +75,39 @@ export async function developInEditor(deps: EditorDevelopDeps, ref: SessionRef, 
  * Looking at the service shows in the status bar; the start is a notification with Cancel, its
  * stages (checks, copy, route) with their times, and the latest step.
  */
-async function withPhaseProgress<T>(ref: SessionRef, service: string, phase: DevelopPhase, work: (report: (m: string) => void, signal: AbortSignal) => Promise<T>, onStages: (s: StartStages) => void): Promise<T> {
+async function withPhaseProgress<T>(
+  ref: SessionRef,
+  service: string,
+  phase: DevelopPhase,
+  work: (report: (m: string) => void, signal: AbortSignal) => Promise<T>,
+  onStages: (s: StartStages) => void,
+): Promise<T> {
   if (phase === 'propose') {
-    return await vscode.window.withProgress({ location: vscode.ProgressLocation.Window, title: `Devlane: looking at ${service}'s working directory` }, (_p, token) => work(() => {}, toAbortSignal(token)));
+    return await vscode.window.withProgress(
+      { location: vscode.ProgressLocation.Window, title: `Devlane: looking at ${service}'s working directory` },
+      (_p, token) => work(() => {}, toAbortSignal(token)),
+    );
   }
-  return await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: `Starting session ${ref.session} on ${service}`, cancellable: true }, async (p, token) => {
-    const stages = new StartStages(() => performance.now());
-    onStages(stages);
-    const show = () => p.report({ message: stages.message() });
-    const tick = setInterval(show, 1_000);
-    show();
-    try {
-      return await work((message) => {
-        stages.report(message);
-        show();
-      }, toAbortSignal(token));
-    } finally {
-      clearInterval(tick);
-    }
-  });
+  return await vscode.window.withProgress(
+    {
+      location: vscode.ProgressLocation.Notification,
+      title: `Starting session ${ref.session} on ${service}`,
+      cancellable: true,
+    },
+    async (p, token) => {
+      const stages = new StartStages(() => performance.now());
+      onStages(stages);
+      const show = () => p.report({ message: stages.message() });
+      const tick = setInterval(show, 1_000);
+      show();
+      try {
+        return await work((message) => {
+          stages.report(message);
+          show();
+        }, toAbortSignal(token));
+      } finally {
+        clearInterval(tick);
+      }
+    },
+  );
 }

@@ -21,7 +21,13 @@ import type { ActiveSessions } from '../../sessionview/active';
 import { type CopyObservation, observeCopies } from '../../sessionview/panel-cluster';
 import { newNonce, panelHtml } from '../../sessionview/panel-html';
 import { curlLine, panelModel } from '../../sessionview/panel-model';
-import { type HostMessage, parseViewMessage, type PanelState, type ViewMessage, type ViewPersisted } from '../../sessionview/panel-protocol';
+import {
+  type HostMessage,
+  parseViewMessage,
+  type PanelState,
+  type ViewMessage,
+  type ViewPersisted,
+} from '../../sessionview/panel-protocol';
 import { panelTitle, type SessionRef, sessionKey } from '../../sessionview/refs';
 import type { SessionsWatch } from '../../sessionview/watch';
 import { openCopyLogTerminal } from '../log-terminal';
@@ -37,7 +43,12 @@ export interface SessionPanelDeps {
   extensionUri: vscode.Uri;
 }
 
-const isRef = (a: unknown): a is SessionRef => !!a && typeof a === 'object' && typeof (a as SessionRef).session === 'string' && typeof (a as SessionRef).context === 'string' && typeof (a as SessionRef).namespace === 'string';
+const isRef = (a: unknown): a is SessionRef =>
+  !!a &&
+  typeof a === 'object' &&
+  typeof (a as SessionRef).session === 'string' &&
+  typeof (a as SessionRef).context === 'string' &&
+  typeof (a as SessionRef).namespace === 'string';
 
 /** Pods and Events are read this often while a panel is visible. */
 const clusterEveryMs = 10_000;
@@ -75,11 +86,18 @@ export class SessionPanels extends Disposable {
   private async pick(): Promise<SessionRef | undefined> {
     const list = this.deps.watch.sessions();
     if (list.length === 0) {
-      void vscode.window.showInformationMessage('No session to show: start one with Develop This Service, or join one from the Sessions view.');
+      void vscode.window.showInformationMessage(
+        'No session to show: start one with Develop This Service, or join one from the Sessions view.',
+      );
       return undefined;
     }
     const pick = await vscode.window.showQuickPick(
-      list.map((v) => ({ label: v.session, description: `${v.context} / ${v.namespace}`, detail: v.services.map((s) => `${s.service} (${s.owner})`).join(', ') || 'no service taken over', ref: v as SessionRef })),
+      list.map((v) => ({
+        label: v.session,
+        description: `${v.context} / ${v.namespace}`,
+        detail: v.services.map((s) => `${s.service} (${s.owner})`).join(', ') || 'no service taken over',
+        ref: v as SessionRef,
+      })),
       { title: 'Open the panel of which session?' },
     );
     return pick?.ref;
@@ -126,17 +144,24 @@ class SessionPanel extends Disposable {
     panel.webview.options = { enableScripts: true, localResourceRoots: [dist, media] };
     panel.iconPath = vscode.Uri.joinPath(media, 'devlane.svg');
     panel.title = panelTitle(ref);
-    panel.webview.html = panelHtml({ cspSource: panel.webview.cspSource, nonce: newNonce(), scriptUri: panel.webview.asWebviewUri(vscode.Uri.joinPath(dist, 'webview.js')).toString(), title: `Devlane ${panelTitle(ref)}` });
+    panel.webview.html = panelHtml({
+      cspSource: panel.webview.cspSource,
+      nonce: newNonce(),
+      scriptUri: panel.webview.asWebviewUri(vscode.Uri.joinPath(dist, 'webview.js')).toString(),
+      title: `Devlane ${panelTitle(ref)}`,
+    });
     this._register(panel.webview.onDidReceiveMessage((m) => void this.onMessage(m)));
     this._register(panel.onDidChangeViewState(() => this.visibilityChanged()));
     this._register(deps.watch.onDidChange(() => this.schedule()));
     this._register(deps.active.onDidChange(() => this.schedule()));
     this._register(deps.activity.onDidChange(() => this.schedule()));
-    this._register(toDisposable(() => {
-      this.abort.abort();
-      clearTimeout(this.pushTimer);
-      clearInterval(this.clusterTimer);
-    }));
+    this._register(
+      toDisposable(() => {
+        this.abort.abort();
+        clearTimeout(this.pushTimer);
+        clearInterval(this.clusterTimer);
+      }),
+    );
   }
 
   reveal(): void {
@@ -188,7 +213,12 @@ class SessionPanel extends Disposable {
       const view = this.deps.watch.get(this.ref);
       const signal = this.abort.signal;
       if (!view) {
-        const cm = await conn.objects.tryGet<RecordConfigMap>(apiTypes.configMap, this.ref.namespace, recordName(this.ref.session), signal);
+        const cm = await conn.objects.tryGet<RecordConfigMap>(
+          apiTypes.configMap,
+          this.ref.namespace,
+          recordName(this.ref.session),
+          signal,
+        );
         try {
           this.fetchedRecord = cm ? readRecord(cm) : undefined;
         } catch {
@@ -201,9 +231,16 @@ class SessionPanel extends Disposable {
         conn.objects.list<Service>(apiTypes.service, this.ref.namespace, {}, signal).catch(() => undefined),
       ]);
       this.copies = copies;
-      if (svcs) this.namespaceServices = svcs.filter((s) => !s.metadata.labels?.[labels.role]).map((s) => s.metadata.name).sort();
+      if (svcs)
+        this.namespaceServices = svcs
+          .filter((s) => !s.metadata.labels?.[labels.role])
+          .map((s) => s.metadata.name)
+          .sort();
     } catch (err) {
-      if (!this.abort.signal.aborted) this.deps.logger.warn(`Session panel ${this.ref.session}: could not read the copies' pods and events: ${(err as Error).message}`);
+      if (!this.abort.signal.aborted)
+        this.deps.logger.warn(
+          `Session panel ${this.ref.session}: could not read the copies' pods and events: ${(err as Error).message}`,
+        );
     } finally {
       this.reading = false;
     }
@@ -216,7 +253,13 @@ class SessionPanel extends Disposable {
       ref: this.ref,
       view: this.deps.watch.get(this.ref),
       record: this.deps.watch.record(this.ref) ?? this.fetchedRecord,
-      active: a && { phase: a.phase, starting: a.starting, joined: a.joined, proxyUrl: a.proxyUrl, proxyService: a.proxyService },
+      active: a && {
+        phase: a.phase,
+        starting: a.starting,
+        joined: a.joined,
+        proxyUrl: a.proxyUrl,
+        proxyService: a.proxyService,
+      },
       me: this.deps.watch.userAt(this.ref),
       lease: this.deps.watch.myLease(this.ref),
       copies: this.copies,
@@ -281,7 +324,9 @@ class SessionPanel extends Disposable {
       }
       case 'debug':
         if (!(await vscode.commands.getCommands(true)).includes(commands.debugService)) {
-          void vscode.window.showInformationMessage(`Debugging from the panel is not available in this version of Devlane (no command ${commands.debugService}). Nothing was started.`);
+          void vscode.window.showInformationMessage(
+            `Debugging from the panel is not available in this version of Devlane (no command ${commands.debugService}). Nothing was started.`,
+          );
           return;
         }
         return void (await runCommand(commands.debugService, { ...ref, service: m.service }));
@@ -289,18 +334,47 @@ class SessionPanel extends Disposable {
         const key = this.routeKey();
         const request = m.request;
         if (request.routed && !key) {
-          this.post({ type: 'tryResult', id: m.id, result: { ok: false, routed: true, target: request.target, method: request.method, path: request.path, error: 'The route key of this session is not known (is the session still there?). Nothing was sent.' } });
+          this.post({
+            type: 'tryResult',
+            id: m.id,
+            result: {
+              ok: false,
+              routed: true,
+              target: request.target,
+              method: request.method,
+              path: request.path,
+              error: 'The route key of this session is not known (is the session still there?). Nothing was sent.',
+            },
+          });
           return;
         }
-        const devService = this.deps.watch.get(ref)?.services.find((s) => s.service === request.target && s.state === 'live')?.devService;
+        const devService = this.deps.watch
+          .get(ref)
+          ?.services.find((s) => s.service === request.target && s.state === 'live')?.devService;
         let result: TryResult;
         try {
-          result = await sendTry({ cluster: this.deps.clusters.connection(ref.context), namespace: ref.namespace, request, routeKey: key ?? '', devService, signal: this.abort.signal });
+          result = await sendTry({
+            cluster: this.deps.clusters.connection(ref.context),
+            namespace: ref.namespace,
+            request,
+            routeKey: key ?? '',
+            devService,
+            signal: this.abort.signal,
+          });
         } catch (err) {
           // No connection for the context (removed from the kubeconfig, say): answer the page all the same.
-          result = { ok: false, routed: request.routed, target: request.target, method: request.method, path: request.path, error: `${(err as Error).message}. Nothing was sent.` };
+          result = {
+            ok: false,
+            routed: request.routed,
+            target: request.target,
+            method: request.method,
+            path: request.path,
+            error: `${(err as Error).message}. Nothing was sent.`,
+          };
         }
-        this.deps.logger.info(`Try a request (session ${ref.session}): ${request.method} ${request.path} → ${request.target} ${request.routed ? 'with' : 'without'} the route: ${result.ok ? `${result.status}, ${result.answered.text}` : result.error}`);
+        this.deps.logger.info(
+          `Try a request (session ${ref.session}): ${request.method} ${request.path} → ${request.target} ${request.routed ? 'with' : 'without'} the route: ${result.ok ? `${result.status}, ${result.answered.text}` : result.error}`,
+        );
         this.post({ type: 'tryResult', id: m.id, result });
         return;
       }
@@ -308,7 +382,11 @@ class SessionPanel extends Disposable {
   }
 
   private routeKey(): string | undefined {
-    return this.deps.watch.get(this.ref)?.routeKey ?? this.deps.watch.record(this.ref)?.routeKey ?? this.fetchedRecord?.routeKey;
+    return (
+      this.deps.watch.get(this.ref)?.routeKey ??
+      this.deps.watch.record(this.ref)?.routeKey ??
+      this.fetchedRecord?.routeKey
+    );
   }
 
   private async copyKey(form: 'key' | 'curl' | 'header' | 'baggage'): Promise<void> {
@@ -316,8 +394,22 @@ class SessionPanel extends Disposable {
     const key = this.routeKey();
     if (!key) throw new Error(`The route key of session ${this.ref.session} is not known here. Nothing was copied.`);
     const s = this.state();
-    const text = form === 'header' ? routeHeaderLine(key) : form === 'baggage' ? baggageLine(key) : curlLine({ proxyUrl: s.routing.proxyUrl, proxyService: s.routing.proxyService, namespace: this.ref.namespace, target: s.tryDefault, key }).curl;
+    const text =
+      form === 'header'
+        ? routeHeaderLine(key)
+        : form === 'baggage'
+          ? baggageLine(key)
+          : curlLine({
+              proxyUrl: s.routing.proxyUrl,
+              proxyService: s.routing.proxyService,
+              namespace: this.ref.namespace,
+              target: s.tryDefault,
+              key,
+            }).curl;
     await vscode.env.clipboard.writeText(text);
-    vscode.window.setStatusBarMessage(`Copied the ${form === 'curl' ? 'curl command' : form} of session ${this.ref.session}`, 3000);
+    vscode.window.setStatusBarMessage(
+      `Copied the ${form === 'curl' ? 'curl command' : form} of session ${this.ref.session}`,
+      3000,
+    );
   }
 }

@@ -12,18 +12,30 @@ import { readConfig } from '../vscode-utils';
 
 /** The production settings, as Sessions takes them. */
 export function productionSettings(): { productionGlobs?: string[]; productionNamespaces?: string[] } {
-  return { productionGlobs: readConfig('productionContexts'), productionNamespaces: readConfig('productionNamespaces') };
+  return {
+    productionGlobs: readConfig('productionContexts'),
+    productionNamespaces: readConfig('productionNamespaces'),
+  };
 }
 
 /** What every Sessions the editor makes shares: the settings, and the plan dialog for production-looking places. */
 export function sessionDefaults(logger: Logger): SessionsDefaults {
-  return { logger, ...productionSettings(), routerImage: readConfig('router.image') || undefined, confirm: confirmPlan };
+  return {
+    logger,
+    ...productionSettings(),
+    routerImage: readConfig('router.image') || undefined,
+    confirm: confirmPlan,
+  };
 }
 
 /** The confirm-plan dialog for production-looking places: modal, with the full plan as detail. */
 export async function confirmPlan(plan: Plan, text: string): Promise<boolean> {
   const apply = 'Apply Plan';
-  const choice = await vscode.window.showWarningMessage(`${plan.namespace} in ${plan.context} looks like production. Apply this plan?`, { modal: true, detail: text }, apply);
+  const choice = await vscode.window.showWarningMessage(
+    `${plan.namespace} in ${plan.context} looks like production. Apply this plan?`,
+    { modal: true, detail: text },
+    apply,
+  );
   return choice === apply;
 }
 
@@ -40,7 +52,12 @@ export function productionReasonAt(clusters: Clusters, where: Where): string | u
 }
 
 /** A notification, not a modal: collection can wait until the user decides. */
-export async function askToCollect(where: { context: string; namespace: string; reason: string; sessions: string[] }): Promise<boolean> {
+export async function askToCollect(where: {
+  context: string;
+  namespace: string;
+  reason: string;
+  sessions: string[];
+}): Promise<boolean> {
   const collect = 'Clean Up';
   const names = where.sessions.map((s) => `"${s}"`).join(', ');
   const choice = await vscode.window.showWarningMessage(

@@ -26,8 +26,21 @@ export class RecordCommands extends Disposable {
     }
     const del = 'Delete Record';
     const detail = `${record.error}\n\nDeleting it replays nothing: whatever it lists is left as it is. Objects owned by it are removed by Kubernetes' garbage collector.`;
-    if ((await vscode.window.showWarningMessage(`Delete ConfigMap ${record.record} in ${record.context} / ${record.namespace}?`, { modal: true, detail }, del)) !== del) return;
-    await deleteRecordObject(this.clusters.connection(record.context).objects, record.namespace, record.record, record.uid, AbortSignal.timeout(30_000));
+    if (
+      (await vscode.window.showWarningMessage(
+        `Delete ConfigMap ${record.record} in ${record.context} / ${record.namespace}?`,
+        { modal: true, detail },
+        del,
+      )) !== del
+    )
+      return;
+    await deleteRecordObject(
+      this.clusters.connection(record.context).objects,
+      record.namespace,
+      record.record,
+      record.uid,
+      AbortSignal.timeout(30_000),
+    );
     void vscode.window.showInformationMessage(`Deleted ${record.record}.`);
   }
 }

@@ -26,7 +26,8 @@ export interface RoutedUrlDeps {
 }
 
 /** Where Open Routed URL sends requests: a Service, or an Ingress's rules. */
-type RoutedTarget = { kind: 'service'; name: string } | { kind: 'ingress'; name: string; object: IngressObject; host?: string };
+type RoutedTarget =
+  { kind: 'service'; name: string } | { kind: 'ingress'; name: string; object: IngressObject; host?: string };
 
 export class RoutedUrls {
   private readonly proxies = new Map<string, Promise<RoutedProxy>>();
@@ -37,12 +38,20 @@ export class RoutedUrls {
   async open(ref: SessionRef, service?: string): Promise<void> {
     if (!this.deps.active.get(ref)?.joined) {
       const join = 'Join Session';
-      if ((await vscode.window.showInformationMessage(`Open a routed URL in session ${ref.session}: join it first?`, { modal: true, detail: 'The local proxy lives as long as you are in the session.' }, join)) !== join) return;
+      if (
+        (await vscode.window.showInformationMessage(
+          `Open a routed URL in session ${ref.session}: join it first?`,
+          { modal: true, detail: 'The local proxy lives as long as you are in the session.' },
+          join,
+        )) !== join
+      )
+        return;
       await this.deps.join(ref);
     }
     const target: RoutedTarget | undefined = service ? { kind: 'service', name: service } : await this.pickTarget(ref);
     if (!target) return;
-    const what = target.kind === 'service' ? target.name : `Ingress ${target.name}${target.host ? ` (${target.host})` : ''}`;
+    const what =
+      target.kind === 'service' ? target.name : `Ingress ${target.name}${target.host ? ` (${target.host})` : ''}`;
     const key = `${sessionKey(ref)}/${target.kind}/${target.name}/${target.kind === 'ingress' ? (target.host ?? '') : ''}`;
     let proxy = this.proxies.get(key);
     if (!proxy) {
@@ -54,7 +63,8 @@ export class RoutedUrls {
         service: target.name,
         ...(target.kind === 'ingress' ? { ingress: { object: target.object, host: target.host } } : {}),
         routeKey,
-        devService: (svc) => this.deps.watch.get(ref)?.services.find((s) => s.service === svc && s.state === 'live')?.devService,
+        devService: (svc) =>
+          this.deps.watch.get(ref)?.services.find((s) => s.service === svc && s.state === 'live')?.devService,
         logger: this.deps.logger,
       });
       this.proxies.set(key, proxy);
@@ -67,7 +77,12 @@ export class RoutedUrls {
     this.deps.active.setProxyUrl(ref, url, target.kind === 'service' ? target.name : undefined);
     await vscode.env.openExternal(vscode.Uri.parse(url));
     const copy = 'Copy URL';
-    if ((await vscode.window.showInformationMessage(`Routed URL for ${what} (session ${ref.session}): ${url}. Every request through it carries the route key. It closes when you leave the session.`, copy)) === copy) {
+    if (
+      (await vscode.window.showInformationMessage(
+        `Routed URL for ${what} (session ${ref.session}): ${url}. Every request through it carries the route key. It closes when you leave the session.`,
+        copy,
+      )) === copy
+    ) {
       await vscode.env.clipboard.writeText(url);
     }
   }
@@ -86,16 +101,35 @@ export class RoutedUrls {
     type Item = vscode.QuickPickItem & { target?: RoutedTarget };
     const serviceItems: Item[] = services
       .filter((s) => !s.metadata.labels?.[labels.role])
-      .map((s) => ({ label: s.metadata.name, description: held.has(s.metadata.name) ? 'taken over in this session' : '', target: { kind: 'service' as const, name: s.metadata.name } }))
+      .map((s) => ({
+        label: s.metadata.name,
+        description: held.has(s.metadata.name) ? 'taken over in this session' : '',
+        target: { kind: 'service' as const, name: s.metadata.name },
+      }))
       .sort((a, b) => Number(!!b.description) - Number(!!a.description));
-    const ingressItems: Item[] = ingresses.map((i) => ({ label: `$(globe) ${i.metadata.name}`, description: `Ingress → ${ingressServices(i).join(', ')}`, target: { kind: 'ingress' as const, name: i.metadata.name, object: i } }));
-    const items: Item[] = [...serviceItems, ...(ingressItems.length ? [{ label: 'Ingresses', kind: vscode.QuickPickItemKind.Separator }, ...ingressItems] : [])];
-    const pick = await vscode.window.showQuickPick(items, { title: `Open a routed URL in session ${ref.session}: where do the requests go?`, placeHolder: 'A Service (usually the entry point, e.g. the web front end), or an Ingress' });
+    const ingressItems: Item[] = ingresses.map((i) => ({
+      label: `$(globe) ${i.metadata.name}`,
+      description: `Ingress → ${ingressServices(i).join(', ')}`,
+      target: { kind: 'ingress' as const, name: i.metadata.name, object: i },
+    }));
+    const items: Item[] = [
+      ...serviceItems,
+      ...(ingressItems.length
+        ? [{ label: 'Ingresses', kind: vscode.QuickPickItemKind.Separator }, ...ingressItems]
+        : []),
+    ];
+    const pick = await vscode.window.showQuickPick(items, {
+      title: `Open a routed URL in session ${ref.session}: where do the requests go?`,
+      placeHolder: 'A Service (usually the entry point, e.g. the web front end), or an Ingress',
+    });
     const target = pick?.target;
     if (target?.kind !== 'ingress') return target;
     const hosts = ingressHosts(target.object);
     if (hosts.length <= 1) return { ...target, host: hosts[0] };
-    const host = await vscode.window.showQuickPick(hosts, { title: `Ingress ${target.name}: which host's rules?`, placeHolder: 'The proxy applies this host\'s rules and sends it as Host' });
+    const host = await vscode.window.showQuickPick(hosts, {
+      title: `Ingress ${target.name}: which host's rules?`,
+      placeHolder: "The proxy applies this host's rules and sends it as Host",
+    });
     return host ? { ...target, host } : undefined;
   }
 }

@@ -22,9 +22,23 @@ export class SessionsTreeProvider extends Disposable implements vscode.TreeDataP
   }
 
   getChildren(row?: SessionRow): SessionRow[] {
-    if (!row) return rootRows(this.watch.state, this.watch.sessions(), new Date(), this.watch.unreadableRecords(), this.watch.placeStates());
+    if (!row)
+      return rootRows(
+        this.watch.state,
+        this.watch.sessions(),
+        new Date(),
+        this.watch.unreadableRecords(),
+        this.watch.placeStates(),
+      );
     if (row.kind === 'place') {
-      const place = this.watch.placeStates().find((p) => p.state.phase !== 'none' && p.state.where.context === row.place?.context && p.state.where.namespace === row.place?.namespace);
+      const place = this.watch
+        .placeStates()
+        .find(
+          (p) =>
+            p.state.phase !== 'none' &&
+            p.state.where.context === row.place?.context &&
+            p.state.where.namespace === row.place?.namespace,
+        );
       return place ? placeChildren(place, this.watch.sessions(), new Date(), this.watch.unreadableRecords()) : [];
     }
     if (row.kind !== 'session' || !row.ref) return [];

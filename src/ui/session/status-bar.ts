@@ -15,8 +15,12 @@ import type { SessionsWatch } from '../../sessionview/watch';
 import { configuredServices } from '../workspace-config';
 
 export class SessionStatusBar extends Disposable {
-  private readonly item = this._register(vscode.window.createStatusBarItem('devlane.session', vscode.StatusBarAlignment.Left, 50));
-  private readonly quiet = this._register(vscode.window.createStatusBarItem('devlane.develop', vscode.StatusBarAlignment.Left, -100));
+  private readonly item = this._register(
+    vscode.window.createStatusBarItem('devlane.session', vscode.StatusBarAlignment.Left, 50),
+  );
+  private readonly quiet = this._register(
+    vscode.window.createStatusBarItem('devlane.develop', vscode.StatusBarAlignment.Left, -100),
+  );
   /** The services `.vscode/devlane.json` names (empty: none, or no such file). */
   private workspaceServices: string[] = [];
 
@@ -31,7 +35,8 @@ export class SessionStatusBar extends Disposable {
     this.item.name = 'Devlane Session';
     this.quiet.name = 'Devlane: Develop This Service';
     const config = this._register(vscode.workspace.createFileSystemWatcher(`**/${configFile}`));
-    for (const ev of [config.onDidCreate, config.onDidChange, config.onDidDelete]) this._register(ev(() => void this.readWorkspace()));
+    for (const ev of [config.onDidCreate, config.onDidChange, config.onDidDelete])
+      this._register(ev(() => void this.readWorkspace()));
     this._register(vscode.workspace.onDidChangeWorkspaceFolders(() => void this.readWorkspace()));
     void this.readWorkspace();
     this._register(active.onDidChange(() => this.update()));
@@ -55,11 +60,23 @@ export class SessionStatusBar extends Disposable {
     const a = this.active.current();
     const offer = a ? undefined : developOffer(this.workspaceServices, this.where());
     if (offer) {
-      const quiet = statusBarView({ active: undefined, view: undefined, me: this.watch.user, lease: undefined, sync: { state: 'idle' }, debug: 'detached', offer })!;
+      const quiet = statusBarView({
+        active: undefined,
+        view: undefined,
+        me: this.watch.user,
+        lease: undefined,
+        sync: { state: 'idle' },
+        debug: 'detached',
+        offer,
+      })!;
       this.quiet.text = quiet.text;
       this.quiet.tooltip = new vscode.MarkdownString(quiet.tooltip, true);
       this.quiet.accessibilityInformation = { label: quiet.accessibleLabel, role: 'button' };
-      this.quiet.command = quiet.command && { title: 'Develop This Service', command: quiet.command.command, arguments: quiet.command.arguments };
+      this.quiet.command = quiet.command && {
+        title: 'Develop This Service',
+        command: quiet.command.command,
+        arguments: quiet.command.arguments,
+      };
       this.quiet.show();
     } else this.quiet.hide();
     const view = statusBarView({
@@ -80,9 +97,16 @@ export class SessionStatusBar extends Disposable {
     tooltip.isTrusted = { enabledCommands: linkCommands };
     this.item.tooltip = tooltip;
     this.item.accessibilityInformation = { label: view.accessibleLabel, role: 'button' };
-    this.item.command = view.command ? { title: 'Session Actions', command: view.command.command, arguments: view.command.arguments } : undefined;
+    this.item.command = view.command
+      ? { title: 'Session Actions', command: view.command.command, arguments: view.command.arguments }
+      : undefined;
     this.item.color = undefined;
-    this.item.backgroundColor = view.severity === 'error' ? new vscode.ThemeColor('statusBarItem.errorBackground') : view.severity === 'warning' ? new vscode.ThemeColor('statusBarItem.warningBackground') : undefined;
+    this.item.backgroundColor =
+      view.severity === 'error'
+        ? new vscode.ThemeColor('statusBarItem.errorBackground')
+        : view.severity === 'warning'
+          ? new vscode.ThemeColor('statusBarItem.warningBackground')
+          : undefined;
     this.item.show();
   }
 }

@@ -37,14 +37,18 @@ export class SyncCommands extends Disposable {
 
   constructor(private readonly deps: SyncCommandDeps) {
     super();
-    this._register(vscode.workspace.onDidSaveTextDocument((doc) => doc.uri.scheme === 'file' && this.saves.fire(doc.uri.fsPath)));
+    this._register(
+      vscode.workspace.onDidSaveTextDocument((doc) => doc.uri.scheme === 'file' && this.saves.fire(doc.uri.fsPath)),
+    );
     this._register(registerCommand(commands.startSync, (a) => this.startByHand(a), deps.logger));
     this._register(registerCommand(commands.stopSync, (a) => this.stopByHand(a), deps.logger));
-    this._register(toDisposable(() => {
-      this.disposing.abort();
-      for (const h of this.running.values()) h.dispose();
-      this.running.clear();
-    }));
+    this._register(
+      toDisposable(() => {
+        this.disposing.abort();
+        for (const h of this.running.values()) h.dispose();
+        this.running.clear();
+      }),
+    );
   }
 
   /** The workspace folder that is synced, if one is open. */
@@ -67,7 +71,11 @@ export class SyncCommands extends Disposable {
     const troubles = this.deps.troubles;
     return {
       status: (stats) => this.deps.activity.reportSync(ref, stats),
-      failed: (err) => showError(err instanceof ConfigError ? err : new Error(`Sync of ${service} did not start: ${err.message}`), this.deps.logger),
+      failed: (err) =>
+        showError(
+          err instanceof ConfigError ? err : new Error(`Sync of ${service} did not start: ${err.message}`),
+          this.deps.logger,
+        ),
       trouble: troubles && ((trouble) => troubles.show(ref, service, trouble)),
     };
   }
@@ -94,33 +102,61 @@ export class SyncCommands extends Disposable {
     const workspace = this.folder()?.uri.fsPath;
     if (!workspace || this.synced(ref, service)) return;
     const conn = this.deps.clusters.connection(ref.context);
-    const request = { conn, namespace: ref.namespace, session: ref.session, service, workspace, logger: this.deps.logger, onDidSave: this.saves.event, confirmDeletes: (p: DeletePreview) => confirmDeletes(service, p) };
+    const request = {
+      conn,
+      namespace: ref.namespace,
+      session: ref.session,
+      service,
+      workspace,
+      logger: this.deps.logger,
+      onDidSave: this.saves.event,
+      confirmDeletes: (p: DeletePreview) => confirmDeletes(service, p),
+    };
     const sync = syncCopy(request, this.sinks(ref, service), this.disposing.signal);
     this.keep(ref, service, sync);
     await sync.ready;
   }
 
   private async startByHand(a?: SyncTarget): Promise<void> {
-    if (!this.folder()) return void vscode.window.showErrorMessage('Devlane syncs a workspace folder: open the folder that holds the service\'s source first.');
+    if (!this.folder())
+      return void vscode.window.showErrorMessage(
+        "Devlane syncs a workspace folder: open the folder that holds the service's source first.",
+      );
     const ref = await this.pickSession(a);
     if (!ref) return;
     const live = this.deps.active.get(ref);
-    if (!live) return void vscode.window.showErrorMessage(`You are not in session ${ref.session} in this window: join it (or start it) first; sync runs while you are in the session.`);
-    const service = a?.service ?? (await vscode.window.showInputBox({ prompt: `Service of session ${ref.session} to sync`, ignoreFocusOut: true }));
+    if (!live)
+      return void vscode.window.showErrorMessage(
+        `You are not in session ${ref.session} in this window: join it (or start it) first; sync runs while you are in the session.`,
+      );
+    const service =
+      a?.service ??
+      (await vscode.window.showInputBox({ prompt: `Service of session ${ref.session} to sync`, ignoreFocusOut: true }));
     if (!service) return;
-    await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: `Devlane: first sync of ${service} (session ${ref.session})`, cancellable: true }, async (_p, token) => {
-      const signal = toAbortSignal(token);
-      const started = this.startFor(ref, service);
-      signal.addEventListener('abort', () => this.stopKey(`${sessionKey(ref)}/${service}`), { once: true });
-      await started;
-    });
+    await vscode.window.withProgress(
+      {
+        location: vscode.ProgressLocation.Notification,
+        title: `Devlane: first sync of ${service} (session ${ref.session})`,
+        cancellable: true,
+      },
+      async (_p, token) => {
+        const signal = toAbortSignal(token);
+        const started = this.startFor(ref, service);
+        signal.addEventListener('abort', () => this.stopKey(`${sessionKey(ref)}/${service}`), { once: true });
+        await started;
+      },
+    );
   }
 
   private async pickSession(a?: SyncTarget): Promise<SessionRef | undefined> {
-    if (a?.context && a.namespace && a.session) return { context: a.context, namespace: a.namespace, session: a.session };
+    if (a?.context && a.namespace && a.session)
+      return { context: a.context, namespace: a.namespace, session: a.session };
     const active = this.deps.active.list();
     if (active.length === 1) return active[0].ref;
-    const pick = await vscode.window.showQuickPick(active.map((s) => ({ label: s.ref.session, description: `${s.ref.context} / ${s.ref.namespace}`, ref: s.ref })), { placeHolder: 'Session to sync into' });
+    const pick = await vscode.window.showQuickPick(
+      active.map((s) => ({ label: s.ref.session, description: `${s.ref.context} / ${s.ref.namespace}`, ref: s.ref })),
+      { placeHolder: 'Session to sync into' },
+    );
     return pick?.ref;
   }
 

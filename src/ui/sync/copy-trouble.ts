@@ -34,7 +34,11 @@ export class CopyTroubleView extends Disposable {
     for (const p of trouble.problems) {
       if (!p.localPath) continue;
       const at = new vscode.Position(p.line - 1, Math.max(0, (p.column ?? 1) - 1));
-      const d = new vscode.Diagnostic(new vscode.Range(at, p.column ? at : at.translate(0, 1000)), `${p.message} (the copy of ${service} in session ${ref.session} exited with code ${trouble.exitCode})`, vscode.DiagnosticSeverity.Error);
+      const d = new vscode.Diagnostic(
+        new vscode.Range(at, p.column ? at : at.translate(0, 1000)),
+        `${p.message} (the copy of ${service} in session ${ref.session} exited with code ${trouble.exitCode})`,
+        vscode.DiagnosticSeverity.Error,
+      );
       d.source = 'devlane';
       byFile.set(p.localPath, [...(byFile.get(p.localPath) ?? []), d]);
     }
@@ -50,9 +54,17 @@ export class CopyTroubleView extends Disposable {
     const openLogs = 'Open Logs';
     const openFile = 'Go to Error';
     const actions = where?.localPath ? [openFile, openLogs] : [openLogs];
-    void vscode.window.showErrorMessage(`The copy of ${service} (session ${ref.session}) exited with code ${trouble.exitCode}${at}: ${said}. The next save restarts it.`, ...actions).then((pick) => {
-      if (pick === openLogs) openCopyLogTerminal(this.clusters.connection(ref.context), ref, service);
-      else if (pick === openFile && where?.localPath) void vscode.window.showTextDocument(vscode.Uri.file(where.localPath), { selection: new vscode.Range(where.line - 1, 0, where.line - 1, 0) });
-    });
+    void vscode.window
+      .showErrorMessage(
+        `The copy of ${service} (session ${ref.session}) exited with code ${trouble.exitCode}${at}: ${said}. The next save restarts it.`,
+        ...actions,
+      )
+      .then((pick) => {
+        if (pick === openLogs) openCopyLogTerminal(this.clusters.connection(ref.context), ref, service);
+        else if (pick === openFile && where?.localPath)
+          void vscode.window.showTextDocument(vscode.Uri.file(where.localPath), {
+            selection: new vscode.Range(where.line - 1, 0, where.line - 1, 0),
+          });
+      });
   }
 }

@@ -3,7 +3,15 @@
 import { chromium, type Browser, type Page } from 'playwright-core';
 import type { Tools } from './tools';
 
-export const chromiumArgs = ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
+export const chromiumArgs = [
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+];
 
 export function launchBrowser(tools: Pick<Tools, 'chromium'>): Promise<Browser> {
   return chromium.launch({ executablePath: tools.chromium, headless: true, args: chromiumArgs });
@@ -11,6 +19,9 @@ export function launchBrowser(tools: Pick<Tools, 'chromium'>): Promise<Browser> 
 
 /** A page as a person would have it: a laptop-sized window, clipboard allowed (Copy Name). */
 export async function newWorkbenchPage(browser: Browser): Promise<Page> {
-  const context = await browser.newContext({ viewport: { width: 1440, height: 900 }, permissions: ['clipboard-read', 'clipboard-write'] });
+  const context = await browser.newContext({
+    viewport: { width: 1440, height: 900 },
+    permissions: ['clipboard-read', 'clipboard-write'],
+  });
   return context.newPage();
 }

@@ -43,7 +43,11 @@ export function quietSettings(kubeconfig: string | undefined): Record<string, un
 export function offlineEnv(): NodeJS.ProcessEnv {
   const closed = 'http://127.0.0.1:9';
   return {
-    EXTENSIONS_GALLERY: JSON.stringify({ serviceUrl: `${closed}/gallery`, itemUrl: `${closed}/item`, resourceUrlTemplate: `${closed}/{publisher}/{name}/{version}/{path}` }),
+    EXTENSIONS_GALLERY: JSON.stringify({
+      serviceUrl: `${closed}/gallery`,
+      itemUrl: `${closed}/item`,
+      resourceUrlTemplate: `${closed}/{publisher}/{name}/{version}/{path}`,
+    }),
   };
 }
 
@@ -54,7 +58,9 @@ export function freePort(): Promise<number> {
     server.once('error', reject);
     server.listen(0, '127.0.0.1', () => {
       const address = server.address();
-      server.close(() => (typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port'))));
+      server.close(() =>
+        typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port')),
+      );
     });
   });
 }
@@ -65,7 +71,8 @@ export async function waitForHttp(url: string, proc: Spawned, logFile: string, t
   void proc.exited.then((c) => (exited = c));
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
-    if (exited !== undefined) throw new Error(`${proc.name} exited (${exited}) before it answered at ${url}; see ${logFile}`);
+    if (exited !== undefined)
+      throw new Error(`${proc.name} exited (${exited}) before it answered at ${url}; see ${logFile}`);
     try {
       const res = await fetch(url, { signal: AbortSignal.timeout(2_000) });
       if (res.status < 500) return;
@@ -114,13 +121,33 @@ export async function startCodeServer(o: CodeServerOptions): Promise<CodeServer>
   // are read from the Machine settings, the rest from the User settings.
   for (const scope of ['User', 'Machine']) {
     mkdirSync(join(userDataDir, scope), { recursive: true });
-    writeFileSync(join(userDataDir, scope, 'settings.json'), JSON.stringify({ ...quietSettings(o.kubeconfig), ...o.settings }, null, 2));
+    writeFileSync(
+      join(userDataDir, scope, 'settings.json'),
+      JSON.stringify({ ...quietSettings(o.kubeconfig), ...o.settings }, null, 2),
+    );
   }
   // code-server keeps its config.yaml under XDG_CONFIG_HOME: keep it in the state folder too.
-  const env = { ...node24Env(), ...offlineEnv(), XDG_CONFIG_HOME: join(stateDir, 'config'), XDG_DATA_HOME: join(stateDir, 'data') };
-  const common = ['--user-data-dir', userDataDir, '--extensions-dir', extensionsDir, '--disable-telemetry', '--disable-update-check'];
+  const env = {
+    ...node24Env(),
+    ...offlineEnv(),
+    XDG_CONFIG_HOME: join(stateDir, 'config'),
+    XDG_DATA_HOME: join(stateDir, 'data'),
+  };
+  const common = [
+    '--user-data-dir',
+    userDataDir,
+    '--extensions-dir',
+    extensionsDir,
+    '--disable-telemetry',
+    '--disable-update-check',
+  ];
 
-  const install = spawnGroup('code-server --install-extension', o.tools.node, [o.tools.codeServerEntry, ...common, '--force', '--install-extension', o.vsix], { env, logFile });
+  const install = spawnGroup(
+    'code-server --install-extension',
+    o.tools.node,
+    [o.tools.codeServerEntry, ...common, '--force', '--install-extension', o.vsix],
+    { env, logFile },
+  );
   const installed = await install.exited;
   await install.stop();
   if (installed !== 0) throw new Error(`code-server could not install ${o.vsix} (exit ${installed}); see ${logFile}`);
@@ -129,7 +156,17 @@ export async function startCodeServer(o: CodeServerOptions): Promise<CodeServer>
   const proc = spawnGroup(
     'code-server',
     o.tools.node,
-    [o.tools.codeServerEntry, ...common, '--auth', 'none', '--bind-addr', `127.0.0.1:${port}`, '--disable-workspace-trust', '--disable-getting-started-override', o.workspace],
+    [
+      o.tools.codeServerEntry,
+      ...common,
+      '--auth',
+      'none',
+      '--bind-addr',
+      `127.0.0.1:${port}`,
+      '--disable-workspace-trust',
+      '--disable-getting-started-override',
+      o.workspace,
+    ],
     { env, logFile },
   );
   try {
@@ -138,7 +175,9 @@ export async function startCodeServer(o: CodeServerOptions): Promise<CodeServer>
     await proc.stop();
     throw err;
   }
-  o.say?.(`code-server ${o.tools.versions.codeServer} listening on 127.0.0.1:${port} (pid ${proc.pid}, log ${logFile})`);
+  o.say?.(
+    `code-server ${o.tools.versions.codeServer} listening on 127.0.0.1:${port} (pid ${proc.pid}, log ${logFile})`,
+  );
   return {
     url: `http://127.0.0.1:${port}/?folder=${encodeURIComponent(o.workspace)}`,
     port,
@@ -146,6 +185,7 @@ export async function startCodeServer(o: CodeServerOptions): Promise<CodeServer>
     logFile,
     process: proc,
     // A temporary state folder is the server's own: it goes with it.
-    stop: () => proc.stop().finally(() => o.stateDir === undefined && rmSync(stateDir, { recursive: true, force: true })),
+    stop: () =>
+      proc.stop().finally(() => o.stateDir === undefined && rmSync(stateDir, { recursive: true, force: true })),
   };
 }

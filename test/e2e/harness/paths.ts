@@ -16,7 +16,9 @@ function findRepo(): string {
 export const REPO = findRepo();
 
 /** code-server and Node 24 live here, outside the project's node_modules (gitignored). */
-export const TOOLS_DIR = process.env.DEVLANE_E2E_TOOLS ? resolve(process.env.DEVLANE_E2E_TOOLS) : join(REPO, '.devlane/e2e-tools');
+export const TOOLS_DIR = process.env.DEVLANE_E2E_TOOLS
+  ? resolve(process.env.DEVLANE_E2E_TOOLS)
+  : join(REPO, '.devlane/e2e-tools');
 
 /** Screenshots of failed steps, and the logs of the servers a test started: one folder per cluster, as both run at once. */
 export const RESULTS_DIR = join(REPO, onRealCluster ? 'test-results/e2e-real' : 'test-results/e2e');

@@ -35,7 +35,8 @@ export async function endProcessTree(pid: number, graceMs = 5_000): Promise<void
   const killDeadline = Date.now() + 3_000;
   while (late.some(alive) && Date.now() < killDeadline) await sleep(50);
   const left = late.filter(alive);
-  if (left.length) throw new Error(`still running after SIGKILL: ${left.map((p) => `${p.pid} ${p.command}`).join('; ')}`);
+  if (left.length)
+    throw new Error(`still running after SIGKILL: ${left.map((p) => `${p.pid} ${p.command}`).join('; ')}`);
 }
 
 export interface Spawned {
@@ -60,7 +61,12 @@ export interface SpawnOptions {
 /** Starts a program in its own process group, with its output in a log file. */
 export function spawnGroup(name: string, command: string, args: string[], options: SpawnOptions): Spawned {
   const log = openSync(options.logFile, 'a');
-  const child = spawn(command, args, { cwd: options.cwd, env: options.env ?? process.env, detached: true, stdio: ['ignore', log, log] });
+  const child = spawn(command, args, {
+    cwd: options.cwd,
+    env: options.env ?? process.env,
+    detached: true,
+    stdio: ['ignore', log, log],
+  });
   closeSync(log);
   if (child.pid === undefined) throw new Error(`${name}: could not start ${command}`);
   const pid = child.pid;

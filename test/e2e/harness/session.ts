@@ -46,7 +46,15 @@ export class EditorSession {
     const workspace = join(tmp, 'workspace');
     mkdirSync(workspace);
     cpSync(o.workspaceFrom ?? join(REPO, 'sandbox/demo/src'), workspace, { recursive: true });
-    const server = await startCodeServer({ tools: o.tools, vsix: VSIX, workspace, kubeconfig: o.kubeconfig, stateDir: join(tmp, 'code-server'), settings: { ...testSettings, ...o.settings }, say: o.say });
+    const server = await startCodeServer({
+      tools: o.tools,
+      vsix: VSIX,
+      workspace,
+      kubeconfig: o.kubeconfig,
+      stateDir: join(tmp, 'code-server'),
+      settings: { ...testSettings, ...o.settings },
+      say: o.say,
+    });
     try {
       const browser = await launchBrowser(o.tools);
       return new EditorSession(server, browser, workspace, tmp, o.name);
@@ -70,7 +78,8 @@ export class EditorSession {
     } finally {
       await this.server.stop();
       mkdirSync(RESULTS_DIR, { recursive: true });
-      if (existsSync(this.server.logFile)) copyFileSync(this.server.logFile, join(RESULTS_DIR, `${this.name}-code-server.log`));
+      if (existsSync(this.server.logFile))
+        copyFileSync(this.server.logFile, join(RESULTS_DIR, `${this.name}-code-server.log`));
       rmSync(this.tmp, { recursive: true, force: true });
     }
   }

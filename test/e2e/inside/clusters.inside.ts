@@ -9,10 +9,13 @@ const admin = process.env.DEVLANE_TEST_CONTEXT_ADMIN ?? 'sandbox-admin';
 const alice = process.env.DEVLANE_TEST_CONTEXT_ALICE ?? 'sandbox-alice';
 const bob = process.env.DEVLANE_TEST_CONTEXT_BOB ?? 'sandbox-bob';
 
-test('the Clusters view lists the cluster\'s contexts, the current one first', async () => {
+test("the Clusters view lists the cluster's contexts, the current one first", async () => {
   await vscode.commands.executeCommand('workbench.view.extension.devlane');
   const { explorer } = await devlaneApi();
-  const labels = await eventually(() => explorer.getChildren().map((n) => n.label), (l) => l.length >= 3);
+  const labels = await eventually(
+    () => explorer.getChildren().map((n) => n.label),
+    (l) => l.length >= 3,
+  );
   assert.deepEqual([...labels].sort(), [admin, alice, bob].sort());
   assert.equal(labels[0], alice);
 });

@@ -12,10 +12,13 @@ export async function devlaneApi(): Promise<DevlaneApi> {
   return ext.activate();
 }
 
-test('the extension activates and its Clusters view lists the kubeconfig\'s contexts', async () => {
+test("the extension activates and its Clusters view lists the kubeconfig's contexts", async () => {
   const api = await devlaneApi();
   assert.equal(vscode.extensions.getExtension(extensionId)?.isActive, true);
-  const rows = await eventually(() => api.explorer.getChildren().map((n) => n.label), (l) => l.length > 0);
+  const rows = await eventually(
+    () => api.explorer.getChildren().map((n) => n.label),
+    (l) => l.length > 0,
+  );
   assert.ok(rows.includes(process.env.DEVLANE_TEST_CONTEXT_ALICE ?? 'sandbox-alice'), `rows: ${rows.join(', ')}`);
 });
 
@@ -36,11 +39,17 @@ test('Devlane: Refresh re-reads the kubeconfig: the whole Clusters view is redra
   const sub = explorer.onDidChange((rows) => (redrawn ||= rows === undefined));
   try {
     await vscode.commands.executeCommand('devlane.refresh');
-    await eventually(() => redrawn, (r) => r);
+    await eventually(
+      () => redrawn,
+      (r) => r,
+    );
     assert.ok(redrawn, 'the Clusters view was redrawn from the kubeconfig');
   } finally {
     sub.dispose();
   }
-  const after = await eventually(() => explorer.getChildren().map((n) => n.label), (l) => l.length >= before.length);
+  const after = await eventually(
+    () => explorer.getChildren().map((n) => n.label),
+    (l) => l.length >= before.length,
+  );
   assert.deepEqual(after, before);
 });

@@ -12,7 +12,11 @@ export function test(name: string, fn: TestFn, timeoutMs = 60_000): void {
 }
 
 /** Polls `read` until `accept` is true; returns the last value read either way. */
-export async function eventually<T>(read: () => T | Promise<T>, accept: (v: T) => boolean, timeoutMs = 30_000): Promise<T> {
+export async function eventually<T>(
+  read: () => T | Promise<T>,
+  accept: (v: T) => boolean,
+  timeoutMs = 30_000,
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const v = await read();
@@ -23,7 +27,9 @@ export async function eventually<T>(read: () => T | Promise<T>, accept: (v: T) =
 
 function withTimeout(p: Promise<void>, ms: number, name: string): Promise<void> {
   let timer: ReturnType<typeof setTimeout> | undefined;
-  const timeout = new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(`${name}: no result within ${ms / 1000} s`)), ms)));
+  const timeout = new Promise<never>(
+    (_, reject) => (timer = setTimeout(() => reject(new Error(`${name}: no result within ${ms / 1000} s`)), ms)),
+  );
   return Promise.race([p, timeout]).finally(() => clearTimeout(timer));
 }
 

@@ -5,7 +5,15 @@ import { after, before, describe, it } from 'node:test';
 import type { InformerLease } from '../../../src/cluster/api';
 import type { KubeClusters } from '../../../src/cluster/clusters';
 import type { Service } from '../../../src/core/resources';
-import { fault, MemoryLogger, needsSandbox, openClusters, TestNamespace, developerContext, until } from '../../helpers/cluster';
+import {
+  fault,
+  MemoryLogger,
+  needsSandbox,
+  openClusters,
+  TestNamespace,
+  developerContext,
+  until,
+} from '../../helpers/cluster';
 
 describe('informer recovery', { skip: needsSandbox.skip }, () => {
   let clusters: KubeClusters;
@@ -16,7 +24,11 @@ describe('informer recovery', { skip: needsSandbox.skip }, () => {
   const cached = () => [...services.values()].map((s) => s.metadata.name).sort();
   const equalsServer = async (what: string) => {
     const server = await until(`the server list (${what})`, () => ns.serviceNames());
-    await until(`the cache to equal the server after ${what}`, () => JSON.stringify(cached()) === JSON.stringify(server) && services.status.phase === 'synced', 60_000);
+    await until(
+      `the cache to equal the server after ${what}`,
+      () => JSON.stringify(cached()) === JSON.stringify(server) && services.status.phase === 'synced',
+      60_000,
+    );
     assert.deepEqual(cached(), server);
   };
 
@@ -63,7 +75,11 @@ describe('informer recovery', { skip: needsSandbox.skip }, () => {
     await ns.createService('after-expiry', { app: 'z' });
     await fault({ kind: 'expire-history' });
     await fault({ kind: 'drop-watches' });
-    await until('a relist after 410 Gone', () => logger.lines.filter((l) => l.includes('410 Gone')).length > before, 30_000);
+    await until(
+      'a relist after 410 Gone',
+      () => logger.lines.filter((l) => l.includes('410 Gone')).length > before,
+      30_000,
+    );
     await equalsServer('expired history');
   });
 });

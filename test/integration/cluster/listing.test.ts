@@ -5,7 +5,16 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { KubeClusters } from '../../../src/cluster/clusters';
 import { ClusterError } from '../../../src/core/errors';
-import { isSandbox, kubeconfigPath, needsCluster, openClusters, TestNamespace, developerContext, testContext, until } from '../../helpers/cluster';
+import {
+  isSandbox,
+  kubeconfigPath,
+  needsCluster,
+  openClusters,
+  TestNamespace,
+  developerContext,
+  testContext,
+  until,
+} from '../../helpers/cluster';
 
 describe('cluster listing', { skip: needsCluster.skip }, () => {
   let clusters: KubeClusters;
@@ -24,7 +33,10 @@ describe('cluster listing', { skip: needsCluster.skip }, () => {
     const state = clusters.kubeconfig;
     assert.deepEqual(state.files, [kubeconfigPath]);
     assert.ok(state.contexts.length >= 1);
-    assert.ok(state.contexts.some((c) => c.name === testContext), `context ${testContext} is listed`);
+    assert.ok(
+      state.contexts.some((c) => c.name === testContext),
+      `context ${testContext} is listed`,
+    );
     if (state.currentContext) assert.equal(state.contexts[0].name, state.currentContext);
   });
 
@@ -57,7 +69,9 @@ describe('cluster listing', { skip: needsCluster.skip }, () => {
 
   it('reads one object as the server has it', async () => {
     await ns.createService('api', { app: 'api' });
-    const svc = await clusters.connection(developerContext).getObject('Service', ns.name, 'api', AbortSignal.timeout(10_000));
+    const svc = await clusters
+      .connection(developerContext)
+      .getObject('Service', ns.name, 'api', AbortSignal.timeout(10_000));
     assert.equal(svc.kind, 'Service');
     assert.equal(svc.metadata.name, 'api');
   });
@@ -72,18 +86,25 @@ describe('cluster listing', { skip: needsCluster.skip }, () => {
     assert.match(err.message, /no-such-pod/);
   });
 
-  it("reports a forbidden list with the server's words, and keeps retrying", { skip: isSandbox ? false : 'needs a user who may not list pods in kube-system (sandbox-alice)' }, async () => {
-    // alice is bound in the demo namespaces only: kube-system is not hers to read.
-    const pods = clusters.connection('sandbox-alice').watch('Pod', 'kube-system');
-    try {
-      await until('the informer to report the error', () => pods.status.phase === 'error');
-      assert.equal(pods.status.error?.kind, 'forbidden');
-      assert.match(pods.status.error?.message ?? '', /User "alice" cannot list resource "pods" in API group "" in the namespace "kube-system"/);
-      assert.equal(pods.status.hasSynced, false);
-    } finally {
-      pods.dispose();
-    }
-  });
+  it(
+    "reports a forbidden list with the server's words, and keeps retrying",
+    { skip: isSandbox ? false : 'needs a user who may not list pods in kube-system (sandbox-alice)' },
+    async () => {
+      // alice is bound in the demo namespaces only: kube-system is not hers to read.
+      const pods = clusters.connection('sandbox-alice').watch('Pod', 'kube-system');
+      try {
+        await until('the informer to report the error', () => pods.status.phase === 'error');
+        assert.equal(pods.status.error?.kind, 'forbidden');
+        assert.match(
+          pods.status.error?.message ?? '',
+          /User "alice" cannot list resource "pods" in API group "" in the namespace "kube-system"/,
+        );
+        assert.equal(pods.status.hasSynced, false);
+      } finally {
+        pods.dispose();
+      }
+    },
+  );
 
   it('reports an unreachable server as such, without throwing from the informer', async () => {
     const { KubeClusters } = await import('../../../src/cluster/clusters');
@@ -97,12 +118,18 @@ describe('cluster listing', { skip: needsCluster.skip }, () => {
       file,
       'clusters: [{name: c, cluster: {server: "https://127.0.0.1:9"}}]\nusers: [{name: u, user: {token: t}}]\ncontexts: [{name: x, context: {cluster: c, user: u}}]\ncurrent-context: x\n',
     );
-    const offline = new KubeClusters({ setting: () => file, env: {} }, { logger: { trace() {}, debug() {}, info() {}, warn() {}, error() {} }, idleMs: 0 });
+    const offline = new KubeClusters(
+      { setting: () => file, env: {} },
+      { logger: { trace() {}, debug() {}, info() {}, warn() {}, error() {} }, idleMs: 0 },
+    );
     const namespaces = offline.connection('x').watch('Namespace');
     try {
       await until('the informer to report the error', () => namespaces.status.phase === 'error');
       assert.equal(namespaces.status.error?.kind, 'unreachable');
-      assert.match(namespaces.status.error?.message ?? '', /Cannot reach https:\/\/127\.0\.0\.1:9 \(connection refused\)/);
+      assert.match(
+        namespaces.status.error?.message ?? '',
+        /Cannot reach https:\/\/127\.0\.0\.1:9 \(connection refused\)/,
+      );
     } finally {
       namespaces.dispose();
       offline.dispose();

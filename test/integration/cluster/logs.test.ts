@@ -40,12 +40,24 @@ describe('log follow', { skip: needsCluster.skip }, () => {
       logs.start();
       const runs = () => new Set(lines.map((l) => /run (\w+)/.exec(l)?.[1]).filter(Boolean));
       await until('lines from two runs of the container', () => runs().size >= 2, 150_000);
-      assert.ok(lines.every((l) => l.startsWith('crasher/app run ')), `every line is prefixed and ours: ${lines.slice(0, 3).join(' | ')}`);
+      assert.ok(
+        lines.every((l) => l.startsWith('crasher/app run ')),
+        `every line is prefixed and ours: ${lines.slice(0, 3).join(' | ')}`,
+      );
       assert.equal(new Set(lines).size, lines.length, 'no line was delivered twice');
       const firstRun = [...runs()][0];
-      const firstRunLines = lines.filter((l) => l.includes(`run ${firstRun} `)).map((l) => Number(/line (\d+)/.exec(l)?.[1]));
-      assert.deepEqual(firstRunLines, [...firstRunLines].sort((a, b) => a - b), 'lines of one run arrive in order');
-      assert.ok(notices.some((n) => /restarted/.test(n)), `a restart notice was shown: ${notices.join(' | ')}`);
+      const firstRunLines = lines
+        .filter((l) => l.includes(`run ${firstRun} `))
+        .map((l) => Number(/line (\d+)/.exec(l)?.[1]));
+      assert.deepEqual(
+        firstRunLines,
+        [...firstRunLines].sort((a, b) => a - b),
+        'lines of one run arrive in order',
+      );
+      assert.ok(
+        notices.some((n) => /restarted/.test(n)),
+        `a restart notice was shown: ${notices.join(' | ')}`,
+      );
     } finally {
       logs.dispose();
     }

@@ -14,7 +14,8 @@ import { eventually, isSandbox, kubectl, kubectlJson, kubectlOk, tempNamespace }
 const PORT = 8080;
 
 /** A node one-liner: an HTTP server answering `body` on PORT, bound to `host`. */
-const serve = (body: string, host: string) => `require('http').createServer((q,s)=>s.end(${JSON.stringify(body)})).listen(${PORT},${JSON.stringify(host)})`;
+const serve = (body: string, host: string) =>
+  `require('http').createServer((q,s)=>s.end(${JSON.stringify(body)})).listen(${PORT},${JSON.stringify(host)})`;
 
 /** A one-line HTTP client to run inside a pod: prints the status and the body, or `ERR CODE`. */
 const fetchIn = (url: string) =>
@@ -24,30 +25,54 @@ function deployment(name: string, host: string) {
   const labels = { app: name };
   return [
     {
-      apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name },
+      apiVersion: 'apps/v1',
+      kind: 'Deployment',
+      metadata: { name },
       spec: {
-        replicas: 1, selector: { matchLabels: labels },
+        replicas: 1,
+        selector: { matchLabels: labels },
         template: {
           metadata: { labels },
           spec: {
             terminationGracePeriodSeconds: 1,
-            containers: [{
-              name: 'main', image: 'node:20', command: ['node', '-e', serve(name, host)],
-              ports: [{ name: 'http', containerPort: PORT }],
-              readinessProbe: { httpGet: { path: '/', port: 'http' }, periodSeconds: 1 },
-            }],
+            containers: [
+              {
+                name: 'main',
+                image: 'node:20',
+                command: ['node', '-e', serve(name, host)],
+                ports: [{ name: 'http', containerPort: PORT }],
+                readinessProbe: { httpGet: { path: '/', port: 'http' }, periodSeconds: 1 },
+              },
+            ],
           },
         },
       },
     },
-    { apiVersion: 'v1', kind: 'Service', metadata: { name }, spec: { selector: labels, ports: [{ name: 'http', port: PORT, targetPort: 'http' }] } },
+    {
+      apiVersion: 'v1',
+      kind: 'Service',
+      metadata: { name },
+      spec: { selector: labels, ports: [{ name: 'http', port: PORT, targetPort: 'http' }] },
+    },
   ];
 }
 
 /** The client listens on PORT on the wildcard address too: an answer from itself would say so. */
 const client = {
-  apiVersion: 'v1', kind: 'Pod', metadata: { name: 'client' },
-  spec: { terminationGracePeriodSeconds: 1, containers: [{ name: 'main', image: 'node:20', command: ['node', '-e', serve('client', '0.0.0.0')], ports: [{ containerPort: PORT }] }] },
+  apiVersion: 'v1',
+  kind: 'Pod',
+  metadata: { name: 'client' },
+  spec: {
+    terminationGracePeriodSeconds: 1,
+    containers: [
+      {
+        name: 'main',
+        image: 'node:20',
+        command: ['node', '-e', serve('client', '0.0.0.0')],
+        ports: [{ containerPort: PORT }],
+      },
+    ],
+  },
 };
 
 function apply(ns: string, ...objs: object[]): void {
@@ -62,15 +87,18 @@ function request(ns: string, url: string): string {
 
 function fromHost(url: string): Promise<string> {
   return new Promise((resolve) => {
-    http.get(url, (r) => {
-      let b = '';
-      r.on('data', (d) => (b += d));
-      r.on('end', () => resolve(`${r.statusCode} ${b}`));
-    }).on('error', (e: NodeJS.ErrnoException) => resolve(`ERR ${e.code}`));
+    http
+      .get(url, (r) => {
+        let b = '';
+        r.on('data', (d) => (b += d));
+        r.on('end', () => resolve(`${r.statusCode} ${b}`));
+      })
+      .on('error', (e: NodeJS.ErrnoException) => resolve(`ERR ${e.code}`));
   });
 }
 
-const available = (ns: string, name: string) => kubectlJson(['get', 'deployment', name, '-n', ns]).status?.availableReplicas === 1;
+const available = (ns: string, name: string) =>
+  kubectlJson(['get', 'deployment', name, '-n', ns]).status?.availableReplicas === 1;
 
 describe('ordinary servers on the pod network', () => {
   let ns: string;
@@ -78,17 +106,26 @@ describe('ordinary servers on the pod network', () => {
   before(async () => {
     ({ name: ns, cleanup } = tempNamespace('dl-podnet'));
     apply(ns, client, ...deployment('wild-v4', '0.0.0.0'), ...deployment('wild-v6', '::'));
-    await eventually('client pod running', () => kubectlJson(['get', 'pod', 'client', '-n', ns]).status?.phase === 'Running');
+    await eventually(
+      'client pod running',
+      () => kubectlJson(['get', 'pod', 'client', '-n', ns]).status?.phase === 'Running',
+    );
   });
   after(() => cleanup());
 
-  for (const [name, host] of [['wild-v4', '0.0.0.0'], ['wild-v6', '::']]) {
+  for (const [name, host] of [
+    ['wild-v4', '0.0.0.0'],
+    ['wild-v6', '::'],
+  ]) {
     it(`a Deployment listening on ${host} on its Service's port is available and answers through the Service`, async () => {
       await eventually(`${name} available`, () => available(ns, name), 90_000);
       const pod = kubectlJson(['get', 'pods', '-n', ns, '-l', `app=${name}`]).items[0];
       assert.equal(pod.status.containerStatuses[0].restartCount, 0, 'it started at the first attempt');
       // As with kube-proxy, the Service may lag the Deployment's availability a little.
-      await eventually(`${name} answers through its Service`, () => request(ns, `http://${name}:${PORT}/`) === `200 ${name}`);
+      await eventually(
+        `${name} answers through its Service`,
+        () => request(ns, `http://${name}:${PORT}/`) === `200 ${name}`,
+      );
       assert.equal(request(ns, `http://${name}.${ns}.svc.cluster.local:${PORT}/`), `200 ${name}`);
       if (isSandbox()) {
         const ip = kubectlJson(['get', 'service', name, '-n', ns]).spec.clusterIP;

@@ -20,7 +20,11 @@ describe('port forward', { skip: needsCluster.skip }, () => {
     clusters = openClusters();
     ns = await TestNamespace.create('dl-pf');
     await ns.createNodePod('web', server, { app: 'web' }, 8080);
-    await until('the pod to be ready', async () => (await ns.readPod('web')).status?.containerStatuses?.[0]?.ready, 120_000);
+    await until(
+      'the pod to be ready',
+      async () => (await ns.readPod('web')).status?.containerStatuses?.[0]?.ready,
+      120_000,
+    );
   });
   after(async () => {
     clusters?.dispose();
@@ -28,13 +32,19 @@ describe('port forward', { skip: needsCluster.skip }, () => {
   });
 
   it('carries HTTP requests to the pod and stops cleanly', { timeout: 120_000 }, async () => {
-    const forward = await clusters.connection(developerContext).portForward({ namespace: ns.name, pod: 'web', remotePort: 8080, localPort: 0 });
+    const forward = await clusters
+      .connection(developerContext)
+      .portForward({ namespace: ns.name, pod: 'web', remotePort: 8080, localPort: 0 });
     let closed = false;
     forward.onDidClose(() => (closed = true));
     try {
       assert.ok(forward.localPort > 0);
       // The server may need a moment after "ready" to accept connections.
-      const first = await until('a response through the tunnel', () => get(forward.localPort, '/').catch(() => undefined), 30_000);
+      const first = await until(
+        'a response through the tunnel',
+        () => get(forward.localPort, '/').catch(() => undefined),
+        30_000,
+      );
       assert.deepEqual(first, { status: 200, body: 'ok' });
       const [a, b] = await Promise.all([get(forward.localPort, '/'), get(forward.localPort, '/')]);
       assert.equal(a.body + b.body, 'okok', 'two connections at once');

@@ -22,17 +22,34 @@ describe('watch narrowed by field selector', { skip: needsCluster.skip }, () => 
   const event = (name: string, pod: string, type: 'Warning' | 'Normal') =>
     coreApi().createNamespacedEvent({
       namespace: ns.name,
-      body: { metadata: { name }, involvedObject: { kind: 'Pod', name: pod, namespace: ns.name }, type, reason: 'FailedMount', message: `${name} about ${pod}`, firstTimestamp: new Date(), lastTimestamp: new Date(), count: 1, source: { component: 'test' } },
+      body: {
+        metadata: { name },
+        involvedObject: { kind: 'Pod', name: pod, namespace: ns.name },
+        type,
+        reason: 'FailedMount',
+        message: `${name} about ${pod}`,
+        firstTimestamp: new Date(),
+        lastTimestamp: new Date(),
+        count: 1,
+        source: { component: 'test' },
+      },
     });
 
   it("holds one pod's warnings, before and after it started, and nothing else", async () => {
     await event('before', 'copy-1', 'Warning');
     await event('other-pod', 'web-1', 'Warning');
     await event('normal', 'copy-1', 'Normal');
-    const watch = clusters.connection(developerContext).objects.watchSelected<KubeObject & { message?: string }>(apiTypes.event, ns.name, { fieldSelector: 'involvedObject.kind=Pod,involvedObject.name=copy-1,type=Warning' });
+    const watch = clusters
+      .connection(developerContext)
+      .objects.watchSelected<KubeObject & { message?: string }>(apiTypes.event, ns.name, {
+        fieldSelector: 'involvedObject.kind=Pod,involvedObject.name=copy-1,type=Warning',
+      });
     try {
       await until('the first list', () => watch.status.hasSynced);
-      assert.deepEqual([...watch.values()].map((e) => e.metadata.name), ['before']);
+      assert.deepEqual(
+        [...watch.values()].map((e) => e.metadata.name),
+        ['before'],
+      );
       // In this order: had the other pod's warning passed the selector, it would arrive first.
       await event('other-pod-2', 'web-1', 'Warning');
       await event('after', 'copy-1', 'Warning');

@@ -7,14 +7,28 @@ import { KubeClusters } from '../../../src/cluster/clusters';
 import { openDebugTunnel, prepareDebug } from '../../../src/debug/debug-copy';
 import { DebugError } from '../../../src/debug/errors';
 import { MemoryLogger, needsCluster } from '../../helpers/cluster';
-import { bindDevelopers, contexts, eventually, kubeconfig, kubectlJson, kubectlOk, tempNamespace } from '../../helpers/kubectl';
+import {
+  bindDevelopers,
+  contexts,
+  eventually,
+  kubeconfig,
+  kubectlJson,
+  kubectlOk,
+  tempNamespace,
+} from '../../helpers/kubectl';
 import { demoWorkspace, longSignal, tryConnect } from './fixtures';
 
 const session = 'dbg-err';
 /** A hand-made "copy" of catalog: labelled as Devlane labels one, running `argv` in python:3.11-slim. */
-function copy(namespace: string, service: string, argv: string[], o: { annotate: boolean; fakeNoDebugpy?: boolean }): string {
+function copy(
+  namespace: string,
+  service: string,
+  argv: string[],
+  o: { annotate: boolean; fakeNoDebugpy?: boolean },
+): string {
   const labels = { 'devlane.dev/session': session, 'devlane.dev/role': 'dev', 'devlane.dev/service': service };
-  const script = 'import http.server as h; h.ThreadingHTTPServer(("0.0.0.0", 8080), h.SimpleHTTPRequestHandler).serve_forever()';
+  const script =
+    'import http.server as h; h.ThreadingHTTPServer(("0.0.0.0", 8080), h.SimpleHTTPRequestHandler).serve_forever()';
   return JSON.stringify({
     apiVersion: 'apps/v1',
     kind: 'Deployment',
@@ -23,17 +37,29 @@ function copy(namespace: string, service: string, argv: string[], o: { annotate:
       replicas: 1,
       selector: { matchLabels: labels },
       template: {
-        metadata: { labels, annotations: o.annotate ? { 'devlane.dev/debug': JSON.stringify({ runtime: 'python', port: 5678, container: 'app' }) } : {} },
+        metadata: {
+          labels,
+          annotations: o.annotate
+            ? { 'devlane.dev/debug': JSON.stringify({ runtime: 'python', port: 5678, container: 'app' }) }
+            : {},
+        },
         spec: {
           terminationGracePeriodSeconds: 1,
-          containers: [{
-            name: 'app',
-            image: 'python:3.11-slim',
-            command: [...argv, '-c', script],
-            workingDir: '/app',
-            // An image without debugpy, as far as Python can tell: a package that fails to import shadows the real one.
-            ...(o.fakeNoDebugpy ? { env: [{ name: 'PYTHONPATH', value: '/nodebugpy' }], volumeMounts: [{ name: 'nodebugpy', mountPath: '/nodebugpy/debugpy' }] } : {}),
-          }],
+          containers: [
+            {
+              name: 'app',
+              image: 'python:3.11-slim',
+              command: [...argv, '-c', script],
+              workingDir: '/app',
+              // An image without debugpy, as far as Python can tell: a package that fails to import shadows the real one.
+              ...(o.fakeNoDebugpy
+                ? {
+                    env: [{ name: 'PYTHONPATH', value: '/nodebugpy' }],
+                    volumeMounts: [{ name: 'nodebugpy', mountPath: '/nodebugpy/debugpy' }],
+                  }
+                : {}),
+            },
+          ],
           ...(o.fakeNoDebugpy ? { volumes: [{ name: 'nodebugpy', configMap: { name: 'nodebugpy' } }] } : {}),
         },
       },
@@ -48,11 +74,27 @@ describe('when a copy cannot be debugged', needsCluster, () => {
   before(async () => {
     ns = tempNamespace('dl-dbg-err');
     bindDevelopers(ns.name);
-    kubectlOk(['create', 'configmap', 'nodebugpy', '-n', ns.name, '--from-literal=__init__.py=raise ModuleNotFoundError("No module named \'debugpy\'")']);
+    kubectlOk([
+      'create',
+      'configmap',
+      'nodebugpy',
+      '-n',
+      ns.name,
+      '--from-literal=__init__.py=raise ModuleNotFoundError("No module named \'debugpy\'")',
+    ]);
     kubectlOk(['apply', '-f', '-'], { input: copy(ns.name, 'plain', ['python', '-u'], { annotate: false }) });
     kubectlOk(['apply', '-f', '-'], { input: copy(ns.name, 'nodebug', ['python', '-u'], { annotate: true }) });
-    kubectlOk(['apply', '-f', '-'], { input: copy(ns.name, 'nodebugpy', ['python', '-u'], { annotate: true, fakeNoDebugpy: true }) });
-    await eventually('the copies to run', () => ['plain', 'nodebug', 'nodebugpy'].every((d) => (kubectlJson(['get', 'deployment', d, '-n', ns.name]).status?.readyReplicas ?? 0) >= 1), 90_000);
+    kubectlOk(['apply', '-f', '-'], {
+      input: copy(ns.name, 'nodebugpy', ['python', '-u'], { annotate: true, fakeNoDebugpy: true }),
+    });
+    await eventually(
+      'the copies to run',
+      () =>
+        ['plain', 'nodebug', 'nodebugpy'].every(
+          (d) => (kubectlJson(['get', 'deployment', d, '-n', ns.name]).status?.readyReplicas ?? 0) >= 1,
+        ),
+      90_000,
+    );
     clusters = new KubeClusters({ setting: () => kubeconfig(), env: {} }, { logger, idleMs: 0 });
   });
   after(() => {
@@ -60,7 +102,16 @@ describe('when a copy cannot be debugged', needsCluster, () => {
     ns?.cleanup();
   });
 
-  const prepare = (service: string) => prepareDebug({ api: clusters.connection(contexts.alice).objects, copy: { namespace: ns.name, session, service }, workspaceFolder: demoWorkspace, logger }, longSignal(60_000));
+  const prepare = (service: string) =>
+    prepareDebug(
+      {
+        api: clusters.connection(contexts.alice).objects,
+        copy: { namespace: ns.name, session, service },
+        workspaceFolder: demoWorkspace,
+        logger,
+      },
+      longSignal(60_000),
+    );
 
   it('says the copy was not started with a debug port, and what to do', async () => {
     const err = await prepare('plain').catch((e: unknown) => e);
@@ -76,8 +127,14 @@ describe('when a copy cannot be debugged', needsCluster, () => {
     const err = await openDebugTunnel(clusters.connection(contexts.alice), plan, logger).catch((e: unknown) => e);
     assert.ok(err instanceof DebugError, String(err));
     assert.equal(err.code, 'not-listening');
-    assert.match(err.message, /Nothing listens on 127\.0\.0\.1:5678 in container "app".*debugpy did not start \(it is installed\)/);
-    const ports = logger.lines.slice(before).flatMap((l) => [.../forwarding 127\.0\.0\.1:(\d+) ->/.exec(l)?.slice(1) ?? []]).map(Number);
+    assert.match(
+      err.message,
+      /Nothing listens on 127\.0\.0\.1:5678 in container "app".*debugpy did not start \(it is installed\)/,
+    );
+    const ports = logger.lines
+      .slice(before)
+      .flatMap((l) => [...(/forwarding 127\.0\.0\.1:(\d+) ->/.exec(l)?.slice(1) ?? [])])
+      .map(Number);
     assert.equal(ports.length, 1, 'the tunnel was opened');
     assert.equal(await tryConnect(ports[0]), 'ECONNREFUSED', 'and closed again');
   });

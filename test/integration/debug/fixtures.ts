@@ -46,7 +46,13 @@ export async function debugFixture(prefix: string, service: string, session: str
   const logger = new MemoryLogger();
   const clusters = new KubeClusters({ setting: () => kubeconfig(), env: {} }, { logger, idleMs: 0 });
   const conn = clusters.connection(contexts.alice);
-  const sessions = new Sessions({ api: conn.objects, context: contexts.alice, namespace: shop.namespace, participant: conn.context.user, logger });
+  const sessions = new Sessions({
+    api: conn.objects,
+    context: contexts.alice,
+    namespace: shop.namespace,
+    participant: conn.context.user,
+    logger,
+  });
   try {
     const client = await startClientPod(shop.namespace);
     const started = await sessions.start({ service, session }, longSignal());
@@ -58,7 +64,16 @@ export async function debugFixture(prefix: string, service: string, session: str
       routeKey: started.routeKey,
       conn,
       logger,
-      prepare: () => prepareDebug({ api: conn.objects, copy: { namespace: shop.namespace, session, service }, workspaceFolder: demoWorkspace, logger }, longSignal(60_000)),
+      prepare: () =>
+        prepareDebug(
+          {
+            api: conn.objects,
+            copy: { namespace: shop.namespace, session, service },
+            workspaceFolder: demoWorkspace,
+            logger,
+          },
+          longSignal(60_000),
+        ),
       dispose: async () => {
         started.heartbeat.dispose();
         await sessions.stop(session, longSignal()).catch(() => undefined);
@@ -74,10 +89,35 @@ export async function debugFixture(prefix: string, service: string, session: str
 }
 
 /** GET from the client pod, without blocking this process (a paused copy answers late). */
-export function getFromPodAsync(namespace: string, pod: string, url: string, headers: Record<string, string> = {}): Promise<{ status: number; body: any }> { // eslint-disable-line @typescript-eslint/no-explicit-any
+export function getFromPodAsync(
+  namespace: string,
+  pod: string,
+  url: string,
+  headers: Record<string, string> = {},
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+): Promise<{ status: number; body: any }> {
   const script = `require('http').get(process.argv[1], { headers: JSON.parse(process.argv[2]) }, (r) => { let b = ''; r.on('data', (d) => (b += d)); r.on('end', () => process.stdout.write(JSON.stringify({ status: r.statusCode, body: b }))); }).on('error', (e) => process.stdout.write(JSON.stringify({ status: 0, body: e.message })));`;
   return new Promise((resolve, reject) => {
-    const child = spawn('kubectl', ['--kubeconfig', kubeconfig(), '--context', contexts.admin, 'exec', '-n', namespace, pod, '--', 'node', '-e', script, url, JSON.stringify(headers)], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(
+      'kubectl',
+      [
+        '--kubeconfig',
+        kubeconfig(),
+        '--context',
+        contexts.admin,
+        'exec',
+        '-n',
+        namespace,
+        pod,
+        '--',
+        'node',
+        '-e',
+        script,
+        url,
+        JSON.stringify(headers),
+      ],
+      { stdio: ['ignore', 'pipe', 'pipe'] },
+    );
     let out = '';
     let err = '';
     child.stdout.on('data', (d) => (out += d));
@@ -110,14 +150,34 @@ export function lineOf(fileText: string, text: string): number {
  * initialize → attach (with the plan's pathMappings) → setBreakpoints → configurationDone, in the
  * order debugpy expects (it answers attach only after configurationDone).
  */
-export async function attachWithBreakpoint(dc: DebugClient, plan: DebugPlan, tunnel: DebugTunnel, file: string, line: number): Promise<DebugProtocol.SetBreakpointsResponse> {
+export async function attachWithBreakpoint(
+  dc: DebugClient,
+  plan: DebugPlan,
+  tunnel: DebugTunnel,
+  file: string,
+  line: number,
+): Promise<DebugProtocol.SetBreakpointsResponse> {
   const step = <T>(p: Promise<T>, what: string) => within(p, 30_000, what);
-  await step(dc.initializeRequest({ adapterID: 'debugpy', clientID: 'devlane-test', pathFormat: 'path', linesStartAt1: true, columnsStartAt1: true }), 'initialize');
-  const attachArgs = { ...plan.adapter.config({ ...plan.mapping, port: tunnel.port, name: 'test' }) } as DebugProtocol.AttachRequestArguments;
+  await step(
+    dc.initializeRequest({
+      adapterID: 'debugpy',
+      clientID: 'devlane-test',
+      pathFormat: 'path',
+      linesStartAt1: true,
+      columnsStartAt1: true,
+    }),
+    'initialize',
+  );
+  const attachArgs = {
+    ...plan.adapter.config({ ...plan.mapping, port: tunnel.port, name: 'test' }),
+  } as DebugProtocol.AttachRequestArguments;
   const initialized = dc.waitForEvent('initialized');
   const attached = dc.attachRequest(attachArgs);
   await step(initialized, 'the initialized event');
-  const bps = await step(dc.setBreakpointsRequest({ source: { path: file }, breakpoints: [{ line }] }), 'setBreakpoints');
+  const bps = await step(
+    dc.setBreakpointsRequest({ source: { path: file }, breakpoints: [{ line }] }),
+    'setBreakpoints',
+  );
   await step(dc.configurationDoneRequest(), 'configurationDone');
   await step(attached, 'the attach response');
   return bps;
@@ -126,7 +186,12 @@ export async function attachWithBreakpoint(dc: DebugClient, plan: DebugPlan, tun
 /** `p`, or a failure naming what did not happen: DebugClient has no timeouts when it connects to a server, and a cut tunnel leaves a request pending for ever. */
 export function within<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
-  return Promise.race([p, new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(`timed out after ${ms} ms waiting for ${what}`)), ms)))]).finally(() => clearTimeout(timer));
+  return Promise.race([
+    p,
+    new Promise<never>(
+      (_, reject) => (timer = setTimeout(() => reject(new Error(`timed out after ${ms} ms waiting for ${what}`)), ms)),
+    ),
+  ]).finally(() => clearTimeout(timer));
 }
 
 /** Resolves with the error code of a connection to 127.0.0.1:port ('connected' when something listens). */

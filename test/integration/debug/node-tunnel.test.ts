@@ -39,7 +39,20 @@ function cdp(ws: WebSocket, id: number, method: string, params: Record<string, u
 /** From inside the copy's own container: can it connect to `host`:`port`? (NODE_OPTIONS cleared, so this node opens no inspector of its own.) */
 function connectFromPod(namespace: string, pod: string, container: string, host: string, port = 9229): string {
   const script = `require('net').connect(${port}, process.argv[1]).on('connect', function () { console.log('connected'); this.destroy(); }).on('error', (e) => console.log(e.code))`;
-  return kubectlOk(['exec', '-n', namespace, pod, '-c', container, '--', 'sh', '-c', 'NODE_OPTIONS= exec node -e "$0" "$1"', script, host]).trim();
+  return kubectlOk([
+    'exec',
+    '-n',
+    namespace,
+    pod,
+    '-c',
+    container,
+    '--',
+    'sh',
+    '-c',
+    'NODE_OPTIONS= exec node -e "$0" "$1"',
+    script,
+    host,
+  ]).trim();
 }
 
 describe('the Node inspector of a copy (ratings) through the tunnel', needsCluster, () => {
@@ -64,15 +77,25 @@ describe('the Node inspector of a copy (ratings) through the tunnel', needsClust
       const path = new URL(targets[0].webSocketDebuggerUrl).pathname;
       ws = new WebSocket(`ws://127.0.0.1:${tunnel.port}${path}`);
       await new Promise((resolve, reject) => ws!.once('open', resolve).once('error', reject));
-      const r = await cdp(ws, 1, 'Runtime.evaluate', { expression: 'process.env.DEVLANE_SESSION + " " + process.cwd()', returnByValue: true });
+      const r = await cdp(ws, 1, 'Runtime.evaluate', {
+        expression: 'process.env.DEVLANE_SESSION + " " + process.cwd()',
+        returnByValue: true,
+      });
       assert.equal(r.result.value, 'dbg-node /app');
       const config = plan.adapter.config({ ...plan.mapping, port: tunnel.port, name: 'ratings' });
-      assert.deepEqual([config.type, config.port, config.remoteRoot, config.restart], ['pwa-node', tunnel.port, '/app', true]);
+      assert.deepEqual(
+        [config.type, config.port, config.remoteRoot, config.restart],
+        ['pwa-node', tunnel.port, '/app', true],
+      );
     } finally {
       ws?.close();
       tunnel.dispose();
     }
-    assert.equal(await tryConnect(tunnel.port), 'ECONNREFUSED', 'nothing listens on the tunnel port after it is closed');
+    assert.equal(
+      await tryConnect(tunnel.port),
+      'ECONNREFUSED',
+      'nothing listens on the tunnel port after it is closed',
+    );
   });
 
   it('reaches the new pod through the same local port when the copy is replaced', async () => {
@@ -83,7 +106,8 @@ describe('the Node inspector of a copy (ratings) through the tunnel', needsClust
       const ws = new WebSocket(`ws://127.0.0.1:${tunnel.port}${new URL(target.webSocketDebuggerUrl).pathname}`);
       try {
         await new Promise((resolve, reject) => ws.once('open', resolve).once('error', reject));
-        return (await cdp(ws, 1, 'Runtime.evaluate', { expression: 'process.env.HOSTNAME', returnByValue: true })).result.value as string;
+        return (await cdp(ws, 1, 'Runtime.evaluate', { expression: 'process.env.HOSTNAME', returnByValue: true }))
+          .result.value as string;
       } finally {
         ws.close();
       }
@@ -91,10 +115,14 @@ describe('the Node inspector of a copy (ratings) through the tunnel', needsClust
     try {
       assert.equal(await hostname(), plan.target.pod);
       kubectlOk(['delete', 'pod', plan.target.pod, '-n', fx.shop.namespace, '--wait=false']);
-      const next = await eventually('a new copy pod whose inspector answers through the same tunnel', async () => {
-        const h = await hostname().catch(() => undefined);
-        return h && h !== plan.target.pod ? h : undefined;
-      }, 120_000);
+      const next = await eventually(
+        'a new copy pod whose inspector answers through the same tunnel',
+        async () => {
+          const h = await hostname().catch(() => undefined);
+          return h && h !== plan.target.pod ? h : undefined;
+        },
+        120_000,
+      );
       assert.notEqual(next, plan.target.pod);
       assert.equal(tunnel.pod, next, 'the tunnel follows the copy');
     } finally {
@@ -106,8 +134,20 @@ describe('the Node inspector of a copy (ratings) through the tunnel', needsClust
     const plan = await fx.prepare();
     const podIP = kubectlJson(['get', 'pod', plan.target.pod, '-n', fx.shop.namespace]).status?.podIP as string;
     assert.ok(podIP, 'the pod has an IP');
-    assert.equal(connectFromPod(fx.shop.namespace, plan.target.pod, plan.target.spec.container, '127.0.0.1'), 'connected', 'listening on loopback');
-    assert.equal(connectFromPod(fx.shop.namespace, plan.target.pod, plan.target.spec.container, podIP), 'ECONNREFUSED', `not on the pod IP ${podIP}`);
-    assert.equal(connectFromPod(fx.shop.namespace, plan.target.pod, plan.target.spec.container, podIP, 8080), 'connected', 'while the service itself is reachable there');
+    assert.equal(
+      connectFromPod(fx.shop.namespace, plan.target.pod, plan.target.spec.container, '127.0.0.1'),
+      'connected',
+      'listening on loopback',
+    );
+    assert.equal(
+      connectFromPod(fx.shop.namespace, plan.target.pod, plan.target.spec.container, podIP),
+      'ECONNREFUSED',
+      `not on the pod IP ${podIP}`,
+    );
+    assert.equal(
+      connectFromPod(fx.shop.namespace, plan.target.pod, plan.target.spec.container, podIP, 8080),
+      'connected',
+      'while the service itself is reachable there',
+    );
   });
 });

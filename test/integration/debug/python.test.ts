@@ -12,7 +12,16 @@ import { DebugClient } from '@vscode/debugadapter-testsupport';
 import { openDebugTunnel } from '../../../src/debug/debug-copy';
 import { needsCluster, needsSandbox } from '../../helpers/cluster';
 import { fault } from '../../helpers/sandbox';
-import { attachWithBreakpoint, debugFixture, type DebugFixture, demoWorkspace, getFromPodAsync, lineOf, tryConnect, within } from './fixtures';
+import {
+  attachWithBreakpoint,
+  debugFixture,
+  type DebugFixture,
+  demoWorkspace,
+  getFromPodAsync,
+  lineOf,
+  tryConnect,
+  within,
+} from './fixtures';
 
 const appPy = join(demoWorkspace, 'catalog/app.py');
 const source = readFileSync(appPy, 'utf8');
@@ -29,16 +38,27 @@ describe('debugging a Python copy (catalog) through the tunnel', needsCluster, (
   it('stops a routed request at a breakpoint in the local file, shows variables, and answers after continue', async () => {
     const plan = await fx.prepare();
     assert.equal(plan.target.spec.runtime, 'python');
-    assert.deepEqual(plan.mapping, { localRoot: join(demoWorkspace, 'catalog'), remoteRoot: '/app', from: 'sync-mapping' });
+    assert.deepEqual(plan.mapping, {
+      localRoot: join(demoWorkspace, 'catalog'),
+      remoteRoot: '/app',
+      from: 'sync-mapping',
+    });
     const tunnel = await openDebugTunnel(fx.conn, plan, fx.logger);
     const dc = new DebugClient('node', 'unused', 'python');
     try {
       await dc.start(tunnel.port);
       const bps = await attachWithBreakpoint(dc, plan, tunnel, appPy, answerLine);
-      assert.deepEqual(bps.body.breakpoints.map((b) => [b.verified, b.line]), [[true, answerLine]]);
+      assert.deepEqual(
+        bps.body.breakpoints.map((b) => [b.verified, b.line]),
+        [[true, answerLine]],
+      );
 
-      const routed = getFromPodAsync(fx.shop.namespace, fx.client, 'http://catalog/products', { 'x-devlane-route': fx.routeKey });
-      const stopped = (await within(dc.waitForEvent('stopped'), 60_000, 'the stopped event')) as { body: { reason: string; threadId: number } };
+      const routed = getFromPodAsync(fx.shop.namespace, fx.client, 'http://catalog/products', {
+        'x-devlane-route': fx.routeKey,
+      });
+      const stopped = (await within(dc.waitForEvent('stopped'), 60_000, 'the stopped event')) as {
+        body: { reason: string; threadId: number };
+      };
       assert.equal(stopped.body.reason, 'breakpoint');
       const stack = await dc.stackTraceRequest({ threadId: stopped.body.threadId, levels: 5 });
       const top = stack.body.stackFrames[0];
@@ -50,7 +70,11 @@ describe('debugging a Python copy (catalog) through the tunnel', needsCluster, (
       const locals = await dc.variablesRequest({ variablesReference: scopes.body.scopes[0].variablesReference });
       const names = locals.body.variables.map((v) => v.name);
       assert.ok(names.includes('products') && names.includes('incoming'), names.join(', '));
-      const key = await dc.evaluateRequest({ expression: 'incoming["x-devlane-route"]', frameId: top.id, context: 'watch' });
+      const key = await dc.evaluateRequest({
+        expression: 'incoming["x-devlane-route"]',
+        frameId: top.id,
+        context: 'watch',
+      });
       assert.equal(key.body.result, `'${fx.routeKey}'`);
       const count = await dc.evaluateRequest({ expression: 'len(products)', frameId: top.id, context: 'watch' });
       assert.equal(count.body.result, '3');
@@ -70,7 +94,11 @@ describe('debugging a Python copy (catalog) through the tunnel', needsCluster, (
       await within(dc.stop(), 5_000, 'the debug client to stop').catch(() => undefined);
       tunnel.dispose();
     }
-    assert.equal(await tryConnect(tunnel.port), 'ECONNREFUSED', 'nothing listens on the tunnel port after it is closed');
+    assert.equal(
+      await tryConnect(tunnel.port),
+      'ECONNREFUSED',
+      'nothing listens on the tunnel port after it is closed',
+    );
   });
 
   it('keeps the tunnel through a pause longer than the cluster cuts idle streams', needsSandbox, async () => {
@@ -78,15 +106,24 @@ describe('debugging a Python copy (catalog) through the tunnel', needsCluster, (
     const plan = await fx.prepare();
     // Pings every 500 ms on the debug tunnel; a plain forward to the copy's HTTP port (30 s pings) shows that the cut is real.
     const tunnel = await openDebugTunnel(fx.conn, plan, fx.logger, { keepaliveMs: 500 });
-    const control = await fx.conn.portForward({ namespace: fx.shop.namespace, pod: plan.target.pod, remotePort: 8080, localPort: 0 });
+    const control = await fx.conn.portForward({
+      namespace: fx.shop.namespace,
+      pod: plan.target.pod,
+      remotePort: 8080,
+      localPort: 0,
+    });
     const dc = new DebugClient('node', 'unused', 'python');
     let controlSocket: net.Socket | undefined;
     try {
       await dc.start(tunnel.port);
       await attachWithBreakpoint(dc, plan, tunnel, appPy, answerLine);
       // kubectl exec sends no pings, so the cut may end this request's exec stream: only the copy's side matters here.
-      const routed = getFromPodAsync(fx.shop.namespace, fx.client, 'http://catalog/products', { 'x-devlane-route': fx.routeKey }).catch(() => undefined);
-      const stopped = (await within(dc.waitForEvent('stopped'), 60_000, 'the stopped event')) as { body: { threadId: number } };
+      const routed = getFromPodAsync(fx.shop.namespace, fx.client, 'http://catalog/products', {
+        'x-devlane-route': fx.routeKey,
+      }).catch(() => undefined);
+      const stopped = (await within(dc.waitForEvent('stopped'), 60_000, 'the stopped event')) as {
+        body: { threadId: number };
+      };
 
       await fault({ kind: 'idle-stream-timeout', ms: idleMs });
       const sock = (controlSocket = net.connect(control.localPort, '127.0.0.1'));
@@ -97,13 +134,19 @@ describe('debugging a Python copy (catalog) through the tunnel', needsCluster, (
       const cut = await Promise.race([controlClosed, new Promise<boolean>((r) => setTimeout(() => r(false), 20_000))]);
       assert.ok(cut, 'the idle stream without pings was cut by the cluster (else this test proves nothing)');
 
-      const stack = await within(dc.stackTraceRequest({ threadId: stopped.body.threadId, levels: 1 }), 15_000, 'the debugger to answer through the tunnel after the idle pause');
+      const stack = await within(
+        dc.stackTraceRequest({ threadId: stopped.body.threadId, levels: 1 }),
+        15_000,
+        'the debugger to answer through the tunnel after the idle pause',
+      );
       assert.equal(stack.body.stackFrames[0].line, answerLine, 'the debugger still answers after the idle pause');
       await dc.setBreakpointsRequest({ source: { path: appPy }, breakpoints: [] });
       await within(dc.continueRequest({ threadId: stopped.body.threadId }), 10_000, 'continue to be answered');
       await routed;
       await fault({ kind: 'idle-stream-timeout', ms: 0 });
-      const again = await getFromPodAsync(fx.shop.namespace, fx.client, 'http://catalog/products', { 'x-devlane-route': fx.routeKey });
+      const again = await getFromPodAsync(fx.shop.namespace, fx.client, 'http://catalog/products', {
+        'x-devlane-route': fx.routeKey,
+      });
       assert.equal(again.status, 200);
       assert.equal(again.body.copy, 'devlane:dbg-py', 'the copy runs on, still attached');
       await within(dc.disconnectRequest({}), 10_000, 'disconnect to be answered');

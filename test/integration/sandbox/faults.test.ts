@@ -14,20 +14,28 @@ describe('fault injection', { skip: !isSandbox() && 'needs the sandbox' }, () =>
     ({ name: ns, cleanup } = tempNamespace('dl-faults'));
     kubectlOk(['apply', '-n', ns, '-f', '-'], {
       input: JSON.stringify({
-        apiVersion: 'v1', kind: 'Pod', metadata: { name: 'victim', labels: { app: 'victim' } },
+        apiVersion: 'v1',
+        kind: 'Pod',
+        metadata: { name: 'victim', labels: { app: 'victim' } },
         spec: {
           terminationGracePeriodSeconds: 1,
-          containers: [{
-            name: 'main', image: 'node:22-slim',
-            command: ['node', '-e', "require('http').createServer((q,s)=>s.end('ok')).listen(8080)"],
-            ports: [{ containerPort: 8080 }],
-            readinessProbe: { tcpSocket: { port: 8080 }, periodSeconds: 1 },
-          }],
+          containers: [
+            {
+              name: 'main',
+              image: 'node:22-slim',
+              command: ['node', '-e', "require('http').createServer((q,s)=>s.end('ok')).listen(8080)"],
+              ports: [{ containerPort: 8080 }],
+              readinessProbe: { tcpSocket: { port: 8080 }, periodSeconds: 1 },
+            },
+          ],
         },
       }),
     });
     kubectlOk(['create', 'service', 'clusterip', 'victim', '-n', ns, '--tcp=80:8080']);
-    await eventually('victim Ready', () => kubectlJson(['get', 'pod', 'victim', '-n', ns]).status?.containerStatuses?.[0]?.ready);
+    await eventually(
+      'victim Ready',
+      () => kubectlJson(['get', 'pod', 'victim', '-n', ns]).status?.containerStatuses?.[0]?.ready,
+    );
   });
   after(() => cleanup());
 
@@ -38,19 +46,29 @@ describe('fault injection', { skip: !isSandbox() && 'needs the sandbox' }, () =>
 
   it('kill-container: the container restarts as after a crash (SIGKILL, exit code 137)', async () => {
     await fault({ kind: 'kill-container', namespace: ns, pod: 'victim', container: 'main' });
-    const cs = await eventually('a restart after the kill', () => {
-      const s = kubectlJson(['get', 'pod', 'victim', '-n', ns]).status?.containerStatuses?.[0];
-      return s?.restartCount >= 1 && s.lastState?.terminated ? s : undefined;
-    }, 60_000);
+    const cs = await eventually(
+      'a restart after the kill',
+      () => {
+        const s = kubectlJson(['get', 'pod', 'victim', '-n', ns]).status?.containerStatuses?.[0];
+        return s?.restartCount >= 1 && s.lastState?.terminated ? s : undefined;
+      },
+      60_000,
+    );
     assert.equal(cs.lastState.terminated.exitCode, 137);
-    await eventually('victim Ready again', () => kubectlJson(['get', 'pod', 'victim', '-n', ns]).status?.containerStatuses?.[0]?.ready, 60_000);
+    await eventually(
+      'victim Ready again',
+      () => kubectlJson(['get', 'pod', 'victim', '-n', ns]).status?.containerStatuses?.[0]?.ready,
+      60_000,
+    );
   });
 
   it('unready: the pod leaves its Service endpoints while forced unready, and returns after', async () => {
     await eventually('the pod in the endpoints', () => readyAddresses() === 1);
     await fault({ kind: 'unready', namespace: ns, pod: 'victim', ms: 3000 });
     await eventually('the pod out of the endpoints', () => readyAddresses() === 0, 10_000, 100);
-    const ready = kubectlJson(['get', 'pod', 'victim', '-n', ns]).status.conditions.find((c: { type: string }) => c.type === 'Ready');
+    const ready = kubectlJson(['get', 'pod', 'victim', '-n', ns]).status.conditions.find(
+      (c: { type: string }) => c.type === 'Ready',
+    );
     assert.equal(ready.status, 'False');
     await eventually('the pod back in the endpoints', () => readyAddresses() === 1, 30_000);
   });

@@ -3,7 +3,16 @@
 
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { contexts, eventually, isSandbox, kubectl, kubectlJson, kubectlOk, kubectlStream, tempNamespace } from '../../helpers/kubectl';
+import {
+  contexts,
+  eventually,
+  isSandbox,
+  kubectl,
+  kubectlJson,
+  kubectlOk,
+  kubectlStream,
+  tempNamespace,
+} from '../../helpers/kubectl';
 
 const deployment = (ns: string, name: string, replicas: number | string, extra = '') => `
 apiVersion: apps/v1
@@ -35,7 +44,9 @@ describe('kubectl against the cluster', () => {
   after(() => cleanup());
 
   it('lists the demo namespaces and answers discovery', () => {
-    const names = kubectlJson<{ items: { metadata: { name: string } }[] }>(['get', 'namespaces']).items.map((n) => n.metadata.name);
+    const names = kubectlJson<{ items: { metadata: { name: string } }[] }>(['get', 'namespaces']).items.map(
+      (n) => n.metadata.name,
+    );
     assert.ok(names.includes('shop') && names.includes('shop-plain') && names.includes(ns), `namespaces: ${names}`);
     const resources = kubectlOk(['api-resources', '--no-headers']);
     for (const r of ['pods', 'deployments', 'virtualservices', 'httproutes', 'leases', 'selfsubjectaccessreviews']) {
@@ -52,7 +63,14 @@ describe('kubectl against the cluster', () => {
     assert.equal(d.metadata.generation, 2, 'a spec change bumps the generation');
     assert.ok(d.metadata.annotations['kubectl.kubernetes.io/last-applied-configuration'].includes('second'));
     kubectlOk(['rollout', 'status', `deployment/app`, '-n', ns, '--timeout=90s'], { timeoutMs: 100_000 });
-    const rs = kubectlJson<{ items: { spec: { replicas: number } }[] }>(['get', 'replicasets', '-n', ns, '-l', 'app=app']).items;
+    const rs = kubectlJson<{ items: { spec: { replicas: number } }[] }>([
+      'get',
+      'replicasets',
+      '-n',
+      ns,
+      '-l',
+      'app=app',
+    ]).items;
     assert.equal(rs.length, 2, 'the rollout made a second ReplicaSet');
     assert.deepEqual(rs.map((r) => r.spec.replicas).sort(), [0, 1], 'the old ReplicaSet was scaled to zero');
   });
@@ -68,8 +86,15 @@ describe('kubectl against the cluster', () => {
     kubectlOk(['scale', 'deployment', 'app', '-n', ns, '--replicas=2']);
     kubectlOk(['rollout', 'status', 'deployment/app', '-n', ns, '--timeout=90s'], { timeoutMs: 100_000 });
     // Pods of the replaced ReplicaSet may still be terminating (and Ready until they stop), as on a real cluster.
-    const ready = kubectlJson<{ items: { metadata: { deletionTimestamp?: string }; status: { conditions?: { type: string; status: string }[] } }[] }>(['get', 'pods', '-n', ns, '-l', 'app=app']).items
-      .filter((p) => !p.metadata.deletionTimestamp && p.status.conditions?.some((c) => c.type === 'Ready' && c.status === 'True'));
+    const ready = kubectlJson<{
+      items: {
+        metadata: { deletionTimestamp?: string };
+        status: { conditions?: { type: string; status: string }[] };
+      }[];
+    }>(['get', 'pods', '-n', ns, '-l', 'app=app']).items.filter(
+      (p) =>
+        !p.metadata.deletionTimestamp && p.status.conditions?.some((c) => c.type === 'Ready' && c.status === 'True'),
+    );
     assert.equal(ready.length, 2);
   });
 
@@ -81,7 +106,9 @@ describe('kubectl against the cluster', () => {
     } finally {
       await logs.stop();
     }
-    const r = kubectlOk(['exec', '-i', '-n', ns, pod, '--', 'sh', '-c', 'cat; echo " and $WHO"'], { input: 'hello from stdin' });
+    const r = kubectlOk(['exec', '-i', '-n', ns, pod, '--', 'sh', '-c', 'cat; echo " and $WHO"'], {
+      input: 'hello from stdin',
+    });
     assert.equal(r.trim(), 'hello from stdin and second');
     const failed = kubectl(['exec', '-n', ns, pod, '--', 'sh', '-c', 'exit 3']);
     assert.equal(failed.code, 3, 'the exit code of the command comes back');
@@ -107,33 +134,51 @@ describe('kubectl against the cluster', () => {
     stale.data.a = '3';
     const conflict = kubectl(['replace', '-f', '-'], { input: JSON.stringify(stale) });
     assert.notEqual(conflict.code, 0);
-    assert.match(conflict.stderr, /the object has been modified; please apply your changes to the latest version and try again/);
+    assert.match(
+      conflict.stderr,
+      /the object has been modified; please apply your changes to the latest version and try again/,
+    );
     assert.equal(kubectlJson(['get', 'configmap', 'cm', '-n', ns]).data.a, '2', 'the stale write changed nothing');
 
     const invalid = kubectl(['apply', '-f', '-'], { input: deployment(ns, 'broken', 'two') });
     assert.notEqual(invalid.code, 0);
     assert.match(invalid.stderr, /replicas/);
-    assert.notEqual(kubectl(['get', 'deployment', 'broken', '-n', ns]).code, 0, 'the invalid Deployment was not stored');
+    assert.notEqual(
+      kubectl(['get', 'deployment', 'broken', '-n', ns]).code,
+      0,
+      'the invalid Deployment was not stored',
+    );
   });
 
   it('enforces RBAC for developers and answers auth can-i', () => {
     const denied = kubectl(['get', 'pods', '-n', ns], { context: contexts.alice });
     assert.notEqual(denied.code, 0);
-    assert.match(denied.stderr, /pods is forbidden: User "alice" cannot list resource "pods" in API group "" in the namespace "dl-kubectl-/);
+    assert.match(
+      denied.stderr,
+      /pods is forbidden: User "alice" cannot list resource "pods" in API group "" in the namespace "dl-kubectl-/,
+    );
     const can = (args: string[]) => kubectl(['auth', 'can-i', ...args], { context: contexts.alice }).stdout.trim();
     // kubectl reads `pods/exec` as the pod named exec; subresources go in --subresource.
     assert.equal(can(['create', 'pods', '--subresource=exec', '-n', 'shop']), 'yes');
     assert.equal(can(['create', 'pods/exec', '-n', 'shop']), 'no', 'alice may not create pods, whatever their name');
     assert.equal(can(['create', 'pods', '--subresource=portforward', '-n', 'shop-plain']), 'yes');
     assert.equal(can(['update', 'virtualservices.networking.istio.io', '-n', 'shop']), 'yes');
-    assert.equal(can(['patch', 'virtualservices.networking.istio.io', '-n', 'shop']), 'no', 'the Role grants no verb sessions do not use');
+    assert.equal(
+      can(['patch', 'virtualservices.networking.istio.io', '-n', 'shop']),
+      'no',
+      'the Role grants no verb sessions do not use',
+    );
     assert.equal(can(['delete', 'namespaces']), 'no');
     assert.equal(can(['create', 'pods', '--subresource=exec', '-n', ns]), 'no');
     assert.equal(kubectl(['get', 'pods', '-n', 'shop'], { context: contexts.bob }).code, 0, 'bob is bound in shop');
   });
 
   it('answers auth whoami (SelfSubjectReview) with the user the token authenticates', () => {
-    const who = (context: string) => JSON.parse(kubectlOk(['auth', 'whoami', '-o', 'json'], { context })) as { kind: string; status: { userInfo: { username: string; groups: string[] } } };
+    const who = (context: string) =>
+      JSON.parse(kubectlOk(['auth', 'whoami', '-o', 'json'], { context })) as {
+        kind: string;
+        status: { userInfo: { username: string; groups: string[] } };
+      };
     const alice = who(contexts.alice);
     assert.equal(alice.kind, 'SelfSubjectReview');
     if (isSandbox()) assert.equal(alice.status.userInfo.username, 'alice');
@@ -146,15 +191,31 @@ describe('kubectl against the cluster', () => {
     kubectlOk(['apply', '-f', '-'], { input: deployment(ns, 'cascade', 1) });
     kubectlOk(['rollout', 'status', 'deployment/cascade', '-n', ns, '--timeout=90s'], { timeoutMs: 100_000 });
     kubectlOk(['delete', 'deployment', 'cascade', '-n', ns, '--cascade=orphan']);
-    const orphans = kubectlJson<{ items: { metadata: { ownerReferences?: unknown[] } }[] }>(['get', 'replicasets', '-n', ns, '-l', 'app=cascade']).items;
+    const orphans = kubectlJson<{ items: { metadata: { ownerReferences?: unknown[] } }[] }>([
+      'get',
+      'replicasets',
+      '-n',
+      ns,
+      '-l',
+      'app=cascade',
+    ]).items;
     assert.equal(orphans.length, 1, 'the ReplicaSet stays');
     assert.equal(orphans[0].metadata.ownerReferences, undefined, 'and no longer names an owner');
-    kubectlOk(['delete', 'replicasets', '-n', ns, '-l', 'app=cascade', '--cascade=foreground', '--wait=true', '--timeout=60s'], { timeoutMs: 70_000 });
-    await eventually('the pods of the deleted ReplicaSet to go', () =>
-      kubectlJson<{ items: unknown[] }>(['get', 'pods', '-n', ns, '-l', 'app=cascade']).items.length === 0, 60_000);
+    kubectlOk(
+      ['delete', 'replicasets', '-n', ns, '-l', 'app=cascade', '--cascade=foreground', '--wait=true', '--timeout=60s'],
+      { timeoutMs: 70_000 },
+    );
+    await eventually(
+      'the pods of the deleted ReplicaSet to go',
+      () => kubectlJson<{ items: unknown[] }>(['get', 'pods', '-n', ns, '-l', 'app=cascade']).items.length === 0,
+      60_000,
+    );
     kubectlOk(['apply', '-f', '-'], { input: deployment(ns, 'bg', 1) });
     kubectlOk(['delete', 'deployment', 'bg', '-n', ns]);
-    await eventually('background deletion of ReplicaSets and pods', () =>
-      kubectlJson<{ items: unknown[] }>(['get', 'replicasets,pods', '-n', ns, '-l', 'app=bg']).items.length === 0, 60_000);
+    await eventually(
+      'background deletion of ReplicaSets and pods',
+      () => kubectlJson<{ items: unknown[] }>(['get', 'replicasets,pods', '-n', ns, '-l', 'app=bg']).items.length === 0,
+      60_000,
+    );
   });
 });

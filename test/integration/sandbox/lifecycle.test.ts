@@ -15,12 +15,26 @@ describe('sandbox lifecycle', { skip: !isSandbox() && 'tests the sandbox program
     let children: ProcInfo[];
     let podNamespaces: Set<string>;
     try {
-      const kubectl = (args: string[], input?: string) => spawnSync('kubectl', ['--kubeconfig', sb.kubeconfig, '--context', 'sandbox-admin', ...args], { encoding: 'utf8', input });
+      const kubectl = (args: string[], input?: string) =>
+        spawnSync('kubectl', ['--kubeconfig', sb.kubeconfig, '--context', 'sandbox-admin', ...args], {
+          encoding: 'utf8',
+          input,
+        });
       assert.equal(kubectl(['create', 'namespace', 'second']).status, 0);
-      const pod = { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'sleeper', namespace: 'second' }, spec: { terminationGracePeriodSeconds: 1, containers: [{ name: 'main', image: 'busybox:1.36', command: ['sleep', '3600'] }] } };
+      const pod = {
+        apiVersion: 'v1',
+        kind: 'Pod',
+        metadata: { name: 'sleeper', namespace: 'second' },
+        spec: {
+          terminationGracePeriodSeconds: 1,
+          containers: [{ name: 'main', image: 'busybox:1.36', command: ['sleep', '3600'] }],
+        },
+      };
       assert.equal(kubectl(['apply', '-f', '-'], JSON.stringify(pod)).status, 0);
       const deadline = Date.now() + 60_000;
-      while (!kubectl(['get', 'pod', 'sleeper', '-n', 'second', '-o', 'jsonpath={.status.phase}']).stdout.includes('Running')) {
+      while (
+        !kubectl(['get', 'pod', 'sleeper', '-n', 'second', '-o', 'jsonpath={.status.phase}']).stdout.includes('Running')
+      ) {
         assert.ok(Date.now() < deadline, 'the pod of the second instance runs');
         await new Promise((r) => setTimeout(r, 250));
       }
@@ -35,7 +49,11 @@ describe('sandbox lifecycle', { skip: !isSandbox() && 'tests the sandbox program
       assert.equal(code, 0, `the sandbox exits cleanly on SIGTERM:\n${sb.output()}`);
     }
     await new Promise((r) => setTimeout(r, 500));
-    assert.deepEqual(children.filter(alive).map((p) => `${p.pid}: ${p.command}`), [], 'no pod process is left');
+    assert.deepEqual(
+      children.filter(alive).map((p) => `${p.pid}: ${p.command}`),
+      [],
+      'no pod process is left',
+    );
     const mounts = readFileSync('/proc/self/mountinfo', 'utf8');
     assert.ok(!mounts.includes(sb.dir), 'no mount of the state directory is left');
     const leaked = [...netNamespaces()].filter((n) => podNamespaces.has(n));
@@ -45,7 +63,11 @@ describe('sandbox lifecycle', { skip: !isSandbox() && 'tests the sandbox program
   it('refuses to start on a state directory another instance holds, and says what to do', async () => {
     const sb = await startSandbox(['--empty']);
     try {
-      const r = spawnSync(process.execPath, [`${REPO}/out/sandbox/main.js`, '--kubeconfig', sb.kubeconfig, '--state-dir', `${sb.dir}/state`, '--empty'], { encoding: 'utf8', timeout: 30_000 });
+      const r = spawnSync(
+        process.execPath,
+        [`${REPO}/out/sandbox/main.js`, '--kubeconfig', sb.kubeconfig, '--state-dir', `${sb.dir}/state`, '--empty'],
+        { encoding: 'utf8', timeout: 30_000 },
+      );
       assert.notEqual(r.status, 0);
       assert.match(r.stderr, /another sandbox \(pid \d+\) is using the state directory .* Nothing was started/);
     } finally {

@@ -54,10 +54,23 @@ describe('PersistentVolumeClaims without storage', () => {
     const get = kubectlOk(['get', 'pvc', '-n', ns]);
     assert.match(get, /^NAME\s+STATUS\s+VOLUME\s+CAPACITY\s+ACCESS MODES\s+STORAGECLASS\s+VOLUMEATTRIBUTESCLASS\s+AGE/);
     assert.match(get, /^data\s+Pending\s/m);
-    const ev = await eventually('the claim event', () => {
-      const list = kubectlJson(['get', 'events', '-n', ns, '--field-selector', 'involvedObject.name=data,involvedObject.kind=PersistentVolumeClaim', '-o', 'json']);
-      return list.items.find((e: Any) => e.reason === 'FailedBinding');
-    }, 20_000);
+    const ev = await eventually(
+      'the claim event',
+      () => {
+        const list = kubectlJson([
+          'get',
+          'events',
+          '-n',
+          ns,
+          '--field-selector',
+          'involvedObject.name=data,involvedObject.kind=PersistentVolumeClaim',
+          '-o',
+          'json',
+        ]);
+        return list.items.find((e: Any) => e.reason === 'FailedBinding');
+      },
+      20_000,
+    );
     assert.match(ev.message, /no persistent volumes available for this claim/);
     if (isSandbox()) assert.match(ev.message, /sandbox has no PersistentVolumes and no storage provisioner/);
     const describe = kubectlOk(['describe', 'pvc', 'data', '-n', ns]);
@@ -67,35 +80,79 @@ describe('PersistentVolumeClaims without storage', () => {
     await new Promise((r) => setTimeout(r, 1000));
     assert.equal(kubectlJson(['get', 'pvc', 'data', '-n', ns, '-o', 'json']).status.phase, 'Pending');
     // A second apply (strategic merge patch) works.
-    const again = kubectl(['apply', '-f', '-'], { input: claim(ns, 'data').replace('metadata: {name: data,', 'metadata: {labels: {a: b}, name: data,') });
+    const again = kubectl(['apply', '-f', '-'], {
+      input: claim(ns, 'data').replace('metadata: {name: data,', 'metadata: {labels: {a: b}, name: data,'),
+    });
     assert.equal(again.code, 0, again.stderr);
     assert.match(again.stdout, /persistentvolumeclaim\/data configured/);
   });
 
   it('validates claims as a real server does', () => {
-    const noModes = kubectl(['apply', '-f', '-'], { input: `apiVersion: v1\nkind: PersistentVolumeClaim\nmetadata: {name: bad, namespace: ${ns}}\nspec:\n  resources: {requests: {storage: 1Gi}}\n` });
+    const noModes = kubectl(['apply', '-f', '-'], {
+      input: `apiVersion: v1\nkind: PersistentVolumeClaim\nmetadata: {name: bad, namespace: ${ns}}\nspec:\n  resources: {requests: {storage: 1Gi}}\n`,
+    });
     assert.notEqual(noModes.code, 0);
     assert.match(noModes.stderr, /spec\.accessModes: Required value: at least 1 access mode is required/);
-    const noSize = kubectl(['apply', '-f', '-'], { input: `apiVersion: v1\nkind: PersistentVolumeClaim\nmetadata: {name: bad, namespace: ${ns}}\nspec:\n  accessModes: [ReadWriteOnce]\n` });
+    const noSize = kubectl(['apply', '-f', '-'], {
+      input: `apiVersion: v1\nkind: PersistentVolumeClaim\nmetadata: {name: bad, namespace: ${ns}}\nspec:\n  accessModes: [ReadWriteOnce]\n`,
+    });
     assert.notEqual(noSize.code, 0);
     assert.match(noSize.stderr, /spec\.resources\[storage\]: Required value/);
-    const change = kubectl(['patch', 'pvc', 'data', '-n', ns, '--type=merge', '-p', '{"spec":{"accessModes":["ReadWriteMany"]}}']);
+    const change = kubectl([
+      'patch',
+      'pvc',
+      'data',
+      '-n',
+      ns,
+      '--type=merge',
+      '-p',
+      '{"spec":{"accessModes":["ReadWriteMany"]}}',
+    ]);
     assert.notEqual(change.code, 0);
     assert.match(change.stderr, /spec: Forbidden: spec is immutable after creation/);
   });
 
   it('keeps a pod that mounts the claim waiting with a FailedMount event naming the claim, and never starts it', async () => {
-    kubectlOk(['apply', '-f', '-'], { input: pod(ns, 'uses-claim', 'data') + '---\n' + pod(ns, 'uses-missing', 'nope') });
-    const ev = await eventually('the FailedMount event', () => {
-      const list = kubectlJson(['get', 'events', '-n', ns, '--field-selector', 'involvedObject.name=uses-claim', '-o', 'json']);
-      return list.items.find((e: Any) => e.reason === 'FailedMount' || e.reason === 'FailedScheduling');
-    }, 30_000);
+    kubectlOk(['apply', '-f', '-'], {
+      input: pod(ns, 'uses-claim', 'data') + '---\n' + pod(ns, 'uses-missing', 'nope'),
+    });
+    const ev = await eventually(
+      'the FailedMount event',
+      () => {
+        const list = kubectlJson([
+          'get',
+          'events',
+          '-n',
+          ns,
+          '--field-selector',
+          'involvedObject.name=uses-claim',
+          '-o',
+          'json',
+        ]);
+        return list.items.find((e: Any) => e.reason === 'FailedMount' || e.reason === 'FailedScheduling');
+      },
+      30_000,
+    );
     assert.match(ev.message, /data/);
-    if (isSandbox()) assert.match(ev.message, /PersistentVolumeClaim "dl-pvc-[^/]+\/data" is not bound.*no persistent storage/);
-    const missing = await eventually('the FailedMount event of the missing claim', () => {
-      const list = kubectlJson(['get', 'events', '-n', ns, '--field-selector', 'involvedObject.name=uses-missing', '-o', 'json']);
-      return list.items.find((e: Any) => e.reason === 'FailedMount' || e.reason === 'FailedScheduling');
-    }, 30_000);
+    if (isSandbox())
+      assert.match(ev.message, /PersistentVolumeClaim "dl-pvc-[^/]+\/data" is not bound.*no persistent storage/);
+    const missing = await eventually(
+      'the FailedMount event of the missing claim',
+      () => {
+        const list = kubectlJson([
+          'get',
+          'events',
+          '-n',
+          ns,
+          '--field-selector',
+          'involvedObject.name=uses-missing',
+          '-o',
+          'json',
+        ]);
+        return list.items.find((e: Any) => e.reason === 'FailedMount' || e.reason === 'FailedScheduling');
+      },
+      30_000,
+    );
     assert.match(missing.message, /persistentvolumeclaim "nope" not found/);
     await new Promise((r) => setTimeout(r, 1500));
     const p = kubectlJson(['get', 'pod', 'uses-claim', '-n', ns, '-o', 'json']);

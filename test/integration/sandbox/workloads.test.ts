@@ -15,25 +15,43 @@ const fetchIn = (url: string, headers: Record<string, string> = {}) =>
 
 function server(name: string, labels: Record<string, string>, body: string, bind = '0.0.0.0') {
   return {
-    apiVersion: 'v1', kind: 'Pod',
+    apiVersion: 'v1',
+    kind: 'Pod',
     metadata: { name, labels },
     spec: {
       terminationGracePeriodSeconds: 1,
-      containers: [{
-        name: 'main', image: 'node:22-slim',
-        command: ['node', '-e', `require('http').createServer((q,s)=>s.end(${JSON.stringify(body)})).listen(8080, ${JSON.stringify(bind)})`],
-        ports: [{ name: 'http', containerPort: 8080 }],
-        readinessProbe: { httpGet: { path: '/', port: 'http' }, periodSeconds: 1 },
-      }],
+      containers: [
+        {
+          name: 'main',
+          image: 'node:22-slim',
+          command: [
+            'node',
+            '-e',
+            `require('http').createServer((q,s)=>s.end(${JSON.stringify(body)})).listen(8080, ${JSON.stringify(bind)})`,
+          ],
+          ports: [{ name: 'http', containerPort: 8080 }],
+          readinessProbe: { httpGet: { path: '/', port: 'http' }, periodSeconds: 1 },
+        },
+      ],
     },
   };
 }
 
-const client = { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'client' }, spec: { terminationGracePeriodSeconds: 1, containers: [{ name: 'main', image: 'node:22-slim', command: ['sleep', '3600'] }] } };
+const client = {
+  apiVersion: 'v1',
+  kind: 'Pod',
+  metadata: { name: 'client' },
+  spec: {
+    terminationGracePeriodSeconds: 1,
+    containers: [{ name: 'main', image: 'node:22-slim', command: ['sleep', '3600'] }],
+  },
+};
 
 function podReady(ns: string, name: string): boolean {
   const p = kubectlJson(['get', 'pod', name, '-n', ns]);
-  return !!p.status?.conditions?.some((c: { type: string; status: string }) => c.type === 'Ready' && c.status === 'True');
+  return !!p.status?.conditions?.some(
+    (c: { type: string; status: string }) => c.type === 'Ready' && c.status === 'True',
+  );
 }
 
 function apply(ns: string, ...objs: object[]): void {
@@ -53,16 +71,34 @@ describe('pods as Kubernetes runs them', () => {
   before(async () => {
     ({ name: ns, cleanup } = tempNamespace('dl-pods'));
     apply(ns, client);
-    await eventually('client pod running', () => kubectlJson(['get', 'pod', 'client', '-n', ns]).status?.phase === 'Running');
+    await eventually(
+      'client pod running',
+      () => kubectlJson(['get', 'pod', 'client', '-n', ns]).status?.phase === 'Running',
+    );
   });
   after(() => cleanup());
 
   it('is Ready only while its readiness probe passes', async () => {
     apply(ns, {
-      apiVersion: 'v1', kind: 'Pod', metadata: { name: 'probed' },
-      spec: { terminationGracePeriodSeconds: 1, containers: [{ name: 'main', image: 'busybox:1.36', command: ['sleep', '3600'], readinessProbe: { exec: { command: ['cat', '/tmp/ready'] }, periodSeconds: 1 } }] },
+      apiVersion: 'v1',
+      kind: 'Pod',
+      metadata: { name: 'probed' },
+      spec: {
+        terminationGracePeriodSeconds: 1,
+        containers: [
+          {
+            name: 'main',
+            image: 'busybox:1.36',
+            command: ['sleep', '3600'],
+            readinessProbe: { exec: { command: ['cat', '/tmp/ready'] }, periodSeconds: 1 },
+          },
+        ],
+      },
     });
-    await eventually('probed pod running', () => kubectlJson(['get', 'pod', 'probed', '-n', ns]).status?.phase === 'Running');
+    await eventually(
+      'probed pod running',
+      () => kubectlJson(['get', 'pod', 'probed', '-n', ns]).status?.phase === 'Running',
+    );
     assert.equal(podReady(ns, 'probed'), false, 'not ready before the file exists');
     kubectlOk(['exec', '-n', ns, 'probed', '--', 'touch', '/tmp/ready']);
     await eventually('probed pod Ready', () => podReady(ns, 'probed'), 30_000);
@@ -72,14 +108,28 @@ describe('pods as Kubernetes runs them', () => {
 
   it('restarts a crashing container and keeps the previous log', async () => {
     apply(ns, {
-      apiVersion: 'v1', kind: 'Pod', metadata: { name: 'crasher' },
-      spec: { containers: [{ name: 'main', image: 'busybox:1.36', command: ['sh', '-c', 'echo "run at $(date +%s%N)"; sleep 1; exit 7'] }] },
+      apiVersion: 'v1',
+      kind: 'Pod',
+      metadata: { name: 'crasher' },
+      spec: {
+        containers: [
+          {
+            name: 'main',
+            image: 'busybox:1.36',
+            command: ['sh', '-c', 'echo "run at $(date +%s%N)"; sleep 1; exit 7'],
+          },
+        ],
+      },
     });
-    const p = await eventually('a restart', () => {
-      const pod = kubectlJson(['get', 'pod', 'crasher', '-n', ns]);
-      const cs = pod.status?.containerStatuses?.[0];
-      return cs && cs.restartCount >= 1 && cs.lastState?.terminated ? pod : undefined;
-    }, 60_000);
+    const p = await eventually(
+      'a restart',
+      () => {
+        const pod = kubectlJson(['get', 'pod', 'crasher', '-n', ns]);
+        const cs = pod.status?.containerStatuses?.[0];
+        return cs && cs.restartCount >= 1 && cs.lastState?.terminated ? pod : undefined;
+      },
+      60_000,
+    );
     const cs = p.status.containerStatuses[0];
     assert.equal(cs.lastState.terminated.exitCode, 7);
     assert.equal(cs.lastState.terminated.reason, 'Error');
@@ -89,36 +139,85 @@ describe('pods as Kubernetes runs them', () => {
 
   it('shares localhost between the containers of a pod, and keeps 127.0.0.1 private to the pod', async () => {
     apply(ns, {
-      apiVersion: 'v1', kind: 'Pod', metadata: { name: 'pair', labels: { app: 'pair' } },
+      apiVersion: 'v1',
+      kind: 'Pod',
+      metadata: { name: 'pair', labels: { app: 'pair' } },
       spec: {
         terminationGracePeriodSeconds: 1,
         containers: [
-          { name: 'server', image: 'node:22-slim', command: ['node', '-e', "require('http').createServer((q,s)=>s.end('private')).listen(9000,'127.0.0.1')"] },
+          {
+            name: 'server',
+            image: 'node:22-slim',
+            command: ['node', '-e', "require('http').createServer((q,s)=>s.end('private')).listen(9000,'127.0.0.1')"],
+          },
           { name: 'side', image: 'node:22-slim', command: ['sleep', '3600'] },
         ],
       },
     });
-    await eventually('pair running', () => kubectlJson(['get', 'pod', 'pair', '-n', ns]).status?.containerStatuses?.every((c: { ready: boolean }) => c.ready));
-    const fromSide = await eventually('side reaches the server on localhost', () => {
-      const out = kubectl(['exec', '-n', ns, 'pair', '-c', 'side', '--', 'node', '-e', fetchIn('http://127.0.0.1:9000/')]).stdout.trim();
-      return out === '200 private' ? out : undefined;
-    }, 20_000);
+    await eventually('pair running', () =>
+      kubectlJson(['get', 'pod', 'pair', '-n', ns]).status?.containerStatuses?.every(
+        (c: { ready: boolean }) => c.ready,
+      ),
+    );
+    const fromSide = await eventually(
+      'side reaches the server on localhost',
+      () => {
+        const out = kubectl([
+          'exec',
+          '-n',
+          ns,
+          'pair',
+          '-c',
+          'side',
+          '--',
+          'node',
+          '-e',
+          fetchIn('http://127.0.0.1:9000/'),
+        ]).stdout.trim();
+        return out === '200 private' ? out : undefined;
+      },
+      20_000,
+    );
     assert.equal(fromSide, '200 private');
     const podIP = kubectlJson(['get', 'pod', 'pair', '-n', ns]).status.podIP;
     assert.equal(request(ns, `http://127.0.0.1:9000/`).startsWith('ERR'), true, "another pod's localhost is its own");
-    assert.equal(request(ns, `http://${podIP}:9000/`).startsWith('ERR'), true, 'a server bound to 127.0.0.1 is not reachable on the pod IP');
+    assert.equal(
+      request(ns, `http://${podIP}:9000/`).startsWith('ERR'),
+      true,
+      'a server bound to 127.0.0.1 is not reachable on the pod IP',
+    );
   });
 
   it('routes a Service to the pods its selector picks, and follows a selector change at once', async () => {
-    apply(ns,
+    apply(
+      ns,
       server('blue', { app: 'color', color: 'blue' }, 'blue'),
       server('green', { app: 'color', color: 'green' }, 'green'),
-      { apiVersion: 'v1', kind: 'Service', metadata: { name: 'color' }, spec: { selector: { app: 'color', color: 'blue' }, ports: [{ port: 80, targetPort: 'http' }] } });
+      {
+        apiVersion: 'v1',
+        kind: 'Service',
+        metadata: { name: 'color' },
+        spec: { selector: { app: 'color', color: 'blue' }, ports: [{ port: 80, targetPort: 'http' }] },
+      },
+    );
     await eventually('blue and green Ready', () => podReady(ns, 'blue') && podReady(ns, 'green'));
     await eventually('the Service answers', () => request(ns, 'http://color/') === '200 blue');
     for (let i = 0; i < 5; i++) assert.equal(request(ns, `http://color.${ns}.svc.cluster.local/`), '200 blue');
-    kubectlOk(['patch', 'service', 'color', '-n', ns, '--type=merge', '-p', '{"spec":{"selector":{"app":"color","color":"green"}}}']);
-    await eventually('the Service follows its new selector', () => request(ns, 'http://color/') === '200 green', 10_000);
+    kubectlOk([
+      'patch',
+      'service',
+      'color',
+      '-n',
+      ns,
+      '--type=merge',
+      '-p',
+      '{"spec":{"selector":{"app":"color","color":"green"}}}',
+    ]);
+    await eventually(
+      'the Service follows its new selector',
+      () => request(ns, 'http://color/') === '200 green',
+      10_000,
+    );
   });
 });
 
@@ -128,22 +227,52 @@ describe('Istio VirtualService routing (namespace labelled istio-injection=enabl
   before(async () => {
     ({ name: ns, cleanup } = tempNamespace('dl-mesh'));
     kubectlOk(['label', 'namespace', ns, 'istio-injection=enabled']);
-    apply(ns, client,
+    apply(
+      ns,
+      client,
       server('v1', { app: 'echo', version: 'v1' }, 'v1'),
       server('v2', { app: 'echo', version: 'v2' }, 'v2'),
-      { apiVersion: 'v1', kind: 'Service', metadata: { name: 'echo' }, spec: { selector: { app: 'echo' }, ports: [{ name: 'http', port: 80, targetPort: 'http' }] } },
-      { apiVersion: 'networking.istio.io/v1', kind: 'DestinationRule', metadata: { name: 'echo' }, spec: { host: 'echo', subsets: [{ name: 'v1', labels: { version: 'v1' } }, { name: 'v2', labels: { version: 'v2' } }] } },
       {
-        apiVersion: 'networking.istio.io/v1', kind: 'VirtualService', metadata: { name: 'echo' },
+        apiVersion: 'v1',
+        kind: 'Service',
+        metadata: { name: 'echo' },
+        spec: { selector: { app: 'echo' }, ports: [{ name: 'http', port: 80, targetPort: 'http' }] },
+      },
+      {
+        apiVersion: 'networking.istio.io/v1',
+        kind: 'DestinationRule',
+        metadata: { name: 'echo' },
+        spec: {
+          host: 'echo',
+          subsets: [
+            { name: 'v1', labels: { version: 'v1' } },
+            { name: 'v2', labels: { version: 'v2' } },
+          ],
+        },
+      },
+      {
+        apiVersion: 'networking.istio.io/v1',
+        kind: 'VirtualService',
+        metadata: { name: 'echo' },
         spec: {
           hosts: ['echo'],
           http: [
-            { match: [{ headers: { 'x-devlane-route': { exact: 'k-123' } } }, { headers: { baggage: { regex: '(.*,)?\\s*devlane=k-123\\s*(;[^,]*)?(,.*)?' } } }], route: [{ destination: { host: 'echo', subset: 'v2' } }] },
+            {
+              match: [
+                { headers: { 'x-devlane-route': { exact: 'k-123' } } },
+                { headers: { baggage: { regex: '(.*,)?\\s*devlane=k-123\\s*(;[^,]*)?(,.*)?' } } },
+              ],
+              route: [{ destination: { host: 'echo', subset: 'v2' } }],
+            },
             { route: [{ destination: { host: 'echo', subset: 'v1' } }] },
           ],
         },
-      });
-    await eventually('client and echo pods ready', () => podReady(ns, 'client') && podReady(ns, 'v1') && podReady(ns, 'v2'));
+      },
+    );
+    await eventually(
+      'client and echo pods ready',
+      () => podReady(ns, 'client') && podReady(ns, 'v1') && podReady(ns, 'v2'),
+    );
   });
   after(() => cleanup());
 
@@ -152,7 +281,11 @@ describe('Istio VirtualService routing (namespace labelled istio-injection=enabl
     for (let i = 0; i < 4; i++) assert.equal(request(ns, 'http://echo/'), '200 v1', 'no header: default route');
     assert.equal(request(ns, 'http://echo/', { 'x-devlane-route': 'k-123' }), '200 v2');
     assert.equal(request(ns, 'http://echo/', { baggage: 'userId=7,devlane=k-123' }), '200 v2');
-    assert.equal(request(ns, 'http://echo/', { 'x-devlane-route': 'k-999' }), '200 v1', 'another key is not this route');
+    assert.equal(
+      request(ns, 'http://echo/', { 'x-devlane-route': 'k-999' }),
+      '200 v1',
+      'another key is not this route',
+    );
     assert.equal(request(ns, 'http://echo/', { baggage: 'devlane=k-1234' }), '200 v1', 'a longer key is not this key');
   });
 });
@@ -161,7 +294,18 @@ describe('the demo shop', () => {
   for (const ns of ['shop', 'shop-plain']) {
     it(`answers through web -> catalog -> ratings in ${ns}`, async () => {
       const pod = kubectlOk(['get', 'pods', '-n', ns, '-l', 'app=web', '-o', 'jsonpath={.items[0].metadata.name}']);
-      const out = kubectlOk(['exec', '-n', ns, pod, '-c', 'web', '--', 'node', '-e', fetchIn('http://web/api/products', { 'x-devlane-route': 'demo-key' })]).trim();
+      const out = kubectlOk([
+        'exec',
+        '-n',
+        ns,
+        pod,
+        '-c',
+        'web',
+        '--',
+        'node',
+        '-e',
+        fetchIn('http://web/api/products', { 'x-devlane-route': 'demo-key' }),
+      ]).trim();
       assert.match(out, /^200 /);
       const body = JSON.parse(out.slice(4));
       assert.equal(body.service, 'web');
@@ -169,7 +313,12 @@ describe('the demo shop', () => {
       assert.equal(body.catalog.service, 'catalog');
       assert.equal(body.catalog.route, 'demo-key', 'catalog received the propagated route header');
       assert.equal(body.catalog.products.length, 3);
-      assert.ok(body.catalog.products.every((p: { rating: { service: string; route: string } }) => p.rating.service === 'ratings' && p.rating.route === 'demo-key'));
+      assert.ok(
+        body.catalog.products.every(
+          (p: { rating: { service: string; route: string } }) =>
+            p.rating.service === 'ratings' && p.rating.route === 'demo-key',
+        ),
+      );
     });
   }
 });

@@ -23,7 +23,20 @@ interface Answer {
 
 /** GET a rating from inside the cluster, with the response headers. */
 function rating(namespace: string, pod: string, headers: Record<string, string> = {}): Answer {
-  const r = JSON.parse(kubectlOk(['exec', '-n', namespace, pod, '--', 'node', '-e', script, 'http://ratings/ratings/p-1', JSON.stringify(headers)]));
+  const r = JSON.parse(
+    kubectlOk([
+      'exec',
+      '-n',
+      namespace,
+      pod,
+      '--',
+      'node',
+      '-e',
+      script,
+      'http://ratings/ratings/p-1',
+      JSON.stringify(headers),
+    ]),
+  );
   let copy: string;
   try {
     copy = JSON.parse(r.body).copy;
@@ -34,49 +47,55 @@ function rating(namespace: string, pod: string, headers: Record<string, string> 
 }
 
 for (const istio of [false, true]) {
-  describe(`x-devlane-copy marks what a developer copy answered (${istio ? 'istio' : 'router'})`, istio ? needsMesh : needsCluster, () => {
-    let shop: Shop;
-    let client: string;
-    before(async () => {
-      shop = await createShop(istio ? 'dl-mk-mesh' : 'dl-mk-plain', { istio });
-      client = await startClientPod(shop.namespace);
-    });
-    after(() => shop?.cleanup());
+  describe(
+    `x-devlane-copy marks what a developer copy answered (${istio ? 'istio' : 'router'})`,
+    istio ? needsMesh : needsCluster,
+    () => {
+      let shop: Shop;
+      let client: string;
+      before(async () => {
+        shop = await createShop(istio ? 'dl-mk-mesh' : 'dl-mk-plain', { istio });
+        client = await startClientPod(shop.namespace);
+      });
+      after(() => shop?.cleanup());
 
-    it('names the session on keyed answers, is absent from the original\'s, and is gone after stop', async () => {
-      const before = snapshot(shop.namespace);
-      const plainBefore = rating(shop.namespace, client);
-      assert.equal(plainBefore.status, 200);
-      assert.equal(plainBefore.headers['x-devlane-copy'], undefined, 'no marker before any session');
+      it("names the session on keyed answers, is absent from the original's, and is gone after stop", async () => {
+        const before = snapshot(shop.namespace);
+        const plainBefore = rating(shop.namespace, client);
+        assert.equal(plainBefore.status, 200);
+        assert.equal(plainBefore.headers['x-devlane-copy'], undefined, 'no marker before any session');
 
-      const start = cli(['-n', shop.namespace, 'start', 'ratings', '--session', 'marker', '--detach', '--json']);
-      assert.equal(start.code, 0, start.stderr);
-      const { session, routeKey, strategy } = start.json;
-      assert.equal(session, 'marker');
-      assert.equal(strategy, expectedStrategy(istio));
+        const start = cli(['-n', shop.namespace, 'start', 'ratings', '--session', 'marker', '--detach', '--json']);
+        assert.equal(start.code, 0, start.stderr);
+        const { session, routeKey, strategy } = start.json;
+        assert.equal(session, 'marker');
+        assert.equal(strategy, expectedStrategy(istio));
 
-      const keyed = rating(shop.namespace, client, { 'x-devlane-route': routeKey });
-      assert.equal(keyed.status, 200);
-      assert.equal(keyed.copy, 'devlane:marker');
-      assert.equal(keyed.headers['x-devlane-copy'], 'marker');
-      const byBaggage = rating(shop.namespace, client, { baggage: `userId=7, devlane=${routeKey};ttl=3` });
-      assert.equal(byBaggage.copy, 'devlane:marker');
-      assert.equal(byBaggage.headers['x-devlane-copy'], 'marker');
+        const keyed = rating(shop.namespace, client, { 'x-devlane-route': routeKey });
+        assert.equal(keyed.status, 200);
+        assert.equal(keyed.copy, 'devlane:marker');
+        assert.equal(keyed.headers['x-devlane-copy'], 'marker');
+        const byBaggage = rating(shop.namespace, client, { baggage: `userId=7, devlane=${routeKey};ttl=3` });
+        assert.equal(byBaggage.copy, 'devlane:marker');
+        assert.equal(byBaggage.headers['x-devlane-copy'], 'marker');
 
-      const plain = rating(shop.namespace, client);
-      assert.equal(plain.status, 200);
-      assert.equal(plain.copy, 'original');
-      assert.equal(plain.headers['x-devlane-copy'], undefined, 'the original\'s answer carries no marker');
-      const otherKey = rating(shop.namespace, client, { 'x-devlane-route': routeKey.replace(/^./, (c: string) => (c === 'A' ? 'B' : 'A')) });
-      assert.equal(otherKey.copy, 'original');
-      assert.equal(otherKey.headers['x-devlane-copy'], undefined, 'another key is not this session');
+        const plain = rating(shop.namespace, client);
+        assert.equal(plain.status, 200);
+        assert.equal(plain.copy, 'original');
+        assert.equal(plain.headers['x-devlane-copy'], undefined, "the original's answer carries no marker");
+        const otherKey = rating(shop.namespace, client, {
+          'x-devlane-route': routeKey.replace(/^./, (c: string) => (c === 'A' ? 'B' : 'A')),
+        });
+        assert.equal(otherKey.copy, 'original');
+        assert.equal(otherKey.headers['x-devlane-copy'], undefined, 'another key is not this session');
 
-      const stop = cli(['-n', shop.namespace, 'stop', session]);
-      assert.equal(stop.code, 0, stop.stderr);
-      await expectRestored(shop.namespace, before);
-      const afterStop = rating(shop.namespace, client, { 'x-devlane-route': routeKey });
-      assert.equal(afterStop.copy, 'original');
-      assert.equal(afterStop.headers['x-devlane-copy'], undefined, 'no marker once the session is stopped');
-    });
-  });
+        const stop = cli(['-n', shop.namespace, 'stop', session]);
+        assert.equal(stop.code, 0, stop.stderr);
+        await expectRestored(shop.namespace, before);
+        const afterStop = rating(shop.namespace, client, { 'x-devlane-route': routeKey });
+        assert.equal(afterStop.copy, 'original');
+        assert.equal(afterStop.headers['x-devlane-copy'], undefined, 'no marker once the session is stopped');
+      });
+    },
+  );
 }

@@ -13,48 +13,77 @@ import { contexts, kubectlJson, kubectlOk } from '../../helpers/kubectl';
 import { expectRestored, snapshot } from '../../helpers/session';
 import { createShop, type Shop } from '../../helpers/shop';
 
-const httpRoute = (ns: string) => JSON.stringify({
-  apiVersion: 'gateway.networking.k8s.io/v1',
-  kind: 'HTTPRoute',
-  metadata: { name: 'shop', namespace: ns },
-  spec: {
-    parentRefs: [{ name: 'public' }],
-    rules: [
-      { matches: [{ path: { type: 'PathPrefix', value: '/ratings' } }], backendRefs: [{ name: 'ratings', port: 80 }] },
-      { backendRefs: [{ name: 'web', port: 80 }] },
-    ],
+const httpRoute = (ns: string) =>
+  JSON.stringify({
+    apiVersion: 'gateway.networking.k8s.io/v1',
+    kind: 'HTTPRoute',
+    metadata: { name: 'shop', namespace: ns },
+    spec: {
+      parentRefs: [{ name: 'public' }],
+      rules: [
+        {
+          matches: [{ path: { type: 'PathPrefix', value: '/ratings' } }],
+          backendRefs: [{ name: 'ratings', port: 80 }],
+        },
+        { backendRefs: [{ name: 'web', port: 80 }] },
+      ],
+    },
+  });
+
+describe(
+  'Gateway API routes (the sandbox stores and validates HTTPRoutes, it does not route by them)',
+  needsCluster,
+  () => {
+    let shop: Shop;
+    before(async () => {
+      shop = await createShop('dl-gw', { istio: false });
+      kubectlOk(['apply', '-f', '-'], { input: httpRoute(shop.namespace) });
+    });
+    after(() => shop?.cleanup());
+
+    it("adds the session's keyed rule to the HTTPRoute and takes exactly it away on stop", async () => {
+      const before = snapshot(shop.namespace);
+      const clusters = new KubeClusters(
+        { setting: () => kubeconfigPath, env: {} },
+        { logger: new MemoryLogger(), idleMs: 0 },
+      );
+      // As alice, bound to exactly the shipped Role (sandbox/demo/manifests/rbac.yaml), which grants httproutes.
+      const conn = clusters.connection(contexts.alice);
+      const sessions = new Sessions({
+        api: conn.objects,
+        context: contexts.alice,
+        namespace: shop.namespace,
+        participant: 'alice',
+        logger: new MemoryLogger(),
+      });
+      const signal = AbortSignal.timeout(240_000);
+      setMaxListeners(200, signal);
+      try {
+        const s = await sessions.start({ service: 'ratings', session: 'gw', strategy: 'gateway-api' }, signal);
+        s.heartbeat.dispose();
+        assert.equal(s.strategy, 'gateway-api');
+        const rules = kubectlJson(['get', 'httproute', 'shop', '-n', shop.namespace]).spec.rules;
+        assert.equal(rules.length, 3);
+        assert.deepEqual(
+          rules[0].backendRefs.map((r: { name: string }) => r.name),
+          ['ratings-dl-gw'],
+        );
+        assert.deepEqual(
+          rules[0].matches.map((m: { path: { value: string }; headers: { name: string; value: string }[] }) => [
+            m.path.value,
+            m.headers[0].name,
+          ]),
+          [
+            ['/ratings', 'x-devlane-route'],
+            ['/ratings', 'baggage'],
+          ],
+        );
+        assert.equal(rules[0].matches[0].headers[0].value, s.routeKey);
+        await sessions.stop('gw', signal);
+      } finally {
+        clusters.dispose();
+      }
+      await expectRestored(shop.namespace, before);
+    });
   },
-});
-
-describe('Gateway API routes (the sandbox stores and validates HTTPRoutes, it does not route by them)', needsCluster, () => {
-  let shop: Shop;
-  before(async () => {
-    shop = await createShop('dl-gw', { istio: false });
-    kubectlOk(['apply', '-f', '-'], { input: httpRoute(shop.namespace) });
-  });
-  after(() => shop?.cleanup());
-
-  it('adds the session\'s keyed rule to the HTTPRoute and takes exactly it away on stop', async () => {
-    const before = snapshot(shop.namespace);
-    const clusters = new KubeClusters({ setting: () => kubeconfigPath, env: {} }, { logger: new MemoryLogger(), idleMs: 0 });
-    // As alice, bound to exactly the shipped Role (sandbox/demo/manifests/rbac.yaml), which grants httproutes.
-    const conn = clusters.connection(contexts.alice);
-    const sessions = new Sessions({ api: conn.objects, context: contexts.alice, namespace: shop.namespace, participant: 'alice', logger: new MemoryLogger() });
-    const signal = AbortSignal.timeout(240_000);
-    setMaxListeners(200, signal);
-    try {
-      const s = await sessions.start({ service: 'ratings', session: 'gw', strategy: 'gateway-api' }, signal);
-      s.heartbeat.dispose();
-      assert.equal(s.strategy, 'gateway-api');
-      const rules = kubectlJson(['get', 'httproute', 'shop', '-n', shop.namespace]).spec.rules;
-      assert.equal(rules.length, 3);
-      assert.deepEqual(rules[0].backendRefs.map((r: { name: string }) => r.name), ['ratings-dl-gw']);
-      assert.deepEqual(rules[0].matches.map((m: { path: { value: string }; headers: { name: string; value: string }[] }) => [m.path.value, m.headers[0].name]), [['/ratings', 'x-devlane-route'], ['/ratings', 'baggage']]);
-      assert.equal(rules[0].matches[0].headers[0].value, s.routeKey);
-      await sessions.stop('gw', signal);
-    } finally {
-      clusters.dispose();
-    }
-    await expectRestored(shop.namespace, before);
-  });
-});
+);

@@ -30,14 +30,17 @@ function sharedNameKubeconfig(dir: string, context: string, who: string): string
   const ctx = config.contexts.find((c) => c.name === context)!;
   const body = ctx.context as { cluster: string; user: string };
   const file = join(dir, `${who}.yaml`);
-  writeFileSync(file, stringify({
-    apiVersion: 'v1',
-    kind: 'Config',
-    clusters: [config.clusters.find((c) => c.name === body.cluster)],
-    users: [{ ...config.users.find((u) => u.name === body.user), name: 'dev' }],
-    contexts: [{ name: 'work', context: { cluster: body.cluster, user: 'dev' } }],
-    'current-context': 'work',
-  }));
+  writeFileSync(
+    file,
+    stringify({
+      apiVersion: 'v1',
+      kind: 'Config',
+      clusters: [config.clusters.find((c) => c.name === body.cluster)],
+      users: [{ ...config.users.find((u) => u.name === body.user), name: 'dev' }],
+      contexts: [{ name: 'work', context: { cluster: body.cluster, user: 'dev' } }],
+      'current-context': 'work',
+    }),
+  );
   return file;
 }
 
@@ -52,7 +55,10 @@ describe('two developers whose kubeconfig user entries have the same name', need
     files.alice = sharedNameKubeconfig(dir, contexts.alice, 'alice');
     files.bob = sharedNameKubeconfig(dir, contexts.bob, 'bob');
     for (const who of ['alice', 'bob'] as const) {
-      const clusters = new KubeClusters({ setting: () => files[who], env: {} }, { logger: new MemoryLogger(), idleMs: 0 });
+      const clusters = new KubeClusters(
+        { setting: () => files[who], env: {} },
+        { logger: new MemoryLogger(), idleMs: 0 },
+      );
       users[who] = (await clusters.connection('work').whoAmI(signal())).username;
       clusters.dispose();
     }
@@ -66,10 +72,23 @@ describe('two developers whose kubeconfig user entries have the same name', need
     const clusters = new KubeClusters({ setting: () => file, env: {} }, { logger: new MemoryLogger(), idleMs: 0 });
     const conn = clusters.connection('work');
     assert.equal(conn.context.user, 'dev', 'the kubeconfig calls the user "dev"');
-    return { s: new Sessions({ api: conn.objects, context: 'work', namespace: shop.namespace, participant: participantOf(conn, instance), logger: new MemoryLogger() }), clusters };
+    return {
+      s: new Sessions({
+        api: conn.objects,
+        context: 'work',
+        namespace: shop.namespace,
+        participant: participantOf(conn, instance),
+        logger: new MemoryLogger(),
+      }),
+      clusters,
+    };
   }
 
-  const leases = () => kubectlJson(['get', 'leases', '-n', shop.namespace, '-l', `${labels.role}=lease`]).items as { metadata: { name: string }; spec: { holderIdentity: string } }[];
+  const leases = () =>
+    kubectlJson(['get', 'leases', '-n', shop.namespace, '-l', `${labels.role}=lease`]).items as {
+      metadata: { name: string };
+      spec: { holderIdentity: string };
+    }[];
 
   it('are known by the names the API server authenticates', () => {
     if (isSandbox()) assert.deepEqual(users, { alice: 'alice', bob: 'bob' });
@@ -96,16 +115,30 @@ describe('two developers whose kubeconfig user entries have the same name', need
         assert.deepEqual(participants(a.session), [participantId(users.alice, 'w1')]);
         assert.deepEqual(participants(b.session), [participantId(users.bob, 'w1')]);
         const held = leases();
-        assert.deepEqual(held.map((l) => l.spec.holderIdentity).sort(), [participantId(users.alice, 'w1'), participantId(users.bob, 'w1')].sort());
+        assert.deepEqual(
+          held.map((l) => l.spec.holderIdentity).sort(),
+          [participantId(users.alice, 'w1'), participantId(users.bob, 'w1')].sort(),
+        );
         assert.equal(new Set(held.map((l) => l.metadata.name)).size, 2, 'one Lease each');
 
         // The same person in a second editor window is another participant: told to join, not resumed.
-        await assert.rejects(aliceElsewhere.s.start({ service: 'ratings' }, signal()), (err: SessionError) => /already exists/.test(err.message) && /Join it first/.test(err.full));
+        await assert.rejects(
+          aliceElsewhere.s.start({ service: 'ratings' }, signal()),
+          (err: SessionError) => /already exists/.test(err.message) && /Join it first/.test(err.full),
+        );
 
         assert.deepEqual(await bob.s.leave(b.session, signal()), { ended: true });
         const after = await alice.s.list(signal());
-        assert.deepEqual(after.map((s) => s.name), [a.session], "bob leaving ended only bob's session");
-        assert.deepEqual(leases().map((l) => l.spec.holderIdentity), [participantId(users.alice, 'w1')], "alice's Lease is still there");
+        assert.deepEqual(
+          after.map((s) => s.name),
+          [a.session],
+          "bob leaving ended only bob's session",
+        );
+        assert.deepEqual(
+          leases().map((l) => l.spec.holderIdentity),
+          [participantId(users.alice, 'w1')],
+          "alice's Lease is still there",
+        );
       } finally {
         a.heartbeat.dispose();
         b.heartbeat.dispose();
@@ -122,7 +155,11 @@ describe('two developers whose kubeconfig user entries have the same name', need
   it('get a session each from the CLI, and leave only their own', async () => {
     const before = snapshot(shop.namespace);
     const cli = (file: string, args: string[]) => {
-      const r = spawnSync(process.execPath, [join(REPO, 'dist/cli.js'), '--kubeconfig', file, '-n', shop.namespace, ...args, '--json'], { encoding: 'utf8', timeout: 240_000, env: { ...process.env, DEVLANE_INSTANCE: undefined } });
+      const r = spawnSync(
+        process.execPath,
+        [join(REPO, 'dist/cli.js'), '--kubeconfig', file, '-n', shop.namespace, ...args, '--json'],
+        { encoding: 'utf8', timeout: 240_000, env: { ...process.env, DEVLANE_INSTANCE: undefined } },
+      );
       assert.equal(r.status, 0, `devlane ${args.join(' ')}: ${r.stderr}`);
       return JSON.parse(r.stdout);
     };
@@ -138,7 +175,10 @@ describe('two developers whose kubeconfig user entries have the same name', need
 
     // A later run on the same machine is the same participant, so it can leave what it started.
     assert.deepEqual(cli(files.bob, ['leave', b.session]), { session: b.session, ended: true });
-    assert.deepEqual(cli(files.alice, ['sessions']).map((s: { name: string }) => s.name), [a.session]);
+    assert.deepEqual(
+      cli(files.alice, ['sessions']).map((s: { name: string }) => s.name),
+      [a.session],
+    );
     assert.deepEqual(cli(files.alice, ['leave', a.session]), { session: a.session, ended: true });
     await expectRestored(shop.namespace, before);
   });

@@ -38,34 +38,47 @@ net.createServer((s) => { quiet(s); s.end(copy + '\\n'); }).listen(8082);
 `;
 
 const manifests = (ns: string) => [
-    {
-      apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'echo', namespace: ns },
-      spec: {
-        replicas: 1, selector: { matchLabels: { app: 'echo' } },
-        template: {
-          metadata: { labels: { app: 'echo' } },
-          spec: {
-            terminationGracePeriodSeconds: 2,
-            containers: [{
-              name: 'echo', image: 'node:20', command: ['node', '-e', echoServer],
-              ports: [{ name: 'http', containerPort: 8080 }, { name: 'h2c', containerPort: 8081 }, { name: 'tcp-echo', containerPort: 8082 }],
+  {
+    apiVersion: 'apps/v1',
+    kind: 'Deployment',
+    metadata: { name: 'echo', namespace: ns },
+    spec: {
+      replicas: 1,
+      selector: { matchLabels: { app: 'echo' } },
+      template: {
+        metadata: { labels: { app: 'echo' } },
+        spec: {
+          terminationGracePeriodSeconds: 2,
+          containers: [
+            {
+              name: 'echo',
+              image: 'node:20',
+              command: ['node', '-e', echoServer],
+              ports: [
+                { name: 'http', containerPort: 8080 },
+                { name: 'h2c', containerPort: 8081 },
+                { name: 'tcp-echo', containerPort: 8082 },
+              ],
               readinessProbe: { tcpSocket: { port: 8082 }, periodSeconds: 1 },
-            }],
-          },
+            },
+          ],
         },
       },
     },
-    {
-      apiVersion: 'v1', kind: 'Service', metadata: { name: 'echo', namespace: ns },
-      spec: {
-        selector: { app: 'echo' },
-        ports: [
-          { name: 'http', port: 80, targetPort: 'http' },
-          { name: 'h2c', port: 81, targetPort: 'h2c', appProtocol: 'kubernetes.io/h2c' },
-          { name: 'tcp-echo', port: 82, targetPort: 'tcp-echo' },
-        ],
-      },
+  },
+  {
+    apiVersion: 'v1',
+    kind: 'Service',
+    metadata: { name: 'echo', namespace: ns },
+    spec: {
+      selector: { app: 'echo' },
+      ports: [
+        { name: 'http', port: 80, targetPort: 'http' },
+        { name: 'h2c', port: 81, targetPort: 'h2c', appProtocol: 'kubernetes.io/h2c' },
+        { name: 'tcp-echo', port: 82, targetPort: 'tcp-echo' },
+      ],
     },
+  },
 ];
 
 /** Run from the client pod: a WebSocket round trip, an h2c GET, a TCP line; prints what answered. */
@@ -112,20 +125,45 @@ describe('protocols through the Devlane router', needsCluster, () => {
     for (const m of manifests(ns.name)) kubectlOk(['apply', '-f', '-'], { input: JSON.stringify(m) });
     bindDevelopers(ns.name);
     client = await startClientPod(ns.name);
-    await eventually('echo to be ready', () => (kubectlJson(['get', 'deployment', 'echo', '-n', ns.name]).status?.readyReplicas ?? 0) >= 1, 120_000);
+    await eventually(
+      'echo to be ready',
+      () => (kubectlJson(['get', 'deployment', 'echo', '-n', ns.name]).status?.readyReplicas ?? 0) >= 1,
+      120_000,
+    );
   });
   after(() => ns?.cleanup());
 
-  const run = (headers: Record<string, string>) => JSON.parse(kubectlOk(['exec', '-n', ns.name, client, '--', 'node', '-e', probe, JSON.stringify(headers)]));
+  const run = (headers: Record<string, string>) =>
+    JSON.parse(kubectlOk(['exec', '-n', ns.name, client, '--', 'node', '-e', probe, JSON.stringify(headers)]));
   const cmp = (x: Record<string, unknown>) => x;
 
   it('carries WebSocket and h2c by route key, and a TCP port to the original', async () => {
     // A Deployment is available before its Service's endpoints reach every node's proxy (on a real
     // cluster): wait for the answer itself.
-    await eventually('echo to answer through its Service', () => (assert.deepEqual(cmp(run({})), cmp({ websocket: 'original echoes ping', h2c: { copy: 'original', httpVersion: '2.0' }, tcp: 'original' }), 'before any session'), true), 60_000);
-    const clusters = new KubeClusters({ setting: () => kubeconfigPath, env: {} }, { logger: new MemoryLogger(), idleMs: 0 });
+    await eventually(
+      'echo to answer through its Service',
+      () => (
+        assert.deepEqual(
+          cmp(run({})),
+          cmp({ websocket: 'original echoes ping', h2c: { copy: 'original', httpVersion: '2.0' }, tcp: 'original' }),
+          'before any session',
+        ),
+        true
+      ),
+      60_000,
+    );
+    const clusters = new KubeClusters(
+      { setting: () => kubeconfigPath, env: {} },
+      { logger: new MemoryLogger(), idleMs: 0 },
+    );
     const conn = clusters.connection(contexts.alice);
-    const sessions = new Sessions({ api: conn.objects, context: contexts.alice, namespace: ns.name, participant: conn.context.user, logger: new MemoryLogger() });
+    const sessions = new Sessions({
+      api: conn.objects,
+      context: contexts.alice,
+      namespace: ns.name,
+      participant: conn.context.user,
+      logger: new MemoryLogger(),
+    });
     const signal = AbortSignal.timeout(240_000);
     setMaxListeners(200, signal);
     try {
@@ -133,15 +171,46 @@ describe('protocols through the Devlane router', needsCluster, () => {
       s.heartbeat.dispose();
       assert.equal(s.strategy, 'router');
       // Every port of echo now goes through the router.
-      assert.deepEqual(kubectlJson(['get', 'service', 'echo', '-n', ns.name]).spec.selector, { 'devlane.dev/role': 'router', 'devlane.dev/service': 'echo' });
+      assert.deepEqual(kubectlJson(['get', 'service', 'echo', '-n', ns.name]).spec.selector, {
+        'devlane.dev/role': 'router',
+        'devlane.dev/service': 'echo',
+      });
       // The router's byte-stream port may take a moment longer than its HTTP ports on a real cluster.
-      await eventually('every protocol to follow the route', () => (assert.deepEqual(cmp(run({ 'x-devlane-route': s.routeKey })), cmp({ websocket: 'devlane:proto echoes ping', h2c: { copy: 'devlane:proto', httpVersion: '2.0' }, tcp: 'original' })), true), 30_000);
-      assert.deepEqual(cmp(run({ baggage: `devlane=${s.routeKey}` })), cmp({ websocket: 'devlane:proto echoes ping', h2c: { copy: 'devlane:proto', httpVersion: '2.0' }, tcp: 'original' }));
-      assert.deepEqual(cmp(run({})), cmp({ websocket: 'original echoes ping', h2c: { copy: 'original', httpVersion: '2.0' }, tcp: 'original' }));
+      await eventually(
+        'every protocol to follow the route',
+        () => (
+          assert.deepEqual(
+            cmp(run({ 'x-devlane-route': s.routeKey })),
+            cmp({
+              websocket: 'devlane:proto echoes ping',
+              h2c: { copy: 'devlane:proto', httpVersion: '2.0' },
+              tcp: 'original',
+            }),
+          ),
+          true
+        ),
+        30_000,
+      );
+      assert.deepEqual(
+        cmp(run({ baggage: `devlane=${s.routeKey}` })),
+        cmp({
+          websocket: 'devlane:proto echoes ping',
+          h2c: { copy: 'devlane:proto', httpVersion: '2.0' },
+          tcp: 'original',
+        }),
+      );
+      assert.deepEqual(
+        cmp(run({})),
+        cmp({ websocket: 'original echoes ping', h2c: { copy: 'original', httpVersion: '2.0' }, tcp: 'original' }),
+      );
       await sessions.stop('proto', signal);
     } finally {
       clusters.dispose();
     }
-    assert.deepEqual(cmp(run({ 'x-devlane-route': 'x' })), cmp({ websocket: 'original echoes ping', h2c: { copy: 'original', httpVersion: '2.0' }, tcp: 'original' }), 'after the session');
+    assert.deepEqual(
+      cmp(run({ 'x-devlane-route': 'x' })),
+      cmp({ websocket: 'original echoes ping', h2c: { copy: 'original', httpVersion: '2.0' }, tcp: 'original' }),
+      'after the session',
+    );
   });
 });

@@ -11,10 +11,24 @@ import { contexts, kubectlOk } from '../../helpers/kubectl';
 import { chain, expectRestored, snapshot, startClientPod } from '../../helpers/session';
 import { createShop, type Shop } from '../../helpers/shop';
 
-function sessionsAs(context: string, namespace: string, extra: Partial<ConstructorParameters<typeof Sessions>[0]> = {}) {
-  const clusters = new KubeClusters({ setting: () => kubeconfigPath, env: {} }, { logger: new MemoryLogger(), idleMs: 0 });
+function sessionsAs(
+  context: string,
+  namespace: string,
+  extra: Partial<ConstructorParameters<typeof Sessions>[0]> = {},
+) {
+  const clusters = new KubeClusters(
+    { setting: () => kubeconfigPath, env: {} },
+    { logger: new MemoryLogger(), idleMs: 0 },
+  );
   const conn = clusters.connection(context);
-  const s = new Sessions({ api: conn.objects, context, namespace, participant: conn.context.user, logger: new MemoryLogger(), ...extra });
+  const s = new Sessions({
+    api: conn.objects,
+    context,
+    namespace,
+    participant: conn.context.user,
+    logger: new MemoryLogger(),
+    ...extra,
+  });
   return { s, clusters };
 }
 const signal = () => AbortSignal.timeout(240_000);
@@ -37,12 +51,16 @@ for (const istio of [false, true]) {
         const a = await alice.s.start({ service: 'ratings', session: 'a-ratings' }, signal());
         const b = await bob.s.start({ service: 'ratings', session: 'b-ratings' }, signal());
         const c = await alice.s.start({ service: 'catalog', session: 'c-catalog' }, signal());
-        const expect = (headers: Record<string, string>, want: string) => assert.equal(chain(shop.namespace, client, headers), want, JSON.stringify(headers));
+        const expect = (headers: Record<string, string>, want: string) =>
+          assert.equal(chain(shop.namespace, client, headers), want, JSON.stringify(headers));
         expect({ 'x-devlane-route': a.routeKey }, 'web=original catalog=original ratings=devlane:a-ratings');
         expect({ baggage: `x=1,devlane=${b.routeKey}` }, 'web=original catalog=original ratings=devlane:b-ratings');
         expect({ 'x-devlane-route': c.routeKey }, 'web=original catalog=devlane:c-catalog ratings=original');
         expect({}, 'web=original catalog=original ratings=original');
-        expect({ baggage: 'devlane=SomeoneElsesKeyThatIsLongEnough12' }, 'web=original catalog=original ratings=original');
+        expect(
+          { baggage: 'devlane=SomeoneElsesKeyThatIsLongEnough12' },
+          'web=original catalog=original ratings=original',
+        );
         for (const r of [a, b, c]) r.heartbeat.dispose();
         await alice.s.stop('a-ratings', signal());
         expect({ baggage: `devlane=${b.routeKey}` }, 'web=original catalog=original ratings=devlane:b-ratings');
@@ -56,23 +74,38 @@ for (const istio of [false, true]) {
       await expectRestored(shop.namespace, before);
     });
 
-    it('lets bob join alice\'s session and take over another service, but not hers', async () => {
+    it("lets bob join alice's session and take over another service, but not hers", async () => {
       const before = snapshot(shop.namespace);
       const alice = sessionsAs(contexts.alice, shop.namespace);
       const bob = sessionsAs(contexts.bob, shop.namespace);
       try {
         const a = await alice.s.start({ service: 'ratings', session: 'pair' }, signal());
-        await assert.rejects(bob.s.start({ service: 'catalog', session: 'pair' }, signal()), (e: unknown) => e instanceof SessionError && /Join it first/.test(e.hint));
+        await assert.rejects(
+          bob.s.start({ service: 'catalog', session: 'pair' }, signal()),
+          (e: unknown) => e instanceof SessionError && /Join it first/.test(e.hint),
+        );
         const joined = await bob.s.join('pair', signal());
         assert.equal(joined.routeKey, a.routeKey);
-        await assert.rejects(bob.s.start({ service: 'ratings', session: 'pair' }, signal()), (e: unknown) => e instanceof SessionError && e.code === 'held' && /by alice/.test(e.message));
+        await assert.rejects(
+          bob.s.start({ service: 'ratings', session: 'pair' }, signal()),
+          (e: unknown) => e instanceof SessionError && e.code === 'held' && /by alice/.test(e.message),
+        );
         const b = await bob.s.start({ service: 'catalog', session: 'pair' }, signal());
-        assert.equal(chain(shop.namespace, client, { 'x-devlane-route': a.routeKey }), 'web=original catalog=devlane:pair ratings=devlane:pair');
+        assert.equal(
+          chain(shop.namespace, client, { 'x-devlane-route': a.routeKey }),
+          'web=original catalog=devlane:pair ratings=devlane:pair',
+        );
         const listed = await alice.s.list(signal());
-        assert.deepEqual(listed[0].services.map((s) => `${s.service}:${s.owner}`).sort(), ['catalog:bob', 'ratings:alice']);
+        assert.deepEqual(listed[0].services.map((s) => `${s.service}:${s.owner}`).sort(), [
+          'catalog:bob',
+          'ratings:alice',
+        ]);
         // Leaving gives back what bob took over; alice's copy keeps getting the session's requests.
         assert.deepEqual(await bob.s.leave('pair', signal()), { ended: false });
-        assert.equal(chain(shop.namespace, client, { 'x-devlane-route': a.routeKey }), 'web=original catalog=original ratings=devlane:pair');
+        assert.equal(
+          chain(shop.namespace, client, { 'x-devlane-route': a.routeKey }),
+          'web=original catalog=original ratings=devlane:pair',
+        );
         a.heartbeat.dispose();
         joined.heartbeat.dispose();
         b.heartbeat.dispose();
@@ -88,12 +121,18 @@ for (const istio of [false, true]) {
       const before = snapshot(shop.namespace);
       const alice = sessionsAs(contexts.alice, shop.namespace);
       try {
-        await assert.rejects(alice.s.start({ service: 'ratings', session: 'broken', image: 'no-such-registry.invalid/nothing:1' }, signal()), (e: unknown) => {
-          assert.ok(e instanceof SessionError, String(e));
-          assert.match(e.message, /Wait for ratings-dl-broken to be Ready/);
-          assert.match(e.message, /put back/);
-          return true;
-        });
+        await assert.rejects(
+          alice.s.start(
+            { service: 'ratings', session: 'broken', image: 'no-such-registry.invalid/nothing:1' },
+            signal(),
+          ),
+          (e: unknown) => {
+            assert.ok(e instanceof SessionError, String(e));
+            assert.match(e.message, /Wait for ratings-dl-broken to be Ready/);
+            assert.match(e.message, /put back/);
+            return true;
+          },
+        );
       } finally {
         alice.clusters.dispose();
       }
@@ -109,10 +148,14 @@ for (const istio of [false, true]) {
       dying.clusters.dispose();
       const other = sessionsAs(contexts.bob, shop.namespace);
       try {
-        await until('gc to collect the session', async () => {
-          const done = await other.s.gc(signal());
-          return done.some((d) => d.includes('stopped session crashed'));
-        }, 90_000);
+        await until(
+          'gc to collect the session',
+          async () => {
+            const done = await other.s.gc(signal());
+            return done.some((d) => d.includes('stopped session crashed'));
+          },
+          90_000,
+        );
       } finally {
         other.clusters.dispose();
       }
@@ -131,12 +174,29 @@ describe('session RBAC', needsCluster, () => {
   it('refuses a user missing one permission, names it, and creates nothing', async () => {
     // bob gets a Role without "delete deployments" instead of the shipped one.
     kubectlOk(['delete', 'rolebinding', 'devlane-developer', '-n', shop.namespace]);
-    kubectlOk(['create', 'rolebinding', 'devlane-developer', '-n', shop.namespace, '--clusterrole=devlane-developer', '--user=alice']);
+    kubectlOk([
+      'create',
+      'rolebinding',
+      'devlane-developer',
+      '-n',
+      shop.namespace,
+      '--clusterrole=devlane-developer',
+      '--user=alice',
+    ]);
     const role = kubectlOk(['get', 'clusterrole', 'devlane-developer', '-o', 'json']);
     const rules = JSON.parse(role).rules.map((r: { apiGroups: string[]; resources: string[]; verbs: string[] }) =>
-      r.apiGroups.includes('apps') && r.resources.includes('deployments') ? { ...r, verbs: r.verbs.filter((v) => v !== 'delete') } : r,
+      r.apiGroups.includes('apps') && r.resources.includes('deployments')
+        ? { ...r, verbs: r.verbs.filter((v) => v !== 'delete') }
+        : r,
     );
-    kubectlOk(['apply', '-f', '-'], { input: JSON.stringify({ apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'Role', metadata: { name: 'reduced', namespace: shop.namespace }, rules }) });
+    kubectlOk(['apply', '-f', '-'], {
+      input: JSON.stringify({
+        apiVersion: 'rbac.authorization.k8s.io/v1',
+        kind: 'Role',
+        metadata: { name: 'reduced', namespace: shop.namespace },
+        rules,
+      }),
+    });
     kubectlOk(['create', 'rolebinding', 'reduced', '-n', shop.namespace, '--role=reduced', '--user=bob']);
     const before = snapshot(shop.namespace);
     const bob = sessionsAs(contexts.bob, shop.namespace);

@@ -19,34 +19,54 @@ const checkRouteEvery = 4;
 const rate = 25;
 
 for (const istio of [false, true]) {
-  describe(`production traffic while sessions start and stop (${istio ? 'istio' : 'router'})`, istio ? needsMesh : needsCluster, () => {
-    let shop: Shop | undefined;
+  describe(
+    `production traffic while sessions start and stop (${istio ? 'istio' : 'router'})`,
+    istio ? needsMesh : needsCluster,
+    () => {
+      let shop: Shop | undefined;
 
-    it(`loses no un-keyed request over ${cycles} session starts and stops`, async (t) => {
-      shop = await createShop(istio ? 'dl-tr-mesh' : 'dl-tr-plain', { istio });
-      try {
-        const client = await startClientPod(shop.namespace);
-        const strategies = new Set<string>();
-        const r = await churn({ namespace: shop.namespace, client, cycles, rate, checkRouteEvery, onLive: (s) => strategies.add(s.strategy) });
-        for (const [load, summary] of Object.entries(r.loads)) {
-          for (const phase of ['before', 'during', 'after']) t.diagnostic(describeLoad(`${load}, ${phase}`, summary[phase]));
+      it(`loses no un-keyed request over ${cycles} session starts and stops`, async (t) => {
+        shop = await createShop(istio ? 'dl-tr-mesh' : 'dl-tr-plain', { istio });
+        try {
+          const client = await startClientPod(shop.namespace);
+          const strategies = new Set<string>();
+          const r = await churn({
+            namespace: shop.namespace,
+            client,
+            cycles,
+            rate,
+            checkRouteEvery,
+            onLive: (s) => strategies.add(s.strategy),
+          });
+          for (const [load, summary] of Object.entries(r.loads)) {
+            for (const phase of ['before', 'during', 'after'])
+              t.diagnostic(describeLoad(`${load}, ${phase}`, summary[phase]));
+          }
+          const failures = describeFailures(r);
+          if (failures) t.diagnostic(failures);
+          if (r.failure) throw r.failure;
+          assert.deepEqual([...strategies], [expectedStrategy(istio)]);
+          // The sessions really routed, so the traffic really ran past live routes.
+          assert.deepEqual(
+            r.routed,
+            Array.from(
+              { length: Math.ceil(cycles / checkRouteEvery) },
+              (_, k) => `web=devlane:traffic-${k * checkRouteEvery} catalog=original ratings=original`,
+            ),
+          );
+          for (const [load, summary] of Object.entries(r.loads)) {
+            const failed = Object.fromEntries(Object.entries(summary).map(([phase, s]) => [phase, s.errors]));
+            assert.deepEqual(failed, { before: {}, during: {}, after: {} }, `un-keyed requests failed (${load})`);
+            // Traffic was answered through every start and stop, not only around them.
+            const silent = Array.from({ length: cycles }, (_, i) => cycleLabel(i)).filter(
+              (c) => !summary.during.okByLabel[c],
+            );
+            assert.deepEqual(silent, [], `no un-keyed request was answered during these cycles (${load})`);
+          }
+        } finally {
+          shop.cleanup();
         }
-        const failures = describeFailures(r);
-        if (failures) t.diagnostic(failures);
-        if (r.failure) throw r.failure;
-        assert.deepEqual([...strategies], [expectedStrategy(istio)]);
-        // The sessions really routed, so the traffic really ran past live routes.
-        assert.deepEqual(r.routed, Array.from({ length: Math.ceil(cycles / checkRouteEvery) }, (_, k) => `web=devlane:traffic-${k * checkRouteEvery} catalog=original ratings=original`));
-        for (const [load, summary] of Object.entries(r.loads)) {
-          const failed = Object.fromEntries(Object.entries(summary).map(([phase, s]) => [phase, s.errors]));
-          assert.deepEqual(failed, { before: {}, during: {}, after: {} }, `un-keyed requests failed (${load})`);
-          // Traffic was answered through every start and stop, not only around them.
-          const silent = Array.from({ length: cycles }, (_, i) => cycleLabel(i)).filter((c) => !summary.during.okByLabel[c]);
-          assert.deepEqual(silent, [], `no un-keyed request was answered during these cycles (${load})`);
-        }
-      } finally {
-        shop.cleanup();
-      }
-    });
-  });
+      });
+    },
+  );
 }

@@ -19,15 +19,40 @@ const longAgo = '2020-01-01T00:00:00Z';
 
 function state(namespace: string, name: string, undo: any[]): SessionState {
   return {
-    name, namespace, routeKey: `key-${name}-0123456789abcdefghij`, createdAt: longAgo, createdBy: 'carol',
+    name,
+    namespace,
+    routeKey: `key-${name}-0123456789abcdefghij`,
+    createdAt: longAgo,
+    createdBy: 'carol',
     participants: [{ name: 'carol', joinedAt: longAgo }],
-    services: [{ service: 'web', owner: 'carol', workload: 'Deployment/web', devService: `web-dl-${name}`, strategy: 'router', state: 'live', undo }],
+    services: [
+      {
+        service: 'web',
+        owner: 'carol',
+        workload: 'Deployment/web',
+        devService: `web-dl-${name}`,
+        strategy: 'router',
+        state: 'live',
+        undo,
+      },
+    ],
   };
 }
 
 const apply = (obj: unknown) => kubectlOk(['apply', '-f', '-'], { input: JSON.stringify(obj) });
-const service = (namespace: string, name: string, selector: Record<string, string>, labels?: Record<string, string>) => ({ apiVersion: 'v1', kind: 'Service', metadata: { name, namespace, labels }, spec: { selector, ports: [{ port: 80 }] } });
-const exists = (kind: string, namespace: string, name: string) => kubectl(['get', kind, name, '-n', namespace]).code === 0;
+const service = (
+  namespace: string,
+  name: string,
+  selector: Record<string, string>,
+  labels?: Record<string, string>,
+) => ({
+  apiVersion: 'v1',
+  kind: 'Service',
+  metadata: { name, namespace, labels },
+  spec: { selector, ports: [{ port: 80 }] },
+});
+const exists = (kind: string, namespace: string, name: string) =>
+  kubectl(['get', kind, name, '-n', namespace]).code === 0;
 
 describe('untrusted session records', needsCluster, () => {
   let home: { name: string; cleanup: () => void };
@@ -39,18 +64,47 @@ describe('untrusted session records', needsCluster, () => {
     const ns = home.name;
     // A valid orphan: its copy's Service, labelled with the session, is what its undo log deletes.
     apply(service(ns, 'web-dl-gone', { app: 'web-copy' }, { 'devlane.dev/session': 'gone' }));
-    apply(recordObject(state(ns, 'gone', [{ kind: 'delete', ref: { type: 'service', namespace: ns, name: 'web-dl-gone' }, summary: 'Delete Service web-dl-gone' }])));
+    apply(
+      recordObject(
+        state(ns, 'gone', [
+          {
+            kind: 'delete',
+            ref: { type: 'service', namespace: ns, name: 'web-dl-gone' },
+            summary: 'Delete Service web-dl-gone',
+          },
+        ]),
+      ),
+    );
     // Planted: its undo log rewrites, then deletes, a Service in another namespace.
-    apply(recordObject(state(ns, 'planted', [
-      { kind: 'edit', ref: { type: 'service', namespace: other.name, name: 'api' }, edit: { kind: 'service.switchSelector', selector: { app: 'evil' } }, summary: 'Tidy up' },
-      { kind: 'delete', ref: { type: 'service', namespace: other.name, name: 'api' }, summary: 'Tidy up more' },
-    ])));
+    apply(
+      recordObject(
+        state(ns, 'planted', [
+          {
+            kind: 'edit',
+            ref: { type: 'service', namespace: other.name, name: 'api' },
+            edit: { kind: 'service.switchSelector', selector: { app: 'evil' } },
+            summary: 'Tidy up',
+          },
+          { kind: 'delete', ref: { type: 'service', namespace: other.name, name: 'api' }, summary: 'Tidy up more' },
+        ]),
+      ),
+    );
     // Malformed: participants is not a list.
     const oops = recordObject(state(ns, 'oops', []));
     apply({ ...oops, data: { 'session.json': JSON.stringify({ ...state(ns, 'oops', []), participants: 'oops' }) } });
     // Same namespace, a copy's name, but someone else's Service: not made by the session.
     apply(service(ns, 'web-dl-sneaky', { app: 'web' }));
-    apply(recordObject(state(ns, 'sneaky', [{ kind: 'delete', ref: { type: 'service', namespace: ns, name: 'web-dl-sneaky' }, summary: 'Delete Service web-dl-sneaky' }])));
+    apply(
+      recordObject(
+        state(ns, 'sneaky', [
+          {
+            kind: 'delete',
+            ref: { type: 'service', namespace: ns, name: 'web-dl-sneaky' },
+            summary: 'Delete Service web-dl-sneaky',
+          },
+        ]),
+      ),
+    );
   });
   after(() => {
     home?.cleanup();
@@ -61,10 +115,18 @@ describe('untrusted session records', needsCluster, () => {
     // As the admin on purpose, here and below: the worst case of whoever runs gc (see the top).
     const r = cli(['gc', '-n', home.name, '--production-namespaces', 'dl-rec-*'], contexts.admin);
     assert.equal(r.code, 3, r.stderr);
-    assert.match(r.stderr, new RegExp(`namespace "${home.name}" matches "dl-rec-\\*" \\(devlane\\.productionNamespaces\\)`));
+    assert.match(
+      r.stderr,
+      new RegExp(`namespace "${home.name}" matches "dl-rec-\\*" \\(devlane\\.productionNamespaces\\)`),
+    );
     assert.match(r.stderr, /devlane gc --yes/);
-    assert.match(r.stderr, /"gone" \(no participant renews a Lease: stopped, everything it changed put back\)/, 'it says what collecting does to each session');
-    for (const name of ['gone', 'planted', 'oops', 'sneaky']) assert.ok(exists('configmap', home.name, `devlane-session-${name}`), name);
+    assert.match(
+      r.stderr,
+      /"gone" \(no participant renews a Lease: stopped, everything it changed put back\)/,
+      'it says what collecting does to each session',
+    );
+    for (const name of ['gone', 'planted', 'oops', 'sneaky'])
+      assert.ok(exists('configmap', home.name, `devlane-session-${name}`), name);
     assert.ok(exists('service', home.name, 'web-dl-gone'));
   });
 
@@ -73,11 +135,17 @@ describe('untrusted session records', needsCluster, () => {
     assert.equal(r.code, 0, r.stderr);
     assert.deepEqual(r.json.map((s: { name: string }) => s.name).sort(), ['gone', 'sneaky']);
     assert.match(r.stderr, /Session record devlane-session-oops cannot be used: participants: must be a list/);
-    assert.match(r.stderr, /Session record devlane-session-planted cannot be used: services\[0\]\.undo\[0\]\.ref\.namespace/);
+    assert.match(
+      r.stderr,
+      /Session record devlane-session-planted cannot be used: services\[0\]\.undo\[0\]\.ref\.namespace/,
+    );
   });
 
   it('refuses the planted and malformed records, reports them, and collects the valid orphan', async () => {
-    const clusters = new KubeClusters({ setting: () => kubeconfigPath, env: {} }, { logger: new MemoryLogger(), idleMs: 0 });
+    const clusters = new KubeClusters(
+      { setting: () => kubeconfigPath, env: {} },
+      { logger: new MemoryLogger(), idleMs: 0 },
+    );
     let done: string[];
     try {
       const conn = clusters.connection(contexts.admin);
@@ -85,7 +153,14 @@ describe('untrusted session records', needsCluster, () => {
       // look a Lease's duration later (on this observer's own clock) finds it still missing.
       let mono = 0;
       const leases = new LeaseObserver(() => mono);
-      const sessions = new Sessions({ api: conn.objects, context: contexts.admin, namespace: home.name, participant: 'admin', logger: new MemoryLogger(), leases });
+      const sessions = new Sessions({
+        api: conn.objects,
+        context: contexts.admin,
+        namespace: home.name,
+        participant: 'admin',
+        logger: new MemoryLogger(),
+        leases,
+      });
       await sessions.gc(AbortSignal.timeout(120_000));
       mono += observeBeforeJudgingMs;
       done = await sessions.gc(AbortSignal.timeout(120_000));
@@ -94,10 +169,21 @@ describe('untrusted session records', needsCluster, () => {
     }
     const text = done.join('\n');
     // Reported, each with the field at fault and what to do.
-    assert.match(text, new RegExp(`Session record devlane-session-planted cannot be used: services\\[0\\]\\.undo\\[0\\]\\.ref\\.namespace: "${other.name}" is not the record's namespace "${home.name}"`));
-    assert.match(text, /Session record devlane-session-oops cannot be used: participants: must be a list \(got "oops"\)/);
+    assert.match(
+      text,
+      new RegExp(
+        `Session record devlane-session-planted cannot be used: services\\[0\\]\\.undo\\[0\\]\\.ref\\.namespace: "${other.name}" is not the record's namespace "${home.name}"`,
+      ),
+    );
+    assert.match(
+      text,
+      /Session record devlane-session-oops cannot be used: participants: must be a list \(got "oops"\)/,
+    );
     assert.match(text, /kubectl delete configmap devlane-session-planted/);
-    assert.match(text, /session sneaky: refused "Delete Service web-dl-sneaky": service .*\/web-dl-sneaky was not created by session sneaky/);
+    assert.match(
+      text,
+      /session sneaky: refused "Delete Service web-dl-sneaky": service .*\/web-dl-sneaky was not created by session sneaky/,
+    );
     // The other namespace's Service is untouched.
     const api = kubectlJson(['get', 'service', 'api', '-n', other.name]);
     assert.deepEqual(api.spec.selector, { app: 'api' });

@@ -21,19 +21,24 @@ import type { IngressObject } from '../../../src/core/ingress';
 import { createShop, type Shop } from '../../helpers/shop';
 
 /* eslint-disable @typescript-eslint/no-explicit-any */
-function get(url: string, headers: Record<string, string> = {}): Promise<{ status: number; body: any; headers: http.IncomingHttpHeaders }> {
+function get(
+  url: string,
+  headers: Record<string, string> = {},
+): Promise<{ status: number; body: any; headers: http.IncomingHttpHeaders }> {
   return new Promise((resolve, reject) => {
-    http.get(url, { headers, agent: false }, (res) => {
-      let b = '';
-      res.on('data', (d) => (b += d));
-      res.on('end', () => {
-        try {
-          resolve({ status: res.statusCode ?? 0, body: JSON.parse(b), headers: res.headers });
-        } catch {
-          resolve({ status: res.statusCode ?? 0, body: b, headers: res.headers });
-        }
-      });
-    }).on('error', reject);
+    http
+      .get(url, { headers, agent: false }, (res) => {
+        let b = '';
+        res.on('data', (d) => (b += d));
+        res.on('end', () => {
+          try {
+            resolve({ status: res.statusCode ?? 0, body: JSON.parse(b), headers: res.headers });
+          } catch {
+            resolve({ status: res.statusCode ?? 0, body: b, headers: res.headers });
+          }
+        });
+      })
+      .on('error', reject);
   });
 }
 
@@ -55,11 +60,24 @@ for (const istio of [false, true]) {
       const logger = new MemoryLogger();
       const clusters = new KubeClusters({ setting: () => kubeconfigPath, env: {} }, { logger, idleMs: 0 });
       const conn = clusters.connection(contexts.alice);
-      const sessions = new Sessions({ api: conn.objects, context: contexts.alice, namespace: shop.namespace, participant: conn.context.user, logger });
+      const sessions = new Sessions({
+        api: conn.objects,
+        context: contexts.alice,
+        namespace: shop.namespace,
+        participant: conn.context.user,
+        logger,
+      });
       const started = await sessions.start({ service: 'ratings', session: 'px' }, signal());
       let proxy: RoutedProxy | undefined;
       try {
-        proxy = await RoutedProxy.start({ cluster: conn, namespace: shop.namespace, service: 'ratings', routeKey: started.routeKey, devService: () => started.devService, logger });
+        proxy = await RoutedProxy.start({
+          cluster: conn,
+          namespace: shop.namespace,
+          service: 'ratings',
+          routeKey: started.routeKey,
+          devService: () => started.devService,
+          logger,
+        });
         assert.match(proxy.url, /^http:\/\/127\.0\.0\.1:\d+\/$/);
 
         const routed = await get(`${proxy.url}ratings/p-1`, { baggage: 'team=shop' });
@@ -71,7 +89,12 @@ for (const istio of [false, true]) {
 
         // The same Service without the key: a plain port-forward to a pod behind it, no headers added.
         const backend = await resolveBackend(conn.objects, shop.namespace, 'ratings', undefined, signal());
-        const direct = await conn.portForward({ namespace: shop.namespace, pod: backend.pod, remotePort: backend.port, localPort: 0 });
+        const direct = await conn.portForward({
+          namespace: shop.namespace,
+          pod: backend.pod,
+          remotePort: backend.port,
+          localPort: 0,
+        });
         try {
           const plain = await get(`http://127.0.0.1:${direct.localPort}/ratings/p-1`);
           assert.equal(plain.status, 200, JSON.stringify(plain.body));
@@ -92,29 +115,54 @@ for (const istio of [false, true]) {
       }
     });
 
-    it('stands in for an Ingress: each path goes where its rules say, and the session\'s copy answers for the Service it holds', async () => {
+    it("stands in for an Ingress: each path goes where its rules say, and the session's copy answers for the Service it holds", async () => {
       const ingress = {
         apiVersion: 'networking.k8s.io/v1',
         kind: 'Ingress',
         metadata: { name: 'shop', namespace: shop.namespace },
         spec: {
-          rules: [{ host: 'shop.example.com', http: { paths: [
-            { path: '/api', pathType: 'Prefix', backend: { service: { name: 'web', port: { name: 'http' } } } },
-            { path: '/ratings', pathType: 'Prefix', backend: { service: { name: 'ratings', port: { number: 80 } } } },
-          ] } }],
+          rules: [
+            {
+              host: 'shop.example.com',
+              http: {
+                paths: [
+                  { path: '/api', pathType: 'Prefix', backend: { service: { name: 'web', port: { name: 'http' } } } },
+                  {
+                    path: '/ratings',
+                    pathType: 'Prefix',
+                    backend: { service: { name: 'ratings', port: { number: 80 } } },
+                  },
+                ],
+              },
+            },
+          ],
         },
       };
       kubectlOk(['apply', '-f', '-'], { input: JSON.stringify(ingress) });
       const logger = new MemoryLogger();
       const clusters = new KubeClusters({ setting: () => kubeconfigPath, env: {} }, { logger, idleMs: 0 });
       const conn = clusters.connection(contexts.alice);
-      const sessions = new Sessions({ api: conn.objects, context: contexts.alice, namespace: shop.namespace, participant: conn.context.user, logger });
+      const sessions = new Sessions({
+        api: conn.objects,
+        context: contexts.alice,
+        namespace: shop.namespace,
+        participant: conn.context.user,
+        logger,
+      });
       const started = await sessions.start({ service: 'ratings', session: 'ing' }, signal());
       let proxy: RoutedProxy | undefined;
       try {
         // What the editor's picker reads, as the developer (the shipped Role grants it).
         const read = await conn.objects.get<IngressObject>(apiTypes.ingress, shop.namespace, 'shop', signal());
-        proxy = await RoutedProxy.start({ cluster: conn, namespace: shop.namespace, service: 'shop', ingress: { object: read, host: 'shop.example.com' }, routeKey: started.routeKey, devService: (svc) => (svc === 'ratings' ? started.devService : undefined), logger });
+        proxy = await RoutedProxy.start({
+          cluster: conn,
+          namespace: shop.namespace,
+          service: 'shop',
+          ingress: { object: read, host: 'shop.example.com' },
+          routeKey: started.routeKey,
+          devService: (svc) => (svc === 'ratings' ? started.devService : undefined),
+          logger,
+        });
 
         const rating = await get(`${proxy.url}ratings/p-1`);
         assert.equal(rating.status, 200, JSON.stringify(rating.body));
@@ -123,7 +171,11 @@ for (const istio of [false, true]) {
         const products = await get(`${proxy.url}api/products`);
         assert.equal(products.status, 200, JSON.stringify(products.body));
         assert.equal(products.body.copy, 'original', '/api goes to web, which the session does not hold');
-        assert.deepEqual([...new Set(products.body.catalog.products.map((p: any) => p.rating.copy))], ['devlane:ing'], 'the key travels on: web → catalog → the copy of ratings');
+        assert.deepEqual(
+          [...new Set(products.body.catalog.products.map((p: any) => p.rating.copy))],
+          ['devlane:ing'],
+          'the key travels on: web → catalog → the copy of ratings',
+        );
 
         const none = await get(`${proxy.url}elsewhere`);
         assert.equal(none.status, 404);
@@ -168,7 +220,11 @@ describe('Open Routed URL proxy: what leaves it, and where it listens', needsClu
     ns = await TestNamespace.create('dl-px-echo');
     await ns.createNodePod('echo', echoScript, { app: 'echo' }, 8080);
     await ns.createService('echo', { app: 'echo' });
-    await until('pod echo to be ready', async () => (await ns.readPod('echo')).status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True'), 120_000);
+    await until(
+      'pod echo to be ready',
+      async () => (await ns.readPod('echo')).status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True'),
+      120_000,
+    );
     clusters = new KubeClusters({ setting: () => kubeconfigPath, env: {} }, { logger: new MemoryLogger(), idleMs: 0 });
   });
   after(async () => {
@@ -176,37 +232,67 @@ describe('Open Routed URL proxy: what leaves it, and where it listens', needsClu
     await ns?.dispose();
   });
 
-  it('in front of an Ingress, sends the Ingress rule\'s host as Host (and the route key)', async () => {
+  it("in front of an Ingress, sends the Ingress rule's host as Host (and the route key)", async () => {
     const ingress = {
       apiVersion: 'networking.k8s.io/v1',
       kind: 'Ingress',
       metadata: { name: 'front', namespace: ns.name },
-      spec: { rules: [{ host: 'shop.flows17.example', http: { paths: [{ path: '/', pathType: 'Prefix', backend: { service: { name: 'echo', port: { number: 80 } } } }] } }] },
+      spec: {
+        rules: [
+          {
+            host: 'shop.flows17.example',
+            http: {
+              paths: [{ path: '/', pathType: 'Prefix', backend: { service: { name: 'echo', port: { number: 80 } } } }],
+            },
+          },
+        ],
+      },
     };
     kubectlOk(['apply', '-f', '-'], { input: JSON.stringify(ingress) });
     const conn = clusters.connection(contexts.alice);
     const read = await conn.objects.get<IngressObject>(apiTypes.ingress, ns.name, 'front', signal());
-    const proxy = await RoutedProxy.start({ cluster: conn, namespace: ns.name, service: 'front', ingress: { object: read, host: 'shop.flows17.example' }, routeKey, logger: new MemoryLogger() });
+    const proxy = await RoutedProxy.start({
+      cluster: conn,
+      namespace: ns.name,
+      service: 'front',
+      ingress: { object: read, host: 'shop.flows17.example' },
+      routeKey,
+      logger: new MemoryLogger(),
+    });
     try {
       const r = await get(`${proxy.url}any/path`);
       assert.equal(r.status, 200, JSON.stringify(r.body));
-      assert.deepEqual(r.body, { host: 'shop.flows17.example', route: routeKey }, 'the pod behind the Ingress got the rule\'s host, not the proxy\'s 127.0.0.1:PORT');
+      assert.deepEqual(
+        r.body,
+        { host: 'shop.flows17.example', route: routeKey },
+        "the pod behind the Ingress got the rule's host, not the proxy's 127.0.0.1:PORT",
+      );
     } finally {
       proxy.dispose();
     }
   });
 
-  it('answers on loopback and refuses connections on this machine\'s other addresses', async (t) => {
+  it("answers on loopback and refuses connections on this machine's other addresses", async (t) => {
     const others = nonLoopbackAddresses();
     if (others.length === 0) return t.skip('this machine has no address but loopback (os.networkInterfaces())');
     const address = others[0];
-    const proxy = await RoutedProxy.start({ cluster: clusters.connection(contexts.alice), namespace: ns.name, service: 'echo', routeKey, logger: new MemoryLogger() });
+    const proxy = await RoutedProxy.start({
+      cluster: clusters.connection(contexts.alice),
+      namespace: ns.name,
+      service: 'echo',
+      routeKey,
+      logger: new MemoryLogger(),
+    });
     try {
       const port = Number(new URL(proxy.url).port);
       const r = await get(proxy.url);
       assert.equal(r.status, 200, JSON.stringify(r.body));
       assert.equal(r.body.route, routeKey, 'loopback answers, with the route key');
-      assert.equal(await connectResult(address, port), 'ECONNREFUSED', `a connection to ${address}:${port} (not loopback) is refused`);
+      assert.equal(
+        await connectResult(address, port),
+        'ECONNREFUSED',
+        `a connection to ${address}:${port} (not loopback) is refused`,
+      );
     } finally {
       proxy.dispose();
     }

@@ -35,83 +35,111 @@ function answeredAgrees(r: TryResult, copy: boolean): void {
 }
 
 for (const istio of [false, true]) {
-  describe(`Try a request from the session panel (${istio ? 'istio' : 'router'})`, istio ? needsMesh : needsCluster, () => {
-    let shop: Shop;
-    let clusters: KubeClusters;
-    let sessions: Sessions;
-    let started: StartResult;
-    const session = 'try';
+  describe(
+    `Try a request from the session panel (${istio ? 'istio' : 'router'})`,
+    istio ? needsMesh : needsCluster,
+    () => {
+      let shop: Shop;
+      let clusters: KubeClusters;
+      let sessions: Sessions;
+      let started: StartResult;
+      const session = 'try';
 
-    before(async () => {
-      shop = await createShop(istio ? 'dl-try-mesh' : 'dl-try', { istio });
-      clusters = new KubeClusters({ setting: () => kubeconfigPath, env: {} }, { logger: new MemoryLogger(), idleMs: 0 });
-      const conn = clusters.connection(contexts.alice);
-      sessions = new Sessions({ api: conn.objects, context: contexts.alice, namespace: shop.namespace, participant: conn.context.user, logger: new MemoryLogger() });
-      started = await sessions.start({ service: 'ratings', session }, signal());
-    });
-    after(async () => {
-      started?.heartbeat.dispose();
-      if (started) await sessions.stop(session, signal());
-      clusters?.dispose();
-      await shop?.cleanup();
-    });
-
-    const send = (o: Partial<TryRequest>) =>
-      sendTry({
-        cluster: clusters.connection(contexts.alice),
-        namespace: shop.namespace,
-        request: { method: 'GET', path: '/ratings/p-1', headers: 'accept: application/json', body: '', target: 'ratings', routed: true, ...o },
-        routeKey: started.routeKey,
-        devService: (o.target ?? 'ratings') === 'ratings' ? started.devService : undefined,
-        signal: signal(),
+      before(async () => {
+        shop = await createShop(istio ? 'dl-try-mesh' : 'dl-try', { istio });
+        clusters = new KubeClusters(
+          { setting: () => kubeconfigPath, env: {} },
+          { logger: new MemoryLogger(), idleMs: 0 },
+        );
+        const conn = clusters.connection(contexts.alice);
+        sessions = new Sessions({
+          api: conn.objects,
+          context: contexts.alice,
+          namespace: shop.namespace,
+          participant: conn.context.user,
+          logger: new MemoryLogger(),
+        });
+        started = await sessions.start({ service: 'ratings', session }, signal());
+      });
+      after(async () => {
+        started?.heartbeat.dispose();
+        if (started) await sessions.stop(session, signal());
+        clusters?.dispose();
+        await shop?.cleanup();
       });
 
-    it('reaches the copy through the route, and the original without the key', async () => {
-      const routed = await send({ routed: true });
-      const b = body(routed);
-      assert.equal(b.copy, `devlane:${session}`);
-      assert.equal(b.route, started.routeKey, 'the copy saw the route key');
-      assert.equal(routed.ok && routed.via.includes(started.devService), true, 'the first hop is the session’s dev Service');
-      answeredAgrees(routed, true);
-      assert.ok(routed.ok && routed.timeMs >= 0 && routed.bodyBytes > 0);
+      const send = (o: Partial<TryRequest>) =>
+        sendTry({
+          cluster: clusters.connection(contexts.alice),
+          namespace: shop.namespace,
+          request: {
+            method: 'GET',
+            path: '/ratings/p-1',
+            headers: 'accept: application/json',
+            body: '',
+            target: 'ratings',
+            routed: true,
+            ...o,
+          },
+          routeKey: started.routeKey,
+          devService: (o.target ?? 'ratings') === 'ratings' ? started.devService : undefined,
+          signal: signal(),
+        });
 
-      const plain = await send({ routed: false });
-      const p = body(plain);
-      assert.equal(p.copy, 'original');
-      assert.equal(p.route, null, 'no route key reached the original');
-      answeredAgrees(plain, false);
-    });
+      it('reaches the copy through the route, and the original without the key', async () => {
+        const routed = await send({ routed: true });
+        const b = body(routed);
+        assert.equal(b.copy, `devlane:${session}`);
+        assert.equal(b.route, started.routeKey, 'the copy saw the route key');
+        assert.equal(
+          routed.ok && routed.via.includes(started.devService),
+          true,
+          'the first hop is the session’s dev Service',
+        );
+        answeredAgrees(routed, true);
+        assert.ok(routed.ok && routed.timeMs >= 0 && routed.bodyBytes > 0);
 
-    it('carries the route past the entry point: web → catalog → the copy of ratings', async () => {
-      const routed = body(await send({ target: 'web', path: '/api/products' }));
-      assert.equal(routed.copy, 'original', 'web itself is not taken over');
-      assert.deepEqual([...new Set(routed.catalog.products.map((p: any) => p.rating.copy))], [`devlane:${session}`]);
-      const plain = body(await send({ target: 'web', path: '/api/products', routed: false }));
-      assert.deepEqual([...new Set(plain.catalog.products.map((p: any) => p.rating.copy))], ['original']);
-    });
-
-    it('says plainly when there is no route, and sends nothing for a malformed request', async () => {
-      const none = await send({ target: 'no-such-service', routed: false });
-      assert.equal(none.ok, false);
-      assert.match(!none.ok ? none.error : '', /^No route to Service no-such-service in dl-try[\w-]*: .*Nothing was sent\.$/);
-      const bad = await send({ headers: 'not a header' });
-      assert.equal(bad.ok, false);
-      assert.equal(!bad.ok && bad.error, 'Header line 1 ("not a header") is not "Name: value". Nothing was sent.');
-    });
-
-    it('keeps only the start of a long body, and says how long it was', async () => {
-      const r = await sendTry({
-        cluster: clusters.connection(contexts.alice),
-        namespace: shop.namespace,
-        request: { method: 'GET', path: '/api/products', headers: '', body: '', target: 'web', routed: true },
-        routeKey: started.routeKey,
-        maxBody: 40,
-        signal: signal(),
+        const plain = await send({ routed: false });
+        const p = body(plain);
+        assert.equal(p.copy, 'original');
+        assert.equal(p.route, null, 'no route key reached the original');
+        answeredAgrees(plain, false);
       });
-      assert.ok(r.ok, !r.ok ? r.error : '');
-      assert.equal(r.truncated, true);
-      assert.equal(Buffer.byteLength(r.body), 40);
-      assert.ok(r.bodyBytes > 40);
-    });
-  });
+
+      it('carries the route past the entry point: web → catalog → the copy of ratings', async () => {
+        const routed = body(await send({ target: 'web', path: '/api/products' }));
+        assert.equal(routed.copy, 'original', 'web itself is not taken over');
+        assert.deepEqual([...new Set(routed.catalog.products.map((p: any) => p.rating.copy))], [`devlane:${session}`]);
+        const plain = body(await send({ target: 'web', path: '/api/products', routed: false }));
+        assert.deepEqual([...new Set(plain.catalog.products.map((p: any) => p.rating.copy))], ['original']);
+      });
+
+      it('says plainly when there is no route, and sends nothing for a malformed request', async () => {
+        const none = await send({ target: 'no-such-service', routed: false });
+        assert.equal(none.ok, false);
+        assert.match(
+          !none.ok ? none.error : '',
+          /^No route to Service no-such-service in dl-try[\w-]*: .*Nothing was sent\.$/,
+        );
+        const bad = await send({ headers: 'not a header' });
+        assert.equal(bad.ok, false);
+        assert.equal(!bad.ok && bad.error, 'Header line 1 ("not a header") is not "Name: value". Nothing was sent.');
+      });
+
+      it('keeps only the start of a long body, and says how long it was', async () => {
+        const r = await sendTry({
+          cluster: clusters.connection(contexts.alice),
+          namespace: shop.namespace,
+          request: { method: 'GET', path: '/api/products', headers: '', body: '', target: 'web', routed: true },
+          routeKey: started.routeKey,
+          maxBody: 40,
+          signal: signal(),
+        });
+        assert.ok(r.ok, !r.ok ? r.error : '');
+        assert.equal(r.truncated, true);
+        assert.equal(Buffer.byteLength(r.body), 40);
+        assert.ok(r.bodyBytes > 40);
+      });
+    },
+  );
 }

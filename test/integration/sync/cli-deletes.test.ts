@@ -22,7 +22,16 @@ describe('sync from the CLI: many deletions need --yes', needsCluster, () => {
     workspace = mkdtempSync(join(tmpdir(), 'devlane-ws-'));
     cpSync(join(REPO, 'sandbox/demo/src'), workspace, { recursive: true });
     const extra = Object.fromEntries(Array.from({ length: 25 }, (_, i) => [`generated-${i}.txt`, `${i}\n`]));
-    kubectlOk(['patch', 'configmap', 'ratings-source', '-n', shop.namespace, '--type=merge', '-p', JSON.stringify({ data: extra })]);
+    kubectlOk([
+      'patch',
+      'configmap',
+      'ratings-source',
+      '-n',
+      shop.namespace,
+      '--type=merge',
+      '-p',
+      JSON.stringify({ data: extra }),
+    ]);
   });
   after(async () => {
     if (child && child.exitCode === null) {
@@ -38,17 +47,55 @@ describe('sync from the CLI: many deletions need --yes', needsCluster, () => {
     const ns = shop.namespace;
     writeFileSync(join(workspace, 'ratings', 'marker.txt'), 'synced\n');
     let stderr = '';
-    child = spawn(process.execPath, [join(REPO, 'dist/cli.js'), '--kubeconfig', kubeconfigPath!, '--context', contexts.alice, '-n', ns, 'start', 'ratings', '--session', 'cd', '--workspace', workspace], { stdio: ['pipe', 'pipe', 'pipe'] });
+    child = spawn(
+      process.execPath,
+      [
+        join(REPO, 'dist/cli.js'),
+        '--kubeconfig',
+        kubeconfigPath!,
+        '--context',
+        contexts.alice,
+        '-n',
+        ns,
+        'start',
+        'ratings',
+        '--session',
+        'cd',
+        '--workspace',
+        workspace,
+      ],
+      { stdio: ['pipe', 'pipe', 'pipe'] },
+    );
     child.stderr!.on('data', (d: Buffer) => (stderr += d.toString('utf8')));
     child.stdout!.resume();
-    await eventually('the CLI to be syncing', () => stderr.includes('Renewing the session') || child!.exitCode !== null, 240_000);
+    await eventually(
+      'the CLI to be syncing',
+      () => stderr.includes('Renewing the session') || child!.exitCode !== null,
+      240_000,
+    );
     assert.equal(child.exitCode, null, stderr);
-    assert.match(stderr, /The first sync would delete 25 paths in \/app of ratings-\S+ that are not in your local folder:\n {2}generated-0\.txt\n/);
+    assert.match(
+      stderr,
+      /The first sync would delete 25 paths in \/app of ratings-\S+ that are not in your local folder:\n {2}generated-0\.txt\n/,
+    );
     assert.match(stderr, /Not deleting them .*run with --yes/);
     assert.match(stderr, /25 paths in \/app that are not in your local folder were kept .*uploads only/);
 
-    const pod = (kubectlJson(['get', 'pods', '-n', ns, '-l', 'devlane.dev/session=cd,devlane.dev/role=dev']).items as any[]).find((p) => p.status?.phase === 'Running' && !p.metadata.deletionTimestamp);
-    const ls = kubectl(['exec', '-n', ns, pod.metadata.name, '-c', 'ratings', '--', 'sh', '-c', 'ls /app | grep -c generated-; cat /app/marker.txt']);
+    const pod = (
+      kubectlJson(['get', 'pods', '-n', ns, '-l', 'devlane.dev/session=cd,devlane.dev/role=dev']).items as any[]
+    ).find((p) => p.status?.phase === 'Running' && !p.metadata.deletionTimestamp);
+    const ls = kubectl([
+      'exec',
+      '-n',
+      ns,
+      pod.metadata.name,
+      '-c',
+      'ratings',
+      '--',
+      'sh',
+      '-c',
+      'ls /app | grep -c generated-; cat /app/marker.txt',
+    ]);
     assert.equal(ls.stdout, '25\nsynced\n', ls.stderr);
 
     const exited = new Promise<number | null>((r) => child!.once('exit', r));

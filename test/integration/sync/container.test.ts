@@ -19,17 +19,37 @@ import { createShop, type Shop } from '../../helpers/shop';
 describe('sync: into the container the Service targets', needsCluster, () => {
   let shop: Shop;
   let workspace: string;
-  const clusters = new KubeClusters({ setting: () => kubeconfigPath, env: {} }, { logger: new MemoryLogger(), idleMs: 0 });
+  const clusters = new KubeClusters(
+    { setting: () => kubeconfigPath, env: {} },
+    { logger: new MemoryLogger(), idleMs: 0 },
+  );
   before(async () => {
     shop = await createShop('dl-sc', { istio: false });
     workspace = mkdtempSync(join(tmpdir(), 'devlane-ws-'));
     cpSync(join(REPO, 'sandbox/demo/src'), workspace, { recursive: true });
     const sidecar = { name: 'sidecar', image: 'busybox:1.36', command: ['sh', '-c', 'while :; do sleep 3600; done'] };
-    kubectlOk(['patch', 'deployment', 'ratings', '-n', shop.namespace, '--type=json', '-p', JSON.stringify([{ op: 'add', path: '/spec/template/spec/containers/0', value: sidecar }])]);
-    await eventually('ratings to run with its sidecar first', () => {
-      const pods = kubectlJson(['get', 'pods', '-n', shop.namespace, '-l', 'app=ratings']).items as any[];
-      return pods.length === 1 && pods[0].spec.containers[0].name === 'sidecar' && pods[0].status?.containerStatuses?.every((c: any) => c.ready);
-    }, 120_000);
+    kubectlOk([
+      'patch',
+      'deployment',
+      'ratings',
+      '-n',
+      shop.namespace,
+      '--type=json',
+      '-p',
+      JSON.stringify([{ op: 'add', path: '/spec/template/spec/containers/0', value: sidecar }]),
+    ]);
+    await eventually(
+      'ratings to run with its sidecar first',
+      () => {
+        const pods = kubectlJson(['get', 'pods', '-n', shop.namespace, '-l', 'app=ratings']).items as any[];
+        return (
+          pods.length === 1 &&
+          pods[0].spec.containers[0].name === 'sidecar' &&
+          pods[0].status?.containerStatuses?.every((c: any) => c.ready)
+        );
+      },
+      120_000,
+    );
   });
   after(() => {
     clusters.dispose();
@@ -37,11 +57,17 @@ describe('sync: into the container the Service targets', needsCluster, () => {
     if (workspace) rmSync(workspace, { recursive: true, force: true });
   });
 
-  it('writes a local file into ratings\' /app, not the sidecar\'s', { timeout: 300_000 }, async () => {
+  it("writes a local file into ratings' /app, not the sidecar's", { timeout: 300_000 }, async () => {
     const ns = shop.namespace;
     const conn = clusters.connection(contexts.alice);
     const logger = new MemoryLogger();
-    const sessions = new Sessions({ api: conn.objects, context: contexts.alice, namespace: ns, participant: conn.context.user, logger });
+    const sessions = new Sessions({
+      api: conn.objects,
+      context: contexts.alice,
+      namespace: ns,
+      participant: conn.context.user,
+      logger,
+    });
     const signal = AbortSignal.timeout(240_000);
     const mapping = await findMapping(workspace, 'ratings');
     assert.equal(mapping?.container, undefined, 'the workspace does not name a container');
@@ -49,14 +75,27 @@ describe('sync: into the container the Service targets', needsCluster, () => {
     let sync: ServiceSyncHandle | undefined;
     try {
       writeFileSync(join(workspace, 'ratings', 'marker.txt'), 'synced\n');
-      sync = await startServiceSync({ api: conn.objects, namespace: ns, session: 'sc', service: 'ratings', workspaceFolder: workspace, logger }, signal);
+      sync = await startServiceSync(
+        { api: conn.objects, namespace: ns, session: 'sc', service: 'ratings', workspaceFolder: workspace, logger },
+        signal,
+      );
       await sync.syncer.whenIdle();
-      const pod = (kubectlJson(['get', 'pods', '-n', ns, '-l', 'devlane.dev/session=sc,devlane.dev/role=dev']).items as any[]).find((p) => p.status?.phase === 'Running' && !p.metadata.deletionTimestamp);
-      assert.deepEqual(pod.spec.containers.map((c: any) => c.name), ['sidecar', 'ratings']);
-      const cat = (container: string) => kubectl(['exec', '-n', ns, pod.metadata.name, '-c', container, '--', 'cat', '/app/marker.txt']);
+      const pod = (
+        kubectlJson(['get', 'pods', '-n', ns, '-l', 'devlane.dev/session=sc,devlane.dev/role=dev']).items as any[]
+      ).find((p) => p.status?.phase === 'Running' && !p.metadata.deletionTimestamp);
+      assert.deepEqual(
+        pod.spec.containers.map((c: any) => c.name),
+        ['sidecar', 'ratings'],
+      );
+      const cat = (container: string) =>
+        kubectl(['exec', '-n', ns, pod.metadata.name, '-c', container, '--', 'cat', '/app/marker.txt']);
       assert.equal(cat('ratings').stdout, 'synced\n');
       assert.notEqual(cat('sidecar').code, 0, 'nothing was written into the sidecar');
-      assert.deepEqual(sync.syncer.current.failures, [], 'the restart after the batch reached the supervisor in ratings');
+      assert.deepEqual(
+        sync.syncer.current.failures,
+        [],
+        'the restart after the batch reached the supervisor in ratings',
+      );
     } finally {
       sync?.dispose();
       started.heartbeat.dispose();

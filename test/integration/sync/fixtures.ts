@@ -17,10 +17,19 @@ import { labels as sessionLabels } from '../../../src/core/session/route-contrac
 import { coreApi, openClusters, type TestNamespace, developerContext, until } from '../../helpers/cluster';
 import type { IDisposable } from '../../../src/core/lifecycle';
 
-export async function createShellPod(ns: TestNamespace, name: string, image = 'busybox:1.36', command = ['sh', '-c', 'while :; do sleep 3600; done'], labels: Record<string, string> = { app: name }): Promise<void> {
+export async function createShellPod(
+  ns: TestNamespace,
+  name: string,
+  image = 'busybox:1.36',
+  command = ['sh', '-c', 'while :; do sleep 3600; done'],
+  labels: Record<string, string> = { app: name },
+): Promise<void> {
   await coreApi().createNamespacedPod({
     namespace: ns.name,
-    body: { metadata: { name, labels }, spec: { terminationGracePeriodSeconds: 1, containers: [{ name: 'app', image, command }] } },
+    body: {
+      metadata: { name, labels },
+      spec: { terminationGracePeriodSeconds: 1, containers: [{ name: 'app', image, command }] },
+    },
   });
   await until(`pod ${name} running`, async () => (await ns.readPod(name)).status?.phase === 'Running', 120_000);
 }
@@ -39,10 +48,19 @@ export interface Running {
   dispose(): void;
 }
 
-export async function startSync(ns: string, pod: string, localRoot: string, mapping: Partial<ServiceSync> = {}, rules = ignoreRules({}), options: Partial<SyncerOptions> = {}): Promise<Running> {
+export async function startSync(
+  ns: string,
+  pod: string,
+  localRoot: string,
+  mapping: Partial<ServiceSync> = {},
+  rules = ignoreRules({}),
+  options: Partial<SyncerOptions> = {},
+): Promise<Running> {
   const clusters = openClusters();
   const conn = clusters.connection(developerContext);
-  const config = parseConfig(JSON.stringify({ version: 1, services: { s: { remotePath: '/app', action: 'none', ...mapping } } })).services.s;
+  const config = parseConfig(
+    JSON.stringify({ version: 1, services: { s: { remotePath: '/app', action: 'none', ...mapping } } }),
+  ).services.s;
   const syncer = new Syncer({
     api: conn.objects,
     resolveTarget: async () => ({ namespace: ns, pod, container: 'app' }),
@@ -70,17 +88,29 @@ export async function startSync(ns: string, pod: string, localRoot: string, mapp
 }
 
 /** The labels a session's developer copy carries, by which the product finds the pod to sync into. */
-export const copyLabels = (session: string, service: string): Record<string, string> => ({ [sessionLabels.session]: session, [sessionLabels.role]: 'dev', [sessionLabels.service]: service });
+export const copyLabels = (session: string, service: string): Record<string, string> => ({
+  [sessionLabels.session]: session,
+  [sessionLabels.role]: 'dev',
+  [sessionLabels.service]: service,
+});
 
 /**
  * Sync started as the editor and the CLI start it: the mapping from the workspace's
  * .vscode/devlane.json, the ignore files read from the mapped folder, the pod found by its labels.
  * `expected` are the ignores the test expects; they only say which paths the trees are compared by.
  */
-export async function startServiceSyncIn(ns: string, workspaceFolder: string, target: { session: string; service: string }, expected: IgnoreRules): Promise<Running> {
+export async function startServiceSyncIn(
+  ns: string,
+  workspaceFolder: string,
+  target: { session: string; service: string },
+  expected: IgnoreRules,
+): Promise<Running> {
   const clusters = openClusters();
   const conn = clusters.connection(developerContext);
-  const handle = await startServiceSync({ api: conn.objects, namespace: ns, ...target, workspaceFolder, logger: nullLogger }, AbortSignal.timeout(120_000));
+  const handle = await startServiceSync(
+    { api: conn.objects, namespace: ns, ...target, workspaceFolder, logger: nullLogger },
+    AbortSignal.timeout(120_000),
+  );
   return {
     clusters,
     conn,
@@ -94,26 +124,56 @@ export async function startServiceSyncIn(ns: string, workspaceFolder: string, ta
   };
 }
 
-export async function remoteTree(conn: ClusterConnection, ns: string, pod: string, root = '/app', pruned: string[] = []): Promise<Tree> {
+export async function remoteTree(
+  conn: ClusterConnection,
+  ns: string,
+  pod: string,
+  root = '/app',
+  pruned: string[] = [],
+): Promise<Tree> {
   const r = await conn.objects.exec(ns, pod, 'app', listingCommand(root, pruned), AbortSignal.timeout(30_000));
   const l = parseListing(r.stdout);
   if (l === 'no-root') return new Map();
   return l.tree;
 }
 
-const show = (t: Tree) => [...t.entries()].map(([p, e]) => `${p} ${e.dir ? 'dir' : e.link !== undefined ? 'link' : e.hash.slice(0, 12)}${e.exec ? ' +x' : ''}`).sort();
+const show = (t: Tree) =>
+  [...t.entries()]
+    .map(
+      ([p, e]) => `${p} ${e.dir ? 'dir' : e.link !== undefined ? 'link' : e.hash.slice(0, 12)}${e.exec ? ' +x' : ''}`,
+    )
+    .sort();
 
 /** Waits until the container's tree equals the local one minus ignores (symlink targets not compared); returns both listings' lines. */
-export async function untilInStep(r: Running, ns: string, pod: string, localRoot: string, timeoutMs = 60_000): Promise<string[]> {
+export async function untilInStep(
+  r: Running,
+  ns: string,
+  pod: string,
+  localRoot: string,
+  timeoutMs = 60_000,
+): Promise<string[]> {
   let last = '';
   try {
-    return await until('the container to equal the local folder', async () => {
-      const local = show(await walkLocal(localRoot, r.rules, 'sha256'));
-      const remote = show(new Map([...(await remoteTree(r.conn, ns, pod, '/app', r.rules.prunedNames))].filter(([p, e]) => !r.rules.ignores(p, !!e.dir))));
-      last = `local:\n  ${local.join('\n  ')}\nremote:\n  ${remote.join('\n  ')}`;
-      return JSON.stringify(local) === JSON.stringify(remote) && local;
-    }, timeoutMs);
+    return await until(
+      'the container to equal the local folder',
+      async () => {
+        const local = show(await walkLocal(localRoot, r.rules, 'sha256'));
+        const remote = show(
+          new Map(
+            [...(await remoteTree(r.conn, ns, pod, '/app', r.rules.prunedNames))].filter(
+              ([p, e]) => !r.rules.ignores(p, !!e.dir),
+            ),
+          ),
+        );
+        last = `local:\n  ${local.join('\n  ')}\nremote:\n  ${remote.join('\n  ')}`;
+        return JSON.stringify(local) === JSON.stringify(remote) && local;
+      },
+      timeoutMs,
+    );
   } catch (e) {
-    throw new Error(`${(e as Error).message}\n${last.slice(0, 6000)}\nsync status: ${JSON.stringify(r.syncer.current)}`, { cause: e });
+    throw new Error(
+      `${(e as Error).message}\n${last.slice(0, 6000)}\nsync status: ${JSON.stringify(r.syncer.current)}`,
+      { cause: e },
+    );
   }
 }

@@ -14,11 +14,13 @@ import { createShellPod, type Running, startSync, tempFolder, untilInStep } from
 
 function get(port: number): Promise<string> {
   return new Promise((resolve, reject) => {
-    http.get({ host: '127.0.0.1', port, path: '/', agent: false }, (res) => {
-      let b = '';
-      res.on('data', (d) => (b += d));
-      res.on('end', () => resolve(b));
-    }).on('error', reject);
+    http
+      .get({ host: '127.0.0.1', port, path: '/', agent: false }, (res) => {
+        let b = '';
+        res.on('data', (d) => (b += d));
+        res.on('end', () => resolve(b));
+      })
+      .on('error', reject);
   });
 }
 
@@ -36,30 +38,40 @@ describe('sync: recovery and restart', { skip: needsCluster.skip }, () => {
     await ns?.dispose();
   });
 
-  it('changes made while the stream is cut or the API server is down arrive after it comes back', { skip: needsSandbox.skip, timeout: 120_000 }, async () => {
-    await createShellPod(ns, 'drop');
-    const f = tempFolder();
-    folders.push(f);
-    writeFileSync(join(f.dir, 'a.txt'), 'one');
-    const run = await startSync(ns.name, 'drop', f.dir);
-    runs.push(run);
-    await untilInStep(run, ns.name, 'drop', f.dir);
+  it(
+    'changes made while the stream is cut or the API server is down arrive after it comes back',
+    { skip: needsSandbox.skip, timeout: 120_000 },
+    async () => {
+      await createShellPod(ns, 'drop');
+      const f = tempFolder();
+      folders.push(f);
+      writeFileSync(join(f.dir, 'a.txt'), 'one');
+      const run = await startSync(ns.name, 'drop', f.dir);
+      runs.push(run);
+      await untilInStep(run, ns.name, 'drop', f.dir);
 
-    // Idle streams are cut after 300 ms: the receiver's stream goes, and is opened again.
-    await fault({ kind: 'idle-stream-timeout', ms: 300 });
-    await until('the receiver stream to be cut', () => run.syncer.current.state === 'reconnecting', 20_000);
-    writeFileSync(join(f.dir, 'a.txt'), 'two');
-    writeFileSync(join(f.dir, 'during-cut.txt'), 'cut');
-    await fault({ kind: 'idle-stream-timeout', ms: 0 });
-    await untilInStep(run, ns.name, 'drop', f.dir);
+      // Idle streams are cut after 300 ms: the receiver's stream goes, and is opened again.
+      await fault({ kind: 'idle-stream-timeout', ms: 300 });
+      await until('the receiver stream to be cut', () => run.syncer.current.state === 'reconnecting', 20_000);
+      writeFileSync(join(f.dir, 'a.txt'), 'two');
+      writeFileSync(join(f.dir, 'during-cut.txt'), 'cut');
+      await fault({ kind: 'idle-stream-timeout', ms: 0 });
+      await untilInStep(run, ns.name, 'drop', f.dir);
 
-    await fault({ kind: 'api-down', ms: 2000 });
-    writeFileSync(join(f.dir, 'during-api-down.txt'), 'down');
-    writeFileSync(join(f.dir, 'a.txt'), 'three');
-    await untilInStep(run, ns.name, 'drop', f.dir);
-    const out = await run.conn.objects.exec(ns.name, 'drop', 'app', ['cat', '/app/a.txt', '/app/during-cut.txt', '/app/during-api-down.txt'], AbortSignal.timeout(10_000));
-    assert.equal(out.stdout, 'threecutdown');
-  });
+      await fault({ kind: 'api-down', ms: 2000 });
+      writeFileSync(join(f.dir, 'during-api-down.txt'), 'down');
+      writeFileSync(join(f.dir, 'a.txt'), 'three');
+      await untilInStep(run, ns.name, 'drop', f.dir);
+      const out = await run.conn.objects.exec(
+        ns.name,
+        'drop',
+        'app',
+        ['cat', '/app/a.txt', '/app/during-cut.txt', '/app/during-api-down.txt'],
+        AbortSignal.timeout(10_000),
+      );
+      assert.equal(out.stdout, 'threecutdown');
+    },
+  );
 
   it('a restart-on-sync Node service answers with the new code after a save', { timeout: 120_000 }, async () => {
     const f = tempFolder();
@@ -69,7 +81,13 @@ describe('sync: recovery and restart', { skip: needsCluster.skip }, () => {
     const { command, args } = supervisedContainer({ command: ['node', '/app/server.js'] });
     await coreApi().createNamespacedPod({
       namespace: ns.name,
-      body: { metadata: { name: 'svc' }, spec: { terminationGracePeriodSeconds: 1, containers: [{ name: 'app', image: 'node:20', command, args, ports: [{ containerPort: 8080 }] }] } },
+      body: {
+        metadata: { name: 'svc' },
+        spec: {
+          terminationGracePeriodSeconds: 1,
+          containers: [{ name: 'app', image: 'node:20', command, args, ports: [{ containerPort: 8080 }] }],
+        },
+      },
     });
     await until('pod svc running', async () => (await ns.readPod('svc')).status?.phase === 'Running', 120_000);
     const run = await startSync(ns.name, 'svc', f.dir, { action: 'restart' });

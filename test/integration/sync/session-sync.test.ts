@@ -26,7 +26,10 @@ describe('hot sync in a session: save, and the route answers with the new code',
   let shop: Shop;
   let client: string;
   let workspace: string;
-  const clusters = new KubeClusters({ setting: () => kubeconfigPath, env: {} }, { logger: new MemoryLogger(), idleMs: 0 });
+  const clusters = new KubeClusters(
+    { setting: () => kubeconfigPath, env: {} },
+    { logger: new MemoryLogger(), idleMs: 0 },
+  );
   before(async () => {
     shop = await createShop('dl-hs', { istio: false });
     client = await startClientPod(shop.namespace);
@@ -45,7 +48,13 @@ describe('hot sync in a session: save, and the route answers with the new code',
     const before = snapshot(ns);
     const conn = clusters.connection(contexts.alice);
     const logger = new MemoryLogger();
-    const sessions = new Sessions({ api: conn.objects, context: contexts.alice, namespace: ns, participant: conn.context.user, logger });
+    const sessions = new Sessions({
+      api: conn.objects,
+      context: contexts.alice,
+      namespace: ns,
+      participant: conn.context.user,
+      logger,
+    });
     return { ns, before, conn, logger, sessions, signal: AbortSignal.timeout(240_000) };
   }
 
@@ -58,7 +67,10 @@ describe('hot sync in a session: save, and the route answers with the new code',
   it('restarts the process, not the pod, on each save; routed requests see the change, others do not', async () => {
     const { ns, before, conn, logger, sessions, signal } = aliceInShop();
     const mapping = await findMapping(workspace, 'ratings');
-    assert.deepEqual(mapping && { localPath: mapping.localPath, remotePath: mapping.remotePath, action: mapping.action }, { localPath: 'ratings', remotePath: '/app', action: 'restart' });
+    assert.deepEqual(
+      mapping && { localPath: mapping.localPath, remotePath: mapping.remotePath, action: mapping.action },
+      { localPath: 'ratings', remotePath: '/app', action: 'restart' },
+    );
     const started = await sessions.start({ service: 'ratings', session: 'hs', sync: mapping }, signal);
     let sync: ServiceSyncHandle | undefined;
     try {
@@ -66,7 +78,18 @@ describe('hot sync in a session: save, and the route answers with the new code',
       assert.equal(stars(key), 'devlane:hs 4.5');
       // Saves arrive as the editor reports them (the watcher sees the same writes; duplicates are dropped).
       const saves = new Emitter<string>();
-      sync = await startServiceSync({ api: conn.objects, namespace: ns, session: 'hs', service: 'ratings', workspaceFolder: workspace, logger, onDidSave: saves.event }, signal);
+      sync = await startServiceSync(
+        {
+          api: conn.objects,
+          namespace: ns,
+          session: 'hs',
+          service: 'ratings',
+          workspaceFolder: workspace,
+          logger,
+          onDidSave: saves.event,
+        },
+        signal,
+      );
 
       const file = join(workspace, 'ratings/server.js');
       const original = readFileSync(file, 'utf8');
@@ -77,12 +100,21 @@ describe('hot sync in a session: save, and the route answers with the new code',
 
       // A save that breaks the program: the container stays up (the supervisor waits), the editor is
       // told where the error is (at the local file), and the next save fixes it and clears that.
-      const trouble = new CopyTroubleWatch(conn, { namespace: ns, session: 'hs', service: 'ratings', mapping: { localRoot: sync.localRoot, remotePath: sync.mapping.remotePath } });
+      const trouble = new CopyTroubleWatch(conn, {
+        namespace: ns,
+        session: 'hs',
+        service: 'ratings',
+        mapping: { localRoot: sync.localRoot, remotePath: sync.mapping.remotePath },
+      });
       try {
         const broken = `${original}\nthis is not javascript(\n`;
         writeFileSync(file, broken);
         saves.fire(file);
-        await eventually('the broken program to have exited', () => /the process exited with code \d+; the next sync restarts it/.test(devLogs(ns)), 60_000);
+        await eventually(
+          'the broken program to have exited',
+          () => /the process exited with code \d+; the next sync restarts it/.test(devLogs(ns)),
+          60_000,
+        );
         await eventually('the watch to report the exit', () => trouble.trouble !== undefined, 60_000);
         assert.notEqual(trouble.trouble!.exitCode, 0);
         assert.match(trouble.trouble!.error ?? '', /^SyntaxError: /);
@@ -93,14 +125,22 @@ describe('hot sync in a session: save, and the route answers with the new code',
         );
         writeFileSync(file, original.replace("'p-1': 4.5", "'p-1': 2.5"));
         saves.fire(file);
-        await eventually('the fixed program to answer through the route', () => stars(key) === 'devlane:hs 2.5', 60_000);
+        await eventually(
+          'the fixed program to answer through the route',
+          () => stars(key) === 'devlane:hs 2.5',
+          60_000,
+        );
         await eventually('the restart to clear the trouble', () => trouble.trouble === undefined, 30_000);
       } finally {
         trouble.dispose();
       }
 
       const pod = devPod(ns, 'hs');
-      assert.equal(pod.status.containerStatuses[0].restartCount, 0, 'the container was never restarted: only the process was');
+      assert.equal(
+        pod.status.containerStatuses[0].restartCount,
+        0,
+        'the container was never restarted: only the process was',
+      );
       assert.equal(sync.syncer.current.failures.length, 0, JSON.stringify(sync.syncer.current.failures));
     } finally {
       sync?.dispose();
@@ -110,9 +150,12 @@ describe('hot sync in a session: save, and the route answers with the new code',
     await expectRestored(ns, before);
   });
 
-  it('follows a replaced pod: after the copy\'s pod is deleted, the next save reaches the new one', async () => {
+  it("follows a replaced pod: after the copy's pod is deleted, the next save reaches the new one", async () => {
     const { ns, before, conn, logger, sessions, signal } = aliceInShop();
-    const started = await sessions.start({ service: 'ratings', session: 'rp', sync: await findMapping(workspace, 'ratings') }, signal);
+    const started = await sessions.start(
+      { service: 'ratings', session: 'rp', sync: await findMapping(workspace, 'ratings') },
+      signal,
+    );
     const file = join(workspace, 'ratings/server.js');
     // As shipped (the test before may have left its own edit in the workspace).
     const original = readFileSync(join(REPO, 'sandbox/demo/src/ratings/server.js'), 'utf8');
@@ -120,20 +163,39 @@ describe('hot sync in a session: save, and the route answers with the new code',
     try {
       const key = { 'x-devlane-route': started.routeKey };
       const saves = new Emitter<string>();
-      sync = await startServiceSync({ api: conn.objects, namespace: ns, session: 'rp', service: 'ratings', workspaceFolder: workspace, logger, onDidSave: saves.event }, signal);
+      sync = await startServiceSync(
+        {
+          api: conn.objects,
+          namespace: ns,
+          session: 'rp',
+          service: 'ratings',
+          workspaceFolder: workspace,
+          logger,
+          onDidSave: saves.event,
+        },
+        signal,
+      );
       writeFileSync(file, original.replace("'p-1': 4.5", "'p-1': 1.5"));
       saves.fire(file);
       await eventually('the routed answer to carry the first save', () => stars(key) === 'devlane:rp 1.5', 60_000);
 
       const first = devPod(ns, 'rp').metadata.name;
       kubectlOk(['delete', 'pod', first, '-n', ns, '--wait=false']);
-      const second = await eventually('a new running pod of the copy', () => {
-        const name = devPod(ns, 'rp').metadata.name;
-        return name !== first && name;
-      }, 120_000);
+      const second = await eventually(
+        'a new running pod of the copy',
+        () => {
+          const name = devPod(ns, 'rp').metadata.name;
+          return name !== first && name;
+        },
+        120_000,
+      );
       writeFileSync(file, original.replace("'p-1': 4.5", "'p-1': 3.5"));
       saves.fire(file);
-      await eventually('the routed answer to carry the save made after the pod was replaced', () => stars(key) === 'devlane:rp 3.5', 120_000);
+      await eventually(
+        'the routed answer to carry the save made after the pod was replaced',
+        () => stars(key) === 'devlane:rp 3.5',
+        120_000,
+      );
       const synced = kubectlOk(['exec', '-n', ns, second, '--', 'cat', '/app/server.js']);
       assert.match(synced, /'p-1': 3\.5/, `the new pod ${second} holds the saved file`);
     } finally {
@@ -146,14 +208,17 @@ describe('hot sync in a session: save, and the route answers with the new code',
   });
 
   function devPod(ns: string, session: string): any {
-    const pods = kubectlJson(['get', 'pods', '-n', ns, '-l', `devlane.dev/session=${session},devlane.dev/role=dev`]).items as any[];
+    const pods = kubectlJson(['get', 'pods', '-n', ns, '-l', `devlane.dev/session=${session},devlane.dev/role=dev`])
+      .items as any[];
     const running = pods.find((p) => p.status?.phase === 'Running' && !p.metadata.deletionTimestamp);
     if (!running) throw new Error(`no running dev pod (${pods.length} pods)`);
     return running;
   }
 
   function devLogs(ns: string): string {
-    return kubectlJson(['get', 'pods', '-n', ns, '-l', 'devlane.dev/session=hs,devlane.dev/role=dev']).items.length ? logsOf(ns, devPod(ns, 'hs').metadata.name) : '';
+    return kubectlJson(['get', 'pods', '-n', ns, '-l', 'devlane.dev/session=hs,devlane.dev/role=dev']).items.length
+      ? logsOf(ns, devPod(ns, 'hs').metadata.name)
+      : '';
   }
 });
 

@@ -25,7 +25,10 @@ writeFileSync(
 );
 
 function devlane(args: string[]): { status: number | null; stderr: string } {
-  const r = spawnSync(process.execPath, [join(REPO, 'dist/cli.js'), '--kubeconfig', kubeconfig, ...args], { encoding: 'utf8', timeout: 30_000 });
+  const r = spawnSync(process.execPath, [join(REPO, 'dist/cli.js'), '--kubeconfig', kubeconfig, ...args], {
+    encoding: 'utf8',
+    timeout: 30_000,
+  });
   return { status: r.status, stderr: r.stderr };
 }
 
@@ -33,7 +36,10 @@ describe('CLI error messages', () => {
   it('for a context the kubeconfig lacks: names the contexts it has and the flag to pass', () => {
     const r = devlane(['--context', 'nope', 'sessions']);
     assert.equal(r.status, 1);
-    assert.equal(r.stderr, `devlane: Context "nope" is not in the kubeconfig. The kubeconfig (${kubeconfig}) defines one, broken, two: pass one of them with --context. Nothing was changed.\n`);
+    assert.equal(
+      r.stderr,
+      `devlane: Context "nope" is not in the kubeconfig. The kubeconfig (${kubeconfig}) defines one, broken, two: pass one of them with --context. Nothing was changed.\n`,
+    );
   });
 
   it('for a context that cannot be used: says to fix the kubeconfig and run the command again', () => {
@@ -47,10 +53,16 @@ describe('CLI error messages', () => {
     const ctx = { action: 'list pods', server: 'https://k:6443', user: 'alice' };
     const errors: ClusterError[] = [
       classifyError(Object.assign(new Error('Unauthorized'), { statusCode: 401 }), ctx),
-      classifyError(Object.assign(new Error('Unauthorized'), { statusCode: 401 }), { ...ctx, credentialPlugin: 'exec plugin "aws"' }),
+      classifyError(Object.assign(new Error('Unauthorized'), { statusCode: 401 }), {
+        ...ctx,
+        credentialPlugin: 'exec plugin "aws"',
+      }),
       classifyError(Object.assign(new Error('connect'), { code: 'ECONNREFUSED' }), ctx),
       classifyError(new Error('socket hang up'), ctx),
-      credentialError(Object.assign(new Error('spawn aws ENOENT'), { code: 'ENOENT' }), { ...ctx, credentialPlugin: 'exec plugin "aws"' }),
+      credentialError(Object.assign(new Error('spawn aws ENOENT'), { code: 'ENOENT' }), {
+        ...ctx,
+        credentialPlugin: 'exec plugin "aws"',
+      }),
       credentialError(new Error('token expired'), { ...ctx, credentialPlugin: 'exec plugin "aws"' }),
     ];
     for (const e of errors) {

@@ -26,7 +26,10 @@ describe('KubeClusters', () => {
   writeFileSync(b, config('https://b.example:6443', ['three', 'one']));
 
   it('reads KUBECONFIG like kubectl: merged, missing files skipped, current context first', () => {
-    const clusters = new KubeClusters({ setting: () => undefined, env: { KUBECONFIG: [a, join(dir, 'missing'), b].join(delimiter) } }, { logger: nullLogger });
+    const clusters = new KubeClusters(
+      { setting: () => undefined, env: { KUBECONFIG: [a, join(dir, 'missing'), b].join(delimiter) } },
+      { logger: nullLogger },
+    );
     try {
       const state = clusters.kubeconfig;
       assert.equal(state.source, 'KUBECONFIG');

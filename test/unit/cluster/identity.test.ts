@@ -21,10 +21,26 @@ async function server(versions: string[], asked: string[]): Promise<{ url: strin
     const m = /^\/apis\/authentication\.k8s\.io\/(\w+)\/selfsubjectreviews$/.exec(req.url ?? '');
     if (req.method !== 'POST' || !m || !versions.includes(m[1])) {
       res.writeHead(404, { 'content-type': 'application/json' });
-      return res.end(JSON.stringify({ kind: 'Status', apiVersion: 'v1', status: 'Failure', reason: 'NotFound', code: 404, message: 'the server could not find the requested resource' }));
+      return res.end(
+        JSON.stringify({
+          kind: 'Status',
+          apiVersion: 'v1',
+          status: 'Failure',
+          reason: 'NotFound',
+          code: 404,
+          message: 'the server could not find the requested resource',
+        }),
+      );
     }
     res.writeHead(201, { 'content-type': 'application/json' });
-    res.end(JSON.stringify({ kind: 'SelfSubjectReview', apiVersion: `authentication.k8s.io/${m[1]}`, metadata: {}, status: { userInfo: { username: 'alice@example.com', groups: ['devs', 'system:authenticated'] } } }));
+    res.end(
+      JSON.stringify({
+        kind: 'SelfSubjectReview',
+        apiVersion: `authentication.k8s.io/${m[1]}`,
+        metadata: {},
+        status: { userInfo: { username: 'alice@example.com', groups: ['devs', 'system:authenticated'] } },
+      }),
+    );
   });
   await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));
   return { url: `http://127.0.0.1:${(s.address() as AddressInfo).port}`, close: () => s.close() };
@@ -34,7 +50,14 @@ async function whoAmI(versions: string[]) {
   const asked: string[] = [];
   const api = await server(versions, asked);
   const file = join(dir, `kc-${versions.join('-') || 'none'}`);
-  writeFileSync(file, [`clusters: [{name: c, cluster: {server: "${api.url}", insecure-skip-tls-verify: true}}]`, 'users: [{name: dev, user: {token: t0ken}}]', 'contexts: [{name: work, context: {cluster: c, user: dev}}]'].join('\n'));
+  writeFileSync(
+    file,
+    [
+      `clusters: [{name: c, cluster: {server: "${api.url}", insecure-skip-tls-verify: true}}]`,
+      'users: [{name: dev, user: {token: t0ken}}]',
+      'contexts: [{name: work, context: {cluster: c, user: dev}}]',
+    ].join('\n'),
+  );
   const logger = new MemoryLogger();
   const clusters = new KubeClusters({ setting: () => file, env: {} }, { logger, idleMs: 0 });
   try {
@@ -51,7 +74,11 @@ async function whoAmI(versions: string[]) {
 describe('who the user is', () => {
   it('asks SelfSubjectReview v1 with the context’s credentials, whatever the kubeconfig calls the user', async () => {
     const { who, asked, warnings } = await whoAmI(['v1']);
-    assert.deepEqual(who, { username: 'alice@example.com', groups: ['devs', 'system:authenticated'], source: 'server' });
+    assert.deepEqual(who, {
+      username: 'alice@example.com',
+      groups: ['devs', 'system:authenticated'],
+      source: 'server',
+    });
     assert.deepEqual(asked, ['POST /apis/authentication.k8s.io/v1/selfsubjectreviews Bearer t0ken']);
     assert.deepEqual(warnings, []);
   });
@@ -59,13 +86,19 @@ describe('who the user is', () => {
   it('falls back to v1beta1 on a server that does not serve v1', async () => {
     const { who, asked } = await whoAmI(['v1beta1']);
     assert.equal(who.username, 'alice@example.com');
-    assert.deepEqual(asked.map((a) => a.split(' ')[1]), ['/apis/authentication.k8s.io/v1/selfsubjectreviews', '/apis/authentication.k8s.io/v1beta1/selfsubjectreviews']);
+    assert.deepEqual(
+      asked.map((a) => a.split(' ')[1]),
+      ['/apis/authentication.k8s.io/v1/selfsubjectreviews', '/apis/authentication.k8s.io/v1beta1/selfsubjectreviews'],
+    );
   });
 
   it('falls back to the kubeconfig user entry, warning what that means, where nothing answers', async () => {
     const { who, warnings } = await whoAmI([]);
     assert.deepEqual(who, { username: 'dev', groups: [], source: 'kubeconfig' });
     assert.equal(warnings.length, 1);
-    assert.match(warnings[0], /did not say who user "dev" is[\s\S]*colleagues whose entry has the same name would share your sessions/);
+    assert.match(
+      warnings[0],
+      /did not say who user "dev" is[\s\S]*colleagues whose entry has the same name would share your sessions/,
+    );
   });
 });

@@ -7,7 +7,8 @@ import type { KubeObject } from '../../../src/core/resources';
 import { FakeListWatch } from '../../fakes/list-watch';
 
 const obj = (name: string, rv: string): KubeObject => ({ kind: 'Thing', metadata: { name, resourceVersion: rv } });
-const names = (inf: Informer<KubeObject>) => [...inf.values()].map((o) => `${o.metadata.name}@${o.metadata.resourceVersion}`).sort();
+const names = (inf: Informer<KubeObject>) =>
+  [...inf.values()].map((o) => `${o.metadata.name}@${o.metadata.resourceVersion}`).sort();
 const tick = (ms = 0) => new Promise((r) => setTimeout(r, ms));
 
 function setup(opts: { watchdogMs?: number; backoffMs?: number } = {}) {
@@ -36,7 +37,10 @@ describe('Informer', () => {
     await lw.answerList([obj('a', '1'), obj('b', '2')], '10');
     const w = await lw.nextWatch();
     assert.equal(w.resourceVersion, '10');
-    assert.deepEqual(statuses.map((s) => s.phase), ['synced']);
+    assert.deepEqual(
+      statuses.map((s) => s.phase),
+      ['synced'],
+    );
     assert.deepEqual(batches[0].added.map((o) => o.metadata.name).sort(), ['a', 'b']);
 
     w.send('ADDED', obj('c', '11'));
@@ -83,9 +87,18 @@ describe('Informer', () => {
     assert.equal(w2.resourceVersion, '8');
     assert.deepEqual(names(inf), ['a@1', 'c@7', 'd@8']);
     const last = batches.at(-1)!;
-    assert.deepEqual(last.deleted.map((o) => o.metadata.name), ['b']);
-    assert.deepEqual(last.updated.map((u) => u.after.metadata.name), ['c']);
-    assert.deepEqual(last.added.map((o) => o.metadata.name), ['d']);
+    assert.deepEqual(
+      last.deleted.map((o) => o.metadata.name),
+      ['b'],
+    );
+    assert.deepEqual(
+      last.updated.map((u) => u.after.metadata.name),
+      ['c'],
+    );
+    assert.deepEqual(
+      last.added.map((o) => o.metadata.name),
+      ['d'],
+    );
   });
 
   it('treats an HTTP 410 on the watch request like a 410 event', async () => {
@@ -109,7 +122,10 @@ describe('Informer', () => {
     const w = await lw.nextWatch();
     assert.equal(w.resourceVersion, '1');
     assert.equal(inf.status.phase, 'synced');
-    assert.deepEqual(statuses.map((s) => s.phase), ['synced', 'error', 'synced']);
+    assert.deepEqual(
+      statuses.map((s) => s.phase),
+      ['synced', 'error', 'synced'],
+    );
     assert.equal(lw.lists, 1);
   });
 

@@ -23,10 +23,15 @@ function forwardTo(port: number, extra: Partial<PortForwardRequest> = {}) {
     contexts: [{ name: 'x', cluster: 'c', user: 'u' }],
     currentContext: 'x',
   });
-  return startPortForward(new KubeHttp(kc, { server: `http://127.0.0.1:${port}`, user: 'u' }), { namespace: 'ns', pod: 'p', remotePort: 8080, localPort: 0, checkFirst: false, ...extra }, new MemoryLogger());
+  return startPortForward(
+    new KubeHttp(kc, { server: `http://127.0.0.1:${port}`, user: 'u' }),
+    { namespace: 'ns', pod: 'p', remotePort: 8080, localPort: 0, checkFirst: false, ...extra },
+    new MemoryLogger(),
+  );
 }
 
-const frame = (channel: number, payload: Buffer) => Buffer.concat([Buffer.from([0x82, payload.length + 1, channel]), payload]);
+const frame = (channel: number, payload: Buffer) =>
+  Buffer.concat([Buffer.from([0x82, payload.length + 1, channel]), payload]);
 
 describe('port forward, frames that arrive with the upgrade', () => {
   let server: http.Server;
@@ -34,13 +39,19 @@ describe('port forward, frames that arrive with the upgrade', () => {
   before(async () => {
     server = http.createServer();
     server.on('upgrade', (req, socket) => {
-      const accept = createHash('sha1').update(`${req.headers['sec-websocket-key']}258EAFA5-E914-47DA-95CA-C5AB0DC85B11`).digest('base64');
+      const accept = createHash('sha1')
+        .update(`${req.headers['sec-websocket-key']}258EAFA5-E914-47DA-95CA-C5AB0DC85B11`)
+        .digest('base64');
       const portHeader = Buffer.from([0x90, 0x1f]); // 8080, little-endian
-      socket.write(Buffer.concat([
-        Buffer.from(`HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: ${accept}\r\nSec-WebSocket-Protocol: v4.channel.k8s.io\r\n\r\n`),
-        frame(0, portHeader),
-        frame(1, portHeader),
-      ]));
+      socket.write(
+        Buffer.concat([
+          Buffer.from(
+            `HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: ${accept}\r\nSec-WebSocket-Protocol: v4.channel.k8s.io\r\n\r\n`,
+          ),
+          frame(0, portHeader),
+          frame(1, portHeader),
+        ]),
+      );
       setTimeout(() => socket.write(frame(0, Buffer.from('HTTP/1.1 200 OK'))), 50);
     });
     await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
@@ -88,7 +99,12 @@ describe('port forward, a refused connection', () => {
       ws.send(Buffer.concat([Buffer.from([1]), portHeader]));
       // The first three tunnels find nothing listening, as the kubelet reports it.
       if (n <= 3) {
-        ws.send(Buffer.concat([Buffer.from([1]), Buffer.from('error forwarding port 8080 to pod p: dial tcp4 127.0.0.1:8080: connect: connection refused')]));
+        ws.send(
+          Buffer.concat([
+            Buffer.from([1]),
+            Buffer.from('error forwarding port 8080 to pod p: dial tcp4 127.0.0.1:8080: connect: connection refused'),
+          ]),
+        );
         ws.close();
         return;
       }

@@ -32,7 +32,10 @@ describe('Backoff', () => {
     t.mock.timers.enable({ apis: ['setTimeout'] });
     const c = new AbortController();
     let outcome = 'pending';
-    const p = sleep(10_000, c.signal).then(() => (outcome = 'resolved'), (e: Error) => (outcome = `rejected: ${e.message}`));
+    const p = sleep(10_000, c.signal).then(
+      () => (outcome = 'resolved'),
+      (e: Error) => (outcome = `rejected: ${e.message}`),
+    );
     c.abort(new Error('stop'));
     await new Promise((r) => setImmediate(r));
     assert.equal(outcome, 'rejected: stop');

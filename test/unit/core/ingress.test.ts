@@ -1,8 +1,16 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { hostMatches, ingressBackend, ingressHosts, ingressServices, type IngressObject } from '../../../src/core/ingress';
+import {
+  hostMatches,
+  ingressBackend,
+  ingressHosts,
+  ingressServices,
+  type IngressObject,
+} from '../../../src/core/ingress';
 
-const be = (name: string, port: number | string = 80) => ({ service: { name, port: typeof port === 'number' ? { number: port } : { name: port } } });
+const be = (name: string, port: number | string = 80) => ({
+  service: { name, port: typeof port === 'number' ? { number: port } : { name: port } },
+});
 const ing: IngressObject = {
   apiVersion: 'networking.k8s.io/v1',
   kind: 'Ingress',
@@ -10,7 +18,16 @@ const ing: IngressObject = {
   spec: {
     defaultBackend: be('fallback'),
     rules: [
-      { host: 'shop.example.com', http: { paths: [{ path: '/', pathType: 'Prefix', backend: be('web', 'http') }, { path: '/api/ratings', pathType: 'Prefix', backend: be('ratings') }, { path: '/api/ratings/top', pathType: 'Exact', backend: be('top') }] } },
+      {
+        host: 'shop.example.com',
+        http: {
+          paths: [
+            { path: '/', pathType: 'Prefix', backend: be('web', 'http') },
+            { path: '/api/ratings', pathType: 'Prefix', backend: be('ratings') },
+            { path: '/api/ratings/top', pathType: 'Exact', backend: be('top') },
+          ],
+        },
+      },
       { host: '*.admin.example.com', http: { paths: [{ path: '/', pathType: 'Prefix', backend: be('admin') }] } },
       { http: { paths: [{ path: '/healthz', pathType: 'Exact', backend: be('health') }] } },
     ],
@@ -18,7 +35,7 @@ const ing: IngressObject = {
 };
 
 describe('Ingress rules', () => {
-  it('takes the longest matching path of the host\'s rules, Prefix by whole elements', () => {
+  it("takes the longest matching path of the host's rules, Prefix by whole elements", () => {
     const h = 'shop.example.com';
     assert.deepEqual(ingressBackend(ing, h, '/'), { service: 'web', portName: 'http' });
     assert.deepEqual(ingressBackend(ing, h, '/api/ratings/p-1?x=1'), { service: 'ratings', port: 80 });

@@ -60,7 +60,10 @@ describe('kubeconfigPaths', () => {
   });
 
   it('falls back to ~/.kube/config', () => {
-    assert.deepEqual(kubeconfigPaths({ ...base, setting: undefined, envKubeconfig: undefined }), { paths: ['/home/u/.kube/config'], source: 'default' });
+    assert.deepEqual(kubeconfigPaths({ ...base, setting: undefined, envKubeconfig: undefined }), {
+      paths: ['/home/u/.kube/config'],
+      source: 'default',
+    });
   });
 });
 

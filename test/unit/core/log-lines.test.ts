@@ -1,6 +1,13 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { formatLine, LineSplitter, sourceColour, sourcePrefix, splitTimestamp, timestampKey } from '../../../src/core/log-lines';
+import {
+  formatLine,
+  LineSplitter,
+  sourceColour,
+  sourcePrefix,
+  splitTimestamp,
+  timestampKey,
+} from '../../../src/core/log-lines';
 
 describe('LineSplitter', () => {
   it('holds a partial line until its end arrives, and strips CR', () => {

@@ -9,21 +9,74 @@ const http = (lines: string[]) => Buffer.from(`${lines.join('\r\n')}\r\n\r\n`, '
 
 describe('debug tunnel admission', () => {
   it('lets the Node inspector be asked over HTTP and WebSocket for 127.0.0.1 or localhost', () => {
-    assert.equal(debugConnectionProblem('node', http(['GET /json/version HTTP/1.1', `Host: 127.0.0.1:${port}`, 'Connection: close']), port), undefined);
-    assert.equal(debugConnectionProblem('node', http(['GET /3f1c0b2e HTTP/1.1', `Host: localhost:${port}`, 'Upgrade: websocket', 'Connection: Upgrade']), port), undefined);
+    assert.equal(
+      debugConnectionProblem(
+        'node',
+        http(['GET /json/version HTTP/1.1', `Host: 127.0.0.1:${port}`, 'Connection: close']),
+        port,
+      ),
+      undefined,
+    );
+    assert.equal(
+      debugConnectionProblem(
+        'node',
+        http(['GET /3f1c0b2e HTTP/1.1', `Host: localhost:${port}`, 'Upgrade: websocket', 'Connection: Upgrade']),
+        port,
+      ),
+      undefined,
+    );
     // js-debug's CDP WebSocket says `Host: localhost`, without the port.
-    assert.equal(debugConnectionProblem('node', http(['GET /3f1c0b2e HTTP/1.1', 'Host: localhost', 'Upgrade: websocket', 'Connection: Upgrade']), port), undefined);
+    assert.equal(
+      debugConnectionProblem(
+        'node',
+        http(['GET /3f1c0b2e HTTP/1.1', 'Host: localhost', 'Upgrade: websocket', 'Connection: Upgrade']),
+        port,
+      ),
+      undefined,
+    );
   });
 
   it('refuses web pages: another Host (DNS rebinding), another site, or not HTTP at all', () => {
-    assert.match(debugConnectionProblem('node', http(['GET /json/list HTTP/1.1', `Host: attacker.example:${port}`]), port)!, /debug tunnel refused a request for Host "attacker\.example/);
-    assert.match(debugConnectionProblem('node', http(['GET /3f1c0b2e HTTP/1.1', `Host: 127.0.0.1:${port}`, 'Origin: https://evil.example', 'Upgrade: websocket']), port)!, /made by a page of https:\/\/evil\.example/);
-    assert.match(debugConnectionProblem('node', http(['POST /json HTTP/1.1', `Host: 127.0.0.1:${port}`, 'Sec-Fetch-Site: cross-site']), port)!, /another site/);
-    assert.match(debugConnectionProblem('node', Buffer.from('Content-Length: 2\r\n\r\n{}'), port)!, /not an HTTP request/);
+    assert.match(
+      debugConnectionProblem('node', http(['GET /json/list HTTP/1.1', `Host: attacker.example:${port}`]), port)!,
+      /debug tunnel refused a request for Host "attacker\.example/,
+    );
+    assert.match(
+      debugConnectionProblem(
+        'node',
+        http([
+          'GET /3f1c0b2e HTTP/1.1',
+          `Host: 127.0.0.1:${port}`,
+          'Origin: https://evil.example',
+          'Upgrade: websocket',
+        ]),
+        port,
+      )!,
+      /made by a page of https:\/\/evil\.example/,
+    );
+    assert.match(
+      debugConnectionProblem(
+        'node',
+        http(['POST /json HTTP/1.1', `Host: 127.0.0.1:${port}`, 'Sec-Fetch-Site: cross-site']),
+        port,
+      )!,
+      /another site/,
+    );
+    assert.match(
+      debugConnectionProblem('node', Buffer.from('Content-Length: 2\r\n\r\n{}'), port)!,
+      /not an HTTP request/,
+    );
   });
 
   it('lets only DAP reach debugpy: a browser request cannot begin like one', () => {
-    assert.equal(debugConnectionProblem('python', Buffer.from('Content-Length: 59\r\n\r\n{"seq":1,"type":"request","command":"initialize"}'), port), undefined);
+    assert.equal(
+      debugConnectionProblem(
+        'python',
+        Buffer.from('Content-Length: 59\r\n\r\n{"seq":1,"type":"request","command":"initialize"}'),
+        port,
+      ),
+      undefined,
+    );
     const post = http(['POST / HTTP/1.1', `Host: 127.0.0.1:${port}`, 'Content-Type: text/plain', 'Content-Length: 80']);
     assert.match(debugConnectionProblem('python', post, port)!, /does not speak DAP \(it began "POST \/ HTTP/);
   });
@@ -38,19 +91,26 @@ describe('debug tunnel admission', () => {
     assert.equal(socketOwner(1, undefined), undefined, 'no table (not Linux): cannot tell');
   });
 
-  it('knows this process as the owner of its own connection, where the system says', { skip: process.platform === 'linux' ? false : 'reads /proc/net/tcp' }, async () => {
-    const server = net.createServer((s) => s.destroy());
-    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-    const client = net.connect((server.address() as net.AddressInfo).port, '127.0.0.1');
-    await new Promise((r) => client.once('connect', r));
-    try {
-      assert.equal(socketOwner(client.localPort!), process.getuid!());
-      const request = http(['GET /json/version HTTP/1.1', `Host: 127.0.0.1:${port}`]);
-      assert.equal(admitDebugger('node', () => port)(request, client.localPort!), undefined);
-      assert.match(admitDebugger('node', () => port, process.getuid!() + 1)(request, client.localPort!)!, /another user of this machine/);
-    } finally {
-      client.destroy();
-      server.close();
-    }
-  });
+  it(
+    'knows this process as the owner of its own connection, where the system says',
+    { skip: process.platform === 'linux' ? false : 'reads /proc/net/tcp' },
+    async () => {
+      const server = net.createServer((s) => s.destroy());
+      await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+      const client = net.connect((server.address() as net.AddressInfo).port, '127.0.0.1');
+      await new Promise((r) => client.once('connect', r));
+      try {
+        assert.equal(socketOwner(client.localPort!), process.getuid!());
+        const request = http(['GET /json/version HTTP/1.1', `Host: 127.0.0.1:${port}`]);
+        assert.equal(admitDebugger('node', () => port)(request, client.localPort!), undefined);
+        assert.match(
+          admitDebugger('node', () => port, process.getuid!() + 1)(request, client.localPort!)!,
+          /another user of this machine/,
+        );
+      } finally {
+        client.destroy();
+        server.close();
+      }
+    },
+  );
 });

@@ -13,10 +13,35 @@ describe('attach configurations', () => {
   it('attaches js-debug to the tunnel for Node, with the mapping, source maps and re-attach', () => {
     const node = debugAdapters.node;
     assert.equal(node.attach, 'child-session');
-    const c = node.config({ localRoot: '/home/a/shop/ratings', remoteRoot: '/app', port: 41234, name: 'ratings (session s)' });
+    const c = node.config({
+      localRoot: '/home/a/shop/ratings',
+      remoteRoot: '/app',
+      port: 41234,
+      name: 'ratings (session s)',
+    });
     assert.deepEqual(
-      { type: c.type, request: c.request, address: c.address, port: c.port, localRoot: c.localRoot, remoteRoot: c.remoteRoot, sourceMaps: c.sourceMaps, restart: c.restart, name: c.name },
-      { type: 'pwa-node', request: 'attach', address: '127.0.0.1', port: 41234, localRoot: '/home/a/shop/ratings', remoteRoot: '/app', sourceMaps: true, restart: true, name: 'ratings (session s)' },
+      {
+        type: c.type,
+        request: c.request,
+        address: c.address,
+        port: c.port,
+        localRoot: c.localRoot,
+        remoteRoot: c.remoteRoot,
+        sourceMaps: c.sourceMaps,
+        restart: c.restart,
+        name: c.name,
+      },
+      {
+        type: 'pwa-node',
+        request: 'attach',
+        address: '127.0.0.1',
+        port: 41234,
+        localRoot: '/home/a/shop/ratings',
+        remoteRoot: '/app',
+        sourceMaps: true,
+        restart: true,
+        name: 'ratings (session s)',
+      },
     );
   });
 
@@ -53,10 +78,22 @@ describe('paths', () => {
   });
 
   it('maps a workspace-relative localPath on Windows, macOS and Linux', () => {
-    assert.deepEqual(mappedRoots('C:\\Users\\a\\shop', { localPath: 'catalog', remotePath: '/app/' }, 'win32'), { localRoot: 'c:\\Users\\a\\shop\\catalog', remoteRoot: '/app' });
-    assert.deepEqual(mappedRoots('C:\\Users\\a\\shop', { localPath: 'D:\\src\\catalog', remotePath: '/srv' }, 'win32'), { localRoot: 'd:\\src\\catalog', remoteRoot: '/srv' });
-    assert.deepEqual(mappedRoots('/Users/a/My Shop', { localPath: './ratings', remotePath: '/app' }, 'darwin'), { localRoot: '/Users/a/My Shop/ratings', remoteRoot: '/app' });
-    assert.deepEqual(mappedRoots('/home/a/shop', { localPath: '.', remotePath: '/app' }, 'linux'), { localRoot: '/home/a/shop', remoteRoot: '/app' });
+    assert.deepEqual(mappedRoots('C:\\Users\\a\\shop', { localPath: 'catalog', remotePath: '/app/' }, 'win32'), {
+      localRoot: 'c:\\Users\\a\\shop\\catalog',
+      remoteRoot: '/app',
+    });
+    assert.deepEqual(
+      mappedRoots('C:\\Users\\a\\shop', { localPath: 'D:\\src\\catalog', remotePath: '/srv' }, 'win32'),
+      { localRoot: 'd:\\src\\catalog', remoteRoot: '/srv' },
+    );
+    assert.deepEqual(mappedRoots('/Users/a/My Shop', { localPath: './ratings', remotePath: '/app' }, 'darwin'), {
+      localRoot: '/Users/a/My Shop/ratings',
+      remoteRoot: '/app',
+    });
+    assert.deepEqual(mappedRoots('/home/a/shop', { localPath: '.', remotePath: '/app' }, 'linux'), {
+      localRoot: '/home/a/shop',
+      remoteRoot: '/app',
+    });
   });
 });
 
@@ -73,17 +110,34 @@ describe('the debug path mapping of a workspace', () => {
   };
 
   it('comes from the sync mapping when .vscode/devlane.json has one', async () => {
-    const w = workspace(JSON.stringify({ version: 1, services: { catalog: { localPath: 'catalog', remotePath: '/app' } } }));
+    const w = workspace(
+      JSON.stringify({ version: 1, services: { catalog: { localPath: 'catalog', remotePath: '/app' } } }),
+    );
     const notes: string[] = [];
-    const m = await debugPathMapping({ workspaceFolder: w, service: 'catalog', workingDir: '/elsewhere', platform: 'linux', note: (l) => notes.push(l) });
+    const m = await debugPathMapping({
+      workspaceFolder: w,
+      service: 'catalog',
+      workingDir: '/elsewhere',
+      platform: 'linux',
+      note: (l) => notes.push(l),
+    });
     assert.deepEqual(m, { localRoot: join(w, 'catalog'), remoteRoot: '/app', from: 'sync-mapping' });
     assert.deepEqual(notes, []);
   });
 
   it('falls back to the container working directory and the workspace folder, and says so', async () => {
-    for (const w of [workspace(), workspace(JSON.stringify({ version: 1, services: { web: { localPath: 'web', remotePath: '/app' } } }))]) {
+    for (const w of [
+      workspace(),
+      workspace(JSON.stringify({ version: 1, services: { web: { localPath: 'web', remotePath: '/app' } } })),
+    ]) {
       const notes: string[] = [];
-      const m = await debugPathMapping({ workspaceFolder: w, service: 'catalog', workingDir: '/app/', platform: 'linux', note: (l) => notes.push(l) });
+      const m = await debugPathMapping({
+        workspaceFolder: w,
+        service: 'catalog',
+        workingDir: '/app/',
+        platform: 'linux',
+        note: (l) => notes.push(l),
+      });
       assert.deepEqual(m, { localRoot: w, remoteRoot: '/app', from: 'working-dir' });
       assert.match(notes.join('\n'), /no sync mapping.*working directory \/app/);
     }
@@ -91,11 +145,16 @@ describe('the debug path mapping of a workspace', () => {
 
   it('refuses a broken config file rather than guessing, naming the field', async () => {
     const w = workspace(JSON.stringify({ version: 1, services: { catalog: { localPath: 'catalog' } } }));
-    await assert.rejects(debugPathMapping({ workspaceFolder: w, service: 'catalog', workingDir: '/app', platform: 'linux' }), /services\.catalog\.remotePath: is required/);
+    await assert.rejects(
+      debugPathMapping({ workspaceFolder: w, service: 'catalog', workingDir: '/app', platform: 'linux' }),
+      /services\.catalog\.remotePath: is required/,
+    );
   });
 
   it('asks for a mapping when there is neither a mapping nor a working directory', async () => {
-    const err = await debugPathMapping({ workspaceFolder: workspace(), service: 'catalog', platform: 'linux' }).catch((e: unknown) => e);
+    const err = await debugPathMapping({ workspaceFolder: workspace(), service: 'catalog', platform: 'linux' }).catch(
+      (e: unknown) => e,
+    );
     assert.ok(err instanceof DebugError);
     assert.equal(err.code, 'no-path-mapping');
     assert.match(err.full, /"catalog": \{ "localPath": "\.", "remotePath": "\/app" \}/);

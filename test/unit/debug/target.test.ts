@@ -8,7 +8,10 @@ import { debugTargetOf, devPodSelector, findDevPod } from '../../../src/debug/ta
 
 /* eslint-disable @typescript-eslint/no-explicit-any */
 const copy = { namespace: 'shop', session: 'alice-catalog', service: 'catalog' };
-const pod = (name: string, o: { phase?: string; ready?: boolean; created?: string; deleting?: boolean; annotation?: string } = {}): any => ({
+const pod = (
+  name: string,
+  o: { phase?: string; ready?: boolean; created?: string; deleting?: boolean; annotation?: string } = {},
+): any => ({
   apiVersion: 'v1',
   kind: 'Pod',
   metadata: {
@@ -19,7 +22,10 @@ const pod = (name: string, o: { phase?: string; ready?: boolean; created?: strin
     annotations: o.annotation === undefined ? {} : { [debugAnnotation]: o.annotation },
   },
   spec: { containers: [{ name: 'catalog', image: 'python:3.11-slim', workingDir: '/app' }] },
-  status: { phase: o.phase ?? 'Running', conditions: [{ type: 'Ready', status: o.ready === false ? 'False' : 'True' }] },
+  status: {
+    phase: o.phase ?? 'Running',
+    conditions: [{ type: 'Ready', status: o.ready === false ? 'False' : 'True' }],
+  },
 });
 
 function api(pods: any[]): { api: ObjectApi; selectors: string[] } {
@@ -37,23 +43,43 @@ function api(pods: any[]): { api: ObjectApi; selectors: string[] } {
 
 describe('the debug target', () => {
   it('selects the copy by its session labels and prefers a Ready, newer, live pod', async () => {
-    const a = api([pod('old', { created: '2026-01-01T00:00:00Z' }), pod('new', { created: '2026-01-01T00:05:00Z' }), pod('unready', { ready: false, created: '2026-01-01T00:09:00Z' }), pod('going', { deleting: true, created: '2026-01-01T00:10:00Z' }), pod('pending', { phase: 'Pending' })]);
+    const a = api([
+      pod('old', { created: '2026-01-01T00:00:00Z' }),
+      pod('new', { created: '2026-01-01T00:05:00Z' }),
+      pod('unready', { ready: false, created: '2026-01-01T00:09:00Z' }),
+      pod('going', { deleting: true, created: '2026-01-01T00:10:00Z' }),
+      pod('pending', { phase: 'Pending' }),
+    ]);
     const p = await findDevPod(a.api, copy, new AbortController().signal);
     assert.equal(p.metadata.name, 'new');
     assert.deepEqual(a.selectors, [`shop ${devPodSelector(copy)}`]);
-    assert.equal(devPodSelector(copy), 'devlane.dev/session=alice-catalog,devlane.dev/role=dev,devlane.dev/service=catalog');
+    assert.equal(
+      devPodSelector(copy),
+      'devlane.dev/session=alice-catalog,devlane.dev/role=dev,devlane.dev/service=catalog',
+    );
   });
 
   it('says to take the service over when there is no running copy', async () => {
-    const err = await findDevPod(api([pod('p', { phase: 'Pending' })]).api, copy, new AbortController().signal).catch((e: unknown) => e);
+    const err = await findDevPod(api([pod('p', { phase: 'Pending' })]).api, copy, new AbortController().signal).catch(
+      (e: unknown) => e,
+    );
     assert.ok(err instanceof DebugError);
     assert.equal(err.code, 'no-copy');
     assert.match(err.full, /No running developer copy of catalog in session alice-catalog.*Take over catalog/);
   });
 
   it('reads runtime, port and container from the annotation, and the working directory from the container', () => {
-    const t = debugTargetOf(pod('p', { annotation: JSON.stringify({ runtime: 'python', port: 5678, container: 'catalog' }) }), copy);
-    assert.deepEqual(t, { ...copy, pod: 'p', spec: { runtime: 'python', port: 5678, container: 'catalog' }, workingDir: '/app', image: 'python:3.11-slim' });
+    const t = debugTargetOf(
+      pod('p', { annotation: JSON.stringify({ runtime: 'python', port: 5678, container: 'catalog' }) }),
+      copy,
+    );
+    assert.deepEqual(t, {
+      ...copy,
+      pod: 'p',
+      spec: { runtime: 'python', port: 5678, container: 'catalog' },
+      workingDir: '/app',
+      image: 'python:3.11-slim',
+    });
   });
 
   it('explains a copy started without a debug port, and what to do', () => {
@@ -73,7 +99,11 @@ describe('the debug target', () => {
   });
 
   it('parses only well-formed annotations', () => {
-    assert.deepEqual(parseDebugAnnotation('{"runtime":"node","port":9229,"container":"ratings"}'), { runtime: 'node', port: 9229, container: 'ratings' });
+    assert.deepEqual(parseDebugAnnotation('{"runtime":"node","port":9229,"container":"ratings"}'), {
+      runtime: 'node',
+      port: 9229,
+      container: 'ratings',
+    });
     assert.equal(parseDebugAnnotation('{"runtime":"node","port":0,"container":"ratings"}'), undefined);
     assert.equal(parseDebugAnnotation('{"runtime":"node","port":9229}'), undefined);
     assert.equal(parseDebugAnnotation(undefined), undefined);

@@ -63,7 +63,10 @@ describe('ExplorerModel', () => {
     assert.deepEqual(labels(model.getChildren(ctx)), ['Loading namespaces…']);
     conn.informer('Namespace').sync([namespace('kube-system'), namespace('shop'), namespace('default')]);
     await settle();
-    assert.ok(fired.some((f) => f?.includes(ctx)), 'the context row was refreshed');
+    assert.ok(
+      fired.some((f) => f?.includes(ctx)),
+      'the context row was refreshed',
+    );
     const rows = model.getChildren(ctx);
     assert.deepEqual(labels(rows), ['shop', 'default', 'kube-system']);
     assert.equal(rows[0].description, 'default');
@@ -75,7 +78,9 @@ describe('ExplorerModel', () => {
     const ctx = model.getChildren()[0];
     model.getChildren(ctx);
     const informer = conn.informer('Namespace');
-    informer.fail(new ClusterError('forbidden', 'Not allowed to list namespaces: namespaces is forbidden', 'Ask for a Role', 403));
+    informer.fail(
+      new ClusterError('forbidden', 'Not allowed to list namespaces: namespaces is forbidden', 'Ask for a Role', 403),
+    );
     const rows = model.getChildren(ctx);
     assert.equal(rows[0].kind, 'error');
     assert.match(rows[0].label, /namespaces is forbidden/);
@@ -97,15 +102,30 @@ describe('ExplorerModel', () => {
     model.getChildren(web);
     conn.informer('Deployment', 'shop').sync([deployment('web', { app: 'web' })]);
     conn.informer('Pod', 'shop').sync([pod('web-1', { labels: { app: 'web' } })]);
-    conn.informer('StatefulSet', 'shop').fail(new ClusterError('not-found', 'Not found while trying to list statefulsets', 'It may have been deleted.', 404));
-    conn.informer('DaemonSet', 'shop').fail(new ClusterError('forbidden', 'daemonsets.apps is forbidden', 'Ask for a Role', 403));
+    conn
+      .informer('StatefulSet', 'shop')
+      .fail(
+        new ClusterError('not-found', 'Not found while trying to list statefulsets', 'It may have been deleted.', 404),
+      );
+    conn
+      .informer('DaemonSet', 'shop')
+      .fail(new ClusterError('forbidden', 'daemonsets.apps is forbidden', 'Ask for a Role', 403));
     const rows = model.getChildren(web);
-    assert.deepEqual(rows.map((r) => r.kind), ['error', 'workload']);
+    assert.deepEqual(
+      rows.map((r) => r.kind),
+      ['error', 'workload'],
+    );
     assert.match(rows[0].label, /daemonsets.apps is forbidden/);
   });
 
   it('keeps other contexts working when one cannot connect', () => {
-    const clusters = FakeClusters.of([contextSummary('good'), contextSummary('bad', 'default', { problem: 'cluster "x" is not defined in any kubeconfig file' })], 'good');
+    const clusters = FakeClusters.of(
+      [
+        contextSummary('good'),
+        contextSummary('bad', 'default', { problem: 'cluster "x" is not defined in any kubeconfig file' }),
+      ],
+      'good',
+    );
     const model = new ExplorerModel(clusters, new Prefs(), new ForwardRegistry());
     disposables.push(model);
     const [good, bad] = model.getChildren();
@@ -120,18 +140,25 @@ describe('ExplorerModel', () => {
     const ctx = model.getChildren()[0];
     conn.informer('Namespace').sync([namespace('shop')]);
     const ns = model.getChildren(ctx)[0];
-    conn.informer('Service', 'shop').sync([service('web', { app: 'web' }, [{ port: 80, targetPort: 8080 }]), service('db', { app: 'db' })]);
+    conn
+      .informer('Service', 'shop')
+      .sync([service('web', { app: 'web' }, [{ port: 80, targetPort: 8080 }]), service('db', { app: 'db' })]);
     const services = model.getChildren(ns);
     assert.deepEqual(labels(services), ['db', 'web']);
     const web = find(services, 'web');
     assert.equal(web.description, '80→8080');
 
-    conn.informer('Deployment', 'shop').sync([deployment('web', { app: 'web', tier: 'api' }, 2, 1), deployment('db', { app: 'db' })]);
+    conn
+      .informer('Deployment', 'shop')
+      .sync([deployment('web', { app: 'web', tier: 'api' }, 2, 1), deployment('db', { app: 'db' })]);
     conn.informer('StatefulSet', 'shop').sync();
     conn.informer('DaemonSet', 'shop').sync();
     conn.informer('Pod', 'shop').sync([
       pod('web-1', { labels: { app: 'web', tier: 'api' } }),
-      pod('web-2', { labels: { app: 'web', tier: 'api' }, statuses: [{ ready: false, restartCount: 4, state: { waiting: { reason: 'CrashLoopBackOff' } } }] }),
+      pod('web-2', {
+        labels: { app: 'web', tier: 'api' },
+        statuses: [{ ready: false, restartCount: 4, state: { waiting: { reason: 'CrashLoopBackOff' } } }],
+      }),
       // Selected by the Service but not by the Deployment: shown directly under the Service.
       pod('debug', { labels: { app: 'web' } }),
       pod('db-1', { labels: { app: 'db' } }),
@@ -155,10 +182,14 @@ describe('ExplorerModel', () => {
     const ctx = model.getChildren()[0];
     conn.informer('Namespace').sync([namespace('shop')]);
     const ns = model.getChildren(ctx)[0];
-    const svcInformer = conn.informer('Service', 'shop').sync([service('web', { app: 'web' }), service('db', { app: 'db' })]);
+    const svcInformer = conn
+      .informer('Service', 'shop')
+      .sync([service('web', { app: 'web' }), service('db', { app: 'db' })]);
     const [db, web] = model.getChildren(ns);
     for (const k of ['Deployment', 'StatefulSet', 'DaemonSet'] as const) conn.informer(k, 'shop').sync();
-    const pods = conn.informer('Pod', 'shop').sync([pod('web-1', { labels: { app: 'web' } }), pod('db-1', { labels: { app: 'db' } })]);
+    const pods = conn
+      .informer('Pod', 'shop')
+      .sync([pod('web-1', { labels: { app: 'web' } }), pod('db-1', { labels: { app: 'db' } })]);
     model.getChildren(web);
     model.getChildren(db);
     await settle();
@@ -225,11 +256,15 @@ describe('ExplorerModel', () => {
     const ctx = model.getChildren()[0];
     conn.informer('Namespace').sync([namespace('shop')]);
     const ns = model.getChildren(ctx)[0];
-    conn.informer('Service', 'shop').sync(Array.from({ length: 2000 }, (_, i) => service(`svc-${i}`, { app: `app-${i}` })));
+    conn
+      .informer('Service', 'shop')
+      .sync(Array.from({ length: 2000 }, (_, i) => service(`svc-${i}`, { app: `app-${i}` })));
     const services = model.getChildren(ns);
     assert.equal(services.length, 2000);
     for (const k of ['Deployment', 'StatefulSet', 'DaemonSet'] as const) conn.informer(k, 'shop').sync();
-    const pods = conn.informer('Pod', 'shop').sync(Array.from({ length: 10_000 }, (_, i) => pod(`pod-${i}`, { labels: { app: `app-${i % 2000}` } })));
+    const pods = conn
+      .informer('Pod', 'shop')
+      .sync(Array.from({ length: 10_000 }, (_, i) => pod(`pod-${i}`, { labels: { app: `app-${i % 2000}` } })));
     const opened = Array.from({ length: 20 }, (_, i) => find(services, `svc-${i}`));
     for (const s of opened) assert.equal(model.getChildren(s).length, 5);
     await settle();
@@ -283,7 +318,10 @@ describe('port forwards in the tree', () => {
     registry.add('ctx', a.handle);
     registry.add('ctx', b.handle);
     a.closed.fire(new Error('connection lost'));
-    assert.deepEqual(registry.list().map((e) => e.handle.pod), ['b']);
+    assert.deepEqual(
+      registry.list().map((e) => e.handle.pod),
+      ['b'],
+    );
     registry.dispose();
     assert.equal(b.disposedCount(), 1);
     assert.equal(a.disposedCount(), 0, 'a forward that already closed is not disposed again');

@@ -53,9 +53,19 @@ const web = { labels: { app: 'web' } };
 describe('WorkloadLogs', () => {
   it('follows every container of every matching pod, prefixed, with a tail at the start', async () => {
     const { conn, next } = scriptedConnection();
-    conn.informer('Pod', 'shop').sync([pod('web-1', { ...web, containers: ['app', 'proxy'] }), pod('web-2', web), pod('db-1', { labels: { app: 'db' } })]);
+    conn
+      .informer('Pod', 'shop')
+      .sync([
+        pod('web-1', { ...web, containers: ['app', 'proxy'] }),
+        pod('web-2', web),
+        pod('db-1', { labels: { app: 'db' } }),
+      ]);
     const sink = new Sink();
-    const logs = new WorkloadLogs(conn, { namespace: 'shop', pods: { selector: { matchLabels: { app: 'web' } } }, tailLines: 50 }, sink);
+    const logs = new WorkloadLogs(
+      conn,
+      { namespace: 'shop', pods: { selector: { matchLabels: { app: 'web' } } }, tailLines: 50 },
+      sink,
+    );
     disposables.push(logs);
     logs.start();
     assert.deepEqual(logs.following, ['web-1/app', 'web-1/proxy', 'web-2/app']);
@@ -77,11 +87,17 @@ describe('WorkloadLogs', () => {
     const first = await next();
     first.write('2024-05-01T10:00:01.5Z before crash\n');
     // The container dies: the stream ends and the pod shows it terminated...
-    pods.apply({ upsert: [pod('web-1', { ...web, statuses: [{ ready: false, state: { terminated: { exitCode: 1, reason: 'Error' } } }] })] });
+    pods.apply({
+      upsert: [
+        pod('web-1', { ...web, statuses: [{ ready: false, state: { terminated: { exitCode: 1, reason: 'Error' } } }] }),
+      ],
+    });
     first.end();
     await tick(20);
     // ...then running again as a new instance.
-    pods.apply({ upsert: [pod('web-1', { ...web, statuses: [{ restartCount: 1, containerID: 'containerd://new' }] })] });
+    pods.apply({
+      upsert: [pod('web-1', { ...web, statuses: [{ restartCount: 1, containerID: 'containerd://new' }] })],
+    });
     const second = await next();
     assert.equal(second.req.sinceTime, '2024-05-01T10:00:01.5Z');
     // sinceTime has one-second precision: the server repeats what we saw; only new lines show.
@@ -94,7 +110,11 @@ describe('WorkloadLogs', () => {
     const { conn, next } = scriptedConnection();
     const pods = conn.informer('Pod', 'shop').sync([pod('web-1', web)]);
     const sink = new Sink();
-    const logs = new WorkloadLogs(conn, { namespace: 'shop', pods: { selector: { matchLabels: { app: 'web' } } }, tailLines: 10 }, sink);
+    const logs = new WorkloadLogs(
+      conn,
+      { namespace: 'shop', pods: { selector: { matchLabels: { app: 'web' } } }, tailLines: 10 },
+      sink,
+    );
     disposables.push(logs);
     logs.start();
     const old = await next();

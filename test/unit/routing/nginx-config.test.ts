@@ -16,15 +16,26 @@ const updated = (r: EditResult): any => {
   return (r as { object: unknown }).object;
 };
 import { portProtocol, renderRouterConfig, type RouterConfigInput } from '../../../src/routing/nginx-config';
-import { addRouterRoute, removeRouterRoute, restoreSelector, routerConfigMap, switchSelector } from '../../../src/routing/router';
+import {
+  addRouterRoute,
+  removeRouterRoute,
+  restoreSelector,
+  routerConfigMap,
+  switchSelector,
+} from '../../../src/routing/router';
 import { routerPodLabels } from '../../../src/core/session/route-contract';
 
 const k1 = 'AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA1';
 const k2 = 'BBBBBBBBBBBBBBBBBBBBBBBBBBBBBBB2';
 const input = (over: Partial<RouterConfigInput> = {}): RouterConfigInput => ({
-  namespace: 'shop', service: 'ratings', adminPort: 15021,
+  namespace: 'shop',
+  service: 'ratings',
+  adminPort: 15021,
   ports: [{ name: 'http', port: 80, listen: 8080, protocol: 'http' }],
-  routes: [{ session: 's1', routeKey: k1, devService: 'ratings-dl-s1' }, { session: 's2', routeKey: k2, devService: 'ratings-dl-s2' }],
+  routes: [
+    { session: 's1', routeKey: k1, devService: 'ratings-dl-s1' },
+    { session: 's2', routeKey: k2, devService: 'ratings-dl-s2' },
+  ],
   ...over,
 });
 const nginxMissing = needsNginx();
@@ -40,10 +51,24 @@ describe('router nginx config', () => {
     assert.doesNotMatch(c, /stream \{/);
   });
 
-  it('marks only the copy\'s responses: the session name when routed to a copy, the original\'s own header otherwise', () => {
-    const c = renderRouterConfig(input({ ports: [{ name: 'http', port: 80, listen: 8080, protocol: 'http' }, { name: 'grpc', port: 9090, listen: 9090, protocol: 'grpc' }] }));
-    assert.match(c, /map \$dl_session \$dl_copy \{\n {4}"" \$upstream_http_x_devlane_copy;\n {4}default \$dl_session;\n {2}\}/);
-    assert.equal(c.match(/add_header x-devlane-copy \$dl_copy always;/g)?.length, 4, 'on every HTTP port, its own error answers included');
+  it("marks only the copy's responses: the session name when routed to a copy, the original's own header otherwise", () => {
+    const c = renderRouterConfig(
+      input({
+        ports: [
+          { name: 'http', port: 80, listen: 8080, protocol: 'http' },
+          { name: 'grpc', port: 9090, listen: 9090, protocol: 'grpc' },
+        ],
+      }),
+    );
+    assert.match(
+      c,
+      /map \$dl_session \$dl_copy \{\n {4}"" \$upstream_http_x_devlane_copy;\n {4}default \$dl_session;\n {2}\}/,
+    );
+    assert.equal(
+      c.match(/add_header x-devlane-copy \$dl_copy always;/g)?.length,
+      4,
+      'on every HTTP port, its own error answers included',
+    );
     assert.match(c, /proxy_hide_header x-devlane-copy;/);
     assert.match(c, /grpc_hide_header x-devlane-copy;/);
     assert.doesNotMatch(c.slice(c.indexOf('listen 15021')), /add_header x-devlane-copy/, 'not on the admin port');
@@ -56,16 +81,36 @@ describe('router nginx config', () => {
   });
 
   it('speaks HTTP/2 end to end on h2c ports, HTTP/1.1 (with upgrades) on plain HTTP ports', () => {
-    const c = renderRouterConfig(input({ ports: [{ name: 'http', port: 80, listen: 8080, protocol: 'http' }, { name: 'h2c', port: 81, listen: 8081, protocol: 'http2' }] }));
-    assert.match(c, /listen 8080;\n {4}location = \/\.devlane\/router-check \{[^\n]*return 204; \}\n {4}location \/ \{\n {6}proxy_pass http:\/\/\$dl_upstream_80;/);
+    const c = renderRouterConfig(
+      input({
+        ports: [
+          { name: 'http', port: 80, listen: 8080, protocol: 'http' },
+          { name: 'h2c', port: 81, listen: 8081, protocol: 'http2' },
+        ],
+      }),
+    );
+    assert.match(
+      c,
+      /listen 8080;\n {4}location = \/\.devlane\/router-check \{[^\n]*return 204; \}\n {4}location \/ \{\n {6}proxy_pass http:\/\/\$dl_upstream_80;/,
+    );
     assert.match(c, /listen 8081 http2;\n {4}location \/ \{\n {6}grpc_pass grpc:\/\/\$dl_upstream_81;/);
   });
 
   it('gives gRPC ports grpc_pass over HTTP/2 and passes TCP ports through', () => {
-    const c = renderRouterConfig(input({ ports: [{ name: 'grpc', port: 9090, listen: 9090, protocol: 'grpc' }, { name: 'db', port: 5432, listen: 5432, protocol: 'tcp' }] }));
+    const c = renderRouterConfig(
+      input({
+        ports: [
+          { name: 'grpc', port: 9090, listen: 9090, protocol: 'grpc' },
+          { name: 'db', port: 5432, listen: 5432, protocol: 'tcp' },
+        ],
+      }),
+    );
     assert.match(c, /listen 9090 http2;/);
     assert.match(c, /grpc_pass grpc:\/\/\$dl_upstream_9090;/);
-    assert.match(c, /stream \{\n {2}server \{ listen 5432; proxy_pass ratings-devlane-origin\.shop\.svc\.cluster\.local:5432; \}/);
+    assert.match(
+      c,
+      /stream \{\n {2}server \{ listen 5432; proxy_pass ratings-devlane-origin\.shop\.svc\.cluster\.local:5432; \}/,
+    );
   });
 
   it('classifies ports by appProtocol, then name', () => {
@@ -92,7 +137,12 @@ describe('router nginx config', () => {
   });
 
   it('switches a selector keeping the original in an annotation, and restores it', () => {
-    const svc = { apiVersion: 'v1', kind: 'Service', metadata: { name: 'ratings', annotations: { team: 'a' } }, spec: { selector: { app: 'ratings' }, ports: [] } };
+    const svc = {
+      apiVersion: 'v1',
+      kind: 'Service',
+      metadata: { name: 'ratings', annotations: { team: 'a' } },
+      spec: { selector: { app: 'ratings' }, ports: [] },
+    };
     const switched = updated(switchSelector(svc, routerPodLabels('ratings')));
     assert.deepEqual(switched.spec.selector, { 'devlane.dev/role': 'router', 'devlane.dev/service': 'ratings' });
     assert.equal(switched.metadata.annotations['devlane.dev/original-selector'], '{"app":"ratings"}');
@@ -101,20 +151,35 @@ describe('router nginx config', () => {
   });
 
   it('does not restore a selector someone changed after the switch: it is theirs now', () => {
-    const svc = { apiVersion: 'v1', kind: 'Service', metadata: { name: 'ratings' }, spec: { selector: { app: 'ratings' }, ports: [] } };
+    const svc = {
+      apiVersion: 'v1',
+      kind: 'Service',
+      metadata: { name: 'ratings' },
+      spec: { selector: { app: 'ratings' }, ports: [] },
+    };
     const switched = updated(switchSelector(svc, routerPodLabels('ratings')));
     const edited = { ...switched, spec: { ...switched.spec, selector: { app: 'ratings-v2' } } };
     assert.equal(restoreSelector(edited).kind, 'unchanged');
     const widened = { ...switched, spec: { ...switched.spec, selector: { 'devlane.dev/role': 'router' } } };
-    assert.equal(restoreSelector(widened).kind, 'unchanged', 'a selector that only partly matches the router is not what the session set');
+    assert.equal(
+      restoreSelector(widened).kind,
+      'unchanged',
+      'a selector that only partly matches the router is not what the session set',
+    );
   });
 
   it('passes nginx -t', { skip: nginxMissing }, () => {
     const dir = mkdtempSync(join(tmpdir(), 'dl-nginx-'));
     try {
       // nginx -t resolves upstream host names: point them at this machine for the check.
-      const ports: RouterConfigInput['ports'] = [{ name: 'http', port: 80, listen: 8080, protocol: 'http' }, { name: 'grpc', port: 9090, listen: 9090, protocol: 'grpc' }, { name: 'h2c', port: 81, listen: 8081, protocol: 'http2' }];
-      const conf = renderRouterConfig(input({ ports, adminPort: 0 + 15021 })).replace(/[a-z0-9-]+\.shop\.svc\.cluster\.local/g, '127.0.0.1').replace('pid /tmp/devlane-router.pid;', `pid ${dir}/nginx.pid;`);
+      const ports: RouterConfigInput['ports'] = [
+        { name: 'http', port: 80, listen: 8080, protocol: 'http' },
+        { name: 'grpc', port: 9090, listen: 9090, protocol: 'grpc' },
+        { name: 'h2c', port: 81, listen: 8081, protocol: 'http2' },
+      ];
+      const conf = renderRouterConfig(input({ ports, adminPort: 0 + 15021 }))
+        .replace(/[a-z0-9-]+\.shop\.svc\.cluster\.local/g, '127.0.0.1')
+        .replace('pid /tmp/devlane-router.pid;', `pid ${dir}/nginx.pid;`);
       writeFileSync(join(dir, 'nginx.conf'), conf);
       const r = spawnSync('nginx', ['-t', '-q', '-c', join(dir, 'nginx.conf'), '-e', 'stderr'], { encoding: 'utf8' });
       assert.equal(r.status, 0, r.stderr);
@@ -129,7 +194,9 @@ describe('router nginx config', () => {
     const [origin, s1, s2] = backends.map((b) => (b.address() as { port: number }).port);
     const front = await freePort();
     const admin = await freePort();
-    let conf = renderRouterConfig(input({ ports: [{ name: 'http', port: 80, listen: front, protocol: 'http' }], adminPort: admin }));
+    let conf = renderRouterConfig(
+      input({ ports: [{ name: 'http', port: 80, listen: front, protocol: 'http' }], adminPort: admin }),
+    );
     conf = conf
       .replace(`pid /tmp/devlane-router.pid;`, `pid ${dir}/nginx.pid;`)
       .replace(/listen (\d+);/g, 'listen 127.0.0.1:$1;')
@@ -138,9 +205,16 @@ describe('router nginx config', () => {
       .replaceAll('ratings-dl-s2.shop.svc.cluster.local:80', `127.0.0.1:${s2}`)
       .replace(/temp_path \/tmp\//g, `temp_path ${dir}/`);
     writeFileSync(join(dir, 'nginx.conf'), conf);
-    const ngx = spawn('nginx', ['-c', join(dir, 'nginx.conf'), '-e', 'stderr', '-g', 'daemon off;'], { stdio: ['ignore', 'ignore', 'pipe'] });
+    const ngx = spawn('nginx', ['-c', join(dir, 'nginx.conf'), '-e', 'stderr', '-g', 'daemon off;'], {
+      stdio: ['ignore', 'ignore', 'pipe'],
+    });
     try {
-      await waitFor(() => get(front, {}).then(() => true, () => false));
+      await waitFor(() =>
+        get(front, {}).then(
+          () => true,
+          () => false,
+        ),
+      );
       assert.equal(await get(front, {}), 'origin');
       assert.equal(await get(front, { 'x-devlane-route': k1 }), 's1');
       assert.equal(await get(front, { baggage: `a=1, devlane=${k2};p=x, b=2` }), 's2');
@@ -154,67 +228,87 @@ describe('router nginx config', () => {
     }
   });
 
-  it('marks what a real nginx answers from a copy, errors and WebSocket upgrades included', { skip: nginxMissing }, async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'dl-nginx-'));
-    const upgradeTo = (name: string) => (_req: http.IncomingMessage, socket: import('node:stream').Duplex) => {
-      socket.end(`HTTP/1.1 101 Switching Protocols\r\nupgrade: websocket\r\nconnection: Upgrade\r\nx-served-by: ${name}\r\n\r\n`);
-    };
-    // The origin marks nothing; the s1 copy tries to name another session, which the router replaces.
-    const origin = await listen((_req, res) => res.end('origin'));
-    const s1 = await listen((_req, res) => res.setHeader('x-devlane-copy', 'someone-else').end('s1'));
-    origin.on('upgrade', upgradeTo('origin'));
-    s1.on('upgrade', upgradeTo('s1'));
-    // A copy that is down: port 1 (tcpmux) has no listener here, and unlike a port freed a moment
-    // ago no parallel test can take it.
-    const dead = 1;
-    const front = await freePort();
-    const admin = await freePort();
-    let conf = renderRouterConfig(input({ ports: [{ name: 'http', port: 80, listen: front, protocol: 'http' }], adminPort: admin }));
-    conf = conf
-      .replace(`pid /tmp/devlane-router.pid;`, `pid ${dir}/nginx.pid;`)
-      .replace(/listen (\d+);/g, 'listen 127.0.0.1:$1;')
-      .replaceAll('ratings-devlane-origin.shop.svc.cluster.local:80', `127.0.0.1:${(origin.address() as { port: number }).port}`)
-      .replaceAll('ratings-dl-s1.shop.svc.cluster.local:80', `127.0.0.1:${(s1.address() as { port: number }).port}`)
-      .replaceAll('ratings-dl-s2.shop.svc.cluster.local:80', `127.0.0.1:${dead}`)
-      .replace('error_log stderr warn;', 'error_log stderr crit;')
-      .replace(/temp_path \/tmp\//g, `temp_path ${dir}/`);
-    writeFileSync(join(dir, 'nginx.conf'), conf);
-    const ngx = spawn('nginx', ['-c', join(dir, 'nginx.conf'), '-e', 'stderr', '-g', 'daemon off;'], { stdio: ['ignore', 'ignore', 'pipe'] });
-    try {
-      await waitFor(() => get(front, {}).then(() => true, () => false));
-      const plain = await fetchHead(front, {});
-      assert.equal(plain.status, 200);
-      assert.equal(plain.headers['x-devlane-copy'], undefined, 'the original\'s answer carries no marker');
-      const keyed = await fetchHead(front, { 'x-devlane-route': k1 });
-      assert.equal(keyed.headers['x-devlane-copy'], 's1', 'the copy\'s own header is replaced by its session');
-      assert.equal((await fetchHead(front, { baggage: `devlane=${k1}` })).headers['x-devlane-copy'], 's1');
-      const down = await fetchHead(front, { 'x-devlane-route': k2 });
-      assert.equal(down.status, 502);
-      assert.equal(down.headers['x-devlane-copy'], 's2', 'a copy that is down: the error says whose route it was');
-      const ws = await upgradeHead(front, { 'x-devlane-route': k1 });
-      assert.equal(ws.status, 101);
-      assert.equal(ws.headers['x-served-by'], 's1');
-      assert.equal(ws.headers['x-devlane-copy'], 's1');
-      const wsPlain = await upgradeHead(front, {});
-      assert.equal(wsPlain.headers['x-served-by'], 'origin');
-      assert.equal(wsPlain.headers['x-devlane-copy'], undefined);
-      // The router answers its check path itself: a request to the Service's address shows it reaches the router.
-      const check = await new Promise<Head>((resolve, reject) => {
-        http.get({ host: '127.0.0.1', port: front, path: '/.devlane/router-check', agent: false }, (res) => {
-          res.resume();
-          resolve({ status: res.statusCode ?? 0, headers: res.headers });
-        }).on('error', reject);
+  it(
+    'marks what a real nginx answers from a copy, errors and WebSocket upgrades included',
+    { skip: nginxMissing },
+    async () => {
+      const dir = mkdtempSync(join(tmpdir(), 'dl-nginx-'));
+      const upgradeTo = (name: string) => (_req: http.IncomingMessage, socket: import('node:stream').Duplex) => {
+        socket.end(
+          `HTTP/1.1 101 Switching Protocols\r\nupgrade: websocket\r\nconnection: Upgrade\r\nx-served-by: ${name}\r\n\r\n`,
+        );
+      };
+      // The origin marks nothing; the s1 copy tries to name another session, which the router replaces.
+      const origin = await listen((_req, res) => res.end('origin'));
+      const s1 = await listen((_req, res) => res.setHeader('x-devlane-copy', 'someone-else').end('s1'));
+      origin.on('upgrade', upgradeTo('origin'));
+      s1.on('upgrade', upgradeTo('s1'));
+      // A copy that is down: port 1 (tcpmux) has no listener here, and unlike a port freed a moment
+      // ago no parallel test can take it.
+      const dead = 1;
+      const front = await freePort();
+      const admin = await freePort();
+      let conf = renderRouterConfig(
+        input({ ports: [{ name: 'http', port: 80, listen: front, protocol: 'http' }], adminPort: admin }),
+      );
+      conf = conf
+        .replace(`pid /tmp/devlane-router.pid;`, `pid ${dir}/nginx.pid;`)
+        .replace(/listen (\d+);/g, 'listen 127.0.0.1:$1;')
+        .replaceAll(
+          'ratings-devlane-origin.shop.svc.cluster.local:80',
+          `127.0.0.1:${(origin.address() as { port: number }).port}`,
+        )
+        .replaceAll('ratings-dl-s1.shop.svc.cluster.local:80', `127.0.0.1:${(s1.address() as { port: number }).port}`)
+        .replaceAll('ratings-dl-s2.shop.svc.cluster.local:80', `127.0.0.1:${dead}`)
+        .replace('error_log stderr warn;', 'error_log stderr crit;')
+        .replace(/temp_path \/tmp\//g, `temp_path ${dir}/`);
+      writeFileSync(join(dir, 'nginx.conf'), conf);
+      const ngx = spawn('nginx', ['-c', join(dir, 'nginx.conf'), '-e', 'stderr', '-g', 'daemon off;'], {
+        stdio: ['ignore', 'ignore', 'pipe'],
       });
-      assert.equal(check.status, 204);
-      assert.equal(check.headers['x-devlane-router'], 'generation 0');
-    } finally {
-      ngx.kill('SIGQUIT');
-      await new Promise((r) => ngx.once('exit', r));
-      origin.close();
-      s1.close();
-      rmSync(dir, { recursive: true, force: true });
-    }
-  });
+      try {
+        await waitFor(() =>
+          get(front, {}).then(
+            () => true,
+            () => false,
+          ),
+        );
+        const plain = await fetchHead(front, {});
+        assert.equal(plain.status, 200);
+        assert.equal(plain.headers['x-devlane-copy'], undefined, "the original's answer carries no marker");
+        const keyed = await fetchHead(front, { 'x-devlane-route': k1 });
+        assert.equal(keyed.headers['x-devlane-copy'], 's1', "the copy's own header is replaced by its session");
+        assert.equal((await fetchHead(front, { baggage: `devlane=${k1}` })).headers['x-devlane-copy'], 's1');
+        const down = await fetchHead(front, { 'x-devlane-route': k2 });
+        assert.equal(down.status, 502);
+        assert.equal(down.headers['x-devlane-copy'], 's2', 'a copy that is down: the error says whose route it was');
+        const ws = await upgradeHead(front, { 'x-devlane-route': k1 });
+        assert.equal(ws.status, 101);
+        assert.equal(ws.headers['x-served-by'], 's1');
+        assert.equal(ws.headers['x-devlane-copy'], 's1');
+        const wsPlain = await upgradeHead(front, {});
+        assert.equal(wsPlain.headers['x-served-by'], 'origin');
+        assert.equal(wsPlain.headers['x-devlane-copy'], undefined);
+        // The router answers its check path itself: a request to the Service's address shows it reaches the router.
+        const check = await new Promise<Head>((resolve, reject) => {
+          http
+            .get({ host: '127.0.0.1', port: front, path: '/.devlane/router-check', agent: false }, (res) => {
+              res.resume();
+              resolve({ status: res.statusCode ?? 0, headers: res.headers });
+            })
+            .on('error', reject);
+        });
+        assert.equal(check.status, 204);
+        assert.equal(check.headers['x-devlane-router'], 'generation 0');
+      } finally {
+        ngx.kill('SIGQUIT');
+        await new Promise((r) => ngx.once('exit', r));
+        origin.close();
+        s1.close();
+        rmSync(dir, { recursive: true, force: true });
+      }
+    },
+  );
 });
 
 interface Head {
@@ -223,15 +317,22 @@ interface Head {
 }
 function fetchHead(port: number, headers: Record<string, string>): Promise<Head> {
   return new Promise((resolve, reject) => {
-    http.get({ host: '127.0.0.1', port, headers, agent: false }, (res) => {
-      res.resume();
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers }));
-    }).on('error', reject);
+    http
+      .get({ host: '127.0.0.1', port, headers, agent: false }, (res) => {
+        res.resume();
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers }));
+      })
+      .on('error', reject);
   });
 }
 function upgradeHead(port: number, headers: Record<string, string>): Promise<Head> {
   return new Promise((resolve, reject) => {
-    const req = http.request({ host: '127.0.0.1', port, agent: false, headers: { ...headers, connection: 'Upgrade', upgrade: 'websocket' } });
+    const req = http.request({
+      host: '127.0.0.1',
+      port,
+      agent: false,
+      headers: { ...headers, connection: 'Upgrade', upgrade: 'websocket' },
+    });
     req.on('upgrade', (res, socket) => {
       socket.destroy();
       resolve({ status: res.statusCode ?? 0, headers: res.headers });
@@ -256,11 +357,13 @@ async function freePort(): Promise<number> {
 }
 function get(port: number, headers: Record<string, string>): Promise<string> {
   return new Promise((resolve, reject) => {
-    http.get({ host: '127.0.0.1', port, headers, agent: false }, (res) => {
-      let b = '';
-      res.on('data', (d) => (b += d));
-      res.on('end', () => resolve(b));
-    }).on('error', reject);
+    http
+      .get({ host: '127.0.0.1', port, headers, agent: false }, (res) => {
+        let b = '';
+        res.on('data', (d) => (b += d));
+        res.on('end', () => resolve(b));
+      })
+      .on('error', reject);
   });
 }
 async function waitFor(check: () => Promise<boolean>): Promise<void> {

@@ -10,7 +10,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { needsNginx } from '../../helpers/prerequisite';
-import { originProbePath, probeHeaders, renderRouterConfig, routerErrorHeader, routesPath, type RouterConfigInput } from '../../../src/routing/nginx-config';
+import {
+  originProbePath,
+  probeHeaders,
+  renderRouterConfig,
+  routerErrorHeader,
+  routesPath,
+  type RouterConfigInput,
+} from '../../../src/routing/nginx-config';
 
 const k1 = 'AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA1';
 const k2 = 'BBBBBBBBBBBBBBBBBBBBBBBBBBBBBBB2';
@@ -21,8 +28,15 @@ const nginxMissing = needsNginx();
 describe('router upstreams by address', () => {
   it('names no host in any upstream once the addresses are known', () => {
     const c = renderRouterConfig({
-      namespace: 'shop', service: 'ratings', adminPort: 15021, originAddress: '10.96.0.10', generation: 3,
-      ports: [{ name: 'http', port: 80, listen: 8080, protocol: 'http' }, { name: 'db', port: 5432, listen: 5432, protocol: 'tcp' }],
+      namespace: 'shop',
+      service: 'ratings',
+      adminPort: 15021,
+      originAddress: '10.96.0.10',
+      generation: 3,
+      ports: [
+        { name: 'http', port: 80, listen: 8080, protocol: 'http' },
+        { name: 'db', port: 5432, listen: 5432, protocol: 'tcp' },
+      ],
       routes: [{ session: 's1', routeKey: k1, devService: 'ratings-dl-s1', devAddress: 'fd00::1' }],
     });
     assert.doesNotMatch(c, /svc\.cluster\.local/);
@@ -52,7 +66,11 @@ describe('a real nginx with the router config', { skip: nginxMissing }, () => {
     front = await freePort();
     admin = await freePort();
     const input: RouterConfigInput = {
-      namespace: 'shop', service: 'ratings', adminPort: admin, originAddress: '127.0.0.1', generation: 7,
+      namespace: 'shop',
+      service: 'ratings',
+      adminPort: admin,
+      originAddress: '127.0.0.1',
+      generation: 7,
       ports: [{ name: 'http', port: servicePort, listen: front, protocol: 'http' }],
       routes: [
         { session: 's1', routeKey: k1, devService: 'ratings-dl-s1', devAddress: '127.0.0.2' },
@@ -67,8 +85,15 @@ describe('a real nginx with the router config', { skip: nginxMissing }, () => {
       .replace('error_log stderr warn;', 'error_log stderr crit;')
       .replace(/temp_path \/tmp\//g, `temp_path ${dir}/`);
     writeFileSync(join(dir, 'nginx.conf'), conf);
-    ngx = spawn('nginx', ['-c', join(dir, 'nginx.conf'), '-e', 'stderr', '-g', 'daemon off;'], { stdio: ['ignore', 'ignore', 'pipe'] });
-    await waitFor(() => request(front, '/').then(() => true, () => false));
+    ngx = spawn('nginx', ['-c', join(dir, 'nginx.conf'), '-e', 'stderr', '-g', 'daemon off;'], {
+      stdio: ['ignore', 'ignore', 'pipe'],
+    });
+    await waitFor(() =>
+      request(front, '/').then(
+        () => true,
+        () => false,
+      ),
+    );
   });
 
   after(async () => {
@@ -102,11 +127,17 @@ describe('a real nginx with the router config', { skip: nginxMissing }, () => {
     // As while a copy restarts after a save: the port refuses, then the new process listens.
     const pending = request(front, '/held', { 'x-devlane-route': k3 }, 'POST', 'refused, so held');
     await new Promise((r) => setTimeout(r, 400));
-    const late = await listen('127.0.0.6', servicePort, (req, res) => res.end(`late ${req.method} ${req.url} ${req.headers['x-forwarded-for']}`));
+    const late = await listen('127.0.0.6', servicePort, (req, res) =>
+      res.end(`late ${req.method} ${req.url} ${req.headers['x-forwarded-for']}`),
+    );
     try {
       const r = await pending;
       assert.equal(r.status, 200);
-      assert.equal(r.body, 'late POST /held 127.0.0.1', 'a refused POST reached nothing, so it is held and sent once the copy listens, with the client address the front hop saw');
+      assert.equal(
+        r.body,
+        'late POST /held 127.0.0.1',
+        'a refused POST reached nothing, so it is held and sent once the copy listens, with the client address the front hop saw',
+      );
       assert.equal(r.headers['x-devlane-copy'], 'later');
     } finally {
       late.closeAllConnections();
@@ -171,15 +202,29 @@ describe('an origin probe when nothing answers', { skip: nginxMissing }, () => {
     const dir = mkdtempSync(join(tmpdir(), 'dl-nginx-probe-'));
     const front = await freePort();
     const admin = await freePort();
-    const conf = renderRouterConfig({ namespace: 'shop', service: 'ratings', adminPort: admin, originAddress: address, ports: [{ port, listen: front, protocol: 'http' }], routes: [] })
+    const conf = renderRouterConfig({
+      namespace: 'shop',
+      service: 'ratings',
+      adminPort: admin,
+      originAddress: address,
+      ports: [{ port, listen: front, protocol: 'http' }],
+      routes: [],
+    })
       .replace('pid /tmp/devlane-router.pid;', `pid ${dir}/nginx.pid;`)
       .replace(/listen (\d+);/g, 'listen 127.0.0.1:$1;')
       .replace('error_log stderr warn;', 'error_log stderr crit;')
       .replace(/temp_path \/tmp\//g, `temp_path ${dir}/`);
     writeFileSync(join(dir, 'nginx.conf'), conf);
-    const ngx = spawn('nginx', ['-c', join(dir, 'nginx.conf'), '-e', 'stderr', '-g', 'daemon off;'], { stdio: ['ignore', 'ignore', 'pipe'] });
+    const ngx = spawn('nginx', ['-c', join(dir, 'nginx.conf'), '-e', 'stderr', '-g', 'daemon off;'], {
+      stdio: ['ignore', 'ignore', 'pipe'],
+    });
     try {
-      await waitFor(() => request(admin, routesPath).then(() => true, () => false));
+      await waitFor(() =>
+        request(admin, routesPath).then(
+          () => true,
+          () => false,
+        ),
+      );
       const r = await request(admin, originProbePath(port));
       assert.equal(r.headers[probeHeaders.connect], '-');
       const plain = await request(front, '/');
@@ -198,7 +243,13 @@ interface Answer {
   headers: http.IncomingHttpHeaders;
   body: string;
 }
-function request(port: number, path: string, headers: Record<string, string> = {}, method = 'GET', body?: string): Promise<Answer> {
+function request(
+  port: number,
+  path: string,
+  headers: Record<string, string> = {},
+  method = 'GET',
+  body?: string,
+): Promise<Answer> {
   return new Promise((resolve, reject) => {
     http
       .request({ host: '127.0.0.1', port, path, method, headers, agent: false }, (res) => {

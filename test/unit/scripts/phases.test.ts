@@ -17,6 +17,9 @@ describe('the demo’s phase clock', () => {
     const editor = clock.start('editor ready');
     t += 8_000;
     editor();
-    assert.equal(clock.summary(), 'phases: build 24.1 s, code-server install skipped (installed), sandbox ready 12.3 s, editor ready 8.0 s; total 44.4 s');
+    assert.equal(
+      clock.summary(),
+      'phases: build 24.1 s, code-server install skipped (installed), sandbox ready 12.3 s, editor ready 8.0 s; total 44.4 s',
+    );
   });
 });

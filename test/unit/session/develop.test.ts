@@ -13,7 +13,13 @@ import type { Plan } from '../../../src/core/session/plan';
 import { configFile, parseConfig, type ServiceSync } from '../../../src/core/sync/config';
 import type { MappingProposal } from '../../../src/core/sync/propose';
 import type { ServiceSyncStats } from '../../../src/sessionview/activity';
-import { develop, type DevelopHost, type DevelopQuestions, type DevelopRequest, type MappingAnswer } from '../../../src/session/develop';
+import {
+  develop,
+  type DevelopHost,
+  type DevelopQuestions,
+  type DevelopRequest,
+  type MappingAnswer,
+} from '../../../src/session/develop';
 import type { StartOptions, StartResult } from '../../../src/session/sessions';
 import type { ServiceSyncHandle, ServiceSyncRequest } from '../../../src/sync/service-sync';
 import type { Syncer } from '../../../src/sync/syncer';
@@ -25,10 +31,23 @@ const root = mkdtempSync(join(tmpdir(), 'devlane-develop-'));
 after(() => rmSync(root, { recursive: true, force: true }));
 let workspaces = 0;
 const mapped = `${JSON.stringify({ version: 1, services: { ratings: { localPath: 'ratings', remotePath: '/app' } } })}\n`;
-const proposal: MappingProposal = { localPath: 'ratings', remotePath: '/srv/ratings', reason: 'server.js on both sides', matched: 3 };
+const proposal: MappingProposal = {
+  localPath: 'ratings',
+  remotePath: '/srv/ratings',
+  reason: 'server.js on both sides',
+  matched: 3,
+};
 
 /** A fake place: Sessions whose start asks the plan question (the place looks like production), a disk, and a sync. */
-function place(opts: { config?: string; mappingAnswer?: MappingAnswer; cli?: boolean; applyPlan?: boolean; syncFails?: boolean } = {}) {
+function place(
+  opts: {
+    config?: string;
+    mappingAnswer?: MappingAnswer;
+    cli?: boolean;
+    applyPlan?: boolean;
+    syncFails?: boolean;
+  } = {},
+) {
   const workspace = join(root, `ws${++workspaces}`);
   const configPath = join(workspace, configFile);
   mkdirSync(workspace);
@@ -47,15 +66,32 @@ function place(opts: { config?: string; mappingAnswer?: MappingAnswer; cli?: boo
   const questions: DevelopQuestions = {
     confirmPlan: async () => (asked.push('plan'), opts.applyPlan ?? true),
     confirmDeletes: async (service) => (asked.push(`deletes ${service}`), false),
-    ...(opts.cli ? {} : { confirmMapping: async (service: string) => (asked.push(`mapping ${service}`), opts.mappingAnswer ?? 'no-sync') }),
+    ...(opts.cli
+      ? {}
+      : {
+          confirmMapping: async (service: string) => (
+            asked.push(`mapping ${service}`),
+            opts.mappingAnswer ?? 'no-sync'
+          ),
+        }),
   };
   const host: DevelopHost = {
     questions,
     sessions: (extra) => ({
       start: async (o: StartOptions) => {
-        if (!(await extra.confirm!({} as Plan, 'the plan'))) throw new SessionError('declined', 'The plan was not confirmed', 'Nothing was created.');
+        if (!(await extra.confirm!({} as Plan, 'the plan')))
+          throw new SessionError('declined', 'The plan was not confirmed', 'Nothing was created.');
         created.push(o);
-        return { session: o.session ?? 'me-ratings', service: o.service, routeKey: 'k', devService: `${o.service}-dl`, strategy: 'router', resumed: false, heartbeat: {} as StartResult['heartbeat'], phases: {} };
+        return {
+          session: o.session ?? 'me-ratings',
+          service: o.service,
+          routeKey: 'k',
+          devService: `${o.service}-dl`,
+          strategy: 'router',
+          resumed: false,
+          heartbeat: {} as StartResult['heartbeat'],
+          phases: {},
+        };
       },
     }),
     starting: () => lifecycle.push('starting'),
@@ -67,14 +103,37 @@ function place(opts: { config?: string; mappingAnswer?: MappingAnswer; cli?: boo
       startSync: async (req) => {
         synced.push(req);
         if (opts.syncFails) throw new Error('no running copy');
-        await req.confirmDeletes?.({ count: 30, paths: [], more: 0, pod: 'p', remotePath: '/app' }, AbortSignal.timeout(1000));
-        const syncer = { current: { state: 'idle', pending: 0, carried: 0, failures: [] }, onDidChangeStatus: () => ({ dispose: () => {} }) } as unknown as Syncer;
-        return { syncer, mapping: parseConfig(saved()!).services[req.service], localRoot: join(workspace, 'ratings'), dispose: () => (syncEnded = true) } satisfies ServiceSyncHandle;
+        await req.confirmDeletes?.(
+          { count: 30, paths: [], more: 0, pod: 'p', remotePath: '/app' },
+          AbortSignal.timeout(1000),
+        );
+        const syncer = {
+          current: { state: 'idle', pending: 0, carried: 0, failures: [] },
+          onDidChangeStatus: () => ({ dispose: () => {} }),
+        } as unknown as Syncer;
+        return {
+          syncer,
+          mapping: parseConfig(saved()!).services[req.service],
+          localRoot: join(workspace, 'ratings'),
+          dispose: () => (syncEnded = true),
+        } satisfies ServiceSyncHandle;
       },
       watchTrouble: () => ({ dispose: () => {} }),
     },
   };
-  return { host, workspace, saved, request: { service: 'ratings', session: 'me-ratings', workspace } as DevelopRequest, asked, created, synced, lifecycle, stats, failures, ended: () => syncEnded };
+  return {
+    host,
+    workspace,
+    saved,
+    request: { service: 'ratings', session: 'me-ratings', workspace } as DevelopRequest,
+    asked,
+    created,
+    synced,
+    lifecycle,
+    stats,
+    failures,
+    ended: () => syncEnded,
+  };
 }
 
 const signal = () => AbortSignal.timeout(10_000);
@@ -82,7 +141,10 @@ const signal = () => AbortSignal.timeout(10_000);
 describe('develop this service', () => {
   it('creates nothing, and syncs nothing, when the plan is declined', async () => {
     const p = place({ config: mapped, applyPlan: false });
-    await assert.rejects(develop(at, p.request, p.host, signal()), (e: unknown) => e instanceof SessionError && e.code === 'declined' && e.hint === 'Nothing was created.');
+    await assert.rejects(
+      develop(at, p.request, p.host, signal()),
+      (e: unknown) => e instanceof SessionError && e.code === 'declined' && e.hint === 'Nothing was created.',
+    );
     assert.deepEqual(p.created, []);
     assert.deepEqual(p.synced, []);
     assert.deepEqual(p.lifecycle, ['starting', 'startFailed']);
@@ -117,7 +179,10 @@ describe('develop this service', () => {
     assert.deepEqual(p.created[0].sync, saved);
     const handle = await d?.sync?.ready;
     assert.equal(handle?.localRoot, join(p.workspace, 'ratings'));
-    assert.deepEqual(p.synced.map((r) => [r.namespace, r.session, r.service, r.workspaceFolder]), [['shop', 'me-ratings', 'ratings', p.workspace]]);
+    assert.deepEqual(
+      p.synced.map((r) => [r.namespace, r.session, r.service, r.workspaceFolder]),
+      [['shop', 'me-ratings', 'ratings', p.workspace]],
+    );
     // The deletions question names the service; the first status goes to the activity sink.
     assert.deepEqual(p.asked.slice(-1), ['deletes ratings']);
     assert.equal(p.stats[0]?.remotePath, '/srv/ratings');

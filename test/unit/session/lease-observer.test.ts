@@ -7,7 +7,10 @@ import { LeaseObserver, leaseWhere } from '../../../src/session/lease-observer';
 
 /** A colleague's Lease as their machine writes it: renewTime from their clock, a new resourceVersion per renewal. */
 function theirLease(renewedAt: Date, version: number): LeaseObject {
-  return { metadata: { name: 'devlane-s-bob', uid: 'u1', resourceVersion: String(version) }, spec: { holderIdentity: 'bob#w1', leaseDurationSeconds: 30, renewTime: renewedAt.toISOString() } };
+  return {
+    metadata: { name: 'devlane-s-bob', uid: 'u1', resourceVersion: String(version) },
+    spec: { holderIdentity: 'bob#w1', leaseDurationSeconds: 30, renewTime: renewedAt.toISOString() },
+  };
 }
 
 describe('lease expiry as seen from here', () => {
@@ -30,11 +33,19 @@ describe('lease expiry as seen from here', () => {
     let mono = 0;
     const observer = new LeaseObserver(() => mono);
     const last = theirLease(new Date(wallNow - skew), 7);
-    assert.equal(observer.expired('shop', 'devlane-s-bob', last), false, 'first seen: not judged yet, however old it looks');
+    assert.equal(
+      observer.expired('shop', 'devlane-s-bob', last),
+      false,
+      'first seen: not judged yet, however old it looks',
+    );
     mono = 34_000;
     assert.equal(observer.expired('shop', 'devlane-s-bob', last), false, 'within duration and grace');
     mono = 35_001;
-    assert.equal(observer.expired('shop', 'devlane-s-bob', last), true, 'unchanged for more than 30 s + 5 s as measured here');
+    assert.equal(
+      observer.expired('shop', 'devlane-s-bob', last),
+      true,
+      'unchanged for more than 30 s + 5 s as measured here',
+    );
     // A renewal after all: alive again, judged afresh from now.
     assert.equal(observer.expired('shop', 'devlane-s-bob', theirLease(new Date(wallNow - skew + 40_000), 8)), false);
   });
@@ -42,14 +53,22 @@ describe('lease expiry as seen from here', () => {
   it('expires a missing Lease only once it has been missing for a Lease duration, and a renewal of the same text with a new version counts', () => {
     let mono = 0;
     const observer = new LeaseObserver(() => mono);
-    assert.equal(observer.expired('shop', 'devlane-s-carol', undefined), false, 'a participant whose Lease is not there yet');
+    assert.equal(
+      observer.expired('shop', 'devlane-s-carol', undefined),
+      false,
+      'a participant whose Lease is not there yet',
+    );
     mono = 36_000;
     assert.equal(observer.expired('shop', 'devlane-s-carol', undefined), true);
 
     const l = theirLease(new Date(wallNow), 1);
     observer.expired('shop', 'devlane-s-bob', l);
     mono = 80_000;
-    assert.equal(observer.expired('shop', 'devlane-s-bob', { ...l, metadata: { ...l.metadata, resourceVersion: '2' } }), false, 'a new resourceVersion is a change');
+    assert.equal(
+      observer.expired('shop', 'devlane-s-bob', { ...l, metadata: { ...l.metadata, resourceVersion: '2' } }),
+      false,
+      'a new resourceVersion is a change',
+    );
   });
 
   it('tells the same Lease name in two clusters apart', () => {
@@ -60,7 +79,11 @@ describe('lease expiry as seen from here', () => {
     observer.expired(leaseWhere('prod', 'shop'), 'devlane-s-bob', here);
     observer.expired(leaseWhere('staging', 'shop'), 'devlane-s-bob', there);
     mono = 40_000;
-    assert.equal(observer.expired(leaseWhere('prod', 'shop'), 'devlane-s-bob', here), true, 'one observation does not count as a change of the other');
+    assert.equal(
+      observer.expired(leaseWhere('prod', 'shop'), 'devlane-s-bob', here),
+      true,
+      'one observation does not count as a change of the other',
+    );
   });
 
   it('forgets Leases no session refers to any more', () => {

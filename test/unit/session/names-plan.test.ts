@@ -2,7 +2,14 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { looksLikeProduction, parseGlobList, productionReason, serverHost } from '../../../src/core/session/globs';
 import { describePlan, type Plan } from '../../../src/core/session/plan';
-import { defaultSessionName, devServiceName, fitName, isRouteKey, newRouteKey, sessionNameProblem } from '../../../src/core/session/names';
+import {
+  defaultSessionName,
+  devServiceName,
+  fitName,
+  isRouteKey,
+  newRouteKey,
+  sessionNameProblem,
+} from '../../../src/core/session/names';
 import { roleManifest, rulesFor } from '../../../src/core/session/role';
 import { leaseExpired, microTime } from '../../../src/session/lease';
 
@@ -53,40 +60,89 @@ describe('production contexts', () => {
   });
 
   it('matches namespace names against devlane.productionNamespaces, whatever the context', () => {
-    assert.equal(productionReason({ context: 'kind-dev', namespace: 'payments-prod' }), 'namespace "payments-prod" matches "*prod*" (devlane.productionNamespaces)');
+    assert.equal(
+      productionReason({ context: 'kind-dev', namespace: 'payments-prod' }),
+      'namespace "payments-prod" matches "*prod*" (devlane.productionNamespaces)',
+    );
     assert.match(productionReason({ context: 'kind-dev', namespace: 'LIVE' })!, /namespace "LIVE" matches "\*live\*"/);
     assert.equal(productionReason({ context: 'kind-dev', namespace: 'shop' }), undefined);
-    assert.equal(productionReason({ context: 'kind-dev', namespace: 'shop-eu' }, { namespaces: ['shop-*'] }), 'namespace "shop-eu" matches "shop-*" (devlane.productionNamespaces)');
-    assert.equal(productionReason({ context: 'kind-dev', namespace: 'payments-prod' }, { namespaces: [] }), undefined, 'an empty list: no namespace is production-like');
+    assert.equal(
+      productionReason({ context: 'kind-dev', namespace: 'shop-eu' }, { namespaces: ['shop-*'] }),
+      'namespace "shop-eu" matches "shop-*" (devlane.productionNamespaces)',
+    );
+    assert.equal(
+      productionReason({ context: 'kind-dev', namespace: 'payments-prod' }, { namespaces: [] }),
+      undefined,
+      'an empty list: no namespace is production-like',
+    );
   });
 
-  it('matches the API server\'s host against the context globs', () => {
-    assert.equal(productionReason({ context: 'eu-1', namespace: 'shop', server: 'https://api.prod.acme.example:6443' }), 'the cluster\'s server api.prod.acme.example matches "*prod*" (devlane.productionContexts)');
-    assert.equal(productionReason({ context: 'eu-1', server: 'https://k8s.acme.example' }, { contexts: ['k8s.acme.*'] }), 'the cluster\'s server k8s.acme.example matches "k8s.acme.*" (devlane.productionContexts)');
-    assert.equal(productionReason({ context: 'eu-1', server: 'https://127.0.0.1:6443/prod' }), undefined, 'the host, not the path');
+  it("matches the API server's host against the context globs", () => {
+    assert.equal(
+      productionReason({ context: 'eu-1', namespace: 'shop', server: 'https://api.prod.acme.example:6443' }),
+      'the cluster\'s server api.prod.acme.example matches "*prod*" (devlane.productionContexts)',
+    );
+    assert.equal(
+      productionReason({ context: 'eu-1', server: 'https://k8s.acme.example' }, { contexts: ['k8s.acme.*'] }),
+      'the cluster\'s server k8s.acme.example matches "k8s.acme.*" (devlane.productionContexts)',
+    );
+    assert.equal(
+      productionReason({ context: 'eu-1', server: 'https://127.0.0.1:6443/prod' }),
+      undefined,
+      'the host, not the path',
+    );
     assert.equal(productionReason({ context: 'eu-1', server: 'not a url' }), undefined);
     assert.equal(serverHost('https://[::1]:6443'), '::1');
   });
 
   it('says the context first, when the context matches too', () => {
-    assert.equal(productionReason({ context: 'shop-live', namespace: 'prod', server: 'https://prod.example' }), 'context "shop-live" matches "*live*" (devlane.productionContexts)');
+    assert.equal(
+      productionReason({ context: 'shop-live', namespace: 'prod', server: 'https://prod.example' }),
+      'context "shop-live" matches "*live*" (devlane.productionContexts)',
+    );
   });
 });
 
 describe('the plan, as shown before a production start', () => {
   it('shows what .vscode/devlane.json makes the copy run: devImage, run and the command after each sync', () => {
-    const plan: Plan = { context: 'prod', namespace: 'shop', session: 's1', service: 'ratings', strategy: 'router', strategyReason: 'no mesh', steps: [], access: [], warnings: [], fromWorkspace: { devImage: 'ratings:debug', run: ['node', 'server.js'], action: 'command', command: 'npm run build', remotePath: '/app' } };
+    const plan: Plan = {
+      context: 'prod',
+      namespace: 'shop',
+      session: 's1',
+      service: 'ratings',
+      strategy: 'router',
+      strategyReason: 'no mesh',
+      steps: [],
+      access: [],
+      warnings: [],
+      fromWorkspace: {
+        devImage: 'ratings:debug',
+        run: ['node', 'server.js'],
+        action: 'command',
+        command: 'npm run build',
+        remotePath: '/app',
+      },
+    };
     const text = describePlan(plan);
-    assert.match(text, /From \.vscode\/devlane\.json, for the copy:\n {2}devImage: ratings:debug\n {2}run: \["node","server\.js"\]\n {2}after each sync into \/app: command: sh -c "npm run build"/);
+    assert.match(
+      text,
+      /From \.vscode\/devlane\.json, for the copy:\n {2}devImage: ratings:debug\n {2}run: \["node","server\.js"\]\n {2}after each sync into \/app: command: sh -c "npm run build"/,
+    );
     assert.doesNotMatch(describePlan({ ...plan, fromWorkspace: undefined }), /devlane\.json/);
-    assert.match(describePlan({ ...plan, fromWorkspace: { action: 'restart', remotePath: '/app' } }), /devImage: \(none: the original image\)\n {2}run: \(none: the container's own command\)\n {2}after each sync into \/app: restart/);
+    assert.match(
+      describePlan({ ...plan, fromWorkspace: { action: 'restart', remotePath: '/app' } }),
+      /devImage: \(none: the original image\)\n {2}run: \(none: the container's own command\)\n {2}after each sync into \/app: restart/,
+    );
   });
 });
 
 describe('leases', () => {
   it('writes MicroTime and expires after the duration plus grace', () => {
     assert.match(microTime(new Date('2026-01-01T00:00:00.123Z')), /^2026-01-01T00:00:00\.123000Z$/);
-    const lease = { metadata: { name: 'l' }, spec: { renewTime: '2026-01-01T00:00:00.000000Z', leaseDurationSeconds: 30 } };
+    const lease = {
+      metadata: { name: 'l' },
+      spec: { renewTime: '2026-01-01T00:00:00.000000Z', leaseDurationSeconds: 30 },
+    };
     assert.ok(!leaseExpired(lease, new Date('2026-01-01T00:00:34Z')));
     assert.ok(leaseExpired(lease, new Date('2026-01-01T00:00:36Z')));
     assert.ok(leaseExpired(undefined, new Date()));

@@ -2,7 +2,13 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { defaultSessionName, identityName, leaseName, sessionNameProblem } from '../../../src/core/session/names';
-import { cliInstance, instanceProblem, newEditorInstance, participantId, participantUser } from '../../../src/core/session/participant';
+import {
+  cliInstance,
+  instanceProblem,
+  newEditorInstance,
+  participantId,
+  participantUser,
+} from '../../../src/core/session/participant';
 
 const dnsLabel = /^[a-z]([-a-z0-9]*[a-z0-9])?$/;
 const labelValue = /^(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?$/;
@@ -12,12 +18,19 @@ describe('participants', () => {
     const id = participantId('alice@example.com', 'editor-0a1b2c3d');
     assert.equal(id, 'alice@example.com#editor-0a1b2c3d');
     assert.equal(participantUser(id), 'alice@example.com');
-    assert.equal(participantUser('https://issuer.example#alice#cli-1'), 'https://issuer.example#alice', 'the last separator splits');
+    assert.equal(
+      participantUser('https://issuer.example#alice#cli-1'),
+      'https://issuer.example#alice',
+      'the last separator splits',
+    );
     assert.equal(participantUser('dev'), 'dev', 'an id written before instances existed is all user');
   });
 
   it('gets one instance per editor window, and one per machine for the CLI', () => {
-    assert.equal(newEditorInstance(() => Uint8Array.from([1, 2, 3, 255])), 'editor-010203ff');
+    assert.equal(
+      newEditorInstance(() => Uint8Array.from([1, 2, 3, 255])),
+      'editor-010203ff',
+    );
     assert.notEqual(newEditorInstance(), newEditorInstance());
     assert.equal(cliInstance('laptop-a'), cliInstance('laptop-a'));
     assert.notEqual(cliInstance('laptop-a'), cliInstance('laptop-b'));
@@ -29,7 +42,14 @@ describe('participants', () => {
 });
 
 describe('names made from identities', () => {
-  const alike = ['alice-smith', 'Alice.Smith', 'alice_smith', 'system:serviceaccount:ci:alice-smith', 'alice-smith#editor-1', 'alice-smith#editor-2'];
+  const alike = [
+    'alice-smith',
+    'Alice.Smith',
+    'alice_smith',
+    'system:serviceaccount:ci:alice-smith',
+    'alice-smith#editor-1',
+    'alice-smith#editor-2',
+  ];
 
   it('are DNS labels and label values with a readable prefix, the same every time', () => {
     for (const id of [...alike, '42', '', '---', 'ünïcødé@example.com', 'x'.repeat(300)]) {
@@ -59,7 +79,13 @@ describe('names made from identities', () => {
   it('make default session names per user, valid, and apart for users whose names read alike', () => {
     assert.match(defaultSessionName('alice', 'ratings'), /^alice-[0-9a-f]{4}-ratings$/);
     assert.notEqual(defaultSessionName('alice.smith', 'ratings'), defaultSessionName('alice-smith', 'ratings'));
-    for (const user of ['alice', 'Alice.Smith@Corp', '42', 'system:serviceaccount:ci:deployer', 'a-very-long-user-name-indeed']) {
+    for (const user of [
+      'alice',
+      'Alice.Smith@Corp',
+      '42',
+      'system:serviceaccount:ci:deployer',
+      'a-very-long-user-name-indeed',
+    ]) {
       const name = defaultSessionName(user, 'an-even-longer-service-name');
       assert.equal(sessionNameProblem(name), undefined, name);
     }

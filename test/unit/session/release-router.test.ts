@@ -11,7 +11,12 @@ import { releaseRouter } from '../../../src/session/release-router';
 import { routerPodLabels } from '../../../src/core/session/route-contract';
 
 /* eslint-disable @typescript-eslint/no-explicit-any */
-const spec = { namespace: 'shop', service: 'ratings', ports: [{ name: 'http', port: 80, listen: 8080, protocol: 'http' as const }], adminPort: 15021 };
+const spec = {
+  namespace: 'shop',
+  service: 'ratings',
+  ports: [{ name: 'http', port: 80, listen: 8080, protocol: 'http' as const }],
+  adminPort: 15021,
+};
 const createdFor = { 'devlane.dev/created-for': 'ratings' };
 
 /** A namespace in memory; `onRead` may change it when an object is read (another session acting). */
@@ -36,7 +41,14 @@ function cluster(objects: Record<string, any>, onRead: (key: string, n: number) 
   return { api: api as unknown as ObjectApi, deleted, objects };
 }
 const ctx = (api: ObjectApi) => ({ api, logger: nullLogger, signal: AbortSignal.timeout(10_000), report: () => {} });
-const meta = (name: string, extra: any = {}) => ({ name, namespace: 'shop', resourceVersion: '1', uid: `uid-${name}`, annotations: createdFor, ...extra });
+const meta = (name: string, extra: any = {}) => ({
+  name,
+  namespace: 'shop',
+  resourceVersion: '1',
+  uid: `uid-${name}`,
+  annotations: createdFor,
+  ...extra,
+});
 
 function routerObjects(serviceSelector: Record<string, string>) {
   const cm = routerConfigMap(spec);
@@ -46,7 +58,15 @@ function routerObjects(serviceSelector: Record<string, string>) {
     'Deployment/ratings-devlane-router': { metadata: meta('ratings-devlane-router') },
     'PodDisruptionBudget/ratings-devlane-router': { metadata: meta('ratings-devlane-router') },
     'Service/ratings-devlane-origin': { metadata: meta('ratings-devlane-origin') },
-    'Service/ratings': { metadata: { name: 'ratings', namespace: 'shop', resourceVersion: '1', annotations: { 'devlane.dev/original-selector': '{"app":"ratings"}' } }, spec: { selector: serviceSelector } },
+    'Service/ratings': {
+      metadata: {
+        name: 'ratings',
+        namespace: 'shop',
+        resourceVersion: '1',
+        annotations: { 'devlane.dev/original-selector': '{"app":"ratings"}' },
+      },
+      spec: { selector: serviceSelector },
+    },
   };
 }
 
@@ -55,7 +75,12 @@ describe('releasing a router', () => {
     const c = cluster(routerObjects(routerPodLabels('ratings')));
     await releaseRouter(ctx(c.api), 'shop', 'ratings');
     assert.deepEqual(c.objects['Service/ratings'].spec.selector, { app: 'ratings' });
-    assert.deepEqual(c.deleted.sort(), ['ConfigMap/ratings-devlane-router', 'Deployment/ratings-devlane-router', 'PodDisruptionBudget/ratings-devlane-router', 'Service/ratings-devlane-origin']);
+    assert.deepEqual(c.deleted.sort(), [
+      'ConfigMap/ratings-devlane-router',
+      'Deployment/ratings-devlane-router',
+      'PodDisruptionBudget/ratings-devlane-router',
+      'Service/ratings-devlane-origin',
+    ]);
   });
 
   it('leaves a selector someone pointed elsewhere as it is', async () => {
@@ -69,8 +94,17 @@ describe('releasing a router', () => {
     const c = cluster(objects, (k, n) => {
       // The third read of the config is the one after the drain: by then another session routes through it.
       if (k === 'ConfigMap/ratings-devlane-router' && n === 3) {
-        const withRoute = (addRouterRoute(objects['ConfigMap/ratings-devlane-router'], { session: 'late', routeKey: 'AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA1', devService: 'ratings-dl-late' }) as { object: any }).object;
-        objects['ConfigMap/ratings-devlane-router'] = { ...withRoute, metadata: { ...withRoute.metadata, resourceVersion: '2' } };
+        const withRoute = (
+          addRouterRoute(objects['ConfigMap/ratings-devlane-router'], {
+            session: 'late',
+            routeKey: 'AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA1',
+            devService: 'ratings-dl-late',
+          }) as { object: any }
+        ).object;
+        objects['ConfigMap/ratings-devlane-router'] = {
+          ...withRoute,
+          metadata: { ...withRoute.metadata, resourceVersion: '2' },
+        };
       }
     });
     await releaseRouter(ctx(c.api), 'shop', 'ratings');

@@ -17,11 +17,18 @@ function repoRoot(): string {
   }
 }
 
-const grants = (rules: PolicyRule[]) => new Set(rules.flatMap((r) => r.apiGroups.flatMap((g) => r.resources.flatMap((res) => r.verbs.map((v) => `${g}|${res}|${v}`)))));
+const grants = (rules: PolicyRule[]) =>
+  new Set(
+    rules.flatMap((r) =>
+      r.apiGroups.flatMap((g) => r.resources.flatMap((res) => r.verbs.map((v) => `${g}|${res}|${v}`))),
+    ),
+  );
 
 describe('the shipped Role', () => {
   it('sandbox/demo/manifests/rbac.yaml grants every permission sessions need', () => {
-    const docs = parseAllDocuments(readFileSync(join(repoRoot(), 'sandbox/demo/manifests/rbac.yaml'), 'utf8')).map((d) => d.toJS());
+    const docs = parseAllDocuments(readFileSync(join(repoRoot(), 'sandbox/demo/manifests/rbac.yaml'), 'utf8')).map(
+      (d) => d.toJS(),
+    );
     const role = docs.find((d) => d?.kind === 'ClusterRole' && d.metadata.name === 'devlane-developer');
     assert.ok(role, 'rbac.yaml defines the devlane-developer ClusterRole');
     const shipped = grants(role.rules);

@@ -11,17 +11,35 @@ import { parseAnswer } from '../../../src/session/router-admin';
 import { routerSync } from '../../../src/session/router-sync';
 
 /* eslint-disable @typescript-eslint/no-explicit-any */
-const spec = { namespace: 'shop', service: 'ratings', ports: [{ name: 'http', port: 80, listen: 8080, protocol: 'http' as const }], adminPort: 15021 };
-const route = { session: 's1', routeKey: 'AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA1', devService: 'ratings-dl-s1', devAddress: '10.96.0.7' };
-const readyPod = { metadata: { name: 'ratings-devlane-router-1' }, status: { conditions: [{ type: 'Ready', status: 'True' }] } };
+const spec = {
+  namespace: 'shop',
+  service: 'ratings',
+  ports: [{ name: 'http', port: 80, listen: 8080, protocol: 'http' as const }],
+  adminPort: 15021,
+};
+const route = {
+  session: 's1',
+  routeKey: 'AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA1',
+  devService: 'ratings-dl-s1',
+  devAddress: '10.96.0.7',
+};
+const readyPod = {
+  metadata: { name: 'ratings-devlane-router-1' },
+  status: { conditions: [{ type: 'Ready', status: 'True' }] },
+};
 
 /** How the push of the config ends: installed (exit 0), nginx refused it (exit 4), or the stream was cut. */
 type PushEnd = ExecStreamEnd & { stderr?: string };
 const installed: PushEnd = { exitCode: 0 };
-const streamCut: PushEnd = { error: new ClusterError('unreachable', 'the exec stream closed before the process ended', 'Try again.') };
+const streamCut: PushEnd = {
+  error: new ClusterError('unreachable', 'the exec stream closed before the process ended', 'Try again.'),
+};
 
 /** A router pod whose exec answers come from `answer` (the command decides which), and whose pushes end with `pushEnd`. */
-function api(answer: (command: string) => ExecResult, pushEnd: PushEnd = installed): { api: ObjectApi; commands: string[]; pushed: string[] } {
+function api(
+  answer: (command: string) => ExecResult,
+  pushEnd: PushEnd = installed,
+): { api: ObjectApi; commands: string[]; pushed: string[] } {
   const commands: string[] = [];
   const pushed: string[] = [];
   const fake = {
@@ -53,7 +71,11 @@ function api(answer: (command: string) => ExecResult, pushEnd: PushEnd = install
   return { api: fake as unknown as ObjectApi, commands, pushed };
 }
 const ctx = (a: ObjectApi) => ({ api: a, logger: nullLogger, signal: AbortSignal.timeout(10_000), report: () => {} });
-const served = (generation: number) => ({ exitCode: 0, stdout: `HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\n\r\ngeneration ${generation} 0123456789abcdef\n`, stderr: '' });
+const served = (generation: number) => ({
+  exitCode: 0,
+  stdout: `HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\n\r\ngeneration ${generation} 0123456789abcdef\n`,
+  stderr: '',
+});
 const cut = { exitCode: 0, stdout: '', stderr: '' };
 
 describe('confirming a router reload', () => {
@@ -62,19 +84,28 @@ describe('confirming a router reload', () => {
   it('counts a change as one more generation, served on the admin port', () => {
     assert.equal(cm.data.generation, '2');
     assert.match(cm.data['nginx.conf'], /# generation: 2\n/);
-    assert.match(cm.data['nginx.conf'], /location = \/\.devlane\/routes \{ return 200 "generation 2 [0-9a-f]{16}\\n"; \}/);
+    assert.match(
+      cm.data['nginx.conf'],
+      /location = \/\.devlane\/routes \{ return 200 "generation 2 [0-9a-f]{16}\\n"; \}/,
+    );
   });
 
   it('pushes the config of the ConfigMap into the pod, and is live once the pod serves the new generation', async () => {
     const fake = api((c) => (c.includes('/.devlane/routes') ? served(2) : cut));
     await routerSync(ctx(fake.api), 'shop', cm, { confirmWaitMs: 200 });
     assert.deepEqual(fake.pushed, [cm.data['nginx.conf']]);
-    assert.ok(fake.commands.some((c) => c.includes('/.devlane/routes')), 'the admin port was read');
+    assert.ok(
+      fake.commands.some((c) => c.includes('/.devlane/routes')),
+      'the admin port was read',
+    );
   });
 
   it('fails, saying the outcome is unknown, when the push was cut and the old generation is still served', async () => {
     const fake = api((c) => (c.includes('/.devlane/routes') ? served(1) : cut), streamCut);
-    await assert.rejects(routerSync(ctx(fake.api), 'shop', cm, { confirmWaitMs: 200 }), /did not confirm the new routes \(generation 2; it serves 1\); the exec stream closed[\s\S]*unknown/);
+    await assert.rejects(
+      routerSync(ctx(fake.api), 'shop', cm, { confirmWaitMs: 200 }),
+      /did not confirm the new routes \(generation 2; it serves 1\); the exec stream closed[\s\S]*unknown/,
+    );
   });
 
   it('is live when the push was cut but the pod installed the config anyway (its own loop, from the mounted file)', async () => {
@@ -83,8 +114,14 @@ describe('confirming a router reload', () => {
   });
 
   it('fails at once, keeping the old routes, when nginx refuses the config, and says what nginx said', async () => {
-    const fake = api((c) => (c.includes('/.devlane/routes') ? served(1) : cut), { exitCode: 4, stderr: 'nginx: [emerg] unknown directive "bogus"' });
-    await assert.rejects(routerSync(ctx(fake.api), 'shop', cm), /kept its old routes \(generation 2 not installed\): nginx refused the new config: nginx: \[emerg\] unknown directive "bogus"/);
+    const fake = api((c) => (c.includes('/.devlane/routes') ? served(1) : cut), {
+      exitCode: 4,
+      stderr: 'nginx: [emerg] unknown directive "bogus"',
+    });
+    await assert.rejects(
+      routerSync(ctx(fake.api), 'shop', cm),
+      /kept its old routes \(generation 2 not installed\): nginx refused the new config: nginx: \[emerg\] unknown directive "bogus"/,
+    );
     assert.ok(!fake.commands.some((c) => c.includes('/.devlane/routes')), 'no wait for a generation that cannot come');
   });
 
@@ -94,7 +131,11 @@ describe('confirming a router reload', () => {
   });
 
   it('reads curl and busybox wget answers alike', () => {
-    assert.deepEqual(parseAnswer('HTTP/1.1 200 OK\r\nX-A: 1\r\n\r\nbody\n'), { status: 200, headers: { 'x-a': '1' }, body: 'body\n' });
+    assert.deepEqual(parseAnswer('HTTP/1.1 200 OK\r\nX-A: 1\r\n\r\nbody\n'), {
+      status: 200,
+      headers: { 'x-a': '1' },
+      body: 'body\n',
+    });
     const wget = parseAnswer('  HTTP/1.1 502 Bad Gateway\n  x-devlane-origin-connect: -\ngeneration 3 abc\n');
     assert.equal(wget?.status, 502);
     assert.equal(wget?.headers['x-devlane-origin-connect'], '-');

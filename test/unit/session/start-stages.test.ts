@@ -26,7 +26,18 @@ describe('start stages', () => {
   });
 
   it('sums a finished start’s phases into its stages, and says nothing for one that did not reach the route', () => {
-    assert.equal(stageSummary({ plan: 120, preflight: 180, confirm: 2_000, dryRun: 300, record: 50, copyReady: 3_050, routeLive: 1_730 }), 'checks 2.6 s · copy 3.1 s · route 1.7 s');
+    assert.equal(
+      stageSummary({
+        plan: 120,
+        preflight: 180,
+        confirm: 2_000,
+        dryRun: 300,
+        record: 50,
+        copyReady: 3_050,
+        routeLive: 1_730,
+      }),
+      'checks 2.6 s · copy 3.1 s · route 1.7 s',
+    );
     assert.equal(stageSummary({ plan: 120, preflight: 180 }), undefined);
   });
 });

@@ -13,12 +13,18 @@ function api(o: { istio: boolean; labels?: Record<string, string> }): ObjectApi 
   return { serves: async () => o.istio, get: async () => ns } as unknown as ObjectApi;
 }
 const signal = new AbortController().signal;
-const meshed = { ...pod('web-1'), metadata: { ...pod('web-1').metadata, annotations: { 'sidecar.istio.io/status': '{"containers":["istio-proxy"]}' } } };
+const meshed = {
+  ...pod('web-1'),
+  metadata: { ...pod('web-1').metadata, annotations: { 'sidecar.istio.io/status': '{"containers":["istio-proxy"]}' } },
+};
 const injected = { 'istio-injection': 'enabled' };
 
 describe('choosing a routing strategy', () => {
   it('takes Istio when the pods have sidecars', async () => {
-    assert.equal((await chooseStrategy(api({ istio: true, labels: injected }), 'shop', [meshed], undefined, signal)).strategy, 'istio');
+    assert.equal(
+      (await chooseStrategy(api({ istio: true, labels: injected }), 'shop', [meshed], undefined, signal)).strategy,
+      'istio',
+    );
   });
   it('takes the router when the namespace is labelled for injection but its pods have no sidecar, and says why', async () => {
     const c = await chooseStrategy(api({ istio: true, labels: injected }), 'shop', [pod('web-1')], undefined, signal);
@@ -26,11 +32,20 @@ describe('choosing a routing strategy', () => {
     assert.match(c.reason, /labelled for Istio injection, but its pods have no sidecar/);
   });
   it('trusts the label while there are no pods to look at', async () => {
-    assert.equal((await chooseStrategy(api({ istio: true, labels: injected }), 'shop', [], undefined, signal)).strategy, 'istio');
+    assert.equal(
+      (await chooseStrategy(api({ istio: true, labels: injected }), 'shop', [], undefined, signal)).strategy,
+      'istio',
+    );
   });
   it('takes the router where Istio is not served or the namespace is not in the mesh', async () => {
-    assert.equal((await chooseStrategy(api({ istio: false, labels: injected }), 'shop', [meshed], undefined, signal)).strategy, 'router');
-    assert.equal((await chooseStrategy(api({ istio: true }), 'shop', [pod('web-1')], undefined, signal)).strategy, 'router');
+    assert.equal(
+      (await chooseStrategy(api({ istio: false, labels: injected }), 'shop', [meshed], undefined, signal)).strategy,
+      'router',
+    );
+    assert.equal(
+      (await chooseStrategy(api({ istio: true }), 'shop', [pod('web-1')], undefined, signal)).strategy,
+      'router',
+    );
   });
   it('says a strategy was asked for in words that fit the CLI (--strategy) and the editor (the setting) alike', async () => {
     const c = await chooseStrategy(api({ istio: true }), 'shop', [pod('web-1')], 'istio', signal);

@@ -9,7 +9,14 @@ const ref = { context: 'dev', namespace: 'shop', session: 'alice-ratings' };
 
 function heartbeat() {
   const lose = new Emitter<Error>();
-  const hb = { disposed: false, dispose() { hb.disposed = true; }, onDidLose: lose.event, lose };
+  const hb = {
+    disposed: false,
+    dispose() {
+      hb.disposed = true;
+    },
+    onDidLose: lose.event,
+    lose,
+  };
   return hb;
 }
 
@@ -58,11 +65,16 @@ describe('join links', () => {
     const link = joinLink({ context: 'team cluster', namespace: 'shop', session: 'alice-ratings' }, 'devlane.devlane');
     assert.equal(link, 'vscode://devlane.devlane/join?context=team+cluster&namespace=shop&session=alice-ratings');
     const url = new URL(link);
-    assert.deepEqual(parseJoinLink(url.pathname, url.search.slice(1)), { ref: { context: 'team cluster', namespace: 'shop', session: 'alice-ratings' } });
+    assert.deepEqual(parseJoinLink(url.pathname, url.search.slice(1)), {
+      ref: { context: 'team cluster', namespace: 'shop', session: 'alice-ratings' },
+    });
   });
 
   it('refuse links that do not name a valid session', () => {
-    assert.deepEqual(parseJoinLink('/join', 'context=dev&namespace=shop&session=Bad_Name'), { problem: 'The link names no valid session: "Bad_Name" must be lower-case letters, digits and "-", start with a letter and end with a letter or digit' });
+    assert.deepEqual(parseJoinLink('/join', 'context=dev&namespace=shop&session=Bad_Name'), {
+      problem:
+        'The link names no valid session: "Bad_Name" must be lower-case letters, digits and "-", start with a letter and end with a letter or digit',
+    });
     assert.match((parseJoinLink('/other', 'context=dev') as { problem: string }).problem, /start with \/join/);
     assert.match((parseJoinLink('/join', 'namespace=shop&session=a') as { problem: string }).problem, /no context/);
   });
@@ -72,7 +84,14 @@ describe('join links', () => {
     const q = joinQuestion(ref, 'namespace "payments-prod" matches "*prod*" (devlane.productionNamespaces)');
     assert.equal(q.warning, true);
     assert.equal(q.message, 'Join session alice-ratings in kind-dev / payments-prod? This looks like production.');
-    assert.match(q.detail, /^namespace "payments-prod" matches "\*prod\*" \(devlane\.productionNamespaces\)\.\n\nThe link came from outside the editor: join only if you expected it\./);
-    assert.deepEqual(joinQuestion({ ...ref, namespace: 'shop' }, undefined), { warning: false, message: 'Join session alice-ratings in kind-dev / shop?', detail: 'You become a participant: you get its route key, and can take over services in it.' });
+    assert.match(
+      q.detail,
+      /^namespace "payments-prod" matches "\*prod\*" \(devlane\.productionNamespaces\)\.\n\nThe link came from outside the editor: join only if you expected it\./,
+    );
+    assert.deepEqual(joinQuestion({ ...ref, namespace: 'shop' }, undefined), {
+      warning: false,
+      message: 'Join session alice-ratings in kind-dev / shop?',
+      detail: 'You become a participant: you get its route key, and can take over services in it.',
+    });
   });
 });

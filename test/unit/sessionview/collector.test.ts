@@ -7,8 +7,16 @@ import type { ParticipantView, SessionView } from '../../../src/sessionview/sess
 
 function view(name: string, participants: ParticipantView[], namespace = 'shop'): SessionView {
   return {
-    context: 'kind-dev', namespace, session: name, routeKey: 'k', createdBy: participants[0]?.name ?? 'x', createdAt: '2026-11-22T00:00:00Z',
-    participants, services: [], orphaned: participants.every((p) => !p.alive), mine: participants.some((p) => p.me),
+    context: 'kind-dev',
+    namespace,
+    session: name,
+    routeKey: 'k',
+    createdBy: participants[0]?.name ?? 'x',
+    createdAt: '2026-11-22T00:00:00Z',
+    participants,
+    services: [],
+    orphaned: participants.every((p) => !p.alive),
+    mine: participants.some((p) => p.me),
   };
 }
 
@@ -18,22 +26,47 @@ function setup(views: SessionView[], production?: Pick<CollectorOptions, 'produc
   const calls: string[] = [];
   let clock = 0;
   const logs: string[] = [];
-  const logger: Logger = { ...nullLogger, info: (m: string) => logs.push(m), warn: (m: string) => logs.push(`WARN ${m}`) };
+  const logger: Logger = {
+    ...nullLogger,
+    info: (m: string) => logs.push(m),
+    warn: (m: string) => logs.push(`WARN ${m}`),
+  };
   const collector = new OrphanCollector(
     { onDidChange: changed.event, sessions: () => current },
-    (context, namespace) => ({ gc: async (_signal, opts) => (calls.push(`${context}/${namespace}${opts?.confirmed ? ' (confirmed)' : ''}`), [`stopped session in ${namespace}`]) }),
+    (context, namespace) => ({
+      gc: async (_signal, opts) => (
+        calls.push(`${context}/${namespace}${opts?.confirmed ? ' (confirmed)' : ''}`),
+        [`stopped session in ${namespace}`]
+      ),
+    }),
     logger,
     { minIntervalMs: 60_000, now: () => clock, ...production },
   );
-  return { collector, calls, logs, set: (v: SessionView[]) => ((current = v), changed.fire()), tick: (ms: number) => (clock += ms) };
+  return {
+    collector,
+    calls,
+    logs,
+    set: (v: SessionView[]) => ((current = v), changed.fire()),
+    tick: (ms: number) => (clock += ms),
+  };
 }
 
 describe('OrphanCollector', () => {
   it('collects a namespace once a participant other than me has an expired Lease, and logs what was done', async () => {
-    const t = setup([view('alice-ratings', [{ name: 'alice', alive: true, me: true }, { name: 'bob', alive: true, me: false }])]);
+    const t = setup([
+      view('alice-ratings', [
+        { name: 'alice', alive: true, me: true },
+        { name: 'bob', alive: true, me: false },
+      ]),
+    ]);
     await t.collector.idle();
     assert.deepEqual(t.calls, [], 'nothing expired: nothing to do');
-    t.set([view('alice-ratings', [{ name: 'alice', alive: true, me: true }, { name: 'bob', alive: false, me: false }])]);
+    t.set([
+      view('alice-ratings', [
+        { name: 'alice', alive: true, me: true },
+        { name: 'bob', alive: false, me: false },
+      ]),
+    ]);
     await t.collector.idle();
     assert.deepEqual(t.calls, ['kind-dev/shop']);
     assert.deepEqual(t.logs, ['Collected in kind-dev / shop: stopped session in shop']);
@@ -41,7 +74,12 @@ describe('OrphanCollector', () => {
   });
 
   it('never collects for this window itself: its own heartbeat renews its Lease', async () => {
-    const t = setup([view('alice-ratings', [{ name: 'alice', alive: false, me: true }, { name: 'bob', alive: true, me: false }])]);
+    const t = setup([
+      view('alice-ratings', [
+        { name: 'alice', alive: false, me: true },
+        { name: 'bob', alive: true, me: false },
+      ]),
+    ]);
     await t.collector.idle();
     assert.deepEqual(t.calls, []);
     t.collector.dispose();

@@ -6,7 +6,15 @@ import { recordObject, type SessionState } from '../../../src/core/session/recor
 export const now = new Date('2030-01-01T12:00:00Z');
 export const ago = (s: number) => new Date(now.getTime() - s * 1000).toISOString();
 
-export function record(name: string, o: { createdBy?: string; createdAgo?: number; participants?: string[]; services?: { service: string; owner: string; state?: 'starting' | 'live' }[] } = {}): ConfigMapObject {
+export function record(
+  name: string,
+  o: {
+    createdBy?: string;
+    createdAgo?: number;
+    participants?: string[];
+    services?: { service: string; owner: string; state?: 'starting' | 'live' }[];
+  } = {},
+): ConfigMapObject {
   const createdBy = o.createdBy ?? 'alice';
   const state: SessionState = {
     name,
@@ -15,7 +23,15 @@ export function record(name: string, o: { createdBy?: string; createdAgo?: numbe
     createdAt: ago(o.createdAgo ?? 600),
     createdBy,
     participants: (o.participants ?? [createdBy]).map((p) => ({ name: p, joinedAt: ago(o.createdAgo ?? 600) })),
-    services: (o.services ?? []).map((s) => ({ service: s.service, owner: s.owner, workload: `Deployment/${s.service}`, devService: devWorkloadName(s.service, name), strategy: 'router', state: s.state ?? 'live', undo: [] })),
+    services: (o.services ?? []).map((s) => ({
+      service: s.service,
+      owner: s.owner,
+      workload: `Deployment/${s.service}`,
+      devService: devWorkloadName(s.service, name),
+      strategy: 'router',
+      state: s.state ?? 'live',
+      undo: [],
+    })),
   };
   const cm = recordObject(state);
   return { ...cm, metadata: { ...cm.metadata, uid: `uid-${name}`, resourceVersion: '1' } };
@@ -31,8 +47,13 @@ export function lease(session: string, participant: string, renewedAgo: number):
 }
 
 export function copy(service: string, session: string, ready: boolean): Workload {
-  return { kind: 'Deployment', metadata: { name: devWorkloadName(service, session), namespace: 'shop' }, status: { replicas: 1, readyReplicas: ready ? 1 : 0 } };
+  return {
+    kind: 'Deployment',
+    metadata: { name: devWorkloadName(service, session), namespace: 'shop' },
+    status: { replicas: 1, readyReplicas: ready ? 1 : 0 },
+  };
 }
 
 /** Stands in for the Lease observer: in these fixtures a Lease has stood still, as seen here, since its renewTime. */
-export const stoodStill = (_name: string, l: LeaseResource | undefined): boolean => !l || now.getTime() - Date.parse(l.spec?.renewTime ?? '') > 35_000;
+export const stoodStill = (_name: string, l: LeaseResource | undefined): boolean =>
+  !l || now.getTime() - Date.parse(l.spec?.renewTime ?? '') > 35_000;

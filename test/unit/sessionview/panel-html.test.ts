@@ -14,7 +14,12 @@ describe('session panel HTML', () => {
     const csp = /<meta http-equiv="Content-Security-Policy" content="([^"]+)">/.exec(html)?.[1];
     assert.ok(csp, 'a CSP meta element');
     assert.equal(csp, contentSecurityPolicy(cspSource, nonce));
-    const directives = Object.fromEntries(csp.split(';').map((d) => d.trim().split(/\s+/)).map(([k, ...v]) => [k, v]));
+    const directives = Object.fromEntries(
+      csp
+        .split(';')
+        .map((d) => d.trim().split(/\s+/))
+        .map(([k, ...v]) => [k, v]),
+    );
     assert.deepEqual(directives['default-src'], ["'none'"]);
     assert.deepEqual(directives['script-src'], [`'nonce-${nonce}'`]);
     assert.deepEqual(directives['style-src'], [cspSource, `'nonce-${nonce}'`]);
@@ -29,7 +34,11 @@ describe('session panel HTML', () => {
     assert.equal(scripts.length, 1);
     for (const attrs of scripts) {
       assert.match(attrs, new RegExp(`nonce="${nonce.replace(/[+/=]/g, '\\$&')}"`));
-      assert.match(attrs, new RegExp(`src="${scriptUri.replace(/[.+]/g, '\\$&')}"`), 'the script is our bundle, not inline code');
+      assert.match(
+        attrs,
+        new RegExp(`src="${scriptUri.replace(/[.+]/g, '\\$&')}"`),
+        'the script is our bundle, not inline code',
+      );
     }
     const inline = [...html.matchAll(/<script\b[^>]*>([\s\S]*?)<\/script>/g)].map((m) => m[1].trim());
     assert.deepEqual(inline, [''], 'no inline script body');

@@ -24,7 +24,9 @@ describe('routed proxy', () => {
       res.end(JSON.stringify({ path: req.url, headers: req.headers }));
     });
     const wss = new WebSocketServer({ server: upstream });
-    wss.on('connection', (ws, req) => ws.send(JSON.stringify({ route: req.headers['x-devlane-route'], baggage: req.headers.baggage })));
+    wss.on('connection', (ws, req) =>
+      ws.send(JSON.stringify({ route: req.headers['x-devlane-route'], baggage: req.headers.baggage })),
+    );
     await new Promise<void>((r) => upstream.listen(0, '127.0.0.1', r));
     port = (upstream.address() as AddressInfo).port;
   });
@@ -32,29 +34,60 @@ describe('routed proxy', () => {
 
   const pods: Record<string, string> = { ratings: 'ratings-abc', 'ratings-dl-s': 'ratings-dl-s-xyz' };
   const objects = {
-    get: async (_t: unknown, _ns: string, name: string) => ({ metadata: { name }, spec: { selector: { app: name }, ports: [{ port: 80, targetPort: 'http' }] } }),
-    list: async (_t: unknown, _ns: string, o: { labelSelector: string }) => [{ metadata: { name: pods[o.labelSelector.split('=')[1]] }, spec: { containers: [{ name: 'app', ports: [{ name: 'http', containerPort: 8080 }] }] }, status: { phase: 'Running', conditions: [{ type: 'Ready', status: 'True' }] } }],
+    get: async (_t: unknown, _ns: string, name: string) => ({
+      metadata: { name },
+      spec: { selector: { app: name }, ports: [{ port: 80, targetPort: 'http' }] },
+    }),
+    list: async (_t: unknown, _ns: string, o: { labelSelector: string }) => [
+      {
+        metadata: { name: pods[o.labelSelector.split('=')[1]] },
+        spec: { containers: [{ name: 'app', ports: [{ name: 'http', containerPort: 8080 }] }] },
+        status: { phase: 'Running', conditions: [{ type: 'Ready', status: 'True' }] },
+      },
+    ],
   } as unknown as ObjectApi;
   const cluster = {
     objects,
     portForward: async (req: PortForwardRequest): Promise<PortForwardHandle> => {
       forwards.push(req);
-      return { ...req, localPort: port, address: '127.0.0.1', onDidClose: new Emitter<Error | undefined>().event, dispose() {} } as PortForwardHandle;
+      return {
+        ...req,
+        localPort: port,
+        address: '127.0.0.1',
+        onDidClose: new Emitter<Error | undefined>().event,
+        dispose() {},
+      } as PortForwardHandle;
     },
   };
 
   it('adds the route header and merges the baggage on every request, on 127.0.0.1 only', async () => {
     let dev: string | undefined;
-    const proxy = await RoutedProxy.start({ cluster, namespace: 'shop', service: 'ratings', routeKey: key, devService: () => dev, logger: nullLogger });
+    const proxy = await RoutedProxy.start({
+      cluster,
+      namespace: 'shop',
+      service: 'ratings',
+      routeKey: key,
+      devService: () => dev,
+      logger: nullLogger,
+    });
     try {
       assert.match(proxy.url, /^http:\/\/127\.0\.0\.1:\d+\/$/);
-      const r = await fetch(`${proxy.url}ratings/p-1?x=1`, { headers: { baggage: 'team=shop, devlane=stale', 'x-devlane-route': 'forged' } });
+      const r = await fetch(`${proxy.url}ratings/p-1?x=1`, {
+        headers: { baggage: 'team=shop, devlane=stale', 'x-devlane-route': 'forged' },
+      });
       const body = (await r.json()) as { path: string; headers: Record<string, string> };
       assert.equal(body.path, '/ratings/p-1?x=1');
       assert.equal(body.headers['x-devlane-route'], key);
       assert.equal(body.headers.baggage, `team=shop,devlane=${key}`);
       assert.equal(body.headers.host, 'ratings');
-      assert.deepEqual(forwards.at(-1), { namespace: 'shop', pod: 'ratings-abc', remotePort: 8080, localPort: 0, address: '127.0.0.1', retryRefusedMs: restartWaitMs });
+      assert.deepEqual(forwards.at(-1), {
+        namespace: 'shop',
+        pod: 'ratings-abc',
+        remotePort: 8080,
+        localPort: 0,
+        address: '127.0.0.1',
+        retryRefusedMs: restartWaitMs,
+      });
 
       // Once the session holds the Service, the first hop goes to its copy.
       dev = 'ratings-dl-s';
@@ -66,7 +99,13 @@ describe('routed proxy', () => {
   });
 
   it('passes WebSocket upgrades through with the route on them', async () => {
-    const proxy = await RoutedProxy.start({ cluster, namespace: 'shop', service: 'ratings', routeKey: key, logger: nullLogger });
+    const proxy = await RoutedProxy.start({
+      cluster,
+      namespace: 'shop',
+      service: 'ratings',
+      routeKey: key,
+      logger: nullLogger,
+    });
     try {
       const ws = new WebSocket(proxy.url.replace('http', 'ws') + 'live');
       const msg = await new Promise<string>((resolve, reject) => {
@@ -81,7 +120,13 @@ describe('routed proxy', () => {
   });
 
   it('refuses requests for another Host, and browser requests from other sites, WebSockets included', async () => {
-    const proxy = await RoutedProxy.start({ cluster, namespace: 'shop', service: 'ratings', routeKey: key, logger: nullLogger });
+    const proxy = await RoutedProxy.start({
+      cluster,
+      namespace: 'shop',
+      service: 'ratings',
+      routeKey: key,
+      logger: nullLogger,
+    });
     const proxyPort = Number(new URL(proxy.url).port);
     const get = (headers: Record<string, string>) =>
       new Promise<{ status: number; body: string }>((resolve, reject) => {
@@ -103,8 +148,15 @@ describe('routed proxy', () => {
     try {
       const rebound = await get({ host: `attacker.example:${proxyPort}` });
       assert.equal(rebound.status, 403);
-      assert.match(rebound.body, /refused a request for Host "attacker\.example:\d+": it answers only requests for this machine's loopback \(127\.0\.0\.1:\d+ or localhost:\d+\)/);
-      assert.equal((await get({ host: 'localhost.attacker.example' })).status, 403, 'a name that merely starts like localhost');
+      assert.match(
+        rebound.body,
+        /refused a request for Host "attacker\.example:\d+": it answers only requests for this machine's loopback \(127\.0\.0\.1:\d+ or localhost:\d+\)/,
+      );
+      assert.equal(
+        (await get({ host: 'localhost.attacker.example' })).status,
+        403,
+        'a name that merely starts like localhost',
+      );
 
       const crossSite = await get({ host: `127.0.0.1:${proxyPort}`, origin: 'https://evil.example' });
       assert.equal(crossSite.status, 403);
@@ -114,8 +166,16 @@ describe('routed proxy', () => {
       assert.equal(forwards.length, forwardsBefore, 'nothing refused reached the cluster');
 
       // An editor that forwards the port (Remote-SSH, code-server's /proxy/PORT/) serves it on a loopback port of its own.
-      assert.equal((await get({ host: '127.0.0.1:8080', origin: 'http://127.0.0.1:8080' })).status, 200, 'a loopback host on a forwarded port');
-      const own = await get({ host: `localhost:${proxyPort}`, origin: `http://localhost:${proxyPort}`, 'sec-fetch-site': 'same-origin' });
+      assert.equal(
+        (await get({ host: '127.0.0.1:8080', origin: 'http://127.0.0.1:8080' })).status,
+        200,
+        'a loopback host on a forwarded port',
+      );
+      const own = await get({
+        host: `localhost:${proxyPort}`,
+        origin: `http://localhost:${proxyPort}`,
+        'sec-fetch-site': 'same-origin',
+      });
       assert.equal(own.status, 200, own.body);
       assert.equal(JSON.parse(own.body).headers['x-devlane-route'], key);
       assert.match(await openSocket(`http://127.0.0.1:${proxyPort}`), /^message .*"route":"k3y-/);

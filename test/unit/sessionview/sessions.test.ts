@@ -17,38 +17,71 @@ function withText(cm: ConfigMapObject, edit: (state: any) => void): ConfigMapObj
   return { ...cm, data: { 'session.json': JSON.stringify(state) } };
 }
 
-const inputs = (o: Partial<Parameters<typeof sessionViews>[0]> = {}) => ({ context: 'dev', namespace: 'shop', me: 'alice', records: [], leases: [], deployments: [], now, expired: stoodStill, ...o });
+const inputs = (o: Partial<Parameters<typeof sessionViews>[0]> = {}) => ({
+  context: 'dev',
+  namespace: 'shop',
+  me: 'alice',
+  records: [],
+  leases: [],
+  deployments: [],
+  now,
+  expired: stoodStill,
+  ...o,
+});
 
 describe('sessions of a namespace', () => {
   it('shows owner, participants, services with their holders, and age', () => {
-    const views = sessionViews(inputs({
-      records: [record('checkout', { createdBy: 'bob', participants: ['bob', 'alice'], services: [{ service: 'ratings', owner: 'bob' }, { service: 'catalog', owner: 'alice' }] })],
-      leases: [lease('checkout', 'bob', 3), lease('checkout', 'alice', 2)],
-      deployments: [copy('ratings', 'checkout', true), copy('catalog', 'checkout', false)],
-    }));
+    const views = sessionViews(
+      inputs({
+        records: [
+          record('checkout', {
+            createdBy: 'bob',
+            participants: ['bob', 'alice'],
+            services: [
+              { service: 'ratings', owner: 'bob' },
+              { service: 'catalog', owner: 'alice' },
+            ],
+          }),
+        ],
+        leases: [lease('checkout', 'bob', 3), lease('checkout', 'alice', 2)],
+        deployments: [copy('ratings', 'checkout', true), copy('catalog', 'checkout', false)],
+      }),
+    );
     const [row] = rootRows({ phase: 'synced', where: { context: 'dev', namespace: 'shop' } }, views, now);
     assert.equal(row.label, 'checkout');
     assert.equal(row.description, 'by bob · 2 participants · 10m · joined');
     assert.equal(row.contextValue, treeItemContexts.sessionMine);
     const children = childRows(views[0]);
-    assert.deepEqual(children.map((c) => `${c.label}: ${c.description}`), [
-      'ratings: taken over by bob · copy Ready · router',
-      'catalog: taken over by alice · copy not Ready · router',
-      'bob: active',
-      'alice: you · active',
-    ]);
+    assert.deepEqual(
+      children.map((c) => `${c.label}: ${c.description}`),
+      [
+        'ratings: taken over by bob · copy Ready · router',
+        'catalog: taken over by alice · copy not Ready · router',
+        'bob: active',
+        'alice: you · active',
+      ],
+    );
   });
 
   it('shows a session whose every Lease expired as orphaned, with Clean Up', () => {
-    const views = sessionViews(inputs({ me: 'carol', records: [record('old', { createdBy: 'bob', services: [{ service: 'web', owner: 'bob' }] })], leases: [lease('old', 'bob', 120)] }));
+    const views = sessionViews(
+      inputs({
+        me: 'carol',
+        records: [record('old', { createdBy: 'bob', services: [{ service: 'web', owner: 'bob' }] })],
+        leases: [lease('old', 'bob', 120)],
+      }),
+    );
     const [row] = rootRows({ phase: 'synced', where: { context: 'dev', namespace: 'shop' } }, views, now);
     assert.equal(row.contextValue, treeItemContexts.sessionOrphaned);
     assert.match(row.description!, /^orphaned · by bob/);
     assert.match(row.tooltip!, /Clean Up/);
-    assert.deepEqual(childRows(views[0]).map((c) => `${c.label}: ${c.description}`), ['web: taken over by bob · live · router', 'bob: Lease expired']);
+    assert.deepEqual(
+      childRows(views[0]).map((c) => `${c.label}: ${c.description}`),
+      ['web: taken over by bob · live · router', 'bob: Lease expired'],
+    );
   });
 
-  it('does not call a session orphaned while it is still settling, nor a colleague\'s live one mine', () => {
+  it("does not call a session orphaned while it is still settling, nor a colleague's live one mine", () => {
     const views = sessionViews(inputs({ records: [record('fresh', { createdBy: 'bob', createdAgo: 2 })], leases: [] }));
     assert.equal(views[0].orphaned, false);
     const [row] = rootRows({ phase: 'synced', where: { context: 'dev', namespace: 'shop' } }, views, now);
@@ -58,13 +91,19 @@ describe('sessions of a namespace', () => {
   it('says when it is listing, failing, or has nothing to show', () => {
     const where = { context: 'dev', namespace: 'shop' };
     assert.equal(rootRows({ phase: 'starting', where }, [], now)[0].label, 'Listing sessions in shop…');
-    assert.equal(rootRows({ phase: 'error', where, message: 'forbidden' }, [], now)[0].label, 'Cannot list sessions in shop: forbidden');
+    assert.equal(
+      rootRows({ phase: 'error', where, message: 'forbidden' }, [], now)[0].label,
+      'Cannot list sessions in shop: forbidden',
+    );
     assert.deepEqual(rootRows({ phase: 'synced', where }, [], now), []);
     assert.equal(viewDescription({ phase: 'synced', where }), 'dev / shop');
   });
 
   it('formats ages', () => {
-    assert.deepEqual(['2030-01-01T11:59:15Z', '2030-01-01T11:00:00Z', '2029-12-30T12:00:00Z'].map((t) => formatAge(t, now)), ['45s', '1h', '2d']);
+    assert.deepEqual(
+      ['2030-01-01T11:59:15Z', '2030-01-01T11:00:00Z', '2029-12-30T12:00:00Z'].map((t) => formatAge(t, now)),
+      ['45s', '1h', '2d'],
+    );
   });
 });
 
@@ -88,13 +127,24 @@ describe('SessionsWatch', () => {
     assert.deepEqual(watch.sessions(), []);
 
     const before = fired;
-    conn.informer('ConfigMap', 'shop').apply({ upsert: [record('checkout', { createdBy: 'bob', services: [{ service: 'ratings', owner: 'bob' }] })] });
+    conn
+      .informer('ConfigMap', 'shop')
+      .apply({ upsert: [record('checkout', { createdBy: 'bob', services: [{ service: 'ratings', owner: 'bob' }] })] });
     conn.informer('Lease', 'shop').apply({ upsert: [lease('checkout', 'bob', 1)] });
     assert.ok(fired > before);
-    assert.deepEqual(watch.sessions().map((s) => s.session), ['checkout']);
-    assert.equal(watch.takenOverBy({ context: 'dev', kind: 'Service', namespace: 'shop', name: 'ratings' }), 'bob in session checkout');
+    assert.deepEqual(
+      watch.sessions().map((s) => s.session),
+      ['checkout'],
+    );
+    assert.equal(
+      watch.takenOverBy({ context: 'dev', kind: 'Service', namespace: 'shop', name: 'ratings' }),
+      'bob in session checkout',
+    );
     assert.equal(watch.takenOverBy({ context: 'dev', kind: 'Service', namespace: 'shop', name: 'web' }), undefined);
-    assert.equal(watch.takenOverBy({ context: 'dev', kind: 'Service', namespace: 'other', name: 'ratings' }), undefined);
+    assert.equal(
+      watch.takenOverBy({ context: 'dev', kind: 'Service', namespace: 'other', name: 'ratings' }),
+      undefined,
+    );
 
     conn.informer('ConfigMap', 'shop').apply({ remove: ['devlane-session-checkout'] });
     assert.deepEqual(watch.sessions(), []);
@@ -109,19 +159,65 @@ describe('SessionsWatch', () => {
     const conn = clusters.connection('dev');
     const good = record('checkout', { createdBy: 'bob', services: [{ service: 'ratings', owner: 'bob' }] });
     const oops = withText(record('oops'), (state) => (state.participants = 'oops'));
-    const planted = withText(record('planted'), (state) => state.services.push({ service: 'ratings', owner: 'mallory', workload: '', devService: 'x', strategy: 'router', state: 'live', undo: [{ kind: 'edit', ref: { type: 'service', namespace: 'payments', name: 'api' }, edit: { kind: 'service.switchSelector', selector: { app: 'evil' } }, summary: 'Tidy up' }] }));
+    const planted = withText(record('planted'), (state) =>
+      state.services.push({
+        service: 'ratings',
+        owner: 'mallory',
+        workload: '',
+        devService: 'x',
+        strategy: 'router',
+        state: 'live',
+        undo: [
+          {
+            kind: 'edit',
+            ref: { type: 'service', namespace: 'payments', name: 'api' },
+            edit: { kind: 'service.switchSelector', selector: { app: 'evil' } },
+            summary: 'Tidy up',
+          },
+        ],
+      }),
+    );
     conn.informer('ConfigMap', 'shop').sync([good, oops, planted]);
     conn.informer('Lease', 'shop').sync([lease('checkout', 'bob', 1)]);
     conn.informer('Deployment', 'shop').sync([]);
-    assert.deepEqual(watch.sessions().map((v) => v.session), ['checkout']);
-    assert.equal(watch.takenOverBy({ context: 'dev', kind: 'Service', namespace: 'shop', name: 'ratings' }), 'bob in session checkout');
+    assert.deepEqual(
+      watch.sessions().map((v) => v.session),
+      ['checkout'],
+    );
+    assert.equal(
+      watch.takenOverBy({ context: 'dev', kind: 'Service', namespace: 'shop', name: 'ratings' }),
+      'bob in session checkout',
+    );
     const rows = rootRows(watch.state, watch.sessions(), now, watch.unreadableRecords());
-    assert.deepEqual(rows.map((r) => `${r.label} ${r.contextValue}`), ['checkout devlane.session.other', 'devlane-session-oops devlane.session.unreadable', 'devlane-session-planted devlane.session.unreadable']);
-    assert.equal(rows[1].description, 'unreadable: Session record devlane-session-oops cannot be used: participants: must be a list (got "oops")');
-    assert.match(rows[2].description!, /services\[0\]\.undo\[0\]\.ref\.namespace: "payments" is not the record's namespace "shop"/);
+    assert.deepEqual(
+      rows.map((r) => `${r.label} ${r.contextValue}`),
+      [
+        'checkout devlane.session.other',
+        'devlane-session-oops devlane.session.unreadable',
+        'devlane-session-planted devlane.session.unreadable',
+      ],
+    );
+    assert.equal(
+      rows[1].description,
+      'unreadable: Session record devlane-session-oops cannot be used: participants: must be a list (got "oops")',
+    );
+    assert.match(
+      rows[2].description!,
+      /services\[0\]\.undo\[0\]\.ref\.namespace: "payments" is not the record's namespace "shop"/,
+    );
     assert.match(rows[2].tooltip!, /Delete Record/);
-    assert.deepEqual(rows[2].record, { context: 'dev', namespace: 'shop', record: 'devlane-session-planted', uid: 'uid-planted', error: rows[2].description!.replace(/^unreadable: /, '') });
-    assert.deepEqual(rootRows(watch.state, [], now, watch.unreadableRecords()).map((r) => r.kind), ['unreadable', 'unreadable'], 'shown even when no session reads');
+    assert.deepEqual(rows[2].record, {
+      context: 'dev',
+      namespace: 'shop',
+      record: 'devlane-session-planted',
+      uid: 'uid-planted',
+      error: rows[2].description!.replace(/^unreadable: /, ''),
+    });
+    assert.deepEqual(
+      rootRows(watch.state, [], now, watch.unreadableRecords()).map((r) => r.kind),
+      ['unreadable', 'unreadable'],
+      'shown even when no session reads',
+    );
   });
 
   it('also watches every namespace this window is in a session in, groups the view by place, and lets go of a place it left', async () => {
@@ -138,35 +234,68 @@ describe('SessionsWatch', () => {
       conn.informer('Deployment', ns).sync([]);
     };
     syncPlace('shop', [], []);
-    syncPlace('shop-plain', [record('alice-ratings', { createdBy: 'alice#w1', services: [{ service: 'ratings', owner: 'alice#w1' }] })], [lease('alice-ratings', 'alice#w1', 1)]);
+    syncPlace(
+      'shop-plain',
+      [record('alice-ratings', { createdBy: 'alice#w1', services: [{ service: 'ratings', owner: 'alice#w1' }] })],
+      [lease('alice-ratings', 'alice#w1', 1)],
+    );
     assert.deepEqual(watch.sessions(), [], 'a namespace neither followed nor one of mine is not listed');
-    assert.equal(watch.takenOverBy({ context: 'dev', kind: 'Service', namespace: 'shop-plain', name: 'ratings' }), undefined);
+    assert.equal(
+      watch.takenOverBy({ context: 'dev', kind: 'Service', namespace: 'shop-plain', name: 'ratings' }),
+      undefined,
+    );
 
     // A session started in shop-plain while Devlane works in shop.
     watch.follow(shop, [plain]);
     await new Promise((r) => setImmediate(r));
     const ref = { ...plain, session: 'alice-ratings' };
-    assert.deepEqual(watch.sessions().map((v) => `${v.namespace}/${v.session}`), ['shop-plain/alice-ratings']);
+    assert.deepEqual(
+      watch.sessions().map((v) => `${v.namespace}/${v.session}`),
+      ['shop-plain/alice-ratings'],
+    );
     assert.equal(watch.get(ref)?.mine, true);
     assert.equal(watch.userAt(plain), 'alice#w1');
     assert.equal(watch.myLease(ref), 'ok');
     assert.equal(watch.record(ref)?.services[0].service, 'ratings');
-    assert.equal(watch.takenOverBy({ context: 'dev', kind: 'Service', namespace: 'shop-plain', name: 'ratings' }), 'alice in session alice-ratings');
-    assert.equal(watch.state.phase === 'synced' && watch.state.where.namespace, 'shop', 'the view still says where Devlane works');
+    assert.equal(
+      watch.takenOverBy({ context: 'dev', kind: 'Service', namespace: 'shop-plain', name: 'ratings' }),
+      'alice in session alice-ratings',
+    );
+    assert.equal(
+      watch.state.phase === 'synced' && watch.state.where.namespace,
+      'shop',
+      'the view still says where Devlane works',
+    );
 
     const roots = rootRows(watch.state, watch.sessions(), now, watch.unreadableRecords(), watch.placeStates());
-    assert.deepEqual(roots.map((r) => `${r.kind} ${r.label}: ${r.description}`), ['place shop: dev · followed · 0 sessions', 'place shop-plain: dev · 1 session']);
+    assert.deepEqual(
+      roots.map((r) => `${r.kind} ${r.label}: ${r.description}`),
+      ['place shop: dev · followed · 0 sessions', 'place shop-plain: dev · 1 session'],
+    );
     const places = watch.placeStates();
-    assert.deepEqual(placeChildren(places[0], watch.sessions(), now, watch.unreadableRecords()).map((r) => r.label), ['No routed sessions here']);
-    assert.deepEqual(placeChildren(places[1], watch.sessions(), now, watch.unreadableRecords()).map((r) => `${r.kind} ${r.label}`), ['session alice-ratings']);
+    assert.deepEqual(
+      placeChildren(places[0], watch.sessions(), now, watch.unreadableRecords()).map((r) => r.label),
+      ['No routed sessions here'],
+    );
+    assert.deepEqual(
+      placeChildren(places[1], watch.sessions(), now, watch.unreadableRecords()).map((r) => `${r.kind} ${r.label}`),
+      ['session alice-ratings'],
+    );
 
     // Refresh keeps the places of mine; leaving the session lets go of shop-plain's watches.
     watch.follow(shop);
-    assert.deepEqual(watch.sessions().map((v) => v.session), ['alice-ratings']);
+    assert.deepEqual(
+      watch.sessions().map((v) => v.session),
+      ['alice-ratings'],
+    );
     watch.follow(shop, []);
     assert.deepEqual(watch.sessions(), []);
     assert.equal(conn.informer('ConfigMap', 'shop-plain').leases, 0, 'no watch is left on shop-plain');
-    assert.deepEqual(rootRows(watch.state, watch.sessions(), now, watch.unreadableRecords(), watch.placeStates()), [], 'one place again: flat, and empty (the welcome text shows)');
+    assert.deepEqual(
+      rootRows(watch.state, watch.sessions(), now, watch.unreadableRecords(), watch.placeStates()),
+      [],
+      'one place again: flat, and empty (the welcome text shows)',
+    );
   });
 
   it('reports my Lease as late, then lost, as time passes without renewal', async () => {

@@ -9,23 +9,63 @@ import { copy, lease, now, record, stoodStill } from './fixtures';
 
 const ref = { context: 'dev', namespace: 'shop', session: 'alice-ratings' };
 
-function inputs(o: { phase?: 'starting' | 'live' | 'ending'; ready?: boolean; svcState?: 'starting' | 'live' } & Partial<StatusInputs> = {}): StatusInputs {
+function inputs(
+  o: {
+    phase?: 'starting' | 'live' | 'ending';
+    ready?: boolean;
+    svcState?: 'starting' | 'live';
+  } & Partial<StatusInputs> = {},
+): StatusInputs {
   const active = new ActiveSessions();
   const e = active.starting(ref, 'ratings');
   if (o.phase !== 'starting') active.live(ref, { dispose() {}, onDidLose: () => ({ dispose() {} }) });
   if (o.phase === 'ending') active.ending(ref);
-  const [view] = sessionViews({ expired: stoodStill, ...ref, me: 'alice', now, records: [record('alice-ratings', { participants: ['alice', 'bob'], services: [{ service: 'ratings', owner: 'alice', state: o.svcState }, { service: 'catalog', owner: 'bob' }] })], leases: [lease('alice-ratings', 'alice', 1), lease('alice-ratings', 'bob', 1)], deployments: [copy('ratings', 'alice-ratings', o.ready ?? true)] });
+  const [view] = sessionViews({
+    expired: stoodStill,
+    ...ref,
+    me: 'alice',
+    now,
+    records: [
+      record('alice-ratings', {
+        participants: ['alice', 'bob'],
+        services: [
+          { service: 'ratings', owner: 'alice', state: o.svcState },
+          { service: 'catalog', owner: 'bob' },
+        ],
+      }),
+    ],
+    leases: [lease('alice-ratings', 'alice', 1), lease('alice-ratings', 'bob', 1)],
+    deployments: [copy('ratings', 'alice-ratings', o.ready ?? true)],
+  });
   return { active: e, view, me: 'alice', lease: 'ok', sync: { state: 'idle' }, debug: 'detached', ...o };
 }
 
 describe('session status bar item', () => {
   it('is hidden with no session and no service mapped to the workspace', () => {
-    assert.equal(statusBarView({ active: undefined, view: undefined, me: 'alice', lease: undefined, sync: { state: 'idle' }, debug: 'detached' }), undefined);
+    assert.equal(
+      statusBarView({
+        active: undefined,
+        view: undefined,
+        me: 'alice',
+        lease: undefined,
+        sync: { state: 'idle' },
+        debug: 'detached',
+      }),
+      undefined,
+    );
   });
 
   it('offers quietly to develop the one service the workspace maps to', () => {
     const offer = developOffer(['ratings'], { context: 'dev', namespace: 'shop' });
-    const v = statusBarView({ active: undefined, view: undefined, me: 'alice', lease: undefined, sync: { state: 'idle' }, debug: 'detached', offer })!;
+    const v = statusBarView({
+      active: undefined,
+      view: undefined,
+      me: 'alice',
+      lease: undefined,
+      sync: { state: 'idle' },
+      debug: 'detached',
+      offer,
+    })!;
     assert.equal(v.text, '$(play) Devlane: develop ratings');
     assert.equal(v.severity, 'ok');
     assert.equal(v.command?.command, commands.developService);
@@ -36,13 +76,30 @@ describe('session status bar item', () => {
 
   it('offers a pick when the workspace maps to several services', () => {
     const offer = developOffer(['web', 'catalog', 'web'], { context: 'dev', namespace: 'shop' });
-    const v = statusBarView({ active: undefined, view: undefined, me: 'alice', lease: undefined, sync: { state: 'idle' }, debug: 'detached', offer })!;
+    const v = statusBarView({
+      active: undefined,
+      view: undefined,
+      me: 'alice',
+      lease: undefined,
+      sync: { state: 'idle' },
+      debug: 'detached',
+      offer,
+    })!;
     assert.equal(v.text, '$(play) Devlane: develop catalog or web…');
     assert.deepEqual(v.command?.arguments, [{ context: 'dev', namespace: 'shop', services: ['catalog', 'web'] }]);
   });
 
   it('names the services it offers, and counts the rest when there are many', () => {
-    const text = (services: string[]) => statusBarView({ active: undefined, view: undefined, me: 'alice', lease: undefined, sync: { state: 'idle' }, debug: 'detached', offer: developOffer(services, { context: 'dev', namespace: 'shop' }) })!.text;
+    const text = (services: string[]) =>
+      statusBarView({
+        active: undefined,
+        view: undefined,
+        me: 'alice',
+        lease: undefined,
+        sync: { state: 'idle' },
+        debug: 'detached',
+        offer: developOffer(services, { context: 'dev', namespace: 'shop' }),
+      })!.text;
     assert.equal(text(['web', 'catalog', 'ratings']), '$(play) Devlane: develop catalog, ratings or web…');
     assert.equal(text(['a', 'b', 'c', 'd', 'e']), '$(play) Devlane: develop a, b or 3 more…');
   });
@@ -77,16 +134,23 @@ describe('session status bar item', () => {
 
   it('has a tooltip whose links open the panel and the routed URL, copy the key, stop and leave', () => {
     const { tooltip } = statusBarView(inputs())!;
-    const links = [...tooltip.matchAll(/\[([^\]]+)\]\(command:([\w.]+)\?([^)]*)\)/g)].map((m) => ({ title: m[1], command: m[2], args: JSON.parse(decodeURIComponent(m[3])) }));
-    assert.deepEqual(links.map((l) => `${l.title} → ${l.command}`), [
-      'Open Panel → devlane.openSessionPanel',
-      'Open Routed URL → devlane.openRoutedUrl',
-      'Copy Route Key → devlane.copyRouteKey',
-      'Copy Join Link → devlane.copyJoinLink',
-      'Take Over Service → devlane.takeOverService',
-      'Stop → devlane.stopSession',
-      'Leave → devlane.leaveSession',
-    ]);
+    const links = [...tooltip.matchAll(/\[([^\]]+)\]\(command:([\w.]+)\?([^)]*)\)/g)].map((m) => ({
+      title: m[1],
+      command: m[2],
+      args: JSON.parse(decodeURIComponent(m[3])),
+    }));
+    assert.deepEqual(
+      links.map((l) => `${l.title} → ${l.command}`),
+      [
+        'Open Panel → devlane.openSessionPanel',
+        'Open Routed URL → devlane.openRoutedUrl',
+        'Copy Route Key → devlane.copyRouteKey',
+        'Copy Join Link → devlane.copyJoinLink',
+        'Take Over Service → devlane.takeOverService',
+        'Stop → devlane.stopSession',
+        'Leave → devlane.leaveSession',
+      ],
+    );
     for (const l of links) assert.deepEqual(l.args, [ref]);
     assert.match(tooltip, /Participants: alice, bob/);
   });
@@ -111,10 +175,15 @@ describe('session status bar item', () => {
   });
 
   it("turns to the error colour while a copy's program has exited, naming the service and its error", () => {
-    const v = statusBarView(inputs({ troubles: [{ service: 'ratings', exitCode: 1, error: "SyntaxError: Unexpected token ')'" }] }))!;
+    const v = statusBarView(
+      inputs({ troubles: [{ service: 'ratings', exitCode: 1, error: "SyntaxError: Unexpected token ')'" }] }),
+    )!;
     assert.equal(v.severity, 'error');
     assert.equal(v.text, '$(error) alice-ratings: ratings $(sync) idle ratings exited');
-    assert.match(v.tooltip, /ratings: the program exited .*code 1.*: SyntaxError: Unexpected token .*; the next save restarts it/);
+    assert.match(
+      v.tooltip,
+      /ratings: the program exited .*code 1.*: SyntaxError: Unexpected token .*; the next save restarts it/,
+    );
     assert.match(v.accessibleLabel, /ratings: the program exited \(code 1\)/);
     assert.equal(statusBarView(inputs({ troubles: [] }))!.severity, 'ok');
   });

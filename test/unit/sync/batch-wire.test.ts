@@ -24,7 +24,11 @@ describe('sync batching', () => {
     coalesce(p, { path: 'c', kind: 'delete' });
     coalesce(p, { path: 'd', kind: 'delete', dir: true });
     coalesce(p, { path: 'd', kind: 'create' });
-    assert.deepEqual(ops(p), { a: { op: 'write', created: true }, b: { op: 'delete' }, d: { op: 'write', replace: true } });
+    assert.deepEqual(ops(p), {
+      a: { op: 'write', created: true },
+      b: { op: 'delete' },
+      d: { op: 'write', replace: true },
+    });
   });
   it('drops pending changes under a deleted folder, and a rename is a delete and a create', () => {
     const p: Pending = new Map();
@@ -63,12 +67,35 @@ describe('sync batching', () => {
     ]);
     const o = orderBatch(p);
     assert.deepEqual(o.deletes, ['a', 'z', 'z/y']);
-    assert.deepEqual(o.writes.map((w) => w.path), ['a', 'a/b/c']);
+    assert.deepEqual(
+      o.writes.map((w) => w.path),
+      ['a', 'a/b/c'],
+    );
   });
 });
 
 describe('sync initial plan', () => {
-  const listing = parseListing(['ALGO sha256', 'DIRS', '.', './src', './old', './node_modules', 'LINKS', 'EXEC', './run.sh', 'FILES', 'h1  ./src/a.js', 'h2  ./run.sh', 'h9  ./old/x.js', 'h3  ./same file.txt', 'hx  ./node_modules/m.js', '\\ab  ./weird\\nname', 'END'].join('\n'));
+  const listing = parseListing(
+    [
+      'ALGO sha256',
+      'DIRS',
+      '.',
+      './src',
+      './old',
+      './node_modules',
+      'LINKS',
+      'EXEC',
+      './run.sh',
+      'FILES',
+      'h1  ./src/a.js',
+      'h2  ./run.sh',
+      'h9  ./old/x.js',
+      'h3  ./same file.txt',
+      'hx  ./node_modules/m.js',
+      '\\ab  ./weird\\nname',
+      'END',
+    ].join('\n'),
+  );
   it('parses the container listing', () => {
     assert.ok(listing !== 'no-root');
     assert.equal(listing.algo, 'sha256');
@@ -94,34 +121,45 @@ describe('sync initial plan', () => {
 });
 
 describe('sync wire format', () => {
-  it('the receiver applies a framed batch with GNU tar and sh: binary, modes, odd and long names, deletes', { skip: process.platform === 'win32' }, () => {
-    const dir = mkdtempSync(join(tmpdir(), 'devlane-recv-'));
-    try {
-      const root = join(dir, 'app');
-      const bin = Buffer.from(Array.from({ length: 3000 }, (_, i) => i % 256));
-      const long = `${'d'.repeat(60)}/${'ü'.repeat(40)}/${'f'.repeat(80)}.txt`;
-      const archive = tarArchive([
-        { path: 'sp ace ü.txt', type: 'file', mode: 0o755, mtimeSec: 1_700_000_000, data: Buffer.from('hello') },
-        { path: 'bin', type: 'dir', mode: 0o750, mtimeSec: 1_700_000_000 },
-        { path: 'bin/blob', type: 'file', mode: 0o600, mtimeSec: 1_700_000_000, data: bin },
-        { path: long, type: 'file', mode: 0o644, mtimeSec: 1_700_000_000, data: Buffer.from('long') },
-        { path: 'link', type: 'symlink', mode: 0o777, mtimeSec: 1_700_000_000, linkname: 'sp ace ü.txt' },
-      ]);
-      const input = Buffer.concat([...batchFrame(1, [], archive, undefined), ...batchFrame(2, ['bin'], undefined, 'R restart'), Buffer.from('P\n')]);
-      const [cmd, ...args] = receiverCommand(root, join(dir, 'run'));
-      const r = spawnSync(cmd, args, { input });
-      const lines = r.stdout.toString('utf8').trim().split('\n').map(parseReceiverLine);
-      assert.deepEqual(lines.map((l) => l.kind), ['ready', 'ok', 'fail', 'pong']);
-      assert.match((lines[2] as { message: string }).message, /no Devlane supervisor/);
-      assert.equal(readFileSync(join(root, 'sp ace ü.txt'), 'utf8'), 'hello');
-      assert.equal(statSync(join(root, 'sp ace ü.txt')).mode & 0o777, 0o755);
-      assert.equal(readFileSync(join(root, ...long.split('/')), 'utf8'), 'long');
-      assert.equal(readFileSync(join(root, 'link'), 'utf8'), 'hello');
-      assert.throws(() => statSync(join(root, 'bin')), /ENOENT/);
-    } finally {
-      rmSync(dir, { recursive: true, force: true });
-    }
-  });
+  it(
+    'the receiver applies a framed batch with GNU tar and sh: binary, modes, odd and long names, deletes',
+    { skip: process.platform === 'win32' },
+    () => {
+      const dir = mkdtempSync(join(tmpdir(), 'devlane-recv-'));
+      try {
+        const root = join(dir, 'app');
+        const bin = Buffer.from(Array.from({ length: 3000 }, (_, i) => i % 256));
+        const long = `${'d'.repeat(60)}/${'ü'.repeat(40)}/${'f'.repeat(80)}.txt`;
+        const archive = tarArchive([
+          { path: 'sp ace ü.txt', type: 'file', mode: 0o755, mtimeSec: 1_700_000_000, data: Buffer.from('hello') },
+          { path: 'bin', type: 'dir', mode: 0o750, mtimeSec: 1_700_000_000 },
+          { path: 'bin/blob', type: 'file', mode: 0o600, mtimeSec: 1_700_000_000, data: bin },
+          { path: long, type: 'file', mode: 0o644, mtimeSec: 1_700_000_000, data: Buffer.from('long') },
+          { path: 'link', type: 'symlink', mode: 0o777, mtimeSec: 1_700_000_000, linkname: 'sp ace ü.txt' },
+        ]);
+        const input = Buffer.concat([
+          ...batchFrame(1, [], archive, undefined),
+          ...batchFrame(2, ['bin'], undefined, 'R restart'),
+          Buffer.from('P\n'),
+        ]);
+        const [cmd, ...args] = receiverCommand(root, join(dir, 'run'));
+        const r = spawnSync(cmd, args, { input });
+        const lines = r.stdout.toString('utf8').trim().split('\n').map(parseReceiverLine);
+        assert.deepEqual(
+          lines.map((l) => l.kind),
+          ['ready', 'ok', 'fail', 'pong'],
+        );
+        assert.match((lines[2] as { message: string }).message, /no Devlane supervisor/);
+        assert.equal(readFileSync(join(root, 'sp ace ü.txt'), 'utf8'), 'hello');
+        assert.equal(statSync(join(root, 'sp ace ü.txt')).mode & 0o777, 0o755);
+        assert.equal(readFileSync(join(root, ...long.split('/')), 'utf8'), 'long');
+        assert.equal(readFileSync(join(root, 'link'), 'utf8'), 'hello');
+        assert.throws(() => statSync(join(root, 'bin')), /ENOENT/);
+      } finally {
+        rmSync(dir, { recursive: true, force: true });
+      }
+    },
+  );
   it('writes the configured action', () => {
     assert.equal(actionLine('signal', { signal: 'SIGUSR2' }), 'S USR2');
     assert.equal(actionLine('command', { command: 'make' }), 'C make');
@@ -142,36 +180,43 @@ describe('sync supervisor', () => {
     assert.throws(() => supervisedContainer({ args: ['x'] }), SupervisorError);
     assert.deepEqual(supervisedContainer({}, ['node', 'main.js']).args, ['node', 'main.js']);
   });
-  it('restarts the child on SIGUSR1 without exiting, and stops on SIGTERM', { skip: process.platform === 'win32', timeout: 20_000 }, async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'devlane-sup-'));
-    try {
-      writeFileSync(join(dir, 'count.sh'), 'echo started >> "$1"; exec sleep 60\n');
-      const c = supervisedContainer({ command: ['sh', join(dir, 'count.sh'), join(dir, 'log')] });
-      const script = c.command[2].replace(/\$\$/g, '$');
-      const { spawn } = await import('node:child_process');
-      const child = spawn('sh', ['-c', script, 'devlane-supervisor', ...c.args], { env: { ...process.env, DEVLANE_RUN_DIR: join(dir, 'run') }, stdio: 'ignore' });
-      const lines = async (n: number) => {
-        for (let i = 0; i < 100; i++) {
-          try {
-            if (readFileSync(join(dir, 'log'), 'utf8').split('\n').filter(Boolean).length >= n) return true;
-          } catch {
-            // not yet
+  it(
+    'restarts the child on SIGUSR1 without exiting, and stops on SIGTERM',
+    { skip: process.platform === 'win32', timeout: 20_000 },
+    async () => {
+      const dir = mkdtempSync(join(tmpdir(), 'devlane-sup-'));
+      try {
+        writeFileSync(join(dir, 'count.sh'), 'echo started >> "$1"; exec sleep 60\n');
+        const c = supervisedContainer({ command: ['sh', join(dir, 'count.sh'), join(dir, 'log')] });
+        const script = c.command[2].replace(/\$\$/g, '$');
+        const { spawn } = await import('node:child_process');
+        const child = spawn('sh', ['-c', script, 'devlane-supervisor', ...c.args], {
+          env: { ...process.env, DEVLANE_RUN_DIR: join(dir, 'run') },
+          stdio: 'ignore',
+        });
+        const lines = async (n: number) => {
+          for (let i = 0; i < 100; i++) {
+            try {
+              if (readFileSync(join(dir, 'log'), 'utf8').split('\n').filter(Boolean).length >= n) return true;
+            } catch {
+              // not yet
+            }
+            await new Promise((r) => setTimeout(r, 50));
           }
-          await new Promise((r) => setTimeout(r, 50));
-        }
-        return false;
-      };
-      assert.ok(await lines(1));
-      const pid = Number(readFileSync(join(dir, 'run', 'supervisor.pid'), 'utf8'));
-      assert.equal(pid, child.pid);
-      process.kill(pid, 'SIGUSR1');
-      assert.ok(await lines(2), 'the program started again');
-      assert.equal(child.exitCode, null, 'the supervisor is still running');
-      const exited = new Promise((r) => child.once('exit', r));
-      process.kill(pid, 'SIGTERM');
-      await exited;
-    } finally {
-      rmSync(dir, { recursive: true, force: true });
-    }
-  });
+          return false;
+        };
+        assert.ok(await lines(1));
+        const pid = Number(readFileSync(join(dir, 'run', 'supervisor.pid'), 'utf8'));
+        assert.equal(pid, child.pid);
+        process.kill(pid, 'SIGUSR1');
+        assert.ok(await lines(2), 'the program started again');
+        assert.equal(child.exitCode, null, 'the supervisor is still running');
+        const exited = new Promise((r) => child.once('exit', r));
+        process.kill(pid, 'SIGTERM');
+        await exited;
+      } finally {
+        rmSync(dir, { recursive: true, force: true });
+      }
+    },
+  );
 });

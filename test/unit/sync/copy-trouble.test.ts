@@ -50,29 +50,61 @@ const pythonSyntax = ['  File "/app/app.py", line 12', '    def f(:', '         
 describe('reading a copy that exited', () => {
   it('turns a Node syntax error into a problem at the local file, line and column', () => {
     assert.deepEqual(stackProblems(nodeSyntax, mapping), [
-      { remotePath: '/app/server.js', localPath: '/home/me/shop/ratings/server.js', line: 2, column: 12, message: "SyntaxError: Unexpected token ';'" },
+      {
+        remotePath: '/app/server.js',
+        localPath: '/home/me/shop/ratings/server.js',
+        line: 2,
+        column: 12,
+        message: "SyntaxError: Unexpected token ';'",
+      },
     ]);
   });
 
   it('blames the line Node printed first for an uncaught exception', () => {
     assert.deepEqual(stackProblems(nodeThrow, mapping), [
-      { remotePath: '/app/lib/stars.js', localPath: '/home/me/shop/ratings/lib/stars.js', line: 7, column: 3, message: 'TypeError: no stars for p-9' },
+      {
+        remotePath: '/app/lib/stars.js',
+        localPath: '/home/me/shop/ratings/lib/stars.js',
+        line: 7,
+        column: 3,
+        message: 'TypeError: no stars for p-9',
+      },
     ]);
   });
 
   it('uses the first frame in the synced tree when Node printed no header', () => {
     const frames = ['Error: boom', '    at handler (/opt/other/x.js:1:1)', '    at go (/app/server.js:40:5)'];
-    assert.deepEqual(stackProblems(frames, mapping), [{ remotePath: '/app/server.js', localPath: '/home/me/shop/ratings/server.js', line: 40, column: 5, message: 'Error: boom' }]);
+    assert.deepEqual(stackProblems(frames, mapping), [
+      {
+        remotePath: '/app/server.js',
+        localPath: '/home/me/shop/ratings/server.js',
+        line: 40,
+        column: 5,
+        message: 'Error: boom',
+      },
+    ]);
   });
 
   it("blames Python's innermost frame in the synced tree, not the standard library's", () => {
     assert.deepEqual(stackProblems(pythonTrace, mapping), [
-      { remotePath: '/app/app.py', localPath: '/home/me/shop/ratings/app.py', line: 31, message: 'ZeroDivisionError: division by zero' },
+      {
+        remotePath: '/app/app.py',
+        localPath: '/home/me/shop/ratings/app.py',
+        line: 31,
+        message: 'ZeroDivisionError: division by zero',
+      },
     ]);
   });
 
   it('reads a Python syntax error', () => {
-    assert.deepEqual(stackProblems(pythonSyntax, mapping), [{ remotePath: '/app/app.py', localPath: '/home/me/shop/ratings/app.py', line: 12, message: 'SyntaxError: invalid syntax' }]);
+    assert.deepEqual(stackProblems(pythonSyntax, mapping), [
+      {
+        remotePath: '/app/app.py',
+        localPath: '/home/me/shop/ratings/app.py',
+        line: 12,
+        message: 'SyntaxError: invalid syntax',
+      },
+    ]);
   });
 
   it('names no local file for a path outside the mapping, and finds nothing in output without a location', () => {
@@ -103,7 +135,8 @@ describe("a copy's output, line by line", () => {
 
   it('keeps only what the program printed since its last start', () => {
     const out = new CopyOutput(mapping);
-    for (const l of [...pythonTrace, exited(1), `${restartingPrefix}python app.py`, 'serving on 8080', exited(137)]) out.push(l);
+    for (const l of [...pythonTrace, exited(1), `${restartingPrefix}python app.py`, 'serving on 8080', exited(137)])
+      out.push(l);
     assert.equal(out.trouble?.exitCode, 137);
     assert.deepEqual(out.trouble?.lastLines, ['serving on 8080']);
     assert.deepEqual(out.trouble?.problems, []);
@@ -112,6 +145,10 @@ describe("a copy's output, line by line", () => {
   it('reads the lines the supervisor really prints', () => {
     // The script writes its messages from the same constants; a reworded message would break this.
     assert.ok(supervisorScript.includes(`echo "${exitedPrefix}$code; the next sync restarts it"`));
-    assert.equal((supervisorScript.match(new RegExp(`echo "${restartingPrefix.replace(/[[\]]/g, '\\$&')}`, 'g')) ?? []).length, 2, 'a restart after a crash says so too');
+    assert.equal(
+      (supervisorScript.match(new RegExp(`echo "${restartingPrefix.replace(/[[\]]/g, '\\$&')}`, 'g')) ?? []).length,
+      2,
+      'a restart after a crash says so too',
+    );
   });
 });

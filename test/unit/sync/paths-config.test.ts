@@ -38,7 +38,10 @@ describe('sync paths', () => {
 describe('sync config', () => {
   const ok = (services: unknown) => parseConfig(JSON.stringify({ version: 1, services }));
   const fails = (text: unknown, field: string) =>
-    assert.throws(() => parseConfig(typeof text === 'string' ? text : JSON.stringify(text)), (e: unknown) => e instanceof ConfigError && e.field === field && e.message.includes(field));
+    assert.throws(
+      () => parseConfig(typeof text === 'string' ? text : JSON.stringify(text)),
+      (e: unknown) => e instanceof ConfigError && e.field === field && e.message.includes(field),
+    );
 
   it('fills defaults', () => {
     const s = ok({ ratings: { remotePath: '/app' } }).services.ratings;
@@ -71,7 +74,11 @@ describe('sync config', () => {
 });
 
 describe('sync ignore rules', () => {
-  const rules = ignoreRules({ gitignore: '*.log\n!keep.log\nbuild/\n', dockerignore: '/secret\n**/tmp\n', exclude: ['*.tmp'] });
+  const rules = ignoreRules({
+    gitignore: '*.log\n!keep.log\nbuild/\n',
+    dockerignore: '/secret\n**/tmp\n',
+    exclude: ['*.tmp'],
+  });
   it('applies .gitignore, .dockerignore, exclude and the defaults', () => {
     assert.equal(rules.ignores('a.log', false), true);
     assert.equal(rules.ignores('keep.log', false), false);

@@ -12,7 +12,10 @@ const shop = [
 describe('mapping proposal', () => {
   it('picks the folder whose files the container has, naming what matched', () => {
     const p = proposeMapping('catalog', '/app', ['app.py', 'README.md'], shop);
-    assert.deepEqual({ localPath: p.localPath, remotePath: p.remotePath, matched: p.matched }, { localPath: 'catalog', remotePath: '/app', matched: 1 });
+    assert.deepEqual(
+      { localPath: p.localPath, remotePath: p.remotePath, matched: p.matched },
+      { localPath: 'catalog', remotePath: '/app', matched: 1 },
+    );
     assert.match(p.reason, /app\.py/);
   });
 

@@ -18,7 +18,29 @@ import { parseSyncAnnotation, syncContainer, SyncTargetError } from '../../../sr
 
 describe('sync remotePath', () => {
   it('refuses the root and system directories, saying what to set instead', () => {
-    for (const p of ['/', '//', '/usr', '/usr/', '/etc', '/etc/nginx', '/bin', '/usr/bin/app', '/lib64', '/proc/1', '/sys/fs', '/dev', '/var', '/boot', '/sbin', '/root', '/tmp', '/usr/local', '/app/../etc', '/opt', '/home']) {
+    for (const p of [
+      '/',
+      '//',
+      '/usr',
+      '/usr/',
+      '/etc',
+      '/etc/nginx',
+      '/bin',
+      '/usr/bin/app',
+      '/lib64',
+      '/proc/1',
+      '/sys/fs',
+      '/dev',
+      '/var',
+      '/boot',
+      '/sbin',
+      '/root',
+      '/tmp',
+      '/usr/local',
+      '/app/../etc',
+      '/opt',
+      '/home',
+    ]) {
       const why = remotePathProblem(p);
       assert.ok(why, `${p} is refused`);
       assert.match(why, /Set remotePath to the folder that holds only the service's code/);
@@ -27,14 +49,30 @@ describe('sync remotePath', () => {
   });
 
   it('allows the folders images keep code in', () => {
-    for (const p of ['/app', '/usr/src/app', '/usr/share/nginx/html', '/var/www/html', '/home/node/app', '/opt/app', '/srv', '/workspace', '/root/app', '/usr/local/app']) assert.equal(remotePathProblem(p), undefined, p);
+    for (const p of [
+      '/app',
+      '/usr/src/app',
+      '/usr/share/nginx/html',
+      '/var/www/html',
+      '/home/node/app',
+      '/opt/app',
+      '/srv',
+      '/workspace',
+      '/root/app',
+      '/usr/local/app',
+    ])
+      assert.equal(remotePathProblem(p), undefined, p);
   });
 
   it('is checked when .vscode/devlane.json is read, naming the field', () => {
     for (const remotePath of ['/', '/usr', '/etc/app']) {
       assert.throws(
         () => parseConfig(JSON.stringify({ version: 1, services: { r: { remotePath } } })),
-        (e: unknown) => e instanceof ConfigError && e.field === 'services.r.remotePath' && /system directory|root of the container/.test(e.message) && /such as \/app/.test(e.message),
+        (e: unknown) =>
+          e instanceof ConfigError &&
+          e.field === 'services.r.remotePath' &&
+          /system directory|root of the container/.test(e.message) &&
+          /such as \/app/.test(e.message),
       );
     }
   });
@@ -80,17 +118,27 @@ const podSpec = {
 };
 
 describe('sync and mounted volumes', () => {
-  it('lists the synced container\'s volumes inside remotePath, of every kind but Devlane\'s own', () => {
+  it("lists the synced container's volumes inside remotePath, of every kind but Devlane's own", () => {
     const m = mountsOfTarget(podSpec, 'app', '/app', ['devlane-run']);
     assert.deepEqual(
       m.inside.map((x) => `${x.rel} ${x.kind} ${x.volume}`),
-      ['cache emptyDir cache', 'config configMap settings', 'host hostPath host', 'nfs nfs nfs', 'public/uploads persistentVolumeClaim uploads', 'secret.json secret token'],
+      [
+        'cache emptyDir cache',
+        'config configMap settings',
+        'host hostPath host',
+        'nfs nfs nfs',
+        'public/uploads persistentVolumeClaim uploads',
+        'secret.json secret token',
+      ],
     );
     assert.equal(m.shared, undefined);
-    assert.deepEqual(mountsOfTarget(podSpec, 'sidecar', '/app', []).inside.map((x) => x.rel), ['other']);
+    assert.deepEqual(
+      mountsOfTarget(podSpec, 'sidecar', '/app', []).inside.map((x) => x.rel),
+      ['other'],
+    );
   });
 
-  it('refuses a remotePath on a shared volume, and syncs one on the pod\'s own emptyDir', () => {
+  it("refuses a remotePath on a shared volume, and syncs one on the pod's own emptyDir", () => {
     assert.equal(mountsOfTarget(podSpec, 'app', '/var/log/app/x', []).shared?.volume, 'logs');
     assert.equal(mountsOfTarget(podSpec, 'app', '/app/public/uploads', []).shared?.kind, 'persistentVolumeClaim');
     assert.deepEqual(mountsOfTarget(podSpec, 'app', '/srv', []), { inside: [] });
@@ -115,7 +163,10 @@ describe('sync and mounted volumes', () => {
     const plan = planInitialSync(local, { algo: 'sha256', tree: remote }, ignoreRules({}), kept);
     assert.deepEqual(plan, { writes: ['server.js'], deletes: ['public/old.css', 'stray.txt'] });
     // Without the mounts, the same plan deletes the volumes' files.
-    assert.deepEqual(planInitialSync(local, { algo: 'sha256', tree: remote }, ignoreRules({})).deletes, ['public', 'stray.txt']);
+    assert.deepEqual(planInitialSync(local, { algo: 'sha256', tree: remote }, ignoreRules({})).deletes, [
+      'public',
+      'stray.txt',
+    ]);
   });
 
   it('the listing script does not descend into a mount point', { skip: process.platform === 'win32' }, () => {
@@ -136,7 +187,8 @@ describe('sync and mounted volumes', () => {
 });
 
 describe('sync deletions past the threshold', () => {
-  const tree = (n: number): Tree => new Map(Array.from({ length: n }, (_, i) => [`f${String(i).padStart(2, '0')}`, { hash: 'h' }] as const));
+  const tree = (n: number): Tree =>
+    new Map(Array.from({ length: n }, (_, i) => [`f${String(i).padStart(2, '0')}`, { hash: 'h' }] as const));
   const where = { pod: 'ratings-dev', remotePath: '/app' };
 
   it('go ahead unasked up to the threshold', () => {
@@ -144,13 +196,24 @@ describe('sync deletions past the threshold', () => {
     assert.equal(deletePreview([...t.keys()], t, where), undefined);
   });
 
-  it('past it, name the first paths and count all of them, folders\' contents included', () => {
+  it("past it, name the first paths and count all of them, folders' contents included", () => {
     const t = tree(deleteConfirmThreshold + 1);
     const p = deletePreview([...t.keys()], t, where);
-    assert.deepEqual(p && { count: p.count, shown: p.paths.length, first: p.paths[0], more: p.more }, { count: 21, shown: 10, first: 'f00', more: 11 });
-    assert.match(describeDeletes(p!), /^The first sync would delete 21 paths in \/app of ratings-dev that are not in your local folder:\n {2}f00\n/);
+    assert.deepEqual(p && { count: p.count, shown: p.paths.length, first: p.paths[0], more: p.more }, {
+      count: 21,
+      shown: 10,
+      first: 'f00',
+      more: 11,
+    });
+    assert.match(
+      describeDeletes(p!),
+      /^The first sync would delete 21 paths in \/app of ratings-dev that are not in your local folder:\n {2}f00\n/,
+    );
     assert.match(describeDeletes(p!), /… and 11 more$/);
-    const nested: Tree = new Map([['vendor', { hash: '', dir: true }], ...[...tree(25)].map(([k, v]) => [`vendor/${k}`, v] as const)]);
+    const nested: Tree = new Map([
+      ['vendor', { hash: '', dir: true }],
+      ...[...tree(25)].map(([k, v]) => [`vendor/${k}`, v] as const),
+    ]);
     assert.deepEqual(deletePreview(['vendor'], nested, where)?.paths, ['vendor/']);
     assert.equal(deletePreview(['vendor'], nested, where)?.count, 26);
   });
@@ -162,17 +225,24 @@ describe('sync target container', () => {
     metadata: { name: 'shop-dev-1', ...(annotation ? { annotations: { 'devlane.dev/sync': annotation } } : {}) },
     spec: { containers: [{ name: 'proxy' }, { name: 'app' }] },
   });
-  const sync = (a: string | undefined, m: ServiceSync = mapping, fallback?: string) => syncContainer(pod(a), parseSyncAnnotation(a, 'shop-dev-1'), m, fallback);
+  const sync = (a: string | undefined, m: ServiceSync = mapping, fallback?: string) =>
+    syncContainer(pod(a), parseSyncAnnotation(a, 'shop-dev-1'), m, fallback);
 
-  it('is the one the copy was made for (the Service\'s), not the first', () => {
+  it("is the one the copy was made for (the Service's), not the first", () => {
     assert.equal(sync('{"container":"app","remotePath":"/app","action":"restart"}'), 'app');
     assert.equal(sync(undefined, mapping, 'app'), 'app');
     assert.equal(sync(undefined, { ...mapping, container: 'app' }), 'app');
   });
 
   it('refuses to guess, or to follow a config that disagrees with the copy', () => {
-    assert.throws(() => sync(undefined), (e: unknown) => e instanceof SyncTargetError && /Set "container"/.test(e.message));
-    assert.throws(() => sync('{"container":"app"}', { ...mapping, container: 'proxy' }), /runs the program in container "app", but .*"container": "proxy".*Stop the session and start it again/);
+    assert.throws(
+      () => sync(undefined),
+      (e: unknown) => e instanceof SyncTargetError && /Set "container"/.test(e.message),
+    );
+    assert.throws(
+      () => sync('{"container":"app"}', { ...mapping, container: 'proxy' }),
+      /runs the program in container "app", but .*"container": "proxy".*Stop the session and start it again/,
+    );
     assert.throws(() => sync('{"container":"gone"}'), /has no container "gone"/);
     assert.throws(() => sync('not json'), /annotation Devlane cannot read/);
   });

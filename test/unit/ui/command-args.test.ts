@@ -4,7 +4,14 @@ import { sessionOf } from '../../../src/ui/command-args';
 import type { SessionRow } from '../../../src/sessionview/tree';
 
 const ref = { context: 'sandbox-alice', namespace: 'shop', session: 'alice-ratings' };
-const row = (extra: Partial<SessionRow>): SessionRow => ({ id: 'r', kind: 'session', label: 'alice-ratings', icon: { id: 'broadcast' }, expandable: true, ...extra });
+const row = (extra: Partial<SessionRow>): SessionRow => ({
+  id: 'r',
+  kind: 'session',
+  label: 'alice-ratings',
+  icon: { id: 'broadcast' },
+  expandable: true,
+  ...extra,
+});
 
 describe('the session a command is given', () => {
   it('from a Sessions row: its session, and nothing else of the row', () => {

@@ -191,7 +191,8 @@ spec:
 };
 
 /** What the second apply must have changed. */
-function changed(key: string, obj: Record<string, any>): boolean { // eslint-disable-line @typescript-eslint/no-explicit-any
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+function changed(key: string, obj: Record<string, any>): boolean {
   switch (key) {
     case 'deployments.apps':
     case 'replicasets.apps':
@@ -213,7 +214,10 @@ const served = RESOURCES.filter((r) => !VIRTUAL.has(r.key));
 
 describe('kubectl apply twice on every served resource', () => {
   it('has a manifest for every served resource', () => {
-    assert.deepEqual(served.map((r) => r.key).filter((k) => !MANIFESTS[k]), []);
+    assert.deepEqual(
+      served.map((r) => r.key).filter((k) => !MANIFESTS[k]),
+      [],
+    );
   });
 
   for (const r of served) {
@@ -245,7 +249,10 @@ describe('kubectl apply twice on every served resource', () => {
       const name = /name: ([\w-]+)/.exec(MANIFESTS[r.key]('2'))![1];
       const base = r.group ? `/apis/${r.group}/${r.version}` : `/api/${r.version}`;
       const path = `${base}${r.namespaced ? `/namespaces/${NS}` : ''}/${r.resource}/${name}`;
-      const res = await h.request('PATCH', path, { body: { metadata: { annotations: { smp: 'yes' } } }, contentType: 'application/strategic-merge-patch+json' });
+      const res = await h.request('PATCH', path, {
+        body: { metadata: { annotations: { smp: 'yes' } } },
+        contentType: 'application/strategic-merge-patch+json',
+      });
       const custom = r.group.endsWith('istio.io') || r.group === 'gateway.networking.k8s.io';
       if (custom) {
         assert.equal(res.status, 415, `${r.key}: ${res.text}`);

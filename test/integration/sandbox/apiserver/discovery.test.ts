@@ -52,7 +52,7 @@ items:
 `;
 
 describe('kubectl apply of a kind: List', () => {
-  it('creates every item, then configures them with strategic merge patches from kubectl\'s compiled-in types', async () => {
+  it("creates every item, then configures them with strategic merge patches from kubectl's compiled-in types", async () => {
     const first = await h.kubectl(['apply', '-f', file('list1.yaml', list('1'))]);
     assert.equal(first.code, 0, first.stderr);
     assert.match(first.stdout, /configmap\/list-cm created/);
@@ -82,7 +82,11 @@ describe('kubectl apply of a kind: List', () => {
   });
 
   it('still refuses an invalid item (the server validates what the client no longer can)', async () => {
-    const bad = await h.kubectl(['apply', '-f', file('list-bad.yaml', list('3').replace('replicas: 0', 'replicas: "two"'))]);
+    const bad = await h.kubectl([
+      'apply',
+      '-f',
+      file('list-bad.yaml', list('3').replace('replicas: 0', 'replicas: "two"')),
+    ]);
     assert.notEqual(bad.code, 0);
     assert.match(bad.stderr, /replicas/);
   });
@@ -91,7 +95,9 @@ describe('kubectl apply of a kind: List', () => {
     const json = await h.request('GET', '/openapi/v2');
     assert.equal(json.status, 200);
     assert.equal((json.body as unknown as { swagger: string }).swagger, '2.0');
-    const pb = await h.request('GET', '/openapi/v2', { accept: 'application/com.github.proto-openapi.spec.v2@v1.0+protobuf' });
+    const pb = await h.request('GET', '/openapi/v2', {
+      accept: 'application/com.github.proto-openapi.spec.v2@v1.0+protobuf',
+    });
     assert.equal(pb.status, 200);
     assert.match(String(pb.headers['content-type']), /protobuf/);
   });
@@ -124,7 +130,12 @@ describe('StatefulSets and DaemonSets are not served', () => {
       assert.notEqual(res.code, 0, t);
       assert.match(res.stderr, new RegExp(`error: the server doesn't have a resource type "${t}"`));
     }
-    const sts = await h.kubectl(['apply', '-f', file('sts.yaml', `apiVersion: apps/v1
+    const sts = await h.kubectl([
+      'apply',
+      '-f',
+      file(
+        'sts.yaml',
+        `apiVersion: apps/v1
 kind: StatefulSet
 metadata: {name: db, namespace: default}
 spec:
@@ -133,7 +144,9 @@ spec:
   template:
     metadata: {labels: {app: db}}
     spec: {containers: [{name: c, image: busybox:1.36}]}
-`)]);
+`,
+      ),
+    ]);
     assert.notEqual(sts.code, 0);
     assert.match(sts.stderr, /no matches for kind "StatefulSet" in version "apps\/v1"/);
   });

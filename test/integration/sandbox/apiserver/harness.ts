@@ -17,8 +17,15 @@ export interface Harness {
   dir: string;
   kubeconfig: string;
   faults: Fault[];
-  kubectl(args: string[], o?: { as?: 'admin' | 'alice' | 'bob'; stdin?: string }): Promise<{ code: number; stdout: string; stderr: string }>;
-  request(method: string, path: string, o?: { as?: 'admin' | 'alice' | 'bob'; body?: unknown; contentType?: string; accept?: string }): Promise<{ status: number; body: KObject; text: string; headers: Record<string, unknown> }>;
+  kubectl(
+    args: string[],
+    o?: { as?: 'admin' | 'alice' | 'bob'; stdin?: string },
+  ): Promise<{ code: number; stdout: string; stderr: string }>;
+  request(
+    method: string,
+    path: string,
+    o?: { as?: 'admin' | 'alice' | 'bob'; body?: unknown; contentType?: string; accept?: string },
+  ): Promise<{ status: number; body: KObject; text: string; headers: Record<string, unknown> }>;
   close(): Promise<void>;
 }
 
@@ -39,7 +46,14 @@ export async function startHarness(o: { bookmarkIntervalMs?: number } = {}): Pro
   const dir = mkdtempSync(join(tmpdir(), 'sandbox-apiserver-test-'));
   const store = new Store();
   const faults: Fault[] = [];
-  const server = await startApiServer({ store, pods: stubPods, stateDir: join(dir, 'state'), nodeName: 'sandbox-node', onFault: (f) => void faults.push(f), ...o });
+  const server = await startApiServer({
+    store,
+    pods: stubPods,
+    stateDir: join(dir, 'state'),
+    nodeName: 'sandbox-node',
+    onFault: (f) => void faults.push(f),
+    ...o,
+  });
   const kubeconfig = join(dir, 'kubeconfig');
   writeFileSync(kubeconfig, kubeconfigYaml(server));
   const agent = new https.Agent({ ca: server.caCertPem, keepAlive: false });
@@ -52,16 +66,22 @@ export async function startHarness(o: { bookmarkIntervalMs?: number } = {}): Pro
     kubectl(args, opts = {}) {
       const ctx = `sandbox-${opts.as ?? 'admin'}`;
       return new Promise((resolve) => {
-        const child = execFile('/usr/bin/kubectl', ['--context', ctx, ...args], { env: { ...process.env, KUBECONFIG: kubeconfig, HOME: dir }, timeout: 60_000 }, (err, stdout, stderr) => {
-          resolve({ code: err ? ((err as { code?: number }).code ?? 1) : 0, stdout, stderr });
-        });
+        const child = execFile(
+          '/usr/bin/kubectl',
+          ['--context', ctx, ...args],
+          { env: { ...process.env, KUBECONFIG: kubeconfig, HOME: dir }, timeout: 60_000 },
+          (err, stdout, stderr) => {
+            resolve({ code: err ? ((err as { code?: number }).code ?? 1) : 0, stdout, stderr });
+          },
+        );
         if (opts.stdin !== undefined) child.stdin!.end(opts.stdin);
       });
     },
     request(method, path, opts = {}) {
       return new Promise((resolve, reject) => {
         const u = new URL(path, server.url);
-        const body = opts.body === undefined ? undefined : typeof opts.body === 'string' ? opts.body : JSON.stringify(opts.body);
+        const body =
+          opts.body === undefined ? undefined : typeof opts.body === 'string' ? opts.body : JSON.stringify(opts.body);
         const req = https.request(
           u,
           {

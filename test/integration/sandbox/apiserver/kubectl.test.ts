@@ -46,7 +46,8 @@ describe('kubectl against the sandbox API server', () => {
     const ns = await h.kubectl(['get', 'namespaces']);
     assert.equal(ns.code, 0, ns.stderr);
     assert.match(ns.stdout, /^NAME\s+STATUS\s+AGE/);
-    for (const n of ['default', 'kube-system', 'kube-public', 'kube-node-lease']) assert.match(ns.stdout, new RegExp(`^${n}\\s+Active`, 'm'));
+    for (const n of ['default', 'kube-system', 'kube-public', 'kube-node-lease'])
+      assert.match(ns.stdout, new RegExp(`^${n}\\s+Active`, 'm'));
     const nodes = await h.kubectl(['get', 'nodes']);
     assert.match(nodes.stdout, /^sandbox-node\s+Ready/m);
   });
@@ -64,7 +65,10 @@ describe('kubectl against the sandbox API server', () => {
     assert.match(second.stdout, /deployment.apps\/web configured/);
     const d = h.store.get('deployments.apps', 'default', 'web');
     assert.equal(d.spec.replicas, 3);
-    assert.deepEqual(d.spec.template.spec.containers[0].env, [{ name: 'A', value: '2' }, { name: 'B', value: 'b' }]);
+    assert.deepEqual(d.spec.template.spec.containers[0].env, [
+      { name: 'A', value: '2' },
+      { name: 'B', value: 'b' },
+    ]);
     assert.equal(d.metadata.labels?.tier, 'front');
     assert.equal(d.metadata.generation, 2);
     assert.equal(d.spec.strategy.type, 'RollingUpdate'); // defaulted, kept across the patch
@@ -115,27 +119,52 @@ describe('kubectl against the sandbox API server', () => {
   });
 
   it('answers a stale update with 409 Conflict', async () => {
-    const cm = await h.request('POST', '/api/v1/namespaces/default/configmaps', { body: { metadata: { name: 'race' }, data: { a: '1' } } });
+    const cm = await h.request('POST', '/api/v1/namespaces/default/configmaps', {
+      body: { metadata: { name: 'race' }, data: { a: '1' } },
+    });
     assert.equal(cm.status, 201);
     const stale = cm.body;
-    const first = await h.request('PUT', '/api/v1/namespaces/default/configmaps/race', { body: { ...stale, data: { a: '2' } } });
+    const first = await h.request('PUT', '/api/v1/namespaces/default/configmaps/race', {
+      body: { ...stale, data: { a: '2' } },
+    });
     assert.equal(first.status, 200);
-    const second = await h.request('PUT', '/api/v1/namespaces/default/configmaps/race', { body: { ...stale, data: { a: '3' } } });
+    const second = await h.request('PUT', '/api/v1/namespaces/default/configmaps/race', {
+      body: { ...stale, data: { a: '3' } },
+    });
     assert.equal(second.status, 409);
     assert.equal(second.body.reason, 'Conflict');
-    assert.match(second.body.message, /the object has been modified; please apply your changes to the latest version and try again/);
+    assert.match(
+      second.body.message,
+      /the object has been modified; please apply your changes to the latest version and try again/,
+    );
     assert.equal(h.store.get('configmaps', 'default', 'race').data.a, '2');
-    const replace = await h.kubectl(['replace', '-f', file('race.json', JSON.stringify({ ...stale, apiVersion: 'v1', kind: 'ConfigMap', data: { a: '4' } }))]);
+    const replace = await h.kubectl([
+      'replace',
+      '-f',
+      file('race.json', JSON.stringify({ ...stale, apiVersion: 'v1', kind: 'ConfigMap', data: { a: '4' } })),
+    ]);
     assert.notEqual(replace.code, 0);
     assert.match(replace.stderr, /Error from server \(Conflict\)/);
   });
 
   it('rejects an invalid object with 422 naming the field, and stores nothing', async () => {
-    const r = await h.kubectl(['apply', '-f', file('bad.yaml', deployment('"two"').replace('name: web\n  namespace', 'name: bad\n  namespace'))]);
+    const r = await h.kubectl([
+      'apply',
+      '-f',
+      file('bad.yaml', deployment('"two"').replace('name: web\n  namespace', 'name: bad\n  namespace')),
+    ]);
     assert.notEqual(r.code, 0);
     assert.match(r.stderr, /The Deployment "bad" is invalid: spec.replicas: Invalid value: "two"/);
     assert.equal(h.store.tryGet('deployments.apps', 'default', 'bad'), undefined);
-    const raw = await h.request('POST', '/apis/apps/v1/namespaces/default/deployments', { body: { metadata: { name: 'Bad_Name' }, spec: { selector: { matchLabels: { a: 'b' } }, template: { metadata: { labels: { a: 'c' } }, spec: { containers: [{ name: 'x', image: 'y' }] } } } } });
+    const raw = await h.request('POST', '/apis/apps/v1/namespaces/default/deployments', {
+      body: {
+        metadata: { name: 'Bad_Name' },
+        spec: {
+          selector: { matchLabels: { a: 'b' } },
+          template: { metadata: { labels: { a: 'c' } }, spec: { containers: [{ name: 'x', image: 'y' }] } },
+        },
+      },
+    });
     assert.equal(raw.status, 422);
     const fields = raw.body.details.causes.map((c: { field: string }) => c.field).sort();
     assert.deepEqual(fields, ['metadata.name', 'spec.template.metadata.labels']);
@@ -144,8 +173,14 @@ describe('kubectl against the sandbox API server', () => {
   it('denies alice what RBAC does not grant, with the real Forbidden message, until a RoleBinding grants it', async () => {
     const denied = await h.kubectl(['get', 'pods', '-n', 'team'], { as: 'alice' });
     assert.notEqual(denied.code, 0);
-    assert.match(denied.stderr, /Error from server \(Forbidden\): pods is forbidden: User "alice" cannot list resource "pods" in API group "" in the namespace "team"/);
-    assert.equal((await h.kubectl(['auth', 'can-i', 'list', 'pods', '-n', 'team'], { as: 'alice' })).stdout.trim(), 'no');
+    assert.match(
+      denied.stderr,
+      /Error from server \(Forbidden\): pods is forbidden: User "alice" cannot list resource "pods" in API group "" in the namespace "team"/,
+    );
+    assert.equal(
+      (await h.kubectl(['auth', 'can-i', 'list', 'pods', '-n', 'team'], { as: 'alice' })).stdout.trim(),
+      'no',
+    );
     const role = `apiVersion: rbac.authorization.k8s.io/v1
 kind: Role
 metadata: {name: dev, namespace: team}
@@ -166,7 +201,8 @@ subjects: [{apiGroup: rbac.authorization.k8s.io, kind: User, name: alice}]
 `;
     const applied = await h.kubectl(['apply', '-f', file('role.yaml', role)]);
     assert.equal(applied.code, 0, applied.stderr);
-    const can = async (...args: string[]) => (await h.kubectl(['auth', 'can-i', ...args], { as: 'alice' })).stdout.trim();
+    const can = async (...args: string[]) =>
+      (await h.kubectl(['auth', 'can-i', ...args], { as: 'alice' })).stdout.trim();
     assert.equal(await can('list', 'pods', '-n', 'team'), 'yes');
     assert.equal(await can('delete', 'pods', '-n', 'team'), 'no');
     assert.equal(await can('list', 'pods', '-n', 'default'), 'no');
@@ -176,19 +212,46 @@ subjects: [{apiGroup: rbac.authorization.k8s.io, kind: User, name: alice}]
     const allowed = await h.kubectl(['get', 'pods', '-n', 'team'], { as: 'alice' });
     assert.equal(allowed.code, 0, allowed.stderr);
     const write = await h.kubectl(['delete', 'configmap', 'settings', '-n', 'team'], { as: 'alice' });
-    assert.match(write.stderr, /configmaps "settings" is forbidden: User "alice" cannot delete resource "configmaps" in API group "" in the namespace "team"/);
+    assert.match(
+      write.stderr,
+      /configmaps "settings" is forbidden: User "alice" cannot delete resource "configmaps" in API group "" in the namespace "team"/,
+    );
   });
 
   it('deletes dependents in the background and in the foreground', async () => {
-    const owner = h.store.create('configmaps', 'default', { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'owner' } });
-    const ref = (block: boolean) => [{ apiVersion: 'v1', kind: 'ConfigMap', name: 'owner', uid: owner.metadata.uid!, blockOwnerDeletion: block }];
-    h.store.create('configmaps', 'default', { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'dep-a', ownerReferences: ref(false) } });
+    const owner = h.store.create('configmaps', 'default', {
+      apiVersion: 'v1',
+      kind: 'ConfigMap',
+      metadata: { name: 'owner' },
+    });
+    const ref = (block: boolean) => [
+      { apiVersion: 'v1', kind: 'ConfigMap', name: 'owner', uid: owner.metadata.uid!, blockOwnerDeletion: block },
+    ];
+    h.store.create('configmaps', 'default', {
+      apiVersion: 'v1',
+      kind: 'ConfigMap',
+      metadata: { name: 'dep-a', ownerReferences: ref(false) },
+    });
     const bg = await h.kubectl(['delete', 'configmap', 'owner']);
     assert.equal(bg.code, 0, bg.stderr);
     await until(() => !h.store.tryGet('configmaps', 'default', 'dep-a'));
 
-    const owner2 = h.store.create('configmaps', 'default', { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'owner2' } });
-    h.store.create('configmaps', 'default', { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'dep-b', finalizers: ['example.com/hold'], ownerReferences: [{ apiVersion: 'v1', kind: 'ConfigMap', name: 'owner2', uid: owner2.metadata.uid!, blockOwnerDeletion: true }] } });
+    const owner2 = h.store.create('configmaps', 'default', {
+      apiVersion: 'v1',
+      kind: 'ConfigMap',
+      metadata: { name: 'owner2' },
+    });
+    h.store.create('configmaps', 'default', {
+      apiVersion: 'v1',
+      kind: 'ConfigMap',
+      metadata: {
+        name: 'dep-b',
+        finalizers: ['example.com/hold'],
+        ownerReferences: [
+          { apiVersion: 'v1', kind: 'ConfigMap', name: 'owner2', uid: owner2.metadata.uid!, blockOwnerDeletion: true },
+        ],
+      },
+    });
     const fg = await h.kubectl(['delete', 'configmap', 'owner2', '--cascade=foreground', '--wait=false']);
     assert.equal(fg.code, 0, fg.stderr);
     // The owner waits, with the foregroundDeletion finalizer, while its blocking dependent exists.
@@ -201,8 +264,19 @@ subjects: [{apiGroup: rbac.authorization.k8s.io, kind: User, name: alice}]
     h.store.update('configmaps', 'default', dep);
     await until(() => !h.store.tryGet('configmaps', 'default', 'owner2'));
 
-    const owner3 = h.store.create('configmaps', 'default', { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'owner3' } });
-    h.store.create('configmaps', 'default', { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'dep-c', ownerReferences: [{ apiVersion: 'v1', kind: 'ConfigMap', name: 'owner3', uid: owner3.metadata.uid! }] } });
+    const owner3 = h.store.create('configmaps', 'default', {
+      apiVersion: 'v1',
+      kind: 'ConfigMap',
+      metadata: { name: 'owner3' },
+    });
+    h.store.create('configmaps', 'default', {
+      apiVersion: 'v1',
+      kind: 'ConfigMap',
+      metadata: {
+        name: 'dep-c',
+        ownerReferences: [{ apiVersion: 'v1', kind: 'ConfigMap', name: 'owner3', uid: owner3.metadata.uid! }],
+      },
+    });
     const orphan = await h.kubectl(['delete', 'configmap', 'owner3', '--cascade=orphan']);
     assert.equal(orphan.code, 0, orphan.stderr);
     await until(() => !h.store.tryGet('configmaps', 'default', 'owner3'));
@@ -210,7 +284,11 @@ subjects: [{apiGroup: rbac.authorization.k8s.io, kind: User, name: alice}]
   });
 
   it('streams changes with get -w', async () => {
-    const child = spawn('/usr/bin/kubectl', ['--context', 'sandbox-admin', 'get', 'configmaps', '-n', 'default', '-w', '--output-watch-events'], { env: { ...process.env, KUBECONFIG: h.kubeconfig, HOME: h.dir } });
+    const child = spawn(
+      '/usr/bin/kubectl',
+      ['--context', 'sandbox-admin', 'get', 'configmaps', '-n', 'default', '-w', '--output-watch-events'],
+      { env: { ...process.env, KUBECONFIG: h.kubeconfig, HOME: h.dir } },
+    );
     let out = '';
     child.stdout.on('data', (d) => (out += d));
     try {

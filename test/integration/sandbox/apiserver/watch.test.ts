@@ -28,20 +28,24 @@ function rawWatch(query: string): { events: KObject[]; ended: Promise<number>; c
   const events: KObject[] = [];
   let req: ReturnType<typeof https.request> | undefined;
   const ended = new Promise<number>((resolve, reject) => {
-    req = https.request(new URL(`/api/v1/namespaces/w/configmaps?watch=1&${query}`, h.server.url), { ca: h.server.caCertPem, headers: { authorization: `Bearer ${h.server.tokens.admin}` } }, (res) => {
-      let buf = '';
-      res.setEncoding('utf8');
-      res.on('data', (d: string) => {
-        buf += d;
-        let i: number;
-        while ((i = buf.indexOf('\n')) >= 0) {
-          events.push(JSON.parse(buf.slice(0, i)));
-          buf = buf.slice(i + 1);
-        }
-      });
-      res.on('end', () => resolve(res.statusCode ?? 0));
-      res.on('error', () => resolve(res.statusCode ?? 0));
-    });
+    req = https.request(
+      new URL(`/api/v1/namespaces/w/configmaps?watch=1&${query}`, h.server.url),
+      { ca: h.server.caCertPem, headers: { authorization: `Bearer ${h.server.tokens.admin}` } },
+      (res) => {
+        let buf = '';
+        res.setEncoding('utf8');
+        res.on('data', (d: string) => {
+          buf += d;
+          let i: number;
+          while ((i = buf.indexOf('\n')) >= 0) {
+            events.push(JSON.parse(buf.slice(0, i)));
+            buf = buf.slice(i + 1);
+          }
+        });
+        res.on('end', () => resolve(res.statusCode ?? 0));
+        res.on('error', () => resolve(res.statusCode ?? 0));
+      },
+    );
     req.on('error', reject);
     req.end();
   });
@@ -61,7 +65,9 @@ const fault = (body: unknown) => h.request('POST', '/sandbox/v1/faults', { body 
 describe('watch', () => {
   it('keeps a client-node informer in step across dropped watches and expired history (410 Gone)', async () => {
     const core = kc.makeApiClient(k8s.CoreV1Api);
-    const informer = k8s.makeInformer(kc, '/api/v1/namespaces/w/configmaps', () => core.listNamespacedConfigMap({ namespace: 'w' }));
+    const informer = k8s.makeInformer(kc, '/api/v1/namespaces/w/configmaps', () =>
+      core.listNamespacedConfigMap({ namespace: 'w' }),
+    );
     const errors: unknown[] = [];
     informer.on('error', (e) => errors.push(e));
     await informer.start();
@@ -75,7 +81,14 @@ describe('watch', () => {
       await fault({ kind: 'drop-watches' });
       h.store.create('configmaps', 'w', cm('b'));
       h.store.delete('configmaps', 'w', 'gone');
-      await until(() => informer.list('w').map((o) => o.metadata!.name).sort().join() === 'a,b');
+      await until(
+        () =>
+          informer
+            .list('w')
+            .map((o) => o.metadata!.name)
+            .sort()
+            .join() === 'a,b',
+      );
       h.store.create('configmaps', 'w', cm('c'));
       await until(() => informer.list('w').length === 3);
       assert.deepEqual(errors, []);
@@ -105,7 +118,10 @@ describe('watch', () => {
     h.store.create('configmaps', 'w', cm('rv-2'));
     assert.equal(await w.ended, 200);
     const types = w.events.map((e) => (e.type === 'BOOKMARK' ? 'BOOKMARK' : `${e.type}:${e.object.metadata.name}`));
-    assert.deepEqual(types.filter((t) => t !== 'BOOKMARK'), ['ADDED:rv-1', 'ADDED:rv-2']);
+    assert.deepEqual(
+      types.filter((t) => t !== 'BOOKMARK'),
+      ['ADDED:rv-1', 'ADDED:rv-2'],
+    );
     assert.ok(types.includes('BOOKMARK'));
     const bm = w.events.find((e) => e.type === 'BOOKMARK')!;
     assert.equal(bm.object.kind, 'ConfigMap');
@@ -125,7 +141,10 @@ describe('watch', () => {
     relabel({ pick: 'me', more: 'x' }); // stays: MODIFIED
     relabel({}); // leaves it: DELETED
     await w.ended;
-    assert.deepEqual(w.events.map((e) => `${e.type}:${e.object.metadata.name}`), ['ADDED:labelled', 'ADDED:a', 'MODIFIED:a', 'DELETED:a']);
+    assert.deepEqual(
+      w.events.map((e) => `${e.type}:${e.object.metadata.name}`),
+      ['ADDED:labelled', 'ADDED:a', 'MODIFIED:a', 'DELETED:a'],
+    );
   });
 
   it('answers 503 while the api-down fault lasts, and closes open watches', async () => {

@@ -6,7 +6,8 @@ import type { KObject } from '../../../../sandbox/core/types';
 
 export function newStore(...namespaces: string[]): Store {
   const store = new Store();
-  for (const ns of ['default', ...namespaces]) store.create('namespaces', undefined, { apiVersion: 'v1', kind: 'Namespace', metadata: { name: ns } });
+  for (const ns of ['default', ...namespaces])
+    store.create('namespaces', undefined, { apiVersion: 'v1', kind: 'Namespace', metadata: { name: ns } });
   return store;
 }
 
@@ -22,7 +23,10 @@ export async function eventually<T>(check: () => T | undefined | false, what: st
     } catch (e) {
       last = e;
     }
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}; last: ${last instanceof Error ? last.message : JSON.stringify(last)}`);
+    if (Date.now() > end)
+      throw new Error(
+        `timed out waiting for ${what}; last: ${last instanceof Error ? last.message : JSON.stringify(last)}`,
+      );
     await new Promise((r) => setTimeout(r, 10));
   }
 }
@@ -37,7 +41,13 @@ export function setPodReady(store: Store, pod: KObject, ready: boolean): KObject
   const status = {
     phase: 'Running',
     podIP: cur.status?.podIP ?? `127.77.0.${nextIp++}`,
-    conditions: [{ type: 'Ready', status: ready ? 'True' : 'False', lastTransitionTime: prev && (prev.status === 'True') === ready ? prev.lastTransitionTime : now }],
+    conditions: [
+      {
+        type: 'Ready',
+        status: ready ? 'True' : 'False',
+        lastTransitionTime: prev && (prev.status === 'True') === ready ? prev.lastTransitionTime : now,
+      },
+    ],
   };
   return store.update('pods', cur.metadata.namespace, { ...cur, status }, { subresource: 'status' });
 }
@@ -47,12 +57,19 @@ export function fakeKubelet(store: Store, ready: (pod: KObject) => boolean = () 
   return store.watch('pods', undefined, {}, (ev) => {
     if (ev.type !== 'ADDED' || ev.object.status?.phase) return;
     setImmediate(() => {
-      if (store.tryGet('pods', ev.object.metadata.namespace, ev.object.metadata.name!)) setPodReady(store, ev.object, ready(ev.object));
+      if (store.tryGet('pods', ev.object.metadata.namespace, ev.object.metadata.name!))
+        setPodReady(store, ev.object, ready(ev.object));
     });
   });
 }
 
-export function deployment(name: string, ns: string, replicas: number, extra: Record<string, unknown> = {}, image = 'demo:1'): KObject {
+export function deployment(
+  name: string,
+  ns: string,
+  replicas: number,
+  extra: Record<string, unknown> = {},
+  image = 'demo:1',
+): KObject {
   return {
     apiVersion: 'apps/v1',
     kind: 'Deployment',
@@ -60,7 +77,10 @@ export function deployment(name: string, ns: string, replicas: number, extra: Re
     spec: {
       replicas,
       selector: { matchLabels: { app: name } },
-      template: { metadata: { labels: { app: name } }, spec: { containers: [{ name: 'main', image, ports: [{ name: 'http', containerPort: 8080 }] }] } },
+      template: {
+        metadata: { labels: { app: name } },
+        spec: { containers: [{ name: 'main', image, ports: [{ name: 'http', containerPort: 8080 }] }] },
+      },
       ...extra,
     },
   };

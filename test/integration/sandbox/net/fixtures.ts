@@ -18,7 +18,8 @@ export class FakePods implements PodNetwork {
 
   async connect(podIP: string, host: string, port: number): Promise<Duplex> {
     const hostPort = this.routes.get(`${podIP}:${port}`);
-    if (host !== podIP && host !== '127.0.0.1') throw Object.assign(new Error(`EHOSTUNREACH ${host}`), { code: 'EHOSTUNREACH' });
+    if (host !== podIP && host !== '127.0.0.1')
+      throw Object.assign(new Error(`EHOSTUNREACH ${host}`), { code: 'EHOSTUNREACH' });
     if (!hostPort) throw Object.assign(new Error(`connect ECONNREFUSED ${podIP}:${port}`), { code: 'ECONNREFUSED' });
     return new Promise((resolve, reject) => {
       const s = net.connect({ host: '127.0.0.1', port: hostPort });
@@ -33,7 +34,13 @@ export class FakePods implements PodNetwork {
       const chunks: Buffer[] = [];
       req.on('data', (c) => chunks.push(c));
       req.on('end', () => {
-        const body = JSON.stringify({ pod: name, method: req.method, url: req.url, headers: req.headers, body: Buffer.concat(chunks).toString() });
+        const body = JSON.stringify({
+          pod: name,
+          method: req.method,
+          url: req.url,
+          headers: req.headers,
+          body: Buffer.concat(chunks).toString(),
+        });
         res.writeHead(200, { 'content-type': 'application/json', 'x-pod': name });
         res.end(body);
       });
@@ -75,20 +82,50 @@ export function tempDir(): { path: string; remove(): void } {
 }
 
 /** A pod object, made Running and Ready (or not) with the given IP through the status subresource. */
-export function runPod(store: Store, ns: string, name: string, labels: Record<string, string>, ip: string, ready = true, ports: { name: string; containerPort: number }[] = []): KObject {
-  const pod = store.create('pods', ns, { apiVersion: 'v1', kind: 'Pod', metadata: { name, namespace: ns, labels }, spec: { containers: [{ name: 'c', image: 'x', ports }] } });
+export function runPod(
+  store: Store,
+  ns: string,
+  name: string,
+  labels: Record<string, string>,
+  ip: string,
+  ready = true,
+  ports: { name: string; containerPort: number }[] = [],
+): KObject {
+  const pod = store.create('pods', ns, {
+    apiVersion: 'v1',
+    kind: 'Pod',
+    metadata: { name, namespace: ns, labels },
+    spec: { containers: [{ name: 'c', image: 'x', ports }] },
+  });
   return setReady(store, pod, ready, ip);
 }
 
 export function setReady(store: Store, pod: KObject, ready: boolean, ip?: string): KObject {
   const cur = store.get('pods', pod.metadata.namespace, pod.metadata.name!);
-  const status = { phase: 'Running', podIP: ip ?? cur.status.podIP, conditions: [{ type: 'Ready', status: ready ? 'True' : 'False' }] };
+  const status = {
+    phase: 'Running',
+    podIP: ip ?? cur.status.podIP,
+    conditions: [{ type: 'Ready', status: ready ? 'True' : 'False' }],
+  };
   return store.update('pods', cur.metadata.namespace, { ...cur, status }, { subresource: 'status' });
 }
 
-export interface Answer { status: number; headers: http.IncomingHttpHeaders; json: { pod: string; url: string; headers: Record<string, string>; body: string } | undefined; text: string }
+export interface Answer {
+  status: number;
+  headers: http.IncomingHttpHeaders;
+  json: { pod: string; url: string; headers: Record<string, string>; body: string } | undefined;
+  text: string;
+}
 
-export function get(host: string, port: number, path = '/', headers: Record<string, string> = {}, agent?: http.Agent, method = 'GET', body?: string): Promise<Answer> {
+export function get(
+  host: string,
+  port: number,
+  path = '/',
+  headers: Record<string, string> = {},
+  agent?: http.Agent,
+  method = 'GET',
+  body?: string,
+): Promise<Answer> {
   return new Promise((resolve, reject) => {
     const req = http.request({ host, port, path, headers, agent, method }, (res) => {
       const chunks: Buffer[] = [];
@@ -110,7 +147,11 @@ export function get(host: string, port: number, path = '/', headers: Record<stri
 }
 
 /** One raw TCP exchange: connect, optionally send, collect until `until` appears or the peer closes. */
-export function tcpExchange(target: { host: string; port: number } | { path: string }, send: string, until: string): Promise<string> {
+export function tcpExchange(
+  target: { host: string; port: number } | { path: string },
+  send: string,
+  until: string,
+): Promise<string> {
   return new Promise((resolve, reject) => {
     const s = net.connect(target as net.NetConnectOpts);
     let got = '';

@@ -22,7 +22,11 @@ test('a pod runs and becomes Ready through its readiness probe', async () => {
         {
           name: 'web',
           image: 'node:20',
-          command: ['node', '-e', "require('http').createServer((q,s)=>s.end(q.url==='/ready'?'ok':'hi')).listen(8080, () => console.log('listening'))"],
+          command: [
+            'node',
+            '-e',
+            "require('http').createServer((q,s)=>s.end(q.url==='/ready'?'ok':'hi')).listen(8080, () => console.log('listening'))",
+          ],
           ports: [{ name: 'http', containerPort: 8080 }],
           readinessProbe: { httpGet: { path: '/ready', port: 'http' }, periodSeconds: 1 },
         },
@@ -46,11 +50,23 @@ test('containers of a pod share localhost; a server on 127.0.0.1 is reachable by
     metadata: { name: 'pair' },
     spec: {
       containers: [
-        { name: 'server', image: 'node:20', command: ['node', '-e', "require('http').createServer((q,s)=>s.end('from-server')).listen(9000, '127.0.0.1')"] },
+        {
+          name: 'server',
+          image: 'node:20',
+          command: [
+            'node',
+            '-e',
+            "require('http').createServer((q,s)=>s.end('from-server')).listen(9000, '127.0.0.1')",
+          ],
+        },
         {
           name: 'client',
           image: 'node:20',
-          command: ['node', '-e', "setInterval(()=>require('http').get('http://127.0.0.1:9000/',r=>{let b='';r.on('data',d=>b+=d);r.on('end',()=>console.log('got '+b))}).on('error',e=>console.log('err '+e.code)),300)"],
+          command: [
+            'node',
+            '-e',
+            "setInterval(()=>require('http').get('http://127.0.0.1:9000/',r=>{let b='';r.on('data',d=>b+=d);r.on('end',()=>console.log('got '+b))}).on('error',e=>console.log('err '+e.code)),300)",
+          ],
         },
       ],
     },
@@ -58,13 +74,19 @@ test('containers of a pod share localhost; a server on 127.0.0.1 is reachable by
   const p = await h.waitPod('pair', (p) => p.status?.phase === 'Running', 'Running');
   assert.equal(p.metadata.uid, p0.metadata.uid);
   // The client container reaches the server container on 127.0.0.1.
-  await waitFor(async () => (await logText('pair', 'client')).includes('got from-server'), 'client log shows the answer');
+  await waitFor(
+    async () => (await logText('pair', 'client')).includes('got from-server'),
+    'client log shows the answer',
+  );
   // Port-forward dials 127.0.0.1 inside the pod, as the kubelet does.
   const viaLocal = await h.agent.connect(p.status.podIP, '127.0.0.1', 9000);
   viaLocal.write('GET / HTTP/1.0\r\n\r\n');
   assert.match(await readAll(viaLocal), /from-server/);
   // A Service dials the pod IP: a server bound to 127.0.0.1 is not there.
-  await assert.rejects(h.agent.connect(p.status.podIP, p.status.podIP, 9000), (e: NodeJS.ErrnoException) => e.code === 'ECONNREFUSED');
+  await assert.rejects(
+    h.agent.connect(p.status.podIP, p.status.podIP, 9000),
+    (e: NodeJS.ErrnoException) => e.code === 'ECONNREFUSED',
+  );
   // And the host cannot reach the pod's loopback directly.
   await assert.rejects(
     new Promise((resolve, reject) => {
@@ -75,16 +97,28 @@ test('containers of a pod share localhost; a server on 127.0.0.1 is reachable by
 });
 
 test('configMap volume and env, downward API, $(VAR) expansion', async () => {
-  h.store.create('configmaps', 'default', { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'cfg' }, data: { greeting: 'hello', 'app.conf': 'v=1\n' } });
+  h.store.create('configmaps', 'default', {
+    apiVersion: 'v1',
+    kind: 'ConfigMap',
+    metadata: { name: 'cfg' },
+    data: { greeting: 'hello', 'app.conf': 'v=1\n' },
+  });
   h.createPod({
     metadata: { name: 'cfgpod', labels: { app: 'demo' } },
     spec: {
-      volumes: [{ name: 'conf', configMap: { name: 'cfg' } }, { name: 'info', downwardAPI: { items: [{ path: 'labels', fieldRef: { fieldPath: 'metadata.labels' } }] } }],
+      volumes: [
+        { name: 'conf', configMap: { name: 'cfg' } },
+        { name: 'info', downwardAPI: { items: [{ path: 'labels', fieldRef: { fieldPath: 'metadata.labels' } }] } },
+      ],
       containers: [
         {
           name: 'main',
           image: 'busybox:1.36',
-          command: ['sh', '-c', 'echo "G=$GREETING N=$NAME X=$(X)" \'lit=$$(Y) undef=$(UNDEFINED_VAR)\'; cat /etc/conf/app.conf; cat /etc/info/labels; echo; sleep 3600'],
+          command: [
+            'sh',
+            '-c',
+            'echo "G=$GREETING N=$NAME X=$(X)" \'lit=$$(Y) undef=$(UNDEFINED_VAR)\'; cat /etc/conf/app.conf; cat /etc/info/labels; echo; sleep 3600',
+          ],
           env: [
             { name: 'GREETING', valueFrom: { configMapKeyRef: { name: 'cfg', key: 'greeting' } } },
             { name: 'NAME', valueFrom: { fieldRef: { fieldPath: 'metadata.name' } } },
@@ -112,12 +146,27 @@ test('configMap volume and env, downward API, $(VAR) expansion', async () => {
 });
 
 test('an unknown image gives ErrImagePull, then ImagePullBackOff, with the kubelet events', async () => {
-  h.createPod({ metadata: { name: 'noimg' }, spec: { containers: [{ name: 'c', image: 'registry.example.com/team/nosuchimage:1.0' }] } });
-  const p = await h.waitPod('noimg', (p) => containerStatus(p, 'c')?.state?.waiting?.reason === 'ImagePullBackOff', 'ImagePullBackOff');
+  h.createPod({
+    metadata: { name: 'noimg' },
+    spec: { containers: [{ name: 'c', image: 'registry.example.com/team/nosuchimage:1.0' }] },
+  });
+  const p = await h.waitPod(
+    'noimg',
+    (p) => containerStatus(p, 'c')?.state?.waiting?.reason === 'ImagePullBackOff',
+    'ImagePullBackOff',
+  );
   assert.equal(p.status.phase, 'Pending');
-  assert.match(containerStatus(p, 'c')!.state.waiting.message, /Back-off pulling image "registry.example.com\/team\/nosuchimage:1.0"/);
+  assert.match(
+    containerStatus(p, 'c')!.state.waiting.message,
+    /Back-off pulling image "registry.example.com\/team\/nosuchimage:1.0"/,
+  );
   const msgs = h.events('noimg').map((e) => `${e.reason}: ${e.message}`);
-  assert.ok(msgs.some((m) => /^Failed: Failed to pull image "registry.example.com\/team\/nosuchimage:1.0": .*not found/.test(m)), msgs.join('\n'));
+  assert.ok(
+    msgs.some((m) =>
+      /^Failed: Failed to pull image "registry.example.com\/team\/nosuchimage:1.0": .*not found/.test(m),
+    ),
+    msgs.join('\n'),
+  );
   assert.ok(msgs.includes('Failed: Error: ErrImagePull'));
   assert.ok(msgs.includes('Failed: Error: ImagePullBackOff'));
 });
@@ -149,10 +198,20 @@ async function execOut(pod: KObject, command: string[]): Promise<string> {
   let text = '';
   out.on('data', (d) => (text += d));
   await new Promise<void>((resolve, reject) => {
-    void new Exec(h.kc).exec('default', pod.metadata.name!, pod.spec.containers[0].name, command, out, null, null, false, (st) => {
-      if (st.status === 'Success') resolve();
-      else reject(new Error(JSON.stringify(st)));
-    });
+    void new Exec(h.kc).exec(
+      'default',
+      pod.metadata.name!,
+      pod.spec.containers[0].name,
+      command,
+      out,
+      null,
+      null,
+      false,
+      (st) => {
+        if (st.status === 'Success') resolve();
+        else reject(new Error(JSON.stringify(st)));
+      },
+    );
   });
   return text;
 }

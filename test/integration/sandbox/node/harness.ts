@@ -58,7 +58,14 @@ export async function startHarness(): Promise<Harness> {
   });
   store.create('namespaces', undefined, { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'default' } });
   const services = new StubServices();
-  const agent = await startNodeAgent({ api: store, nodeName: NODE, stateDir: join(dir, 'state'), imagesDir: join(__dirname, '../../../../../sandbox/images'), block: { octet: octet++ }, services });
+  const agent = await startNodeAgent({
+    api: store,
+    nodeName: NODE,
+    stateDir: join(dir, 'state'),
+    imagesDir: join(__dirname, '../../../../../sandbox/images'),
+    block: { octet: octet++ },
+    services,
+  });
   const server = http.createServer((req, res) => {
     const u = new URL(req.url!, 'http://x');
     const m = /^\/api\/v1\/namespaces\/([^/]+)\/pods\/([^/]+)\/log$/.exec(u.pathname);
@@ -106,7 +113,16 @@ export async function startHarness(): Promise<Harness> {
           const p = store.tryGet('pods', ns, name);
           if (p && pred(p)) return resolve(p);
           if (Date.now() > deadline) {
-            return reject(new Error(`pod ${ns}/${name} never got to: ${what}; last status: ${JSON.stringify(p?.status)}; events: ${JSON.stringify(store.list('events', ns).items.filter((e) => e.involvedObject.name === name).map((e) => `${e.reason}: ${e.message}`))}`));
+            return reject(
+              new Error(
+                `pod ${ns}/${name} never got to: ${what}; last status: ${JSON.stringify(p?.status)}; events: ${JSON.stringify(
+                  store
+                    .list('events', ns)
+                    .items.filter((e) => e.involvedObject.name === name)
+                    .map((e) => `${e.reason}: ${e.message}`),
+                )}`,
+              ),
+            );
           }
           setTimeout(tick, 50);
         };

@@ -21,13 +21,20 @@ async function run(pod: string, command: string[]): Promise<{ out: string; statu
   let out = '';
   stdout.on('data', (d) => (out += d));
   const status = await new Promise<Record<string, unknown>>((resolve) => {
-    void new Exec(h.kc).exec('default', pod, 'c', command, stdout, stdout, null, false, (s) => resolve(s as Record<string, unknown>));
+    void new Exec(h.kc).exec('default', pod, 'c', command, stdout, stdout, null, false, (s) =>
+      resolve(s as Record<string, unknown>),
+    );
   });
   return { out, status };
 }
 
 test('nginx serves its default page on port 80 through the pod IP', async () => {
-  h.createPod({ metadata: { name: 'nginx' }, spec: { containers: [{ name: 'c', image: 'nginx:1.25', readinessProbe: { tcpSocket: { port: 80 }, periodSeconds: 1 } }] } });
+  h.createPod({
+    metadata: { name: 'nginx' },
+    spec: {
+      containers: [{ name: 'c', image: 'nginx:1.25', readinessProbe: { tcpSocket: { port: 80 }, periodSeconds: 1 } }],
+    },
+  });
   const p = await h.waitPod('nginx', (p) => containerStatus(p, 'c')?.ready === true, 'ready');
   const s = await h.agent.connect(p.status.podIP, p.status.podIP, 80);
   s.write('GET / HTTP/1.0\r\n\r\n');
@@ -41,14 +48,17 @@ test('nginx serves its default page on port 80 through the pod IP', async () => 
 });
 
 test('python image: python and python -m debugpy work', async () => {
-  h.createPod({ metadata: { name: 'py' }, spec: { containers: [{ name: 'c', image: 'python:3.11-slim', command: ['sleep', '3600'] }] } });
+  h.createPod({
+    metadata: { name: 'py' },
+    spec: { containers: [{ name: 'c', image: 'python:3.11-slim', command: ['sleep', '3600'] }] },
+  });
   await h.waitPod('py', (p) => containerStatus(p, 'c')?.state?.running !== undefined, 'running');
   const r = await run('py', ['python', '-m', 'debugpy', '--version']);
   assert.equal(r.status.status, 'Success', r.out);
   assert.match(r.out, /^\d+\.\d+/);
 });
 
-test('a pod dialling a Service ClusterIP:port reaches the Service network\'s socket; /etc/hosts follows changes', async () => {
+test("a pod dialling a Service ClusterIP:port reaches the Service network's socket; /etc/hosts follows changes", async () => {
   const dir = mkdtempSync(join(tmpdir(), 'svc-stub-'));
   const sock = join(dir, 'svc.sock');
   const proxy = net.createServer((c) => c.end('from-service-proxy\n'));
@@ -56,10 +66,19 @@ test('a pod dialling a Service ClusterIP:port reaches the Service network\'s soc
   const octet = Number(/^127\.(\d+)\./.exec((await h.waitPod('py', () => true, 'exists')).status.podIP)![1]);
   const ip = `127.${octet}.128.9`;
   try {
-    h.services.set([{ namespace: 'default', service: 'backend', ip, port: 8081, protocol: 'TCP', socketPath: sock }], `${ip}\tbackend backend.default backend.default.svc backend.default.svc.cluster.local\n`);
+    h.services.set(
+      [{ namespace: 'default', service: 'backend', ip, port: 8081, protocol: 'TCP', socketPath: sock }],
+      `${ip}\tbackend backend.default backend.default.svc backend.default.svc.cluster.local\n`,
+    );
     let out = '';
     for (let i = 0; i < 50 && !out.includes('from-service-proxy'); i++) {
-      out = (await run('py', ['python', '-c', "import socket; s=socket.create_connection(('backend.default.svc.cluster.local', 8081)); print(s.recv(100).decode())"])).out;
+      out = (
+        await run('py', [
+          'python',
+          '-c',
+          "import socket; s=socket.create_connection(('backend.default.svc.cluster.local', 8081)); print(s.recv(100).decode())",
+        ])
+      ).out;
       if (!out.includes('from-service-proxy')) await new Promise((r) => setTimeout(r, 100));
     }
     assert.match(out, /from-service-proxy/);

@@ -49,11 +49,23 @@ function request(podIP: string, raw: string): Promise<Buffer> {
 }
 
 test('nginx with a default-like config proxies a response and a request body through its built-in temp paths', async () => {
-  h.store.create('configmaps', 'default', { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'nginx-conf', namespace: 'default' }, data: { 'nginx.conf': CONF } });
+  h.store.create('configmaps', 'default', {
+    apiVersion: 'v1',
+    kind: 'ConfigMap',
+    metadata: { name: 'nginx-conf', namespace: 'default' },
+    data: { 'nginx.conf': CONF },
+  });
   h.createPod({
     metadata: { name: 'proxy' },
     spec: {
-      initContainers: [{ name: 'fill', image: 'busybox:1.36', command: ['sh', '-c', 'head -c 1048576 /dev/zero | tr "\\0" x > /big/big.txt'], volumeMounts: [{ name: 'big', mountPath: '/big' }] }],
+      initContainers: [
+        {
+          name: 'fill',
+          image: 'busybox:1.36',
+          command: ['sh', '-c', 'head -c 1048576 /dev/zero | tr "\\0" x > /big/big.txt'],
+          volumeMounts: [{ name: 'big', mountPath: '/big' }],
+        },
+      ],
       containers: [
         {
           name: 'c',
@@ -71,9 +83,17 @@ test('nginx with a default-like config proxies a response and a request body thr
       ],
     },
   });
-  const p = await h.waitPod('proxy', (p) => containerStatus(p, 'c')?.ready === true || containerStatus(p, 'c')?.lastState?.terminated !== undefined, 'ready or crashed', 'default', 90_000);
+  const p = await h.waitPod(
+    'proxy',
+    (p) => containerStatus(p, 'c')?.ready === true || containerStatus(p, 'c')?.lastState?.terminated !== undefined,
+    'ready or crashed',
+    'default',
+    90_000,
+  );
   if (containerStatus(p, 'c')?.ready !== true) {
-    const log = await (await fetch(`${h.url}/api/v1/namespaces/default/pods/proxy/log?container=c&previous=true`)).text();
+    const log = await (
+      await fetch(`${h.url}/api/v1/namespaces/default/pods/proxy/log?container=c&previous=true`)
+    ).text();
     assert.fail(`nginx did not start: ${log}`);
   }
 
@@ -84,6 +104,9 @@ test('nginx with a default-like config proxies a response and a request body thr
   assert.equal(body.length, 1048576);
   assert.ok(/^x+$/.test(body));
 
-  const post = await request(p.status.podIP, `POST /echo HTTP/1.0\r\nHost: x\r\nContent-Length: 65536\r\n\r\n${'y'.repeat(65536)}`);
+  const post = await request(
+    p.status.podIP,
+    `POST /echo HTTP/1.0\r\nHost: x\r\nContent-Length: 65536\r\n\r\n${'y'.repeat(65536)}`,
+  );
   assert.match(post.toString(), /^HTTP\/1.1 200 OK[\s\S]*got 65536/);
 });

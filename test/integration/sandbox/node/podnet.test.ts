@@ -29,7 +29,15 @@ function wildcardPod(name: string, host: string) {
   return {
     metadata: { name },
     spec: {
-      containers: [{ name: 'c', image: 'node:20', command: ['node', '-e', js], ports: [{ containerPort: PORT }], readinessProbe: { tcpSocket: { port: PORT }, periodSeconds: 1 } }],
+      containers: [
+        {
+          name: 'c',
+          image: 'node:20',
+          command: ['node', '-e', js],
+          ports: [{ containerPort: PORT }],
+          readinessProbe: { tcpSocket: { port: PORT }, periodSeconds: 1 },
+        },
+      ],
     },
   };
 }
@@ -69,11 +77,28 @@ before(async () => {
   await new Promise<void>((r) => stub.listen(join(stubDir, 'svc.sock'), r));
   h.createPod(wildcardPod('wild4', '0.0.0.0'));
   h.createPod(wildcardPod('wild6', '::'));
-  h.createPod({ metadata: { name: 'quiet' }, spec: { containers: [{ name: 'c', image: 'busybox', command: ['sleep', '3600'], ports: [{ containerPort: 7070 }] }] } });
+  h.createPod({
+    metadata: { name: 'quiet' },
+    spec: {
+      containers: [{ name: 'c', image: 'busybox', command: ['sleep', '3600'], ports: [{ containerPort: 7070 }] }],
+    },
+  });
   await h.waitPod('wild4', (p) => containerStatus(p, 'c')?.ready === true, 'ready');
   const p = await h.waitPod('wild6', (p) => containerStatus(p, 'c')?.ready === true, 'ready');
   serviceIP = p.status.podIP.replace(/^(127\.\d+)\..*$/, '$1.128.20');
-  h.services.set([{ namespace: 'default', service: 'web', ip: serviceIP, port: PORT, protocol: 'TCP', socketPath: join(stubDir, 'svc.sock') }], '');
+  h.services.set(
+    [
+      {
+        namespace: 'default',
+        service: 'web',
+        ip: serviceIP,
+        port: PORT,
+        protocol: 'TCP',
+        socketPath: join(stubDir, 'svc.sock'),
+      },
+    ],
+    '',
+  );
 });
 
 after(async () => {
@@ -88,10 +113,17 @@ test('a container listening on 0.0.0.0 or :: on a Service port runs, and that Se
   for (const name of ['wild4', 'wild6']) {
     const s = containerStatus(h.store.tryGet('pods', 'default', name)!, 'c')!;
     assert.equal(s.restartCount, 0, `${name} never failed to listen`);
-    assert.equal(await settles(name, serviceIP, PORT, 'from-service'), 'from-service', `${name} dialling the Service reaches the Service, not itself`);
+    assert.equal(
+      await settles(name, serviceIP, PORT, 'from-service'),
+      'from-service',
+      `${name} dialling the Service reaches the Service, not itself`,
+    );
     assert.equal(await dialFrom(name, ipOf(name), PORT), name, `${name} reaches itself on its own IP`);
   }
-  assert.deepEqual(h.events('wild4').filter((e) => e.reason === 'PortConflict'), []);
+  assert.deepEqual(
+    h.events('wild4').filter((e) => e.reason === 'PortConflict'),
+    [],
+  );
 });
 
 test('a pod reaches another pod by its IP on a declared port; a port not declared, or not listened on, refuses', async () => {
@@ -100,7 +132,11 @@ test('a pod reaches another pod by its IP on a declared port; a port not declare
   // Both listen on UNDECLARED too: the answer must never come from the dialling pod itself.
   assert.match(await dialFrom('wild4', ipOf('wild6'), UNDECLARED), /^ERR ECONN(REFUSED|RESET)$/);
   await h.waitPod('quiet', (p) => containerStatus(p, 'c')?.state?.running !== undefined, 'running');
-  assert.match(await dialFrom('wild4', ipOf('quiet'), 7070), /^ERR ECONN(REFUSED|RESET)$/, 'a declared port nothing listens on refuses');
+  assert.match(
+    await dialFrom('wild4', ipOf('quiet'), 7070),
+    /^ERR ECONN(REFUSED|RESET)$/,
+    'a declared port nothing listens on refuses',
+  );
 });
 
 test('a deleted pod is no longer reachable by its IP', async () => {
@@ -110,9 +146,12 @@ test('a deleted pod is no longer reachable by its IP', async () => {
 });
 
 test('the pod network leaves no rules on the host and nothing behind when the agent stops', async () => {
-  assert.doesNotMatch(hostTables(), /devlane-pod/, 'the rules are only in the pods\' network namespaces');
+  assert.doesNotMatch(hostTables(), /devlane-pod/, "the rules are only in the pods' network namespaces");
   await h.stop();
   stopped = true;
   assert.doesNotMatch(hostTables(), /devlane-pod/);
-  assert.deepEqual(descendants(process.pid).map((p) => `${p.pid}: ${p.command}`), []);
+  assert.deepEqual(
+    descendants(process.pid).map((p) => `${p.pid}: ${p.command}`),
+    [],
+  );
 });

@@ -20,7 +20,11 @@ test('logs: tail, timestamps, previous, follow, and the API errors', async () =>
     metadata: { name: 'talker' },
     spec: {
       containers: [
-        { name: 'a', image: 'busybox', command: ['sh', '-c', 'for i in 1 2 3 4 5; do echo line$i; done; sleep 1; echo late; exit 1'] },
+        {
+          name: 'a',
+          image: 'busybox',
+          command: ['sh', '-c', 'for i in 1 2 3 4 5; do echo line$i; done; sleep 1; echo late; exit 1'],
+        },
         { name: 'b', image: 'busybox', command: ['sleep', '3600'] },
       ],
     },
@@ -48,7 +52,20 @@ test('logs: tail, timestamps, previous, follow, and the API errors', async () =>
 });
 
 test('exec through client-node: stdin, stdout, stderr and a non-zero exit code', async () => {
-  h.createPod({ metadata: { name: 'shell' }, spec: { containers: [{ name: 'c', image: 'busybox', workingDir: '/work', env: [{ name: 'FOO', value: 'bar' }], command: ['sh', '-c', 'echo hi > /work/file; sleep 3600'] }] } });
+  h.createPod({
+    metadata: { name: 'shell' },
+    spec: {
+      containers: [
+        {
+          name: 'c',
+          image: 'busybox',
+          workingDir: '/work',
+          env: [{ name: 'FOO', value: 'bar' }],
+          command: ['sh', '-c', 'echo hi > /work/file; sleep 3600'],
+        },
+      ],
+    },
+  });
   await h.waitPod('shell', (p) => containerStatus(p, 'c')?.state?.running !== undefined, 'running');
   const stdout = new PassThrough();
   const stderr = new PassThrough();
@@ -58,7 +75,17 @@ test('exec through client-node: stdin, stdout, stderr and a non-zero exit code',
   stdout.on('data', (d) => (out += d));
   stderr.on('data', (d) => (err += d));
   const status = await new Promise<Record<string, unknown>>((resolve) => {
-    void new Exec(h.kc).exec('default', 'shell', 'c', ['sh', '-c', 'cat; echo "$FOO $(pwd) $(cat file)"; echo oops >&2; exit 7'], stdout, stderr, stdin, false, (s) => resolve(s as Record<string, unknown>));
+    void new Exec(h.kc).exec(
+      'default',
+      'shell',
+      'c',
+      ['sh', '-c', 'cat; echo "$FOO $(pwd) $(cat file)"; echo oops >&2; exit 7'],
+      stdout,
+      stderr,
+      stdin,
+      false,
+      (s) => resolve(s as Record<string, unknown>),
+    );
     stdin.end('from-stdin\n');
   });
   assert.equal(out, 'from-stdin\nbar /work hi\n');
@@ -68,15 +95,29 @@ test('exec through client-node: stdin, stdout, stderr and a non-zero exit code',
   assert.deepEqual((status.details as { causes: unknown[] }).causes, [{ reason: 'ExitCode', message: '7' }]);
   // Success is a Success status.
   const ok = await new Promise<Record<string, unknown>>((resolve) => {
-    void new Exec(h.kc).exec('default', 'shell', 'c', ['true'], new PassThrough(), null, null, false, (s) => resolve(s as Record<string, unknown>));
+    void new Exec(h.kc).exec('default', 'shell', 'c', ['true'], new PassThrough(), null, null, false, (s) =>
+      resolve(s as Record<string, unknown>),
+    );
   });
   assert.deepEqual(ok, { metadata: {}, status: 'Success' });
 });
 
-test('port-forward through client-node reaches an undeclared port on the pod\'s localhost', async () => {
+test("port-forward through client-node reaches an undeclared port on the pod's localhost", async () => {
   h.createPod({
     metadata: { name: 'pf' },
-    spec: { containers: [{ name: 'c', image: 'python:3.11', command: ['python', '-c', "import http.server as h\nclass H(h.BaseHTTPRequestHandler):\n  def do_GET(s):\n    b = b'pf-ok ' + s.path.encode(); s.send_response(200); s.send_header('Content-Length', str(len(b))); s.end_headers(); s.wfile.write(b)\nh.HTTPServer(('127.0.0.1', 7070), H).serve_forever()"] }] },
+    spec: {
+      containers: [
+        {
+          name: 'c',
+          image: 'python:3.11',
+          command: [
+            'python',
+            '-c',
+            "import http.server as h\nclass H(h.BaseHTTPRequestHandler):\n  def do_GET(s):\n    b = b'pf-ok ' + s.path.encode(); s.send_response(200); s.send_header('Content-Length', str(len(b))); s.end_headers(); s.wfile.write(b)\nh.HTTPServer(('127.0.0.1', 7070), H).serve_forever()",
+          ],
+        },
+      ],
+    },
   });
   const pod = await h.waitPod('pf', (p) => containerStatus(p, 'c')?.state?.running !== undefined, 'running');
   // Wait until the server listens (client-node leaves the local socket open when the forwarded
@@ -87,7 +128,7 @@ test('port-forward through client-node reaches an undeclared port on the pod\'s 
       s.destroy();
       break;
     }
-    assert.ok(i < 600, 'the pod\'s server never listened');
+    assert.ok(i < 600, "the pod's server never listened");
     await new Promise((res) => setTimeout(res, 100));
   }
   const pf = new PortForward(h.kc);
@@ -97,7 +138,10 @@ test('port-forward through client-node reaches an undeclared port on the pod\'s 
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
   const port = (server.address() as net.AddressInfo).port;
   try {
-    const r = await fetch(`http://127.0.0.1:${port}/hello`, { headers: { connection: 'close' }, signal: AbortSignal.timeout(20_000) });
+    const r = await fetch(`http://127.0.0.1:${port}/hello`, {
+      headers: { connection: 'close' },
+      signal: AbortSignal.timeout(20_000),
+    });
     assert.equal(await r.text(), 'pf-ok /hello');
   } finally {
     server.close();

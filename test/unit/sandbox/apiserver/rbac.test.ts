@@ -3,17 +3,34 @@ import { describe, it } from 'node:test';
 import { forbidden, ruleAllows, subjectMatches, type Attributes } from '../../../../sandbox/apiserver/rbac';
 
 const alice = { name: 'alice', groups: ['system:authenticated'] };
-const attrs = (o: Partial<Attributes>): Attributes => ({ user: alice, verb: 'get', resourceRequest: true, path: '', apiGroup: '', resource: 'pods', subresource: '', namespace: 'x', name: '', ...o });
+const attrs = (o: Partial<Attributes>): Attributes => ({
+  user: alice,
+  verb: 'get',
+  resourceRequest: true,
+  path: '',
+  apiGroup: '',
+  resource: 'pods',
+  subresource: '',
+  namespace: 'x',
+  name: '',
+  ...o,
+});
 
 describe('RBAC rule matching', () => {
   it('matches verbs, groups and resources, with wildcards', () => {
     assert.ok(ruleAllows(attrs({}), { verbs: ['get'], apiGroups: [''], resources: ['pods'] }));
     assert.ok(ruleAllows(attrs({ verb: 'delete' }), { verbs: ['*'], apiGroups: ['*'], resources: ['*'] }));
     assert.ok(!ruleAllows(attrs({ verb: 'list' }), { verbs: ['get'], apiGroups: [''], resources: ['pods'] }));
-    assert.ok(!ruleAllows(attrs({ apiGroup: 'apps', resource: 'deployments' }), { verbs: ['get'], apiGroups: [''], resources: ['deployments'] }));
+    assert.ok(
+      !ruleAllows(attrs({ apiGroup: 'apps', resource: 'deployments' }), {
+        verbs: ['get'],
+        apiGroups: [''],
+        resources: ['deployments'],
+      }),
+    );
   });
 
-  it('treats subresources as their own resource, and */sub as any resource\'s sub', () => {
+  it("treats subresources as their own resource, and */sub as any resource's sub", () => {
     const exec = attrs({ verb: 'create', subresource: 'exec' });
     assert.ok(!ruleAllows(exec, { verbs: ['create'], apiGroups: [''], resources: ['pods'] }));
     assert.ok(ruleAllows(exec, { verbs: ['create'], apiGroups: [''], resources: ['pods/exec'] }));
@@ -44,9 +61,18 @@ describe('RBAC rule matching', () => {
   });
 
   it('words a denial as kube-apiserver does', () => {
-    assert.equal(forbidden(attrs({ verb: 'list' })).message, 'pods is forbidden: User "alice" cannot list resource "pods" in API group "" in the namespace "x"');
-    assert.equal(forbidden(attrs({ verb: 'get', apiGroup: 'apps', resource: 'deployments', name: 'web' })).message, 'deployments.apps "web" is forbidden: User "alice" cannot get resource "deployments" in API group "apps" in the namespace "x"');
-    assert.equal(forbidden(attrs({ verb: 'list', resource: 'nodes', namespace: '' })).message, 'nodes is forbidden: User "alice" cannot list resource "nodes" in API group "" at the cluster scope');
+    assert.equal(
+      forbidden(attrs({ verb: 'list' })).message,
+      'pods is forbidden: User "alice" cannot list resource "pods" in API group "" in the namespace "x"',
+    );
+    assert.equal(
+      forbidden(attrs({ verb: 'get', apiGroup: 'apps', resource: 'deployments', name: 'web' })).message,
+      'deployments.apps "web" is forbidden: User "alice" cannot get resource "deployments" in API group "apps" in the namespace "x"',
+    );
+    assert.equal(
+      forbidden(attrs({ verb: 'list', resource: 'nodes', namespace: '' })).message,
+      'nodes is forbidden: User "alice" cannot list resource "nodes" in API group "" at the cluster scope',
+    );
     assert.equal(forbidden(attrs({ verb: 'create', subresource: 'exec', name: 'p' })).status().details.kind, 'pods');
   });
 });

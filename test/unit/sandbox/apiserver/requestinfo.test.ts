@@ -14,7 +14,10 @@ describe('request info', () => {
     assert.equal(ri('GET', '/api/v1/namespaces/a/pods'), 'list /v1 ns=a pods//');
     assert.equal(ri('GET', '/api/v1/namespaces/a/pods?watch=1'), 'watch /v1 ns=a pods//');
     assert.equal(ri('GET', '/api/v1/watch/namespaces/a/pods'), 'watch /v1 ns=a pods//');
-    assert.equal(ri('GET', '/apis/apps/v1/namespaces/a/deployments/web/scale'), 'get apps/v1 ns=a deployments/web/scale');
+    assert.equal(
+      ri('GET', '/apis/apps/v1/namespaces/a/deployments/web/scale'),
+      'get apps/v1 ns=a deployments/web/scale',
+    );
     assert.equal(ri('PATCH', '/apis/apps/v1/namespaces/a/deployments/web'), 'patch apps/v1 ns=a deployments/web/');
     assert.equal(ri('DELETE', '/api/v1/namespaces/a/configmaps'), 'deletecollection /v1 ns=a configmaps//');
     assert.equal(ri('GET', '/api/v1/namespaces/a'), 'get /v1 ns=a namespaces/a/');

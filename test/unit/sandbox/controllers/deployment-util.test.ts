@@ -1,10 +1,18 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { computeHash, equalIgnoreHash, fenceposts, maxUnavailable, newRSNewReplicas } from '../../../../sandbox/controllers/deployment-util';
+import {
+  computeHash,
+  equalIgnoreHash,
+  fenceposts,
+  maxUnavailable,
+  newRSNewReplicas,
+} from '../../../../sandbox/controllers/deployment-util';
 import type { KObject } from '../../../../sandbox/core/types';
 
 const d = (replicas: number, rollingUpdate?: Record<string, unknown>): KObject => ({
-  apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'x' },
+  apiVersion: 'apps/v1',
+  kind: 'Deployment',
+  metadata: { name: 'x' },
   spec: { replicas, ...(rollingUpdate ? { strategy: { type: 'RollingUpdate', rollingUpdate } } : {}) },
 });
 
@@ -20,7 +28,12 @@ describe('deployment fenceposts', () => {
     assert.equal(maxUnavailable(d(2, { maxSurge: 0, maxUnavailable: 5 })), 2);
   });
   it('sizes the new ReplicaSet within replicas + maxSurge', () => {
-    const rs = (n: number): KObject => ({ apiVersion: 'apps/v1', kind: 'ReplicaSet', metadata: { name: 'r' }, spec: { replicas: n } });
+    const rs = (n: number): KObject => ({
+      apiVersion: 'apps/v1',
+      kind: 'ReplicaSet',
+      metadata: { name: 'r' },
+      spec: { replicas: n },
+    });
     assert.equal(newRSNewReplicas(d(4, { maxSurge: 1, maxUnavailable: 0 }), [rs(4)], undefined), 1);
     assert.equal(newRSNewReplicas(d(4, { maxSurge: 1, maxUnavailable: 0 }), [rs(4), rs(1)], rs(1)), 1);
     assert.equal(newRSNewReplicas(d(4, { maxSurge: 1, maxUnavailable: 0 }), [rs(2), rs(2)], rs(2)), 3);
@@ -36,7 +49,12 @@ describe('pod-template-hash', () => {
     assert.match(a, /^[bcdfghjklmnpqrstvwxz2456789]+$/);
   });
   it('templates equal apart from the hash label compare equal', () => {
-    assert.ok(equalIgnoreHash({ metadata: { labels: { app: 'a', 'pod-template-hash': 'x' } } }, { metadata: { labels: { app: 'a' } } }));
+    assert.ok(
+      equalIgnoreHash(
+        { metadata: { labels: { app: 'a', 'pod-template-hash': 'x' } } },
+        { metadata: { labels: { app: 'a' } } },
+      ),
+    );
     assert.ok(!equalIgnoreHash({ metadata: { labels: { app: 'a' } } }, { metadata: { labels: { app: 'b' } } }));
   });
 });

@@ -38,7 +38,14 @@ test('command/args combine with entrypoint/cmd as Kubernetes defines', () => {
 });
 
 test('service link variables', () => {
-  const env = Object.fromEntries(serviceEnv({ apiVersion: 'v1', kind: 'Service', metadata: { name: 'my-svc' }, spec: { clusterIP: '127.1.128.5', ports: [{ name: 'http', port: 80 }] } }));
+  const env = Object.fromEntries(
+    serviceEnv({
+      apiVersion: 'v1',
+      kind: 'Service',
+      metadata: { name: 'my-svc' },
+      spec: { clusterIP: '127.1.128.5', ports: [{ name: 'http', port: 80 }] },
+    }),
+  );
   assert.equal(env.MY_SVC_SERVICE_HOST, '127.1.128.5');
   assert.equal(env.MY_SVC_SERVICE_PORT, '80');
   assert.equal(env.MY_SVC_SERVICE_PORT_HTTP, '80');
@@ -65,7 +72,15 @@ test('pod phase as the kubelet computes it', () => {
   assert.equal(phaseOf('Never', true, false, [ok, bad]), 'Failed');
   assert.equal(phaseOf('OnFailure', true, false, [ok]), 'Succeeded');
   assert.equal(phaseOf('Always', true, false, [{ state: { waiting: { reason: 'ContainerCreating' } } }]), 'Pending');
-  assert.equal(qosClass({ apiVersion: 'v1', kind: 'Pod', metadata: {}, spec: { containers: [{ resources: { limits: { cpu: '1', memory: '1Gi' } } }] } }), 'Guaranteed');
+  assert.equal(
+    qosClass({
+      apiVersion: 'v1',
+      kind: 'Pod',
+      metadata: {},
+      spec: { containers: [{ resources: { limits: { cpu: '1', memory: '1Gi' } } }] },
+    }),
+    'Guaranteed',
+  );
 });
 
 test('pod IPs stay in the lower half of the block and skip .0/.255', () => {
@@ -78,7 +93,10 @@ test('pod IPs stay in the lower half of the block and skip .0/.255', () => {
 
 test('protocol negotiation and port-forward ports', () => {
   assert.equal(negotiate(['v5.channel.k8s.io', 'v4.channel.k8s.io'], EXEC_PROTOCOLS).protocol, 'v5.channel.k8s.io');
-  assert.equal(negotiate(['v5.channel.k8s.io', 'v4.channel.k8s.io'], PORTFORWARD_PROTOCOLS).protocol, 'v4.channel.k8s.io');
+  assert.equal(
+    negotiate(['v5.channel.k8s.io', 'v4.channel.k8s.io'], PORTFORWARD_PROTOCOLS).protocol,
+    'v4.channel.k8s.io',
+  );
   assert.deepEqual(parsePorts(new URLSearchParams('ports=80,8080&ports=9000')), [80, 8080, 9000]);
   assert.throws(() => parsePorts(new URLSearchParams('ports=0')), /must be > 0/);
 });
