@@ -1,6 +1,7 @@
 // The supervisor the developer copy runs its original command under: a few lines of POSIX sh that
-// start the program, restart it on SIGUSR1 (sent by the sync receiver after a batch lands) without
-// restarting the pod, pass SIGTERM/SIGINT on so the pod still stops gracefully, and, when the
+// start the program (in a process group of its own), restart it and what it started on SIGUSR1
+// (sent by the sync receiver after a batch lands) without restarting the pod, pass SIGTERM/SIGINT
+// on so the pod still stops gracefully, and, when the
 // program exits by itself (a crash), keep the container up and wait for the next sync to restart it.
 import { defaultRunDir } from './receiver';
 
@@ -12,13 +13,22 @@ export const supervisorScript = `
 run="$DEVLANE_RUN_DIR"; [ -n "$run" ] || run=${defaultRunDir}
 mkdir -p "$run"; echo $$ > "$run/supervisor.pid"
 restart=0; stop=0; child=
-trap 'restart=1; [ -n "$child" ] && kill -TERM "$child" 2>/dev/null' USR1
-trap 'stop=1; [ -n "$child" ] && kill -TERM "$child" 2>/dev/null' TERM INT
+# The program gets a process group of its own (setsid, where the image has it), so that what it
+# started goes with it: a debugger's adapter (debugpy) or a server's workers would otherwise keep
+# its port, and the restarted program could not listen ("Address already in use").
+group=; command -v setsid >/dev/null 2>&1 && group=setsid
+signal() { [ -n "$child" ] || return 0; [ -n "$group" ] && kill -"$1" -"$child" 2>/dev/null && return 0; kill -"$1" "$child" 2>/dev/null; }
+trap 'restart=1; signal TERM' USR1
+trap 'stop=1; signal TERM' TERM INT
 while [ "$stop" = 0 ]; do
-  "$@" & child=$!
+  $group "$@" & child=$!
   echo "$child" > "$run/child.pid"
   code=0
   while kill -0 "$child" 2>/dev/null; do wait "$child"; code=$?; done
+  if [ -n "$group" ]; then
+    n=0; while kill -0 -"$child" 2>/dev/null && [ "$n" -lt 50 ]; do sleep 0.1; n=$((n + 1)); done
+    kill -KILL -"$child" 2>/dev/null
+  fi
   child=
   [ "$stop" = 1 ] && exit "$code"
   if [ "$restart" = 1 ]; then restart=0; echo "${restartingPrefix}$*" >&2; continue; fi

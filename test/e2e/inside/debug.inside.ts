@@ -168,7 +168,30 @@ test('a devlane launch configuration stops a routed request at a breakpoint in t
       'the first debug session ended with the program',
     );
     const again = () => devlaneSessions.find((s) => s.id !== first.id && !ended.has(s.id));
-    assert.ok(await eventually(again, Boolean, 90_000), 'Devlane attached again to the restarted program');
+    if (!(await eventually(again, Boolean, 90_000))) {
+      // Say why: what the copy printed (the supervisor's restart, debugpy's own errors).
+      const out = spawnSync(
+        'kubectl',
+        [
+          '--kubeconfig',
+          kubeconfig ?? '',
+          '--context',
+          admin,
+          'logs',
+          '-n',
+          'shop-plain',
+          `deploy/catalog-dl-${session}`,
+          '-c',
+          'catalog',
+          '--tail',
+          '40',
+        ],
+        { encoding: 'utf8' },
+      );
+      assert.fail(
+        `Devlane did not attach again to the restarted program; the copy's last output:\n${out.stdout}${out.stderr}`,
+      );
+    }
     const second = await stopsAtBreakpoint('after the restart');
     assert.notEqual(second.id, first.id);
 
