@@ -344,6 +344,11 @@ function developContainer(
       for (const [k, v] of Object.entries(launch.env ?? {}))
         c.env = [...(c.env ?? []).filter((e: Json) => e.name !== k), { name: k, value: v }];
       debug = { runtime, port, container: cname };
+      // The restart supervisor waits for this port to be free before it starts the program again.
+      c.env = [
+        ...(c.env ?? []).filter((e: Json) => e.name !== 'DEVLANE_DEBUG_PORT'),
+        { name: 'DEVLANE_DEBUG_PORT', value: String(port) },
+      ];
     }
   }
   const action = input.sync?.action;

@@ -13,14 +13,22 @@ export const supervisorScript = `
 run="$DEVLANE_RUN_DIR"; [ -n "$run" ] || run=${defaultRunDir}
 mkdir -p "$run"; echo $$ > "$run/supervisor.pid"
 restart=0; stop=0; child=
-# The program gets a process group of its own (setsid, where the image has it), so that what it
+# The program gets a process group of its own (setsid, or busybox's, where the image has one), so that what it
 # started goes with it: a debugger's adapter (debugpy) or a server's workers would otherwise keep
 # its port, and the restarted program could not listen ("Address already in use").
-group=; command -v setsid >/dev/null 2>&1 && group=setsid
+group=; if command -v setsid >/dev/null 2>&1; then group=setsid; elif busybox setsid true 2>/dev/null; then group='busybox setsid'; fi
 signal() { [ -n "$child" ] || return 0; [ -n "$group" ] && kill -"$1" -"$child" 2>/dev/null && return 0; kill -"$1" "$child" 2>/dev/null; }
+# The debugger's port (DEVLANE_DEBUG_PORT): debugpy's adapter runs in a session of its own and
+# leaves only once its client has, so a restart waits (up to 10 s) until nothing listens there.
+portfree() {
+  [ -n "$DEVLANE_DEBUG_PORT" ] || return 0
+  h=$(printf ':%04X 00000000:0000 0A ' "$DEVLANE_DEBUG_PORT"); n=0
+  while grep -q "$h" /proc/net/tcp /proc/net/tcp6 2>/dev/null && [ "$n" -lt 100 ]; do sleep 0.1; n=$((n + 1)); done
+}
 trap 'restart=1; signal TERM' USR1
 trap 'stop=1; signal TERM' TERM INT
 while [ "$stop" = 0 ]; do
+  portfree
   $group "$@" & child=$!
   echo "$child" > "$run/child.pid"
   code=0
