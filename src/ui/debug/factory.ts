@@ -82,8 +82,7 @@ export class DevlaneAdapterFactory extends Disposable implements vscode.DebugAda
       session: config.session!,
       service: config.service!,
     };
-    const folder =
-      session.workspaceFolder?.uri.fsPath ?? vscode.workspace.workspaceFolders?.[0]?.uri.fsPath ?? process.cwd();
+    const folder = localFolder(session);
     const plan = await prepareDebug(
       {
         api: this.clusters.connection(target.context).objects,
@@ -107,4 +106,9 @@ export class DevlaneAdapterFactory extends Disposable implements vscode.DebugAda
     );
     this.ended.fire(o);
   }
+}
+
+/** The folder a debug session's paths are mapped from: its own, else the window's first, else the process's. */
+export function localFolder(session: vscode.DebugSession): string {
+  return session.workspaceFolder?.uri.fsPath ?? vscode.workspace.workspaceFolders?.[0]?.uri.fsPath ?? process.cwd();
 }

@@ -14,7 +14,7 @@ import { Disposable, toDisposable } from '../../core/lifecycle';
 import type { Logger } from '../../core/logger';
 import { openDebugTunnel, prepareDebug } from '../../debug/debug-copy';
 import { DebugError } from '../../debug/errors';
-import type { DevlaneAdapterFactory, OpenDebugSession } from './factory';
+import { type DevlaneAdapterFactory, localFolder, type OpenDebugSession } from './factory';
 import { debugType, type DevlaneDebugConfiguration } from './provider';
 
 /** How long the new process may take to listen again. */
@@ -75,7 +75,7 @@ export class DebugReattach extends Disposable {
     const { service, session } = o.target;
     const conn = this.clusters.connection(o.target.context);
     const folder = o.session.workspaceFolder;
-    const folderPath = folder?.uri.fsPath ?? vscode.workspace.workspaceFolders?.[0]?.uri.fsPath ?? process.cwd();
+    const folderPath = localFolder(o.session);
     this.logger.info(
       `debug ${service} (session ${session}): the debugger's connection ended by itself (the program restarted, or its pod was replaced); attaching again once it listens`,
     );
