@@ -79,7 +79,7 @@ export function kubectlStream(args: string[], context = contexts.admin) {
       });
     },
     stop(): Promise<void> {
-      if (child.exitCode !== null) return Promise.resolve();
+      if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
       return new Promise((r) => {
         child.once('exit', () => r());
         child.kill('SIGTERM');

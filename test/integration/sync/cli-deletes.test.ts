@@ -34,7 +34,7 @@ describe('sync from the CLI: many deletions need --yes', needsCluster, () => {
     ]);
   });
   after(async () => {
-    if (child && child.exitCode === null) {
+    if (child && child.exitCode === null && child.signalCode === null) {
       const exited = new Promise((r) => child!.once('exit', r));
       child.kill('SIGINT');
       await exited;

@@ -1,12 +1,13 @@
 // The router's nginx configuration: what it contains, that `nginx -t` accepts it, and (when nginx is
 // installed) that a real nginx routes header, baggage and un-keyed requests where they belong.
 import assert from 'node:assert/strict';
-import { spawnSync, spawn } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { mkdtempSync, writeFileSync, rmSync } from 'node:fs';
 import * as http from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
+import { startLocalNginx } from '../../helpers/nginx';
 import { needsNginx } from '../../helpers/prerequisite';
 import type { EditResult } from '../../../src/routing/edit-result';
 
@@ -189,42 +190,28 @@ describe('router nginx config', () => {
   });
 
   it('routes real requests by header and baggage through nginx', { skip: nginxMissing }, async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'dl-nginx-'));
     const backends = await Promise.all(['origin', 's1', 's2'].map((name) => listen((_req, res) => res.end(name))));
     const [origin, s1, s2] = backends.map((b) => (b.address() as { port: number }).port);
-    const front = await freePort();
-    const admin = await freePort();
-    let conf = renderRouterConfig(
-      input({ ports: [{ name: 'http', port: 80, listen: front, protocol: 'http' }], adminPort: admin }),
+    const ngx = await startLocalNginx(
+      ({ front, admin }) =>
+        renderRouterConfig(
+          input({ ports: [{ name: 'http', port: 80, listen: front, protocol: 'http' }], adminPort: admin }),
+        )
+          .replaceAll('ratings-devlane-origin.shop.svc.cluster.local:80', `127.0.0.1:${origin}`)
+          .replaceAll('ratings-dl-s1.shop.svc.cluster.local:80', `127.0.0.1:${s1}`)
+          .replaceAll('ratings-dl-s2.shop.svc.cluster.local:80', `127.0.0.1:${s2}`),
+      ({ front }) => answers(front),
     );
-    conf = conf
-      .replace(`pid /tmp/devlane-router.pid;`, `pid ${dir}/nginx.pid;`)
-      .replace(/listen (\d+);/g, 'listen 127.0.0.1:$1;')
-      .replaceAll('ratings-devlane-origin.shop.svc.cluster.local:80', `127.0.0.1:${origin}`)
-      .replaceAll('ratings-dl-s1.shop.svc.cluster.local:80', `127.0.0.1:${s1}`)
-      .replaceAll('ratings-dl-s2.shop.svc.cluster.local:80', `127.0.0.1:${s2}`)
-      .replace(/temp_path \/tmp\//g, `temp_path ${dir}/`);
-    writeFileSync(join(dir, 'nginx.conf'), conf);
-    const ngx = spawn('nginx', ['-c', join(dir, 'nginx.conf'), '-e', 'stderr', '-g', 'daemon off;'], {
-      stdio: ['ignore', 'ignore', 'pipe'],
-    });
+    const front = ngx.front;
     try {
-      await waitFor(() =>
-        get(front, {}).then(
-          () => true,
-          () => false,
-        ),
-      );
       assert.equal(await get(front, {}), 'origin');
       assert.equal(await get(front, { 'x-devlane-route': k1 }), 's1');
       assert.equal(await get(front, { baggage: `a=1, devlane=${k2};p=x, b=2` }), 's2');
       assert.equal(await get(front, { baggage: 'devlane=CCCCCCCCCCCCCCCCCCCCCCCCCCCCCCC3' }), 'origin');
       assert.equal(await get(front, { 'x-devlane-route': k1, baggage: `devlane=${k2}` }), 's1', 'the header wins');
     } finally {
-      ngx.kill('SIGQUIT');
-      await new Promise((r) => ngx.once('exit', r));
+      await ngx.stop();
       for (const b of backends) b.close();
-      rmSync(dir, { recursive: true, force: true });
     }
   });
 
@@ -232,7 +219,6 @@ describe('router nginx config', () => {
     'marks what a real nginx answers from a copy, errors and WebSocket upgrades included',
     { skip: nginxMissing },
     async () => {
-      const dir = mkdtempSync(join(tmpdir(), 'dl-nginx-'));
       const upgradeTo = (name: string) => (_req: http.IncomingMessage, socket: import('node:stream').Duplex) => {
         socket.end(
           `HTTP/1.1 101 Switching Protocols\r\nupgrade: websocket\r\nconnection: Upgrade\r\nx-served-by: ${name}\r\n\r\n`,
@@ -246,33 +232,24 @@ describe('router nginx config', () => {
       // A copy that is down: port 1 (tcpmux) has no listener here, and unlike a port freed a moment
       // ago no parallel test can take it.
       const dead = 1;
-      const front = await freePort();
-      const admin = await freePort();
-      let conf = renderRouterConfig(
-        input({ ports: [{ name: 'http', port: 80, listen: front, protocol: 'http' }], adminPort: admin }),
+      const ngx = await startLocalNginx(
+        ({ front, admin }) =>
+          renderRouterConfig(
+            input({ ports: [{ name: 'http', port: 80, listen: front, protocol: 'http' }], adminPort: admin }),
+          )
+            .replaceAll(
+              'ratings-devlane-origin.shop.svc.cluster.local:80',
+              `127.0.0.1:${(origin.address() as { port: number }).port}`,
+            )
+            .replaceAll(
+              'ratings-dl-s1.shop.svc.cluster.local:80',
+              `127.0.0.1:${(s1.address() as { port: number }).port}`,
+            )
+            .replaceAll('ratings-dl-s2.shop.svc.cluster.local:80', `127.0.0.1:${dead}`),
+        ({ front }) => answers(front),
       );
-      conf = conf
-        .replace(`pid /tmp/devlane-router.pid;`, `pid ${dir}/nginx.pid;`)
-        .replace(/listen (\d+);/g, 'listen 127.0.0.1:$1;')
-        .replaceAll(
-          'ratings-devlane-origin.shop.svc.cluster.local:80',
-          `127.0.0.1:${(origin.address() as { port: number }).port}`,
-        )
-        .replaceAll('ratings-dl-s1.shop.svc.cluster.local:80', `127.0.0.1:${(s1.address() as { port: number }).port}`)
-        .replaceAll('ratings-dl-s2.shop.svc.cluster.local:80', `127.0.0.1:${dead}`)
-        .replace('error_log stderr warn;', 'error_log stderr crit;')
-        .replace(/temp_path \/tmp\//g, `temp_path ${dir}/`);
-      writeFileSync(join(dir, 'nginx.conf'), conf);
-      const ngx = spawn('nginx', ['-c', join(dir, 'nginx.conf'), '-e', 'stderr', '-g', 'daemon off;'], {
-        stdio: ['ignore', 'ignore', 'pipe'],
-      });
+      const front = ngx.front;
       try {
-        await waitFor(() =>
-          get(front, {}).then(
-            () => true,
-            () => false,
-          ),
-        );
         const plain = await fetchHead(front, {});
         assert.equal(plain.status, 200);
         assert.equal(plain.headers['x-devlane-copy'], undefined, "the original's answer carries no marker");
@@ -301,11 +278,9 @@ describe('router nginx config', () => {
         assert.equal(check.status, 204);
         assert.equal(check.headers['x-devlane-router'], 'generation 0');
       } finally {
-        ngx.kill('SIGQUIT');
-        await new Promise((r) => ngx.once('exit', r));
+        await ngx.stop();
         origin.close();
         s1.close();
-        rmSync(dir, { recursive: true, force: true });
       }
     },
   );
@@ -349,12 +324,6 @@ function listen(handler: http.RequestListener): Promise<http.Server> {
     s.listen(0, '127.0.0.1', () => resolve(s));
   });
 }
-async function freePort(): Promise<number> {
-  const s = await listen(() => {});
-  const p = (s.address() as { port: number }).port;
-  s.close();
-  return p;
-}
 function get(port: number, headers: Record<string, string>): Promise<string> {
   return new Promise((resolve, reject) => {
     http
@@ -366,10 +335,9 @@ function get(port: number, headers: Record<string, string>): Promise<string> {
       .on('error', reject);
   });
 }
-async function waitFor(check: () => Promise<boolean>): Promise<void> {
-  for (let i = 0; i < 100; i++) {
-    if (await check()) return;
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  throw new Error('nginx did not start');
+function answers(port: number): Promise<boolean> {
+  return get(port, {}).then(
+    () => true,
+    () => false,
+  );
 }

@@ -2,13 +2,10 @@
 // fails only its own key's requests with an answer that says so, the client's address is forwarded,
 // and the admin port serves the generation loaded and a probe through to the original pods.
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import * as http from 'node:http';
 import * as net from 'node:net';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import { startLocalNginx, type LocalNginx, type NginxPorts } from '../../helpers/nginx';
 import { needsNginx } from '../../helpers/prerequisite';
 import {
   originProbePath,
@@ -48,11 +45,10 @@ describe('router upstreams by address', () => {
 });
 
 describe('a real nginx with the router config', { skip: nginxMissing }, () => {
-  const dir = mkdtempSync(join(tmpdir(), 'dl-nginx-up-'));
   const seen: http.IncomingHttpHeaders[] = [];
   let origin: http.Server;
   let copy: http.Server;
-  let ngx: ReturnType<typeof spawn>;
+  let ngx: LocalNginx | undefined;
   let front = 0;
   let admin = 0;
   let servicePort = 0;
@@ -63,47 +59,37 @@ describe('a real nginx with the router config', { skip: nginxMissing }, () => {
     origin = await listen('127.0.0.1', 0, (req, res) => (seen.push(req.headers), res.end('origin')));
     servicePort = (origin.address() as { port: number }).port;
     copy = await listen('127.0.0.2', servicePort, (_req, res) => res.end('copy'));
-    front = await freePort();
-    admin = await freePort();
-    const input: RouterConfigInput = {
+    const input = (ports: NginxPorts): RouterConfigInput => ({
       namespace: 'shop',
       service: 'ratings',
-      adminPort: admin,
+      adminPort: ports.admin,
       originAddress: '127.0.0.1',
       generation: 7,
-      ports: [{ name: 'http', port: servicePort, listen: front, protocol: 'http' }],
+      ports: [{ name: 'http', port: servicePort, listen: ports.front, protocol: 'http' }],
       routes: [
         { session: 's1', routeKey: k1, devService: 'ratings-dl-s1', devAddress: '127.0.0.2' },
         { session: 'gone', routeKey: k2, devService: 'ratings-dl-gone', devAddress: '127.0.0.3' },
         { session: 'later', routeKey: k3, devService: 'ratings-dl-later', devAddress: '127.0.0.6' },
         { session: 'reads', routeKey: k4, devService: 'ratings-dl-reads', devAddress: '127.0.0.7' },
       ],
-    };
-    const conf = renderRouterConfig(input)
-      .replace('pid /tmp/devlane-router.pid;', `pid ${dir}/nginx.pid;`)
-      .replace(/listen (\d+);/g, 'listen 127.0.0.1:$1;')
-      .replace('error_log stderr warn;', 'error_log stderr crit;')
-      .replace(/temp_path \/tmp\//g, `temp_path ${dir}/`);
-    writeFileSync(join(dir, 'nginx.conf'), conf);
-    ngx = spawn('nginx', ['-c', join(dir, 'nginx.conf'), '-e', 'stderr', '-g', 'daemon off;'], {
-      stdio: ['ignore', 'ignore', 'pipe'],
     });
-    await waitFor(() =>
-      request(front, '/').then(
-        () => true,
-        () => false,
-      ),
+    ngx = await startLocalNginx(
+      (ports) => renderRouterConfig(input(ports)),
+      (ports) =>
+        request(ports.front, '/').then(
+          () => true,
+          () => false,
+        ),
     );
+    ({ front, admin } = ngx);
   });
 
   after(async () => {
-    ngx?.kill('SIGQUIT');
-    if (ngx) await new Promise((r) => ngx.once('exit', r));
+    await ngx?.stop();
     for (const s of [origin, copy]) {
       s?.closeAllConnections();
       s?.close();
     }
-    rmSync(dir, { recursive: true, force: true });
   });
 
   it('serves un-keyed requests from the original and keyed ones from the live copy', async () => {
@@ -199,41 +185,30 @@ describe('an origin probe when nothing answers', { skip: nginxMissing }, () => {
   });
 
   async function probeNothing(address: string, port: number): Promise<void> {
-    const dir = mkdtempSync(join(tmpdir(), 'dl-nginx-probe-'));
-    const front = await freePort();
-    const admin = await freePort();
-    const conf = renderRouterConfig({
-      namespace: 'shop',
-      service: 'ratings',
-      adminPort: admin,
-      originAddress: address,
-      ports: [{ port, listen: front, protocol: 'http' }],
-      routes: [],
-    })
-      .replace('pid /tmp/devlane-router.pid;', `pid ${dir}/nginx.pid;`)
-      .replace(/listen (\d+);/g, 'listen 127.0.0.1:$1;')
-      .replace('error_log stderr warn;', 'error_log stderr crit;')
-      .replace(/temp_path \/tmp\//g, `temp_path ${dir}/`);
-    writeFileSync(join(dir, 'nginx.conf'), conf);
-    const ngx = spawn('nginx', ['-c', join(dir, 'nginx.conf'), '-e', 'stderr', '-g', 'daemon off;'], {
-      stdio: ['ignore', 'ignore', 'pipe'],
-    });
-    try {
-      await waitFor(() =>
+    const ngx = await startLocalNginx(
+      ({ front, admin }) =>
+        renderRouterConfig({
+          namespace: 'shop',
+          service: 'ratings',
+          adminPort: admin,
+          originAddress: address,
+          ports: [{ port, listen: front, protocol: 'http' }],
+          routes: [],
+        }),
+      ({ admin }) =>
         request(admin, routesPath).then(
           () => true,
           () => false,
         ),
-      );
-      const r = await request(admin, originProbePath(port));
+    );
+    try {
+      const r = await request(ngx.admin, originProbePath(port));
       assert.equal(r.headers[probeHeaders.connect], '-');
-      const plain = await request(front, '/');
+      const plain = await request(ngx.front, '/');
       assert.equal(plain.status, 502);
       assert.match(plain.body, /the original pods \(Service ratings-devlane-origin\)/);
     } finally {
-      ngx.kill('SIGQUIT');
-      await new Promise((r) => ngx.once('exit', r));
-      rmSync(dir, { recursive: true, force: true });
+      await ngx.stop();
     }
   }
 });
@@ -267,17 +242,4 @@ function listen(host: string, port: number, handler: http.RequestListener): Prom
     s.once('error', reject);
     s.listen(port, host, () => resolve(s));
   });
-}
-async function freePort(): Promise<number> {
-  const s = await listen('127.0.0.1', 0, () => {});
-  const p = (s.address() as { port: number }).port;
-  s.close();
-  return p;
-}
-async function waitFor(check: () => Promise<boolean>): Promise<void> {
-  for (let i = 0; i < 200; i++) {
-    if (await check()) return;
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  throw new Error('nginx did not start');
 }
