@@ -51,7 +51,7 @@ export interface SessionsOptions {
   confirmCollect?: (text: string) => Promise<boolean>;
   confirmAlways?: boolean;
   report?: (message: string) => void;
-  /** Each phase of a start as it ends (plan, preflight, confirm, dryRun, record, copyReady, routeLive; see StartResult.phases). */
+  /** Each phase of a start as it ends (plan, preflight, confirm, dryRun, record, routeStart, routeReady, copyReady, routeLive; see StartResult.phases). */
   onPhase?: (phase: string) => void;
   leaseSeconds?: number;
   renewEveryMs?: number;
@@ -82,9 +82,12 @@ export interface StartResult {
   resumed: boolean;
   heartbeat: Heartbeat;
   /**
-   * Milliseconds per phase, in order: plan (reads), preflight (access reviews), confirm (only when
-   * the plan was shown), dryRun, record (the session record and Lease), copyReady (the copy created
-   * and Ready), routeLive (the route in place and the record marked live).
+   * Milliseconds per phase, each since the one before, in the order they ended: plan (reads),
+   * preflight (access reviews), confirm (only when the plan was shown), dryRun, record (the session
+   * record and Lease), then routeStart and routeReady (the route's steps begin and end) and
+   * copyReady (the copy created and Ready), in either order: the router strategy routes while the
+   * copy starts, Istio and Gateway API after it is Ready; routeLive ends the start (the record
+   * marked live).
    */
   phases: Record<string, number>;
 }
@@ -302,7 +305,8 @@ export class Sessions {
     try {
       heartbeat = await this.heartbeat(name, record, signal);
       phase('record');
-      for (const step of plan.steps) {
+      for (const [i, step] of plan.steps.entries()) {
+        if (i === plan.route.from) phase('routeStart');
         const withOwner = step.kind === 'create' ? { ...step, object: replaceUid(step.object, uid) } : step;
         try {
           ctx.report(step.summary);
@@ -311,6 +315,7 @@ export class Sessions {
           throw new StepFailed(step.summary, err);
         }
         if (step.kind === 'wait-ready' && step.ref.name === entry.devService) phase('copyReady');
+        if (i === plan.route.to - 1) phase('routeReady');
       }
       await updateRecord(
         api,

@@ -77,8 +77,13 @@ for (const istio of [false, true]) {
 
     it("lets bob join alice's session and take over another service, but not hers", async () => {
       const before = snapshot(shop.namespace);
-      const alice = sessionsAs(contexts.alice, shop.namespace);
-      const bob = sessionsAs(contexts.bob, shop.namespace);
+      const said: { alice: string[]; bob: string[] } = { alice: [], bob: [] };
+      const alice = sessionsAs(contexts.alice, shop.namespace, { report: (m) => said.alice.push(m) });
+      const bob = sessionsAs(contexts.bob, shop.namespace, { report: (m) => said.bob.push(m) });
+      const order = (lines: string[], first: RegExp, then: RegExp) => {
+        const [i, j] = [lines.findIndex((l) => first.test(l)), lines.findIndex((l) => then.test(l))];
+        return i >= 0 && j >= 0 && i < j;
+      };
       try {
         const a = await alice.s.start({ service: 'ratings', session: 'pair' }, signal());
         await assert.rejects(
@@ -96,6 +101,18 @@ for (const istio of [false, true]) {
           chain(shop.namespace, client, { 'x-devlane-route': a.routeKey }),
           'web=original catalog=devlane:pair ratings=devlane:pair',
         );
+        if (!istio) {
+          // A new key is routed while the copy starts (nobody holds it yet); in a session whose key
+          // is in use, the route waits for the copy to be Ready.
+          assert.ok(
+            order(said.alice, /Route session pair's key to ratings-dl-pair/, /Wait for ratings-dl-pair to be Ready/),
+            said.alice.join('\n'),
+          );
+          assert.ok(
+            order(said.bob, /Wait for catalog-dl-pair to be Ready/, /Route session pair's key to catalog-dl-pair/),
+            said.bob.join('\n'),
+          );
+        }
         const listed = await alice.s.list(signal());
         assert.deepEqual(listed[0].services.map((s) => `${s.service}:${s.owner}`).sort(), [
           'catalog:bob',
