@@ -7,7 +7,12 @@ import * as http2 from 'node:http2';
 import { after, before, describe, it } from 'node:test';
 import { startLocalNginx, type LocalNginx } from '../../helpers/nginx';
 import { needsNginx } from '../../helpers/prerequisite';
-import { grpcUnavailable, renderRouterConfig, routerErrorHeader } from '../../../src/routing/nginx-config';
+import {
+  grpcUnavailable,
+  renderRouterConfig,
+  routerErrorHeader,
+  type RouterRoute,
+} from '../../../src/routing/nginx-config';
 
 const later = 'LLLLLLLLLLLLLLLLLLLLLLLLLLLLLLL1';
 const reads = 'RRRRRRRRRRRRRRRRRRRRRRRRRRRRRRR2';
@@ -26,18 +31,11 @@ describe('a real nginx with the router config on an HTTP/2 port', { skip: needsN
     servicePort = (origin.address() as { port: number }).port;
     ngx = await startLocalNginx(
       ({ front, admin }) =>
-        renderRouterConfig({
-          namespace: 'shop',
-          service: 'ratings',
-          adminPort: admin,
-          originAddress: '127.0.0.1',
-          ports: [{ name: 'grpc', port: servicePort, listen: front, protocol: 'grpc' }],
-          routes: [
-            { session: 'later', routeKey: later, devService: 'ratings-dl-later', devAddress: '127.0.0.6' },
-            { session: 'reads', routeKey: reads, devService: 'ratings-dl-reads', devAddress: '127.0.0.7' },
-            { session: 'gone', routeKey: gone, devService: 'ratings-dl-gone', devAddress: '127.0.0.3' },
-          ],
-        }),
+        grpcRouter(front, admin, servicePort, '127.0.0.1', [
+          { session: 'later', routeKey: later, devService: 'ratings-dl-later', devAddress: '127.0.0.6' },
+          { session: 'reads', routeKey: reads, devService: 'ratings-dl-reads', devAddress: '127.0.0.7' },
+          { session: 'gone', routeKey: gone, devService: 'ratings-dl-gone', devAddress: '127.0.0.3' },
+        ]),
       ({ front }) =>
         call(front, {}).then(
           (r) => r.body === 'origin',
@@ -117,6 +115,47 @@ describe('a real nginx with the router config on an HTTP/2 port', { skip: needsN
     assert.match(r.raw, /no answer from the developer copy of session gone/);
   });
 });
+
+describe('a gRPC call to an original that does not answer', { skip: needsNginx() }, () => {
+  it('gets UNAVAILABLE naming the original pods, at once (un-keyed calls are not held)', async () => {
+    // Port 1 (tcpmux) on 127.0.0.4: nothing listens, and no parallel test can take it.
+    const ngx = await startLocalNginx(
+      ({ front, admin }) =>
+        grpcRouter(front, admin, 1, '127.0.0.4', [
+          { session: 'gone', routeKey: gone, devService: 'ratings-dl-gone', devAddress: '127.0.0.3' },
+        ]),
+      ({ front }) =>
+        call(front, {}).then(
+          () => true,
+          () => false,
+        ),
+    );
+    try {
+      const r = await call(ngx.front, {});
+      assert.equal(r.status, 200);
+      assert.equal(r.trailers['grpc-status'], String(grpcUnavailable));
+      assert.equal(
+        r.trailers['grpc-message'],
+        'Devlane router: no answer from the original pods (Service ratings-devlane-origin)',
+      );
+      assert.equal(r.headers['x-devlane-copy'], undefined, "not a copy's answer");
+    } finally {
+      await ngx.stop();
+    }
+  });
+});
+
+/** The router config of Service shop/ratings with one gRPC port, its origin at `origin`. */
+function grpcRouter(front: number, admin: number, port: number, origin: string, routes: RouterRoute[]): string {
+  return renderRouterConfig({
+    namespace: 'shop',
+    service: 'ratings',
+    adminPort: admin,
+    originAddress: origin,
+    ports: [{ name: 'grpc', port, listen: front, protocol: 'grpc' }],
+    routes,
+  });
+}
 
 interface Call {
   status: number;
