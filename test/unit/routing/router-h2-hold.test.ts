@@ -17,6 +17,7 @@ import {
 const later = 'LLLLLLLLLLLLLLLLLLLLLLLLLLLLLLL1';
 const reads = 'RRRRRRRRRRRRRRRRRRRRRRRRRRRRRRR2';
 const gone = 'GGGGGGGGGGGGGGGGGGGGGGGGGGGGGGG3';
+const plain = 'PPPPPPPPPPPPPPPPPPPPPPPPPPPPPPP4';
 
 describe('a real nginx with the router config on an HTTP/2 port', { skip: needsNginx() }, () => {
   let origin: http2.Http2Server;
@@ -35,6 +36,7 @@ describe('a real nginx with the router config on an HTTP/2 port', { skip: needsN
           { session: 'later', routeKey: later, devService: 'ratings-dl-later', devAddress: '127.0.0.6' },
           { session: 'reads', routeKey: reads, devService: 'ratings-dl-reads', devAddress: '127.0.0.7' },
           { session: 'gone', routeKey: gone, devService: 'ratings-dl-gone', devAddress: '127.0.0.3' },
+          { session: 'plain', routeKey: plain, devService: 'ratings-dl-plain', devAddress: '127.0.0.8' },
         ]),
       ({ front }) =>
         call(front, {}).then(
@@ -74,6 +76,23 @@ describe('a real nginx with the router config on an HTTP/2 port', { skip: needsN
         ['/shop.Ratings/Get hello 127.0.0.1'],
         'the call reached the copy once, whole, with the client address the front hop saw',
       );
+    } finally {
+      await closeH2(copy);
+    }
+  });
+
+  it('holds a plain h2c request the same way', async () => {
+    const pending = call(ngx!.front, { 'x-devlane-route': plain }, { ':method': 'GET', 'content-type': 'text/plain' });
+    await new Promise((r) => setTimeout(r, 400));
+    const copy = await listenH2('127.0.0.8', servicePort, (stream) => {
+      stream.respond({ ':status': 200, 'content-type': 'text/plain' });
+      stream.end('plain copy');
+    });
+    try {
+      const r = await pending;
+      assert.equal(r.status, 200);
+      assert.equal(r.raw, 'plain copy');
+      assert.equal(r.headers['x-devlane-copy'], 'plain');
     } finally {
       await closeH2(copy);
     }
