@@ -135,15 +135,15 @@ export function sessionRow(v: SessionView, now: Date): SessionRow {
   const notes = [
     v.orphaned ? 'orphaned' : '',
     gone.length ? `${gone.length} Lease${gone.length === 1 ? '' : 's'} expired` : '',
-    `by ${v.createdBy}`,
+    `by ${participantUser(v.createdBy)}`,
     `${v.participants.length} participant${v.participants.length === 1 ? '' : 's'}`,
     age,
     v.mine ? 'joined' : '',
   ].filter(Boolean);
   const tooltip = [
     `**Session ${esc(v.session)}** in ${esc(v.context)} / ${esc(v.namespace)}`,
-    `started by ${esc(v.createdBy)}, ${age} ago`,
-    `participants: ${v.participants.map((p) => `${esc(p.name)}${p.alive ? '' : ' (Lease expired)'}`).join(', ') || 'none'}`,
+    `started by ${esc(participantLabel(v.createdBy))}, ${age} ago`,
+    `participants: ${v.participants.map((p) => `${esc(participantLabel(p.name))}${p.alive ? '' : ' (Lease expired)'}`).join(', ') || 'none'}`,
     `services: ${v.services.map((s) => `${esc(s.service)} (${esc(s.owner)})`).join(', ') || 'none yet'}`,
     v.orphaned
       ? '$(warning) No participant renews a Lease any more: **Clean Up** puts back everything the session changed.'

@@ -108,6 +108,13 @@ describe('sessions of a namespace', () => {
     assert.doesNotMatch(late.description!, /expired/);
   });
 
+  it('names who started a session as a person, and which of their editors in the tooltip', () => {
+    const views = sessionViews(inputs({ records: [record('pair', { createdBy: 'bob#editor-1a2b3c4d' })], leases: [] }));
+    const [row] = rootRows({ phase: 'synced', where: { context: 'dev', namespace: 'shop' } }, views, now);
+    assert.match(row.description!, /by bob · /);
+    assert.match(row.tooltip!.replace(/\\/g, ''), /started by bob \(editor-1a2b3c4d\)/, 'Markdown escapes aside');
+  });
+
   it("does not call a session orphaned while it is still settling, nor a colleague's live one mine", () => {
     const views = sessionViews(inputs({ records: [record('fresh', { createdBy: 'bob', createdAgo: 2 })], leases: [] }));
     assert.equal(views[0].orphaned, false);
