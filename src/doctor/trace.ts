@@ -12,6 +12,7 @@ import { parseAnswer, readyRouterPods } from '../session/router-admin';
 import { routerSteps } from '../session/router-plan';
 import { findDeployment } from '../session/target';
 import { apiTypes } from '../core/api-types';
+import { sleep } from '../core/backoff';
 import type { Pod, Service } from '../core/resources';
 import { matchesServiceSelector } from '../core/selectors';
 import { SessionError } from '../core/session/errors';
@@ -42,6 +43,9 @@ export function pathProblem(path: string): string | undefined {
     return `"${path}" has spaces, quotes or non-ASCII characters`;
   return undefined;
 }
+
+/** Node's HTTP agent closes idle keep-alive connections after 5 s (Go's after 90 s: those calls may bypass a new hop). */
+export const keepAliveIdleMs = 6000;
 
 const invalid = (message: string, hint: string) => new SessionError('invalid', message, hint);
 
@@ -105,6 +109,13 @@ export async function traceSession(ctx: ExecContext, o: TraceOptions): Promise<T
   const hops: TakenOver[] = [];
   try {
     hops.push(...(await putHops(ctx, record.state, record.cm.metadata.uid!, unobserved, o)));
+    if (hops.length) {
+      // A connection opened before a hop went in still goes straight to the pods (kube-proxy keeps
+      // established connections), and putting the hops in made calls of its own (the router's
+      // check of the original pods): let HTTP clients' idle keep-alive connections close first.
+      ctx.report(`Waiting ${keepAliveIdleMs / 1000} s for connections opened before the observe hops to go idle`);
+      await sleep(keepAliveIdleMs, signal);
+    }
     const probe = randomBytes(8).toString('hex');
     ctx.report(`Sending probe ${probe} into ${o.entry}${path}`);
     const answer = await sendProbe(ctx, ns, entry, path, record.state.routeKey, probe);
@@ -305,7 +316,7 @@ async function readFacts(
     );
     records = per.flat();
     if (records.some((r) => r.probe === probe)) break;
-    await new Promise((resolve) => setTimeout(resolve, 500));
+    await sleep(500, ctx.signal);
   }
   const pods = await ctx.api.list<Pod>(apiTypes.pod, ns, {}, ctx.signal);
   const byAddress = new Map<string, Caller>();
@@ -315,7 +326,7 @@ async function readFacts(
     const l = p.metadata.labels ?? {};
     const role = l[labels.role];
     if (role === 'router' && l[labels.service]) {
-      byAddress.set(ip, { service: l[labels.service], pod: p.metadata.name, router: true });
+      byAddress.set(ip, { service: l[labels.service], pod: p.metadata.name, proxy: true });
       continue;
     }
     if (role === 'dev' && l[labels.service]) {
@@ -325,5 +336,9 @@ async function readFacts(
     const svc = services.find((s) => matchesServiceSelector(originalSelectorOf(s), l));
     if (svc) byAddress.set(ip, { service: svc.metadata.name, pod: p.metadata.name });
   }
-  return { records, whois: (address) => byAddress.get(address) };
+  const loopback = /^(127\.|::1$|::ffff:127\.)/;
+  return {
+    records,
+    whois: (address) => (loopback.test(address) ? { service: '', pod: '', proxy: true } : byAddress.get(address)),
+  };
 }

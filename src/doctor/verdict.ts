@@ -10,8 +10,8 @@ export interface Caller {
   pod: string;
   /** A session's developer copy: a pod of its own, so a call from it is this session's. */
   copy?: boolean;
-  /** One of Devlane's router pods: the address says nothing about who called (a proxy in between). */
-  router?: boolean;
+  /** A proxy's address (one of Devlane's router pods, or loopback: a node-local forwarder or sidecar in between): it says nothing about who called. */
+  proxy?: boolean;
 }
 
 /** certain: the caller is a session's copy (its pod serves only this session's requests); likely: an original pod at the time, or the time alone. */
@@ -68,7 +68,7 @@ const inside = (inner: AccessRecord, outer: AccessRecord, slack = windowSlackMs)
 
 /**
  * Who made the request `r`: its source address, when that is a pod of another Service. When the
- * address says nothing (one of the router's own pods: a proxy in between, as in the sandbox), the
+ * address says nothing (a proxy's: a router pod, or loopback as in the sandbox), the
  * innermost probe request around it in time: one that contains it outright, else within the slack
  * allowed for clocks. An address that is no pod of the namespace is someone else's traffic.
  */
@@ -78,7 +78,7 @@ function attribute(
   whois: TraceFacts['whois'],
 ): Pick<Hop, 'from' | 'by' | 'certainty'> {
   const caller = whois(r.from);
-  if (caller && !caller.router && caller.service !== r.service)
+  if (caller && !caller.proxy && caller.service !== r.service)
     return { from: caller.service, by: 'address', certainty: caller.copy ? 'certain' : 'likely' };
   if (!caller) return { certainty: 'likely' };
   const others = probeRecords.filter((p) => p !== r && p.service !== r.service);

@@ -38,8 +38,8 @@ const pods: Record<string, Caller> = {
   '10.1.0.1': { service: 'web', pod: 'web-1' },
   '10.1.0.2': { service: 'catalog', pod: 'catalog-1' },
   '10.1.0.3': { service: 'ratings', pod: 'ratings-dl-s1-1', copy: true },
-  '10.1.0.9': { service: 'web', pod: 'web-devlane-router-1', router: true },
-  '10.1.0.8': { service: 'ratings', pod: 'ratings-devlane-router-1', router: true },
+  '10.1.0.9': { service: 'web', pod: 'web-devlane-router-1', proxy: true },
+  '10.1.0.8': { service: 'ratings', pod: 'ratings-devlane-router-1', proxy: true },
 };
 
 const facts = (records: AccessRecord[]): TraceFacts => ({
