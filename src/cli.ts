@@ -17,7 +17,7 @@ import { ClusterError } from './core/errors';
 import { type Logger, redact } from './core/logger';
 import { SessionError } from './core/session/errors';
 import { defaultProductionGlobs, defaultProductionNamespaceGlobs, parseGlobList } from './core/session/globs';
-import { cliInstance, instanceProblem } from './core/session/participant';
+import { cliInstance, instanceProblem, tracerOf } from './core/session/participant';
 import type { StrategyName } from './core/session/plan';
 import { observeBeforeJudgingMs } from './session/lease-observer';
 import { participantOf } from './session/participant';
@@ -397,16 +397,15 @@ async function main(argv: string[]): Promise<number> {
           );
           if (!asked) throw new SessionError('declined', 'The trace was not confirmed', 'Nothing was changed.');
         }
+        const tracer = new Sessions({
+          ...options,
+          participant: async (signal) => tracerOf(await sessions.me(signal)),
+          leaseSeconds: undefined,
+        });
         const result = await traceSession(
           { api: conn.objects, logger, signal: controller.signal, report: report ?? (() => {}) },
-          {
-            namespace,
-            session,
-            entry: values.entry,
-            path: values.path,
-            participant: await sessions.me(controller.signal),
-            routerImage: values['router-image'],
-          },
+          tracer,
+          { namespace, session, entry: values.entry, path: values.path, routerImage: values['router-image'] },
         );
         out(renderTrace(result), result);
         return result.ok ? 0 : 4;

@@ -2,11 +2,12 @@
 // an entry Service, and reads where it went from the access records of the Devlane routers in the
 // namespace. A Service with no router gets an observe-only hop for the trace: the same router a
 // session puts in (zero routes, so every request goes to the original pods), switched in and out
-// the same way, and written first into the session record's undo log as an `observe` entry, so
-// that stopping or collecting the session removes it when this process dies before it does.
+// the same way, and written first into the session record's undo log as an `observe` entry owned by
+// the trace's own participant (a Lease of its own): leaving takes the hops out, and when this
+// process dies first, collecting its expired participant does.
 import { randomBytes } from 'node:crypto';
 import type { ExecContext } from '../session/exec-context';
-import { replayUndo, runStep } from '../session/executor';
+import { runStep } from '../session/executor';
 import { getRecord, updateRecord } from '../session/record-store';
 import { parseAnswer, readyRouterPods } from '../session/router-admin';
 import { routerSteps } from '../session/router-plan';
@@ -31,9 +32,19 @@ export interface TraceOptions {
   entry: string;
   /** Path and query of the probe request (default `/`). */
   path?: string;
-  /** Who puts the observe hops in (the record names them as their owner). */
-  participant: string;
   routerImage?: string;
+}
+
+/**
+ * The trace's own participant in the session (`Sessions` for the tracer's id, src/core/session/
+ * participant.ts `tracerOf`): it joins with a Lease of its own and owns the observe hops, so that
+ * leaving gives them back, and if this process dies, its Lease stops being renewed and whichever
+ * Devlane collects expired participants (the editor's collector, `devlane gc`) gives them back.
+ */
+export interface Tracer {
+  me(signal: AbortSignal): Promise<string>;
+  join(session: string, signal: AbortSignal): Promise<{ heartbeat: { dispose(): void } }>;
+  leave(session: string, signal: AbortSignal): Promise<{ refused?: string[] }>;
 }
 
 /** A path as a probe may carry it: starts with `/`, printable ASCII, no quote (it goes into a shell word). */
@@ -61,7 +72,7 @@ function observable(svc: Service): boolean {
   );
 }
 
-export async function traceSession(ctx: ExecContext, o: TraceOptions): Promise<TraceResult> {
+export async function traceSession(ctx: ExecContext, tracer: Tracer, o: TraceOptions): Promise<TraceResult> {
   const { api, signal } = ctx;
   const ns = o.namespace;
   const path = o.path ?? '/';
@@ -94,9 +105,6 @@ export async function traceSession(ctx: ExecContext, o: TraceOptions): Promise<T
       `${notLive.service} is still being set up (or rolled back) in session "${o.session}"`,
       'Nothing was changed. Wait until the session is live, then trace again.',
     );
-  // Hops left by a trace of ours that was interrupted go first.
-  await removeHops(ctx, ns, record.state, (s) => s.observe === true && s.owner === o.participant);
-
   const services = (await api.list<Service>(apiTypes.service, ns, {}, signal)).filter(observable);
   const entry = services.find((s) => s.metadata.name === o.entry);
   if (!entry)
@@ -104,11 +112,21 @@ export async function traceSession(ctx: ExecContext, o: TraceOptions): Promise<T
       `Service ${o.entry} does not exist in namespace ${ns}, or selects no pods`,
       `Nothing was changed. Pass --entry with one of: ${services.map((s) => s.metadata.name).join(', ') || '(no Service there)'}.`,
     );
+  const participant = await tracer.me(signal);
+  // A trace of ours that was interrupted before its Lease was collected: give its hops back first.
+  if (record.state.participants.some((p) => p.name === participant)) {
+    ctx.report('Taking out what an interrupted trace left');
+    await leave(ctx, tracer, o.session);
+  }
   const heldNames = new Set(held.map((s) => s.service));
-  const unobserved = services.filter((s) => !pointsAtRouter(s) && !heldNames.has(s.metadata.name));
-  const hops: TakenOver[] = [];
+  const unobserved = (await api.list<Service>(apiTypes.service, ns, {}, signal)).filter(
+    (s) => observable(s) && !pointsAtRouter(s) && !heldNames.has(s.metadata.name),
+  );
+  const { heartbeat } = await tracer.join(o.session, signal);
   try {
-    hops.push(...(await putHops(ctx, record.state, record.cm.metadata.uid!, unobserved, o)));
+    const joined = await getRecord(api, ns, o.session, signal);
+    if (!joined) throw invalid(`Session "${o.session}" ended while the trace started`, 'Nothing is left changed.');
+    const hops = await putHops(ctx, joined.state, joined.cm.metadata.uid!, unobserved, participant, o);
     if (hops.length) {
       // A connection opened before a hop went in still goes straight to the pods (kube-proxy keeps
       // established connections), and putting the hops in made calls of its own (the router's
@@ -120,7 +138,6 @@ export async function traceSession(ctx: ExecContext, o: TraceOptions): Promise<T
     ctx.report(`Sending probe ${probe} into ${o.entry}${path}`);
     const answer = await sendProbe(ctx, ns, entry, path, record.state.routeKey, probe);
     ctx.report(`The probe's answer: ${answer}`);
-    const observed = services.map((s) => s.metadata.name);
     const facts = await readFacts(ctx, ns, services, probe);
     return traceVerdict({
       session: o.session,
@@ -128,17 +145,19 @@ export async function traceSession(ctx: ExecContext, o: TraceOptions): Promise<T
       probe,
       entry: o.entry,
       copies: held.map((s) => s.service),
-      observed,
+      observed: services.map((s) => s.metadata.name),
       ...facts,
     });
   } finally {
-    if (hops.length) {
-      const cleanup: ExecContext = { ...ctx, signal: AbortSignal.timeout(180_000) };
-      const left = await getRecord(api, ns, o.session, cleanup.signal);
-      const mine = new Set(hops.map((h) => h.service));
-      if (left) await removeHops(cleanup, ns, left.state, (s) => s.observe === true && mine.has(s.service));
-    }
+    heartbeat.dispose();
+    await leave({ ...ctx, signal: AbortSignal.timeout(180_000) }, tracer, o.session);
   }
+}
+
+/** The tracer leaves the session: its observe hops are taken out (their undo, newest first), its Lease deleted. */
+async function leave(ctx: ExecContext, tracer: Tracer, session: string): Promise<void> {
+  const { refused } = await tracer.leave(session, ctx.signal);
+  for (const r of refused ?? []) ctx.logger.warn(r);
 }
 
 /**
@@ -150,6 +169,7 @@ async function putHops(
   state: SessionState,
   recordUid: string,
   services: Service[],
+  owner: string,
   o: TraceOptions,
 ): Promise<TakenOver[]> {
   if (services.length === 0) return [];
@@ -174,7 +194,7 @@ async function putHops(
       const steps = [...setup, ...route].filter((s) => !(s.kind === 'edit' && s.edit.kind === 'router.addRoute'));
       const entry: TakenOver = {
         service: svc.metadata.name,
-        owner: o.participant,
+        owner,
         workload: `Deployment/${deployment.metadata.name}`,
         devService: routerName(svc.metadata.name),
         strategy: 'router',
@@ -210,38 +230,6 @@ async function putHops(
     }),
   );
   return entries;
-}
-
-/** Takes the chosen observe hops out (their undo, newest first) and drops them from the record. */
-async function removeHops(
-  ctx: ExecContext,
-  namespace: string,
-  state: SessionState,
-  which: (s: TakenOver) => boolean,
-): Promise<void> {
-  const hops = state.services.filter(which);
-  if (hops.length === 0) return;
-  await Promise.all(
-    hops.map(async (h) => {
-      ctx.report(`Taking the observe hop in front of ${h.service} out`);
-      const refused = await replayUndo(ctx, h.undo, {
-        namespace,
-        session: state.name,
-        routeKey: state.routeKey,
-        service: h.service,
-        strategy: h.strategy,
-      });
-      for (const r of refused) ctx.logger.warn(r);
-    }),
-  );
-  const gone = new Set(hops.map((h) => h.service));
-  await updateRecord(
-    ctx.api,
-    namespace,
-    state.name,
-    (s) => ({ ...s, services: s.services.filter((x) => !(x.observe && gone.has(x.service))) }),
-    ctx.signal,
-  );
 }
 
 /**

@@ -4,9 +4,12 @@
 // catalog → ratings and exits 4. The observe hops it puts in front of web and catalog are gone
 // afterwards: the namespace equals its snapshot from before the trace.
 import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { needsCluster } from '../../helpers/cluster';
-import { eventually, isSandbox, kubectlJson, kubectlOk } from '../../helpers/kubectl';
+import { contexts, eventually, isSandbox, kubeconfig, kubectlJson, kubectlOk } from '../../helpers/kubectl';
+import { REPO } from '../../helpers/sandbox';
 import { createShop, type Shop } from '../../helpers/shop';
 import { cli, expectRestored, snapshot } from '../../helpers/session';
 
@@ -89,6 +92,43 @@ describe('devlane trace (router)', needsCluster, () => {
     assert.match(text.stdout, /catalog → ratings {2}key ✗/);
     assert.match(text.stdout, /ratings copy: not reached/);
     assert.match(text.stdout, /catalog received the key but called ratings without it/);
+    await expectRestored(shop.namespace, before);
+  });
+
+  it('a trace that dies mid-way: its Lease expires and gc takes its observe hops out', async () => {
+    const before = snapshot(shop.namespace);
+    const child = spawn(
+      process.execPath,
+      [
+        join(REPO, 'dist/cli.js'),
+        ...['--kubeconfig', kubeconfig(), '--context', contexts.alice, '-n', shop.namespace],
+        ...['trace', session, '--entry', 'web', '--path', '/api/products'],
+      ],
+      { stdio: 'ignore' },
+    );
+    const exited = new Promise((resolve) => child.once('exit', resolve));
+    try {
+      await eventually(
+        'the trace to have switched web to an observe hop',
+        () => {
+          const web = kubectlJson(['get', 'service', 'web', '-n', shop.namespace]);
+          return web.spec.selector?.['devlane.dev/role'] === 'router';
+        },
+        180_000,
+      );
+    } finally {
+      child.kill('SIGKILL');
+      await exited;
+    }
+    const record = kubectlJson(['get', 'configmap', `devlane-session-${session}`, '-n', shop.namespace]);
+    const state = JSON.parse(record.data['session.json']);
+    assert.ok(
+      state.services.some((s: any) => s.observe && s.service === 'web'),
+      'the hop is in the undo log before it is put in',
+    );
+    const gc = cli(['-n', shop.namespace, 'gc', '--yes'], contexts.alice, 400_000);
+    assert.equal(gc.code, 0, gc.stderr);
+    assert.match(gc.stdout, /gave back what .*\.trace held/);
     await expectRestored(shop.namespace, before);
   });
 });
