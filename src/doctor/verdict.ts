@@ -117,8 +117,13 @@ export function traceVerdict(f: TraceFacts): TraceResult {
         ? { from: 'probe', by: 'address' as const, certainty: 'certain' as const }
         : attribute(r, probeRecords, f.whois);
     const key = carriesKey(r, f.routeKey);
-    // A key-less request counts only when a hop of the probe made it; anyone else's traffic is not the probe's.
-    if (r.probe !== f.probe && !(who.from && probeRecords.some((p) => p.service === who.from))) continue;
+    // A key-less request counts only when a hop of the probe made it; anyone else's traffic is not
+    // the probe's. Found by time alone, it counts only where the probe never arrived with the key:
+    // elsewhere it is as likely to be other traffic that came in meanwhile.
+    if (r.probe !== f.probe) {
+      if (!(who.from && probeRecords.some((p) => p.service === who.from))) continue;
+      if (who.by === 'time' && probeRecords.some((p) => p.service === r.service && carriesKey(p, f.routeKey))) continue;
+    }
     hops.push({ service: r.service, ...who, key, copy: key && r.session === f.session, status: r.status });
   }
   const copies = f.copies.map((service) => ({

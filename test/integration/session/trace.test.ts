@@ -2,7 +2,8 @@
 // probe enters through web; with every hop passing the key on the trace shows the whole path and
 // exits 0, with catalog dropping the route headers (the demo's DROP_ROUTE_HEADERS) it names
 // catalog → ratings and exits 4. The observe hops it puts in front of web and catalog are gone
-// afterwards: the namespace equals its snapshot from before the trace.
+// afterwards: the namespace equals its snapshot from before the trace, and steady un-keyed traffic
+// to web and catalog lost no request while they went in and out.
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
@@ -11,15 +12,18 @@ import { needsCluster } from '../../helpers/cluster';
 import { contexts, eventually, isSandbox, kubeconfig, kubectlJson, kubectlOk } from '../../helpers/kubectl';
 import { REPO } from '../../helpers/sandbox';
 import { createShop, type Shop } from '../../helpers/shop';
-import { cli, expectRestored, snapshot } from '../../helpers/session';
+import { describeLoad, startLoad } from '../../helpers/load';
+import { cli, expectRestored, snapshot, startClientPod } from '../../helpers/session';
 
 /* eslint-disable @typescript-eslint/no-explicit-any */
 
 describe('devlane trace (router)', needsCluster, () => {
   let shop: Shop;
   let session: string;
+  let client: string;
   before(async () => {
     shop = await createShop('dl-trace', { istio: false });
+    client = await startClientPod(shop.namespace);
     const start = cli(['-n', shop.namespace, 'start', 'ratings', '--strategy', 'router', '--detach', '--json']);
     assert.equal(start.code, 0, start.stderr);
     session = start.json.session;
@@ -54,9 +58,39 @@ describe('devlane trace (router)', needsCluster, () => {
     assert.deepEqual(snapshot(shop.namespace), before, 'nothing was changed');
   });
 
-  it('every hop passes the key on: the whole path, the copy reached, exit 0, nothing left behind', async () => {
+  it('every hop passes the key on: the whole path, the copy reached, exit 0, no un-keyed request failed, nothing left behind', async (t) => {
     const before = snapshot(shop.namespace);
-    const r = trace();
+    // Steady un-keyed traffic to both Services that get an observe hop (each answers /healthz itself),
+    // on keep-alive and on fresh connections, while the hops go in and out.
+    const loads = Object.fromEntries(
+      ['web', 'catalog'].flatMap((svc) =>
+        [false, true].map((fresh) => [
+          `${svc}${fresh ? ', fresh connections' : ', keep-alive'}`,
+          startLoad(shop.namespace, client, {
+            url: `http://${svc}/healthz`,
+            rate: 10,
+            maxSeconds: 600,
+            fresh,
+            phase: 'during',
+          }),
+        ]),
+      ),
+    );
+    let r: ReturnType<typeof trace>;
+    try {
+      r = trace();
+    } finally {
+      for (const [name, load] of Object.entries(loads)) {
+        const during = (await load.stop()).during;
+        t.diagnostic(describeLoad(name, during));
+        assert.deepEqual(
+          during?.errors,
+          {},
+          `un-keyed requests to ${name} failed: ${JSON.stringify(during?.firstFailures)}`,
+        );
+        assert.ok((during?.ok ?? 0) > 0, `traffic to ${name} was answered during the trace`);
+      }
+    }
     assert.equal(r.code, 0, `${r.stdout}\n${r.stderr}`);
     assert.equal(r.json.ok, true);
     assert.deepEqual(calls(r.json), ['probe>web:key', 'web>catalog:key', 'catalog>ratings:key:copy']);

@@ -40,6 +40,7 @@ const pods: Record<string, Caller> = {
   '10.1.0.3': { service: 'ratings', pod: 'ratings-dl-s1-1', copy: true },
   '10.1.0.9': { service: 'web', pod: 'web-devlane-router-1', proxy: true },
   '10.1.0.8': { service: 'ratings', pod: 'ratings-devlane-router-1', proxy: true },
+  '127.0.0.1': { service: '', pod: '', proxy: true },
 };
 
 const facts = (records: AccessRecord[]): TraceFacts => ({
@@ -155,6 +156,21 @@ describe('trace verdict', () => {
     );
     assert.deepEqual(r.dropped, { from: 'catalog', to: 'ratings', certainty: 'likely', by: 'time' });
     assert.match(r.sentence, /^catalog received the key but called ratings without it \(likely: .*source address/);
+  });
+
+  it('by time alone, a key-less request is not blamed where the probe arrived with the key (other traffic)', () => {
+    clock += 10_000;
+    const r = traceVerdict(
+      facts([
+        rec('web', '10.1.0.9', 0, 100, keyed),
+        rec('catalog', '10.1.0.8', 10, 90, keyed),
+        // someone's un-keyed request to web while catalog handled the probe: the sandbox shows loopback
+        rec('web', '127.0.0.1', 20, 25),
+        rec('ratings', '10.1.0.8', 30, 40, { ...keyed, session: 's1' }),
+      ]),
+    );
+    assert.equal(r.ok, true);
+    assert.equal(r.hops.filter((h) => !h.key).length, 0);
   });
 
   it('key-less traffic outside the probe, or from Services the probe never reached, is not blamed', () => {
