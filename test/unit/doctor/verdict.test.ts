@@ -3,6 +3,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { type AccessRecord, parseAccessLog } from '../../../src/doctor/records';
+import { pathProblem } from '../../../src/doctor/trace';
 import { type Caller, renderTrace, traceVerdict, type TraceFacts } from '../../../src/doctor/verdict';
 
 const key = 'AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA1';
@@ -191,5 +192,15 @@ describe('trace verdict', () => {
     const r = traceVerdict(facts([]));
     assert.equal(r.ok, false);
     assert.match(r.sentence, /not seen arriving at web/);
+  });
+});
+
+describe('probe path', () => {
+  it('takes a path and query as typed, and says why another is refused', () => {
+    assert.equal(pathProblem('/api/products?x=1&y=%20'), undefined);
+    assert.match(pathProblem('api') ?? '', /does not start with \//);
+    assert.match(pathProblem('/a b') ?? '', /spaces, quotes or non-ASCII/);
+    assert.match(pathProblem("/it's") ?? '', /spaces, quotes or non-ASCII/);
+    assert.match(pathProblem('/ü') ?? '', /spaces, quotes or non-ASCII/);
   });
 });
