@@ -85,9 +85,12 @@ export const treeItemContexts = {
   message: 'devlane.message',
   portForwards: 'devlane.portForwards',
   portForward: 'devlane.portForward',
-  // Sessions view: a session I am in, one I am not in, one whose participants are all gone.
+  // Sessions view: a session I am in, one I am not in, one whose participants are all gone; the
+  // first two with `.expired` when some other participant's Lease expired (Clean Up is offered).
   sessionMine: 'devlane.session.mine',
+  sessionMineExpired: 'devlane.session.mine.expired',
   sessionOther: 'devlane.session.other',
+  sessionOtherExpired: 'devlane.session.other.expired',
   sessionOrphaned: 'devlane.session.orphaned',
   /** A record that fails validation: only Delete Record. */
   sessionUnreadable: 'devlane.session.unreadable',

@@ -8,6 +8,14 @@
 // ResponseHeaderModifier filter; merged into the rule's own one, since a rule may hold only one).
 // Only traffic an HTTPRoute routes is affected: requests through a Gateway (or a GAMMA mesh
 // whose HTTPRoutes name the Service as parent), not Pod-to-Service calls that bypass them.
+// No restart wait: a keyed request that arrives while the copy restarts after a save fails as the
+// implementation fails it. The twin sets no `retry` (GEP-1731) on purpose: before Gateway API
+// v1.7 the spec asked implementations to retry "connection errors (disconnect, reset, timeout)",
+// which re-sends a POST the copy read before it was stopped; `codes` retries the copy's own 502
+// or 503 whatever the method; a `backoff` an implementation cannot honour gets the whole
+// HTTPRoute (the original's rules too) rejected; and where the CRD predates the field (standard
+// channel before v1.7) the API server drops it. Doing it honestly would need the GatewayClass to
+// claim `HTTPRouteRetryConnectionError` in its supportedFeatures, and only `attempts` set.
 import { baggagePattern } from './match';
 import { baggageHeader, copyHeader, routeHeader } from '../core/session/route-contract';
 import type { EditResult } from './edit-result';

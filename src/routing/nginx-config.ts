@@ -17,6 +17,8 @@
 // pass on (`proxy_next_upstream error`: a refused connection for any method; for idempotent
 // methods also a reset before the answer; never a POST, PATCH or LOCK whose bytes were sent); the
 // hold server waits (limit_req's delay, keyed per held request) and proxies to the same copy again.
+// HTTP/2 ports (gRPC, h2c) have the same chain, in HTTP/2: hold servers listening in h2c, reached
+// with grpc_pass and `grpc_next_upstream error` (every gRPC call is a POST: held only when refused).
 import { createHash } from 'node:crypto';
 import { baggagePattern } from './match';
 import { baggageKey, copyHeader } from '../core/session/route-contract';
@@ -124,6 +126,9 @@ const forwardedHeaders = [
   'X-Real-IP $remote_addr',
 ];
 
+/** gRPC and h2c ports: HTTP/2 from the client to the copy. */
+const isH2 = (p: RouterPort) => p.protocol === 'grpc' || p.protocol === 'http2';
+
 const q = (s: string) => `"${s.replace(/["\\]/g, '\\$&')}"`;
 
 /** `10.0.0.1:80`, `[fd00::1]:80`, or `name.ns.svc.cluster.local:80`. */
@@ -131,15 +136,42 @@ export function hostPort(host: string, port: number): string {
   return `${host.includes(':') ? `[${host}]` : host}:${port}`;
 }
 
-/** The answer when nothing upstream answered: says whose route it was, so a 502 is not a mystery. */
-function unreachableLocation(out: string[]): void {
-  out.push('    location @dl_unreachable {');
-  out.push('      default_type text/plain;');
-  out.push(`      add_header ${routerErrorHeader} unreachable always;`);
-  out.push(`      add_header ${copyHeader} $dl_copy always;`);
-  out.push('      return 502 "Devlane router: no answer from $dl_target\n";');
-  out.push('    }');
+/** gRPC's status for "the service is unavailable, try again later": what a client is told when no copy or original answered. */
+export const grpcUnavailable = 14;
+
+/**
+ * The answer when nothing upstream answered: says whose route it was, so a 502 is not a mystery.
+ * On an HTTP/2 port a gRPC call (content-type application/grpc...) is answered the way gRPC
+ * clients read a failure: HTTP 200 and the status in trailers (`grpc-status` UNAVAILABLE,
+ * `grpc-message` naming the target); a 502 would reach the program as a bare "HTTP status 502"
+ * and an HTML or text body as a framing error. `error_page` picks the location through
+ * `$dl_unreachable` (a map on the content type). `hop`: a hold server's answer, which goes back
+ * to the client through the front hop's grpc_pass (and carries no copy marker: the front adds it).
+ */
+function unreachableLocations(out: string[], message: string, h2: boolean, hop = false): void {
+  const marks = [`      add_header ${routerErrorHeader} unreachable always;`];
+  if (!hop) marks.push(`      add_header ${copyHeader} $dl_copy always;`);
+  out.push('    location @dl_unreachable {', '      default_type text/plain;', ...marks);
+  out.push(`      return 502 "${message}\n";`, '    }');
+  if (!h2) return;
+  // add_trailer makes nginx end the HEADERS frame without END_STREAM and send the trailers after
+  // the empty body: a gRPC "response headers, no message, trailers" answer.
+  out.push('    location @dl_unreachable_grpc {', '      default_type application/grpc;', ...marks);
+  out.push(`      add_trailer grpc-status ${grpcUnavailable} always;`);
+  out.push(`      add_trailer grpc-message "${message}" always;`);
+  // nginx's grpc_pass ends a response whose content-length is 0 at its headers and drops the
+  // trailers that follow, so a hop's answer must have no length: an (empty) addition before the
+  // body clears it.
+  if (hop) out.push('      addition_types application/grpc;', `      add_before_body ${emptyBodyPath};`);
+  out.push('      return 200 "";', '    }');
+  if (hop) out.push(`    location = ${emptyBodyPath} { internal; return 200 ""; }`);
 }
+
+/** A hold server's internal empty subrequest (see unreachableLocations); not a gRPC method's path (`/package.Service/Method`). */
+const emptyBodyPath = '/.devlane/empty';
+
+/** Where an HTTP/1.1 or an HTTP/2 port sends the router's own errors. */
+const errorPage = (h2: boolean) => `error_page 502 504 = ${h2 ? '$dl_unreachable' : '@dl_unreachable'};`;
 
 /** Request headers a held request carries on its loopback hops (and so to the copy, once it waited): which request, how many hops. */
 export const holdHeaders = { id: 'x-devlane-hold', depth: 'x-devlane-hold-depth' } as const;
@@ -179,37 +211,55 @@ export function holdPorts(input: Pick<RouterConfigInput, 'ports' | 'adminPort'>,
   return out;
 }
 
+/** The hold chain of one copy upstream on one port. */
+interface Hold {
+  upstream: string;
+  target: string;
+  ports: Record<HoldPhase, number>;
+  /** An HTTP/2 port (gRPC, h2c): the hops speak HTTP/2 too, through nginx's grpc module. */
+  h2: boolean;
+}
+
 /**
  * The hold servers of one copy upstream, one per phase, each listening on 127.0.0.1. A hop
  * waits (limit_req without nodelay delays a request of a key seen within 1/rate: the key is the
  * held request's id, so each of its hops after the first waits one interval, and other requests
  * never wait for it), then proxies to the copy through an upstream whose backup is the next hop's
- * hold server; the last hop's upstream has no backup, and its failure is this 502.
+ * hold server; the last hop's upstream has no backup, and its failure is this 502 (on an HTTP/2
+ * port, for a gRPC call, gRPC's UNAVAILABLE). HTTP/2 ports' hops listen in HTTP/2 (h2c) and pass
+ * with grpc_pass, which carries any HTTP/2 request, trailers included; a gRPC call is a POST, so
+ * nginx sends it on only while nothing of it reached the copy (a refused connection).
  */
-function holdServers(out: string[], upstream: string, target: string, ports: Record<HoldPhase, number>): void {
+function holdServers(out: string[], h: Hold): void {
+  const pass = h.h2 ? 'grpc' : 'proxy';
   for (const { name: phase } of holdPhases) {
     out.push('  server {');
-    out.push(`    listen 127.0.0.1:${ports[phase]};`);
+    out.push(`    listen 127.0.0.1:${h.ports[phase]}${h.h2 ? ' http2' : ''};`);
     out.push('    location / {');
     out.push(`      limit_req zone=dl_hold_${phase} burst=100;`);
     out.push(`      limit_conn dl_hold_held ${holdPace.maxHeld};`);
-    out.push(`      proxy_pass http://$dl_hold_to_${upstream};`);
-    out.push('      proxy_set_header Host $http_host;');
-    out.push('      proxy_set_header Upgrade $http_upgrade;');
-    out.push('      proxy_set_header Connection $dl_connection;');
+    out.push(
+      h.h2 ? `      grpc_pass grpc://$dl_hold_to_${h.upstream};` : `      proxy_pass http://$dl_hold_to_${h.upstream};`,
+    );
+    out.push(`      ${pass}_set_header Host $http_host;`);
+    if (!h.h2) {
+      out.push('      proxy_set_header Upgrade $http_upgrade;');
+      out.push('      proxy_set_header Connection $dl_connection;');
+    }
     // Passed on as the router's front hop set them, not as seen from loopback.
-    for (const h of ['X-Forwarded-For', 'X-Forwarded-Proto', 'X-Real-IP'])
-      out.push(`      proxy_set_header ${h} $http_${h.toLowerCase().replace(/-/g, '_')};`);
-    out.push(`      proxy_set_header ${holdHeaders.id} $dl_hold_id;`);
-    out.push(`      proxy_set_header ${holdHeaders.depth} $dl_hold_depth;`);
-    out.push('      proxy_next_upstream error;');
-    out.push('      error_page 502 504 = @dl_unreachable;');
+    for (const n of ['X-Forwarded-For', 'X-Forwarded-Proto', 'X-Real-IP'])
+      out.push(`      ${pass}_set_header ${n} $http_${n.toLowerCase().replace(/-/g, '_')};`);
+    out.push(`      ${pass}_set_header ${holdHeaders.id} $dl_hold_id;`);
+    out.push(`      ${pass}_set_header ${holdHeaders.depth} $dl_hold_depth;`);
+    out.push(`      ${pass}_next_upstream error;`);
+    out.push(`      ${errorPage(h.h2)}`);
     out.push('    }');
-    out.push('    location @dl_unreachable {');
-    out.push('      default_type text/plain;');
-    out.push(`      add_header ${routerErrorHeader} unreachable always;`);
-    out.push(`      return 502 "Devlane router: no answer from ${target} within ${restartWaitMs / 1000} s\n";`);
-    out.push('    }');
+    unreachableLocations(
+      out,
+      `Devlane router: no answer from ${h.target} within ${restartWaitMs / 1000} s`,
+      h.h2,
+      true,
+    );
     out.push('  }');
   }
 }
@@ -316,11 +366,18 @@ export function renderRouterConfig(input: RouterConfigInput): string {
     status: '$status',
   };
   out.push(`  log_format dl_trace escape=json ${q(traceLogFields.map((f) => vars[f]).join('\t'))};`);
-  // The hold chain (holdServers) for copies behind HTTP/1.1 ports; HTTP/2 ports go straight to the copy.
-  const held = httpPorts.filter((p) => p.protocol === 'http');
-  const holdAt = holdPorts(input, routes.length * held.length * holdPhases.length);
-  const holds: { upstream: string; target: string; ports: Record<HoldPhase, number> }[] = [];
-  if (routes.length && held.length) {
+  // The hold chain (holdServers) for copies behind every HTTP port, HTTP/1.1 and HTTP/2.
+  const holdAt = holdPorts(input, routes.length * httpPorts.length * holdPhases.length);
+  const holds: Hold[] = [];
+  if (httpPorts.some(isH2))
+    // A gRPC call is told of a failure in gRPC's terms (unreachableLocations); anything else in text.
+    out.push(
+      '  map $http_content_type $dl_unreachable {',
+      '    default @dl_unreachable;',
+      `    "~^application/grpc($|[+;])" @dl_unreachable_grpc;`,
+      '  }',
+    );
+  if (routes.length && httpPorts.length) {
     for (const p of holdPhases)
       out.push(
         `  limit_req_zone $http_${holdHeaders.id.replace(/-/g, '_')} zone=dl_hold_${p.name}:1m rate=${p.rate}r/s;`,
@@ -356,10 +413,6 @@ export function renderRouterConfig(input: RouterConfigInput): string {
     for (const r of routes) {
       const name = up(r.devService, p);
       const copy = hostPort(host(r.devService, r.devAddress), p.port);
-      if (p.protocol !== 'http') {
-        out.push(`  upstream ${name} { server ${copy}; keepalive 8; }`);
-        continue;
-      }
       const base = holds.length * holdPhases.length;
       const ports = Object.fromEntries(holdPhases.map((p, i) => [p.name, holdAt[base + i]])) as Record<
         HoldPhase,
@@ -369,6 +422,7 @@ export function renderRouterConfig(input: RouterConfigInput): string {
         upstream: name,
         target: `the developer copy of session ${r.session} (Service ${r.devService})`,
         ports,
+        h2: isH2(p),
       });
       // max_fails=0: a copy that refused once is tried again on the next hop, never skipped for fail_timeout.
       for (const p of holdPhases)
@@ -388,41 +442,41 @@ export function renderRouterConfig(input: RouterConfigInput): string {
     out.push('  server {');
     // HTTP/2 ports (gRPC, h2c) speak HTTP/2 end to end: the Service said its pods expect it, and
     // nginx's grpc module is its HTTP/2 proxy. HTTP/1.1 ports carry WebSocket upgrades.
-    out.push(`    listen ${p.listen}${p.protocol === 'http' ? '' : ' http2'};`);
+    out.push(`    listen ${p.listen}${isH2(p) ? ' http2' : ''};`);
     if (p.protocol === 'http')
       out.push(
         `    location = ${routerCheckPath} { add_header ${routerCheckHeader} "generation ${input.generation ?? 0}" always; return 204; }`,
       );
     out.push('    location / {');
-    if (p.protocol === 'grpc' || p.protocol === 'http2') {
+    const pass = isH2(p) ? 'grpc' : 'proxy';
+    if (isH2(p)) {
       out.push(`      grpc_pass grpc://$dl_upstream_${p.port};`);
       out.push('      grpc_set_header Host $http_host;');
-      for (const h of forwardedHeaders) out.push(`      grpc_set_header ${h};`);
-      out.push(`      grpc_hide_header ${copyHeader};`);
     } else {
       out.push(`      proxy_pass http://$dl_upstream_${p.port};`);
       out.push('      proxy_set_header Host $http_host;');
       out.push('      proxy_set_header Upgrade $http_upgrade;');
       out.push('      proxy_set_header Connection $dl_connection;');
-      for (const h of forwardedHeaders) out.push(`      proxy_set_header ${h};`);
-      out.push(`      proxy_hide_header ${copyHeader};`);
-      // A client cannot shorten or forge a hold chain: the first hop starts it.
-      out.push(`      proxy_set_header ${holdHeaders.id} "";`, `      proxy_set_header ${holdHeaders.depth} "";`);
-      // Only errors go to a copy's hold server (a refused connection; for idempotent methods also a
-      // reset before the answer), never a timeout: a copy paused at a breakpoint is not asked twice.
-      out.push('      proxy_next_upstream error;');
     }
+    for (const h of forwardedHeaders) out.push(`      ${pass}_set_header ${h};`);
+    out.push(`      ${pass}_hide_header ${copyHeader};`);
+    // A client cannot shorten or forge a hold chain: the first hop starts it.
+    out.push(`      ${pass}_set_header ${holdHeaders.id} "";`, `      ${pass}_set_header ${holdHeaders.depth} "";`);
+    // Only errors go to a copy's hold server (a refused connection; for idempotent methods also a
+    // reset before the answer), never a timeout: a copy paused at a breakpoint is not asked twice.
+    // (grpc_next_upstream's default would add timeouts.)
+    out.push(`      ${pass}_next_upstream error;`);
     // `always`: error answers (a copy that is down: 502) and upgrades (101) are marked too.
     out.push(`      add_header ${copyHeader} $dl_copy always;`);
     // Only errors nginx makes itself (no connection, timeout): an upstream's own 502 passes as it is.
-    out.push('      error_page 502 504 = @dl_unreachable;');
+    out.push(`      ${errorPage(isH2(p))}`);
     // Client requests only: the router's own checks and the hold hops are not recorded.
     out.push(`      access_log ${accessLogFile} dl_trace;`);
     out.push('    }');
-    unreachableLocation(out);
+    unreachableLocations(out, 'Devlane router: no answer from $dl_target', isH2(p));
     out.push('  }');
   }
-  for (const h of holds) holdServers(out, h.upstream, h.target, h.ports);
+  for (const h of holds) holdServers(out, h);
   out.push('  server {');
   out.push(`    listen ${input.adminPort};`);
   out.push('    location = /.devlane/ready { return 200 "ok\\n"; }');
@@ -436,7 +490,7 @@ export function renderRouterConfig(input: RouterConfigInput): string {
   // send: they reach the same pods, which the HTTP ports' probes prove.
   for (const p of httpPorts) {
     out.push(`    location = ${originProbePath(p.port)} {`);
-    if (p.protocol === 'grpc' || p.protocol === 'http2')
+    if (isH2(p))
       out.push(
         `      grpc_pass grpc://${hostPort(originHost, p.port)};`,
         '      grpc_connect_timeout 5s;',

@@ -220,10 +220,12 @@ export function routerDeployment(spec: RouterSpec): KubeObject & { spec: Json } 
                 ...spec.ports.map((p) => ({ ...(p.name ? { name: p.name } : {}), containerPort: p.listen })),
                 { name: 'dl-admin', containerPort: spec.adminPort },
               ],
+              // Each second: a new router is Ready within a second of serving (a start waits on it),
+              // and one that stops answering leaves its Service's endpoints within three.
               readinessProbe: {
                 httpGet: { path: '/.devlane/ready', port: spec.adminPort },
-                periodSeconds: 2,
-                failureThreshold: 2,
+                periodSeconds: 1,
+                failureThreshold: 3,
               },
               // Drain before stopping: the endpoint is removed first, then nginx quits gracefully.
               lifecycle: { preStop: { exec: { command: ['sleep', '3'] } } },

@@ -177,16 +177,18 @@ export async function buildPlan(api: ObjectApi, input: PlanInput, signal: AbortS
   ];
   const waitCopy: Step = { kind: 'wait-ready', ref: devRef, summary: `Wait for ${devRef.name} to be Ready`, undo: [] };
   const steps: Step[] = [...copySteps];
+  let route: Plan['route'];
+  // Istio and Gateway API route to the copy's Service once the copy is Ready: those edits are live
+  // the moment they are written.
+  const routeAfterCopy = (routing: Step[]) => {
+    steps.push(waitCopy);
+    route = { from: steps.length, to: steps.length + routing.length };
+    steps.push(...routing);
+  };
   if (choice.strategy === 'istio')
-    steps.push(
-      waitCopy,
-      ...(await istioSteps(api, ns, service.metadata.name, session, input.routeKey, devSvcName, signal)),
-    );
+    routeAfterCopy(await istioSteps(api, ns, service.metadata.name, session, input.routeKey, devSvcName, signal));
   else if (choice.strategy === 'gateway-api')
-    steps.push(
-      waitCopy,
-      ...(await gatewaySteps(api, ns, service.metadata.name, session, input.routeKey, devSvcName, signal)),
-    );
+    routeAfterCopy(await gatewaySteps(api, ns, service.metadata.name, session, input.routeKey, devSvcName, signal));
   else {
     const copyLabels: Record<string, string> = dev.deployment.spec?.template?.metadata?.labels ?? {};
     const router = await routerSteps(
@@ -204,8 +206,17 @@ export async function buildPlan(api: ObjectApi, input: PlanInput, signal: AbortS
       },
       signal,
     );
-    // The router comes up while the copy does: both are waited for only once both were created.
-    steps.push(...router.setup, waitCopy, ...router.route);
+    // The router comes up while the copy does. In a new session the route is made then too:
+    // nobody holds the new route key before the start returns, so routing it to a copy not Ready
+    // yet reaches no one, and un-keyed requests go through the router to the original pods,
+    // checked before the Service is pointed at it. In a session that exists, the key is in use:
+    // its requests keep reaching the original until the copy is Ready.
+    steps.push(...router.setup);
+    const keyInUse = input.recordUid !== undefined;
+    if (keyInUse) steps.push(waitCopy);
+    route = { from: steps.length, to: steps.length + router.route.length };
+    steps.push(...router.route);
+    if (!keyInUse) steps.push(waitCopy);
   }
 
   return {
@@ -216,6 +227,7 @@ export async function buildPlan(api: ObjectApi, input: PlanInput, signal: AbortS
     strategy: choice.strategy,
     strategyReason: choice.reason,
     steps,
+    route: route!,
     access: accessFor(ns, steps, { pvcs: pvcs.length > 0 }),
     warnings: dev.warnings,
     fromWorkspace: input.sync && {

@@ -130,7 +130,8 @@ async function servedGeneration(
 ): Promise<number | undefined> {
   const deadline = Date.now() + waitMs;
   let last: number | undefined;
-  for (;;) {
+  // A graceful reload serves the new generation within a few hundred milliseconds: ask soon, then less often.
+  for (let pause = 50; ; pause = Math.min(pause * 2, 500)) {
     const answer = await adminGet(ctx, namespace, pod, adminPort, routesPath).catch((err) => {
       if (ctx.signal.aborted) throw err;
       return undefined;
@@ -138,7 +139,7 @@ async function servedGeneration(
     const m = answer?.status === 200 ? /generation (\d+) /.exec(answer.body) : null;
     if (m) last = Number(m[1]);
     if ((last !== undefined && last >= generation) || Date.now() > deadline) return last;
-    await sleep(500, ctx.signal);
+    await sleep(pause, ctx.signal);
   }
 }
 

@@ -51,7 +51,7 @@ export interface SessionsOptions {
   confirmCollect?: (text: string) => Promise<boolean>;
   confirmAlways?: boolean;
   report?: (message: string) => void;
-  /** Each phase of a start as it ends (plan, preflight, confirm, dryRun, record, copyReady, routeLive; see StartResult.phases). */
+  /** Each phase of a start as it ends (plan, preflight, confirm, dryRun, record, routeStart, routeReady, copyReady, routeLive; see StartResult.phases). */
   onPhase?: (phase: string) => void;
   leaseSeconds?: number;
   renewEveryMs?: number;
@@ -82,9 +82,12 @@ export interface StartResult {
   resumed: boolean;
   heartbeat: Heartbeat;
   /**
-   * Milliseconds per phase, in order: plan (reads), preflight (access reviews), confirm (only when
-   * the plan was shown), dryRun, record (the session record and Lease), copyReady (the copy created
-   * and Ready), routeLive (the route in place and the record marked live).
+   * Milliseconds per phase, each since the one before, in the order they ended: plan (reads),
+   * preflight (access reviews), confirm (only when the plan was shown), dryRun, record (the session
+   * record and Lease), then routeStart and routeReady (the route's steps begin and end) and
+   * copyReady (the copy created and Ready), in either order: the router strategy routes while the
+   * copy starts, Istio and Gateway API after it is Ready; routeLive ends the start (the record
+   * marked live).
    */
   phases: Record<string, number>;
 }
@@ -302,7 +305,8 @@ export class Sessions {
     try {
       heartbeat = await this.heartbeat(name, record, signal);
       phase('record');
-      for (const step of plan.steps) {
+      for (const [i, step] of plan.steps.entries()) {
+        if (i === plan.route.from) phase('routeStart');
         const withOwner = step.kind === 'create' ? { ...step, object: replaceUid(step.object, uid) } : step;
         try {
           ctx.report(step.summary);
@@ -311,6 +315,7 @@ export class Sessions {
           throw new StepFailed(step.summary, err);
         }
         if (step.kind === 'wait-ready' && step.ref.name === entry.devService) phase('copyReady');
+        if (i === plan.route.to - 1) phase('routeReady');
       }
       await updateRecord(
         api,
@@ -476,22 +481,50 @@ export class Sessions {
     }
     for (const { state, expired } of due) {
       try {
-        let refused: string[] = [];
-        if (expired.length === state.participants.length) {
-          refused = await this.stop(state.name, signal);
-          done.push(
-            `stopped session ${state.name} (no live participant: ${expired.map((p) => p.name).join(', ') || 'none'})`,
-          );
-        } else {
-          for (const p of expired) refused.push(...((await this.leave(state.name, signal, p.name)).refused ?? []));
-          done.push(`gave back what ${expired.map((p) => p.name).join(', ')} held in session ${state.name}`);
-        }
-        done.push(...refused.map((r) => `session ${state.name}: ${r}`));
+        const r = await this.collectOne(state, expired, signal);
+        done.push(r.done, ...r.refused.map((x) => `session ${state.name}: ${x}`));
       } catch (err) {
         done.push(`session ${state.name}: could not collect: ${errorMessage(err)}`);
       }
     }
     return done;
+  }
+
+  /**
+   * Collects one session now, as `gc` would: what each participant whose Lease expired took over is
+   * given back, and the session is stopped when no live participant is left. The Leases are judged
+   * afresh, so a participant who came back in the meantime keeps what they hold. The caller asked the
+   * user first (Clean Up in the Sessions view). Returns what was done, and the undo steps refused
+   * (left as they are), each with why.
+   */
+  async collect(session: string, signal: AbortSignal): Promise<{ done: string; refused: string[] }> {
+    const [{ state }, isExpired] = await Promise.all([
+      requireRecord(this.o.api, this.o.namespace, session, signal),
+      this.leaseJudge(signal),
+    ]);
+    const expired = state.participants.filter((p) => isExpired(state.name, p.name));
+    if (expired.length === 0 && state.participants.length > 0)
+      throw new SessionError(
+        'invalid',
+        `Every participant of session "${session}" renews their Lease again`,
+        'Nothing was changed: nobody left the session.',
+      );
+    return this.collectOne(state, expired, signal);
+  }
+
+  private async collectOne(
+    state: SessionState,
+    expired: { name: string }[],
+    signal: AbortSignal,
+  ): Promise<{ done: string; refused: string[] }> {
+    if (expired.length === state.participants.length)
+      return {
+        refused: await this.stop(state.name, signal),
+        done: `stopped session ${state.name} (no live participant: ${expired.map((p) => p.name).join(', ') || 'none'})`,
+      };
+    const refused: string[] = [];
+    for (const p of expired) refused.push(...((await this.leave(state.name, signal, p.name)).refused ?? []));
+    return { refused, done: `gave back what ${expired.map((p) => p.name).join(', ')} held in session ${state.name}` };
   }
 
   /** Why this context or namespace looks like production, or undefined. */

@@ -2,6 +2,7 @@
 // watch sees it, its record (for the undo log), this window's part in it, the copies' pods and
 // Events, and the sync and debug activity. The webview only renders the result; tests call this
 // in plain Node with the time passed in.
+import { participantLabel } from '../core/session/participant';
 import type { Undo } from '../core/session/plan';
 import { baggageLine, routeHeaderLine } from '../core/session/route-contract';
 import type { SessionState } from '../core/session/record';
@@ -240,12 +241,11 @@ export function panelModel(i: PanelInputs): PanelState {
       });
     else if (i.lease === 'late' && view.mine)
       problems.push({ severity: 'warning', text: 'Your Lease could not be renewed lately.' });
-    for (const p of view.participants)
-      if (!p.alive && !p.me)
-        problems.push({
-          severity: 'warning',
-          text: `${p.name}'s Lease expired: what ${p.name} took over is given back by the next Devlane that sees it.`,
-        });
+    for (const name of view.departed.map(participantLabel))
+      problems.push({
+        severity: 'warning',
+        text: `${name}'s Lease expired: what it took over is given back by the next Devlane that sees it (where it looks like production, after asking), or now with Clean Up in the Sessions view.`,
+      });
   }
 
   const undoFor = (service: string) => i.record?.services.find((s) => s.service === service)?.undo ?? [];

@@ -34,6 +34,9 @@ export interface SessionView extends SessionRef {
   services: ServiceView[];
   /** No participant's Lease is alive (past the settling time of a fresh session): anyone may clean it up. */
   orphaned: boolean;
+  /** In a session that is not orphaned, the other participants whose Lease expired (past the
+   *  settling time): Clean Up gives back what they took over, and the others stay. */
+  departed: string[];
   /** The current user is a participant. */
   mine: boolean;
 }
@@ -124,6 +127,10 @@ export function sessionViews(i: SessionInputs): SessionView[] {
       participants,
       services,
       orphaned: !settling && !participants.some((p) => p.alive),
+      departed:
+        settling || !participants.some((p) => p.alive)
+          ? []
+          : participants.filter((p) => !p.alive && !p.me).map((p) => p.name),
       mine: participants.some((p) => p.me),
     });
   }

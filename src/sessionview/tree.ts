@@ -2,7 +2,7 @@
 // under it the services taken over (by whom, copy state) and the participants. Sessions of the
 // followed namespace only are listed flat; once this window is in a session elsewhere, each
 // context / namespace gets a group row, the followed one first. Pure functions from the watch's state; src/ui/session/sessions-tree.ts renders them.
-import { participantUser } from '../core/session/participant';
+import { participantLabel, participantUser } from '../core/session/participant';
 import type { SessionRef } from './refs';
 import { formatAge, type SessionView, type UnreadableRecord } from './sessions';
 import type { WatchState } from './watch';
@@ -130,9 +130,11 @@ export function viewDescription(state: WatchState): string | undefined {
 
 export function sessionRow(v: SessionView, now: Date): SessionRow {
   const alive = v.participants.filter((p) => p.alive).length;
+  const gone = v.departed;
   const age = formatAge(v.createdAt, now);
   const notes = [
     v.orphaned ? 'orphaned' : '',
+    gone.length ? `${gone.length} Lease${gone.length === 1 ? '' : 's'} expired` : '',
     `by ${v.createdBy}`,
     `${v.participants.length} participant${v.participants.length === 1 ? '' : 's'}`,
     age,
@@ -145,7 +147,9 @@ export function sessionRow(v: SessionView, now: Date): SessionRow {
     `services: ${v.services.map((s) => `${esc(s.service)} (${esc(s.owner)})`).join(', ') || 'none yet'}`,
     v.orphaned
       ? '$(warning) No participant renews a Lease any more: **Clean Up** puts back everything the session changed.'
-      : '',
+      : gone.length
+        ? `$(warning) ${gone.map((p) => esc(participantLabel(p))).join(', ')} no longer renew${gone.length === 1 ? 's' : ''} a Lease: **Clean Up** gives back what ${gone.length === 1 ? 'it' : 'each'} took over; the others stay in the session.`
+        : '',
   ].filter(Boolean);
   return {
     id: `session:${v.context}/${v.namespace}/${v.session}`,
@@ -163,8 +167,12 @@ export function sessionRow(v: SessionView, now: Date): SessionRow {
     contextValue: v.orphaned
       ? treeItemContexts.sessionOrphaned
       : v.mine
-        ? treeItemContexts.sessionMine
-        : treeItemContexts.sessionOther,
+        ? gone.length
+          ? treeItemContexts.sessionMineExpired
+          : treeItemContexts.sessionMine
+        : gone.length
+          ? treeItemContexts.sessionOtherExpired
+          : treeItemContexts.sessionOther,
     expandable: true,
     ref: { context: v.context, namespace: v.namespace, session: v.session },
   };

@@ -35,7 +35,7 @@ export async function startLocalNginx(
     const ports = { front, admin };
     const conf = render(ports)
       .replace('pid /tmp/devlane-router.pid;', `pid ${dir}/nginx.pid;`)
-      .replace(/listen (\d+);/g, 'listen 127.0.0.1:$1;')
+      .replace(/listen (\d+)( http2)?;/g, 'listen 127.0.0.1:$1$2;')
       .replace('error_log stderr warn;', 'error_log stderr crit;')
       .replace(/temp_path \/tmp\//g, `temp_path ${dir}/`)
       .replaceAll(accessLogFile, join(dir, 'access.log'));

@@ -4,7 +4,9 @@
 // one the Service targets) is changed for development:
 // - no liveness probe, and its readiness probe becomes a startup probe: once the copy has started,
 //   a process paused at a breakpoint is neither killed nor taken out of its Service, so requests
-//   that reach it wait instead of failing;
+//   that reach it wait instead of failing. It checks every second (the original's period is for a
+//   pod already serving), which is what a start waits on, for at least as long as the original's
+//   readiness would allow and no less than five minutes;
 // - the debugger listens on 127.0.0.1 in the pod (src/core/debug/runtime.ts), announced in the
 //   pod template's `devlane.dev/debug` annotation;
 // - when the service is synced (.vscode/devlane.json), the program runs under the restart
@@ -308,12 +310,14 @@ function developContainer(
   const cname = c.name as string;
   if (c.readinessProbe) {
     if (!c.startupProbe) {
-      // Allow a slow start as the original's readiness would, and no less than five minutes.
+      // Checked each second, so the copy is Ready within a second of listening; allow a slow start
+      // as long as the original's readiness would, and no less than five minutes.
       const period = c.readinessProbe.periodSeconds ?? 10;
       c.startupProbe = {
         ...c.readinessProbe,
+        periodSeconds: 1,
         successThreshold: 1,
-        failureThreshold: Math.max(c.readinessProbe.failureThreshold ?? 3, Math.ceil(300 / period)),
+        failureThreshold: Math.max((c.readinessProbe.failureThreshold ?? 3) * period, 300),
       };
     }
     delete c.readinessProbe;

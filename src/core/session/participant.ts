@@ -22,6 +22,12 @@ export function participantUser(id: string): string {
   return at > 0 ? id.slice(0, at) : id;
 }
 
+/** `alice (editor-3fa2b1)`: a participant as people read it. */
+export function participantLabel(id: string): string {
+  const user = participantUser(id);
+  return user === id ? id : `${user} (${id.slice(user.length + separator.length)})`;
+}
+
 /** A new editor window's instance id: random, kept by the window so that a reload resumes it. */
 export function newEditorInstance(random: (n: number) => Uint8Array = randomBytes): string {
   return `editor-${Buffer.from(random(4)).toString('hex')}`;

@@ -80,6 +80,8 @@ export interface Plan {
   /** Why this strategy (shown to the user). */
   strategyReason: string;
   steps: Step[];
+  /** Which steps make the route (indexes into steps, `to` excluded): Sessions.start marks when they begin and end. */
+  route: { from: number; to: number };
   /** Every permission the steps (and the session's upkeep) need; checked before anything is written. */
   access: AccessCheck[];
   warnings: string[];

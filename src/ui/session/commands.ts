@@ -6,7 +6,7 @@
 // Starting a service (Develop This Service, Take Over) is the use case src/session/develop.ts, as
 // develop.ts here answers and shows it. Which sessions this window is in lives in ActiveSessions
 // (src/sessionview/active.ts).
-import { participantUser } from '../../core/session/participant';
+import { participantLabel, participantUser } from '../../core/session/participant';
 import * as vscode from 'vscode';
 import { stageSummary } from '../../core/session/start-stages';
 import type { Clusters } from '../../cluster/api';
@@ -282,24 +282,36 @@ export class SessionCommands extends Disposable {
     showRefused(ref, refused);
   }
 
+  /**
+   * Clean Up from the Sessions view: an orphaned session is stopped; one where only some participants'
+   * Leases expired gives back what those took over, and the others stay. The Leases are judged again
+   * when it runs, so someone who came back keeps their part.
+   */
   private async cleanUp(ref: SessionRef): Promise<void> {
     const clean = 'Clean Up';
+    const view = this.deps.watch.get(ref);
+    const gone = view?.departed ?? [];
+    const users = [...new Set(gone.map(participantUser))].join(', ');
+    const who = gone.map(participantLabel).join(', ');
     const ok = await vscode.window.showWarningMessage(
-      `Clean up session ${ref.session}?`,
+      gone.length ? `Clean up what ${users} left in session ${ref.session}?` : `Clean up session ${ref.session}?`,
       {
         modal: true,
-        detail:
-          'No participant renews a Lease in it any more. Clean Up replays its undo log: every object it changed is put back and its copies are deleted.',
+        detail: gone.length
+          ? `${who} no longer renew${gone.length === 1 ? 's' : ''} a Lease. Clean Up gives back every service ${gone.length === 1 ? 'that participant' : 'they'} took over (routes removed, copies deleted, what was changed put back) and takes ${gone.length === 1 ? 'it' : 'them'} out of the session; the other participants and what they hold stay.`
+          : 'No participant renews a Lease in it any more. Clean Up replays its undo log: every object it changed is put back and its copies are deleted.',
       },
       clean,
     );
     if (ok !== clean) return;
-    showRefused(
-      ref,
-      await this.progress(`Cleaning up session ${ref.session}`, (p, signal) =>
-        this.sessions(ref, p).stop(ref.session, signal),
-      ),
+    const { done, refused } = await this.progress(`Cleaning up session ${ref.session}`, (p, signal) =>
+      this.sessions(ref, p).collect(ref.session, signal),
     );
+    if (refused.length)
+      void vscode.window.showWarningMessage(
+        `Clean Up ${done}, but ${refused.length} undo step${refused.length === 1 ? ' was' : 's were'} refused and left as ${refused.length === 1 ? 'it is' : 'they are'}.`,
+        { detail: refused.join('\n') },
+      );
   }
 
   private restore(ref: SessionRef): void {

@@ -73,6 +73,10 @@ describe('the router never takes the original Service down', needsCluster, () =>
       at(/Check that un-keyed requests through the router reach/) < at(/Point Service ratings at the router/),
       'the proof comes before the switch',
     );
+    assert.ok(
+      at(/Point Service ratings at the router/) < at(/Wait for ratings-dl-plan to be Ready/),
+      'a new session routes while its copy starts',
+    );
     assert.deepEqual(snapshot(shop.namespace), before, 'nothing was created');
   });
 

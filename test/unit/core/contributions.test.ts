@@ -153,6 +153,33 @@ describe('package.json contributions', () => {
     const used = whens.flatMap((w) => [...w.matchAll(/viewItem == ([\w.]+)/g)].map((m) => m[1]));
     assert.ok(used.length > 0);
     for (const value of used) assert.ok(known.has(value), `a menu matches viewItem == ${value}, which no row has`);
+    // A pattern must match some row, and never one of another view's kind by accident.
+    const patterns = whens.flatMap((w) => [...w.matchAll(/viewItem =~ \/(.+?)\/(?=\s|\)|$)/g)].map((m) => m[1]));
+    assert.ok(patterns.length > 0);
+    for (const p of patterns)
+      assert.ok(
+        [...known].some((v) => new RegExp(p).test(v)),
+        `a menu matches viewItem =~ /${p}/, which no row has`,
+      );
+  });
+
+  it('offers Clean Up on a session some of whose participants expired, and on no session whose participants are all alive', () => {
+    const cleanUp = allMenus.filter((m) => m.command === commands.cleanUpSession && m.when?.includes('viewItem'));
+    assert.ok(cleanUp.length > 0);
+    const offered = (value: string) =>
+      cleanUp.some((m) =>
+        [...m.when!.matchAll(/viewItem (==|=~) (\/(.+?)\/|[\w.]+)/g)].some(([, op, raw, re]) =>
+          op === '==' ? raw === value : new RegExp(re).test(value),
+        ),
+      );
+    for (const v of [
+      treeItemContexts.sessionOrphaned,
+      treeItemContexts.sessionMineExpired,
+      treeItemContexts.sessionOtherExpired,
+    ])
+      assert.ok(offered(v), `Clean Up is not offered on ${v}`);
+    for (const v of [treeItemContexts.sessionMine, treeItemContexts.sessionOther])
+      assert.ok(!offered(v), `Clean Up is offered on ${v}`);
   });
 
   it('only reads context keys the code sets', () => {

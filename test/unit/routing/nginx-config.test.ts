@@ -73,8 +73,8 @@ describe('router nginx config', () => {
     );
     assert.equal(
       c.match(/add_header x-devlane-copy \$dl_copy always;/g)?.length,
-      4,
-      'on every HTTP port, its own error answers included',
+      5,
+      'on every HTTP port, its own error answers included (on the gRPC port, the text one and the gRPC one)',
     );
     assert.match(c, /proxy_hide_header x-devlane-copy;/);
     assert.match(c, /grpc_hide_header x-devlane-copy;/);
@@ -101,6 +101,27 @@ describe('router nginx config', () => {
       /listen 8080;\n {4}location = \/\.devlane\/router-check \{[^\n]*return 204; \}\n {4}location \/ \{\n {6}proxy_pass http:\/\/\$dl_upstream_80;/,
     );
     assert.match(c, /listen 8081 http2;\n {4}location \/ \{\n {6}grpc_pass grpc:\/\/\$dl_upstream_81;/);
+  });
+
+  it('holds keyed requests on HTTP/2 ports in hold servers that speak HTTP/2, passing on only errors', () => {
+    const c = renderRouterConfig(
+      input({ ports: [{ name: 'grpc', port: 9090, listen: 9090, protocol: 'grpc' }], routes: [input().routes[0]] }),
+    );
+    assert.match(
+      c,
+      /upstream dl_ratings_dl_s1_9090 \{ server [^;]+:9090 max_fails=0; server 127\.0\.0\.1:(\d+) backup;/,
+    );
+    assert.equal(c.match(/listen 127\.0\.0\.1:\d+ http2;/g)?.length, 3, 'one hold server per phase, in h2c');
+    assert.equal(
+      c.match(/grpc_next_upstream error;/g)?.length,
+      4,
+      "the front hop and each hold server: errors only (grpc's default adds timeouts)",
+    );
+    assert.match(c, /grpc_set_header x-devlane-hold "";/, 'a client cannot forge a hold chain');
+    assert.doesNotMatch(c, /proxy_pass/);
+    assert.doesNotMatch(c, /non_idempotent/);
+    assert.match(c, /"~\^application\/grpc\(\$\|\[\+;\]\)" @dl_unreachable_grpc;/);
+    assert.match(c, /error_page 502 504 = \$dl_unreachable;/);
   });
 
   it('gives gRPC ports grpc_pass over HTTP/2 and passes TCP ports through', () => {

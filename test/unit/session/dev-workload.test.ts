@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import type { Service } from '../../../src/core/resources';
+import type { Json, Service } from '../../../src/core/resources';
 import { buildDevWorkload, rewriteLabels } from '../../../src/core/session/dev-workload';
 import { SessionError } from '../../../src/core/session/errors';
 import { matchesServiceSelector } from '../../../src/core/selectors';
@@ -76,10 +76,12 @@ describe('dev workload', () => {
     assert.equal(main.livenessProbe, undefined);
     // Once started, a copy paused at a breakpoint stays Ready: requests wait instead of failing.
     assert.equal(main.readinessProbe, undefined);
+    // Checked each second while it starts, for five minutes at least.
     assert.deepEqual(main.startupProbe, {
       httpGet: { path: '/healthz', port: 'http' },
+      periodSeconds: 1,
       successThreshold: 1,
-      failureThreshold: 30,
+      failureThreshold: 300,
     });
     // No command in the spec: no debugger can be added, and nothing says there is one.
     assert.equal(dev.debug, undefined);
@@ -94,6 +96,24 @@ describe('dev workload', () => {
     ]);
     // The original is not touched.
     assert.ok(deployment.spec.template.spec.containers[1].livenessProbe);
+  });
+
+  it("allows a slow starter as long as the original's readiness would, checking each second", () => {
+    const slow = structuredClone(deployment);
+    (slow.spec.template.spec.containers[1] as Json).readinessProbe = {
+      tcpSocket: { port: 8080 },
+      initialDelaySeconds: 4,
+      periodSeconds: 5,
+      failureThreshold: 100,
+    };
+    const main = buildDevWorkload({ ...base, pvcs: [], deployment: slow }).deployment.spec.template.spec.containers[1];
+    assert.deepEqual(main.startupProbe, {
+      tcpSocket: { port: 8080 },
+      initialDelaySeconds: 4,
+      periodSeconds: 1,
+      successThreshold: 1,
+      failureThreshold: 500,
+    });
   });
 
   it('rewrites every label a Service selects on, so no original Service selects the copy', () => {

@@ -110,6 +110,7 @@ describe('the plan, as shown before a production start', () => {
       namespace: 'shop',
       session: 's1',
       service: 'ratings',
+      route: { from: 0, to: 0 },
       strategy: 'router',
       strategyReason: 'no mesh',
       steps: [],

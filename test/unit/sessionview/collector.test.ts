@@ -16,6 +16,7 @@ function view(name: string, participants: ParticipantView[], namespace = 'shop')
     participants,
     services: [],
     orphaned: participants.every((p) => !p.alive),
+    departed: participants.some((p) => p.alive) ? participants.filter((p) => !p.alive && !p.me).map((p) => p.name) : [],
     mine: participants.some((p) => p.me),
   };
 }

@@ -81,6 +81,33 @@ describe('sessions of a namespace', () => {
     );
   });
 
+  it("marks a session where only a colleague's Lease expired, and offers Clean Up for their part; my own expired Lease is not theirs to clean", () => {
+    const records = [
+      record('checkout', {
+        createdBy: 'bob',
+        participants: ['bob', 'alice', 'carol'],
+        services: [
+          { service: 'ratings', owner: 'bob' },
+          { service: 'catalog', owner: 'alice' },
+        ],
+      }),
+    ];
+    const where = { phase: 'synced' as const, where: { context: 'dev', namespace: 'shop' } };
+    // bob's Lease stood still for 120 s; alice (me) and carol renew theirs.
+    const leases = [lease('checkout', 'bob', 120), lease('checkout', 'alice', 2), lease('checkout', 'carol', 2)];
+    const [mine] = rootRows(where, sessionViews(inputs({ records, leases })), now);
+    assert.equal(mine.contextValue, treeItemContexts.sessionMineExpired);
+    assert.equal(mine.description, '1 Lease expired · by bob · 3 participants · 10m · joined');
+    assert.match(mine.tooltip!, /bob no longer renews a Lease: \*\*Clean Up\*\* gives back what it took over/);
+    const [theirs] = rootRows(where, sessionViews(inputs({ me: 'dave', records, leases })), now);
+    assert.equal(theirs.contextValue, treeItemContexts.sessionOtherExpired);
+    // Only my own Lease expired: nothing for me to clean up in others' names.
+    const mineLate = [lease('checkout', 'bob', 2), lease('checkout', 'alice', 120), lease('checkout', 'carol', 2)];
+    const [late] = rootRows(where, sessionViews(inputs({ records, leases: mineLate })), now);
+    assert.equal(late.contextValue, treeItemContexts.sessionMine);
+    assert.doesNotMatch(late.description!, /expired/);
+  });
+
   it("does not call a session orphaned while it is still settling, nor a colleague's live one mine", () => {
     const views = sessionViews(inputs({ records: [record('fresh', { createdBy: 'bob', createdAgo: 2 })], leases: [] }));
     assert.equal(views[0].orphaned, false);
