@@ -17,7 +17,7 @@ import { ClusterError } from './core/errors';
 import { type Logger, redact } from './core/logger';
 import { SessionError } from './core/session/errors';
 import { defaultProductionGlobs, defaultProductionNamespaceGlobs, parseGlobList } from './core/session/globs';
-import { cliInstance, instanceProblem } from './core/session/participant';
+import { cliInstance, instanceProblem, tracerOf } from './core/session/participant';
 import type { StrategyName } from './core/session/plan';
 import { observeBeforeJudgingMs } from './session/lease-observer';
 import { participantOf } from './session/participant';
@@ -25,6 +25,8 @@ import { develop, type DevelopQuestions } from './session/develop';
 import { Sessions, type SessionsOptions } from './session/sessions';
 import { deleteConfirmThreshold, type DeletePreview, describeDeletes } from './core/sync/deletes';
 import { baggageLine, routeHeaderLine } from './core/session/route-contract';
+import { traceSession } from './doctor/trace';
+import { renderTrace } from './doctor/verdict';
 
 const usage = `Usage: devlane <command> [options]
 
@@ -54,6 +56,14 @@ Commands:
       --yes                    collect in a production-looking place without asking (needed when stdin
                                is not a terminal)
   route-key NAME               print the route key of session NAME
+  trace NAME                   send a probe with session NAME's key into --entry and show which Services it
+                               reached with and without the key, and which hop dropped it (router strategy);
+                               Services with no router get an observe-only hop for the trace
+      --entry SERVICE          the Service the probe enters by (required)
+      --path /P                the probe's path and query (default /)
+      --yes                    put observe hops in a production-looking place without asking
+                               exit codes: 0 every copy of the session was reached with the key, 4 a hop
+                               dropped it (named in the output), 1 an error
 
 Options: --kubeconfig FILE, --context NAME, -n/--namespace NS, --json, -v/--verbose
   --instance ID                which Devlane of yours this is (default: $DEVLANE_INSTANCE, else one id per machine);
@@ -64,8 +74,8 @@ Options: --kubeconfig FILE, --context NAME, -n/--namespace NS, --json, -v/--verb
                                else *prod*,*live*)
   --production-namespaces G    the same for namespace names (default: $DEVLANE_PRODUCTION_NAMESPACES,
                                else *prod*,*live*)
-In a production-looking place, start shows its plan and gc lists what it would collect; both ask
-(or need --yes) before changing anything.`;
+In a production-looking place, start shows its plan, gc lists what it would collect and trace says
+which Services get observe hops; they ask (or need --yes) before changing anything.`;
 
 function stderrLogger(verbose: boolean): Logger {
   const w = (level: string) => (m: string | Error) =>
@@ -153,6 +163,8 @@ async function main(argv: string[]): Promise<number> {
       'production-namespaces': { type: 'string' },
       'as-participant': { type: 'string' },
       instance: { type: 'string' },
+      entry: { type: 'string' },
+      path: { type: 'string' },
       verbose: { type: 'boolean', short: 'v' },
       help: { type: 'boolean', short: 'h' },
     },
@@ -362,6 +374,41 @@ async function main(argv: string[]): Promise<number> {
         const key = await sessions.routeKey(need('a session NAME'), controller.signal);
         out(key, { session: arg, routeKey: key });
         return 0;
+      }
+      case 'trace': {
+        const session = need('a session NAME');
+        if (!values.entry)
+          throw new SessionError(
+            'invalid',
+            "trace needs --entry SERVICE: the Service the probe enters by (where a client's request arrives, e.g. web)",
+            'Nothing was changed. Run devlane trace NAME --entry SERVICE.',
+          );
+        const production = sessions.productionReason();
+        if (production) {
+          const asked = await confirmOnTerminal(
+            values.yes,
+            `This looks like production (${production}). Trace Route puts a Devlane router in front of every Service in ${namespace} that has none, for the trace. Go ahead?`,
+            () =>
+              new SessionError(
+                'declined',
+                `This looks like production (${production}), so the observe hops must be confirmed, and stdin is not a terminal to ask on`,
+                'Nothing was changed. Run the same command with --yes to trace.',
+              ),
+          );
+          if (!asked) throw new SessionError('declined', 'The trace was not confirmed', 'Nothing was changed.');
+        }
+        const tracer = new Sessions({
+          ...options,
+          participant: async (signal) => tracerOf(await sessions.me(signal)),
+          leaseSeconds: undefined,
+        });
+        const result = await traceSession(
+          { api: conn.objects, logger, signal: controller.signal, report: report ?? (() => {}) },
+          tracer,
+          { namespace, session, entry: values.entry, path: values.path, routerImage: values['router-image'] },
+        );
+        out(renderTrace(result), result);
+        return result.ok ? 0 : 4;
       }
       default:
         throw new SessionError('invalid', `Unknown command "${command}"`, 'Run devlane --help.');

@@ -26,6 +26,7 @@ export const commands = {
   openRoutedUrl: 'devlane.openRoutedUrl',
   copyRouteKey: 'devlane.copyRouteKey',
   copyJoinLink: 'devlane.copyJoinLink',
+  traceRoute: 'devlane.traceRoute',
   takeOverService: 'devlane.takeOverService',
   cleanUpSession: 'devlane.cleanUpSession',
   deleteRecord: 'devlane.deleteRecord',

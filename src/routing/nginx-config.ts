@@ -21,7 +21,7 @@
 // with grpc_pass and `grpc_next_upstream error` (every gRPC call is a POST: held only when refused).
 import { createHash } from 'node:crypto';
 import { baggagePattern } from './match';
-import { copyHeader } from '../core/session/route-contract';
+import { baggageKey, copyHeader } from '../core/session/route-contract';
 import { isRouteKey } from '../core/session/names';
 import { restartWaitMs } from '../core/session/restart-wait';
 
@@ -66,6 +66,26 @@ export const originProbePath = (port: number) => `/.devlane/origin/${port}`;
 /** On every HTTP/1.1 port: answered by the router itself, so a request to the Service's address shows whether it reaches the router. */
 export const routerCheckPath = '/.devlane/router-check';
 export const routerCheckHeader = 'x-devlane-router';
+/**
+ * Where each front-door request is recorded (one line each, `traceLogFormat`'s fields, tab-separated,
+ * JSON-escaped): what Trace Route reads to see which Service a probe reached and with or without
+ * its key. The pod's loop keeps it small (router.ts, `routerShellLib`'s rotate).
+ */
+export const accessLogFile = '/tmp/devlane/access.log';
+/** The W3C baggage member a trace probe carries: `devlane-probe=ID`. */
+export const probeBaggageKey = 'devlane-probe';
+/** The fields of one access record, in order (src/doctor/records.ts parses them). */
+export const traceLogFields = [
+  'msec',
+  'request_time',
+  'remote_addr',
+  'route_header',
+  'baggage_key',
+  'probe',
+  'session',
+  'upstream',
+  'status',
+] as const;
 /** Headers of an origin probe's answer: time to the upstream's response head ("-" when none came), status, address. */
 export const probeHeaders = {
   connect: 'x-devlane-origin-connect',
@@ -319,6 +339,33 @@ export function renderRouterConfig(input: RouterConfigInput): string {
     '    "" $scheme;',
     '  }',
   );
+  // Trace Route's access records: the key as the request carried it (header, baggage member), the
+  // probe id, the session it was routed to and the upstream that answered.
+  const member = (key: string, v: string) => q(`~(?:^|,)[ \\t]*${key}[ \\t]*=[ \\t]*(?<${v}>[A-Za-z0-9_-]+)`);
+  out.push(
+    '  map $http_baggage $dl_baggage_key {',
+    '    default "";',
+    `    ${member(baggageKey, 'dl_bk')} $dl_bk;`,
+    '  }',
+  );
+  out.push(
+    '  map $http_baggage $dl_probe {',
+    '    default "";',
+    `    ${member(probeBaggageKey, 'dl_pr')} $dl_pr;`,
+    '  }',
+  );
+  const vars: Record<(typeof traceLogFields)[number], string> = {
+    msec: '$msec',
+    request_time: '$request_time',
+    remote_addr: '$remote_addr',
+    route_header: '$http_x_devlane_route',
+    baggage_key: '$dl_baggage_key',
+    probe: '$dl_probe',
+    session: '$dl_session',
+    upstream: '$upstream_addr',
+    status: '$status',
+  };
+  out.push(`  log_format dl_trace escape=json ${q(traceLogFields.map((f) => vars[f]).join('\t'))};`);
   // The hold chain (holdServers) for copies behind every HTTP port, HTTP/1.1 and HTTP/2.
   const holdAt = holdPorts(input, routes.length * httpPorts.length * holdPhases.length);
   const holds: Hold[] = [];
@@ -423,6 +470,8 @@ export function renderRouterConfig(input: RouterConfigInput): string {
     out.push(`      add_header ${copyHeader} $dl_copy always;`);
     // Only errors nginx makes itself (no connection, timeout): an upstream's own 502 passes as it is.
     out.push(`      ${errorPage(isH2(p))}`);
+    // Client requests only: the router's own checks and the hold hops are not recorded.
+    out.push(`      access_log ${accessLogFile} dl_trace;`);
     out.push('    }');
     unreachableLocations(out, 'Devlane router: no answer from $dl_target', isH2(p));
     out.push('  }');

@@ -9,7 +9,13 @@
 // The router's objects are not owned by any session record: the garbage collector must never
 // delete a router the Service still points at. `release-router` takes it out of the path first.
 import type { EditResult } from './edit-result';
-import { type RouterPort, type RouterRoute, renderRouterConfig, routesFingerprint } from './nginx-config';
+import {
+  accessLogFile,
+  type RouterPort,
+  type RouterRoute,
+  renderRouterConfig,
+  routesFingerprint,
+} from './nginx-config';
 import { type OwnerRecord, ownerReference } from '../core/session/dev-workload';
 import { annotations, originServiceName, routerName } from '../core/session/names';
 import { labels, managedBy, routerPodLabels } from '../core/session/route-contract';
@@ -122,6 +128,9 @@ export function expectedFingerprint(cm: RouterConfigMap): string {
   return routesFingerprint(readRoutes(cm));
 }
 
+/** The size at which the access records are rotated (two files of about this size at most). */
+export const accessLogMaxBytes = 4 * 1024 * 1024;
+
 /** The config nginx serves: a writable copy, so Devlane can make a change live without the kubelet. */
 /** Where a router pod keeps what it writes: the live config, the lock, configs on their way in. */
 export const routerRunDir = '/tmp/devlane';
@@ -138,6 +147,9 @@ export const routerShellLib = [
   `unlock() { rmdir ${routerRunDir}/lock 2>/dev/null; }`,
   // Installs config file $1 if it is newer than the live one: test, move into place, reload
   // (gracefully: old workers finish the requests in flight). Exit 4: nginx refused the config.
+  // Trace Route's access records stay small: past accessLogMaxBytes the file moves to .1 (the one
+  // before it is dropped) and nginx reopens its log.
+  `rotate_log() { if [ "$(stat -c %s ${accessLogFile} 2>/dev/null || echo 0)" -gt ${accessLogMaxBytes} ]; then mv -f ${accessLogFile} ${accessLogFile}.1 && nginx -c ${liveConfigFile} -s reopen; fi; }`,
   `install_config() { lock; if [ "$(gen "$1")" -gt "$(gen ${liveConfigFile})" ]; then if nginx -q -t -c "$1"; then mv "$1" ${liveConfigFile} && nginx -c ${liveConfigFile} -s reload; r=$?; else r=4; fi; else rm -f "$1"; r=0; fi; unlock; return $r; }`,
 ].join('\n');
 
@@ -157,6 +169,7 @@ const runScript = [
   `trap 'nginx -c ${liveConfigFile} -s quit; wait $pid; exit 0' TERM INT`,
   'while kill -0 $pid 2>/dev/null; do',
   '  sleep 2',
+  '  rotate_log',
   `  if [ "$(gen ${configFile})" -gt "$(gen ${liveConfigFile})" ]; then cp ${configFile} ${routerRunDir}/mounted.conf && install_config ${routerRunDir}/mounted.conf; fi`,
   'done',
 ].join('\n');

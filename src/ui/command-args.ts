@@ -50,6 +50,7 @@ export type CommandArgs = Args<{
   [commands.openRoutedUrl]: [target?: SessionServiceArg];
   [commands.copyRouteKey]: [session?: SessionArg];
   [commands.copyJoinLink]: [session?: SessionArg];
+  [commands.traceRoute]: [session?: SessionArg];
   [commands.takeOverService]: [session?: SessionArg];
   [commands.cleanUpSession]: [session?: SessionArg];
   [commands.deleteRecord]: [row?: SessionRow];

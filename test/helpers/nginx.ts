@@ -8,12 +8,15 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import * as net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { accessLogFile } from '../../src/routing/nginx-config';
 
 export interface NginxPorts {
   front: number;
   admin: number;
 }
 export interface LocalNginx extends NginxPorts {
+  /** Where this nginx writes the router's access records (accessLogFile, moved into its folder). */
+  accessLog: string;
   stop(): Promise<void>;
 }
 
@@ -34,7 +37,8 @@ export async function startLocalNginx(
       .replace('pid /tmp/devlane-router.pid;', `pid ${dir}/nginx.pid;`)
       .replace(/listen (\d+)( http2)?;/g, 'listen 127.0.0.1:$1$2;')
       .replace('error_log stderr warn;', 'error_log stderr crit;')
-      .replace(/temp_path \/tmp\//g, `temp_path ${dir}/`);
+      .replace(/temp_path \/tmp\//g, `temp_path ${dir}/`)
+      .replaceAll(accessLogFile, join(dir, 'access.log'));
     writeFileSync(join(dir, 'nginx.conf'), conf);
     const ngx = spawn('nginx', ['-c', join(dir, 'nginx.conf'), '-e', 'stderr', '-g', 'daemon off;'], {
       stdio: ['ignore', 'ignore', 'pipe'],
@@ -56,7 +60,7 @@ export async function startLocalNginx(
         () => running(ngx),
       ).then((ok) => (ok ? ('ready' as const) : ('silent' as const))),
     ]);
-    if (outcome === 'ready') return { ...ports, stop };
+    if (outcome === 'ready') return { ...ports, accessLog: join(dir, 'access.log'), stop };
     await stop();
     if (outcome === 'exited' && /Address already in use/.test(stderr) && attempt < 5) continue;
     throw new Error(

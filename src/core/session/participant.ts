@@ -11,6 +11,11 @@ export function participantId(username: string, instance: string): string {
   return `${username}${separator}${instance}`;
 }
 
+/** Trace Route's participant beside `participant`: the same user and instance, marked, with a Lease and observe hops of its own. */
+export function tracerOf(participant: string): string {
+  return `${participant}.trace`;
+}
+
 /** The user part of a participant id (the whole text for ids written before instances existed). */
 export function participantUser(id: string): string {
   const at = id.lastIndexOf(separator);

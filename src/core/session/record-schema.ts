@@ -18,6 +18,8 @@ export interface TakenOver {
   state: 'starting' | 'live';
   /** Inverses of this takeover's steps, in the order they were applied; replayed newest first. */
   undo: Undo[];
+  /** Not a takeover: a router with no route of this session, put in front only while Trace Route observes (src/doctor/). */
+  observe?: boolean;
 }
 
 export interface SessionState {
@@ -163,6 +165,10 @@ function readTakenOver(
     state: r.oneOf(o, 'state', f, states),
     undo: r.list(o, 'undo', f, (u, uf) => readUndo(r, u, uf)),
   };
+  if (o.observe !== undefined) {
+    if (typeof o.observe !== 'boolean') r.fail(`${f}observe`, `must be true or false (got ${show(o.observe)})`);
+    if (o.observe) t.observe = true;
+  }
   if (!/^[a-z]([-a-z0-9]{0,61}[a-z0-9])?$/.test(t.service))
     r.fail(`${f}service`, `${show(t.service)} is not a Service name`);
   const scope = {

@@ -1,7 +1,8 @@
 // The editor's entry points to routed sessions: Develop This Service on a service row; Stop / Join /
 // Leave / Take Over / Clean Up from the Sessions view, the status bar or the command palette; Copy
-// Route Key, Copy Join Link and Open Routed URL (its proxies and target picking: routed-url.ts). The
-// work happens in src/session/ and src/proxy/; here we only ask, show progress and allow cancelling.
+// Route Key, Copy Join Link and Open Routed URL (its proxies and target picking: routed-url.ts), and
+// Trace Route (trace.ts). The work happens in src/session/, src/proxy/ and src/doctor/; here we only
+// ask, show progress and allow cancelling.
 // Starting a service (Develop This Service, Take Over) is the use case src/session/develop.ts, as
 // develop.ts here answers and shows it. Which sessions this window is in lives in ActiveSessions
 // (src/sessionview/active.ts).
@@ -27,6 +28,7 @@ import type { SessionsWatch } from '../../sessionview/watch';
 import type { Where } from '../../core/where';
 import { developInEditor, type EditorDevelopDeps } from './develop';
 import { RoutedUrls } from './routed-url';
+import { traceRouteInEditor } from './trace';
 import { type CommandArgs, type SessionArg, sessionOf } from '../command-args';
 import { registerCommand, runCommand, toAbortSignal } from '../vscode-utils';
 import { baggageMember, labels, routeHeader, routeHeaderLine } from '../../core/session/route-contract';
@@ -68,6 +70,9 @@ export class SessionCommands extends Disposable {
     reg(commands.copyJoinLink, (a) => this.withSession(a, 'Copy a join link to', (ref) => this.copyJoinLink(ref)));
     reg(commands.openRoutedUrl, (a) =>
       this.withSession(a, 'Open a routed URL in', (ref) => this.routedUrls.open(ref, a?.service), true),
+    );
+    reg(commands.traceRoute, (a) =>
+      this.withSession(a, 'Trace the route of', (ref) => traceRouteInEditor(this.deps, ref, this.disposing.signal)),
     );
     reg(commands.sessionActions, (a) => this.withSession(a, 'Act on', (ref) => this.actions(ref), true));
     reg(commands.refreshSessions, () => this.deps.watch.follow(this.deps.where()));
@@ -349,6 +354,7 @@ export class SessionCommands extends Disposable {
       { label: '$(key) Copy Route Key', run: () => runCommand(commands.copyRouteKey, ref) },
       { label: '$(link) Copy Join Link', run: () => runCommand(commands.copyJoinLink, ref) },
       { label: '$(add) Take Over Service', run: () => runCommand(commands.takeOverService, ref) },
+      { label: '$(pulse) Trace Route', run: () => runCommand(commands.traceRoute, ref) },
       ...(active?.joined
         ? [{ label: '$(sign-out) Leave Session', run: () => runCommand(commands.leaveSession, ref) }]
         : []),

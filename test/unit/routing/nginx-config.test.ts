@@ -2,12 +2,13 @@
 // installed) that a real nginx routes header, baggage and un-keyed requests where they belong.
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, writeFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync, rmSync } from 'node:fs';
 import * as http from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
-import { startLocalNginx } from '../../helpers/nginx';
+import { type LocalNginx, startLocalNginx } from '../../helpers/nginx';
+import { parseAccessLog } from '../../../src/doctor/records';
 import { needsNginx } from '../../helpers/prerequisite';
 import type { EditResult } from '../../../src/routing/edit-result';
 
@@ -16,7 +17,12 @@ const updated = (r: EditResult): any => {
   assert.equal(r.kind, 'update');
   return (r as { object: unknown }).object;
 };
-import { portProtocol, renderRouterConfig, type RouterConfigInput } from '../../../src/routing/nginx-config';
+import {
+  accessLogFile,
+  portProtocol,
+  renderRouterConfig,
+  type RouterConfigInput,
+} from '../../../src/routing/nginx-config';
 import {
   addRouterRoute,
   removeRouterRoute,
@@ -201,7 +207,8 @@ describe('router nginx config', () => {
       ];
       const conf = renderRouterConfig(input({ ports, adminPort: 0 + 15021 }))
         .replace(/[a-z0-9-]+\.shop\.svc\.cluster\.local/g, '127.0.0.1')
-        .replace('pid /tmp/devlane-router.pid;', `pid ${dir}/nginx.pid;`);
+        .replace('pid /tmp/devlane-router.pid;', `pid ${dir}/nginx.pid;`)
+        .replaceAll(accessLogFile, join(dir, 'access.log'));
       writeFileSync(join(dir, 'nginx.conf'), conf);
       const r = spawnSync('nginx', ['-t', '-q', '-c', join(dir, 'nginx.conf'), '-e', 'stderr'], { encoding: 'utf8' });
       assert.equal(r.status, 0, r.stderr);
@@ -211,18 +218,7 @@ describe('router nginx config', () => {
   });
 
   it('routes real requests by header and baggage through nginx', { skip: nginxMissing }, async () => {
-    const backends = await Promise.all(['origin', 's1', 's2'].map((name) => listen((_req, res) => res.end(name))));
-    const [origin, s1, s2] = backends.map((b) => (b.address() as { port: number }).port);
-    const ngx = await startLocalNginx(
-      ({ front, admin }) =>
-        renderRouterConfig(
-          input({ ports: [{ name: 'http', port: 80, listen: front, protocol: 'http' }], adminPort: admin }),
-        )
-          .replaceAll('ratings-devlane-origin.shop.svc.cluster.local:80', `127.0.0.1:${origin}`)
-          .replaceAll('ratings-dl-s1.shop.svc.cluster.local:80', `127.0.0.1:${s1}`)
-          .replaceAll('ratings-dl-s2.shop.svc.cluster.local:80', `127.0.0.1:${s2}`),
-      ({ front }) => answers(front),
-    );
+    const { ngx, backends } = await namedBackendsRouter();
     const front = ngx.front;
     try {
       assert.equal(await get(front, {}), 'origin');
@@ -235,6 +231,48 @@ describe('router nginx config', () => {
       for (const b of backends) b.close();
     }
   });
+
+  it(
+    'records each front-door request for Trace Route: key, probe id, session, upstream',
+    { skip: nginxMissing },
+    async () => {
+      const { ngx, backends } = await namedBackendsRouter();
+      const front = ngx.front;
+      try {
+        await get(front, {
+          'x-devlane-route': k1,
+          baggage: `devlane=${k1},devlane-probe=p0a1`,
+          traceparent: '00-x-y-01',
+        });
+        await get(front, { baggage: `a=1, devlane=${k2};p=x` });
+        await get(front, { 'x-devlane-route': 'not "a" key\\' });
+        await get(front, {});
+        const records = parseAccessLog(readFileSync(ngx.accessLog, 'utf8'), { service: 'ratings', pod: 'r-1' });
+        const probe = records.find((r) => r.probe === 'p0a1');
+        assert.ok(probe, 'the probe is recorded with its id');
+        assert.equal(probe.routeHeader, k1);
+        assert.equal(probe.baggageKey, k1);
+        assert.equal(probe.session, 's1');
+        assert.equal(probe.status, 200);
+        assert.equal(probe.from, '127.0.0.1');
+        assert.match(probe.upstream, /^127\.0\.0\.1:\d+$/);
+        assert.ok(probe.end >= probe.start && probe.start > 0);
+        const byBaggage = records.find((r) => r.baggageKey === k2);
+        assert.equal(byBaggage?.session, 's2');
+        assert.equal(byBaggage?.routeHeader, '');
+        assert.ok(
+          records.some((r) => r.routeHeader === 'not "a" key\\' && r.session === ''),
+          'escaped values come back as sent',
+        );
+        assert.ok(
+          records.some((r) => r.routeHeader === '' && r.baggageKey === '' && r.probe === '' && r.session === ''),
+        );
+      } finally {
+        await ngx.stop();
+        for (const b of backends) b.close();
+      }
+    },
+  );
 
   it(
     'marks what a real nginx answers from a copy, errors and WebSocket upgrades included',
@@ -337,6 +375,23 @@ function upgradeHead(port: number, headers: Record<string, string>): Promise<Hea
     req.on('error', reject);
     req.end();
   });
+}
+
+/** A real nginx running the router config, with backends that answer their own name (origin, s1, s2). */
+async function namedBackendsRouter(): Promise<{ ngx: LocalNginx; backends: http.Server[] }> {
+  const backends = await Promise.all(['origin', 's1', 's2'].map((name) => listen((_req, res) => res.end(name))));
+  const [origin, s1, s2] = backends.map((b) => (b.address() as { port: number }).port);
+  const ngx = await startLocalNginx(
+    ({ front, admin }) =>
+      renderRouterConfig(
+        input({ ports: [{ name: 'http', port: 80, listen: front, protocol: 'http' }], adminPort: admin }),
+      )
+        .replaceAll('ratings-devlane-origin.shop.svc.cluster.local:80', `127.0.0.1:${origin}`)
+        .replaceAll('ratings-dl-s1.shop.svc.cluster.local:80', `127.0.0.1:${s1}`)
+        .replaceAll('ratings-dl-s2.shop.svc.cluster.local:80', `127.0.0.1:${s2}`),
+    ({ front }) => answers(front),
+  );
+  return { ngx, backends };
 }
 
 function listen(handler: http.RequestListener): Promise<http.Server> {

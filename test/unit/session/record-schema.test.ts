@@ -103,6 +103,16 @@ describe('session record schema', () => {
     assert.deepEqual([read.participants, read.services], [[], []]);
   });
 
+  it("reads a trace's observe hop, and names a marker that is not true or false", () => {
+    assert.equal(readRecord(cm((r) => (r.services[0].observe = true))).services[0].observe, true);
+    assert.equal('observe' in readRecord(cm((r) => (r.services[0].observe = false))).services[0], false);
+    refusedAt(
+      cm((r) => (r.services[0].observe = 'yes')),
+      'services[0].observe',
+      /must be true or false \(got "yes"\)/,
+    );
+  });
+
   it('names the field: participants that are not a list', () => {
     refusedAt(
       cm((r) => (r.participants = 'oops')),

@@ -1,5 +1,6 @@
 """catalog: the middle of the demo shop. Lists products and asks ratings for each one, passing the
-incoming x-devlane-route and baggage headers on so that routed requests stay routed."""
+incoming x-devlane-route and baggage headers on so that routed requests stay routed.
+DROP_ROUTE_HEADERS=1 makes it call ratings without them (the broken hop Devlane's Trace Route finds)."""
 import json
 import os
 import signal
@@ -10,7 +11,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 PORT = int(os.environ.get("PORT", "8080"))
 VERSION = os.environ.get("VERSION", "v1")
 RATINGS_URL = os.environ.get("RATINGS_URL", "http://ratings")
-PROPAGATE = ("x-devlane-route", "baggage")
+PROPAGATE = () if os.environ.get("DROP_ROUTE_HEADERS") == "1" else ("x-devlane-route", "baggage")
 PRODUCTS = [
     {"id": "p-1", "name": "Espresso cup", "price": "9.50"},
     {"id": "p-2", "name": "Milk jug", "price": "14.00"},
