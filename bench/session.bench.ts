@@ -7,7 +7,9 @@
 import { benchKubeconfig } from './target';
 import { setMaxListeners } from 'node:events';
 import { KubeClusters } from '../src/cluster/clusters';
+import { apiTypes } from '../src/core/api-types';
 import { nullLogger } from '../src/core/logger';
+import type { Json, Workload } from '../src/core/resources';
 import { originServiceName } from '../src/core/session/names';
 import { stageTimes } from '../src/core/session/start-stages';
 import { Sessions } from '../src/session/sessions';
@@ -24,6 +26,8 @@ const rate = 100;
 const seconds = 10;
 const clients = 8;
 const figures: Figure[] = [];
+const baselineName = "a new pod of the original's template, created → Ready (p50)";
+let baseline: number | undefined;
 const fig = (metric: string, value: number, unit = 'ms', baseline?: string, baseline_value?: number) =>
   figures.push({ bench: 'session', metric, value, unit, ...(baseline ? { baseline, baseline_value } : {}) });
 
@@ -75,7 +79,7 @@ async function startPhases(shop: Shop, strategy: string): Promise<void> {
   // The copy and the route as the start reports them (the router sets up its route while the copy starts).
   fig(`${strategy} start: copy (created → Ready) p50`, percentile(stages.copy, 50));
   fig(`${strategy} start: route (set up → live) p50`, percentile(stages.route, 50));
-  fig(`${strategy} start: total p50`, percentile(totals, 50));
+  fig(`${strategy} start: total p50`, percentile(totals, 50), 'ms', baselineName, baseline);
   fig(`${strategy} start: total p90`, percentile(totals, 90));
 }
 
@@ -130,10 +134,52 @@ async function routerCost(shop: Shop): Promise<void> {
   }
 }
 
+/**
+ * The baseline for a start: the same pod template as the original ratings, created as a Deployment of
+ * its own (labels changed so no Service selects it) and timed from the create to a Ready replica: how
+ * long this cluster takes to start the app at all, with the original's own readiness probe.
+ */
+async function podBaseline(shop: Shop): Promise<number[]> {
+  const { clusters } = sessionsIn(shop.namespace);
+  const api = clusters.connection(contexts.alice).objects;
+  const times: number[] = [];
+  try {
+    const original = await api.get<Workload>(apiTypes.deployment, shop.namespace, 'ratings', signal());
+    for (let i = 0; i < starts; i++) {
+      const name = `ratings-baseline-${i}`;
+      const labels = { app: name };
+      const spec = structuredClone(original.spec!) as Json;
+      spec.replicas = 1;
+      spec.selector = { matchLabels: labels };
+      spec.template.metadata = { labels };
+      const t = performance.now();
+      await api.create(
+        apiTypes.deployment,
+        { apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name, namespace: shop.namespace }, spec },
+        { signal: signal() },
+      );
+      for (;;) {
+        const d = await api.get<Workload>(apiTypes.deployment, shop.namespace, name, signal());
+        if ((d.status?.readyReplicas ?? 0) >= 1) break;
+        await new Promise((r) => setTimeout(r, 50));
+      }
+      times.push(performance.now() - t);
+      await api.delete(apiTypes.deployment, shop.namespace, name, {
+        signal: signal(),
+        propagationPolicy: 'Background',
+      });
+    }
+  } finally {
+    clusters.dispose();
+  }
+  return times;
+}
+
 async function main(): Promise<void> {
   const plain = await createShop('bench-plain', { istio: false });
   const mesh = await createShop('bench-mesh', { istio: true });
   try {
+    baseline = percentile(await podBaseline(plain), 50);
     await startPhases(mesh, 'istio');
     await startPhases(plain, 'router');
     await routerCost(plain);
