@@ -1,4 +1,4 @@
-// Trace Route (issue 14): sends one probe request with a session's route key and a probe id into
+// Trace Route: sends one probe request with a session's route key and a probe id into
 // an entry Service, and reads where it went from the access records of the Devlane routers in the
 // namespace. A Service with no router gets an observe-only hop for the trace: the same router a
 // session puts in (zero routes, so every request goes to the original pods), switched in and out
