@@ -597,6 +597,9 @@ for (const { ns, strategy } of namespaces) {
               async () => ((await wb.tree('Sessions').rows()).length === 0 ? true : undefined),
               30_000,
             );
+            // Expanded in an earlier step; once (sandbox, CI) bob's row was found collapsed here, so
+            // open it again as a person would.
+            await wb.tree('Clusters').expand([ctx, ns]);
             for (const svc of ['ratings', 'catalog'])
               await wb.tree('Clusters').rowName([ctx, ns, svc], (n) => !n.includes('taken over'));
             const listed = await wb.tree('Clusters').children([ctx, ns], () => true);
