@@ -105,7 +105,9 @@ export async function traceSession(ctx: ExecContext, tracer: Tracer, o: TraceOpt
       `${notLive.service} is still being set up (or rolled back) in session "${o.session}"`,
       'Nothing was changed. Wait until the session is live, then trace again.',
     );
-  const services = (await api.list<Service>(apiTypes.service, ns, {}, signal)).filter(observable);
+  const listServices = () => api.list<Service>(apiTypes.service, ns, {}, signal);
+  let all = await listServices();
+  const services = all.filter(observable);
   const entry = services.find((s) => s.metadata.name === o.entry);
   if (!entry)
     throw invalid(
@@ -117,11 +119,11 @@ export async function traceSession(ctx: ExecContext, tracer: Tracer, o: TraceOpt
   if (record.state.participants.some((p) => p.name === participant)) {
     ctx.report('Taking out what an interrupted trace left');
     await leave(ctx, tracer, o.session);
+    // Its hops are gone: the Services point at their own pods again.
+    all = await listServices();
   }
   const heldNames = new Set(held.map((s) => s.service));
-  const unobserved = (await api.list<Service>(apiTypes.service, ns, {}, signal)).filter(
-    (s) => observable(s) && !pointsAtRouter(s) && !heldNames.has(s.metadata.name),
-  );
+  const unobserved = all.filter((s) => observable(s) && !pointsAtRouter(s) && !heldNames.has(s.metadata.name));
   const { heartbeat } = await tracer.join(o.session, signal);
   try {
     const joined = await getRecord(api, ns, o.session, signal);

@@ -307,11 +307,7 @@ export class SessionCommands extends Disposable {
     const { done, refused } = await this.progress(`Cleaning up session ${ref.session}`, (p, signal) =>
       this.sessions(ref, p).collect(ref.session, signal),
     );
-    if (refused.length)
-      void vscode.window.showWarningMessage(
-        `Clean Up ${done}, but ${refused.length} undo step${refused.length === 1 ? ' was' : 's were'} refused and left as ${refused.length === 1 ? 'it is' : 'they are'}.`,
-        { detail: refused.join('\n') },
-      );
+    showRefused(ref, refused, `Clean Up ${done}`);
   }
 
   private restore(ref: SessionRef): void {
@@ -383,10 +379,10 @@ export class SessionCommands extends Disposable {
 }
 
 /** Undo steps Devlane would not replay: the user sees each, since they stay as they are in the cluster. */
-function showRefused(ref: SessionRef, refused: string[]): void {
+function showRefused(ref: SessionRef, refused: string[], outcome = `Session ${ref.session} ended`): void {
   if (refused.length === 0) return;
   void vscode.window.showWarningMessage(
-    `Session ${ref.session} ended, but ${refused.length} undo step${refused.length === 1 ? ' was' : 's were'} refused and left as ${refused.length === 1 ? 'it is' : 'they are'}.`,
+    `${outcome}, but ${refused.length} undo step${refused.length === 1 ? ' was' : 's were'} refused and left as ${refused.length === 1 ? 'it is' : 'they are'}.`,
     { detail: refused.join('\n') },
   );
 }
