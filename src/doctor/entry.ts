@@ -131,10 +131,7 @@ export function inferEntry(facts: EntryFacts, path: string): Inference {
   return (
     fromIngress ??
     pick(exposed, (s) => `the Service of type ${s.spec?.type} in the namespace`) ??
-    pick(
-      uncalled(facts),
-      () => 'the one Service that no other workload in the namespace names in its environment',
-    ) ?? {
+    pick(uncalled(facts), () => 'the one Service that no other workload in the namespace names in its environment') ?? {
       candidates: names(facts.services),
       why: 'every Service is named in another workload\u2019s environment',
     }

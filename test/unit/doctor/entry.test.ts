@@ -67,7 +67,14 @@ const shop = (o: Partial<EntryFacts> = {}): EntryFacts => ({
 
 describe('trace entry', () => {
   it('reads an env value as naming a Service only where the name stands as a host', () => {
-    for (const v of ['http://catalog', 'catalog', 'catalog:8080', 'catalog.shop.svc', 'http://u:p@catalog/x', 'a,catalog'])
+    for (const v of [
+      'http://catalog',
+      'catalog',
+      'catalog:8080',
+      'catalog.shop.svc',
+      'http://u:p@catalog/x',
+      'a,catalog',
+    ])
       assert.ok(namesService(v, 'catalog'), v);
     for (const v of ['http://catalog-v2', 'mycatalog', 'http://x/catalogs', ''])
       assert.ok(!namesService(v, 'catalog'), v);
@@ -80,7 +87,18 @@ describe('trace entry', () => {
   });
 
   it('prefers the Service an Ingress sends the path to, and says which Ingress', () => {
-    const facts = shop({ ingresses: [ingress('front', [['/api', 'catalog'], ['/', 'web']], 'shop.example.com')] });
+    const facts = shop({
+      ingresses: [
+        ingress(
+          'front',
+          [
+            ['/api', 'catalog'],
+            ['/', 'web'],
+          ],
+          'shop.example.com',
+        ),
+      ],
+    });
     assert.deepEqual(inferEntry(facts, '/api/products').entry, {
       service: 'catalog',
       ingress: 'front',
@@ -102,7 +120,9 @@ describe('trace entry', () => {
   });
 
   it('fails listing the choices when no single Service stands out, and when a named entry is unknown', () => {
-    const two = shop({ workloads: [deployment('web'), deployment('catalog'), deployment('ratings', { U: 'http://catalog' })] });
+    const two = shop({
+      workloads: [deployment('web'), deployment('catalog'), deployment('ratings', { U: 'http://catalog' })],
+    });
     assert.throws(
       () => chooseEntry(two, undefined, '/'),
       (e: Error & { hint?: string }) => {
@@ -126,7 +146,10 @@ describe('trace entry', () => {
   it('resolves a named Service or Ingress', () => {
     const facts = shop({
       ingresses: [
-        ingress('front', [['/api', 'catalog'], ['/', 'web']]),
+        ingress('front', [
+          ['/api', 'catalog'],
+          ['/', 'web'],
+        ]),
         ingress('split', [['/', 'web']], 'a.example.com'),
       ],
     });
