@@ -26,6 +26,7 @@ import { Sessions, type SessionsOptions } from './session/sessions';
 import { deleteConfirmThreshold, type DeletePreview, describeDeletes } from './core/sync/deletes';
 import { baggageLine, routeHeaderLine } from './core/session/route-contract';
 import { entryText, resolveEntry } from './doctor/entry';
+import { graphText, traceGraph } from './doctor/graph';
 import { traceSession } from './doctor/trace';
 import { renderTrace } from './doctor/verdict';
 
@@ -408,7 +409,12 @@ async function main(argv: string[]): Promise<number> {
           tracer,
           { namespace, session, entry: entry.service, path: values.path, routerImage: values['router-image'] },
         );
-        out(renderTrace(result), { ...result, entryChoice: entry });
+        const graph = traceGraph(result);
+        out(`${graphText(graph, entry.ingress ? `Ingress ${entry.ingress}` : 'entry')}\n${renderTrace(result)}`, {
+          ...result,
+          entryChoice: entry,
+          graph,
+        });
         return result.ok ? 0 : 4;
       }
       default:

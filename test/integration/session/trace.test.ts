@@ -150,6 +150,10 @@ describe('devlane trace (router)', needsCluster, () => {
     kubectlOk(['delete', 'ingress', 'shop', '-n', shop.namespace]);
     assert.equal(text.code, 4, `${text.stdout}\n${text.stderr}`);
     assert.match(text.stdout, /entering through web:/);
+    assert.match(
+      text.stdout,
+      /^Ingress shop → web \(key ✓\) → catalog \(key ✓\) → ratings \(key ✗\) → ratings copy \(not reached\)$/m,
+    );
     assert.match(text.stdout, /catalog → ratings {2}key ✗/);
     assert.match(text.stdout, /ratings copy: not reached/);
     assert.match(text.stdout, /catalog received the key but called ratings without it/);
