@@ -11,7 +11,7 @@ import { KubeClusters } from '../src/cluster/clusters';
 import { nullLogger } from '../src/core/logger';
 import { tracerOf } from '../src/core/session/participant';
 import { resolveEntry } from '../src/doctor/entry';
-import { traceSession } from '../src/doctor/trace';
+import { keepAliveIdleMs, traceSession } from '../src/doctor/trace';
 import { Sessions } from '../src/session/sessions';
 import { contexts } from '../test/helpers/kubectl';
 import { describeLoad, startLoad } from '../test/helpers/load';
@@ -45,7 +45,8 @@ const signal = () => {
 /** The marks one trace passes, in order: each the first progress message that starts with it. */
 const marks = [
   ['hops', 'Putting an observe hop'],
-  ['wait', 'Waiting'],
+  // The trace's own wait (the hop setup's earlier "Waiting for …" messages are not it).
+  ['wait', `Waiting ${keepAliveIdleMs / 1000} s`],
   ['probe', 'Sending probe'],
   ['answered', "The probe's answer"],
   ['leaving', 'Giving back'],
@@ -80,12 +81,16 @@ async function main(): Promise<void> {
       phase: 'without hops',
     });
     const times: Record<Mark, number>[] = [];
+    const timeline: string[] = [];
     let answered = 0;
     try {
       await new Promise((r) => setTimeout(r, baselineMs));
       for (let i = 0; i < runs; i++) {
         const t: Partial<Record<Mark, number>> = { start: performance.now() };
         const report = (m: string) => {
+          // The first trace's progress, each message once, for a person reading where the time goes.
+          if (i === 0 && !timeline.some((l) => l.endsWith(` ${m}`)))
+            timeline.push(`+${Math.round(performance.now() - t.start!)} ms ${m}`);
           const mark = marks.find(([, prefix]) => m.startsWith(prefix))?.[0];
           if (mark && t[mark] === undefined) t[mark] = performance.now();
           // Samples are filed under "with hops" from the moment every hop is in until the probe's
@@ -114,6 +119,7 @@ async function main(): Promise<void> {
       const summary = await load.stop();
       started.heartbeat.dispose();
       await sessions.stop(started.session, signal());
+      console.error(`The first trace, as it went:\n  ${timeline.join('\n  ')}`);
       for (const [phase, s] of Object.entries(summary)) console.error(describeLoad(`un-keyed to web, ${phase}`, s));
       const without = summary['without hops'];
       const withHops = summary['with hops'];
