@@ -25,6 +25,8 @@ import { develop, type DevelopQuestions } from './session/develop';
 import { Sessions, type SessionsOptions } from './session/sessions';
 import { deleteConfirmThreshold, type DeletePreview, describeDeletes } from './core/sync/deletes';
 import { baggageLine, routeHeaderLine } from './core/session/route-contract';
+import { entryText, resolveEntry } from './doctor/entry';
+import { graphText, traceGraph } from './doctor/graph';
 import { traceSession } from './doctor/trace';
 import { renderTrace } from './doctor/verdict';
 
@@ -59,7 +61,10 @@ Commands:
   trace NAME                   send a probe with session NAME's key into --entry and show which Services it
                                reached with and without the key, and which hop dropped it (router strategy);
                                Services with no router get an observe-only hop for the trace
-      --entry SERVICE          the Service the probe enters by (required)
+      --entry SERVICE          where the probe enters: a Service, or ingress/NAME for the Service that Ingress
+                               sends --path to. Default: the Service an Ingress sends --path to, else the
+                               one of type LoadBalancer or NodePort, else the one no other workload names in
+                               its environment; when that is not exactly one, trace lists the choices
       --path /P                the probe's path and query (default /)
       --yes                    put observe hops in a production-looking place without asking
                                exit codes: 0 every copy of the session was reached with the key, 4 a hop
@@ -377,12 +382,9 @@ async function main(argv: string[]): Promise<number> {
       }
       case 'trace': {
         const session = need('a session NAME');
-        if (!values.entry)
-          throw new SessionError(
-            'invalid',
-            "trace needs --entry SERVICE: the Service the probe enters by (where a client's request arrives, e.g. web)",
-            'Nothing was changed. Run devlane trace NAME --entry SERVICE.',
-          );
+        // Chosen before anything changes: a wrong or ambiguous entry fails listing the choices.
+        const entry = await resolveEntry(conn.objects, namespace, values.entry, values.path ?? '/', controller.signal);
+        report?.(`The probe enters through ${entryText(entry)}`);
         const production = sessions.productionReason();
         if (production) {
           const asked = await confirmOnTerminal(
@@ -405,9 +407,14 @@ async function main(argv: string[]): Promise<number> {
         const result = await traceSession(
           { api: conn.objects, logger, signal: controller.signal, report: report ?? (() => {}) },
           tracer,
-          { namespace, session, entry: values.entry, path: values.path, routerImage: values['router-image'] },
+          { namespace, session, entry: entry.service, path: values.path, routerImage: values['router-image'] },
         );
-        out(renderTrace(result), result);
+        const graph = traceGraph(result);
+        out(`${graphText(graph, entry.ingress ? `Ingress ${entry.ingress}` : 'entry')}\n${renderTrace(result)}`, {
+          ...result,
+          entryChoice: entry,
+          graph,
+        });
         return result.ok ? 0 : 4;
       }
       default:

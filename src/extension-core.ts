@@ -15,6 +15,7 @@ import { ExplorerCommands } from './ui/explorer/commands';
 import { ClustersTreeProvider } from './ui/explorer/tree-provider';
 import { OutputLogger } from './ui/log';
 import { ActivityBoard } from './sessionview/activity';
+import { SessionTraces } from './sessionview/traces';
 import { ActiveSessions } from './sessionview/active';
 import { OrphanCollector } from './sessionview/collector';
 import type { SessionRow } from './sessionview/tree';
@@ -88,6 +89,7 @@ export function activateCore(
   own(new ExplorerCommands({ clusters, prefs, forwards, logger }));
   const active = own(new ActiveSessions());
   const activity = own(new ActivityBoard());
+  const traces = own(new SessionTraces());
   const troubles = own(new CopyTroubleView(clusters, activity));
   const sync = own(new SyncCommands({ clusters, logger, active, activity, troubles }));
   const extensionId = `${context.extension.packageJSON.publisher}.${context.extension.packageJSON.name}`;
@@ -103,6 +105,7 @@ export function activateCore(
       watch: sessionsWatch,
       extensionId,
       sync,
+      traces,
     }),
   );
   const sessionsProvider = own(new SessionsTreeProvider(sessionsWatch));
@@ -110,7 +113,15 @@ export function activateCore(
   const statusBar = own(new SessionStatusBar(active, sessionsWatch, activity, () => where(), logger));
   own(prefs.onDidChange(() => statusBar.update()));
   const panels = own(
-    new SessionPanels({ clusters, watch: sessionsWatch, active, activity, logger, extensionUri: context.extensionUri }),
+    new SessionPanels({
+      clusters,
+      watch: sessionsWatch,
+      active,
+      activity,
+      traces,
+      logger,
+      extensionUri: context.extensionUri,
+    }),
   );
   const debug = own(new DebugFeature({ clusters, where, active, watch: sessionsWatch, activity, logger }));
   // Sessions whose participants vanished (crash, sleep) are restored by whoever sees them.

@@ -9,7 +9,8 @@ import '@vscode-elements/elements/dist/vscode-textarea/index.js';
 import '@vscode-elements/elements/dist/vscode-single-select/index.js';
 import '@vscode-elements/elements/dist/vscode-option/index.js';
 import type { HostMessage, PanelState, TryResult, ViewMessage, ViewPersisted } from '../src/sessionview/panel-protocol';
-import { h, renderState, renderTryResult } from './render';
+import { h } from './dom';
+import { renderState, renderTryResult } from './render';
 import { baggageMember, routeHeader } from '../src/core/session/route-contract';
 
 interface VsCodeApi {

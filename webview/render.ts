@@ -1,40 +1,9 @@
 // DOM for one PanelState snapshot, and for one Try-a-request answer. Built with createElement and
 // textContent only (no innerHTML), so nothing the cluster or a response says can become markup.
-import type { ActionState, PanelState, ServicePanel, TryResult, ViewMessage } from '../src/sessionview/panel-protocol';
+import type { PanelState, ServicePanel, TryResult, ViewMessage } from '../src/sessionview/panel-protocol';
 import { baggageHeader, routeHeader } from '../src/core/session/route-contract';
-
-type Child = Node | string | undefined | false;
-
-export function h(tag: string, attrs: Record<string, string | undefined> = {}, ...children: Child[]): HTMLElement {
-  const el = document.createElement(tag);
-  for (const [k, v] of Object.entries(attrs)) if (v !== undefined) el.setAttribute(k, v);
-  for (const c of children) if (c !== undefined && c !== false) el.append(c);
-  return el;
-}
-
-function button(
-  text: string,
-  state: ActionState,
-  onClick: () => void,
-  opts: { secondary?: boolean; name?: string } = {},
-): HTMLElement | undefined {
-  if (state.hidden) return undefined;
-  const b = h(
-    'vscode-button',
-    { ...(opts.secondary ? { secondary: '' } : {}), ...(opts.name ? { 'aria-label': opts.name } : {}) },
-    text,
-  );
-  if (!state.enabled) {
-    b.setAttribute('disabled', '');
-    b.title = state.reason ?? '';
-    b.setAttribute('aria-description', state.reason ?? '');
-  }
-  b.addEventListener('click', () => state.enabled && onClick());
-  return b;
-}
-
-const list = (items: Child[], attrs: Record<string, string> = {}) =>
-  h('ul', attrs, ...items.map((i) => h('li', {}, i)));
+import { button, h, list } from './dom';
+import { renderTrace } from './render-trace';
 
 export function renderState(s: PanelState, revealedKey: string | undefined, post: (m: ViewMessage) => void): Node[] {
   const show = (text: string) => (revealedKey && s.maskedKey ? text.split(s.maskedKey).join(revealedKey) : text);
@@ -148,6 +117,8 @@ export function renderState(s: PanelState, revealedKey: string | undefined, post
       `A service must pass ${routeHeader} and ${baggageHeader} on to the calls it makes for routes deeper than the first service to work.`,
     ),
   );
+
+  out.push(...renderTrace(s, post));
 
   // Participants.
   out.push(h('h2', {}, 'Participants'));

@@ -61,7 +61,7 @@ export const keepAliveIdleMs = 6000;
 const invalid = (message: string, hint: string) => new SessionError('invalid', message, hint);
 
 /** The Services a trace can observe: with a selector and an address, not made by Devlane. */
-function observable(svc: Service): boolean {
+export function observable(svc: Service): boolean {
   const sel = originalSelectorOf(svc);
   return (
     Object.keys(sel).length > 0 &&

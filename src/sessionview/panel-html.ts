@@ -73,5 +73,14 @@ ul { margin: 4px 0; padding-left: 20px; }
 .form vscode-textarea { width: 100%; }
 .result { margin-top: 10px; }
 a { color: var(--vscode-textLink-foreground); }
+.trace { border-left: 3px solid var(--vscode-panel-border, transparent); padding-left: 10px; margin: 8px 0; }
+.trace-ok { border-left-color: var(--vscode-testing-iconPassed, var(--vscode-focusBorder)); }
+.trace-broken, .trace-failed { border-left-color: var(--vscode-errorForeground); }
+.trace-graph { display: flex; flex-wrap: wrap; gap: 4px; align-items: center; margin: 6px 0; }
+.trace-node { border: 1px solid var(--vscode-widget-border, var(--vscode-panel-border, currentColor)); border-radius: 3px; padding: 1px 6px; }
+.trace-node.ok { color: var(--vscode-testing-iconPassed, var(--vscode-foreground)); }
+.trace-node.broken { color: var(--vscode-errorForeground); border-color: var(--vscode-errorForeground); }
+.trace-node.unreached { color: var(--vscode-descriptionForeground); border-style: dashed; }
+.trace-arrow { color: var(--vscode-descriptionForeground); }
 :focus-visible { outline: 1px solid var(--vscode-focusBorder); }
 `;

@@ -10,8 +10,10 @@ import type { Pod } from '../core/resources';
 import type { ServiceDebugStats, ServiceSyncStats } from './activity';
 import { type CopyObservation, eventTime } from './panel-cluster';
 import type { ActionState, EventRow, PanelState, PodRow, ServicePanel } from './panel-protocol';
+import { traceAction, tracePanel } from './panel-trace';
 import type { SessionRef } from './refs';
 import { formatAge, type SessionView } from './sessions';
+import type { TraceRun } from './traces';
 
 /** The slice of ActiveSession (active.ts) the panel reads. */
 export interface PanelActive {
@@ -37,6 +39,8 @@ export interface PanelInputs {
   debugCommand: boolean;
   /** Services of the namespace a request may be tried against (besides the ones taken over). */
   namespaceServices?: string[];
+  /** The last Trace Route this window ran for the session. */
+  trace?: TraceRun;
   now: Date;
 }
 
@@ -287,7 +291,9 @@ export function panelModel(i: PanelInputs): PanelState {
     copyRouteKey: key ? on : !view ? gone : off('The route key is not known yet.'),
     copyJoinLink: view ? on : gone,
     openRoutedUrl: view ? on : gone,
+    traceRoute: traceAction(!!view, i.trace),
   };
+  const trace = tracePanel(i.trace, i.now);
 
   return {
     ref: { context: ref.context, namespace: ref.namespace, session: ref.session },
@@ -321,6 +327,7 @@ export function panelModel(i: PanelInputs): PanelState {
     actions,
     tryTargets,
     ...(tryDefault ? { tryDefault } : {}),
+    ...(trace ? { trace } : {}),
     updatedAt: i.now.toISOString(),
   };
 }

@@ -2,9 +2,10 @@
 // (webview/main.ts), typed once here and imported by both. Plain data only: no vscode, no DOM.
 // The host sends `state` snapshots (a pure view-model built by panel-model.ts) whenever something
 // the panel shows changed, and the view answers user actions with requests; nothing else crosses.
+import type { TraceNode } from '../doctor/graph';
 import type { TryRequest, TryResult } from '../proxy/try-request';
 
-export type { TryRequest, TryResult };
+export type { TraceNode, TryRequest, TryResult };
 
 export interface PanelRef {
   context: string;
@@ -21,7 +22,23 @@ export interface ActionState {
   hidden?: boolean;
 }
 
-export type ActionName = 'stop' | 'leave' | 'takeOver' | 'copyRouteKey' | 'copyJoinLink' | 'openRoutedUrl';
+export type ActionName =
+  'stop' | 'leave' | 'takeOver' | 'copyRouteKey' | 'copyJoinLink' | 'openRoutedUrl' | 'traceRoute';
+
+/** The last Trace Route of the session in this window (src/sessionview/panel-trace.ts). */
+export interface TracePanel {
+  /** ok: every copy reached with the key; broken: not; failed: the trace itself failed. */
+  status: 'running' | 'ok' | 'broken' | 'failed';
+  /** "Last trace (2m ago): /api/products entering through web (…)" */
+  title: string;
+  /** The graph's first node: "entry", or "Ingress NAME". */
+  entry: string;
+  nodes: TraceNode[];
+  /** The graph as one line, "entry → web (key ✓) → …" ("" while running or failed). */
+  graph: string;
+  /** The one sentence naming the hop that dropped the key (or the error, or what a running trace does). */
+  sentence: string;
+}
 
 export interface PodRow {
   name: string;
@@ -93,6 +110,7 @@ export interface PanelState {
   /** Services the Try-a-request form may target, and the one selected first. */
   tryTargets: string[];
   tryDefault?: string;
+  trace?: TracePanel;
   /** ISO time of this snapshot. */
   updatedAt: string;
 }
@@ -120,6 +138,7 @@ export type ViewMessage =
   | { type: 'openLogs'; service: string }
   | { type: 'debug'; service: string }
   | { type: 'openRoutedUrl'; service?: string }
+  | { type: 'traceRoute' }
   | { type: 'tryRequest'; id: number; request: TryRequest };
 
 /** What the view keeps with vscode.setState, so a hidden panel comes back as it was. */
@@ -141,6 +160,7 @@ const viewTypes = new Set([
   'openLogs',
   'debug',
   'openRoutedUrl',
+  'traceRoute',
   'tryRequest',
 ]);
 

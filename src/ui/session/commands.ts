@@ -24,6 +24,7 @@ import type { ActiveSessions } from '../../sessionview/active';
 import { joinLink, type SessionRef } from '../../sessionview/refs';
 import type { DevelopTarget } from '../../sessionview/status';
 import { stopQuestion } from '../../sessionview/stop';
+import type { SessionTraces } from '../../sessionview/traces';
 import type { SessionsWatch } from '../../sessionview/watch';
 import type { Where } from '../../core/where';
 import { developInEditor, type EditorDevelopDeps } from './develop';
@@ -46,6 +47,8 @@ export interface SessionCommandDeps {
   extensionId: string;
   /** Hot sync: the workspace folder, and where a copy's sync is kept once started. */
   sync?: EditorDevelopDeps['sync'];
+  /** Where Trace Route leaves its answer for the session panel. */
+  traces: SessionTraces;
 }
 
 export class SessionCommands extends Disposable {

@@ -29,6 +29,7 @@ import {
   type ViewPersisted,
 } from '../../sessionview/panel-protocol';
 import { panelTitle, type SessionRef, sessionKey } from '../../sessionview/refs';
+import type { SessionTraces } from '../../sessionview/traces';
 import type { SessionsWatch } from '../../sessionview/watch';
 import { openCopyLogTerminal } from '../log-terminal';
 import { type SessionArg, sessionOf } from '../command-args';
@@ -39,6 +40,8 @@ export interface SessionPanelDeps {
   watch: SessionsWatch;
   active: ActiveSessions;
   activity: SessionActivity;
+  /** The last Trace Route of each session (shown in its panel). */
+  traces: SessionTraces;
   logger: Logger;
   extensionUri: vscode.Uri;
 }
@@ -155,6 +158,7 @@ class SessionPanel extends Disposable {
     this._register(deps.watch.onDidChange(() => this.schedule()));
     this._register(deps.active.onDidChange(() => this.schedule()));
     this._register(deps.activity.onDidChange(() => this.schedule()));
+    this._register(deps.traces.onDidChange((r) => sessionKey(r) === sessionKey(ref) && this.schedule()));
     this._register(
       toDisposable(() => {
         this.abort.abort();
@@ -267,6 +271,7 @@ class SessionPanel extends Disposable {
       debug: this.deps.activity.debugStats(this.ref),
       debugCommand: this.debugCommand,
       namespaceServices: this.namespaceServices,
+      trace: this.deps.traces.get(this.ref),
       now: new Date(),
     });
   }
@@ -310,6 +315,8 @@ class SessionPanel extends Disposable {
         return void (await runCommand(commands.copyJoinLink, ref));
       case 'openRoutedUrl':
         return void (await runCommand(commands.openRoutedUrl, { ...ref, service: m.service }));
+      case 'traceRoute':
+        return void (await runCommand(commands.traceRoute, ref));
       case 'copyRouteKey':
         return this.copyKey(m.form ?? 'key');
       case 'revealRouteKey': {

@@ -4,11 +4,9 @@
 // starting or reusing its proxy, and opening the URL.
 import * as vscode from 'vscode';
 import type { Clusters } from '../../cluster/api';
-import { apiTypes } from '../../core/api-types';
 import { type IngressObject, ingressHosts, ingressServices } from '../../core/ingress';
 import type { Logger } from '../../core/logger';
-import type { Service } from '../../core/resources';
-import { labels } from '../../core/session/route-contract';
+import { listEntryPoints } from '../../doctor/entry';
 import { RoutedProxy } from '../../proxy/routed-proxy';
 import type { ActiveSessions } from '../../sessionview/active';
 import { type SessionRef, sessionKey } from '../../sessionview/refs';
@@ -91,16 +89,10 @@ export class RoutedUrls {
   private async pickTarget(ref: SessionRef): Promise<RoutedTarget | undefined> {
     const view = this.deps.watch.get(ref);
     const conn = this.deps.clusters.connection(ref.context);
-    const signal = AbortSignal.timeout(30_000);
-    const [services, ingresses] = await Promise.all([
-      conn.objects.list<Service>(apiTypes.service, ref.namespace, {}, signal),
-      // Not every user may read Ingresses, and not every cluster serves them: then Services only.
-      conn.objects.list<IngressObject>(apiTypes.ingress, ref.namespace, {}, signal).catch(() => [] as IngressObject[]),
-    ]);
+    const { services, ingresses } = await listEntryPoints(conn.objects, ref.namespace, AbortSignal.timeout(30_000));
     const held = new Set(view?.services.map((s) => s.service));
     type Item = vscode.QuickPickItem & { target?: RoutedTarget };
     const serviceItems: Item[] = services
-      .filter((s) => !s.metadata.labels?.[labels.role])
       .map((s) => ({
         label: s.metadata.name,
         description: held.has(s.metadata.name) ? 'taken over in this session' : '',

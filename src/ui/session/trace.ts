@@ -1,42 +1,74 @@
-// Trace Route in the editor (Sessions view, the status bar's menu): asks for the entry Service and
-// the path, asks first in a production-looking place, runs the same trace as `devlane trace`
-// (src/doctor/trace.ts) with its progress and Cancel, and shows the sentence, with the whole path
-// one click away in a read-only document.
+// Trace Route in the editor (Sessions view, session panel, the status bar's menu): asks for the
+// probe's path and where it enters (the inferred entry first, then every Service and Ingress; see
+// src/doctor/entry.ts), asks first in a production-looking place, runs the same trace as
+// `devlane trace` (src/doctor/trace.ts) with its progress and Cancel, and shows the sentence, with
+// the whole path one click away in a read-only document. The run and its answer go to the
+// session's panel (SessionTraces), which shows them while it is open.
 import * as vscode from 'vscode';
 import type { Clusters } from '../../cluster/api';
-import { apiTypes } from '../../core/api-types';
 import type { Logger } from '../../core/logger';
-import type { Service } from '../../core/resources';
 import { tracerOf } from '../../core/session/participant';
-import { labels } from '../../core/session/route-contract';
-import { pathProblem, traceSession } from '../../doctor/trace';
+import {
+  chooseEntry,
+  type EntryChoice,
+  type EntryFacts,
+  inferEntry,
+  ingressTargets,
+  readEntryFacts,
+} from '../../doctor/entry';
+import { graphText, traceGraph } from '../../doctor/graph';
+import { observable, pathProblem, traceSession } from '../../doctor/trace';
 import { renderTrace } from '../../doctor/verdict';
 import type { SessionsAt } from '../../session/sessions-at';
 import type { SessionRef } from '../../sessionview/refs';
+import type { SessionTraces } from '../../sessionview/traces';
 import { toAbortSignal } from '../vscode-utils';
 
 export interface TraceDeps {
   clusters: Clusters;
   sessionsAt: SessionsAt;
   logger: Logger;
+  traces: SessionTraces;
+}
+
+/** The Quick Pick of entries: the inferred one first, then the Services, then the Ingresses. */
+async function pickEntry(ref: SessionRef, facts: EntryFacts, path: string): Promise<EntryChoice | undefined> {
+  type Item = vscode.QuickPickItem & { given?: string };
+  const inferred = inferEntry(facts, path).entry;
+  const items: Item[] = [
+    ...(inferred
+      ? [{ label: inferred.service, description: `inferred: ${inferred.reason}`, given: inferred.service }]
+      : []),
+    ...facts.services
+      .filter((s) => s.metadata.name !== inferred?.service)
+      .map((s) => ({ label: s.metadata.name, given: s.metadata.name })),
+  ];
+  const ingresses: Item[] = facts.ingresses.map((i) => ({
+    label: `$(globe) ${i.metadata.name}`,
+    description: `Ingress → ${ingressTargets(i, path).join(', ') || `nothing for ${path}`}`,
+    given: `ingress/${i.metadata.name}`,
+  }));
+  if (ingresses.length) items.push({ label: 'Ingresses', kind: vscode.QuickPickItemKind.Separator }, ...ingresses);
+  const pick = await vscode.window.showQuickPick(items, {
+    title: `Trace Route of session ${ref.session}: where does the probe for ${path} enter?`,
+    placeHolder: 'The Service (or Ingress) where a client\u2019s request arrives',
+  });
+  if (!pick?.given) return undefined;
+  if (pick.given === inferred?.service) return inferred;
+  return chooseEntry(facts, pick.given, path);
 }
 
 export async function traceRouteInEditor(deps: TraceDeps, ref: SessionRef, signal: AbortSignal): Promise<void> {
   const api = deps.clusters.connection(ref.context).objects;
-  const services = (await api.list<Service>(apiTypes.service, ref.namespace, {}, signal)).filter(
-    (s) => !s.metadata.labels?.[labels.session] && !s.metadata.labels?.[labels.role],
-  );
-  const entry = await vscode.window.showQuickPick(
-    services.map((s) => s.metadata.name),
-    { title: `Trace Route of session ${ref.session}: where does the probe enter?`, placeHolder: 'Entry Service' },
-  );
-  if (!entry) return;
   const path = await vscode.window.showInputBox({
-    title: `Trace Route of session ${ref.session}: the probe's path on ${entry}`,
+    title: `Trace Route of session ${ref.session}: the probe's path`,
     value: '/',
     validateInput: (v) => pathProblem(v),
   });
   if (path === undefined) return;
+  const facts = await readEntryFacts(api, ref.namespace, observable, signal);
+  const entry = await pickEntry(ref, facts, path);
+  if (!entry) return;
   const sessions = deps.sessionsAt(ref);
   const production = sessions.productionReason();
   if (production) {
@@ -48,28 +80,39 @@ export async function traceRouteInEditor(deps: TraceDeps, ref: SessionRef, signa
     );
     if (ok !== go) return;
   }
-  const result = await vscode.window.withProgress(
-    { location: vscode.ProgressLocation.Notification, title: `Tracing session ${ref.session}`, cancellable: true },
-    (progress, token) => {
-      const report = (m: string) => (deps.logger.info(m), progress.report({ message: m }));
-      const tracer = deps.sessionsAt(ref, {
-        participant: async (s) => tracerOf(await sessions.me(s)),
-        report,
-      });
-      const cancelled = toAbortSignal(token);
-      return traceSession({ api, logger: deps.logger, signal: AbortSignal.any([signal, cancelled]), report }, tracer, {
-        namespace: ref.namespace,
-        session: ref.session,
-        entry,
-        path,
-      });
-    },
-  );
+  deps.traces.set(ref, { state: 'running', path, entry, at: Date.now() });
+  let result;
+  try {
+    result = await vscode.window.withProgress(
+      { location: vscode.ProgressLocation.Notification, title: `Tracing session ${ref.session}`, cancellable: true },
+      (progress, token) => {
+        const report = (m: string) => (deps.logger.info(m), progress.report({ message: m }));
+        const tracer = deps.sessionsAt(ref, {
+          participant: async (s) => tracerOf(await sessions.me(s)),
+          report,
+        });
+        const cancelled = toAbortSignal(token);
+        return traceSession(
+          { api, logger: deps.logger, signal: AbortSignal.any([signal, cancelled]), report },
+          tracer,
+          { namespace: ref.namespace, session: ref.session, entry: entry.service, path },
+        );
+      },
+    );
+  } catch (err) {
+    deps.traces.set(ref, { state: 'failed', path, entry, at: Date.now(), error: (err as Error).message });
+    throw err;
+  }
+  deps.traces.set(ref, { state: 'done', path, entry, at: Date.now(), result });
   const details = 'Show the Path';
   const show = result.ok ? vscode.window.showInformationMessage : vscode.window.showWarningMessage;
   const choice = await show(`Trace Route: ${result.sentence}`, details);
   if (choice === details) {
-    const doc = await vscode.workspace.openTextDocument({ content: `${renderTrace(result)}\n`, language: 'plaintext' });
+    const graph = graphText(traceGraph(result), entry.ingress ? `Ingress ${entry.ingress}` : 'entry');
+    const doc = await vscode.workspace.openTextDocument({
+      content: `${graph}\n\n${renderTrace(result)}\n`,
+      language: 'plaintext',
+    });
     await vscode.window.showTextDocument(doc, { preview: true });
   }
 }

@@ -1,5 +1,5 @@
 // Trace Route from the CLI, in a plain namespace (the Devlane router): a session holds ratings, a
-// probe enters through web; with every hop passing the key on the trace shows the whole path and
+// probe enters through web (inferred when --entry is left out, or named through an Ingress); with every hop passing the key on the trace shows the whole path and
 // exits 0, with catalog dropping the route headers (the demo's DROP_ROUTE_HEADERS) it names
 // catalog → ratings and exits 4. The observe hops it puts in front of web and catalog are gone
 // afterwards: the namespace equals its snapshot from before the trace, and steady un-keyed traffic
@@ -16,6 +16,25 @@ import { describeLoad, startLoad } from '../../helpers/load';
 import { cli, expectRestored, snapshot, startClientPod } from '../../helpers/session';
 
 /* eslint-disable @typescript-eslint/no-explicit-any */
+
+/** An Ingress that sends /api to web and everything else to catalog. */
+const shopIngress = (namespace: string) => ({
+  apiVersion: 'networking.k8s.io/v1',
+  kind: 'Ingress',
+  metadata: { name: 'shop', namespace },
+  spec: {
+    rules: [
+      {
+        http: {
+          paths: [
+            { path: '/api', pathType: 'Prefix', backend: { service: { name: 'web', port: { name: 'http' } } } },
+            { path: '/', pathType: 'Prefix', backend: { service: { name: 'catalog', port: { name: 'http' } } } },
+          ],
+        },
+      },
+    ],
+  },
+});
 
 describe('devlane trace (router)', needsCluster, () => {
   let shop: Shop;
@@ -34,7 +53,7 @@ describe('devlane trace (router)', needsCluster, () => {
   });
 
   const trace = (...extra: string[]) =>
-    cli(['-n', shop.namespace, 'trace', session, '--entry', 'web', '--path', '/api/products', ...extra, '--json']);
+    cli(['-n', shop.namespace, 'trace', session, '--path', '/api/products', ...extra, '--json']);
   const calls = (r: any) => [
     ...new Set(
       (r.hops as any[]).map((h) => `${h.from}>${h.service}:${h.key ? 'key' : 'none'}${h.copy ? ':copy' : ''}`),
@@ -46,9 +65,9 @@ describe('devlane trace (router)', needsCluster, () => {
     const none = cli(['-n', shop.namespace, 'trace', 'no-such-session', '--entry', 'web']);
     assert.equal(none.code, 1);
     assert.match(none.stderr, /Session "no-such-session" does not exist in namespace/);
-    const noEntry = cli(['-n', shop.namespace, 'trace', session]);
-    assert.equal(noEntry.code, 1);
-    assert.match(noEntry.stderr, /trace needs --entry SERVICE/);
+    const noIngress = cli(['-n', shop.namespace, 'trace', session, '--entry', 'ingress/nope']);
+    assert.equal(noIngress.code, 1);
+    assert.match(noIngress.stderr, /Ingress nope does not exist in namespace [\s\S]*--entry with one of: .*web/);
     const badEntry = cli(['-n', shop.namespace, 'trace', session, '--entry', 'nope']);
     assert.equal(badEntry.code, 1);
     assert.match(badEntry.stderr, /Service nope does not exist .*[\s\S]*--entry with one of: .*catalog/);
@@ -78,6 +97,8 @@ describe('devlane trace (router)', needsCluster, () => {
     );
     let r: ReturnType<typeof trace>;
     try {
+      // No --entry: the shop has no Ingress and no exposed Service, and only web is named by no other
+      // workload's environment (web has CATALOG_URL=http://catalog, catalog RATINGS_URL=http://ratings).
       r = trace();
     } finally {
       for (const [name, load] of Object.entries(loads)) {
@@ -92,6 +113,8 @@ describe('devlane trace (router)', needsCluster, () => {
       }
     }
     assert.equal(r.code, 0, `${r.stdout}\n${r.stderr}`);
+    assert.equal(r.json.entryChoice.service, 'web');
+    assert.match(r.json.entryChoice.reason, /no other workload in the namespace names/);
     assert.equal(r.json.ok, true);
     assert.deepEqual(calls(r.json), ['probe>web:key', 'web>catalog:key', 'catalog>ratings:key:copy']);
     assert.deepEqual(r.json.copies, [{ service: 'ratings', reached: true }]);
@@ -109,7 +132,7 @@ describe('devlane trace (router)', needsCluster, () => {
       120_000,
     );
     const before = snapshot(shop.namespace);
-    const r = trace();
+    const r = trace('--entry', 'web');
     assert.equal(r.code, 4, `${r.stdout}\n${r.stderr}`);
     assert.equal(r.json.ok, false);
     assert.deepEqual(r.json.copies, [{ service: 'ratings', reached: false }]);
@@ -121,8 +144,16 @@ describe('devlane trace (router)', needsCluster, () => {
     t.diagnostic(r.json.sentence);
     assert.match(r.json.sentence, /^catalog received the key but called ratings without it/);
     assert.deepEqual(calls(r.json), ['probe>web:key', 'web>catalog:key', 'catalog>ratings:none']);
-    const text = cli(['-n', shop.namespace, 'trace', session, '--entry', 'web', '--path', '/api/products']);
-    assert.equal(text.code, 4);
+    // Through an Ingress: the probe enters at the Service its rule sends the path to.
+    kubectlOk(['apply', '-n', shop.namespace, '-f', '-'], { input: JSON.stringify(shopIngress(shop.namespace)) });
+    const text = cli(['-n', shop.namespace, 'trace', session, '--entry', 'ingress/shop', '--path', '/api/products']);
+    kubectlOk(['delete', 'ingress', 'shop', '-n', shop.namespace]);
+    assert.equal(text.code, 4, `${text.stdout}\n${text.stderr}`);
+    assert.match(text.stdout, /entering through web:/);
+    assert.match(
+      text.stdout,
+      /^Ingress shop → web \(key ✓\) → catalog \(key ✓\) → ratings \(key ✗\) → ratings copy \(not reached\)$/m,
+    );
     assert.match(text.stdout, /catalog → ratings {2}key ✗/);
     assert.match(text.stdout, /ratings copy: not reached/);
     assert.match(text.stdout, /catalog received the key but called ratings without it/);

@@ -15,7 +15,7 @@ import {
   panelModel,
 } from '../../../src/sessionview/panel-model';
 import { sessionViews } from '../../../src/sessionview/sessions';
-import { ago, copy, lease, now, record, stoodStill } from './fixtures';
+import { ago, copy, lease, now, record, stoodStill, traceResult } from './fixtures';
 
 const ref = { context: 'dev', namespace: 'shop', session: 's1' };
 const key = 'key-s1-0123456789abcdefghij';
@@ -126,6 +126,7 @@ function inputs(
     debug: o.debug ?? [],
     debugCommand: o.debugCommand ?? true,
     namespaceServices: o.namespaceServices ?? ['catalog', 'ratings', 'web'],
+    trace: o.trace,
     now,
   };
 }
@@ -379,5 +380,52 @@ describe('session panel model', () => {
       }),
       "Changed VirtualService ratings-devlane. On stop: Remove session s1's route",
     );
+  });
+
+  it('offers Trace Route, and shows the last trace as a graph and its sentence, broken where a hop dropped the key', () => {
+    assert.deepEqual(panelModel(inputs()).actions.traceRoute, { enabled: true });
+    assert.equal(panelModel(inputs()).trace, undefined, 'no trace run yet: nothing shown');
+    const entry = { service: 'web', reason: 'named with --entry' };
+    const running = panelModel(
+      inputs({ trace: { state: 'running', path: '/api/products', entry, at: now.getTime() } }),
+    );
+    assert.equal(running.trace?.status, 'running');
+    assert.equal(running.trace?.title, 'Tracing /api/products entering through web (named with --entry)…');
+    assert.deepEqual(running.actions.traceRoute, { enabled: false, reason: 'A trace of this session is under way.' });
+    const at = now.getTime() - 120_000;
+    const broken = panelModel(
+      inputs({ trace: { state: 'done', path: '/api/products', entry, at, result: traceResult(true) } }),
+    );
+    assert.equal(broken.trace?.status, 'broken');
+    assert.equal(broken.trace?.title, 'Last trace (2m ago): /api/products entering through web (named with --entry)');
+    assert.equal(
+      broken.trace?.graph,
+      'entry → web (key ✓) → catalog (key ✓) → ratings (key ✗) → ratings copy (not reached)',
+    );
+    assert.equal(broken.trace?.sentence, 'catalog received the key but called ratings without it');
+    assert.deepEqual(broken.actions.traceRoute, { enabled: true });
+    const ok = panelModel(
+      inputs({
+        trace: {
+          state: 'done',
+          path: '/',
+          entry: { service: 'web', ingress: 'shop', reason: 'Ingress shop sends / to it' },
+          at,
+          result: traceResult(false),
+        },
+      }),
+    );
+    assert.equal(ok.trace?.status, 'ok');
+    assert.equal(ok.trace?.graph, 'Ingress shop → web (key ✓) → catalog (key ✓) → ratings copy (key ✓)');
+    const failed = panelModel(
+      inputs({ trace: { state: 'failed', path: '/', entry, at, error: 'No Ready router pod' } }),
+    );
+    assert.equal(failed.trace?.status, 'failed');
+    assert.equal(failed.trace?.sentence, 'No Ready router pod');
+    assert.deepEqual(failed.trace?.nodes, []);
+  });
+
+  it('does not offer Trace Route for a session that is gone', () => {
+    assert.equal(panelModel(inputs({ noRecord: true, active: undefined })).actions.traceRoute.hidden, true);
   });
 });
