@@ -1,0 +1,47 @@
+// Small helpers over Lezer syntax trees, shared by the Python and the JavaScript/TypeScript
+// readers. Lezer trees are concrete (every token is a node, named by the grammar), so these work
+// by node name and source text.
+import type { SyntaxNode } from '@lezer/common';
+
+export type { SyntaxNode };
+
+export const textOf = (src: string, n: SyntaxNode): string => src.slice(n.from, n.to);
+
+export function kids(n: SyntaxNode): SyntaxNode[] {
+  const out: SyntaxNode[] = [];
+  for (let c = n.firstChild; c; c = c.nextSibling) out.push(c);
+  return out;
+}
+
+/** Every node under `n` (itself included) named `name`, or all of them, in source order. */
+export function descendants(n: SyntaxNode, name?: string): SyntaxNode[] {
+  const out: SyntaxNode[] = [];
+  const visit = (m: SyntaxNode) => {
+    if (!name || m.name === name) out.push(m);
+    for (let c = m.firstChild; c; c = c.nextSibling) visit(c);
+  };
+  visit(n);
+  return out;
+}
+
+export function ancestors(n: SyntaxNode, upTo?: SyntaxNode): SyntaxNode[] {
+  const out: SyntaxNode[] = [];
+  for (let p = n.parent; p && p !== upTo; p = p.parent) out.push(p);
+  return out;
+}
+
+export const within = (inner: SyntaxNode, outer: SyntaxNode): boolean =>
+  inner.from >= outer.from && inner.to <= outer.to;
+
+/** The route headers, as header names are matched: case-insensitively. */
+export const routeHeaders = ['x-devlane-route', 'baggage'] as const;
+
+/** A string literal's value, for plain quoted literals (no escapes, no interpolation). */
+export function literal(src: string, n: SyntaxNode): string | undefined {
+  const t = textOf(src, n).replace(/^[rbuRBU]{0,2}/, '');
+  const m = /^(['"`])([^'"`\\]*)\1$/.exec(t);
+  return m?.[2];
+}
+
+export const isRouteHeaderName = (s: string | undefined): boolean =>
+  !!s && (routeHeaders as readonly string[]).includes(s.toLowerCase());
