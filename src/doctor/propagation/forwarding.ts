@@ -19,6 +19,7 @@ interface Finding {
   conditions: string[];
 }
 
+/** How many variables deep a headers expression is followed. */
 const maxDepth = 8;
 
 export class ForwardingCheck {
@@ -60,7 +61,7 @@ export class ForwardingCheck {
     const cond = this.g.conditional(this.src, n);
     if (cond) {
       const config = cond.tests.filter((t) => !this.readsIncoming(t)).map((t) => textOf(this.src, t));
-      for (const b of cond.branches) this.examine(b, [...conditions, ...config], depth + 1);
+      for (const b of cond.branches) this.examine(b, [...conditions, ...config], depth);
       return;
     }
     if (isRouteHeaderName(literal(this.src, n))) return void this.findings.push({ how: 'explicit', conditions });
@@ -68,7 +69,7 @@ export class ForwardingCheck {
     if (this.wholeIncoming(n)) return void this.findings.push({ how: 'all', conditions });
     const name = this.g.reference(this.src, n);
     if (name) return this.follow(name, conditions, depth);
-    for (const k of kids(n)) this.examine(k, conditions, depth + 1);
+    for (const k of kids(n)) this.examine(k, conditions, depth);
   }
 
   /** All incoming headers passed as they are: `req.headers`, `{**incoming}`, `dict(self.headers)`. */

@@ -44,7 +44,7 @@ export function propagationProblems(
     if (f.kind === 'forwards') return [];
     const why =
       f.kind === 'conditional'
-        ? `passes the route headers on only depending on \`${f.condition}\``
+        ? `passes them on only depending on \`${f.condition}\``
         : 'does not pass the route headers (x-devlane-route, baggage) on';
     if (!call.inRequest)
       return [

@@ -64,7 +64,8 @@ const isUrl = (n: SyntaxNode | undefined) => !!n && /String|TemplateString|NewEx
 function optionsArg(full: string, args: SyntaxNode[]): { node?: SyntaxNode; index: number } {
   const verb = full.split('.')[1];
   if (full.startsWith('http')) {
-    const index = isFunction(args[1]) || !args[1] ? (isUrl(args[0]) ? 1 : 0) : 1;
+    // (options[, cb]) or (url[, options][, cb]): options first only when written as an object.
+    const index = args[0]?.name === 'ObjectExpression' ? 0 : 1;
     return { node: isFunction(args[index]) ? undefined : args[index], index };
   }
   if (full === 'fetch' || full.endsWith('.fetch')) return { node: args[1], index: 1 };

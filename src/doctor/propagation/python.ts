@@ -111,11 +111,19 @@ export function pythonCalls(src: string): OutboundCall[] {
       calleeFrom: calleeNode.from,
       calleeTo: calleeNode.to,
       forwarding,
-      inRequest: incoming.size > 0,
+      inRequest: incoming.size > 0 || chain.some((fn) => routeDecorated(src, fn)),
       ...(fix && { fix, fixHow: 'explicit' as const }),
     });
   });
   return out;
+}
+
+const routeDecorator = /^@\s*[\w.]+\.(route|get|post|put|patch|delete|api_route|websocket)\s*\(/;
+
+/** A view function: decorated as a route by Flask, FastAPI and the like. */
+function routeDecorated(src: string, fn: SyntaxNode): boolean {
+  const decorated = fn.parent?.name === 'DecoratedStatement' ? fn.parent : undefined;
+  return !!decorated?.getChildren('Decorator').some((d) => routeDecorator.test(textOf(src, d)));
 }
 
 /** `req` of `req = Request(...)`: later statements on it (`req.add_header(...)`) count too. */
