@@ -19,6 +19,8 @@ export interface TraceDeps {
   clusters: Clusters;
   sessionsAt: SessionsAt;
   logger: Logger;
+  /** Checks the workspace source of `from`, which called `to` without the key; returns where its calls lose it. */
+  routeCheck?: (from: string, to: string) => Promise<vscode.Location[]>;
 }
 
 export async function traceRouteInEditor(deps: TraceDeps, ref: SessionRef, signal: AbortSignal): Promise<void> {
@@ -65,10 +67,18 @@ export async function traceRouteInEditor(deps: TraceDeps, ref: SessionRef, signa
       });
     },
   );
+  const calls = result.dropped && deps.routeCheck ? await deps.routeCheck(result.dropped.from, result.dropped.to) : [];
   const details = 'Show the Path';
+  const showCall = calls.length === 1 ? 'Show the Call' : 'Show the Calls';
+  const marked = calls.length
+    ? `. Devlane marked ${calls.length === 1 ? 'the call' : `${calls.length} calls`} in ${result.dropped!.from}'s source that ${calls.length === 1 ? 'loses' : 'lose'} the key`
+    : '';
   const show = result.ok ? vscode.window.showInformationMessage : vscode.window.showWarningMessage;
-  const choice = await show(`Trace Route: ${result.sentence}`, details);
-  if (choice === details) {
+  const choice = await show(`Trace Route: ${result.sentence}${marked}`, ...(calls.length ? [showCall] : []), details);
+  if (choice === showCall) {
+    if (calls.length > 1) return void (await vscode.commands.executeCommand('workbench.actions.view.problems'));
+    await vscode.window.showTextDocument(calls[0].uri, { selection: calls[0].range });
+  } else if (choice === details) {
     const doc = await vscode.workspace.openTextDocument({ content: `${renderTrace(result)}\n`, language: 'plaintext' });
     await vscode.window.showTextDocument(doc, { preview: true });
   }

@@ -1,0 +1,187 @@
+// "Devlane route" diagnostics: outbound HTTP calls that do not pass the route headers on, shown in
+// the source of the service a trace blamed (or on demand, for the active file or the workspace),
+// with a quick fix that forwards the headers from the incoming request. The analysis itself is
+// src/doctor/propagation/ (no vscode); this file only maps it onto documents.
+import * as vscode from 'vscode';
+import { commands } from '../../core/contributions';
+import { Disposable } from '../../core/lifecycle';
+import type { Logger } from '../../core/logger';
+import { languageOf, outboundCalls, propagationProblems } from '../../doctor/propagation/index';
+import { registerCommand } from '../vscode-utils';
+import { serviceFolders, serviceOf } from './service-folders';
+
+export const diagnosticSource = 'Devlane route';
+const sourceFiles = '**/*.{py,js,cjs,mjs,jsx,ts,cts,mts,tsx}';
+const notSource = '**/{node_modules,.venv,venv,__pycache__,dist,out,build,.git}/**';
+const maxFiles = 2000;
+const selector: vscode.DocumentSelector = [
+  'python',
+  'javascript',
+  'typescript',
+  'javascriptreact',
+  'typescriptreact',
+].map((language) => ({ language }));
+
+/** Whom a file's diagnostics name: its service, and the one a trace saw it call without the key. */
+interface Blame {
+  service?: string;
+  target?: string;
+}
+
+/** Offsets to positions, for text not open in an editor. */
+function positions(text: string): (offset: number) => vscode.Position {
+  const starts = [0];
+  for (let i = 0; i < text.length; i++) if (text[i] === '\n') starts.push(i + 1);
+  return (offset) => {
+    let line = starts.length - 1;
+    while (starts[line] > offset) line--;
+    return new vscode.Position(line, offset - starts[line]);
+  };
+}
+
+export class RoutePropagation extends Disposable {
+  private readonly collection = this._register(vscode.languages.createDiagnosticCollection(diagnosticSource));
+  private readonly blame = new Map<string, Blame>();
+
+  constructor(private readonly logger: Logger) {
+    super();
+    this._register(registerCommand(commands.checkRoutePropagation, (uri) => this.checkOnDemand(uri), logger));
+    this._register(
+      vscode.languages.registerCodeActionsProvider(selector, new PropagationFixes(), {
+        providedCodeActionKinds: [vscode.CodeActionKind.QuickFix],
+      }),
+    );
+    // A file with diagnostics is checked again as it changes, so they go once it is fixed.
+    this._register(vscode.workspace.onDidChangeTextDocument((e) => this.recheck(e.document)));
+    this._register(vscode.workspace.onDidSaveTextDocument((d) => this.recheck(d)));
+  }
+
+  /**
+   * After a trace found that `from` received the key but called `to` without it: checks the
+   * source of `from` in the workspace and returns where its calls lose the key.
+   */
+  async traceBlamed(from: string, to: string): Promise<vscode.Location[]> {
+    const folders = (await serviceFolders((e) => this.logger.warn(`${e.message}`))).filter((f) => f.service === from);
+    if (!folders.length) {
+      this.logger.info(
+        `Route check: no workspace folder maps ${from} in .vscode/devlane.json, so its source was not checked`,
+      );
+      return [];
+    }
+    const found: vscode.Location[] = [];
+    for (const f of folders)
+      found.push(...(await this.checkFiles(await this.filesUnder(f.uri), { service: from, target: to })));
+    return found;
+  }
+
+  private async checkOnDemand(uri?: vscode.Uri): Promise<void> {
+    const folders = await serviceFolders((e) => this.logger.warn(e.message));
+    const active = vscode.window.activeTextEditor?.document.uri;
+    const file = uri ?? (active && languageOf(active.path) ? active : undefined);
+    let files: vscode.Uri[];
+    if (file) files = [file];
+    else {
+      const roots = folders.length
+        ? folders.map((f) => f.uri)
+        : (vscode.workspace.workspaceFolders ?? []).map((w) => w.uri);
+      files = (await Promise.all(roots.map((r) => this.filesUnder(r)))).flat();
+    }
+    const found: vscode.Location[] = [];
+    for (const f of files) found.push(...(await this.checkFiles([f], { service: serviceOf(folders, f) })));
+    const where = file ? vscode.workspace.asRelativePath(file) : `${files.length} source file(s)`;
+    if (!found.length) {
+      void vscode.window.showInformationMessage(
+        `Devlane: every outbound call it recognises in ${where} passes the route headers on.`,
+      );
+      return;
+    }
+    const show = 'Show Problems';
+    const choice = await vscode.window.showWarningMessage(
+      `Devlane: ${found.length} outbound call(s) in ${where} do not pass the route headers on unconditionally.`,
+      show,
+    );
+    if (choice === show) await vscode.commands.executeCommand('workbench.actions.view.problems');
+  }
+
+  private async filesUnder(root: vscode.Uri): Promise<vscode.Uri[]> {
+    return vscode.workspace.findFiles(new vscode.RelativePattern(root, sourceFiles), notSource, maxFiles);
+  }
+
+  /** Checks `files` (open documents as they are in the editor), sets their diagnostics, returns where problems are. */
+  private async checkFiles(files: vscode.Uri[], blame: Blame): Promise<vscode.Location[]> {
+    const found: vscode.Location[] = [];
+    for (const uri of files) {
+      const open = vscode.workspace.textDocuments.find((d) => d.uri.toString() === uri.toString());
+      let text: string;
+      try {
+        text = open?.getText() ?? new TextDecoder().decode(await vscode.workspace.fs.readFile(uri));
+      } catch (err) {
+        this.logger.warn(`Route check: could not read ${uri.fsPath}: ${(err as Error).message}`);
+        continue;
+      }
+      this.blame.set(uri.toString(), blame);
+      const diagnostics = this.diagnose(uri, text, blame);
+      found.push(...diagnostics.map((d) => new vscode.Location(uri, d.range)));
+    }
+    return found;
+  }
+
+  private diagnose(uri: vscode.Uri, text: string, blame: Blame): vscode.Diagnostic[] {
+    const language = languageOf(uri.path);
+    if (!language) return [];
+    const at = positions(text);
+    const diagnostics = propagationProblems(text, language, blame.service, blame.target).map((p) => {
+      const range = new vscode.Range(at(p.call.calleeFrom), at(p.call.calleeTo));
+      const severity =
+        p.severity === 'error' ? vscode.DiagnosticSeverity.Warning : vscode.DiagnosticSeverity.Information;
+      const d = new vscode.Diagnostic(range, p.message, severity);
+      d.source = diagnosticSource;
+      d.code = 'route-propagation';
+      return d;
+    });
+    if (diagnostics.length) this.collection.set(uri, diagnostics);
+    else {
+      this.collection.delete(uri);
+      this.blame.delete(uri.toString());
+    }
+    return diagnostics;
+  }
+
+  private recheck(doc: vscode.TextDocument): void {
+    const blame = this.blame.get(doc.uri.toString());
+    if (blame) this.diagnose(doc.uri, doc.getText(), blame);
+  }
+}
+
+/** The quick fix on each "Devlane route" diagnostic: the edit the analysis computes for that call, on the text as it is now. */
+class PropagationFixes implements vscode.CodeActionProvider {
+  provideCodeActions(
+    doc: vscode.TextDocument,
+    _range: vscode.Range,
+    context: vscode.CodeActionContext,
+  ): vscode.CodeAction[] {
+    const ours = context.diagnostics.filter((d) => d.source === diagnosticSource);
+    const language = languageOf(doc.uri.path);
+    if (!ours.length || !language) return [];
+    const actions: vscode.CodeAction[] = [];
+    for (const call of outboundCalls(doc.getText(), language)) {
+      const callee = new vscode.Range(doc.positionAt(call.calleeFrom), doc.positionAt(call.calleeTo));
+      const diagnostic = ours.find((d) => d.range.isEqual(callee));
+      if (!diagnostic || !call.fix) continue;
+      const action = new vscode.CodeAction(
+        'Forward x-devlane-route and baggage from the incoming request',
+        vscode.CodeActionKind.QuickFix,
+      );
+      action.diagnostics = [diagnostic];
+      action.isPreferred = true;
+      action.edit = new vscode.WorkspaceEdit();
+      action.edit.replace(
+        doc.uri,
+        new vscode.Range(doc.positionAt(call.fix.from), doc.positionAt(call.fix.to)),
+        call.fix.insert,
+      );
+      actions.push(action);
+    }
+    return actions;
+  }
+}
