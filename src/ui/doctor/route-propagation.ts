@@ -95,12 +95,14 @@ export class RoutePropagation extends Disposable {
       );
       return;
     }
+    // Not awaited: the command is done when the file is checked, not when the message goes.
     const show = 'Show Problems';
-    const choice = await vscode.window.showWarningMessage(
-      `Devlane: ${found.length} outbound call(s) in ${where} do not pass the route headers on unconditionally.`,
-      show,
-    );
-    if (choice === show) await vscode.commands.executeCommand('workbench.actions.view.problems');
+    void vscode.window
+      .showWarningMessage(
+        `Devlane: ${found.length} outbound call(s) in ${where} do not pass the route headers on unconditionally.`,
+        show,
+      )
+      .then((choice) => choice === show && vscode.commands.executeCommand('workbench.actions.view.problems'));
   }
 
   private async filesUnder(root: vscode.Uri): Promise<vscode.Uri[]> {
