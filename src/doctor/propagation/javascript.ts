@@ -16,6 +16,7 @@ const withData = new Set(['post', 'put', 'patch']);
 function bindings(src: string, root: SyntaxNode): Map<string, string> {
   const out = new Map<string, string>();
   const moduleOf = (spec: string) => {
+    if (spec === '@opentelemetry/api') return 'otel';
     const m = /^(?:node:)?(https?)$/.exec(spec) ?? /^(axios)$/.exec(spec);
     return m?.[1];
   };
@@ -104,7 +105,10 @@ export function javascriptCalls(src: string, typescript: boolean): OutboundCall[
     const headers = headersOf(src, options.node);
     const incoming = incomingAt(js, src, root, call);
     const forwarding = new ForwardingCheck(js, src, call, [...chain, root], incoming).decide(headers);
-    const fix = forwarding.kind === 'forwards' ? undefined : jsFix(src, call, full, options, incoming);
+    const fixWith = (fwd: string | undefined) =>
+      forwarding.kind === 'forwards' ? undefined : jsFix(src, call, full, options, fwd);
+    const fix = fixWith(explicitHeaders(incoming));
+    const otelFix = fixWith(otelHeaders(names));
     out.push({
       library,
       callee,
@@ -114,23 +118,39 @@ export function javascriptCalls(src: string, typescript: boolean): OutboundCall[
       calleeTo: calleeNode.to,
       forwarding,
       inRequest: incoming.size > 0,
-      ...(fix && { fix, fixHow: 'explicit' as const }),
+      ...(fix && { fix }),
+      ...(otelFix && { otelFix }),
     });
   });
   return out;
 }
 
+/** An object of the route headers, read from the incoming request in reach. */
+function explicitHeaders(incoming: Incoming): string | undefined {
+  const h = incomingSource(incoming, (n) => `${n}.headers`);
+  const list = routeHeaders.map((n) => `'${n}'`).join(', ');
+  return h && `Object.fromEntries([${list}].filter((h) => ${h}[h]).map((h) => [h, String(${h}[h])]))`;
+}
+
+/** An object OpenTelemetry's propagators fill (W3C trace context and baggage), where the file imports its API. */
+function otelHeaders(names: Map<string, string>): string | undefined {
+  const local = (full: string) => [...names].find(([, f]) => f === full)?.[0];
+  const ns = local('otel');
+  const propagation = local('otel.propagation') ?? (ns && `${ns}.propagation`);
+  const context = local('otel.context') ?? (ns && `${ns}.context`);
+  if (!propagation || !context) return undefined;
+  return `(() => { const carrier = {}; ${propagation}.inject(${context}.active(), carrier); return carrier; })()`;
+}
+
+/** The edit that merges `fwd` (an object expression) into the call's headers. */
 function jsFix(
   src: string,
   call: SyntaxNode,
   full: string,
   options: { node?: SyntaxNode; index: number },
-  incoming: Incoming,
+  fwd: string | undefined,
 ): Edit | undefined {
-  const h = incomingSource(incoming, (n) => `${n}.headers`);
-  if (!h) return undefined;
-  const list = routeHeaders.map((n) => `'${n}'`).join(', ');
-  const fwd = `Object.fromEntries([${list}].filter((h) => ${h}[h]).map((h) => [h, String(${h}[h])]))`;
+  if (!fwd) return undefined;
   const merged = (v: string) => `{ ...${/^[\w$.]+$/.test(v) ? v : `(${v})`}, ...${fwd} }`;
   const o = options.node;
   if (o?.name === 'ObjectExpression') {

@@ -102,7 +102,10 @@ export function pythonCalls(src: string): OutboundCall[] {
       ? python.writes(src, scopes, target).filter((w) => !(w.from <= call.from && w.to >= call.to))
       : [];
     const forwarding = new ForwardingCheck(python, src, call, scopes, incoming).decide(headers, extra);
-    const fix = forwarding.kind === 'forwards' ? undefined : pythonFix(src, call, full, headers, incoming);
+    const fix =
+      forwarding.kind === 'forwards' ? undefined : pythonFix(src, call, full, headers, explicitHeaders(incoming));
+    const otelFix =
+      forwarding.kind === 'forwards' ? undefined : pythonFix(src, call, full, headers, otelHeaders(names));
     out.push({
       library,
       callee,
@@ -112,7 +115,8 @@ export function pythonCalls(src: string): OutboundCall[] {
       calleeTo: calleeNode.to,
       forwarding,
       inRequest: incoming.size > 0 || chain.some((fn) => routeDecorated(src, fn)),
-      ...(fix && { fix, fixHow: 'explicit' as const }),
+      ...(fix && { fix }),
+      ...(otelFix && { otelFix }),
     });
   });
   return out;
@@ -149,17 +153,30 @@ function buildsRequest(
   return !!name && python.writes(src, [...chain, root], name).some((w) => isRequest(w.lastChild));
 }
 
+/** A dict of the route headers, read from the incoming request in reach. */
+function explicitHeaders(incoming: Incoming): string | undefined {
+  const h = incomingSource(incoming, (n) => `${n}.headers`);
+  const names = routeHeaders.map((n) => `"${n}"`).join(', ');
+  return h && `{h: ${h}.get(h) for h in (${names}) if ${h}.get(h)}`;
+}
+
+/** A dict OpenTelemetry's propagators fill (W3C trace context and baggage), where the file imports inject. */
+function otelHeaders(names: Map<string, string>): string | undefined {
+  const local = [...names].find(([, full]) => full === 'opentelemetry.propagate.inject')?.[0];
+  const module = [...names].find(([, full]) => full === 'opentelemetry.propagate')?.[0];
+  const inject = local ?? (module && `${module}.inject`);
+  return inject && `(lambda carrier: ${inject}(carrier) or carrier)({})`;
+}
+
+/** The edit that merges `fwd` (a dict expression) into the call's headers. */
 function pythonFix(
   src: string,
   call: SyntaxNode,
   full: string,
   headers: SyntaxNode | undefined,
-  incoming: Incoming,
+  fwd: string | undefined,
 ): Edit | undefined {
-  const h = incomingSource(incoming, (n) => `${n}.headers`);
-  if (!h) return undefined;
-  const names = routeHeaders.map((n) => `"${n}"`).join(', ');
-  const fwd = `{h: ${h}.get(h) for h in (${names}) if ${h}.get(h)}`;
+  if (!fwd) return undefined;
   if (headers) {
     const v = textOf(src, headers);
     const plain = /^(VariableName|MemberExpression|CallExpression|DictionaryExpression)$/.test(headers.name);

@@ -26,6 +26,6 @@ export interface OutboundCall {
   inRequest: boolean;
   /** The edit that forwards the route headers from the incoming request, when one is in reach. */
   fix?: Edit;
-  /** How the fix forwards them, for its title. */
-  fixHow?: 'explicit' | 'otel';
+  /** Where the file already uses OpenTelemetry's propagation API: the edit that lets its propagators fill the headers. */
+  otelFix?: Edit;
 }

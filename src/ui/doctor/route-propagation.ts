@@ -6,11 +6,13 @@ import * as vscode from 'vscode';
 import { commands } from '../../core/contributions';
 import { Disposable } from '../../core/lifecycle';
 import type { Logger } from '../../core/logger';
-import { languageOf, outboundCalls, propagationProblems } from '../../doctor/propagation/index';
+import { type Edit, languageOf, outboundCalls, propagationProblems } from '../../doctor/propagation/index';
 import { registerCommand } from '../vscode-utils';
 import { serviceFolders, serviceOf } from './service-folders';
 
 export const diagnosticSource = 'Devlane route';
+export const explicitTitle = 'Forward x-devlane-route and baggage from the incoming request';
+export const otelTitle = "Propagate with OpenTelemetry's propagators (W3C baggage)";
 const sourceFiles = '**/*.{py,js,cjs,mjs,jsx,ts,cts,mts,tsx}';
 const notSource = '**/{node_modules,.venv,venv,__pycache__,dist,out,build,.git}/**';
 const maxFiles = 2000;
@@ -169,20 +171,18 @@ class PropagationFixes implements vscode.CodeActionProvider {
     for (const call of outboundCalls(doc.getText(), language)) {
       const callee = new vscode.Range(doc.positionAt(call.calleeFrom), doc.positionAt(call.calleeTo));
       const diagnostic = ours.find((d) => d.range.isEqual(callee));
-      if (!diagnostic || !call.fix) continue;
-      const action = new vscode.CodeAction(
-        'Forward x-devlane-route and baggage from the incoming request',
-        vscode.CodeActionKind.QuickFix,
-      );
-      action.diagnostics = [diagnostic];
-      action.isPreferred = true;
-      action.edit = new vscode.WorkspaceEdit();
-      action.edit.replace(
-        doc.uri,
-        new vscode.Range(doc.positionAt(call.fix.from), doc.positionAt(call.fix.to)),
-        call.fix.insert,
-      );
-      actions.push(action);
+      if (!diagnostic) continue;
+      const offer = (title: string, fix: Edit, preferred: boolean) => {
+        const action = new vscode.CodeAction(title, vscode.CodeActionKind.QuickFix);
+        action.diagnostics = [diagnostic];
+        action.isPreferred = preferred;
+        action.edit = new vscode.WorkspaceEdit();
+        action.edit.replace(doc.uri, new vscode.Range(doc.positionAt(fix.from), doc.positionAt(fix.to)), fix.insert);
+        actions.push(action);
+      };
+      if (call.fix) offer(explicitTitle, call.fix, true);
+      // Only where OpenTelemetry already propagates the incoming context; explicit forwarding is the surer fix.
+      if (call.otelFix) offer(otelTitle, call.otelFix, !call.fix);
     }
     return actions;
   }

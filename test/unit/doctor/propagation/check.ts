@@ -3,7 +3,7 @@
 import { execFileSync } from 'node:child_process';
 import { Script } from 'node:vm';
 import { parser } from '@lezer/javascript';
-import { outboundCalls, type OutboundCall, type SourceLanguage } from '../../../../src/doctor/propagation/index';
+import { outboundCalls, type SourceLanguage } from '../../../../src/doctor/propagation/index';
 
 export interface Said {
   callee: string;
@@ -20,17 +20,12 @@ export const said = (src: string, lang: SourceLanguage): Said[] =>
     fixable: !!c.fix,
   }));
 
-export function applyFix(src: string, call: OutboundCall): string {
-  if (!call.fix) throw new Error(`no fix for ${call.callee}`);
-  return src.slice(0, call.fix.from) + call.fix.insert + src.slice(call.fix.to);
-}
-
-/** Every call's fix applied, one at a time from the end of the file. */
-export function fixAll(src: string, lang: SourceLanguage): string {
-  const calls = outboundCalls(src, lang)
-    .filter((c) => c.fix)
-    .sort((a, b) => b.fix!.from - a.fix!.from);
-  return calls.reduce((text, c) => applyFix(text, c), src);
+/** Every call's fix (explicit forwarding, or OpenTelemetry's) applied, one at a time from the end of the file. */
+export function fixAll(src: string, lang: SourceLanguage, how: 'fix' | 'otelFix' = 'fix'): string {
+  return outboundCalls(src, lang)
+    .flatMap((c) => (c[how] ? [c[how]] : []))
+    .sort((a, b) => b.from - a.from)
+    .reduce((text, e) => text.slice(0, e.from) + e.insert + text.slice(e.to), src);
 }
 
 /** Syntax errors Python's own parser finds in `src` (empty when it parses). */

@@ -3,6 +3,7 @@
 // forwarding, what it flags, and that each fix is valid code that the check then accepts.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { outboundCalls } from '../../../../src/doctor/propagation/index';
 import { fixAll, said, scriptSyntaxErrors } from './check';
 
 const httpMissing = `
@@ -81,6 +82,14 @@ app.get('/products', async (req, res) => {
   const headers: Record<string, string> = {};
   if (config.propagate) headers['x-devlane-route'] = String(req.headers['x-devlane-route']);
   res.json(await (await fetch(CATALOG, { headers })).json());
+});
+`;
+
+const otelApi = `
+import * as api from '@opentelemetry/api';
+app.get('/products', async (req: Request, res: Response) => {
+  const r = await fetch(CATALOG, { method: 'GET' });
+  res.json(await r.json());
 });
 `;
 
@@ -166,5 +175,20 @@ describe('propagation check, Node', () => {
       const left = said(fixed, lang).filter((s) => s.kind !== 'forwards' && s.inRequest);
       assert.deepEqual(left, [], fixed);
     }
+  });
+
+  it("offers OpenTelemetry's propagators where the file imports its API, as valid code the check accepts", () => {
+    const [call] = outboundCalls(otelApi, 'typescript');
+    assert.ok(call.fix && call.otelFix);
+    const fixed = fixAll(otelApi, 'typescript', 'otelFix');
+    assert.match(
+      fixed,
+      /headers: \(\(\) => \{ const carrier = \{\}; api\.propagation\.inject\(api\.context\.active\(\), carrier\); return carrier; \}\)\(\)/,
+    );
+    assert.equal(scriptSyntaxErrors(fixed, 'typescript'), '');
+    assert.deepEqual(
+      outboundCalls(fixed, 'typescript').map((c) => c.forwarding),
+      [{ kind: 'forwards', how: 'otel' }],
+    );
   });
 });

@@ -3,6 +3,7 @@
 // that each fix is valid Python that the check then accepts.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { outboundCalls } from '../../../../src/doctor/propagation/index';
 import { fixAll, pythonSyntaxErrors, said } from './check';
 
 const flaskMissing = `
@@ -115,6 +116,15 @@ class Handler(BaseHTTPRequestHandler):
         requests.get(RATINGS, headers=dict(self.headers))
 `;
 
+const otelInstrumented = `
+import requests
+from opentelemetry.propagate import inject
+
+@app.route("/products")
+def products():
+    return requests.get(RATINGS, timeout=5).json()
+`;
+
 describe('propagation check, Python', () => {
   it('flags a requests call in a Flask view that passes no headers, and fixes it from flask.request', () => {
     assert.deepEqual(said(flaskMissing, 'python'), [
@@ -191,5 +201,24 @@ describe('propagation check, Python', () => {
       const left = said(fixed, 'python').filter((s) => s.kind !== 'forwards' && s.inRequest);
       assert.deepEqual(left, [], fixed);
     }
+  });
+
+  it("offers OpenTelemetry's propagators where the file imports inject, as valid Python the check accepts", () => {
+    const [call] = outboundCalls(otelInstrumented, 'python');
+    assert.equal(call.forwarding.kind, 'missing');
+    assert.ok(
+      call.otelFix && !call.fix,
+      'no incoming request in reach for explicit forwarding, but OpenTelemetry is there',
+    );
+    const fixed = fixAll(otelInstrumented, 'python', 'otelFix');
+    assert.match(
+      fixed,
+      /requests\.get\(RATINGS, timeout=5, headers=\(lambda carrier: inject\(carrier\) or carrier\)\(\{\}\)\)/,
+    );
+    assert.equal(pythonSyntaxErrors(fixed), '');
+    assert.deepEqual(
+      outboundCalls(fixed, 'python').map((c) => c.forwarding),
+      [{ kind: 'forwards', how: 'otel' }],
+    );
   });
 });
