@@ -27,8 +27,8 @@ export interface Grammar {
   functionName(src: string, fn: SyntaxNode): string | undefined;
   /** `NAME = value` assignments directly in `scope`. */
   assignments(src: string, scope: SyntaxNode): { name: string; value: SyntaxNode }[];
-  /** Calls of the function named `name` in the file, with their positional arguments. */
-  callsOf(src: string, root: SyntaxNode, name: string): { call: SyntaxNode; args: SyntaxNode[]; method: boolean }[];
+  /** A call's positional arguments. */
+  args(call: SyntaxNode): SyntaxNode[];
   /** A call that hands a carrier to OpenTelemetry's propagator. */
   isInject(src: string, n: SyntaxNode): boolean;
 }

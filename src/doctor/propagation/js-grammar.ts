@@ -1,7 +1,7 @@
 // The forwarding decision's view of JavaScript and TypeScript (Lezer's JavaScript grammar).
 import type { Conditional, Grammar, IncomingKind } from './grammar';
-import { inScopes } from './scopes';
-import { descendants, kids, type SyntaxNode, textOf } from './tree';
+import { inScopes, memoWrites } from './scopes';
+import { kids, type SyntaxNode, textOf } from './tree';
 
 const compact = (s: string) => s.replace(/\s+/g, '');
 
@@ -28,9 +28,9 @@ function conditional(_src: string, n: SyntaxNode): Conditional | undefined {
 }
 
 function writes(src: string, scopes: SyntaxNode[], name: string): SyntaxNode[] {
-  const root = scopes[scopes.length - 1];
   const out: SyntaxNode[] = [];
-  for (const s of inScopes(js, scopes, root)) {
+  const kinds = ['VariableDeclaration', 'ExpressionStatement', 'ForOfSpec', 'ForInSpec'];
+  for (const s of kinds.flatMap((k) => inScopes(js, src, scopes, k))) {
     if (s.name === 'VariableDeclaration') {
       if (s.getChildren('VariableDefinition').some((d) => textOf(src, d) === name)) out.push(s);
     } else if (s.name === 'ExpressionStatement') {
@@ -101,22 +101,21 @@ function functionName(src: string, fn: SyntaxNode): string | undefined {
 export const js: Grammar = {
   functions: new Set(['FunctionDeclaration', 'FunctionExpression', 'ArrowFunction', 'MethodDeclaration']),
   conditional,
-  writes,
+  writes: (src, scopes, name) => cachedWrites(src, scopes, name),
   reference,
   incomingExpression,
   incomingParams: (src, fn) => incomingParams(src, fn),
   params,
   functionName,
   assignments: (src, fn) =>
-    inScopes(js, [fn], fn, 'VariableDeclaration').flatMap((d) =>
+    inScopes(js, src, [fn], 'VariableDeclaration').flatMap((d) =>
       d.getChildren('VariableDefinition').flatMap((v) => {
         const value = v.nextSibling?.name === 'Equals' ? v.nextSibling.nextSibling : null;
         return value ? [{ name: textOf(src, v), value }] : [];
       }),
     ),
-  callsOf: (src, root, name) =>
-    descendants(root, 'CallExpression')
-      .filter((c) => [name, `this.${name}`].includes(compact(textOf(src, c.firstChild!))))
-      .map((call) => ({ call, args: argsOf(call), method: false })),
+  args: argsOf,
   isInject: (src, n) => n.name === 'CallExpression' && /(^|\.)inject$/.test(compact(textOf(src, n.firstChild!))),
 };
+
+const cachedWrites = memoWrites(js, writes);

@@ -1,6 +1,6 @@
 // The forwarding decision's view of Python (Lezer's Python grammar).
 import type { Conditional, Grammar, IncomingKind } from './grammar';
-import { inScopes } from './scopes';
+import { inScopes, memoWrites } from './scopes';
 import { kids, type SyntaxNode, textOf } from './tree';
 
 const compact = (s: string) => s.replace(/\s+/g, '');
@@ -33,9 +33,9 @@ function conditional(_src: string, n: SyntaxNode): Conditional | undefined {
 
 /** Statements that set `name`, change it (`name[...] = `, `name.update(...)`, `inject(name)`), or loop over values into it. */
 function writes(src: string, scopes: SyntaxNode[], name: string): SyntaxNode[] {
-  const root = scopes[scopes.length - 1];
   const out: SyntaxNode[] = [];
-  for (const s of inScopes(python, scopes, root)) {
+  const kinds = ['AssignStatement', 'UpdateStatement', 'ExpressionStatement', 'ForStatement', 'WithStatement'];
+  for (const s of kinds.flatMap((k) => inScopes(python, src, scopes, k))) {
     const ks = kids(s);
     if (s.name === 'AssignStatement' || s.name === 'UpdateStatement') {
       const op = ks.findIndex((k) => k.name === 'AssignOp' || k.name === 'UpdateOp');
@@ -100,7 +100,7 @@ function incomingParams(src: string, fn: SyntaxNode, root: SyntaxNode): Map<stri
 export const python: Grammar = {
   functions: new Set(['FunctionDefinition', 'LambdaExpression']),
   conditional,
-  writes,
+  writes: (src, scopes, name) => cachedWrites(src, scopes, name),
   reference,
   incomingExpression,
   incomingParams,
@@ -113,31 +113,13 @@ export const python: Grammar = {
     return n ? textOf(src, n) : undefined;
   },
   assignments: (src, fn) =>
-    inScopes(python, [fn], fn, 'AssignStatement').flatMap((s) => {
+    inScopes(python, src, [fn], 'AssignStatement').flatMap((s) => {
       const ks = kids(s);
       const value = ks[ks.length - 1];
       return ks[0].name === 'VariableName' && ks[1]?.name === 'AssignOp' ? [{ name: textOf(src, ks[0]), value }] : [];
     }),
-  callsOf: (src, root, name) =>
-    descendantsCalls(root)
-      .filter((c) => {
-        const callee = compact(textOf(src, c.firstChild!));
-        return callee === name || callee === `self.${name}`;
-      })
-      .map((call) => ({
-        call,
-        method: compact(textOf(src, call.firstChild!)).startsWith('self.'),
-        args: positional(call),
-      })),
+  args: (call) => positional(call),
   isInject: (src, n) => n.name === 'CallExpression' && /(^|\.)inject$/.test(compact(textOf(src, n.firstChild!))),
-};
-
-const descendantsCalls = (root: SyntaxNode) => {
-  const out: SyntaxNode[] = [];
-  root.cursor().iterate((c) => {
-    if (c.name === 'CallExpression') out.push(c.node);
-  });
-  return out;
 };
 
 /** A call's positional arguments (before any keyword argument). */
@@ -146,3 +128,5 @@ export function positional(call: SyntaxNode): SyntaxNode[] {
   const kw = args.findIndex((a) => a.nextSibling?.name === 'AssignOp' || a.name === '*' || a.name === '**');
   return kw < 0 ? args : args.slice(0, kw);
 }
+
+const cachedWrites = memoWrites(python, writes);

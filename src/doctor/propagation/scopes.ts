@@ -3,20 +3,78 @@
 // parameters fed with them by callers in the same file.
 import type { Grammar, IncomingKind } from './grammar';
 import type { Incoming } from './forwarding';
-import { ancestors, descendants, type SyntaxNode } from './tree';
+import type { Tree } from '@lezer/common';
+import { ancestors, descendants, type SyntaxNode, textOf } from './tree';
 
 /** The functions around `n`, innermost first. */
 export const functionChain = (g: Grammar, n: SyntaxNode): SyntaxNode[] =>
   ancestors(n).filter((a) => g.functions.has(a.name));
 
-/** Nodes under `root` whose nearest enclosing function is one of `scopes` (or none, when `root` is one). */
-export function inScopes(g: Grammar, scopes: SyntaxNode[], root: SyntaxNode, name?: string): SyntaxNode[] {
-  return scopes.flatMap((s) =>
-    descendants(s, name).filter((n) => {
-      const fn = ancestors(n).find((a) => g.functions.has(a.name));
-      return fn ? fn.from === s.from && fn.to === s.to : s === root;
-    }),
-  );
+/**
+ * One walk of a file's tree, kept for the questions asked many times per call: the nodes directly
+ * in each scope (by node name), the calls by callee, and answers already worked out.
+ */
+interface FileIndex {
+  scopes: Map<string, Map<string, SyntaxNode[]>>;
+  calls: Map<string, SyntaxNode[]>;
+  memo: Map<string, unknown>;
+}
+
+const indexes = new WeakMap<Tree, FileIndex>();
+const rootScope = 'root';
+export const keyOf = (n: SyntaxNode) => `${n.from}:${n.to}:${n.name}`;
+const compact = (s: string) => s.replace(/\s+/g, '');
+
+function topOf(n: SyntaxNode): SyntaxNode {
+  while (n.parent) n = n.parent;
+  return n;
+}
+
+function fileIndex(g: Grammar, src: string, n: SyntaxNode): FileIndex {
+  const top = topOf(n);
+  const known = top.tree && indexes.get(top.tree);
+  if (known) return known;
+  const ix: FileIndex = { scopes: new Map(), calls: new Map(), memo: new Map() };
+  const add = <K, V>(m: Map<K, V[]>, k: K, v: V) => (m.get(k) ?? m.set(k, []).get(k)!).push(v);
+  const visit = (m: SyntaxNode, scope: string) => {
+    for (let c = m.firstChild; c; c = c.nextSibling) {
+      const byName = ix.scopes.get(scope) ?? ix.scopes.set(scope, new Map()).get(scope)!;
+      add(byName, c.name, c);
+      if (c.name === 'CallExpression' && c.firstChild) add(ix.calls, compact(textOf(src, c.firstChild)), c);
+      visit(c, g.functions.has(c.name) ? keyOf(c) : scope);
+    }
+  };
+  visit(top, rootScope);
+  if (top.tree) indexes.set(top.tree, ix);
+  return ix;
+}
+
+/** `compute()`, once per file and `key`. */
+export function memo<T>(g: Grammar, src: string, n: SyntaxNode, key: string, compute: () => T): T {
+  const m = fileIndex(g, src, n).memo;
+  if (!m.has(key)) m.set(key, compute());
+  return m.get(key) as T;
+}
+
+/** Nodes named `name` whose nearest enclosing function is one of `scopes` (the file's top node: none). */
+export function inScopes(g: Grammar, src: string, scopes: SyntaxNode[], name: string): SyntaxNode[] {
+  if (!scopes.length) return [];
+  const ix = fileIndex(g, src, scopes[0]);
+  return scopes.flatMap((s) => ix.scopes.get(s.parent ? keyOf(s) : rootScope)?.get(name) ?? []);
+}
+
+/** `writes`, once per file, scopes and name. */
+export function memoWrites(g: Grammar, writes: Grammar['writes']): Grammar['writes'] {
+  return (src, scopes, name) =>
+    scopes.length
+      ? memo(g, src, scopes[0], `writes ${scopes.map(keyOf).join(' ')} ${name}`, () => writes(src, scopes, name))
+      : [];
+}
+
+/** The calls in the file whose callee is written as one of `callees`. */
+export function callsTo(g: Grammar, src: string, n: SyntaxNode, callees: string[]): SyntaxNode[] {
+  const ix = fileIndex(g, src, n);
+  return callees.flatMap((c) => ix.calls.get(c) ?? []);
 }
 
 /** Of what kind an expression is, as incoming request data: a headers map, the request, or none. */
@@ -44,14 +102,19 @@ function picks(src: string, d: SyntaxNode): boolean {
 }
 
 function incomingIn(g: Grammar, src: string, root: SyntaxNode, fn: SyntaxNode, depth: number): Incoming {
+  return memo(g, src, fn, `incoming ${keyOf(fn)} ${depth}`, () => incomingInOnce(g, src, root, fn, depth));
+}
+
+function incomingInOnce(g: Grammar, src: string, root: SyntaxNode, fn: SyntaxNode, depth: number): Incoming {
   const m: Incoming = new Map(g.incomingParams(src, fn, root));
   const name = g.functionName(src, fn);
   if (name && depth > 0) {
     const params = g.params(src, fn);
-    for (const { call, args, method } of g.callsOf(src, root, name)) {
+    for (const call of callsTo(g, src, fn, [name, `self.${name}`, `this.${name}`])) {
       const known = incomingAt(g, src, root, call, depth - 1);
+      const method = compact(textOf(src, call.firstChild!)).startsWith('self.');
       const offset = method && (params[0] === 'self' || params[0] === 'cls') ? 1 : 0;
-      args.forEach((a, i) => {
+      g.args(call).forEach((a, i) => {
         const p = params[i + offset];
         const kind = kindOf(g, src, a, known);
         if (p && kind && !m.has(p)) m.set(p, kind);

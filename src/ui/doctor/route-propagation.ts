@@ -16,6 +16,8 @@ export const otelTitle = "Propagate with OpenTelemetry's propagators (W3C baggag
 const sourceFiles = '**/*.{py,js,cjs,mjs,jsx,ts,cts,mts,tsx}';
 const notSource = '**/{node_modules,.venv,venv,__pycache__,dist,out,build,.git}/**';
 const maxFiles = 2000;
+/** How long typing must pause before a file with diagnostics is checked again (a large file takes a few hundred ms). */
+const recheckDelayMs = 300;
 const selector: vscode.DocumentSelector = [
   'python',
   'javascript',
@@ -44,6 +46,7 @@ function positions(text: string): (offset: number) => vscode.Position {
 export class RoutePropagation extends Disposable {
   private readonly collection = this._register(vscode.languages.createDiagnosticCollection(diagnosticSource));
   private readonly blame = new Map<string, Blame>();
+  private readonly pending = new Map<string, NodeJS.Timeout>();
 
   constructor(private readonly logger: Logger) {
     super();
@@ -53,9 +56,10 @@ export class RoutePropagation extends Disposable {
         providedCodeActionKinds: [vscode.CodeActionKind.QuickFix],
       }),
     );
-    // A file with diagnostics is checked again as it changes, so they go once it is fixed.
-    this._register(vscode.workspace.onDidChangeTextDocument((e) => this.recheck(e.document)));
+    // A file with diagnostics is checked again as it changes (once typing pauses), so they go once it is fixed.
+    this._register(vscode.workspace.onDidChangeTextDocument((e) => this.recheckSoon(e.document)));
     this._register(vscode.workspace.onDidSaveTextDocument((d) => this.recheck(d)));
+    this._register({ dispose: () => this.pending.forEach((t) => clearTimeout(t)) });
   }
 
   /**
@@ -149,6 +153,19 @@ export class RoutePropagation extends Disposable {
       this.blame.delete(uri.toString());
     }
     return diagnostics;
+  }
+
+  private recheckSoon(doc: vscode.TextDocument): void {
+    const key = doc.uri.toString();
+    if (!this.blame.has(key)) return;
+    clearTimeout(this.pending.get(key));
+    this.pending.set(
+      key,
+      setTimeout(() => {
+        this.pending.delete(key);
+        if (!doc.isClosed) this.recheck(doc);
+      }, recheckDelayMs),
+    );
   }
 
   private recheck(doc: vscode.TextDocument): void {
