@@ -5,7 +5,7 @@ import { parser } from '@lezer/javascript';
 import { ForwardingCheck, type Incoming } from './forwarding';
 import { argsOf, js } from './js-grammar';
 import { functionChain, incomingAt, incomingSource } from './scopes';
-import { routeHeaders, type SyntaxNode, textOf } from './tree';
+import { routeHeaders, same, type SyntaxNode, textOf } from './tree';
 import type { Edit, Library, OutboundCall } from './types';
 
 const compact = (s: string) => s.replace(/\s+/g, '');
@@ -155,7 +155,7 @@ function jsFix(
   const o = options.node;
   if (o?.name === 'ObjectExpression') {
     const prop = headersOf(src, o);
-    if (prop && prop !== o) {
+    if (prop && !same(prop, o)) {
       const shorthand = prop.name === 'PropertyDefinition';
       return { from: prop.from, to: prop.to, insert: `${shorthand ? 'headers: ' : ''}${merged(textOf(src, prop))}` };
     }

@@ -1,7 +1,7 @@
 // The forwarding decision's view of JavaScript and TypeScript (Lezer's JavaScript grammar).
 import type { Conditional, Grammar, IncomingKind } from './grammar';
 import { inScopes, memoWrites } from './scopes';
-import { kids, type SyntaxNode, textOf } from './tree';
+import { kids, same, type SyntaxNode, textOf } from './tree';
 
 const compact = (s: string) => s.replace(/\s+/g, '');
 
@@ -19,10 +19,11 @@ function conditional(_src: string, n: SyntaxNode): Conditional | undefined {
   const ks = kids(n);
   if (n.name === 'ConditionalExpression') return { tests: [ks[0]], branches: [ks[2], ks[4]].filter(Boolean) };
   if (n.name === 'IfStatement') {
-    const test = n.getChild('ParenthesizedExpression');
-    return test
-      ? { tests: [test], branches: ks.filter((k) => k !== test && !['if', 'else'].includes(k.name)) }
-      : undefined;
+    const parens = n.getChild('ParenthesizedExpression');
+    if (!parens) return undefined;
+    // The condition inside the parentheses, as the user wrote it.
+    const test = parens.firstChild?.nextSibling ?? parens;
+    return { tests: [test], branches: ks.filter((k) => !same(k, parens) && !['if', 'else'].includes(k.name)) };
   }
   return undefined;
 }

@@ -1,7 +1,7 @@
 // The forwarding decision's view of Python (Lezer's Python grammar).
 import type { Conditional, Grammar, IncomingKind } from './grammar';
 import { inScopes, memoWrites } from './scopes';
-import { kids, type SyntaxNode, textOf } from './tree';
+import { kids, same, type SyntaxNode, textOf } from './tree';
 
 const compact = (s: string) => s.replace(/\s+/g, '');
 
@@ -26,7 +26,7 @@ function conditional(_src: string, n: SyntaxNode): Conditional | undefined {
   if (/ComprehensionExpression$/.test(n.name)) {
     const tests = after(n, 'if');
     if (!tests.length) return undefined;
-    return { tests, branches: ks.filter((k) => !tests.includes(k) && k.name !== 'if') };
+    return { tests, branches: ks.filter((k) => !tests.some((t) => same(t, k)) && k.name !== 'if') };
   }
   return undefined;
 }

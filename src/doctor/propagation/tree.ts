@@ -24,11 +24,14 @@ export function descendants(n: SyntaxNode, name?: string): SyntaxNode[] {
   return out;
 }
 
-export function ancestors(n: SyntaxNode, upTo?: SyntaxNode): SyntaxNode[] {
+export function ancestors(n: SyntaxNode): SyntaxNode[] {
   const out: SyntaxNode[] = [];
-  for (let p = n.parent; p && p !== upTo; p = p.parent) out.push(p);
+  for (let p = n.parent; p; p = p.parent) out.push(p);
   return out;
 }
+
+/** The same node of the tree (Lezer hands out a new object for a node each time it is reached). */
+export const same = (a: SyntaxNode, b: SyntaxNode): boolean => a.from === b.from && a.to === b.to && a.name === b.name;
 
 export const within = (inner: SyntaxNode, outer: SyntaxNode): boolean =>
   inner.from >= outer.from && inner.to <= outer.to;

@@ -128,7 +128,16 @@ export class RoutePropagation extends Disposable {
         continue;
       }
       this.blame.set(uri.toString(), blame);
-      const diagnostics = this.diagnose(uri, text, blame);
+      let diagnostics: vscode.Diagnostic[];
+      try {
+        diagnostics = this.diagnose(uri, text, blame);
+      } catch (err) {
+        // One file the check cannot read does not stop the others.
+        this.logger.warn(
+          `Route check: could not check ${uri.fsPath}: ${(err as Error).message}; its diagnostics are unchanged`,
+        );
+        continue;
+      }
       found.push(...diagnostics.map((d) => new vscode.Location(uri, d.range)));
     }
     return found;

@@ -3,7 +3,7 @@
 // forwarding, what it flags, and that each fix is valid code that the check then accepts.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { outboundCalls } from '../../../../src/doctor/propagation/index';
+import { outboundCalls, propagationProblems } from '../../../../src/doctor/propagation/index';
 import { fixAll, said, scriptSyntaxErrors } from './check';
 
 const httpMissing = `
@@ -153,6 +153,20 @@ describe('propagation check, Node', () => {
   });
 
   it('tells a call with no request in reach, and a header set only behind a flag', () => {
+    const problems = propagationProblems(flagAndStartup, 'typescript', 'web', 'catalog');
+    assert.deepEqual(
+      problems.map((p) => [p.severity, p.message]),
+      [
+        [
+          'info',
+          'fetch(…) does not pass the route headers (x-devlane-route, baggage) on. No incoming request is in reach here, so this may run outside request handling; if it serves a request, requests from a session lose their key at this hop.',
+        ],
+        [
+          'error',
+          'web calls catalog here without the route headers: fetch(…) passes them on only depending on `config.propagate`, so requests from the session lose their key at this hop.',
+        ],
+      ],
+    );
     assert.deepEqual(said(flagAndStartup, 'typescript'), [
       { callee: 'fetch', kind: 'missing', inRequest: false, fixable: false },
       { callee: 'fetch', kind: 'conditional', inRequest: true, fixable: true },
