@@ -2,8 +2,10 @@
 // request do not pass `x-devlane-route` and `baggage` on, said the way the editor shows it.
 import { javascriptCalls } from './javascript';
 import { pythonCalls } from './python';
-import type { OutboundCall, SourceLanguage } from './types';
+import { instrumentedLibraries } from './instrumented';
+import type { Library, OutboundCall, SourceLanguage } from './types';
 
+export { instrumentedLibraries } from './instrumented';
 export type { Edit, Library, OutboundCall, SourceLanguage } from './types';
 
 /** The language of a file by its name, for the files the check reads. */
@@ -14,9 +16,20 @@ export function languageOf(fileName: string): SourceLanguage | undefined {
   return undefined;
 }
 
-/** Every outbound HTTP call the check recognises in `text`, made inside a function. */
-export function outboundCalls(text: string, language: SourceLanguage): OutboundCall[] {
-  return language === 'python' ? pythonCalls(text) : javascriptCalls(text, language === 'typescript');
+/**
+ * Every outbound HTTP call the check recognises in `text`, made inside a function. Calls of the
+ * `instrumented` libraries (OpenTelemetry instruments them in this service, see instrumented.ts;
+ * the file's own setup counts too) pass the W3C baggage on.
+ */
+export function outboundCalls(
+  text: string,
+  language: SourceLanguage,
+  instrumented: readonly Library[] = [],
+): OutboundCall[] {
+  const libraries = new Set([...instrumented, ...instrumentedLibraries(text, language)]);
+  return language === 'python'
+    ? pythonCalls(text, libraries)
+    : javascriptCalls(text, language === 'typescript', libraries);
 }
 
 export interface PropagationProblem {
@@ -36,10 +49,11 @@ export function propagationProblems(
   language: SourceLanguage,
   service?: string,
   target?: string,
+  instrumented: readonly Library[] = [],
 ): PropagationProblem[] {
   const who = service ?? 'This service';
   const whom = target ?? 'another service';
-  return outboundCalls(text, language).flatMap((call): PropagationProblem[] => {
+  return outboundCalls(text, language, instrumented).flatMap((call): PropagationProblem[] => {
     const f = call.forwarding;
     if (f.kind === 'forwards') return [];
     const why =

@@ -2,7 +2,7 @@
 // and its instances), whether each passes the route headers on, and the edit that makes it
 // forward them.
 import { parser } from '@lezer/javascript';
-import { ForwardingCheck, type Incoming } from './forwarding';
+import { type Forwarding, ForwardingCheck, type Incoming } from './forwarding';
 import { argsOf, js } from './js-grammar';
 import { functionChain, incomingAt, incomingSource } from './scopes';
 import { routeHeaders, same, type SyntaxNode, textOf } from './tree';
@@ -87,7 +87,7 @@ function headersOf(src: string, options: SyntaxNode | undefined): SyntaxNode | u
   return prop ? (prop.lastChild ?? undefined) : options;
 }
 
-export function javascriptCalls(src: string, typescript: boolean): OutboundCall[] {
+export function javascriptCalls(src: string, typescript: boolean, instrumented: ReadonlySet<Library>): OutboundCall[] {
   const root = parser.configure({ dialect: typescript ? 'ts' : '' }).parse(src).topNode;
   const names = bindings(src, root);
   const out: OutboundCall[] = [];
@@ -104,7 +104,9 @@ export function javascriptCalls(src: string, typescript: boolean): OutboundCall[
     const options = optionsArg(full, args);
     const headers = headersOf(src, options.node);
     const incoming = incomingAt(js, src, root, call);
-    const forwarding = new ForwardingCheck(js, src, call, [...chain, root], incoming).decide(headers);
+    const forwarding: Forwarding = instrumented.has(library)
+      ? { kind: 'forwards', how: 'otel' }
+      : new ForwardingCheck(js, src, call, [...chain, root], incoming).decide(headers);
     const fixWith = (fwd: string | undefined) =>
       forwarding.kind === 'forwards' ? undefined : jsFix(src, call, full, options, fwd);
     const fix = fixWith(explicitHeaders(incoming));

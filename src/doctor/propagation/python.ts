@@ -1,7 +1,7 @@
 // Outbound HTTP calls in Python source (requests, httpx and its clients, urllib.request), whether
 // each passes the route headers on, and the edit that makes it forward them.
 import { parser } from '@lezer/python';
-import { ForwardingCheck, type Incoming } from './forwarding';
+import { type Forwarding, ForwardingCheck, type Incoming } from './forwarding';
 import { positional, python, rootName } from './python-grammar';
 import { functionChain, incomingAt, incomingSource } from './scopes';
 import { kids, routeHeaders, type SyntaxNode, textOf } from './tree';
@@ -78,7 +78,7 @@ const keyword = (call: SyntaxNode, src: string, key: string): SyntaxNode | undef
   return name?.nextSibling?.nextSibling ?? undefined;
 };
 
-export function pythonCalls(src: string): OutboundCall[] {
+export function pythonCalls(src: string, instrumented: ReadonlySet<Library>): OutboundCall[] {
   const root = parser.parse(src).topNode;
   const names = imports(src, root);
   const bound = clients(src, root, names);
@@ -101,7 +101,9 @@ export function pythonCalls(src: string): OutboundCall[] {
     const extra = target
       ? python.writes(src, scopes, target).filter((w) => !(w.from <= call.from && w.to >= call.to))
       : [];
-    const forwarding = new ForwardingCheck(python, src, call, scopes, incoming).decide(headers, extra);
+    const forwarding: Forwarding = instrumented.has(library)
+      ? { kind: 'forwards', how: 'otel' }
+      : new ForwardingCheck(python, src, call, scopes, incoming).decide(headers, extra);
     const fix =
       forwarding.kind === 'forwards' ? undefined : pythonFix(src, call, full, headers, explicitHeaders(incoming));
     const otelFix =

@@ -6,7 +6,14 @@ import * as vscode from 'vscode';
 import { commands } from '../../core/contributions';
 import { Disposable } from '../../core/lifecycle';
 import type { Logger } from '../../core/logger';
-import { type Edit, languageOf, outboundCalls, propagationProblems } from '../../doctor/propagation/index';
+import {
+  type Edit,
+  instrumentedLibraries,
+  type Library,
+  languageOf,
+  outboundCalls,
+  propagationProblems,
+} from '../../doctor/propagation/index';
 import { registerCommand } from '../vscode-utils';
 import { serviceFolders, serviceOf } from './service-folders';
 
@@ -30,6 +37,16 @@ const selector: vscode.DocumentSelector = [
 interface Blame {
   service?: string;
   target?: string;
+  /** The client libraries OpenTelemetry instruments in the service (set up in any of its files). */
+  instrumented: Library[];
+}
+
+function instrumentation(texts: [vscode.Uri, string][]): Library[] {
+  const all = texts.flatMap(([uri, text]) => {
+    const language = languageOf(uri.path);
+    return language ? instrumentedLibraries(text, language) : [];
+  });
+  return [...new Set(all)];
 }
 
 /** Offsets to positions, for text not open in an editor. */
@@ -67,7 +84,7 @@ export class RoutePropagation extends Disposable {
    * source of `from` in the workspace and returns where its calls lose the key.
    */
   async traceBlamed(from: string, to: string): Promise<vscode.Location[]> {
-    const folders = (await serviceFolders((e) => this.logger.warn(`${e.message}`))).filter((f) => f.service === from);
+    const folders = (await serviceFolders((e) => this.logger.warn(e.message))).filter((f) => f.service === from);
     if (!folders.length) {
       this.logger.info(
         `Route check: no workspace folder maps ${from} in .vscode/devlane.json, so its source was not checked`,
@@ -75,8 +92,7 @@ export class RoutePropagation extends Disposable {
       return [];
     }
     const found: vscode.Location[] = [];
-    for (const f of folders)
-      found.push(...(await this.checkFiles(await this.filesUnder(f.uri), { service: from, target: to })));
+    for (const f of folders) found.push(...(await this.checkFolder(f.uri, { service: from, target: to })));
     return found;
   }
 
@@ -84,17 +100,25 @@ export class RoutePropagation extends Disposable {
     const folders = await serviceFolders((e) => this.logger.warn(e.message));
     const active = vscode.window.activeTextEditor?.document.uri;
     const file = uri ?? (active && languageOf(active.path) ? active : undefined);
-    let files: vscode.Uri[];
-    if (file) files = [file];
-    else {
-      const roots = folders.length
-        ? folders.map((f) => f.uri)
-        : (vscode.workspace.workspaceFolders ?? []).map((w) => w.uri);
-      files = (await Promise.all(roots.map((r) => this.filesUnder(r)))).flat();
-    }
     const found: vscode.Location[] = [];
-    for (const f of files) found.push(...(await this.checkFiles([f], { service: serviceOf(folders, f) })));
-    const where = file ? vscode.workspace.asRelativePath(file) : `${files.length} source file(s)`;
+    let checked = 0;
+    if (file) {
+      const folder = serviceOf(folders, file);
+      const service = await this.read(folder ? await this.filesUnder(folder.uri) : []);
+      checked = 1;
+      const blame = { service: folder?.service, instrumented: instrumentation(service) };
+      found.push(...this.checkTexts(await this.read([file]), blame));
+    } else {
+      const roots = folders.length
+        ? folders
+        : (vscode.workspace.workspaceFolders ?? []).map((w) => ({ service: undefined, uri: w.uri }));
+      for (const r of roots) {
+        const files = await this.filesUnder(r.uri);
+        checked += files.length;
+        found.push(...(await this.checkFolder(r.uri, { service: r.service }, files)));
+      }
+    }
+    const where = file ? vscode.workspace.asRelativePath(file) : `${checked} source file(s)`;
     if (!found.length) {
       void vscode.window.showInformationMessage(
         `Devlane: every outbound call it recognises in ${where} passes the route headers on.`,
@@ -115,30 +139,43 @@ export class RoutePropagation extends Disposable {
     return vscode.workspace.findFiles(new vscode.RelativePattern(root, sourceFiles), notSource, maxFiles);
   }
 
-  /** Checks `files` (open documents as they are in the editor), sets their diagnostics, returns where problems are. */
-  private async checkFiles(files: vscode.Uri[], blame: Blame): Promise<vscode.Location[]> {
-    const found: vscode.Location[] = [];
+  /** Every source file of a service folder, judged with the instrumentation set up anywhere in it. */
+  private async checkFolder(
+    root: vscode.Uri,
+    blame: Omit<Blame, 'instrumented'>,
+    files?: vscode.Uri[],
+  ): Promise<vscode.Location[]> {
+    const texts = await this.read(files ?? (await this.filesUnder(root)));
+    return this.checkTexts(texts, { ...blame, instrumented: instrumentation(texts) });
+  }
+
+  /** The files' text: as open in the editor, else as saved. */
+  private async read(files: vscode.Uri[]): Promise<[vscode.Uri, string][]> {
+    const out: [vscode.Uri, string][] = [];
     for (const uri of files) {
       const open = vscode.workspace.textDocuments.find((d) => d.uri.toString() === uri.toString());
-      let text: string;
       try {
-        text = open?.getText() ?? new TextDecoder().decode(await vscode.workspace.fs.readFile(uri));
+        out.push([uri, open?.getText() ?? new TextDecoder().decode(await vscode.workspace.fs.readFile(uri))]);
       } catch (err) {
         this.logger.warn(`Route check: could not read ${uri.fsPath}: ${(err as Error).message}`);
-        continue;
       }
+    }
+    return out;
+  }
+
+  /** Sets the files' diagnostics and returns where the problems are. */
+  private checkTexts(texts: [vscode.Uri, string][], blame: Blame): vscode.Location[] {
+    const found: vscode.Location[] = [];
+    for (const [uri, text] of texts) {
       this.blame.set(uri.toString(), blame);
-      let diagnostics: vscode.Diagnostic[];
       try {
-        diagnostics = this.diagnose(uri, text, blame);
+        found.push(...this.diagnose(uri, text, blame).map((d) => new vscode.Location(uri, d.range)));
       } catch (err) {
         // One file the check cannot read does not stop the others.
         this.logger.warn(
           `Route check: could not check ${uri.fsPath}: ${(err as Error).message}; its diagnostics are unchanged`,
         );
-        continue;
       }
-      found.push(...diagnostics.map((d) => new vscode.Location(uri, d.range)));
     }
     return found;
   }
@@ -147,15 +184,17 @@ export class RoutePropagation extends Disposable {
     const language = languageOf(uri.path);
     if (!language) return [];
     const at = positions(text);
-    const diagnostics = propagationProblems(text, language, blame.service, blame.target).map((p) => {
-      const range = new vscode.Range(at(p.call.calleeFrom), at(p.call.calleeTo));
-      const severity =
-        p.severity === 'error' ? vscode.DiagnosticSeverity.Warning : vscode.DiagnosticSeverity.Information;
-      const d = new vscode.Diagnostic(range, p.message, severity);
-      d.source = diagnosticSource;
-      d.code = 'route-propagation';
-      return d;
-    });
+    const diagnostics = propagationProblems(text, language, blame.service, blame.target, blame.instrumented).map(
+      (p) => {
+        const range = new vscode.Range(at(p.call.calleeFrom), at(p.call.calleeTo));
+        const severity =
+          p.severity === 'error' ? vscode.DiagnosticSeverity.Warning : vscode.DiagnosticSeverity.Information;
+        const d = new vscode.Diagnostic(range, p.message, severity);
+        d.source = diagnosticSource;
+        d.code = 'route-propagation';
+        return d;
+      },
+    );
     if (diagnostics.length) this.collection.set(uri, diagnostics);
     else {
       this.collection.delete(uri);

@@ -31,10 +31,10 @@ export async function serviceFolders(onInvalid: (err: Error) => void): Promise<S
   return out;
 }
 
-/** The service whose folder holds `uri` (the deepest such folder), if any. */
-export function serviceOf(folders: ServiceFolder[], uri: vscode.Uri): string | undefined {
+/** The service folder that holds `uri` (the deepest such folder), if any. */
+export function serviceOf(folders: ServiceFolder[], uri: vscode.Uri): ServiceFolder | undefined {
   const inside = folders.filter(
     (f) => uri.path === f.uri.path || uri.path.startsWith(`${f.uri.path.replace(/\/$/, '')}/`),
   );
-  return inside.sort((a, b) => b.uri.path.length - a.uri.path.length)[0]?.service;
+  return inside.sort((a, b) => b.uri.path.length - a.uri.path.length)[0];
 }
