@@ -3,6 +3,7 @@
 import { javascriptCalls } from './javascript';
 import { pythonCalls } from './python';
 import { instrumentedLibraries } from './instrumented';
+import { routeHeaders } from './tree';
 import type { Library, OutboundCall, SourceLanguage } from './types';
 
 export { instrumentedLibraries } from './instrumented';
@@ -59,7 +60,7 @@ export function propagationProblems(
     const why =
       f.kind === 'conditional'
         ? `passes them on only depending on \`${f.condition}\``
-        : 'does not pass the route headers (x-devlane-route, baggage) on';
+        : `does not pass the route headers (${routeHeaders.join(', ')}) on`;
     if (!call.inRequest)
       return [
         {

@@ -5,10 +5,9 @@ import { parser } from '@lezer/javascript';
 import { type Forwarding, ForwardingCheck, type Incoming } from './forwarding';
 import { argsOf, js } from './js-grammar';
 import { functionChain, incomingAt, incomingSource } from './scopes';
-import { routeHeaders, same, type SyntaxNode, textOf } from './tree';
+import { compact, routeHeaders, same, type SyntaxNode, textOf } from './tree';
 import type { Edit, Library, OutboundCall } from './types';
 
-const compact = (s: string) => s.replace(/\s+/g, '');
 const axiosVerbs = 'get|delete|head|options|post|put|patch|request';
 const withData = new Set(['post', 'put', 'patch']);
 

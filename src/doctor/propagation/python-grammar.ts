@@ -1,9 +1,7 @@
 // The forwarding decision's view of Python (Lezer's Python grammar).
 import type { Conditional, Grammar, IncomingKind } from './grammar';
 import { inScopes, memoWrites } from './scopes';
-import { kids, same, type SyntaxNode, textOf } from './tree';
-
-const compact = (s: string) => s.replace(/\s+/g, '');
+import { compact, kids, same, type SyntaxNode, textOf } from './tree';
 
 /** The variable an assignment target or callee is rooted at: `headers` of `headers["a"]`, `req.add_header`. */
 export function rootName(src: string, n: SyntaxNode | null): string | undefined {

@@ -4,10 +4,9 @@ import { parser } from '@lezer/python';
 import { type Forwarding, ForwardingCheck, type Incoming } from './forwarding';
 import { positional, python, rootName } from './python-grammar';
 import { functionChain, incomingAt, incomingSource } from './scopes';
-import { kids, routeHeaders, type SyntaxNode, textOf } from './tree';
+import { compact, kids, routeHeaders, type SyntaxNode, textOf } from './tree';
 import type { Edit, Library, OutboundCall } from './types';
 
-const compact = (s: string) => s.replace(/\s+/g, '');
 const verbs = 'get|post|put|patch|delete|head|options|request';
 
 /** Local names for the modules and functions that make requests: `import requests as r`, `from urllib.request import urlopen`. */
@@ -20,7 +19,7 @@ function imports(src: string, root: SyntaxNode): Map<string, string> {
     for (const item of items) {
       const [name, alias] = item.split(/\s+as\s+/);
       const full = from ? `${from[1]}.${name}` : name;
-      names.set(alias ?? (from ? name : name), full);
+      names.set(alias ?? name, full);
     }
   }
   return names;

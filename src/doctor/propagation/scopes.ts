@@ -4,7 +4,7 @@
 import type { Grammar, IncomingKind } from './grammar';
 import type { Incoming } from './forwarding';
 import type { Tree } from '@lezer/common';
-import { ancestors, descendants, type SyntaxNode, textOf } from './tree';
+import { ancestors, compact, descendants, type SyntaxNode, textOf } from './tree';
 
 /** The functions around `n`, innermost first. */
 export const functionChain = (g: Grammar, n: SyntaxNode): SyntaxNode[] =>
@@ -23,7 +23,6 @@ interface FileIndex {
 const indexes = new WeakMap<Tree, FileIndex>();
 const rootScope = 'root';
 export const keyOf = (n: SyntaxNode) => `${n.from}:${n.to}:${n.name}`;
-const compact = (s: string) => s.replace(/\s+/g, '');
 
 function topOf(n: SyntaxNode): SyntaxNode {
   while (n.parent) n = n.parent;

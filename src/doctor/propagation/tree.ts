@@ -2,6 +2,7 @@
 // readers. Lezer trees are concrete (every token is a node, named by the grammar), so these work
 // by node name and source text.
 import type { SyntaxNode } from '@lezer/common';
+import { baggageHeader, routeHeader } from '../../core/session/route-contract';
 
 export type { SyntaxNode };
 
@@ -36,8 +37,11 @@ export const same = (a: SyntaxNode, b: SyntaxNode): boolean => a.from === b.from
 export const within = (inner: SyntaxNode, outer: SyntaxNode): boolean =>
   inner.from >= outer.from && inner.to <= outer.to;
 
-/** The route headers, as header names are matched: case-insensitively. */
-export const routeHeaders = ['x-devlane-route', 'baggage'] as const;
+/** The headers that carry a session's route key, in the order a fix forwards them. */
+export const routeHeaders: readonly string[] = [routeHeader, baggageHeader];
+
+/** Source text without whitespace, to compare callees as written: `requests . get` is `requests.get`. */
+export const compact = (s: string): string => s.replace(/\s+/g, '');
 
 /** A string literal's value, for plain quoted literals (no escapes, no interpolation). */
 export function literal(src: string, n: SyntaxNode): string | undefined {
@@ -46,5 +50,4 @@ export function literal(src: string, n: SyntaxNode): string | undefined {
   return m?.[2];
 }
 
-export const isRouteHeaderName = (s: string | undefined): boolean =>
-  !!s && (routeHeaders as readonly string[]).includes(s.toLowerCase());
+export const isRouteHeaderName = (s: string | undefined): boolean => !!s && routeHeaders.includes(s.toLowerCase());

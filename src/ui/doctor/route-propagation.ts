@@ -5,6 +5,7 @@
 import * as vscode from 'vscode';
 import { commands } from '../../core/contributions';
 import { Disposable } from '../../core/lifecycle';
+import { baggageHeader, routeHeader } from '../../core/session/route-contract';
 import type { Logger } from '../../core/logger';
 import {
   type Edit,
@@ -18,7 +19,7 @@ import { registerCommand } from '../vscode-utils';
 import { serviceFolders, serviceOf } from './service-folders';
 
 export const diagnosticSource = 'Devlane route';
-export const explicitTitle = 'Forward x-devlane-route and baggage from the incoming request';
+export const explicitTitle = `Forward ${routeHeader} and ${baggageHeader} from the incoming request`;
 export const otelTitle = "Propagate with OpenTelemetry's propagators (W3C baggage)";
 const sourceFiles = '**/*.{py,js,cjs,mjs,jsx,ts,cts,mts,tsx}';
 const notSource = '**/{node_modules,.venv,venv,__pycache__,dist,out,build,.git}/**';
