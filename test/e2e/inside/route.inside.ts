@@ -43,3 +43,23 @@ test("Check Route Propagation marks catalog's call to ratings, and its quick fix
     await vscode.commands.executeCommand('workbench.action.files.revert');
   }
 });
+
+test('Check Route Propagation with no file open checks every mapped service folder: only catalog has a call that loses the key', async () => {
+  await devlaneApi();
+  const folder = vscode.workspace.workspaceFolders![0];
+  await vscode.commands.executeCommand('workbench.action.closeAllEditors');
+  const file = (p: string) => vscode.Uri.joinPath(folder.uri, p);
+  await vscode.commands.executeCommand('devlane.checkRoutePropagation');
+  const catalog = await eventually(
+    () => ours(file('catalog/app.py')),
+    (d) => d.length > 0,
+  );
+  const text = new TextDecoder().decode(await vscode.workspace.fs.readFile(file('catalog/app.py')));
+  const callLine = text.split('\n').findIndex((l) => l.includes('urllib.request.Request('));
+  assert.deepEqual(
+    catalog.map((d) => [d.range.start.line, d.severity]),
+    [[callLine, vscode.DiagnosticSeverity.Warning]],
+  );
+  assert.deepEqual(ours(file('web/server.js')), []);
+  assert.deepEqual(ours(file('ratings/server.js')), []);
+});
