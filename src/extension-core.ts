@@ -31,6 +31,7 @@ import { JoinUriHandler } from './ui/session/uri-handler';
 import { askToCollect, productionReasonAt, sessionDefaults } from './ui/session/production';
 import { RecordCommands } from './ui/session/records';
 import { DebugFeature } from './ui/debug';
+import { RoutePropagation } from './ui/doctor/route-propagation';
 import { MementoPrefs, windowInstance } from './ui/prefs';
 import { affectsConfig, readConfig, setContext } from './ui/vscode-utils';
 
@@ -95,6 +96,7 @@ export function activateCore(
   const extensionId = `${context.extension.packageJSON.publisher}.${context.extension.packageJSON.name}`;
   const where = (given?: Partial<Where>) => whereDevlaneWorks(prefs, clusters.kubeconfig, given);
   const sessionsHere = sessionsAt(clusters, instance, () => sessionDefaults(logger));
+  const routeCheck = own(new RoutePropagation(logger));
   const sessionCommands = own(
     new SessionCommands({
       clusters,
@@ -106,6 +108,7 @@ export function activateCore(
       extensionId,
       sync,
       traces,
+      routeCheck: (from, to) => routeCheck.traceBlamed(from, to),
     }),
   );
   const sessionsProvider = own(new SessionsTreeProvider(sessionsWatch));

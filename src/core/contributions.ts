@@ -27,6 +27,7 @@ export const commands = {
   copyRouteKey: 'devlane.copyRouteKey',
   copyJoinLink: 'devlane.copyJoinLink',
   traceRoute: 'devlane.traceRoute',
+  checkRoutePropagation: 'devlane.checkRoutePropagation',
   takeOverService: 'devlane.takeOverService',
   cleanUpSession: 'devlane.cleanUpSession',
   deleteRecord: 'devlane.deleteRecord',

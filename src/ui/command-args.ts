@@ -3,6 +3,7 @@
 // (vscode-utils.ts) take their argument types from here, so a handler and every caller — a tree
 // row's menu, the status bar, a tooltip link, the session panel — agree without casts. A command
 // missing here does not compile.
+import type { Uri } from 'vscode';
 import type { commands, CommandId } from '../core/contributions';
 import type { ExplorerNode } from '../explorer/nodes';
 import type { SessionRef } from '../sessionview/refs';
@@ -51,6 +52,8 @@ export type CommandArgs = Args<{
   [commands.copyRouteKey]: [session?: SessionArg];
   [commands.copyJoinLink]: [session?: SessionArg];
   [commands.traceRoute]: [session?: SessionArg];
+  /** A file to check (the Explorer's context menu); else the active file, else the workspace. */
+  [commands.checkRoutePropagation]: [file?: Uri];
   [commands.takeOverService]: [session?: SessionArg];
   [commands.cleanUpSession]: [session?: SessionArg];
   [commands.deleteRecord]: [row?: SessionRow];

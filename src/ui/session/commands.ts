@@ -29,7 +29,7 @@ import type { SessionsWatch } from '../../sessionview/watch';
 import type { Where } from '../../core/where';
 import { developInEditor, type EditorDevelopDeps } from './develop';
 import { RoutedUrls } from './routed-url';
-import { traceRouteInEditor } from './trace';
+import { type TraceDeps, traceRouteInEditor } from './trace';
 import { type CommandArgs, type SessionArg, sessionOf } from '../command-args';
 import { registerCommand, runCommand, toAbortSignal } from '../vscode-utils';
 import { baggageMember, labels, routeHeader, routeHeaderLine } from '../../core/session/route-contract';
@@ -49,6 +49,8 @@ export interface SessionCommandDeps {
   sync?: EditorDevelopDeps['sync'];
   /** Where Trace Route leaves its answer for the session panel. */
   traces: SessionTraces;
+  /** After a trace blamed a hop: the check of the blamed service's source (src/ui/doctor/). */
+  routeCheck?: TraceDeps['routeCheck'];
 }
 
 export class SessionCommands extends Disposable {

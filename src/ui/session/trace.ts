@@ -29,6 +29,8 @@ export interface TraceDeps {
   sessionsAt: SessionsAt;
   logger: Logger;
   traces: SessionTraces;
+  /** Checks the workspace source of `from`, which called `to` without the key; returns where its calls lose it. */
+  routeCheck?: (from: string, to: string) => Promise<vscode.Location[]>;
 }
 
 /** The Quick Pick of entries: the inferred one first, then the Services, then the Ingresses. */
@@ -104,10 +106,18 @@ export async function traceRouteInEditor(deps: TraceDeps, ref: SessionRef, signa
     throw err;
   }
   deps.traces.set(ref, { state: 'done', path, entry, at: Date.now(), result });
+  const calls = result.dropped && deps.routeCheck ? await deps.routeCheck(result.dropped.from, result.dropped.to) : [];
   const details = 'Show the Path';
+  const showCall = calls.length === 1 ? 'Show the Call' : 'Show the Calls';
+  const marked = calls.length
+    ? `. Devlane marked ${calls.length === 1 ? 'the call' : `${calls.length} calls`} in ${result.dropped!.from}'s source that ${calls.length === 1 ? 'loses' : 'lose'} the key`
+    : '';
   const show = result.ok ? vscode.window.showInformationMessage : vscode.window.showWarningMessage;
-  const choice = await show(`Trace Route: ${result.sentence}`, details);
-  if (choice === details) {
+  const choice = await show(`Trace Route: ${result.sentence}${marked}`, ...(calls.length ? [showCall] : []), details);
+  if (choice === showCall) {
+    if (calls.length > 1) return void (await vscode.commands.executeCommand('workbench.actions.view.problems'));
+    await vscode.window.showTextDocument(calls[0].uri, { selection: calls[0].range });
+  } else if (choice === details) {
     const graph = graphText(traceGraph(result), entry.ingress ? `Ingress ${entry.ingress}` : 'entry');
     const doc = await vscode.workspace.openTextDocument({
       content: `${graph}\n\n${renderTrace(result)}\n`,

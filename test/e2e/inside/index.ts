@@ -3,6 +3,7 @@
 // and in VS Code desktop through @vscode/test-electron (test/e2e/run.ts).
 import './extension.inside';
 import './clusters.inside';
+import './route.inside';
 import './debug.inside';
 import { runAll } from './runner';
 
