@@ -12,6 +12,13 @@ import { join } from 'node:path';
 /** The one place the Kubernetes release is pinned (cluster/build/kubernetes/go.mod must match). */
 export const KUBERNETES_VERSION = 'v1.37.2';
 
+/**
+ * The Gateway API data plane (cluster/build/traefik/go.mod must match). Traefik because its
+ * Kubernetes Gateway provider is pure Go and builds from the module proxy, where every Envoy-based
+ * implementation needs Envoy itself; 3.6 because 3.7 depends on modules the proxy refuses here.
+ */
+export const TRAEFIK_VERSION = 'v3.6.12';
+
 interface Module {
   dir: string;
   /** Package paths to build; each gives a binary named after its last element. */
@@ -47,6 +54,12 @@ const MODULES: Record<string, Module> = {
   coredns: { dir: 'coredns', packages: ['.'], binaries: ['coredns'] },
   crictl: { dir: 'crictl', packages: ['sigs.k8s.io/cri-tools/cmd/crictl'], binaries: ['crictl'] },
   pause: { dir: 'pause', packages: ['.'], binaries: ['pause'], cgo: false },
+  traefik: {
+    dir: 'traefik',
+    packages: ['github.com/traefik/traefik/v3/cmd/traefik'],
+    binaries: ['traefik'],
+    ldflags: `-X github.com/traefik/traefik/v3/pkg/version.Version=${TRAEFIK_VERSION}`,
+  },
 };
 
 export type Binaries = Record<string, string>;

@@ -36,6 +36,8 @@ export const PORTS = {
   scheduler: 11259,
   dnsHealth: 18080,
   dnsReady: 18181,
+  /** Traefik's one HTTP entrypoint, on the loopback address (cluster/gateway.ts). */
+  gatewayHttp: 18480,
 } as const;
 
 export const apiserverUrl = `https://${NET.gateway}:${PORTS.apiserver}`;
@@ -203,6 +205,16 @@ export function corefile(kubeconfigPath: string): string {
 `;
 }
 
+/** A binding of the ClusterRole `name` to a component's identity, as YAML. */
+export const clusterRoleBinding = (name: string, id: Identity): string => `apiVersion: rbac.authorization.k8s.io/v1
+kind: ClusterRoleBinding
+metadata:
+  name: ${name}
+roleRef: { apiGroup: rbac.authorization.k8s.io, kind: ClusterRole, name: "${name}" }
+subjects:
+  - { apiGroup: rbac.authorization.k8s.io, kind: User, name: "${IDENTITIES[id].user}" }
+`;
+
 /** What the cluster itself needs bound before components start: CoreDNS's read access. */
 export const bootstrapManifests = `apiVersion: rbac.authorization.k8s.io/v1
 kind: ClusterRole
@@ -216,11 +228,4 @@ rules:
     resources: [endpointslices]
     verbs: [list, watch]
 ---
-apiVersion: rbac.authorization.k8s.io/v1
-kind: ClusterRoleBinding
-metadata:
-  name: devlane:coredns
-roleRef: { apiGroup: rbac.authorization.k8s.io, kind: ClusterRole, name: "devlane:coredns" }
-subjects:
-  - { apiGroup: rbac.authorization.k8s.io, kind: User, name: "${IDENTITIES.coredns.user}" }
-`;
+${clusterRoleBinding('devlane:coredns', 'coredns')}`;

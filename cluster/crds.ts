@@ -1,6 +1,7 @@
 // Istio's and the Gateway API's CustomResourceDefinitions, with their real structural schemas, so
 // that every VirtualService and HTTPRoute Devlane writes is validated by the real API server. No
-// data plane runs them (Envoy cannot be had here). The definitions come from the projects' own Go
+// mesh runs the VirtualServices (Envoy cannot be had here); Traefik routes by Gateways and
+// HTTPRoutes on its GatewayClass (cluster/gateway.ts). The definitions come from the projects' own Go
 // modules, fetched through the Go module proxy at one pinned version each and never copied here.
 
 import { execFileSync } from 'node:child_process';
@@ -30,5 +31,5 @@ export async function applyCustomResourceDefinitions(
   // `create`, not `apply`: these definitions are larger than the last-applied annotation may be.
   for (const f of [istio, ...gateway]) await kubectl(admin, ['create', '-f', f]);
   await kubectl(admin, ['wait', '--for=condition=Established', 'crd', '--all', '--timeout=120s']);
-  say(`installed the CRDs of ${ISTIO_API} and ${GATEWAY_API} (schemas only: no mesh or gateway runs them)`);
+  say(`installed the CRDs of ${ISTIO_API} and ${GATEWAY_API} (no mesh runs Istio's; Traefik serves the Gateway API's)`);
 }

@@ -1,7 +1,8 @@
 // The real cluster: upstream Kubernetes (etcd, kube-apiserver, kube-controller-manager,
-// kube-scheduler, kubelet, kube-proxy in nftables mode, CoreDNS) built from source here, on
-// Debian's containerd, runc and CNI plugins, on one bridge of this machine. Its own program, like
-// the sandbox: src/ never imports it and reaches it only through the kubeconfig it writes.
+// kube-scheduler, kubelet, kube-proxy in nftables mode, CoreDNS) and Traefik as its Gateway API
+// data plane, built from source here, on Debian's containerd, runc and CNI plugins, on one bridge
+// of this machine. Its own program, like the sandbox: src/ never imports it and reaches it only
+// through the kubeconfig it writes.
 //
 //   npm run cluster [-- --kubeconfig PATH] [--state-dir DIR] [--empty] [--build-only]
 
@@ -29,6 +30,7 @@ import { setUpNetwork } from './network';
 import { makePki, type Pki } from './pki';
 import { Procs } from './procs';
 import { applyCustomResourceDefinitions } from './crds';
+import { startGateway } from './gateway';
 
 const REPO_ROOT = resolve(__dirname, '..', '..');
 
@@ -162,6 +164,7 @@ async function run(opts: Options): Promise<void> {
     mkdirSync(dirname(opts.kubeconfig), { recursive: true });
     writeFileSync(opts.kubeconfig, kubeconfig(pki, 'people'), { mode: 0o600 });
     await applyCustomResourceDefinitions(REPO_ROOT, kc.admin, say);
+    await startGateway(procs, binaries.traefik, pki, state, kc.admin, say);
     say(`Kubernetes is up in ${((Date.now() - started) / 1000).toFixed(1)} s (build excluded)`);
     if (!opts.empty) {
       // The demo shop's manifests, unchanged: namespaces and workloads first, then the RBAC bound in them.

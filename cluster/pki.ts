@@ -32,6 +32,7 @@ export const IDENTITIES = {
   controllerManager: { user: 'system:kube-controller-manager', groups: [] },
   scheduler: { user: 'system:kube-scheduler', groups: [] },
   coredns: { user: 'devlane:coredns', groups: [] },
+  gateway: { user: 'devlane:gateway', groups: [] },
 } as const;
 export type Identity = keyof typeof IDENTITIES;
 

@@ -40,6 +40,13 @@ const carriesKey = (rule: Json, routeKey: string) =>
     (m.headers ?? []).some((h: Json) => String(h.name).toLowerCase() === routeHeader && h.value === routeKey),
   );
 
+/**
+ * Whether a RegularExpression header match must match the whole value or any part of it is left
+ * to the implementation: Envoy's match the whole value, Traefik's (Go's regexp) any part, where the
+ * bare pattern would also take `devlane=KEYx` or `xdevlane=KEY`. Anchored, it means the same on both.
+ */
+export const anchoredBaggagePattern = (routeKey: string): string => `^${baggagePattern(routeKey)}$`;
+
 /** The rules (not Devlane's own) that send traffic to the Service. */
 function serviceRules(route: HttpRoute, namespace: string, service: string): Json[] {
   const ns = route.metadata.namespace ?? namespace;
@@ -91,7 +98,7 @@ export function sessionRules(
   const ns = route.metadata.namespace ?? namespace;
   const keyed = [
     { type: 'Exact', name: routeHeader, value: routeKey },
-    { type: 'RegularExpression', name: baggageHeader, value: baggagePattern(routeKey) },
+    { type: 'RegularExpression', name: baggageHeader, value: anchoredBaggagePattern(routeKey) },
   ];
   return serviceRules(route, namespace, service).map((rule) => {
     const matches: Json[] = rule.matches?.length ? rule.matches : [{ path: { type: 'PathPrefix', value: '/' } }];

@@ -10,7 +10,10 @@ export function getLocal(
 }
 
 /** A GET on a fresh connection to any address (a pod or Service address of the cluster under test). */
-export function httpGet(url: string, headers: Record<string, string> = {}): Promise<{ status: number; body: string }> {
+export function httpGet(
+  url: string,
+  headers: Record<string, string> = {},
+): Promise<{ status: number; body: string; headers: http.IncomingHttpHeaders }> {
   const u = new URL(url);
   return new Promise((resolve, reject) => {
     http
@@ -27,7 +30,7 @@ export function httpGet(url: string, headers: Record<string, string> = {}): Prom
           let body = '';
           res.setEncoding('utf8');
           res.on('data', (d) => (body += d));
-          res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
+          res.on('end', () => resolve({ status: res.statusCode ?? 0, body, headers: res.headers }));
         },
       )
       .on('error', reject);

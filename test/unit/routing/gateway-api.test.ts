@@ -5,12 +5,12 @@ import { describe, it } from 'node:test';
 import type { EditResult } from '../../../src/routing/edit-result';
 import {
   addGatewayRoute,
+  anchoredBaggagePattern,
   findHttpRoutes,
   type HttpRoute,
   markedFilters,
   removeGatewayRoute,
 } from '../../../src/routing/gateway-api';
-import { baggagePattern } from '../../../src/routing/match';
 
 const k1 = 'AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA1';
 const k2 = 'BBBBBBBBBBBBBBBBBBBBBBBBBBBBBBB2';
@@ -55,7 +55,7 @@ describe('Gateway API routes', () => {
       {
         path: { type: 'PathPrefix', value: '/api' },
         method: 'GET',
-        headers: [{ type: 'RegularExpression', name: 'baggage', value: baggagePattern(k1) }],
+        headers: [{ type: 'RegularExpression', name: 'baggage', value: anchoredBaggagePattern(k1) }],
       },
     ]);
     assert.deepEqual(api.backendRefs, [{ name: 'ratings-dl-s1', port: 80 }]);
@@ -75,6 +75,22 @@ describe('Gateway API routes', () => {
       headers: [{ type: 'Exact', name: 'x-devlane-route', value: k1 }],
     });
     assert.deepEqual(next.spec.rules.slice(2), route().spec!.rules, 'the original rules are kept as they are');
+  });
+
+  it('matches baggage carrying exactly the key whether the implementation matches the whole value or any part', () => {
+    const baggage = updated(addGatewayRoute(route(), 'shop', 'ratings', k1, 'ratings-dl-s1', 's1')).spec.rules[0]
+      .matches[1].headers[0].value;
+    // A JavaScript RegExp's test() is a partial match (as Traefik's Go regexp); `^(?:…)$` is a whole-value one (as Envoy's RE2).
+    const partial = new RegExp(baggage);
+    const whole = new RegExp(`^(?:${baggage})$`);
+    for (const v of [`devlane=${k1}`, `user=7, devlane=${k1};p=1`, `a=1,devlane = ${k1} ,b=2`]) {
+      assert.ok(partial.test(v), v);
+      assert.ok(whole.test(v), v);
+    }
+    for (const v of [`devlane=${k1}x`, `xdevlane=${k1}`, `devlane=x${k1}`, `devlane=${k2}`, `other=${k1}`, '']) {
+      assert.ok(!partial.test(v), v);
+      assert.ok(!whole.test(v), v);
+    }
   });
 
   it('composes sessions and undoes one session at a time', () => {
