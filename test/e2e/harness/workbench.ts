@@ -517,6 +517,40 @@ export class Workbench {
     await input.press('Enter');
   }
 
+  /**
+   * The rows of the Problems view (opened with the Command Palette), as a screen reader reads them:
+   * a file row ("app.py ... 1 problem") and one per problem with its message, source and position.
+   */
+  async problems(): Promise<string[]> {
+    await this.runCommand('View: Focus Problems');
+    const view = this.page.locator('.markers-panel');
+    await view.waitFor({ timeout: 10_000 });
+    return view
+      .locator('.monaco-list-row')
+      .evaluateAll((els) => els.map((e) => e.getAttribute('aria-label') ?? e.textContent ?? ''));
+  }
+
+  /**
+   * Quick Fix (Ctrl+.) at the cursor of the active editor: picks the code action whose title
+   * matches; returns the titles the menu offered.
+   */
+  async quickFix(title: RegExp): Promise<string[]> {
+    await this.page.keyboard.press('Control+.');
+    const menu = this.page.locator('.action-widget');
+    await menu.waitFor({ timeout: 15_000 });
+    const items = menu.locator('.monaco-list-row.action');
+    await items.first().waitFor({ timeout: 15_000 });
+    const offered = await items.evaluateAll((els) => els.map((e) => e.getAttribute('aria-label') ?? e.textContent ?? ''));
+    const pick = items.filter({ hasText: title }).first();
+    if ((await pick.count()) === 0) {
+      await this.page.keyboard.press('Escape');
+      throw new Error(`Quick Fix offered no action matching ${title}; it offered: ${offered.join(' | ')}`);
+    }
+    await pick.click();
+    await menu.waitFor({ state: 'hidden', timeout: 10_000 });
+    return offered;
+  }
+
   /** Saves the active editor (Ctrl+S) and waits until its tab no longer shows unsaved changes. */
   async save(): Promise<void> {
     await this.page.keyboard.press('Control+S');
