@@ -5,6 +5,9 @@
 // the same way, and written first into the session record's undo log as an `observe` entry owned by
 // the trace's own participant (a Lease of its own): leaving takes the hops out, and when this
 // process dies first, collecting its expired participant does.
+// A Service the session routes with Istio has no router of the session: its VirtualService sends
+// keyed requests to the copy's dev Service and the rest to the Service itself. So both get an
+// observe hop, and a request the dev Service's hop records is one that reached the copy.
 import { randomBytes } from 'node:crypto';
 import type { ExecContext } from '../session/exec-context';
 import { runStep } from '../session/executor';
@@ -14,10 +17,11 @@ import { routerSteps } from '../session/router-plan';
 import { findDeployment } from '../session/target';
 import { apiTypes } from '../core/api-types';
 import { sleep } from '../core/backoff';
-import type { Pod, Service } from '../core/resources';
+import type { Json, KubeObject, Pod, Service } from '../core/resources';
 import { matchesServiceSelector } from '../core/selectors';
 import { SessionError } from '../core/session/errors';
-import { devServiceName, recordName, routerName } from '../core/session/names';
+import { devServiceName, devWorkloadName, recordName, routerName } from '../core/session/names';
+import type { Step } from '../core/session/plan';
 import type { SessionState, TakenOver } from '../core/session/record';
 import { baggageKey, labels, managedBy, routeHeader } from '../core/session/route-contract';
 import { accessLogFile, probeBaggageKey } from '../routing/nginx-config';
@@ -92,12 +96,12 @@ export async function traceSession(ctx: ExecContext, tracer: Tracer, o: TraceOpt
       `Session "${o.session}" holds no service, so there is no copy for the probe to reach`,
       'Nothing was changed. Take a service over first (devlane start SERVICE --session NAME).',
     );
-  const other = held.find((s) => s.strategy !== 'router');
-  if (other)
+  const gateway = held.find((s) => s.strategy === 'gateway-api');
+  if (gateway)
     throw new SessionError(
       'unsupported',
-      `Session "${o.session}" routes ${other.service} with ${other.strategy}; Trace Route observes through Devlane's router only, for now`,
-      'Nothing was changed. Trace a session that uses the router strategy (devlane start --strategy router).',
+      `Session "${o.session}" routes ${gateway.service} with Gateway API, which routes only what enters through a Gateway; the probe enters by a Service in the namespace, so it could never reach the copy`,
+      'Nothing was changed. Trace a session that uses the router or the istio strategy (devlane start --strategy router).',
     );
   const notLive = held.find((s) => s.state !== 'live');
   if (notLive)
@@ -122,13 +126,23 @@ export async function traceSession(ctx: ExecContext, tracer: Tracer, o: TraceOpt
     // Its hops are gone: the Services point at their own pods again.
     all = await listServices();
   }
-  const heldNames = new Set(held.map((s) => s.service));
-  const unobserved = all.filter((s) => observable(s) && !pointsAtRouter(s) && !heldNames.has(s.metadata.name));
+  // A Service held by the router is observed by the session's router; one routed by Istio is not.
+  const routed = new Set(held.filter((s) => s.strategy === 'router').map((s) => s.service));
+  const unobserved: HopTarget[] = all
+    .filter((s) => observable(s) && !pointsAtRouter(s) && !routed.has(s.metadata.name))
+    .map((service) => ({ service }));
+  const copies = await copyServices(
+    ctx,
+    ns,
+    o.session,
+    held.filter((s) => s.strategy === 'istio'),
+  );
   const { heartbeat } = await tracer.join(o.session, signal);
   try {
     const joined = await getRecord(api, ns, o.session, signal);
     if (!joined) throw invalid(`Session "${o.session}" ended while the trace started`, 'Nothing is left changed.');
-    const hops = await putHops(ctx, joined.state, joined.cm.metadata.uid!, unobserved, participant, o);
+    const targets = [...unobserved, ...copies.map((c) => ({ service: c.dev, deployment: c.deployment }))];
+    const hops = await putHops(ctx, joined.state, joined.cm.metadata.uid!, targets, participant, o);
     if (hops.length) {
       // A connection opened before a hop went in still goes straight to the pods (kube-proxy keeps
       // established connections), and putting the hops in made calls of its own (the router's
@@ -140,14 +154,16 @@ export async function traceSession(ctx: ExecContext, tracer: Tracer, o: TraceOpt
     ctx.report(`Sending probe ${probe} into ${o.entry}${path}`);
     const answer = await sendProbe(ctx, ns, entry, path, record.state.routeKey, probe);
     ctx.report(`The probe's answer: ${answer}`);
-    const facts = await readFacts(ctx, ns, services, probe);
+    const read = [...services, ...copies.map((c) => c.dev)];
+    const facts = await readFacts(ctx, ns, read, probe);
     return traceVerdict({
       session: o.session,
       routeKey: record.state.routeKey,
       probe,
       entry: o.entry,
       copies: held.map((s) => s.service),
-      observed: services.map((s) => s.metadata.name),
+      observed: read.map((s) => s.metadata.name),
+      copyFronts: Object.fromEntries(copies.map((c) => [c.dev.metadata.name, c.of])),
       ...facts,
     });
   } finally {
@@ -162,22 +178,72 @@ async function leave(ctx: ExecContext, tracer: Tracer, session: string): Promise
   for (const r of refused ?? []) ctx.logger.warn(r);
 }
 
+type Workload = KubeObject & { spec?: Json };
+
+/** A Service to put an observe hop in front of, and the workload behind it when already known. */
+interface HopTarget {
+  service: Service;
+  deployment?: Workload;
+}
+
+/** The dev Service (and Deployment) of each Service the session routes with Istio: where its key goes. */
+async function copyServices(
+  ctx: ExecContext,
+  ns: string,
+  session: string,
+  istio: TakenOver[],
+): Promise<{ of: string; dev: Service; deployment: Workload }[]> {
+  return Promise.all(
+    istio.map(async (t) => {
+      const [dev, deployment] = await Promise.all([
+        ctx.api.tryGet<Service>(apiTypes.service, ns, t.devService, ctx.signal),
+        ctx.api.tryGet<Workload>(apiTypes.deployment, ns, devWorkloadName(t.service, session), ctx.signal),
+      ]);
+      if (!dev || !deployment)
+        throw new SessionError(
+          'failed',
+          `The copy of ${t.service} in session "${session}" has no ${dev ? 'Deployment' : `Service ${t.devService}`} in namespace ${ns}`,
+          'Nothing was changed. Start the service again in this session (devlane start SERVICE --session NAME), then trace.',
+        );
+      return { of: t.service, dev, deployment };
+    }),
+  );
+}
+
 /**
- * Observe hops in front of `services`: each written into the record first (state starting, its
+ * A hop's router pods stay out of an Istio mesh: with a sidecar, the router's request to the
+ * origin Service would be routed by its Host header (the original Service's name), through the
+ * VirtualService, back to the router. Without one, the mesh's clients reach it in plain text and
+ * it reaches the original pods by their Service's address, as in a namespace without a mesh.
+ */
+export function outsideMesh(step: Step): Step {
+  if (step.kind !== 'create' || step.ref.type !== 'deployment') return step;
+  const object = structuredClone(step.object) as Workload;
+  const template = object.spec?.template;
+  if (!template) return step;
+  template.metadata = {
+    ...template.metadata,
+    labels: { ...template.metadata?.labels, 'sidecar.istio.io/inject': 'false' },
+  };
+  return { ...step, object };
+}
+
+/**
+ * Observe hops in front of `targets`: each written into the record first (state starting, its
  * undo: release the router), then put in by the router plan's own steps without the route.
  */
 async function putHops(
   ctx: ExecContext,
   state: SessionState,
   recordUid: string,
-  services: Service[],
+  targets: HopTarget[],
   owner: string,
   o: TraceOptions,
 ): Promise<TakenOver[]> {
-  if (services.length === 0) return [];
+  if (targets.length === 0) return [];
   const planned = await Promise.all(
-    services.map(async (svc) => {
-      const deployment = await findDeployment(ctx.api, svc, ctx.signal);
+    targets.map(async ({ service: svc, deployment: known }) => {
+      const deployment = known ?? (await findDeployment(ctx.api, svc, ctx.signal));
       const { setup, route } = await routerSteps(
         ctx.api,
         {
@@ -193,7 +259,9 @@ async function putHops(
         },
         ctx.signal,
       );
-      const steps = [...setup, ...route].filter((s) => !(s.kind === 'edit' && s.edit.kind === 'router.addRoute'));
+      const steps = [...setup, ...route]
+        .filter((s) => !(s.kind === 'edit' && s.edit.kind === 'router.addRoute'))
+        .map(outsideMesh);
       const entry: TakenOver = {
         service: svc.metadata.name,
         owner,
@@ -213,7 +281,8 @@ async function putHops(
     state.name,
     (s) => {
       for (const { entry } of planned) {
-        if (s.services.some((x) => x.service === entry.service))
+        // A Service held by Istio has an entry already: its observe hop is an entry of its own.
+        if (s.services.some((x) => x.service === entry.service && (x.observe || x.strategy === 'router')))
           throw invalid(
             `Service ${entry.service} is already in session "${state.name}"`,
             'Nothing was changed. Trace again once the session settles.',

@@ -41,6 +41,11 @@ export interface TraceFacts {
   copies: string[];
   /** The Services whose routers were read. */
   observed: string[];
+  /**
+   * Observed Services that stand for a copy, each with the Service it is the copy of: the dev
+   * Service a mesh's VirtualService sends the session's key to. A request recorded there reached the copy.
+   */
+  copyFronts?: Record<string, string>;
   records: AccessRecord[];
   whois: (address: string) => Caller | undefined;
 }
@@ -88,7 +93,14 @@ function attribute(
   return { certainty: 'likely' };
 }
 
-export function traceVerdict(f: TraceFacts): TraceResult {
+/** A record of a copy's own Service, as the Service it is the copy of would have recorded it: sent to the session. */
+function atCopy(r: AccessRecord, f: TraceFacts): AccessRecord {
+  const of = f.copyFronts?.[r.service];
+  return of ? { ...r, service: of, session: f.session } : r;
+}
+
+export function traceVerdict(facts: TraceFacts): TraceResult {
+  const f = { ...facts, records: facts.records.map((r) => atCopy(r, facts)) };
   const probeRecords = f.records.filter((r) => r.probe === f.probe).sort((a, b) => a.start - b.start);
   const base = { session: f.session, probe: f.probe, entry: f.entry, observed: f.observed };
   const entryRecord = probeRecords.find((r) => r.service === f.entry);

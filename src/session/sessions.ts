@@ -574,7 +574,8 @@ export class Sessions {
       this.o.api,
       this.o.namespace,
       session.name,
-      (st) => ({ ...st, services: st.services.filter((x) => x.service !== s.service) }),
+      // Only this entry: a trace's observe hop and a takeover routed by Istio name the same Service.
+      (st) => ({ ...st, services: st.services.filter((x) => !sameEntry(x, s)) }),
       ctx.signal,
     );
     return refused;
@@ -667,3 +668,7 @@ function replaceUid<T extends KubeObject>(obj: T, uid: string): T {
     },
   };
 }
+
+/** The same entry of a record: one Service, one owner, a takeover or an observe hop. */
+const sameEntry = (a: TakenOver, b: TakenOver) =>
+  a.service === b.service && a.owner === b.owner && !a.observe === !b.observe;

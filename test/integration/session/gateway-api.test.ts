@@ -13,7 +13,7 @@ import { kubeconfigPath, MemoryLogger, needsCluster, until } from '../../helpers
 import { createGateway, gatewayPort, needsGateway } from '../../helpers/gateway';
 import { httpGet } from '../../helpers/http';
 import { contexts, kubectlJson, kubectlOk } from '../../helpers/kubectl';
-import { expectRestored, snapshot } from '../../helpers/session';
+import { cli, expectRestored, snapshot } from '../../helpers/session';
 import { createShop, type Shop } from '../../helpers/shop';
 
 const httpRoute = (ns: string) =>
@@ -86,6 +86,13 @@ describe(
           ],
         );
         assert.equal(rules[0].matches[0].headers[0].value, s.routeKey);
+        // Trace Route's probe enters by a Service, never through a Gateway: it refuses, changing nothing.
+        const during = snapshot(shop.namespace);
+        const trace = cli(['-n', shop.namespace, 'trace', 'gw', '--entry', 'web']);
+        assert.equal(trace.code, 1);
+        assert.match(trace.stderr, /routes ratings with Gateway API, which routes only what enters through a Gateway/);
+        assert.match(trace.stderr, /Nothing was changed/);
+        assert.deepEqual(snapshot(shop.namespace), during);
         await sessions.stop('gw', signal);
       } finally {
         clusters.dispose();

@@ -3,7 +3,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { type AccessRecord, parseAccessLog } from '../../../src/doctor/records';
-import { pathProblem } from '../../../src/doctor/trace';
+import { outsideMesh, pathProblem } from '../../../src/doctor/trace';
+import type { Step } from '../../../src/core/session/plan';
 import { type Caller, renderTrace, traceVerdict, type TraceFacts } from '../../../src/doctor/verdict';
 
 const key = 'AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA1';
@@ -188,6 +189,68 @@ describe('trace verdict', () => {
     assert.match(r.sentence, /did not reach the copy of ratings; the last Service seen with the key was web/);
   });
 
+  // In a mesh namespace the session's key goes to the copy's dev Service (Istio's VirtualService),
+  // where an observe hop with no route of the session records it; the held Service's own hop
+  // records the requests without the key.
+  const mesh = (records: AccessRecord[]): TraceFacts => ({
+    ...facts(records),
+    observed: ['web', 'catalog', 'ratings', 'ratings-dl-s1'],
+    copyFronts: { 'ratings-dl-s1': 'ratings' },
+  });
+
+  it("mesh: a keyed request at the copy's dev Service reached the copy of the Service it stands for", () => {
+    clock += 10_000;
+    const r = traceVerdict(
+      mesh([
+        rec('web', '127.0.0.1', 0, 100, keyed),
+        rec('catalog', '127.0.0.1', 10, 90, keyed),
+        rec('ratings-dl-s1', '127.0.0.1', 20, 30, keyed),
+        // someone else's un-keyed request to ratings meanwhile, at its own hop
+        rec('ratings', '127.0.0.1', 40, 50),
+      ]),
+    );
+    assert.equal(r.ok, true, r.sentence);
+    assert.deepEqual(
+      r.hops.map((h) => [h.from, h.service, h.key, h.copy]),
+      [
+        ['probe', 'web', true, false],
+        ['web', 'catalog', true, false],
+        ['catalog', 'ratings', true, true],
+      ],
+    );
+    assert.deepEqual(r.copies, [{ service: 'ratings', reached: true }]);
+    assert.match(r.sentence, /reached the copy of ratings with the key: .*catalog → ratings copy \(key ✓\)/);
+  });
+
+  it("mesh: catalog drops the key: the held Service's own hop saw the call, the copy's saw nothing", () => {
+    clock += 10_000;
+    const r = traceVerdict(
+      mesh([
+        rec('web', '127.0.0.1', 0, 100, keyed),
+        rec('catalog', '127.0.0.1', 10, 90, keyed),
+        rec('ratings', '127.0.0.1', 20, 30),
+      ]),
+    );
+    assert.equal(r.ok, false);
+    assert.deepEqual(r.copies, [{ service: 'ratings', reached: false }]);
+    assert.deepEqual(r.dropped, { from: 'catalog', to: 'ratings', certainty: 'likely', by: 'time' });
+    assert.match(r.sentence, /^catalog received the key but called ratings without it/);
+  });
+
+  it("mesh: a request without the key at the copy's dev Service does not count as the copy reached", () => {
+    clock += 10_000;
+    const r = traceVerdict(
+      mesh([
+        rec('web', '127.0.0.1', 0, 100, keyed),
+        rec('catalog', '127.0.0.1', 10, 90, keyed),
+        rec('ratings-dl-s1', '127.0.0.1', 20, 30, { probe }),
+      ]),
+    );
+    assert.equal(r.ok, false);
+    assert.deepEqual(r.copies, [{ service: 'ratings', reached: false }]);
+    assert.equal(r.dropped?.to, 'ratings');
+  });
+
   it('a probe never seen at the entry says so', () => {
     const r = traceVerdict(facts([]));
     assert.equal(r.ok, false);
@@ -202,5 +265,32 @@ describe('probe path', () => {
     assert.match(pathProblem('/a b') ?? '', /spaces, quotes or non-ASCII/);
     assert.match(pathProblem("/it's") ?? '', /spaces, quotes or non-ASCII/);
     assert.match(pathProblem('/ü') ?? '', /spaces, quotes or non-ASCII/);
+  });
+});
+
+describe('observe hops in a mesh', () => {
+  it("keep the router pods out of Istio's sidecar injection, and change nothing else", () => {
+    const router = (labels: Record<string, string>) => ({
+      apiVersion: 'apps/v1',
+      kind: 'Deployment',
+      metadata: { name: 'web-devlane-router' },
+      spec: { template: { metadata: { labels } } },
+    });
+    const create: Step = {
+      kind: 'create',
+      ref: { type: 'deployment', namespace: 'ns', name: 'web-devlane-router' },
+      object: router({ 'devlane.dev/role': 'router' }),
+      summary: 'Create the router',
+      undo: [],
+    };
+    const out = outsideMesh(create);
+    assert.equal(out.kind, 'create');
+    assert.deepEqual(
+      out.kind === 'create' && out.object,
+      router({ 'devlane.dev/role': 'router', 'sidecar.istio.io/inject': 'false' }),
+    );
+    assert.deepEqual(create.object, router({ 'devlane.dev/role': 'router' }), 'the plan step itself is left as it was');
+    const origin: Step = { ...create, ref: { type: 'service', namespace: 'ns', name: 'web-devlane-origin' } };
+    assert.equal(outsideMesh(origin), origin);
   });
 });
