@@ -119,17 +119,27 @@ describe(
     /** Trace Route from the session panel: the path first, then the entry (web); the panel's "Last trace" when it is done. */
     async function traceFromPanel(): Promise<string> {
       const f = frame();
-      await steps.step('panel → Trace Route', () =>
-        f.getByRole('button', { name: 'Trace Route', exact: true }).click(),
-      );
+      const path = a!.inputBox(/the probe's path/);
+      // A click that lands while the panel re-renders (it follows the session's state) does nothing: click again, as a person would.
+      await steps.step('panel → Trace Route', async () => {
+        for (let attempt = 1; ; attempt++) {
+          await f.getByRole('button', { name: 'Trace Route', exact: true }).click();
+          try {
+            return await path.waitFor({ timeout: 5_000 });
+          } catch (err) {
+            if (attempt >= 3) throw err;
+          }
+        }
+      });
       await steps.step("the probe's path: /api/products", async () => {
-        const path = a!.inputBox(/the probe's path/);
-        await path.waitFor();
         await path.fill('/api/products');
         await path.press('Enter');
       });
       await steps.step('the entry: web', () => a!.pickOption(/^web\b/));
       const last = f.getByRole('region', { name: 'Last trace' });
+      await steps.step('the panel shows the trace running', () =>
+        last.filter({ hasText: /^Tracing / }).waitFor({ timeout: 30_000 }),
+      );
       return steps.step('the panel shows the answer', async () => {
         const started = performance.now();
         await last.filter({ hasText: /^Last trace \(/ }).waitFor({ timeout: 180_000 });
@@ -142,8 +152,7 @@ describe(
       if (!gate(t)) return;
       await guard('step 2', async () => {
         await steps.step('Open Session Panel', async () => {
-          await a!.runCommand('Devlane: Open Session Panel');
-          await a!.pickOption(new RegExp(`^${session}\\b`));
+          await a!.tree('Sessions').contextMenu([session], 'Open Session Panel');
           await frame()
             .getByRole('heading', { name: `Session ${session}` })
             .waitFor({ timeout: 60_000 });
@@ -180,8 +189,8 @@ describe(
             .first()
             .waitFor({ timeout: 30_000 });
         });
-        const offered = await steps.step('Quick Fix → forward the headers', () =>
-          a!.quickFix(/Forward x-devlane-route and baggage from the incoming request/),
+        const offered = await steps.step("the problem's light bulb → forward the headers", () =>
+          a!.problemFix(/without the route headers/, /Forward x-devlane-route and baggage from the incoming request/),
         );
         say(`Quick Fix offered: ${offered.join(' | ')}`);
         await steps.step('save', () => a!.save());

@@ -531,23 +531,27 @@ export class Workbench {
   }
 
   /**
-   * Quick Fix (Ctrl+.) at the cursor of the active editor: picks the code action whose title
-   * matches; returns the titles the menu offered.
+   * A fix of a problem in the Problems view, as a person picks it: the row's light bulb ("Show
+   * fixes"), then the fix by its title in the menu it opens. Returns the titles the menu offered.
    */
-  async quickFix(title: RegExp): Promise<string[]> {
-    await this.page.keyboard.press('Control+.');
-    const menu = this.page.locator('.action-widget');
-    await menu.waitFor({ timeout: 15_000 });
-    const items = menu.locator('.monaco-list-row.action');
+  async problemFix(problem: RegExp, title: RegExp): Promise<string[]> {
+    if (!(await this.page.locator('.markers-panel').isVisible())) await this.runCommand('View: Focus Problems');
+    const row = this.page
+      .locator('.markers-panel .monaco-list-row')
+      .filter({ has: this.page.locator('.marker-message', { hasText: problem }) })
+      .first();
+    await row.waitFor({ timeout: 30_000 });
+    await row.hover();
+    await row.getByRole('button', { name: 'Show fixes' }).click();
+    const items = this.page.locator('.context-view .monaco-menu').getByRole('menuitem');
     await items.first().waitFor({ timeout: 15_000 });
-    const offered = await items.evaluateAll((els) => els.map((e) => e.getAttribute('aria-label') ?? e.textContent ?? ''));
+    const offered = await items.evaluateAll((els) => els.map((e) => (e.textContent ?? '').trim()));
     const pick = items.filter({ hasText: title }).first();
     if ((await pick.count()) === 0) {
       await this.page.keyboard.press('Escape');
-      throw new Error(`Quick Fix offered no action matching ${title}; it offered: ${offered.join(' | ')}`);
+      throw new Error(`the problem's fixes have none matching ${title}; offered: ${offered.join(' | ')}`);
     }
     await pick.click();
-    await menu.waitFor({ state: 'hidden', timeout: 10_000 });
     return offered;
   }
 
