@@ -28,7 +28,7 @@ import { baggageLine, routeHeaderLine } from './core/session/route-contract';
 import { entryText, resolveEntry } from './doctor/entry';
 import { graphText, traceGraph } from './doctor/graph';
 import { traceSession } from './doctor/trace';
-import { renderTrace } from './doctor/verdict';
+import { renderTrace, type TraceResult } from './doctor/verdict';
 
 const usage = `Usage: devlane <command> [options]
 
@@ -404,17 +404,31 @@ async function main(argv: string[]): Promise<number> {
           participant: async (signal) => tracerOf(await sessions.me(signal)),
           leaseSeconds: undefined,
         });
+        // The answer is printed as soon as it is known; the observe hops come out after it.
+        let printed = false;
+        const print = (result: TraceResult) => {
+          if (printed) return;
+          printed = true;
+          const graph = traceGraph(result);
+          out(`${graphText(graph, entry.ingress ? `Ingress ${entry.ingress}` : 'entry')}\n${renderTrace(result)}`, {
+            ...result,
+            entryChoice: entry,
+            graph,
+          });
+        };
         const result = await traceSession(
           { api: conn.objects, logger, signal: controller.signal, report: report ?? (() => {}) },
           tracer,
-          { namespace, session, entry: entry.service, path: values.path, routerImage: values['router-image'] },
+          {
+            namespace,
+            session,
+            entry: entry.service,
+            path: values.path,
+            routerImage: values['router-image'],
+            onVerdict: print,
+          },
         );
-        const graph = traceGraph(result);
-        out(`${graphText(graph, entry.ingress ? `Ingress ${entry.ingress}` : 'entry')}\n${renderTrace(result)}`, {
-          ...result,
-          entryChoice: entry,
-          graph,
-        });
+        print(result);
         return result.ok ? 0 : 4;
       }
       default:

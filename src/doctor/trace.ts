@@ -37,6 +37,11 @@ export interface TraceOptions {
   /** Path and query of the probe request (default `/`). */
   path?: string;
   routerImage?: string;
+  /**
+   * Called with the answer as soon as it is known, before the observe hops are taken out (which
+   * takes as long again: each router drains before it goes), so a person reads it at once.
+   */
+  onVerdict?: (result: TraceResult) => void;
 }
 
 /**
@@ -156,7 +161,7 @@ export async function traceSession(ctx: ExecContext, tracer: Tracer, o: TraceOpt
     ctx.report(`The probe's answer: ${answer}`);
     const read = [...services, ...copies.map((c) => c.dev)];
     const facts = await readFacts(ctx, ns, read, probe);
-    return traceVerdict({
+    const result = traceVerdict({
       session: o.session,
       routeKey: record.state.routeKey,
       probe,
@@ -166,6 +171,9 @@ export async function traceSession(ctx: ExecContext, tracer: Tracer, o: TraceOpt
       copyFronts: Object.fromEntries(copies.map((c) => [c.dev.metadata.name, c.of])),
       ...facts,
     });
+    o.onVerdict?.(result);
+    if (hops.length) ctx.report('Taking the observe hops out');
+    return result;
   } finally {
     heartbeat.dispose();
     await leave({ ...ctx, signal: AbortSignal.timeout(180_000) }, tracer, o.session);

@@ -44,5 +44,7 @@ export function tracePanel(run: TraceRun | undefined, now: Date): TracePanel | u
 export function traceAction(exists: boolean, run: TraceRun | undefined): ActionState {
   if (!exists) return { enabled: false, reason: 'The session no longer exists.', hidden: true };
   if (run?.state === 'running') return { enabled: false, reason: 'A trace of this session is under way.' };
+  if (run?.state === 'done' && run.leaving)
+    return { enabled: false, reason: 'The last trace is taking its observe hops out.' };
   return { enabled: true };
 }

@@ -8,7 +8,15 @@ import { type SessionRef, sessionKey } from './refs';
 
 export type TraceRun =
   | { state: 'running'; path: string; entry: EntryChoice; at: number }
-  | { state: 'done'; path: string; entry: EntryChoice; at: number; result: TraceResult }
+  | {
+      state: 'done';
+      path: string;
+      entry: EntryChoice;
+      at: number;
+      result: TraceResult;
+      /** The answer is in; the trace's observe hops are still being taken out. */
+      leaving?: boolean;
+    }
   | { state: 'failed'; path: string; entry?: EntryChoice; at: number; error: string };
 
 export class SessionTraces extends Disposable {

@@ -18,7 +18,7 @@ import {
 } from '../../doctor/entry';
 import { graphText, traceGraph } from '../../doctor/graph';
 import { observable, pathProblem, traceSession } from '../../doctor/trace';
-import { renderTrace } from '../../doctor/verdict';
+import { renderTrace, type TraceResult } from '../../doctor/verdict';
 import type { SessionsAt } from '../../session/sessions-at';
 import type { SessionRef } from '../../sessionview/refs';
 import type { SessionTraces } from '../../sessionview/traces';
@@ -83,7 +83,13 @@ export async function traceRouteInEditor(deps: TraceDeps, ref: SessionRef, signa
     if (ok !== go) return;
   }
   deps.traces.set(ref, { state: 'running', path, entry, at: Date.now() });
-  let result;
+  // The answer is shown as soon as it is known; the observe hops come out after it (the progress says so).
+  let answered: Promise<void> | undefined;
+  const onVerdict = (result: TraceResult) => {
+    deps.traces.set(ref, { state: 'done', path, entry, at: Date.now(), result, leaving: true });
+    answered = showAnswer(deps, entry, result);
+  };
+  let result: TraceResult;
   try {
     result = await vscode.window.withProgress(
       { location: vscode.ProgressLocation.Notification, title: `Tracing session ${ref.session}`, cancellable: true },
@@ -97,7 +103,7 @@ export async function traceRouteInEditor(deps: TraceDeps, ref: SessionRef, signa
         return traceSession(
           { api, logger: deps.logger, signal: AbortSignal.any([signal, cancelled]), report },
           tracer,
-          { namespace: ref.namespace, session: ref.session, entry: entry.service, path },
+          { namespace: ref.namespace, session: ref.session, entry: entry.service, path, onVerdict },
         );
       },
     );
@@ -106,6 +112,11 @@ export async function traceRouteInEditor(deps: TraceDeps, ref: SessionRef, signa
     throw err;
   }
   deps.traces.set(ref, { state: 'done', path, entry, at: Date.now(), result });
+  await (answered ?? showAnswer(deps, entry, result));
+}
+
+/** The sentence, with the calls in the blamed service's source that lose the key (when it is in the workspace) and the whole path one click away. */
+async function showAnswer(deps: TraceDeps, entry: EntryChoice, result: TraceResult): Promise<void> {
   const calls = result.dropped && deps.routeCheck ? await deps.routeCheck(result.dropped.from, result.dropped.to) : [];
   const details = 'Show the Path';
   const showCall = calls.length === 1 ? 'Show the Call' : 'Show the Calls';
