@@ -25,6 +25,8 @@ export function button(
   );
   if (!state.enabled) {
     b.setAttribute('disabled', '');
+    // Said on the element itself too, so that every assistive technology (and test) reads it as disabled.
+    b.setAttribute('aria-disabled', 'true');
     b.title = state.reason ?? '';
     b.setAttribute('aria-description', state.reason ?? '');
   }

@@ -122,8 +122,11 @@ describe(
       const path = a!.inputBox(/the probe's path/);
       // A click that lands while the panel re-renders (it follows the session's state) does nothing: click again, as a person would.
       await steps.step('panel → Trace Route', async () => {
+        // After a trace, the action waits until its observe hops are out.
+        const action = f.getByRole('button', { name: 'Trace Route', exact: true, disabled: false });
+        await action.waitFor({ timeout: 120_000 });
         for (let attempt = 1; ; attempt++) {
-          await f.getByRole('button', { name: 'Trace Route', exact: true }).click();
+          await action.click();
           try {
             return await path.waitFor({ timeout: 5_000 });
           } catch (err) {
@@ -226,6 +229,12 @@ describe(
 
     it('5. Stop: nothing of the session is left', async (t) => {
       if (!session) return t.skip('no session was started');
+      // The answer came before the trace's observe hops were out; the panel says when they are.
+      await steps.step("the last trace's observe hops are out", () =>
+        frame()
+          .getByRole('button', { name: 'Trace Route', exact: true, disabled: false })
+          .waitFor({ timeout: 120_000 }),
+      );
       await steps.step('status bar → Stop Session', () => a!.statusMenu('Devlane session', /Stop Session/));
       await steps.step('the status bar no longer shows a session', () => a!.waitForNoStatus('Devlane session', 90_000));
       await steps.step('the namespace equals its state before the session', () => expectRestored(ns, pristine));

@@ -130,8 +130,17 @@ describe('session panel: Trace Route section', () => {
     const running = render(state({ state: 'running', path: '/', entry, at: now.getTime() }));
     const button = running.all.find((e) => e.tagName === 'vscode-button');
     assert.ok(button?.attrs.has('disabled'));
+    assert.equal(button?.attrs.get('aria-disabled'), 'true', 'read as disabled by assistive technology');
     assert.equal(button?.title, 'A trace of this session is under way.');
     assert.match(running.html, /Tracing \/ entering through web/);
+    // The answer is in, the observe hops are still coming out: no second trace yet.
+    const leaving = render(
+      state({ state: 'done', path: '/', entry, at: now.getTime(), result: traceResult(true), leaving: true }),
+    );
+    const again = leaving.all.find((e) => e.tagName === 'vscode-button');
+    assert.ok(again?.attrs.has('disabled'));
+    assert.equal(again?.title, 'The last trace is taking its observe hops out.');
+    assert.match(leaving.html, /catalog received the key but called ratings without it/);
   });
 
   it('has a style rule in the panel CSS for every trace class it uses', () => {
