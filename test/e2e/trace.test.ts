@@ -128,7 +128,7 @@ describe(
         for (let attempt = 1; ; attempt++) {
           await action.click();
           try {
-            return await path.waitFor({ timeout: 5_000 });
+            return await path.waitFor({ timeout: 10_000 });
           } catch (err) {
             if (attempt >= 3) throw err;
           }

@@ -20,7 +20,7 @@ import { graphText, traceGraph } from '../../doctor/graph';
 import { observable, pathProblem, traceSession } from '../../doctor/trace';
 import { renderTrace, type TraceResult } from '../../doctor/verdict';
 import type { SessionsAt } from '../../session/sessions-at';
-import type { SessionRef } from '../../sessionview/refs';
+import { type SessionRef, sessionKey } from '../../sessionview/refs';
 import type { SessionTraces } from '../../sessionview/traces';
 import { toAbortSignal } from '../vscode-utils';
 
@@ -60,7 +60,34 @@ async function pickEntry(ref: SessionRef, facts: EntryFacts, path: string): Prom
   return chooseEntry(facts, pick.given, path);
 }
 
+/** Sessions whose Trace Route is asking its questions or running in this window. */
+const underWay = new Set<string>();
+
 export async function traceRouteInEditor(deps: TraceDeps, ref: SessionRef, signal: AbortSignal): Promise<void> {
+  // A second Trace Route of the same session while the first still asks (a double click, the panel
+  // and the status bar) would open its own questions over the first's: it says so and does nothing.
+  const key = sessionKey(ref);
+  if (underWay.has(key)) {
+    void vscode.window.showInformationMessage(`A Trace Route of session ${ref.session} is already under way.`);
+    return;
+  }
+  underWay.add(key);
+  let answer: { shown: Promise<void> } | undefined;
+  try {
+    answer = await traceRoute(deps, ref, signal);
+  } finally {
+    underWay.delete(key);
+  }
+  // The answer's notification waits for the person; another trace need not.
+  await answer?.shown;
+}
+
+/** Asks, traces, and returns the answer's notification (pending until the person acts on it). */
+async function traceRoute(
+  deps: TraceDeps,
+  ref: SessionRef,
+  signal: AbortSignal,
+): Promise<{ shown: Promise<void> } | undefined> {
   const api = deps.clusters.connection(ref.context).objects;
   const path = await vscode.window.showInputBox({
     title: `Trace Route of session ${ref.session}: the probe's path`,
@@ -112,7 +139,7 @@ export async function traceRouteInEditor(deps: TraceDeps, ref: SessionRef, signa
     throw err;
   }
   deps.traces.set(ref, { state: 'done', path, entry, at: Date.now(), result });
-  await (answered ?? showAnswer(deps, entry, result));
+  return { shown: answered ?? showAnswer(deps, entry, result) };
 }
 
 /** The sentence, with the calls in the blamed service's source that lose the key (when it is in the workspace) and the whole path one click away. */
