@@ -535,6 +535,8 @@ export class Workbench {
    * fixes"), then the fix by its title in the menu it opens. Returns the titles the menu offered.
    */
   async problemFix(problem: RegExp, title: RegExp): Promise<string[]> {
+    // Nothing else open over it (a Command Palette left by an earlier look at the Problems view).
+    await this.page.keyboard.press('Escape');
     if (!(await this.page.locator('.markers-panel').isVisible())) await this.runCommand('View: Focus Problems');
     const row = this.page
       .locator('.markers-panel .monaco-list-row')
@@ -552,6 +554,8 @@ export class Workbench {
       throw new Error(`the problem's fixes have none matching ${title}; offered: ${offered.join(' | ')}`);
     }
     await pick.click();
+    // The fix edits the file: its tab shows unsaved changes (a click the menu lost changes nothing).
+    await this.page.locator('.editor-group-container .tab.dirty').first().waitFor({ timeout: 10_000 });
     return offered;
   }
 
