@@ -6,7 +6,7 @@ import { type Forwarding, ForwardingCheck, type Incoming } from './forwarding';
 import { argsOf, js } from './js-grammar';
 import { functionChain, incomingAt, incomingSource } from './scopes';
 import { compact, routeHeaders, same, type SyntaxNode, textOf } from './tree';
-import type { Edit, Library, OutboundCall } from './types';
+import { type Edit, type Library, type OutboundCall, reportCall } from './types';
 
 const axiosVerbs = 'get|delete|head|options|post|put|patch|request';
 const withData = new Set(['post', 'put', 'patch']);
@@ -106,22 +106,19 @@ export function javascriptCalls(src: string, typescript: boolean, instrumented: 
     const forwarding: Forwarding = instrumented.has(library)
       ? { kind: 'forwards', how: 'otel' }
       : new ForwardingCheck(js, src, call, [...chain, root], incoming).decide(headers);
-    const fixWith = (fwd: string | undefined) =>
-      forwarding.kind === 'forwards' ? undefined : jsFix(src, call, full, options, fwd);
-    const fix = fixWith(explicitHeaders(incoming));
-    const otelFix = fixWith(otelHeaders(names));
-    out.push({
-      library,
-      callee,
-      from: call.from,
-      to: call.to,
-      calleeFrom: calleeNode.from,
-      calleeTo: calleeNode.to,
-      forwarding,
-      inRequest: incoming.size > 0,
-      ...(fix && { fix }),
-      ...(otelFix && { otelFix }),
-    });
+    out.push(
+      reportCall({
+        library,
+        callee,
+        call,
+        calleeNode,
+        forwarding,
+        inRequest: incoming.size > 0,
+        fixWith: (fwd) => jsFix(src, call, full, options, fwd),
+        explicit: explicitHeaders(incoming),
+        otel: otelHeaders(names),
+      }),
+    );
   });
   return out;
 }

@@ -5,7 +5,7 @@ import { type Forwarding, ForwardingCheck, type Incoming } from './forwarding';
 import { positional, python, rootName } from './python-grammar';
 import { functionChain, incomingAt, incomingSource } from './scopes';
 import { compact, kids, routeHeaders, type SyntaxNode, textOf } from './tree';
-import type { Edit, Library, OutboundCall } from './types';
+import { type Edit, type Library, type OutboundCall, reportCall } from './types';
 
 const verbs = 'get|post|put|patch|delete|head|options|request';
 
@@ -103,22 +103,19 @@ export function pythonCalls(src: string, instrumented: ReadonlySet<Library>): Ou
     const forwarding: Forwarding = instrumented.has(library)
       ? { kind: 'forwards', how: 'otel' }
       : new ForwardingCheck(python, src, call, scopes, incoming).decide(headers, extra);
-    const fix =
-      forwarding.kind === 'forwards' ? undefined : pythonFix(src, call, full, headers, explicitHeaders(incoming));
-    const otelFix =
-      forwarding.kind === 'forwards' ? undefined : pythonFix(src, call, full, headers, otelHeaders(names));
-    out.push({
-      library,
-      callee,
-      from: call.from,
-      to: call.to,
-      calleeFrom: calleeNode.from,
-      calleeTo: calleeNode.to,
-      forwarding,
-      inRequest: incoming.size > 0 || chain.some((fn) => routeDecorated(src, fn)),
-      ...(fix && { fix }),
-      ...(otelFix && { otelFix }),
-    });
+    out.push(
+      reportCall({
+        library,
+        callee,
+        call,
+        calleeNode,
+        forwarding,
+        inRequest: incoming.size > 0 || chain.some((fn) => routeDecorated(src, fn)),
+        fixWith: (fwd) => pythonFix(src, call, full, headers, fwd),
+        explicit: explicitHeaders(incoming),
+        otel: otelHeaders(names),
+      }),
+    );
   });
   return out;
 }

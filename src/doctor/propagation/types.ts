@@ -29,3 +29,42 @@ export interface OutboundCall {
   /** Where the file already uses OpenTelemetry's propagation API: the edit that lets its propagators fill the headers. */
   otelFix?: Edit;
 }
+
+/** A span of source text (a syntax node's). */
+interface Span {
+  from: number;
+  to: number;
+}
+
+/**
+ * One call's report, the same for every language: its spans, whether it forwards, and, when it
+ * does not, the edits the language's `fixWith` makes with its explicit and its OpenTelemetry
+ * headers expression (each absent where the file has nothing to build it from).
+ */
+export function reportCall(c: {
+  library: Library;
+  callee: string;
+  call: Span;
+  calleeNode: Span;
+  forwarding: Forwarding;
+  inRequest: boolean;
+  fixWith: (headers: string | undefined) => Edit | undefined;
+  explicit: string | undefined;
+  otel: string | undefined;
+}): OutboundCall {
+  const forwards = c.forwarding.kind === 'forwards';
+  const fix = forwards ? undefined : c.fixWith(c.explicit);
+  const otelFix = forwards ? undefined : c.fixWith(c.otel);
+  return {
+    library: c.library,
+    callee: c.callee,
+    from: c.call.from,
+    to: c.call.to,
+    calleeFrom: c.calleeNode.from,
+    calleeTo: c.calleeNode.to,
+    forwarding: c.forwarding,
+    inRequest: c.inRequest,
+    ...(fix && { fix }),
+    ...(otelFix && { otelFix }),
+  };
+}
