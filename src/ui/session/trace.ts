@@ -53,6 +53,8 @@ async function pickEntry(ref: SessionRef, facts: EntryFacts, path: string): Prom
   if (ingresses.length) items.push({ label: 'Ingresses', kind: vscode.QuickPickItemKind.Separator }, ...ingresses);
   const pick = await vscode.window.showQuickPick(items, {
     title: `Trace Route of session ${ref.session}: where does the probe for ${path} enter?`,
+    // Stays open when focus moves (the session panel it was asked from re-renders as the session changes).
+    ignoreFocusOut: true,
     placeHolder: 'The Service (or Ingress) where a client\u2019s request arrives',
   });
   if (!pick?.given) return undefined;
@@ -91,6 +93,7 @@ async function traceRoute(
   const api = deps.clusters.connection(ref.context).objects;
   const path = await vscode.window.showInputBox({
     title: `Trace Route of session ${ref.session}: the probe's path`,
+    ignoreFocusOut: true,
     value: '/',
     validateInput: (v) => pathProblem(v),
   });
