@@ -61,7 +61,7 @@ export function debugTargetOf(pod: PodWithDetails, copy: CopyRef): DebugTarget {
       raw
         ? `The developer copy ${pod.metadata.name} has a ${debugAnnotation} annotation Devlane does not understand (${JSON.stringify(raw)})`
         : `The developer copy ${pod.metadata.name} of ${copy.service} was not started with a debug port (its pod has no ${debugAnnotation} annotation): Devlane could not tell its runtime, or the copy was made by an older Devlane`,
-      'Devlane debugs Node.js and Python copies. Set "run" (a command starting with node or python) in .vscode/devlane.json for this service, then take it over again (Leave, then Take Over Service). Nothing was changed.',
+      'Devlane debugs Node.js, Python and Go copies. Set "run" (a command starting with node or python) or "debug": { "runtime": "go" } (a Go binary, on a "devImage" with dlv) in .vscode/devlane.json for this service, then take it over again (Leave, then Take Over Service). Nothing was changed.',
     );
   }
   const container = pod.spec?.containers.find((c) => c.name === spec.container);

@@ -2,12 +2,12 @@
 // (from its command, else its image), the debug port, and how the original argv changes to open it.
 // The debugger always listens on 127.0.0.1 inside the pod, never on the pod network: an inspector
 // runs any code it is sent, so it is reached only through the API server's port-forward.
-// Go (Delve in DAP mode) and Java (JDWP) follow the same pattern: an entry in `runtimes` below.
+// Java (JDWP) would follow the same pattern: an entry in `runtimes` below.
 
 export const debugAnnotation = 'devlane.dev/debug';
 
-export type DebugRuntime = 'node' | 'python';
-export const debugRuntimes: readonly DebugRuntime[] = ['node', 'python'];
+export type DebugRuntime = 'node' | 'python' | 'go';
+export const debugRuntimes: readonly DebugRuntime[] = ['node', 'python', 'go'];
 
 /** What the dev copy's pod template says about its debugger (annotation `devlane.dev/debug`). */
 export interface DebugSpec {
@@ -19,8 +19,8 @@ export interface DebugSpec {
 
 interface RuntimeRule {
   defaultPort: number;
-  /** The argv's program is this runtime's interpreter. */
-  isProgram(program: string): boolean;
+  /** The argv's program is this runtime's interpreter (for Go: the debugger, or the binary the copy builds). */
+  isProgram(program: string, hints: DetectHints): boolean;
   /** Images of this runtime, when the program does not say (e.g. `npm start`). */
   isImage(image: string): boolean;
   /** The argv with the debugger listening, when the program is the interpreter. */
@@ -33,13 +33,74 @@ const imageName = (image: string) => base(image.replace(/[@:][^/]*$/, '').replac
 /** Python interpreter options that take a value (`-W default`, `-X dev`). */
 const pythonOptsWithValue = new Set(['-W', '-X', '-Q']);
 
+/** What the copy's configuration says beyond the pod spec. */
+export interface DetectHints {
+  /** The binary the copy builds and runs (a Go `build` mapping): a program that is this file is Go. */
+  builtBinary?: string;
+}
+
+/**
+ * Runs `dlv exec ...` (its arguments) and stops it when the program it started has exited. In
+ * multi-client mode Delve outlives its program (it waits for a client to restart or detach it), so
+ * without this a crashed Go program would look like a running one to the restart supervisor. The
+ * program is Delve's child: a second loop looks each second for a process whose parent is Delve
+ * (other than Delve's own telemetry helper, also called dlv), and stops Delve once there is none, after having seen one or after 10 s (Delve starts the
+ * program at once, but a program that exits at once may never be seen). Written without `$(` and
+ * `$$`, so that Kubernetes' $(VAR) expansion of command and args leaves it as it is.
+ */
+export const delveWatchScript = `"$@" & d=$!
+(
+  seen=; n=
+  while kill -0 "$d" 2>/dev/null; do
+    kid=
+    for s in /proc/[0-9]*/stat; do
+      { read -r line < "$s"; } 2>/dev/null || continue
+      comm=\${line#*(}; comm=\${comm%%)*}
+      set -- \${line##*) }
+      [ "$2" = "$d" ] && [ "$comm" != dlv ] && kid=1 && break
+    done
+    if [ -n "$kid" ]; then seen=1
+    elif [ -n "$seen" ] || [ \${#n} -ge 10 ]; then
+      echo "[devlane] the program exited under dlv (which does not say with which code); stopping dlv" >&2
+      kill -TERM "$d" 2>/dev/null; exit 0
+    fi
+    n=$n.; sleep 1
+  done
+) & w=$!
+wait "$d"; code=$?
+kill "$w" 2>/dev/null
+exit "$code"
+`;
+
+/** Delve's flags for a program started at once and debugged by clients that attach later. */
+export function delveArgv(binary: string, args: string[], port: number): string[] {
+  return [
+    'dlv',
+    'exec',
+    '--headless',
+    `--listen=127.0.0.1:${port}`,
+    // DAP clients attach with {"request": "attach", "mode": "remote"}; --continue needs multi-client mode,
+    // which also keeps the program running when the editor disconnects.
+    '--accept-multiclient',
+    '--api-version=2',
+    '--continue',
+    // Delve's same-user check compares socket owners inside the pod: the port-forward's connection
+    // belongs to the container runtime (root), not to the container's user. The listener is on the
+    // pod's loopback, reached only through the API server's port-forward (pods/portforward).
+    '--only-same-user=false',
+    binary,
+    '--',
+    ...args,
+  ];
+}
+
 const runtimes: Record<DebugRuntime, RuntimeRule> = {
   node: {
     defaultPort: 9229,
     isProgram: (p) => /^(node|nodejs)(\d+)?$/.test(base(p)),
     isImage: (i) => /(^|[-_])(node|nodejs)([-_]|$)/.test(imageName(i)),
     launch: (argv, port) =>
-      runtimes.node.isProgram(argv[0] ?? '')
+      runtimes.node.isProgram(argv[0] ?? '', {})
         ? [
             argv[0],
             `--inspect=127.0.0.1:${port}`,
@@ -52,7 +113,7 @@ const runtimes: Record<DebugRuntime, RuntimeRule> = {
     isProgram: (p) => /^python(\d+(\.\d+)?)?$/.test(base(p)),
     isImage: (i) => /(^|[-_])(python|pypy)\d*([-_.]|$)/.test(imageName(i)),
     launch: (argv, port) => {
-      if (!runtimes.python.isProgram(argv[0] ?? '')) return undefined;
+      if (!runtimes.python.isProgram(argv[0] ?? '', {})) return undefined;
       // Interpreter options stay before `-m debugpy`; what follows (a file, -m module, -c code) is debugpy's target.
       let i = 1;
       while (i < argv.length && argv[i].startsWith('-') && argv[i] !== '-m' && argv[i] !== '-c' && argv[i] !== '-')
@@ -62,6 +123,19 @@ const runtimes: Record<DebugRuntime, RuntimeRule> = {
       return [...argv.slice(0, i), '-m', 'debugpy', '--listen', `127.0.0.1:${port}`, ...rest];
     },
   },
+  go: {
+    defaultPort: 2345,
+    // A Go program is a binary of any name: Delve itself, the binary a `build` mapping makes, or the image says.
+    isProgram: (p, hints) => base(p) === 'dlv' || (!!hints.builtBinary && p === hints.builtBinary),
+    isImage: (i) => /(^|[-_])(golang|go)([-_.]|$)/.test(imageName(i)),
+    launch: (argv, port) => {
+      const program = argv[0];
+      if (!program) return undefined;
+      if (base(program) === 'dlv') return argv; // already under Delve, as the command says
+      if (program.startsWith('-')) return undefined;
+      return ['sh', '-c', delveWatchScript, 'devlane-dlv', ...delveArgv(program, argv.slice(1), port)];
+    },
+  },
 };
 
 export function defaultDebugPort(runtime: DebugRuntime): number {
@@ -69,10 +143,14 @@ export function defaultDebugPort(runtime: DebugRuntime): number {
 }
 
 /** The runtime of a container: its program first (the argv's first word), else its image's name. */
-export function detectRuntime(image: string | undefined, argv: string[] | undefined): DebugRuntime | undefined {
+export function detectRuntime(
+  image: string | undefined,
+  argv: string[] | undefined,
+  hints: DetectHints = {},
+): DebugRuntime | undefined {
   const program = argv?.[0];
   if (program) {
-    for (const r of debugRuntimes) if (runtimes[r].isProgram(program)) return r;
+    for (const r of debugRuntimes) if (runtimes[r].isProgram(program, hints)) return r;
   }
   if (image) for (const r of debugRuntimes) if (runtimes[r].isImage(image)) return r;
   return undefined;
@@ -108,6 +186,10 @@ export function debugLaunch(
       };
     return { argv, env: { NODE_OPTIONS: [env.nodeOptions, `--inspect=127.0.0.1:${port}`].filter(Boolean).join(' ') } };
   }
+  if (runtime === 'go')
+    return {
+      problem: `the program "${argv[0]}" cannot be started under dlv; set "run" in .vscode/devlane.json to the binary and its arguments (e.g. ["/tmp/devlane/bin/app", "--port", "8080"])`,
+    };
   return {
     problem: `the program "${argv[0]}" is not the Python interpreter, so Devlane cannot start it under debugpy; set "run" in .vscode/devlane.json to a command that starts with python (e.g. ["python", "-m", "uvicorn", "app:app"])`,
   };

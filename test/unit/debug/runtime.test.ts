@@ -3,6 +3,8 @@ import { describe, it } from 'node:test';
 import {
   debugAnnotationValue,
   debugLaunch,
+  defaultDebugPort,
+  delveWatchScript,
   detectRuntime,
   parseDebugAnnotation,
 } from '../../../src/core/debug/runtime';
@@ -16,6 +18,49 @@ describe('debug runtime', () => {
     assert.equal(detectRuntime('python:3.12', undefined), 'python');
     assert.equal(detectRuntime('nginx:1.27', ['nginx']), undefined);
     assert.equal(detectRuntime('mycorp/nodejs-base:1', undefined), 'node');
+  });
+
+  it('detects Go from a golang image, from dlv, or from the binary a build mapping makes', () => {
+    assert.equal(detectRuntime('golang:1.26', ['/stock', '--port', '8080']), 'go');
+    assert.equal(detectRuntime('registry.example.com/go-toolchain:1.26@sha256:abc', ['/srv/app']), 'go');
+    assert.equal(detectRuntime('debian:bookworm', ['/go/bin/dlv', 'exec', '/app']), 'go');
+    assert.equal(
+      detectRuntime('gcr.io/distroless/static', ['/tmp/devlane/bin/app'], { builtBinary: '/tmp/devlane/bin/app' }),
+      'go',
+    );
+    assert.equal(detectRuntime('gcr.io/distroless/static', ['/stock']), undefined, 'a binary alone says nothing');
+    assert.equal(detectRuntime('mongo:7', ['mongod']), undefined);
+    assert.equal(detectRuntime('mycorp/cargo:1', ['cargo', 'run']), undefined);
+    assert.equal(defaultDebugPort('go'), 2345);
+  });
+
+  it('starts a Go binary under dlv exec: headless on 127.0.0.1, running at once, the arguments after --', () => {
+    const argv = debugLaunch('go', ['/tmp/devlane/bin/app', '--port', '8080', '-v'], 2345).argv!;
+    assert.deepEqual(argv.slice(0, 4), ['sh', '-c', delveWatchScript, 'devlane-dlv']);
+    assert.deepEqual(argv.slice(4), [
+      'dlv',
+      'exec',
+      '--headless',
+      '--listen=127.0.0.1:2345',
+      '--accept-multiclient',
+      '--api-version=2',
+      '--continue',
+      '--only-same-user=false',
+      '/tmp/devlane/bin/app',
+      '--',
+      '--port',
+      '8080',
+      '-v',
+    ]);
+    // A command that already runs dlv is the user's own choice.
+    const own = ['dlv', 'exec', '--headless', '--listen=127.0.0.1:4000', '/app'];
+    assert.deepEqual(debugLaunch('go', own, 2345).argv, own);
+    assert.match(debugLaunch('go', ['--flag'], 2345).problem ?? '', /cannot be started under dlv/);
+  });
+
+  it("writes the dlv watcher so that Kubernetes' $(VAR) expansion leaves it unchanged", () => {
+    // Kubernetes reads $$ as $ and $(NAME) as a variable in command and args.
+    assert.doesNotMatch(delveWatchScript, /\$\$|\$\(/);
   });
 
   it('adds the inspector to node, replacing an --inspect the command had', () => {
@@ -70,7 +115,12 @@ describe('debug runtime', () => {
     const spec = { runtime: 'python' as const, port: 5678, container: 'catalog' };
     assert.deepEqual(parseDebugAnnotation(debugAnnotationValue(spec)), spec);
     assert.equal(parseDebugAnnotation(undefined), undefined);
-    assert.equal(parseDebugAnnotation('{"runtime":"go","port":1,"container":"x"}'), undefined);
+    assert.deepEqual(parseDebugAnnotation('{"runtime":"go","port":2345,"container":"stock"}'), {
+      runtime: 'go',
+      port: 2345,
+      container: 'stock',
+    });
+    assert.equal(parseDebugAnnotation('{"runtime":"java","port":1,"container":"x"}'), undefined);
     assert.equal(parseDebugAnnotation('{"runtime":"node","port":70000,"container":"x"}'), undefined);
     assert.equal(parseDebugAnnotation('not json'), undefined);
   });
@@ -82,7 +132,7 @@ describe('debug runtime', () => {
     assert.deepEqual(cfg({}).services.web.debug, { runtime: 'auto' });
     assert.throws(
       () => cfg({ runtime: 'ruby' }),
-      /services\.web\.debug\.runtime: must be one of auto, off, node, python/,
+      /services\.web\.debug\.runtime: must be one of auto, off, node, python, go/,
     );
     assert.throws(() => cfg({ port: 0 }), /services\.web\.debug\.port: must be a port number/);
     assert.throws(() => cfg({ host: 'x' }), /services\.web\.debug\.host: is not a known setting/);

@@ -233,6 +233,18 @@ describe('dev workload: debugger and sync', () => {
     assert.deepEqual(dev.debug, { runtime: 'python', port: 5678, container: 'ratings' });
   });
 
+  it('runs a Go binary under dlv exec on a golang image, with the debug port the supervisor waits for', () => {
+    const dev = build({ image: 'golang:1.26', command: ['/stock'], args: ['--port', '8080'] });
+    const main = dev.deployment.spec.template.spec.containers[1];
+    assert.deepEqual(main.command.slice(0, 2), ['sh', '-c']);
+    assert.deepEqual(main.command.slice(3, 8), ['devlane-dlv', 'dlv', 'exec', '--headless', '--listen=127.0.0.1:2345']);
+    assert.deepEqual(main.command.slice(-4), ['/stock', '--', '--port', '8080']);
+    assert.deepEqual(dev.debug, { runtime: 'go', port: 2345, container: 'ratings' });
+    assert.ok(
+      main.env.some((e: { name: string; value: string }) => e.name === 'DEVLANE_DEBUG_PORT' && e.value === '2345'),
+    );
+  });
+
   it('honours debug "off" and a chosen port', () => {
     assert.equal(build({ command: ['node', 'server.js'] }, { debug: { runtime: 'off' } }).debug, undefined);
     assert.deepEqual(
