@@ -5,8 +5,9 @@
 //    be this process's user;
 //  - a web page in the user's own browser, which can aim requests at any local port (and rename
 //    its own site to 127.0.0.1): the Node inspector is spoken over HTTP, so a request must name
-//    the tunnel as Host and must not come from another site (core/local-origin.ts); debugpy speaks
-//    DAP, whose first bytes are `Content-Length:`, which no browser request can start with.
+//    the tunnel as Host and must not come from another site (core/local-origin.ts); debugpy and
+//    Delve speak DAP, whose first bytes are `Content-Length:`, which no browser request can start
+//    with (Delve's JSON-RPC, which it serves on the same port, is refused by the same test).
 import { readFileSync } from 'node:fs';
 import type { DebugRuntime } from '../core/debug/runtime';
 import { localRequestProblem } from '../core/local-origin';
@@ -16,7 +17,7 @@ const what = "Devlane's debug tunnel";
 /** Why a new connection to the tunnel on 127.0.0.1:`port` is refused, from what it sent first; undefined to carry it. */
 export function debugConnectionProblem(runtime: DebugRuntime, start: Buffer, port: number): string | undefined {
   const text = start.toString('latin1');
-  if (runtime === 'python') {
+  if (runtime !== 'node') {
     return /^Content-Length:/i.test(text)
       ? undefined
       : `${what} refused a connection that does not speak DAP (it began ${JSON.stringify(text.slice(0, 24))})`;

@@ -2,13 +2,13 @@
 // each. Pure: the caller found the pod, read the sync mapping and opened the tunnel.
 //
 // Two ways to attach, chosen by the runtime's debugger:
-// - 'dap-server': the debugger in the pod speaks the Debug Adapter Protocol itself (debugpy; Delve
-//   with `dlv dap` later). The editor connects to the tunnel as to a debug adapter server, and the
-//   attach request carries the path mapping.
+// - 'dap-server': the debugger in the pod speaks the Debug Adapter Protocol itself (debugpy; Delve's
+//   headless server). The editor connects to the tunnel as to a debug adapter server (for Delve
+//   through DelveRelay, which makes leaving keep the program running), and the attach request
+//   carries the path mapping.
 // - 'child-session': the debugger speaks its own protocol (the V8 inspector; JDWP later), for which
 //   the editor has an adapter already (js-debug's `pwa-node`; the Java extension's `java`). Devlane
 //   starts that adapter as a child of its own session, pointed at the tunnel.
-// Go: { attach: 'dap-server', defaultPort: 2345, attachArgs: mode 'remote' + substitutePath }.
 // Java: { attach: 'child-session', type 'java', hostName/port, sourcePaths }.
 import type { DebugRuntime } from '../core/debug/runtime';
 import { type Platform, toSlashes } from '../core/sync/paths';
@@ -30,6 +30,8 @@ export interface RuntimeAttach {
   readonly attach: AttachKind;
   /** The debugger's own words for the log and the status bar. */
   readonly debuggerName: string;
+  /** 'dap-server' only: the editor's messages go through DelveRelay (src/debug/delve-relay.ts) instead of straight to the tunnel. */
+  readonly relay?: 'delve';
   /**
    * For 'dap-server': fields added to the user's `devlane` configuration, which the editor then sends
    * as the attach request. For 'child-session': the whole configuration of the child session.
@@ -82,6 +84,29 @@ export const debugAdapters: Record<DebugRuntime, RuntimeAttach> = {
         : {
             message: `Nothing listens on 127.0.0.1:${port} in container "${container}" of the developer copy: debugpy did not start${installed ? ' (it is installed)' : ''}`,
             hint: 'Look at the copy\'s log (Stream Logs) for why the program or debugpy exited; the copy runs "python -m debugpy --listen 127.0.0.1:5678 <your program>".',
+          },
+  },
+  go: {
+    attach: 'dap-server',
+    relay: 'delve',
+    debuggerName: 'Delve',
+    config: ({ localRoot, remoteRoot }) => ({
+      // Delve's headless server already runs the program: DAP clients join it in mode "remote".
+      mode: 'remote',
+      // Delve names the files as the binary does (built in the container); breakpoints name local files.
+      substitutePath: [{ from: localRoot, to: remoteRoot }],
+      // The program is already running: it does not stop when the editor attaches.
+      stopOnEntry: false,
+    }),
+    notListening: (installed, port, container) =>
+      installed === false
+        ? {
+            message: `The developer copy's image has no dlv (Delve) on its PATH in container "${container}", so the program runs without a debugger`,
+            hint: 'Set "devImage" in .vscode/devlane.json to a Go toolchain image with Delve (go install github.com/go-delve/delve/cmd/dlv@v1.27.2), then take the service over again. Nothing in the cluster was changed.',
+          }
+        : {
+            message: `Nothing listens on 127.0.0.1:${port} in container "${container}" of the developer copy: Delve did not start, or the program is not running${installed ? ' (dlv is installed)' : ''}`,
+            hint: `Look at the copy's log (Stream Logs) for why the program or dlv exited (a failed build, a binary that is not there yet); the copy runs "dlv exec --headless --listen=127.0.0.1:${port} --accept-multiclient --continue <your binary>". A save that builds and restarts the program starts it again.`,
           },
   },
 };

@@ -96,12 +96,20 @@ export async function openDebugTunnel(
 /** The kubelet's words when nothing listens on the port in the pod (as opposed to a refused or failed request). */
 const dialFailure = /connection refused|failed to connect|dial tcp|connect: /i;
 
-/** Python only: whether `import debugpy` works in the container; undefined when it cannot be told. */
+/** Whether the container has the debugger (Python: `import debugpy` works; Go: dlv is on the PATH); undefined when it cannot be told. */
 export async function debuggerInstalled(
   api: ObjectApi,
   target: DebugTarget,
   signal: AbortSignal,
 ): Promise<boolean | undefined> {
+  if (target.spec.runtime === 'go') {
+    try {
+      const r = await api.exec(target.namespace, target.pod, target.spec.container, ['dlv', 'version'], signal);
+      return r.exitCode === 0 ? true : undefined;
+    } catch (err) {
+      return /not found|no such file/i.test((err as Error).message) ? false : undefined;
+    }
+  }
   if (target.spec.runtime !== 'python') return undefined;
   for (const python of ['python', 'python3']) {
     try {

@@ -1,9 +1,10 @@
 // Is the debugger really there, at the far end of the tunnel? A short exchange in its own protocol:
-// the Node inspector's HTTP `/json/version`, or a DAP `initialize` for debugpy (which answers it and
-// carries on serving the next client). A refused port-forward closes the connection at once.
+// the Node inspector's HTTP `/json/version`, or a DAP `initialize` for debugpy and Delve (which
+// answer it and carry on serving the next client). A refused port-forward closes the connection at once.
 import * as http from 'node:http';
 import * as net from 'node:net';
 import type { DebugRuntime } from '../core/debug/runtime';
+import { DapReader, encodeDap } from './dap-stream';
 
 export type ProbeResult =
   { ok: true; detail: string } | { ok: false; reason: 'closed' | 'timeout' | 'unexpected'; detail: string };
@@ -46,7 +47,6 @@ function probeInspector(port: number, timeoutMs: number): Promise<ProbeResult> {
 function probeDap(port: number, timeoutMs: number): Promise<ProbeResult> {
   return new Promise((resolve) => {
     const socket = net.connect(port, '127.0.0.1');
-    let buf = Buffer.alloc(0);
     let done = false;
     const finish = (r: ProbeResult) => {
       if (done) return;
@@ -60,45 +60,34 @@ function probeDap(port: number, timeoutMs: number): Promise<ProbeResult> {
       timeoutMs,
     );
     socket.on('connect', () => {
-      const msg = JSON.stringify({
-        seq: 1,
-        type: 'request',
-        command: 'initialize',
-        arguments: {
-          clientID: 'devlane-probe',
-          adapterID: 'devlane',
-          pathFormat: 'path',
-          linesStartAt1: true,
-          columnsStartAt1: true,
-        },
-      });
-      socket.write(`Content-Length: ${Buffer.byteLength(msg)}\r\n\r\n${msg}`);
+      socket.write(
+        encodeDap({
+          seq: 1,
+          type: 'request',
+          command: 'initialize',
+          arguments: {
+            clientID: 'devlane-probe',
+            adapterID: 'devlane',
+            pathFormat: 'path',
+            linesStartAt1: true,
+            columnsStartAt1: true,
+          },
+        }),
+      );
     });
-    socket.on('data', (d: Buffer) => {
-      buf = Buffer.concat([buf, d]);
-      for (;;) {
-        const text = buf.toString('latin1');
-        const m = /Content-Length: *(\d+)\r\n\r\n/i.exec(text);
-        if (!m) return;
-        const start = m.index + m[0].length;
-        const len = Number(m[1]);
-        if (buf.length < start + len) return;
-        const body = buf.subarray(start, start + len).toString('utf8');
-        buf = buf.subarray(start + len);
-        try {
-          const msg = JSON.parse(body) as { type?: string; command?: string; success?: boolean; message?: string };
-          if (msg.type === 'response' && msg.command === 'initialize') {
-            finish(
-              msg.success
-                ? { ok: true, detail: 'initialize answered' }
-                : { ok: false, reason: 'unexpected', detail: msg.message ?? 'initialize refused' },
-            );
-          }
-        } catch {
-          finish({ ok: false, reason: 'unexpected', detail: `not the Debug Adapter Protocol: ${body.slice(0, 100)}` });
+    const reader = new DapReader(
+      (msg) => {
+        if (msg.type === 'response' && msg.command === 'initialize') {
+          finish(
+            msg.success
+              ? { ok: true, detail: 'initialize answered' }
+              : { ok: false, reason: 'unexpected', detail: msg.message ?? 'initialize refused' },
+          );
         }
-      }
-    });
+      },
+      (detail) => finish({ ok: false, reason: 'unexpected', detail }),
+    );
+    socket.on('data', (d: Buffer) => reader.push(d));
     socket.on('error', (e) => finish({ ok: false, reason: 'closed', detail: e.message }));
     socket.on('close', () =>
       finish({ ok: false, reason: 'closed', detail: 'the connection was closed before the debugger answered' }),

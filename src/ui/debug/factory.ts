@@ -3,6 +3,8 @@
 // session ends, whatever ends it (Stop, the program exiting, the window closing).
 // - Python (debugpy speaks DAP): the session's adapter IS the tunnel, a DebugAdapterServer on its
 //   local port; the attach request already carries pathMappings (provider.ts).
+// - Go (Delve's headless server speaks DAP too): the same, through DelveRelayAdapter, so that
+//   leaving the session leaves the program running (relay-adapter.ts); substitutePath is in the attach.
 // - Node (the V8 inspector): the session's adapter is ChildSessionAdapter, in-process, which starts
 //   js-debug (`pwa-node` attach on the tunnel's port) as its child. The tunnel still belongs to the
 //   parent `devlane` session, so a js-debug re-attach after a sync restart (restart: true) goes
@@ -15,6 +17,7 @@ import { type DebugPlan, openDebugTunnel, prepareDebug } from '../../debug/debug
 import { childSessionName } from '../../debug/launch-configs';
 import type { DebugTunnel } from '../../debug/tunnel';
 import { ChildSessionAdapter } from './child-session';
+import { DelveRelayAdapter } from './relay-adapter';
 import { type DebugPlans, type DevlaneDebugConfiguration, type ResolvedTarget, debugType } from './provider';
 
 export interface OpenDebugSession {
@@ -64,7 +67,10 @@ export class DevlaneAdapterFactory extends Disposable implements vscode.DebugAda
     );
     const open: OpenDebugSession = { session, target: entry.target, plan: entry.plan, tunnel };
     this.open.set(session.id, open);
-    if (entry.plan.adapter.attach === 'dap-server') return new vscode.DebugAdapterServer(tunnel.port, '127.0.0.1');
+    if (entry.plan.adapter.attach === 'dap-server')
+      return entry.plan.adapter.relay === 'delve'
+        ? new vscode.DebugAdapterInlineImplementation(new DelveRelayAdapter(tunnel.port))
+        : new vscode.DebugAdapterServer(tunnel.port, '127.0.0.1');
     const name = childSessionName(session.name, entry.plan.adapter.debuggerName);
     const childConfig = entry.plan.adapter.config({
       ...entry.plan.mapping,

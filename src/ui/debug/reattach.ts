@@ -1,7 +1,8 @@
-// A Python copy's debugger goes away with its process. debugpy runs inside the program, so when a
-// sync restarts the program (or the copy's pod is replaced), the connection ends, and so does the
-// editor's `devlane` session. js-debug re-attaches to Node by itself (restart: true). For debugpy,
-// Devlane starts the same configuration again as soon as the new process's debugpy answers. The
+// A Python or Go copy's debugger goes away with its process. debugpy runs inside the program, and
+// the supervisor restarts Delve with the program (a new binary after a build), so when a sync
+// restarts the program (or the copy's pod is replaced), the connection ends, and so does the
+// editor's `devlane` session. js-debug re-attaches to Node by itself (restart: true). For debugpy
+// and Delve, Devlane starts the same configuration again as soon as the new debugger answers. The
 // breakpoints are the editor's, so they bind again.
 //
 // It does so only when the session ended by itself: the adapter said terminated/exited, or the
@@ -111,7 +112,7 @@ export class DebugReattach extends Disposable {
         return;
       }
       void vscode.window.showWarningMessage(
-        `The debugger left ${service} (session ${session}) when its program restarted, and debugpy did not answer again within ${comeBackMs / 1000} s. Look at the copy's logs for why it did not start; debug it again once it runs.`,
+        `The debugger left ${service} (session ${session}) when its program restarted, and ${o.plan.adapter.debuggerName} did not answer again within ${comeBackMs / 1000} s. Look at the copy's logs for why it did not start; debug it again once it runs.`,
       );
     } catch (err) {
       if (!signal.aborted) this.logger.warn(`debug ${service}: attaching again failed: ${(err as Error).message}`);

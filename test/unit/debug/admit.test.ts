@@ -81,6 +81,14 @@ describe('debug tunnel admission', () => {
     assert.match(debugConnectionProblem('python', post, port)!, /does not speak DAP \(it began "POST \/ HTTP/);
   });
 
+  it("lets only DAP reach Delve: not a browser's request, not Delve's JSON-RPC on the same port", () => {
+    assert.equal(debugConnectionProblem('go', Buffer.from('Content-Length: 2\r\n\r\n{}'), port), undefined);
+    const post = http(['POST / HTTP/1.1', `Host: 127.0.0.1:${port}`, 'Content-Type: text/plain', 'Content-Length: 80']);
+    assert.match(debugConnectionProblem('go', post, port)!, /does not speak DAP/);
+    const rpc = Buffer.from('{"method":"RPCServer.Command","params":[{"name":"halt"}],"id":0}');
+    assert.match(debugConnectionProblem('go', rpc, port)!, /does not speak DAP \(it began "\{\\"method/);
+  });
+
   it('reads who owns a local socket from the kernel table, and refuses another user', () => {
     const table = [
       '  sl  local_address rem_address   st tx_queue rx_queue tr tm->when retrnsmt   uid  timeout inode',

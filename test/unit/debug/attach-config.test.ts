@@ -54,6 +54,42 @@ describe('attach configurations', () => {
     assert.equal('port' in c || 'host' in c || 'connect' in c, false);
   });
 
+  it('joins Delve in remote mode with substitutePath from the local folder to the container, through the relay', async () => {
+    const go = debugAdapters.go;
+    assert.equal(go.attach, 'dap-server');
+    assert.equal(go.relay, 'delve', 'leaving goes through the relay, so the copy runs on');
+    const w = await debugPathMapping({
+      workspaceFolder: 'C:\\Users\\a\\shop',
+      service: 'stock',
+      workingDir: '/src/stock/',
+      platform: 'win32',
+    });
+    const c = go.config({ ...w, port: 5000, name: 'x' });
+    assert.equal(c.mode, 'remote');
+    assert.deepEqual(c.substitutePath, [{ from: 'c:\\Users\\a\\shop', to: '/src/stock' }]);
+    assert.equal(c.stopOnEntry, false);
+    assert.equal(
+      'port' in c || 'host' in c || 'request' in c,
+      false,
+      'the editor connects; the configuration says attach',
+    );
+    const mapped = go.config({
+      ...mappedRoots('/home/a/shop', { localPath: 'stock', remotePath: '/app/' }, 'linux'),
+      port: 1,
+      name: 'x',
+    });
+    assert.deepEqual(mapped.substitutePath, [{ from: '/home/a/shop/stock', to: '/app' }]);
+  });
+
+  it('says how to get Delve when the image lacks dlv, and to look at the log when it only did not start', () => {
+    const missing = debugAdapters.go.notListening(false, 2345, 'stock');
+    assert.match(missing.message, /no dlv/);
+    assert.match(missing.hint, /devImage/);
+    const exited = debugAdapters.go.notListening(true, 2345, 'stock');
+    assert.match(exited.message, /127\.0\.0\.1:2345.*Delve did not start.*dlv is installed/);
+    assert.match(exited.hint, /Stream Logs/);
+  });
+
   it('says how to add debugpy when the image lacks it, and something else when it only did not start', () => {
     const missing = debugAdapters.python.notListening(false, 5678, 'catalog');
     assert.match(missing.message, /no debugpy/);
