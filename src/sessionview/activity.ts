@@ -36,10 +36,12 @@ export interface ServiceDebugStats {
   where?: string;
 }
 
-/** One service's copy whose program exited by itself and waits for the next save. */
+/** One service's copy whose program exited by itself and waits for the next save, or whose build failed. */
 export interface ServiceTrouble {
   service: string;
   exitCode: number;
+  /** The build failed (the previous program keeps running), rather than the program exiting. */
+  build?: boolean;
   /** The error line the program printed last, if any. */
   error?: string;
 }

@@ -141,7 +141,9 @@ export function statusBarView(i: StatusInputs): StatusBarView | undefined {
   for (const t of i.troubles ?? []) {
     problems.push({
       severity: 'error',
-      text: `${t.service}: the program exited (code ${t.exitCode})${t.error ? `: ${t.error}` : ''}; the next save restarts it`,
+      text: t.build
+        ? `${t.service}: the build failed${t.error ? `: ${t.error}` : ''}; the previous program keeps running`
+        : `${t.service}: the program exited (code ${t.exitCode})${t.error ? `: ${t.error}` : ''}; the next save restarts it`,
     });
   }
   if (i.sync.state === 'failed') problems.push({ severity: 'error', text: `sync failed: ${i.sync.message}` });
@@ -160,7 +162,7 @@ export function statusBarView(i: StatusInputs): StatusBarView | undefined {
         : severity === 'warning'
           ? '$(warning)'
           : '$(broadcast)';
-  const exited = (i.troubles ?? []).map((t) => `${t.service} exited`);
+  const exited = (i.troubles ?? []).map((t) => `${t.service} ${t.build ? 'build failed' : 'exited'}`);
   const parts = [
     `${icon} ${name}${services.length ? `: ${services.join(', ')}` : ''}`,
     syncText[i.sync.state],

@@ -6,12 +6,12 @@ import type { ClusterConnection } from '../cluster/api';
 import type { Event } from '../core/events';
 import { DisposableStore, type IDisposable } from '../core/lifecycle';
 import type { Logger } from '../core/logger';
-import type { CopyTrouble, SyncMappingPaths } from '../core/sync/copy-trouble';
+import type { CopyTrouble, SyncMappingPaths, TroubleSource } from '../core/sync/copy-trouble';
 import type { ConfirmDeletes } from '../core/sync/deletes';
 import type { ServiceSyncStats } from '../sessionview/activity';
 import { CopyTroubleWatch } from './copy-trouble-watch';
 import { type ServiceSyncHandle, type ServiceSyncRequest, startServiceSync } from './service-sync';
-import type { SyncStatus } from './syncer';
+import type { BuildStatus, SyncStatus } from './syncer';
 
 export interface CopySyncRequest {
   conn: ClusterConnection;
@@ -33,8 +33,11 @@ export interface CopySyncSinks {
   status?(stats: ServiceSyncStats): void;
   /** The sync did not start (not called when it was ended meanwhile). */
   failed?(err: Error): void;
-  /** The copy's program exited by itself (its trouble), or started again (undefined). Without it the output is not followed. */
-  trouble?(trouble: CopyTrouble | undefined): void;
+  /**
+   * The copy's program exited by itself (its trouble), or started again (undefined); or, for a
+   * build mapping, its build failed (the trouble) or succeeded (undefined). Without it the output is not followed.
+   */
+  trouble?(trouble: CopyTrouble | undefined, source: TroubleSource): void;
 }
 
 export interface CopySync extends IDisposable {
@@ -102,7 +105,18 @@ export function syncCopy(
       const onTrouble = sinks.trouble?.bind(sinks);
       if (onTrouble) {
         // Disposed in reverse: the watch ends first, then its trouble is cleared.
-        store.add({ dispose: () => onTrouble(undefined) });
+        store.add({ dispose: () => onTrouble(undefined, 'program') });
+        if (handle.mapping.action === 'build') {
+          store.add({ dispose: () => onTrouble(undefined, 'build') });
+          let seen: number | undefined;
+          const onBuild = (s: SyncStatus) => {
+            if (!s.build || s.build.at === seen) return;
+            seen = s.build.at;
+            onTrouble(s.build.ok ? undefined : buildTrouble(s.build), 'build');
+          };
+          store.add(handle.syncer.onDidChangeStatus(onBuild));
+          onBuild(handle.syncer.current);
+        }
         store.add(
           watchTrouble(
             req.conn,
@@ -112,7 +126,7 @@ export function syncCopy(
               service: req.service,
               mapping: { localRoot: handle.localRoot, remotePath: handle.mapping.remotePath },
             },
-            onTrouble,
+            (t) => onTrouble(t, 'program'),
           ),
         );
       }
@@ -151,5 +165,16 @@ function syncStats(service: string, handle: ServiceSyncHandle, s: SyncStatus): S
     failures: s.failures.map((f) => ({ at: f.at, message: f.message })),
     message: s.message,
     notes: s.notes,
+  };
+}
+
+/** A failed build as the copy's trouble: the first problem (or the output's first line) as its error. */
+function buildTrouble(b: BuildStatus): CopyTrouble {
+  const lines = (b.message ?? '').split('\n');
+  return {
+    exitCode: b.code,
+    error: b.problems[0]?.message.split('\n')[0] ?? lines[1]?.trim() ?? lines[0],
+    lastLines: lines,
+    problems: b.problems,
   };
 }

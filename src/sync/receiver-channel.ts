@@ -2,6 +2,7 @@
 // waits for READY, sends batches and waits for each one's answer, pings it while idle.
 import type { ExecStream, ObjectApi } from '../cluster/api';
 import { ClusterError } from '../core/errors';
+import type { BuildOutcome } from '../core/sync/build';
 import { parseReceiverLine, receiverCommand } from '../core/sync/receiver';
 
 export interface SyncTarget {
@@ -26,16 +27,22 @@ export class NoShellError extends Error {
 
 const keepaliveMs = 30_000;
 
+/** A batch's answer: why it did not all land (undefined when it did), and what its build did. */
+export interface BatchAnswer {
+  failure?: string;
+  build?: BuildOutcome;
+}
+
 export class ReceiverChannel {
   private buffer = '';
-  private readonly waiting = new Map<
-    number,
-    { resolve: (failure: string | undefined) => void; reject: (e: Error) => void }
-  >();
+  private readonly waiting = new Map<number, { resolve: (answer: BatchAnswer) => void; reject: (e: Error) => void }>();
   private closedWith: Error | undefined;
   private stderr = '';
   private keepalive: NodeJS.Timeout | undefined;
   private readonly closeListeners: ((e: Error) => void)[] = [];
+  /** What a build in the batch being answered printed, and its result. */
+  private output: string[] = [];
+  private build: BuildOutcome | undefined;
 
   private constructor(
     private readonly stream: ExecStream,
@@ -80,10 +87,17 @@ export class ReceiverChannel {
               : new Error(`The sync receiver in ${this.target.pod} stopped: ${line.message}`);
             this.fail(err);
             if (!ready) reject(err);
+          } else if (line.kind === 'output') this.output.push(line.text);
+          else if (line.kind === 'build') {
+            this.build = { result: line.result, code: line.code, output: this.output };
+            this.output = [];
           } else if (line.kind === 'ok' || line.kind === 'fail') {
             const w = this.waiting.get(line.seq);
             this.waiting.delete(line.seq);
-            w?.resolve(line.kind === 'fail' ? line.message : undefined);
+            const build = this.build;
+            this.build = undefined;
+            this.output = [];
+            w?.resolve({ ...(line.kind === 'fail' ? { failure: line.message } : {}), ...(build ? { build } : {}) });
           }
         }
       });
@@ -124,10 +138,10 @@ export class ReceiverChannel {
     else this.closeListeners.push(listener);
   }
 
-  /** Sends one framed batch; resolves with the receiver's failure text (undefined when all landed). */
-  async send(seq: number, parts: Buffer[]): Promise<string | undefined> {
+  /** Sends one framed batch; resolves with the receiver's answer (its failure text, and its build's outcome). */
+  async send(seq: number, parts: Buffer[]): Promise<BatchAnswer> {
     if (this.closedWith) throw this.closedWith;
-    const answer = new Promise<string | undefined>((resolve, reject) => this.waiting.set(seq, { resolve, reject }));
+    const answer = new Promise<BatchAnswer>((resolve, reject) => this.waiting.set(seq, { resolve, reject }));
     answer.catch(() => {});
     for (const p of parts) if (p.length) await this.stream.write(p);
     return answer;

@@ -8,6 +8,8 @@
 // remotePath (read from the pod spec on every connect) are never listed, written or deleted, and
 // an initial sync that would delete many paths asks first (declined, it only uploads).
 import { createHash } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { type ObjectApi } from '../cluster/api';
 import { apiTypes } from '../core/api-types';
 import { Backoff, type BackoffOptions, sleep } from '../core/backoff';
@@ -25,6 +27,15 @@ import { describeMount, KeptPaths, mountsOfTarget, noKeptPaths } from '../core/s
 import { parseSyncAnnotation, SyncTargetError } from '../core/sync/target';
 import { type Platform, relativePosix, unsafeRelative } from '../core/sync/paths';
 import { actionLine, batchFrame, defaultRunDir } from '../core/sync/receiver';
+import {
+  type BuildOutcome,
+  buildLine,
+  buildProblems,
+  describeBuildFailure,
+  goVersionOf,
+  noToolchain,
+} from '../core/sync/build';
+import type { CopyProblem } from '../core/sync/copy-trouble';
 import { tarArchive, type TarEntry } from '../core/sync/tar';
 import { readEntry, walkLocal } from './local-tree';
 import { NoShellError, ReceiverChannel, type SyncTarget } from './receiver-channel';
@@ -52,6 +63,20 @@ export interface SyncStatus {
   carried: number;
   /** What the sync leaves alone and why: mounted volumes inside remotePath, deletions not confirmed. */
   notes?: string[];
+  /** The last build (action `build`): the program runs what the last good one made. */
+  build?: BuildStatus;
+}
+
+export interface BuildStatus {
+  /** When it ended (epoch ms). */
+  at: number;
+  ok: boolean;
+  /** The build command's exit code. */
+  code: number;
+  /** What the compiler blamed, at the files in the container and the local ones. */
+  problems: CopyProblem[];
+  /** For a failed build: what went wrong, said whole (the problems, else the output's end). */
+  message?: string;
 }
 
 export interface SyncerOptions {
@@ -92,6 +117,8 @@ export class Syncer extends Disposable {
   /** The user's answer to the first question about deletions; later initial syncs follow it. */
   private deleteConsent: boolean | undefined;
   private keptNote: string | undefined;
+  /** The image of the container synced into, for a build that finds no toolchain there. */
+  private image: string | undefined;
 
   constructor(private readonly opts: SyncerOptions) {
     super();
@@ -225,6 +252,7 @@ export class Syncer extends Disposable {
     const own = parseSyncAnnotation(pod.metadata.annotations?.[annotations.sync], target.pod)?.ownVolumes ?? [];
     const remote = this.opts.mapping.remotePath;
     const mounts = mountsOfTarget(pod.spec, target.container, remote, own);
+    this.image = pod.spec?.containers?.find((c) => c.name === target.container)?.image;
     if (mounts.shared) {
       throw new SyncTargetError(
         `${remote} in ${target.pod} (${target.container}) is on the volume ${describeMount(mounts.shared)}, which other pods may share; nothing was synced, so as not to write into it. ` +
@@ -291,7 +319,8 @@ export class Syncer extends Disposable {
     this.opts.logger.info(
       `sync: initial sync of ${local.size} local paths with ${target.pod}: ${plan.writes.length} to write, ${plan.deletes.length} to delete`,
     );
-    if (pending.size) await this.sendPending(ch, pending, true);
+    // A build mapping builds after every initial sync, changed or not: the pod may be new, with no program yet.
+    if (pending.size || this.opts.mapping.action === 'build') await this.sendPending(ch, pending, true);
     this.setStatus({ lastSyncAt: Date.now(), lastDurationMs: Date.now() - started });
   }
 
@@ -332,13 +361,11 @@ export class Syncer extends Disposable {
     let entries: TarEntry[] = [];
     let bytes = 0;
     let dels = [...deletes];
-    let changed = false;
+    // The initial sync's build restarts the program only when it changed (a reconnect must not restart it for nothing).
+    let changed = initial && this.opts.mapping.action === 'build';
     const flush = async (last: boolean) => {
       if (!entries.length && !dels.length && !(last && changed)) return;
-      const action =
-        last && (changed || entries.length || dels.length)
-          ? actionLine(this.opts.mapping.action, this.opts.mapping)
-          : undefined;
+      const action = last && (changed || entries.length || dels.length) ? this.actionLine(initial) : undefined;
       const seq = ++this.seq;
       const frame = batchFrame(seq, dels, entries.length ? tarArchive(entries) : undefined, action);
       const n = entries.length + dels.length;
@@ -347,10 +374,11 @@ export class Syncer extends Disposable {
       entries = [];
       dels = [];
       bytes = 0;
-      const failure = await ch.send(seq, frame);
+      const { failure, build } = await ch.send(seq, frame);
       this.status.carried += n;
       for (const e of sentEntries) if (e.type === 'file') this.lastSent.set(e.path, fingerprint(e));
       if (failure) this.addFailure(`${initial ? 'initial sync' : 'sync'} into ${ch.target.pod}: ${failure}`);
+      if (build) await this.built(build, ch.target.pod);
     };
     for (const { path, op } of writes) {
       const entry = await readEntry(this.opts.localRoot, path).catch((e: Error) => {
@@ -369,6 +397,29 @@ export class Syncer extends Disposable {
     }
     for (const d of deletes) this.lastSent.delete(d);
     await flush(true);
+  }
+
+  private actionLine(initial: boolean): string | undefined {
+    const m = this.opts.mapping;
+    return m.action === 'build' ? buildLine(m, initial ? 'changed' : 'always') : actionLine(m.action, m);
+  }
+
+  /** A build's outcome: its problems at the local files, and a failure said whole (the CLI prints it). */
+  private async built(outcome: BuildOutcome, pod: string): Promise<void> {
+    const ok = outcome.result === 'ok' || outcome.result === 'same';
+    const mapping = { localRoot: this.opts.localRoot, remotePath: this.opts.mapping.remotePath };
+    const problems = ok ? [] : buildProblems(outcome.output, mapping);
+    let message: string | undefined;
+    if (!ok) {
+      const goMod = await readFile(join(this.opts.localRoot, 'go.mod'), 'utf8').catch(() => '');
+      const missing = noToolchain(outcome, this.image, goVersionOf(goMod));
+      message = `build in ${pod}: ${missing ?? describeBuildFailure(outcome, problems, (p) => p)}`;
+      this.addFailure(message);
+    } else
+      this.opts.logger.info(
+        `sync: built in ${pod}${outcome.result === 'same' ? ' (the program did not change)' : '; the program restarts'}`,
+      );
+    this.setStatus({ build: { at: Date.now(), ok, code: outcome.code, problems, ...(message ? { message } : {}) } });
   }
 
   /** The batch minus what touches a kept path; a folder holding one is not deleted as a whole (said as a failure). */

@@ -11,7 +11,8 @@
 //   pod template's `devlane.dev/debug` annotation;
 // - when the service is synced (.vscode/devlane.json), the program runs under the restart
 //   supervisor (src/core/sync/supervisor.ts), with an emptyDir for its small files, so a sync
-//   restarts the process and not the pod.
+//   restarts the process and not the pod. A `build` mapping runs the program its build makes
+//   (src/core/sync/build.ts), which exists only after the first sync: it has no startup probe.
 // Pure: the caller reads the objects.
 import { SessionError } from './errors';
 import { annotations, devServiceName, devWorkloadName, type Role } from './names';
@@ -31,6 +32,7 @@ import { defaultRunDir } from '../sync/receiver';
 import { describeMount, mountsOfTarget } from '../sync/mounts';
 import { syncAnnotationValue } from '../sync/target';
 import { SupervisorError, supervisedContainer } from '../sync/supervisor';
+import { builtProgram, defaultBinary } from '../sync/build';
 
 export interface OwnerRecord {
   name: string;
@@ -308,7 +310,11 @@ function developContainer(
 ): { debug?: DebugSpec; container: string; ownVolumes: string[] } {
   const c: Json = podSpec.containers[main];
   const cname = c.name as string;
-  if (c.readinessProbe) {
+  const build = input.sync?.action === 'build';
+  // A built program runs only after the first sync and build, which follow the start: the copy is
+  // Ready once its container runs (the start cannot wait on a program that is not there yet).
+  if (build) delete c.startupProbe;
+  if (c.readinessProbe && !build) {
     if (!c.startupProbe) {
       // Checked each second, so the copy is Ready within a second of listening; allow a slow start
       // as long as the original's readiness would, and no less than five minutes.
@@ -320,9 +326,10 @@ function developContainer(
         failureThreshold: Math.max((c.readinessProbe.failureThreshold ?? 3) * period, 300),
       };
     }
-    delete c.readinessProbe;
   }
-  let argv = programOf(c, input.sync?.run);
+  delete c.readinessProbe;
+  let argv = build ? builtProgram(c, input.sync!) : programOf(c, input.sync?.run);
+  if (build) setEnv(c, 'DEVLANE_PROGRAM', input.sync?.binary ?? defaultBinary);
   let debug: DebugSpec | undefined;
   const ownVolumes: string[] = [];
   const cfg = input.debug ?? input.sync?.debug ?? { runtime: 'auto' };
@@ -409,6 +416,10 @@ function refuseSharedRemotePath(
     `${what}: ${remotePath} in container "${dev.container}" is on the volume ${describeMount(shared)}, which other pods may share, so syncing into it would change their files too`,
     'Nothing was created. Set remotePath in .vscode/devlane.json to a folder on the container\'s own file system, or start without sync (--no-sync, or "Do not sync" in the editor).',
   );
+}
+
+function setEnv(c: Json, name: string, value: string): void {
+  c.env = [...(c.env ?? []).filter((e: Json) => e.name !== name), { name, value }];
 }
 
 function uniqueVolumeName(volumes: Json[], want: string): string {

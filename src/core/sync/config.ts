@@ -2,11 +2,12 @@
 // left out, and what happens after a batch lands. Versioned; validated here with errors that name
 // the field (the same rules as schemas/devlane.schema.json, which gives completion in the editor).
 import { debugRuntimes, type DebugRuntime } from '../debug/runtime';
+import { binaryProblem, buildOutput, defaultBinary, defaultBuildCommand } from './build';
 import { remotePathProblem } from './remote-root';
 
 export const configVersion = 1;
 export const configFile = '.vscode/devlane.json';
-export const syncActions = ['restart', 'signal', 'command', 'none'] as const;
+export const syncActions = ['restart', 'signal', 'command', 'build', 'none'] as const;
 export type SyncAction = (typeof syncActions)[number];
 
 export interface ServiceSync {
@@ -23,6 +24,10 @@ export interface ServiceSync {
   signal: string;
   /** For `command`: run with `sh -c` in remotePath after each batch. */
   command?: string;
+  /** For `build`: run with `sh -c` in remotePath after each batch; the program restarts only when it succeeds (src/core/sync/build.ts). */
+  build?: string;
+  /** For `build`: the program the build makes and the supervisor runs (absolute; from the command's `-o` when absent). */
+  binary?: string;
   /** The container to sync into; the Service's main container when absent. */
   container?: string;
   /** Runs the developer copy with this image (one with `sh` and `tar`) instead of the original. */
@@ -62,6 +67,8 @@ const serviceKeys = [
   'action',
   'signal',
   'command',
+  'build',
+  'binary',
   'container',
   'devImage',
   'run',
@@ -110,6 +117,10 @@ function service(name: string, v: unknown): ServiceSync {
   const command = str(v, 'command', field, action === 'command');
   if (command?.includes('\n'))
     throw new ConfigError(`${field}.command`, 'must be one line (use `&&` or a script in the container)');
+  for (const k of ['build', 'binary'])
+    if (v[k] !== undefined && action !== 'build')
+      throw new ConfigError(`${field}.${k}`, `is used only with "action": "build" (the action is ${show(action)})`);
+  const build = action === 'build' ? buildSettings(v, field) : undefined;
   const run = strings(v, 'run', field);
   if (run && run.length === 0) throw new ConfigError(`${field}.run`, 'must name a program (got an empty list)');
   const debug = debugConfig(v.debug, `${field}.debug`);
@@ -121,11 +132,24 @@ function service(name: string, v: unknown): ServiceSync {
     action,
     signal,
     ...(command ? { command } : {}),
+    ...(build ?? {}),
     ...(v.container !== undefined ? { container: str(v, 'container', field, true) } : {}),
     ...(v.devImage !== undefined ? { devImage: str(v, 'devImage', field, true) } : {}),
     ...(run ? { run } : {}),
     ...(debug ? { debug } : {}),
   };
+}
+
+/** `build` and `binary` of a build mapping, filled with their defaults (the file saved says what runs). */
+function buildSettings(v: Record<string, unknown>, field: string): { build: string; binary: string } {
+  const build = str(v, 'build', field, false) ?? defaultBuildCommand;
+  if (build.includes('\n'))
+    throw new ConfigError(`${field}.build`, 'must be one line (use `&&` or a script in the container)');
+  const given = str(v, 'binary', field, false);
+  const binary = given ?? buildOutput(build, str(v, 'remotePath', field, true)!) ?? defaultBinary;
+  const problem = binaryProblem(binary);
+  if (problem) throw new ConfigError(`${field}.${given ? 'binary' : 'build'}`, problem);
+  return { build, binary };
 }
 
 function debugConfig(v: unknown, field: string): DebugConfig | undefined {

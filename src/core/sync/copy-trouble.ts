@@ -20,8 +20,12 @@ export interface CopyProblem {
   message: string;
 }
 
-/** The copy's program exited by itself and waits for the next sync. */
+/** Where a copy's trouble comes from: its program exited by itself, or the build after a sync failed (src/core/sync/build.ts). */
+export type TroubleSource = 'program' | 'build';
+
+/** The copy's program exited by itself and waits for the next sync; or its build failed and the previous program keeps running. */
 export interface CopyTrouble {
+  /** The program's exit code, or the build command's. */
   exitCode: number;
   /** The error line the program printed last ("SyntaxError: Unexpected token ')'"), if any. */
   error?: string;

@@ -2,6 +2,8 @@
 // line commands from stdin. Writes arrive as a tar archive of known length, read exactly with `dd`
 // into a file and extracted with `tar` (so a failing tar can never leave the stream out of step);
 // deletes are `rm -rf`. Each batch ends with `E <seq>`, answered `OK <seq>` or `FAIL <seq> <why>`.
+// A build (`G`, src/core/sync/build.ts) answers first with its output, each line as `O <line>`,
+// then `BUILD <result> <exit code>`.
 // Needs only sh, dd, tar, rm, mkdir and kill: what any image with a shell has.
 
 /** Where the receiver and the supervisor keep their small files (pids, the batch in transit). */
@@ -26,6 +28,9 @@ readn() {
   fi
 }
 oneline() { tr '\n' ' ' < "$1" | cut -c1-2000; }
+restart() {
+  if [ -f "$run/supervisor.pid" ] && kill -USR1 "$(cat "$run/supervisor.pid")" 2>/dev/null; then :; else errs="$errs restart: no Devlane supervisor is running in this container (the copy was started without it)"; fi
+}
 errs=""
 echo "READY fullblock=$fb"
 while IFS= read -r line; do
@@ -37,12 +42,26 @@ while IFS= read -r line; do
       rm -f "$run/batch.tar" ;;
     D)
       rm -rf -- "$arg" 2> "$run/rm.err" || errs="$errs cannot delete $arg: $(oneline "$run/rm.err")" ;;
-    R)
-      if [ -f "$run/supervisor.pid" ] && kill -USR1 "$(cat "$run/supervisor.pid")" 2>/dev/null; then :; else errs="$errs restart: no Devlane supervisor is running in this container (the copy was started without it)"; fi ;;
+    R) restart ;;
     S)
       if [ -f "$run/child.pid" ] && kill -s "$arg" "$(cat "$run/child.pid")" 2>/dev/null; then :; else errs="$errs signal $arg: no process to signal (the copy was started without the Devlane supervisor, or the process is not running)"; fi ;;
     C)
       if ! sh -c "$arg" > "$run/cmd.out" 2>&1; then errs="$errs command failed: $(tail -n 5 "$run/cmd.out" | tr '\n' ' ')"; fi ;;
+    G)
+      mode=${'$'}{arg%% *}; arg=${'$'}{arg#* }; bin=${'$'}{arg%% *}; cmd=${'$'}{arg#* }; next="$bin.devlane-next"
+      mkdir -p "${'$'}{bin%/*}"; rm -f "$next"
+      # Go's caches live in the run directory (an emptyDir: a restarted program, or container, builds incrementally) unless the image says where.
+      (export DEVLANE_BUILD_OUTPUT="$next" GOCACHE="${'$'}{GOCACHE:-$run/go/build-cache}" GOMODCACHE="${'$'}{GOMODCACHE:-$run/go/mod-cache}"; sh -c "$cmd") < /dev/null > "$run/build.out" 2>&1
+      code=$?; built=failed
+      if [ "$code" = 0 ]; then
+        if [ -f "$next" ]; then
+          if [ "$mode" = changed ] && [ -f "$bin" ] && cmp -s "$next" "$bin" 2>/dev/null; then rm -f "$next"; built=same
+          elif mv -f "$next" "$bin"; then built=ok; else errs="$errs cannot replace $bin"; fi
+        elif [ -f "$bin" ]; then built=ok; else built=missing; fi
+      fi
+      tail -n 300 "$run/build.out" | while IFS= read -r l; do printf 'O %s\n' "$l"; done
+      echo "BUILD $built $code"
+      [ "$built" = ok ] && restart ;;
     E)
       if [ -z "$errs" ]; then echo "OK $arg"; else echo "FAIL $arg$errs"; fi
       errs="" ;;
@@ -76,12 +95,17 @@ export type ReceiverLine =
   | { kind: 'ok'; seq: number }
   | { kind: 'fail'; seq: number; message: string }
   | { kind: 'pong' }
+  | { kind: 'output'; text: string }
+  | { kind: 'build'; result: 'ok' | 'same' | 'failed' | 'missing'; code: number }
   | { kind: 'fatal'; message: string }
   | { kind: 'other'; text: string };
 
 export function parseReceiverLine(line: string): ReceiverLine {
   if (line.startsWith('READY')) return { kind: 'ready' };
   if (line.startsWith('PONG')) return { kind: 'pong' };
+  if (line.startsWith('O ') || line === 'O') return { kind: 'output', text: line.slice(2) };
+  const build = /^BUILD (ok|same|failed|missing) (\d+)$/.exec(line);
+  if (build) return { kind: 'build', result: build[1] as 'ok', code: Number(build[2]) };
   if (line.startsWith('FATAL ')) return { kind: 'fatal', message: line.slice(6) };
   const m = /^(OK|FAIL) (\d+)(?: (.*))?$/.exec(line);
   if (m)

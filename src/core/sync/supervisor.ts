@@ -8,6 +8,7 @@ import { defaultRunDir } from './receiver';
 /** What the supervisor prints when the program exits by itself (then its code), and before a restart. */
 export const exitedPrefix = '[devlane] the process exited with code ';
 export const restartingPrefix = '[devlane] restarting: ';
+export const waitingPrefix = '[devlane] waiting for the first build to make ';
 
 export const supervisorScript = `
 run="$DEVLANE_RUN_DIR"; [ -n "$run" ] || run=${defaultRunDir}
@@ -27,6 +28,13 @@ portfree() {
 }
 trap 'restart=1; signal TERM' USR1
 trap 'stop=1; signal TERM' TERM INT
+# A built program (DEVLANE_PROGRAM, the "build" action) exists once the first sync has landed and
+# built: until then there is nothing to run, and the receiver's signal after that build starts it.
+if [ -n "$DEVLANE_PROGRAM" ] && [ ! -e "$DEVLANE_PROGRAM" ]; then
+  echo "${waitingPrefix}$DEVLANE_PROGRAM" >&2
+  while [ "$restart" = 0 ] && [ "$stop" = 0 ]; do sleep 1 & wait $!; done
+  restart=0; [ "$stop" = 1 ] && exit 0
+fi
 while [ "$stop" = 0 ]; do
   portfree
   $group "$@" & child=$!

@@ -76,7 +76,7 @@ export class SyncCommands extends Disposable {
           err instanceof ConfigError ? err : new Error(`Sync of ${service} did not start: ${err.message}`),
           this.deps.logger,
         ),
-      trouble: troubles && ((trouble) => troubles.show(ref, service, trouble)),
+      trouble: troubles && ((trouble, source) => troubles.show(ref, service, trouble, source)),
     };
   }
 
