@@ -158,33 +158,54 @@ export function detectRuntime(
 
 export interface DebugLaunch {
   argv?: string[];
-  /** Environment to set (Node: NODE_OPTIONS, when the program is not `node` itself, e.g. `npm start`). */
+  /** Environment to set (Node: NODE_OPTIONS, when the program is not `node` itself, e.g. `npm start`; Go: GOFLAGS for the copy's builds). */
   env?: Record<string, string>;
   /** Why debugging is not possible in this container, when it is not. */
   problem?: string;
 }
 
 /**
- * The argv (and environment) that runs the program with its debugger on 127.0.0.1:`port`.
- * `existingNodeOptions` is the container's NODE_OPTIONS when it is a plain value; `nodeOptionsFromElsewhere`
- * when it comes from valueFrom/envFrom (then it cannot be extended safely).
+ * A variable of the container's environment: its plain value, or where else it may come from (its
+ * own valueFrom, or the container's envFrom when it is not in env), when it cannot be extended safely.
  */
+export type ContainerEnv = (name: string) => { value?: string; fromElsewhere?: 'valueFrom' | 'envFrom' };
+
+/**
+ * Go's flags for a program a debugger reads well: no optimisation and no inlining, so that every
+ * local has a value and every line a stop (an optimised build shows "unreadable" variables). For
+ * `go build` in the copy (the `build` action), through GOFLAGS, which a build command's own
+ * -gcflags overrides.
+ */
+export const goDebugFlags = "'-gcflags=all=-N -l'";
+
+/** The argv (and environment) that runs the program with its debugger on 127.0.0.1:`port`. */
 export function debugLaunch(
   runtime: DebugRuntime,
   argv: string[],
   port: number,
-  env: { nodeOptions?: string; nodeOptionsFromElsewhere?: boolean } = {},
+  env: ContainerEnv = () => ({}),
 ): DebugLaunch {
   const launched = runtimes[runtime].launch(argv, port);
+  if (launched && runtime === 'go') {
+    // GOFLAGS only affects the copy's builds (a production image is a built binary): one that may come
+    // from an envFrom ConfigMap is replaced, one from a valueFrom of its own is left alone.
+    const flags = env('GOFLAGS');
+    if (flags.fromElsewhere === 'valueFrom' || flags.value?.includes('-gcflags')) return { argv: launched };
+    return { argv: launched, env: { GOFLAGS: [flags.value, goDebugFlags].filter(Boolean).join(' ') } };
+  }
   if (launched) return { argv: launched };
   if (runtime === 'node') {
     // `npm start`, a shell script, ...: the Node process it starts reads NODE_OPTIONS.
-    if (env.nodeOptionsFromElsewhere)
+    const nodeOptions = env('NODE_OPTIONS');
+    if (nodeOptions.fromElsewhere)
       return {
         problem:
           'NODE_OPTIONS comes from a ConfigMap, Secret or field reference, so Devlane cannot add --inspect to it; run the copy with a command that starts `node` directly ("run" in .vscode/devlane.json)',
       };
-    return { argv, env: { NODE_OPTIONS: [env.nodeOptions, `--inspect=127.0.0.1:${port}`].filter(Boolean).join(' ') } };
+    return {
+      argv,
+      env: { NODE_OPTIONS: [nodeOptions.value, `--inspect=127.0.0.1:${port}`].filter(Boolean).join(' ') },
+    };
   }
   if (runtime === 'go')
     return {

@@ -334,15 +334,19 @@ function developContainer(
   const ownVolumes: string[] = [];
   const cfg = input.debug ?? input.sync?.debug ?? { runtime: 'auto' };
   const runtime =
-    cfg.runtime === 'off' ? undefined : cfg.runtime === 'auto' ? detectRuntime(c.image, argv) : cfg.runtime;
+    cfg.runtime === 'off'
+      ? undefined
+      : cfg.runtime === 'auto'
+        ? detectRuntime(c.image, argv, { builtBinary: build ? (input.sync?.binary ?? defaultBinary) : undefined })
+        : cfg.runtime;
   if (runtime) {
     const port = cfg.port ?? defaultDebugPort(runtime);
     const env: Json[] = c.env ?? [];
-    const nodeOpts = env.find((e) => e.name === 'NODE_OPTIONS');
     const launch = argv
-      ? debugLaunch(runtime, argv, port, {
-          nodeOptions: nodeOpts?.value,
-          nodeOptionsFromElsewhere: !!nodeOpts?.valueFrom || (!nodeOpts && (c.envFrom ?? []).length > 0),
+      ? debugLaunch(runtime, argv, port, (name) => {
+          const e = env.find((v) => v.name === name);
+          const fromElsewhere = e?.valueFrom ? 'valueFrom' : !e && (c.envFrom ?? []).length ? 'envFrom' : undefined;
+          return { value: e?.value, fromElsewhere };
         })
       : {
           problem:

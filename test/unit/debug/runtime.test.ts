@@ -58,6 +58,16 @@ describe('debug runtime', () => {
     assert.match(debugLaunch('go', ['--flag'], 2345).problem ?? '', /cannot be started under dlv/);
   });
 
+  it("builds the copy's Go program for the debugger (no optimisation, no inlining) unless GOFLAGS says otherwise", () => {
+    const launch = (goflags: { value?: string; fromElsewhere?: 'valueFrom' | 'envFrom' }) =>
+      debugLaunch('go', ['/tmp/devlane/bin/app'], 2345, (n) => (n === 'GOFLAGS' ? goflags : {})).env;
+    assert.deepEqual(launch({}), { GOFLAGS: "'-gcflags=all=-N -l'" });
+    assert.deepEqual(launch({ value: '-mod=vendor' }), { GOFLAGS: "-mod=vendor '-gcflags=all=-N -l'" });
+    assert.equal(launch({ value: '-gcflags=-m' }), undefined, "the user's own -gcflags stay");
+    assert.equal(launch({ fromElsewhere: 'valueFrom' }), undefined);
+    assert.deepEqual(launch({ fromElsewhere: 'envFrom' }), { GOFLAGS: "'-gcflags=all=-N -l'" });
+  });
+
   it("writes the dlv watcher so that Kubernetes' $(VAR) expansion leaves it unchanged", () => {
     // Kubernetes reads $$ as $ and $(NAME) as a variable in command and args.
     assert.doesNotMatch(delveWatchScript, /\$\$|\$\(/);
@@ -72,12 +82,17 @@ describe('debug runtime', () => {
   });
 
   it('uses NODE_OPTIONS when node is started by something else, extending a plain value', () => {
-    assert.deepEqual(debugLaunch('node', ['npm', 'start'], 9229, { nodeOptions: '--max-old-space-size=512' }), {
-      argv: ['npm', 'start'],
-      env: { NODE_OPTIONS: '--max-old-space-size=512 --inspect=127.0.0.1:9229' },
-    });
+    assert.deepEqual(
+      debugLaunch('node', ['npm', 'start'], 9229, (n) =>
+        n === 'NODE_OPTIONS' ? { value: '--max-old-space-size=512' } : {},
+      ),
+      {
+        argv: ['npm', 'start'],
+        env: { NODE_OPTIONS: '--max-old-space-size=512 --inspect=127.0.0.1:9229' },
+      },
+    );
     assert.match(
-      debugLaunch('node', ['npm', 'start'], 9229, { nodeOptionsFromElsewhere: true }).problem ?? '',
+      debugLaunch('node', ['npm', 'start'], 9229, () => ({ fromElsewhere: 'envFrom' })).problem ?? '',
       /NODE_OPTIONS comes from/,
     );
   });

@@ -245,6 +245,30 @@ describe('dev workload: debugger and sync', () => {
     );
   });
 
+  it("runs a build mapping's program under dlv, built for the debugger, whatever image the copy runs on", () => {
+    const dev = build(
+      { image: 'registry.example/stock:1.4', args: ['--port', '8080'] },
+      {
+        sync: {
+          ...mapping,
+          remotePath: '/src',
+          action: 'build',
+          build: 'go build -o /tmp/devlane/bin/app .',
+          binary: '/tmp/devlane/bin/app',
+          devImage: 'registry.example/toolchains/go-dev:1.26',
+        },
+      },
+    );
+    const main = dev.deployment.spec.template.spec.containers[1];
+    assert.equal(main.command[3], 'devlane-supervisor');
+    assert.deepEqual(main.args.slice(3, 6), ['devlane-dlv', 'dlv', 'exec']);
+    assert.deepEqual(main.args.slice(-4), ['/tmp/devlane/bin/app', '--', '--port', '8080']);
+    assert.deepEqual(dev.debug, { runtime: 'go', port: 2345, container: 'ratings' });
+    const env = (name: string) => main.env.find((e: { name: string }) => e.name === name)?.value;
+    assert.equal(env('GOFLAGS'), "'-gcflags=all=-N -l'");
+    assert.equal(env('DEVLANE_PROGRAM'), '/tmp/devlane/bin/app');
+  });
+
   it('honours debug "off" and a chosen port', () => {
     assert.equal(build({ command: ['node', 'server.js'] }, { debug: { runtime: 'off' } }).debug, undefined);
     assert.deepEqual(
