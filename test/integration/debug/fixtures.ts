@@ -10,6 +10,7 @@ import type { DebugClient } from '@vscode/debugadapter-testsupport';
 import type { DebugProtocol } from '@vscode/debugprotocol';
 import type { ClusterConnection } from '../../../src/cluster/api';
 import { KubeClusters } from '../../../src/cluster/clusters';
+import type { ServiceSync } from '../../../src/core/sync/config';
 import { type DebugPlan, prepareDebug } from '../../../src/debug/debug-copy';
 import type { DebugTunnel } from '../../../src/debug/tunnel';
 import { Sessions } from '../../../src/session/sessions';
@@ -40,8 +41,17 @@ export interface DebugFixture {
   dispose(): Promise<void>;
 }
 
-/** The shop (Devlane's router, no mesh), a client pod, and alice's session holding `service`. */
-export async function debugFixture(prefix: string, service: string, session: string): Promise<DebugFixture> {
+/**
+ * The shop (Devlane's router, no mesh), a client pod, and alice's session holding `service`; with
+ * `sync`, the copy is made for that mapping and paths map from `workspaceFolder` (default: the demo's).
+ */
+export async function debugFixture(
+  prefix: string,
+  service: string,
+  session: string,
+  opts: { sync?: ServiceSync; workspaceFolder?: string } = {},
+): Promise<DebugFixture> {
+  const workspaceFolder = opts.workspaceFolder ?? demoWorkspace;
   const shop = await createShop(prefix, { istio: false });
   const logger = new MemoryLogger();
   const clusters = new KubeClusters({ setting: () => kubeconfig(), env: {} }, { logger, idleMs: 0 });
@@ -55,7 +65,7 @@ export async function debugFixture(prefix: string, service: string, session: str
   });
   try {
     const client = await startClientPod(shop.namespace);
-    const started = await sessions.start({ service, session }, longSignal());
+    const started = await sessions.start({ service, session, sync: opts.sync }, longSignal());
     return {
       shop,
       client,
@@ -69,7 +79,7 @@ export async function debugFixture(prefix: string, service: string, session: str
           {
             api: conn.objects,
             copy: { namespace: shop.namespace, session, service },
-            workspaceFolder: demoWorkspace,
+            workspaceFolder,
             logger,
           },
           longSignal(60_000),
