@@ -130,7 +130,8 @@ describe('debugging a Go copy (stock) through the tunnel', needsCluster, () => {
 
   it('stops a routed request at a breakpoint in the local file, with locals, goroutines and steps, and answers after continue', async () => {
     const source = readFileSync(mainGo, 'utf8');
-    const answerLine = lineOf(source, 'writeJSON(w, http.StatusOK, body)');
+    // In the handler, once `product` is set, at a call of one of the program's own functions (to step into).
+    const answerLine = lineOf(source, 'body := answeredBy()');
     const s = await attach(answerLine);
     try {
       assert.equal(s.plan.target.spec.runtime, 'go');
@@ -159,7 +160,7 @@ describe('debugging a Go copy (stock) through the tunnel', needsCluster, () => {
       const locals = await s.dc.variablesRequest({ variablesReference: scopes.body.scopes[0].variablesReference });
       assert.equal(locals.body.variables.find((v) => v.name === 'product')?.value, '"p-1"');
       const route = await s.dc.evaluateRequest({
-        expression: 'r.Header.Get("x-devlane-route")',
+        expression: 'r.Header["X-Devlane-Route"][0]',
         frameId: top.id,
         context: 'repl',
       });
@@ -178,12 +179,12 @@ describe('debugging a Go copy (stock) through the tunnel', needsCluster, () => {
         return st.body.stackFrames[0];
       };
       const inside = await frameAfter(() => s.dc.stepInRequest({ threadId: thread }));
-      assert.equal(inside.name, 'main.writeJSON', 'step into');
+      assert.equal(inside.name, 'main.answeredBy', 'step into');
       const back = await frameAfter(() => s.dc.stepOutRequest({ threadId: thread }));
       assert.equal(back.name, 'main.stock', 'step out');
       const over = await frameAfter(() => s.dc.nextRequest({ threadId: thread }));
       assert.equal(over.name, 'main.stock');
-      assert.ok(over.line > answerLine, `step over went on from line ${answerLine} to ${over.line}`);
+      assert.ok(over.line > back.line, `step over went on from line ${back.line} to ${over.line}`);
 
       await within(s.dc.continueRequest({ threadId: thread }), 10_000, 'continue to be answered');
       const a = await answer;
