@@ -1,6 +1,7 @@
 // What a user is told when a copy cannot be debugged, against copies made by hand (the session
 // labels, with or without the debug annotation): no debug port; a debugger that did not start
-// although the image has debugpy; an image without debugpy. Nothing is left listening.
+// although the image has debugpy; an image without debugpy; a Go copy whose image has no dlv.
+// Nothing is left listening.
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { KubeClusters } from '../../../src/cluster/clusters';
@@ -24,7 +25,7 @@ function copy(
   namespace: string,
   service: string,
   argv: string[],
-  o: { annotate: boolean; fakeNoDebugpy?: boolean },
+  o: { annotate: boolean; fakeNoDebugpy?: boolean; runtime?: 'python' | 'go' },
 ): string {
   const labels = { 'devlane.dev/session': session, 'devlane.dev/role': 'dev', 'devlane.dev/service': service };
   const script =
@@ -40,7 +41,13 @@ function copy(
         metadata: {
           labels,
           annotations: o.annotate
-            ? { 'devlane.dev/debug': JSON.stringify({ runtime: 'python', port: 5678, container: 'app' }) }
+            ? {
+                'devlane.dev/debug': JSON.stringify({
+                  runtime: o.runtime ?? 'python',
+                  port: o.runtime === 'go' ? 2345 : 5678,
+                  container: 'app',
+                }),
+              }
             : {},
         },
         spec: {
@@ -87,10 +94,14 @@ describe('when a copy cannot be debugged', needsCluster, () => {
     kubectlOk(['apply', '-f', '-'], {
       input: copy(ns.name, 'nodebugpy', ['python', '-u'], { annotate: true, fakeNoDebugpy: true }),
     });
+    // Said to be Go, in an image without dlv (the program itself does not matter: nothing listens).
+    kubectlOk(['apply', '-f', '-'], {
+      input: copy(ns.name, 'nodlv', ['python', '-u'], { annotate: true, runtime: 'go' }),
+    });
     await eventually(
       'the copies to run',
       () =>
-        ['plain', 'nodebug', 'nodebugpy'].every(
+        ['plain', 'nodebug', 'nodebugpy', 'nodlv'].every(
           (d) => (kubectlJson(['get', 'deployment', d, '-n', ns.name]).status?.readyReplicas ?? 0) >= 1,
         ),
       90_000,
@@ -146,5 +157,15 @@ describe('when a copy cannot be debugged', needsCluster, () => {
     assert.equal(err.code, 'not-listening');
     assert.match(err.message, /image has no debugpy/);
     assert.match(err.hint, /pip install debugpy.*python3-debugpy.*devImage/);
+  });
+
+  it("says a Go copy's image has no dlv, and to use a toolchain image with Delve", async () => {
+    const plan = await prepare('nodlv');
+    assert.equal(plan.target.spec.runtime, 'go');
+    const err = await openDebugTunnel(clusters.connection(contexts.alice), plan, logger).catch((e: unknown) => e);
+    assert.ok(err instanceof DebugError, String(err));
+    assert.equal(err.code, 'not-listening');
+    assert.match(err.message, /image has no dlv \(Delve\)/);
+    assert.match(err.hint, /devImage.*go install github\.com\/go-delve\/delve\/cmd\/dlv@v1\.27\.2/);
   });
 });
