@@ -2,8 +2,12 @@
 // demo, the router and the tests name is built here from this machine's Debian packages: the
 // files of the listed packages, every shared library their programs load, busybox for the shell
 // and the usual commands, and the same small files the sandbox's image of that name has
-// (sandbox/images/NAME/rootfs: entrypoints, nginx.conf). Each is written as an OCI image archive
-// (one layer) under every tag the project uses, then imported into containerd's k8s.io namespace.
+// (sandbox/images/NAME/rootfs: entrypoints, nginx.conf). What that image.json adds is honoured
+// the same way: `hostPaths` are copied in (the Go toolchain), `goBinaries` are built with this
+// machine's Go (delve, the demo's Go service; scripts/lib/go-build.mjs caches them), and a
+// `scratch` image holds only its own files and those binaries (no Debian files, no busybox), as a
+// distroless image does. Each is written as an OCI image archive (one layer) under every tag the
+// project uses, then imported into containerd's k8s.io namespace.
 
 import { execFileSync, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
@@ -22,7 +26,8 @@ import {
   symlinkSync,
   writeFileSync,
 } from 'node:fs';
-import { basename, dirname, join } from 'node:path';
+import { basename, dirname, join, resolve } from 'node:path';
+import { goBinary } from '../scripts/lib/go-build.mjs';
 
 export interface ImageSpec {
   /** Folder under sandbox/images with image.json and rootfs/. */
@@ -62,7 +67,33 @@ export const IMAGES: ImageSpec[] = [
     refs: ['nginx:1.25', 'nginx:1.27'],
     packages: ['nginx', 'nginx-common', 'libnginx-mod-stream', 'curl', ...debianBase],
   },
+  // Go from /usr/local/go and delve (image.json), with busybox's sh and tar for the file sync.
+  { name: 'golang', refs: ['golang:1.26', 'golang:1.26-bookworm'], packages: [...debianBase] },
 ];
+
+/** sandbox/images/NAME/image.json, with the fields both clusters read. */
+interface ImageJson {
+  entrypoint: string[];
+  cmd: string[];
+  workingDir: string;
+  env: string[];
+  hostPaths?: string[];
+  goBinaries?: Record<string, string>;
+  scratch?: boolean;
+}
+
+const imageJson = (repo: string, name: string): ImageJson =>
+  JSON.parse(readFileSync(join(repo, 'sandbox/images', name, 'image.json'), 'utf8'));
+
+/** The image's Go binaries, built (or found in the cache), as [host path, path in the image]. */
+async function goBinaries(repo: string, name: string, say: (m: string) => void): Promise<[string, string][]> {
+  const out: [string, string][] = [];
+  for (const [target, source] of Object.entries(imageJson(repo, name).goBinaries ?? {})) {
+    const from = source.includes('@') ? source : resolve(repo, 'sandbox/images', name, source);
+    out.push([await goBinary(from, say), target]);
+  }
+  return out;
+}
 
 const fullRef = (ref: string): string => {
   const first = ref.split('/')[0];
@@ -264,9 +295,13 @@ export interface BuiltImage {
   refs: string[];
 }
 
-function imageKey(repo: string, spec: ImageSpec): string {
+function imageKey(repo: string, spec: ImageSpec, binaries: [string, string][]): string {
   const h = createHash('sha256').update(JSON.stringify(spec)).update('v1');
   for (const p of spec.packages) h.update(`${p}=${packageVersion(p)}`);
+  // A binary's cache folder is named after its source and the Go version; a host tree by its VERSION file.
+  h.update(JSON.stringify(binaries));
+  for (const p of imageJson(repo, spec.name).hostPaths ?? [])
+    h.update(p).update(existsSync(join(p, 'VERSION')) ? readFileSync(join(p, 'VERSION')) : '');
   const dir = join(repo, 'sandbox/images', spec.name);
   const walk = (d: string) => {
     for (const n of readdirSync(d).sort()) {
@@ -282,29 +317,43 @@ function imageKey(repo: string, spec: ImageSpec): string {
   return h.digest('hex').slice(0, 16);
 }
 
-function buildImage(repo: string, spec: ImageSpec, archive: string): void {
+function buildImage(repo: string, spec: ImageSpec, binaries: [string, string][], archive: string): void {
   const work = `${archive}.work`;
   rmSync(work, { recursive: true, force: true });
   const root = join(work, 'rootfs');
   mkdirSync(root, { recursive: true });
-  baseFiles(root);
-  const list = join(work, 'files.txt');
-  writeFileSync(
-    list,
-    hostFiles(spec)
-      .map((f) => f.slice(1))
-      .join('\n') + '\n',
-  );
-  execFileSync('tar', ['-C', '/', '-cf', join(work, 'host.tar'), '--files-from', list]);
-  execFileSync('tar', ['-C', root, '--keep-directory-symlink', '-xf', join(work, 'host.tar')]);
-  rmSync(join(work, 'host.tar'));
-  busyboxApplets(root);
+  const config = imageJson(repo, spec.name);
+  if (!config.scratch) {
+    baseFiles(root);
+    const list = join(work, 'files.txt');
+    writeFileSync(
+      list,
+      hostFiles(spec)
+        .map((f) => f.slice(1))
+        .join('\n') + '\n',
+    );
+    execFileSync('tar', ['-C', '/', '-cf', join(work, 'host.tar'), '--files-from', list]);
+    execFileSync('tar', ['-C', root, '--keep-directory-symlink', '-xf', join(work, 'host.tar')]);
+    rmSync(join(work, 'host.tar'));
+    busyboxApplets(root);
+  }
+  for (const p of config.hostPaths ?? []) {
+    if (!existsSync(p))
+      throw new Error(
+        `the image ${spec.name} takes ${p} from this machine, which has none. Nothing was started. Install it (Go 1.26 in /usr/local/go) and try again.`,
+      );
+    // Go's own test suite is not needed to build or debug.
+    cpSync(p, join(root, p), { recursive: true, verbatimSymlinks: true, filter: (f) => f !== join(p, 'test') });
+  }
   cpSync(join(repo, 'sandbox/images', spec.name, 'rootfs'), root, {
     recursive: true,
     verbatimSymlinks: true,
     force: true,
   });
-  const config = JSON.parse(readFileSync(join(repo, 'sandbox/images', spec.name, 'image.json'), 'utf8'));
+  for (const [src, target] of binaries) {
+    mkdirSync(join(root, dirname(target)), { recursive: true });
+    cpSync(src, join(root, target));
+  }
   writeOciArchive(root, config, spec.refs, `${archive}.partial`, work);
   renameSync(`${archive}.partial`, archive);
   rmSync(work, { recursive: true, force: true });
@@ -329,17 +378,23 @@ function buildPause(pauseBinary: string, archive: string): void {
 }
 
 /** Builds the archives that are missing from the cache. */
-export function buildImages(repo: string, cache: string, pauseBinary: string, say: (m: string) => void): BuiltImage[] {
+export async function buildImages(
+  repo: string,
+  cache: string,
+  pauseBinary: string,
+  say: (m: string) => void,
+): Promise<BuiltImage[]> {
   mkdirSync(cache, { recursive: true });
   const out: BuiltImage[] = [];
   const pause = join(cache, `pause-${sha256(readFileSync(pauseBinary)).slice(0, 16)}.tar`);
   if (!existsSync(pause)) buildPause(pauseBinary, pause);
   out.push({ archive: pause, refs: [PAUSE_IMAGE] });
   for (const spec of IMAGES) {
-    const archive = join(cache, `${spec.name}-${imageKey(repo, spec)}.tar`);
+    const binaries = await goBinaries(repo, spec.name, say);
+    const archive = join(cache, `${spec.name}-${imageKey(repo, spec, binaries)}.tar`);
     if (!existsSync(archive)) {
-      say(`building image ${spec.name} (${spec.refs.join(', ')}) from Debian packages`);
-      buildImage(repo, spec, archive);
+      say(`building image ${spec.name} (${spec.refs.join(', ')})`);
+      buildImage(repo, spec, binaries, archive);
       // Archives of this image from older package versions or definitions are never used again.
       for (const f of readdirSync(cache))
         if (f.startsWith(`${spec.name}-`) && join(cache, f) !== archive)

@@ -97,7 +97,7 @@ async function run(opts: Options): Promise<void> {
   checkHost();
   if (opts.buildOnly) {
     const b = buildBinaries(REPO_ROOT, say);
-    buildImages(REPO_ROOT, join(dirname(b.pause), '..', 'images'), b.pause, say);
+    await buildImages(REPO_ROOT, join(dirname(b.pause), '..', 'images'), b.pause, say);
     say('every program and image is built');
     return;
   }
@@ -124,7 +124,7 @@ async function run(opts: Options): Promise<void> {
 
   try {
     binaries = buildBinaries(REPO_ROOT, say);
-    const images = buildImages(REPO_ROOT, join(dirname(binaries.pause), '..', 'images'), binaries.pause, say);
+    const images = await buildImages(REPO_ROOT, join(dirname(binaries.pause), '..', 'images'), binaries.pause, say);
     const started = Date.now();
     for (const d of ['logs', 'cni/net.d', 'etc', 'kubelet']) mkdirSync(join(state, d), { recursive: true });
     const pki = makePki(join(state, 'pki'), {

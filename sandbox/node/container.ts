@@ -10,7 +10,14 @@ import type { Api, KObject } from '../core/types';
 import type { Json } from './json';
 import { Backoff, goDuration } from './backoff';
 import { ConfigError, expand, mergeEnv, podEnv } from './env';
-import { ImageNotFound, containerArgv, defaultPullPolicy, resolveImage, type ResolvedImage } from './images';
+import {
+  ImageNotFound,
+  containerArgv,
+  defaultPullPolicy,
+  imageHostFiles,
+  resolveImage,
+  type ResolvedImage,
+} from './images';
 import { LogWriter } from './logs';
 
 /** The pod's own files (hosts) in its directory, seen by its containers at `podFilesMount`. */
@@ -161,12 +168,15 @@ export class ContainerRunner {
     return undefined;
   }
 
-  private async pull(): Promise<ResolvedImage | undefined> {
+  private async pull(): Promise<{ img: ResolvedImage; hostFiles: [string, string][] } | undefined> {
     const ref: string = this.spec.image ?? '';
     const policy: string = this.spec.imagePullPolicy ?? defaultPullPolicy(ref);
     if (policy === 'Always') this.ctx.event('Normal', 'Pulling', `Pulling image "${ref}"`);
     try {
       const img = resolveImage(this.ctx.imagesDir, ref);
+      // A Go program the image carries is built on first use (and cached), as a first pull takes time.
+      const hostFiles = await imageHostFiles(img, (m) => console.log(`sandbox: image ${img.name}: ${m}`));
+      if (this.stopping) return undefined;
       if (policy === 'Always')
         this.ctx.event(
           'Normal',
@@ -175,7 +185,7 @@ export class ContainerRunner {
         );
       else this.ctx.event('Normal', 'Pulled', `Container image "${ref}" already present on machine`);
       this.pullBackoff.reset();
-      return img;
+      return { img, hostFiles };
     } catch (e) {
       if (!(e instanceof ImageNotFound)) throw e;
       if (policy === 'Never') {
@@ -198,8 +208,9 @@ export class ContainerRunner {
   }
 
   private async startInstance(): Promise<ContainerProcess | undefined> {
-    const img = await this.pull();
-    if (!img || this.stopping) return undefined;
+    const pulled = await this.pull();
+    if (!pulled || this.stopping) return undefined;
+    const img = pulled.img;
     this.image = img;
     const pod = this.ctx.pod();
     let podVars: [string, string][];
@@ -239,7 +250,7 @@ export class ContainerRunner {
       rmSync(join(cdir, `layer-${instance - 1}`), { recursive: true, force: true });
       mkdirSync(cdir, { recursive: true });
       cpSync(img.rootfs, layer, { recursive: true, verbatimSymlinks: true });
-      fsArgs = this.filesystem(layer, workingDir, lookup);
+      fsArgs = this.filesystem(layer, img.config.scratch, pulled.hostFiles, workingDir, lookup);
     } catch (e) {
       const msg = (e as Error).message;
       const reason = e instanceof MountError ? 'CreateContainerConfigError' : 'CreateContainerError';
@@ -275,9 +286,16 @@ export class ContainerRunner {
     return proc;
   }
 
-  private filesystem(layer: string, workingDir: string, lookup: (n: string) => string | undefined): string[] {
-    const fs = new RootFs();
+  private filesystem(
+    layer: string,
+    scratch: boolean,
+    hostFiles: [string, string][],
+    workingDir: string,
+    lookup: (n: string) => string | undefined,
+  ): string[] {
+    const fs = new RootFs({ host: !scratch });
     fs.overlayImage(layer);
+    for (const [src, dest] of hostFiles) fs.bind(src, dest, true);
     // /etc/hosts is replaced whole on every Service change (pod.ts): the directory is bound, and
     // /etc/hosts links into it, so a new file is seen at once and a half-written one never.
     fs.bind(dirname(this.ctx.hostsPath), podFilesMount, true);

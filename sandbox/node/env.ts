@@ -194,7 +194,10 @@ export function podEnv(ctx: EnvContext, container: KObject, services: KObject[])
   return [...vars];
 }
 
-/** Image env (`K=V` lines) under the pod's env; HOSTNAME as the runtime sets it. */
+/**
+ * Image env (`K=V` lines) under the pod's env; HOSTNAME as the runtime sets it, and HOME when
+ * neither sets it, as runc does from the user's passwd entry (containers here run as root).
+ */
 export function mergeEnv(imageEnv: string[], pod: [string, string][], hostname: string): Record<string, string> {
   const out: Record<string, string> = {};
   for (const line of imageEnv) {
@@ -204,6 +207,7 @@ export function mergeEnv(imageEnv: string[], pod: [string, string][], hostname: 
   if (!out.PATH) out.PATH = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
   out.HOSTNAME = hostname;
   for (const [k, v] of pod) out[k] = v;
+  if (!out.HOME) out.HOME = '/root';
   return out;
 }
 

@@ -2,10 +2,17 @@
 // serve: entrypoint, cmd, workingDir, env) and rootfs/ (the image's own files; everything else —
 // /usr, /etc, the runtimes — comes read-only from the host). A reference such as
 // `docker.io/library/node:20-slim@sha256:...` names the folder `node`.
+//
+// More fields say where the rest of an image comes from (the real cluster reads them too):
+// `hostPaths`, host paths the image holds at the same place (the Go toolchain in /usr/local/go, as
+// /usr/local is otherwise empty); `goBinaries`, files built with the host's Go (path in the image →
+// `PKG@VERSION` from the module proxy, or a module folder relative to the image's folder); and
+// `scratch`, an image with nothing but its own files, as a distroless one (no host /usr or /etc).
 
 import { createHash } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
+import { goBinary } from '../../scripts/lib/go-build.mjs';
 
 export interface ImageConfig {
   entrypoint: string[];
@@ -13,6 +20,9 @@ export interface ImageConfig {
   workingDir: string;
   env: string[];
   user?: string;
+  hostPaths: string[];
+  goBinaries: Record<string, string>;
+  scratch: boolean;
 }
 
 export interface ResolvedImage {
@@ -22,6 +32,8 @@ export interface ResolvedImage {
   fullName: string;
   /** The folder name under the images dir. */
   name: string;
+  /** The image's folder. */
+  dir: string;
   config: ImageConfig;
   rootfs: string;
   /** `docker.io/library/node@sha256:...`, as containerStatuses[].imageID reads. */
@@ -96,12 +108,16 @@ export function resolveImage(imagesDir: string, ref: string): ResolvedImage {
     workingDir: json.workingDir || '/',
     env: json.env ?? [],
     ...(json.user ? { user: json.user } : {}),
+    hostPaths: json.hostPaths ?? [],
+    goBinaries: json.goBinaries ?? {},
+    scratch: json.scratch === true,
   };
   const digest = 'sha256:' + createHash('sha256').update(p.name).update(raw).digest('hex');
   return {
     ref,
     fullName: full,
     name: p.name,
+    dir,
     config,
     rootfs: join(dir, 'rootfs'),
     imageID: `${p.registry}/${p.repository}@${digest}`,
@@ -109,8 +125,37 @@ export function resolveImage(imagesDir: string, ref: string): ResolvedImage {
 }
 
 /** The process a container runs, as Kubernetes combines command/args with the image's entrypoint/cmd. */
-export function containerArgv(image: ImageConfig, command: string[] | undefined, args: string[] | undefined): string[] {
+export function containerArgv(
+  image: Pick<ImageConfig, 'entrypoint' | 'cmd'>,
+  command: string[] | undefined,
+  args: string[] | undefined,
+): string[] {
   if (command && command.length > 0) return [...command, ...(args ?? [])];
   if (args && args.length > 0) return [...image.entrypoint, ...args];
   return [...image.entrypoint, ...image.cmd];
+}
+
+/**
+ * Host files the image shows read-only, as [host path, path in the container]: its `hostPaths`, and
+ * its `goBinaries` built (or found in the cache) with the host's Go. Fails with ImageNotFound, as a
+ * pull that cannot complete, when a host path is missing or a build fails.
+ */
+export async function imageHostFiles(img: ResolvedImage, say: (m: string) => void): Promise<[string, string][]> {
+  const out: [string, string][] = [];
+  for (const p of img.config.hostPaths) {
+    if (!existsSync(p))
+      throw new ImageNotFound(
+        `the sandbox's image ${img.name} takes ${p} from this machine, which has none (install what provides it, e.g. Go in /usr/local/go)`,
+      );
+    out.push([p, p]);
+  }
+  for (const [target, source] of Object.entries(img.config.goBinaries)) {
+    const from = source.includes('@') ? source : resolve(img.dir, source);
+    try {
+      out.push([await goBinary(from, say), target]);
+    } catch (e) {
+      throw new ImageNotFound(`the sandbox's image ${img.name} could not build ${target}: ${(e as Error).message}`);
+    }
+  }
+  return out;
 }

@@ -2,7 +2,8 @@
 // container starts from a clean writable layer, as with a real runtime); the host's /usr and /etc
 // are bound read-only, with /usr/local emptied (the host's is not the image's); the image's files
 // are bound writable at their paths (replacing the host's directory where both have one, as an image
-// layer would); then /etc/hosts and the volumes.
+// layer would); then the host files the image names (its toolchain, its Go binaries), /etc/hosts
+// and the volumes. A `scratch` image gets nothing from the host: only its own files.
 //
 // bwrap cannot create a mount point inside a read-only bind, so when something must go at a path
 // the host does not have (say /etc/myapp or /usr/src/app), the host directory above it is "exploded":
@@ -27,7 +28,9 @@ interface Node {
 export class RootFs {
   private readonly root: Node = { kind: 'tmpfs', children: new Map() };
 
-  constructor() {
+  /** `host: false` gives a root with nothing from the host (an image built `FROM scratch`). */
+  constructor(o: { host: boolean } = { host: true }) {
+    if (!o.host) return;
     for (const top of ['usr', 'etc'])
       this.root.children.set(top, { kind: 'host', src: `/${top}`, ro: true, hostPath: `/${top}`, children: new Map() });
     for (const [name, target] of [

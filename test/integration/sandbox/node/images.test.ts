@@ -58,6 +58,26 @@ test('python image: python and python -m debugpy work', async () => {
   assert.match(r.out, /^\d+\.\d+/);
 });
 
+test('golang image: Go in /usr/local/go, GOPATH /go, dlv, and an offline build of a stdlib-only module', async () => {
+  h.createPod({
+    metadata: { name: 'go' },
+    spec: { containers: [{ name: 'c', image: 'golang:1.26', command: ['sleep', '3600'] }] },
+  });
+  await h.waitPod('go', (p) => containerStatus(p, 'c')?.state?.running !== undefined, 'running', 'default', 300_000);
+  const env = await run('go', ['go', 'env', 'GOROOT', 'GOPATH', 'GOPROXY', 'GOTOOLCHAIN', 'GOCACHE']);
+  assert.equal(env.status.status, 'Success', env.out);
+  assert.equal(env.out, '/usr/local/go\n/go\noff\nlocal\n/root/.cache/go-build\n');
+  const dlv = await run('go', ['dlv', 'version']);
+  assert.match(dlv.out, /Version: 1\.27\.2/);
+  const script =
+    'mkdir -p /tmp/hello && cd /tmp/hello && printf "module hello\\ngo 1.26\\n" > go.mod && ' +
+    'printf "package main\\nimport \\"os\\"\\nfunc main() { os.Stdout.WriteString(\\"built here\\") }\\n" > main.go && ' +
+    'go build -o app . && ./app && echo && command -v sh && command -v tar';
+  const built = await run('go', ['sh', '-c', script]);
+  assert.equal(built.status.status, 'Success', built.out);
+  assert.equal(built.out, 'built here\n/usr/bin/sh\n/usr/bin/tar\n');
+});
+
 test("a pod dialling a Service ClusterIP:port reaches the Service network's socket; /etc/hosts follows changes", async () => {
   const dir = mkdtempSync(join(tmpdir(), 'svc-stub-'));
   const sock = join(dir, 'svc.sock');
