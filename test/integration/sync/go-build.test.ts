@@ -209,4 +209,58 @@ describe('hot rebuild of a Go service: save, build in the copy, and the route an
     }
     await expectRestored(ns, before);
   });
+
+  it('says that the image has no Go toolchain, and which image to set as devImage, when the build finds no go', async () => {
+    const before = snapshot(ns);
+    const conn = clusters.connection(contexts.alice);
+    const logger = new MemoryLogger();
+    const sessions = new Sessions({
+      api: conn.objects,
+      context: contexts.alice,
+      namespace: ns,
+      participant: conn.context.user,
+      logger,
+    });
+    const signal = AbortSignal.timeout(300_000);
+    writeFileSync(
+      join(workspace, '.vscode/devlane.json'),
+      JSON.stringify({
+        version: 1,
+        services: { quote: { localPath: 'quote', remotePath: '/src/quote', action: 'build' } },
+      }),
+    );
+    const started = await sessions.start(
+      { service: 'quote', session: 'ng', sync: await findMapping(workspace, 'quote') },
+      signal,
+    );
+    const sync = syncCopy({ conn, namespace: ns, session: 'ng', service: 'quote', workspace, logger }, {}, signal);
+    try {
+      const handle = await sync.ready;
+      assert.ok(handle, `the sync started (${logger.lines.join('\n')})`);
+      const said = await eventually(
+        'the first build to fail for want of go',
+        () => handle!.syncer.current.failures.find((f) => /Go toolchain/.test(f.message))?.message,
+        120_000,
+      );
+      assert.match(
+        said,
+        /the copy's image node:20 has no Go toolchain to build with: set "devImage" for this service in \.vscode\/devlane\.json \(e\.g\. "golang:1\.26"\)/,
+      );
+      assert.equal(programStarted(ns, 'ng'), false, 'the program never started: there is nothing to run');
+    } finally {
+      sync.dispose();
+      started.heartbeat.dispose();
+      await sessions.stop('ng', AbortSignal.timeout(120_000));
+    }
+    await expectRestored(ns, before);
+  });
 });
+
+/** Whether the copy's program was started (the supervisor waits for the first build that makes it). */
+function programStarted(ns: string, session: string): boolean {
+  const pod = (
+    kubectlJson(['get', 'pods', '-n', ns, '-l', `devlane.dev/session=${session},devlane.dev/role=dev`]).items as any[]
+  ).find((p) => !p.metadata.deletionTimestamp);
+  const logs = kubectlOk(['logs', '-n', ns, pod.metadata.name]);
+  return !logs.includes('[devlane] waiting for the first build');
+}
