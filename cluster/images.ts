@@ -69,6 +69,8 @@ export const IMAGES: ImageSpec[] = [
   },
   // Go from /usr/local/go and delve (image.json), with busybox's sh and tar for the file sync.
   { name: 'golang', refs: ['golang:1.26', 'golang:1.26-bookworm'], packages: [...debianBase] },
+  // The demo's Go service: its binary and /etc/passwd alone (image.json says scratch), as distroless.
+  { name: 'stock', refs: ['devlane-demo/stock:1'], packages: [] },
 ];
 
 /** sandbox/images/NAME/image.json, with the fields both clusters read. */
@@ -354,6 +356,7 @@ function buildImage(repo: string, spec: ImageSpec, binaries: [string, string][],
     mkdirSync(join(root, dirname(target)), { recursive: true });
     cpSync(src, join(root, target));
   }
+  if (existsSync(join(root, 'tmp'))) execFileSync('chmod', ['1777', join(root, 'tmp')]);
   writeOciArchive(root, config, spec.refs, `${archive}.partial`, work);
   renameSync(`${archive}.partial`, archive);
   rmSync(work, { recursive: true, force: true });

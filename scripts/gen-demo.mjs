@@ -1,6 +1,9 @@
 // Writes the demo shop's manifests (plain Kubernetes YAML, runnable unchanged on a real cluster)
-// from the sources under sandbox/demo/src. The code travels in a ConfigMap and is copied into an
-// emptyDir by an init container, so /app is writable: a Devlane developer copy syncs files into it.
+// from the sources under sandbox/demo/src. The code of the Node and Python services travels in a
+// ConfigMap and is copied into an emptyDir by an init container, so /app is writable: a Devlane
+// developer copy syncs files into it. The Go service ships as Go services do: an image holding only
+// its binary (devlane-demo/stock:1, built from sandbox/demo/src/stock by both clusters, see
+// sandbox/images/stock), with nothing to copy and no shell.
 //   node scripts/gen-demo.mjs          write sandbox/demo/manifests/*.yaml
 //   node scripts/gen-demo.mjs --check  exit 1 if they are not up to date
 import { readFileSync, readdirSync, writeFileSync, mkdirSync, existsSync } from 'node:fs';
@@ -16,9 +19,11 @@ export const SERVICES = [
     name: 'catalog',
     image: 'python:3.11-slim',
     command: ['python', '-u', 'app.py'],
-    env: { RATINGS_URL: 'http://ratings' },
+    env: { RATINGS_URL: 'http://ratings', STOCK_URL: 'http://stock' },
   },
   { name: 'ratings', image: 'node:22-slim', command: ['node', 'server.js'], env: {} },
+  // The image is the program (its entrypoint); IfNotPresent, as it is in no registry.
+  { name: 'stock', image: 'devlane-demo/stock:1', env: {}, binary: true },
 ];
 export const NAMESPACES = [
   { name: 'shop', labels: { 'istio-injection': 'enabled' } },
@@ -44,12 +49,13 @@ function objects(ns) {
   ];
   for (const s of SERVICES) {
     const labels = { app: s.name, 'app.kubernetes.io/part-of': 'devlane-demo' };
-    out.push({
-      apiVersion: 'v1',
-      kind: 'ConfigMap',
-      metadata: { name: `${s.name}-source`, namespace: ns.name, labels },
-      data: sources(s.name),
-    });
+    if (!s.binary)
+      out.push({
+        apiVersion: 'v1',
+        kind: 'ConfigMap',
+        metadata: { name: `${s.name}-source`, namespace: ns.name, labels },
+        data: sources(s.name),
+      });
     const probe = (period, failures) => ({
       httpGet: { path: '/healthz', port: 'http' },
       periodSeconds: period,
@@ -65,23 +71,26 @@ function objects(ns) {
         template: {
           metadata: { labels: { ...labels, version: 'v1' } },
           spec: {
-            initContainers: [
-              {
-                name: 'copy-source',
-                image: s.image,
-                command: ['sh', '-c', 'cp -L /src/* /app/'],
-                volumeMounts: [
-                  { name: 'source', mountPath: '/src' },
-                  { name: 'app', mountPath: '/app' },
-                ],
-              },
-            ],
+            ...(s.binary
+              ? {}
+              : {
+                  initContainers: [
+                    {
+                      name: 'copy-source',
+                      image: s.image,
+                      command: ['sh', '-c', 'cp -L /src/* /app/'],
+                      volumeMounts: [
+                        { name: 'source', mountPath: '/src' },
+                        { name: 'app', mountPath: '/app' },
+                      ],
+                    },
+                  ],
+                }),
             containers: [
               {
                 name: s.name,
                 image: s.image,
-                command: s.command,
-                workingDir: '/app',
+                ...(s.binary ? { imagePullPolicy: 'IfNotPresent' } : { command: s.command, workingDir: '/app' }),
                 ports: [{ name: 'http', containerPort: 8080 }],
                 env: [
                   { name: 'VERSION', value: 'v1' },
@@ -89,13 +98,17 @@ function objects(ns) {
                 ],
                 readinessProbe: probe(2, 3),
                 livenessProbe: probe(10, 3),
-                volumeMounts: [{ name: 'app', mountPath: '/app' }],
+                ...(s.binary ? {} : { volumeMounts: [{ name: 'app', mountPath: '/app' }] }),
               },
             ],
-            volumes: [
-              { name: 'source', configMap: { name: `${s.name}-source` } },
-              { name: 'app', emptyDir: {} },
-            ],
+            ...(s.binary
+              ? {}
+              : {
+                  volumes: [
+                    { name: 'source', configMap: { name: `${s.name}-source` } },
+                    { name: 'app', emptyDir: {} },
+                  ],
+                }),
           },
         },
       },

@@ -5,7 +5,7 @@
 import type * as http from 'node:http';
 import type { Duplex } from 'node:stream';
 import { ApiError, type KObject } from '../core/types';
-import { killProcessGroup, spawnExec } from './execproc';
+import { killProcessGroup, missingCommand, spawnExec } from './execproc';
 import { pickContainer } from './logapi';
 import type { PodWorker } from './pod';
 import type { StreamGuard } from './streams';
@@ -58,6 +58,18 @@ export async function serveExec(
   const n = negotiate(offeredProtocols(req), EXEC_PROTOCOLS);
   const ws = await upgrade(req, socket, head, n);
   const argv = tty ? ['/usr/bin/script', '-q', '-e', '-f', '-c', shellQuote(command), '/dev/null'] : command;
+  const missing = argv.length ? missingCommand(c.proc.pid, c.env, c.workingDir, argv[0]) : undefined;
+  if (missing) {
+    sendStatus(ws, n, {
+      metadata: {},
+      status: 'Failure',
+      message: `Internal error occurred: error executing command in container: failed to exec in container: failed to start exec: ${missing}`,
+      reason: 'InternalError',
+      code: 500,
+    });
+    guard.close();
+    return;
+  }
   const child = spawnExec(
     c.proc.pid,
     tty ? { ...c.env, TERM: c.env.TERM ?? 'xterm' } : c.env,

@@ -1,6 +1,6 @@
 // Pods and Services as a program written for Kubernetes sees them: readiness from probes,
 // restarts, localhost shared inside a pod, Services that follow selectors, Istio header routes,
-// and the demo shop answering through its three services. Requests are made from inside a pod
+// and the demo shop answering through its four services. Requests are made from inside a pod
 // (kubectl exec), as they would be on a real cluster; the suite runs this file on the sandbox
 // only, since it tests the sandbox itself (scripts/test.mjs copies no sandbox tests for the real one).
 
@@ -292,7 +292,7 @@ describe('Istio VirtualService routing (namespace labelled istio-injection=enabl
 
 describe('the demo shop', () => {
   for (const ns of ['shop', 'shop-plain']) {
-    it(`answers through web -> catalog -> ratings in ${ns}`, async () => {
+    it(`answers through web -> catalog -> ratings and stock in ${ns}`, async () => {
       const pod = kubectlOk(['get', 'pods', '-n', ns, '-l', 'app=web', '-o', 'jsonpath={.items[0].metadata.name}']);
       const out = kubectlOk([
         'exec',
@@ -319,6 +319,27 @@ describe('the demo shop', () => {
             p.rating.service === 'ratings' && p.rating.route === 'demo-key',
         ),
       );
+      assert.deepEqual(
+        body.catalog.products.map((p: { stock: Record<string, unknown> }) => [
+          p.stock.service,
+          p.stock.product,
+          p.stock.units,
+          p.stock.route,
+          p.stock.copy,
+        ]),
+        [
+          ['stock', 'p-1', 12, 'demo-key', 'original'],
+          ['stock', 'p-2', 0, 'demo-key', 'original'],
+          ['stock', 'p-3', 3, 'demo-key', 'original'],
+        ],
+      );
+    });
+
+    it(`runs stock as its image ships it in ${ns}: the binary alone, no shell to exec`, () => {
+      const pod = kubectlOk(['get', 'pods', '-n', ns, '-l', 'app=stock', '-o', 'jsonpath={.items[0].metadata.name}']);
+      const r = kubectl(['exec', '-n', ns, pod, '--', 'sh', '-c', 'true']);
+      assert.notEqual(r.code, 0);
+      assert.match(r.stderr, /exec: "sh": executable file not found in \$PATH/);
     });
   }
 });

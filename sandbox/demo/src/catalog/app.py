@@ -1,6 +1,6 @@
-"""catalog: the middle of the demo shop. Lists products and asks ratings for each one, passing the
-incoming x-devlane-route and baggage headers on so that routed requests stay routed.
-DROP_ROUTE_HEADERS=1 makes it call ratings without them (the broken hop Devlane's Trace Route finds)."""
+"""catalog: the middle of the demo shop. Lists products and asks ratings (Node) and stock (Go) about
+each one, passing the incoming x-devlane-route and baggage headers on so that routed requests stay
+routed. DROP_ROUTE_HEADERS=1 makes it call them without (the broken hop Devlane's Trace Route finds)."""
 import json
 import os
 import signal
@@ -11,6 +11,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 PORT = int(os.environ.get("PORT", "8080"))
 VERSION = os.environ.get("VERSION", "v1")
 RATINGS_URL = os.environ.get("RATINGS_URL", "http://ratings")
+STOCK_URL = os.environ.get("STOCK_URL", "http://stock")
 PROPAGATE = () if os.environ.get("DROP_ROUTE_HEADERS") == "1" else ("x-devlane-route", "baggage")
 PRODUCTS = [
     {"id": "p-1", "name": "Espresso cup", "price": "9.50"},
@@ -29,11 +30,29 @@ def answered_by():
     }
 
 
-def rating(product_id, incoming):
+def ask(url, incoming):
     headers = {h: incoming[h] for h in PROPAGATE if incoming.get(h)}
-    req = urllib.request.Request(f"{RATINGS_URL}/ratings/{product_id}", headers=headers)
+    req = urllib.request.Request(url, headers=headers)
     with urllib.request.urlopen(req, timeout=5) as res:
         return json.load(res)
+
+
+class CallFailed(Exception):
+    pass
+
+
+def product_with(product, incoming):
+    """The product with its rating and its stock, each as that service answered."""
+    out = dict(product)
+    for field, service, url in (
+        ("rating", "ratings", f"{RATINGS_URL}/ratings/{product['id']}"),
+        ("stock", "stock", f"{STOCK_URL}/stock/{product['id']}"),
+    ):
+        try:
+            out[field] = ask(url, incoming)
+        except Exception as err:  # the caller sees which call failed and why
+            raise CallFailed(f"{service}: {err}") from err
+    return out
 
 
 class Handler(BaseHTTPRequestHandler):
@@ -54,9 +73,9 @@ class Handler(BaseHTTPRequestHandler):
             return self.send_json(404, {"error": f"no route for {self.path}", **answered_by()})
         incoming = {k.lower(): v for k, v in self.headers.items()}
         try:
-            products = [dict(p, rating=rating(p["id"], incoming)) for p in PRODUCTS]
-        except Exception as err:  # the caller sees which call failed and why
-            return self.send_json(502, {"error": f"ratings: {err}", **answered_by()})
+            products = [product_with(p, incoming) for p in PRODUCTS]
+        except CallFailed as err:
+            return self.send_json(502, {"error": str(err), **answered_by()})
         self.send_json(200, {"route": incoming.get("x-devlane-route"), **answered_by(), "products": products})
 
     def log_message(self, fmt, *args):

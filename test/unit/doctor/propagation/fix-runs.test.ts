@@ -35,7 +35,7 @@ http.createServer(async (req, res) => {
 }).listen(Number(process.env.PORT), '127.0.0.1', () => console.log('listening'));
 `;
 
-/** The fake ratings service: answers every request and keeps the headers it got. */
+/** The fake ratings and stock services: answers every request and keeps the headers it got. */
 class Upstream {
   readonly seen: IncomingHttpHeaders[] = [];
   private readonly server: Server = createServer((req, res) => {
@@ -98,7 +98,13 @@ describe('propagation fixes, run for real', () => {
     const file = join(dir, lang === 'python' ? 'app.py' : 'server.js');
     writeFileSync(file, src);
     const port = await freePort();
-    const env = { PORT: String(port), DROP_ROUTE_HEADERS: '1', RATINGS_URL: upstreamUrl, UPSTREAM_URL: upstreamUrl };
+    const env = {
+      PORT: String(port),
+      DROP_ROUTE_HEADERS: '1',
+      RATINGS_URL: upstreamUrl,
+      STOCK_URL: upstreamUrl,
+      UPSTREAM_URL: upstreamUrl,
+    };
     const child = await serve(lang === 'python' ? 'python3' : process.execPath, file, env);
     try {
       upstream.seen.length = 0;

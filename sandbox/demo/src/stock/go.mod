@@ -1,0 +1,3 @@
+module devlane.dev/demo/stock
+
+go 1.26
