@@ -327,9 +327,14 @@ async function main(argv: string[]): Promise<number> {
           );
           for (const n of syncing.syncer.current.notes ?? []) process.stderr.write(`sync: ${n}\n`);
           let failures = 0;
+          let build = syncing.syncer.current.build;
           syncing.syncer.onDidChangeStatus((st) => {
             for (const f of st.failures.slice(failures)) process.stderr.write(`sync: ${f.message}\n`);
             failures = st.failures.length;
+            // A failed build was printed as a failure; the next good one says the new program runs.
+            if (st.build && st.build !== build && st.build.ok && build && !build.ok)
+              process.stderr.write('sync: the build succeeded; the new program runs\n');
+            build = st.build;
           });
         }
         process.stderr.write('Renewing the session; press Ctrl-C to leave it (what you took over is given back).\n');

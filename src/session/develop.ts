@@ -12,9 +12,9 @@ import type { Logger } from '../core/logger';
 import type { Plan } from '../core/session/plan';
 import { configFile, type ServiceSync } from '../core/sync/config';
 import type { DeletePreview } from '../core/sync/deletes';
-import type { MappingProposal } from '../core/sync/propose';
+import { goSettings, type MappingProposal } from '../core/sync/propose';
 import { type CopySync, type CopySyncParts, type CopySyncSinks, syncCopy } from '../sync/copy-sync';
-import { proposeFor } from '../sync/propose';
+import { proposeFor, readGoMod } from '../sync/propose';
 import { readWorkspaceConfig, saveMapping } from '../sync/service-sync';
 import type { Sessions, SessionsOptions, StartOptions, StartResult } from './sessions';
 
@@ -180,10 +180,13 @@ async function mappingFor(
   const config = await readWorkspaceConfig(workspace);
   const known = config?.services[service];
   if (known || !questions.confirmMapping) return known;
-  const answer = await questions.confirmMapping(service, await propose());
+  const proposal = await propose();
+  const answer = await questions.confirmMapping(service, proposal);
   if (answer === 'cancel') return 'cancel';
   if (answer === 'no-sync') return undefined;
-  const mapping = await saveMapping(workspace, config, service, answer);
+  // The folder chosen is a Go module: it is built in the copy.
+  const go = goSettings(await readGoMod(workspace, answer.localPath), proposal.image);
+  const mapping = await saveMapping(workspace, config, service, { ...answer, ...go });
   logger.info(`sync mapping for ${service} saved to ${configFile}: ${answer.localPath} → ${answer.remotePath}`);
   return mapping;
 }

@@ -7,6 +7,9 @@ import type { KubeObject, Pod } from '../core/resources';
 import { SessionError } from '../core/session/errors';
 import { selectorString } from '../core/selectors';
 import { sleep } from '../core/backoff';
+import { annotations } from '../core/session/names';
+import { goImage } from '../core/sync/build';
+import { parseSyncAnnotation } from '../core/sync/target';
 
 export interface WaitOptions {
   timeoutMs?: number;
@@ -34,6 +37,19 @@ export const noShellHint =
   "Synced copies run their program under Devlane's restart supervisor, a POSIX shell script, and this image has no `sh` (a distroless image?). " +
   'Set "devImage" for this service in .vscode/devlane.json to a variant of the image with sh and tar, or start without sync.';
 
+/** The same for a copy that builds its program (action "build"): the image needs a toolchain too. */
+export const noShellBuildHint =
+  'This copy builds its program in the container (action "build"), and its image has no `sh`, so no Go toolchain either (a Go binary on a distroless or scratch base?). ' +
+  `Set "devImage" for this service in .vscode/devlane.json to a Go toolchain image (e.g. "${goImage()}", the version of go.mod's go line), or start without sync.`;
+
+const builds = (pod: Pod) => {
+  try {
+    return parseSyncAnnotation(pod.metadata.annotations?.[annotations.sync], pod.metadata.name)?.action === 'build';
+  } catch {
+    return false;
+  }
+};
+
 function podProblem(pod: Pod): { reason: string; message: string; fatal: boolean; hint?: string } | undefined {
   for (const cs of [...(pod.status?.initContainerStatuses ?? []), ...(pod.status?.containerStatuses ?? [])]) {
     const last = (cs as { lastState?: { terminated?: { reason?: string; message?: string } } }).lastState?.terminated;
@@ -44,7 +60,7 @@ function podProblem(pod: Pod): { reason: string; message: string; fatal: boolean
         reason: startError.reason ?? 'StartError',
         message: `${cs.name}: ${startError.reason ?? 'StartError'} (${startError.message})`,
         fatal: true,
-        hint: noShellHint,
+        hint: builds(pod) ? noShellBuildHint : noShellHint,
       };
     const w = cs.state?.waiting;
     if (!w?.reason || w.reason === 'ContainerCreating' || w.reason === 'PodInitializing') continue;

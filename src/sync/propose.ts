@@ -1,14 +1,20 @@
 // Reads both sides for a mapping proposal (src/core/sync/propose.ts): the working directory and
 // its entries in a running pod of the service's original workload (a short exec; `ls` is enough),
 // and the workspace's folders two levels down, without ignored folders.
-import { readdir } from 'node:fs/promises';
+import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { ObjectApi } from '../cluster/api';
 import { apiTypes } from '../core/api-types';
 import type { Json, Pod, Service } from '../core/resources';
 import { labels } from '../core/session/route-contract';
 import { mainContainerIndex } from '../core/session/dev-workload';
-import { type LocalCandidate, type MappingProposal, proposeMapping } from '../core/sync/propose';
+import {
+  describeSettings,
+  goSettings,
+  type LocalCandidate,
+  type MappingProposal,
+  proposeMapping,
+} from '../core/sync/propose';
 import { findDeployment } from '../session/target';
 import { selectorString } from '../core/selectors';
 
@@ -52,7 +58,7 @@ export async function remoteWorkingDir(
   namespace: string,
   service: string,
   signal: AbortSignal,
-): Promise<{ dir: string; entries?: string[]; container: string }> {
+): Promise<{ dir: string; entries?: string[]; container: string; image?: string }> {
   const svc = await api.get<Service>(apiTypes.service, namespace, service, signal);
   const dep = await findDeployment(api, svc, signal);
   const containers: Json[] = dep.spec?.template?.spec?.containers ?? [];
@@ -71,12 +77,12 @@ export async function remoteWorkingDir(
         signal,
       );
       const [dir, ...entries] = r.stdout.split('\n').filter(Boolean);
-      if (r.exitCode === 0 && dir?.startsWith('/')) return { dir, entries, container: c.name };
+      if (r.exitCode === 0 && dir?.startsWith('/')) return { dir, entries, container: c.name, image: c.image };
     } catch {
       // No shell in the image, or exec not allowed: the spec's working directory is all we know.
     }
   }
-  return { dir: specDir ?? '/app', container: c?.name ?? '' };
+  return { dir: specDir ?? '/app', container: c?.name ?? '', image: c?.image };
 }
 
 export async function proposeFor(
@@ -90,5 +96,12 @@ export async function proposeFor(
     remoteWorkingDir(api, namespace, service, signal),
     localCandidates(workspaceFolder),
   ]);
-  return proposeMapping(service, remote.dir, remote.entries, local);
+  const proposal = { ...proposeMapping(service, remote.dir, remote.entries, local), image: remote.image };
+  const go = goSettings(await readGoMod(workspaceFolder, proposal.localPath), remote.image);
+  return go ? { ...proposal, reason: `${proposal.reason}; ${describeSettings(go, remote.image)}` } : proposal;
+}
+
+/** The go.mod of a local folder (relative to the workspace), or undefined. */
+export function readGoMod(workspaceFolder: string, localPath: string): Promise<string | undefined> {
+  return readFile(join(workspaceFolder, localPath, 'go.mod'), 'utf8').catch(() => undefined);
 }

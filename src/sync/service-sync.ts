@@ -87,10 +87,10 @@ export async function saveMapping(
   workspaceFolder: string,
   config: DevlaneConfig | undefined,
   service: string,
-  mapping: Pick<ServiceSync, 'localPath' | 'remotePath'>,
+  mapping: Pick<ServiceSync, 'localPath' | 'remotePath'> & Partial<Pick<ServiceSync, 'action' | 'devImage'>>,
 ): Promise<ServiceSync> {
   const saved = parseConfig(
-    withService(config, service, { ...mapping, exclude: [], action: 'restart', signal: 'SIGHUP' }),
+    withService(config, service, { exclude: [], action: 'restart', signal: 'SIGHUP', ...mapping }),
   ).services[service];
   const file = join(workspaceFolder, configFile);
   await mkdir(dirname(file), { recursive: true });

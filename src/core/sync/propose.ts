@@ -5,6 +5,7 @@
 // (an image without WORKDIR) is never proposed as it is: the proposal says why, and the user types
 // the path. Pure: the caller lists both sides.
 import { posix } from 'node:path';
+import { goImage, goVersionOf } from './build';
 import { remotePathProblem } from './remote-root';
 
 export interface LocalCandidate {
@@ -23,6 +24,27 @@ export interface MappingProposal {
   matched: number;
   /** Why remotePath cannot be used as it is (a system directory), with what to do; the user must give another. */
   problem?: string;
+  /** The image the service's container runs (for a Go module: does it have a toolchain?). */
+  image?: string;
+}
+
+/** What a mapping of a local folder sets beyond its paths: a Go module is built in the copy. */
+export interface BuildSettings {
+  action: 'build';
+  /** A Go toolchain image, unless the service's image is one (a Go service ships a binary on a minimal base). */
+  devImage?: string;
+}
+
+/** For a folder with a go.mod: action build, on `golang:<its go line>` unless the image is a golang one. */
+export function goSettings(goMod: string | undefined, image: string | undefined): BuildSettings | undefined {
+  if (goMod === undefined) return undefined;
+  if (image && /(^|\/)golang:/.test(image)) return { action: 'build' };
+  return { action: 'build', devImage: goImage(goVersionOf(goMod)) };
+}
+
+/** How the settings read next to a proposal. */
+export function describeSettings(s: BuildSettings, image: string | undefined): string {
+  return `a Go module: built in the copy after each sync (action "build")${s.devImage ? `, on ${s.devImage}, since ${image ? `the image ${image}` : 'the image'} is not a Go toolchain image` : ''}`;
 }
 
 /** Names that say nothing about which folder is the service's (every project has them). */

@@ -346,6 +346,46 @@ describe('dev workload: debugger and sync', () => {
     assert.equal(none.deployment.spec.template.spec.containers[1].command, undefined);
   });
 
+  it("runs a build mapping's program (made by the first build) with the original arguments, env, ports and volumes, on devImage, without a startup probe", () => {
+    const dev = build(
+      {
+        image: 'registry.example/stock:1.4',
+        args: ['--port', '8080'],
+        env: [{ name: 'DB_URL', value: 'postgres://db' }],
+        ports: [{ containerPort: 8080, name: 'http' }],
+        volumeMounts: [{ name: 'config', mountPath: '/etc/stock' }],
+        readinessProbe: { httpGet: { path: '/healthz', port: 'http' } },
+      },
+      {
+        sync: {
+          ...mapping,
+          remotePath: '/src',
+          action: 'build',
+          build: 'go build -o /tmp/devlane/bin/app .',
+          binary: '/tmp/devlane/bin/app',
+          devImage: 'golang:1.26',
+          debug: { runtime: 'off' },
+        },
+      },
+    );
+    const main = dev.deployment.spec.template.spec.containers[1];
+    assert.equal(main.image, 'golang:1.26');
+    assert.equal(main.command[3], 'devlane-supervisor');
+    assert.deepEqual(main.args, ['/tmp/devlane/bin/app', '--port', '8080']);
+    assert.deepEqual(
+      main.env.filter((e: { name: string }) => e.name !== 'DEVLANE_SESSION'),
+      [
+        { name: 'DB_URL', value: 'postgres://db' },
+        { name: 'DEVLANE_PROGRAM', value: '/tmp/devlane/bin/app' },
+      ],
+    );
+    assert.deepEqual(main.ports, [{ containerPort: 8080, name: 'http' }]);
+    assert.ok(main.volumeMounts.some((m: { mountPath: string }) => m.mountPath === '/etc/stock'));
+    assert.ok(main.volumeMounts.some((m: { mountPath: string }) => m.mountPath === '/tmp/devlane'));
+    assert.equal(main.readinessProbe, undefined);
+    assert.equal(main.startupProbe, undefined, 'the start does not wait for a program that the first sync builds');
+  });
+
   it('syncs into the named container, and names the containers when it does not exist', () => {
     const dev = build(
       { command: ['node', 'server.js'] },

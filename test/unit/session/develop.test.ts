@@ -190,6 +190,20 @@ describe('develop this service', () => {
     assert.equal(p.ended(), true);
   });
 
+  it("saves a Go module's mapping with action build, on a Go toolchain image named from its go.mod", async () => {
+    const p = place({ mappingAnswer: { localPath: 'stock', remotePath: '/src' } });
+    mkdirSync(join(p.workspace, 'stock'));
+    writeFileSync(join(p.workspace, 'stock', 'go.mod'), 'module example.com/stock\n\ngo 1.26.1\n');
+    const d = await develop(at, p.request, p.host, signal());
+    const saved = parseConfig(p.saved()!).services.ratings;
+    assert.deepEqual(
+      [saved.action, saved.devImage, saved.build, saved.binary],
+      ['build', 'golang:1.26', 'go build -o /tmp/devlane/bin/app .', '/tmp/devlane/bin/app'],
+    );
+    assert.deepEqual(p.created[0].sync, saved);
+    d?.sync?.dispose();
+  });
+
   it('uses the workspace mapping without asking for one', async () => {
     const p = place({ config: mapped });
     const d = await develop(at, p.request, p.host, signal());

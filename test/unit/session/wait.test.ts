@@ -69,6 +69,35 @@ describe('waiting for the copy', () => {
     );
   });
 
+  it("names a Go toolchain image when a build copy's image has no sh", async () => {
+    const pod = {
+      metadata: {
+        name: 'stock-dl-a-1',
+        annotations: {
+          'devlane.dev/sync': JSON.stringify({ container: 'stock', remotePath: '/src', action: 'build' }),
+        },
+      },
+      status: {
+        containerStatuses: [
+          {
+            name: 'stock',
+            restartCount: 0,
+            state: { terminated: { reason: 'StartError', message: 'exec: "sh": executable file not found in $PATH' } },
+          },
+        ],
+      },
+    };
+    await assert.rejects(
+      waitDeploymentReady(
+        { api: api(pod), logger: nullLogger, signal: AbortSignal.timeout(5000), report: () => {} },
+        'shop',
+        'stock-dl-a',
+        { pollMs: 10 },
+      ),
+      (e: unknown) => e instanceof SessionError && /no Go toolchain.*"devImage".*"golang:1\.26"/.test(e.hint),
+    );
+  });
+
   it('keeps waiting through an ordinary restart', async () => {
     const pod = {
       metadata: { name: 'p' },

@@ -17,6 +17,7 @@ import {
 } from '../../../src/core/sync/build';
 import { ConfigError, parseConfig } from '../../../src/core/sync/config';
 import { batchFrame, parseReceiverLine, receiverCommand } from '../../../src/core/sync/receiver';
+import { supervisorScript, waitingPrefix } from '../../../src/core/sync/supervisor';
 
 const parse = (svc: unknown) => parseConfig(JSON.stringify({ version: 1, services: { stock: svc } })).services.stock;
 const fails = (svc: unknown, field: string, message: RegExp) =>
@@ -179,6 +180,47 @@ describe('the receiver builds', () => {
         assert.equal(readFileSync(bin).length > 0, true);
         process.kill(supPid);
       } finally {
+        rmSync(dir, { recursive: true, force: true });
+      }
+    },
+  );
+});
+
+describe('the supervisor of a build mapping', () => {
+  it(
+    'waits for the first build before it first runs the program',
+    { skip: process.platform === 'win32', timeout: 30_000 },
+    async () => {
+      const dir = mkdtempSync(join(tmpdir(), 'devlane-sup-build-'));
+      const { spawn } = await import('node:child_process');
+      const program = join(dir, 'bin', 'app');
+      const child = spawn('sh', ['-c', supervisorScript, 'devlane-supervisor', program, 'arg1'], {
+        env: { ...process.env, DEVLANE_RUN_DIR: join(dir, 'run'), DEVLANE_PROGRAM: program },
+        stdio: ['ignore', 'ignore', 'pipe'],
+      });
+      let stderr = '';
+      child.stderr.on('data', (d) => (stderr += d));
+      const exited = new Promise((r) => child.once('exit', r));
+      const until = async (what: string, check: () => boolean) => {
+        for (let i = 0; i < 200 && !check(); i++) await new Promise((r) => setTimeout(r, 50));
+        assert.ok(check(), what);
+      };
+      try {
+        await until('it says what it waits for', () => stderr.includes(`${waitingPrefix}${program}`));
+        assert.ok(!stderr.includes('exited'), 'nothing was run');
+        mkdirSync(join(dir, 'bin'));
+        writeFileSync(program, `#!/bin/sh\necho "ran $1" > "${join(dir, 'ran')}"\nexec sleep 60\n`, { mode: 0o755 });
+        process.kill(child.pid!, 'SIGUSR1');
+        await until('the built program ran with its arguments', () => {
+          try {
+            return readFileSync(join(dir, 'ran'), 'utf8') === 'ran arg1\n';
+          } catch {
+            return false;
+          }
+        });
+      } finally {
+        child.kill('SIGTERM');
+        await exited;
         rmSync(dir, { recursive: true, force: true });
       }
     },

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { proposeMapping } from '../../../src/core/sync/propose';
+import { goSettings, proposeMapping } from '../../../src/core/sync/propose';
 
 const shop = [
   { path: '.', entries: ['.vscode', 'README.md', 'catalog', 'ratings', 'web'] },
@@ -35,5 +35,18 @@ describe('mapping proposal', () => {
 
   it('does not count files every project has', () => {
     assert.equal(proposeMapping('x', '/app', ['README.md', '.git'], shop).matched, 0);
+  });
+
+  it('builds a Go module in the copy, on a toolchain image unless the service runs one', () => {
+    assert.deepEqual(goSettings('module x\n\ngo 1.25.3\n', 'registry.example/stock:1.4'), {
+      action: 'build',
+      devImage: 'golang:1.25',
+    });
+    assert.deepEqual(goSettings('module x\n', 'gcr.io/distroless/static'), {
+      action: 'build',
+      devImage: 'golang:1.26',
+    });
+    assert.deepEqual(goSettings('module x\n\ngo 1.26\n', 'docker.io/library/golang:1.26'), { action: 'build' });
+    assert.equal(goSettings(undefined, 'node:22'), undefined);
   });
 });
