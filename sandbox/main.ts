@@ -16,6 +16,7 @@ import { sendFault, faultUsage, parseFault } from './fault-client';
 import { acquireInstance } from './instance';
 import { startNodeAgent } from './node/agent';
 import { startServiceNetwork } from './net/services';
+import { goVersion } from '../scripts/lib/go-build.mjs';
 
 const REPO_ROOT = resolve(__dirname, '..', '..');
 const NODE_NAME = 'sandbox-node';
@@ -47,7 +48,7 @@ function parseOptions(args: string[]): Options {
   return o;
 }
 
-function checkHost(): void {
+function checkHost(empty: boolean): void {
   if (process.platform !== 'linux') {
     console.error(
       'sandbox: pods run as Linux processes in their own namespaces (bubblewrap), so the sandbox needs Linux.\n' +
@@ -62,10 +63,21 @@ function checkHost(): void {
     );
     process.exit(1);
   }
+  if (!empty) {
+    try {
+      goVersion();
+    } catch {
+      console.error(
+        "sandbox: Go is not installed; the demo shop's stock service is built from its source with it (sandbox/demo/src/stock).\n" +
+          'Nothing was started. Install Go 1.22 or newer (https://go.dev/dl/, in /usr/local/go) and try again, or start with --empty.',
+      );
+      process.exit(1);
+    }
+  }
 }
 
 async function run(opts: Options): Promise<void> {
-  checkHost();
+  checkHost(opts.empty);
   const stateDir = opts.stateDir ?? join(dirname(opts.kubeconfig), 'state');
   const instance = acquireInstance(stateDir);
   const stops: (() => Promise<void> | void)[] = [() => instance.release()];

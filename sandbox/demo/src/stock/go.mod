@@ -1,3 +1,3 @@
 module devlane.dev/demo/stock
 
-go 1.26
+go 1.22
