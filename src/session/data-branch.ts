@@ -86,9 +86,11 @@ export async function planDataBranch(
     deployment: KubeObject & { spec?: Json };
     container: Json;
     request: DataBranchRequest;
+    /** Not asked for: join the session's branch when this copy uses its database, else no branch. */
+    shareOnly?: boolean;
   },
   signal: AbortSignal,
-): Promise<BranchPlan> {
+): Promise<BranchPlan | undefined> {
   const { namespace: ns, session, request } = input;
   const where = `Deployment ${ns}/${input.deployment.metadata.name}, container ${input.container.name}`;
   // Where the database is may come from a ConfigMap or a Secret (PGDATABASE often shares the
@@ -109,7 +111,15 @@ export async function planDataBranch(
         : undefined;
     if (ref) known.set(keyOf(ref), await readValue(api, ns, ref, signal, where));
   }
-  const source = findDatabase(input.container, request, (v) => ('value' in v ? v.value : known.get(keyOf(v))), where);
+  const find = () =>
+    findDatabase(input.container, request, (v) => ('value' in v ? v.value : known.get(keyOf(v))), where);
+  let source: DatabaseSource;
+  try {
+    source = find();
+  } catch (err) {
+    if (input.shareOnly && err instanceof SessionError) return undefined;
+    throw err;
+  }
   const name = dataBranchName(session);
   const ref = (type: ObjRef['type']): ObjRef => ({ type, namespace: ns, name });
   const release = {
@@ -127,6 +137,7 @@ export async function planDataBranch(
         'Nothing was created. Pick another session name.',
       );
     const of = existing.metadata.annotations?.[annotations.branchOf];
+    if (input.shareOnly && of !== sourceText(source)) return undefined;
     if (of !== sourceText(source))
       throw new SessionError(
         'unsupported',
@@ -146,6 +157,7 @@ export async function planDataBranch(
       ],
     };
   }
+  if (input.shareOnly) return undefined;
   const bytes = await checkOriginal(api, ns, source, where, request, signal);
   const owned = { labels: sessionLabels(session, 'data-branch'), ownerReferences: [ownerReference(input.record)] };
   const objects = branchObjects(ns, session, owned, source, request.image ?? defaultBranchImage);
@@ -177,6 +189,17 @@ export async function planDataBranch(
       },
     ],
   };
+}
+
+/** Whether the session has its data branch in the namespace. */
+export async function hasDataBranch(
+  api: ObjectApi,
+  namespace: string,
+  session: string,
+  signal: AbortSignal,
+): Promise<boolean> {
+  const d = await api.tryGet(apiTypes.deployment, namespace, dataBranchName(session), signal);
+  return d?.metadata.labels?.[labels.session] === session;
 }
 
 /** The Service name a host names in this namespace (`db`, `db.ns`, `db.ns.svc[.cluster.local]`). */

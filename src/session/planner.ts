@@ -8,8 +8,8 @@ import { apiTypes } from '../core/api-types';
 import { ClusterError } from '../core/errors';
 import type { Json, KubeObject, Pod, Service } from '../core/resources';
 import { buildDevWorkload, mainContainerIndex, type OwnerRecord } from '../core/session/dev-workload';
-import type { DataBranchRequest } from '../core/data/branch';
-import { planDataBranch } from './data-branch';
+import { defaultBranchLimitMb, type DataBranchRequest } from '../core/data/branch';
+import { hasDataBranch, planDataBranch } from './data-branch';
 import type { DebugConfig, ServiceSync } from '../core/sync/config';
 import { SessionError } from '../core/session/errors';
 import { devServiceName, recordName, virtualServiceName } from '../core/session/names';
@@ -139,7 +139,11 @@ export async function buildPlan(api: ObjectApi, input: PlanInput, signal: AbortS
     })),
   );
   const record: OwnerRecord = { name: recordName(session), uid: input.recordUid ?? pendingUid };
-  const branch = input.data && (await planBranchFor(api, input, deployment, service, record, signal));
+  // Asked for, or the session has one: a copy of the same database joins the session's branch.
+  const branch =
+    input.data || (input.recordUid && (await hasDataBranch(api, ns, session, signal)))
+      ? await planBranchFor(api, input, deployment, service, record, signal)
+      : undefined;
   // Services Devlane made itself (dev Services, origins) are not "original" selectors to avoid.
   const originals = services.filter((s) => !s.metadata.labels?.[labels.role]);
   const dev = buildDevWorkload({
@@ -268,7 +272,15 @@ function planBranchFor(
     );
   return planDataBranch(
     api,
-    { namespace: input.namespace, session: input.session, record, deployment, container, request: input.data! },
+    {
+      namespace: input.namespace,
+      session: input.session,
+      record,
+      deployment,
+      container,
+      request: input.data ?? { limitMb: defaultBranchLimitMb },
+      shareOnly: !input.data,
+    },
     signal,
   );
 }

@@ -203,12 +203,9 @@ describe('data branches with the CLI', needsCluster, () => {
       'a routed read sees the branch',
     );
 
-    // bob joins and takes over reports (same database): he gets the session's branch, not a new one.
+    // bob joins and takes over reports (same database), without asking: he gets the session's branch.
     assert.equal(cli(['join', session, '-n', ns], contexts.bob).code, 0);
-    const bobStart = cli(
-      ['-n', ns, 'start', 'reports', '--session', session, '--detach', '--json', '--branch-data'],
-      contexts.bob,
-    );
+    const bobStart = cli(['-n', ns, 'start', 'reports', '--session', session, '--detach', '--json'], contexts.bob);
     assert.equal(bobStart.code, 0, bobStart.stderr);
     assert.deepEqual(bobStart.json.dataBranch, { name: dataBranch.name, source: 'db:5432/shop', shared: true });
     const viaBob = send(ns, client, 'GET', 'http://reports/orders', key);
