@@ -36,6 +36,8 @@ export interface ImageSpec {
   refs: string[];
   /** Debian packages whose files the image holds. */
   packages: string[];
+  /** Paths of those packages left out (with the libraries only they load), by prefix. */
+  omit?: string[];
 }
 
 export const PAUSE_IMAGE = 'localhost/devlane/pause:1';
@@ -71,6 +73,16 @@ export const IMAGES: ImageSpec[] = [
   { name: 'golang', refs: ['golang:1.26', 'golang:1.26-bookworm'], packages: [...debianBase] },
   // The demo's Go service: its binary and /etc/passwd alone (image.json says scratch), as distroless.
   { name: 'stock', refs: ['devlane-demo/stock:1'], packages: [] },
+  // PostgreSQL 15 with its client programs (psql, pg_dump, pg_restore: Devlane's data branches run them
+  // in the branch's pod), the time zones it was built to read, the C.UTF-8 locale its LANG names, and
+  // setpriv, with which the entrypoint drops from root to the postgres user (uid 999, as officially).
+  {
+    name: 'postgres',
+    refs: ['postgres:15', 'postgres:15-bookworm'],
+    packages: ['postgresql-15', 'postgresql-client-15', 'libpq5', 'tzdata', 'libc-bin', 'util-linux', ...debianBase],
+    // The JIT provider and its bitcode pull in LLVM (over 100 MB); without them PostgreSQL runs with JIT off.
+    omit: ['/usr/lib/postgresql/15/lib/llvmjit', '/usr/lib/postgresql/15/lib/bitcode'],
+  },
 ];
 
 /** sandbox/images/NAME/image.json, with the fields both clusters read. */
@@ -159,7 +171,7 @@ function hostFiles(spec: ImageSpec): string[] {
   for (const pkg of spec.packages) {
     for (const f of dpkgFiles(pkg)) {
       // Folders come with the files in them; a link to a folder (merged /usr's /lib) is made by baseFiles.
-      if (!existsSync(f) || statSync(f).isDirectory()) continue;
+      if (!existsSync(f) || statSync(f).isDirectory() || spec.omit?.some((o) => f.startsWith(o))) continue;
       withLinks(f, files);
     }
   }

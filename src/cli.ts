@@ -29,6 +29,7 @@ import { entryText, resolveEntry } from './doctor/entry';
 import { graphText, traceGraph } from './doctor/graph';
 import { traceSession } from './doctor/trace';
 import { renderTrace, type TraceResult } from './doctor/verdict';
+import { defaultBranchLimitMb } from './core/data/branch';
 
 const usage = `Usage: devlane <command> [options]
 
@@ -39,6 +40,9 @@ Commands:
       --image IMAGE            run IMAGE in the copy instead of the original image
       --strategy S             istio | router | gateway-api (default: istio or router, chosen automatically)
       --rwo-as-emptydir        give the copy an emptyDir for ReadWriteOnce volumes
+      --branch-data            give the session a data branch: a PostgreSQL of its own, seeded from the
+                               database the copy uses (read-only, one snapshot); only the copy is pointed at it
+      --branch-data-limit MB   refuse to branch a database larger than MB megabytes (default ${defaultBranchLimitMb})
       --router-image IMAGE     the router strategy's nginx image, e.g. a registry mirror (default nginx:1.27)
       --workspace DIR          where .vscode/devlane.json is (default: the current directory); when it maps
                                SERVICE, the copy runs under the restart supervisor and, unless --detach,
@@ -114,6 +118,20 @@ function globsFrom(flag: string | undefined, env: string, defaults: string[]): s
   return text === undefined ? defaults : parseGlobList(text);
 }
 
+/** --branch-data and --branch-data-limit (which alone asks for a branch too). */
+function branchOption(branch: boolean | undefined, limit: string | undefined): { limitMb?: number } | undefined {
+  if (!branch && limit === undefined) return undefined;
+  if (limit === undefined) return {};
+  const limitMb = Number(limit);
+  if (limit.trim() === '' || !Number.isFinite(limitMb) || limitMb < 0)
+    throw new SessionError(
+      'invalid',
+      `--branch-data-limit must be a number of megabytes (got "${limit}")`,
+      'Nothing was created.',
+    );
+  return { limitMb };
+}
+
 /** --yes, else a y/N question on the terminal; refuses (with what to do) when there is no terminal. */
 async function confirmOnTerminal(
   yes: boolean | undefined,
@@ -158,6 +176,8 @@ async function main(argv: string[]): Promise<number> {
       image: { type: 'string' },
       strategy: { type: 'string' },
       'rwo-as-emptydir': { type: 'boolean' },
+      'branch-data': { type: 'boolean' },
+      'branch-data-limit': { type: 'string' },
       'router-image': { type: 'string' },
       workspace: { type: 'string' },
       'no-sync': { type: 'boolean' },
@@ -286,6 +306,7 @@ async function main(argv: string[]): Promise<number> {
             image: values.image,
             strategy,
             rwoAsEmptyDir: values['rwo-as-emptydir'],
+            data: branchOption(values['branch-data'], values['branch-data-limit']),
             workspace: resolve(values.workspace ?? process.cwd()),
             noSync: values['no-sync'],
             detach,
@@ -302,8 +323,12 @@ async function main(argv: string[]): Promise<number> {
         if (!developing) return 3;
         const r = developing.started;
         const took = r.resumed ? undefined : stageSummary(r.phases);
+        const branch = r.plan?.dataBranch;
+        const branchLine = branch
+          ? `\nData branch: ${branch.name}, ${branch.shared ? "the session's, shared" : 'seeded'} from ${branch.source}; only the copy writes to it.`
+          : '';
         out(
-          `Session ${r.session} is live on ${r.service} (${r.strategy}${r.resumed ? ', resumed' : ''})${took ? `: ${took}` : ''}.\nRoute key: ${r.routeKey}\nSend requests with the header "${routeHeaderLine(r.routeKey)}" or "${baggageLine(r.routeKey)}".`,
+          `Session ${r.session} is live on ${r.service} (${r.strategy}${r.resumed ? ', resumed' : ''})${took ? `: ${took}` : ''}.\nRoute key: ${r.routeKey}\nSend requests with the header "${routeHeaderLine(r.routeKey)}" or "${baggageLine(r.routeKey)}".${branchLine}`,
           {
             session: r.session,
             routeKey: r.routeKey,
@@ -314,6 +339,7 @@ async function main(argv: string[]): Promise<number> {
             namespace,
             context: contextName,
             phasesMs: r.phases,
+            ...(branch ? { dataBranch: branch } : {}),
           },
         );
         if (detach) {

@@ -312,7 +312,8 @@ export class ContainerRunner {
     }
     if (!fs.exists('/tmp')) fs.dir('/tmp');
     fs.dir(workingDir);
-    return ['--dev', '/dev', '--proc', '/proc', ...fs.args(), '--chmod', '1777', '/tmp'];
+    // /dev/shm is world-writable, as a real runtime mounts it (PostgreSQL keeps its shared memory there).
+    return ['--dev', '/dev', '--proc', '/proc', ...fs.args(), '--chmod', '1777', '/tmp', '--chmod', '1777', '/dev/shm'];
   }
 
   private afterStart(proc: ContainerProcess): void {

@@ -17,6 +17,11 @@ const sandbox = [
     paths: ['/usr/lib/python3/dist-packages/debugpy'],
     why: 'breakpoints in the Python service',
   },
+  {
+    pkg: 'postgresql-15',
+    paths: ['/usr/lib/postgresql/15/bin/postgres'],
+    why: "the demo shop's database (postgres:15)",
+  },
 ];
 
 /** @type {Need[]} */
@@ -28,6 +33,11 @@ const real = [
   { pkg: 'conntrack', paths: ['/usr/sbin/conntrack'], why: 'kube-proxy' },
   { pkg: 'busybox-static', paths: ['/bin/busybox', '/usr/bin/busybox'], why: "the images' shell and commands" },
   { pkg: 'openssl', paths: ['/usr/bin/openssl'], why: "the cluster's certificates" },
+  {
+    pkg: 'postgresql-15',
+    paths: ['/usr/lib/postgresql/15/bin/postgres'],
+    why: "the postgres:15 image (the demo's database)",
+  },
 ];
 
 /** @type {Need} */

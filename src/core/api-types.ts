@@ -20,6 +20,7 @@ const t = (group: string, version: string, kind: string, plural: string, namespa
 /** The kinds a routed session reads or writes. */
 export const apiTypes = {
   configMap: t('', 'v1', 'ConfigMap', 'configmaps'),
+  secret: t('', 'v1', 'Secret', 'secrets'),
   service: t('', 'v1', 'Service', 'services'),
   pod: t('', 'v1', 'Pod', 'pods'),
   event: t('', 'v1', 'Event', 'events'),

@@ -16,6 +16,7 @@ export const commands = {
   describe: 'devlane.describe',
   showLog: 'devlane.showLog',
   developService: 'devlane.developService',
+  developServiceWithData: 'devlane.developServiceWithData',
   stopSession: 'devlane.stopSession',
   joinSession: 'devlane.joinSession',
   leaveSession: 'devlane.leaveSession',

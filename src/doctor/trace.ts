@@ -24,7 +24,7 @@ import { devServiceName, devWorkloadName, recordName, routerName } from '../core
 import type { Step } from '../core/session/plan';
 import type { SessionState, TakenOver } from '../core/session/record';
 import { baggageKey, labels, managedBy, routeHeader } from '../core/session/route-contract';
-import { accessLogFile, probeBaggageKey } from '../routing/nginx-config';
+import { accessLogFile, portProtocol, probeBaggageKey } from '../routing/nginx-config';
 import { originalSelectorOf, pointsAtRouter } from '../routing/router';
 import { type AccessRecord, parseAccessLog } from './records';
 import { type Caller, type TraceResult, traceVerdict } from './verdict';
@@ -69,11 +69,15 @@ export const keepAliveIdleMs = 6000;
 
 const invalid = (message: string, hint: string) => new SessionError('invalid', message, hint);
 
-/** The Services a trace can observe: with a selector and an address, not made by Devlane. */
+/**
+ * The Services a trace can observe: with a selector, an address and an HTTP port (a probe's key
+ * can only be seen in HTTP; a database's Service gets no hop in front of it), not made by Devlane.
+ */
 export function observable(svc: Service): boolean {
   const sel = originalSelectorOf(svc);
   return (
     Object.keys(sel).length > 0 &&
+    (svc.spec?.ports ?? []).some((p) => portProtocol(p) !== 'tcp') &&
     !!svc.spec?.clusterIP &&
     svc.spec.clusterIP !== 'None' &&
     svc.metadata.labels?.[labels.managedBy] !== managedBy &&

@@ -36,6 +36,9 @@ export function accessFor(namespace: string, steps: Step[], opts: { pvcs: boolea
       add('get', u.ref.type);
       add('update', u.ref.type);
       if (u.edit.kind === 'istio.removeRoute') add('delete', u.ref.type);
+    } else if (u.kind === 'release-branch') {
+      add('delete', 'deployment');
+      add('delete', 'service');
     } else {
       add('update', 'service');
       // The router goes only once the Service's endpoints follow the selector put back.
@@ -63,6 +66,7 @@ export function accessFor(namespace: string, steps: Step[], opts: { pvcs: boolea
       if (s.edit.kind === 'service.switchSelector') add('list', 'endpointSlice');
     }
     if (s.kind === 'wait-ready') add('get', s.ref.type);
+    if (s.kind === 'seed-branch') add('create', 'pod', 'exec');
     if (s.kind === 'verify-router') {
       add('create', 'pod', 'exec');
       // The plan read them to refuse policies that would drop the router's traffic.

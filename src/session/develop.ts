@@ -10,6 +10,8 @@ import type { ClusterConnection } from '../cluster/api';
 import type { Event } from '../core/events';
 import type { Logger } from '../core/logger';
 import type { Plan } from '../core/session/plan';
+import type { DataBranchRequest } from '../core/data/branch';
+import { branchRequest } from '../core/data/config';
 import { configFile, type ServiceSync } from '../core/sync/config';
 import type { DeletePreview } from '../core/sync/deletes';
 import { goSettings, type MappingProposal } from '../core/sync/propose';
@@ -73,7 +75,9 @@ export interface DevelopHost {
 /** What looks at the service for a mapping proposal, and what syncs; tests replace them. */
 export type DevelopParts = { propose: typeof proposeFor } & CopySyncParts;
 
-export interface DevelopRequest extends Omit<StartOptions, 'sync' | 'debug'> {
+export interface DevelopRequest extends Omit<StartOptions, 'sync' | 'debug' | 'data'> {
+  /** Start a data branch (--branch-data, the editor's option); the mapping's `data` section fills in the rest. */
+  data?: Partial<DataBranchRequest>;
   /** The folder holding .vscode/devlane.json (absolute); without one the copy is not synced. */
   workspace?: string;
   /** Do not sync, even when the workspace maps the service. */
@@ -109,7 +113,7 @@ export async function develop(
     host.phase ??
     (<T>(_p: DevelopPhase, work: (report: (m: string) => void, s: AbortSignal) => Promise<T>) =>
       work(() => {}, signal));
-  const { workspace, noSync, detach, ...start } = req;
+  const { workspace, noSync, detach, data: askedData, ...start } = req;
   // Before anything exists: how the copy is synced.
   let mapping: ServiceSync | undefined;
   if (workspace && !noSync) {
@@ -137,7 +141,7 @@ export async function develop(
           report,
           onPhase: host.onStartPhase,
         })
-        .start({ ...start, sync: mapping }, s),
+        .start({ ...start, sync: mapping, data: branchRequest(askedData, mapping?.data) }, s),
     );
   } catch (err) {
     host.startFailed?.(err);

@@ -11,6 +11,7 @@ import { createdBySession, undoProblem, type UndoScope } from '../core/session/u
 import { refText, type Step, type Undo } from '../core/session/plan';
 import { type RouterConfigMap, withOriginAddress } from '../routing/router';
 import { releaseRouter } from './release-router';
+import { releaseBranch, seedBranch } from './data-branch';
 import { waitEndpointsFollow } from './endpoints';
 import { confirmServiceReachesRouter, verifyRouter } from './router-verify';
 import type { Service } from '../core/resources';
@@ -68,6 +69,9 @@ export async function runStep(
       return;
     case 'verify-router':
       if (!opts.dryRun) await verifyRouter(ctx, step.ref.namespace, step.service);
+      return;
+    case 'seed-branch':
+      if (!opts.dryRun) await seedBranch(ctx, step.ref, step.source);
       return;
   }
 }
@@ -145,6 +149,8 @@ export async function runUndo(ctx: ExecContext, undo: Undo, scope: UndoScope): P
     }
     case 'release-router':
       return releaseRouter(ctx, undo.namespace, undo.service);
+    case 'release-branch':
+      return releaseBranch(ctx, scope);
   }
 }
 

@@ -7,7 +7,9 @@ import type { ObjectApi } from '../cluster/api';
 import { apiTypes } from '../core/api-types';
 import { ClusterError } from '../core/errors';
 import type { Json, KubeObject, Pod, Service } from '../core/resources';
-import { buildDevWorkload, type OwnerRecord } from '../core/session/dev-workload';
+import { buildDevWorkload, mainContainerIndex, type OwnerRecord } from '../core/session/dev-workload';
+import { defaultBranchLimitMb, type DataBranchRequest } from '../core/data/branch';
+import { hasDataBranch, planDataBranch } from './data-branch';
 import type { DebugConfig, ServiceSync } from '../core/sync/config';
 import { SessionError } from '../core/session/errors';
 import { devServiceName, recordName, virtualServiceName } from '../core/session/names';
@@ -36,6 +38,8 @@ export interface PlanInput {
   /** The service's sync mapping (.vscode/devlane.json): the copy runs under the restart supervisor. */
   sync?: ServiceSync;
   debug?: DebugConfig;
+  /** Start (or share) the session's data branch and point the copy's database at it. */
+  data?: DataBranchRequest;
 }
 
 export const pendingUid = '00000000-0000-4000-8000-000000000000';
@@ -135,6 +139,11 @@ export async function buildPlan(api: ObjectApi, input: PlanInput, signal: AbortS
     })),
   );
   const record: OwnerRecord = { name: recordName(session), uid: input.recordUid ?? pendingUid };
+  // Asked for, or the session has one: a copy of the same database joins the session's branch.
+  const branch =
+    input.data || (input.recordUid && (await hasDataBranch(api, ns, session, signal)))
+      ? await planBranchFor(api, input, deployment, service, record, signal)
+      : undefined;
   // Services Devlane made itself (dev Services, origins) are not "original" selectors to avoid.
   const originals = services.filter((s) => !s.metadata.labels?.[labels.role]);
   const dev = buildDevWorkload({
@@ -148,6 +157,7 @@ export async function buildPlan(api: ObjectApi, input: PlanInput, signal: AbortS
     rwoAsEmptyDir: input.rwoAsEmptyDir,
     sync: input.sync,
     debug: input.debug,
+    dataBranch: branch?.source,
   });
   const pods = await api.list<Pod>(
     apiTypes.pod,
@@ -176,7 +186,8 @@ export async function buildPlan(api: ObjectApi, input: PlanInput, signal: AbortS
     },
   ];
   const waitCopy: Step = { kind: 'wait-ready', ref: devRef, summary: `Wait for ${devRef.name} to be Ready`, undo: [] };
-  const steps: Step[] = [...copySteps];
+  // The branch is seeded before the copy starts, so the copy's first connection finds its data.
+  const steps: Step[] = [...(branch?.steps ?? []), ...copySteps];
   let route: Plan['route'];
   // Istio and Gateway API route to the copy's Service once the copy is Ready: those edits are live
   // the moment they are written.
@@ -230,6 +241,7 @@ export async function buildPlan(api: ObjectApi, input: PlanInput, signal: AbortS
     route: route!,
     access: accessFor(ns, steps, { pvcs: pvcs.length > 0 }),
     warnings: dev.warnings,
+    ...(branch ? { dataBranch: branch.info } : {}),
     fromWorkspace: input.sync && {
       devImage: input.sync.devImage,
       run: input.sync.run,
@@ -238,6 +250,39 @@ export async function buildPlan(api: ObjectApi, input: PlanInput, signal: AbortS
       remotePath: input.sync.remotePath,
     },
   };
+}
+
+/** The data branch's steps, for the container the copy develops (the sync mapping's, else the Service's). */
+function planBranchFor(
+  api: ObjectApi,
+  input: PlanInput,
+  deployment: KubeObject & { spec?: Json },
+  service: Service,
+  record: OwnerRecord,
+  signal: AbortSignal,
+) {
+  const containers: Json[] = deployment.spec?.template?.spec?.containers ?? [];
+  const named = input.sync?.container && containers.find((c) => c.name === input.sync?.container);
+  const container = named || containers[mainContainerIndex(containers, service)];
+  if (!container)
+    throw new SessionError(
+      'unsupported',
+      `Deployment ${input.namespace}/${deployment.metadata.name} has no containers`,
+      'Nothing was created.',
+    );
+  return planDataBranch(
+    api,
+    {
+      namespace: input.namespace,
+      session: input.session,
+      record,
+      deployment,
+      container,
+      request: input.data ?? { limitMb: defaultBranchLimitMb },
+      shareOnly: !input.data,
+    },
+    signal,
+  );
 }
 
 async function istioSteps(

@@ -8,6 +8,7 @@ import { findLease, Heartbeat, leaseDurationSeconds, type LeaseObject, leaseObje
 import { type LeaseObserver, leaseWhere, processLeases } from './lease-observer';
 import type { ParticipantSource } from './participant';
 import { buildPlan, pendingUid } from './planner';
+import type { DataBranchRequest } from '../core/data/branch';
 import { preflight } from './preflight';
 import { getRecord, listRecords, requireRecord, updateRecord } from './record-store';
 import type { ObjectApi } from '../cluster/api';
@@ -70,6 +71,8 @@ export interface StartOptions {
   sync?: ServiceSync;
   /** The debugger; the mapping's `debug` when absent, else detected. */
   debug?: DebugConfig;
+  /** Start (or share) the session's data branch; `develop` fills it from the mapping's `data` section too. */
+  data?: DataBranchRequest;
 }
 
 export interface StartResult {
@@ -222,6 +225,7 @@ export class Sessions {
         rwoAsEmptyDir: opts.rwoAsEmptyDir,
         sync: opts.sync,
         debug: opts.debug,
+        data: opts.data,
         routerImage: this.o.routerImage,
         recordUid: existing?.cm.metadata.uid,
       },

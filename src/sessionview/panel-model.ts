@@ -78,6 +78,7 @@ export function curlLine(o: {
 export function changeText(u: Undo): string {
   if (u.kind === 'release-router')
     return `Put Devlane's router in front of Service ${u.service}. On stop: ${u.summary}`;
+  if (u.kind === 'release-branch') return `Uses the session's data branch. On stop: ${u.summary}`;
   const what = `${kindName(u.ref.type)} ${u.ref.name}`;
   if (u.kind === 'delete') return `Created ${what}. On stop: ${u.summary}`;
   return `Changed ${what}. On stop: ${u.summary}`;

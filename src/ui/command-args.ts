@@ -41,6 +41,7 @@ export type CommandArgs = Args<{
   [commands.showLog]: [];
   /** A service row of the Clusters view, or the status bar's offer (one service, or several to pick from). */
   [commands.developService]: [target?: ExplorerNode | DevelopTarget];
+  [commands.developServiceWithData]: [node?: ExplorerNode];
   [commands.stopSession]: [session?: SessionArg];
   [commands.joinSession]: [session?: SessionArg];
   [commands.leaveSession]: [session?: SessionArg];

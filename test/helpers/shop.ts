@@ -1,4 +1,4 @@
-// The demo shop (web → catalog → ratings and stock, from sandbox/demo/manifests) in a namespace of a test's
+// The demo shop (web → catalog → ratings and stock, web → orders → db, from sandbox/demo/manifests) in a namespace of a test's
 // own, so that session tests never disturb each other or the shared demo, and run on any cluster.
 // The manifests are applied as they are; only the namespace differs.
 import { readFileSync } from 'node:fs';
@@ -19,12 +19,15 @@ export function shopManifests(namespace: string): string {
     .join('---\n');
 }
 
+/** The shop's Deployments: web, catalog, ratings, orders and the database db. */
+export const SHOP_DEPLOYMENTS = ['web', 'catalog', 'ratings', 'stock', 'orders', 'db'];
+
 export interface Shop {
   namespace: string;
   cleanup(): void;
 }
 
-/** A namespace with the four-service shop, ready; bound to Devlane's Role for alice and bob. */
+/** A namespace with the shop, ready; bound to Devlane's Role for alice and bob. */
 export async function createShop(prefix: string, opts: { istio: boolean }): Promise<Shop> {
   const namespace = `${prefix}-${Math.random().toString(16).slice(2, 8)}`;
   kubectlOk(['create', 'namespace', namespace]);
@@ -35,7 +38,7 @@ export async function createShop(prefix: string, opts: { istio: boolean }): Prom
     `the shop in ${namespace} to be ready`,
     () => {
       const deps = kubectlJson(['get', 'deployments', '-n', namespace]).items as any[];
-      return deps.length === 4 && deps.every((d) => (d.status?.readyReplicas ?? 0) >= 1);
+      return deps.length === SHOP_DEPLOYMENTS.length && deps.every((d) => (d.status?.readyReplicas ?? 0) >= 1);
     },
     120_000,
   );

@@ -26,6 +26,7 @@ import {
   type DebugSpec,
 } from '../debug/runtime';
 import type { Json, KubeObject, Service } from '../resources';
+import { pointAtBranch, type DatabaseSource } from '../data/branch';
 import { matchesServiceSelector } from '../selectors';
 import type { DebugConfig, ServiceSync } from '../sync/config';
 import { defaultRunDir } from '../sync/receiver';
@@ -62,6 +63,8 @@ export interface DevWorkloadInput {
   sync?: ServiceSync;
   /** The debugger; `sync.debug` when absent, else detected. */
   debug?: DebugConfig;
+  /** The session's data branch: the copy's database variables point at it instead of the original. */
+  dataBranch?: DatabaseSource;
 }
 
 export interface DevWorkload {
@@ -202,6 +205,7 @@ export function buildDevWorkload(input: DevWorkloadInput): DevWorkload {
     if (i === main && (input.image ?? input.sync?.devImage)) copy.image = input.image ?? input.sync?.devImage;
     return JSON.parse(JSON.stringify(copy));
   });
+  if (input.dataBranch) podSpec.containers = pointAtBranch(podSpec.containers, input.dataBranch, session);
   if (podSpec.volumes) {
     const v = devVolumes(podSpec.volumes, input.pvcs, !!input.rwoAsEmptyDir, `Deployment ${ns}/${name}`);
     podSpec.volumes = v.volumes;

@@ -11,6 +11,7 @@ export type SessionErrorCode =
   | 'declined' // the user did not confirm the plan
   | 'volume' // a ReadWriteOnce volume the original holds
   | 'invalid' // a name or option that cannot be used
+  | 'unavailable' // something the session depends on cannot be reached (the database a data branch is made from)
   | 'bad-record' // a session record that does not hold what Devlane writes, or asks for undo steps it refuses
   | 'failed'; // a step failed (rolled back)
 

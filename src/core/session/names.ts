@@ -13,10 +13,12 @@ export const annotations = {
   copyOf: 'devlane.dev/copy-of',
   /** On a synced dev copy's pod template: the container and path synced into, the action, and the volumes Devlane added for itself (JSON). */
   sync: 'devlane.dev/sync',
+  /** On a data branch's Deployment and Service: the database it was seeded from (host:port/database). */
+  branchOf: 'devlane.dev/branch-of',
 } as const;
 
 export type Role =
-  'record' | 'dev' | 'dev-service' | 'lease' | 'router' | 'router-config' | 'origin' | 'virtualservice';
+  'record' | 'dev' | 'dev-service' | 'lease' | 'router' | 'router-config' | 'origin' | 'virtualservice' | 'data-branch';
 
 /** Longest session name: leaves room for `<service>-dl-` in the 63-character dev Service name. */
 export const maxSessionName = 30;

@@ -4,6 +4,7 @@
 // undo log) so that any Devlane instance, or `devlane gc`, can replay them later.
 import type { AccessCheck, ApiTypeName } from '../api-types';
 import type { KubeObject } from '../resources';
+import type { DatabaseSource } from '../data/branch';
 
 export interface ObjRef {
   type: ApiTypeName;
@@ -52,7 +53,9 @@ export type Undo =
   | { kind: 'delete'; ref: ObjRef; summary: string; uid?: string }
   | { kind: 'edit'; ref: ObjRef; edit: Edit; summary: string }
   /** Take the service's router out of the path and remove it, once no session routes through it. */
-  | { kind: 'release-router'; namespace: string; service: string; summary: string };
+  | { kind: 'release-router'; namespace: string; service: string; summary: string }
+  /** Remove the session's data branch, once no other takeover in the session uses it. */
+  | { kind: 'release-branch'; namespace: string; session: string; summary: string };
 
 export type Step =
   | {
@@ -67,7 +70,9 @@ export type Step =
   | { kind: 'edit'; ref: ObjRef; edit: Edit; summary: string; createIfAbsent?: KubeObject; undo: Undo[] }
   | { kind: 'wait-ready'; ref: ObjRef; summary: string; undo: Undo[] }
   /** Proves that un-keyed requests through the router reach the original pods; writes nothing. */
-  | { kind: 'verify-router'; ref: ObjRef; service: string; summary: string; undo: Undo[] };
+  | { kind: 'verify-router'; ref: ObjRef; service: string; summary: string; undo: Undo[] }
+  /** Dumps the original database into the data branch (ref: its Deployment), from the branch's pod. */
+  | { kind: 'seed-branch'; ref: ObjRef; source: DatabaseSource; summary: string; undo: Undo[] };
 
 export type StrategyName = 'istio' | 'router' | 'gateway-api';
 
@@ -87,6 +92,8 @@ export interface Plan {
   warnings: string[];
   /** What .vscode/devlane.json makes the copy run, shown with the plan: a workspace file decides what runs in the cluster. */
   fromWorkspace?: WorkspaceCopyConfig;
+  /** The session's data branch, when the copy uses one. */
+  dataBranch?: { name: string; source: string; bytes?: number; shared: boolean };
 }
 
 /** The parts of a service's .vscode/devlane.json entry that decide what runs in the copy. */

@@ -126,7 +126,7 @@ function readEdit(r: Reader, v: unknown, field: string): Edit {
 
 function readUndo(r: Reader, v: unknown, field: string): Undo {
   const o = r.object(v, field);
-  const kind = r.oneOf(o, 'kind', `${field}.`, ['delete', 'edit', 'release-router'] as const);
+  const kind = r.oneOf(o, 'kind', `${field}.`, ['delete', 'edit', 'release-router', 'release-branch'] as const);
   const summary = r.string(o, 'summary', `${field}.`);
   switch (kind) {
     case 'delete': {
@@ -140,6 +140,13 @@ function readUndo(r: Reader, v: unknown, field: string): Undo {
         kind,
         namespace: r.string(o, 'namespace', `${field}.`),
         service: r.string(o, 'service', `${field}.`),
+        summary,
+      };
+    case 'release-branch':
+      return {
+        kind,
+        namespace: r.string(o, 'namespace', `${field}.`),
+        session: r.string(o, 'session', `${field}.`),
         summary,
       };
   }

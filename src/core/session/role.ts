@@ -47,6 +47,9 @@ export const sessionRules: PolicyRule[] = [
   { apiGroups: ['networking.k8s.io'], resources: ['networkpolicies'], verbs: ['get', 'list'] },
   // The router's disruption budget (one router stays up through a node drain).
   { apiGroups: ['policy'], resources: ['poddisruptionbudgets'], verbs: ['get', 'create', 'update', 'delete'] },
+  // Data branches: the database's name and credentials the copy's environment takes from a Secret,
+  // read to check, before a branch is made, that the database can be read (never written anywhere).
+  { apiGroups: [''], resources: ['secrets'], verbs: ['get'] },
 ];
 
 function yamlList(items: string[]): string {

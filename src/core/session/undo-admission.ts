@@ -39,8 +39,8 @@ const editTypes: Partial<Record<Edit['kind'], string>> = {
  * may. Judges the step as written; `mayDelete` judges the live object when the step is replayed.
  */
 export function undoProblem(undo: Undo, scope: UndoScope): { field: string; problem: string } | undefined {
-  const where = undo.kind === 'release-router' ? undo.namespace : undo.ref.namespace;
-  const field = undo.kind === 'release-router' ? 'namespace' : 'ref.namespace';
+  const where = undo.kind === 'release-router' || undo.kind === 'release-branch' ? undo.namespace : undo.ref.namespace;
+  const field = undo.kind === 'release-router' || undo.kind === 'release-branch' ? 'namespace' : 'ref.namespace';
   if (where !== scope.namespace)
     return {
       field,
@@ -87,6 +87,11 @@ export function undoProblem(undo: Undo, scope: UndoScope): { field: string; prob
         };
       if (scope.strategy !== 'router')
         return { field: 'kind', problem: `a takeover routed by ${scope.strategy} has no router to release` };
+      return undefined;
+    case 'release-branch':
+      // What is deleted is named for the session (dataBranchName) and checked against the live objects.
+      if (undo.session !== scope.session)
+        return { field: 'session', problem: `${shown(undo.session)} is not this record's session "${scope.session}"` };
       return undefined;
   }
 }

@@ -4,6 +4,7 @@
 import { debugRuntimes, type DebugRuntime } from '../debug/runtime';
 import { binaryProblem, buildOutput, defaultBinary, defaultBuildCommand } from './build';
 import { remotePathProblem } from './remote-root';
+import { dataConfig, type DataConfig } from '../data/config';
 
 export const configVersion = 1;
 export const configFile = '.vscode/devlane.json';
@@ -36,6 +37,8 @@ export interface ServiceSync {
   run?: string[];
   /** The debugger in the copy: the runtime (detected when `auto`) and its port on 127.0.0.1 in the pod. */
   debug?: DebugConfig;
+  /** The session's data branch for this service (src/core/data/config.ts). */
+  data?: DataConfig;
 }
 
 export interface DebugConfig {
@@ -73,6 +76,7 @@ const serviceKeys = [
   'devImage',
   'run',
   'debug',
+  'data',
 ];
 
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
@@ -124,6 +128,9 @@ function service(name: string, v: unknown): ServiceSync {
   const run = strings(v, 'run', field);
   if (run && run.length === 0) throw new ConfigError(`${field}.run`, 'must name a program (got an empty list)');
   const debug = debugConfig(v.debug, `${field}.debug`);
+  const data = dataConfig(v.data, `${field}.data`, (f, m) => {
+    throw new ConfigError(f, m);
+  });
   return {
     localPath: str(v, 'localPath', field, false) ?? '.',
     remotePath: remote,
@@ -137,6 +144,7 @@ function service(name: string, v: unknown): ServiceSync {
     ...(v.devImage !== undefined ? { devImage: str(v, 'devImage', field, true) } : {}),
     ...(run ? { run } : {}),
     ...(debug ? { debug } : {}),
+    ...(data ? { data } : {}),
   };
 }
 

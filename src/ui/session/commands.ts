@@ -27,7 +27,8 @@ import { stopQuestion } from '../../sessionview/stop';
 import type { SessionTraces } from '../../sessionview/traces';
 import type { SessionsWatch } from '../../sessionview/watch';
 import type { Where } from '../../core/where';
-import { developInEditor, type EditorDevelopDeps } from './develop';
+import { developInEditor, type DevelopOptions, type EditorDevelopDeps } from './develop';
+import type { StartResult } from '../../session/sessions';
 import { RoutedUrls } from './routed-url';
 import { type TraceDeps, traceRouteInEditor } from './trace';
 import { type CommandArgs, type SessionArg, sessionOf } from '../command-args';
@@ -66,6 +67,7 @@ export class SessionCommands extends Disposable {
       this._register(registerCommand(id, fn, deps.logger));
     // A Clusters row has a kind; the status bar's offer does not.
     reg(commands.developService, (a) => (a && !('kind' in a) ? this.developIn(a) : this.develop(a)));
+    reg(commands.developServiceWithData, (a) => this.develop(a, { data: {} }));
     reg(commands.stopSession, (a) => this.withSession(a, 'Stop', (ref) => this.stop(ref)));
     reg(commands.joinSession, (a) => this.withSession(a, 'Join', (ref) => this.join(ref)));
     reg(commands.leaveSession, (a) => this.withSession(a, 'Leave', (ref) => this.leave(ref), true));
@@ -148,14 +150,14 @@ export class SessionCommands extends Disposable {
 
   // ---- starting and taking over ---------------------------------------------------------------
 
-  private async develop(node?: ExplorerNode): Promise<void> {
+  private async develop(node?: ExplorerNode, opts: DevelopOptions = {}): Promise<void> {
     if (node?.kind !== 'service' || !node.ref)
       throw new ClusterError(
         'config',
         'Develop This Service acts on a service row of the Devlane view',
         'Right-click a service there.',
       );
-    await this.developAt(this.where(node), node.ref.name);
+    await this.developAt(this.where(node), node.ref.name, opts);
   }
 
   /** Develop This Service without a tree row (the status bar's quiet item): one service, or a pick among several. */
@@ -170,7 +172,7 @@ export class SessionCommands extends Disposable {
     await this.developAt({ context: t.context, namespace: t.namespace }, service);
   }
 
-  private async developAt(where: Where, service: string): Promise<void> {
+  private async developAt(where: Where, service: string, opts: DevelopOptions = {}): Promise<void> {
     const who = await this.deps.clusters.connection(where.context).whoAmI(AbortSignal.timeout(30_000));
     const session = await vscode.window.showInputBox({
       title: `Develop ${service}: session name`,
@@ -178,21 +180,22 @@ export class SessionCommands extends Disposable {
       prompt: 'Colleagues join the session by this name. Lower-case letters, digits and "-".',
     });
     if (!session) return;
-    await this.start({ ...where, session }, service);
+    await this.start({ ...where, session }, service, opts);
   }
 
-  private async start(ref: SessionRef, service: string): Promise<void> {
+  private async start(ref: SessionRef, service: string, opts: DevelopOptions = {}): Promise<void> {
     const result = await developInEditor(
       { ...this.deps, lost: (lost) => this.lost(lost) },
       ref,
       service,
       this.disposing.signal,
+      opts,
     );
     if (!result) return;
     const took = result.resumed ? undefined : stageSummary(result.phases);
     await this.showLive(
       ref,
-      `${service} is taken over (${result.strategy}${result.resumed ? ', resumed' : ''})${took ? `: ${took}` : ''}`,
+      `${service} is taken over (${result.strategy}${result.resumed ? ', resumed' : ''})${took ? `: ${took}` : ''}${branchNote(result)}`,
     );
   }
 
@@ -390,4 +393,12 @@ function showRefused(ref: SessionRef, refused: string[], outcome = `Session ${re
     `${outcome}, but ${refused.length} undo step${refused.length === 1 ? ' was' : 's were'} refused and left as ${refused.length === 1 ? 'it is' : 'they are'}.`,
     { detail: refused.join('\n') },
   );
+}
+
+/** The data branch the copy writes to, for the message that says the session is live. */
+function branchNote(r: StartResult): string {
+  const b = r.plan?.dataBranch;
+  return b
+    ? `; its database is the data branch ${b.name} (of ${b.source}${b.shared ? ', shared in the session' : ''})`
+    : '';
 }

@@ -7,7 +7,7 @@ import * as vscode from 'vscode';
 import type { Clusters } from '../../cluster/api';
 import type { Logger } from '../../core/logger';
 import { StartStages } from '../../core/session/start-stages';
-import { develop, type DevelopHost, type DevelopPhase } from '../../session/develop';
+import { develop, type DevelopHost, type DevelopPhase, type DevelopRequest } from '../../session/develop';
 import type { SessionsAt } from '../../session/sessions-at';
 import type { StartResult } from '../../session/sessions';
 import type { ActiveSessions } from '../../sessionview/active';
@@ -28,12 +28,18 @@ export interface EditorDevelopDeps {
   lost: (ref: SessionRef) => void;
 }
 
+/** What the command adds to the workspace's settings: Develop This Service with a Data Branch asks for one. */
+export interface DevelopOptions {
+  data?: DevelopRequest['data'];
+}
+
 /** Starts `service` in the session `ref` names; undefined when the person cancelled before anything was created. */
 export async function developInEditor(
   deps: EditorDevelopDeps,
   ref: SessionRef,
   service: string,
   signal: AbortSignal,
+  opts: DevelopOptions = {},
 ): Promise<StartResult | undefined> {
   const { sync, active } = deps;
   const folder = sync?.folder();
@@ -63,6 +69,7 @@ export async function developInEditor(
       session: ref.session,
       strategy: strategy && strategy !== 'auto' ? strategy : undefined,
       workspace: folder?.uri.fsPath,
+      ...(opts.data ? { data: opts.data } : {}),
     },
     host,
     signal,

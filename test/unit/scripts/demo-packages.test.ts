@@ -17,6 +17,7 @@ describe('the demo’s system packages', () => {
       'nginx-light',
       'python3',
       'python3-debugpy',
+      'postgresql-15',
       'libkrb5-dev',
     ]);
   });
@@ -30,6 +31,7 @@ describe('the demo’s system packages', () => {
       'conntrack',
       'busybox-static',
       'openssl',
+      'postgresql-15',
       'libkrb5-dev',
     ]);
   });

@@ -1,12 +1,14 @@
 // web: the front of the demo shop. Serves a page a person can open and /api/products, which calls
-// catalog. Every outgoing call carries the incoming `x-devlane-route` and `baggage` headers on, which
-// is what lets a Devlane session route a request through several services.
+// catalog, and /api/orders (GET lists, POST creates), which calls orders. Every outgoing call carries
+// the incoming `x-devlane-route` and `baggage` headers on, which is what lets a Devlane session route
+// a request through several services.
 'use strict';
 const http = require('http');
 
 const PORT = Number(process.env.PORT || 8080);
 const VERSION = process.env.VERSION || 'v1';
 const CATALOG_URL = process.env.CATALOG_URL || 'http://catalog';
+const ORDERS_URL = process.env.ORDERS_URL || 'http://orders';
 const PROPAGATE = ['x-devlane-route', 'baggage'];
 
 function answeredBy() {
@@ -19,16 +21,22 @@ function answeredBy() {
 }
 
 function getJson(url, incoming) {
+  return callJson('GET', url, incoming).then((r) => r.body);
+}
+
+/** One call with the route headers passed on; resolves to the status and the parsed JSON answer. */
+function callJson(method, url, incoming, payload) {
   const headers = {};
   for (const h of PROPAGATE) if (incoming[h]) headers[h] = incoming[h];
+  if (payload !== undefined) headers['content-type'] = 'application/json';
   return new Promise((resolve, reject) => {
-    const req = http.get(url, { headers, timeout: 5000 }, (res) => {
+    const req = http.request(url, { method, headers, timeout: 5000 }, (res) => {
       let body = '';
       res.setEncoding('utf8');
       res.on('data', (d) => (body += d));
       res.on('end', () => {
         try {
-          resolve(JSON.parse(body));
+          resolve({ status: res.statusCode, body: JSON.parse(body) });
         } catch {
           reject(new Error(`${url} answered ${res.statusCode} with non-JSON: ${body.slice(0, 200)}`));
         }
@@ -36,7 +44,31 @@ function getJson(url, incoming) {
     });
     req.on('timeout', () => req.destroy(new Error(`${url} did not answer within 5 s`)));
     req.on('error', reject);
+    req.end(payload);
   });
+}
+
+function readBody(req) {
+  return new Promise((resolve, reject) => {
+    let body = '';
+    req.setEncoding('utf8');
+    req.on('data', (d) => (body += d));
+    req.on('end', () => resolve(body));
+    req.on('error', reject);
+  });
+}
+
+/** /api/orders: lists (GET) or creates (POST, JSON {customer, product, quantity}) orders through orders. */
+async function orders(req, res) {
+  try {
+    const payload = req.method === 'POST' ? await readBody(req) : undefined;
+    const answer = await callJson(req.method === 'POST' ? 'POST' : 'GET', `${ORDERS_URL}/orders`, req.headers, payload);
+    res.writeHead(answer.status, { 'content-type': 'application/json' });
+    res.end(JSON.stringify({ route: req.headers['x-devlane-route'] || null, ...answeredBy(), orders: answer.body }));
+  } catch (err) {
+    res.writeHead(502, { 'content-type': 'application/json' });
+    res.end(JSON.stringify({ error: err.message, ...answeredBy() }));
+  }
 }
 
 const escape = (s) => String(s).replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
@@ -58,6 +90,7 @@ const server = http.createServer(async (req, res) => {
     res.writeHead(200, { 'content-type': 'text/plain' });
     return res.end('ok');
   }
+  if (url.pathname === '/api/orders') return orders(req, res);
   if (url.pathname !== '/' && url.pathname !== '/api/products') {
     res.writeHead(404, { 'content-type': 'application/json' });
     return res.end(JSON.stringify({ error: `no route for ${url.pathname}`, ...answeredBy() }));

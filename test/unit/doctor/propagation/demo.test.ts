@@ -1,4 +1,4 @@
-// The demo shop's own sources, as they are: web passes the route headers on, ratings calls no one,
+// The demo shop's own sources, as they are: web passes the route headers on, ratings and orders call no one,
 // and catalog passes them on only unless DROP_ROUTE_HEADERS=1, which is the broken hop the editor
 // shows after a trace.
 import assert from 'node:assert/strict';
@@ -14,10 +14,10 @@ const demo = (file: string) => {
 };
 
 describe("propagation check on the demo shop's sources", () => {
-  it('finds web forwarding the route headers on its call to catalog', () => {
+  it('finds web forwarding the route headers on its one call site (to catalog and to orders)', () => {
     const web = demo('web/server.js');
     assert.deepEqual(said(web.text, web.language), [
-      { callee: 'http.get', kind: 'forwards', inRequest: true, fixable: false },
+      { callee: 'http.request', kind: 'forwards', inRequest: true, fixable: false },
     ]);
     assert.deepEqual(propagationProblems(web.text, web.language, 'web'), []);
   });
@@ -25,6 +25,13 @@ describe("propagation check on the demo shop's sources", () => {
   it('finds no outbound call in ratings', () => {
     const ratings = demo('ratings/server.js');
     assert.deepEqual(said(ratings.text, ratings.language), []);
+  });
+
+  it('finds no outbound HTTP call in orders (it speaks only to its database)', () => {
+    for (const file of ['orders/app.py', 'orders/pg.py']) {
+      const orders = demo(file);
+      assert.deepEqual(said(orders.text, orders.language), [], file);
+    }
   });
 
   it("flags catalog's call to ratings: the headers are passed on only depending on DROP_ROUTE_HEADERS", () => {
