@@ -8,13 +8,14 @@ import { clusterName } from '../helpers/target';
 import { contexts, kubectl } from '../helpers/kubectl';
 import { prerequisite } from '../helpers/prerequisite';
 import { findTools } from './harness/index';
+import { SHOP_DEPLOYMENTS } from '../helpers/shop';
 
 let shopMissing: string | false | undefined;
 /** Whether the cluster under test has the demo shop in shop and shop-plain, asked as its admin. */
 function demoShopMissing(): string | false {
   shopMissing ??= (() => {
     for (const ns of ['shop', 'shop-plain']) {
-      const r = kubectl(['get', 'deployment', 'web', 'catalog', 'ratings', '-n', ns, '-o', 'name'], {
+      const r = kubectl(['get', 'deployment', ...SHOP_DEPLOYMENTS, '-n', ns, '-o', 'name'], {
         context: contexts.admin,
         timeoutMs: 30_000,
       });
