@@ -44,11 +44,20 @@ export interface DetectHints {
  * multi-client mode Delve outlives its program (it waits for a client to restart or detach it), so
  * without this a crashed Go program would look like a running one to the restart supervisor. The
  * program is Delve's child: a second loop looks each second for a process whose parent is Delve
- * (other than Delve's own telemetry helper, also called dlv), and stops Delve once there is none, after having seen one or after 10 s (Delve starts the
- * program at once, but a program that exits at once may never be seen). Written without `$(` and
- * `$$`, so that Kubernetes' $(VAR) expansion of command and args leaves it as it is.
+ * (other than Delve's own telemetry helper, also called dlv), and stops Delve once there is none,
+ * after having seen one or after 10 s (Delve starts the program at once, but a program that exits at
+ * once may never be seen).
+ *
+ * Delve is stopped with SIGINT, the one signal on which it ends what it launched: SIGTERM ends Delve
+ * alone, and its program, which Delve starts in a process group of its own, would live on detached,
+ * holding the port the next program must listen on. So Delve runs in a session of its own (out of
+ * reach of the supervisor's SIGTERM to our group), and a SIGTERM or SIGINT to this script becomes
+ * SIGINT to Delve. Written without `$(` and `$$`, so that Kubernetes' $(VAR) expansion of command
+ * and args leaves it as it is.
  */
-export const delveWatchScript = `"$@" & d=$!
+export const delveWatchScript = `group=; if command -v setsid >/dev/null 2>&1; then group=setsid; elif busybox setsid true 2>/dev/null; then group='busybox setsid'; fi
+$group "$@" & d=$!
+trap 'kill -INT "$d" 2>/dev/null' TERM INT
 (
   seen=; n=
   while kill -0 "$d" 2>/dev/null; do
@@ -62,12 +71,13 @@ export const delveWatchScript = `"$@" & d=$!
     if [ -n "$kid" ]; then seen=1
     elif [ -n "$seen" ] || [ \${#n} -ge 10 ]; then
       echo "[devlane] the program exited under dlv (which does not say with which code); stopping dlv" >&2
-      kill -TERM "$d" 2>/dev/null; exit 0
+      kill -INT "$d" 2>/dev/null; exit 0
     fi
     n=$n.; sleep 1
   done
 ) & w=$!
-wait "$d"; code=$?
+code=0
+while kill -0 "$d" 2>/dev/null; do wait "$d"; code=$?; done
 kill "$w" 2>/dev/null
 exit "$code"
 `;
