@@ -8,7 +8,7 @@ import { contexts as ctx } from '../helpers/kubectl';
 
 const contexts = [ctx.admin, ctx.alice, ctx.bob];
 const namespaces = ['shop', 'shop-plain'];
-const services = ['catalog', 'ratings', 'web'];
+const services = ['catalog', 'ratings', 'stock', 'web'];
 
 describe('step 1: the Devlane view lists the cluster', { skip: e2eSkipReason({ demoShop: true }) }, () => {
   let session: EditorSession | undefined;

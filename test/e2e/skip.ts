@@ -14,7 +14,7 @@ let shopMissing: string | false | undefined;
 function demoShopMissing(): string | false {
   shopMissing ??= (() => {
     for (const ns of ['shop', 'shop-plain']) {
-      const r = kubectl(['get', 'deployment', 'web', 'catalog', 'ratings', '-n', ns, '-o', 'name'], {
+      const r = kubectl(['get', 'deployment', 'web', 'catalog', 'ratings', 'stock', '-n', ns, '-o', 'name'], {
         context: contexts.admin,
         timeoutMs: 30_000,
       });
