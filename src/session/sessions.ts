@@ -370,6 +370,9 @@ export class Sessions {
       rollbackProblem = ` Rolling back did not finish: ${errorMessage(err)}`;
     }
     const cancelled = cause instanceof StepFailed && isCancel(cause.cause);
+    // What the failed step said to do (a copy whose image has no sh: set devImage) is what to do now.
+    const inner = cause instanceof StepFailed ? cause.cause : cause;
+    const innerHint = inner instanceof SessionError && inner.hint ? inner.hint : undefined;
     throw new SessionError(
       cancelled ? 'declined' : 'failed',
       `Starting session "${name}" on ${entry.service} ${cancelled ? 'was cancelled' : `stopped: ${what}`}.${rollbackProblem || ' Everything it had changed was put back'}`,
@@ -377,7 +380,7 @@ export class Sessions {
         ? `Run \`devlane stop ${name}\` to retry the cleanup.`
         : cancelled
           ? ''
-          : 'Fix the cause above and start again.',
+          : (innerHint ?? 'Fix the cause above and start again.'),
       {},
       { cause },
     );

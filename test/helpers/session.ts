@@ -7,6 +7,9 @@ import { join } from 'node:path';
 import { contexts, eventually, kubeconfig, kubectl, kubectlJson, kubectlOk } from './kubectl';
 import { prerequisite } from './prerequisite';
 import { REPO } from './sandbox';
+import type { KubeClusters } from '../../src/cluster/clusters';
+import { Sessions } from '../../src/session/sessions';
+import { MemoryLogger } from './cluster';
 
 /* eslint-disable @typescript-eslint/no-explicit-any */
 
@@ -230,4 +233,18 @@ export function cliOnTerminal(
     { input: typed, encoding: 'utf8', timeout: timeoutMs },
   );
   return { code: r.status ?? 1, output: `${r.stdout ?? ''}${r.stderr ?? ''}` };
+}
+
+/** Alice's session operations in `namespace`, as the editor makes them, with a logger to read. */
+export function aliceSessions(clusters: KubeClusters, namespace: string) {
+  const conn = clusters.connection(contexts.alice);
+  const logger = new MemoryLogger();
+  const sessions = new Sessions({
+    api: conn.objects,
+    context: contexts.alice,
+    namespace,
+    participant: conn.context.user,
+    logger,
+  });
+  return { conn, logger, sessions };
 }

@@ -8,11 +8,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { KubeClusters } from '../../../src/cluster/clusters';
-import { Sessions } from '../../../src/session/sessions';
 import { findMapping, type ServiceSyncHandle, startServiceSync } from '../../../src/sync/service-sync';
 import { kubeconfigPath, MemoryLogger, needsCluster } from '../../helpers/cluster';
-import { contexts, eventually, kubectl, kubectlJson, kubectlOk } from '../../helpers/kubectl';
+import { eventually, kubectl, kubectlJson, kubectlOk } from '../../helpers/kubectl';
 import { REPO } from '../../helpers/sandbox';
+import { aliceSessions } from '../../helpers/session';
 import { createShop, type Shop } from '../../helpers/shop';
 
 /* eslint-disable @typescript-eslint/no-explicit-any */
@@ -59,15 +59,7 @@ describe('sync: into the container the Service targets', needsCluster, () => {
 
   it("writes a local file into ratings' /app, not the sidecar's", { timeout: 300_000 }, async () => {
     const ns = shop.namespace;
-    const conn = clusters.connection(contexts.alice);
-    const logger = new MemoryLogger();
-    const sessions = new Sessions({
-      api: conn.objects,
-      context: contexts.alice,
-      namespace: ns,
-      participant: conn.context.user,
-      logger,
-    });
+    const { conn, logger, sessions } = aliceSessions(clusters, ns);
     const signal = AbortSignal.timeout(240_000);
     const mapping = await findMapping(workspace, 'ratings');
     assert.equal(mapping?.container, undefined, 'the workspace does not name a container');

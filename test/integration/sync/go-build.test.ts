@@ -1,25 +1,158 @@
-// Hot rebuild of a Go service in a routed session (the `build` action): the service's image has
-// no Go toolchain, so its copy runs on devImage golang:1.26 with the original's environment and
-// ports; the first sync lands, the copy builds, and only then does the program start. A saved
-// change is built in the copy and answers through the route; a save that does not compile leaves
-// the previous program answering and reports the compiler's error at the local file and line (what
-// the Problems view shows); the next good save clears it. Runs against any cluster given by kubeconfig.
+// Hot rebuild of a Go service in a routed session (the `build` action). The demo's stock ships as
+// its binary alone (no shell, no toolchain), so its copy runs on devImage golang:1.26 with the
+// original's environment and ports, as the demo workspace's .vscode/devlane.json says; the first
+// sync lands, the copy builds, and only then does the program start. A saved change is built in
+// the copy and answers through the route; a save that does not compile leaves the previous program
+// answering and reports the compiler's error at the local file and line (what the Problems view
+// shows); the next good save clears it. Without devImage Devlane says the image has no Go
+// toolchain and names one: before anything stays for stock (no sh), from the first build for an
+// image with a shell but no go. Runs against any cluster given by kubeconfig.
 import assert from 'node:assert/strict';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { KubeClusters } from '../../../src/cluster/clusters';
 import { Emitter } from '../../../src/core/events';
+import { SessionError } from '../../../src/core/session/errors';
 import type { CopyTrouble } from '../../../src/core/sync/copy-trouble';
-import { Sessions } from '../../../src/session/sessions';
 import { syncCopy } from '../../../src/sync/copy-sync';
 import { findMapping } from '../../../src/sync/service-sync';
 import { kubeconfigPath, MemoryLogger, needsCluster } from '../../helpers/cluster';
-import { bindDevelopers, contexts, kubectl, kubectlJson, kubectlOk } from '../../helpers/kubectl';
-import { eventually, expectRestored, getFromPod, snapshot, startClientPod } from '../../helpers/session';
+import { bindDevelopers, kubectl, kubectlJson, kubectlOk } from '../../helpers/kubectl';
+import { REPO } from '../../helpers/sandbox';
+import { aliceSessions, eventually, expectRestored, getFromPod, snapshot, startClientPod } from '../../helpers/session';
+import { createShop, type Shop } from '../../helpers/shop';
 
 /* eslint-disable @typescript-eslint/no-explicit-any */
+
+describe("hot rebuild of the demo's Go service: save, build in the copy, and the route answers", needsCluster, () => {
+  let shop: Shop;
+  let client = '';
+  let workspace = '';
+  const clusters = new KubeClusters(
+    { setting: () => kubeconfigPath, env: {} },
+    { logger: new MemoryLogger(), idleMs: 0 },
+  );
+  before(async () => {
+    shop = await createShop('dl-go', { istio: false });
+    client = await startClientPod(shop.namespace);
+    workspace = mkdtempSync(join(tmpdir(), 'devlane-go-ws-'));
+    cpSync(join(REPO, 'sandbox/demo/src'), workspace, { recursive: true });
+  });
+  after(() => {
+    clusters.dispose();
+    shop?.cleanup();
+    if (workspace) rmSync(workspace, { recursive: true, force: true });
+  });
+
+  /** Which copy of stock answered for p-1, its version and units. */
+  const units = (headers: Record<string, string> = {}) => {
+    const r = getFromPod(shop.namespace, client, 'http://stock/stock/p-1', headers);
+    return r.status === 200 ? `${r.body.copy} ${r.body.version} ${r.body.units}` : `status ${r.status}`;
+  };
+
+  it('builds after the first sync, rebuilds on save, and keeps the old program serving through a compile error', async () => {
+    const ns = shop.namespace;
+    const before = snapshot(ns);
+    const { conn, logger, sessions } = aliceSessions(clusters, ns);
+    const signal = AbortSignal.timeout(600_000);
+    const mapping = await findMapping(workspace, 'stock');
+    assert.deepEqual(mapping && [mapping.action, mapping.devImage, mapping.build, mapping.binary], [
+      'build',
+      'golang:1.26',
+      'go build -o /tmp/devlane/bin/app .',
+      '/tmp/devlane/bin/app',
+    ]);
+    const started = await sessions.start({ service: 'stock', session: 'gb', sync: mapping }, signal);
+    const saves = new Emitter<string>();
+    const troubles: { trouble: CopyTrouble | undefined; source: string }[] = [];
+    const sync = syncCopy(
+      { conn, namespace: ns, session: 'gb', service: 'stock', workspace, logger, onDidSave: saves.event },
+      {
+        trouble: (trouble, source) => troubles.push({ trouble, source }),
+        failed: (e) => logger.error(`sync did not start: ${e.message}`),
+      },
+      signal,
+    );
+    const file = join(workspace, 'stock/main.go');
+    const source = readFileSync(file, 'utf8');
+    const save = (text: string) => {
+      writeFileSync(file, text);
+      saves.fire(file);
+    };
+    try {
+      const handle = await sync.ready;
+      assert.ok(handle, `the sync started (${logger.lines.join('\n')})`);
+      const key = { 'x-devlane-route': started.routeKey };
+      // The first build in a new pod is cold (the standard library is compiled once, then cached in the copy).
+      await eventually(
+        'the first build to answer through the route',
+        () => units(key) === 'devlane:gb v1 12',
+        300_000,
+        1000,
+      );
+      assert.equal(units(), 'original v1 12', 'a request without the key still reaches the original');
+
+      save(source.replace('"p-1": 12', '"p-1": 5'));
+      await eventually('the saved change to answer through the route', () => units(key) === 'devlane:gb v1 5', 120_000);
+
+      const broken = source.replace('"p-1": 12', '"p-1": five');
+      save(broken);
+      const failed = await eventually(
+        'the compile error to be reported',
+        () => troubles.find((t) => t.source === 'build' && t.trouble)?.trouble,
+        120_000,
+      );
+      const line = broken.split('\n').findIndex((l) => l.includes('"p-1": five')) + 1;
+      assert.deepEqual(
+        failed.problems.map((p) => [p.localPath, p.line, p.message]),
+        [[file, line, 'undefined: five']],
+        'the error is at the local file and line',
+      );
+      assert.match(
+        handle!.syncer.current.failures.at(-1)?.message ?? '',
+        new RegExp(
+          `the build failed \\(exit code 1\\); the previous program keeps running\\n {2}.*main\\.go:${line}:\\d+: undefined: five`,
+        ),
+        'the CLI prints it whole',
+      );
+      assert.equal(units(key), 'devlane:gb v1 5', 'the previous program still answers');
+
+      save(source.replace('"p-1": 12', '"p-1": 7'));
+      await eventually('the fixed code to answer through the route', () => units(key) === 'devlane:gb v1 7', 120_000);
+      await eventually('the next good build to clear the report', () => {
+        const last = troubles.filter((t) => t.source === 'build').at(-1);
+        return last && last.trouble === undefined;
+      });
+      const pod = (
+        kubectlJson(['get', 'pods', '-n', ns, '-l', 'devlane.dev/session=gb,devlane.dev/role=dev']).items as any[]
+      ).find((p) => !p.metadata.deletionTimestamp);
+      assert.equal(pod.spec.containers[0].image, 'golang:1.26');
+      assert.equal(pod.status.containerStatuses[0].restartCount, 0, 'only the program was restarted');
+    } finally {
+      sync.dispose();
+      started.heartbeat.dispose();
+      writeFileSync(file, source);
+      await sessions.stop('gb', AbortSignal.timeout(120_000));
+    }
+    await expectRestored(ns, before);
+  });
+
+  it('refuses a build copy of the shell-less image without devImage, naming a Go toolchain image, and leaves nothing', async () => {
+    const ns = shop.namespace;
+    const before = snapshot(ns);
+    const { sessions } = aliceSessions(clusters, ns);
+    const mapping = { ...(await findMapping(workspace, 'stock'))! };
+    delete mapping.devImage;
+    await assert.rejects(
+      sessions.start({ service: 'stock', session: 'nd', sync: mapping }, AbortSignal.timeout(240_000)),
+      (e: unknown) =>
+        e instanceof SessionError && /no Go toolchain/.test(e.hint) && /"devImage".*"golang:1\.26"/.test(e.hint),
+    );
+    await expectRestored(ns, before);
+  });
+});
 
 /** The service as it runs in production: not Go at all here, only something that answers "original" (its image has no `go`). */
 const original = `require('http').createServer((q, s) => s.end('original')).listen(Number(process.env.PORT))`;
@@ -58,65 +191,30 @@ const service = (ns: string) => ({
   spec: { selector: { app: 'quote' }, ports: [{ name: 'http', port: 80, targetPort: 'http' }] },
 });
 
-const mainGo = `package main
-
-import (
-	"fmt"
-	"net/http"
-	"os"
-
-	"example.com/quote/words"
-)
-
-func main() {
-	greeting := os.Getenv("GREETING")
-	http.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
-		fmt.Fprintf(w, "%s %s", greeting, words.Word)
-	})
-	if err := http.ListenAndServe(":"+os.Getenv("PORT"), nil); err != nil {
-		fmt.Println(err)
-		os.Exit(1)
-	}
-}
-`;
-const wordsGo = (word: string) => `package words\n\n// Word is what the service says.\nconst Word = ${word}\n`;
-
-describe('hot rebuild of a Go service: save, build in the copy, and the route answers', needsCluster, () => {
+describe('a build copy on an image with a shell but no go', needsCluster, () => {
   let ns = '';
-  let client = '';
   let workspace = '';
   const clusters = new KubeClusters(
     { setting: () => kubeconfigPath, env: {} },
     { logger: new MemoryLogger(), idleMs: 0 },
   );
   before(async () => {
-    ns = `dl-go-${Math.random().toString(16).slice(2, 8)}`;
+    ns = `dl-nogo-${Math.random().toString(16).slice(2, 8)}`;
     kubectlOk(['create', 'namespace', ns]);
     kubectlOk(['apply', '-f', '-'], {
       input: JSON.stringify({ apiVersion: 'v1', kind: 'List', items: [deployment(ns), service(ns)] }),
     });
     bindDevelopers(ns);
-    client = await startClientPod(ns);
     await eventually(
       'quote to be ready',
       () => (kubectlJson(['get', 'deployment', 'quote', '-n', ns]).status?.readyReplicas ?? 0) >= 1,
       120_000,
     );
     workspace = mkdtempSync(join(tmpdir(), 'devlane-go-ws-'));
-    mkdirSync(join(workspace, 'quote/words'), { recursive: true });
+    mkdirSync(join(workspace, 'quote'), { recursive: true });
     mkdirSync(join(workspace, '.vscode'));
     writeFileSync(join(workspace, 'quote/go.mod'), 'module example.com/quote\n\ngo 1.26\n');
-    writeFileSync(join(workspace, 'quote/main.go'), mainGo);
-    writeFileSync(join(workspace, 'quote/words/words.go'), wordsGo('"one"'));
-    writeFileSync(
-      join(workspace, '.vscode/devlane.json'),
-      JSON.stringify({
-        version: 1,
-        services: {
-          quote: { localPath: 'quote', remotePath: '/src/quote', action: 'build', devImage: 'golang:1.26' },
-        },
-      }),
-    );
+    writeFileSync(join(workspace, 'quote/main.go'), 'package main\n\nfunc main() {}\n');
   });
   after(() => {
     clusters.dispose();
@@ -124,103 +222,9 @@ describe('hot rebuild of a Go service: save, build in the copy, and the route an
     if (workspace) rmSync(workspace, { recursive: true, force: true });
   });
 
-  const answer = (headers: Record<string, string> = {}) => {
-    const r = getFromPod(ns, client, 'http://quote/', headers);
-    return r.status === 200 ? String(r.body) : `status ${r.status}: ${JSON.stringify(r.body)}`;
-  };
-
-  it('builds after the first sync, rebuilds on save, and keeps the old program serving through a compile error', async () => {
-    const before = snapshot(ns);
-    const conn = clusters.connection(contexts.alice);
-    const logger = new MemoryLogger();
-    const sessions = new Sessions({
-      api: conn.objects,
-      context: contexts.alice,
-      namespace: ns,
-      participant: conn.context.user,
-      logger,
-    });
-    const signal = AbortSignal.timeout(600_000);
-    const mapping = await findMapping(workspace, 'quote');
-    assert.deepEqual(mapping && [mapping.action, mapping.build, mapping.binary], [
-      'build',
-      'go build -o /tmp/devlane/bin/app .',
-      '/tmp/devlane/bin/app',
-    ]);
-    const started = await sessions.start({ service: 'quote', session: 'gb', sync: mapping }, signal);
-    const saves = new Emitter<string>();
-    const troubles: { trouble: CopyTrouble | undefined; source: string }[] = [];
-    const sync = syncCopy(
-      { conn, namespace: ns, session: 'gb', service: 'quote', workspace, logger, onDidSave: saves.event },
-      {
-        trouble: (trouble, source) => troubles.push({ trouble, source }),
-        failed: (e) => logger.error(`sync did not start: ${e.message}`),
-      },
-      signal,
-    );
-    try {
-      const handle = await sync.ready;
-      assert.ok(handle, `the sync started (${logger.lines.join('\n')})`);
-      const key = { 'x-devlane-route': started.routeKey };
-      // The first build is cold (the standard library is compiled once, then cached in the copy).
-      await eventually('the first build to answer through the route', () => answer(key) === 'hello one', 300_000, 1000);
-      assert.equal(answer(), 'original', 'a request without the key still reaches the original');
-
-      const words = join(workspace, 'quote/words/words.go');
-      writeFileSync(words, wordsGo('"two"'));
-      saves.fire(words);
-      await eventually('the saved change to answer through the route', () => answer(key) === 'hello two', 120_000);
-
-      writeFileSync(words, wordsGo('two'));
-      saves.fire(words);
-      const failed = await eventually(
-        'the compile error to be reported',
-        () => troubles.find((t) => t.source === 'build' && t.trouble)?.trouble,
-        120_000,
-      );
-      assert.deepEqual(
-        failed.problems.map((p) => [p.localPath, p.line, p.column, p.message]),
-        [[words, 4, 14, 'undefined: two']],
-        'the error is at the local file and line',
-      );
-      assert.match(
-        handle!.syncer.current.failures.at(-1)?.message ?? '',
-        /the build failed \(exit code 1\); the previous program keeps running\n {2}.*words\.go:4:14: undefined: two/,
-        'the CLI prints it whole',
-      );
-      assert.equal(answer(key), 'hello two', 'the previous program still answers');
-
-      writeFileSync(words, wordsGo('"three"'));
-      saves.fire(words);
-      await eventually('the fixed code to answer through the route', () => answer(key) === 'hello three', 120_000);
-      await eventually('the next good build to clear the report', () => {
-        const last = troubles.filter((t) => t.source === 'build').at(-1);
-        return last && last.trouble === undefined;
-      });
-      const pod = (
-        kubectlJson(['get', 'pods', '-n', ns, '-l', 'devlane.dev/session=gb,devlane.dev/role=dev']).items as any[]
-      ).find((p) => !p.metadata.deletionTimestamp);
-      assert.equal(pod.spec.containers[0].image, 'golang:1.26');
-      assert.equal(pod.status.containerStatuses[0].restartCount, 0, 'only the program was restarted');
-    } finally {
-      sync.dispose();
-      started.heartbeat.dispose();
-      await sessions.stop('gb', AbortSignal.timeout(120_000));
-    }
-    await expectRestored(ns, before);
-  });
-
   it('says that the image has no Go toolchain, and which image to set as devImage, when the build finds no go', async () => {
     const before = snapshot(ns);
-    const conn = clusters.connection(contexts.alice);
-    const logger = new MemoryLogger();
-    const sessions = new Sessions({
-      api: conn.objects,
-      context: contexts.alice,
-      namespace: ns,
-      participant: conn.context.user,
-      logger,
-    });
+    const { conn, logger, sessions } = aliceSessions(clusters, ns);
     const signal = AbortSignal.timeout(300_000);
     writeFileSync(
       join(workspace, '.vscode/devlane.json'),

@@ -11,14 +11,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { KubeClusters } from '../../../src/cluster/clusters';
-import { Sessions } from '../../../src/session/sessions';
 import { findMapping, type ServiceSyncHandle, startServiceSync } from '../../../src/sync/service-sync';
 import { CopyTroubleWatch } from '../../../src/sync/copy-trouble-watch';
 import { kubeconfigPath, MemoryLogger, needsCluster } from '../../helpers/cluster';
 import { Emitter } from '../../../src/core/events';
-import { contexts, kubectl, kubectlJson, kubectlOk } from '../../helpers/kubectl';
+import { kubectl, kubectlJson, kubectlOk } from '../../helpers/kubectl';
 import { REPO } from '../../helpers/sandbox';
-import { eventually, getFromPod, expectRestored, snapshot, startClientPod } from '../../helpers/session';
+import { aliceSessions, eventually, getFromPod, expectRestored, snapshot, startClientPod } from '../../helpers/session';
 import { createShop, type Shop } from '../../helpers/shop';
 
 /* eslint-disable @typescript-eslint/no-explicit-any */
@@ -46,16 +45,7 @@ describe('hot sync in a session: save, and the route answers with the new code',
   function aliceInShop() {
     const ns = shop.namespace;
     const before = snapshot(ns);
-    const conn = clusters.connection(contexts.alice);
-    const logger = new MemoryLogger();
-    const sessions = new Sessions({
-      api: conn.objects,
-      context: contexts.alice,
-      namespace: ns,
-      participant: conn.context.user,
-      logger,
-    });
-    return { ns, before, conn, logger, sessions, signal: AbortSignal.timeout(240_000) };
+    return { ns, before, ...aliceSessions(clusters, ns), signal: AbortSignal.timeout(240_000) };
   }
 
   /** Which copy of ratings answered for p-1 (through the route when `headers` carry the key), and its stars. */
