@@ -11,11 +11,12 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it, type TestContext } from 'node:test';
-import { EditorSession, ensureTools, leftovers, REPO, Steps, type Workbench } from './harness/index';
+import { EditorSession, ensureTools, REPO, Steps, type Workbench } from './harness/index';
 import { Chain } from './harness/chain';
 import { e2eSkipReason } from './skip';
+import { endStory } from './story';
 import { until } from '../helpers/cluster';
-import { cli, expectRestored, kubectl, snapshot } from '../helpers/session';
+import { expectRestored, snapshot } from '../helpers/session';
 import { contexts } from '../helpers/kubectl';
 import { createShop, type Shop } from '../helpers/shop';
 
@@ -68,18 +69,7 @@ describe(
       });
     });
 
-    after(async () => {
-      if (session && kubectl(['get', 'configmap', `devlane-session-${session}`, '-n', ns]).code === 0)
-        say(
-          `after a failure, stopped session ${session} with the CLI (exit ${cli(['-n', ns, 'stop', session, '--yes']).code})`,
-        );
-      await alice?.close();
-      shop?.cleanup();
-      console.log(steps.report());
-      if (figures.length)
-        console.log(`go: figures (measured, not asserted)\n${figures.map((f) => `  ${f}`).join('\n')}`);
-      assert.deepEqual(leftovers(), [], 'every process the suite started has ended');
-    });
+    after(() => endStory({ name: 'go', ns, session, editor: alice, shop, steps, figures, say }));
 
     it('1. Develop This Service on stock: the proposed mapping builds Go on golang:1.26, and the routed URL answers from the copy', async (t) => {
       if (!gate(t)) return;
