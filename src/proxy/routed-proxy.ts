@@ -169,8 +169,11 @@ export class RoutedProxy extends Disposable {
     const bodiless = !req.headers['transfer-encoding'] && (req.headers['content-length'] ?? '0') === '0';
     const replayable = bodiless && mayReplay(req.method);
     const deadline = replayDeadline();
+    // One listener for the request's whole life: each replay replaces the upstream it ends.
+    let current: http.ClientRequest | undefined;
+    res.on('close', () => current?.destroy());
     const send = (attempt: number, forward: Forward) => {
-      const up = http.request(
+      const up = (current = http.request(
         {
           host: '127.0.0.1',
           port: forward.handle.localPort,
@@ -187,7 +190,7 @@ export class RoutedProxy extends Disposable {
           );
           upRes.pipe(res);
         },
-      );
+      ));
       up.on('error', (err) => {
         if (replayable && closedBeforeAnswer(err) && !res.headersSent && !res.destroyed && Date.now() < deadline) {
           setTimeout(
@@ -207,7 +210,6 @@ export class RoutedProxy extends Disposable {
         this.drop(forward.key, this.forwards.get(forward.key));
         fail(res, `Devlane's forward to ${forward.backend.pod} failed: ${err.message}`);
       });
-      res.on('close', () => up.destroy());
       if (bodiless) {
         req.resume();
         up.end();

@@ -40,7 +40,7 @@ export const noShellHint =
 /** The same for a copy that builds its program (action "build"): the image needs a toolchain too. */
 export const noShellBuildHint =
   'This copy builds its program in the container (action "build"), and its image has no `sh`, so no Go toolchain either (a Go binary on a distroless or scratch base?). ' +
-  `Set "devImage" for this service in .vscode/devlane.json to a Go toolchain image (e.g. "${goImage()}", the version of go.mod's go line), or start without sync.`;
+  `Set "devImage" for this service in .vscode/devlane.json to a Go toolchain image (e.g. "${goImage()}", or the newer release go.mod's go line asks for), or start without sync.`;
 
 const builds = (pod: Pod) => {
   try {

@@ -9,10 +9,11 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it, type TestContext } from 'node:test';
 import type { FrameLocator } from 'playwright-core';
-import { EditorSession, ensureTools, leftovers, Steps, type Workbench } from './harness/index';
+import { EditorSession, ensureTools, Steps, type Workbench } from './harness/index';
 import { Chain } from './harness/chain';
 import { e2eSkipReason } from './skip';
-import { cli, eventually, expectRestored, kubectl, kubectlJson, snapshot } from '../helpers/session';
+import { endStory } from './story';
+import { eventually, expectRestored, kubectlJson, snapshot } from '../helpers/session';
 import { contexts, kubectlOk } from '../helpers/kubectl';
 import { createShop, type Shop } from '../helpers/shop';
 
@@ -57,18 +58,7 @@ describe(
       });
     });
 
-    after(async () => {
-      if (session && kubectl(['get', 'configmap', `devlane-session-${session}`, '-n', ns]).code === 0)
-        say(
-          `after a failure, stopped session ${session} with the CLI (exit ${cli(['-n', ns, 'stop', session, '--yes']).code})`,
-        );
-      await alice?.close();
-      shop?.cleanup();
-      console.log(steps.report());
-      if (figures.length)
-        console.log(`trace: figures (measured, not asserted)\n${figures.map((f) => `  ${f}`).join('\n')}`);
-      assert.deepEqual(leftovers(), [], 'every process the suite started has ended');
-    });
+    after(() => endStory({ name: 'trace', ns, session, editor: alice, shop, steps, figures, say }));
 
     it('1. alice develops ratings and takes over catalog in the same session', async (t) => {
       if (!gate(t)) return;

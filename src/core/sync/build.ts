@@ -12,8 +12,23 @@ import { defaultRunDir } from './receiver';
 /** Where the default build puts the program: the copy's run directory, an emptyDir that outlives a container restart. */
 export const defaultBinary = `${defaultRunDir}/bin/app`;
 export const defaultBuildCommand = `go build -o ${defaultBinary} .`;
-/** The toolchain image proposed for a Go module, from its go.mod's `go` line. */
-export const goImage = (version = '1.26') => `golang:${version}`;
+/** The Go release whose toolchain image Devlane proposes unless a module asks for a newer one. */
+export const currentGo = '1.26';
+
+/**
+ * The toolchain image for a Go module whose go.mod's `go` line says `version`. That line is the
+ * oldest Go that may build the module (an older toolchain refuses it; a newer one builds it), so a
+ * module asking an older release still gets the current toolchain, and one asking a newer release
+ * gets that one.
+ */
+export const goImage = (version = currentGo) => `golang:${newerGo(version, currentGo)}`;
+
+function newerGo(a: string, b: string): string {
+  const [am, an] = a.split('.').map(Number);
+  const [bm, bn] = b.split('.').map(Number);
+  if (!Number.isFinite(am) || !Number.isFinite(an)) return b;
+  return am > bm || (am === bm && an > bn) ? a : b;
+}
 
 /** The output option of a build command (`-o PATH` or `-o=PATH`), resolved against the build's directory. */
 const outputOption = /(^|\s)-o(?:=|\s+)(?:"([^"]*)"|'([^']*)'|([^\s;&|"']+))/;
@@ -109,7 +124,7 @@ export function noToolchain(outcome: BuildOutcome, image: string | undefined, go
   ).replace('image  has', 'image has');
 }
 
-/** The `go` line of a go.mod ("go 1.26.1" → "1.26"): the toolchain image to propose. */
+/** The `go` line of a go.mod ("go 1.26.1" → "1.26"): the oldest Go that builds the module. */
 export function goVersionOf(goMod: string): string | undefined {
   const m = /^go\s+(\d+)\.(\d+)/m.exec(goMod);
   return m ? `${m[1]}.${m[2]}` : undefined;

@@ -9,6 +9,8 @@ import { join } from 'node:path';
 import type { DebugClient } from '@vscode/debugadapter-testsupport';
 import type { DebugProtocol } from '@vscode/debugprotocol';
 import type { ClusterConnection } from '../../../src/cluster/api';
+import { DapReader, encodeDap } from '../../../src/debug/dap-stream';
+import { DelveRelay } from '../../../src/debug/delve-relay';
 import { KubeClusters } from '../../../src/cluster/clusters';
 import type { ServiceSync } from '../../../src/core/sync/config';
 import { type DebugPlan, prepareDebug } from '../../../src/debug/debug-copy';
@@ -214,4 +216,34 @@ export function tryConnect(port: number, host = '127.0.0.1'): Promise<string> {
     });
     s.once('error', (e: NodeJS.ErrnoException) => resolve(e.code ?? e.message));
   });
+}
+
+/** A local DAP server for the test's client: each connection goes to Delve through its own DelveRelay, as the editor's does. */
+export async function relayServer(tunnelPort: number): Promise<{ port: number; close(): void }> {
+  const relays = new Set<DelveRelay>();
+  const server = net.createServer((sock) => {
+    const relay = new DelveRelay(tunnelPort, {
+      send: (m) => sock.write(encodeDap(m)),
+      // As the editor's adapter does (src/ui/debug/relay-adapter.ts): the session ends.
+      onClose: () => sock.end(encodeDap({ seq: 0, type: 'event', event: 'terminated' })),
+    });
+    relays.add(relay);
+    const reader = new DapReader(
+      (m) => relay.fromEditor(m),
+      () => sock.destroy(),
+    );
+    sock.on('data', (d: Buffer) => reader.push(d));
+    sock.on('close', () => {
+      relay.dispose();
+      relays.delete(relay);
+    });
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
+  return {
+    port: (server.address() as net.AddressInfo).port,
+    close: () => {
+      for (const r of relays) r.dispose();
+      server.close();
+    },
+  };
 }

@@ -9,15 +9,12 @@
 // (what the editor re-attaches on) and attaching again stops at the breakpoint in the new code.
 import assert from 'node:assert/strict';
 import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import * as net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { DebugClient } from '@vscode/debugadapter-testsupport';
 import { goImage } from '../../../src/core/sync/build';
-import { DapReader, encodeDap } from '../../../src/debug/dap-stream';
 import { openDebugTunnel } from '../../../src/debug/debug-copy';
-import { DelveRelay } from '../../../src/debug/delve-relay';
 import type { DebugTunnel } from '../../../src/debug/tunnel';
 import { readMapping, startServiceSync, type ServiceSyncHandle } from '../../../src/sync/service-sync';
 import { needsCluster, until } from '../../helpers/cluster';
@@ -29,39 +26,10 @@ import {
   getFromPodAsync,
   lineOf,
   longSignal,
+  relayServer,
   tryConnect,
   within,
 } from './fixtures';
-
-/** A local DAP server for the test's client: each connection goes to Delve through its own DelveRelay, as the editor's does. */
-async function relayServer(tunnelPort: number): Promise<{ port: number; close(): void }> {
-  const relays = new Set<DelveRelay>();
-  const server = net.createServer((sock) => {
-    const relay = new DelveRelay(tunnelPort, {
-      send: (m) => sock.write(encodeDap(m)),
-      // As the editor's adapter does (src/ui/debug/relay-adapter.ts): the session ends.
-      onClose: () => sock.end(encodeDap({ seq: 0, type: 'event', event: 'terminated' })),
-    });
-    relays.add(relay);
-    const reader = new DapReader(
-      (m) => relay.fromEditor(m),
-      () => sock.destroy(),
-    );
-    sock.on('data', (d: Buffer) => reader.push(d));
-    sock.on('close', () => {
-      relay.dispose();
-      relays.delete(relay);
-    });
-  });
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
-  return {
-    port: (server.address() as net.AddressInfo).port,
-    close: () => {
-      for (const r of relays) r.dispose();
-      server.close();
-    },
-  };
-}
 
 describe('debugging a Go copy (stock) through the tunnel', needsCluster, () => {
   const workspace = mkdtempSync(join(tmpdir(), 'devlane-go-debug-'));

@@ -14,6 +14,7 @@ import {
   treeItemContexts,
   views,
 } from '../../../src/core/contributions';
+import { type DebugRuntime, debugRuntimes } from '../../../src/core/debug/runtime';
 
 interface Menu {
   command: string;
@@ -57,6 +58,23 @@ const knownCommand = (id: string): boolean =>
 const whens = allMenus.map((m) => m.when ?? '');
 
 describe('package.json contributions', () => {
+  it('lets a breakpoint be set in the source of every runtime the devlane debug type debugs', () => {
+    // VS Code takes a breakpoint (F9, a click in the gutter) only in a language some debugger
+    // declares: without Go here, main.go takes none unless another extension declares Go.
+    const languages: Record<DebugRuntime, string[]> = {
+      node: ['javascript', 'typescript'],
+      python: ['python'],
+      go: ['go'],
+    };
+    const c = pkg.contributes as unknown as {
+      breakpoints: { language: string }[];
+      debuggers: { type: string; languages: string[] }[];
+    };
+    const wanted = debugRuntimes.flatMap((r) => languages[r]).sort();
+    assert.deepEqual(c.breakpoints.map((b) => b.language).sort(), wanted);
+    assert.deepEqual([...(c.debuggers.find((d) => d.type === debugType)?.languages ?? [])].sort(), wanted);
+  });
+
   it('contributes exactly the commands the code registers', () => {
     assert.deepEqual(contributes.commands.map((c) => c.command).sort(), Object.values(commands).sort());
   });

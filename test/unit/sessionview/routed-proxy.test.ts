@@ -184,6 +184,43 @@ describe('routed proxy', () => {
     }
   });
 
+  it('sends a GET again while the copy restarts under it, and the answer that comes is the one the browser gets', async () => {
+    // The first connections close before any answer (a restarting Go copy: its build, then dlv), many times over.
+    let closes = 12;
+    const restarting = http.createServer((req, res) => {
+      if (closes-- > 0) return req.socket.destroy();
+      res.end('rebuilt');
+    });
+    await new Promise<void>((r) => restarting.listen(0, '127.0.0.1', r));
+    const warnings: string[] = [];
+    const warned = (w: Error) => warnings.push(`${w.name}: ${w.message}`);
+    process.on('warning', warned);
+    const proxy = await RoutedProxy.start({
+      cluster: {
+        ...cluster,
+        portForward: async (req) => ({
+          ...(await cluster.portForward(req)),
+          localPort: (restarting.address() as AddressInfo).port,
+        }),
+      },
+      namespace: 'shop',
+      service: 'ratings',
+      routeKey: key,
+      logger: nullLogger,
+    });
+    try {
+      const r = await fetch(`${proxy.url}stock/p-1`);
+      assert.equal(await r.text(), 'rebuilt');
+      assert.equal(closes, -1, 'each closed connection was tried again');
+      await new Promise((r) => setImmediate(r));
+      assert.deepEqual(warnings, [], "no listener piles up on the browser's response with each attempt");
+    } finally {
+      process.off('warning', warned);
+      proxy.dispose();
+      restarting.close();
+    }
+  });
+
   it('merges baggage members and replaces an old devlane member', () => {
     assert.equal(mergeBaggage(undefined, 'K'), 'devlane=K');
     assert.equal(mergeBaggage(['a=1', 'devlane=old;p=1, b=2'], 'K'), 'a=1,b=2,devlane=K');

@@ -38,9 +38,18 @@ describe('mapping proposal', () => {
   });
 
   it('builds a Go module in the copy, on a toolchain image unless the service runs one', () => {
-    assert.deepEqual(goSettings('module x\n\ngo 1.25.3\n', 'registry.example/stock:1.4'), {
+    // The go line is the oldest Go that builds the module: an older one gets the current toolchain, a newer one its own.
+    assert.deepEqual(goSettings('module x\n\ngo 1.22\n', 'registry.example/stock:1.4'), {
       action: 'build',
-      devImage: 'golang:1.25',
+      devImage: 'golang:1.26',
+    });
+    assert.deepEqual(goSettings('module x\n\ngo 1.27.1\n', 'registry.example/stock:1.4'), {
+      action: 'build',
+      devImage: 'golang:1.27',
+    });
+    assert.deepEqual(goSettings('module x\n\ngo 2.0\n', 'registry.example/stock:1.4'), {
+      action: 'build',
+      devImage: 'golang:2.0',
     });
     assert.deepEqual(goSettings('module x\n', 'gcr.io/distroless/static'), {
       action: 'build',
