@@ -48,30 +48,34 @@ export interface DetectHints {
  * after having seen one or after 10 s (Delve starts the program at once, but a program that exits at
  * once may never be seen).
  *
- * Delve is stopped with SIGINT, the one signal on which it ends what it launched: SIGTERM ends Delve
- * alone, and its program, which Delve starts in a process group of its own, would live on detached,
- * holding the port the next program must listen on. So Delve runs in a session of its own (out of
- * reach of the supervisor's SIGTERM to our group), and a SIGTERM or SIGINT to this script becomes
- * SIGINT to Delve. Written without `$(` and `$$`, so that Kubernetes' $(VAR) expansion of command
- * and args leaves it as it is.
+ * On the supervisor's SIGTERM (a restart, the pod's end) the program is killed first, then Delve:
+ * Delve starts its program in a process group of its own, and a SIGTERM ends Delve alone, leaving
+ * the program running detached and holding the port the next program must listen on (a program
+ * paused at a breakpoint could not act on a SIGTERM anyway, hence SIGKILL). Delve runs in a session
+ * of its own, so that this script, not the supervisor's signal to our group, decides the order.
+ * Written without `$(` and `$$`, so that Kubernetes' $(VAR) expansion of command and args leaves it
+ * as it is.
  */
 export const delveWatchScript = `group=; if command -v setsid >/dev/null 2>&1; then group=setsid; elif busybox setsid true 2>/dev/null; then group='busybox setsid'; fi
 $group "$@" & d=$!
-trap 'kill -INT "$d" 2>/dev/null' TERM INT
+findkid() {
+  kid=
+  for s in /proc/[0-9]*/stat; do
+    { read -r line < "$s"; } 2>/dev/null || continue
+    comm=\${line#*(}; comm=\${comm%%)*}
+    set -- \${line##*) }
+    if [ "$2" = "$d" ] && [ "$comm" != dlv ]; then kid=\${s#/proc/}; kid=\${kid%/stat}; return 0; fi
+  done
+  return 1
+}
+trap 'findkid && kill -KILL "$kid" 2>/dev/null; kill -TERM "$d" 2>/dev/null' TERM INT
 (
   seen=; n=
   while kill -0 "$d" 2>/dev/null; do
-    kid=
-    for s in /proc/[0-9]*/stat; do
-      { read -r line < "$s"; } 2>/dev/null || continue
-      comm=\${line#*(}; comm=\${comm%%)*}
-      set -- \${line##*) }
-      [ "$2" = "$d" ] && [ "$comm" != dlv ] && kid=1 && break
-    done
-    if [ -n "$kid" ]; then seen=1
+    if findkid; then seen=1
     elif [ -n "$seen" ] || [ \${#n} -ge 10 ]; then
       echo "[devlane] the program exited under dlv (which does not say with which code); stopping dlv" >&2
-      kill -INT "$d" 2>/dev/null; exit 0
+      kill -TERM "$d" 2>/dev/null; exit 0
     fi
     n=$n.; sleep 1
   done
