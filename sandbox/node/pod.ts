@@ -130,16 +130,28 @@ export class PodWorker {
     this.unsubscribe.push(this.deps.services.onChange(() => this.writeHosts()));
     this.unsubscribe.push(this.deps.routes.onChange(() => this.infra?.setRoutes(this.deps.routes.for(this.ip))));
     this.scheduleWrite();
-    this.infra = await startInfra({
-      dialPath: this.deps.socketPath(),
-      hostname: this.pod.metadata.name!,
-      podIP: this.ip,
-      nodeCidr: this.deps.routes.nodeCidr,
-      routes: this.deps.routes.for(this.ip),
-      onState: (s: InfraState) => {
-        if (s.modeReason) this.deps.routes.fallback(s.modeReason);
-      },
-    });
+    // The pod sandbox: retried when it cannot be made, as the kubelet retries a failed
+    // RunPodSandbox (bwrap can lose a race with a mount that goes away under it while it binds the
+    // host's tree, e.g. another runtime's container rootfs on the same machine).
+    for (let attempt = 1; ; attempt++) {
+      try {
+        this.infra = await startInfra({
+          dialPath: this.deps.socketPath(),
+          hostname: this.pod.metadata.name!,
+          podIP: this.ip,
+          nodeCidr: this.deps.routes.nodeCidr,
+          routes: this.deps.routes.for(this.ip),
+          onState: (s: InfraState) => {
+            if (s.modeReason) this.deps.routes.fallback(s.modeReason);
+          },
+        });
+        break;
+      } catch (e) {
+        if (attempt >= 5 || this.shutDown || this.deleting || this.gone) throw e;
+        this.event('Warning', 'FailedCreatePodSandBox', `Failed to create pod sandbox: ${(e as Error).message}`);
+        await new Promise((r) => setTimeout(r, 1000 * attempt));
+      }
+    }
     // The routes may have changed while the infra started; it ignores a set it already has.
     this.infra.setRoutes(this.deps.routes.for(this.ip));
     this.deps.routes.addPeer(this.ip, this.infra.dialPath, declaredPorts(this.pod));
