@@ -130,9 +130,10 @@ export class PodWorker {
     this.unsubscribe.push(this.deps.services.onChange(() => this.writeHosts()));
     this.unsubscribe.push(this.deps.routes.onChange(() => this.infra?.setRoutes(this.deps.routes.for(this.ip))));
     this.scheduleWrite();
-    // The pod sandbox: retried when it cannot be made, as the kubelet retries a failed
-    // RunPodSandbox (bwrap can lose a race with a mount that goes away under it while it binds the
-    // host's tree, e.g. another runtime's container rootfs on the same machine).
+    // The pod sandbox: retried until it can be made (backing off to 10 s) while the pod exists, as
+    // the kubelet retries a failed RunPodSandbox (bwrap can lose a race with a mount that goes away
+    // under it while it binds the host's tree, e.g. another runtime's container rootfs on the same
+    // machine, or find the host's /dev/null replaced for a moment).
     for (let attempt = 1; ; attempt++) {
       try {
         this.infra = await startInfra({
@@ -147,9 +148,9 @@ export class PodWorker {
         });
         break;
       } catch (e) {
-        if (attempt >= 5 || this.shutDown || this.deleting || this.gone) throw e;
+        if (this.shutDown || this.deleting || this.gone) throw e;
         this.event('Warning', 'FailedCreatePodSandBox', `Failed to create pod sandbox: ${(e as Error).message}`);
-        await new Promise((r) => setTimeout(r, 1000 * attempt));
+        await new Promise((r) => setTimeout(r, Math.min(1000 * attempt, 10_000)));
       }
     }
     // The routes may have changed while the infra started; it ignores a set it already has.

@@ -17,10 +17,14 @@ export function launchBrowser(tools: Pick<Tools, 'chromium'>): Promise<Browser> 
   return chromium.launch({ executablePath: tools.chromium, headless: true, args: chromiumArgs });
 }
 
-/** A page as a person would have it: a laptop-sized window, clipboard allowed (Copy Name). */
+/**
+ * A page as a person would have it: a desktop monitor's window, tall enough that the Clusters view
+ * shows the demo's two namespaces expanded (twelve services) beside an open Sessions view, as a
+ * person would make it by dragging the views apart; clipboard allowed (Copy Name).
+ */
 export async function newWorkbenchPage(browser: Browser): Promise<Page> {
   const context = await browser.newContext({
-    viewport: { width: 1440, height: 900 },
+    viewport: { width: 1440, height: 1600 },
     permissions: ['clipboard-read', 'clipboard-write'],
   });
   return context.newPage();
