@@ -2,16 +2,13 @@
 // Data branches: how long the session's branch takes to be ready (created → Ready → seeded) for the
 // demo's database grown to about 10 MB and 100 MB, and a session start on orders with a branch side
 // by side with one without. Figures only; nothing here passes or fails on time.
-import { benchKubeconfig } from './target';
+import './target';
 import { setMaxListeners } from 'node:events';
-import { KubeClusters } from '../src/cluster/clusters';
-import { nullLogger } from '../src/core/logger';
-import { Sessions } from '../src/session/sessions';
-import { contexts, kubectlJson, kubectlOk } from '../test/helpers/kubectl';
+import { kubectlJson, kubectlOk } from '../test/helpers/kubectl';
 import { createShop, type Shop } from '../test/helpers/shop';
 import { type Figure, percentile, report } from './lib';
+import { sessionsIn } from './sessions';
 
-const kubeconfig = benchKubeconfig;
 const starts = 3;
 const figures: Figure[] = [];
 const fig = (metric: string, value: number, unit = 'ms', baseline?: string, baseline_value?: number) =>
@@ -52,22 +49,6 @@ function growTo(ns: string, mb: number): number {
       `INSERT INTO orders (customer_id, product, quantity) SELECT 1 + g % 3, repeat(md5(g::text), 8), 1 + g % 5 FROM generate_series(1, ${Math.ceil(mb * 1000)}) g`,
     );
   return size();
-}
-
-function sessionsIn(namespace: string, onReport: (m: string) => void) {
-  const clusters = new KubeClusters({ setting: () => kubeconfig, env: {} }, { logger: nullLogger, idleMs: 0 });
-  const conn = clusters.connection(contexts.alice);
-  return {
-    clusters,
-    sessions: new Sessions({
-      api: conn.objects,
-      context: contexts.alice,
-      namespace,
-      participant: conn.context.user,
-      logger: nullLogger,
-      report: onReport,
-    }),
-  };
 }
 
 /** Starts on orders `starts` times (with or without a branch); totals, and the branch's own time. */

@@ -4,22 +4,19 @@
 // number of clients, through the router (the original Service, now pointing at it) side by side
 // with a direct connection to the same pods (the `<svc>-devlane-origin` Service), measured from a
 // pod in the same namespace. Figures only; nothing here passes or fails on time.
-import { benchKubeconfig } from './target';
+import './target';
 import { setMaxListeners } from 'node:events';
-import { KubeClusters } from '../src/cluster/clusters';
 import { apiTypes } from '../src/core/api-types';
-import { nullLogger } from '../src/core/logger';
 import type { Json, Workload } from '../src/core/resources';
 import { originServiceName } from '../src/core/session/names';
 import { stageTimes } from '../src/core/session/start-stages';
-import { Sessions } from '../src/session/sessions';
 import { contexts } from '../test/helpers/kubectl';
 import { describeLoad, type PhaseSummary, startLoad } from '../test/helpers/load';
 import { startClientPod } from '../test/helpers/session';
 import { createShop, type Shop } from '../test/helpers/shop';
 import { type Figure, percentile, report } from './lib';
+import { sessionsIn } from './sessions';
 
-const kubeconfig = benchKubeconfig;
 
 // Nine: the median of a 2-core machine's start times moves by a few hundred ms between runs of five.
 const starts = 9;
@@ -37,21 +34,6 @@ const signal = () => {
   setMaxListeners(200, s);
   return s;
 };
-
-function sessionsIn(namespace: string) {
-  const clusters = new KubeClusters({ setting: () => kubeconfig, env: {} }, { logger: nullLogger, idleMs: 0 });
-  const conn = clusters.connection(contexts.alice);
-  return {
-    clusters,
-    sessions: new Sessions({
-      api: conn.objects,
-      context: contexts.alice,
-      namespace,
-      participant: conn.context.user,
-      logger: nullLogger,
-    }),
-  };
-}
 
 /** Start → stop `starts` times on ratings; the median of each phase. */
 async function startPhases(shop: Shop, strategy: string): Promise<void> {
