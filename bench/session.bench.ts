@@ -17,7 +17,6 @@ import { createShop, type Shop } from '../test/helpers/shop';
 import { type Figure, percentile, report } from './lib';
 import { sessionsIn } from './sessions';
 
-
 // Nine: the median of a 2-core machine's start times moves by a few hundred ms between runs of five.
 const starts = 9;
 const rate = 100;
