@@ -14,9 +14,9 @@ import type { DataBranchRequest } from '../core/data/branch';
 import { branchRequest } from '../core/data/config';
 import { configFile, type ServiceSync } from '../core/sync/config';
 import type { DeletePreview } from '../core/sync/deletes';
-import { goSettings, type MappingProposal } from '../core/sync/propose';
+import type { MappingProposal } from '../core/sync/propose';
 import { type CopySync, type CopySyncParts, type CopySyncSinks, syncCopy } from '../sync/copy-sync';
-import { proposeFor, readGoMod } from '../sync/propose';
+import { goSettingsFor, proposeFor } from '../sync/propose';
 import { readWorkspaceConfig, saveMapping } from '../sync/service-sync';
 import type { Sessions, SessionsOptions, StartOptions, StartResult } from './sessions';
 
@@ -189,7 +189,7 @@ async function mappingFor(
   if (answer === 'cancel') return 'cancel';
   if (answer === 'no-sync') return undefined;
   // The folder chosen is a Go module: it is built in the copy.
-  const go = goSettings(await readGoMod(workspace, answer.localPath), proposal.image);
+  const go = await goSettingsFor(workspace, answer.localPath, service, proposal.image);
   const mapping = await saveMapping(workspace, config, service, { ...answer, ...go });
   logger.info(`sync mapping for ${service} saved to ${configFile}: ${answer.localPath} → ${answer.remotePath}`);
   return mapping;

@@ -9,7 +9,9 @@ import type { Json, Pod, Service } from '../core/resources';
 import { labels } from '../core/session/route-contract';
 import { mainContainerIndex } from '../core/session/dev-workload';
 import {
+  type BuildSettings,
   describeSettings,
+  goMainPackage,
   goSettings,
   type LocalCandidate,
   type MappingProposal,
@@ -97,11 +99,23 @@ export async function proposeFor(
     localCandidates(workspaceFolder),
   ]);
   const proposal = { ...proposeMapping(service, remote.dir, remote.entries, local), image: remote.image };
-  const go = goSettings(await readGoMod(workspaceFolder, proposal.localPath), remote.image);
+  const go = await goSettingsFor(workspaceFolder, proposal.localPath, service, remote.image);
   return go ? { ...proposal, reason: `${proposal.reason}; ${describeSettings(go, remote.image)}` } : proposal;
 }
 
+/** What a mapping of the local folder `localPath` sets when it is a Go module (its go.mod, its program's package). */
+export async function goSettingsFor(
+  workspaceFolder: string,
+  localPath: string,
+  service: string,
+  image: string | undefined,
+): Promise<BuildSettings | undefined> {
+  const goMod = await readGoMod(workspaceFolder, localPath);
+  if (goMod === undefined) return undefined;
+  return goSettings(goMod, image, goMainPackage(service, await localCandidates(join(workspaceFolder, localPath))));
+}
+
 /** The go.mod of a local folder (relative to the workspace), or undefined. */
-export function readGoMod(workspaceFolder: string, localPath: string): Promise<string | undefined> {
+function readGoMod(workspaceFolder: string, localPath: string): Promise<string | undefined> {
   return readFile(join(workspaceFolder, localPath, 'go.mod'), 'utf8').catch(() => undefined);
 }

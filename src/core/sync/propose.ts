@@ -5,7 +5,7 @@
 // (an image without WORKDIR) is never proposed as it is: the proposal says why, and the user types
 // the path. Pure: the caller lists both sides.
 import { posix } from 'node:path';
-import { goImage, goVersionOf } from './build';
+import { defaultBinary, goImage, goVersionOf } from './build';
 import { remotePathProblem } from './remote-root';
 
 export interface LocalCandidate {
@@ -31,15 +31,43 @@ export interface MappingProposal {
 /** What a mapping of a local folder sets beyond its paths: a Go module is built in the copy. */
 export interface BuildSettings {
   action: 'build';
+  /** The build command, when the module's program is not its root package (`./cmd/NAME`). */
+  build?: string;
   /** A Go toolchain image, unless the service's image is one (a Go service ships a binary on a minimal base). */
   devImage?: string;
 }
 
-/** For a folder with a go.mod: action build, on `golang:<its go line>` unless the image is a golang one. */
-export function goSettings(goMod: string | undefined, image: string | undefined): BuildSettings | undefined {
+/**
+ * For a folder with a go.mod: action build, on `golang:<its go line>` unless the image is a golang
+ * one; `main` is the module's program when it is not the root package (see goMainPackage).
+ */
+export function goSettings(
+  goMod: string | undefined,
+  image: string | undefined,
+  main?: string,
+): BuildSettings | undefined {
   if (goMod === undefined) return undefined;
-  if (image && /(^|\/)golang:/.test(image)) return { action: 'build' };
-  return { action: 'build', devImage: goImage(goVersionOf(goMod)) };
+  const build = main ? { build: `go build -o ${defaultBinary} ${main}` } : {};
+  if (image && /(^|\/)golang:/.test(image)) return { action: 'build', ...build };
+  return { action: 'build', ...build, devImage: goImage(goVersionOf(goMod)) };
+}
+
+/**
+ * The package to build in a Go module whose root is not the program, as Go repositories are often
+ * laid out (`cmd/NAME/main.go` beside library packages): the `cmd/` folder named like the service
+ * (or whose name contains it, `cmd/go-httpbin` for httpbin), else the only one. Undefined when the
+ * root has a main.go, or no such folder can be told. `candidates` are relative to the module root.
+ */
+export function goMainPackage(service: string, candidates: LocalCandidate[]): string | undefined {
+  const root = candidates.find((c) => c.path === '.');
+  if (!root || root.entries.includes('main.go')) return undefined;
+  const cmds = candidates.filter((c) => /^cmd\/[^/]+$/.test(c.path) && c.entries.some((e) => e.endsWith('.go')));
+  const name = (c: LocalCandidate) => posix.basename(c.path);
+  const pick =
+    cmds.find((c) => name(c) === service) ??
+    cmds.find((c) => name(c).includes(service) || service.includes(name(c))) ??
+    (cmds.length === 1 ? cmds[0] : undefined);
+  return pick ? `./${pick.path}` : undefined;
 }
 
 /** How the settings read next to a proposal. */
@@ -70,11 +98,30 @@ export function proposeMapping(
   remoteEntries: string[] | undefined,
   candidates: LocalCandidate[],
 ): MappingProposal {
-  const proposal = bestMatch(service, remoteDir, remoteEntries, candidates);
+  const proposal = inGoModule(bestMatch(service, remoteDir, remoteEntries, candidates), candidates);
   const problem = remotePathProblem(remoteDir);
   return problem
     ? { ...proposal, problem: `The container's working directory ${problem.replace(/^"[^"]*" is /, 'is ')}` }
     : proposal;
+}
+
+/**
+ * A folder inside a Go module (an ancestor has the go.mod, it has none) is one package of it and
+ * cannot be built alone: the module's folder is proposed instead.
+ */
+function inGoModule(p: MappingProposal, candidates: LocalCandidate[]): MappingProposal {
+  const own = candidates.find((c) => c.path === p.localPath);
+  if (!own || own.entries.includes('go.mod')) return p;
+  const module = candidates
+    .filter((c) => c.entries.includes('go.mod') && (c.path === '.' || p.localPath.startsWith(`${c.path}/`)))
+    .sort((a, b) => b.path.length - a.path.length)[0];
+  if (!module) return p;
+  const where = module.path === '.' ? 'the workspace folder' : module.path;
+  return {
+    ...p,
+    localPath: module.path,
+    reason: `${p.localPath} is a package of the Go module in ${where} (its go.mod), which is built as a whole; ${p.reason}`,
+  };
 }
 
 function bestMatch(

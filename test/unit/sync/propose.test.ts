@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { goSettings, proposeMapping } from '../../../src/core/sync/propose';
+import { goMainPackage, goSettings, proposeMapping } from '../../../src/core/sync/propose';
 
 const shop = [
   { path: '.', entries: ['.vscode', 'README.md', 'catalog', 'ratings', 'web'] },
@@ -57,5 +57,48 @@ describe('mapping proposal', () => {
     });
     assert.deepEqual(goSettings('module x\n\ngo 1.26\n', 'docker.io/library/golang:1.26'), { action: 'build' });
     assert.equal(goSettings(undefined, 'node:22'), undefined);
+  });
+
+  // go-httpbin's layout, as most Go repositories: go.mod at the root, a library package named like
+  // the service, the program under cmd/.
+  const httpbin = [
+    { path: '.', entries: ['go.mod', 'README.md', 'cmd', 'httpbin', 'internal', 'examples'] },
+    { path: 'cmd', entries: ['go-httpbin'] },
+    { path: 'cmd/go-httpbin', entries: ['main.go'] },
+    { path: 'httpbin', entries: ['handlers.go', 'httpbin.go'] },
+    { path: 'internal', entries: ['testing'] },
+  ];
+
+  it('proposes the Go module that holds a package folder named like the service, not the package alone', () => {
+    const p = proposeMapping('httpbin', '/app', undefined, httpbin);
+    assert.equal(p.localPath, '.');
+    assert.match(p.reason, /httpbin is a package of the Go module in the workspace folder \(its go\.mod\)/);
+    // A folder that is a module of its own stays as it is.
+    const own = proposeMapping('stock', '/app', undefined, [
+      { path: '.', entries: ['go.mod', 'stock'] },
+      { path: 'stock', entries: ['go.mod', 'main.go'] },
+    ]);
+    assert.equal(own.localPath, 'stock');
+  });
+
+  it("builds the module's program from cmd/ when the root is not one, named like the service or the only one", () => {
+    assert.equal(goMainPackage('httpbin', httpbin), './cmd/go-httpbin');
+    const two = [
+      { path: '.', entries: ['go.mod', 'cmd'] },
+      { path: 'cmd/api', entries: ['main.go'] },
+      { path: 'cmd/worker', entries: ['main.go'] },
+    ];
+    assert.equal(goMainPackage('worker', two), './cmd/worker');
+    assert.equal(
+      goMainPackage('billing', two),
+      undefined,
+      'two programs, neither named like the service: the default build',
+    );
+    assert.equal(goMainPackage('stock', [{ path: '.', entries: ['go.mod', 'main.go', 'cmd'] }]), undefined);
+    assert.deepEqual(goSettings('module x\n\ngo 1.26\n', 'docker.io/mccutchen/go-httpbin:v2', './cmd/go-httpbin'), {
+      action: 'build',
+      build: 'go build -o /tmp/devlane/bin/app ./cmd/go-httpbin',
+      devImage: 'golang:1.26',
+    });
   });
 });
